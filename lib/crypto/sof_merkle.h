@@ -1,0 +1,63 @@
+/* sof_merkle.h: Solana's shred merkle tree.
+ *
+ *   leaf = sha256("\x00SOLANA_MERKLE_SHREDS_LEAF" || shred[64 .. proof_off))
+ *   node = sha256("\x01SOLANA_MERKLE_SHREDS_NODE" || left[0..20) || right[0..20))
+ *
+ * Leaves are in erasure order (data shreds, then coding shreds); an odd last
+ * node pairs with itself; the root is the full 32-byte top node and a proof
+ * is the list of 20-byte siblings from the leaf up. */
+#ifndef SOF_CRYPTO_MERKLE_H
+#define SOF_CRYPTO_MERKLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wire/sof_shred.h"
+
+#define SOF_MERKLE_HASH_SZ 32UL
+#define SOF_MERKLE_NODE_SZ 20UL   /* what a parent hashes of a child, and a proof entry */
+#define SOF_MERKLE_LEAF_MAX SOF_SHRED_FEC_SHARDS_MAX
+#define SOF_MERKLE_DEPTH_MAX 15UL /* the largest proof a variant can carry */
+
+/* sof_merkle_leaf hashes one leaf (the prefix is added here) into out.
+ * Thread safe. */
+void sof_merkle_leaf(uint8_t out[32], void const *data, size_t sz);
+
+/* sof_merkle_node hashes an interior node from the first 20 bytes of its
+ * children into out. out may alias left or right. Thread safe. */
+void sof_merkle_node(uint8_t out[32], uint8_t const *left, uint8_t const *right);
+
+/* sof_merkle_root_from_proof walks a proof of proof_cnt 20-byte entries from
+ * the leaf hash at leaf index idx up to the root, written to root (32 bytes).
+ * Returns 0, or -1 when idx does not fit the proof (idx >> proof_cnt != 0),
+ * in which case root is unspecified. Thread safe. */
+int sof_merkle_root_from_proof(uint8_t root[32], uint8_t const leaf[32], uint32_t idx,
+                               uint8_t const *proof, unsigned proof_cnt);
+
+/* sof_shred_merkle_root computes the merkle root a merkle shred commits to:
+ * the leaf over payload[64 .. proof_off) walked up its proof.
+ * Preconditions: s was filled by a successful sof_shred_parse on payload and
+ * s->is_merkle. Returns 0 or -1 (leaf index does not fit the proof).
+ * Thread safe. */
+int sof_shred_merkle_root(uint8_t root[32], void const *payload, sof_shred_t const *s);
+
+/* sof_merkle_tree_node_cnt returns how many 32-byte nodes a full tree over
+ * leaf_cnt leaves (1 <= leaf_cnt <= SOF_MERKLE_LEAF_MAX) occupies, leaves
+ * included. */
+unsigned sof_merkle_tree_node_cnt(unsigned leaf_cnt);
+
+/* sof_merkle_tree_build builds the whole tree over leaf_cnt leaf hashes.
+ * nodes must have room for sof_merkle_tree_node_cnt(leaf_cnt) entries; its
+ * first leaf_cnt entries must already hold the leaf hashes (level 0); the
+ * levels follow one after the other and the last node is the root.
+ * Returns a pointer to the root inside nodes. Thread safe on distinct
+ * memory. */
+uint8_t const *sof_merkle_tree_build(uint8_t (*nodes)[32], unsigned leaf_cnt);
+
+/* sof_merkle_tree_proof writes the proof of leaf idx (< leaf_cnt) from a tree
+ * built by sof_merkle_tree_build into proof (depth entries of 20 bytes) and
+ * returns the depth (the proof size a shred of this set carries). */
+unsigned sof_merkle_tree_proof(uint8_t (*nodes)[32], unsigned leaf_cnt, unsigned idx,
+                               uint8_t *proof);
+
+#endif /* SOF_CRYPTO_MERKLE_H */

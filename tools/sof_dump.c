@@ -1,0 +1,369 @@
+/* sof-dump: inspect shreds, entry batches and transactions as JSON lines.
+ *
+ *   sof-dump [options] INPUT...      pcap / pcapng, raw shred file, or a
+ *                                    directory of raw shred files
+ *   sof-dump --entries FILE          one entry batch (bincode Vec<Entry>)
+ *   sof-dump --tx FILE               one serialized transaction
+ *
+ * One JSON object per line on stdout, "type" = shred | entry | transaction |
+ * summary. Malformed input yields a line with "error" and the tool goes on;
+ * the exit code is 0 when everything parsed, 1 when anything was malformed,
+ * 2 on a usage or I/O error. */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "crypto/sof_merkle.h"
+#include "util/sof_json.h"
+#include "wire/sof_entry.h"
+#include "wire/sof_pkt.h"
+#include "wire/sof_shred.h"
+#include "wire/sof_txn.h"
+
+#define DUMP_LINE_MAX (64UL * 1024UL)
+#define DUMP_FILE_MAX (64UL * 1024UL * 1024UL) /* largest --entries / raw file read */
+
+typedef struct {
+  /* options */
+  int port;            /* UDP destination port filter, -1 = any */
+  int summary;         /* print the summary line */
+  /* counters */
+  uint64_t inputs;
+  uint64_t frames;
+  uint64_t frames_filtered; /* UDP to another port (not counted as errors) */
+  uint64_t shreds_ok;
+  uint64_t shreds_data;
+  uint64_t shreds_code;
+  uint64_t pkt_err[SOF_PKT_ERR_CNT + 1];
+  uint64_t shred_err[SOF_SHRED_ERR_CNT + 1];
+  uint64_t entries;
+  uint64_t txns_ok;
+  uint64_t txn_err;
+  uint64_t entry_err;
+  uint64_t io_err;
+  /* output */
+  sof_json_t j;
+  char line[DUMP_LINE_MAX];
+} dump_t;
+
+static void
+emit(dump_t *d) {
+  sof_json_newline(&d->j);
+  if (sof_json_ok(&d->j)) {
+    fwrite(d->j.buf, 1, d->j.len, stdout);
+  } else { /* cannot happen with DUMP_LINE_MAX and our bounded lines; never print half a line */
+    fprintf(stderr, "sof-dump: output line too long, dropped\n");
+    d->io_err++;
+  }
+  sof_json_reset(&d->j);
+}
+
+static void
+emit_error(dump_t *d, char const *type, char const *reason, char const *source, int64_t frame) {
+  sof_json_t *j = &d->j;
+  sof_json_obj_begin(j);
+  sof_json_key(j, "type");   sof_json_str(j, type);
+  sof_json_key(j, "error");  sof_json_str(j, reason);
+  sof_json_key(j, "source"); sof_json_str(j, source);
+  if (frame >= 0) { sof_json_key(j, "frame"); sof_json_i64(j, frame); }
+  sof_json_obj_end(j);
+  emit(d);
+}
+
+/* ---- shreds ------------------------------------------------------------ */
+
+static void
+dump_shred(dump_t *d, uint8_t const *p, size_t sz, unsigned parse_flags, char const *source,
+           int64_t frame) {
+  sof_shred_t s;
+  int err = sof_shred_parse(&s, p, sz, parse_flags);
+  if (err) {
+    d->shred_err[-err]++;
+    emit_error(d, "shred", sof_shred_err_str(err), source, frame);
+    return;
+  }
+  d->shreds_ok++;
+  if (s.is_data) d->shreds_data++;
+  else           d->shreds_code++;
+
+  sof_json_t *j = &d->j;
+  sof_json_obj_begin(j);
+  sof_json_key(j, "type");        sof_json_str(j, "shred");
+  sof_json_key(j, "source");      sof_json_str(j, source);
+  if (frame >= 0) { sof_json_key(j, "frame"); sof_json_i64(j, frame); }
+  sof_json_key(j, "slot");        sof_json_u64(j, s.slot);
+  sof_json_key(j, "index");       sof_json_u64(j, s.idx);
+  sof_json_key(j, "variant");     sof_json_str(j, sof_shred_variant_str(&s));
+  sof_json_key(j, "proofSize");   sof_json_u64(j, s.proof_cnt);
+  sof_json_key(j, "fecSetIndex"); sof_json_u64(j, s.fec_set_idx);
+  sof_json_key(j, "version");     sof_json_u64(j, s.version);
+  if (s.is_data) {
+    sof_json_key(j, "parentOffset"); sof_json_u64(j, s.parent_off);
+    sof_json_key(j, "parent");       sof_json_u64(j, sof_shred_parent(&s));
+    sof_json_key(j, "flags");        sof_json_u64(j, s.flags);
+    sof_json_key(j, "dataComplete"); sof_json_bool(j, !!(s.flags & SOF_SHRED_FLAG_DATA_COMPLETE));
+    sof_json_key(j, "lastInSlot");
+    sof_json_bool(j, (s.flags & SOF_SHRED_FLAG_LAST_IN_SLOT) == SOF_SHRED_FLAG_LAST_IN_SLOT);
+    sof_json_key(j, "referenceTick"); sof_json_u64(j, s.flags & SOF_SHRED_FLAG_REF_TICK_MASK);
+    sof_json_key(j, "size");         sof_json_u64(j, s.size);
+    sof_json_key(j, "dataLen");      sof_json_u64(j, s.data_sz);
+  } else {
+    sof_json_key(j, "numData");   sof_json_u64(j, s.num_data);
+    sof_json_key(j, "numCoding"); sof_json_u64(j, s.num_coding);
+    sof_json_key(j, "position");  sof_json_u64(j, s.position);
+  }
+  sof_json_key(j, "payloadLen"); sof_json_u64(j, sz);
+  sof_json_key(j, "signature");  sof_json_b58_64(j, p);
+  if (s.is_merkle) {
+    uint8_t root[32];
+    if (!sof_shred_merkle_root(root, p, &s)) {
+      sof_json_key(j, "merkleRoot");
+      sof_json_b58_32(j, root);
+    }
+    if (s.is_chained) {
+      sof_json_key(j, "chainedMerkleRoot");
+      sof_json_b58_32(j, p + s.chained_root_off);
+    }
+    if (s.is_resigned) {
+      sof_json_key(j, "retransmitterSignature");
+      sof_json_b58_64(j, p + s.retx_sig_off);
+    }
+  }
+  sof_json_obj_end(j);
+  emit(d);
+}
+
+/* ---- transactions and entries ------------------------------------------ */
+
+static void
+dump_txn_fields(sof_json_t *j, uint8_t const *p, sof_txn_t const *t) {
+  sof_json_key(j, "signature"); sof_json_b58_64(j, sof_txn_signature(t, p, 0));
+  sof_json_key(j, "version");
+  if (t->version == SOF_TXN_VERSION_LEGACY) sof_json_str(j, "legacy");
+  else                                      sof_json_u64(j, t->version);
+  sof_json_key(j, "kind");          sof_json_str(j, sof_txn_kind_str(t->kind));
+  sof_json_key(j, "simpleVote");    sof_json_bool(j, t->simple_vote);
+  sof_json_key(j, "numSignatures"); sof_json_u64(j, t->signature_cnt);
+  sof_json_key(j, "header");
+  sof_json_arr_begin(j);
+  sof_json_u64(j, t->num_required_signatures);
+  sof_json_u64(j, t->num_readonly_signed);
+  sof_json_u64(j, t->num_readonly_unsigned);
+  sof_json_arr_end(j);
+  sof_json_key(j, "accountKeys");
+  sof_json_arr_begin(j);
+  for (unsigned i = 0; i < t->acct_addr_cnt; i++) sof_json_b58_32(j, sof_txn_account_key(t, p, i));
+  sof_json_arr_end(j);
+  sof_json_key(j, "recentBlockhash"); sof_json_b58_32(j, sof_txn_recent_blockhash(t, p));
+  sof_json_key(j, "numInstructions"); sof_json_u64(j, t->instr_cnt);
+  sof_json_key(j, "programIds");
+  sof_json_arr_begin(j);
+  for (unsigned i = 0; i < t->instr_cnt; i++)
+    sof_json_b58_32(j, sof_txn_account_key(t, p, t->instr[i].program_id));
+  sof_json_arr_end(j);
+  sof_json_key(j, "lookupTables");
+  sof_json_arr_begin(j);
+  for (unsigned i = 0; i < t->alt_cnt; i++) {
+    sof_txn_alt_t const *a = &t->alt[i];
+    sof_json_obj_begin(j);
+    sof_json_key(j, "accountKey");      sof_json_b58_32(j, p + a->addr_off);
+    sof_json_key(j, "writableIndexes");
+    sof_json_arr_begin(j);
+    for (unsigned k = 0; k < a->writable_cnt; k++) sof_json_u64(j, p[a->writable_off + k]);
+    sof_json_arr_end(j);
+    sof_json_key(j, "readonlyIndexes");
+    sof_json_arr_begin(j);
+    for (unsigned k = 0; k < a->readonly_cnt; k++) sof_json_u64(j, p[a->readonly_off + k]);
+    sof_json_arr_end(j);
+    sof_json_obj_end(j);
+  }
+  sof_json_arr_end(j);
+  sof_json_key(j, "size"); sof_json_u64(j, t->sz);
+}
+
+static void
+dump_txn_line(dump_t *d, uint8_t const *p, sof_txn_t const *t, char const *source,
+              int64_t entry_idx) {
+  sof_json_t *j = &d->j;
+  sof_json_obj_begin(j);
+  sof_json_key(j, "type");   sof_json_str(j, "transaction");
+  sof_json_key(j, "source"); sof_json_str(j, source);
+  if (entry_idx >= 0) { sof_json_key(j, "entry"); sof_json_i64(j, entry_idx); }
+  dump_txn_fields(j, p, t);
+  sof_json_obj_end(j);
+  emit(d);
+}
+
+/* ---- inputs -------------------------------------------------------------- */
+
+/* Reads a whole regular file (at most DUMP_FILE_MAX bytes) into a malloc'd
+ * buffer. Returns NULL with a message on failure. */
+static uint8_t *
+read_file(char const *path, size_t *out_sz) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    fprintf(stderr, "sof-dump: %s: %s\n", path, strerror(errno));
+    return NULL;
+  }
+  uint8_t *buf = NULL;
+  size_t sz = 0, cap = 0;
+  for (;;) {
+    if (sz == cap) {
+      if (cap >= DUMP_FILE_MAX) {
+        fprintf(stderr, "sof-dump: %s: larger than %lu bytes\n", path, DUMP_FILE_MAX);
+        free(buf);
+        fclose(f);
+        return NULL;
+      }
+      cap = cap ? cap * 2 : 4096;
+      uint8_t *nb = realloc(buf, cap);
+      if (!nb) {
+        fprintf(stderr, "sof-dump: %s: out of memory\n", path);
+        free(buf);
+        fclose(f);
+        return NULL;
+      }
+      buf = nb;
+    }
+    size_t n = fread(buf + sz, 1, cap - sz, f);
+    sz += n;
+    if (n == 0) break;
+  }
+  int bad = ferror(f);
+  fclose(f);
+  if (bad) {
+    fprintf(stderr, "sof-dump: %s: read error\n", path);
+    free(buf);
+    return NULL;
+  }
+  *out_sz = sz;
+  return buf;
+}
+
+static int
+is_pcap_magic(uint8_t const *b, size_t sz) {
+  if (sz < 4) return 0;
+  uint32_t m = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+  return m == 0xA1B2C3D4U || m == 0xD4C3B2A1U || m == 0xA1B23C4DU || m == 0x4D3CB2A1U ||
+         m == 0x0A0D0D0AU; /* pcapng section header */
+}
+
+static int
+dump_pcap(dump_t *d, char const *path) {
+  char errbuf[PCAP_ERRBUF_SIZE];
+  pcap_t *pc = pcap_open_offline(path, errbuf);
+  if (!pc) {
+    fprintf(stderr, "sof-dump: %s: %s\n", path, errbuf);
+    return -1;
+  }
+  int dlt = pcap_datalink(pc);
+  if (dlt != DLT_EN10MB) {
+    fprintf(stderr, "sof-dump: %s: link type %s not supported (Ethernet only)\n", path,
+            pcap_datalink_val_to_name(dlt) ? pcap_datalink_val_to_name(dlt) : "?");
+    pcap_close(pc);
+    return -1;
+  }
+  struct pcap_pkthdr *h;
+  uint8_t const *frame;
+  int rc;
+  int64_t frame_no = 0;
+  while ((rc = pcap_next_ex(pc, &h, &frame)) == 1) {
+    frame_no++;
+    d->frames++;
+    sof_pkt_udp_t u;
+    int err = h->caplen < h->len ? SOF_PKT_ERR_TOO_SHORT : sof_pkt_parse(&u, frame, h->caplen);
+    if (err) {
+      d->pkt_err[-err]++;
+      emit_error(d, "shred", sof_pkt_err_str(err), path, frame_no);
+      continue;
+    }
+    if (d->port >= 0 && u.dst_port != d->port) {
+      d->frames_filtered++;
+      continue;
+    }
+    dump_shred(d, frame + u.payload_off, u.payload_sz, 0, path, frame_no);
+  }
+  int ret = 0;
+  if (rc == -1) {
+    fprintf(stderr, "sof-dump: %s: %s\n", path, pcap_geterr(pc));
+    ret = -1;
+  }
+  pcap_close(pc);
+  return ret;
+}
+
+static int
+dump_raw_shred_file(dump_t *d, char const *path) {
+  size_t sz;
+  uint8_t *buf = read_file(path, &sz);
+  if (!buf) return -1;
+  if (is_pcap_magic(buf, sz)) {
+    free(buf);
+    return dump_pcap(d, path);
+  }
+  /* Files are storage form: legacy data shreds may be trimmed to `size`. */
+  dump_shred(d, buf, sz, SOF_SHRED_PARSE_ALLOW_TRIMMED, path, -1);
+  free(buf);
+  return 0;
+}
+
+static int
+cmp_str(void const *a, void const *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every regular file of a directory, in name order (not recursive). */
+static int
+dump_dir(dump_t *d, char const *dir) {
+  DIR *dp = opendir(dir);
+  if (!dp) {
+    fprintf(stderr, "sof-dump: %s: %s\n", dir, strerror(errno));
+    return -1;
+  }
+  char **names = NULL;
+  size_t cnt = 0, cap = 0;
+  struct dirent *de;
+  int ret = 0;
+  while ((de = readdir(dp))) {
+    if (de->d_name[0] == '.') continue;
+    char path[4096];
+    int n = snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+    struct stat st;
+    if (n < 0 || (size_t)n >= sizeof path || stat(path, &st) || !S_ISREG(st.st_mode)) continue;
+    if (cnt == cap) {
+      cap = cap ? cap * 2 : 256;
+      char **nn = realloc(names, cap * sizeof *names);
+      if (!nn) { ret = -1; break; }
+      names = nn;
+    }
+    if (!(names[cnt] = strdup(path))) { ret = -1; break; }
+    cnt++;
+  }
+  closedir(dp);
+  if (ret) fprintf(stderr, "sof-dump: %s: out of memory\n", dir);
+  qsort(names, cnt, sizeof *names, cmp_str);
+  for (size_t i = 0; i < cnt; i++) {
+    if (!ret && dump_raw_shred_file(d, names[i])) ret = -1;
+    free(names[i]);
+  }
+  free(names);
+  return ret;
+}
+
+static int
+dump_input(dump_t *d, char const *path) {
+  struct stat st;
+  if (stat(path, &st)) {
+    fprintf(stderr, "sof-dump: %s: %s\n", path, strerror(errno));
+    return -1;
+  }
+  d->inputs++;
+  if (S_ISDIR(st.st_mode)) return dump_dir(d, path);
+  return dump_raw_shred_file(d, path);
+}
