@@ -1,0 +1,54 @@
+/* sof_bench.h: the measuring loop of the benchmark programs in bench/.
+ *
+ * sof_bench_report runs a case RUNS times, each run calling fn(ctx, ops)
+ * which must perform `ops` operations and return a value folded into a
+ * volatile sink (so nothing is optimised away), and prints the median run
+ * as ns/op and ops/s. Figures, never assertions: benchmarks do not fail. */
+#ifndef SOF_BENCH_H
+#define SOF_BENCH_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#define SOF_BENCH_RUNS 9
+
+static volatile uint64_t sof_bench_sink;
+
+static inline uint64_t
+sof_bench_now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static int
+sof_bench_cmp_dbl_(void const *a, void const *b) {
+  double x = *(double const *)a, y = *(double const *)b;
+  return (x > y) - (x < y);
+}
+
+/* Returns the median ns per op and prints one line:
+ *   <name>  <ns/op> ns/op  <ops/s> ops/s  (median of 9 runs x ops) */
+static inline double
+sof_bench_report(char const *name, uint64_t (*fn)(void *ctx, uint64_t ops), void *ctx,
+                 uint64_t ops) {
+  double ns[SOF_BENCH_RUNS];
+  sof_bench_sink += fn(ctx, ops / 10 + 1); /* warm caches and branch predictors */
+  for (int r = 0; r < SOF_BENCH_RUNS; r++) {
+    uint64_t t0 = sof_bench_now_ns();
+    sof_bench_sink += fn(ctx, ops);
+    uint64_t t1 = sof_bench_now_ns();
+    ns[r] = (double)(t1 - t0) / (double)ops;
+  }
+  qsort(ns, SOF_BENCH_RUNS, sizeof ns[0], sof_bench_cmp_dbl_);
+  double med = ns[SOF_BENCH_RUNS / 2];
+  printf("%-44s %10.1f ns/op %14.0f ops/s  (median of %d runs x %llu; min %.1f max %.1f)\n",
+         name, med, 1e9 / med, SOF_BENCH_RUNS, (unsigned long long)ops, ns[0],
+         ns[SOF_BENCH_RUNS - 1]);
+  fflush(stdout);
+  return med;
+}
+
+#endif /* SOF_BENCH_H */

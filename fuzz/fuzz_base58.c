@@ -1,0 +1,129 @@
+/* fuzz_base58.c: libFuzzer target for sof_base58.
+ *
+ * Each input is used three ways:
+ *   - as a string: decode_32 and decode_64 must agree with a slow reference
+ *     decoder (accept/reject and bytes), and whenever decoding succeeds,
+ *     re-encoding must give back exactly the input;
+ *   - the same, after mapping every byte into the alphabet (byte % 58), so
+ *     that even without a seed corpus most inputs of the right length get
+ *     past the character check to the range and canonical-form checks;
+ *   - as bytes: the input, right-aligned in 64 zero bytes (so short inputs
+ *     give long runs of leading zeros), is encoded as a 64-byte value and
+ *     its last 32 bytes as a 32-byte value; each must match the reference
+ *     encoder and decode back to the same bytes.
+ * Any mismatch calls abort(). Build:
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Ilib \
+ *     fuzz/fuzz_base58.c lib/wire/sof_base58.c -o fuzz_base58 */
+#include "wire/sof_base58.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(uint8_t const *data, size_t size);
+
+static char const alphabet[] =
+  "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+
+/* Reference encoder: repeated long division by 58 (n <= 64). */
+static size_t
+ref_encode(uint8_t const *in, size_t n, char *out) {
+  uint8_t num[64];
+  char    rev[128];
+  size_t  nd = 0, start = 0;
+  memcpy(num, in, n);
+  for (;;) {
+    while (start < n && !num[start]) start++;
+    if (start == n) break;
+    unsigned rem = 0;
+    for (size_t i = start; i < n; i++) {
+      unsigned cur = rem * 256U + num[i];
+      num[i] = (uint8_t)(cur / 58U);
+      rem    = cur % 58U;
+    }
+    rev[nd++] = alphabet[rem];
+  }
+  size_t len = 0;
+  for (size_t i = 0; i < n && !in[i]; i++) out[len++] = '1';
+  while (nd) out[len++] = rev[--nd];
+  out[len] = '\0';
+  return len;
+}
+
+/* Reference decoder: digits multiplied in one at a time (fails on a bad
+ * character or once the number reaches 2^(8n)), then the input must be
+ * exactly the reference encoding of the result. */
+static int
+ref_decode(char const *in, size_t len, uint8_t *out, size_t n) {
+  uint8_t num[64] = {0};
+  if (len > 2 * n + 8) return -1; /* far too long for any value: skip work */
+  for (size_t i = 0; i < len; i++) {
+    char const *p = memchr(alphabet, in[i], 58);
+    if (!p) return -1;
+    unsigned carry = (unsigned)(p - alphabet);
+    for (size_t j = n; j-- > 0;) {
+      unsigned cur = num[j] * 58U + carry;
+      num[j] = (uint8_t)cur;
+      carry  = cur >> 8;
+    }
+    if (carry) return -1;
+  }
+  char enc[128];
+  if (ref_encode(num, n, enc) != len || memcmp(enc, in, len)) return -1;
+  memcpy(out, num, n);
+  return 0;
+}
+
+static void
+check_decode(char const *s, size_t len, size_t n) {
+  uint8_t got[64], want[64];
+  char    back[SOF_BASE58_ENCODED_64_MAX];
+  memset(got, 0xa5, sizeof got);
+  int grc = n == 32 ? sof_base58_decode_32(s, len, got)
+                    : sof_base58_decode_64(s, len, got);
+  int wrc = ref_decode(s, len, want, n);
+  if (grc != wrc) abort();
+  if (grc) {
+    for (size_t i = 0; i < n; i++) {
+      if (got[i] != 0xa5) abort(); /* out must be untouched on error */
+    }
+    return;
+  }
+  if (memcmp(got, want, n)) abort();
+  size_t blen = n == 32 ? sof_base58_encode_32(got, back)
+                        : sof_base58_encode_64(got, back);
+  if (blen != len || memcmp(back, s, len) || back[blen]) abort();
+}
+
+static void
+check_encode(uint8_t const *in, size_t n) {
+  char    got[SOF_BASE58_ENCODED_64_MAX], want[128];
+  uint8_t back[64];
+  size_t  glen = n == 32 ? sof_base58_encode_32(in, got)
+                         : sof_base58_encode_64(in, got);
+  size_t  wlen = ref_encode(in, n, want);
+  if (glen != wlen || strcmp(got, want)) abort();
+  int rc = n == 32 ? sof_base58_decode_32(got, glen, back)
+                   : sof_base58_decode_64(got, glen, back);
+  if (rc || memcmp(back, in, n)) abort();
+}
+
+int
+LLVMFuzzerTestOneInput(uint8_t const *data, size_t size) {
+  check_decode((char const *)data, size, 32);
+  check_decode((char const *)data, size, 64);
+
+  if (size <= 100) {
+    char s[100];
+    for (size_t i = 0; i < size; i++) s[i] = alphabet[data[i] % 58U];
+    check_decode(s, size, 32);
+    check_decode(s, size, 64);
+  }
+
+  uint8_t v[64] = {0};
+  size_t  n     = size < 64 ? size : 64;
+  memcpy(v + 64 - n, data, n);
+  check_encode(v, 64);
+  check_encode(v + 32, 32);
+  return 0;
+}

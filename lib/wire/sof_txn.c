@@ -1,0 +1,352 @@
+/* sof_txn.c: see sof_txn.h.
+ *
+ * Parsing discipline (the one Firedancer's fd_txn_parse uses, restated):
+ * `i` is the read cursor and `lim` the readable end, min(buf_sz, MTU).
+ *   invariant A: i <= lim at all times;
+ *   invariant B: before reading k bytes at i, NEED(k) has checked k <= lim-i.
+ * NEED compares against lim - i (never i + k, which an untrusted k could
+ * overflow), and every read of p[i..] sits right after the NEED covering it.
+ * Counts are range-checked before they scale anything, and all products
+ * (64 x 12, 32 x 64, 34 x 127, ...) are far from overflowing size_t. */
+#include "sof_txn.h"
+
+#include <string.h>
+
+_Static_assert(SOF_TXN_MTU <= UINT16_MAX, "offsets are u16");
+_Static_assert(SOF_TXN_ACCT_ADDR_MAX <= UINT8_MAX, "acct counts are u8");
+_Static_assert(SOF_TXN_INSTR_MAX <= UINT8_MAX, "instr_cnt is u8");
+_Static_assert(SOF_TXN_ALT_MAX <= UINT8_MAX, "alt_cnt is u8");
+_Static_assert(SOF_TXN_SIG_MAX < 0x80, "sig count is a 1-byte compact-u16");
+
+uint8_t const sof_txn_vote_program_id[32] = {
+  0x07, 0x61, 0x48, 0x1d, 0x35, 0x74, 0x74, 0xbb, 0x7c, 0x4d, 0x76, 0x24,
+  0xeb, 0xd3, 0xbd, 0xb3, 0xd8, 0x35, 0x5e, 0x73, 0xd1, 0x10, 0x43, 0xfc,
+  0x0d, 0xa3, 0x53, 0x80, 0x00, 0x00, 0x00, 0x00,
+};
+
+uint8_t const sof_txn_compute_budget_program_id[32] = {
+  0x03, 0x06, 0x46, 0x6f, 0xe5, 0x21, 0x17, 0x32, 0xff, 0xec, 0xad, 0xba,
+  0x72, 0xc3, 0x9b, 0xe7, 0xbc, 0x8c, 0xe5, 0xbb, 0xc5, 0xf7, 0x12, 0x6b,
+  0x2c, 0x43, 0x9b, 0x3a, 0x40, 0x00, 0x00, 0x00,
+};
+
+/* First byte of a SIMD-0385 "v1" transaction: 0x80 | 1.  For legacy and v0
+ * transactions the first byte is the signature count, <= 12. */
+#define SOF_TXN_V1_PREFIX 0x81
+
+/* Smallest instruction (program index, empty account list, empty data) and
+ * smallest address table lookup (key, two empty index lists; a valid one has
+ * at least one index, caught later with its own error). */
+#define SOF_TXN_INSTR_MIN_SZ 3
+#define SOF_TXN_ALT_MIN_SZ   34
+
+/* The decoder proper, inlined into the parser: a call with the value
+ * returned through memory cost ~2x the whole parse of small transactions. */
+static inline __attribute__((always_inline)) int
+cu16_decode(uint8_t const *p, size_t buf_sz, uint16_t *out_val) {
+  if (buf_sz < 1) return SOF_TXN_ERR_TRUNCATED;
+  if (!(p[0] & 0x80)) {
+    *out_val = p[0];
+    return 1;
+  }
+  if (buf_sz < 2) return SOF_TXN_ERR_TRUNCATED;
+  if (!(p[1] & 0x80)) {
+    if (!p[1]) return SOF_TXN_ERR_CU16_NON_MINIMAL;
+    *out_val = (uint16_t)((p[0] & 0x7Fu) | ((unsigned)p[1] << 7));
+    return 2;
+  }
+  if (buf_sz < 3) return SOF_TXN_ERR_TRUNCATED;
+  /* Third byte carries bits 14-15 only: anything above 3 (including a
+   * continuation bit) means a value that does not fit 16 bits. */
+  if (p[2] > 3) return SOF_TXN_ERR_CU16_OVERFLOW;
+  if (!p[2]) return SOF_TXN_ERR_CU16_NON_MINIMAL;
+  *out_val = (uint16_t)((p[0] & 0x7Fu) | ((p[1] & 0x7Fu) << 7) |
+                        ((unsigned)p[2] << 14));
+  return 3;
+}
+
+int
+sof_compact_u16_decode(void const *buf, size_t buf_sz, uint16_t *out_val) {
+  return cu16_decode(buf, buf_sz, out_val);
+}
+
+int
+sof_compact_u16_encode(uint16_t val, uint8_t out[3]) {
+  if (val < 0x80) {
+    out[0] = (uint8_t)val;
+    return 1;
+  }
+  out[0] = (uint8_t)(0x80 | (val & 0x7F));
+  if (val < 0x4000) {
+    out[1] = (uint8_t)(val >> 7);
+    return 2;
+  }
+  out[1] = (uint8_t)(0x80 | ((val >> 7) & 0x7F));
+  out[2] = (uint8_t)(val >> 14);
+  return 3;
+}
+
+/* 1 when the 32-byte key at k equals the program id id (four 8-byte
+ * compares: cheaper than a memcmp call on this hot path). */
+static inline int
+key_eq(uint8_t const *k, uint8_t const *id) {
+  uint64_t diff = 0;
+  for (unsigned w = 0; w < 4; w++) {
+    uint64_t a, b;
+    memcpy(&a, k + 8 * w, 8);
+    memcpy(&b, id + 8 * w, 8);
+    diff |= a ^ b;
+  }
+  return !diff;
+}
+
+/* Classifies the parsed instructions (program ids are static keys, checked
+ * by the parser).  Fills kind, vote_instr_cnt and simple_vote.  Each
+ * distinct program index is compared once (a transaction repeats a few
+ * programs over up to 64 instructions). */
+static void
+sof_txn_classify(sof_txn_t *t, uint8_t const *p) {
+  uint64_t seen = 0, is_vote = 0, is_other = 0; /* bit = static key index < 64 */
+  unsigned vote = 0, other = 0;
+  for (unsigned j = 0; j < t->instr_cnt; j++) {
+    unsigned idx = t->instr[j].program_idx; /* < acct_cnt <= 64 */
+    uint64_t bit = 1ULL << idx;
+    if (!(seen & bit)) {
+      uint8_t const *prog = p + t->acct_off + (size_t)idx * SOF_TXN_ACCT_ADDR_SZ;
+      seen |= bit;
+      if (key_eq(prog, sof_txn_vote_program_id)) is_vote |= bit;
+      else if (!key_eq(prog, sof_txn_compute_budget_program_id)) is_other |= bit;
+    }
+    vote += !!(is_vote & bit);
+    other += !!(is_other & bit);
+  }
+  t->vote_instr_cnt = (uint8_t)vote;
+  t->kind = !vote  ? SOF_TXN_KIND_NON_VOTE
+          : other ? SOF_TXN_KIND_MIXED
+                  : SOF_TXN_KIND_VOTE_ONLY;
+  /* Agave is_simple_vote_transaction: fewer than 3 signatures, legacy
+   * message, exactly one instruction, whose program is Vote. */
+  t->simple_vote = (uint8_t)(t->sig_cnt < 3 &&
+                             t->version == SOF_TXN_VERSION_LEGACY &&
+                             t->instr_cnt == 1 && vote == 1);
+}
+
+int
+sof_txn_parse(sof_txn_t *out, void const *buf, size_t buf_sz,
+              size_t *out_consumed) {
+  uint8_t const *p = buf;
+  /* Never look past the MTU: a transaction that would need to is too large,
+   * whatever follows in the buffer. */
+  size_t const lim = buf_sz < SOF_TXN_MTU ? buf_sz : SOF_TXN_MTU;
+  int const short_err =
+    buf_sz > SOF_TXN_MTU ? SOF_TXN_ERR_TOO_LARGE : SOF_TXN_ERR_TRUNCATED;
+  size_t i = 0;
+
+  if (out_consumed) *out_consumed = 0;
+
+#define NEED(n) do {                                                           \
+    if ((size_t)(n) > lim - i) return short_err;                               \
+  } while (0)
+#define READ_CU16(var) do {                                                    \
+    uint16_t v_ = 0;                                                           \
+    int r_ = cu16_decode(p + i, lim - i, &v_);                      \
+    if (r_ < 0) return r_ == SOF_TXN_ERR_TRUNCATED ? short_err : r_;           \
+    i += (size_t)r_;                                                           \
+    (var) = v_;                                                                \
+  } while (0)
+
+  /* Signatures.  The count is a compact-u16, but a valid one is <= 12, so a
+   * first byte with the high bit set is either a v1 frame (0x81) or a count
+   * that fails the range check below. */
+  NEED(1);
+  if (p[0] == SOF_TXN_V1_PREFIX) return SOF_TXN_ERR_V1_UNSUPPORTED;
+  uint16_t sig_cnt;
+  READ_CU16(sig_cnt);
+  if (!sig_cnt) return SOF_TXN_ERR_SIG_CNT_ZERO;
+  if (sig_cnt > SOF_TXN_SIG_MAX) return SOF_TXN_ERR_SIG_CNT_MAX;
+  size_t const sig_off = i;
+  NEED(SOF_TXN_SIG_SZ * (size_t)sig_cnt);
+  i += SOF_TXN_SIG_SZ * (size_t)sig_cnt;
+
+  /* Message header. */
+  size_t const msg_off = i;
+  uint8_t version = SOF_TXN_VERSION_LEGACY;
+  NEED(1);
+  uint8_t req = p[i++];
+  if (req & 0x80) {
+    version = req & 0x7F;
+    if (version != SOF_TXN_VERSION_V0) return SOF_TXN_ERR_VERSION;
+    NEED(1);
+    req = p[i++];
+  }
+  if (req != sig_cnt) return SOF_TXN_ERR_SIG_CNT_MISMATCH;
+  NEED(1);
+  uint8_t const ro_signed = p[i++];
+  if (ro_signed >= req) return SOF_TXN_ERR_HDR_RO_SIGNED;
+  NEED(1);
+  uint8_t const ro_unsigned = p[i++];
+
+  /* Static account keys and blockhash. */
+  uint16_t acct_cnt;
+  READ_CU16(acct_cnt);
+  if (acct_cnt > SOF_TXN_ACCT_ADDR_MAX) return SOF_TXN_ERR_ACCT_CNT_MAX;
+  if ((unsigned)req + ro_unsigned > acct_cnt) return SOF_TXN_ERR_HDR_ACCT_CNT;
+  size_t const acct_off = i;
+  NEED(SOF_TXN_ACCT_ADDR_SZ * (size_t)acct_cnt);
+  i += SOF_TXN_ACCT_ADDR_SZ * (size_t)acct_cnt;
+  size_t const blockhash_off = i;
+  NEED(SOF_TXN_BLOCKHASH_SZ);
+  i += SOF_TXN_BLOCKHASH_SZ;
+
+  /* Instructions. */
+  uint16_t instr_cnt;
+  READ_CU16(instr_cnt);
+  if (instr_cnt > SOF_TXN_INSTR_MAX) return SOF_TXN_ERR_INSTR_CNT_MAX;
+  NEED(SOF_TXN_INSTR_MIN_SZ * (size_t)instr_cnt); /* cheap early reject */
+  unsigned max_acct_idx = 0; /* largest account index any instr names */
+  int any_acct_idx = 0;
+  for (unsigned j = 0; j < instr_cnt; j++) {
+    NEED(1);
+    uint8_t const prog = p[i++];
+    /* The program must be a static key (no program id from a lookup table,
+     * solana-labs/solana#25034) and not the fee payer (index 0): a fee
+     * payer is system-owned, a program is executable. */
+    if (!prog || prog >= acct_cnt) return SOF_TXN_ERR_PROGRAM_IDX;
+    uint16_t ia_cnt;
+    READ_CU16(ia_cnt);
+    if (ia_cnt > SOF_TXN_INSTR_ACCT_MAX) return SOF_TXN_ERR_INSTR_ACCT_MAX;
+    size_t const ia_off = i;
+    NEED(ia_cnt);
+    for (size_t k = 0; k < ia_cnt; k++)
+      if (p[i + k] > max_acct_idx) max_acct_idx = p[i + k];
+    any_acct_idx |= ia_cnt != 0;
+    i += ia_cnt;
+    uint16_t data_sz;
+    READ_CU16(data_sz);
+    size_t const data_off = i;
+    NEED(data_sz);
+    i += data_sz;
+
+    sof_txn_instr_t *ix = &out->instr[j];
+    ix->program_idx = prog;
+    ix->_pad = 0;
+    ix->acct_cnt = ia_cnt;
+    ix->acct_off = (uint16_t)ia_off;
+    ix->data_sz = data_sz;
+    ix->data_off = (uint16_t)data_off;
+  }
+
+  /* Address table lookups (v0). */
+  uint16_t alt_cnt = 0;
+  size_t alt_w = 0, alt_r = 0;
+  if (version == SOF_TXN_VERSION_V0) {
+    READ_CU16(alt_cnt);
+    if (alt_cnt > SOF_TXN_ALT_MAX) return SOF_TXN_ERR_ALT_CNT_MAX;
+    NEED(SOF_TXN_ALT_MIN_SZ * (size_t)alt_cnt); /* cheap early reject */
+    for (unsigned k = 0; k < alt_cnt; k++) {
+      size_t const key_off = i;
+      NEED(SOF_TXN_ACCT_ADDR_SZ);
+      i += SOF_TXN_ACCT_ADDR_SZ;
+      uint16_t w_cnt, r_cnt;
+      READ_CU16(w_cnt);
+      size_t const w_off = i;
+      NEED(w_cnt);
+      i += w_cnt;
+      READ_CU16(r_cnt);
+      size_t const r_off = i;
+      NEED(r_cnt);
+      i += r_cnt;
+      /* Each list alone must fit what is left of the 64 accounts (this also
+       * keeps the counts below 256, so the u8 fields and sums are safe). */
+      if (w_cnt > SOF_TXN_ACCT_ADDR_MAX - acct_cnt ||
+          r_cnt > SOF_TXN_ACCT_ADDR_MAX - acct_cnt)
+        return SOF_TXN_ERR_ACCT_CNT_MAX;
+      if (!w_cnt && !r_cnt) return SOF_TXN_ERR_ALT_EMPTY;
+
+      sof_txn_alt_t *a = &out->alt[k];
+      a->key_off = (uint16_t)key_off;
+      a->writable_cnt = (uint8_t)w_cnt;
+      a->readonly_cnt = (uint8_t)r_cnt;
+      a->writable_off = (uint16_t)w_off;
+      a->readonly_off = (uint16_t)r_off;
+      alt_w += w_cnt;
+      alt_r += r_cnt;
+    }
+  }
+
+  if (!out_consumed && i != buf_sz) return SOF_TXN_ERR_TRAILING;
+  size_t const total = acct_cnt + alt_w + alt_r;
+  if (total > SOF_TXN_ACCT_ADDR_MAX) return SOF_TXN_ERR_ACCT_CNT_MAX;
+  if (any_acct_idx && max_acct_idx >= total) return SOF_TXN_ERR_ACCT_IDX;
+
+#undef NEED
+#undef READ_CU16
+
+  out->version = version;
+  out->sig_cnt = (uint8_t)sig_cnt;
+  out->sig_off = (uint16_t)sig_off;
+  out->msg_off = (uint16_t)msg_off;
+  out->msg_sz = (uint16_t)(i - msg_off);
+  out->sz = (uint16_t)i;
+  out->num_required_signatures = req;
+  out->num_readonly_signed = ro_signed;
+  out->num_readonly_unsigned = ro_unsigned;
+  out->acct_cnt = (uint8_t)acct_cnt;
+  out->acct_off = (uint16_t)acct_off;
+  out->blockhash_off = (uint16_t)blockhash_off;
+  out->instr_cnt = (uint8_t)instr_cnt;
+  out->alt_cnt = (uint8_t)alt_cnt;
+  out->alt_writable_cnt = (uint8_t)alt_w;
+  out->alt_readonly_cnt = (uint8_t)alt_r;
+  out->acct_total_cnt = (uint8_t)total;
+  sof_txn_classify(out, p);
+
+  if (out_consumed) *out_consumed = i;
+  return SOF_TXN_OK;
+}
+
+char const *
+sof_txn_err_str(int err) {
+  switch (err) {
+  case SOF_TXN_OK:                   return "ok";
+  case SOF_TXN_ERR_TRUNCATED:        return "truncated";
+  case SOF_TXN_ERR_TOO_LARGE:        return "too_large";
+  case SOF_TXN_ERR_CU16_NON_MINIMAL: return "cu16_non_minimal";
+  case SOF_TXN_ERR_CU16_OVERFLOW:    return "cu16_overflow";
+  case SOF_TXN_ERR_SIG_CNT_ZERO:     return "sig_cnt_zero";
+  case SOF_TXN_ERR_SIG_CNT_MAX:      return "sig_cnt_too_large";
+  case SOF_TXN_ERR_V1_UNSUPPORTED:   return "v1_unsupported";
+  case SOF_TXN_ERR_VERSION:          return "unknown_version";
+  case SOF_TXN_ERR_SIG_CNT_MISMATCH: return "sig_cnt_mismatch";
+  case SOF_TXN_ERR_HDR_RO_SIGNED:    return "hdr_readonly_signed";
+  case SOF_TXN_ERR_HDR_ACCT_CNT:     return "hdr_acct_cnt";
+  case SOF_TXN_ERR_ACCT_CNT_MAX:     return "too_many_accts";
+  case SOF_TXN_ERR_INSTR_CNT_MAX:    return "too_many_instrs";
+  case SOF_TXN_ERR_PROGRAM_IDX:      return "program_index";
+  case SOF_TXN_ERR_INSTR_ACCT_MAX:   return "instr_too_many_accts";
+  case SOF_TXN_ERR_ACCT_IDX:         return "acct_index";
+  case SOF_TXN_ERR_ALT_CNT_MAX:      return "too_many_alts";
+  case SOF_TXN_ERR_ALT_EMPTY:        return "alt_empty";
+  case SOF_TXN_ERR_TRAILING:         return "trailing_bytes";
+  default:                           return "unknown";
+  }
+}
+
+char const *
+sof_txn_kind_str(int kind) {
+  switch (kind) {
+  case SOF_TXN_KIND_NON_VOTE:  return "non_vote";
+  case SOF_TXN_KIND_VOTE_ONLY: return "vote_only";
+  case SOF_TXN_KIND_MIXED:     return "mixed";
+  default:                     return "unknown";
+  }
+}
+
+char const *
+sof_txn_version_str(int version) {
+  switch (version) {
+  case SOF_TXN_VERSION_LEGACY: return "legacy";
+  case SOF_TXN_VERSION_V0:     return "v0";
+  default:                     return "unknown";
+  }
+}

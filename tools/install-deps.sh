@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs everything sof-dpdk needs to build and test, from Debian 12
+# packages. Idempotent; needs root (or sudo). Skips apt entirely when every
+# package is already installed.
+set -euo pipefail
+pkgs=(
+  build-essential meson ninja-build pkg-config   # toolchain
+  clang libclang-rt-14-dev                       # libFuzzer, sanitizer runtimes
+  libdpdk-dev dpdk                               # DPDK 22.11 (EAL, ethdev, ring, vdevs)
+  libsodium-dev                                  # ed25519
+  libssl-dev                                     # SHA-256 (SHA-NI)
+  libpcap-dev                                    # pcap / pcapng input
+  python3                                        # test glue
+)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all packages present"
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

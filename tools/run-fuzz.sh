@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Runs one libFuzzer target for a given time.
+#
+#   tools/run-fuzz.sh TARGET SECONDS [libFuzzer args...]
+#   tools/run-fuzz.sh --exe PATH TARGET SECONDS [libFuzzer args...]
+#
+# TARGET is one of: shred pkt txn entry base58. Without --exe the script
+# configures and builds build-fuzz/ (clang, ASan + UBSan + libFuzzer) first.
+# The corpus lives in build-fuzz/fuzz/corpus-TARGET (kept between runs) and
+# is seeded from $SOF_VECTORS (default ../shared/vectors) when present.
+# Exit code: 0 when the run ended without a finding, libFuzzer's code
+# otherwise (the crashing input is saved in fuzz/artifacts/).
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+exe=""
+if [ "${1:-}" = "--exe" ]; then exe=$2; shift 2; fi
+if [ $# -lt 2 ]; then
+  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+  exit 2
+fi
+target=$1 seconds=$2
+shift 2
+case $target in shred|pkt|txn|entry|base58) ;; *) echo "run-fuzz: unknown target '$target'" >&2; exit 2;; esac
+
+if [ -z "$exe" ]; then
+  bdir=$here/build-fuzz
+  if [ ! -f "$bdir/build.ninja" ]; then
+    CC=clang meson setup "$bdir" "$here" -Dfuzz=true -Db_sanitize=address,undefined \
+      -Db_lundef=false -Dbuildtype=debugoptimized >/dev/null
+  fi
+  ninja -C "$bdir" "fuzz/fuzz_$target" >/dev/null
+  exe=$bdir/fuzz/fuzz_$target
+fi
+work=$(dirname "$exe")
+corpus=$work/corpus-$target
+artifacts=$here/fuzz/artifacts
+mkdir -p "$corpus" "$artifacts"
+
+vec=${SOF_VECTORS:-$here/../shared/vectors}
+if [ -d "$vec" ] && [ -z "$(ls -A "$corpus")" ]; then
+  case $target in
+    shred) find "$vec" -name '*.bin' -size -1300c -path '*shred*' | head -400 | xargs -r cp -t "$corpus" 2>/dev/null || true
+           find "$vec/fd-localnet-v114-slot1-legacy" "$vec/sig-mainnet-2024-merkle-unchained/single" -name '*.bin' | xargs -r cp -t "$corpus" 2>/dev/null || true ;;
+    txn)   cp "$vec"/fd-txn/*.bin "$corpus"/ 2>/dev/null || true ;;
+    entry) cp "$vec"/fd-testnet-slot385970984/entry-batches/*.bin "$corpus"/ 2>/dev/null || true ;;
+  esac
+  # names may collide across directories: the corpus only needs content
+fi
+
+echo "run-fuzz: $target for ${seconds}s, corpus $corpus ($(ls "$corpus" | wc -l) inputs)"
+exec "$exe" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+  -artifact_prefix="$artifacts/$target-" "$@" "$corpus"
