@@ -47,7 +47,8 @@ typedef struct sof_txgen_rng {
   uint64_t s;
 } sof_txgen_rng_t;
 
-/* sof_txgen_rng_seed: starts r at seed (any value, 0 included). Pure. */
+/* sof_txgen_rng_seed: starts r at seed (any value, 0 included). One thread
+ * per r. */
 void sof_txgen_rng_seed(sof_txgen_rng_t *r, uint64_t seed);
 
 /* sof_txgen_rng_u64: next 64 random bits. One thread per r. */

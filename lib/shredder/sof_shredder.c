@@ -123,9 +123,9 @@ check_args(sof_shredder_args_t const *args, size_t batch_sz) {
   if ((args->slot == 0) != (parent_off == 0)) return SOF_SHREDDER_ERR_PARENT;
   if (args->reference_tick > SOF_SHREDDER_REF_TICK_MAX) return SOF_SHREDDER_ERR_REF_TICK;
   if (args->data_idx % SOF_SHREDDER_DATA_CNT) return SOF_SHREDDER_ERR_INDEX;
+  if (args->data_idx >= SOF_SHRED_DATA_PER_SLOT_MAX) return SOF_SHREDDER_ERR_INDEX;
   size_t set_cnt = sof_shredder_set_cnt(batch_sz, args->last_in_slot);
-  if (set_cnt > (SOF_SHRED_DATA_PER_SLOT_MAX - args->data_idx) / SOF_SHREDDER_DATA_CNT ||
-      args->data_idx > SOF_SHRED_DATA_PER_SLOT_MAX) {
+  if (set_cnt > (SOF_SHRED_DATA_PER_SLOT_MAX - args->data_idx) / SOF_SHREDDER_DATA_CNT) {
     return SOF_SHREDDER_ERR_INDEX;
   }
   /* libsodium signs with the public half as given: a mismatched key pair

@@ -1,6 +1,8 @@
 /* sof_shredder.h: turns one entry batch into signed merkle shreds, the way
- * current leaders do (Firedancer src/disco/shred/fd_shredder.c after
- * "require fixed-32"; Agave's 32:32 make_shreds_from_data is the same rule).
+ * current leaders do: Firedancer src/disco/shred/fd_shredder.c since
+ * "require fixed-32" (0461b8fdc9), reproduced byte for byte on its demo slot
+ * (tests/test_vec_shredder.c). Agave's fixed 32:32 make_shreds_from_data
+ * with a resigned last set follows the same rule.
  *
  * Output format (docs wire-format.md sections 1-3):
  *   - FEC sets of exactly 32 data + 32 coding shreds, proof size 6;
