@@ -10,6 +10,7 @@ pkgs=(
   libsodium-dev                                  # ed25519
   libssl-dev                                     # SHA-256 (SHA-NI)
   libpcap-dev                                    # pcap / pcapng input
+  libjansson-dev                                 # JSON config (leader schedules)
   python3                                        # test glue
 )
 missing=()

@@ -1,0 +1,300 @@
+#include "verify/sof_leaders.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wire/sof_base58.h"
+
+#define NO_KEY UINT32_MAX
+
+typedef struct {
+  uint64_t slot_plus1; /* 0: empty */
+  uint32_t key;
+  uint32_t _pad;
+} slot_entry_t;
+
+struct sof_leaders {
+  uint64_t      slot_mask;
+  slot_entry_t *slots;
+  uint32_t      key_cap;
+  uint32_t      key_cnt;
+  uint8_t     (*keys)[32];
+  uint32_t     *key_hash;  /* open addressing over 2 * key_cap buckets: key index or NO_KEY */
+  uint32_t      hash_mask;
+  uint32_t      fixed;     /* key index of the fixed leader, or NO_KEY */
+};
+
+static uint64_t
+pow2_at_least(uint64_t v) {
+  uint64_t p = 1;
+  while (p < v) p <<= 1;
+  return p;
+}
+
+sof_leaders_t *
+sof_leaders_new(uint64_t slot_cap, uint32_t key_cap) {
+  if (!slot_cap || !key_cap || slot_cap > (1ULL << 32) || key_cap > (1U << 24)) return NULL;
+  sof_leaders_t *l = calloc(1, sizeof *l);
+  if (!l) return NULL;
+  uint64_t cap = pow2_at_least(slot_cap);
+  uint32_t buckets = (uint32_t)pow2_at_least(2ULL * key_cap);
+  l->slot_mask = cap - 1;
+  l->slots = calloc(cap, sizeof *l->slots);
+  l->keys = calloc(key_cap, 32);
+  l->key_hash = malloc(buckets * sizeof *l->key_hash);
+  l->key_cap = key_cap;
+  l->hash_mask = buckets - 1;
+  l->fixed = NO_KEY;
+  if (!l->slots || !l->keys || !l->key_hash) {
+    sof_leaders_delete(l);
+    return NULL;
+  }
+  memset(l->key_hash, 0xFF, buckets * sizeof *l->key_hash);
+  return l;
+}
+
+void
+sof_leaders_delete(sof_leaders_t *l) {
+  if (!l) return;
+  free(l->slots);
+  free(l->keys);
+  free(l->key_hash);
+  free(l);
+}
+
+/* Index of pub in the key table, adding it when new. NO_KEY when full. */
+static uint32_t
+key_intern(sof_leaders_t *l, uint8_t const pub[32]) {
+  uint64_t h;
+  memcpy(&h, pub, 8); /* public keys are uniformly distributed */
+  for (uint32_t b = (uint32_t)h & l->hash_mask;; b = (b + 1) & l->hash_mask) {
+    uint32_t k = l->key_hash[b];
+    if (k == NO_KEY) {
+      if (l->key_cnt == l->key_cap) return NO_KEY;
+      k = l->key_cnt++;
+      memcpy(l->keys[k], pub, 32);
+      l->key_hash[b] = k;
+      return k;
+    }
+    if (!memcmp(l->keys[k], pub, 32)) return k;
+  }
+}
+
+int
+sof_leaders_set_fixed(sof_leaders_t *l, uint8_t const *pub) {
+  if (!pub) {
+    l->fixed = NO_KEY;
+    return 0;
+  }
+  uint32_t k = key_intern(l, pub);
+  if (k == NO_KEY) return -1;
+  l->fixed = k;
+  return 0;
+}
+
+int
+sof_leaders_set(sof_leaders_t *l, uint64_t slot, uint8_t const pub[32]) {
+  uint32_t k = key_intern(l, pub);
+  if (k == NO_KEY) return -1;
+  slot_entry_t *e = &l->slots[slot & l->slot_mask];
+  e->slot_plus1 = slot + 1;
+  e->key = k;
+  return 0;
+}
+
+uint8_t const *
+sof_leaders_get(sof_leaders_t const *l, uint64_t slot) {
+  slot_entry_t const *e = &l->slots[slot & l->slot_mask];
+  if (e->slot_plus1 == slot + 1 && slot != UINT64_MAX) return l->keys[e->key];
+  return l->fixed == NO_KEY ? NULL : l->keys[l->fixed];
+}
+
+uint32_t
+sof_leaders_key_cnt(sof_leaders_t const *l) {
+  return l->key_cnt;
+}
+
+static void
+seterr(char *err, size_t err_sz, char const *fmt, ...) {
+  if (!err || !err_sz) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, err_sz, fmt, ap);
+  va_end(ap);
+}
+
+long
+sof_leaders_load_json_buf(sof_leaders_t *l, char const *buf, size_t sz, uint64_t epoch_first_slot,
+                          char *err, size_t err_sz) {
+  json_error_t jerr;
+  json_t *root = json_loadb(buf, sz, JSON_REJECT_DUPLICATES, &jerr);
+  if (!root) {
+    seterr(err, err_sz, "line %d column %d: %s", jerr.line, jerr.column, jerr.text);
+    return -1;
+  }
+  json_t *sched = root;
+  json_t *result = json_is_object(root) ? json_object_get(root, "result") : NULL;
+  if (result) sched = result;
+  long n = -1;
+  if (!json_is_object(sched)) {
+    seterr(err, err_sz, "expected an object {\"<pubkey>\": [slot offsets]}");
+    goto done;
+  }
+  long cnt = 0;
+  char const *key;
+  json_t *offs;
+  json_object_foreach(sched, key, offs) {
+    uint8_t pub[32];
+    if (sof_base58_decode_32(key, strlen(key), pub)) {
+      seterr(err, err_sz, "\"%.60s\": not a base58 public key", key);
+      goto done;
+    }
+    if (!json_is_array(offs)) {
+      seterr(err, err_sz, "\"%.60s\": expected an array of slot offsets", key);
+      goto done;
+    }
+    size_t i;
+    json_t *v;
+    json_array_foreach(offs, i, v) {
+      if (!json_is_integer(v) || json_integer_value(v) < 0) {
+        seterr(err, err_sz, "\"%.60s\"[%zu]: slot offsets are integers >= 0", key, i);
+        goto done;
+      }
+      uint64_t off = (uint64_t)json_integer_value(v);
+      if (off > UINT64_MAX - 1 - epoch_first_slot) {
+        seterr(err, err_sz, "\"%.60s\"[%zu]: slot out of range", key, i);
+        goto done;
+      }
+      if (sof_leaders_set(l, epoch_first_slot + off, pub)) {
+        seterr(err, err_sz, "\"%.60s\": more distinct leaders than the table holds (%u)", key,
+               l->key_cap);
+        goto done;
+      }
+      cnt++;
+    }
+  }
+  n = cnt;
+done:
+  json_decref(root);
+  return n;
+}
+
+/* Reads a whole file (config, not hot path). */
+static char *
+slurp(char const *path, size_t *sz, char *err, size_t err_sz) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    seterr(err, err_sz, "%s: %s", path, strerror(errno));
+    return NULL;
+  }
+  size_t cap = 1 << 16, n = 0;
+  char *buf = malloc(cap);
+  while (buf) {
+    size_t r = fread(buf + n, 1, cap - n, f);
+    n += r;
+    if (n < cap) break;
+    char *nb = cap < (1UL << 30) ? realloc(buf, cap * 2) : NULL;
+    if (!nb) { free(buf); buf = NULL; break; }
+    buf = nb;
+    cap *= 2;
+  }
+  int bad = ferror(f);
+  fclose(f);
+  if (!buf || bad) {
+    free(buf);
+    seterr(err, err_sz, "%s: cannot read", path);
+    return NULL;
+  }
+  *sz = n;
+  return buf;
+}
+
+long
+sof_leaders_load_json(sof_leaders_t *l, char const *path, uint64_t epoch_first_slot, char *err,
+                      size_t err_sz) {
+  size_t sz;
+  char *buf = slurp(path, &sz, err, err_sz);
+  if (!buf) return -1;
+  long n = sof_leaders_load_json_buf(l, buf, sz, epoch_first_slot, err, err_sz);
+  if (n < 0 && err && err_sz) {
+    char tmp[256];
+    snprintf(tmp, sizeof tmp, "%s", err);
+    seterr(err, err_sz, "%s: %s", path, tmp);
+  }
+  free(buf);
+  return n;
+}
+
+long
+sof_leaders_load_text_buf(sof_leaders_t *l, char const *buf, size_t sz, char *err, size_t err_sz) {
+  long cnt = 0;
+  unsigned line_no = 0;
+  size_t i = 0;
+  while (i < sz) {
+    size_t end = i;
+    while (end < sz && buf[end] != '\n') end++;
+    line_no++;
+    char line[256];
+    size_t len = end - i;
+    if (len >= sizeof line) {
+      seterr(err, err_sz, "line %u: too long", line_no);
+      return -1;
+    }
+    memcpy(line, buf + i, len);
+    line[len] = '\0';
+    i = end + 1;
+    char *hash = strchr(line, '#');
+    if (hash) *hash = '\0';
+    char *p = line;
+    while (*p == ' ' || *p == '\t' || *p == '\r') p++;
+    if (!*p) continue;
+    char *q = p;
+    while (*q >= '0' && *q <= '9') q++;
+    if (q == p || (*q != ' ' && *q != '\t') || q - p > 20) {
+      seterr(err, err_sz, "line %u: expected \"<slot> <pubkey>\"", line_no);
+      return -1;
+    }
+    errno = 0;
+    unsigned long long slot = strtoull(p, NULL, 10);
+    if (errno || slot == UINT64_MAX) {
+      seterr(err, err_sz, "line %u: slot out of range", line_no);
+      return -1;
+    }
+    while (*q == ' ' || *q == '\t') q++;
+    char *k = q;
+    while (*q && *q != ' ' && *q != '\t' && *q != '\r') q++;
+    char *rest = q;
+    while (*rest == ' ' || *rest == '\t' || *rest == '\r') rest++;
+    uint8_t pub[32];
+    if (*rest || sof_base58_decode_32(k, (size_t)(q - k), pub)) {
+      seterr(err, err_sz, "line %u: expected \"<slot> <base58 pubkey>\"", line_no);
+      return -1;
+    }
+    if (sof_leaders_set(l, slot, pub)) {
+      seterr(err, err_sz, "line %u: more distinct leaders than the table holds (%u)", line_no,
+             l->key_cap);
+      return -1;
+    }
+    cnt++;
+  }
+  return cnt;
+}
+
+long
+sof_leaders_load_text(sof_leaders_t *l, char const *path, char *err, size_t err_sz) {
+  size_t sz;
+  char *buf = slurp(path, &sz, err, err_sz);
+  if (!buf) return -1;
+  long n = sof_leaders_load_text_buf(l, buf, sz, err, err_sz);
+  if (n < 0 && err && err_sz) {
+    char tmp[256];
+    snprintf(tmp, sizeof tmp, "%s", err);
+    seterr(err, err_sz, "%s: %s", path, tmp);
+  }
+  free(buf);
+  return n;
+}

@@ -1,0 +1,394 @@
+#include "verify/sof_verify.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/sof_ed25519.h"
+#include "crypto/sof_merkle.h"
+
+/* Node cache covers trees up to this depth (64 leaves: every 32:32 set and
+ * every older set seen in the vectors); deeper trees walk their whole path. */
+#define NODE_DEPTH_MAX 6U
+#define NODE_HEAP_SZ   (1U << (NODE_DEPTH_MAX + 1)) /* heap indices 1 .. 127 */
+#define VERS_MAX 2U  /* leader-signed roots remembered per set (the 2nd is a conflict) */
+#define BAD_MAX  2U  /* rejected (root, signature) pairs remembered per set */
+#define WAYS     4U
+
+/* One remembered FEC set. Created only for a root the leader signed, so a
+ * flood of forged shreds cannot evict the sets that matter. */
+typedef struct {
+  uint64_t slot;
+  uint32_t fec;
+  uint8_t  used;
+  uint8_t  depth;        /* proof size of version 0 */
+  uint8_t  ver_cnt;
+  uint8_t  bad_next;     /* ring position in bad[] */
+  uint8_t  bad_cnt;
+  uint8_t  root[VERS_MAX][32];
+  uint8_t  sig[VERS_MAX][64];
+  uint8_t  bad_root[BAD_MAX][32];
+  uint8_t  bad_sig[BAD_MAX][64];
+  uint64_t known[2];     /* heap index bitmap of verified nodes of version 0 */
+  uint8_t  node[NODE_HEAP_SZ][20];
+} set_t;
+
+struct sof_verify {
+  sof_verify_cfg_t    cfg;
+  sof_leaders_t const *leaders;
+  int                 verify_on;
+  int                 recovered_on;
+  uint32_t            bucket_cnt;  /* sets / WAYS, power of two */
+  uint64_t            max_slot;    /* newest slot with a verified shred */
+  set_t              *sets;
+  sof_verify_stats_t  stats;
+};
+
+static void
+seterr(char *err, size_t err_sz, char const *fmt, ...) {
+  if (!err || !err_sz) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, err_sz, fmt, ap);
+  va_end(ap);
+}
+
+void
+sof_verify_cfg_default(sof_verify_cfg_t *cfg) {
+  memset(cfg, 0, sizeof *cfg);
+  cfg->posture = SOF_VERIFY_POSTURE_PUBLIC_UNTRUSTED;
+  cfg->verify_shreds = -1;
+  cfg->verify_recovered = -1;
+}
+
+sof_verify_t *
+sof_verify_new(sof_verify_cfg_t const *cfg, sof_leaders_t const *leaders, char *err, size_t err_sz) {
+  if (cfg->posture != SOF_VERIFY_POSTURE_PUBLIC_UNTRUSTED &&
+      cfg->posture != SOF_VERIFY_POSTURE_TRUSTED_RAW_PROVIDER) {
+    seterr(err, err_sz, "verify: unknown posture %d", cfg->posture);
+    return NULL;
+  }
+  if (cfg->verify_shreds < -1 || cfg->verify_shreds > 1 || cfg->verify_recovered < -1 ||
+      cfg->verify_recovered > 1) {
+    seterr(err, err_sz, "verify: verify_shreds / verify_recovered must be -1, 0 or 1");
+    return NULL;
+  }
+  if (cfg->cache_sets > (1U << 22)) {
+    seterr(err, err_sz, "verify: cache_sets %u above the limit %u", cfg->cache_sets, 1U << 22);
+    return NULL;
+  }
+  sof_verify_t *v = calloc(1, sizeof *v);
+  if (!v) {
+    seterr(err, err_sz, "verify: out of memory");
+    return NULL;
+  }
+  v->cfg = *cfg;
+  if (!v->cfg.cache_sets) v->cfg.cache_sets = 1024;
+  if (!v->cfg.slot_window) v->cfg.slot_window = 512;
+  uint32_t buckets = 1;
+  while (buckets * WAYS < v->cfg.cache_sets) buckets <<= 1;
+  v->bucket_cnt = buckets;
+  v->cfg.cache_sets = buckets * WAYS;
+  v->sets = calloc(v->cfg.cache_sets, sizeof *v->sets);
+  if (!v->sets) {
+    free(v);
+    seterr(err, err_sz, "verify: out of memory for %u cached sets", buckets * WAYS);
+    return NULL;
+  }
+  int trusted = cfg->posture == SOF_VERIFY_POSTURE_TRUSTED_RAW_PROVIDER;
+  v->verify_on = cfg->verify_shreds < 0 ? !trusted : cfg->verify_shreds;
+  v->recovered_on = cfg->verify_recovered < 0 ? !trusted : cfg->verify_recovered;
+  v->leaders = leaders;
+  return v;
+}
+
+void
+sof_verify_delete(sof_verify_t *v) {
+  if (!v) return;
+  free(v->sets);
+  free(v);
+}
+
+void
+sof_verify_reset(sof_verify_t *v) {
+  memset(v->sets, 0, (size_t)v->cfg.cache_sets * sizeof *v->sets);
+  memset(&v->stats, 0, sizeof v->stats);
+  v->max_slot = 0;
+}
+
+int sof_verify_enabled(sof_verify_t const *v) { return v->verify_on; }
+int sof_verify_recovered_enabled(sof_verify_t const *v) { return v->recovered_on; }
+sof_verify_stats_t const *sof_verify_stats(sof_verify_t const *v) { return &v->stats; }
+
+int
+sof_verify_accepted(sof_verify_t const *v, int result) {
+  return result == SOF_VERIFY_VERIFIED || result == SOF_VERIFY_SKIPPED ||
+         (result == SOF_VERIFY_UNKNOWN_LEADER && v->cfg.accept_unknown_leader);
+}
+
+char const *
+sof_verify_result_str(int result) {
+  switch (result) {
+#define SOF_VERIFY_CASE_(name, val, str) case SOF_VERIFY_##name: return str;
+  SOF_VERIFY_RESULT_LIST(SOF_VERIFY_CASE_)
+#undef SOF_VERIFY_CASE_
+  default: return "unknown";
+  }
+}
+
+int
+sof_verify_posture_parse(char const *name) {
+  if (!strcmp(name, "public_untrusted")) return SOF_VERIFY_POSTURE_PUBLIC_UNTRUSTED;
+  if (!strcmp(name, "trusted_raw_shred_provider")) return SOF_VERIFY_POSTURE_TRUSTED_RAW_PROVIDER;
+  return -1;
+}
+
+/* ---- set cache ------------------------------------------------------------ */
+
+static inline uint32_t
+bucket_of(sof_verify_t const *v, uint64_t slot, uint32_t fec) {
+  uint64_t h = (slot * 0x9E3779B97F4A7C15ULL) ^ ((uint64_t)fec * 0xC2B2AE3D27D4EB4FULL);
+  h ^= h >> 29;
+  return (uint32_t)h & (v->bucket_cnt - 1);
+}
+
+static set_t *
+set_find(sof_verify_t *v, uint64_t slot, uint32_t fec) {
+  set_t *b = v->sets + (size_t)bucket_of(v, slot, fec) * WAYS;
+  for (unsigned w = 0; w < WAYS; w++)
+    if (b[w].used && b[w].slot == slot && b[w].fec == fec) return &b[w];
+  return NULL;
+}
+
+/* A way for a new set: an empty one, else one that left the slot window,
+ * else the one of the oldest slot. */
+static set_t *
+set_claim(sof_verify_t *v, uint64_t slot, uint32_t fec) {
+  set_t *b = v->sets + (size_t)bucket_of(v, slot, fec) * WAYS;
+  set_t *pick = NULL;
+  for (unsigned w = 0; w < WAYS; w++) {
+    if (!b[w].used) { pick = &b[w]; break; }
+    if (!pick || b[w].slot < pick->slot) pick = &b[w];
+  }
+  if (pick->used) {
+    if (pick->slot + v->cfg.slot_window < v->max_slot) v->stats.evict_expired++;
+    else                                                v->stats.evict_live++;
+  }
+  /* Only the header and bitmap need clearing; nodes are guarded by known[]. */
+  pick->used = 1;
+  pick->slot = slot;
+  pick->fec = fec;
+  pick->ver_cnt = 0;
+  pick->bad_cnt = 0;
+  pick->bad_next = 0;
+  pick->known[0] = pick->known[1] = 0;
+  return pick;
+}
+
+static inline int
+known(set_t const *s, unsigned heap) {
+  return (int)((s->known[heap >> 6] >> (heap & 63)) & 1U);
+}
+
+static inline void
+remember(set_t *s, unsigned heap, uint8_t const *node20) {
+  memcpy(s->node[heap], node20, 20);
+  s->known[heap >> 6] |= 1ULL << (heap & 63);
+}
+
+/* Records the verified path of leaf idx: path[l] is the node at level l
+ * (leaf = level 0) for l < upto, and the proof's siblings at those levels. */
+static void
+remember_path(set_t *s, unsigned depth, uint32_t idx, uint8_t const (*path)[32],
+              uint8_t const *proof, unsigned upto) {
+  for (unsigned l = 0; l < upto; l++) {
+    unsigned heap = (1U << (depth - l)) + (idx >> l);
+    remember(s, heap, path[l]);
+    remember(s, heap ^ 1U, proof + l * SOF_MERKLE_NODE_SZ);
+  }
+}
+
+/* Rejected (root, signature) pairs of a set: repeats of a forgery cost no
+ * ed25519 verification. */
+static int
+bad_seen(sof_verify_t *v, set_t const *set, uint8_t const *root, uint8_t const *sig) {
+  for (unsigned i = 0; i < set->bad_cnt; i++) {
+    if (!memcmp(root, set->bad_root[i], 32) && !memcmp(sig, set->bad_sig[i], 64)) {
+      v->stats.bad_cache_hits++;
+      return 1;
+    }
+  }
+  return 0;
+}
+
+static void
+bad_add(set_t *set, uint8_t const *root, uint8_t const *sig) {
+  unsigned b = set->bad_next;
+  memcpy(set->bad_root[b], root, 32);
+  memcpy(set->bad_sig[b], sig, 64);
+  set->bad_next = (uint8_t)((b + 1) % BAD_MAX);
+  if (set->bad_cnt < BAD_MAX) set->bad_cnt++;
+}
+
+/* ---- verification ----------------------------------------------------------- */
+
+static int
+finish(sof_verify_t *v, int result) {
+  v->stats.result[result]++;
+  return result;
+}
+
+static int
+verify_legacy(sof_verify_t *v, uint8_t const *buf, sof_shred_t const *s, uint8_t const *leader) {
+  uint8_t const *msg = buf + SOF_SHRED_SIGNATURE_SZ;
+  uint8_t padded[SOF_SHRED_LEGACY_SZ];
+  if (s->trimmed) { /* stored form: the signature covers the zero-padded payload */
+    memcpy(padded, buf, s->payload_sz);
+    memset(padded + s->payload_sz, 0, SOF_SHRED_LEGACY_SZ - s->payload_sz);
+    msg = padded + SOF_SHRED_SIGNATURE_SZ;
+  }
+  v->stats.sig_verifies++;
+  if (sof_ed25519_verify(buf, msg, SOF_SHRED_LEGACY_SZ - SOF_SHRED_SIGNATURE_SZ, leader))
+    return SOF_VERIFY_INVALID_SIGNATURE;
+  return SOF_VERIFY_VERIFIED;
+}
+
+int
+sof_verify_shred(sof_verify_t *v, void const *buf_, size_t sz, unsigned parse_flags, sof_shred_t *s_out,
+                 sof_verify_info_t *info_out) {
+  uint8_t const *buf = buf_;
+  sof_shred_t s_local;
+  sof_verify_info_t info_local;
+  sof_shred_t *s = s_out ? s_out : &s_local;
+  sof_verify_info_t *info = info_out ? info_out : &info_local;
+  memset(info, 0, sizeof *info);
+
+  int err = sof_shred_parse(s, buf, sz, parse_flags);
+  if (err) {
+    info->parse_err = err;
+    return finish(v, SOF_VERIFY_MALFORMED);
+  }
+  if (v->cfg.check_version && s->version != v->cfg.shred_version)
+    return finish(v, SOF_VERIFY_WRONG_VERSION);
+
+  uint8_t const *sig = buf;
+  uint8_t const *proof = buf + s->proof_off;
+  unsigned depth = s->proof_cnt;
+  uint32_t idx = s->erasure_idx;
+
+  /* Merkle path: from the leaf up, stopping at the first node the set's
+   * verified tree already holds. path[l] = node at level l. */
+  uint8_t path[SOF_MERKLE_DEPTH_MAX + 1][32];
+  set_t *set = NULL;
+  int matched = 0;     /* the path joined the set's verified tree */
+  unsigned lvl = 0;
+  if (s->is_merkle) {
+    sof_merkle_leaf(path[0], buf + SOF_SHRED_SIGNATURE_SZ, s->proof_off - SOF_SHRED_SIGNATURE_SZ);
+    set = v->verify_on ? set_find(v, s->slot, s->fec_set_idx) : NULL;
+    int cached_tree = set && set->ver_cnt && set->depth == depth && depth <= NODE_DEPTH_MAX;
+    for (lvl = 0;; lvl++) {
+      if (cached_tree) {
+        unsigned heap = (1U << (depth - lvl)) + (idx >> lvl);
+        if (lvl == depth) {
+          matched = !memcmp(path[lvl], set->root[0], 32);
+          break;
+        }
+        if (known(set, heap)) {
+          if (!memcmp(path[lvl], set->node[heap], 20)) matched = 1;
+          else cached_tree = 0; /* diverges from the verified tree: walk on to its own root */
+          if (matched) break;
+        }
+      }
+      if (lvl == depth) break;
+      uint8_t const *sib = proof + lvl * SOF_MERKLE_NODE_SZ;
+      if ((idx >> lvl) & 1U) sof_merkle_node(path[lvl + 1], sib, path[lvl]);
+      else                   sof_merkle_node(path[lvl + 1], path[lvl], sib);
+    }
+    if (matched) {
+      /* The path joined the verified tree at level lvl: the proof entries
+       * above must be the tree's own siblings, or the proof was altered. */
+      for (unsigned l = lvl; l < depth; l++) {
+        unsigned sib = ((1U << (depth - l)) + (idx >> l)) ^ 1U;
+        if (!known(set, sib) || memcmp(proof + l * SOF_MERKLE_NODE_SZ, set->node[sib], 20)) {
+          memcpy(info->root, set->root[0], 32);
+          info->root_valid = 1;
+          return finish(v, SOF_VERIFY_INVALID_MERKLE);
+        }
+      }
+      memcpy(info->root, set->root[0], 32);
+      v->stats.node_cache_stops += lvl < depth;
+    } else {
+      memcpy(info->root, path[depth], 32);
+    }
+    info->root_valid = 1;
+  }
+
+  if (!v->verify_on) return finish(v, SOF_VERIFY_SKIPPED);
+
+  uint8_t const *leader = sof_leaders_get(v->leaders, s->slot);
+  if (!leader) return finish(v, SOF_VERIFY_UNKNOWN_LEADER);
+
+  if (!s->is_merkle) {
+    int r = verify_legacy(v, buf, s, leader);
+    if (r == SOF_VERIFY_VERIFIED && s->slot > v->max_slot) v->max_slot = s->slot;
+    return finish(v, r);
+  }
+
+  uint8_t const *root = info->root;
+  if (set && set->ver_cnt) {
+    /* The set is known: same root and signature costs nothing more. */
+    for (unsigned i = 0; i < set->ver_cnt; i++) {
+      if (memcmp(root, set->root[i], 32)) continue;
+      if (!memcmp(sig, set->sig[i], 64)) {
+        info->cached = 1;
+        v->stats.sig_cache_hits++;
+        if (i == 0 && depth <= NODE_DEPTH_MAX && set->depth == depth)
+          remember_path(set, depth, idx, (uint8_t const(*)[32])path, proof, matched ? lvl : depth);
+        info->conflict = i > 0;
+        return finish(v, SOF_VERIFY_VERIFIED);
+      }
+      /* The set's root under another signature: check that one. */
+      if (bad_seen(v, set, root, sig)) return finish(v, SOF_VERIFY_INVALID_SIGNATURE);
+      v->stats.sig_verifies++;
+      if (sof_ed25519_verify(sig, root, 32, leader)) {
+        bad_add(set, root, sig);
+        return finish(v, SOF_VERIFY_INVALID_SIGNATURE);
+      }
+      info->conflict = i > 0;
+      return finish(v, SOF_VERIFY_VERIFIED);
+    }
+    /* Another root carrying the set's own signature: altered content or proof. */
+    for (unsigned i = 0; i < set->ver_cnt; i++)
+      if (!memcmp(sig, set->sig[i], 64)) return finish(v, SOF_VERIFY_INVALID_MERKLE);
+    if (bad_seen(v, set, root, sig)) return finish(v, SOF_VERIFY_INVALID_SIGNATURE);
+  }
+
+  v->stats.sig_verifies++;
+  if (sof_ed25519_verify(sig, root, 32, leader)) {
+    if (set && set->ver_cnt) bad_add(set, root, sig);
+    return finish(v, SOF_VERIFY_INVALID_SIGNATURE);
+  }
+
+  if (s->slot > v->max_slot) v->max_slot = s->slot;
+  if (set && set->ver_cnt) {
+    /* A second root the leader signed for the same set: equivocation. */
+    info->conflict = 1;
+    v->stats.conflicts++;
+    if (set->ver_cnt < VERS_MAX) {
+      memcpy(set->root[set->ver_cnt], root, 32);
+      memcpy(set->sig[set->ver_cnt], sig, 64);
+      set->ver_cnt++;
+    }
+    return finish(v, SOF_VERIFY_VERIFIED);
+  }
+  set = set_claim(v, s->slot, s->fec_set_idx);
+  set->depth = (uint8_t)depth;
+  set->ver_cnt = 1;
+  memcpy(set->root[0], root, 32);
+  memcpy(set->sig[0], sig, 64);
+  if (depth <= NODE_DEPTH_MAX) {
+    remember_path(set, depth, idx, (uint8_t const(*)[32])path, proof, depth);
+  }
+  return finish(v, SOF_VERIFY_VERIFIED);
+}

@@ -1,0 +1,139 @@
+/* sof_verify.h: is this shred the slot leader's?
+ *
+ * Merkle shreds: the shred's merkle root (leaf over [64, proof_off) walked
+ * up its proof) must carry the leader's ed25519 signature. Every shred of a
+ * FEC set carries the same root and signature, so the signature is checked
+ * once per (slot, fec_set_index, root, signature); later shreds of the set
+ * cost their merkle path only, and stop hashing at the first interior node
+ * already verified for the set (node cache). Legacy shreds: the signature
+ * covers payload[64, 1228) of the zero-padded payload, once per shred.
+ *
+ * A verifier is one object owned by one thread (e.g. one RX lcore). It is
+ * allocated once (sof_verify_new) from configured bounds; sof_verify_shred
+ * never allocates, locks, logs or makes a system call.
+ *
+ * Results (one per shred):
+ *   verified          the leader signed this shred's root (or payload)
+ *   unknown_leader    no leader known for the slot (accepted or rejected by policy)
+ *   invalid_merkle    the signature is the set's verified one but this
+ *                     shred's path does not lead to the set's root
+ *                     (content or proof altered)
+ *   invalid_signature the signature does not verify over this shred's root
+ *   malformed         the shred does not parse (see sof_shred_err_str)
+ *   skipped           verification off (trusted posture): parsed, not checked
+ *   wrong_version     shred version differs from the configured one
+ * A second root for the same (slot, fec_set_index) that the leader also
+ * signed is verified and flagged as a conflict (equivocation). */
+#ifndef SOF_VERIFY_VERIFY_H
+#define SOF_VERIFY_VERIFY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "verify/sof_leaders.h"
+#include "wire/sof_shred.h"
+
+#define SOF_VERIFY_RESULT_LIST(X)                   \
+  X(VERIFIED,          0, "verified")               \
+  X(UNKNOWN_LEADER,    1, "unknown_leader")         \
+  X(INVALID_MERKLE,    2, "invalid_merkle")         \
+  X(INVALID_SIGNATURE, 3, "invalid_signature")      \
+  X(MALFORMED,         4, "malformed")              \
+  X(SKIPPED,           5, "skipped")                \
+  X(WRONG_VERSION,     6, "wrong_version")
+
+enum {
+#define SOF_VERIFY_ENUM_(name, val, str) SOF_VERIFY_##name = (val),
+  SOF_VERIFY_RESULT_LIST(SOF_VERIFY_ENUM_)
+#undef SOF_VERIFY_ENUM_
+  SOF_VERIFY_RESULT_CNT = 7
+};
+
+/* Trust postures, as SOF names them. */
+#define SOF_VERIFY_POSTURE_PUBLIC_UNTRUSTED      0 /* verify by default */
+#define SOF_VERIFY_POSTURE_TRUSTED_RAW_PROVIDER  1 /* skip by default */
+
+typedef struct sof_verify_cfg {
+  int      posture;             /* SOF_VERIFY_POSTURE_* */
+  int      verify_shreds;       /* -1: posture's default, 0 off, 1 on */
+  int      verify_recovered;    /* -1: posture's default, 0 off, 1 on (read by the FEC resolver) */
+  int      accept_unknown_leader; /* 0: strict (reject), 1: accept, counted */
+  int      check_version;       /* 1: shreds must carry shred_version */
+  uint16_t shred_version;
+  uint32_t cache_sets;          /* FEC sets remembered (rounded up to a multiple of 4); 0: 1024 */
+  uint64_t slot_window;         /* entries older than the newest slot minus this are free; 0: 512 */
+} sof_verify_cfg_t;
+
+/* Counters, readable at any time by the owning thread (copy them out for
+ * other threads). */
+typedef struct sof_verify_stats {
+  uint64_t result[SOF_VERIFY_RESULT_CNT];
+  uint64_t sig_verifies;     /* ed25519 verifications performed */
+  uint64_t sig_cache_hits;   /* shreds whose signature check the cache answered */
+  uint64_t node_cache_stops; /* merkle walks that stopped at a cached node */
+  uint64_t bad_cache_hits;   /* repeats of an already rejected (root, signature) */
+  uint64_t conflicts;        /* second leader-signed root for a (slot, fec set) */
+  uint64_t evict_expired;    /* cache entries reused after leaving the slot window */
+  uint64_t evict_live;       /* cache entries reused while still in the window */
+} sof_verify_stats_t;
+
+/* What sof_verify_shred learned besides the result. */
+typedef struct sof_verify_info {
+  int      parse_err;      /* sof_shred_parse code when malformed */
+  uint8_t  root_valid;     /* root holds the shred's merkle root */
+  uint8_t  conflict;       /* a second signed root for this set */
+  uint8_t  cached;         /* the signature check was answered by the cache */
+  uint8_t  root[32];
+} sof_verify_info_t;
+
+typedef struct sof_verify sof_verify_t;
+
+/* sof_verify_cfg_default fills cfg with the public_untrusted posture,
+ * strict unknown-leader policy, no version check, default bounds. */
+void sof_verify_cfg_default(sof_verify_cfg_t *cfg);
+
+/* sof_verify_new allocates a verifier (setup time). leaders is borrowed and
+ * must outlive the verifier; its content may change between calls (not
+ * during one). sof_ed25519_init must have run. Returns NULL on a bad config
+ * (message in err) or allocation failure. */
+sof_verify_t *sof_verify_new(sof_verify_cfg_t const *cfg, sof_leaders_t const *leaders, char *err,
+                             size_t err_sz);
+
+/* sof_verify_delete frees the verifier (NULL is fine). */
+void sof_verify_delete(sof_verify_t *v);
+
+/* sof_verify_reset forgets every cached set and zeroes the counters. */
+void sof_verify_reset(sof_verify_t *v);
+
+/* sof_verify_shred parses and verifies one shred from a UDP payload (buf,
+ * sz bytes; as sof_shred_parse: longer payloads are fine). parse_flags are
+ * SOF_SHRED_PARSE_* (trimmed legacy data is zero-padded for its signature
+ * check). s (may be NULL) receives the parsed descriptor; info (may be
+ * NULL) receives the root and flags. Returns SOF_VERIFY_*.
+ * Hot path: no allocation; at most one ed25519 verification (none when the
+ * set is cached). Single-threaded per verifier. */
+int sof_verify_shred(sof_verify_t *v, void const *buf, size_t sz, unsigned parse_flags,
+                     sof_shred_t *s, sof_verify_info_t *info);
+
+/* sof_verify_accepted tells whether a result lets the shred into the
+ * pipeline: verified and skipped always, unknown_leader when the policy
+ * accepts it. */
+int sof_verify_accepted(sof_verify_t const *v, int result);
+
+/* sof_verify_enabled / sof_verify_recovered_enabled: the effective
+ * switches after the posture's defaults and the overrides. */
+int sof_verify_enabled(sof_verify_t const *v);
+int sof_verify_recovered_enabled(sof_verify_t const *v);
+
+/* sof_verify_stats returns the counters (valid while v lives). */
+sof_verify_stats_t const *sof_verify_stats(sof_verify_t const *v);
+
+/* sof_verify_result_str: stable name of a result ("verified", ...;
+ * "unknown" for other values). Static string. */
+char const *sof_verify_result_str(int result);
+
+/* sof_verify_posture_parse maps "public_untrusted" /
+ * "trusted_raw_shred_provider" to SOF_VERIFY_POSTURE_*; -1 otherwise. */
+int sof_verify_posture_parse(char const *name);
+
+#endif /* SOF_VERIFY_VERIFY_H */
