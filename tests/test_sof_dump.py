@@ -33,8 +33,10 @@ def run(*args):
 with tempfile.TemporaryDirectory() as tmp:
     pcap = os.path.join(tmp, "gen.pcap")
     truth = os.path.join(tmp, "truth.jsonl")
+    sched = os.path.join(tmp, "schedule.json")
     g = subprocess.run([gen, "--slots", "3", "--seed", "42", "--txns-per-slot", "50",
-                        "-o", pcap, "--truth", truth], capture_output=True, text=True)
+                        "-o", pcap, "--truth", truth, "--leader-schedule", sched,
+                        "--leaders", "2", "--leader-rotation", "1"], capture_output=True, text=True)
     check(g.returncode == 0, "sof-gen exit 0: " + g.stderr)
     recs = [json.loads(l) for l in open(truth)]
     slots = {r["slot"]: r for r in recs if r["type"] == "slot"}
@@ -65,6 +67,41 @@ with tempfile.TemporaryDirectory() as tmp:
     last = [s for s in shreds if s.get("lastInSlot")]
     check(len(last) == len(slots), "one LAST_IN_SLOT shred per slot")
     check(all(s["variant"] == "merkle_data_chained_resigned" for s in last), "last sets are resigned")
+
+    # --verify with the generator's schedule: everything verified, one
+    # signature check per FEC set
+    rc, lines, err = run("--verify", "--leader-schedule", sched, pcap)
+    vs = lines[-1]
+    check(rc == 0, f"--verify on a clean capture exits 0 ({err})")
+    check(vs["verify"]["verified"] == summary["shreds"] and vs["rejected"] == 0, "every shred verified")
+    check(vs["sigVerifies"] == len(roots), "one ed25519 verification per FEC set")
+    check(all(l["verify"] == "verified" for l in lines if l["type"] == "shred"), "verify field on every shred line")
+    # a schedule that names only one of the two leaders: the other's slots are unknown
+    one = json.load(open(sched))
+    first_key = sorted(one)[0]
+    only = os.path.join(tmp, "only.json")
+    json.dump({first_key: one[first_key]}, open(only, "w"))
+    rc, lines, _ = run("--verify", "--leader-schedule", only, pcap)
+    vs = lines[-1]
+    check(rc == 1 and vs["verify"]["unknown_leader"] > 0 and vs["verify"]["verified"] > 0 and
+          vs["verify"]["unknown_leader"] + vs["verify"]["verified"] == summary["shreds"], "unknown leader slots rejected, counted")
+    rc, lines, _ = run("--verify", "--leader-schedule", only, "--accept-unknown-leader", pcap)
+    check(rc == 0 and lines[-1]["rejected"] == 0, "--accept-unknown-leader lets them in")
+    # the wrong key for every slot
+    rc, lines, _ = run("--verify", "--leader", "11111111111111111111111111111112", pcap)
+    check(rc == 1 and lines[-1]["verify"]["invalid_signature"] == summary["shreds"], "wrong leader: all invalid_signature")
+    rc, lines, _ = run("--verify", "--posture", "trusted_raw_shred_provider", pcap)
+    check(rc == 0 and lines[-1]["verify"]["skipped"] == summary["shreds"], "trusted posture: skipped")
+    rc, lines, _ = run("--verify", "--leader-schedule", sched, "--shred-version", "999", pcap)
+    check(rc == 1 and lines[-1]["verify"]["wrong_version"] == summary["shreds"], "wrong shred version")
+    rc, _, _ = run("--verify", pcap)
+    check(rc == 2, "--verify without leaders: usage error")
+    rc, _, _ = run("--leader", "11111111111111111111111111111112", pcap)
+    check(rc == 2, "--leader without --verify: usage error")
+    bad_sched = os.path.join(tmp, "bad.json")
+    open(bad_sched, "w").write('{"notakey": [1]}')
+    p = subprocess.run([dump, "--verify", "--leader-schedule", bad_sched, pcap], capture_output=True, text=True)
+    check(p.returncode == 2 and "notakey" in p.stderr, "bad schedule: the entry is named")
 
     # malformed inputs: a short file, garbage; the dump goes on and exits 1
     short = os.path.join(tmp, "short.bin")
@@ -101,6 +138,14 @@ if os.path.isdir(vec):
     rc, lines, _ = run(f"{vec}/fd-testnet-slot385970984/shreds")
     s = lines[-1]
     check(rc == 0 and s["shreds"] == 307 and s["malformed"] == 0, "testnet directory: 307 shreds")
+    rc, lines, _ = run("--verify", "--leader", "FT9QgTVo375TgDAQusTgpsfXqTosCJLfrBpoVdcbnhtS",
+                       "--shred-version", "27350", f"{vec}/fd-testnet-slot385970984/shreds")
+    s = lines[-1]
+    check(rc == 0 and s["verify"]["verified"] == 307 and s["sigVerifies"] == 5, "testnet slot verifies, 5 signature checks")
+    check(len({l["merkleRoot"] for l in lines if l["type"] == "shred"}) == 5, "5 roots")
+    rc, lines, _ = run("--verify", "--leader", "8QqXr3xh1HVTscVjE7NMcoovCn9ucU4Sedi9DuVnvJ2V",
+                       f"{vec}/radiance-localnet-slot94-merkle-obsolete/shreds")
+    check(rc == 1 and lines[-1]["verify"]["invalid_signature"] == 144, "obsolete v1.14 merkle shreds do not verify")
     rc, lines, _ = run(f"{vec}/radiance-mainnet-slot0-1-legacy-v1/slot0")
     check(rc == 1 and lines[-1]["errors"] == {"bad_size": 3}, "v1 legacy shreds rejected as bad_size")
 else:

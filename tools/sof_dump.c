@@ -19,8 +19,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "crypto/sof_ed25519.h"
 #include "crypto/sof_merkle.h"
 #include "util/sof_json.h"
+#include "verify/sof_leaders.h"
+#include "verify/sof_verify.h"
+#include "wire/sof_base58.h"
 #include "wire/sof_entry.h"
 #include "wire/sof_pkt.h"
 #include "wire/sof_shred.h"
@@ -33,6 +37,7 @@ typedef struct {
   /* options */
   int port;            /* UDP destination port filter, -1 = any */
   int summary;         /* print the summary line */
+  sof_verify_t *verify; /* --verify: the verifier, else NULL */
   /* counters */
   uint64_t inputs;
   uint64_t frames;
@@ -47,6 +52,7 @@ typedef struct {
   uint64_t txn_err;
   uint64_t entry_err;
   uint64_t io_err;
+  uint64_t rejected;   /* --verify: parsed but not accepted (bad signature, unknown leader...) */
   /* output */
   sof_json_t j;
   char line[DUMP_LINE_MAX];
@@ -82,12 +88,21 @@ static void
 dump_shred(dump_t *d, uint8_t const *p, size_t sz, unsigned parse_flags, char const *source,
            int64_t frame) {
   sof_shred_t s;
-  int err = sof_shred_parse(&s, p, sz, parse_flags);
+  sof_verify_info_t vi;
+  int vres = -1;
+  int err;
+  if (d->verify) {
+    vres = sof_verify_shred(d->verify, p, sz, parse_flags, &s, &vi);
+    err = vres == SOF_VERIFY_MALFORMED ? vi.parse_err : 0;
+  } else {
+    err = sof_shred_parse(&s, p, sz, parse_flags);
+  }
   if (err) {
     d->shred_err[-err]++;
     emit_error(d, "shred", sof_shred_err_str(err), source, frame);
     return;
   }
+  if (vres >= 0 && !sof_verify_accepted(d->verify, vres)) d->rejected++;
   d->shreds_ok++;
   if (s.is_data) d->shreds_data++;
   else           d->shreds_code++;
@@ -120,9 +135,15 @@ dump_shred(dump_t *d, uint8_t const *p, size_t sz, unsigned parse_flags, char co
   }
   sof_json_key(j, "payloadLen"); sof_json_u64(j, sz);
   sof_json_key(j, "signature");  sof_json_b58_64(j, p);
+  if (vres >= 0) {
+    sof_json_key(j, "verify"); sof_json_str(j, sof_verify_result_str(vres));
+    if (vi.conflict) { sof_json_key(j, "conflict"); sof_json_bool(j, 1); }
+  }
   if (s.is_merkle) {
     uint8_t root[32];
-    if (!sof_shred_merkle_root(root, p, &s)) {
+    int have_root = vres >= 0 ? vi.root_valid : !sof_shred_merkle_root(root, p, &s);
+    if (vres >= 0 && have_root) memcpy(root, vi.root, 32);
+    if (have_root) {
       sof_json_key(j, "merkleRoot");
       sof_json_b58_32(j, root);
     }
@@ -484,6 +505,19 @@ dump_summary(dump_t *d) {
   for (int e = 1; e <= SOF_SHRED_ERR_CNT; e++)
     if (d->shred_err[e]) { sof_json_key(j, sof_shred_err_str(-e)); sof_json_u64(j, d->shred_err[e]); }
   sof_json_obj_end(j);
+  if (d->verify) {
+    sof_verify_stats_t const *st = sof_verify_stats(d->verify);
+    sof_json_key(j, "verify");
+    sof_json_obj_begin(j);
+    for (int r = 0; r < SOF_VERIFY_RESULT_CNT; r++) {
+      sof_json_key(j, sof_verify_result_str(r));
+      sof_json_u64(j, st->result[r]);
+    }
+    sof_json_obj_end(j);
+    sof_json_key(j, "rejected");     sof_json_u64(j, d->rejected);
+    sof_json_key(j, "sigVerifies");  sof_json_u64(j, st->sig_verifies);
+    sof_json_key(j, "conflicts");    sof_json_u64(j, st->conflicts);
+  }
   sof_json_obj_end(j);
   emit(d);
 }
@@ -505,12 +539,23 @@ usage(FILE *f) {
     "  -t, --tx           the inputs are serialized transactions\n"
     "  -p, --port N       pcap: only UDP packets to destination port N\n"
     "  -S, --no-summary   do not print the closing summary line\n"
+    "\n"
+    "verification (adds \"verify\" to shred lines and counts to the summary):\n"
+    "  -V, --verify                  check merkle roots and leader signatures\n"
+    "      --leader PUBKEY           base58 leader key for every slot\n"
+    "      --leader-schedule FILE    getLeaderSchedule JSON ({\"<pubkey>\": [offsets]})\n"
+    "      --epoch-first-slot N      first slot of that schedule's epoch (default 0)\n"
+    "      --leader-list FILE        text lines \"<slot> <pubkey>\"\n"
+    "      --shred-version N         shreds must carry this version\n"
+    "      --posture NAME            public_untrusted (default: verify) or\n"
+    "                                trusted_raw_shred_provider (skip checks)\n"
+    "      --accept-unknown-leader   count slots without a known leader, do not reject\n"
     "  -h, --help         this text\n"
     "\n"
     "Every line has \"type\": shred | entry | transaction | summary; a line\n"
     "with \"error\" names why an input was rejected, and the dump goes on.\n"
-    "Exit status: 0 all input well-formed, 1 something malformed, 2 usage or\n"
-    "I/O error.\n", f);
+    "Exit status: 0 all input well-formed (and, with --verify, accepted), 1\n"
+    "something malformed or rejected, 2 usage or I/O error.\n", f);
 }
 
 int
@@ -521,16 +566,30 @@ main(int argc, char **argv) {
   sof_json_init(&d.j, d.line, sizeof d.line);
   enum { MODE_SHREDS, MODE_ENTRIES, MODE_TX } mode = MODE_SHREDS;
 
+  enum { OPT_LEADER = 256, OPT_SCHEDULE, OPT_EPOCH, OPT_LIST, OPT_VERSION, OPT_POSTURE, OPT_ACCEPT };
   static struct option const opts[] = {
     {"entries", no_argument, NULL, 'e'},
     {"tx", no_argument, NULL, 't'},
     {"port", required_argument, NULL, 'p'},
     {"no-summary", no_argument, NULL, 'S'},
+    {"verify", no_argument, NULL, 'V'},
+    {"leader", required_argument, NULL, OPT_LEADER},
+    {"leader-schedule", required_argument, NULL, OPT_SCHEDULE},
+    {"epoch-first-slot", required_argument, NULL, OPT_EPOCH},
+    {"leader-list", required_argument, NULL, OPT_LIST},
+    {"shred-version", required_argument, NULL, OPT_VERSION},
+    {"posture", required_argument, NULL, OPT_POSTURE},
+    {"accept-unknown-leader", no_argument, NULL, OPT_ACCEPT},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
   };
+  int verify = 0;
+  char const *leader = NULL, *schedule = NULL, *list = NULL;
+  unsigned long long epoch_first = 0;
+  sof_verify_cfg_t vcfg;
+  sof_verify_cfg_default(&vcfg);
   int c;
-  while ((c = getopt_long(argc, argv, "etp:Sh", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "etp:SVh", opts, NULL)) != -1) {
     switch (c) {
     case 'e': mode = MODE_ENTRIES; break;
     case 't': mode = MODE_TX; break;
@@ -545,8 +604,78 @@ main(int argc, char **argv) {
       break;
     }
     case 'S': d.summary = 0; break;
+    case 'V': verify = 1; break;
+    case OPT_LEADER: leader = optarg; break;
+    case OPT_SCHEDULE: schedule = optarg; break;
+    case OPT_LIST: list = optarg; break;
+    case OPT_EPOCH:
+    case OPT_VERSION: {
+      char *end;
+      errno = 0;
+      unsigned long long v = strtoull(optarg, &end, 10);
+      if (*end || !*optarg || errno || optarg[0] == '-' || (c == OPT_VERSION && v > 65535)) {
+        fprintf(stderr, "sof-dump: --%s: '%s' is not a valid number\n",
+                c == OPT_EPOCH ? "epoch-first-slot" : "shred-version", optarg);
+        return 2;
+      }
+      if (c == OPT_EPOCH) epoch_first = v;
+      else { vcfg.check_version = 1; vcfg.shred_version = (uint16_t)v; }
+      break;
+    }
+    case OPT_POSTURE:
+      vcfg.posture = sof_verify_posture_parse(optarg);
+      if (vcfg.posture < 0) {
+        fprintf(stderr, "sof-dump: --posture: '%s' is not public_untrusted or trusted_raw_shred_provider\n", optarg);
+        return 2;
+      }
+      break;
+    case OPT_ACCEPT: vcfg.accept_unknown_leader = 1; break;
     case 'h': usage(stdout); return 0;
     default: usage(stderr); return 2;
+    }
+  }
+  sof_leaders_t *leaders = NULL;
+  if (!verify && (leader || schedule || list)) {
+    fprintf(stderr, "sof-dump: --leader, --leader-schedule and --leader-list need --verify\n");
+    return 2;
+  }
+  if (verify) {
+    char err[512];
+    if (sof_ed25519_init()) {
+      fprintf(stderr, "sof-dump: cannot initialise libsodium\n");
+      return 2;
+    }
+    leaders = sof_leaders_new(1UL << 20, 1U << 16);
+    if (!leaders) {
+      fprintf(stderr, "sof-dump: out of memory\n");
+      return 2;
+    }
+    if (leader) {
+      uint8_t pub[32];
+      if (sof_base58_decode_32(leader, strlen(leader), pub)) {
+        fprintf(stderr, "sof-dump: --leader: '%s' is not a base58 public key\n", leader);
+        return 2;
+      }
+      sof_leaders_set_fixed(leaders, pub);
+    }
+    if (schedule && sof_leaders_load_json(leaders, schedule, epoch_first, err, sizeof err) < 0) {
+      fprintf(stderr, "sof-dump: --leader-schedule: %s\n", err);
+      return 2;
+    }
+    if (list && sof_leaders_load_text(leaders, list, err, sizeof err) < 0) {
+      fprintf(stderr, "sof-dump: --leader-list: %s\n", err);
+      return 2;
+    }
+    if (!leader && !schedule && !list && vcfg.posture == SOF_VERIFY_POSTURE_PUBLIC_UNTRUSTED &&
+        !vcfg.accept_unknown_leader) {
+      fprintf(stderr, "sof-dump: --verify needs --leader, --leader-schedule or --leader-list "
+                      "(or --accept-unknown-leader)\n");
+      return 2;
+    }
+    d.verify = sof_verify_new(&vcfg, leaders, err, sizeof err);
+    if (!d.verify) {
+      fprintf(stderr, "sof-dump: %s\n", err);
+      return 2;
     }
   }
   if (optind >= argc) {
@@ -565,6 +694,9 @@ main(int argc, char **argv) {
     fprintf(stderr, "sof-dump: write error: %s\n", strerror(errno));
     return 2;
   }
+  uint64_t bad = malformed(&d) + d.rejected;
+  sof_verify_delete(d.verify);
+  sof_leaders_delete(leaders);
   if (io_fail || d.io_err) return 2;
-  return malformed(&d) ? 1 : 0;
+  return bad ? 1 : 0;
 }

@@ -13,8 +13,16 @@
 #define NODE_DEPTH_MAX 6U
 #define NODE_HEAP_SZ   (1U << (NODE_DEPTH_MAX + 1)) /* heap indices 1 .. 127 */
 #define VERS_MAX 2U  /* leader-signed roots remembered per set (the 2nd is a conflict) */
-#define BAD_MAX  2U  /* rejected (root, signature) pairs remembered per set */
+#define BAD_SLOTS 1024U /* rejected (root, signature) pairs remembered, direct-mapped */
 #define WAYS     4U
+
+/* A rejected (root, signature): the same forgery again costs no ed25519
+ * verification, whether or not its set was ever verified. */
+typedef struct {
+  uint8_t root[32];
+  uint8_t sig[64];
+  uint64_t slot_plus1;   /* 0: empty */
+} bad_t;
 
 /* One remembered FEC set. Created only for a root the leader signed, so a
  * flood of forged shreds cannot evict the sets that matter. */
@@ -24,12 +32,8 @@ typedef struct {
   uint8_t  used;
   uint8_t  depth;        /* proof size of version 0 */
   uint8_t  ver_cnt;
-  uint8_t  bad_next;     /* ring position in bad[] */
-  uint8_t  bad_cnt;
   uint8_t  root[VERS_MAX][32];
   uint8_t  sig[VERS_MAX][64];
-  uint8_t  bad_root[BAD_MAX][32];
-  uint8_t  bad_sig[BAD_MAX][64];
   uint64_t known[2];     /* heap index bitmap of verified nodes of version 0 */
   uint8_t  node[NODE_HEAP_SZ][20];
 } set_t;
@@ -42,6 +46,7 @@ struct sof_verify {
   uint32_t            bucket_cnt;  /* sets / WAYS, power of two */
   uint64_t            max_slot;    /* newest slot with a verified shred */
   set_t              *sets;
+  bad_t              *bad;         /* BAD_SLOTS entries */
   sof_verify_stats_t  stats;
 };
 
@@ -91,7 +96,10 @@ sof_verify_new(sof_verify_cfg_t const *cfg, sof_leaders_t const *leaders, char *
   v->bucket_cnt = buckets;
   v->cfg.cache_sets = buckets * WAYS;
   v->sets = calloc(v->cfg.cache_sets, sizeof *v->sets);
-  if (!v->sets) {
+  v->bad = calloc(BAD_SLOTS, sizeof *v->bad);
+  if (!v->sets || !v->bad) {
+    free(v->sets);
+    free(v->bad);
     free(v);
     seterr(err, err_sz, "verify: out of memory for %u cached sets", buckets * WAYS);
     return NULL;
@@ -107,12 +115,14 @@ void
 sof_verify_delete(sof_verify_t *v) {
   if (!v) return;
   free(v->sets);
+  free(v->bad);
   free(v);
 }
 
 void
 sof_verify_reset(sof_verify_t *v) {
   memset(v->sets, 0, (size_t)v->cfg.cache_sets * sizeof *v->sets);
+  memset(v->bad, 0, BAD_SLOTS * sizeof *v->bad);
   memset(&v->stats, 0, sizeof v->stats);
   v->max_slot = 0;
 }
@@ -180,8 +190,6 @@ set_claim(sof_verify_t *v, uint64_t slot, uint32_t fec) {
   pick->slot = slot;
   pick->fec = fec;
   pick->ver_cnt = 0;
-  pick->bad_cnt = 0;
-  pick->bad_next = 0;
   pick->known[0] = pick->known[1] = 0;
   return pick;
 }
@@ -209,26 +217,30 @@ remember_path(set_t *s, unsigned depth, uint32_t idx, uint8_t const (*path)[32],
   }
 }
 
-/* Rejected (root, signature) pairs of a set: repeats of a forgery cost no
- * ed25519 verification. */
+static inline bad_t *
+bad_slot(sof_verify_t *v, uint8_t const *root, uint8_t const *sig) {
+  uint64_t a, b;
+  memcpy(&a, root, 8);
+  memcpy(&b, sig, 8);
+  return &v->bad[(a ^ (b * 0x9E3779B97F4A7C15ULL)) % BAD_SLOTS];
+}
+
 static int
-bad_seen(sof_verify_t *v, set_t const *set, uint8_t const *root, uint8_t const *sig) {
-  for (unsigned i = 0; i < set->bad_cnt; i++) {
-    if (!memcmp(root, set->bad_root[i], 32) && !memcmp(sig, set->bad_sig[i], 64)) {
-      v->stats.bad_cache_hits++;
-      return 1;
-    }
+bad_seen(sof_verify_t *v, uint64_t slot, uint8_t const *root, uint8_t const *sig) {
+  bad_t const *b = bad_slot(v, root, sig);
+  if (b->slot_plus1 == slot + 1 && !memcmp(b->root, root, 32) && !memcmp(b->sig, sig, 64)) {
+    v->stats.bad_cache_hits++;
+    return 1;
   }
   return 0;
 }
 
 static void
-bad_add(set_t *set, uint8_t const *root, uint8_t const *sig) {
-  unsigned b = set->bad_next;
-  memcpy(set->bad_root[b], root, 32);
-  memcpy(set->bad_sig[b], sig, 64);
-  set->bad_next = (uint8_t)((b + 1) % BAD_MAX);
-  if (set->bad_cnt < BAD_MAX) set->bad_cnt++;
+bad_add(sof_verify_t *v, uint64_t slot, uint8_t const *root, uint8_t const *sig) {
+  bad_t *b = bad_slot(v, root, sig);
+  memcpy(b->root, root, 32);
+  memcpy(b->sig, sig, 64);
+  b->slot_plus1 = slot + 1;
 }
 
 /* ---- verification ----------------------------------------------------------- */
@@ -349,10 +361,10 @@ sof_verify_shred(sof_verify_t *v, void const *buf_, size_t sz, unsigned parse_fl
         return finish(v, SOF_VERIFY_VERIFIED);
       }
       /* The set's root under another signature: check that one. */
-      if (bad_seen(v, set, root, sig)) return finish(v, SOF_VERIFY_INVALID_SIGNATURE);
+      if (bad_seen(v, s->slot, root, sig)) return finish(v, SOF_VERIFY_INVALID_SIGNATURE);
       v->stats.sig_verifies++;
       if (sof_ed25519_verify(sig, root, 32, leader)) {
-        bad_add(set, root, sig);
+        bad_add(v, s->slot, root, sig);
         return finish(v, SOF_VERIFY_INVALID_SIGNATURE);
       }
       info->conflict = i > 0;
@@ -361,12 +373,12 @@ sof_verify_shred(sof_verify_t *v, void const *buf_, size_t sz, unsigned parse_fl
     /* Another root carrying the set's own signature: altered content or proof. */
     for (unsigned i = 0; i < set->ver_cnt; i++)
       if (!memcmp(sig, set->sig[i], 64)) return finish(v, SOF_VERIFY_INVALID_MERKLE);
-    if (bad_seen(v, set, root, sig)) return finish(v, SOF_VERIFY_INVALID_SIGNATURE);
   }
+  if (bad_seen(v, s->slot, root, sig)) return finish(v, SOF_VERIFY_INVALID_SIGNATURE);
 
   v->stats.sig_verifies++;
   if (sof_ed25519_verify(sig, root, 32, leader)) {
-    if (set && set->ver_cnt) bad_add(set, root, sig);
+    bad_add(v, s->slot, root, sig);
     return finish(v, SOF_VERIFY_INVALID_SIGNATURE);
   }
 

@@ -71,7 +71,7 @@ typedef struct sof_verify_stats {
   uint64_t sig_verifies;     /* ed25519 verifications performed */
   uint64_t sig_cache_hits;   /* shreds whose signature check the cache answered */
   uint64_t node_cache_stops; /* merkle walks that stopped at a cached node */
-  uint64_t bad_cache_hits;   /* repeats of an already rejected (root, signature) */
+  uint64_t bad_cache_hits;   /* repeats of a rejected (slot, root, signature): no ed25519 */
   uint64_t conflicts;        /* second leader-signed root for a (slot, fec set) */
   uint64_t evict_expired;    /* cache entries reused after leaving the slot window */
   uint64_t evict_live;       /* cache entries reused while still in the window */
