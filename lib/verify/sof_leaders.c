@@ -118,7 +118,7 @@ sof_leaders_key_cnt(sof_leaders_t const *l) {
   return l->key_cnt;
 }
 
-static void
+__attribute__((format(printf, 3, 4))) static void
 seterr(char *err, size_t err_sz, char const *fmt, ...) {
   if (!err || !err_sz) return;
   va_list ap;

@@ -50,7 +50,7 @@ struct sof_verify {
   sof_verify_stats_t  stats;
 };
 
-static void
+__attribute__((format(printf, 3, 4))) static void
 seterr(char *err, size_t err_sz, char const *fmt, ...) {
   if (!err || !err_sz) return;
   va_list ap;

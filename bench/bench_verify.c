@@ -1,0 +1,124 @@
+/* bench_verify: what shred verification costs.
+ *
+ *   bench_verify [sets]
+ *
+ * Sets are made here by the shredder (32:32, chained; 1203 / 1228-byte
+ * shreds), so the benchmark needs no vectors. Prints: the merkle path of one
+ * shred without cache, ed25519 verifications per second (libsodium; OpenSSL
+ * beside it for reference), and the amortized cost per shred of verifying
+ * whole sets in arrival order with the verifier (one ed25519 per set, node
+ * cache), plus the same with every signature already cached. */
+#include <openssl/evp.h>
+#include <string.h>
+
+#include "sof_bench.h"
+
+#include "crypto/sof_ed25519.h"
+#include "crypto/sof_merkle.h"
+#include "shredder/sof_shredder.h"
+#include "verify/sof_verify.h"
+
+#define SETS_MAX 64
+static sof_shredder_set_t sets[SETS_MAX];
+static unsigned set_cnt = 16;
+static sof_shredder_t sh;
+static uint8_t kp[64];
+static sof_verify_t *ver;
+static sof_leaders_t *leaders;
+
+static uint64_t
+run_merkle(void *ctx, uint64_t ops) {
+  int data = *(int *)ctx;
+  uint8_t const *p = data ? sets[0].data[5] : sets[0].code[5];
+  sof_shred_t s;
+  sof_shred_parse(&s, p, data ? 1203 : 1228, 0);
+  uint8_t root[32];
+  uint64_t acc = 0;
+  for (uint64_t i = 0; i < ops; i++) acc += (uint64_t)sof_shred_merkle_root(root, p, &s) + root[1];
+  return acc;
+}
+
+static uint64_t
+run_ed25519(void *ctx, uint64_t ops) {
+  (void)ctx;
+  uint64_t acc = 0;
+  for (uint64_t i = 0; i < ops; i++)
+    acc += (uint64_t)sof_ed25519_verify(sets[i % set_cnt].signature, sets[i % set_cnt].root, 32, kp + 32) + 1;
+  return acc;
+}
+
+static EVP_PKEY *ossl_key;
+
+static uint64_t
+run_ed25519_openssl(void *ctx, uint64_t ops) {
+  (void)ctx;
+  uint64_t acc = 0;
+  EVP_MD_CTX *mctx = EVP_MD_CTX_new();
+  for (uint64_t i = 0; i < ops; i++) {
+    EVP_DigestVerifyInit(mctx, NULL, NULL, NULL, ossl_key);
+    acc += (uint64_t)EVP_DigestVerify(mctx, sets[i % set_cnt].signature, 64, sets[i % set_cnt].root, 32);
+  }
+  EVP_MD_CTX_free(mctx);
+  return acc;
+}
+
+/* ops = shreds; verifies whole sets in order (data then code), resetting
+ * the verifier every set_cnt sets so every set pays its ed25519 once. */
+static uint64_t
+run_sets(void *ctx, uint64_t ops) {
+  int warm = *(int *)ctx;
+  uint64_t acc = 0, done = 0;
+  while (done < ops) {
+    if (!warm) sof_verify_reset(ver);
+    for (unsigned k = 0; k < set_cnt && done < ops; k++) {
+      for (unsigned i = 0; i < 32; i++, done++) acc += (uint64_t)sof_verify_shred(ver, sets[k].data[i], 1203, 0, NULL, NULL);
+      for (unsigned i = 0; i < 32; i++, done++) acc += (uint64_t)sof_verify_shred(ver, sets[k].code[i], 1228, 0, NULL, NULL);
+    }
+  }
+  return acc;
+}
+
+int
+main(int argc, char **argv) {
+  if (argc > 1) set_cnt = (unsigned)strtoul(argv[1], NULL, 10);
+  if (!set_cnt || set_cnt > SETS_MAX) set_cnt = 16;
+  if (sof_ed25519_init() || sof_shredder_init(&sh)) return 1;
+  uint8_t seed[32] = {7};
+  sof_ed25519_keypair_from_seed(kp, seed);
+  static uint8_t batch[30816];
+  for (size_t i = 0; i < sizeof batch; i++) batch[i] = (uint8_t)(i * 131 + 7);
+  for (unsigned k = 0; k < set_cnt; k++) {
+    sof_shredder_args_t a = {.slot = 1000 + k, .parent_slot = 999 + k, .shred_version = 1,
+                             .keypair = kp};
+    uint8_t chained[32] = {(uint8_t)k};
+    if (sof_shredder_shred(&sh, &a, batch, sizeof batch, chained, &sets[k], 1) != 1) return 1;
+  }
+  leaders = sof_leaders_new(4096, 4);
+  sof_leaders_set_fixed(leaders, kp + 32);
+  sof_verify_cfg_t cfg;
+  sof_verify_cfg_default(&cfg);
+  cfg.cache_sets = 64;
+  ver = sof_verify_new(&cfg, leaders, NULL, 0);
+  ossl_key = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, kp + 32, 32);
+
+  printf("bench_verify: %u sets of 32 data + 32 code shreds\n", set_cnt);
+  int data = 1, code = 0;
+  sof_bench_report("merkle path, 1203 B data shred, no cache", run_merkle, &data, 100000);
+  sof_bench_report("merkle path, 1228 B code shred, no cache", run_merkle, &code, 100000);
+  double ed = sof_bench_report("ed25519 verify (libsodium)", run_ed25519, NULL, 2000);
+  if (ossl_key) sof_bench_report("ed25519 verify (OpenSSL, reference)", run_ed25519_openssl, NULL, 2000);
+  printf("%-44s %10.0f verifies/s\n", "  = libsodium", 1e9 / ed);
+  int cold = 0, warm = 1;
+  double per = sof_bench_report("verify whole 32:32 sets, per shred", run_sets, &cold, (uint64_t)set_cnt * 64 * 4);
+  printf("%-44s %10.1f ns/shred merkle + %.1f ns/shred ed25519 share\n", "  = split (approx.)",
+         per - ed / 64.0, ed / 64.0);
+  sof_bench_report("verify, signature cached (duplicates)", run_sets, &warm, (uint64_t)set_cnt * 64 * 4);
+  sof_verify_stats_t const *st = sof_verify_stats(ver);
+  printf("verifier: %llu ed25519, %llu cache hits, %llu early merkle stops\n",
+         (unsigned long long)st->sig_verifies, (unsigned long long)st->sig_cache_hits,
+         (unsigned long long)st->node_cache_stops);
+  EVP_PKEY_free(ossl_key);
+  sof_verify_delete(ver);
+  sof_leaders_delete(leaders);
+  return 0;
+}
