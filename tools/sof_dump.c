@@ -21,6 +21,8 @@
 
 #include "crypto/sof_ed25519.h"
 #include "crypto/sof_merkle.h"
+#include "resolve/sof_reasm.h"
+#include "resolve/sof_resolver.h"
 #include "util/sof_json.h"
 #include "verify/sof_leaders.h"
 #include "verify/sof_verify.h"
@@ -38,6 +40,12 @@ typedef struct {
   int port;            /* UDP destination port filter, -1 = any */
   int summary;         /* print the summary line */
   sof_verify_t *verify; /* --verify: the verifier, else NULL */
+  sof_resolver_t *resolver; /* --reassemble: FEC sets and recovery */
+  sof_reasm_t *reasm;       /* --reassemble: entry batches */
+  uint64_t datasets;
+  uint64_t dataset_txns;
+  uint64_t dataset_err;     /* batches that failed to decode */
+  uint64_t recovered_rejected; /* rebuilt shreds that failed --verify-recovered */
   /* counters */
   uint64_t inputs;
   uint64_t frames;
@@ -84,6 +92,84 @@ emit_error(dump_t *d, char const *type, char const *reason, char const *source, 
 
 /* ---- shreds ------------------------------------------------------------ */
 
+static void dump_txn_line(dump_t *d, uint8_t const *p, sof_txn_t const *t, char const *source,
+                          int64_t slot, int64_t entry_idx);
+
+/* One completed entry batch: a dataset line, then its transactions. */
+static void
+on_batch(void *ctx, sof_reasm_batch_t const *b) {
+  dump_t *d = ctx;
+  d->datasets++;
+  sof_entry_batch_t eb;
+  int err = sof_entry_batch_parse(&eb, b->payload, b->payload_sz);
+  sof_json_t *j = &d->j;
+  sof_json_obj_begin(j);
+  sof_json_key(j, "type");           sof_json_str(j, "dataset");
+  sof_json_key(j, "slot");           sof_json_u64(j, b->slot);
+  sof_json_key(j, "parent");         sof_json_u64(j, b->parent);
+  sof_json_key(j, "startIndex");     sof_json_u64(j, b->start_idx);
+  sof_json_key(j, "endIndex");       sof_json_u64(j, b->end_idx);
+  sof_json_key(j, "lastInSlot");     sof_json_bool(j, b->last_in_slot);
+  sof_json_key(j, "slotComplete");   sof_json_bool(j, b->slot_complete);
+  sof_json_key(j, "shreds");         sof_json_u64(j, b->shred_cnt);
+  sof_json_key(j, "payloadLen");     sof_json_u64(j, b->payload_sz);
+  sof_json_key(j, "recoveredShreds"); sof_json_u64(j, b->recovered_cnt);
+  sof_json_key(j, "batchKind");      sof_json_str(j, sof_entry_batch_kind_str(eb.kind));
+  sof_json_key(j, "entries");        sof_json_u64(j, eb.entry_cnt);
+  sof_json_key(j, "ticks");          sof_json_u64(j, eb.tick_cnt);
+  sof_json_key(j, "txCount");        sof_json_u64(j, eb.txn_cnt);
+  if (err) {
+    sof_json_key(j, "error"); sof_json_str(j, sof_entry_err_str(err));
+    d->dataset_err++;
+  } else {
+    sof_json_key(j, "trailingZeros"); sof_json_u64(j, eb.trailing);
+  }
+  sof_json_obj_end(j);
+  emit(d);
+  if (err) return;
+  sof_entry_iter_t it;
+  sof_entry_t e;
+  char source[64];
+  snprintf(source, sizeof source, "slot %llu", (unsigned long long)b->slot);
+  sof_entry_iter_init(&it, b->payload, b->payload_sz);
+  while (sof_entry_iter_next(&it, &e) == 1) {
+    sof_txn_t t;
+    size_t toff;
+    while (sof_entry_iter_next_txn(&it, &t, &toff, NULL) == 1) {
+      d->dataset_txns++;
+      d->txns_ok++;
+      dump_txn_line(d, b->payload + toff, &t, source, (int64_t)b->slot, (int64_t)e.idx);
+    }
+  }
+}
+
+/* An accepted shred into the FEC resolver; data (received or rebuilt) on to
+ * reassembly. root: from verification, or NULL (computed here). */
+static void
+feed_resolver(dump_t *d, uint8_t const *p, sof_shred_t const *s, uint8_t const *root) {
+  uint8_t r[32] = {0};
+  if (s->is_merkle) {
+    if (root) memcpy(r, root, 32);
+    else sof_shred_merkle_root(r, p, s);
+  }
+  sof_resolver_out_t out;
+  int res = sof_resolver_add(d->resolver, p, s, r, 0, &out);
+  if (s->is_data && (res == SOF_RESOLVER_DATA_NEW || res == SOF_RESOLVER_RECOVERED))
+    sof_reasm_add_shred(d->reasm, p, s, 0, on_batch, d);
+  for (uint32_t i = 0; i < out.cnt; i++) {
+    sof_shred_t rs;
+    if (d->verify && sof_verify_recovered_enabled(d->verify)) {
+      int v = sof_verify_shred(d->verify, out.shred[i], SOF_SHRED_MERKLE_DATA_SZ, 0, &rs, NULL);
+      if (v != SOF_VERIFY_VERIFIED) { d->recovered_rejected++; continue; }
+    } else if (sof_shred_parse(&rs, out.shred[i], SOF_SHRED_MERKLE_DATA_SZ, 0)) {
+      d->recovered_rejected++;
+      continue;
+    }
+    sof_reasm_add_shred(d->reasm, out.shred[i], &rs, 1, on_batch, d);
+  }
+}
+
+
 static void
 dump_shred(dump_t *d, uint8_t const *p, size_t sz, unsigned parse_flags, char const *source,
            int64_t frame) {
@@ -102,7 +188,16 @@ dump_shred(dump_t *d, uint8_t const *p, size_t sz, unsigned parse_flags, char co
     emit_error(d, "shred", sof_shred_err_str(err), source, frame);
     return;
   }
-  if (vres >= 0 && !sof_verify_accepted(d->verify, vres)) d->rejected++;
+  int accepted = vres < 0 || sof_verify_accepted(d->verify, vres);
+  if (!accepted) d->rejected++;
+  if (d->resolver) { /* datasets instead of shred lines; rejections still print */
+    d->shreds_ok++;
+    if (s.is_data) d->shreds_data++;
+    else           d->shreds_code++;
+    if (accepted) feed_resolver(d, p, &s, vres >= 0 && vi.root_valid ? vi.root : NULL);
+    else emit_error(d, "shred", sof_verify_result_str(vres), source, frame);
+    return;
+  }
   d->shreds_ok++;
   if (s.is_data) d->shreds_data++;
   else           d->shreds_code++;
@@ -210,11 +305,12 @@ dump_txn_fields(sof_json_t *j, uint8_t const *p, sof_txn_t const *t) {
 
 static void
 dump_txn_line(dump_t *d, uint8_t const *p, sof_txn_t const *t, char const *source,
-              int64_t entry_idx) {
+              int64_t slot, int64_t entry_idx) {
   sof_json_t *j = &d->j;
   sof_json_obj_begin(j);
   sof_json_key(j, "type");   sof_json_str(j, "transaction");
   sof_json_key(j, "source"); sof_json_str(j, source);
+  if (slot >= 0) { sof_json_key(j, "slot"); sof_json_i64(j, slot); }
   if (entry_idx >= 0) { sof_json_key(j, "entry"); sof_json_i64(j, entry_idx); }
   dump_txn_fields(j, p, t);
   sof_json_obj_end(j);
@@ -406,7 +502,7 @@ dump_tx_file(dump_t *d, char const *path) {
     emit_error(d, "transaction", sof_txn_err_str(err), path, -1);
   } else {
     d->txns_ok++;
-    dump_txn_line(d, buf, &t, path, -1);
+    dump_txn_line(d, buf, &t, path, -1, -1);
   }
   free(buf);
   return 0;
@@ -441,7 +537,7 @@ dump_entries_file(dump_t *d, char const *path) {
     while ((rc = sof_entry_iter_next_txn(&it, &t, &toff, NULL)) == 1) {
       txns++;
       d->txns_ok++;
-      dump_txn_line(d, buf + toff, &t, path, (int64_t)e.idx);
+      dump_txn_line(d, buf + toff, &t, path, -1, (int64_t)e.idx);
     }
   }
   sof_json_t *j = &d->j;
@@ -518,6 +614,27 @@ dump_summary(dump_t *d) {
     sof_json_key(j, "sigVerifies");  sof_json_u64(j, st->sig_verifies);
     sof_json_key(j, "conflicts");    sof_json_u64(j, st->conflicts);
   }
+  if (d->resolver) {
+    sof_resolver_stats_t const *rs = sof_resolver_stats(d->resolver);
+    sof_reasm_stats_t const *as = sof_reasm_stats(d->reasm);
+    sof_json_key(j, "datasets");          sof_json_u64(j, d->datasets);
+    sof_json_key(j, "datasetErrors");     sof_json_u64(j, d->dataset_err);
+    sof_json_key(j, "transactions");      sof_json_u64(j, d->dataset_txns);
+    sof_json_key(j, "setsComplete");      sof_json_u64(j, rs->sets_complete);
+    sof_json_key(j, "setsRecovered");     sof_json_u64(j, rs->sets_recovered);
+    sof_json_key(j, "recoveredShreds");   sof_json_u64(j, rs->shreds_recovered);
+    sof_json_key(j, "recoveryFailed");    sof_json_u64(j, rs->result[SOF_RESOLVER_RECOVERY_FAILED]);
+    sof_json_key(j, "recoveredRejected"); sof_json_u64(j, d->recovered_rejected);
+    sof_json_key(j, "setsIncomplete");    sof_json_u64(j, sof_resolver_open_sets(d->resolver));
+    sof_json_key(j, "slotsComplete");     sof_json_u64(j, as->slots_complete);
+    sof_json_key(j, "resolver");
+    sof_json_obj_begin(j);
+    for (int r = 0; r < SOF_RESOLVER_RESULT_CNT; r++) {
+      sof_json_key(j, sof_resolver_result_str(r));
+      sof_json_u64(j, rs->result[r]);
+    }
+    sof_json_obj_end(j);
+  }
   sof_json_obj_end(j);
   emit(d);
 }
@@ -539,6 +656,8 @@ usage(FILE *f) {
     "  -t, --tx           the inputs are serialized transactions\n"
     "  -p, --port N       pcap: only UDP packets to destination port N\n"
     "  -S, --no-summary   do not print the closing summary line\n"
+    "  -R, --reassemble   recover FEC sets and rebuild entry batches: print\n"
+    "                     \"dataset\" lines and their transactions instead of shreds\n"
     "\n"
     "verification (adds \"verify\" to shred lines and counts to the summary):\n"
     "  -V, --verify                  check merkle roots and leader signatures\n"
@@ -550,6 +669,8 @@ usage(FILE *f) {
     "      --posture NAME            public_untrusted (default: verify) or\n"
     "                                trusted_raw_shred_provider (skip checks)\n"
     "      --accept-unknown-leader   count slots without a known leader, do not reject\n"
+    "      --verify-shreds on|off    override the posture's default for received shreds\n"
+    "      --verify-recovered on|off override it for shreds rebuilt by FEC recovery\n"
     "  -h, --help         this text\n"
     "\n"
     "Every line has \"type\": shred | entry | transaction | summary; a line\n"
@@ -566,13 +687,15 @@ main(int argc, char **argv) {
   sof_json_init(&d.j, d.line, sizeof d.line);
   enum { MODE_SHREDS, MODE_ENTRIES, MODE_TX } mode = MODE_SHREDS;
 
-  enum { OPT_LEADER = 256, OPT_SCHEDULE, OPT_EPOCH, OPT_LIST, OPT_VERSION, OPT_POSTURE, OPT_ACCEPT };
+  enum { OPT_LEADER = 256, OPT_SCHEDULE, OPT_EPOCH, OPT_LIST, OPT_VERSION, OPT_POSTURE, OPT_ACCEPT,
+         OPT_VSHREDS, OPT_VRECOVERED };
   static struct option const opts[] = {
     {"entries", no_argument, NULL, 'e'},
     {"tx", no_argument, NULL, 't'},
     {"port", required_argument, NULL, 'p'},
     {"no-summary", no_argument, NULL, 'S'},
     {"verify", no_argument, NULL, 'V'},
+    {"reassemble", no_argument, NULL, 'R'},
     {"leader", required_argument, NULL, OPT_LEADER},
     {"leader-schedule", required_argument, NULL, OPT_SCHEDULE},
     {"epoch-first-slot", required_argument, NULL, OPT_EPOCH},
@@ -580,16 +703,18 @@ main(int argc, char **argv) {
     {"shred-version", required_argument, NULL, OPT_VERSION},
     {"posture", required_argument, NULL, OPT_POSTURE},
     {"accept-unknown-leader", no_argument, NULL, OPT_ACCEPT},
+    {"verify-shreds", required_argument, NULL, OPT_VSHREDS},
+    {"verify-recovered", required_argument, NULL, OPT_VRECOVERED},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
   };
-  int verify = 0;
+  int verify = 0, reassemble = 0;
   char const *leader = NULL, *schedule = NULL, *list = NULL;
   unsigned long long epoch_first = 0;
   sof_verify_cfg_t vcfg;
   sof_verify_cfg_default(&vcfg);
   int c;
-  while ((c = getopt_long(argc, argv, "etp:SVh", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "etp:SVRh", opts, NULL)) != -1) {
     switch (c) {
     case 'e': mode = MODE_ENTRIES; break;
     case 't': mode = MODE_TX; break;
@@ -605,6 +730,7 @@ main(int argc, char **argv) {
     }
     case 'S': d.summary = 0; break;
     case 'V': verify = 1; break;
+    case 'R': reassemble = 1; break;
     case OPT_LEADER: leader = optarg; break;
     case OPT_SCHEDULE: schedule = optarg; break;
     case OPT_LIST: list = optarg; break;
@@ -630,6 +756,18 @@ main(int argc, char **argv) {
       }
       break;
     case OPT_ACCEPT: vcfg.accept_unknown_leader = 1; break;
+    case OPT_VSHREDS:
+    case OPT_VRECOVERED: {
+      int on = !strcmp(optarg, "on") ? 1 : !strcmp(optarg, "off") ? 0 : -2;
+      if (on < 0) {
+        fprintf(stderr, "sof-dump: --%s: expected on or off, got '%s'\n",
+                c == OPT_VSHREDS ? "verify-shreds" : "verify-recovered", optarg);
+        return 2;
+      }
+      if (c == OPT_VSHREDS) vcfg.verify_shreds = on;
+      else vcfg.verify_recovered = on;
+      break;
+    }
     case 'h': usage(stdout); return 0;
     default: usage(stderr); return 2;
     }
@@ -682,6 +820,23 @@ main(int argc, char **argv) {
     usage(stderr);
     return 2;
   }
+  if (reassemble) {
+    if (mode != MODE_SHREDS) {
+      fprintf(stderr, "sof-dump: --reassemble works on shred inputs, not --entries / --tx\n");
+      return 2;
+    }
+    char err[256];
+    sof_resolver_cfg_t rcfg;
+    sof_reasm_cfg_t acfg;
+    sof_resolver_cfg_default(&rcfg);
+    sof_reasm_cfg_default(&acfg);
+    d.resolver = sof_resolver_new(&rcfg, err, sizeof err);
+    d.reasm = d.resolver ? sof_reasm_new(&acfg, err, sizeof err) : NULL;
+    if (!d.reasm) {
+      fprintf(stderr, "sof-dump: %s\n", err);
+      return 2;
+    }
+  }
   int io_fail = 0;
   for (int i = optind; i < argc; i++) {
     int rc = mode == MODE_TX      ? dump_tx_file(&d, argv[i])
@@ -694,8 +849,10 @@ main(int argc, char **argv) {
     fprintf(stderr, "sof-dump: write error: %s\n", strerror(errno));
     return 2;
   }
-  uint64_t bad = malformed(&d) + d.rejected;
+  uint64_t bad = malformed(&d) + d.rejected + d.dataset_err + d.recovered_rejected;
   sof_verify_delete(d.verify);
+  sof_resolver_delete(d.resolver);
+  sof_reasm_delete(d.reasm);
   sof_leaders_delete(leaders);
   if (io_fail || d.io_err) return 2;
   return bad ? 1 : 0;

@@ -1,0 +1,116 @@
+/* sof_reasm.h: data shreds in, entry batches out.
+ *
+ * Per slot, the data of contiguous data shreds from index 0 (or from the
+ * shred after a DATA_COMPLETE) through the next DATA_COMPLETE shred is one
+ * entry batch. A batch may span FEC sets; empty data shreds add nothing.
+ * Each batch is emitted once, as soon as its last missing shred arrives
+ * (batches of a slot may complete out of order), with slot, first and last
+ * index, whether it ends the slot (LAST_IN_SLOT), shred count, payload
+ * length and how many of its shreds were rebuilt by FEC recovery. A slot is
+ * complete when every shred up to its LAST_IN_SLOT shred was emitted.
+ *
+ * An observer that joins mid-slot never sees the DATA_COMPLETE before its
+ * first batch; with join_mid_slot, a complete range with nothing seen below
+ * it is emitted when its bytes parse as an exact entry batch.
+ *
+ * Bounded: a fixed number of tracked slots (the oldest is evicted, counted)
+ * and a fixed pool of data chunks; a shred is copied once into a chunk and
+ * once more into the batch buffer handed to the callback.
+ *
+ * One reassembler per thread; no call allocates, locks, logs or makes a
+ * system call. */
+#ifndef SOF_RESOLVE_REASM_H
+#define SOF_RESOLVE_REASM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wire/sof_shred.h"
+
+#define SOF_REASM_CHUNK_SZ 1115U /* largest data capacity of any shred variant */
+
+#define SOF_REASM_RESULT_LIST(X)                                             \
+  X(NEW,         0, "new")          /* stored (and maybe emitted a batch) */   \
+  X(DUP,         1, "dup")          /* index already known for the slot */     \
+  X(OLD_SLOT,    2, "old_slot")     /* slot older than every tracked one while full */ \
+  X(NO_SPACE,    3, "no_space")     /* chunk pool exhausted by older slots */  \
+  X(BAD_INDEX,   4, "bad_index")    /* index beyond max_shreds_per_slot */     \
+  X(TOO_LARGE,   5, "too_large")    /* completed batch larger than batch_max_bytes: dropped */ \
+  X(CONFLICT,    6, "conflict")     /* index past the slot's LAST_IN_SLOT, or a second last */
+
+enum {
+#define SOF_REASM_ENUM_(name, val, str) SOF_REASM_##name = (val),
+  SOF_REASM_RESULT_LIST(SOF_REASM_ENUM_)
+#undef SOF_REASM_ENUM_
+  SOF_REASM_RESULT_CNT = 7
+};
+
+typedef struct sof_reasm_cfg {
+  uint32_t slots_max;           /* slots tracked at once (default 32) */
+  uint32_t chunks;              /* data chunks of SOF_REASM_CHUNK_SZ (default 16384, ~17 MiB) */
+  uint32_t max_shreds_per_slot; /* highest data index + 1 accepted (default 32768) */
+  uint32_t batch_max_bytes;     /* largest batch emitted (default 8 MiB) */
+  int      join_mid_slot;       /* 1 (default): when nothing below a complete range was ever
+                                   seen for the slot (observer joined mid-slot), emit the range
+                                   if and only if its bytes are a whole, exact entry batch */
+} sof_reasm_cfg_t;
+
+typedef struct sof_reasm_stats {
+  uint64_t result[SOF_REASM_RESULT_CNT];
+  uint64_t batches;        /* emitted */
+  uint64_t batch_bytes;
+  uint64_t slots_complete;
+  uint64_t slots_evicted;  /* tracked slots dropped for a newer one */
+  uint64_t shreds_evicted; /* stored shreds dropped with them, never emitted */
+  uint64_t joined_mid_slot; /* batches emitted by the mid-slot join rule */
+} sof_reasm_stats_t;
+
+/* One emitted entry batch; payload valid during the callback only. */
+typedef struct sof_reasm_batch {
+  uint64_t       slot;
+  uint64_t       parent;          /* from the slot's data shreds */
+  uint32_t       start_idx;
+  uint32_t       end_idx;         /* inclusive; carries DATA_COMPLETE */
+  uint32_t       shred_cnt;
+  uint32_t       recovered_cnt;   /* shreds of the batch rebuilt by FEC recovery */
+  uint8_t        last_in_slot;    /* end_idx carries LAST_IN_SLOT */
+  uint8_t        slot_complete;   /* after this batch every shred 0..last of the slot is out */
+  uint32_t       payload_sz;
+  uint8_t const *payload;
+} sof_reasm_batch_t;
+
+typedef void (*sof_reasm_emit_fn)(void *ctx, sof_reasm_batch_t const *batch);
+
+typedef struct sof_reasm sof_reasm_t;
+
+/* sof_reasm_cfg_default fills cfg with the defaults above. */
+void sof_reasm_cfg_default(sof_reasm_cfg_t *cfg);
+
+/* sof_reasm_new allocates a reassembler (setup time). NULL with a message
+ * in err on a bad config or allocation failure. */
+sof_reasm_t *sof_reasm_new(sof_reasm_cfg_t const *cfg, char *err, size_t err_sz);
+
+/* sof_reasm_delete frees it (NULL is fine). */
+void sof_reasm_delete(sof_reasm_t *r);
+
+/* sof_reasm_add gives one data shred: its slot, parent slot, index, flags
+ * byte and data bytes (data_sz <= SOF_REASM_CHUNK_SZ; read during the call
+ * only). recovered: 1 when FEC recovery rebuilt it. emit is called for each
+ * batch this shred completes (zero, one, or two: the batch it ends and the
+ * one after it, whose start it reveals), before the call returns.
+ * Returns SOF_REASM_*. Single-threaded per reassembler. */
+int sof_reasm_add(sof_reasm_t *r, uint64_t slot, uint64_t parent, uint32_t idx, uint8_t flags,
+                  void const *data, uint32_t data_sz, int recovered, sof_reasm_emit_fn emit, void *ctx);
+
+/* sof_reasm_add_shred is sof_reasm_add for a parsed data shred (s->is_data)
+ * in payload. */
+int sof_reasm_add_shred(sof_reasm_t *r, void const *payload, sof_shred_t const *s, int recovered,
+                        sof_reasm_emit_fn emit, void *ctx);
+
+/* sof_reasm_stats returns the counters (valid while r lives). */
+sof_reasm_stats_t const *sof_reasm_stats(sof_reasm_t const *r);
+
+/* sof_reasm_result_str: stable name of a result. Static string. */
+char const *sof_reasm_result_str(int result);
+
+#endif /* SOF_RESOLVE_REASM_H */

@@ -1,0 +1,479 @@
+#include "resolve/sof_resolver.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/sof_merkle.h"
+#include "fec/sof_rs.h"
+
+#define WAYS 4U
+#define NONE UINT32_MAX
+#define SHARD_SZ_MAX 1139U /* merkle code capacity with no proof, chain or resign */
+#define RS_CACHE 4U
+
+enum { REC_EMPTY = 0, REC_OPEN, REC_DONE };
+
+typedef struct {
+  uint64_t slot;
+  uint32_t fec;
+  uint8_t  state;
+  uint32_t buf;      /* REC_OPEN: index of its buffer */
+} rec_t;
+
+/* Everything known about an open set, and its shards. */
+typedef struct {
+  uint32_t rec;            /* owning record */
+  uint64_t slot;
+  uint32_t fec;
+  uint64_t opened_ns;
+  uint16_t k, m;           /* 0 until a coding shred tells */
+  uint32_t first_code_idx; /* coding index of position 0 */
+  uint16_t version;
+  uint8_t  proof_cnt, chained, resigned;
+  uint8_t  data_variant, code_variant;
+  uint32_t shard_sz;
+  uint64_t data_have, code_have;
+  uint32_t data_cnt, code_cnt;
+  uint8_t  root[32];
+  uint8_t  sig[64];
+  uint8_t  chained_root[32];
+  uint8_t  retx_sig[64];
+  uint8_t  shard[SOF_RESOLVER_SHARDS_MAX][SHARD_SZ_MAX];
+} setbuf_t;
+
+typedef struct {
+  uint16_t k, m;
+  uint32_t last_use;
+  sof_rs_t rs;
+} rs_slot_t;
+
+struct sof_resolver {
+  sof_resolver_cfg_t   cfg;
+  uint32_t             bucket_cnt;
+  rec_t               *recs;
+  setbuf_t            *bufs;
+  uint32_t            *free_bufs;
+  uint32_t             free_cnt;
+  uint32_t             sweep;        /* round-robin cursor over buffers */
+  uint64_t             newest_done;  /* newest slot with a complete set */
+  uint32_t             rs_clock;
+  rs_slot_t            rs[RS_CACHE];
+  uint8_t              out_shreds[SOF_RESOLVER_SHARDS_MAX][SOF_SHRED_MERKLE_DATA_SZ];
+  uint8_t              nodes[2 * SOF_RESOLVER_SHARDS_MAX][32];
+  sof_resolver_stats_t stats;
+};
+
+__attribute__((format(printf, 3, 4))) static void
+seterr(char *err, size_t err_sz, char const *fmt, ...) {
+  if (!err || !err_sz) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, err_sz, fmt, ap);
+  va_end(ap);
+}
+
+void
+sof_resolver_cfg_default(sof_resolver_cfg_t *cfg) {
+  cfg->set_records = 4096;
+  cfg->set_buffers = 256;
+  cfg->slot_window = 256;
+  cfg->max_age_ns = 0;
+}
+
+sof_resolver_t *
+sof_resolver_new(sof_resolver_cfg_t const *cfg, char *err, size_t err_sz) {
+  if (!cfg->set_buffers || cfg->set_buffers > 65536 || cfg->set_records < cfg->set_buffers ||
+      cfg->set_records > (1U << 24)) {
+    seterr(err, err_sz, "resolver: need 1 <= set_buffers <= 65536 and set_buffers <= set_records <= %u",
+           1U << 24);
+    return NULL;
+  }
+  sof_resolver_t *r = calloc(1, sizeof *r);
+  if (!r) {
+    seterr(err, err_sz, "resolver: out of memory");
+    return NULL;
+  }
+  r->cfg = *cfg;
+  if (!r->cfg.slot_window) r->cfg.slot_window = 256;
+  uint32_t buckets = 1;
+  while (buckets * WAYS < cfg->set_records) buckets <<= 1;
+  r->bucket_cnt = buckets;
+  r->recs = calloc((size_t)buckets * WAYS, sizeof *r->recs);
+  r->bufs = malloc((size_t)cfg->set_buffers * sizeof *r->bufs);
+  r->free_bufs = malloc((size_t)cfg->set_buffers * sizeof *r->free_bufs);
+  if (!r->recs || !r->bufs || !r->free_bufs) {
+    sof_resolver_delete(r);
+    seterr(err, err_sz, "resolver: out of memory for %u set buffers", cfg->set_buffers);
+    return NULL;
+  }
+  for (uint32_t i = 0; i < cfg->set_buffers; i++) {
+    r->free_bufs[i] = cfg->set_buffers - 1 - i;
+    r->bufs[i].rec = NONE;
+  }
+  r->free_cnt = cfg->set_buffers;
+  return r;
+}
+
+void
+sof_resolver_delete(sof_resolver_t *r) {
+  if (!r) return;
+  free(r->recs);
+  free(r->bufs);
+  free(r->free_bufs);
+  free(r);
+}
+
+sof_resolver_stats_t const *sof_resolver_stats(sof_resolver_t const *r) { return &r->stats; }
+uint32_t sof_resolver_open_sets(sof_resolver_t const *r) { return r->cfg.set_buffers - r->free_cnt; }
+
+char const *
+sof_resolver_result_str(int result) {
+  switch (result) {
+#define SOF_RESOLVER_CASE_(name, val, str) case SOF_RESOLVER_##name: return str;
+  SOF_RESOLVER_RESULT_LIST(SOF_RESOLVER_CASE_)
+#undef SOF_RESOLVER_CASE_
+  default: return "unknown";
+  }
+}
+
+/* ---- records and buffers ---------------------------------------------------- */
+
+static inline rec_t *
+bucket(sof_resolver_t *r, uint64_t slot, uint32_t fec) {
+  uint64_t h = (slot * 0x9E3779B97F4A7C15ULL) ^ ((uint64_t)fec * 0xC2B2AE3D27D4EB4FULL);
+  h ^= h >> 31;
+  return r->recs + (size_t)((uint32_t)h & (r->bucket_cnt - 1)) * WAYS;
+}
+
+static void
+release_buf(sof_resolver_t *r, rec_t *rec) {
+  if (rec->state == REC_OPEN && rec->buf != NONE) {
+    r->bufs[rec->buf].rec = NONE;
+    r->free_bufs[r->free_cnt++] = rec->buf;
+  }
+  rec->buf = NONE;
+}
+
+static void
+finish_set(sof_resolver_t *r, rec_t *rec) {
+  release_buf(r, rec);
+  rec->state = REC_DONE;
+  r->stats.sets_complete++;
+  if (rec->slot > r->newest_done) r->newest_done = rec->slot;
+}
+
+/* Evicts the open set in buffer b (counted by the caller's reason). */
+static void
+evict_buf(sof_resolver_t *r, uint32_t b) {
+  setbuf_t *sb = &r->bufs[b];
+  if (sb->rec == NONE) return;
+  rec_t *rec = &r->recs[sb->rec];
+  release_buf(r, rec);
+  rec->state = REC_EMPTY;
+}
+
+/* One step of the background sweep: evicts the next buffer's set when it
+ * fell behind the slot window or outlived max_age_ns. O(1) per call. */
+static void
+sweep_one(sof_resolver_t *r, uint64_t now_ns) {
+  uint32_t b = r->sweep;
+  r->sweep = (r->sweep + 1) % r->cfg.set_buffers;
+  setbuf_t *sb = &r->bufs[b];
+  if (sb->rec == NONE) return;
+  if (sb->slot + r->cfg.slot_window < r->newest_done) {
+    r->stats.evict_window++;
+    evict_buf(r, b);
+  } else if (r->cfg.max_age_ns && now_ns > sb->opened_ns && now_ns - sb->opened_ns > r->cfg.max_age_ns) {
+    r->stats.evict_age++;
+    evict_buf(r, b);
+  }
+}
+
+/* A free buffer, evicting the open set of the oldest slot when the pool is
+ * empty, unless that set is newer than `slot` (then NONE: keep the newer). */
+static uint32_t
+take_buf(sof_resolver_t *r, uint64_t slot) {
+  if (r->free_cnt) return r->free_bufs[--r->free_cnt];
+  uint32_t victim = NONE;
+  for (uint32_t b = 0; b < r->cfg.set_buffers; b++)
+    if (victim == NONE || r->bufs[b].slot < r->bufs[victim].slot) victim = b;
+  if (victim == NONE || r->bufs[victim].slot > slot) return NONE;
+  if (r->bufs[victim].slot + r->cfg.slot_window < r->newest_done) r->stats.evict_window++;
+  else                                                              r->stats.evict_pool++;
+  evict_buf(r, victim);
+  return r->free_bufs[--r->free_cnt];
+}
+
+/* The record of (slot, fec), or a new one (EMPTY state) in its bucket,
+ * reusing the way of the oldest slot (finished before open). NULL when every
+ * way holds a newer open set. */
+static rec_t *
+find_or_claim(sof_resolver_t *r, uint64_t slot, uint32_t fec) {
+  rec_t *bk = bucket(r, slot, fec);
+  rec_t *pick = NULL;
+  for (unsigned w = 0; w < WAYS; w++) {
+    rec_t *rec = &bk[w];
+    if (rec->state != REC_EMPTY && rec->slot == slot && rec->fec == fec) return rec;
+  }
+  for (unsigned w = 0; w < WAYS; w++) {
+    rec_t *rec = &bk[w];
+    if (rec->state == REC_EMPTY) { pick = rec; break; }
+    if (!pick || (rec->state == REC_DONE && pick->state == REC_OPEN) ||
+        (rec->state == pick->state && rec->slot < pick->slot))
+      pick = rec;
+  }
+  if (pick->state == REC_OPEN && pick->slot > slot) return NULL;
+  if (pick->state != REC_EMPTY) {
+    r->stats.evict_records++;
+    release_buf(r, pick);
+  }
+  pick->state = REC_EMPTY;
+  pick->slot = slot;
+  pick->fec = fec;
+  pick->buf = NONE;
+  return pick;
+}
+
+/* ---- recovery ------------------------------------------------------------------ */
+
+static sof_rs_t const *
+rs_for(sof_resolver_t *r, unsigned k, unsigned m) {
+  rs_slot_t *lru = &r->rs[0];
+  r->rs_clock++;
+  for (unsigned i = 0; i < RS_CACHE; i++) {
+    if (r->rs[i].k == k && r->rs[i].m == m) {
+      r->rs[i].last_use = r->rs_clock;
+      return &r->rs[i].rs;
+    }
+    if (r->rs[i].last_use < lru->last_use) lru = &r->rs[i];
+  }
+  if (sof_rs_init(&lru->rs, k, m)) return NULL;
+  lru->k = (uint16_t)k;
+  lru->m = (uint16_t)m;
+  lru->last_use = r->rs_clock;
+  return &lru->rs;
+}
+
+/* The 25 header bytes [64, 89) of coding shred at position pos. */
+static void
+code_header(setbuf_t const *sb, unsigned pos, uint8_t hdr[25]) {
+  uint32_t idx = sb->first_code_idx + pos;
+  uint16_t k = sb->k, m = sb->m, p = (uint16_t)pos;
+  hdr[0] = sb->code_variant;
+  memcpy(hdr + 1, &sb->slot, 8);
+  memcpy(hdr + 9, &idx, 4);
+  memcpy(hdr + 13, &sb->version, 2);
+  memcpy(hdr + 15, &sb->fec, 4);
+  memcpy(hdr + 19, &k, 2);
+  memcpy(hdr + 21, &m, 2);
+  memcpy(hdr + 23, &p, 2);
+}
+
+/* Rebuilds the missing data (and parity) shards, the tree, and the missing
+ * data shreds into r->out_shreds. Returns RECOVERED or RECOVERY_FAILED. */
+static int
+recover(sof_resolver_t *r, setbuf_t *sb, sof_resolver_out_t *out) {
+  unsigned k = sb->k, m = sb->m, n = k + m;
+  sof_rs_t const *rs = rs_for(r, k, m);
+  if (!rs) return SOF_RESOLVER_RECOVERY_FAILED;
+  uint8_t *shards[SOF_RESOLVER_SHARDS_MAX];
+  uint8_t present[SOF_RESOLVER_SHARDS_MAX];
+  for (unsigned i = 0; i < n; i++) {
+    int have = i < k ? (int)((sb->data_have >> i) & 1U) : (int)((sb->code_have >> (i - k)) & 1U);
+    present[i] = (uint8_t)have;
+    shards[i] = sb->shard[i];
+  }
+  if (sof_rs_reconstruct(rs, shards, present, sb->shard_sz, 0)) return SOF_RESOLVER_RECOVERY_FAILED;
+
+  /* Leaves over [64, proof_off): data = shard || chained root; code = 25
+   * header bytes || shard || chained root. */
+  uint8_t tmp[25 + SHARD_SZ_MAX + 32];
+  for (unsigned i = 0; i < n; i++) {
+    size_t len = 0;
+    if (i >= k) {
+      code_header(sb, i - k, tmp);
+      len = 25;
+    }
+    memcpy(tmp + len, sb->shard[i], sb->shard_sz);
+    len += sb->shard_sz;
+    if (sb->chained) {
+      memcpy(tmp + len, sb->chained_root, 32);
+      len += 32;
+    }
+    sof_merkle_leaf(r->nodes[i], tmp, len);
+  }
+  uint8_t const *root = sof_merkle_tree_build(r->nodes, n);
+  if (memcmp(root, sb->root, 32)) return SOF_RESOLVER_RECOVERY_FAILED;
+
+  /* Emit the missing data shreds in wire form. */
+  out->cnt = 0;
+  for (unsigned i = 0; i < k; i++) {
+    if (present[i]) continue;
+    uint8_t *p = r->out_shreds[out->cnt];
+    size_t off = 0;
+    memcpy(p, sb->sig, 64);
+    off = 64;
+    memcpy(p + off, sb->shard[i], sb->shard_sz);
+    off += sb->shard_sz;
+    if (sb->chained) {
+      memcpy(p + off, sb->chained_root, 32);
+      off += 32;
+    }
+    unsigned depth = sof_merkle_tree_proof(r->nodes, n, i, p + off);
+    off += depth * SOF_MERKLE_NODE_SZ;
+    if (sb->resigned) {
+      memcpy(p + off, sb->retx_sig, 64);
+      off += 64;
+    }
+    sof_shred_t s;
+    if (off != SOF_SHRED_MERKLE_DATA_SZ || depth != sb->proof_cnt ||
+        sof_shred_parse(&s, p, off, 0) || !s.is_data || s.variant != sb->data_variant ||
+        s.slot != sb->slot || s.fec_set_idx != sb->fec || s.idx != sb->fec + i)
+      return SOF_RESOLVER_RECOVERY_FAILED;
+    out->shred[out->cnt] = p;
+    out->idx[out->cnt] = s.idx;
+    out->cnt++;
+  }
+  return SOF_RESOLVER_RECOVERED;
+}
+
+/* ---- the entry point ---------------------------------------------------------- */
+
+static int
+done(sof_resolver_t *r, int result) {
+  r->stats.result[result]++;
+  return result;
+}
+
+static inline uint8_t
+data_variant_of(uint8_t code_variant) {
+  switch (code_variant & 0xF0) {
+  case SOF_SHRED_TYPE_MERKLE_CODE:          return (uint8_t)(SOF_SHRED_TYPE_MERKLE_DATA | (code_variant & 0x0F));
+  case SOF_SHRED_TYPE_MERKLE_CODE_CHAINED:  return (uint8_t)(SOF_SHRED_TYPE_MERKLE_DATA_CHAINED | (code_variant & 0x0F));
+  default:                                  return (uint8_t)(SOF_SHRED_TYPE_MERKLE_DATA_RESIGNED | (code_variant & 0x0F));
+  }
+}
+
+static inline uint8_t
+code_variant_of(uint8_t data_variant) {
+  switch (data_variant & 0xF0) {
+  case SOF_SHRED_TYPE_MERKLE_DATA:          return (uint8_t)(SOF_SHRED_TYPE_MERKLE_CODE | (data_variant & 0x0F));
+  case SOF_SHRED_TYPE_MERKLE_DATA_CHAINED:  return (uint8_t)(SOF_SHRED_TYPE_MERKLE_CODE_CHAINED | (data_variant & 0x0F));
+  default:                                  return (uint8_t)(SOF_SHRED_TYPE_MERKLE_CODE_RESIGNED | (data_variant & 0x0F));
+  }
+}
+
+int
+sof_resolver_add(sof_resolver_t *r, void const *payload_, sof_shred_t const *s, uint8_t const root[32],
+                 uint64_t now_ns, sof_resolver_out_t *out) {
+  uint8_t const *payload = payload_;
+  out->cnt = 0;
+  sweep_one(r, now_ns);
+
+  if (!s->is_merkle) {
+    if (!s->is_data) return done(r, SOF_RESOLVER_UNSUPPORTED);
+    r->stats.legacy_passthrough++;
+    return done(r, SOF_RESOLVER_DATA_NEW);
+  }
+  if (s->erasure_idx >= SOF_RESOLVER_SHARDS_MAX ||
+      (!s->is_data && (unsigned)s->num_data + s->num_coding > SOF_RESOLVER_SHARDS_MAX)) {
+    /* Too large a set to hold: data still flows, coding cannot help. */
+    return done(r, s->is_data ? SOF_RESOLVER_DATA_NEW : SOF_RESOLVER_UNSUPPORTED);
+  }
+
+  rec_t *rec = find_or_claim(r, s->slot, s->fec_set_idx);
+  if (!rec) return done(r, SOF_RESOLVER_NO_ROOM);
+  if (rec->state == REC_DONE) return done(r, SOF_RESOLVER_LATE);
+
+  setbuf_t *sb;
+  if (rec->state == REC_EMPTY) {
+    uint32_t b = take_buf(r, s->slot);
+    if (b == NONE) return done(r, SOF_RESOLVER_NO_ROOM);
+    /* take_buf may have evicted a set whose record shares our bucket; ours
+     * is still EMPTY and owned by this call. */
+    sb = &r->bufs[b];
+    memset(sb, 0, offsetof(setbuf_t, shard));
+    sb->rec = (uint32_t)(rec - r->recs);
+    sb->slot = s->slot;
+    sb->fec = s->fec_set_idx;
+    sb->opened_ns = now_ns;
+    sb->version = s->version;
+    sb->proof_cnt = s->proof_cnt;
+    sb->chained = s->is_chained;
+    sb->resigned = s->is_resigned;
+    sb->data_variant = s->is_data ? s->variant : data_variant_of(s->variant);
+    sb->code_variant = s->is_data ? code_variant_of(s->variant) : s->variant;
+    sb->shard_sz = s->erasure_sz;
+    memcpy(sb->root, root, 32);
+    memcpy(sb->sig, payload, 64);
+    if (s->is_chained) memcpy(sb->chained_root, payload + s->chained_root_off, 32);
+    if (s->is_resigned) memcpy(sb->retx_sig, payload + s->retx_sig_off, 64);
+    rec->state = REC_OPEN;
+    rec->buf = b;
+    r->stats.sets_opened++;
+  } else {
+    sb = &r->bufs[rec->buf];
+    /* Same set, same signed root, same layout: else a second version
+     * (equivocation) or an inconsistent shred: keep the first. */
+    if (memcmp(sb->root, root, 32) || sb->shard_sz != s->erasure_sz || sb->version != s->version ||
+        (s->is_data ? s->variant != sb->data_variant : s->variant != sb->code_variant))
+      return done(r, SOF_RESOLVER_MISMATCH);
+  }
+
+  int result;
+  if (s->is_data) {
+    unsigned i = s->erasure_idx;
+    if (sb->k && i >= sb->k) return done(r, SOF_RESOLVER_MISMATCH);
+    if ((sb->data_have >> i) & 1U) return done(r, SOF_RESOLVER_DATA_DUP);
+    memcpy(sb->shard[i], payload + s->erasure_off, sb->shard_sz);
+    sb->data_have |= 1ULL << i;
+    sb->data_cnt++;
+    result = SOF_RESOLVER_DATA_NEW;
+  } else {
+    if (!sb->k) {
+      /* k, m now known: data shreds already held must fit below k. */
+      if (sb->data_have >> s->num_data) return done(r, SOF_RESOLVER_MISMATCH);
+      sb->k = s->num_data;
+      sb->m = s->num_coding;
+      sb->first_code_idx = s->idx - s->position;
+    } else if (sb->k != s->num_data || sb->m != s->num_coding ||
+               sb->first_code_idx != s->idx - s->position) {
+      return done(r, SOF_RESOLVER_MISMATCH);
+    }
+    unsigned j = s->position;
+    if ((sb->code_have >> j) & 1U) return done(r, SOF_RESOLVER_CODE_DUP);
+    if (sb->data_cnt == sb->k) { /* all data was already in: nothing to do */
+      finish_set(r, rec);
+      return done(r, SOF_RESOLVER_LATE);
+    }
+    memcpy(sb->shard[sb->k + j], payload + s->erasure_off, sb->shard_sz);
+    sb->code_have |= 1ULL << j;
+    sb->code_cnt++;
+    result = SOF_RESOLVER_CODE_STORED;
+  }
+
+  if (sb->k && sb->data_cnt == sb->k) { /* every data shred arrived: no RS work */
+    finish_set(r, rec);
+    return done(r, result);
+  }
+  if (sb->k && sb->code_cnt && sb->data_cnt + sb->code_cnt >= sb->k) {
+    result = recover(r, sb, out);
+    if (result == SOF_RESOLVER_RECOVERED) {
+      r->stats.sets_recovered++;
+      r->stats.shreds_recovered += out->cnt;
+    } else {
+      out->cnt = 0;
+    }
+    if (result == SOF_RESOLVER_RECOVERED) {
+      finish_set(r, rec);
+    } else { /* the set cannot be trusted: drop it and what follows of it */
+      release_buf(r, rec);
+      rec->state = REC_DONE;
+    }
+    return done(r, result);
+  }
+  return done(r, result);
+}
