@@ -67,12 +67,14 @@ run(sof_verify_t *v, sof_resolver_t *r, sof_reasm_t *a, blob_t const *in, size_t
   for (size_t i = 0; i < n; i++) {
     sof_shred_t s;
     sof_verify_info_t info;
+    /* shreds of finished sets are dropped before any verification work */
+    if (sof_resolver_finished(r, sof_shred_peek_slot(in[i].buf), sof_shred_peek_fec_set_idx(in[i].buf))) continue;
     if (sof_verify_shred(v, in[i].buf, in[i].sz, 0, &s, &info) != SOF_VERIFY_VERIFIED) {
       SOF_CHECK(!"a real shred did not verify");
       continue;
     }
     sof_resolver_out_t out;
-    int res = sof_resolver_add(r, in[i].buf, &s, info.root, 0, &out);
+    int res = sof_resolver_add(r, in[i].buf, &s, info.root, info.leaf, 0, &out);
     if (s.is_data && (res == SOF_RESOLVER_DATA_NEW || res == SOF_RESOLVER_RECOVERED))
       sof_reasm_add_shred(a, in[i].buf, &s, 0, on_batch, bs);
     for (uint32_t k = 0; k < out.cnt; k++) {

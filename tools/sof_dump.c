@@ -46,6 +46,7 @@ typedef struct {
   uint64_t dataset_txns;
   uint64_t dataset_err;     /* batches that failed to decode */
   uint64_t recovered_rejected; /* rebuilt shreds that failed --verify-recovered */
+  uint64_t late_unverified;    /* shreds of finished FEC sets, dropped before verification */
   /* counters */
   uint64_t inputs;
   uint64_t frames;
@@ -146,14 +147,14 @@ on_batch(void *ctx, sof_reasm_batch_t const *b) {
 /* An accepted shred into the FEC resolver; data (received or rebuilt) on to
  * reassembly. root: from verification, or NULL (computed here). */
 static void
-feed_resolver(dump_t *d, uint8_t const *p, sof_shred_t const *s, uint8_t const *root) {
+feed_resolver(dump_t *d, uint8_t const *p, sof_shred_t const *s, uint8_t const *root, uint8_t const *leaf) {
   uint8_t r[32] = {0};
   if (s->is_merkle) {
     if (root) memcpy(r, root, 32);
     else sof_shred_merkle_root(r, p, s);
   }
   sof_resolver_out_t out;
-  int res = sof_resolver_add(d->resolver, p, s, r, 0, &out);
+  int res = sof_resolver_add(d->resolver, p, s, r, leaf, 0, &out);
   if (s->is_data && (res == SOF_RESOLVER_DATA_NEW || res == SOF_RESOLVER_RECOVERED))
     sof_reasm_add_shred(d->reasm, p, s, 0, on_batch, d);
   for (uint32_t i = 0; i < out.cnt; i++) {
@@ -177,6 +178,11 @@ dump_shred(dump_t *d, uint8_t const *p, size_t sz, unsigned parse_flags, char co
   sof_verify_info_t vi;
   int vres = -1;
   int err;
+  if (d->resolver && sz >= SOF_SHRED_COMMON_HDR_SZ &&
+      sof_resolver_finished(d->resolver, sof_shred_peek_slot(p), sof_shred_peek_fec_set_idx(p))) {
+    d->late_unverified++; /* its FEC set is complete: dropped before any hashing */
+    return;
+  }
   if (d->verify) {
     vres = sof_verify_shred(d->verify, p, sz, parse_flags, &s, &vi);
     err = vres == SOF_VERIFY_MALFORMED ? vi.parse_err : 0;
@@ -194,7 +200,9 @@ dump_shred(dump_t *d, uint8_t const *p, size_t sz, unsigned parse_flags, char co
     d->shreds_ok++;
     if (s.is_data) d->shreds_data++;
     else           d->shreds_code++;
-    if (accepted) feed_resolver(d, p, &s, vres >= 0 && vi.root_valid ? vi.root : NULL);
+    if (accepted)
+      feed_resolver(d, p, &s, vres >= 0 && vi.root_valid ? vi.root : NULL,
+                    vres >= 0 && vi.leaf_valid ? vi.leaf : NULL);
     else emit_error(d, "shred", sof_verify_result_str(vres), source, frame);
     return;
   }
@@ -625,6 +633,7 @@ dump_summary(dump_t *d) {
     sof_json_key(j, "recoveredShreds");   sof_json_u64(j, rs->shreds_recovered);
     sof_json_key(j, "recoveryFailed");    sof_json_u64(j, rs->result[SOF_RESOLVER_RECOVERY_FAILED]);
     sof_json_key(j, "recoveredRejected"); sof_json_u64(j, d->recovered_rejected);
+    sof_json_key(j, "lateDropped");       sof_json_u64(j, d->late_unverified);
     sof_json_key(j, "setsIncomplete");    sof_json_u64(j, sof_resolver_open_sets(d->resolver));
     sof_json_key(j, "slotsComplete");     sof_json_u64(j, as->slots_complete);
     sof_json_key(j, "resolver");

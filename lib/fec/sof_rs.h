@@ -3,30 +3,61 @@
  *
  * Field: polynomial 0x11D, generator 2. Encoding matrix for k data and m
  * parity shards: M = V * inverse(V[0..k)), V[r][c] = r^c (n x k Vandermonde,
- * 0^0 = 1); the top k rows of M are the identity, parity shard i is row k+i
- * times the data shards.
+ * n = k + m, 0^0 = 1); the top k rows of M are the identity, parity shard i
+ * is row k+i times the data shards. Any k + m <= 256 with k, m >= 1, as the
+ * crate allows.
  *
- * The multiply-accumulate kernel is chosen once at run time (AVX2 when the
- * CPU has it, else portable); both give identical bytes.
+ * Equivalently, shard r (0 <= r < n) is P(r), where P is the polynomial of
+ * degree < k with P(j) = data shard j and r is read as a field element. That
+ * is how this code works: every coefficient it needs, for encoding or for
+ * rebuilding any set of missing shards from any k present ones, is a
+ * Lagrange basis polynomial evaluated at a point, computed in O(k) log-table
+ * steps per coefficient; there is no matrix inversion anywhere.
  *
- * No allocation: a sof_rs_t for (k, m) is a plain struct the caller owns
- * (on the stack or preallocated); sof_rs_init fills it. */
+ * The bytes are produced by a dot-product kernel chosen once at run time:
+ * AVX2 (each 32-byte chunk of a source shard is loaded once and multiplied,
+ * by 4-bit table lookups, into 4 output shards held in registers, two chunks
+ * at a time, over cache-sized blocks of the shard length) or portable (a
+ * 64 KiB product table). Both give identical bytes.
+ *
+ * No allocation. sof_rs_t and sof_rs_plan_t are plain structs (about 16 KiB
+ * each) the caller owns: static, preallocated, or on a stack that has room.
+ *
+ * Threads: every function may be called concurrently on distinct objects;
+ * objects passed as const are only read. sof_rs_force_portable is the one
+ * exception (see there). */
 #ifndef SOF_FEC_RS_H
 #define SOF_FEC_RS_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#define SOF_RS_SHARDS_MAX 256U  /* k + m */
-#define SOF_RS_DATA_MAX   128U  /* largest k the matrices here are sized for */
-#define SOF_RS_PARITY_MAX 128U
+#define SOF_RS_SHARDS_MAX 256U   /* largest k + m */
+#define SOF_RS_DATA_MAX   255U   /* largest k (then m = 1) */
+#define SOF_RS_PARITY_MAX 255U   /* largest m (then k = 1) */
+#define SOF_RS_COEF_MAX   16384U /* largest k * m with k + m <= 256: 128 * 128 */
 
-/* An encoder/decoder for one (k, m): the parity rows of the encoding matrix. */
+/* An encoder for one (k, m): the m parity rows of the encoding matrix, row
+ * i (0 <= i < m) at coef + i * k. Filled by sof_rs_init; read only after. */
 typedef struct sof_rs {
   unsigned k;
   unsigned m;
-  uint8_t  parity[SOF_RS_PARITY_MAX][SOF_RS_DATA_MAX]; /* rows k..k+m-1 of M */
+  uint8_t  coef[SOF_RS_COEF_MAX];
 } sof_rs_t;
+
+/* A recovery plan: how to rebuild the shards missing from one loss pattern
+ * of one (k, m). Shard dst[r] (0 <= r < rebuild_cnt) is the GF(2^8) sum over
+ * j < k of coef[r * k + j] times shard src[j]. src lists the k present
+ * shards used (the lowest-numbered present ones, ascending); dst lists the
+ * shards rebuilt, ascending. Filled by sof_rs_plan_init; read only after. */
+typedef struct sof_rs_plan {
+  unsigned k;
+  unsigned n;            /* k + m */
+  unsigned rebuild_cnt;  /* entries of dst; 0 when nothing is missing */
+  uint8_t  src[SOF_RS_DATA_MAX];
+  uint8_t  dst[SOF_RS_PARITY_MAX];
+  uint8_t  coef[SOF_RS_COEF_MAX];
+} sof_rs_plan_t;
 
 /* sof_gf_mul multiplies in GF(2^8) (0x11D). Pure. */
 uint8_t sof_gf_mul(uint8_t a, uint8_t b);
@@ -34,33 +65,59 @@ uint8_t sof_gf_mul(uint8_t a, uint8_t b);
 /* sof_gf_inv returns the multiplicative inverse of a != 0 (0 for 0). Pure. */
 uint8_t sof_gf_inv(uint8_t a);
 
-/* sof_rs_init computes the encoding matrix for k data and m parity shards.
- * Returns 0, or -1 when k or m is 0, k > SOF_RS_DATA_MAX,
- * m > SOF_RS_PARITY_MAX or k + m > SOF_RS_SHARDS_MAX. Not on the hot path
- * (O(k^3)); cache the result per (k, m). Thread safe on distinct rs. */
+/* sof_rs_init computes the encoding matrix for k data and m parity shards
+ * (O(k * (k + m)), a few µs for 32:32; still, keep one per (k, m) in use).
+ * Returns 0, or -1 when k or m is 0 or k + m > SOF_RS_SHARDS_MAX (rs is
+ * then left unchanged). */
 int sof_rs_init(sof_rs_t *rs, unsigned k, unsigned m);
 
+/* sof_rs_parity_row returns row i (i < rs->m) of the parity matrix: k
+ * coefficients, valid as long as rs is. */
+static inline uint8_t const *
+sof_rs_parity_row(sof_rs_t const *rs, unsigned i) {
+  return rs->coef + (size_t)i * rs->k;
+}
+
 /* sof_rs_encode computes the m parity shards from the k data shards, each
- * shard_sz bytes. data[i] and parity[i] must not overlap. Thread safe on
- * distinct outputs; rs is read only. */
+ * shard_sz bytes (any size, 0 included). data[0..k) and parity[0..m) are
+ * borrowed for the call; no parity buffer may overlap another buffer. */
 void sof_rs_encode(sof_rs_t const *rs, uint8_t const *const *data, uint8_t *const *parity,
                    size_t shard_sz);
 
-/* sof_rs_reconstruct rebuilds missing shards in place. shards[0..k+m) point
- * at shard_sz-byte buffers (data first, then parity); present[i] is 1 for a
- * shard whose bytes are valid. With data_only, only missing data shards are
- * rebuilt (what shred recovery needs); otherwise missing parity too.
- * Returns 0, or -1 when fewer than k shards are present (nothing written).
- * Thread safe on distinct shard buffers. */
+/* sof_rs_plan_init plans the recovery of one loss pattern: present[i]
+ * (0 <= i < k + m, data first, then parity) is non-zero for a shard whose
+ * bytes are valid. With data_only, only missing data shards are planned
+ * (what shred recovery needs); otherwise missing parity shards too. Costs
+ * O(k * (k + m)) table lookups: about 1 µs for 32:32, so planning per loss
+ * pattern, even per FEC set, is cheap; a plan may also be kept and applied
+ * to any number of sets with the same (k, m) and loss pattern.
+ * Returns 0, or -1 when fewer than k shards are present (plan->rebuild_cnt
+ * is then 0, so applying it does nothing). present is read during the call
+ * only. */
+int sof_rs_plan_init(sof_rs_plan_t *plan, sof_rs_t const *rs, uint8_t const *present,
+                     int data_only);
+
+/* sof_rs_plan_apply rebuilds the shards the plan lists: shards[0..k+m)
+ * point at shard_sz-byte buffers (data first, then parity), borrowed for the
+ * call; shards[plan->src[*]] are read, shards[plan->dst[*]] written, and no
+ * written buffer may overlap another buffer. */
+void sof_rs_plan_apply(sof_rs_plan_t const *plan, uint8_t *const *shards, size_t shard_sz);
+
+/* sof_rs_reconstruct rebuilds missing shards in place: sof_rs_plan_init
+ * (on a per-thread plan) then sof_rs_plan_apply, or nothing at all when no
+ * shard to rebuild is missing. Arguments as those two functions take them.
+ * Returns 0, or -1 when fewer than k shards are present (nothing written). */
 int sof_rs_reconstruct(sof_rs_t const *rs, uint8_t *const *shards, uint8_t const *present,
                        size_t shard_sz, int data_only);
 
-/* sof_rs_kernel_name returns the multiply-accumulate kernel in use:
- * "avx2" or "portable". */
+/* sof_rs_kernel_name returns the dot-product kernel in use: "avx2" or
+ * "portable" (a static string). */
 char const *sof_rs_kernel_name(void);
 
-/* sof_rs_force_portable makes later calls use the portable kernel (tests and
- * benchmarks compare both). Not thread safe: call before any encode. */
+/* sof_rs_force_portable(1) makes later calls use the portable kernel,
+ * sof_rs_force_portable(0) restores the run-time choice (tests and
+ * benchmarks compare both). Not thread safe: call it while no other thread
+ * is inside a function of this header. */
 void sof_rs_force_portable(int on);
 
 #endif /* SOF_FEC_RS_H */

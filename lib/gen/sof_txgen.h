@@ -73,6 +73,7 @@ uint64_t sof_txgen_mix(uint64_t a, uint64_t b);
 #define SOF_TXGEN_DOMAIN_LEADER 1
 #define SOF_TXGEN_DOMAIN_VOTER  2
 #define SOF_TXGEN_DOMAIN_PAYER  3
+#define SOF_TXGEN_DOMAIN_FORGER 4 /* sof-gen's wrong key for forged FEC sets */
 
 /* sof_txgen_keypair: the ed25519 key pair number idx of a domain, derived
  * from seed, written to kp in libsodium's 64-byte form (the public key is

@@ -310,3 +310,9 @@ sof_reasm_add_shred(sof_reasm_t *r, void const *payload, sof_shred_t const *s, i
   return sof_reasm_add(r, s->slot, sof_shred_parent(s), s->idx, s->flags,
                        (uint8_t const *)payload + s->data_off, s->data_sz, recovered, emit, ctx);
 }
+
+void
+sof_reasm_reset(sof_reasm_t *r) {
+  for (uint32_t i = 0; i < r->cfg.slots_max; i++) slot_clear(r, &r->slots[i]);
+  memset(&r->stats, 0, sizeof r->stats);
+}

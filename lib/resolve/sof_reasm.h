@@ -93,6 +93,10 @@ sof_reasm_t *sof_reasm_new(sof_reasm_cfg_t const *cfg, char *err, size_t err_sz)
 /* sof_reasm_delete frees it (NULL is fine). */
 void sof_reasm_delete(sof_reasm_t *r);
 
+/* sof_reasm_reset drops every tracked slot (their chunks back to the pool)
+ * and zeroes the counters. */
+void sof_reasm_reset(sof_reasm_t *r);
+
 /* sof_reasm_add gives one data shred: its slot, parent slot, index, flags
  * byte and data bytes (data_sz <= SOF_REASM_CHUNK_SZ; read during the call
  * only). recovered: 1 when FEC recovery rebuilt it. emit is called for each

@@ -36,11 +36,13 @@ typedef struct {
   uint8_t  data_variant, code_variant;
   uint32_t shard_sz;
   uint64_t data_have, code_have;
+  uint64_t leaf_have;      /* bit i: leaf[i] holds shard i's merkle leaf (erasure order) */
   uint32_t data_cnt, code_cnt;
   uint8_t  root[32];
   uint8_t  sig[64];
   uint8_t  chained_root[32];
   uint8_t  retx_sig[64];
+  uint8_t  leaf[SOF_RESOLVER_SHARDS_MAX][32];
   uint8_t  shard[SOF_RESOLVER_SHARDS_MAX][SHARD_SZ_MAX];
 } setbuf_t;
 
@@ -124,6 +126,19 @@ sof_resolver_delete(sof_resolver_t *r) {
   free(r->bufs);
   free(r->free_bufs);
   free(r);
+}
+
+void
+sof_resolver_reset(sof_resolver_t *r) {
+  memset(r->recs, 0, (size_t)r->bucket_cnt * WAYS * sizeof *r->recs);
+  for (uint32_t i = 0; i < r->cfg.set_buffers; i++) {
+    r->free_bufs[i] = r->cfg.set_buffers - 1 - i;
+    r->bufs[i].rec = NONE;
+  }
+  r->free_cnt = r->cfg.set_buffers;
+  r->sweep = 0;
+  r->newest_done = 0;
+  memset(&r->stats, 0, sizeof r->stats);
 }
 
 sof_resolver_stats_t const *sof_resolver_stats(sof_resolver_t const *r) { return &r->stats; }
@@ -292,6 +307,10 @@ recover(sof_resolver_t *r, setbuf_t *sb, sof_resolver_out_t *out) {
    * header bytes || shard || chained root. */
   uint8_t tmp[25 + SHARD_SZ_MAX + 32];
   for (unsigned i = 0; i < n; i++) {
+    if ((sb->leaf_have >> i) & 1U) { /* hashed by verification */
+      memcpy(r->nodes[i], sb->leaf[i], 32);
+      continue;
+    }
     size_t len = 0;
     if (i >= k) {
       code_header(sb, i - k, tmp);
@@ -367,8 +386,16 @@ code_variant_of(uint8_t data_variant) {
 }
 
 int
+sof_resolver_finished(sof_resolver_t const *r, uint64_t slot, uint32_t fec) {
+  rec_t const *bk = bucket((sof_resolver_t *)r, slot, fec);
+  for (unsigned w = 0; w < WAYS; w++)
+    if (bk[w].state == REC_DONE && bk[w].slot == slot && bk[w].fec == fec) return 1;
+  return 0;
+}
+
+int
 sof_resolver_add(sof_resolver_t *r, void const *payload_, sof_shred_t const *s, uint8_t const root[32],
-                 uint64_t now_ns, sof_resolver_out_t *out) {
+                 uint8_t const *leaf, uint64_t now_ns, sof_resolver_out_t *out) {
   uint8_t const *payload = payload_;
   out->cnt = 0;
   sweep_one(r, now_ns);
@@ -429,6 +456,10 @@ sof_resolver_add(sof_resolver_t *r, void const *payload_, sof_shred_t const *s, 
     if (sb->k && i >= sb->k) return done(r, SOF_RESOLVER_MISMATCH);
     if ((sb->data_have >> i) & 1U) return done(r, SOF_RESOLVER_DATA_DUP);
     memcpy(sb->shard[i], payload + s->erasure_off, sb->shard_sz);
+    if (leaf) {
+      memcpy(sb->leaf[i], leaf, 32);
+      sb->leaf_have |= 1ULL << i;
+    }
     sb->data_have |= 1ULL << i;
     sb->data_cnt++;
     result = SOF_RESOLVER_DATA_NEW;
@@ -450,6 +481,10 @@ sof_resolver_add(sof_resolver_t *r, void const *payload_, sof_shred_t const *s, 
       return done(r, SOF_RESOLVER_LATE);
     }
     memcpy(sb->shard[sb->k + j], payload + s->erasure_off, sb->shard_sz);
+    if (leaf) {
+      memcpy(sb->leaf[sb->k + j], leaf, 32);
+      sb->leaf_have |= 1ULL << (sb->k + j);
+    }
     sb->code_have |= 1ULL << j;
     sb->code_cnt++;
     result = SOF_RESOLVER_CODE_STORED;

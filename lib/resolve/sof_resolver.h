@@ -91,11 +91,17 @@ sof_resolver_t *sof_resolver_new(sof_resolver_cfg_t const *cfg, char *err, size_
 /* sof_resolver_delete frees it (NULL is fine). */
 void sof_resolver_delete(sof_resolver_t *r);
 
+/* sof_resolver_reset forgets every set (records, buffers, RS cache kept)
+ * and zeroes the counters. O(set_records). */
+void sof_resolver_reset(sof_resolver_t *r);
+
 /* sof_resolver_add gives the resolver one accepted shred.
  *
  * payload: the shred bytes (at least s->payload_sz; only read during the
  * call: the resolver copies the shard it needs). s: its parsed descriptor.
  * root: its merkle root (from verification; ignored for legacy shreds).
+ * leaf: its merkle leaf hash when verification computed it (32 bytes), or
+ * NULL: recovery then hashes that shard itself.
  * now_ns: a monotonic time for age eviction (any unit-consistent clock; 0
  * when age eviction is off). out: filled with rebuilt data shreds when the
  * result is SOF_RESOLVER_RECOVERED (cnt 0 otherwise).
@@ -106,7 +112,14 @@ void sof_resolver_delete(sof_resolver_t *r);
  * DATA_NEW for it). Preconditions: s from sof_shred_parse on payload.
  * Single-threaded per resolver. */
 int sof_resolver_add(sof_resolver_t *r, void const *payload, sof_shred_t const *s,
-                     uint8_t const root[32], uint64_t now_ns, sof_resolver_out_t *out);
+                     uint8_t const root[32], uint8_t const *leaf, uint64_t now_ns,
+                     sof_resolver_out_t *out);
+
+/* sof_resolver_finished tells, at the cost of one lookup, whether the set
+ * (slot, fec_set_idx) is finished (complete, or failed recovery): its
+ * shreds can be dropped as late before any verification work. Counts
+ * nothing; the caller counts its drops. */
+int sof_resolver_finished(sof_resolver_t const *r, uint64_t slot, uint32_t fec_set_idx);
 
 /* sof_resolver_stats returns the counters (valid while r lives). */
 sof_resolver_stats_t const *sof_resolver_stats(sof_resolver_t const *r);

@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "crypto/sof_merkle.h"
+#include "crypto/sof_sha256.h"
 
 #define SET_SHRED_CNT  (SOF_SHREDDER_DATA_CNT + SOF_SHREDDER_CODE_CNT)
 #define PROOF_SZ       (SOF_SHREDDER_PROOF_CNT * SOF_SHRED_MERKLE_NODE_SZ) /* 120 */
@@ -113,6 +114,59 @@ sof_shredder_set_layout(size_t batch_sz, int last_in_slot, size_t set_i, size_t 
   return SOF_SHREDDER_OK;
 }
 
+/* Reed-Solomon over the 32 erasure shards of a set.
+ *
+ * The shards (987 bytes chained, 923 resigned) are not a multiple of the
+ * RS kernel's 32-byte vector width, so each of the 1024 row x shard
+ * products of a plain call would end in a byte-at-a-time tail (about a
+ * tenth of a set's time). Columns are independent in Reed-Solomon, so the
+ * shards are encoded rounded up to ENC_ALIGN bytes instead: the padding
+ * columns of the data shreds read the first bytes of their chained-root
+ * field (inside the shred), and the padding columns of the parity land in
+ * the first bytes of the code shreds' chained-root field, which shred_set
+ * writes after this call. The first shard_sz parity bytes are those of an
+ * encode over shard_sz. */
+#define ENC_ALIGN 32U
+#define ENC_PAD(sz) (((sz) + ENC_ALIGN - 1U) / ENC_ALIGN * ENC_ALIGN)
+
+/* Data shard [64, 64 + 987) padded: must end before the proof. Parity
+ * [89, 89 + 987) padded: must stay inside the 32-byte chained root. Same
+ * for the resigned sizes (64 bytes shorter: the same padding). */
+_Static_assert(ENC_PAD(SOF_SHREDDER_CHAINED_DATA_CAP + 24U) - (SOF_SHREDDER_CHAINED_DATA_CAP + 24U) <= 32U,
+               "padding columns fit in the chained root");
+_Static_assert(ENC_PAD(SOF_SHREDDER_RESIGNED_DATA_CAP + 24U) - (SOF_SHREDDER_RESIGNED_DATA_CAP + 24U) <= 32U,
+               "padding columns fit in the chained root");
+
+static void
+encode(sof_rs_t const *rs, uint8_t const *const *shards, uint8_t *const *parity, size_t shard_sz) {
+  sof_rs_encode(rs, shards, parity, ENC_PAD(shard_sz));
+}
+
+/* libsodium signs with the public half as given: a mismatched key pair
+ * would give signatures nobody can verify. The check derives the public key
+ * from the seed, a fixed-base scalar multiplication that costs as much as
+ * the signature itself (~18 us); callers that stream a batch set by set
+ * (sof_shredder_shred_set) would pay it for every set. So each thread
+ * remembers the last key pair that passed, by its SHA-256 (no copy of the
+ * secret is kept): the same key pair is derived once. */
+static __thread uint8_t key_ok_digest[32];
+static __thread int     key_ok_valid;
+
+static int
+check_keypair(uint8_t const *keypair) {
+  uint8_t digest[32];
+  sof_sha256(digest, keypair, SOF_SHREDDER_KEYPAIR_SZ);
+  if (key_ok_valid && !memcmp(digest, key_ok_digest, 32)) return SOF_SHREDDER_OK;
+  uint8_t pk[32], sk[64];
+  crypto_sign_ed25519_seed_keypair(pk, sk, keypair);
+  int bad = sodium_memcmp(pk, keypair + 32, 32);
+  sodium_memzero(sk, sizeof sk);
+  if (bad) return SOF_SHREDDER_ERR_KEYPAIR;
+  memcpy(key_ok_digest, digest, 32);
+  key_ok_valid = 1;
+  return SOF_SHREDDER_OK;
+}
+
 /* Validates what does not depend on the set index. */
 static int
 check_args(sof_shredder_args_t const *args, size_t batch_sz) {
@@ -128,14 +182,7 @@ check_args(sof_shredder_args_t const *args, size_t batch_sz) {
   if (set_cnt > (SOF_SHRED_DATA_PER_SLOT_MAX - args->data_idx) / SOF_SHREDDER_DATA_CNT) {
     return SOF_SHREDDER_ERR_INDEX;
   }
-  /* libsodium signs with the public half as given: a mismatched key pair
-   * would give signatures nobody can verify. Derive and compare. */
-  uint8_t pk[32], sk[64];
-  crypto_sign_ed25519_seed_keypair(pk, sk, args->keypair);
-  int bad = sodium_memcmp(pk, args->keypair + 32, 32);
-  sodium_memzero(sk, sizeof sk);
-  if (bad) return SOF_SHREDDER_ERR_KEYPAIR;
-  return SOF_SHREDDER_OK;
+  return check_keypair(args->keypair);
 }
 
 /* Builds one set; arguments already validated. */
@@ -202,12 +249,18 @@ shred_set(sof_shredder_t const *sh, sof_shredder_args_t const *args, uint8_t con
     st_u16(s + 83, SOF_SHREDDER_DATA_CNT);
     st_u16(s + 85, SOF_SHREDDER_CODE_CNT);
     st_u16(s + 87, (uint16_t)p);
-    memset(s + c_root, 0, SOF_SHRED_MERKLE_CODE_SZ - c_root);
-    memcpy(s + c_root, chained_root, 32);
     parity[p] = s + SOF_SHRED_CODE_HDR_SZ;
   }
 
-  sof_rs_encode(&sh->rs, shards, parity, shard_sz);
+  encode(&sh->rs, shards, parity, shard_sz);
+
+  /* The code trailer goes in after the parity: encode wrote a few bytes of
+   * its padding columns there. */
+  for (unsigned p = 0; p < SOF_SHREDDER_CODE_CNT; p++) {
+    uint8_t *s = out->code[p];
+    memcpy(s + c_root, chained_root, 32);
+    memset(s + c_root + 32, 0, SOF_SHRED_MERKLE_CODE_SZ - c_root - 32);
+  }
 
   /* Merkle tree over the 64 leaves, data first. */
   uint8_t nodes[2 * SET_SHRED_CNT - 1][32];

@@ -146,7 +146,9 @@ int sof_shredder_set_layout(size_t batch_sz, int last_in_slot, size_t set_i, siz
  * then untouched). Keeps no pointer after the call. Thread safe: concurrent
  * calls may share sh and batch; each needs its own out and chained_root.
  * Cost: one RS encode (32 x 32 x 987 bytes), 64 + 63 SHA-256, one ed25519
- * signature, one ed25519 key derivation (keypair check). */
+ * signature; plus one ed25519 key derivation (the keypair check) when the
+ * calling thread has not checked this key pair last (each thread remembers
+ * the SHA-256 of the last key pair that passed, not the key). */
 int sof_shredder_shred_set(sof_shredder_t const *sh, sof_shredder_args_t const *args,
                            void const *batch, size_t batch_sz, size_t set_i,
                            uint8_t chained_root[32], sof_shredder_set_t *out);

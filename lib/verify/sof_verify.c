@@ -297,6 +297,8 @@ sof_verify_shred(sof_verify_t *v, void const *buf_, size_t sz, unsigned parse_fl
   unsigned lvl = 0;
   if (s->is_merkle) {
     sof_merkle_leaf(path[0], buf + SOF_SHRED_SIGNATURE_SZ, s->proof_off - SOF_SHRED_SIGNATURE_SZ);
+    memcpy(info->leaf, path[0], 32);
+    info->leaf_valid = 1;
     set = v->verify_on ? set_find(v, s->slot, s->fec_set_idx) : NULL;
     int cached_tree = set && set->ver_cnt && set->depth == depth && depth <= NODE_DEPTH_MAX;
     for (lvl = 0;; lvl++) {

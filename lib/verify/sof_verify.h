@@ -83,7 +83,9 @@ typedef struct sof_verify_info {
   uint8_t  root_valid;     /* root holds the shred's merkle root */
   uint8_t  conflict;       /* a second signed root for this set */
   uint8_t  cached;         /* the signature check was answered by the cache */
+  uint8_t  leaf_valid;     /* leaf holds the shred's merkle leaf hash */
   uint8_t  root[32];
+  uint8_t  leaf[32];       /* merkle shreds: the leaf hash (reused by FEC recovery) */
 } sof_verify_info_t;
 
 typedef struct sof_verify sof_verify_t;

@@ -162,7 +162,7 @@ sof_shred_parent(sof_shred_t const *s) {
   return s->slot - s->parent_off;
 }
 
-/* sof_shred_peek_slot / _idx read fields from an unparsed payload of at
+/* sof_shred_peek_slot / _idx / _fec_set_idx read fields from an unparsed payload of at
  * least SOF_SHRED_COMMON_HDR_SZ bytes, without validation: for hashing and
  * steering before a full parse. */
 static inline uint64_t
@@ -176,6 +176,13 @@ static inline uint32_t
 sof_shred_peek_idx(void const *buf) {
   uint32_t v;
   __builtin_memcpy(&v, (uint8_t const *)buf + 73, 4);
+  return v;
+}
+
+static inline uint32_t
+sof_shred_peek_fec_set_idx(void const *buf) {
+  uint32_t v;
+  __builtin_memcpy(&v, (uint8_t const *)buf + 79, 4);
   return v;
 }
 
