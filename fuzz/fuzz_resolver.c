@@ -1,0 +1,162 @@
+/* libFuzzer target: the FEC resolver and reassembly under adversarial
+ * shred streams.
+ *
+ * A pool of real sets is shredded once at start (two slots, the second with
+ * two batches, plus an equivocating second version of a set). Each input is
+ * a program of 3-byte operations over that pool: deliver a shred as is,
+ * with a byte changed (after re-parsing; the root is recomputed, as if a
+ * careless verifier accepted it), with its slot thrown far ahead, with an
+ * absurd k/m in a coding header, or raw bytes from the input. The resolver
+ * and reassembler are small (4 set buffers, 4 slots) so eviction runs
+ * constantly. Invariants: no crash, open sets within bounds, every rebuilt
+ * shred parses as a data shred of its set, and when the input delivered
+ * only genuine shreds, every rebuilt shred equals the original byte for
+ * byte. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/sof_ed25519.h"
+#include "crypto/sof_merkle.h"
+#include "resolve/sof_reasm.h"
+#include "resolve/sof_resolver.h"
+#include "shredder/sof_shredder.h"
+
+#define REQUIRE(c) do { if (!(c)) abort(); } while (0)
+
+#define POOL_SETS 4
+static sof_shredder_set_t pool[POOL_SETS];
+static sof_resolver_t *res;
+static sof_reasm_t *reasm;
+static int dirty; /* this input delivered anything but pool shreds as they are */
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(uint8_t const *data, size_t sz);
+
+static void
+on_batch(void *ctx, sof_reasm_batch_t const *b) {
+  (void)ctx;
+  REQUIRE(b->payload_sz <= 8U << 20);
+  REQUIRE(b->end_idx >= b->start_idx && b->shred_cnt == b->end_idx - b->start_idx + 1);
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv) {
+  (void)argc;
+  (void)argv;
+  static sof_shredder_t sh;
+  if (sof_ed25519_init() || sof_shredder_init(&sh)) abort();
+  uint8_t seed[32] = {3}, kp[64];
+  sof_ed25519_keypair_from_seed(kp, seed);
+  static uint8_t batch[40000];
+  for (size_t i = 0; i < sizeof batch; i++) batch[i] = (uint8_t)(i * 17 + 5);
+  uint8_t chained[32] = {1};
+  sof_shredder_args_t a = {.slot = 10, .parent_slot = 9, .shred_version = 2, .last_in_slot = 1, .keypair = kp};
+  if (sof_shredder_shred(&sh, &a, batch, 20000, chained, &pool[0], 1) != 1) abort();
+  a.slot = 11; a.parent_slot = 10; a.last_in_slot = 0;
+  if (sof_shredder_shred(&sh, &a, batch, 30000, chained, &pool[1], 1) != 1) abort();
+  a.data_idx = 32; a.last_in_slot = 1;
+  if (sof_shredder_shred(&sh, &a, batch + 5, 25000, chained, &pool[2], 1) != 1) abort();
+  /* a second version of pool[1]'s set */
+  a.data_idx = 0; a.last_in_slot = 0;
+  batch[100] ^= 0xFF;
+  if (sof_shredder_shred(&sh, &a, batch, 30000, chained, &pool[3], 1) != 1) abort();
+  sof_resolver_cfg_t rc;
+  sof_resolver_cfg_default(&rc);
+  rc.set_records = 16;
+  rc.set_buffers = 4;
+  rc.slot_window = 8;
+  res = sof_resolver_new(&rc, NULL, 0);
+  sof_reasm_cfg_t ac;
+  sof_reasm_cfg_default(&ac);
+  ac.slots_max = 4;
+  ac.chunks = 96;
+  ac.max_shreds_per_slot = 4096;
+  reasm = sof_reasm_new(&ac, NULL, 0);
+  if (!res || !reasm) abort();
+  return 0;
+}
+
+static void
+deliver(uint8_t const *p, size_t sz) {
+  sof_shred_t s;
+  if (sof_shred_parse(&s, p, sz, 0)) return;
+  uint8_t root[32] = {0};
+  if (s.is_merkle && sof_shred_merkle_root(root, p, &s)) return;
+  sof_resolver_out_t out;
+  int r = sof_resolver_add(res, p, &s, root, NULL, 0, &out);
+  REQUIRE(r >= 0 && r < SOF_RESOLVER_RESULT_CNT);
+  REQUIRE(sof_resolver_open_sets(res) <= 4);
+  if (s.is_data && (r == SOF_RESOLVER_DATA_NEW || r == SOF_RESOLVER_RECOVERED))
+    sof_reasm_add_shred(reasm, p, &s, 0, on_batch, NULL);
+  REQUIRE(r == SOF_RESOLVER_RECOVERED || out.cnt == 0);
+  for (uint32_t i = 0; i < out.cnt; i++) {
+    sof_shred_t rs;
+    REQUIRE(!sof_shred_parse(&rs, out.shred[i], SOF_SHRED_MERKLE_DATA_SZ, 0));
+    REQUIRE(rs.is_data && rs.slot == s.slot && rs.fec_set_idx == s.fec_set_idx && rs.idx == out.idx[i]);
+    /* with only genuine shreds delivered, a rebuilt shred is the original
+     * (of one of the two versions of the equivocated set) */
+    if (!dirty) {
+      int match = 0;
+      for (unsigned q = 0; q < POOL_SETS && !match; q++) {
+        sof_shredder_set_t const *ps = &pool[q];
+        if (rs.slot == sof_shred_peek_slot(ps->data[0]) && rs.fec_set_idx == ps->fec_set_idx)
+          match = !memcmp(out.shred[i], ps->data[rs.idx - ps->fec_set_idx], SOF_SHRED_MERKLE_DATA_SZ);
+      }
+      REQUIRE(match);
+    }
+    sof_reasm_add_shred(reasm, out.shred[i], &rs, 1, on_batch, NULL);
+  }
+}
+
+int
+LLVMFuzzerTestOneInput(uint8_t const *data, size_t sz) {
+  sof_resolver_reset(res);
+  sof_reasm_reset(reasm);
+  dirty = 0;
+  static uint8_t buf[1300];
+  size_t i = 0;
+  while (i + 3 <= sz) {
+    uint8_t op = data[i], a = data[i + 1], b = data[i + 2];
+    i += 3;
+    unsigned set = a % POOL_SETS, k = (a >> 2) % 64;
+    uint8_t const *src = k < 32 ? pool[set].data[k] : pool[set].code[k - 32];
+    size_t ssz = k < 32 ? SOF_SHRED_MERKLE_DATA_SZ : SOF_SHRED_MERKLE_CODE_SZ;
+    memcpy(buf, src, ssz);
+    switch (op % 5) {
+    case 0: /* as is */
+      deliver(buf, ssz);
+      break;
+    case 1: /* one byte changed */
+      buf[(b * 37U + op) % ssz] ^= (uint8_t)(op | 1);
+      dirty = 1;
+      deliver(buf, ssz);
+      break;
+    case 2: { /* far ahead */
+      uint64_t slot = sof_shred_peek_slot(buf) + ((uint64_t)b << 32) + op;
+      memcpy(buf + 65, &slot, 8);
+      dirty = 1;
+      deliver(buf, ssz);
+      break;
+    }
+    case 3: /* absurd k / m on a coding shred */
+      if (k >= 32) {
+        uint16_t kk = (uint16_t)(b % 70), mm = (uint16_t)(op % 70);
+        memcpy(buf + 83, &kk, 2);
+        memcpy(buf + 85, &mm, 2);
+        dirty = 1;
+      }
+      deliver(buf, ssz);
+      break;
+    default: { /* raw bytes from the input */
+      size_t n = sz - i < 1228 ? sz - i : 1228;
+      memcpy(buf, data + i, n);
+      i += n;
+      dirty = 1;
+      deliver(buf, n);
+      break;
+    }
+    }
+  }
+  return 0;
+}
