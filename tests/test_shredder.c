@@ -284,6 +284,36 @@ test_errors(void) {
   badkey[40] ^= 1;
   a = ok; a.keypair = badkey;          EXPECT_ERR(a, 100, SET_MAX, SOF_SHREDDER_ERR_KEYPAIR);
 
+  /* The key-pair check is remembered per thread for the last good key
+   * pair: alternating good and bad key pairs (and the bad one repeated)
+   * must still fail the bad one every time, and a second good key pair
+   * must sign with its own key. */
+  uint8_t key2[64], seed2[32], pk2[32];
+  fill(seed2, 32, 77);
+  crypto_sign_ed25519_seed_keypair(pk2, key2, seed2);
+  for (int round = 0; round < 3; round++) {
+    a = ok;
+    memcpy(root, root0, 32);
+    SOF_CHECK_EQ(sof_shredder_shred_set(&sh, &a, batch, 100, 0, root, &one), SOF_SHREDDER_OK);
+    SOF_CHECK(crypto_sign_ed25519_verify_detached(one.signature, one.root, 32, keypair + 32) == 0);
+    a.keypair = badkey;
+    memcpy(root, root0, 32);
+    SOF_CHECK_EQ(sof_shredder_shred_set(&sh, &a, batch, 100, 0, root, &one), SOF_SHREDDER_ERR_KEYPAIR);
+    SOF_CHECK_EQ(sof_shredder_shred_set(&sh, &a, batch, 100, 0, root, &one), SOF_SHREDDER_ERR_KEYPAIR);
+    SOF_CHECK_MEM(root, root0, 32);
+    a.keypair = key2;
+    SOF_CHECK_EQ(sof_shredder_shred_set(&sh, &a, batch, 100, 0, root, &one), SOF_SHREDDER_OK);
+    SOF_CHECK(crypto_sign_ed25519_verify_detached(one.signature, one.root, 32, pk2) == 0);
+    SOF_CHECK(crypto_sign_ed25519_verify_detached(one.signature, one.root, 32, keypair + 32) != 0);
+    /* A key pair whose public half is another (valid) key's. */
+    uint8_t mixed[64];
+    memcpy(mixed, keypair, 32);
+    memcpy(mixed + 32, pk2, 32);
+    a.keypair = mixed;
+    memcpy(root, root0, 32);
+    SOF_CHECK_EQ(sof_shredder_shred_set(&sh, &a, batch, 100, 0, root, &one), SOF_SHREDDER_ERR_KEYPAIR);
+  }
+
   /* The limit itself is fine: the last set of a slot ends at index 32767. */
   a = ok; a.data_idx = 32768 - 32;
   memcpy(root, root0, 32);

@@ -39,6 +39,7 @@ sof_merkle_root_from_proof(uint8_t root[32], uint8_t const leaf[32], uint32_t id
 int
 sof_shred_merkle_root(uint8_t root[32], void const *payload, sof_shred_t const *s) {
   uint8_t const *p = payload;
+  if (!s->is_merkle) return -1;
   uint8_t leaf[32];
   sof_merkle_leaf(leaf, p + SOF_SHRED_SIGNATURE_SZ, s->proof_off - SOF_SHRED_SIGNATURE_SZ);
   return sof_merkle_root_from_proof(root, leaf, s->erasure_idx, p + s->proof_off, s->proof_cnt);

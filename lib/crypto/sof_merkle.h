@@ -36,8 +36,9 @@ int sof_merkle_root_from_proof(uint8_t root[32], uint8_t const leaf[32], uint32_
 
 /* sof_shred_merkle_root computes the merkle root a merkle shred commits to:
  * the leaf over payload[64 .. proof_off) walked up its proof.
- * Preconditions: s was filled by a successful sof_shred_parse on payload and
- * s->is_merkle. Returns 0 or -1 (leaf index does not fit the proof).
+ * Preconditions: s was filled by a successful sof_shred_parse on payload.
+ * Returns 0, or -1 for a legacy shred (no merkle tree) or a leaf index that
+ * does not fit the proof.
  * Thread safe. */
 int sof_shred_merkle_root(uint8_t root[32], void const *payload, sof_shred_t const *s);
 

@@ -1,0 +1,400 @@
+/* Resolver and reassembly rules on sets the shredder makes here: no RS work
+ * when data is complete, late coding dropped, recovery byte-exact for every
+ * loss count up to m, one loss too many leaves the set open, a second
+ * version is a mismatch, inconsistent k/m, data-only sets, evictions by
+ * pool, slot window and age; batches out of order, one shred completing two
+ * batches, empty data shreds, LAST_IN_SLOT and slot completion, conflicts,
+ * duplicates, size and slot limits. */
+#include "sof_test.h"
+
+#include "crypto/sof_ed25519.h"
+#include "crypto/sof_merkle.h"
+#include "resolve/sof_reasm.h"
+#include "resolve/sof_resolver.h"
+#include "shredder/sof_shredder.h"
+
+static sof_shredder_t sh;
+static uint8_t kp[64];
+static uint8_t batch[100000];
+
+static long
+make(sof_shredder_set_t *out, size_t max, uint64_t slot, uint32_t data_idx, size_t sz, int last, uint8_t seed) {
+  for (size_t i = 0; i < sz; i++) batch[i] = (uint8_t)(i * 13 + seed);
+  sof_shredder_args_t a = {.slot = slot, .parent_slot = slot - 1, .data_idx = data_idx, .shred_version = 3,
+                           .reference_tick = 2, .last_in_slot = (uint8_t)last, .keypair = kp};
+  uint8_t chained[32] = {seed};
+  return sof_shredder_shred(&sh, &a, batch, sz, chained, out, max);
+}
+
+static int
+add(sof_resolver_t *r, uint8_t const *p, size_t sz, sof_resolver_out_t *out) {
+  sof_shred_t s;
+  if (sof_shred_parse(&s, p, sz, 0)) return -100;
+  uint8_t root[32] = {0};
+  if (s.is_merkle && sof_shred_merkle_root(root, p, &s)) return -101;
+  return sof_resolver_add(r, p, &s, root, NULL, 0, out);
+}
+
+static sof_resolver_t *
+mk_resolver(uint32_t records, uint32_t buffers, uint64_t window, uint64_t age) {
+  sof_resolver_cfg_t c;
+  sof_resolver_cfg_default(&c);
+  c.set_records = records;
+  c.set_buffers = buffers;
+  c.slot_window = window;
+  c.max_age_ns = age;
+  return sof_resolver_new(&c, NULL, 0);
+}
+
+static sof_shredder_set_t set1[4], set2[4];
+
+static void
+test_resolver(void) {
+  sof_resolver_out_t out;
+  SOF_CHECK_EQ(make(set1, 4, 50, 0, 20000, 1, 1), 1);
+  sof_resolver_t *r = mk_resolver(64, 8, 256, 0);
+
+  /* all data first: complete without RS; every coding shred after is late */
+  for (unsigned i = 0; i < 32; i++) SOF_CHECK_EQ(add(r, set1[0].data[i], 1203, &out), SOF_RESOLVER_DATA_NEW);
+  SOF_CHECK_EQ(add(r, set1[0].data[4], 1203, &out), SOF_RESOLVER_DATA_DUP);
+  SOF_CHECK_EQ(add(r, set1[0].code[0], 1228, &out), SOF_RESOLVER_LATE); /* k learned: data already complete */
+  SOF_CHECK_EQ(add(r, set1[0].code[1], 1228, &out), SOF_RESOLVER_LATE);
+  SOF_CHECK(sof_resolver_finished(r, 50, 0));
+  sof_resolver_stats_t const *st = sof_resolver_stats(r);
+  SOF_CHECK_EQ(st->sets_complete, 1);
+  SOF_CHECK_EQ(st->sets_recovered, 0);
+  SOF_CHECK_EQ(sof_resolver_open_sets(r), 0);
+
+  /* every loss count 1..32, random positions: rebuilt shreds byte-exact;
+   * 33 lost: the set stays open, nothing emitted */
+  uint64_t rng = 99;
+  int bad = 0;
+  for (unsigned lose = 1; lose <= 33; lose++) {
+    sof_resolver_reset(r);
+    uint8_t gone[64] = {0};
+    for (unsigned g = 0; g < lose;) {
+      rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+      unsigned i = (unsigned)(rng >> 58);
+      if (!gone[i]) { gone[i] = 1; g++; }
+    }
+    unsigned lost_data = 0, rebuilt = 0, wrong = 0;
+    for (unsigned i = 0; i < 32; i++) lost_data += gone[i];
+    for (unsigned i = 0; i < 64; i++) {
+      if (gone[i]) continue;
+      int res = i < 32 ? add(r, set1[0].data[i], 1203, &out) : add(r, set1[0].code[i - 32], 1228, &out);
+      for (uint32_t k = 0; k < out.cnt; k++) {
+        rebuilt++;
+        wrong += memcmp(out.shred[k], set1[0].data[out.idx[k]], 1203) != 0;
+      }
+      (void)res;
+    }
+    if (lose <= 32) {
+      /* recovery happens as soon as k shards are in: it rebuilds what is
+       * missing at that moment, which includes every lost data shred */
+      bad += !sof_resolver_finished(r, 50, 0) || rebuilt < lost_data || wrong;
+      bad += sof_resolver_stats(r)->result[SOF_RESOLVER_RECOVERY_FAILED] != 0;
+    } else {
+      bad += sof_resolver_finished(r, 50, 0) || rebuilt != 0 || sof_resolver_open_sets(r) != 1;
+    }
+  }
+  SOF_CHECK_EQ(bad, 0);
+
+  /* coding first, then data: recovery at the k-th shard, later data late */
+  sof_resolver_reset(r);
+  for (unsigned i = 0; i < 31; i++) SOF_CHECK_EQ(add(r, set1[0].code[i], 1228, &out), SOF_RESOLVER_CODE_STORED);
+  SOF_CHECK_EQ(add(r, set1[0].code[31], 1228, &out), SOF_RESOLVER_RECOVERED);
+  SOF_CHECK_EQ(out.cnt, 32);
+  for (uint32_t k = 0; k < out.cnt; k++) SOF_CHECK_MEM(out.shred[k], set1[0].data[out.idx[k]], 1203);
+  SOF_CHECK_EQ(add(r, set1[0].data[0], 1203, &out), SOF_RESOLVER_LATE);
+
+  /* a second version of the set (same slot and fec, other root): mismatch */
+  SOF_CHECK_EQ(make(set2, 4, 50, 0, 20000, 1, 2), 1);
+  sof_resolver_reset(r);
+  SOF_CHECK_EQ(add(r, set1[0].data[0], 1203, &out), SOF_RESOLVER_DATA_NEW);
+  SOF_CHECK_EQ(add(r, set2[0].data[1], 1203, &out), SOF_RESOLVER_MISMATCH);
+  SOF_CHECK_EQ(add(r, set2[0].code[1], 1228, &out), SOF_RESOLVER_MISMATCH);
+
+  /* inconsistent k/m between coding shreds of one set */
+  sof_resolver_reset(r);
+  static uint8_t c[1228];
+  memcpy(c, set1[0].code[3], 1228);
+  SOF_CHECK_EQ(add(r, set1[0].code[2], 1228, &out), SOF_RESOLVER_CODE_STORED);
+  uint16_t k31 = 31, m33 = 33;
+  memcpy(c + 83, &k31, 2);
+  memcpy(c + 85, &m33, 2);
+  sof_shred_t cs;
+  SOF_CHECK_EQ(sof_shred_parse(&cs, c, 1228, 0), 0);
+  uint8_t root[32];
+  memcpy(root, set1[0].root, 32);
+  SOF_CHECK_EQ(sof_resolver_add(r, c, &cs, root, NULL, 0, &out), SOF_RESOLVER_MISMATCH);
+
+  /* data only (no coding ever): data flows, the set stays open */
+  sof_resolver_reset(r);
+  for (unsigned i = 0; i < 32; i++) SOF_CHECK_EQ(add(r, set1[0].data[i], 1203, &out), SOF_RESOLVER_DATA_NEW);
+  SOF_CHECK_EQ(sof_resolver_open_sets(r), 1);
+  SOF_CHECK(!sof_resolver_finished(r, 50, 0));
+  sof_resolver_delete(r);
+
+  /* evictions: pool pressure (2 buffers), slot window, age */
+  static sof_shredder_set_t s3[1];
+  r = mk_resolver(64, 2, 4, 0);
+  for (uint64_t slot = 100; slot < 104; slot++) {
+    SOF_CHECK_EQ(make(s3, 1, slot, 0, 1000, 1, (uint8_t)slot), 1);
+    SOF_CHECK_EQ(add(r, s3[0].data[0], 1203, &out), SOF_RESOLVER_DATA_NEW);
+  }
+  SOF_CHECK_EQ(sof_resolver_stats(r)->evict_pool, 2);
+  SOF_CHECK_EQ(sof_resolver_open_sets(r), 2);
+  /* an older slot than every open set: refused rather than evicting newer */
+  SOF_CHECK_EQ(make(s3, 1, 90, 0, 1000, 1, 90), 1);
+  SOF_CHECK_EQ(add(r, s3[0].data[0], 1203, &out), SOF_RESOLVER_NO_ROOM);
+  /* complete a set of slot 200: open sets of slots 102-103 fall out of the window */
+  SOF_CHECK_EQ(make(s3, 1, 200, 0, 1000, 1, 200), 1);
+  for (unsigned i = 0; i < 32; i++) add(r, s3[0].data[i], 1203, &out);
+  SOF_CHECK_EQ(add(r, s3[0].code[0], 1228, &out), SOF_RESOLVER_LATE);
+  for (unsigned i = 0; i < 4; i++) add(r, s3[0].data[0], 1203, &out); /* let the sweep pass */
+  SOF_CHECK(sof_resolver_stats(r)->evict_window >= 1);
+  sof_resolver_delete(r);
+  r = mk_resolver(64, 4, 1000, 1000);
+  SOF_CHECK_EQ(make(s3, 1, 300, 0, 1000, 1, 1), 1);
+  sof_shred_t ds;
+  sof_shred_parse(&ds, s3[0].data[0], 1203, 0);
+  sof_shred_merkle_root(root, s3[0].data[0], &ds);
+  SOF_CHECK_EQ(sof_resolver_add(r, s3[0].data[0], &ds, root, NULL, 10, &out), SOF_RESOLVER_DATA_NEW);
+  for (unsigned i = 0; i < 4; i++) sof_resolver_add(r, s3[0].data[0], &ds, root, NULL, 5000, &out);
+  SOF_CHECK_EQ(sof_resolver_stats(r)->evict_age, 1);
+  sof_resolver_delete(r);
+
+  /* legacy: data passes through, coding unsupported */
+  r = mk_resolver(64, 4, 100, 0);
+  static uint8_t leg[1228];
+  memset(leg, 0, sizeof leg);
+  leg[64] = 0xA5;
+  uint64_t slot = 7;
+  memcpy(leg + 65, &slot, 8);
+  uint16_t po = 1, size = 100;
+  memcpy(leg + 83, &po, 2);
+  memcpy(leg + 86, &size, 2);
+  SOF_CHECK_EQ(add(r, leg, 1228, &out), SOF_RESOLVER_DATA_NEW);
+  SOF_CHECK_EQ(sof_resolver_stats(r)->legacy_passthrough, 1);
+  leg[64] = 0x5A;
+  uint16_t cnt[3] = {4, 4, 0};
+  memcpy(leg + 83, cnt, 6);
+  SOF_CHECK_EQ(add(r, leg, 1228, &out), SOF_RESOLVER_UNSUPPORTED);
+  sof_resolver_delete(r);
+
+  char err[128] = "";
+  sof_resolver_cfg_t bc;
+  sof_resolver_cfg_default(&bc);
+  bc.set_buffers = 0;
+  SOF_CHECK(sof_resolver_new(&bc, err, sizeof err) == NULL && strstr(err, "set_buffers"));
+}
+
+/* ---- reassembly -------------------------------------------------------------- */
+
+typedef struct {
+  unsigned cnt;
+  uint32_t start[8], end[8], sz[8], rec[8];
+  int last[8], complete[8];
+  uint8_t data[8][256];
+} got_t;
+
+static void
+on_batch(void *ctx, sof_reasm_batch_t const *b) {
+  got_t *g = ctx;
+  if (g->cnt < 8) {
+    g->start[g->cnt] = b->start_idx;
+    g->end[g->cnt] = b->end_idx;
+    g->sz[g->cnt] = b->payload_sz;
+    g->rec[g->cnt] = b->recovered_cnt;
+    g->last[g->cnt] = b->last_in_slot;
+    g->complete[g->cnt] = b->slot_complete;
+    memcpy(g->data[g->cnt], b->payload, b->payload_sz < 256 ? b->payload_sz : 256);
+  }
+  g->cnt++;
+}
+
+static sof_reasm_t *
+mk_reasm(uint32_t slots, uint32_t chunks, uint32_t batch_max) {
+  sof_reasm_cfg_t c;
+  sof_reasm_cfg_default(&c);
+  c.slots_max = slots;
+  c.chunks = chunks;
+  c.max_shreds_per_slot = 1024;
+  c.batch_max_bytes = batch_max;
+  return sof_reasm_new(&c, NULL, 0);
+}
+
+/* shred i of a synthetic slot: data = 10 bytes of value i (none when empty) */
+static int
+put(sof_reasm_t *a, uint64_t slot, uint32_t i, uint8_t flags, uint32_t len, int rec, got_t *g) {
+  uint8_t d[16];
+  memset(d, (int)i, sizeof d);
+  return sof_reasm_add(a, slot, slot - 1, i, flags, d, len, rec, on_batch, g);
+}
+
+static void
+test_reasm(void) {
+  sof_reasm_t *a = mk_reasm(4, 64, 4096);
+  got_t g = {0};
+  /* slot 10: batches [0..2] [3..4] [5..6 LAST]; shred 5 is empty */
+  SOF_CHECK_EQ(put(a, 10, 4, 0x40, 10, 0, &g), SOF_REASM_NEW);   /* end of batch 2 */
+  SOF_CHECK_EQ(put(a, 10, 6, 0xC0, 10, 1, &g), SOF_REASM_NEW);   /* end of the slot */
+  /* empty shred 5 completes [5..6]: 4 carries DATA_COMPLETE, 6 is here */
+  SOF_CHECK_EQ(put(a, 10, 5, 0x00, 0, 0, &g), SOF_REASM_NEW);
+  SOF_CHECK_EQ(g.cnt, 1);
+  SOF_CHECK(g.start[0] == 5 && g.end[0] == 6 && g.sz[0] == 10 && g.last[0] && !g.complete[0] && g.rec[0] == 1);
+  SOF_CHECK_EQ(put(a, 10, 3, 0x00, 10, 0, &g), SOF_REASM_NEW);   /* [3..4] needs 2's DC */
+  SOF_CHECK_EQ(put(a, 10, 0, 0x00, 10, 0, &g), SOF_REASM_NEW);
+  SOF_CHECK_EQ(put(a, 10, 1, 0x00, 10, 0, &g), SOF_REASM_NEW);
+  SOF_CHECK_EQ(put(a, 10, 1, 0x00, 10, 0, &g), SOF_REASM_DUP);
+  SOF_CHECK_EQ(g.cnt, 1);
+  /* shred 2 ends [0..2] and reveals where [3..4] starts: both at once */
+  SOF_CHECK_EQ(put(a, 10, 2, 0x40, 10, 0, &g), SOF_REASM_NEW);
+  SOF_CHECK_EQ(g.cnt, 3);
+  SOF_CHECK(g.start[1] == 0 && g.end[1] == 2 && g.sz[1] == 30 && !g.last[1] && !g.complete[1]);
+  SOF_CHECK(g.data[1][0] == 0 && g.data[1][10] == 1 && g.data[1][29] == 2);
+  SOF_CHECK(g.start[2] == 3 && g.end[2] == 4 && g.sz[2] == 20 && g.complete[2]); /* the slot is now whole */
+  sof_reasm_stats_t const *st = sof_reasm_stats(a);
+  SOF_CHECK_EQ(st->batches, 3);
+  SOF_CHECK_EQ(st->slots_complete, 1);
+  /* shreds past the last, or a second last: conflicts */
+  SOF_CHECK_EQ(put(a, 10, 7, 0x00, 10, 0, &g), SOF_REASM_CONFLICT);
+  SOF_CHECK_EQ(put(a, 10, 9, 0xC0, 10, 0, &g), SOF_REASM_CONFLICT);
+  sof_reasm_delete(a);
+
+  /* the last batch's flags: slot_complete only when everything before is out */
+  a = mk_reasm(4, 64, 4096);
+  memset(&g, 0, sizeof g);
+  SOF_CHECK_EQ(put(a, 20, 2, 0x40, 5, 0, &g), SOF_REASM_NEW);
+  SOF_CHECK_EQ(put(a, 20, 3, 0xC0, 5, 1, &g), SOF_REASM_NEW);
+  SOF_CHECK_EQ(g.cnt, 1);               /* [3..3] starts after 2's DC */
+  SOF_CHECK(g.last[0] && !g.complete[0] && g.rec[0] == 1);
+  SOF_CHECK_EQ(put(a, 20, 0, 0x00, 5, 0, &g), SOF_REASM_NEW);
+  SOF_CHECK_EQ(put(a, 20, 1, 0x00, 5, 0, &g), SOF_REASM_NEW);
+  SOF_CHECK_EQ(g.cnt, 2);
+  SOF_CHECK(g.start[1] == 0 && g.end[1] == 2 && g.complete[1]);
+  /* a shred past LAST before LAST is known makes the LAST shred a conflict */
+  SOF_CHECK_EQ(put(a, 21, 5, 0x00, 5, 0, &g), SOF_REASM_NEW);
+  SOF_CHECK_EQ(put(a, 21, 3, 0xC0, 5, 0, &g), SOF_REASM_CONFLICT);
+  sof_reasm_delete(a);
+
+  /* limits: batch too large, index beyond the slot limit, old slot, chunk pool */
+  a = mk_reasm(2, 3, SOF_REASM_CHUNK_SZ);
+  memset(&g, 0, sizeof g);
+  static uint8_t big[SOF_REASM_CHUNK_SZ];
+  SOF_CHECK_EQ(sof_reasm_add(a, 30, 29, 0, 0, big, SOF_REASM_CHUNK_SZ, 0, on_batch, &g), SOF_REASM_NEW);
+  SOF_CHECK_EQ(sof_reasm_add(a, 30, 29, 1, 0x40, big, 1, 0, on_batch, &g), SOF_REASM_TOO_LARGE);
+  SOF_CHECK_EQ(g.cnt, 0);
+  SOF_CHECK_EQ(put(a, 30, 1024, 0, 1, 0, &g), SOF_REASM_BAD_INDEX);
+  SOF_CHECK_EQ(put(a, 31, 0, 0, 10, 0, &g), SOF_REASM_NEW);
+  SOF_CHECK_EQ(put(a, 32, 0, 0, 10, 0, &g), SOF_REASM_NEW);  /* evicts slot 30 (2 tracked) */
+  SOF_CHECK_EQ(sof_reasm_stats(a)->slots_evicted, 1);
+  SOF_CHECK_EQ(put(a, 29, 0, 0, 10, 0, &g), SOF_REASM_OLD_SLOT);
+  SOF_CHECK_EQ(put(a, 32, 1, 0, 10, 0, &g), SOF_REASM_NEW);  /* 3 chunks in use */
+  SOF_CHECK_EQ(put(a, 31, 1, 0, 10, 0, &g), SOF_REASM_NO_SPACE); /* only newer slots hold chunks */
+  SOF_CHECK_EQ(put(a, 32, 2, 0, 10, 0, &g), SOF_REASM_NEW);  /* evicts older slot 31 for space */
+  sof_reasm_delete(a);
+
+  char err[160] = "";
+  sof_reasm_cfg_t bc;
+  sof_reasm_cfg_default(&bc);
+  bc.slots_max = 0;
+  SOF_CHECK(sof_reasm_new(&bc, err, sizeof err) == NULL && strstr(err, "slots_max"));
+}
+
+/* whole slots from the shredder, out of order with duplicates and loss,
+ * through resolver and reassembly: every batch byte for byte */
+static uint8_t e2e_batches[3][70000];
+static size_t e2e_sz[3] = {45000, 1, 61000};
+static uint32_t e2e_start[3];
+
+typedef struct {
+  unsigned cnt, bad;
+  int complete;
+} e2e_t;
+
+static void
+on_e2e(void *ctx, sof_reasm_batch_t const *b) {
+  e2e_t *e = ctx;
+  e->cnt++;
+  e->complete |= b->slot_complete;
+  for (unsigned i = 0; i < 3; i++)
+    if (b->start_idx == e2e_start[i])
+      e->bad += b->payload_sz != e2e_sz[i] || memcmp(b->payload, e2e_batches[i], e2e_sz[i]);
+}
+
+static void
+test_end_to_end(void) {
+  static sof_shredder_set_t sets[8];
+  uint32_t idx = 0;
+  size_t nsets = 0;
+  for (unsigned b = 0; b < 3; b++) {
+    for (size_t i = 0; i < e2e_sz[b]; i++) e2e_batches[b][i] = (uint8_t)(i * 7 + b);
+    e2e_start[b] = idx;
+    sof_shredder_args_t a = {.slot = 77, .parent_slot = 70, .data_idx = idx, .shred_version = 3,
+                             .reference_tick = (uint8_t)b, .last_in_slot = b == 2, .keypair = kp};
+    uint8_t chained[32] = {0};
+    long n = sof_shredder_shred(&sh, &a, e2e_batches[b], e2e_sz[b], chained, sets + nsets, 8 - nsets);
+    SOF_CHECK(n > 0);
+    if (n <= 0) return;
+    nsets += (size_t)n;
+    idx += 32 * (uint32_t)n;
+  }
+  typedef struct { uint8_t const *p; size_t sz; } item_t;
+  static item_t items[8 * 64 * 2];
+  int bad = 0, runs_complete = 0;
+  for (unsigned seed = 1; seed <= 20; seed++) {
+    uint64_t rng = seed;
+    size_t n = 0;
+    for (size_t k = 0; k < nsets; k++) {
+      unsigned lost = 0;
+      for (unsigned i = 0; i < 64; i++) {
+        rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+        if ((rng >> 59) < 14 && lost < 32) { lost++; continue; } /* ~44% loss, at most 32 per set */
+        items[n].p = i < 32 ? sets[k].data[i] : sets[k].code[i - 32];
+        items[n].sz = i < 32 ? 1203 : 1228;
+        n++;
+        if ((rng >> 40) % 8 == 0) { items[n] = items[n - 1]; n++; } /* duplicates */
+      }
+    }
+    for (size_t i = n; i > 1; i--) {
+      rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+      size_t j = (rng >> 33) % i;
+      item_t t = items[i - 1]; items[i - 1] = items[j]; items[j] = t;
+    }
+    sof_resolver_t *r = mk_resolver(256, 16, 100, 0);
+    sof_reasm_t *a = mk_reasm(4, 1024, 1 << 20);
+    e2e_t e = {0};
+    for (size_t i = 0; i < n; i++) {
+      sof_resolver_out_t out;
+      sof_shred_t s;
+      sof_shred_parse(&s, items[i].p, items[i].sz, 0);
+      int res = add(r, items[i].p, items[i].sz, &out);
+      if (s.is_data && (res == SOF_RESOLVER_DATA_NEW || res == SOF_RESOLVER_RECOVERED))
+        sof_reasm_add_shred(a, items[i].p, &s, 0, on_e2e, &e);
+      for (uint32_t k = 0; k < out.cnt; k++) {
+        sof_shred_t rs;
+        sof_shred_parse(&rs, out.shred[k], 1203, 0);
+        sof_reasm_add_shred(a, out.shred[k], &rs, 1, on_e2e, &e);
+      }
+    }
+    bad += sof_resolver_stats(r)->sets_complete != nsets || e.cnt != 3 || e.bad || !e.complete;
+    runs_complete += e.complete;
+    sof_resolver_delete(r);
+    sof_reasm_delete(a);
+  }
+  SOF_CHECK_EQ(bad, 0);
+  SOF_CHECK_EQ(runs_complete, 20);
+}
+
+int
+main(void) {
+  SOF_CHECK_EQ(sof_ed25519_init(), 0);
+  SOF_CHECK_EQ(sof_shredder_init(&sh), 0);
+  uint8_t seed[32] = {5};
+  sof_ed25519_keypair_from_seed(kp, seed);
+  test_resolver();
+  test_reasm();
+  test_end_to_end();
+  return sof_test_done("resolve");
+}
