@@ -1,6 +1,6 @@
 #include "resolve/sof_reasm.h"
 
-#include <stdarg.h>
+#include "util/sof_errbuf.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,15 +37,6 @@ struct sof_reasm {
   sof_reasm_stats_t stats;
 };
 
-__attribute__((format(printf, 3, 4))) static void
-seterr(char *err, size_t err_sz, char const *fmt, ...) {
-  if (!err || !err_sz) return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, err_sz, fmt, ap);
-  va_end(ap);
-}
-
 void
 sof_reasm_cfg_default(sof_reasm_cfg_t *cfg) {
   cfg->slots_max = 32;
@@ -60,7 +51,7 @@ sof_reasm_new(sof_reasm_cfg_t const *cfg, char *err, size_t err_sz) {
   if (!cfg->slots_max || cfg->slots_max > 4096 || !cfg->chunks || cfg->chunks > (1U << 24) ||
       !cfg->max_shreds_per_slot || cfg->max_shreds_per_slot > SOF_SHRED_DATA_PER_SLOT_MAX ||
       cfg->batch_max_bytes < SOF_REASM_CHUNK_SZ) {
-    seterr(err, err_sz, "reasm: need 1 <= slots_max <= 4096, 1 <= chunks <= %u, "
+    sof_errbuf_set(err, err_sz, "reasm: need 1 <= slots_max <= 4096, 1 <= chunks <= %u, "
                         "1 <= max_shreds_per_slot <= %lu, batch_max_bytes >= %u",
            1U << 24, SOF_SHRED_DATA_PER_SLOT_MAX, SOF_REASM_CHUNK_SZ);
     return NULL;
@@ -91,7 +82,7 @@ sof_reasm_new(sof_reasm_cfg_t const *cfg, char *err, size_t err_sz) {
   return r;
 oom:
   sof_reasm_delete(r);
-  seterr(err, err_sz, "reasm: out of memory");
+  sof_errbuf_set(err, err_sz, "reasm: out of memory");
   return NULL;
 }
 

@@ -1,6 +1,6 @@
 #include "resolve/sof_resolver.h"
 
-#include <stdarg.h>
+#include "util/sof_errbuf.h"
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,15 +68,6 @@ struct sof_resolver {
   sof_resolver_stats_t stats;
 };
 
-__attribute__((format(printf, 3, 4))) static void
-seterr(char *err, size_t err_sz, char const *fmt, ...) {
-  if (!err || !err_sz) return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, err_sz, fmt, ap);
-  va_end(ap);
-}
-
 void
 sof_resolver_cfg_default(sof_resolver_cfg_t *cfg) {
   cfg->set_records = 4096;
@@ -89,13 +80,13 @@ sof_resolver_t *
 sof_resolver_new(sof_resolver_cfg_t const *cfg, char *err, size_t err_sz) {
   if (!cfg->set_buffers || cfg->set_buffers > 65536 || cfg->set_records < cfg->set_buffers ||
       cfg->set_records > (1U << 24)) {
-    seterr(err, err_sz, "resolver: need 1 <= set_buffers <= 65536 and set_buffers <= set_records <= %u",
+    sof_errbuf_set(err, err_sz, "resolver: need 1 <= set_buffers <= 65536 and set_buffers <= set_records <= %u",
            1U << 24);
     return NULL;
   }
   sof_resolver_t *r = calloc(1, sizeof *r);
   if (!r) {
-    seterr(err, err_sz, "resolver: out of memory");
+    sof_errbuf_set(err, err_sz, "resolver: out of memory");
     return NULL;
   }
   r->cfg = *cfg;
@@ -108,7 +99,7 @@ sof_resolver_new(sof_resolver_cfg_t const *cfg, char *err, size_t err_sz) {
   r->free_bufs = malloc((size_t)cfg->set_buffers * sizeof *r->free_bufs);
   if (!r->recs || !r->bufs || !r->free_bufs) {
     sof_resolver_delete(r);
-    seterr(err, err_sz, "resolver: out of memory for %u set buffers", cfg->set_buffers);
+    sof_errbuf_set(err, err_sz, "resolver: out of memory for %u set buffers", cfg->set_buffers);
     return NULL;
   }
   for (uint32_t i = 0; i < cfg->set_buffers; i++) {

@@ -1,8 +1,8 @@
 #include "verify/sof_leaders.h"
 
+#include "util/sof_errbuf.h"
 #include <errno.h>
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,22 +118,13 @@ sof_leaders_key_cnt(sof_leaders_t const *l) {
   return l->key_cnt;
 }
 
-__attribute__((format(printf, 3, 4))) static void
-seterr(char *err, size_t err_sz, char const *fmt, ...) {
-  if (!err || !err_sz) return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, err_sz, fmt, ap);
-  va_end(ap);
-}
-
 long
 sof_leaders_load_json_buf(sof_leaders_t *l, char const *buf, size_t sz, uint64_t epoch_first_slot,
                           char *err, size_t err_sz) {
   json_error_t jerr;
   json_t *root = json_loadb(buf, sz, JSON_REJECT_DUPLICATES, &jerr);
   if (!root) {
-    seterr(err, err_sz, "line %d column %d: %s", jerr.line, jerr.column, jerr.text);
+    sof_errbuf_set(err, err_sz, "line %d column %d: %s", jerr.line, jerr.column, jerr.text);
     return -1;
   }
   json_t *sched = root;
@@ -141,7 +132,7 @@ sof_leaders_load_json_buf(sof_leaders_t *l, char const *buf, size_t sz, uint64_t
   if (result) sched = result;
   long n = -1;
   if (!json_is_object(sched)) {
-    seterr(err, err_sz, "expected an object {\"<pubkey>\": [slot offsets]}");
+    sof_errbuf_set(err, err_sz, "expected an object {\"<pubkey>\": [slot offsets]}");
     goto done;
   }
   long cnt = 0;
@@ -150,27 +141,27 @@ sof_leaders_load_json_buf(sof_leaders_t *l, char const *buf, size_t sz, uint64_t
   json_object_foreach(sched, key, offs) {
     uint8_t pub[32];
     if (sof_base58_decode_32(key, strlen(key), pub)) {
-      seterr(err, err_sz, "\"%.60s\": not a base58 public key", key);
+      sof_errbuf_set(err, err_sz, "\"%.60s\": not a base58 public key", key);
       goto done;
     }
     if (!json_is_array(offs)) {
-      seterr(err, err_sz, "\"%.60s\": expected an array of slot offsets", key);
+      sof_errbuf_set(err, err_sz, "\"%.60s\": expected an array of slot offsets", key);
       goto done;
     }
     size_t i;
     json_t *v;
     json_array_foreach(offs, i, v) {
       if (!json_is_integer(v) || json_integer_value(v) < 0) {
-        seterr(err, err_sz, "\"%.60s\"[%zu]: slot offsets are integers >= 0", key, i);
+        sof_errbuf_set(err, err_sz, "\"%.60s\"[%zu]: slot offsets are integers >= 0", key, i);
         goto done;
       }
       uint64_t off = (uint64_t)json_integer_value(v);
       if (off > UINT64_MAX - 1 - epoch_first_slot) {
-        seterr(err, err_sz, "\"%.60s\"[%zu]: slot out of range", key, i);
+        sof_errbuf_set(err, err_sz, "\"%.60s\"[%zu]: slot out of range", key, i);
         goto done;
       }
       if (sof_leaders_set(l, epoch_first_slot + off, pub)) {
-        seterr(err, err_sz, "\"%.60s\": more distinct leaders than the table holds (%u)", key,
+        sof_errbuf_set(err, err_sz, "\"%.60s\": more distinct leaders than the table holds (%u)", key,
                l->key_cap);
         goto done;
       }
@@ -188,7 +179,7 @@ static char *
 slurp(char const *path, size_t *sz, char *err, size_t err_sz) {
   FILE *f = fopen(path, "rb");
   if (!f) {
-    seterr(err, err_sz, "%s: %s", path, strerror(errno));
+    sof_errbuf_set(err, err_sz, "%s: %s", path, strerror(errno));
     return NULL;
   }
   size_t cap = 1 << 16, n = 0;
@@ -206,7 +197,7 @@ slurp(char const *path, size_t *sz, char *err, size_t err_sz) {
   fclose(f);
   if (!buf || bad) {
     free(buf);
-    seterr(err, err_sz, "%s: cannot read", path);
+    sof_errbuf_set(err, err_sz, "%s: cannot read", path);
     return NULL;
   }
   *sz = n;
@@ -223,7 +214,7 @@ sof_leaders_load_json(sof_leaders_t *l, char const *path, uint64_t epoch_first_s
   if (n < 0 && err && err_sz) {
     char tmp[256];
     snprintf(tmp, sizeof tmp, "%s", err);
-    seterr(err, err_sz, "%s: %s", path, tmp);
+    sof_errbuf_set(err, err_sz, "%s: %s", path, tmp);
   }
   free(buf);
   return n;
@@ -241,7 +232,7 @@ sof_leaders_load_text_buf(sof_leaders_t *l, char const *buf, size_t sz, char *er
     char line[256];
     size_t len = end - i;
     if (len >= sizeof line) {
-      seterr(err, err_sz, "line %u: too long", line_no);
+      sof_errbuf_set(err, err_sz, "line %u: too long", line_no);
       return -1;
     }
     memcpy(line, buf + i, len);
@@ -255,13 +246,13 @@ sof_leaders_load_text_buf(sof_leaders_t *l, char const *buf, size_t sz, char *er
     char *q = p;
     while (*q >= '0' && *q <= '9') q++;
     if (q == p || (*q != ' ' && *q != '\t') || q - p > 20) {
-      seterr(err, err_sz, "line %u: expected \"<slot> <pubkey>\"", line_no);
+      sof_errbuf_set(err, err_sz, "line %u: expected \"<slot> <pubkey>\"", line_no);
       return -1;
     }
     errno = 0;
     unsigned long long slot = strtoull(p, NULL, 10);
     if (errno || slot == UINT64_MAX) {
-      seterr(err, err_sz, "line %u: slot out of range", line_no);
+      sof_errbuf_set(err, err_sz, "line %u: slot out of range", line_no);
       return -1;
     }
     while (*q == ' ' || *q == '\t') q++;
@@ -271,11 +262,11 @@ sof_leaders_load_text_buf(sof_leaders_t *l, char const *buf, size_t sz, char *er
     while (*rest == ' ' || *rest == '\t' || *rest == '\r') rest++;
     uint8_t pub[32];
     if (*rest || sof_base58_decode_32(k, (size_t)(q - k), pub)) {
-      seterr(err, err_sz, "line %u: expected \"<slot> <base58 pubkey>\"", line_no);
+      sof_errbuf_set(err, err_sz, "line %u: expected \"<slot> <base58 pubkey>\"", line_no);
       return -1;
     }
     if (sof_leaders_set(l, slot, pub)) {
-      seterr(err, err_sz, "line %u: more distinct leaders than the table holds (%u)", line_no,
+      sof_errbuf_set(err, err_sz, "line %u: more distinct leaders than the table holds (%u)", line_no,
              l->key_cap);
       return -1;
     }
@@ -293,7 +284,7 @@ sof_leaders_load_text(sof_leaders_t *l, char const *path, char *err, size_t err_
   if (n < 0 && err && err_sz) {
     char tmp[256];
     snprintf(tmp, sizeof tmp, "%s", err);
-    seterr(err, err_sz, "%s: %s", path, tmp);
+    sof_errbuf_set(err, err_sz, "%s: %s", path, tmp);
   }
   free(buf);
   return n;

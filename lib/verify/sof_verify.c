@@ -1,6 +1,6 @@
 #include "verify/sof_verify.h"
 
-#include <stdarg.h>
+#include "util/sof_errbuf.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,15 +50,6 @@ struct sof_verify {
   sof_verify_stats_t  stats;
 };
 
-__attribute__((format(printf, 3, 4))) static void
-seterr(char *err, size_t err_sz, char const *fmt, ...) {
-  if (!err || !err_sz) return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, err_sz, fmt, ap);
-  va_end(ap);
-}
-
 void
 sof_verify_cfg_default(sof_verify_cfg_t *cfg) {
   memset(cfg, 0, sizeof *cfg);
@@ -71,21 +62,21 @@ sof_verify_t *
 sof_verify_new(sof_verify_cfg_t const *cfg, sof_leaders_t const *leaders, char *err, size_t err_sz) {
   if (cfg->posture != SOF_VERIFY_POSTURE_PUBLIC_UNTRUSTED &&
       cfg->posture != SOF_VERIFY_POSTURE_TRUSTED_RAW_PROVIDER) {
-    seterr(err, err_sz, "verify: unknown posture %d", cfg->posture);
+    sof_errbuf_set(err, err_sz, "verify: unknown posture %d", cfg->posture);
     return NULL;
   }
   if (cfg->verify_shreds < -1 || cfg->verify_shreds > 1 || cfg->verify_recovered < -1 ||
       cfg->verify_recovered > 1) {
-    seterr(err, err_sz, "verify: verify_shreds / verify_recovered must be -1, 0 or 1");
+    sof_errbuf_set(err, err_sz, "verify: verify_shreds / verify_recovered must be -1, 0 or 1");
     return NULL;
   }
   if (cfg->cache_sets > (1U << 22)) {
-    seterr(err, err_sz, "verify: cache_sets %u above the limit %u", cfg->cache_sets, 1U << 22);
+    sof_errbuf_set(err, err_sz, "verify: cache_sets %u above the limit %u", cfg->cache_sets, 1U << 22);
     return NULL;
   }
   sof_verify_t *v = calloc(1, sizeof *v);
   if (!v) {
-    seterr(err, err_sz, "verify: out of memory");
+    sof_errbuf_set(err, err_sz, "verify: out of memory");
     return NULL;
   }
   v->cfg = *cfg;
@@ -101,7 +92,7 @@ sof_verify_new(sof_verify_cfg_t const *cfg, sof_leaders_t const *leaders, char *
     free(v->sets);
     free(v->bad);
     free(v);
-    seterr(err, err_sz, "verify: out of memory for %u cached sets", buckets * WAYS);
+    sof_errbuf_set(err, err_sz, "verify: out of memory for %u cached sets", buckets * WAYS);
     return NULL;
   }
   int trusted = cfg->posture == SOF_VERIFY_POSTURE_TRUSTED_RAW_PROVIDER;
