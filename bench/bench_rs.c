@@ -6,20 +6,27 @@
  * shard of a merkle code shred), each shard in its own 1280-byte buffer as
  * shreds sit in packet buffers. One op is one FEC set:
  *
- *   encode 32:32            the 32 parity shards from the 32 data shards
- *   recover 32 data lost    the 32 data shards from the 32 parity shards
- *   recover 16+16 lost      16 data and 16 parity shards lost, a different
- *                           random pattern every call (a ring of NPAT); the
- *                           16 data shards are rebuilt (data_only: what
- *                           shred recovery needs)
- *   recover nothing lost    every shard present: the check alone
+ *   encode 32:32                 the 32 parity shards from the 32 data shards
+ *   recover 32 data lost         the 32 data shards from the 32 parity shards
+ *   recover 16+16 lost, data     16 data and 16 parity shards lost, a new
+ *                                random pattern every call (a ring of NPAT);
+ *                                the 16 data shards rebuilt (data_only: what
+ *                                shred recovery needs)
+ *   recover 16+16 lost, all      the same, all 32 missing shards rebuilt
+ *                                (what a resolver that re-checks the merkle
+ *                                root over all n leaves needs)
+ *   recover nothing lost         every shard present: the check alone
+ *   plan 32 data lost / 16+16    sof_rs_plan_init alone (the coefficients)
  *
  * Ours runs with the kernel the CPU selects and with the portable one. With
  * ISA-L (built with -DSOF_HAVE_ISAL) the same cases run the way its users
- * recover: encode = ec_encode_data over our matrix with tables made once by
- * ec_init_tables; recovery, per call = gf_invert_matrix of the k x k
- * submatrix of the first k surviving rows, ec_init_tables over the rows of
- * the missing data shards, ec_encode_data.
+ * recover (its erasure_code examples): encode = ec_encode_data over our
+ * matrix with tables made once by ec_init_tables; recovery, per call =
+ * gf_invert_matrix of the k x k submatrix of the first k surviving rows, the
+ * rows of the missing shards (a missing parity row times the inverse),
+ * ec_init_tables, ec_encode_data. A last column gives ISA-L's kernel alone
+ * on the decode rows our plan computes (ec_init_tables + ec_encode_data per
+ * call): the multiply without the inversion.
  *
  * Before timing, every implementation's output is compared with the
  * original shards; a mismatch ends the program with status 1 (a benchmark
@@ -42,13 +49,14 @@
 #define STRIDE 1280U
 #define NPAT   64U /* power of two */
 
-static uint8_t  orig[N][STRIDE] __attribute__((aligned(64)));
-static uint8_t  work[N][STRIDE] __attribute__((aligned(64)));
-static uint8_t *workp[N];
-static uint8_t  pat[NPAT][N]; /* present flags: 16 data + 16 parity lost */
-static uint8_t  all_present[N];
-static uint8_t  parity_only[N]; /* every data shard lost */
-static sof_rs_t rs;
+static uint8_t       orig[N][STRIDE] __attribute__((aligned(64)));
+static uint8_t       work[N][STRIDE] __attribute__((aligned(64)));
+static uint8_t      *workp[N];
+static uint8_t       pat[NPAT][N]; /* present flags: 16 data + 16 parity lost */
+static uint8_t       all_present[N];
+static uint8_t       parity_only[N]; /* every data shard lost */
+static sof_rs_t      rs;
+static sof_rs_plan_t plan;
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
 
@@ -83,27 +91,29 @@ lose(uint8_t const *present) {
   }
 }
 
+/* 1 when shards [from, to) equal the originals, else 0 with a message. */
 static int
-data_ok(char const *what) {
-  for (unsigned i = 0; i < K; i++)
+same(char const *what, unsigned from, unsigned to) {
+  for (unsigned i = from; i < to; i++)
     if (memcmp(work[i], orig[i], SZ)) {
-      fprintf(stderr, "bench_rs: %s: data shard %u wrong\n", what, i);
+      fprintf(stderr, "bench_rs: %s: shard %u wrong\n", what, i);
       return 0;
     }
   return 1;
 }
 
-static int
-parity_ok(char const *what) {
-  for (unsigned i = K; i < N; i++)
-    if (memcmp(work[i], orig[i], SZ)) {
-      fprintf(stderr, "bench_rs: %s: parity shard %u wrong\n", what, i - K);
-      return 0;
-    }
-  return 1;
-}
+/* ---- the cases ------------------------------------------------------------- */
 
-/* ---- ours ------------------------------------------------------------------ */
+/* What a recovery case runs on: one pattern, or the ring when NULL. */
+typedef struct {
+  uint8_t const *one;
+  int            data_only;
+} rec_ctx_t;
+
+static uint8_t const *
+pattern_at(rec_ctx_t const *c, uint64_t o) {
+  return c->one ? c->one : pat[o & (NPAT - 1)];
+}
 
 static uint64_t
 run_encode(void *ctx, uint64_t ops) {
@@ -114,21 +124,26 @@ run_encode(void *ctx, uint64_t ops) {
   return work[K][ops % SZ];
 }
 
-/* ctx: the present flags of one pattern, or NULL for the ring of patterns.
- * The rebuilt bytes equal those already in place after the first call, so
+/* The rebuilt bytes equal those already in place after the first call, so
  * every call does the same work on valid shards. */
 static uint64_t
 run_recover(void *ctx, uint64_t ops) {
-  uint8_t const *one = ctx;
-  uint64_t acc = 0;
-  for (uint64_t o = 0; o < ops; o++) {
-    uint8_t const *present = one ? one : pat[o & (NPAT - 1)];
-    acc += (uint64_t)sof_rs_reconstruct(&rs, workp, present, SZ, 1) + work[0][o % SZ];
-  }
+  rec_ctx_t const *c   = ctx;
+  uint64_t         acc = 0;
+  for (uint64_t o = 0; o < ops; o++)
+    acc += (uint64_t)sof_rs_reconstruct(&rs, workp, pattern_at(c, o), SZ, c->data_only) +
+           work[0][o % SZ];
   return acc;
 }
 
-/* ---- ISA-L ----------------------------------------------------------------- */
+static uint64_t
+run_plan(void *ctx, uint64_t ops) {
+  rec_ctx_t const *c   = ctx;
+  uint64_t         acc = 0;
+  for (uint64_t o = 0; o < ops; o++)
+    acc += (uint64_t)sof_rs_plan_init(&plan, &rs, pattern_at(c, o), c->data_only) + plan.coef[o & 255];
+  return acc;
+}
 
 #ifdef SOF_HAVE_ISAL
 static uint8_t enc_matrix[N * K]; /* identity on top, then our parity rows */
@@ -143,15 +158,16 @@ run_isal_encode(void *ctx, uint64_t ops) {
   return work[K][ops % SZ];
 }
 
-/* One recovery as ISA-L's users write it (its erasure_code examples):
- * invert the rows of the first k survivors, keep the rows of the missing
- * data shards, make tables, multiply. Returns 0, -1 when singular. */
+/* One recovery as ISA-L's users write it: invert the rows of the first k
+ * survivors; a missing data shard's decode row is its row of the inverse, a
+ * missing parity shard's is its encoding row times the inverse; make
+ * tables; multiply. Returns 0, -1 when singular. */
 static int
-isal_recover(uint8_t const *present) {
-  uint8_t b[K * K], inv[K * K], c[K * K], tbls[32 * K * K];
-  uint8_t *src[K], *dst[K];
-  unsigned cnt = 0, nerr = 0;
-  for (unsigned i = 0; i < K; i++) nerr += !present[i];
+isal_recover(uint8_t const *present, int data_only) {
+  uint8_t  b[K * K], inv[K * K], c[M * K], tbls[32 * K * M];
+  uint8_t *src[K], *dst[M];
+  unsigned cnt = 0, nerr = 0, want = data_only ? K : N;
+  for (unsigned i = 0; i < want; i++) nerr += !present[i];
   if (!nerr) return 0;
   nerr = 0;
   for (unsigned i = 0; i < N && cnt < K; i++)
@@ -160,11 +176,19 @@ isal_recover(uint8_t const *present) {
       src[cnt++] = work[i];
     }
   if (cnt < K || gf_invert_matrix(b, inv, (int)K)) return -1;
-  for (unsigned i = 0; i < K; i++)
-    if (!present[i]) {
+  for (unsigned i = 0; i < want; i++) {
+    if (present[i]) continue;
+    if (i < K) {
       memcpy(c + K * nerr, inv + K * i, K);
-      dst[nerr++] = work[i];
+    } else {
+      for (unsigned j = 0; j < K; j++) {
+        uint8_t s = 0;
+        for (unsigned t = 0; t < K; t++) s ^= gf_mul(enc_matrix[K * i + t], inv[K * t + j]);
+        c[K * nerr + j] = s;
+      }
     }
+    dst[nerr++] = work[i];
+  }
   ec_init_tables((int)K, (int)nerr, c, tbls);
   ec_encode_data((int)SZ, (int)K, (int)nerr, tbls, src, dst);
   return 0;
@@ -172,22 +196,51 @@ isal_recover(uint8_t const *present) {
 
 static uint64_t
 run_isal_recover(void *ctx, uint64_t ops) {
-  uint8_t const *one = ctx;
-  uint64_t acc = 0;
+  rec_ctx_t const *c   = ctx;
+  uint64_t         acc = 0;
+  for (uint64_t o = 0; o < ops; o++)
+    acc += (uint64_t)isal_recover(pattern_at(c, o), c->data_only) + work[0][o % SZ];
+  return acc;
+}
+
+/* ISA-L's kernel on the decode rows of plans made beforehand (one per
+ * pattern of the ring): ec_init_tables + ec_encode_data per call. */
+static sof_rs_plan_t plans[NPAT];
+
+static uint64_t
+run_isal_kernel(void *ctx, uint64_t ops) {
+  rec_ctx_t const *c   = ctx;
+  uint64_t         acc = 0;
+  uint8_t          tbls[32 * K * M];
   for (uint64_t o = 0; o < ops; o++) {
-    uint8_t const *present = one ? one : pat[o & (NPAT - 1)];
-    acc += (uint64_t)isal_recover(present) + work[0][o % SZ];
+    sof_rs_plan_t const *p = &plans[c->one ? 0 : o & (NPAT - 1)];
+    if (!p->rebuild_cnt) continue;
+    uint8_t *src[K], *dst[M];
+    for (unsigned j = 0; j < K; j++) src[j] = work[p->src[j]];
+    for (unsigned r = 0; r < p->rebuild_cnt; r++) dst[r] = work[p->dst[r]];
+    ec_init_tables((int)K, (int)p->rebuild_cnt, (uint8_t *)p->coef, tbls);
+    ec_encode_data((int)SZ, (int)K, (int)p->rebuild_cnt, tbls, src, dst);
+    acc += work[0][o % SZ];
   }
   return acc;
+}
+
+static void
+isal_plans(rec_ctx_t const *c) {
+  for (unsigned p = 0; p < (c->one ? 1U : NPAT); p++)
+    sof_rs_plan_init(&plans[p], &rs, c->one ? c->one : pat[p], c->data_only);
 }
 #endif
 
 /* ---- main ------------------------------------------------------------------ */
 
+enum { C_ENCODE, C_R32, C_R16D, C_R16A, C_NONE, C_PLAN32, C_PLAN16, C_CNT };
+
 typedef struct {
   char const *name;
-  double      ours, portable, isal;
-} row_t;
+  rec_ctx_t   ctx;
+  double      us[4]; /* avx2 (or whatever the CPU selects), portable, ISA-L, ISA-L kernel */
+} case_t;
 
 int
 main(int argc, char **argv) {
@@ -208,14 +261,23 @@ main(int argc, char **argv) {
   make_pattern(parity_only, K, 0);
   for (unsigned p = 0; p < NPAT; p++) make_pattern(pat[p], 16, 16);
 
+  case_t cases[C_CNT] = {
+      [C_ENCODE] = {"encode 32:32", {NULL, 0}, {0}},
+      [C_R32]    = {"recover 32 data lost", {parity_only, 1}, {0}},
+      [C_R16D]   = {"recover 16+16 lost, data", {NULL, 1}, {0}},
+      [C_R16A]   = {"recover 16+16 lost, all", {NULL, 0}, {0}},
+      [C_NONE]   = {"recover nothing lost", {all_present, 1}, {0}},
+      [C_PLAN32] = {"plan 32 data lost", {parity_only, 1}, {0}},
+      [C_PLAN16] = {"plan 16+16 lost, all", {NULL, 0}, {0}},
+  };
+
   char const *kern = sof_rs_kernel_name();
-  printf("bench_rs: %u:%u sets of %u-byte shards, kernel %s%s\n", K, M, SZ, kern,
 #ifdef SOF_HAVE_ISAL
-         ", ISA-L " "present"
+  printf("bench_rs: %u:%u sets of %u-byte shards, kernel %s, ISA-L present\n", K, M, SZ, kern);
 #else
-         ", ISA-L absent (built without -DSOF_HAVE_ISAL)"
+  printf("bench_rs: %u:%u sets of %u-byte shards, kernel %s, ISA-L absent (built without "
+         "-DSOF_HAVE_ISAL)\n", K, M, SZ, kern);
 #endif
-  );
 
   /* correctness first: every implementation, every case */
   int ok = 1;
@@ -224,75 +286,72 @@ main(int argc, char **argv) {
     lose(NULL);
     for (unsigned i = K; i < N; i++) memset(work[i], 0, SZ);
     run_encode(NULL, 1);
-    ok &= parity_ok("encode");
-    lose(parity_only);
-    ok &= run_recover(parity_only, 1) == work[0][0] && data_ok("recover 32 data lost");
-    for (unsigned p = 0; p < NPAT; p++) {
-      lose(pat[p]);
-      ok &= run_recover(pat[p], 1) == work[0][0] && data_ok("recover 16+16 lost");
-    }
+    ok &= same("encode", K, N);
+    for (unsigned c = C_R32; c <= C_R16A; c++)
+      for (unsigned p = 0; p < (c == C_R32 ? 1U : NPAT); p++) {
+        rec_ctx_t one = {c == C_R32 ? parity_only : pat[p], cases[c].ctx.data_only};
+        lose(one.one);
+        ok &= run_recover(&one, 1) == work[0][0] && same(cases[c].name, 0, one.data_only ? K : N);
+      }
   }
   sof_rs_force_portable(0);
 #ifdef SOF_HAVE_ISAL
-  /* our matrix for ISA-L: identity, then the parity rows, read back through
-   * the public API by encoding unit vectors one byte long */
-  for (unsigned j = 0; j < K; j++) {
-    static uint8_t const zero = 0, one = 1;
-    uint8_t const *d[K];
-    uint8_t        col[M], *cp[M];
-    for (unsigned i = 0; i < K; i++) d[i] = i == j ? &one : &zero;
-    for (unsigned i = 0; i < M; i++) cp[i] = col + i;
-    sof_rs_encode(&rs, d, cp, 1);
-    enc_matrix[K * j + j] = 1;
-    for (unsigned i = 0; i < M; i++) enc_matrix[K * (K + i) + j] = col[i];
-  }
+  /* our matrix for ISA-L: identity, then the parity rows */
+  for (unsigned j = 0; j < K; j++) enc_matrix[K * j + j] = 1;
+  for (unsigned i = 0; i < M; i++) memcpy(enc_matrix + K * (K + i), sof_rs_parity_row(&rs, i), K);
   ec_init_tables((int)K, (int)M, enc_matrix + K * K, enc_tbls);
   lose(NULL);
   for (unsigned i = K; i < N; i++) memset(work[i], 0, SZ);
   run_isal_encode(NULL, 1);
-  ok &= parity_ok("ISA-L encode");
-  lose(parity_only);
-  ok &= isal_recover(parity_only) == 0 && data_ok("ISA-L recover 32 data lost");
-  for (unsigned p = 0; p < NPAT; p++) {
-    lose(pat[p]);
-    ok &= isal_recover(pat[p]) == 0 && data_ok("ISA-L recover 16+16 lost");
-  }
+  ok &= same("ISA-L encode", K, N);
+  for (unsigned c = C_R32; c <= C_R16A; c++)
+    for (unsigned p = 0; p < (c == C_R32 ? 1U : NPAT); p++) {
+      rec_ctx_t one = {c == C_R32 ? parity_only : pat[p], cases[c].ctx.data_only};
+      lose(one.one);
+      ok &= isal_recover(one.one, one.data_only) == 0 && same("ISA-L recover", 0, one.data_only ? K : N);
+      isal_plans(&one);
+      lose(one.one);
+      ok &= run_isal_kernel(&one, 1) == work[0][0] && same("ISA-L kernel", 0, one.data_only ? K : N);
+    }
 #endif
   if (!ok) return 1;
 
   /* timing */
-  row_t rows[4] = {{"encode 32:32", 0, 0, 0},
-                   {"recover 32 data lost", 0, 0, 0},
-                   {"recover 16 data + 16 parity lost", 0, 0, 0},
-                   {"recover nothing lost", 0, 0, 0}};
-  void *ctxs[4] = {NULL, parity_only, NULL, all_present};
-  char  name[96];
-  for (int portable = 0; portable < 2; portable++) {
-    sof_rs_force_portable(portable);
-    char const *kn = sof_rs_kernel_name();
-    uint64_t    n  = portable ? ops / 8 + 1 : ops;
-    for (unsigned c = 0; c < 4; c++) {
-      lose(c == 0 ? NULL : c == 1 ? parity_only : c == 2 ? pat[0] : NULL);
-      snprintf(name, sizeof name, "%s (%s)", rows[c].name, kn);
-      double ns = sof_bench_report(name, c == 0 ? run_encode : run_recover, ctxs[c], c == 3 ? n * 100 : n);
-      *(portable ? &rows[c].portable : &rows[c].ours) = ns;
+  char name[96];
+  for (unsigned c = 0; c < C_CNT; c++) {
+    uint64_t (*fn)(void *, uint64_t) = c == C_ENCODE ? run_encode : c >= C_PLAN32 ? run_plan : run_recover;
+    uint64_t scale = c == C_NONE ? 100 : c >= C_PLAN32 ? 10 : 1;
+    for (int portable = 0; portable < 2; portable++) {
+      sof_rs_force_portable(portable);
+      lose(NULL);
+      snprintf(name, sizeof name, "%s (%s)", cases[c].name, sof_rs_kernel_name());
+      cases[c].us[portable] =
+          sof_bench_report(name, fn, &cases[c].ctx, (portable ? ops / 8 + 1 : ops) * scale) / 1e3;
     }
-  }
-  sof_rs_force_portable(0);
+    sof_rs_force_portable(0);
 #ifdef SOF_HAVE_ISAL
-  for (unsigned c = 0; c < 4; c++) {
+    if (c >= C_PLAN32) continue;
     lose(NULL);
-    snprintf(name, sizeof name, "%s (ISA-L)", rows[c].name);
-    rows[c].isal = sof_bench_report(name, c == 0 ? run_isal_encode : run_isal_recover, ctxs[c],
-                                    c == 3 ? ops * 10 : ops);
-  }
+    snprintf(name, sizeof name, "%s (ISA-L)", cases[c].name);
+    cases[c].us[2] = sof_bench_report(name, c == C_ENCODE ? run_isal_encode : run_isal_recover,
+                                      &cases[c].ctx, ops * scale) / 1e3;
+    if (c == C_ENCODE) continue;
+    isal_plans(&cases[c].ctx);
+    snprintf(name, sizeof name, "%s (ISA-L kernel, our plan)", cases[c].name);
+    cases[c].us[3] = sof_bench_report(name, run_isal_kernel, &cases[c].ctx, ops * scale) / 1e3;
 #endif
+  }
 
-  printf("\nus per 32:32 set, %u-byte shards    %12s %12s %12s\n", SZ, kern, "portable", "ISA-L");
-  for (unsigned c = 0; c < 4; c++) {
-    printf("%-36s %12.2f %12.2f", rows[c].name, rows[c].ours / 1e3, rows[c].portable / 1e3);
-    if (rows[c].isal > 0) printf(" %12.2f\n", rows[c].isal / 1e3);
-    else printf(" %12s\n", "-");
+  printf("\nus per %u:%u set, %u-byte shards  %9s %9s %9s %13s\n", K, M, SZ, kern, "portable", "ISA-L",
+         "ISA-L kernel");
+  for (unsigned c = 0; c < C_CNT; c++) {
+    printf("%-34s", cases[c].name);
+    for (unsigned col = 0; col < 4; col++) {
+      int w = col == 3 ? 14 : 10;
+      if (cases[c].us[col] > 0) printf("%*.2f", w, cases[c].us[col]);
+      else printf("%*s", w, "-");
+    }
+    printf("\n");
   }
   return 0;
 }

@@ -300,25 +300,23 @@ dot_portable(uint8_t const *coef, size_t stride, unsigned rows, unsigned k,
 #define AVX2_FN __attribute__((target("avx2")))
 #define AVX2_INLINE __attribute__((target("avx2"), always_inline)) static inline
 
-/* One tile: N outputs (1..4) times C chunks (1 or 2) of 32 bytes at offsets
- * off0 and off1, accumulated over all k inputs in registers, then stored. */
+/* One tile: N outputs (1..4) times C chunks (1 or 2) of 32 bytes, from
+ * nibbles split beforehand: for input j, lo0 hi0 [lo1 hi1] at sp + j * sstride. */
 AVX2_INLINE void
 dot_tile(unsigned N, unsigned C, uint8_t const *coef, size_t stride, unsigned k,
-         uint8_t const *const *in, uint8_t *const *out, size_t off0, size_t off1) {
-  __m256i const mask = _mm256_set1_epi8(0x0F);
-  __m256i       acc0[4], acc1[4];
+         uint8_t const *sp, size_t sstride, uint8_t *const *out, size_t off0, size_t off1) {
+  __m256i acc0[4], acc1[4];
 #pragma GCC unroll 4
   for (unsigned o = 0; o < N; o++) acc0[o] = acc1[o] = _mm256_setzero_si256();
-  for (unsigned j = 0; j < k; j++) {
-    __m256i x0 = _mm256_loadu_si256((__m256i const *)(in[j] + off0));
-    __m256i lo0 = _mm256_and_si256(x0, mask);
-    __m256i hi0 = _mm256_and_si256(_mm256_srli_epi16(x0, 4), mask);
+  for (unsigned j = 0; j < k; j++, sp += sstride) {
+    __m256i lo0 = _mm256_load_si256((__m256i const *)sp);
+    __m256i hi0 = _mm256_load_si256((__m256i const *)(sp + 32));
     __m256i lo1 = lo0, hi1 = hi0;
     if (C == 2) {
-      __m256i x1 = _mm256_loadu_si256((__m256i const *)(in[j] + off1));
-      lo1 = _mm256_and_si256(x1, mask);
-      hi1 = _mm256_and_si256(_mm256_srli_epi16(x1, 4), mask);
+      lo1 = _mm256_load_si256((__m256i const *)(sp + 64));
+      hi1 = _mm256_load_si256((__m256i const *)(sp + 96));
     }
+    __asm__("" : "+x"(lo0), "+x"(hi0), "+x"(lo1), "+x"(hi1)); /* keep them in registers */
 #pragma GCC unroll 4
     for (unsigned o = 0; o < N; o++) {
       uint8_t const *t  = gf.nib[coef[o * stride + j]];
@@ -338,19 +336,20 @@ dot_tile(unsigned N, unsigned C, uint8_t const *coef, size_t stride, unsigned k,
   }
 }
 
-/* N outputs over the bytes [b0, b1) of a shard of sz >= 32 bytes: pairs of
- * chunks, then a lone chunk, then a chunk ending at b1 that overlaps the
- * bytes before it (b1 - 32 >= 0 as sz >= 32). */
+#define SPLIT_BYTES 16384U /* nibble scratch: k inputs x chunks per block x 64 */
+
+/* offset of chunk c of a shard of sz >= 32 bytes: the last one ends at sz */
+#define CHUNK_OFF(c, sz) ((c) * 32 + 32 <= (sz) ? (c) * 32 : (sz) - 32)
+
 AVX2_INLINE void
-dot_span(unsigned N, uint8_t const *coef, size_t stride, unsigned k, uint8_t const *const *in,
-         uint8_t *const *out, size_t b0, size_t b1) {
-  size_t off = b0;
-  for (; off + 64 <= b1; off += 64) dot_tile(N, 2, coef, stride, k, in, out, off, off + 32);
-  if (off + 32 <= b1) {
-    dot_tile(N, 1, coef, stride, k, in, out, off, 0);
-    off += 32;
-  }
-  if (off < b1) dot_tile(N, 1, coef, stride, k, in, out, b1 - 32, 0);
+dot_group(unsigned N, uint8_t const *coef, size_t stride, unsigned k, uint8_t const *scr,
+          unsigned npair, unsigned single, uint8_t *const *out, size_t c0, size_t sz) {
+  for (unsigned p = 0; p < npair; p++)
+    dot_tile(N, 2, coef, stride, k, scr + (size_t)p * k * 128, 128, out,
+             CHUNK_OFF(c0 + 2 * p, sz), CHUNK_OFF(c0 + 2 * p + 1, sz));
+  if (single)
+    dot_tile(N, 1, coef, stride, k, scr + (size_t)npair * k * 128, 64, out,
+             CHUNK_OFF(c0 + 2 * npair, sz), 0);
 }
 
 AVX2_FN static void
@@ -360,17 +359,27 @@ dot_avx2(uint8_t const *coef, size_t stride, unsigned rows, unsigned k,
     dot_portable(coef, stride, rows, k, in, out, sz);
     return;
   }
-  /* blocks of a multiple of 64 bytes whose k input slices total <= 16 KiB */
-  size_t blk = (16384U / k) & ~(size_t)63;
-  if (blk < 64) blk = 64;
-  for (size_t b0 = 0; b0 < sz; b0 += blk) {
-    size_t   b1 = sz - b0 > blk ? b0 + blk : sz;
-    unsigned r  = 0;
-    for (; r + 4 <= rows; r += 4) dot_span(4, coef + r * stride, stride, k, in, out + r, b0, b1);
+  uint8_t scr[2 * SPLIT_BYTES] __attribute__((aligned(32)));
+  size_t  nch = (sz + 31) / 32;
+  size_t  cpb = (SPLIT_BYTES / 64 / k) & ~(size_t)1; /* chunks per block, even */
+  if (cpb < 2) cpb = 2;
+  __m256i const mask = _mm256_set1_epi8(0x0F);
+  for (size_t c0 = 0; c0 < nch; c0 += cpb) {
+    unsigned nc = (unsigned)(nch - c0 < cpb ? nch - c0 : cpb), npair = nc / 2, single = nc & 1;
+    for (unsigned j = 0; j < k; j++)
+      for (unsigned c = 0; c < nc; c++) {
+        __m256i  x = _mm256_loadu_si256((__m256i const *)(in[j] + CHUNK_OFF(c0 + c, sz)));
+        uint8_t *d = c / 2 < npair ? scr + ((size_t)(c / 2) * k + j) * 128 + (c & 1) * 64
+                                   : scr + ((size_t)npair * k + j) * 64 + (size_t)npair * k * 64;
+        _mm256_store_si256((__m256i *)d, _mm256_and_si256(x, mask));
+        _mm256_store_si256((__m256i *)(d + 32), _mm256_and_si256(_mm256_srli_epi16(x, 4), mask));
+      }
+    unsigned r = 0;
+    for (; r + 4 <= rows; r += 4) dot_group(4, coef + r * stride, stride, k, scr, npair, single, out + r, c0, sz);
     switch (rows - r) {
-    case 3: dot_span(3, coef + r * stride, stride, k, in, out + r, b0, b1); break;
-    case 2: dot_span(2, coef + r * stride, stride, k, in, out + r, b0, b1); break;
-    case 1: dot_span(1, coef + r * stride, stride, k, in, out + r, b0, b1); break;
+    case 3: dot_group(3, coef + r * stride, stride, k, scr, npair, single, out + r, c0, sz); break;
+    case 2: dot_group(2, coef + r * stride, stride, k, scr, npair, single, out + r, c0, sz); break;
+    case 1: dot_group(1, coef + r * stride, stride, k, scr, npair, single, out + r, c0, sz); break;
     default: break;
     }
   }

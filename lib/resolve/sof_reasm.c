@@ -1,10 +1,10 @@
 #include "resolve/sof_reasm.h"
 
-#include "util/sof_errbuf.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/sof_errbuf.h"
 #include "wire/sof_entry.h"
 
 #define NONE UINT32_MAX

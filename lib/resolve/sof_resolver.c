@@ -1,11 +1,11 @@
 #include "resolve/sof_resolver.h"
 
-#include "util/sof_errbuf.h"
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/sof_errbuf.h"
 #include "crypto/sof_merkle.h"
 #include "fec/sof_rs.h"
 

@@ -1,12 +1,12 @@
 #include "verify/sof_leaders.h"
 
-#include "util/sof_errbuf.h"
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/sof_errbuf.h"
 #include "wire/sof_base58.h"
 
 #define NO_KEY UINT32_MAX

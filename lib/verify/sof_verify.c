@@ -1,10 +1,10 @@
 #include "verify/sof_verify.h"
 
-#include "util/sof_errbuf.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/sof_errbuf.h"
 #include "crypto/sof_ed25519.h"
 #include "crypto/sof_merkle.h"
 
