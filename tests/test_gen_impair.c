@@ -381,7 +381,8 @@ index_clean_sets(cap_t const *clean) {
     fa_t a;
     analyse(&a, &clean->f[i]);
     if (a.shred_err || !a.root_ok) continue;
-    if (cset_cnt && cset[cset_cnt - 1].slot == a.s.slot && cset[cset_cnt - 1].fec == a.s.fec_set_idx) continue;
+    cset_t const *prev = cset_cnt ? &cset[cset_cnt - 1] : NULL;
+    if (prev && prev->slot == a.s.slot && prev->fec == a.s.fec_set_idx) continue;
     cset_t *e = &cset[cset_cnt++];
     e->slot = a.s.slot;
     e->fec  = a.s.fec_set_idx;
@@ -932,8 +933,10 @@ test_chain(void) {
     sl[s].parent    = jnum(l, "parent");
     char b58[64];
     if (!sl[s].skipped) {
-      SOF_CHECK(!jstr(l, "chainedRoot", b58, sizeof b58) && !sof_base58_decode_32(b58, strlen(b58), sl[s].chained));
-      SOF_CHECK(!jstr(l, "lastRoot", b58, sizeof b58) && !sof_base58_decode_32(b58, strlen(b58), sl[s].last));
+      SOF_CHECK(!jstr(l, "chainedRoot", b58, sizeof b58) &&
+                !sof_base58_decode_32(b58, strlen(b58), sl[s].chained));
+      SOF_CHECK(!jstr(l, "lastRoot", b58, sizeof b58) &&
+                !sof_base58_decode_32(b58, strlen(b58), sl[s].last));
     } else {
       SOF_CHECK_EQ(sl[s].parent, -1);
     }
@@ -950,7 +953,9 @@ test_chain(void) {
     sl[s].frames++;
     if (!sig_ok(a.p, a.root, c.keys[leader_of(a.s.slot)] + 32)) sl[s].sig_bad++;
     if (a.s.is_data && (long long)sof_shred_parent(&a.s) != sl[s].parent) sl[s].parent_bad++;
-    if (a.s.fec_set_idx == 0 && memcmp(a.p + a.s.chained_root_off, sl[s].chained, 32)) sl[s].first_chain_bad++;
+    if (a.s.fec_set_idx == 0 && memcmp(a.p + a.s.chained_root_off, sl[s].chained, 32)) {
+      sl[s].first_chain_bad++;
+    }
   }
   unsigned skipped = 0, children[NS] = { 0 }, forks = 0, link_bad = 0;
   int      depth[NS];

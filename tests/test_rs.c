@@ -264,7 +264,15 @@ main(void) {
   SOF_CHECK_EQ(sof_rs_init(&rs, 1, 255), 0);
   SOF_CHECK_EQ(rs.k, 1);
   SOF_CHECK_EQ(rs.m, 255);
-  SOF_CHECK(strcmp(sof_rs_kernel_name(), "avx2") == 0 || strcmp(sof_rs_kernel_name(), "portable") == 0);
+  SOF_CHECK_EQ(sof_rs_init(&rs, 300, 2), -1); /* a refused init leaves rs as it was */
+  SOF_CHECK_EQ(rs.k, 1);
+  SOF_CHECK_EQ(rs.m, 255);
+  char const *kern = sof_rs_kernel_name();
+  SOF_CHECK(strcmp(kern, "avx2") == 0 || strcmp(kern, "portable") == 0);
+  sof_rs_force_portable(1);
+  SOF_CHECK_STR(sof_rs_kernel_name(), "portable");
+  sof_rs_force_portable(0);
+  SOF_CHECK_STR(sof_rs_kernel_name(), kern);
 
   /* the crate's k=4, m=2 answer on 16-byte shards, byte t of shard j =
    * ((j*16 + t)*7 + 3) mod 256 (SOURCES.md, section 6) */

@@ -1011,8 +1011,9 @@ out_garbage(gen_t *g, frame_t const *gf) {
     break;
   }
   case GAR_TRUNCATED: { /* the genuine frame cut short: a runt, half of them inside the headers */
-    uint32_t cut = below(g, IMP_GARBAGE, 2) ? (uint32_t)(1 + below(g, IMP_GARBAGE, FRAME_HDR_SZ - 1))
-                                            : (uint32_t)(FRAME_HDR_SZ + below(g, IMP_GARBAGE, gf->sz - FRAME_HDR_SZ));
+    uint32_t cut = below(g, IMP_GARBAGE, 2)
+                 ? (uint32_t)(1 + below(g, IMP_GARBAGE, FRAME_HDR_SZ - 1))
+                 : (uint32_t)(FRAME_HDR_SZ + below(g, IMP_GARBAGE, gf->sz - FRAME_HDR_SZ));
     memcpy(b, gf->b, cut);
     f->sz  = cut;
     expect = cut < ETH_HDR_SZ + IP_HDR_SZ ? sof_pkt_err_str(SOF_PKT_ERR_TOO_SHORT)
@@ -1117,7 +1118,7 @@ emit_set(gen_t *g, sof_shredder_args_t const *args, uint8_t *batch, size_t batch
     g->st.wrong_version_sets++;
     sof_json_t *j = &g->j;
     impair_begin(g, "wrong_version", args->slot, set->fec_set_idx);
-    sof_json_key(j, "version") ; sof_json_u64(j, o->other_version);
+    sof_json_key(j, "version");  sof_json_u64(j, o->other_version);
     sof_json_key(j, "root");     sof_json_b58_32(j, g->alt.root);
     sof_json_key(j, "expect");   sof_json_str(j, "wrong_version");
     sof_json_obj_end(j);

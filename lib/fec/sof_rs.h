@@ -11,14 +11,17 @@
  * degree < k with P(j) = data shard j and r is read as a field element. That
  * is how this code works: every coefficient it needs, for encoding or for
  * rebuilding any set of missing shards from any k present ones, is a
- * Lagrange basis polynomial evaluated at a point, computed in O(k) log-table
- * steps per coefficient; there is no matrix inversion anywhere.
+ * Lagrange basis polynomial evaluated at a point: two log-table lookups per
+ * coefficient after one O(n log n) transform; there is no matrix inversion.
  *
  * The bytes are produced by a dot-product kernel chosen once at run time:
  * AVX2 (each 32-byte chunk of a source shard is loaded once and multiplied,
  * by 4-bit table lookups, into 4 output shards held in registers, two chunks
  * at a time, over cache-sized blocks of the shard length) or portable (a
- * 64 KiB product table). Both give identical bytes.
+ * 64 KiB product table). Both give identical bytes. On the 2-core AMD EPYC
+ * (Zen 3, AVX2) CI machine, 1228-byte shards: encode 32:32 ~19 µs, rebuild
+ * 32 lost data shards ~20 µs, 16 data + 16 parity lost ~10.5 µs (data only)
+ * or ~20.5 µs (all 32); bench/bench_rs prints these beside ISA-L.
  *
  * No allocation. sof_rs_t and sof_rs_plan_t are plain structs (about 16 KiB
  * each) the caller owns: static, preallocated, or on a stack that has room.
@@ -66,9 +69,9 @@ uint8_t sof_gf_mul(uint8_t a, uint8_t b);
 uint8_t sof_gf_inv(uint8_t a);
 
 /* sof_rs_init computes the encoding matrix for k data and m parity shards
- * (O(k * (k + m)), a few µs for 32:32; still, keep one per (k, m) in use).
- * Returns 0, or -1 when k or m is 0 or k + m > SOF_RS_SHARDS_MAX (rs is
- * then left unchanged). */
+ * (about 1 µs for 32:32; still, keep one per (k, m) in use). Returns 0, or
+ * -1 when k or m is 0 or k + m > SOF_RS_SHARDS_MAX (rs is then left
+ * unchanged). */
 int sof_rs_init(sof_rs_t *rs, unsigned k, unsigned m);
 
 /* sof_rs_parity_row returns row i (i < rs->m) of the parity matrix: k
@@ -79,33 +82,38 @@ sof_rs_parity_row(sof_rs_t const *rs, unsigned i) {
 }
 
 /* sof_rs_encode computes the m parity shards from the k data shards, each
- * shard_sz bytes (any size, 0 included). data[0..k) and parity[0..m) are
- * borrowed for the call; no parity buffer may overlap another buffer. */
+ * shard_sz bytes (any size, 0 included), with rs from a successful
+ * sof_rs_init. data[0..k) and parity[0..m) are borrowed for the call; no
+ * parity buffer may overlap another buffer. */
 void sof_rs_encode(sof_rs_t const *rs, uint8_t const *const *data, uint8_t *const *parity,
                    size_t shard_sz);
 
-/* sof_rs_plan_init plans the recovery of one loss pattern: present[i]
+/* sof_rs_plan_init plans the recovery of one loss pattern of the code rs
+ * (from a successful sof_rs_init) into *plan: present[i]
  * (0 <= i < k + m, data first, then parity) is non-zero for a shard whose
  * bytes are valid. With data_only, only missing data shards are planned
  * (what shred recovery needs); otherwise missing parity shards too. Costs
- * O(k * (k + m)) table lookups: about 1 µs for 32:32, so planning per loss
- * pattern, even per FEC set, is cheap; a plan may also be kept and applied
- * to any number of sets with the same (k, m) and loss pattern.
+ * two table lookups per coefficient (rebuilt shards x k) plus O(n log n):
+ * under 1 µs for 32 of 32:32, so planning every FEC set afresh is cheap; a
+ * plan may also be kept and applied to any number of sets with the same
+ * (k, m) and loss pattern. rs is read during the call only.
  * Returns 0, or -1 when fewer than k shards are present (plan->rebuild_cnt
  * is then 0, so applying it does nothing). present is read during the call
  * only. */
 int sof_rs_plan_init(sof_rs_plan_t *plan, sof_rs_t const *rs, uint8_t const *present,
                      int data_only);
 
-/* sof_rs_plan_apply rebuilds the shards the plan lists: shards[0..k+m)
+/* sof_rs_plan_apply rebuilds the shards the plan (from sof_rs_plan_init)
+ * lists: shards[0..k+m)
  * point at shard_sz-byte buffers (data first, then parity), borrowed for the
  * call; shards[plan->src[*]] are read, shards[plan->dst[*]] written, and no
  * written buffer may overlap another buffer. */
 void sof_rs_plan_apply(sof_rs_plan_t const *plan, uint8_t *const *shards, size_t shard_sz);
 
 /* sof_rs_reconstruct rebuilds missing shards in place: sof_rs_plan_init
- * (on a per-thread plan) then sof_rs_plan_apply, or nothing at all when no
- * shard to rebuild is missing. Arguments as those two functions take them.
+ * (on a per-thread plan, ~17 KiB of thread-local storage) then
+ * sof_rs_plan_apply, or nothing at all when no shard to rebuild is missing.
+ * Arguments as those two functions take them.
  * Returns 0, or -1 when fewer than k shards are present (nothing written). */
 int sof_rs_reconstruct(sof_rs_t const *rs, uint8_t *const *shards, uint8_t const *present,
                        size_t shard_sz, int data_only);

@@ -132,6 +132,7 @@ sof_shredder_set_layout(size_t batch_sz, int last_in_slot, size_t set_i, size_t 
 static uint8_t const leaf_prefix[26] = "\x00SOLANA_MERKLE_SHREDS_LEAF";
 
 #if defined(__x86_64__)
+#include <cpuid.h>
 #include <immintrin.h>
 
 #define SHA_TARGET __attribute__((target("sha,sse4.1,ssse3")))
@@ -244,6 +245,16 @@ leaf_x2_ni(uint8_t out_a[32], uint8_t out_b[32], uint8_t const *a, uint8_t const
   sha_x2_digest(&st, 0, out_a);
   sha_x2_digest(&st, 1, out_b);
 }
+
+/* CPUID: SHA extensions (leaf 7 EBX bit 29), SSSE3 and SSE4.1 (leaf 1 ECX
+ * bits 9 and 19). (__builtin_cpu_supports has no "sha" in every compiler.) */
+static int
+cpu_has_sha_ni(void) {
+  unsigned a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1U << 9)) || !(c & (1U << 19))) return 0;
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+  return (b >> 29) & 1U;
+}
 #endif /* __x86_64__ */
 
 /* Two leaf hashes of sz >= 38 bytes each: SHA-NI when the CPU has it,
@@ -254,8 +265,7 @@ leaf_x2(uint8_t out_a[32], uint8_t out_b[32], uint8_t const *a, uint8_t const *b
   static int have_ni = -1; /* same answer whichever thread computes it first */
   int        ni      = __atomic_load_n(&have_ni, __ATOMIC_RELAXED);
   if (__builtin_expect(ni < 0, 0)) {
-    ni = __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1") &&
-         __builtin_cpu_supports("ssse3");
+    ni = cpu_has_sha_ni();
     __atomic_store_n(&have_ni, ni, __ATOMIC_RELAXED);
   }
   if (ni) {

@@ -312,15 +312,23 @@ sof_verify_shred(sof_verify_t *v, void const *buf_, size_t sz, unsigned parse_fl
     }
     if (matched) {
       /* The path joined the verified tree at level lvl: the proof entries
-       * above must be the tree's own siblings, or the proof was altered. */
-      for (unsigned l = lvl; l < depth; l++) {
+       * above must be the tree's own siblings. If not, this shred's proof
+       * leads elsewhere (an altered proof, or a second version of the set
+       * sharing this subtree): finish the walk up its own proof and let the
+       * root decide below. */
+      for (unsigned l = lvl; l < depth && matched; l++) {
         unsigned sib = ((1U << (depth - l)) + (idx >> l)) ^ 1U;
-        if (!known(set, sib) || memcmp(proof + l * SOF_MERKLE_NODE_SZ, set->node[sib], 20)) {
-          memcpy(info->root, set->root[0], 32);
-          info->root_valid = 1;
-          return finish(v, SOF_VERIFY_INVALID_MERKLE);
+        if (!known(set, sib) || memcmp(proof + l * SOF_MERKLE_NODE_SZ, set->node[sib], 20)) matched = 0;
+      }
+      if (!matched) {
+        for (; lvl < depth; lvl++) {
+          uint8_t const *sib = proof + lvl * SOF_MERKLE_NODE_SZ;
+          if ((idx >> lvl) & 1U) sof_merkle_node(path[lvl + 1], sib, path[lvl]);
+          else                   sof_merkle_node(path[lvl + 1], path[lvl], sib);
         }
       }
+    }
+    if (matched) {
       memcpy(info->root, set->root[0], 32);
       v->stats.node_cache_stops += lvl < depth;
     } else {
