@@ -183,6 +183,7 @@ test_testnet(void) {
   SOF_CHECK_EQ(st->sets_complete, 5);
   SOF_CHECK_EQ(st->sets_recovered, 5);
   SOF_CHECK_EQ(st->result[SOF_RESOLVER_RECOVERY_FAILED], 0);
+  SOF_CHECK_EQ(st->recover_full, 0); /* 32:32: the partial tree always served */
   SOF_CHECK_EQ(tn_rebuilt, (int)st->shreds_recovered);
   SOF_CHECK_EQ(tn_rebuilt_bad, 0);
   SOF_CHECK_EQ(tn_ref_matched, 15); /* all 15 shreds missing from the capture were rebuilt */

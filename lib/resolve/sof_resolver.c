@@ -43,6 +43,12 @@ typedef struct {
   uint8_t  chained_root[32];
   uint8_t  retx_sig[64];
   uint8_t  leaf[SOF_RESOLVER_SHARDS_MAX][32];
+  /* The set's tree as far as received shreds reveal it (heap order: 1 =
+   * root, leaves at (1 << depth) + i; 20-byte nodes): their leaves (from
+   * verification) and every proof entry they carry. Only for complete trees
+   * (k + m == 1 << depth), where it lets recovery skip rebuilding parity. */
+  uint64_t tree_known[2];
+  uint8_t  tree[2 * SOF_RESOLVER_SHARDS_MAX][20];
   uint8_t  shard[SOF_RESOLVER_SHARDS_MAX][SHARD_SZ_MAX];
 } setbuf_t;
 
@@ -352,6 +358,109 @@ recover(sof_resolver_t *r, setbuf_t *sb, sof_resolver_out_t *out) {
 
 /* ---- the entry point ---------------------------------------------------------- */
 
+static inline int
+tree_has(setbuf_t const *sb, unsigned h) {
+  return (int)((sb->tree_known[h >> 6] >> (h & 63)) & 1U);
+}
+
+static inline void
+tree_put(setbuf_t *sb, unsigned h, uint8_t const *node20) {
+  memcpy(sb->tree[h], node20, 20);
+  sb->tree_known[h >> 6] |= 1ULL << (h & 63);
+}
+
+/* Remembers what a received shred reveals of the tree: its leaf (when
+ * verification hashed it) and the proof entries (siblings) up to the root. */
+static void
+tree_record(setbuf_t *sb, uint8_t const *payload, sof_shred_t const *s, unsigned i, uint8_t const *leaf) {
+  unsigned d = sb->proof_cnt;
+  if (d > 6) return;
+  if (leaf) tree_put(sb, (1U << d) + i, leaf);
+  uint8_t const *proof = payload + s->proof_off;
+  for (unsigned l = 0; l < d; l++)
+    tree_put(sb, ((1U << (d - l)) + (i >> l)) ^ 1U, proof + l * SOF_MERKLE_NODE_SZ);
+}
+
+/* Recovery when the tree is complete (k + m == 1 << depth): rebuild only
+ * the missing data shards, hash their leaves, fill the tree bottom-up from
+ * what received shreds revealed, and require the signed root. Returns
+ * RECOVERED, RECOVERY_FAILED, or -1 when some node needed is unknown (the
+ * caller falls back to rebuilding every shard). */
+static int
+recover_fast(sof_resolver_t *r, setbuf_t *sb, sof_resolver_out_t *out) {
+  unsigned k = sb->k, m = sb->m, n = k + m, d = sb->proof_cnt;
+  if (d > 6 || n != (1U << d) || n < 2) return -1;
+  sof_rs_t const *rs = rs_for(r, k, m);
+  if (!rs) return -1;
+  uint8_t *shards[SOF_RESOLVER_SHARDS_MAX];
+  uint8_t present[SOF_RESOLVER_SHARDS_MAX];
+  for (unsigned i = 0; i < n; i++) {
+    present[i] = (uint8_t)(i < k ? (sb->data_have >> i) & 1U : (sb->code_have >> (i - k)) & 1U);
+    shards[i] = sb->shard[i];
+  }
+  /* work on a copy of the known tree: a failed attempt must not pollute it */
+  uint64_t known[2] = {sb->tree_known[0], sb->tree_known[1]};
+  static __thread uint8_t tree[2 * SOF_RESOLVER_SHARDS_MAX][20];
+  memcpy(tree, sb->tree, sizeof tree);
+#define HAS(h) ((known[(h) >> 6] >> ((h) & 63)) & 1U)
+#define PUT(h, v) do { memcpy(tree[h], (v), 20); known[(h) >> 6] |= 1ULL << ((h) & 63); } while (0)
+  /* every received leaf must be known, or a fallback is needed */
+  for (unsigned i = 0; i < n; i++)
+    if (present[i] && !HAS((1U << d) + i)) return -1;
+  if (sof_rs_reconstruct(rs, shards, present, sb->shard_sz, 1)) return SOF_RESOLVER_RECOVERY_FAILED;
+  uint8_t tmp[SHARD_SZ_MAX + 32], h[32];
+  for (unsigned i = 0; i < k; i++) {
+    if (present[i]) continue;
+    memcpy(tmp, sb->shard[i], sb->shard_sz);
+    size_t len = sb->shard_sz;
+    if (sb->chained) { memcpy(tmp + len, sb->chained_root, 32); len += 32; }
+    sof_merkle_leaf(h, tmp, len);
+    unsigned leaf_h = (1U << d) + i;
+    if (HAS(leaf_h) && memcmp(tree[leaf_h], h, 20)) return SOF_RESOLVER_RECOVERY_FAILED;
+    PUT(leaf_h, h);
+  }
+  /* bottom-up: a node both of whose children are known is computed; one
+   * already known from a proof must agree */
+  for (unsigned hp = (1U << d) - 1; hp >= 2; hp--) {
+    if (!HAS(2 * hp) || !HAS(2 * hp + 1)) continue;
+    sof_merkle_node(h, tree[2 * hp], tree[2 * hp + 1]);
+    if (HAS(hp) && memcmp(tree[hp], h, 20)) return SOF_RESOLVER_RECOVERY_FAILED;
+    PUT(hp, h);
+  }
+  if (!HAS(2) || !HAS(3)) return -1;
+  sof_merkle_node(h, tree[2], tree[3]);
+  if (memcmp(h, sb->root, 32)) return SOF_RESOLVER_RECOVERY_FAILED;
+
+  out->cnt = 0;
+  for (unsigned i = 0; i < k; i++) {
+    if (present[i]) continue;
+    uint8_t *p = r->out_shreds[out->cnt];
+    size_t off = 64;
+    memcpy(p, sb->sig, 64);
+    memcpy(p + off, sb->shard[i], sb->shard_sz);
+    off += sb->shard_sz;
+    if (sb->chained) { memcpy(p + off, sb->chained_root, 32); off += 32; }
+    for (unsigned l = 0; l < d; l++) {
+      unsigned sib = ((1U << (d - l)) + (i >> l)) ^ 1U;
+      if (!HAS(sib)) return -1; /* cannot happen in a complete tree filled from a valid root */
+      memcpy(p + off, tree[sib], 20);
+      off += 20;
+    }
+    if (sb->resigned) { memcpy(p + off, sb->retx_sig, 64); off += 64; }
+    sof_shred_t s;
+    if (off != SOF_SHRED_MERKLE_DATA_SZ || sof_shred_parse(&s, p, off, 0) || !s.is_data ||
+        s.variant != sb->data_variant || s.slot != sb->slot || s.fec_set_idx != sb->fec ||
+        s.idx != sb->fec + i)
+      return SOF_RESOLVER_RECOVERY_FAILED;
+    out->shred[out->cnt] = p;
+    out->idx[out->cnt] = s.idx;
+    out->cnt++;
+  }
+#undef HAS
+#undef PUT
+  return SOF_RESOLVER_RECOVERED;
+}
+
 static int
 done(sof_resolver_t *r, int result) {
   r->stats.result[result]++;
@@ -451,6 +560,7 @@ sof_resolver_add(sof_resolver_t *r, void const *payload_, sof_shred_t const *s, 
       memcpy(sb->leaf[i], leaf, 32);
       sb->leaf_have |= 1ULL << i;
     }
+    tree_record(sb, payload, s, i, leaf);
     sb->data_have |= 1ULL << i;
     sb->data_cnt++;
     result = SOF_RESOLVER_DATA_NEW;
@@ -476,6 +586,7 @@ sof_resolver_add(sof_resolver_t *r, void const *payload_, sof_shred_t const *s, 
       memcpy(sb->leaf[sb->k + j], leaf, 32);
       sb->leaf_have |= 1ULL << (sb->k + j);
     }
+    tree_record(sb, payload, s, sb->k + j, leaf);
     sb->code_have |= 1ULL << j;
     sb->code_cnt++;
     result = SOF_RESOLVER_CODE_STORED;
@@ -486,7 +597,11 @@ sof_resolver_add(sof_resolver_t *r, void const *payload_, sof_shred_t const *s, 
     return done(r, result);
   }
   if (sb->k && sb->code_cnt && sb->data_cnt + sb->code_cnt >= sb->k) {
-    result = recover(r, sb, out);
+    result = recover_fast(r, sb, out);
+    if (result < 0) {
+      r->stats.recover_full++;
+      result = recover(r, sb, out);
+    }
     if (result == SOF_RESOLVER_RECOVERED) {
       r->stats.sets_recovered++;
       r->stats.shreds_recovered += out->cnt;

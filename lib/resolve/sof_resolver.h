@@ -8,7 +8,9 @@
  * coding shred), the missing data shreds are rebuilt with Reed-Solomon,
  * their headers re-derived, the merkle tree rebuilt over all n leaves, and
  * the set's signed root required: a mismatch is counted and nothing is
- * emitted. A set whose data shreds all arrived costs no RS work; its later
+ * emitted. For complete trees (32:32) the tree is filled from the leaves
+ * verification hashed and the proofs received shreds carry, so only the
+ * missing data shards are rebuilt and hashed; otherwise every shard is. A set whose data shreds all arrived costs no RS work; its later
  * coding shreds are dropped at the cost of a lookup.
  *
  * Memory is preallocated from the config: a table of set records (open sets
@@ -69,6 +71,7 @@ typedef struct sof_resolver_stats {
   uint64_t evict_age;           /* dropped for age */
   uint64_t evict_records;       /* records (open or finished) reused for newer sets */
   uint64_t legacy_passthrough;  /* legacy data shreds forwarded without a set */
+  uint64_t recover_full;        /* recoveries that rebuilt every shard (no usable partial tree) */
 } sof_resolver_stats_t;
 
 /* Rebuilt data shreds of one call: wire-form 1203-byte merkle data shreds,
