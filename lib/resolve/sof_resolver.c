@@ -358,11 +358,6 @@ recover(sof_resolver_t *r, setbuf_t *sb, sof_resolver_out_t *out) {
 
 /* ---- the entry point ---------------------------------------------------------- */
 
-static inline int
-tree_has(setbuf_t const *sb, unsigned h) {
-  return (int)((sb->tree_known[h >> 6] >> (h & 63)) & 1U);
-}
-
 static inline void
 tree_put(setbuf_t *sb, unsigned h, uint8_t const *node20) {
   memcpy(sb->tree[h], node20, 20);
