@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # The main job on a fresh machine: install the dependencies, build, generate
-# a deterministic capture of 4 slots with sof-gen, and decode it with
-# sof-dump. Everything lands in build/demo/.
+# a deterministic capture of 4 slots with sof-gen (signed transactions,
+# chained merkle shreds, 3 rotating leaders, 8 shreds lost in every FEC set,
+# some duplicates and reordering), then decode it with sof-dump: shreds,
+# verification against the leader schedule, FEC recovery and entry-batch
+# reassembly down to transactions, checked against sof-gen's ground truth.
+# Everything lands in build/demo/.
 #
 #   tools/demo.sh [extra sof-gen options]     e.g. --slots 8 --seed 7
 set -euo pipefail
@@ -12,15 +16,25 @@ bash tools/install-deps.sh
 ninja -C build >/dev/null
 out=build/demo
 mkdir -p "$out"
-build/tools/sof-gen --slots 4 --seed 1 -o "$out/demo.pcap" --truth "$out/truth.jsonl" \
-  --leader-key "$out/leader.key" --leader-schedule "$out/leader-schedule.json" "$@"
+build/tools/sof-gen --slots 4 --seed 1 --leaders 3 --leader-rotation 1 --loss-per-set 8 --dup 0.05 \
+  --reorder 16 -o "$out/demo.pcap" --truth "$out/truth.jsonl" --leader-key "$out/leader.key" \
+  --leader-schedule "$out/leader-schedule.json" --summary "$out/gen-summary.json" "$@"
+echo "== sof-gen wrote $out/demo.pcap ($(stat -c %s "$out/demo.pcap") bytes); ground truth: $out/truth.jsonl"
+
+build/tools/sof-dump "$out/demo.pcap" > "$out/shreds.jsonl" || true
+echo "== shreds (sof-dump, all in $out/shreds.jsonl):"
+head -n 2 "$out/shreds.jsonl" | cut -c1-240
+tail -n 1 "$out/shreds.jsonl"
+
 rc=0
-build/tools/sof-dump "$out/demo.pcap" > "$out/dump.jsonl" || rc=$?
-echo "== sof-gen wrote $out/demo.pcap ($(stat -c %s "$out/demo.pcap") bytes), ground truth in $out/truth.jsonl"
-echo "== first shreds (sof-dump, full output in $out/dump.jsonl):"
-head -n 3 "$out/dump.jsonl"
-echo "== summary:"
-tail -n 1 "$out/dump.jsonl"
-echo "== transactions in the ground truth by kind:"
-grep '"type":"transaction"' "$out/truth.jsonl" | grep -o '"kind":"[a-z_]*"' | sort | uniq -c
+build/tools/sof-dump --verify --reassemble --leader-schedule "$out/leader-schedule.json" \
+  "$out/demo.pcap" > "$out/reassembled.jsonl" || rc=$?
+echo "== verified, recovered and reassembled (all in $out/reassembled.jsonl):"
+grep -m 3 '"type":"dataset"' "$out/reassembled.jsonl" | cut -c1-240
+grep -m 3 '"type":"transaction"' "$out/reassembled.jsonl" | cut -c1-200
+tail -n 1 "$out/reassembled.jsonl" | cut -c1-600
+got=$(grep -c '"type":"transaction"' "$out/reassembled.jsonl" || true)
+want=$(grep -c '"type":"transaction"' "$out/truth.jsonl" || true)
+echo "== transactions: $got reassembled, $want in the ground truth"
+[ "$got" = "$want" ] || rc=1
 exit $rc
