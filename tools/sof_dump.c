@@ -21,6 +21,8 @@
 
 #include "crypto/sof_ed25519.h"
 #include "crypto/sof_merkle.h"
+#include "pipeline/sof_event_json.h"
+#include "pipeline/sof_ingest.h"
 #include "resolve/sof_reasm.h"
 #include "resolve/sof_resolver.h"
 #include "util/sof_json.h"
@@ -40,13 +42,7 @@ typedef struct {
   int port;            /* UDP destination port filter, -1 = any */
   int summary;         /* print the summary line */
   sof_verify_t *verify; /* --verify: the verifier, else NULL */
-  sof_resolver_t *resolver; /* --reassemble: FEC sets and recovery */
-  sof_reasm_t *reasm;       /* --reassemble: entry batches */
-  uint64_t datasets;
-  uint64_t dataset_txns;
-  uint64_t dataset_err;     /* batches that failed to decode */
-  uint64_t recovered_rejected; /* rebuilt shreds that failed --verify-recovered */
-  uint64_t late_unverified;    /* shreds of finished FEC sets, dropped before verification */
+  sof_ingest_t *ingest; /* --reassemble: late check, verify, FEC recovery, entry batches */
   /* counters */
   uint64_t inputs;
   uint64_t frames;
@@ -96,93 +92,67 @@ emit_error(dump_t *d, char const *type, char const *reason, char const *source, 
 static void dump_txn_line(dump_t *d, uint8_t const *p, sof_txn_t const *t, char const *source,
                           int64_t slot, int64_t entry_idx);
 
-/* One completed entry batch: a dataset line, then its transactions. */
+/* --reassemble: one completed entry batch, as a dataset line; its
+ * transactions follow through on_txn. */
 static void
-on_batch(void *ctx, sof_reasm_batch_t const *b) {
+on_dataset(void *ctx, sof_reasm_batch_t const *b, sof_entry_batch_t const *eb, int err) {
   dump_t *d = ctx;
-  d->datasets++;
-  sof_entry_batch_t eb;
-  int err = sof_entry_batch_parse(&eb, b->payload, b->payload_sz);
   sof_json_t *j = &d->j;
   sof_json_obj_begin(j);
-  sof_json_key(j, "type");           sof_json_str(j, "dataset");
-  sof_json_key(j, "slot");           sof_json_u64(j, b->slot);
-  sof_json_key(j, "parent");         sof_json_u64(j, b->parent);
-  sof_json_key(j, "startIndex");     sof_json_u64(j, b->start_idx);
-  sof_json_key(j, "endIndex");       sof_json_u64(j, b->end_idx);
-  sof_json_key(j, "lastInSlot");     sof_json_bool(j, b->last_in_slot);
-  sof_json_key(j, "slotComplete");   sof_json_bool(j, b->slot_complete);
-  sof_json_key(j, "shreds");         sof_json_u64(j, b->shred_cnt);
-  sof_json_key(j, "payloadLen");     sof_json_u64(j, b->payload_sz);
-  sof_json_key(j, "recoveredShreds"); sof_json_u64(j, b->recovered_cnt);
-  sof_json_key(j, "batchKind");      sof_json_str(j, sof_entry_batch_kind_str(eb.kind));
-  sof_json_key(j, "entries");        sof_json_u64(j, eb.entry_cnt);
-  sof_json_key(j, "ticks");          sof_json_u64(j, eb.tick_cnt);
-  sof_json_key(j, "txCount");        sof_json_u64(j, eb.txn_cnt);
-  if (err) {
-    sof_json_key(j, "error"); sof_json_str(j, sof_entry_err_str(err));
-    d->dataset_err++;
-  } else {
-    sof_json_key(j, "trailingZeros"); sof_json_u64(j, eb.trailing);
-  }
+  sof_json_key(j, "type"); sof_json_str(j, "dataset");
+  sof_event_json_dataset(j, b, eb, err);
   sof_json_obj_end(j);
   emit(d);
-  if (err) return;
-  sof_entry_iter_t it;
-  sof_entry_t e;
+}
+
+static void
+on_txn(void *ctx, sof_reasm_batch_t const *b, uint64_t entry_idx, uint8_t const *p,
+       sof_txn_t const *t) {
+  dump_t *d = ctx;
   char source[64];
   snprintf(source, sizeof source, "slot %llu", (unsigned long long)b->slot);
-  sof_entry_iter_init(&it, b->payload, b->payload_sz);
-  while (sof_entry_iter_next(&it, &e) == 1) {
-    sof_txn_t t;
-    size_t toff;
-    while (sof_entry_iter_next_txn(&it, &t, &toff, NULL) == 1) {
-      d->dataset_txns++;
-      d->txns_ok++;
-      dump_txn_line(d, b->payload + toff, &t, source, (int64_t)b->slot, (int64_t)e.idx);
-    }
-  }
+  d->txns_ok++;
+  dump_txn_line(d, p, t, source, (int64_t)b->slot, (int64_t)entry_idx);
 }
 
-/* An accepted shred into the FEC resolver; data (received or rebuilt) on to
- * reassembly. root: from verification, or NULL (computed here). */
+/* --reassemble: the shred through sof_ingest (late check, verification,
+ * resolver, reassembly); datasets and transactions print from its
+ * callbacks, malformed and rejected shreds as error lines. */
 static void
-feed_resolver(dump_t *d, uint8_t const *p, sof_shred_t const *s, uint8_t const *root, uint8_t const *leaf) {
-  uint8_t r[32] = {0};
-  if (s->is_merkle) {
-    if (root) memcpy(r, root, 32);
-    else sof_shred_merkle_root(r, p, s);
+ingest_shred(dump_t *d, uint8_t const *p, size_t sz, unsigned parse_flags, char const *source,
+             int64_t frame) {
+  sof_shred_t s;
+  sof_ingest_result_t r;
+  switch (sof_ingest_shred(d->ingest, p, sz, parse_flags, &s, &r)) {
+  case SOF_INGEST_LATE:
+    return;
+  case SOF_INGEST_MALFORMED:
+    d->shred_err[-r.parse_err]++;
+    emit_error(d, "shred", sof_shred_err_str(r.parse_err), source, frame);
+    return;
+  default:
+    break;
   }
-  sof_resolver_out_t out;
-  int res = sof_resolver_add(d->resolver, p, s, r, leaf, 0, &out);
-  if (s->is_data && (res == SOF_RESOLVER_DATA_NEW || res == SOF_RESOLVER_RECOVERED))
-    sof_reasm_add_shred(d->reasm, p, s, 0, on_batch, d);
-  for (uint32_t i = 0; i < out.cnt; i++) {
-    sof_shred_t rs;
-    if (d->verify && sof_verify_recovered_enabled(d->verify)) {
-      int v = sof_verify_shred(d->verify, out.shred[i], SOF_SHRED_MERKLE_DATA_SZ, 0, &rs, NULL);
-      if (v != SOF_VERIFY_VERIFIED) { d->recovered_rejected++; continue; }
-    } else if (sof_shred_parse(&rs, out.shred[i], SOF_SHRED_MERKLE_DATA_SZ, 0)) {
-      d->recovered_rejected++;
-      continue;
-    }
-    sof_reasm_add_shred(d->reasm, out.shred[i], &rs, 1, on_batch, d);
+  d->shreds_ok++;
+  if (s.is_data) d->shreds_data++;
+  else           d->shreds_code++;
+  if (r.fate == SOF_INGEST_REJECTED) {
+    d->rejected++;
+    emit_error(d, "shred", sof_verify_result_str(r.verify), source, frame);
   }
 }
-
 
 static void
 dump_shred(dump_t *d, uint8_t const *p, size_t sz, unsigned parse_flags, char const *source,
            int64_t frame) {
+  if (d->ingest) {
+    ingest_shred(d, p, sz, parse_flags, source, frame);
+    return;
+  }
   sof_shred_t s;
   sof_verify_info_t vi;
   int vres = -1;
   int err;
-  if (d->resolver && sz >= SOF_SHRED_COMMON_HDR_SZ &&
-      sof_resolver_finished(d->resolver, sof_shred_peek_slot(p), sof_shred_peek_fec_set_idx(p))) {
-    d->late_unverified++; /* its FEC set is complete: dropped before any hashing */
-    return;
-  }
   if (d->verify) {
     vres = sof_verify_shred(d->verify, p, sz, parse_flags, &s, &vi);
     err = vres == SOF_VERIFY_MALFORMED ? vi.parse_err : 0;
@@ -194,18 +164,7 @@ dump_shred(dump_t *d, uint8_t const *p, size_t sz, unsigned parse_flags, char co
     emit_error(d, "shred", sof_shred_err_str(err), source, frame);
     return;
   }
-  int accepted = vres < 0 || sof_verify_accepted(d->verify, vres);
-  if (!accepted) d->rejected++;
-  if (d->resolver) { /* datasets instead of shred lines; rejections still print */
-    d->shreds_ok++;
-    if (s.is_data) d->shreds_data++;
-    else           d->shreds_code++;
-    if (accepted)
-      feed_resolver(d, p, &s, vres >= 0 && vi.root_valid ? vi.root : NULL,
-                    vres >= 0 && vi.leaf_valid ? vi.leaf : NULL);
-    else emit_error(d, "shred", sof_verify_result_str(vres), source, frame);
-    return;
-  }
+  if (vres >= 0 && !sof_verify_accepted(d->verify, vres)) d->rejected++;
   d->shreds_ok++;
   if (s.is_data) d->shreds_data++;
   else           d->shreds_code++;
@@ -266,52 +225,6 @@ dump_shred(dump_t *d, uint8_t const *p, size_t sz, unsigned parse_flags, char co
 /* ---- transactions and entries ------------------------------------------ */
 
 static void
-dump_txn_fields(sof_json_t *j, uint8_t const *p, sof_txn_t const *t) {
-  sof_json_key(j, "signature"); sof_json_b58_64(j, sof_txn_sig(t, p, 0));
-  sof_json_key(j, "version");
-  if (t->version == SOF_TXN_VERSION_LEGACY) sof_json_str(j, "legacy");
-  else                                      sof_json_u64(j, t->version);
-  sof_json_key(j, "kind");          sof_json_str(j, sof_txn_kind_str(t->kind));
-  sof_json_key(j, "simpleVote");    sof_json_bool(j, t->simple_vote);
-  sof_json_key(j, "numSignatures"); sof_json_u64(j, t->sig_cnt);
-  sof_json_key(j, "header");
-  sof_json_arr_begin(j);
-  sof_json_u64(j, t->num_required_signatures);
-  sof_json_u64(j, t->num_readonly_signed);
-  sof_json_u64(j, t->num_readonly_unsigned);
-  sof_json_arr_end(j);
-  sof_json_key(j, "accountKeys");
-  sof_json_arr_begin(j);
-  for (unsigned i = 0; i < t->acct_cnt; i++) sof_json_b58_32(j, sof_txn_acct_key(t, p, i));
-  sof_json_arr_end(j);
-  sof_json_key(j, "recentBlockhash"); sof_json_b58_32(j, sof_txn_blockhash(t, p));
-  sof_json_key(j, "numInstructions"); sof_json_u64(j, t->instr_cnt);
-  sof_json_key(j, "programIds");
-  sof_json_arr_begin(j);
-  for (unsigned i = 0; i < t->instr_cnt; i++)
-    sof_json_b58_32(j, sof_txn_instr_program(t, p, i));
-  sof_json_arr_end(j);
-  sof_json_key(j, "lookupTables");
-  sof_json_arr_begin(j);
-  for (unsigned i = 0; i < t->alt_cnt; i++) {
-    sof_txn_alt_t const *a = &t->alt[i];
-    sof_json_obj_begin(j);
-    sof_json_key(j, "accountKey");      sof_json_b58_32(j, p + a->key_off);
-    sof_json_key(j, "writableIndexes");
-    sof_json_arr_begin(j);
-    for (unsigned k = 0; k < a->writable_cnt; k++) sof_json_u64(j, p[a->writable_off + k]);
-    sof_json_arr_end(j);
-    sof_json_key(j, "readonlyIndexes");
-    sof_json_arr_begin(j);
-    for (unsigned k = 0; k < a->readonly_cnt; k++) sof_json_u64(j, p[a->readonly_off + k]);
-    sof_json_arr_end(j);
-    sof_json_obj_end(j);
-  }
-  sof_json_arr_end(j);
-  sof_json_key(j, "size"); sof_json_u64(j, t->sz);
-}
-
-static void
 dump_txn_line(dump_t *d, uint8_t const *p, sof_txn_t const *t, char const *source,
               int64_t slot, int64_t entry_idx) {
   sof_json_t *j = &d->j;
@@ -320,7 +233,7 @@ dump_txn_line(dump_t *d, uint8_t const *p, sof_txn_t const *t, char const *sourc
   sof_json_key(j, "source"); sof_json_str(j, source);
   if (slot >= 0) { sof_json_key(j, "slot"); sof_json_i64(j, slot); }
   if (entry_idx >= 0) { sof_json_key(j, "entry"); sof_json_i64(j, entry_idx); }
-  dump_txn_fields(j, p, t);
+  sof_event_json_txn(j, p, t);
   sof_json_obj_end(j);
   emit(d);
 }
@@ -622,19 +535,20 @@ dump_summary(dump_t *d) {
     sof_json_key(j, "sigVerifies");  sof_json_u64(j, st->sig_verifies);
     sof_json_key(j, "conflicts");    sof_json_u64(j, st->conflicts);
   }
-  if (d->resolver) {
-    sof_resolver_stats_t const *rs = sof_resolver_stats(d->resolver);
-    sof_reasm_stats_t const *as = sof_reasm_stats(d->reasm);
-    sof_json_key(j, "datasets");          sof_json_u64(j, d->datasets);
-    sof_json_key(j, "datasetErrors");     sof_json_u64(j, d->dataset_err);
-    sof_json_key(j, "transactions");      sof_json_u64(j, d->dataset_txns);
+  if (d->ingest) {
+    sof_ingest_stats_t const *is = sof_ingest_stats(d->ingest);
+    sof_resolver_stats_t const *rs = sof_resolver_stats(sof_ingest_resolver(d->ingest));
+    sof_reasm_stats_t const *as = sof_reasm_stats(sof_ingest_reasm(d->ingest));
+    sof_json_key(j, "datasets");          sof_json_u64(j, is->datasets);
+    sof_json_key(j, "datasetErrors");     sof_json_u64(j, is->dataset_err);
+    sof_json_key(j, "transactions");      sof_json_u64(j, is->txns);
     sof_json_key(j, "setsComplete");      sof_json_u64(j, rs->sets_complete);
     sof_json_key(j, "setsRecovered");     sof_json_u64(j, rs->sets_recovered);
     sof_json_key(j, "recoveredShreds");   sof_json_u64(j, rs->shreds_recovered);
     sof_json_key(j, "recoveryFailed");    sof_json_u64(j, rs->result[SOF_RESOLVER_RECOVERY_FAILED]);
-    sof_json_key(j, "recoveredRejected"); sof_json_u64(j, d->recovered_rejected);
-    sof_json_key(j, "lateDropped");       sof_json_u64(j, d->late_unverified);
-    sof_json_key(j, "setsIncomplete");    sof_json_u64(j, sof_resolver_open_sets(d->resolver));
+    sof_json_key(j, "recoveredRejected"); sof_json_u64(j, is->recovered_rejected);
+    sof_json_key(j, "lateDropped");       sof_json_u64(j, is->fate[SOF_INGEST_LATE]);
+    sof_json_key(j, "setsIncomplete");    sof_json_u64(j, sof_resolver_open_sets(sof_ingest_resolver(d->ingest)));
     sof_json_key(j, "slotsComplete");     sof_json_u64(j, as->slots_complete);
     sof_json_key(j, "resolver");
     sof_json_obj_begin(j);
@@ -835,13 +749,14 @@ main(int argc, char **argv) {
       return 2;
     }
     char err[256];
-    sof_resolver_cfg_t rcfg;
-    sof_reasm_cfg_t acfg;
-    sof_resolver_cfg_default(&rcfg);
-    sof_reasm_cfg_default(&acfg);
-    d.resolver = sof_resolver_new(&rcfg, err, sizeof err);
-    d.reasm = d.resolver ? sof_reasm_new(&acfg, err, sizeof err) : NULL;
-    if (!d.reasm) {
+    sof_ingest_cfg_t icfg;
+    sof_ingest_cfg_default(&icfg);
+    icfg.verify = d.verify;
+    icfg.on_dataset = on_dataset;
+    icfg.on_txn = on_txn;
+    icfg.ctx = &d;
+    d.ingest = sof_ingest_new(&icfg, err, sizeof err);
+    if (!d.ingest) {
       fprintf(stderr, "sof-dump: %s\n", err);
       return 2;
     }
@@ -858,10 +773,10 @@ main(int argc, char **argv) {
     fprintf(stderr, "sof-dump: write error: %s\n", strerror(errno));
     return 2;
   }
-  uint64_t bad = malformed(&d) + d.rejected + d.dataset_err + d.recovered_rejected;
+  uint64_t bad = malformed(&d) + d.rejected;
+  if (d.ingest) bad += sof_ingest_stats(d.ingest)->dataset_err + sof_ingest_stats(d.ingest)->recovered_rejected;
+  sof_ingest_delete(d.ingest);
   sof_verify_delete(d.verify);
-  sof_resolver_delete(d.resolver);
-  sof_reasm_delete(d.reasm);
   sof_leaders_delete(leaders);
   if (io_fail || d.io_err) return 2;
   return bad ? 1 : 0;

@@ -1,0 +1,183 @@
+/* sof_ingest.c: see sof_ingest.h. */
+#include "pipeline/sof_ingest.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/sof_merkle.h"
+
+struct sof_ingest {
+  sof_verify_t         *verify;
+  sof_resolver_t       *resolver;
+  sof_reasm_t          *reasm;
+  sof_ingest_dataset_fn on_dataset;
+  sof_ingest_txn_fn     on_txn;
+  void                 *ctx;
+  sof_ingest_stats_t    st;
+  sof_resolver_out_t    out; /* rebuilt shreds of the current call */
+};
+
+void
+sof_ingest_cfg_default(sof_ingest_cfg_t *cfg) {
+  memset(cfg, 0, sizeof *cfg);
+  sof_resolver_cfg_default(&cfg->resolver);
+  sof_reasm_cfg_default(&cfg->reasm);
+}
+
+sof_ingest_t *
+sof_ingest_new(sof_ingest_cfg_t const *cfg, char *err, size_t err_sz) {
+  sof_ingest_t *ing = calloc(1, sizeof *ing);
+  if (!ing) {
+    snprintf(err, err_sz, "out of memory");
+    return NULL;
+  }
+  ing->verify = cfg->verify;
+  ing->on_dataset = cfg->on_dataset;
+  ing->on_txn = cfg->on_txn;
+  ing->ctx = cfg->ctx;
+  ing->resolver = sof_resolver_new(&cfg->resolver, err, err_sz);
+  if (ing->resolver) ing->reasm = sof_reasm_new(&cfg->reasm, err, err_sz);
+  if (!ing->reasm) {
+    sof_ingest_delete(ing);
+    return NULL;
+  }
+  return ing;
+}
+
+void
+sof_ingest_delete(sof_ingest_t *ing) {
+  if (!ing) return;
+  sof_resolver_delete(ing->resolver);
+  sof_reasm_delete(ing->reasm);
+  free(ing);
+}
+
+/* One completed entry batch: summary to on_dataset, then its transactions. */
+static void
+on_batch(void *ctx, sof_reasm_batch_t const *b) {
+  sof_ingest_t *ing = ctx;
+  ing->st.datasets++;
+  sof_entry_batch_t eb;
+  int err = sof_entry_batch_parse(&eb, b->payload, b->payload_sz);
+  if (err) ing->st.dataset_err++;
+  if (ing->on_dataset) ing->on_dataset(ing->ctx, b, &eb, err);
+  if (err) return;
+  sof_entry_iter_t it;
+  sof_entry_t e;
+  sof_entry_iter_init(&it, b->payload, b->payload_sz);
+  while (sof_entry_iter_next(&it, &e) == 1) {
+    sof_txn_t t;
+    size_t toff;
+    while (sof_entry_iter_next_txn(&it, &t, &toff, NULL) == 1) {
+      ing->st.txns++;
+      if (ing->on_txn) ing->on_txn(ing->ctx, b, e.idx, b->payload + toff, &t);
+    }
+  }
+}
+
+/* An accepted shred into the resolver; new data (received or rebuilt) on
+ * to reassembly. root / leaf: from verification, or NULL. */
+static int
+resolve(sof_ingest_t *ing, uint8_t const *p, sof_shred_t const *s, uint8_t const *root,
+        uint8_t const *leaf) {
+  uint8_t r[32] = {0};
+  if (s->is_merkle) {
+    if (root) memcpy(r, root, 32);
+    else sof_shred_merkle_root(r, p, s); /* parsed merkle shreds always have a root */
+  }
+  sof_resolver_out_t *out = &ing->out;
+  int res = sof_resolver_add(ing->resolver, p, s, r, leaf, 0, out);
+  if (s->is_data && (res == SOF_RESOLVER_DATA_NEW || res == SOF_RESOLVER_RECOVERED))
+    sof_reasm_add_shred(ing->reasm, p, s, 0, on_batch, ing);
+  if (res != SOF_RESOLVER_RECOVERED) return res;
+  int check = ing->verify && sof_verify_recovered_enabled(ing->verify);
+  for (uint32_t i = 0; i < out->cnt; i++) {
+    sof_shred_t rs;
+    if (check) {
+      if (sof_verify_shred(ing->verify, out->shred[i], SOF_SHRED_MERKLE_DATA_SZ, 0, &rs, NULL) !=
+          SOF_VERIFY_VERIFIED) {
+        ing->st.recovered_rejected++;
+        continue;
+      }
+    } else if (sof_shred_parse(&rs, out->shred[i], SOF_SHRED_MERKLE_DATA_SZ, 0)) {
+      ing->st.recovered_rejected++;
+      continue;
+    }
+    ing->st.recovered_ok++;
+    sof_reasm_add_shred(ing->reasm, out->shred[i], &rs, 1, on_batch, ing);
+  }
+  return res;
+}
+
+int
+sof_ingest_shred(sof_ingest_t *ing, void const *payload, size_t sz, unsigned parse_flags,
+                 sof_shred_t *s_out, sof_ingest_result_t *res_out) {
+  sof_ingest_result_t res = {.fate = SOF_INGEST_LATE, .verify = -1, .parse_err = 0, .resolver = -1};
+  sof_shred_t s_local;
+  sof_shred_t *s = s_out ? s_out : &s_local;
+  uint8_t const *p = payload;
+  ing->st.shreds++;
+  if (sz >= SOF_SHRED_COMMON_HDR_SZ &&
+      sof_resolver_finished(ing->resolver, sof_shred_peek_slot(p), sof_shred_peek_fec_set_idx(p))) {
+    goto done; /* its FEC set is complete: dropped before any hashing */
+  }
+  sof_verify_info_t vi;
+  int err;
+  if (ing->verify) {
+    res.verify = sof_verify_shred(ing->verify, p, sz, parse_flags, s, &vi);
+    err = res.verify == SOF_VERIFY_MALFORMED ? vi.parse_err : 0;
+  } else {
+    err = sof_shred_parse(s, p, sz, parse_flags);
+  }
+  if (err) {
+    res.fate = SOF_INGEST_MALFORMED;
+    res.parse_err = err;
+    ing->st.malformed[-err <= SOF_SHRED_ERR_CNT ? -err : 0]++;
+    goto done;
+  }
+  if (s->is_data) ing->st.data_shreds++;
+  else            ing->st.code_shreds++;
+  if (res.verify >= 0 && vi.conflict) {
+    res.conflict = 1;
+    ing->st.conflicts++;
+  }
+  if (res.verify >= 0 && !sof_verify_accepted(ing->verify, res.verify)) {
+    res.fate = SOF_INGEST_REJECTED;
+    ing->st.rejected[res.verify]++;
+    goto done;
+  }
+  res.fate = SOF_INGEST_ACCEPTED;
+  res.resolver = resolve(ing, p, s, res.verify >= 0 && vi.root_valid ? vi.root : NULL,
+                         res.verify >= 0 && vi.leaf_valid ? vi.leaf : NULL);
+  ing->st.accepted[res.resolver]++;
+done:
+  ing->st.fate[res.fate]++;
+  if (res_out) *res_out = res;
+  return res.fate;
+}
+
+sof_ingest_stats_t const *
+sof_ingest_stats(sof_ingest_t const *ing) {
+  return &ing->st;
+}
+
+sof_resolver_t const *
+sof_ingest_resolver(sof_ingest_t const *ing) {
+  return ing->resolver;
+}
+
+sof_reasm_t const *
+sof_ingest_reasm(sof_ingest_t const *ing) {
+  return ing->reasm;
+}
+
+char const *
+sof_ingest_fate_str(int fate) {
+  switch (fate) {
+#define SOF_INGEST_STR_(name, val, str) case val: return str;
+  SOF_INGEST_FATE_LIST(SOF_INGEST_STR_)
+#undef SOF_INGEST_STR_
+  default: return "unknown";
+  }
+}
