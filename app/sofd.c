@@ -542,6 +542,13 @@ main(int argc, char **argv) {
   int app_at = argc; /* index of "--" */
   for (int i = 1; i < argc; i++)
     if (!strcmp(argv[i], "--")) { app_at = i; break; }
+  /* "sofd --help" before any "--" asks for this usage, not EAL's */
+  for (int i = 1; i < app_at; i++) {
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      usage(stdout);
+      return 0;
+    }
+  }
   char *app_argv[argc + 1];
   int app_argc = 0;
   app_argv[app_argc++] = argv[0];
