@@ -698,55 +698,55 @@ main(int argc, char **argv) {
   sof_leaders_t *leaders = NULL;
   if (!verify && (leader || schedule || list)) {
     fprintf(stderr, "sof-dump: --leader, --leader-schedule and --leader-list need --verify\n");
-    return 2;
+    goto fail;
   }
   if (verify) {
     char err[512];
     if (sof_ed25519_init()) {
       fprintf(stderr, "sof-dump: cannot initialise libsodium\n");
-      return 2;
+      goto fail;
     }
     leaders = sof_leaders_new(1UL << 20, 1U << 16);
     if (!leaders) {
       fprintf(stderr, "sof-dump: out of memory\n");
-      return 2;
+      goto fail;
     }
     if (leader) {
       uint8_t pub[32];
       if (sof_base58_decode_32(leader, strlen(leader), pub)) {
         fprintf(stderr, "sof-dump: --leader: '%s' is not a base58 public key\n", leader);
-        return 2;
+        goto fail;
       }
       sof_leaders_set_fixed(leaders, pub);
     }
     if (schedule && sof_leaders_load_json(leaders, schedule, epoch_first, err, sizeof err) < 0) {
       fprintf(stderr, "sof-dump: --leader-schedule: %s\n", err);
-      return 2;
+      goto fail;
     }
     if (list && sof_leaders_load_text(leaders, list, err, sizeof err) < 0) {
       fprintf(stderr, "sof-dump: --leader-list: %s\n", err);
-      return 2;
+      goto fail;
     }
     if (!leader && !schedule && !list && vcfg.posture == SOF_VERIFY_POSTURE_PUBLIC_UNTRUSTED &&
         !vcfg.accept_unknown_leader) {
       fprintf(stderr, "sof-dump: --verify needs --leader, --leader-schedule or --leader-list "
                       "(or --accept-unknown-leader)\n");
-      return 2;
+      goto fail;
     }
     d.verify = sof_verify_new(&vcfg, leaders, err, sizeof err);
     if (!d.verify) {
       fprintf(stderr, "sof-dump: %s\n", err);
-      return 2;
+      goto fail;
     }
   }
   if (optind >= argc) {
     usage(stderr);
-    return 2;
+    goto fail;
   }
   if (reassemble) {
     if (mode != MODE_SHREDS) {
       fprintf(stderr, "sof-dump: --reassemble works on shred inputs, not --entries / --tx\n");
-      return 2;
+      goto fail;
     }
     char err[256];
     sof_ingest_cfg_t icfg;
@@ -758,7 +758,7 @@ main(int argc, char **argv) {
     d.ingest = sof_ingest_new(&icfg, err, sizeof err);
     if (!d.ingest) {
       fprintf(stderr, "sof-dump: %s\n", err);
-      return 2;
+      goto fail;
     }
   }
   int io_fail = 0;
@@ -771,13 +771,19 @@ main(int argc, char **argv) {
   if (d.summary && mode == MODE_SHREDS) dump_summary(&d);
   if (fflush(stdout)) {
     fprintf(stderr, "sof-dump: write error: %s\n", strerror(errno));
-    return 2;
+    goto fail;
   }
   uint64_t bad = malformed(&d) + d.rejected;
   if (d.ingest) bad += sof_ingest_stats(d.ingest)->dataset_err + sof_ingest_stats(d.ingest)->recovered_rejected;
+  int status = io_fail || d.io_err ? 2 : bad ? 1 : 0;
   sof_ingest_delete(d.ingest);
   sof_verify_delete(d.verify);
   sof_leaders_delete(leaders);
-  if (io_fail || d.io_err) return 2;
-  return bad ? 1 : 0;
+  return status;
+
+fail: /* a usage or setup error after something was allocated */
+  sof_ingest_delete(d.ingest);
+  sof_verify_delete(d.verify);
+  sof_leaders_delete(leaders);
+  return 2;
 }
