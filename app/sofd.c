@@ -85,6 +85,7 @@ typedef struct {
 typedef struct {
   uint64_t rx_packets;
   uint64_t rx_bursts;
+  uint64_t busy_cycles;  /* TSC cycles spent processing received bursts */
   uint64_t rx_bytes;
   uint64_t pkt_err[SOF_PKT_ERR_CNT + 1];  /* by -sof_pkt reason */
   uint64_t drop[SOFD_DROP_CNT];
@@ -223,6 +224,7 @@ rx_loop(sofd_t *d, sofd_opts_t const *o, uint16_t port) {
         rx_one(d, pkts[i]);
         rte_pktmbuf_free(pkts[i]);
       }
+      d->c.busy_cycles += rte_get_tsc_cycles() - now;
     } else {
       if (idle_cycles && now - last_rx >= idle_cycles) return STOP_IDLE;
       rte_pause();
@@ -272,6 +274,13 @@ summary(sofd_t *d, sof_verify_t const *v, sof_ethdev_t const *dev, char const *s
   sof_json_key(j, "rxPackets");   sof_json_u64(j, c->rx_packets);
   sof_json_key(j, "rxBytes");     sof_json_u64(j, c->rx_bytes);
   sof_json_key(j, "rxBursts");    sof_json_u64(j, c->rx_bursts);
+  /* processing cost: from a burst's arrival until its last mbuf is freed
+   * (excludes the PMD's own receive work and idle polling) */
+  double busy_s = (double)c->busy_cycles / (double)rte_get_tsc_hz();
+  sof_json_key(j, "busyUs");      sof_json_u64(j, (uint64_t)(busy_s * 1e6));
+  sof_json_key(j, "nsPerPacket"); sof_json_u64(j, c->rx_packets ? (uint64_t)(busy_s * 1e9 / (double)c->rx_packets) : 0);
+  sof_json_key(j, "packetsPerBusySecond");
+  sof_json_u64(j, busy_s > 0 ? (uint64_t)((double)c->rx_packets / busy_s) : 0);
   sof_json_key(j, "accepted");    sof_json_u64(j, accepted);
   sof_json_key(j, "dropped");     sof_json_u64(j, dropped);
   sof_json_key(j, "balanced");    sof_json_bool(j, balanced);

@@ -203,8 +203,15 @@ dump_shred(dump_t *d, uint8_t const *p, size_t sz, unsigned parse_flags, char co
   }
   if (s.is_merkle) {
     uint8_t root[32];
-    int have_root = vres >= 0 ? vi.root_valid : !sof_shred_merkle_root(root, p, &s);
-    if (vres >= 0 && have_root) memcpy(root, vi.root, 32);
+    /* the verifier's root when it computed one (not under the trusted
+     * posture), else computed here for display */
+    int have_root;
+    if (vres >= 0 && vi.root_valid) {
+      memcpy(root, vi.root, 32);
+      have_root = 1;
+    } else {
+      have_root = !sof_shred_merkle_root(root, p, &s);
+    }
     if (have_root) {
       sof_json_key(j, "merkleRoot");
       sof_json_b58_32(j, root);

@@ -81,13 +81,10 @@ on_batch(void *ctx, sof_reasm_batch_t const *b) {
 static int
 resolve(sof_ingest_t *ing, uint8_t const *p, sof_shred_t const *s, uint8_t const *root,
         uint8_t const *leaf) {
-  uint8_t r[32] = {0};
-  if (s->is_merkle) {
-    if (root) memcpy(r, root, 32);
-    else sof_shred_merkle_root(r, p, s); /* parsed merkle shreds always have a root */
-  }
+  /* root NULL (trusted posture, or no verifier): the resolver takes each
+   * set's root from the shred that opens it */
   sof_resolver_out_t *out = &ing->out;
-  int res = sof_resolver_add(ing->resolver, p, s, r, leaf, 0, out);
+  int res = sof_resolver_add(ing->resolver, p, s, root, leaf, 0, out);
   if (s->is_data && (res == SOF_RESOLVER_DATA_NEW || res == SOF_RESOLVER_RECOVERED))
     sof_reasm_add_shred(ing->reasm, p, s, 0, on_batch, ing);
   if (res != SOF_RESOLVER_RECOVERED) return res;

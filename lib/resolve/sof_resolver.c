@@ -529,7 +529,12 @@ sof_resolver_add(sof_resolver_t *r, void const *payload_, sof_shred_t const *s, 
     sb->data_variant = s->is_data ? s->variant : data_variant_of(s->variant);
     sb->code_variant = s->is_data ? code_variant_of(s->variant) : s->variant;
     sb->shard_sz = s->erasure_sz;
-    memcpy(sb->root, root, 32);
+    if (root) memcpy(sb->root, root, 32);
+    else if (sof_shred_merkle_root(sb->root, payload, s)) { /* trusted: once per set */
+      sb->rec = NONE; /* not attached yet: straight back to the pool */
+      r->free_bufs[r->free_cnt++] = b;
+      return done(r, SOF_RESOLVER_MISMATCH);
+    }
     memcpy(sb->sig, payload, 64);
     if (s->is_chained) memcpy(sb->chained_root, payload + s->chained_root_off, 32);
     if (s->is_resigned) memcpy(sb->retx_sig, payload + s->retx_sig_off, 64);
@@ -540,7 +545,7 @@ sof_resolver_add(sof_resolver_t *r, void const *payload_, sof_shred_t const *s, 
     sb = &r->bufs[rec->buf];
     /* Same set, same signed root, same layout: else a second version
      * (equivocation) or an inconsistent shred: keep the first. */
-    if (memcmp(sb->root, root, 32) || sb->shard_sz != s->erasure_sz || sb->version != s->version ||
+    if ((root && memcmp(sb->root, root, 32)) || sb->shard_sz != s->erasure_sz || sb->version != s->version ||
         (s->is_data ? s->variant != sb->data_variant : s->variant != sb->code_variant))
       return done(r, SOF_RESOLVER_MISMATCH);
   }

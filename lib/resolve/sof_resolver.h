@@ -102,7 +102,10 @@ void sof_resolver_reset(sof_resolver_t *r);
  *
  * payload: the shred bytes (at least s->payload_sz; only read during the
  * call: the resolver copies the shard it needs). s: its parsed descriptor.
- * root: its merkle root (from verification; ignored for legacy shreds).
+ * root: its merkle root (from verification; ignored for legacy shreds), or
+ * NULL for an unverified shred (trusted posture): the root of the shred that
+ * opens a set is then computed here, once per set, and later shreds are not
+ * compared with it; recovery still checks the rebuilt tree against it.
  * leaf: its merkle leaf hash when verification computed it (32 bytes), or
  * NULL: recovery then hashes that shard itself.
  * now_ns: a monotonic time for age eviction (any unit-consistent clock; 0

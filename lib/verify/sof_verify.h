@@ -20,7 +20,8 @@
  *                     (content or proof altered)
  *   invalid_signature the signature does not verify over this shred's root
  *   malformed         the shred does not parse (see sof_shred_err_str)
- *   skipped           verification off (trusted posture): parsed, not checked
+ *   skipped           verification off (trusted posture): parsed, not checked,
+ *                     no merkle root computed (info->root_valid is 0)
  *   wrong_version     shred version differs from the configured one
  * A second root for the same (slot, fec_set_index) that the leader also
  * signed is verified and flagged as a conflict (equivocation). */
