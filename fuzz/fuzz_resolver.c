@@ -78,7 +78,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv) {
 }
 
 static void
-deliver(uint8_t const *p, size_t sz, int with_leaf) {
+deliver(uint8_t const *p, size_t sz, int with_leaf, int trusted) {
   sof_shred_t s;
   if (sof_shred_parse(&s, p, sz, 0)) return;
   uint8_t root[32] = {0}, leaf[32];
@@ -87,7 +87,8 @@ deliver(uint8_t const *p, size_t sz, int with_leaf) {
    * partial tree; without, it rebuilds every shard: fuzz both */
   if (s.is_merkle) sof_merkle_leaf(leaf, p + 64, s.proof_off - 64);
   sof_resolver_out_t out;
-  int r = sof_resolver_add(res, p, &s, root, with_leaf && s.is_merkle ? leaf : NULL, 0, &out);
+  /* trusted: no root given, the resolver takes the set's from its first shred */
+  int r = sof_resolver_add(res, p, &s, trusted ? NULL : root, with_leaf && s.is_merkle ? leaf : NULL, 0, &out);
   REQUIRE(r >= 0 && r < SOF_RESOLVER_RESULT_CNT);
   REQUIRE(sof_resolver_open_sets(res) <= 4);
   if (s.is_data && (r == SOF_RESOLVER_DATA_NEW || r == SOF_RESOLVER_RECOVERED))
@@ -128,18 +129,18 @@ LLVMFuzzerTestOneInput(uint8_t const *data, size_t sz) {
     memcpy(buf, src, ssz);
     switch (op % 5) {
     case 0: /* as is */
-      deliver(buf, ssz, op & 8);
+      deliver(buf, ssz, op & 8, (op & 48) == 48);
       break;
     case 1: /* one byte changed */
       buf[(b * 37U + op) % ssz] ^= (uint8_t)(op | 1);
       dirty = 1;
-      deliver(buf, ssz, op & 8);
+      deliver(buf, ssz, op & 8, (op & 48) == 48);
       break;
     case 2: { /* far ahead */
       uint64_t slot = sof_shred_peek_slot(buf) + ((uint64_t)b << 32) + op;
       memcpy(buf + 65, &slot, 8);
       dirty = 1;
-      deliver(buf, ssz, op & 8);
+      deliver(buf, ssz, op & 8, (op & 48) == 48);
       break;
     }
     case 3: /* absurd k / m on a coding shred */
@@ -149,14 +150,14 @@ LLVMFuzzerTestOneInput(uint8_t const *data, size_t sz) {
         memcpy(buf + 85, &mm, 2);
         dirty = 1;
       }
-      deliver(buf, ssz, op & 8);
+      deliver(buf, ssz, op & 8, (op & 48) == 48);
       break;
     default: { /* raw bytes from the input */
       size_t n = sz - i < 1228 ? sz - i : 1228;
       memcpy(buf, data + i, n);
       i += n;
       dirty = 1;
-      deliver(buf, n, op & 8);
+      deliver(buf, n, op & 8, (op & 48) == 48);
       break;
     }
     }
