@@ -29,6 +29,7 @@ run() { # name pcap args...
       --vdev "net_pcap0,rx_pcap=$pcap" --log-level=lib.eal:error -- \
       --idle-exit-ms 300 --txlog /dev/null "$@" 2> "$tmp/s.json" >/dev/null
     out+=("$(tail -n 1 "$tmp/s.json")")
+    rm -rf "/var/run/dpdk/sof-bench-$$-$i" 2>/dev/null || true
   done
   printf '%s\n' "${out[@]}" | python3 -c '
 import json, statistics, sys

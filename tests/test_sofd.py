@@ -18,6 +18,7 @@ usage: test_sofd.py SOF_GEN [SOFD]   (exit 77, skipped, without SOFD)
 import collections
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -215,6 +216,12 @@ with tempfile.TemporaryDirectory() as tmp:
               f"bad invocation {args[-3:]}: non-zero exit and '{msg}' (rc {p.returncode}, {p.stderr[-300:]!r})")
     p = subprocess.run([sofd, "--", "--help"], capture_output=True, text=True)
     check(p.returncode == 0 and "--idle-exit-ms" in p.stdout, "--help lists the options, exit 0")
+
+# EAL leaves an empty runtime directory per file prefix: remove ours.
+runtime = "/var/run/dpdk" if os.geteuid() == 0 else os.path.join(
+    os.environ.get("XDG_RUNTIME_DIR", "/tmp"), "dpdk")
+for n in range(1, run_no + 1):
+    shutil.rmtree(os.path.join(runtime, f"sof-test-{os.getpid()}-{n}"), ignore_errors=True)
 
 print(f"sofd: {checks} checks, {failures} failed", file=sys.stderr)
 sys.exit(1 if failures or not checks else 0)

@@ -45,6 +45,7 @@ if [ -x build/app/sofd ]; then
     --vdev "net_pcap0,rx_pcap=$out/demo.pcap" --log-level=lib.eal:error -- \
     --leader-schedule "$out/leader-schedule.json" --udp-port 8001 --idle-exit-ms 300 \
     --txlog "$out/txlog.jsonl" 2> "$out/sofd-summary.json" || rc=1
+  rm -rf "/var/run/dpdk/sof-demo-$$" 2>/dev/null || true   # EAL's empty runtime dir
   echo "== sofd transaction log ($out/txlog.jsonl):"
   head -n 2 "$out/txlog.jsonl" | cut -c1-200
   echo "== sofd summary ($out/sofd-summary.json):"
