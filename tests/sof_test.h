@@ -128,6 +128,40 @@ sof_test_read(char const *dir, char const *rel, size_t *sz) {
   return buf;
 }
 
+/* Reads the file at path into a fresh malloc'd, NUL-terminated buffer
+ * (caller frees); *sz gets the size. Returns NULL when unreadable, without
+ * counting a failure (the caller decides). */
+static inline uint8_t *
+sof_test_slurp(char const *path, size_t *sz) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  uint8_t *p = n >= 0 ? malloc((size_t)n + 1) : NULL;
+  if (p && fread(p, 1, (size_t)n, f) != (size_t)n) {
+    free(p);
+    p = NULL;
+  }
+  fclose(f);
+  if (p) {
+    p[n] = 0;
+    *sz = (size_t)n;
+  }
+  return p;
+}
+
+/* 1 when both files exist and hold the same bytes. */
+static inline int
+sof_test_same_file(char const *a, char const *b) {
+  size_t sa = 0, sb = 0;
+  uint8_t *pa = sof_test_slurp(a, &sa), *pb = sof_test_slurp(b, &sb);
+  int same = pa && pb && sa == sb && !memcmp(pa, pb, sa);
+  free(pa);
+  free(pb);
+  return same;
+}
+
 /* Decodes a hex string into out (exactly n bytes). Returns 0 on success. */
 static inline int
 sof_test_unhex(uint8_t *out, char const *hex, size_t n) {

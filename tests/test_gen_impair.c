@@ -54,35 +54,6 @@ static char        tmpdir[256];
 
 /* ---- files and processes ------------------------------------------------------ */
 
-static uint8_t *
-slurp(char const *path, size_t *sz) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint8_t *p = malloc((size_t)n + 1);
-  if (p && fread(p, 1, (size_t)n, f) != (size_t)n) {
-    free(p);
-    p = NULL;
-  }
-  fclose(f);
-  if (p) {
-    p[n] = 0;
-    *sz = (size_t)n;
-  }
-  return p;
-}
-
-static int
-same_file(char const *a, char const *b) {
-  size_t   sa = 0, sb = 0;
-  uint8_t *pa = slurp(a, &sa), *pb = slurp(b, &sb);
-  int      same = pa && pb && sa == sb && !memcmp(pa, pb, sa);
-  free(pa);
-  free(pb);
-  return same;
-}
 
 /* Runs sof-gen with args (NULL-terminated); stdout and stderr to
  * /dev/null. Returns its exit status, -1 if it did not exit. */
@@ -162,15 +133,15 @@ gen_cap(cap_t *c, char const *name, char const *const *extra) {
       return;
     }
   }
-  if (!same_file(p[0], p[1]) || !same_file(t[0], t[1]) || !same_file(s[0], s[1])) {
+  if (!sof_test_same_file(p[0], p[1]) || !sof_test_same_file(t[0], t[1]) || !sof_test_same_file(s[0], s[1])) {
     SOF_CHECK(!"same options, same bytes");
     fprintf(stderr, "  %s: two runs differ\n", name);
   }
   size_t tsz = 0, ssz = 0, ksz = 0;
-  c->raw     = slurp(p[0], &c->raw_sz);
-  c->truth   = (char *)slurp(t[0], &tsz);
-  c->summary = (char *)slurp(s[0], &ssz);
-  uint8_t *keys = slurp(k[0], &ksz);
+  c->raw     = sof_test_slurp(p[0], &c->raw_sz);
+  c->truth   = (char *)sof_test_slurp(t[0], &tsz);
+  c->summary = (char *)sof_test_slurp(s[0], &ssz);
+  uint8_t *keys = sof_test_slurp(k[0], &ksz);
   SOF_CHECK(c->raw && c->truth && c->summary && keys && ksz == sizeof c->keys);
   if (!c->raw || !c->truth || !c->summary || !keys || ksz != sizeof c->keys) {
     free(keys);
@@ -1032,7 +1003,7 @@ test_options(void) {
   posix_spawn_file_actions_destroy(&fa);
   SOF_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
   size_t hsz = 0;
-  char * h   = (char *)slurp(help, &hsz);
+  char * h   = (char *)sof_test_slurp(help, &hsz);
   static char const *const opts[] = { "--summary", "--skip-rate", "--fork-every", "--fork-length",
                                       "--loss", "--loss-per-set", "--dup", "--reorder", "--corrupt",
                                       "--forge", "--equivocate", "--wrong-version",

@@ -377,35 +377,6 @@ tmp_path(char *buf, size_t sz, char const *name) {
   return buf;
 }
 
-static uint8_t *
-slurp(char const *path, size_t *sz) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint8_t *p = malloc((size_t)n + 1);
-  if (p && fread(p, 1, (size_t)n, f) != (size_t)n) {
-    free(p);
-    p = NULL;
-  }
-  fclose(f);
-  if (p) {
-    p[n] = 0;
-    *sz = (size_t)n;
-  }
-  return p;
-}
-
-static int
-same_file(char const *a, char const *b) {
-  size_t   sa = 0, sb = 0;
-  uint8_t *pa = slurp(a, &sa), *pb = slurp(b, &sb);
-  int      same = pa && pb && sa == sb && !memcmp(pa, pb, sa);
-  free(pa);
-  free(pb);
-  return same;
-}
 
 /* Walks the pcap: checks frames and shreds, reassembles batches and compares
  * their transactions with the truth's, in order. */
@@ -414,9 +385,9 @@ check_capture(char const *pcap_path, char const *truth_path, char const *key_pat
               unsigned leaders, unsigned rotation, uint64_t epoch_first, uint64_t start_slot,
               uint64_t slots) {
   size_t   pcap_sz = 0, truth_sz = 0, key_sz = 0;
-  uint8_t *pcap  = slurp(pcap_path, &pcap_sz);
-  char *   truth = (char *)slurp(truth_path, &truth_sz);
-  uint8_t *keys  = slurp(key_path, &key_sz);
+  uint8_t *pcap  = sof_test_slurp(pcap_path, &pcap_sz);
+  char *   truth = (char *)sof_test_slurp(truth_path, &truth_sz);
+  uint8_t *keys  = sof_test_slurp(key_path, &key_sz);
   SOF_CHECK(pcap && truth && keys);
   if (!pcap || !truth || !keys) goto out;
   SOF_CHECK_EQ(key_sz, 64U * leaders);
@@ -551,7 +522,7 @@ test_tool(char const *gen) {
   /* --help lists every option. */
   SOF_CHECK_EQ(run(gen, (char const *const[]){ "--help", NULL }, help), 0);
   size_t hsz = 0;
-  char * h   = (char *)slurp(help, &hsz);
+  char * h   = (char *)sof_test_slurp(help, &hsz);
   SOF_CHECK(h != NULL);
   static char const *const opts[] = {
     "--out", "--truth", "--leader-key", "--leader-schedule", "--slots", "--seed", "--start-slot",
@@ -593,19 +564,19 @@ test_tool(char const *gen) {
                          "9000", NULL }
   SOF_CHECK_EQ(run(gen, GEN_ARGS(p1, t1, k1, s1, "77"), NULL), 0);
   SOF_CHECK_EQ(run(gen, GEN_ARGS(p2, t2, k2, s2, "77"), NULL), 0);
-  SOF_CHECK(same_file(p1, p2));
-  SOF_CHECK(same_file(t1, t2));
-  SOF_CHECK(same_file(k1, k2));
-  SOF_CHECK(same_file(s1, s2));
+  SOF_CHECK(sof_test_same_file(p1, p2));
+  SOF_CHECK(sof_test_same_file(t1, t2));
+  SOF_CHECK(sof_test_same_file(k1, k2));
+  SOF_CHECK(sof_test_same_file(s1, s2));
   SOF_CHECK_EQ(run(gen, GEN_ARGS(p3, t2, k2, s2, "78"), NULL), 0);
-  SOF_CHECK(!same_file(p1, p3));
-  SOF_CHECK(!same_file(k1, k2));
+  SOF_CHECK(!sof_test_same_file(p1, p3));
+  SOF_CHECK(!sof_test_same_file(k1, k2));
 
   /* Leader schedule: offsets from the epoch's first slot, rotation 2. */
   size_t ssz = 0;
-  char * sched = (char *)slurp(s1, &ssz);
+  char * sched = (char *)sof_test_slurp(s1, &ssz);
   size_t ksz = 0;
-  uint8_t *keys = slurp(k1, &ksz);
+  uint8_t *keys = sof_test_slurp(k1, &ksz);
   if (sched && keys && ksz == 192) {
     char b58[3][SOF_BASE58_ENCODED_32_MAX], want[512];
     for (int i = 0; i < 3; i++) sof_base58_encode_32(keys + 64 * i + 32, b58[i]);
