@@ -5,15 +5,17 @@
  * Slots made here by the shredder: one entry batch per 32:32 set (each set
  * ends a batch), `sets` sets per run. Cases: every shred arrives (data then
  * coding, as leaders send); 16 data + 16 coding of every set lost (the rest
- * arriving in random order); and the resolver alone with verification off.
- * A run pushes each set through a fresh cache (every set pays its ed25519). */
+ * arriving in random order), with rebuilt shreds re-verified (the default)
+ * and with only the resolver's signed-root check; and verification off.
+ * Shreds go through sof_ingest_shred, the sequence sofd runs (late drop,
+ * verify, resolve, reassemble, entry decoding); a pass starts from empty
+ * state, so every set pays its ed25519. */
 #include <string.h>
 
 #include "sof_bench.h"
 
 #include "crypto/sof_ed25519.h"
-#include "resolve/sof_reasm.h"
-#include "resolve/sof_resolver.h"
+#include "pipeline/sof_ingest.h"
 #include "shredder/sof_shredder.h"
 #include "verify/sof_verify.h"
 
@@ -22,52 +24,28 @@ static sof_shredder_set_t sets[SETS_MAX];
 static unsigned set_cnt = 16;
 static uint8_t const *order_full[SETS_MAX * 64], *order_loss[SETS_MAX * 32];
 static size_t order_full_sz[SETS_MAX * 64], order_loss_sz[SETS_MAX * 32];
-static sof_verify_t *ver, *ver_off;
-static sof_resolver_cfg_t rcfg;
-static sof_reasm_cfg_t acfg;
-static sof_resolver_t *res;
-static sof_reasm_t *reasm;
-static uint64_t batches;
-
-static void
-on_batch(void *ctx, sof_reasm_batch_t const *b) {
-  (void)ctx;
-  batches += b->payload_sz != 0;
-}
+static sof_verify_t *ver, *ver_norec, *ver_off;
+static sof_ingest_t *ing_on, *ing_norec, *ing_off;
 
 typedef struct {
   uint8_t const **order;
   size_t *sz;
   size_t n;
   sof_verify_t *v;
+  sof_ingest_t *ing;
 } run_t;
 
+/* ops = shreds through sof_ingest_shred, the sequence sofd runs; every pass
+ * starts from empty state so that every set pays its ed25519 again. */
 static uint64_t
 run(void *ctx, uint64_t ops) {
   run_t *c = ctx;
   uint64_t done = 0, acc = 0;
   while (done < ops) {
     sof_verify_reset(c->v);
-    sof_resolver_reset(res); /* sets are new again every pass */
-    sof_reasm_reset(reasm);
-    for (size_t i = 0; i < c->n; i++, done++) {
-      sof_shred_t s;
-      sof_verify_info_t info;
-      if (sof_resolver_finished(res, sof_shred_peek_slot(c->order[i]), sof_shred_peek_fec_set_idx(c->order[i])))
-        continue; /* late shred of a finished set: no verification */
-      int v = sof_verify_shred(c->v, c->order[i], c->sz[i], 0, &s, &info);
-      if (v != SOF_VERIFY_VERIFIED && v != SOF_VERIFY_SKIPPED) continue;
-      sof_resolver_out_t out;
-      int r = sof_resolver_add(res, c->order[i], &s, info.root, info.leaf_valid ? info.leaf : NULL, 0, &out);
-      if (s.is_data && (r == SOF_RESOLVER_DATA_NEW || r == SOF_RESOLVER_RECOVERED))
-        sof_reasm_add_shred(reasm, c->order[i], &s, 0, on_batch, NULL);
-      for (uint32_t k = 0; k < out.cnt; k++) {
-        sof_shred_t rs;
-        sof_shred_parse(&rs, out.shred[k], 1203, 0);
-        sof_reasm_add_shred(reasm, out.shred[k], &rs, 1, on_batch, NULL);
-      }
-      acc += (uint64_t)r;
-    }
+    sof_ingest_reset(c->ing);
+    for (size_t i = 0; i < c->n; i++, done++)
+      acc += (uint64_t)sof_ingest_shred(c->ing, c->order[i], c->sz[i], 0, NULL, NULL);
   }
   return acc;
 }
@@ -112,30 +90,44 @@ main(int argc, char **argv) {
   sof_verify_cfg_default(&vc);
   vc.cache_sets = 64;
   ver = sof_verify_new(&vc, l, NULL, 0);
+  vc.verify_recovered = 0; /* rebuilt shreds: the resolver's signed-root check only */
+  ver_norec = sof_verify_new(&vc, l, NULL, 0);
+  vc.verify_recovered = -1;
   vc.posture = SOF_VERIFY_POSTURE_TRUSTED_RAW_PROVIDER;
   ver_off = sof_verify_new(&vc, l, NULL, 0);
-  sof_resolver_cfg_default(&rcfg);
-  rcfg.set_buffers = 64;
-  rcfg.set_records = 256;
-  sof_reasm_cfg_default(&acfg);
-  acfg.slots_max = 4;
-  acfg.chunks = 2048;
+  sof_ingest_cfg_t icfg;
+  sof_ingest_cfg_default(&icfg);
+  icfg.resolver.set_buffers = 64;
+  icfg.resolver.set_records = 256;
+  icfg.reasm.slots_max = 4;
+  icfg.reasm.chunks = 2048;
+  icfg.verify = ver;
+  ing_on = sof_ingest_new(&icfg, NULL, 0);
+  icfg.verify = ver_norec;
+  ing_norec = sof_ingest_new(&icfg, NULL, 0);
+  icfg.verify = ver_off;
+  ing_off = sof_ingest_new(&icfg, NULL, 0);
+  if (!ver || !ver_norec || !ver_off || !ing_on || !ing_norec || !ing_off) return 1;
 
-  res = sof_resolver_new(&rcfg, NULL, 0);
-  reasm = sof_reasm_new(&acfg, NULL, 0);
   printf("bench_resolve: %u sets of 32:32 in one slot, each set one entry batch\n", set_cnt);
-  run_t full = {order_full, order_full_sz, nf, ver}, loss = {order_loss, order_loss_sz, nl, ver};
-  run_t full_off = {order_full, order_full_sz, nf, ver_off}, loss_off = {order_loss, order_loss_sz, nl, ver_off};
+  run_t full = {order_full, order_full_sz, nf, ver, ing_on}, loss = {order_loss, order_loss_sz, nl, ver, ing_on};
+  run_t loss_norec = {order_loss, order_loss_sz, nl, ver_norec, ing_norec};
+  run_t full_off = {order_full, order_full_sz, nf, ver_off, ing_off};
+  run_t loss_off = {order_loss, order_loss_sz, nl, ver_off, ing_off};
   sof_bench_report("verify+resolve+reasm, no loss (per shred)", run, &full, nf * 4);
   sof_bench_report("verify+resolve+reasm, 16+16 lost (per rcvd)", run, &loss, nl * 4);
+  sof_bench_report("  same, rebuilt shreds not re-verified", run, &loss_norec, nl * 4);
   sof_bench_report("resolve+reasm only, no loss (per shred)", run, &full_off, nf * 8);
   sof_bench_report("resolve+reasm only, 16+16 lost (per rcvd)", run, &loss_off, nl * 8);
-  sof_resolver_stats_t const *st = sof_resolver_stats(res);
-  printf("last pass: %llu sets complete, %llu recovered, %llu shreds rebuilt; %llu batches emitted in all runs\n",
+  sof_resolver_stats_t const *st = sof_resolver_stats(sof_ingest_resolver(ing_off));
+  sof_ingest_stats_t const *is = sof_ingest_stats(ing_off);
+  printf("last pass: %llu sets complete, %llu recovered, %llu shreds rebuilt, %llu batches\n",
          (unsigned long long)st->sets_complete, (unsigned long long)st->sets_recovered,
-         (unsigned long long)st->shreds_recovered, (unsigned long long)batches);
-  sof_resolver_delete(res);
-  sof_reasm_delete(reasm);
+         (unsigned long long)st->shreds_recovered, (unsigned long long)is->datasets);
+  sof_ingest_delete(ing_on);
+  sof_ingest_delete(ing_norec);
+  sof_verify_delete(ver_norec);
+  sof_ingest_delete(ing_off);
   sof_verify_delete(ver);
   sof_verify_delete(ver_off);
   sof_leaders_delete(l);

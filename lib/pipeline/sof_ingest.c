@@ -53,6 +53,13 @@ sof_ingest_delete(sof_ingest_t *ing) {
   free(ing);
 }
 
+void
+sof_ingest_reset(sof_ingest_t *ing) {
+  sof_resolver_reset(ing->resolver);
+  sof_reasm_reset(ing->reasm);
+  memset(&ing->st, 0, sizeof ing->st);
+}
+
 /* One completed entry batch: summary to on_dataset, then its transactions. */
 static void
 on_batch(void *ctx, sof_reasm_batch_t const *b) {
@@ -63,16 +70,18 @@ on_batch(void *ctx, sof_reasm_batch_t const *b) {
   if (err) ing->st.dataset_err++;
   if (ing->on_dataset) ing->on_dataset(ing->ctx, b, &eb, err);
   if (err) return;
+  ing->st.txns += eb.txn_cnt;
+  /* the summary parse validated every transaction; walk them again only
+   * for a consumer that wants each one */
+  if (!ing->on_txn) return;
   sof_entry_iter_t it;
   sof_entry_t e;
   sof_entry_iter_init(&it, b->payload, b->payload_sz);
   while (sof_entry_iter_next(&it, &e) == 1) {
     sof_txn_t t;
     size_t toff;
-    while (sof_entry_iter_next_txn(&it, &t, &toff, NULL) == 1) {
-      ing->st.txns++;
-      if (ing->on_txn) ing->on_txn(ing->ctx, b, e.idx, b->payload + toff, &t);
-    }
+    while (sof_entry_iter_next_txn(&it, &t, &toff, NULL) == 1)
+      ing->on_txn(ing->ctx, b, e.idx, b->payload + toff, &t);
   }
 }
 

@@ -113,6 +113,11 @@ sof_ingest_t *sof_ingest_new(sof_ingest_cfg_t const *cfg, char *err, size_t err_
  * verifier). NULL is fine. */
 void sof_ingest_delete(sof_ingest_t *ing);
 
+/* sof_ingest_reset forgets every FEC set and slot (resolver and reassembly
+ * emptied) and zeroes the counters; the borrowed verifier is the caller's
+ * to reset. Single-threaded per ingest. */
+void sof_ingest_reset(sof_ingest_t *ing);
+
 /* sof_ingest_shred runs one shred (a UDP payload of sz bytes, read during
  * the call only; parse_flags SOF_SHRED_PARSE_*) through the sequence above.
  * s (may be NULL) receives its parsed descriptor when it parsed (fate
