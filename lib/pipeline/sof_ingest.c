@@ -116,6 +116,44 @@ resolve(sof_ingest_t *ing, uint8_t const *p, sof_shred_t const *s, uint8_t const
   return res;
 }
 
+/* Steps 3-5 for a parsed shred; vi NULL when not verified. Fills res's
+ * fate (REJECTED or ACCEPTED), conflict and resolver fields. */
+static void
+checked(sof_ingest_t *ing, uint8_t const *p, sof_shred_t const *s, sof_verify_info_t const *vi,
+        sof_ingest_result_t *res) {
+  if (s->is_data) ing->st.data_shreds++;
+  else            ing->st.code_shreds++;
+  if (vi && vi->conflict) {
+    res->conflict = 1;
+    ing->st.conflicts++;
+  }
+  if (vi && !sof_verify_accepted(ing->verify, res->verify)) {
+    res->fate = SOF_INGEST_REJECTED;
+    ing->st.rejected[res->verify]++;
+    return;
+  }
+  res->fate = SOF_INGEST_ACCEPTED;
+  res->resolver = resolve(ing, p, s, vi && vi->root_valid ? vi->root : NULL,
+                          vi && vi->leaf_valid ? vi->leaf : NULL);
+  ing->st.accepted[res->resolver]++;
+}
+
+int
+sof_ingest_shred_checked(sof_ingest_t *ing, void const *payload, sof_shred_t const *s,
+                         int verify_result, sof_verify_info_t const *vi,
+                         sof_ingest_result_t *res_out) {
+  sof_ingest_result_t res = {.fate = SOF_INGEST_LATE, .verify = verify_result, .parse_err = 0,
+                             .resolver = -1};
+  uint8_t const *p = payload;
+  ing->st.shreds++;
+  if (sof_resolver_finished(ing->resolver, s->slot, s->fec_set_idx)) goto done;
+  checked(ing, p, s, verify_result >= 0 ? vi : NULL, &res);
+done:
+  ing->st.fate[res.fate]++;
+  if (res_out) *res_out = res;
+  return res.fate;
+}
+
 int
 sof_ingest_shred(sof_ingest_t *ing, void const *payload, size_t sz, unsigned parse_flags,
                  sof_shred_t *s_out, sof_ingest_result_t *res_out) {
@@ -142,21 +180,7 @@ sof_ingest_shred(sof_ingest_t *ing, void const *payload, size_t sz, unsigned par
     ing->st.malformed[-err <= SOF_SHRED_ERR_CNT ? -err : 0]++;
     goto done;
   }
-  if (s->is_data) ing->st.data_shreds++;
-  else            ing->st.code_shreds++;
-  if (res.verify >= 0 && vi.conflict) {
-    res.conflict = 1;
-    ing->st.conflicts++;
-  }
-  if (res.verify >= 0 && !sof_verify_accepted(ing->verify, res.verify)) {
-    res.fate = SOF_INGEST_REJECTED;
-    ing->st.rejected[res.verify]++;
-    goto done;
-  }
-  res.fate = SOF_INGEST_ACCEPTED;
-  res.resolver = resolve(ing, p, s, res.verify >= 0 && vi.root_valid ? vi.root : NULL,
-                         res.verify >= 0 && vi.leaf_valid ? vi.leaf : NULL);
-  ing->st.accepted[res.resolver]++;
+  checked(ing, p, s, res.verify >= 0 ? &vi : NULL, &res);
 done:
   ing->st.fate[res.fate]++;
   if (res_out) *res_out = res;

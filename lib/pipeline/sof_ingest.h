@@ -127,6 +127,20 @@ void sof_ingest_reset(sof_ingest_t *ing);
 int sof_ingest_shred(sof_ingest_t *ing, void const *payload, size_t sz, unsigned parse_flags,
                      sof_shred_t *s, sof_ingest_result_t *res);
 
+/* sof_ingest_shred_checked is sof_ingest_shred for a shred another thread
+ * already parsed and verified (sofd's rx role verifies, its fec role
+ * resolves): payload is the shred (read during the call only), s its
+ * parsed descriptor, verify_result the SOF_VERIFY_* result (-1: not
+ * verified, every parsed shred is accepted) and vi what the verifier
+ * learned (read when verify_result >= 0; the ingest's cfg.verify must then
+ * be the verifier's twin with the same policy, for sof_verify_accepted and
+ * re-verification of rebuilt shreds). The late check runs first (fate
+ * LATE); malformed shreds never get here. Returns the fate. Single-threaded
+ * per ingest. */
+int sof_ingest_shred_checked(sof_ingest_t *ing, void const *payload, sof_shred_t const *s,
+                             int verify_result, sof_verify_info_t const *vi,
+                             sof_ingest_result_t *res_out);
+
 /* Counters and the owned objects' counters (valid while ing lives). */
 sof_ingest_stats_t const *sof_ingest_stats(sof_ingest_t const *ing);
 sof_resolver_t const *sof_ingest_resolver(sof_ingest_t const *ing);

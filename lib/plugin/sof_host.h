@@ -1,0 +1,208 @@
+/* sof_host.h: the plugin host.
+ *
+ * Holds the compiled-in plugins (sof_plugin.h) in registration order, reads
+ * their static subscriptions once into per-hook target lists, runs setup and
+ * shutdown in the contract's order, and moves events from the pipeline to
+ * the plugins through four bounded lanes, each an rte_ring of preallocated
+ * event slots:
+ *
+ *   GENERAL          every non-transaction hook (raw_packet, shred, dataset,
+ *                    transaction_batch, slot_status, reorg, recent_blockhash,
+ *                    leader_schedule, cluster_topology)
+ *   INLINE_CRITICAL  transactions a plugin with inline_txn rated CRITICAL
+ *   CRITICAL         transactions rated CRITICAL by the other plugins
+ *   BACKGROUND       transactions rated BACKGROUND (the default interest)
+ *
+ * account_touch events ride the transaction lanes with their transaction.
+ *
+ * Producer side (sof_host_publish_*): one thread, the pipeline's dispatch
+ * role. For a transaction it runs, per subscribed plugin in registration
+ * order: the commitment selector, the static prefilter, then
+ * accepts_transaction_ref / accepts_account_touch_ref and
+ * transaction_interest_ref, on the borrowed event; only then is the
+ * transaction copied, once per lane that has a target. When no plugin
+ * wants it, nothing is copied or queued and the host does not derive the
+ * account split (counted as prefiltered / ignored). A full lane drops the
+ * new event (drop-new), counted per lane and per hook family; publishing
+ * never blocks and never allocates.
+ *
+ * Commitment: a transaction whose plugin selector is not met yet (at least /
+ * only confirmed or finalized, slot still processed) waits in a bounded
+ * buffer (drop-new, counted) until sof_host_publish_slot_status reports its
+ * slot at the level, and is then delivered with that commitment; when the
+ * slot is orphaned its waiting transactions are discarded (counted).
+ *
+ * Consumer side (sof_host_lane_poll): lane workers, each on its own thread
+ * or lcore (several roles may share one). A lane with one worker is
+ * sequential: events in queue order, each event's plugins in registration
+ * order. A lane configured with n > 1 workers is bounded-concurrent: up to
+ * n events in flight, no order promise; a plugin that declares
+ * SOF_DISPATCH_SEQUENTIAL refuses such a lane at sof_host_new.
+ *
+ * Memory: everything is allocated by sof_host_new from the config. Needs
+ * librte_ring but not the EAL (rings live in the host's own memory). */
+#ifndef SOF_PLUGIN_HOST_H
+#define SOF_PLUGIN_HOST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "plugin/sof_plugin.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SOF_HOST_LANE_LIST(X)                          \
+  X(GENERAL,         0, "general")                     \
+  X(INLINE_CRITICAL, 1, "inline_critical")             \
+  X(CRITICAL,        2, "critical")                    \
+  X(BACKGROUND,      3, "background")
+
+enum {
+#define SOF_HOST_LANE_ENUM_(name, val, str) SOF_HOST_LANE_##name = (val),
+  SOF_HOST_LANE_LIST(SOF_HOST_LANE_ENUM_)
+#undef SOF_HOST_LANE_ENUM_
+  SOF_HOST_LANE_CNT = 4
+};
+
+#define SOF_HOST_PLUGINS_MAX 64U
+
+/* Flags of sof_host_publish_txn. */
+#define SOF_HOST_TXN_INLINE_DONE 1U /* an earlier INLINE publication of this
+                                       transaction already served the
+                                       inline-critical plugins: skip them */
+
+typedef struct sof_host_cfg {
+  uint32_t lane_depth[SOF_HOST_LANE_CNT];   /* event slots per lane, power of two >= 2
+                                               (default 4096; 1024 for INLINE_CRITICAL) */
+  uint32_t lane_workers[SOF_HOST_LANE_CNT]; /* threads that will poll the lane (default 1) */
+  uint32_t batch_slots;     /* transaction_batch copies in flight (default 64) */
+  uint32_t batch_bytes;     /* largest dataset copied for transaction_batch (default 256 KiB);
+                               a larger one is dropped, counted (batch_too_large) */
+  uint32_t commit_wait_max; /* transactions waiting for their commitment (default 65536) */
+  uint64_t tsc_hz;          /* for sof_plugin_env_t (0: measured by the host) */
+  /* Plugin config lookup (may be NULL: every section is empty).
+   * config_get(ctx, plugin, key): value or NULL; config_key(ctx, plugin, n):
+   * the n-th key or NULL. Strings must live until sof_host_delete. */
+  char const *(*config_get)(void *ctx, char const *plugin, char const *key);
+  char const *(*config_key)(void *ctx, char const *plugin, unsigned n);
+  void        *config_ctx;
+} sof_host_cfg_t;
+
+/* Counters; written by the producer (publish) or the workers (delivered,
+ * callback time), read by anyone (plain 64-bit loads: a snapshot may mix
+ * moments). */
+typedef struct sof_host_lane_stats {
+  uint64_t enqueued;
+  uint64_t dropped;          /* lane full: drop-new */
+  uint64_t dispatched;       /* events taken off the lane */
+  uint64_t callbacks;        /* plugin callbacks made */
+  uint64_t callback_cycles;  /* TSC cycles inside callbacks */
+  uint64_t lag_cycles;       /* sum over events of publish -> first callback */
+  uint64_t lag_max_cycles;
+  uint32_t depth;            /* gauge at the last poll */
+  uint32_t depth_max;
+} sof_host_lane_stats_t;
+
+typedef struct sof_host_stats {
+  sof_host_lane_stats_t lane[SOF_HOST_LANE_CNT];
+  uint64_t published[SOF_HOOK_CNT];   /* events offered per hook family */
+  uint64_t dropped[SOF_HOOK_CNT];     /* lane-full drops per hook family */
+  uint64_t no_target[SOF_HOOK_CNT];   /* offered with no subscribed plugin */
+  uint64_t txn_prefiltered;   /* transactions every target's prefilter refused */
+  uint64_t txn_classified_out; /* refused by accepts_*_ref or rated IGNORE by every target */
+  uint64_t txn_copied;        /* transaction copies made (one per lane used) */
+  uint64_t commit_waiting;    /* gauge: transactions waiting for their commitment */
+  uint64_t commit_released;   /* delivered after their slot reached the level */
+  uint64_t commit_dropped;    /* the wait buffer was full */
+  uint64_t commit_orphaned;   /* discarded: their slot was orphaned */
+  uint64_t batch_too_large;
+  uint64_t batch_no_slot;     /* no free transaction_batch copy */
+} sof_host_stats_t;
+
+/* Per-plugin counters (sof_host_plugin_stats). */
+typedef struct sof_host_plugin_stats {
+  uint64_t callbacks[SOF_HOOK_CNT];
+  uint64_t callback_cycles;
+  uint64_t prefiltered;      /* transactions its prefilter refused */
+  uint64_t classified_out;   /* refused by its classifiers */
+} sof_host_plugin_stats_t;
+
+typedef struct sof_host sof_host_t;
+
+/* sof_host_cfg_default fills cfg with the defaults above. */
+void sof_host_cfg_default(sof_host_cfg_t *cfg);
+
+/* sof_host_new builds a host over plugins[0..n) (registration order; the
+ * array and descriptors must outlive the host). Validates every
+ * descriptor (name, API version, a callback for each subscribed hook,
+ * selector values, dispatch mode against lane_workers) and allocates the
+ * lanes. Does not run setup. Returns NULL with "plugin NAME: reason" or a
+ * config message in err. Setup time only. */
+sof_host_t *sof_host_new(sof_host_cfg_t const *cfg, sof_plugin_t const *const *plugins, unsigned n,
+                         char *err, size_t err_sz);
+
+/* sof_host_setup runs every plugin's setup in registration order. When one
+ * fails, the plugins already set up get shutdown in reverse order and -1
+ * is returned with "plugin NAME: reason" in err; else 0. Once per host. */
+int sof_host_setup(sof_host_t *host, char *err, size_t err_sz);
+
+/* sof_host_shutdown runs shutdown of every set-up plugin in reverse
+ * registration order. Call after the producer stopped and the workers
+ * drained the lanes (sof_host_lanes_empty) or gave up; idempotent. */
+void sof_host_shutdown(sof_host_t *host);
+
+/* sof_host_delete frees the host (after shutdown). NULL is fine. */
+void sof_host_delete(sof_host_t *host);
+
+/* sof_host_wants: 1 when at least one plugin subscribed to the hook
+ * (SOF_HOOK_*), so the pipeline can skip building events nobody reads. */
+int sof_host_wants(sof_host_t const *host, int hook);
+
+/* ---- producer side: one thread ----------------------------------------------------- */
+
+/* Each copies what it needs from the borrowed event into lane slots and
+ * returns the number of lanes it was queued on (0: no target, refused, or
+ * dropped: see the counters). Never blocks or allocates. The event's
+ * commitment / marks fields are the caller's (the fork tracker's view). */
+unsigned sof_host_publish_raw_packet(sof_host_t *host, sof_ev_raw_packet_t const *ev);
+unsigned sof_host_publish_shred(sof_host_t *host, sof_ev_shred_t const *ev);
+unsigned sof_host_publish_dataset(sof_host_t *host, sof_ev_dataset_t const *ev);
+unsigned sof_host_publish_txn(sof_host_t *host, sof_ev_txn_t const *ev, unsigned flags);
+unsigned sof_host_publish_txn_batch(sof_host_t *host, sof_ev_txn_batch_t const *ev);
+unsigned sof_host_publish_reorg(sof_host_t *host, sof_ev_reorg_t const *ev);
+unsigned sof_host_publish_recent_blockhash(sof_host_t *host, sof_ev_recent_blockhash_t const *ev);
+unsigned sof_host_publish_leader_schedule(sof_host_t *host, sof_ev_leader_schedule_t const *ev);
+unsigned sof_host_publish_cluster_topology(sof_host_t *host, sof_ev_cluster_topology_t const *ev);
+
+/* sof_host_publish_slot_status delivers the slot_status event and releases
+ * (or, for ORPHANED, discards) the transactions waiting for that slot. */
+unsigned sof_host_publish_slot_status(sof_host_t *host, sof_ev_slot_status_t const *ev);
+
+/* ---- consumer side: lane workers ---------------------------------------------------- */
+
+/* sof_host_lane_poll takes up to max events off the lane and runs their
+ * callbacks. Safe from up to cfg.lane_workers[lane] threads at once.
+ * Returns the number of events dispatched (0: the lane was empty). */
+unsigned sof_host_lane_poll(sof_host_t *host, int lane, unsigned max);
+
+/* sof_host_lanes_empty: 1 when no event is queued on any lane and no
+ * worker is inside a callback. Any thread. */
+int sof_host_lanes_empty(sof_host_t const *host);
+
+/* ---- introspection (any thread) ------------------------------------------------------- */
+
+sof_host_stats_t const *sof_host_stats(sof_host_t const *host);
+unsigned sof_host_plugin_cnt(sof_host_t const *host);
+sof_plugin_t const *sof_host_plugin(sof_host_t const *host, unsigned i);
+sof_host_plugin_stats_t const *sof_host_plugin_stats(sof_host_t const *host, unsigned i);
+/* Current depth of a lane's ring. */
+unsigned sof_host_lane_depth(sof_host_t const *host, int lane);
+char const *sof_host_lane_str(int lane);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SOF_PLUGIN_HOST_H */
