@@ -1,52 +1,130 @@
 #!/usr/bin/env bash
-# bench_sofd: sofd's processing cost per packet, whole pipeline on one
-# lcore (parse, late drop, verify, resolve, reassemble, transaction log),
-# replaying a sof-gen capture through net_pcap.
+# bench_sofd: sofd's whole pipeline (rx, fec, extract, dispatch roles and the
+# txlog plugin lane) on this machine.
 #
 #   bench/bench_sofd.sh [BUILD_DIR] [SLOTS]
 #
-# Prints, for verification on (public_untrusted) and off (trusted posture),
-# with and without loss, the median of 3 runs of sofd's own busy-time
-# figures: ns per packet and packets per busy second (the time from a
-# burst's arrival until its last mbuf is freed; net_pcap's file reading and
-# idle polling are excluded).
+# 1. Throughput: a sof-gen capture (SLOTS slots x 400 transactions, default
+#    64) replayed through net_pcap as fast as the PMD reads it, on one lcore
+#    (every role shares it) and on two (rx + fec | extract + dispatch +
+#    plugins), verification on (public_untrusted) and off (trusted), no loss
+#    and 32 of 64 shreds lost per set. Median of 3 runs of:
+#      ns/shred per role   the role's busy time over the packets received
+#      capacity            1e9 / the busiest lcore's ns per packet: the
+#                          shreds/s the pipeline sustains with that lcore at
+#                          100% (the replay itself is not paced)
+#      replay              packets / the input's span (first to last burst)
+#      drops               ring drops and plugin lane drops (goal: 0)
+# 2. Latency at a paced 100k shreds/s: sof-gen-tx sends unique slots out of a
+#    veth pair (net_af_packet on both ends; needs root and iproute2; skipped
+#    otherwise), sofd (one lcore) with the latency plugin reports RX burst ->
+#    callback percentiles per hook.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$here/build}
-slots=${2:-32}
+slots=${2:-64}
 gen=$build/tools/sof-gen
+gentx=$build/tools/sof-gen-tx
 sofd=$build/app/sofd
 [ -x "$sofd" ] || { echo "bench_sofd: $sofd not built (DPDK missing?)"; exit 0; }
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+cleanup() {
+  rm -rf "$tmp"
+  ip link del sofbench0 2>/dev/null || true
+}
+trap cleanup EXIT
 
-run() { # name pcap args...
-  local name=$1 pcap=$2
-  shift 2
-  local out=()
+run() { # name lcores pcap args...
+  local name=$1 lcores=$2 pcap=$3
+  shift 3
+  local topo=()
+  if [ "$lcores" = 0,1 ]; then
+    topo=(--topology-rx 0 --topology-fec 0 --topology-extract 1 --topology-dispatch 1 --topology-plugins 1)
+  fi
   for i in 1 2 3; do
-    "$sofd" --no-huge -m 512 --no-pci --no-shconf --file-prefix="sof-bench-$$-$i" -l 0 \
-      --vdev "net_pcap0,rx_pcap=$pcap" --log-level=lib.eal:error -- \
-      --idle-exit-ms 300 --txlog /dev/null "$@" 2> "$tmp/s.json" >/dev/null
-    out+=("$(tail -n 1 "$tmp/s.json")")
+    "$sofd" --no-huge -m 1024 --no-pci --no-shconf --no-telemetry --file-prefix="sof-bench-$$-$i" \
+      -l "$lcores" --vdev "net_pcap0,rx_pcap=$pcap" --log-level=lib.eal:error -- \
+      --idle-exit-ms 300 --txlog /dev/null --mbufs 65535 --ring-rx-fec-size 16384 \
+      "${topo[@]}" "$@" 2>&1 >/dev/null | grep '^{"type":"summary"' >> "$tmp/runs.$name" || true
     rm -rf "/var/run/dpdk/sof-bench-$$-$i" 2>/dev/null || true
   done
-  printf '%s\n' "${out[@]}" | python3 -c '
+  python3 - "$name" "$tmp/runs.$name" <<'EOF'
 import json, statistics, sys
-name = sys.argv[1]
-runs = [json.loads(l) for l in sys.stdin]
-ns = statistics.median(r["nsPerPacket"] for r in runs)
-pps = statistics.median(r["packetsPerBusySecond"] for r in runs)
-r = runs[0]
-print("%-44s %8.0f ns/packet %8.3f M packets/busy-s   (%d packets, %d txns, late %d, balanced %s)"
-      % (name, ns, pps / 1e6, r["rxPackets"], r["transactions"], r["drops"]["late"], r["balanced"]))
-' "$name"
+name, path = sys.argv[1], sys.argv[2]
+runs = [json.loads(l) for l in open(path)]
+def med(f):
+    return statistics.median(f(r) for r in runs)
+r0 = runs[0]
+n = r0["rxPackets"]
+roles = {}
+for r in runs:
+    for ro in r["roles"]:
+        roles.setdefault((ro["role"], ro["lcore"]), []).append(ro["busyUs"] * 1000.0 / max(1, r["rxPackets"]))
+per = {k: statistics.median(v) for k, v in roles.items()}
+lcores = {}
+for (role, lc), ns in per.items():
+    lcores[lc] = lcores.get(lc, 0) + ns
+busiest = max(lcores.values())
+drops = med(lambda r: sum(v["dropped"] for v in r["rings"].values())
+            + sum(l["dropped"] for l in r["plugins"]["lanes"].values()))
+replay = med(lambda r: r["rxPackets"] / (r["rxSpanUs"] / 1e6) if r["rxSpanUs"] else 0)
+print("%-40s %7d shreds %6d txns  capacity %5.2f M/s  replay %5.2f M/s  drops %d  balanced %s" %
+      (name, n, r0["transactions"], 1e3 / busiest, replay / 1e6, drops, all(r["balanced"] for r in runs)))
+print("    ns/shred: " + "  ".join("%s@%d %.0f" % (role, lc, ns) for (role, lc), ns in sorted(per.items(), key=lambda x: x[0][1])))
+EOF
 }
 
 "$gen" -n "$slots" -s 5 --txns-per-slot 400 -o "$tmp/clean.pcap" --leader-schedule "$tmp/sched.json" 2>/dev/null
 "$gen" -n "$slots" -s 5 --txns-per-slot 400 --loss-per-set 32 -o "$tmp/loss.pcap" 2>/dev/null
-echo "bench_sofd: $slots slots x 400 transactions, net_pcap replay, median of 3"
-run "verify on, no loss" "$tmp/clean.pcap" --leader-schedule "$tmp/sched.json"
-run "verify off (trusted), no loss" "$tmp/clean.pcap" --posture trusted_raw_shred_provider
-run "verify on, 32 of 64 lost per set" "$tmp/loss.pcap" --leader-schedule "$tmp/sched.json"
-run "verify off (trusted), 32 of 64 lost per set" "$tmp/loss.pcap" --posture trusted_raw_shred_provider
+echo "bench_sofd: $slots slots x 400 transactions, net_pcap replay, median of 3 runs"
+for lc in 0 0,1; do
+  run "lcores $lc: verify on, no loss" $lc "$tmp/clean.pcap" --leader-schedule "$tmp/sched.json"
+  run "lcores $lc: trusted, no loss" $lc "$tmp/clean.pcap" --posture trusted_raw_shred_provider
+  run "lcores $lc: verify on, 32/64 lost" $lc "$tmp/loss.pcap" --leader-schedule "$tmp/sched.json"
+  run "lcores $lc: trusted, 32/64 lost" $lc "$tmp/loss.pcap" --posture trusted_raw_shred_provider
+done
+
+# ---- latency at a paced rate over a veth pair ---------------------------------------------
+rate=${SOF_BENCH_RATE:-100000}
+if [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null || [ ! -x "$gentx" ]; then
+  echo "bench_sofd latency: skipped (needs root, iproute2 and sof-gen-tx)"
+  exit 0
+fi
+if ! ip link add sofbench0 type veth peer name sofbench1 2>/dev/null; then
+  echo "bench_sofd latency: skipped (cannot create a veth pair)"
+  exit 0
+fi
+ip link set sofbench0 up && ip link set sofbench1 up
+lslots=$(( rate * 3 / 500 + 8 ))   # ~500 frames per slot of 400 txns: 3 s of unique slots
+"$gen" -n "$lslots" -s 9 --txns-per-slot 1 -o /dev/null --leader-schedule "$tmp/lsched.json" 2>/dev/null  # same leaders, fast
+"$sofd" --no-huge -m 1024 --no-pci --no-shconf --no-telemetry --file-prefix="sof-bench-lat-$$" -l 0 \
+  --vdev net_af_packet0,iface=sofbench1,blocksz=4096,framesz=2048,framecnt=16384 --log-level=lib.eal:error -- \
+  --leader-schedule "$tmp/lsched.json" --plugins txlog,latency --txlog /dev/null \
+  --plugin-opt "latency.path=$tmp/latency.json" --idle-exit-ms 2000 --mbufs 65535 \
+  2> "$tmp/lat-sofd.err" &
+spid=$!
+sleep 2
+"$gentx" --no-huge -m 1024 --no-pci --no-shconf --no-telemetry --file-prefix="sof-bench-tx-$$" -l 1 \
+  --vdev net_af_packet1,iface=sofbench0 --log-level=lib.eal:error -- \
+  -n "$lslots" -s 9 --txns-per-slot 400 --rate "$rate" --duration 3 --stats-interval 0 \
+  > "$tmp/tx.json" 2>/dev/null || true
+wait $spid || true
+rm -rf "/var/run/dpdk/sof-bench-lat-$$" "/var/run/dpdk/sof-bench-tx-$$" 2>/dev/null || true
+python3 - "$tmp/latency.json" "$tmp/lat-sofd.err" "$tmp/tx.json" "$rate" <<'EOF'
+import json, sys
+lat_path, err_path, tx_path, rate = sys.argv[1:5]
+try:
+    lat = json.loads(open(lat_path).read().splitlines()[-1])
+except (OSError, IndexError, ValueError):
+    print("bench_sofd latency: no latency output"); sys.exit(0)
+summ = next((json.loads(l) for l in open(err_path) if l.startswith('{"type":"summary"')), {})
+tx = [json.loads(l) for l in open(tx_path) if l.startswith("{")]
+sent = tx[-1].get("sent", tx[-1].get("frames", "?")) if tx else "?"
+print("bench_sofd latency: %s shreds/s offered over veth (net_af_packet), %s sent, %s received, drops %s, balanced %s"
+      % (rate, sent, summ.get("rxPackets"), summ.get("dropped"), summ.get("balanced")))
+for hook, h in lat["hooks"].items():
+    fr = h["fromRx"]
+    if fr["count"]:
+        print("    %-12s RX burst -> callback: p50 %6.1f us  p90 %6.1f us  p99 %6.1f us  max %7.1f us  (%d events)"
+              % (hook, fr["p50"] / 1e3, fr["p90"] / 1e3, fr["p99"] / 1e3, fr["max"] / 1e3, fr["count"]))
+EOF

@@ -61,7 +61,7 @@ def generate(tmp, name, *opts):
 def run_sofd(tmp, name, pcap, sched, *extra):
     txlog = os.path.join(tmp, name + ".txlog")
     p = subprocess.run([sofd, *eal(pcap), "--", "--leader-schedule", sched, "--shred-version", "7",
-                        "--udp-port", "8001", "--idle-exit-ms", "500", "--datasets", "--txlog", txlog,
+                        "--udp-port", "8001", "--idle-exit-ms", "500", "--plugin-opt", "txlog.datasets=true", "--txlog", txlog,
                         *extra], capture_output=True, text=True, timeout=120)
     summ = None
     for l in p.stderr.splitlines():
@@ -184,7 +184,7 @@ with tempfile.TemporaryDirectory() as tmp:
     # SIGINT: no idle exit, the summary still comes and balances
     pcap, sched, recs = generate(tmp, "sig", *common, "-s", "4")
     txlog = os.path.join(tmp, "sig.txlog")
-    p = subprocess.Popen([sofd, *eal(pcap), "--", "--leader-schedule", sched, "--datasets", "--txlog", txlog],
+    p = subprocess.Popen([sofd, *eal(pcap), "--", "--leader-schedule", sched, "--plugin-opt", "txlog.datasets=true", "--txlog", txlog],
                          stderr=subprocess.PIPE, text=True)
     time.sleep(3)
     p.send_signal(signal.SIGINT)
@@ -208,7 +208,8 @@ with tempfile.TemporaryDirectory() as tmp:
         (eal(pcap_ok) + ["--", "--accept-unknown-leader", "--port-id", "3"], "port 3 does not exist"),
         (eal(pcap_ok) + ["--", "--accept-unknown-leader", "--mbufs", "100"], "--mbufs 100 is too few"),
         (eal(os.path.join(tmp, "missing.pcap")) + ["--", "--accept-unknown-leader"], "port 0 does not exist"),
-        (["--", "--accept-unknown-leader", "--txlog", os.path.join(tmp, "no", "such", "dir")], "--txlog"),
+        (eal(pcap_ok) + ["--", "--accept-unknown-leader", "--txlog", os.path.join(tmp, "no", "such", "dir")],
+         "plugin txlog"),
     ]
     for args, msg in bad:
         p = subprocess.run([sofd, *args], capture_output=True, text=True, timeout=60)

@@ -13,6 +13,7 @@ struct sof_ingest {
   sof_reasm_t          *reasm;
   sof_ingest_dataset_fn on_dataset;
   sof_ingest_txn_fn     on_txn;
+  sof_ingest_raw_batch_fn on_raw_batch;
   void                 *ctx;
   sof_ingest_stats_t    st;
   sof_resolver_out_t    out; /* rebuilt shreds of the current call */
@@ -35,6 +36,7 @@ sof_ingest_new(sof_ingest_cfg_t const *cfg, char *err, size_t err_sz) {
   ing->verify = cfg->verify;
   ing->on_dataset = cfg->on_dataset;
   ing->on_txn = cfg->on_txn;
+  ing->on_raw_batch = cfg->on_raw_batch;
   ing->ctx = cfg->ctx;
   ing->resolver = sof_resolver_new(&cfg->resolver, err, err_sz);
   if (ing->resolver) ing->reasm = sof_reasm_new(&cfg->reasm, err, err_sz);
@@ -65,6 +67,10 @@ static void
 on_batch(void *ctx, sof_reasm_batch_t const *b) {
   sof_ingest_t *ing = ctx;
   ing->st.datasets++;
+  if (ing->on_raw_batch) {
+    ing->on_raw_batch(ing->ctx, b);
+    return;
+  }
   sof_entry_batch_t eb;
   int err = sof_entry_batch_parse(&eb, b->payload, b->payload_sz);
   if (err) ing->st.dataset_err++;

@@ -65,13 +65,20 @@ typedef void (*sof_ingest_dataset_fn)(void *ctx, sof_reasm_batch_t const *b,
 typedef void (*sof_ingest_txn_fn)(void *ctx, sof_reasm_batch_t const *b, uint64_t entry_idx,
                                   uint8_t const *txn_bytes, sof_txn_t const *t);
 
+/* A completed entry batch, undecoded (sof_ingest_cfg_t.on_raw_batch). */
+typedef void (*sof_ingest_raw_batch_fn)(void *ctx, sof_reasm_batch_t const *b);
+
 typedef struct sof_ingest_cfg {
   sof_verify_t         *verify;   /* borrowed; NULL: parse only, accept everything that parses */
   sof_resolver_cfg_t    resolver;
   sof_reasm_cfg_t       reasm;
   sof_ingest_dataset_fn on_dataset; /* may be NULL */
   sof_ingest_txn_fn     on_txn;     /* may be NULL */
-  void                 *ctx;        /* passed to both */
+  sof_ingest_raw_batch_fn on_raw_batch; /* may be NULL; when set, batches are
+                                           handed over undecoded (another thread
+                                           decodes them) and on_dataset / on_txn
+                                           are not called */
+  void                 *ctx;        /* passed to the callbacks */
 } sof_ingest_cfg_t;
 
 /* What became of one shred. */

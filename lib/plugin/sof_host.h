@@ -22,25 +22,60 @@
  * transaction_interest_ref, on the borrowed event; only then is the
  * transaction copied, once per lane that has a target. When no plugin
  * wants it, nothing is copied or queued and the host does not derive the
- * account split (counted as prefiltered / ignored). A full lane drops the
- * new event (drop-new), counted per lane and per hook family; publishing
- * never blocks and never allocates.
+ * account split (counted as prefiltered / ignored). Lane of a plugin's
+ * copy: interest CRITICAL goes to INLINE_CRITICAL for an inline_txn plugin,
+ * else to CRITICAL; BACKGROUND (also a NULL transaction_interest_ref, and
+ * any value other than IGNORE / CRITICAL) to BACKGROUND; IGNORE nowhere. An
+ * event published with path SOF_TXN_PATH_INLINE goes only to inline_txn
+ * plugins that rate it CRITICAL (the others' classifiers do not run);
+ * SOF_HOST_TXN_INLINE_DONE skips exactly those plugins. The account split
+ * (account_touch) is built by the worker from the copy. A full lane drops
+ * the new event (drop-new), counted per lane and per hook family;
+ * publishing never blocks and never allocates.
  *
  * Commitment: a transaction whose plugin selector is not met yet (at least /
  * only confirmed or finalized, slot still processed) waits in a bounded
  * buffer (drop-new, counted) until sof_host_publish_slot_status reports its
- * slot at the level, and is then delivered with that commitment; when the
- * slot is orphaned its waiting transactions are discarded (counted).
+ * slot at the level, and is then delivered with that commitment and the
+ * status event's marks; when the slot is orphaned its waiting transactions
+ * are discarded (counted). The classifiers run once, at publication, on the
+ * event as published (its commitment then): only what they accept waits.
+ * The event's commitment field is the caller's view of the slot; values
+ * outside SOF_COMMITMENT_* count as PROCESSED. Rules, for slot X:
+ *   - CONFIRMED releases the waiters of at-least / only confirmed;
+ *   - FINALIZED releases at-least confirmed and finalized waiters, and
+ *     discards only-confirmed ones (the slot passed confirmed unseen);
+ *   - FINALIZED also discards every waiter of a slot below X (a slot that
+ *     was not finalized before X is off the finalized chain);
+ *   - ORPHANED discards X's waiters;
+ *   - a selector of exactly S on a transaction already past S refuses it.
+ * The wait buffer indexes waiters by slot (SOF_HOST_WAIT_SLOTS buckets): a
+ * slot that shares a bucket with a waiting slot SOF_HOST_WAIT_SLOTS or more
+ * below it discards that older slot's waiters; one that much older than a
+ * waiting slot is refused (commit_dropped). transaction_batch follows the
+ * same selectors (its waiting copies hold a cfg.batch_slots buffer each).
  *
  * Consumer side (sof_host_lane_poll): lane workers, each on its own thread
  * or lcore (several roles may share one). A lane with one worker is
  * sequential: events in queue order, each event's plugins in registration
  * order. A lane configured with n > 1 workers is bounded-concurrent: up to
  * n events in flight, no order promise; a plugin that declares
- * SOF_DISPATCH_SEQUENTIAL refuses such a lane at sof_host_new.
+ * SOF_DISPATCH_SEQUENTIAL refuses such a lane at sof_host_new. A SEQUENTIAL
+ * plugin whose hooks can arrive on several lanes (every transaction
+ * subscriber: critical and background are two lanes) is called under a
+ * per-plugin spin lock, so its hooks never run concurrently even when the
+ * lanes have different worker threads; a worker may wait for another
+ * worker's callback of that plugin.
  *
  * Memory: everything is allocated by sof_host_new from the config. Needs
- * librte_ring but not the EAL (rings live in the host's own memory). */
+ * librte_ring but not the EAL (rings live in the host's own memory,
+ * rte_ring_init on aligned_alloc). A GENERAL slot takes ~2.1 KiB, a
+ * transaction slot ~3 KiB (the defaults: ~37 MiB of lanes); the
+ * transaction_batch pool batch_slots x batch_bytes (16 MiB by default, only
+ * when someone subscribes); the wait buffer ~1.4 KiB per commit_wait_max
+ * entry (~90 MiB of address space by default, only when a selector can
+ * wait; pages are touched as entries get used). Free slots cycle through a
+ * FIFO ring, so a lane's slots all get touched over time. */
 #ifndef SOF_PLUGIN_HOST_H
 #define SOF_PLUGIN_HOST_H
 
@@ -52,6 +87,8 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+#define SOF_HOST_WAIT_SLOTS 4096U /* buckets of the commitment wait index */
 
 #define SOF_HOST_LANE_LIST(X)                          \
   X(GENERAL,         0, "general")                     \
@@ -67,6 +104,11 @@ enum {
 };
 
 #define SOF_HOST_PLUGINS_MAX 64U
+
+/* Largest payloads a GENERAL slot copies: a raw packet (UDP payload) or a
+ * shred larger than this is not queued and counts in dropped[hook]. */
+#define SOF_HOST_RAW_PACKET_MAX 2048U
+#define SOF_HOST_SHRED_MAX      1280U
 
 /* Flags of sof_host_publish_txn. */
 #define SOF_HOST_TXN_INLINE_DONE 1U /* an earlier INLINE publication of this
@@ -91,8 +133,11 @@ typedef struct sof_host_cfg {
 } sof_host_cfg_t;
 
 /* Counters; written by the producer (publish) or the workers (delivered,
- * callback time), read by anyone (plain 64-bit loads: a snapshot may mix
- * moments). */
+ * callback time; workers add theirs once per poll burst, so they trail the
+ * callbacks by at most a burst), read by anyone (plain 64-bit loads: a
+ * snapshot may mix moments). Cycle figures are TSC cycles; a callback's
+ * time runs from the end of the previous callback of the same burst (or
+ * the burst's start) to its return. */
 typedef struct sof_host_lane_stats {
   uint64_t enqueued;
   uint64_t dropped;          /* lane full: drop-new */
@@ -105,19 +150,25 @@ typedef struct sof_host_lane_stats {
   uint32_t depth_max;
 } sof_host_lane_stats_t;
 
+/* A transaction publication is offered to two families, transaction and
+ * account_touch: it counts in published[] (and no_target[]) of both. */
 typedef struct sof_host_stats {
   sof_host_lane_stats_t lane[SOF_HOST_LANE_CNT];
-  uint64_t published[SOF_HOOK_CNT];   /* events offered per hook family */
-  uint64_t dropped[SOF_HOOK_CNT];     /* lane-full drops per hook family */
+  uint64_t published[SOF_HOOK_CNT];   /* events offered per hook family (while running) */
+  uint64_t dropped[SOF_HOOK_CNT];     /* lane-full drops per hook family, plus raw packets /
+                                         shreds larger than a slot copies */
   uint64_t no_target[SOF_HOOK_CNT];   /* offered with no subscribed plugin */
-  uint64_t txn_prefiltered;   /* transactions every target's prefilter refused */
-  uint64_t txn_classified_out; /* refused by accepts_*_ref or rated IGNORE by every target */
-  uint64_t txn_copied;        /* transaction copies made (one per lane used) */
-  uint64_t commit_waiting;    /* gauge: transactions waiting for their commitment */
-  uint64_t commit_released;   /* delivered after their slot reached the level */
-  uint64_t commit_dropped;    /* the wait buffer was full */
-  uint64_t commit_orphaned;   /* discarded: their slot was orphaned */
-  uint64_t batch_too_large;
+  uint64_t txn_prefiltered;   /* transactions every evaluated target's prefilter refused */
+  uint64_t txn_classified_out; /* passed a prefilter, then refused by accepts_*_ref or rated
+                                  IGNORE by every target */
+  uint64_t txn_copied;        /* transaction copies queued (one per lane used; releases too) */
+  uint64_t commit_waiting;    /* gauge: transactions (and batches) waiting for their commitment */
+  uint64_t commit_released;   /* releases of a waiting transaction (one per slot status that
+                                 releases it, whether its lanes took it or dropped it) */
+  uint64_t commit_dropped;    /* the wait buffer was full (or refused an old slot) */
+  uint64_t commit_orphaned;   /* discarded: slot orphaned, left behind a finalized slot, or
+                                 past an only-confirmed selector */
+  uint64_t batch_too_large;   /* payload > batch_bytes or more refs than fit */
   uint64_t batch_no_slot;     /* no free transaction_batch copy */
 } sof_host_stats_t;
 
@@ -131,41 +182,64 @@ typedef struct sof_host_plugin_stats {
 
 typedef struct sof_host sof_host_t;
 
-/* sof_host_cfg_default fills cfg with the defaults above. */
+/* sof_host_cfg_default fills cfg (non-NULL) with the defaults above. Any
+ * thread. */
 void sof_host_cfg_default(sof_host_cfg_t *cfg);
 
 /* sof_host_new builds a host over plugins[0..n) (registration order; the
- * array and descriptors must outlive the host). Validates every
- * descriptor (name, API version, a callback for each subscribed hook,
- * selector values, dispatch mode against lane_workers) and allocates the
- * lanes. Does not run setup. Returns NULL with "plugin NAME: reason" or a
- * config message in err. Setup time only. */
+ * array and descriptors must outlive the host). cfg NULL: the defaults;
+ * cfg is copied. Validates the config (lane_depth a power of two in
+ * [2, 2^24], lane_workers in [1, 1024], batch_slots in [1, 2^20],
+ * batch_bytes in [8, 2^30]) and every descriptor (NULL, empty, non
+ * [a-z0-9_]+ or duplicate name, API version, unknown hook bits, a callback
+ * for each subscribed hook, commitment / commitment_mode / dispatch /
+ * inline_txn values, at most SOF_HOST_PLUGINS_MAX plugins, a SEQUENTIAL
+ * plugin on a lane with lane_workers > 1: GENERAL for non-transaction hooks
+ * and transaction_batch, CRITICAL / BACKGROUND (and INLINE_CRITICAL with
+ * inline_txn) for transaction / account_touch) and allocates the lanes,
+ * the transaction_batch pool (when subscribed) and the wait buffer (when a
+ * transaction-family subscriber selects above processed). With tsc_hz 0,
+ * measures the TSC (sleeps ~20 ms). Does not run setup. Returns NULL with
+ * "plugin NAME: reason" or a config message in err. Setup time only. */
 sof_host_t *sof_host_new(sof_host_cfg_t const *cfg, sof_plugin_t const *const *plugins, unsigned n,
                          char *err, size_t err_sz);
 
-/* sof_host_setup runs every plugin's setup in registration order. When one
- * fails, the plugins already set up get shutdown in reverse order and -1
- * is returned with "plugin NAME: reason" in err; else 0. Once per host. */
+/* sof_host_setup runs every plugin's setup in registration order (a NULL
+ * setup succeeds). When one fails, the plugins already set up get shutdown
+ * in reverse order and -1 is returned with "plugin NAME: setup failed:
+ * REASON" in err (REASON: the plugin's err text, "no reason given" when
+ * empty); else 0. A plugin whose set_prefilter got a key count without its
+ * array fails its setup the same way (it is shut down too). Publication is
+ * refused (returns 0, counts nothing) before a successful setup and after
+ * shutdown. Once per host (a second call fails); main thread. */
 int sof_host_setup(sof_host_t *host, char *err, size_t err_sz);
 
 /* sof_host_shutdown runs shutdown of every set-up plugin in reverse
  * registration order. Call after the producer stopped and the workers
- * drained the lanes (sof_host_lanes_empty) or gave up; idempotent. */
+ * drained the lanes (sof_host_lanes_empty) or gave up, with no worker
+ * inside sof_host_lane_poll; idempotent. Later polls discard what they
+ * take, without callbacks. NULL is fine. */
 void sof_host_shutdown(sof_host_t *host);
 
-/* sof_host_delete frees the host (after shutdown). NULL is fine. */
+/* sof_host_delete frees the host (running sof_host_shutdown first if it
+ * did not run). NULL is fine. No thread may use the host any more. */
 void sof_host_delete(sof_host_t *host);
 
 /* sof_host_wants: 1 when at least one plugin subscribed to the hook
- * (SOF_HOOK_*), so the pipeline can skip building events nobody reads. */
+ * (SOF_HOOK_*), so the pipeline can skip building events nobody reads; 0
+ * otherwise (also for an out-of-range hook). Any thread. */
 int sof_host_wants(sof_host_t const *host, int hook);
 
 /* ---- producer side: one thread ----------------------------------------------------- */
 
 /* Each copies what it needs from the borrowed event into lane slots and
- * returns the number of lanes it was queued on (0: no target, refused, or
- * dropped: see the counters). Never blocks or allocates. The event's
- * commitment / marks fields are the caller's (the fork tracker's view). */
+ * returns the number of lanes it was queued on (0: no target, refused,
+ * waiting for its commitment, or dropped: see the counters). Never blocks
+ * or allocates. The event's commitment / marks fields are the caller's
+ * (the fork tracker's view). ev is borrowed for the call only; for
+ * sof_host_publish_txn ev->bytes and ev->txn must be set (the descriptor
+ * sof_txn_parse filled from ev->bytes; ev->txn->sz bytes are copied).
+ * The producer thread only. */
 unsigned sof_host_publish_raw_packet(sof_host_t *host, sof_ev_raw_packet_t const *ev);
 unsigned sof_host_publish_shred(sof_host_t *host, sof_ev_shred_t const *ev);
 unsigned sof_host_publish_dataset(sof_host_t *host, sof_ev_dataset_t const *ev);
@@ -177,21 +251,37 @@ unsigned sof_host_publish_leader_schedule(sof_host_t *host, sof_ev_leader_schedu
 unsigned sof_host_publish_cluster_topology(sof_host_t *host, sof_ev_cluster_topology_t const *ev);
 
 /* sof_host_publish_slot_status delivers the slot_status event and releases
- * (or, for ORPHANED, discards) the transactions waiting for that slot. */
+ * (or, for ORPHANED, discards) the transactions waiting for that slot (see
+ * Commitment above; released transactions go to their lanes). Returns 1
+ * when the slot_status event itself was queued, else 0. */
 unsigned sof_host_publish_slot_status(sof_host_t *host, sof_ev_slot_status_t const *ev);
 
 /* ---- consumer side: lane workers ---------------------------------------------------- */
 
-/* sof_host_lane_poll takes up to max events off the lane and runs their
- * callbacks. Safe from up to cfg.lane_workers[lane] threads at once.
- * Returns the number of events dispatched (0: the lane was empty). */
+/* sof_host_lane_poll takes up to max events off the lane (bursts of up to
+ * 32) and runs their callbacks: per event, its target plugins in
+ * registration order (for a transaction, a plugin's on_transaction then its
+ * on_account_touch). Updates the lane's counters and gauges and returns the
+ * slots. Never blocks, except on the spin lock of a SEQUENTIAL plugin that
+ * another lane's worker is calling. Safe from up to
+ * cfg.lane_workers[lane] threads at once. Returns the number of events
+ * taken (0: the lane was empty, or lane out of range). */
 unsigned sof_host_lane_poll(sof_host_t *host, int lane, unsigned max);
 
 /* sof_host_lanes_empty: 1 when no event is queued on any lane and no
- * worker is inside a callback. Any thread. */
+ * worker holds a dequeued event (inside a callback or about to run one).
+ * Transactions in the commitment wait buffer do not count. Any thread. */
 int sof_host_lanes_empty(sof_host_t const *host);
 
 /* ---- introspection (any thread) ------------------------------------------------------- */
+
+/* sof_host_stats: the host counters (valid while the host lives; plain
+ * loads, a snapshot may mix moments). sof_host_plugin_cnt / sof_host_plugin:
+ * the descriptors in registration order (NULL past the end).
+ * sof_host_plugin_stats: plugin i's counters, NULL past the end.
+ * sof_host_lane_depth: events queued on a lane now (0 for a bad lane).
+ * sof_host_lane_str: "general", "inline_critical", "critical",
+ * "background", "unknown" (static strings). */
 
 sof_host_stats_t const *sof_host_stats(sof_host_t const *host);
 unsigned sof_host_plugin_cnt(sof_host_t const *host);

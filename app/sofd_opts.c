@@ -1,0 +1,654 @@
+/* sofd_opts.c: see sofd_opts.h. */
+#include "sofd_opts.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cfgfile.h>
+#include <rte_lcore.h>
+
+/* The key table. Every key is "[section] key" in the INI file and the flag
+ * --<section>-<key> ('_' and '.' become '-'); alias is a shorter flag name
+ * (may be NULL). def is the default (NULL: unset). */
+typedef struct {
+  char const *section;
+  char const *key;
+  char const *alias;
+  char const *arg;
+  char const *def;
+  char const *help;
+} sofd_key_t;
+
+#define RING_KEYS(name, val, str, size, block)                                                \
+  {"ring." str, "size", NULL, "N", #size, "ring entries (power of two)"},                     \
+  {"ring." str, "on_full", NULL, "drop|block", block ? "block" : "drop",                      \
+   "when full: drop the new entry (counted) or hold it and stop taking input"},               \
+  {"ring." str, "mode", NULL, "auto|sp_sc|mp_sc|sp_mc|mp_mc", "auto",                         \
+   "producer/consumer mode (auto: from the roles' instance counts)"},
+
+static sofd_key_t const keys[] = {
+  {"input", "driver", "driver", "ethdev|udp", "ethdev", "ethdev: a DPDK port (any PMD); udp: kernel UDP sockets"},
+  {"input", "port_id", "port-id", "N", "0", "ethdev port to receive on"},
+  {"input", "rx_desc", "rx-desc", "N", "1024", "RX descriptors per queue"},
+  {"input", "mbufs", "mbufs", "N", "16383", "mbufs in the packet pool"},
+  {"input", "burst", "burst", "N", "32", "packets per RX burst (1-512)"},
+  {"input", "udp_ports", "udp-port", "P[,P...]", NULL, "accept only UDP datagrams to these destination ports (default: any)"},
+  {"udp", "bind", "udp-bind", "ADDR", "0.0.0.0", "udp driver: address to bind"},
+  {"udp", "port", "udp-listen", "PORT", "8002", "udp driver: port to bind (one SO_REUSEPORT socket per rx instance)"},
+  {"udp", "rcvbuf", NULL, "BYTES", "33554432", "udp driver: SO_RCVBUF per socket"},
+  {"verify", "leader", "leader", "PUBKEY", NULL, "base58 leader key for every slot"},
+  {"verify", "leader_schedule", "leader-schedule", "FILE", NULL, "getLeaderSchedule JSON ({\"<pubkey>\": [offsets]})"},
+  {"verify", "epoch_first_slot", "epoch-first-slot", "N", "0", "first slot of that schedule's epoch"},
+  {"verify", "leader_list", "leader-list", "FILE", NULL, "text lines \"<slot> <pubkey>\""},
+  {"verify", "posture", "posture", "NAME", "public_untrusted", "public_untrusted (verify) or trusted_raw_shred_provider (skip)"},
+  {"verify", "shreds", NULL, "auto|on|off", "auto", "verify received shreds (auto: the posture's default)"},
+  {"verify", "recovered", NULL, "auto|on|off", "auto", "verify rebuilt shreds (auto: the posture's default)"},
+  {"verify", "accept_unknown_leader", "accept-unknown-leader", "BOOL", "false", "accept slots without a known leader (counted)"},
+  {"verify", "shred_version", "shred-version", "N", NULL, "shreds must carry this version"},
+  {"verify", "cache_sets", NULL, "N", "1024", "FEC sets whose signature check is remembered (per rx instance)"},
+  {"dedupe", "enabled", NULL, "BOOL", "true", "drop duplicate shreds at ingress; count conflicting ones"},
+  {"dedupe", "capacity", NULL, "N", "262144", "shred keys remembered (power of two)"},
+  {"dedupe", "ttl_ms", NULL, "MS", "10000", "a key is forgotten after this long"},
+  {"dedupe", "slot_window", NULL, "N", "512", "keys this many slots below the newest are forgotten"},
+  {"fec", "set_records", NULL, "N", "4096", "FEC sets remembered per fec instance"},
+  {"fec", "set_buffers", NULL, "N", "256", "FEC sets holding shards at once per fec instance"},
+  {"fec", "slots", NULL, "N", "32", "slots reassembled at once per fec instance"},
+  {"fec", "chunks", NULL, "N", "16384", "data chunks (1115 B) for reassembly per fec instance"},
+  {"fec", "arena_mb", NULL, "MIB", "64", "datasets in flight to extract/dispatch per fec instance"},
+  {"forks", "window", NULL, "N", "2048", "slots tracked (power of two)"},
+  {"forks", "confirmed_depth", NULL, "N", "32", "links from the tip to the confirmed slot"},
+  {"forks", "finalized_depth", NULL, "N", "150", "links from the tip to the finalized slot"},
+  {"host", "general_depth", NULL, "N", "4096", "plugin lane depth: non-transaction events"},
+  {"host", "inline_depth", NULL, "N", "1024", "plugin lane depth: inline-critical transactions"},
+  {"host", "critical_depth", NULL, "N", "4096", "plugin lane depth: critical transactions"},
+  {"host", "background_depth", NULL, "N", "16384", "plugin lane depth: background transactions"},
+  {"host", "commit_wait_max", NULL, "N", "65536", "transactions waiting for confirmed/finalized"},
+  {"host", "batch_slots", NULL, "N", "64", "transaction_batch copies in flight"},
+  {"host", "batch_kb", NULL, "KIB", "256", "largest dataset copied for transaction_batch"},
+  {"run", "idle_exit_ms", "idle-exit-ms", "MS", "0", "exit once no packet arrived for MS (replays; 0: never)"},
+  {"run", "stats_interval_ms", "stats-interval-ms", "MS", "0", "one-line stats on stderr every MS (0: off)"},
+  {"run", "drain_timeout_ms", NULL, "MS", "5000", "at exit, wait at most MS for rings and plugin lanes to drain"},
+  {"run", "prometheus", "prometheus", "HOST:PORT", NULL, "serve Prometheus text metrics on /metrics"},
+  {"run", "telemetry", NULL, "BOOL", "true", "register /sof/ rte_telemetry commands"},
+  {"run", "plugins", "plugins", "P[,P...]", "txlog", "compiled-in plugins to run (registration keeps the build order); all, or none"},
+  {"topology", "rx", NULL, "LCORES", NULL, "lcores of rx instances (one RX queue / socket each; default: main lcore)"},
+  {"topology", "fec", NULL, "LCORES", NULL, "lcores of fec instances (shards by slot; default: main lcore)"},
+  {"topology", "extract", NULL, "LCORE", NULL, "lcore of the extract role (default: last lcore)"},
+  {"topology", "dispatch", NULL, "LCORE", NULL, "lcore of the dispatch role (default: last lcore)"},
+  {"topology", "plugins", NULL, "LCORES", NULL, "lcores of plugin lane workers (default: last lcore)"},
+  SOFD_RING_LIST(RING_KEYS)
+};
+#define KEY_CNT (sizeof keys / sizeof keys[0])
+
+static char const *val[KEY_CNT];      /* effective raw values */
+static char const *origin[KEY_CNT];   /* "default", "config", "flag" */
+static char        flag_name[KEY_CNT][64];
+static char const *plugin_key[SOFD_PLUGIN_OPTS_MAX];
+static char const *plugin_val[SOFD_PLUGIN_OPTS_MAX];
+static unsigned    plugin_cnt;
+static int         print_config;
+
+char const *
+sofd_role_str(int role) {
+  switch (role) {
+#define SOFD_ROLE_STR_(name, v, str) case v: return str;
+  SOFD_ROLE_LIST(SOFD_ROLE_STR_)
+#undef SOFD_ROLE_STR_
+  default: return "unknown";
+  }
+}
+
+char const *
+sofd_ring_str(int ring) {
+  switch (ring) {
+#define SOFD_RING_STR_(name, v, str, size, block) case v: return str;
+  SOFD_RING_LIST(SOFD_RING_STR_)
+#undef SOFD_RING_STR_
+  default: return "unknown";
+  }
+}
+
+static void
+make_flag_names(void) {
+  for (size_t i = 0; i < KEY_CNT; i++) {
+    snprintf(flag_name[i], sizeof flag_name[i], "%s-%s", keys[i].section, keys[i].key);
+    for (char *c = flag_name[i]; *c; c++)
+      if (*c == '_' || *c == '.') *c = '-';
+  }
+}
+
+static int
+key_find(char const *section, char const *key) {
+  for (size_t i = 0; i < KEY_CNT; i++)
+    if (!strcmp(keys[i].section, section) && !strcmp(keys[i].key, key)) return (int)i;
+  return -1;
+}
+
+/* "name" of a key for messages: [section] key (--flag) */
+static char const *
+key_name(size_t i) {
+  static char buf[160];
+  snprintf(buf, sizeof buf, "[%s] %s (--%s)", keys[i].section, keys[i].key,
+           keys[i].alias ? keys[i].alias : flag_name[i]);
+  return buf;
+}
+
+void
+sofd_opts_usage(void) {
+  make_flag_names();
+  printf("usage: sofd [EAL options] -- [options]\n"
+         "\n"
+         "Receives shreds (a DPDK port such as --vdev net_pcap0,rx_pcap=FILE, or UDP\n"
+         "sockets), verifies them, recovers FEC sets, reassembles entry batches,\n"
+         "tracks forks and commitment, and hands events to the compiled-in plugins.\n"
+         "\n"
+         "  -c, --config FILE         INI file; every key below is [section] key = value\n"
+         "      --plugin-opt P.K=V    plugin P's config key K ([plugin.P] K = V)\n"
+         "      --txlog PATH          shorthand for --plugin-opt txlog.path=PATH\n"
+         "      --print-config        print the effective configuration as INI and exit\n"
+         "  -h, --help                this text\n");
+  char const *sec = "";
+  for (size_t i = 0; i < KEY_CNT; i++) {
+    if (strcmp(sec, keys[i].section)) {
+      sec = keys[i].section;
+      printf("\n[%s]\n", sec);
+    }
+    int w = keys[i].alias ? printf("  --%s, --%s %s", keys[i].alias, flag_name[i], keys[i].arg)
+                          : printf("  --%s %s", flag_name[i], keys[i].arg);
+    printf("%*s %s%s%s%s\n", w < 46 ? 46 - w : 0, "", keys[i].help, keys[i].def ? " (default " : "",
+           keys[i].def ? keys[i].def : "", keys[i].def ? ")" : "");
+  }
+  printf("\nTopology: LCORES is a comma list of EAL lcore ids; several roles may share an\n"
+         "lcore. rx_fec is one ring per fec instance (shreds are sharded by slot).\n"
+         "Exit: SIGINT/SIGTERM (or --idle-exit-ms) stops RX, drains the rings and plugin\n"
+         "lanes, shuts the plugins down and prints the summary (JSON) on stderr.\n"
+         "Exit status: 0 ok, 1 the counters did not balance or the output failed, 2 bad\n"
+         "configuration or an unusable port.\n");
+}
+
+static int
+add_plugin_opt(char const *k, char const *v, char const *from) {
+  if (plugin_cnt == SOFD_PLUGIN_OPTS_MAX) {
+    fprintf(stderr, "sofd: %s: more than %u plugin options\n", from, SOFD_PLUGIN_OPTS_MAX);
+    return -1;
+  }
+  char const *dot = strchr(k, '.');
+  if (!dot || dot == k || !dot[1]) {
+    fprintf(stderr, "sofd: %s: '%s' is not PLUGIN.KEY\n", from, k);
+    return -1;
+  }
+  /* a later value of the same key replaces the earlier one (flags after config) */
+  for (unsigned i = 0; i < plugin_cnt; i++) {
+    if (!strcmp(plugin_key[i], k)) {
+      plugin_val[i] = v;
+      return 0;
+    }
+  }
+  plugin_key[plugin_cnt] = k;
+  plugin_val[plugin_cnt] = v;
+  plugin_cnt++;
+  return 0;
+}
+
+static int
+load_config(char const *path) {
+  int rc = 0;
+  char **names = NULL;
+  int nsec = 0;
+  struct rte_cfgfile *cfgfile = rte_cfgfile_load(path, 0);
+  if (!cfgfile) {
+    fprintf(stderr, "sofd: --config %s: cannot read or parse it (INI: [section] and key = value lines)\n",
+            path);
+    rc = -1;
+    goto out;
+  }
+  nsec = rte_cfgfile_num_sections(cfgfile, NULL, 0);
+  names = calloc((size_t)(nsec > 0 ? nsec : 1), sizeof *names);
+  if (!names) { rc = -1; goto out; }
+  for (int s = 0; s < nsec; s++)
+    if (!(names[s] = calloc(1, CFG_NAME_LEN))) { rc = -1; goto out; }
+  rte_cfgfile_sections(cfgfile, names, nsec);
+  for (int s = 0; s < nsec; s++) {
+    char const *secname = names[s];
+    int n = rte_cfgfile_section_num_entries(cfgfile, secname);
+    struct rte_cfgfile_entry *ent = calloc((size_t)(n > 0 ? n : 1), sizeof *ent);
+    if (!ent) { rc = -1; goto out; }
+    n = rte_cfgfile_section_entries(cfgfile, secname, ent, n);
+    int is_plugin = !strncmp(secname, "plugin.", 7) && secname[7];
+    for (int e = 0; e < n; e++) {
+      if (is_plugin) {
+        char *k = malloc(strlen(secname) - 7 + 1 + strlen(ent[e].name) + 1);
+        char *v = strdup(ent[e].value);
+        if (!k || !v) { free(ent); free(k); free(v); rc = -1; goto out; }
+        sprintf(k, "%s.%s", secname + 7, ent[e].name);
+        if (add_plugin_opt(k, v, path)) { free(ent); rc = -1; goto out; }
+        continue;
+      }
+      int i = key_find(secname, ent[e].name);
+      if (i < 0) {
+        fprintf(stderr, "sofd: --config %s: unknown key '%s' in section [%s]\n", path, ent[e].name,
+                secname);
+        free(ent);
+        rc = -1;
+        goto out;
+      }
+      char *v = strdup(ent[e].value);
+      if (!v) { free(ent); rc = -1; goto out; }
+      val[i] = v;
+      origin[i] = "config";
+    }
+    free(ent);
+  }
+out:
+  if (names)
+    for (int s = 0; s < nsec; s++) free(names[s]);
+  free(names);
+  if (cfgfile) rte_cfgfile_close(cfgfile);
+  return rc;
+}
+
+int
+sofd_opts_print_requested(void) {
+  return print_config;
+}
+
+int
+sofd_opts_parse(int argc, char **argv) {
+  make_flag_names();
+  for (size_t i = 0; i < KEY_CNT; i++) {
+    val[i] = keys[i].def;
+    origin[i] = "default";
+  }
+  /* long options: the fixed ones, then each key's flag and alias */
+  enum { OPT_CONFIG = 1000, OPT_PLUGIN, OPT_TXLOG, OPT_PRINT, OPT_KEY = 2000, OPT_ALIAS = 3000 };
+  static struct option lo[2 * KEY_CNT + 8];
+  size_t n = 0;
+  lo[n++] = (struct option){"config", required_argument, NULL, OPT_CONFIG};
+  lo[n++] = (struct option){"plugin-opt", required_argument, NULL, OPT_PLUGIN};
+  lo[n++] = (struct option){"txlog", required_argument, NULL, OPT_TXLOG};
+  lo[n++] = (struct option){"print-config", no_argument, NULL, OPT_PRINT};
+  lo[n++] = (struct option){"help", no_argument, NULL, 'h'};
+  for (size_t i = 0; i < KEY_CNT; i++) {
+    int boolean = !strcmp(keys[i].arg, "BOOL");
+    /* a BOOL key's flag alone means true; --flag=false also works */
+    lo[n++] = (struct option){flag_name[i], boolean ? optional_argument : required_argument, NULL,
+                              OPT_KEY + (int)i};
+    if (keys[i].alias)
+      lo[n++] = (struct option){keys[i].alias, boolean ? optional_argument : required_argument,
+                                NULL, OPT_ALIAS + (int)i};
+  }
+  lo[n] = (struct option){0, 0, 0, 0};
+
+  /* pass 1: --config (so that flags override the file wherever they are) */
+  for (int i = 1; i < argc; i++) {
+    char const *path = NULL;
+    if ((!strcmp(argv[i], "--config") || !strcmp(argv[i], "-c")) && i + 1 < argc) path = argv[i + 1];
+    else if (!strncmp(argv[i], "--config=", 9)) path = argv[i] + 9;
+    if (path && load_config(path)) return -1;
+  }
+  optind = 1;
+  opterr = 1;
+  int c;
+  while ((c = getopt_long(argc, argv, "hc:", lo, NULL)) != -1) {
+    if (c >= OPT_KEY) {
+      size_t i = (size_t)(c >= OPT_ALIAS ? c - OPT_ALIAS : c - OPT_KEY);
+      val[i] = optarg ? optarg : "true";
+      origin[i] = "flag";
+      continue;
+    }
+    switch (c) {
+    case 'c': case OPT_CONFIG: break; /* pass 1 */
+    case OPT_PLUGIN: {
+      char *eq = strchr(optarg, '=');
+      if (!eq) {
+        fprintf(stderr, "sofd: --plugin-opt '%s' is not PLUGIN.KEY=VALUE\n", optarg);
+        return -1;
+      }
+      *eq = 0;
+      if (add_plugin_opt(optarg, eq + 1, "--plugin-opt")) return -1;
+      break;
+    }
+    case OPT_TXLOG:
+      if (add_plugin_opt("txlog.path", optarg, "--txlog")) return -1;
+      break;
+    case OPT_PRINT: print_config = 1; break;
+    case 'h': sofd_opts_usage(); return 1;
+    default:
+      fprintf(stderr, "sofd: try 'sofd --help'\n");
+      return -1;
+    }
+  }
+  if (optind < argc) {
+    fprintf(stderr, "sofd: unexpected argument '%s' (app options go after '--')\n", argv[optind]);
+    return -1;
+  }
+  return 0;
+}
+
+void
+sofd_opts_dump(void) {
+  char const *sec = "";
+  for (size_t i = 0; i < KEY_CNT; i++) {
+    if (strcmp(sec, keys[i].section)) {
+      sec = keys[i].section;
+      printf("%s[%s]\n", i ? "\n" : "", sec);
+    }
+    if (val[i]) printf("%s = %s    ; %s\n", keys[i].key, val[i], origin[i]);
+    else printf("; %s (unset)\n", keys[i].key);
+  }
+  char const *psec = NULL;
+  for (unsigned i = 0; i < plugin_cnt; i++) {
+    char const *dot = strchr(plugin_key[i], '.');
+    int len = (int)(dot - plugin_key[i]);
+    if (!psec || strncmp(psec, plugin_key[i], (size_t)len + 1)) {
+      printf("\n[plugin.%.*s]\n", len, plugin_key[i]);
+      psec = plugin_key[i];
+    }
+    printf("%s = %s\n", dot + 1, plugin_val[i]);
+  }
+}
+
+/* ---- conversion ------------------------------------------------------------------ */
+
+static int
+get_u64(char const *section, char const *key, uint64_t lo, uint64_t hi, uint64_t *out) {
+  int i = key_find(section, key);
+  char const *s = val[i];
+  if (!s) return 1; /* unset */
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 0);
+  if (errno || end == s || *end || s[0] == '-' || v < lo || v > hi) {
+    fprintf(stderr, "sofd: %s: '%s' is not an integer in [%" PRIu64 ", %" PRIu64 "] (from %s)\n",
+            key_name((size_t)i), s, lo, hi, origin[i]);
+    return -1;
+  }
+  *out = v;
+  return 0;
+}
+
+#define GET_U(sec, key, lo, hi, dst)                                   \
+  do {                                                                 \
+    uint64_t v_;                                                       \
+    int r_ = get_u64(sec, key, lo, hi, &v_);                           \
+    if (r_ < 0) return -1;                                             \
+    if (r_ == 0) (dst) = (__typeof__(dst))v_;                          \
+  } while (0)
+
+static int
+get_bool(char const *section, char const *key, int *out) {
+  int i = key_find(section, key);
+  char const *s = val[i];
+  if (!s) return 0;
+  if (!strcmp(s, "true") || !strcmp(s, "1") || !strcmp(s, "yes") || !strcmp(s, "on")) *out = 1;
+  else if (!strcmp(s, "false") || !strcmp(s, "0") || !strcmp(s, "no") || !strcmp(s, "off")) *out = 0;
+  else {
+    fprintf(stderr, "sofd: %s: '%s' is not true or false (from %s)\n", key_name((size_t)i), s,
+            origin[i]);
+    return -1;
+  }
+  return 0;
+}
+
+static char const *
+get_str(char const *section, char const *key) {
+  return val[key_find(section, key)];
+}
+
+static int
+get_switch(char const *section, char const *key, int *out) {
+  int i = key_find(section, key);
+  char const *s = val[i];
+  if (!strcmp(s, "auto")) *out = -1;
+  else if (!strcmp(s, "on")) *out = 1;
+  else if (!strcmp(s, "off")) *out = 0;
+  else {
+    fprintf(stderr, "sofd: %s: '%s' is not auto, on or off\n", key_name((size_t)i), s);
+    return -1;
+  }
+  return 0;
+}
+
+static int
+is_pow2(uint64_t v) {
+  return v && !(v & (v - 1));
+}
+
+/* "0,1" -> lcore ids; each must be an enabled EAL lcore. */
+static int
+get_lcores(int role, unsigned *ids, unsigned *cnt) {
+  int i = key_find("topology", sofd_role_str(role));
+  char const *s = val[i];
+  *cnt = 0;
+  if (!s) return 1;
+  char const *p = s;
+  while (*p) {
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(p, &end, 10);
+    if (errno || end == p || v >= RTE_MAX_LCORE) {
+      fprintf(stderr, "sofd: %s: '%s' is not a list of lcore ids\n", key_name((size_t)i), s);
+      return -1;
+    }
+    if (!rte_lcore_is_enabled((unsigned)v)) {
+      fprintf(stderr, "sofd: %s: lcore %lu is not enabled in EAL (-l / --lcores)\n",
+              key_name((size_t)i), v);
+      return -1;
+    }
+    if (*cnt == SOFD_INSTANCES_MAX) {
+      fprintf(stderr, "sofd: %s: more than %u instances\n", key_name((size_t)i), SOFD_INSTANCES_MAX);
+      return -1;
+    }
+    ids[(*cnt)++] = (unsigned)v;
+    p = end;
+    if (*p == ',') p++;
+    else if (*p) {
+      fprintf(stderr, "sofd: %s: '%s' is not a list of lcore ids\n", key_name((size_t)i), s);
+      return -1;
+    }
+  }
+  if (!*cnt) {
+    fprintf(stderr, "sofd: %s: empty lcore list\n", key_name((size_t)i));
+    return -1;
+  }
+  return 0;
+}
+
+static int
+resolve_topology(sofd_cfg_t *cfg) {
+  unsigned main_lcore = rte_get_main_lcore(), last = main_lcore, id;
+  RTE_LCORE_FOREACH(id) last = id;
+  for (int r = 0; r < SOFD_ROLE_CNT; r++) {
+    int rc = get_lcores(r, cfg->role_lcores[r], &cfg->role_cnt[r]);
+    if (rc < 0) return -1;
+    if (rc == 1) {
+      cfg->role_cnt[r] = 1;
+      cfg->role_lcores[r][0] = r == SOFD_ROLE_RX || r == SOFD_ROLE_FEC ? main_lcore : last;
+    }
+  }
+  if (cfg->role_cnt[SOFD_ROLE_EXTRACT] != 1 || cfg->role_cnt[SOFD_ROLE_DISPATCH] != 1) {
+    fprintf(stderr, "sofd: [topology] extract and dispatch run as one instance each "
+                    "(give one lcore)\n");
+    return -1;
+  }
+  /* rings: sizes, policies, modes against the roles' instance counts */
+  static int const producer[SOFD_RING_CNT] = {SOFD_ROLE_RX, SOFD_ROLE_FEC, SOFD_ROLE_EXTRACT, SOFD_ROLE_RX};
+  static int const consumer[SOFD_RING_CNT] = {SOFD_ROLE_FEC, SOFD_ROLE_EXTRACT, SOFD_ROLE_DISPATCH, SOFD_ROLE_DISPATCH};
+  for (int g = 0; g < SOFD_RING_CNT; g++) {
+    char sec[64];
+    snprintf(sec, sizeof sec, "ring.%s", sofd_ring_str(g));
+    uint64_t size = 0;
+    if (get_u64(sec, "size", 2, 1U << 24, &size) < 0) return -1;
+    if (!is_pow2(size)) {
+      fprintf(stderr, "sofd: %s: %" PRIu64 " is not a power of two\n",
+              key_name((size_t)key_find(sec, "size")), size);
+      return -1;
+    }
+    cfg->ring[g].size = (uint32_t)size;
+    char const *of = get_str(sec, "on_full");
+    if (!strcmp(of, "drop")) cfg->ring[g].block = 0;
+    else if (!strcmp(of, "block")) cfg->ring[g].block = 1;
+    else {
+      fprintf(stderr, "sofd: %s: '%s' is not drop or block\n",
+              key_name((size_t)key_find(sec, "on_full")), of);
+      return -1;
+    }
+    if (g == SOFD_RING_RX_FEC && cfg->ring[g].block) {
+      fprintf(stderr, "sofd: [ring.rx_fec] on_full = block: the rx role never holds packets "
+                      "(the NIC would drop them unseen); use drop\n");
+      return -1;
+    }
+    if (g == SOFD_RING_EXTRACT_DISPATCH && !cfg->ring[g].block) {
+      fprintf(stderr, "sofd: [ring.extract_dispatch] on_full = drop: datasets are freed in order "
+                      "by dispatch, none may be dropped after extract; use block (drops happen "
+                      "upstream, at rx_fec / fec_extract)\n");
+      return -1;
+    }
+    if (g == SOFD_RING_EVENTS && cfg->ring[g].block) {
+      fprintf(stderr, "sofd: [ring.events] on_full = block: plugin events never stall the "
+                      "rx role; use drop\n");
+      return -1;
+    }
+    static char const *const modes[] = {"auto", "sp_sc", "mp_sc", "sp_mc", "mp_mc"};
+    char const *m = get_str(sec, "mode");
+    int mode = -1;
+    for (int k = 0; k < 5; k++)
+      if (!strcmp(m, modes[k])) mode = k;
+    if (mode < 0) {
+      fprintf(stderr, "sofd: %s: '%s' is not auto, sp_sc, mp_sc, sp_mc or mp_mc\n",
+              key_name((size_t)key_find(sec, "mode")), m);
+      return -1;
+    }
+    unsigned np = cfg->role_cnt[producer[g]], nc = g == SOFD_RING_RX_FEC ? 1 : cfg->role_cnt[consumer[g]];
+    if (mode != SOFD_RING_MODE_AUTO) {
+      int sp = mode == SOFD_RING_MODE_SP_SC || mode == SOFD_RING_MODE_SP_MC;
+      int sc = mode == SOFD_RING_MODE_SP_SC || mode == SOFD_RING_MODE_MP_SC;
+      if ((sp && np > 1) || (sc && nc > 1)) {
+        fprintf(stderr, "sofd: [%s] mode = %s, but %u %s instance(s) produce and %u %s "
+                        "instance(s) consume\n", sec, m, np, sofd_role_str(producer[g]), nc,
+                sofd_role_str(consumer[g]));
+        return -1;
+      }
+    } else {
+      mode = np > 1 ? (nc > 1 ? SOFD_RING_MODE_MP_MC : SOFD_RING_MODE_MP_SC)
+                    : (nc > 1 ? SOFD_RING_MODE_SP_MC : SOFD_RING_MODE_SP_SC);
+    }
+    cfg->ring[g].mode = mode;
+  }
+  return 0;
+}
+
+int
+sofd_opts_resolve(sofd_cfg_t *cfg) {
+  memset(cfg, 0, sizeof *cfg);
+  char const *drv = get_str("input", "driver");
+  if (!strcmp(drv, "ethdev")) cfg->driver = SOFD_DRIVER_ETHDEV;
+  else if (!strcmp(drv, "udp")) cfg->driver = SOFD_DRIVER_UDP;
+  else {
+    fprintf(stderr, "sofd: %s: '%s' is not ethdev or udp\n",
+            key_name((size_t)key_find("input", "driver")), drv);
+    return -1;
+  }
+  GET_U("input", "port_id", 0, RTE_MAX_ETHPORTS - 1, cfg->port_id);
+  GET_U("input", "rx_desc", 1, 65535, cfg->rx_desc);
+  GET_U("input", "mbufs", 64, 1U << 24, cfg->mbufs);
+  GET_U("input", "burst", 1, 512, cfg->burst);
+  char const *ports = get_str("input", "udp_ports");
+  if (ports) {
+    char const *p = ports;
+    while (*p) {
+      char *end;
+      errno = 0;
+      unsigned long v = strtoul(p, &end, 10);
+      if (errno || end == p || v > 65535 || cfg->udp_port_cnt == SOFD_UDP_PORTS_MAX ||
+          (*end && *end != ',')) {
+        fprintf(stderr, "sofd: %s: '%s' is not a list of at most %u UDP ports\n",
+                key_name((size_t)key_find("input", "udp_ports")), ports, SOFD_UDP_PORTS_MAX);
+        return -1;
+      }
+      cfg->udp_ports[cfg->udp_port_cnt++] = (uint16_t)v;
+      p = *end ? end + 1 : end;
+    }
+  }
+  cfg->udp_bind = get_str("udp", "bind");
+  GET_U("udp", "port", 1, 65535, cfg->udp_listen);
+  GET_U("udp", "rcvbuf", 4096, 1U << 30, cfg->udp_rcvbuf);
+
+  cfg->leader = get_str("verify", "leader");
+  cfg->leader_schedule = get_str("verify", "leader_schedule");
+  cfg->leader_list = get_str("verify", "leader_list");
+  GET_U("verify", "epoch_first_slot", 0, UINT64_MAX - 1, cfg->epoch_first_slot);
+  sof_verify_cfg_default(&cfg->verify);
+  char const *posture = get_str("verify", "posture");
+  cfg->verify.posture = sof_verify_posture_parse(posture);
+  if (cfg->verify.posture < 0) {
+    fprintf(stderr, "sofd: %s: '%s' is not public_untrusted or trusted_raw_shred_provider\n",
+            key_name((size_t)key_find("verify", "posture")), posture);
+    return -1;
+  }
+  if (get_switch("verify", "shreds", &cfg->verify.verify_shreds)) return -1;
+  if (get_switch("verify", "recovered", &cfg->verify.verify_recovered)) return -1;
+  if (get_bool("verify", "accept_unknown_leader", &cfg->verify.accept_unknown_leader)) return -1;
+  if (get_str("verify", "shred_version")) {
+    GET_U("verify", "shred_version", 0, 65535, cfg->verify.shred_version);
+    cfg->verify.check_version = 1;
+  }
+  GET_U("verify", "cache_sets", 4, 1U << 20, cfg->verify.cache_sets);
+  if (!cfg->leader && !cfg->leader_schedule && !cfg->leader_list &&
+      cfg->verify.posture == SOF_VERIFY_POSTURE_PUBLIC_UNTRUSTED && cfg->verify.verify_shreds != 0 &&
+      !cfg->verify.accept_unknown_leader) {
+    fprintf(stderr, "sofd: the public_untrusted posture needs --leader, --leader-schedule or "
+                    "--leader-list (or --accept-unknown-leader)\n");
+    return -1;
+  }
+
+  if (get_bool("dedupe", "enabled", &cfg->dedupe)) return -1;
+  GET_U("dedupe", "capacity", 16, 1U << 26, cfg->dedupe_capacity);
+  if (!is_pow2(cfg->dedupe_capacity)) {
+    fprintf(stderr, "sofd: [dedupe] capacity: %u is not a power of two\n", cfg->dedupe_capacity);
+    return -1;
+  }
+  GET_U("dedupe", "ttl_ms", 1, 86400000ULL, cfg->dedupe_ttl_ms);
+  GET_U("dedupe", "slot_window", 1, 1U << 20, cfg->dedupe_slot_window);
+  GET_U("fec", "set_records", 16, 1U << 22, cfg->fec_set_records);
+  GET_U("fec", "set_buffers", 2, 1U << 16, cfg->fec_set_buffers);
+  GET_U("fec", "slots", 2, 4096, cfg->reasm_slots);
+  GET_U("fec", "chunks", 64, 1U << 24, cfg->reasm_chunks);
+  uint64_t mb = 0;
+  GET_U("fec", "arena_mb", 1, 65536, mb);
+  cfg->arena_bytes = mb << 20;
+  GET_U("forks", "window", 16, 1U << 20, cfg->forks_window);
+  GET_U("forks", "confirmed_depth", 1, 1U << 19, cfg->confirmed_depth);
+  GET_U("forks", "finalized_depth", 1, 1U << 19, cfg->finalized_depth);
+  GET_U("host", "general_depth", 2, 1U << 24, cfg->lane_depth[0]);
+  GET_U("host", "inline_depth", 2, 1U << 24, cfg->lane_depth[1]);
+  GET_U("host", "critical_depth", 2, 1U << 24, cfg->lane_depth[2]);
+  GET_U("host", "background_depth", 2, 1U << 24, cfg->lane_depth[3]);
+  GET_U("host", "commit_wait_max", 1, 1U << 24, cfg->commit_wait_max);
+  GET_U("host", "batch_slots", 1, 1U << 16, cfg->batch_slots);
+  uint64_t kb = 0;
+  GET_U("host", "batch_kb", 1, 1U << 20, kb);
+  cfg->batch_bytes = (uint32_t)(kb << 10);
+  GET_U("run", "idle_exit_ms", 0, 86400000ULL * 365, cfg->idle_exit_ms);
+  GET_U("run", "stats_interval_ms", 0, 86400000ULL, cfg->stats_ms);
+  GET_U("run", "drain_timeout_ms", 0, 3600000ULL, cfg->drain_ms);
+  cfg->prometheus = get_str("run", "prometheus");
+  cfg->plugins = get_str("run", "plugins");
+  if (get_bool("run", "telemetry", &cfg->telemetry)) return -1;
+  for (unsigned i = 0; i < plugin_cnt; i++) {
+    cfg->plugin_key[i] = plugin_key[i];
+    cfg->plugin_val[i] = plugin_val[i];
+  }
+  cfg->plugin_opt_cnt = plugin_cnt;
+  return 0;
+}
+
+int
+sofd_opts_resolve_topology(sofd_cfg_t *cfg) {
+  return resolve_topology(cfg);
+}

@@ -1,0 +1,137 @@
+/* sofd_opts.h: sofd's configuration: one table of keys, read from an INI
+ * file (--config, parsed with rte_cfgfile) and overridden by flags (every
+ * key has one), converted once into a typed sofd_cfg_t and validated before
+ * anything starts. A bad value is reported with the key and the flag that
+ * set it.
+ *
+ * Setup only (main thread, before and just after rte_eal_init). */
+#ifndef SOFD_OPTS_H
+#define SOFD_OPTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "verify/sof_verify.h"
+
+#define SOFD_LCORES_MAX    64U
+#define SOFD_INSTANCES_MAX 16U  /* instances of one role */
+#define SOFD_UDP_PORTS_MAX 8U
+#define SOFD_PLUGIN_OPTS_MAX 256U
+
+/* Roles. */
+#define SOFD_ROLE_LIST(X)              \
+  X(RX,       0, "rx")                 \
+  X(FEC,      1, "fec")                \
+  X(EXTRACT,  2, "extract")            \
+  X(DISPATCH, 3, "dispatch")           \
+  X(PLUGINS,  4, "plugins")
+
+enum {
+#define SOFD_ROLE_ENUM_(name, val, str) SOFD_ROLE_##name = (val),
+  SOFD_ROLE_LIST(SOFD_ROLE_ENUM_)
+#undef SOFD_ROLE_ENUM_
+  SOFD_ROLE_CNT = 5
+};
+
+/* Rings between roles (one per fec shard for RX_FEC). */
+#define SOFD_RING_LIST(X)                                        \
+  X(RX_FEC,           0, "rx_fec",           4096, 0)            \
+  X(FEC_EXTRACT,      1, "fec_extract",      1024, 1)            \
+  X(EXTRACT_DISPATCH, 2, "extract_dispatch", 1024, 1)            \
+  X(EVENTS,           3, "events",           4096, 0)
+
+enum {
+#define SOFD_RING_ENUM_(name, val, str, size, block) SOFD_RING_##name = (val),
+  SOFD_RING_LIST(SOFD_RING_ENUM_)
+#undef SOFD_RING_ENUM_
+  SOFD_RING_CNT = 4
+};
+
+/* Ring producer / consumer modes. */
+#define SOFD_RING_MODE_AUTO  0 /* from the instance counts of the two roles */
+#define SOFD_RING_MODE_SP_SC 1
+#define SOFD_RING_MODE_MP_SC 2
+#define SOFD_RING_MODE_SP_MC 3
+#define SOFD_RING_MODE_MP_MC 4
+
+typedef struct sofd_ring_cfg {
+  uint32_t size;   /* entries, power of two */
+  int      block;  /* on full: 1 the producer holds its output and stops taking input
+                      until there is room (backpressure), 0 drop the new entry (counted) */
+  int      mode;   /* SOFD_RING_MODE_* */
+} sofd_ring_cfg_t;
+
+#define SOFD_DRIVER_ETHDEV 0
+#define SOFD_DRIVER_UDP    1
+
+typedef struct sofd_cfg {
+  /* input */
+  int      driver;
+  uint16_t port_id;
+  uint16_t rx_desc;
+  uint32_t mbufs;
+  uint32_t burst;
+  uint16_t udp_ports[SOFD_UDP_PORTS_MAX]; /* destination ports accepted; none: any */
+  uint32_t udp_port_cnt;
+  char const *udp_bind;    /* udp driver: address */
+  uint16_t udp_listen;     /* udp driver: port */
+  uint32_t udp_rcvbuf;
+  /* verification */
+  char const *leader, *leader_schedule, *leader_list;
+  uint64_t epoch_first_slot;
+  sof_verify_cfg_t verify;
+  /* state bounds */
+  uint32_t dedupe_capacity;
+  uint64_t dedupe_ttl_ms;
+  uint64_t dedupe_slot_window;
+  int      dedupe;
+  uint32_t fec_set_records, fec_set_buffers, reasm_slots, reasm_chunks;
+  uint64_t arena_bytes;    /* per fec shard: datasets in flight */
+  uint32_t forks_window, confirmed_depth, finalized_depth;
+  /* host */
+  uint32_t lane_depth[4];
+  uint32_t commit_wait_max;
+  uint32_t batch_slots, batch_bytes;
+  /* run */
+  uint64_t idle_exit_ms, stats_ms, drain_ms;
+  char const *prometheus;  /* host:port, NULL: off */
+  int      telemetry;
+  char const *plugins;     /* names to register, "all" or "none" */
+  /* topology: lcore ids of each role's instances */
+  unsigned role_lcores[SOFD_ROLE_CNT][SOFD_INSTANCES_MAX];
+  unsigned role_cnt[SOFD_ROLE_CNT];
+  sofd_ring_cfg_t ring[SOFD_RING_CNT];
+  /* plugins' sections: "name.key" = value pairs */
+  char const *plugin_key[SOFD_PLUGIN_OPTS_MAX];   /* "txlog.path" */
+  char const *plugin_val[SOFD_PLUGIN_OPTS_MAX];
+  unsigned    plugin_opt_cnt;
+} sofd_cfg_t;
+
+/* sofd_opts_parse reads the app arguments (argv[0] is the program name;
+ * the ones after "--"): --config FILE first, then every flag. Fills the raw
+ * values; sofd_opts_resolve converts them. Returns 0, 1 when --help was
+ * printed (exit 0), -1 with a message on stderr. */
+int sofd_opts_parse(int argc, char **argv);
+
+/* sofd_opts_resolve converts the raw values into cfg and validates them
+ * (all but the topology; before rte_eal_init, so that a bad value needs no
+ * EAL). Returns 0, or -1 with a message on stderr naming the key and its
+ * flag. The strings in cfg live until the program exits. */
+int sofd_opts_resolve(sofd_cfg_t *cfg);
+
+/* sofd_opts_resolve_topology resolves [topology] and the [ring.*] sections
+ * against the EAL's lcores (after rte_eal_init: every lcore id must be
+ * enabled). Returns 0 or -1 with a message naming the entry. */
+int sofd_opts_resolve_topology(sofd_cfg_t *cfg);
+
+/* sofd_opts_usage prints --help. */
+void sofd_opts_usage(void);
+
+/* sofd_opts_dump prints the effective configuration as INI (--print-config). */
+int sofd_opts_print_requested(void);
+void sofd_opts_dump(void);
+
+char const *sofd_role_str(int role);
+char const *sofd_ring_str(int ring);
+
+#endif /* SOFD_OPTS_H */

@@ -1,0 +1,1632 @@
+/* sofd_pipe.c: see sofd_pipe.h.
+ *
+ * Hot path (the poll functions): no allocation, lock, log line or system
+ * call per packet (the UDP driver makes one recvmmsg per burst); counters
+ * instead of logs. */
+#include "sofd_pipe.h"
+
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_pause.h>
+#include <rte_prefetch.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include "../drivers/sof_ethdev.h"
+#include "../drivers/sof_udp.h"
+#include "pipeline/sof_ingest.h"
+#include "plugin/sof_host.h"
+#include "state/sof_dedupe.h"
+#include "state/sof_forks.h"
+#include "util/sof_json.h"
+#include "verify/sof_leaders.h"
+#include "verify/sof_verify.h"
+#include "wire/sof_entry.h"
+#include "wire/sof_pkt.h"
+#include "wire/sof_shred.h"
+#include "wire/sof_txn.h"
+
+#define BURST_MAX    512U
+#define STASH_MAX    512U   /* messages a producer holds while its ring is full (block) */
+#define MSG_BURST    64U
+#define SLOTSEEN_SZ  256U   /* per fec shard: recent slots already announced */
+#define SUMMARY_MAX  (64UL * 1024UL)
+
+/* ---- messages and datasets -------------------------------------------------------- */
+
+#define MSG_SLOT          1 /* slot (and parent, or SOF_SLOT_UNKNOWN) of an accepted shred */
+#define MSG_DATASET       2 /* arg: sofd_dataset_t * in shard's arena */
+#define MSG_SLOT_COMPLETE 3 /* every data shred up to LAST_IN_SLOT reassembled */
+
+typedef struct sofd_msg {
+  uint32_t kind;
+  uint32_t shard;
+  uint64_t slot;
+  uint64_t arg;
+  uint64_t tsc;
+} sofd_msg_t;
+
+/* A dataset in a fec shard's arena: header, transaction refs, payload. */
+typedef struct sofd_dataset {
+  uint64_t span;          /* arena bytes from the previous block's end to this one's */
+  uint64_t slot, parent;
+  uint64_t rx_tsc, first_shred_tsc;
+  uint32_t start_idx, end_idx, shred_cnt, recovered_cnt;
+  uint8_t  last_in_slot, slot_complete, has_blockhash, _pad;
+  int32_t  decode_err;    /* extract: sof_entry error, 0 ok */
+  uint32_t payload_sz;
+  uint32_t ref_cap;
+  uint32_t txn_cnt;       /* extract */
+  uint32_t entry_cnt;     /* extract */
+  uint8_t  blockhash[32]; /* extract: the first transaction's recent blockhash */
+  sof_ev_txn_ref_t *refs; /* ref_cap entries, after the header */
+  uint8_t *payload;
+} sofd_dataset_t;
+
+/* FIFO arena: the fec shard allocates at head, dispatch frees at tail in
+ * the same order (datasets of one shard travel through FIFO rings). */
+typedef struct arena {
+  uint8_t *base;
+  uint64_t size;
+  uint64_t head;                   /* fec lcore */
+  uint64_t tail __rte_cache_aligned; /* dispatch lcore (release store) */
+} arena_t;
+
+static sofd_dataset_t *
+arena_alloc(arena_t *a, uint64_t need) {
+  need = RTE_ALIGN_CEIL(need, 64);
+  if (need > a->size) return NULL;
+  uint64_t pos = a->head % a->size, skip = 0;
+  if (pos + need > a->size) skip = a->size - pos;
+  uint64_t tail = __atomic_load_n(&a->tail, __ATOMIC_ACQUIRE);
+  if (a->head + skip + need - tail > a->size) return NULL;
+  sofd_dataset_t *d = (sofd_dataset_t *)(a->base + (skip ? 0 : pos));
+  d->span = skip + need;
+  a->head += skip + need;
+  return d;
+}
+
+static void
+arena_unalloc(arena_t *a, sofd_dataset_t *d) {
+  a->head -= d->span; /* only the newest block */
+}
+
+static void
+arena_free(arena_t *a, sofd_dataset_t const *d) {
+  __atomic_store_n(&a->tail, a->tail + d->span, __ATOMIC_RELEASE);
+}
+
+/* Producer side of a message ring with its on-full policy. */
+typedef struct outq {
+  struct rte_ring *ring;
+  int              block;
+  sofd_msg_t       stash[STASH_MAX];
+  unsigned         stash_n;
+  uint64_t         dropped;
+  uint64_t         held;   /* messages that waited in the stash */
+} outq_t;
+
+static void
+outq_flush(outq_t *q) {
+  if (!q->stash_n) return;
+  unsigned n = rte_ring_enqueue_burst_elem(q->ring, q->stash, sizeof(sofd_msg_t), q->stash_n, NULL);
+  if (n && n < q->stash_n) memmove(q->stash, q->stash + n, (q->stash_n - n) * sizeof(sofd_msg_t));
+  q->stash_n -= n;
+}
+
+/* Returns 1 when queued or held, 0 when dropped. */
+static int
+outq_put(outq_t *q, sofd_msg_t const *m) {
+  if (!q->stash_n && rte_ring_enqueue_elem(q->ring, (void *)(uintptr_t)m, sizeof *m) == 0) return 1;
+  if (q->block && q->stash_n < STASH_MAX) {
+    q->stash[q->stash_n++] = *m;
+    q->held++;
+    return 1;
+  }
+  q->dropped++;
+  return 0;
+}
+
+/* ---- role instances ---------------------------------------------------------------- */
+
+typedef struct rx_inst {
+  sofd_activity_t act;
+  uint64_t packets, bytes, bursts;
+  uint64_t pkt_err[SOF_PKT_ERR_CNT + 1];
+  uint64_t drop[SOFD_RX_DROP_CNT];
+  uint64_t malformed[SOF_SHRED_ERR_CNT + 1];
+  uint64_t rejected[SOF_VERIFY_RESULT_CNT];
+  uint64_t verified[SOF_VERIFY_RESULT_CNT];   /* accepted, by result */
+  uint64_t sent;           /* shreds passed to fec */
+  uint64_t events_sent, events_dropped;
+  uint64_t first_rx_tsc;
+  uint64_t last_rx_tsc;
+  unsigned lcore, idx;
+  uint16_t port, queue;
+  int      udp;
+  sof_udp_t *udp_dev;
+  sof_verify_t *verify;
+  sof_dedupe_t *dedupe;
+  struct rte_ring **to_fec;
+  unsigned n_fec;
+  struct rte_ring *events;
+  int want_events;
+  uint16_t udp_ports[SOFD_UDP_PORTS_MAX];
+  unsigned udp_port_cnt;
+  uint16_t burst;
+  uint64_t ns_per_cycle_q32; /* for dedupe time */
+} __rte_cache_aligned rx_inst_t;
+
+typedef struct fec_inst {
+  sofd_activity_t act;
+  struct rte_ring *in;
+  sof_verify_t *verify;   /* twin of the rx verifiers: policy + rebuilt shreds */
+  sof_ingest_t *ing;
+  arena_t arena;
+  outq_t out;
+  uint64_t arena_full;    /* datasets dropped: arena exhausted */
+  uint64_t slot_msgs;
+  uint64_t cur_rx_tsc;
+  struct { uint64_t slot; uint64_t first_tsc; uint8_t parent_sent; } seen[SLOTSEEN_SZ];
+  unsigned shard, lcore;
+} __rte_cache_aligned fec_inst_t;
+
+typedef struct extract_inst {
+  sofd_activity_t act;
+  struct rte_ring *in;
+  outq_t out;
+  uint64_t datasets, decode_err, txns, entries, refs_overflow;
+  unsigned lcore;
+} __rte_cache_aligned extract_inst_t;
+
+typedef struct dispatch_inst {
+  sofd_activity_t act;
+  struct rte_ring *in;
+  struct rte_ring *events;
+  sof_forks_t *forks;
+  uint64_t datasets, txns, slot_msgs, events_in;
+  uint64_t blockhash_changes;
+  uint64_t leader_changes;
+  uint64_t bh_slot;
+  uint8_t  bh[32];
+  uint8_t  has_bh;
+  uint64_t leader_slot;
+  uint8_t  leader[32];
+  uint8_t  has_leader;
+  uint64_t last_tip;
+  unsigned lcore;
+} __rte_cache_aligned dispatch_inst_t;
+
+/* Plugin lane workers: with n workers, worker i polls the lanes l with
+ * l % n == i, so every lane has exactly one worker (sequential dispatch);
+ * more than four workers leaves the extra ones idle. */
+typedef struct plugins_inst {
+  sofd_activity_t act;
+  unsigned lcore;
+  unsigned idx, cnt;
+} __rte_cache_aligned plugins_inst_t;
+
+typedef struct role_ref {
+  int      role;
+  unsigned inst;
+} role_ref_t;
+
+struct sofd_pipe {
+  sofd_cfg_t const *cfg;
+  sof_leaders_t const *leaders;
+  sof_host_t *host;
+  rx_inst_t *rx;          /* cfg->role_cnt[RX] */
+  fec_inst_t *fec;
+  extract_inst_t *extract;
+  dispatch_inst_t *dispatch;
+  plugins_inst_t *plugins;
+  struct rte_ring *rx_fec[SOFD_INSTANCES_MAX];
+  struct rte_ring *fec_extract, *extract_dispatch, *events;
+  struct rte_mempool *pool;
+  sof_ethdev_t eth;
+  sof_udp_t udp;
+  int input_open;
+  /* lcore schedule */
+  role_ref_t sched[RTE_MAX_LCORE][SOFD_ROLE_CNT * SOFD_INSTANCES_MAX];
+  unsigned sched_n[RTE_MAX_LCORE];
+  volatile int stop_rx;
+  volatile int quit;
+  volatile int *quit_signal;
+  char const *stop;
+  int drain_timed_out;
+  uint64_t hz;
+  uint64_t start_tsc, stop_tsc;
+  void (*tick)(void *ctx);
+  void *tick_ctx;
+};
+
+/* ---- rx ----------------------------------------------------------------------------- */
+
+static inline uint64_t
+rx_now_ns(rx_inst_t const *r, uint64_t tsc) {
+  return (uint64_t)(((__uint128_t)tsc * r->ns_per_cycle_q32) >> 32);
+}
+
+/* One received frame (or bare UDP payload for the udp driver). Exactly one
+ * counter moves. */
+static inline void
+rx_one(sofd_pipe_t *p, rx_inst_t *r, struct rte_mbuf *m, uint64_t now) {
+  r->packets++;
+  r->bytes += m->pkt_len;
+  if (unlikely(m->nb_segs != 1)) {
+    r->drop[SOFD_RX_DROP_MULTI_SEGMENT]++;
+    goto free;
+  }
+  sofd_meta_t *meta = rte_mbuf_to_priv(m);
+  uint8_t const *frame = rte_pktmbuf_mtod(m, uint8_t const *);
+  if (r->udp) {
+    sof_udp_meta_t const *um = sof_udp_meta(m, SOFD_UDP_PRIV_OFF);
+    meta->src_ip = rte_be_to_cpu_32(um->src_ip);
+    meta->src_port = um->src_port;
+    meta->dst_port = um->dst_port;
+    meta->payload_off = 0;
+    meta->payload_sz = (uint16_t)m->data_len;
+  } else {
+    sof_pkt_udp_t u;
+    int err = sof_pkt_parse(&u, frame, m->data_len);
+    if (unlikely(err)) {
+      r->pkt_err[-err]++;
+      goto free;
+    }
+    meta->src_ip = u.src_ip;
+    meta->src_port = u.src_port;
+    meta->dst_port = u.dst_port;
+    meta->payload_off = (uint16_t)u.payload_off;
+    meta->payload_sz = (uint16_t)u.payload_sz;
+  }
+  if (r->udp_port_cnt) {
+    unsigned k = 0;
+    while (k < r->udp_port_cnt && r->udp_ports[k] != meta->dst_port) k++;
+    if (k == r->udp_port_cnt) {
+      r->drop[SOFD_RX_DROP_WRONG_PORT]++;
+      goto free;
+    }
+  }
+  meta->rx_tsc = now;
+  uint8_t const *payload = frame + meta->payload_off;
+  sof_shred_t s;
+  sof_verify_info_t vi;
+  int res = sof_verify_shred(r->verify, payload, meta->payload_sz, 0, &s, &vi);
+  if (unlikely(res == SOF_VERIFY_MALFORMED)) {
+    int e = -vi.parse_err;
+    r->malformed[e > 0 && e <= SOF_SHRED_ERR_CNT ? e : 0]++;
+    goto free;
+  }
+  if (unlikely(!sof_verify_accepted(r->verify, res))) {
+    r->rejected[res]++;
+    goto free;
+  }
+  if (r->dedupe) {
+    int d = sof_dedupe_check(r->dedupe, s.slot, s.idx, s.fec_set_idx, s.version, s.variant,
+                             payload, rx_now_ns(r, now));
+    if (d != SOF_DEDUPE_NEW) {
+      r->drop[d == SOF_DEDUPE_DUPLICATE ? SOFD_RX_DROP_DUPLICATE
+              : d == SOF_DEDUPE_CONFLICT ? SOFD_RX_DROP_CONFLICT : SOFD_RX_DROP_STALE]++;
+      goto free;
+    }
+  }
+  meta->verify = (int8_t)res;
+  meta->root_valid = vi.root_valid;
+  meta->leaf_valid = vi.leaf_valid;
+  meta->conflict = vi.conflict;
+  if (vi.root_valid) memcpy(meta->root, vi.root, 32);
+  if (vi.leaf_valid) memcpy(meta->leaf, vi.leaf, 32);
+  if (r->want_events) {
+    /* a second reference for the dispatch role's raw_packet / shred events */
+    rte_mbuf_refcnt_update(m, 1);
+    if (rte_ring_enqueue(r->events, m) == 0) {
+      r->events_sent++;
+    } else {
+      rte_mbuf_refcnt_update(m, -1);
+      r->events_dropped++;
+    }
+  }
+  if (unlikely(rte_ring_enqueue(r->to_fec[r->n_fec == 1 ? 0 : s.slot % r->n_fec], m) != 0)) {
+    r->drop[SOFD_RX_DROP_RING_FULL]++;
+    goto free;
+  }
+  r->verified[res]++;
+  r->sent++;
+  return;
+free:
+  rte_pktmbuf_free(m);
+  (void)p;
+}
+
+static unsigned
+rx_poll(sofd_pipe_t *p, rx_inst_t *r) {
+  if (p->stop_rx) return 0;
+  struct rte_mbuf *pkts[BURST_MAX];
+  uint16_t n = r->udp ? sof_udp_rx_burst(r->udp_dev, r->idx, pkts, r->burst)
+                      : rte_eth_rx_burst(r->port, r->queue, pkts, r->burst);
+  if (!n) return 0;
+  uint64_t now = rte_rdtsc();
+  r->bursts++;
+  if (unlikely(!r->first_rx_tsc)) r->first_rx_tsc = now;
+  r->last_rx_tsc = now;
+  for (uint16_t i = 0; i < n; i++) {
+    if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+    rx_one(p, r, pkts[i], now);
+  }
+  r->act.processed += n;
+  return n;
+}
+
+/* ---- fec ----------------------------------------------------------------------------- */
+
+static void
+fec_on_batch(void *ctx, sof_reasm_batch_t const *b) {
+  fec_inst_t *f = ctx;
+  uint32_t ref_cap = b->payload_sz / SOF_TXN_MIN_SZ + 1;
+  uint64_t need = sizeof(sofd_dataset_t) + (uint64_t)ref_cap * sizeof(sof_ev_txn_ref_t) + b->payload_sz;
+  sofd_dataset_t *d = arena_alloc(&f->arena, need);
+  if (!d) {
+    f->arena_full++;
+    return;
+  }
+  d->slot = b->slot;
+  d->parent = b->parent;
+  d->rx_tsc = f->cur_rx_tsc;
+  unsigned h = (unsigned)(b->slot % SLOTSEEN_SZ);
+  d->first_shred_tsc = f->seen[h].slot == b->slot ? f->seen[h].first_tsc : 0;
+  d->start_idx = b->start_idx;
+  d->end_idx = b->end_idx;
+  d->shred_cnt = b->shred_cnt;
+  d->recovered_cnt = b->recovered_cnt;
+  d->last_in_slot = b->last_in_slot;
+  d->slot_complete = b->slot_complete;
+  d->has_blockhash = 0;
+  d->decode_err = 0;
+  d->payload_sz = b->payload_sz;
+  d->ref_cap = ref_cap;
+  d->txn_cnt = d->entry_cnt = 0;
+  d->refs = (sof_ev_txn_ref_t *)(d + 1);
+  d->payload = (uint8_t *)(d->refs + ref_cap);
+  memcpy(d->payload, b->payload, b->payload_sz);
+  sofd_msg_t m = {.kind = MSG_DATASET, .shard = f->shard, .slot = b->slot,
+                  .arg = (uint64_t)(uintptr_t)d, .tsc = f->cur_rx_tsc};
+  if (!outq_put(&f->out, &m)) {
+    arena_unalloc(&f->arena, d);
+    return;
+  }
+  if (b->slot_complete) {
+    sofd_msg_t c = {.kind = MSG_SLOT_COMPLETE, .shard = f->shard, .slot = b->slot, .tsc = f->cur_rx_tsc};
+    outq_put(&f->out, &c);
+  }
+}
+
+static inline void
+fec_one(fec_inst_t *f, struct rte_mbuf *m) {
+  sofd_meta_t const *meta = rte_mbuf_to_priv(m);
+  uint8_t const *payload = rte_pktmbuf_mtod(m, uint8_t const *) + meta->payload_off;
+  sof_shred_t s;
+  /* rx parsed it already; parsing again (tens of ns) is cheaper than
+   * carrying the descriptor */
+  if (unlikely(sof_shred_parse(&s, payload, meta->payload_sz, 0))) return; /* cannot happen */
+  /* announce the slot (and its parent) to the fork tracker before any
+   * dataset of it */
+  unsigned h = (unsigned)(s.slot % SLOTSEEN_SZ);
+  int is_new = f->seen[h].slot != s.slot;
+  if (is_new || (s.is_data && !f->seen[h].parent_sent)) {
+    if (is_new) {
+      f->seen[h].slot = s.slot;
+      f->seen[h].first_tsc = meta->rx_tsc;
+      f->seen[h].parent_sent = 0;
+    }
+    uint64_t parent = SOF_SLOT_UNKNOWN;
+    if (s.is_data && s.parent_off <= s.slot) {
+      parent = s.slot - s.parent_off;
+      f->seen[h].parent_sent = 1;
+    }
+    sofd_msg_t sm = {.kind = MSG_SLOT, .shard = f->shard, .slot = s.slot, .arg = parent,
+                     .tsc = meta->rx_tsc};
+    outq_put(&f->out, &sm);
+    f->slot_msgs++;
+  }
+  sof_verify_info_t vi;
+  vi.root_valid = meta->root_valid;
+  vi.leaf_valid = meta->leaf_valid;
+  vi.conflict = meta->conflict;
+  vi.parse_err = 0;
+  vi.cached = 0;
+  if (meta->root_valid) memcpy(vi.root, meta->root, 32);
+  if (meta->leaf_valid) memcpy(vi.leaf, meta->leaf, 32);
+  f->cur_rx_tsc = meta->rx_tsc;
+  sof_ingest_shred_checked(f->ing, payload, &s, meta->verify, &vi, NULL);
+}
+
+static unsigned
+fec_poll(fec_inst_t *f) {
+  outq_flush(&f->out);
+  /* room for what a burst can emit (per shred: a slot message, two
+   * datasets, a completion) */
+  unsigned room = STASH_MAX - f->out.stash_n;
+  if (f->out.stash_n && room < 4 * MSG_BURST) return 0;
+  struct rte_mbuf *m[MSG_BURST];
+  unsigned n = rte_ring_dequeue_burst(f->in, (void **)m, MSG_BURST, NULL);
+  for (unsigned i = 0; i < n; i++) {
+    if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(m[i + 1], void *));
+    fec_one(f, m[i]);
+    rte_pktmbuf_free(m[i]);
+  }
+  f->act.processed += n;
+  return n;
+}
+
+/* ---- extract --------------------------------------------------------------------------- */
+
+static void
+extract_dataset(extract_inst_t *x, sofd_dataset_t *d) {
+  sof_entry_iter_t it;
+  sof_entry_t e;
+  int rc;
+  uint32_t n = 0;
+  sof_entry_iter_init(&it, d->payload, d->payload_sz);
+  while ((rc = sof_entry_iter_next(&it, &e)) == 1) {
+    sof_txn_t t;
+    size_t off, sz;
+    int tr;
+    while ((tr = sof_entry_iter_next_txn(&it, &t, &off, &sz)) == 1) {
+      if (unlikely(n == d->ref_cap)) { /* cannot happen: a transaction is >= SOF_TXN_MIN_SZ */
+        x->refs_overflow++;
+        rc = -1;
+        break;
+      }
+      if (!n) {
+        memcpy(d->blockhash, d->payload + off + t.blockhash_off, 32);
+        d->has_blockhash = 1;
+      }
+      d->refs[n++] = (sof_ev_txn_ref_t){.off = (uint32_t)off, .sz = (uint16_t)sz, .kind = t.kind,
+                                        .entry_idx = (uint32_t)e.idx};
+    }
+    if (tr < 0) { rc = tr; break; }
+    if (rc < 0) break;
+  }
+  if (rc == 0 && it.err) rc = it.err;
+  x->datasets++;
+  if (rc < 0) {
+    d->decode_err = rc;
+    d->txn_cnt = 0;
+    d->has_blockhash = 0;
+    x->decode_err++;
+    return;
+  }
+  d->txn_cnt = n;
+  d->entry_cnt = (uint32_t)it.entry_idx;
+  x->txns += n;
+  x->entries += it.entry_idx;
+}
+
+static unsigned
+extract_poll(extract_inst_t *x) {
+  outq_flush(&x->out);
+  if (x->out.stash_n && STASH_MAX - x->out.stash_n < MSG_BURST) return 0;
+  sofd_msg_t m[MSG_BURST];
+  unsigned n = rte_ring_dequeue_burst_elem(x->in, m, sizeof(sofd_msg_t), MSG_BURST, NULL);
+  for (unsigned i = 0; i < n; i++) {
+    if (m[i].kind == MSG_DATASET) extract_dataset(x, (sofd_dataset_t *)(uintptr_t)m[i].arg);
+    /* extract_dispatch is always a block ring (sofd_opts refuses drop:
+     * dispatch frees each shard's arena in order, so no dataset may
+     * vanish between extract and dispatch): outq_put cannot drop here
+     * while the stash has room, which the check above guarantees */
+    outq_put(&x->out, &m[i]);
+  }
+  x->act.processed += n;
+  return n;
+}
+
+/* ---- dispatch ------------------------------------------------------------------------------ */
+
+static int
+commitment_of(int forks_status) {
+  switch (forks_status) {
+  case SOF_FORKS_STATUS_CONFIRMED: return SOF_COMMITMENT_CONFIRMED;
+  case SOF_FORKS_STATUS_FINALIZED: return SOF_COMMITMENT_FINALIZED;
+  default: return SOF_COMMITMENT_PROCESSED;
+  }
+}
+
+static int
+slot_status_of(int forks_status) {
+  switch (forks_status) {
+  case SOF_FORKS_STATUS_PROCESSED: return SOF_SLOT_PROCESSED;
+  case SOF_FORKS_STATUS_CONFIRMED: return SOF_SLOT_CONFIRMED;
+  case SOF_FORKS_STATUS_FINALIZED: return SOF_SLOT_FINALIZED;
+  case SOF_FORKS_STATUS_ORPHANED: return SOF_SLOT_ORPHANED;
+  default: return SOF_SLOT_NONE;
+  }
+}
+
+static sof_ev_marks_t
+marks_of(sof_forks_marks_t m) {
+  return (sof_ev_marks_t){.tip = m.tip, .confirmed = m.confirmed, .finalized = m.finalized};
+}
+
+typedef struct dispatch_ctx {
+  sofd_pipe_t *p;
+  dispatch_inst_t *x;
+} dispatch_ctx_t;
+
+static void
+leader_context(sofd_pipe_t *p, dispatch_inst_t *x, uint64_t tip) {
+  if (!p->leaders || !sof_host_wants(p->host, SOF_HOOK_LEADER_SCHEDULE)) return;
+  uint8_t const *cur = sof_leaders_get(p->leaders, tip);
+  uint8_t zero[32] = {0};
+  if (!cur) cur = zero;
+  if (x->has_leader && !memcmp(cur, x->leader, 32)) return;
+  memcpy(x->leader, cur, 32);
+  x->has_leader = 1;
+  x->leader_slot = tip;
+  x->leader_changes++;
+  sof_ev_leader_schedule_t ev;
+  memset(&ev, 0, sizeof ev);
+  ev.kind = SOF_LEADER_EV_CURRENT;
+  ev.first_slot = tip;
+  ev.leader_cnt = SOF_EV_LEADERS_MAX;
+  for (unsigned i = 0; i < SOF_EV_LEADERS_MAX; i++) {
+    uint8_t const *l = sof_leaders_get(p->leaders, tip + i);
+    if (l) memcpy(ev.leaders[i], l, 32);
+  }
+  sof_host_publish_leader_schedule(p->host, &ev);
+}
+
+static void
+on_forks_event(void *ctx, sof_forks_event_t const *fe) {
+  dispatch_ctx_t *c = ctx;
+  sofd_pipe_t *p = c->p;
+  if (fe->kind == SOF_FORKS_EV_STATUS) {
+    sof_ev_slot_status_t ev = {
+      .slot = fe->slot, .parent = fe->parent, .prev_status = slot_status_of(fe->prev_status),
+      .status = slot_status_of(fe->status), .marks = marks_of(fe->marks),
+    };
+    sof_host_publish_slot_status(p->host, &ev);
+  } else if (fe->kind == SOF_FORKS_EV_REORG && fe->reorg) {
+    sof_forks_reorg_t const *r = fe->reorg;
+    sof_ev_reorg_t ev;
+    ev.old_tip = r->old_tip;
+    ev.new_tip = r->new_tip;
+    ev.common_ancestor = r->common_ancestor;
+    ev.detached_cnt = r->detached_cnt;
+    ev.attached_cnt = r->attached_cnt;
+    ev.detached_len = RTE_MIN(r->detached_len, SOF_EV_REORG_LIST_MAX);
+    ev.attached_len = RTE_MIN(r->attached_len, SOF_EV_REORG_LIST_MAX);
+    memcpy(ev.detached, r->detached, ev.detached_len * sizeof(uint64_t));
+    memcpy(ev.attached, r->attached, ev.attached_len * sizeof(uint64_t));
+    ev.marks = marks_of(fe->marks);
+    sof_host_publish_reorg(p->host, &ev);
+  }
+  if (fe->marks.tip != c->x->last_tip && fe->marks.tip != SOF_FORKS_SLOT_NONE) {
+    c->x->last_tip = fe->marks.tip;
+    leader_context(p, c->x, fe->marks.tip);
+  }
+}
+
+static void
+dispatch_dataset(sofd_pipe_t *p, dispatch_inst_t *x, sofd_dataset_t const *d) {
+  sof_host_t *h = p->host;
+  x->datasets++;
+  uint64_t parent;
+  int st = sof_forks_slot_status(x->forks, d->slot, &parent, NULL);
+  int commitment = commitment_of(st);
+  sof_ev_marks_t marks = marks_of(sof_forks_marks(x->forks));
+  sof_ev_time_t tm = {.rx_tsc = d->rx_tsc, .first_shred_tsc = d->first_shred_tsc};
+  if (sof_host_wants(h, SOF_HOOK_DATASET)) {
+    sof_ev_dataset_t ev = {
+      .slot = d->slot, .parent = d->parent, .start_idx = d->start_idx, .end_idx = d->end_idx,
+      .shred_cnt = d->shred_cnt, .recovered_cnt = d->recovered_cnt, .last_in_slot = d->last_in_slot,
+      .decoded = d->decode_err == 0, .payload_sz = d->payload_sz, .entry_cnt = d->entry_cnt,
+      .txn_cnt = d->txn_cnt, .time = tm,
+    };
+    sof_host_publish_dataset(h, &ev);
+  }
+  if (d->decode_err) return;
+  if (d->has_blockhash && (!x->has_bh || d->slot > x->bh_slot) &&
+      (!x->has_bh || memcmp(d->blockhash, x->bh, 32))) {
+    memcpy(x->bh, d->blockhash, 32);
+    x->bh_slot = d->slot;
+    x->has_bh = 1;
+    x->blockhash_changes++;
+    sof_ev_recent_blockhash_t ev = {.slot = d->slot, .dataset_txn_cnt = d->txn_cnt};
+    memcpy(ev.blockhash, d->blockhash, 32);
+    sof_host_publish_recent_blockhash(h, &ev);
+  }
+  if (sof_host_wants(h, SOF_HOOK_TRANSACTION_BATCH)) {
+    sof_ev_txn_batch_t ev = {
+      .slot = d->slot, .commitment = commitment, .marks = marks, .dataset_start_idx = d->start_idx,
+      .txn_cnt = d->txn_cnt, .txns = d->refs, .payload = d->payload, .payload_sz = d->payload_sz,
+      .time = tm,
+    };
+    sof_host_publish_txn_batch(h, &ev);
+  }
+  if (sof_host_wants(h, SOF_HOOK_TRANSACTION) || sof_host_wants(h, SOF_HOOK_ACCOUNT_TOUCH)) {
+    for (uint32_t i = 0; i < d->txn_cnt; i++) {
+      sof_ev_txn_ref_t const *r = &d->refs[i];
+      uint8_t const *bytes = d->payload + r->off;
+      sof_txn_t t;
+      if (unlikely(sof_txn_parse(&t, bytes, r->sz, NULL) != SOF_TXN_OK)) continue; /* parsed by extract */
+      sof_ev_txn_t ev = {
+        .slot = d->slot, .commitment = commitment, .kind = t.kind, .path = SOF_TXN_PATH_DATASET,
+        .marks = marks, .signature = bytes + t.sig_off, .bytes = bytes, .sz = r->sz, .txn = &t,
+        .dataset_start_idx = d->start_idx, .entry_idx = r->entry_idx, .idx_in_dataset = i,
+        .time = tm,
+      };
+      sof_host_publish_txn(h, &ev, 0);
+    }
+  }
+  x->txns += d->txn_cnt;
+}
+
+static void
+dispatch_event_mbuf(sofd_pipe_t *p, struct rte_mbuf *m) {
+  sofd_meta_t const *meta = rte_mbuf_to_priv(m);
+  uint8_t const *payload = rte_pktmbuf_mtod(m, uint8_t const *) + meta->payload_off;
+  sof_ev_time_t tm = {.rx_tsc = meta->rx_tsc, .first_shred_tsc = 0};
+  if (sof_host_wants(p->host, SOF_HOOK_RAW_PACKET)) {
+    sof_ev_raw_packet_t ev = {.src_ip = meta->src_ip, .src_port = meta->src_port,
+                              .dst_port = meta->dst_port, .payload = payload,
+                              .sz = meta->payload_sz, .time = tm};
+    sof_host_publish_raw_packet(p->host, &ev);
+  }
+  if (sof_host_wants(p->host, SOF_HOOK_SHRED)) {
+    sof_shred_t s;
+    if (sof_shred_parse(&s, payload, meta->payload_sz, 0) == 0) {
+      sof_ev_shred_t ev = {.src_ip = meta->src_ip, .src_port = meta->src_port,
+                           .dst_port = meta->dst_port, .payload = payload, .sz = meta->payload_sz,
+                           .shred = &s, .verify = meta->verify, .time = tm};
+      sof_host_publish_shred(p->host, &ev);
+    }
+  }
+  rte_pktmbuf_free(m);
+}
+
+static unsigned
+dispatch_poll(sofd_pipe_t *p, dispatch_inst_t *x) {
+  sofd_msg_t m[MSG_BURST];
+  dispatch_ctx_t ctx = {.p = p, .x = x};
+  unsigned n = rte_ring_dequeue_burst_elem(x->in, m, sizeof(sofd_msg_t), MSG_BURST, NULL);
+  for (unsigned i = 0; i < n; i++) {
+    switch (m[i].kind) {
+    case MSG_SLOT:
+      x->slot_msgs++;
+      sof_forks_shred(x->forks, m[i].slot, m[i].arg == SOF_SLOT_UNKNOWN ? SOF_FORKS_SLOT_NONE : m[i].arg,
+                      on_forks_event, &ctx);
+      break;
+    case MSG_SLOT_COMPLETE:
+      sof_forks_slot_complete(x->forks, m[i].slot, on_forks_event, &ctx);
+      break;
+    case MSG_DATASET: {
+      sofd_dataset_t *d = (sofd_dataset_t *)(uintptr_t)m[i].arg;
+      dispatch_dataset(p, x, d);
+      arena_free(&p->fec[m[i].shard].arena, d);
+      break;
+    }
+    default: break;
+    }
+  }
+  unsigned e = 0;
+  if (x->events) {
+    struct rte_mbuf *mb[MSG_BURST];
+    e = rte_ring_dequeue_burst(x->events, (void **)mb, MSG_BURST, NULL);
+    for (unsigned i = 0; i < e; i++) dispatch_event_mbuf(p, mb[i]);
+    x->events_in += e;
+  }
+  x->act.processed += n + e;
+  return n + e;
+}
+
+/* ---- plugins (lane workers) ------------------------------------------------------------------ */
+
+static unsigned
+plugins_poll(sofd_pipe_t *p, plugins_inst_t *w) {
+  unsigned n = 0;
+  for (unsigned l = w->idx; l < SOF_HOST_LANE_CNT; l += w->cnt) n += sof_host_lane_poll(p->host, (int)l, 64);
+  w->act.processed += n;
+  return n;
+}
+
+/* ---- lcore loop, monitor -------------------------------------------------------------------- */
+
+static sofd_activity_t *
+activity_of(sofd_pipe_t *p, role_ref_t const *r) {
+  switch (r->role) {
+  case SOFD_ROLE_RX: return &p->rx[r->inst].act;
+  case SOFD_ROLE_FEC: return &p->fec[r->inst].act;
+  case SOFD_ROLE_EXTRACT: return &p->extract[r->inst].act;
+  case SOFD_ROLE_DISPATCH: return &p->dispatch[r->inst].act;
+  default: return &p->plugins[r->inst].act;
+  }
+}
+
+static unsigned
+poll_role(sofd_pipe_t *p, role_ref_t const *r) {
+  switch (r->role) {
+  case SOFD_ROLE_RX: return rx_poll(p, &p->rx[r->inst]);
+  case SOFD_ROLE_FEC: return fec_poll(&p->fec[r->inst]);
+  case SOFD_ROLE_EXTRACT: return extract_poll(&p->extract[r->inst]);
+  case SOFD_ROLE_DISPATCH: return dispatch_poll(p, &p->dispatch[r->inst]);
+  default: return plugins_poll(p, &p->plugins[r->inst]);
+  }
+}
+
+static uint64_t
+total_processed(sofd_pipe_t const *p) {
+  uint64_t n = 0;
+  sofd_cfg_t const *c = p->cfg;
+  for (unsigned i = 0; i < c->role_cnt[SOFD_ROLE_FEC]; i++) n += p->fec[i].act.processed;
+  n += p->extract[0].act.processed + p->dispatch[0].act.processed;
+  for (unsigned i = 0; i < c->role_cnt[SOFD_ROLE_PLUGINS]; i++) n += p->plugins[i].act.processed;
+  return n;
+}
+
+static int
+pipeline_empty(sofd_pipe_t const *p) {
+  sofd_cfg_t const *c = p->cfg;
+  for (unsigned i = 0; i < c->role_cnt[SOFD_ROLE_FEC]; i++) {
+    if (rte_ring_count(p->rx_fec[i]) || p->fec[i].out.stash_n) return 0;
+  }
+  if (rte_ring_count(p->fec_extract) || p->extract[0].out.stash_n) return 0;
+  if (rte_ring_count(p->extract_dispatch)) return 0;
+  if (p->events && rte_ring_count(p->events)) return 0;
+  return sof_host_lanes_empty(p->host);
+}
+
+static uint64_t
+last_rx(sofd_pipe_t const *p) {
+  uint64_t t = 0;
+  for (unsigned i = 0; i < p->cfg->role_cnt[SOFD_ROLE_RX]; i++)
+    if (p->rx[i].last_rx_tsc > t) t = p->rx[i].last_rx_tsc;
+  return t;
+}
+
+static void stats_line(sofd_pipe_t *p, double secs);
+
+typedef struct monitor {
+  uint64_t next_check, next_stats, stats_at, drain_deadline, last_processed;
+  unsigned quiet;
+} monitor_t;
+
+static void
+monitor(sofd_pipe_t *p, monitor_t *mo, uint64_t now) {
+  if (now < mo->next_check) return;
+  sofd_cfg_t const *c = p->cfg;
+  mo->next_check = now + p->hz / 1000; /* every ms */
+  if (!p->stop_rx) {
+    char const *why = NULL;
+    if (*p->quit_signal) why = *p->quit_signal == SIGINT ? "sigint" : "sigterm";
+    else if (c->idle_exit_ms) {
+      uint64_t lr = last_rx(p);
+      if (!lr) lr = p->start_tsc;
+      if (now - lr >= c->idle_exit_ms * (p->hz / 1000)) why = "idle";
+    }
+    if (why) {
+      p->stop = why;
+      p->stop_rx = 1;
+      p->stop_tsc = now;
+      mo->drain_deadline = now + c->drain_ms * (p->hz / 1000);
+      mo->quiet = 0;
+      mo->last_processed = total_processed(p);
+    }
+  } else {
+    uint64_t tp = total_processed(p);
+    if (pipeline_empty(p) && tp == mo->last_processed) mo->quiet++;
+    else mo->quiet = 0;
+    mo->last_processed = tp;
+    if (mo->quiet >= 3) p->quit = 1;
+    else if (now >= mo->drain_deadline) {
+      p->drain_timed_out = 1;
+      p->quit = 1;
+    }
+  }
+  if (c->stats_ms && now >= mo->next_stats) {
+    stats_line(p, (double)(now - mo->stats_at) / (double)p->hz);
+    mo->stats_at = now;
+    mo->next_stats = now + c->stats_ms * (p->hz / 1000);
+  }
+  if (p->tick) p->tick(p->tick_ctx);
+}
+
+typedef struct lcore_arg {
+  sofd_pipe_t *p;
+} lcore_arg_t;
+
+static int
+lcore_main(void *arg) {
+  sofd_pipe_t *p = ((lcore_arg_t *)arg)->p;
+  unsigned id = rte_lcore_id();
+  int is_main = id == rte_get_main_lcore();
+  role_ref_t const *sched = p->sched[id];
+  unsigned n = p->sched_n[id];
+  monitor_t mo = {0};
+  mo.stats_at = rte_rdtsc();
+  mo.next_stats = mo.stats_at + p->cfg->stats_ms * (p->hz / 1000);
+  while (!p->quit) {
+    unsigned work = 0;
+    for (unsigned i = 0; i < n; i++) {
+      uint64_t t0 = rte_rdtsc();
+      unsigned did = poll_role(p, &sched[i]);
+      sofd_activity_t *a = activity_of(p, &sched[i]);
+      if (did) {
+        a->busy_cycles += rte_rdtsc() - t0;
+        a->busy_polls++;
+      } else {
+        a->idle_polls++;
+      }
+      work += did;
+    }
+    if (is_main) monitor(p, &mo, rte_rdtsc());
+    if (!work) rte_pause();
+  }
+  return 0;
+}
+
+/* ---- construction ------------------------------------------------------------------------- */
+
+void
+sofd_pipe_set_tick(sofd_pipe_t *p, void (*fn)(void *ctx), void *ctx) {
+  p->tick = fn;
+  p->tick_ctx = ctx;
+}
+
+static unsigned
+ring_flags(int mode) {
+  switch (mode) {
+  case SOFD_RING_MODE_SP_SC: return RING_F_SP_ENQ | RING_F_SC_DEQ;
+  case SOFD_RING_MODE_MP_SC: return RING_F_SC_DEQ;
+  case SOFD_RING_MODE_SP_MC: return RING_F_SP_ENQ;
+  default: return 0;
+  }
+}
+
+static struct rte_ring *
+make_ring(char const *name, sofd_ring_cfg_t const *rc, unsigned elem_sz) {
+  struct rte_ring *r = elem_sz
+    ? rte_ring_create_elem(name, elem_sz, rc->size, (int)rte_socket_id(), ring_flags(rc->mode))
+    : rte_ring_create(name, rc->size, (int)rte_socket_id(), ring_flags(rc->mode));
+  if (!r) fprintf(stderr, "sofd: cannot create ring %s (%u entries): %s\n", name, rc->size,
+                  rte_strerror(rte_errno));
+  return r;
+}
+
+static sof_verify_t *
+make_verify(sofd_cfg_t const *c, sof_leaders_t const *leaders) {
+  char err[256];
+  sof_verify_t *v = sof_verify_new(&c->verify, leaders, err, sizeof err);
+  if (!v) fprintf(stderr, "sofd: [verify]: %s\n", err);
+  return v;
+}
+
+sofd_pipe_t *
+sofd_pipe_new(sofd_cfg_t const *c, sof_leaders_t const *leaders, sof_host_t *host) {
+  sofd_pipe_t *p = calloc(1, sizeof *p);
+  if (!p) {
+    fprintf(stderr, "sofd: out of memory\n");
+    return NULL;
+  }
+  p->cfg = c;
+  p->leaders = leaders;
+  p->host = host;
+  p->hz = rte_get_tsc_hz();
+  unsigned nrx = c->role_cnt[SOFD_ROLE_RX], nfec = c->role_cnt[SOFD_ROLE_FEC];
+  unsigned npl = c->role_cnt[SOFD_ROLE_PLUGINS];
+  p->rx = rte_zmalloc("sofd_rx", nrx * sizeof *p->rx, RTE_CACHE_LINE_SIZE);
+  p->fec = rte_zmalloc("sofd_fec", nfec * sizeof *p->fec, RTE_CACHE_LINE_SIZE);
+  p->extract = rte_zmalloc("sofd_extract", sizeof *p->extract, RTE_CACHE_LINE_SIZE);
+  p->dispatch = rte_zmalloc("sofd_dispatch", sizeof *p->dispatch, RTE_CACHE_LINE_SIZE);
+  p->plugins = rte_zmalloc("sofd_plugins", npl * sizeof *p->plugins, RTE_CACHE_LINE_SIZE);
+  if (!p->rx || !p->fec || !p->extract || !p->dispatch || !p->plugins) {
+    fprintf(stderr, "sofd: out of memory (role state)\n");
+    goto fail;
+  }
+  /* rings */
+  for (unsigned i = 0; i < nfec; i++) {
+    char name[32];
+    snprintf(name, sizeof name, "sofd_rx_fec_%u", i);
+    if (!(p->rx_fec[i] = make_ring(name, &c->ring[SOFD_RING_RX_FEC], 0))) goto fail;
+  }
+  if (!(p->fec_extract = make_ring("sofd_fec_extract", &c->ring[SOFD_RING_FEC_EXTRACT], sizeof(sofd_msg_t))))
+    goto fail;
+  if (!(p->extract_dispatch = make_ring("sofd_extract_dispatch", &c->ring[SOFD_RING_EXTRACT_DISPATCH],
+                                        sizeof(sofd_msg_t))))
+    goto fail;
+  int want_events = sof_host_wants(host, SOF_HOOK_RAW_PACKET) || sof_host_wants(host, SOF_HOOK_SHRED);
+  if (want_events && !(p->events = make_ring("sofd_events", &c->ring[SOFD_RING_EVENTS], 0))) goto fail;
+
+  /* rx instances */
+  for (unsigned i = 0; i < nrx; i++) {
+    rx_inst_t *r = &p->rx[i];
+    r->lcore = c->role_lcores[SOFD_ROLE_RX][i];
+    r->idx = i;
+    r->port = c->port_id;
+    r->queue = (uint16_t)i;
+    r->udp = c->driver == SOFD_DRIVER_UDP;
+    r->udp_dev = &p->udp;
+    r->burst = (uint16_t)c->burst;
+    r->to_fec = p->rx_fec;
+    r->n_fec = nfec;
+    r->events = p->events;
+    r->want_events = want_events;
+    memcpy(r->udp_ports, c->udp_ports, sizeof r->udp_ports);
+    r->udp_port_cnt = c->udp_port_cnt;
+    r->ns_per_cycle_q32 = (uint64_t)((1e9 / (double)p->hz) * 4294967296.0);
+    if (!(r->verify = make_verify(c, leaders))) goto fail;
+    if (c->dedupe) {
+      sof_dedupe_cfg_t dc;
+      sof_dedupe_cfg_default(&dc);
+      dc.capacity = c->dedupe_capacity;
+      dc.ttl = c->dedupe_ttl_ms * 1000000ULL; /* rx_now_ns */
+      dc.slot_window = c->dedupe_slot_window;
+      char err[256];
+      if (!(r->dedupe = sof_dedupe_new(&dc, err, sizeof err))) {
+        fprintf(stderr, "sofd: [dedupe]: %s\n", err);
+        goto fail;
+      }
+    }
+  }
+  /* fec instances */
+  for (unsigned i = 0; i < nfec; i++) {
+    fec_inst_t *f = &p->fec[i];
+    f->shard = i;
+    f->lcore = c->role_lcores[SOFD_ROLE_FEC][i];
+    f->in = p->rx_fec[i];
+    f->out.ring = p->fec_extract;
+    f->out.block = c->ring[SOFD_RING_FEC_EXTRACT].block;
+    for (unsigned k = 0; k < SLOTSEEN_SZ; k++) f->seen[k].slot = UINT64_MAX;
+    if (!(f->verify = make_verify(c, leaders))) goto fail;
+    sof_ingest_cfg_t ic;
+    sof_ingest_cfg_default(&ic);
+    ic.verify = f->verify;
+    ic.resolver.set_records = c->fec_set_records;
+    ic.resolver.set_buffers = c->fec_set_buffers;
+    ic.reasm.slots_max = c->reasm_slots;
+    ic.reasm.chunks = c->reasm_chunks;
+    ic.on_raw_batch = fec_on_batch;
+    ic.ctx = f;
+    char err[256];
+    if (!(f->ing = sof_ingest_new(&ic, err, sizeof err))) {
+      fprintf(stderr, "sofd: [fec]: %s\n", err);
+      goto fail;
+    }
+    f->arena.size = c->arena_bytes;
+    f->arena.base = malloc(c->arena_bytes);
+    if (!f->arena.base) {
+      fprintf(stderr, "sofd: [fec] arena_mb: cannot allocate %" PRIu64 " MiB\n", c->arena_bytes >> 20);
+      goto fail;
+    }
+  }
+  /* extract, dispatch, plugins */
+  p->extract->lcore = c->role_lcores[SOFD_ROLE_EXTRACT][0];
+  p->extract->in = p->fec_extract;
+  p->extract->out.ring = p->extract_dispatch;
+  p->extract->out.block = 1;
+  dispatch_inst_t *x = p->dispatch;
+  x->lcore = c->role_lcores[SOFD_ROLE_DISPATCH][0];
+  x->in = p->extract_dispatch;
+  x->events = p->events;
+  x->last_tip = SOF_FORKS_SLOT_NONE;
+  sof_forks_cfg_t fc;
+  sof_forks_cfg_default(&fc);
+  fc.slots_max = c->forks_window;
+  fc.confirmed_depth = c->confirmed_depth;
+  fc.finalized_depth = c->finalized_depth;
+  if (fc.max_ahead + fc.finalized_depth >= fc.slots_max) fc.max_ahead = fc.slots_max - fc.finalized_depth - 1;
+  char err[256];
+  if (!(x->forks = sof_forks_new(&fc, err, sizeof err))) {
+    fprintf(stderr, "sofd: [forks]: %s\n", err);
+    goto fail;
+  }
+  for (unsigned i = 0; i < npl; i++) {
+    p->plugins[i].lcore = c->role_lcores[SOFD_ROLE_PLUGINS][i];
+    p->plugins[i].idx = i;
+    p->plugins[i].cnt = npl;
+  }
+
+  /* the schedule: each lcore's role instances, in pipeline order */
+  for (int role = 0; role < SOFD_ROLE_CNT; role++) {
+    for (unsigned i = 0; i < c->role_cnt[role]; i++) {
+      unsigned lc = c->role_lcores[role][i];
+      p->sched[lc][p->sched_n[lc]++] = (role_ref_t){.role = role, .inst = i};
+    }
+  }
+  return p;
+fail:
+  sofd_pipe_delete(p);
+  return NULL;
+}
+
+int
+sofd_pipe_open_input(sofd_pipe_t *p) {
+  sofd_cfg_t const *c = p->cfg;
+  char err[512];
+  unsigned nrx = c->role_cnt[SOFD_ROLE_RX];
+  uint32_t mbufs = c->mbufs;
+  if (c->driver == SOFD_DRIVER_ETHDEV) {
+    sof_ethdev_cfg_t ec = {
+      .port_id = c->port_id, .rx_desc = c->rx_desc, .mbufs = mbufs,
+      .mbuf_cache = mbufs >= 4096 ? 256 : 0, .burst = c->burst, .rx_queues = (uint16_t)nrx,
+      .priv_size = (uint16_t)SOFD_MBUF_PRIV_SZ,
+    };
+    if (sof_ethdev_open(&p->eth, &ec, err, sizeof err)) {
+      fprintf(stderr, "sofd: %s\n", err);
+      return -1;
+    }
+    p->pool = p->eth.pool;
+  } else {
+    if (c->burst > SOF_UDP_BURST_MAX) {
+      fprintf(stderr, "sofd: [input] burst (--burst): the udp driver takes at most %u\n", SOF_UDP_BURST_MAX);
+      return -1;
+    }
+    /* sockets hold a burst of mbufs each ahead of time */
+    p->pool = rte_pktmbuf_pool_create("sofd_udp_pool", mbufs, mbufs >= 4096 ? 256 : 0,
+                                      (uint16_t)SOFD_MBUF_PRIV_SZ, RTE_MBUF_DEFAULT_BUF_SIZE,
+                                      (int)rte_socket_id());
+    if (!p->pool) {
+      fprintf(stderr, "sofd: cannot create the packet pool (%u mbufs): %s\n", mbufs,
+              rte_strerror(rte_errno));
+      return -1;
+    }
+    sof_udp_cfg_t uc = {
+      .bind_addr = c->udp_bind, .port = c->udp_listen, .sockets = (uint16_t)nrx,
+      .rcvbuf = c->udp_rcvbuf, .burst = (uint16_t)c->burst, .priv_off = SOFD_UDP_PRIV_OFF,
+      .pool = p->pool,
+    };
+    if (sof_udp_open(&p->udp, &uc, err, sizeof err)) {
+      fprintf(stderr, "sofd: [udp]: %s\n", err);
+      rte_mempool_free(p->pool);
+      p->pool = NULL;
+      return -1;
+    }
+  }
+  p->input_open = 1;
+  return 0;
+}
+
+char const *
+sofd_pipe_run(sofd_pipe_t *p, volatile int *quit_signal) {
+  static lcore_arg_t arg;
+  arg.p = p;
+  p->quit_signal = quit_signal;
+  p->start_tsc = rte_rdtsc();
+  unsigned id;
+  RTE_LCORE_FOREACH_WORKER(id) {
+    if (p->sched_n[id]) rte_eal_remote_launch(lcore_main, &arg, id);
+  }
+  lcore_main(&arg);
+  rte_eal_mp_wait_lcore();
+  return p->stop ? p->stop : "stopped";
+}
+
+void
+sofd_pipe_delete(sofd_pipe_t *p) {
+  if (!p) return;
+  sofd_cfg_t const *c = p->cfg;
+  if (p->input_open) {
+    if (c->driver == SOFD_DRIVER_ETHDEV) {
+      sof_ethdev_close(&p->eth);
+    } else {
+      sof_udp_close(&p->udp);
+      rte_mempool_free(p->pool);
+    }
+  }
+  if (p->rx)
+    for (unsigned i = 0; i < c->role_cnt[SOFD_ROLE_RX]; i++) {
+      sof_verify_delete(p->rx[i].verify);
+      sof_dedupe_delete(p->rx[i].dedupe);
+    }
+  if (p->fec)
+    for (unsigned i = 0; i < c->role_cnt[SOFD_ROLE_FEC]; i++) {
+      sof_ingest_delete(p->fec[i].ing);
+      sof_verify_delete(p->fec[i].verify);
+      free(p->fec[i].arena.base);
+    }
+  if (p->dispatch) sof_forks_delete(p->dispatch->forks);
+  for (unsigned i = 0; i < SOFD_INSTANCES_MAX; i++) rte_ring_free(p->rx_fec[i]);
+  rte_ring_free(p->fec_extract);
+  rte_ring_free(p->extract_dispatch);
+  rte_ring_free(p->events);
+  rte_free(p->rx);
+  rte_free(p->fec);
+  rte_free(p->extract);
+  rte_free(p->dispatch);
+  rte_free(p->plugins);
+  free(p);
+}
+
+/* ---- counters ------------------------------------------------------------------------------ */
+
+typedef struct totals {
+  uint64_t rx_packets, rx_bytes, rx_bursts, to_fec, events_sent, events_dropped;
+  uint64_t pkt_err[SOF_PKT_ERR_CNT + 1];
+  uint64_t drop[SOFD_RX_DROP_CNT];
+  uint64_t malformed[SOF_SHRED_ERR_CNT + 1];
+  uint64_t rejected[SOF_VERIFY_RESULT_CNT];
+  uint64_t verified[SOF_VERIFY_RESULT_CNT];
+  sof_verify_stats_t vs;
+  sof_dedupe_stats_t ds;
+  sof_ingest_stats_t is;
+  sof_resolver_stats_t rs;
+  sof_reasm_stats_t as;
+  uint64_t open_sets, arena_full, fec_out_dropped, fec_out_held, fec_slot_msgs;
+} totals_t;
+
+static void
+collect(sofd_pipe_t const *p, totals_t *t) {
+  memset(t, 0, sizeof *t);
+  sofd_cfg_t const *c = p->cfg;
+  for (unsigned i = 0; i < c->role_cnt[SOFD_ROLE_RX]; i++) {
+    rx_inst_t const *r = &p->rx[i];
+    t->rx_packets += r->packets;
+    t->rx_bytes += r->bytes;
+    t->rx_bursts += r->bursts;
+    t->to_fec += r->sent;
+    t->events_sent += r->events_sent;
+    t->events_dropped += r->events_dropped;
+    for (unsigned k = 0; k <= SOF_PKT_ERR_CNT; k++) t->pkt_err[k] += r->pkt_err[k];
+    for (unsigned k = 0; k < SOFD_RX_DROP_CNT; k++) t->drop[k] += r->drop[k];
+    for (unsigned k = 0; k <= SOF_SHRED_ERR_CNT; k++) t->malformed[k] += r->malformed[k];
+    for (unsigned k = 0; k < SOF_VERIFY_RESULT_CNT; k++) {
+      t->rejected[k] += r->rejected[k];
+      t->verified[k] += r->verified[k];
+    }
+    sof_verify_stats_t const *v = sof_verify_stats(r->verify);
+    t->vs.sig_verifies += v->sig_verifies;
+    t->vs.sig_cache_hits += v->sig_cache_hits;
+    t->vs.bad_cache_hits += v->bad_cache_hits;
+    t->vs.conflicts += v->conflicts;
+    t->vs.node_cache_stops += v->node_cache_stops;
+    if (r->dedupe) {
+      sof_dedupe_stats_t const *d = sof_dedupe_stats(r->dedupe);
+      uint64_t *dst = (uint64_t *)&t->ds;
+      uint64_t const *src = (uint64_t const *)d;
+      for (size_t k = 0; k < sizeof *d / sizeof(uint64_t); k++) dst[k] += src[k];
+    }
+  }
+  for (unsigned i = 0; i < c->role_cnt[SOFD_ROLE_FEC]; i++) {
+    fec_inst_t const *f = &p->fec[i];
+    sof_ingest_stats_t const *is = sof_ingest_stats(f->ing);
+    uint64_t *dst = (uint64_t *)&t->is;
+    uint64_t const *src = (uint64_t const *)is;
+    for (size_t k = 0; k < sizeof *is / sizeof(uint64_t); k++) dst[k] += src[k];
+    sof_resolver_stats_t const *rs = sof_resolver_stats(sof_ingest_resolver(f->ing));
+    dst = (uint64_t *)&t->rs;
+    src = (uint64_t const *)rs;
+    for (size_t k = 0; k < sizeof *rs / sizeof(uint64_t); k++) dst[k] += src[k];
+    sof_reasm_stats_t const *as = sof_reasm_stats(sof_ingest_reasm(f->ing));
+    dst = (uint64_t *)&t->as;
+    src = (uint64_t const *)as;
+    for (size_t k = 0; k < sizeof *as / sizeof(uint64_t); k++) dst[k] += src[k];
+    t->open_sets += sof_resolver_open_sets(sof_ingest_resolver(f->ing));
+    t->arena_full += f->arena_full;
+    t->fec_out_dropped += f->out.dropped;
+    t->fec_out_held += f->out.held;
+    t->fec_slot_msgs += f->slot_msgs;
+  }
+}
+
+static uint64_t
+rx_dropped(totals_t const *t) {
+  uint64_t n = 0;
+  for (unsigned k = 0; k <= SOF_PKT_ERR_CNT; k++) n += t->pkt_err[k];
+  for (unsigned k = 0; k < SOFD_RX_DROP_CNT; k++) n += t->drop[k];
+  for (unsigned k = 0; k <= SOF_SHRED_ERR_CNT; k++) n += t->malformed[k];
+  for (unsigned k = 0; k < SOF_VERIFY_RESULT_CNT; k++) n += t->rejected[k];
+  return n;
+}
+
+static char const *const rx_drop_names[SOFD_RX_DROP_CNT] = {
+#define SOFD_RX_DROP_STR_(name, str) str,
+  SOFD_RX_DROP_LIST(SOFD_RX_DROP_STR_)
+#undef SOFD_RX_DROP_STR_
+};
+
+unsigned
+sofd_pipe_counters(sofd_pipe_t const *p, sofd_counter_t *out) {
+  totals_t t;
+  collect(p, &t);
+  unsigned n = 0;
+#define PUT(gauge_, help_, v_, ...)                                           \
+  do {                                                                         \
+    if (n < SOFD_COUNTERS_MAX) {                                               \
+      snprintf(out[n].name, sizeof out[n].name, __VA_ARGS__);                  \
+      out[n].help = (help_);                                                   \
+      out[n].value = (v_);                                                     \
+      out[n].gauge = (gauge_);                                                 \
+      n++;                                                                     \
+    }                                                                          \
+  } while (0)
+#define CTR(help_, v_, ...) PUT(0, help_, v_, __VA_ARGS__)
+#define GAUGE(help_, v_, ...) PUT(1, help_, v_, __VA_ARGS__)
+  CTR("packets received", t.rx_packets, "rx_packets");
+  CTR("bytes received", t.rx_bytes, "rx_bytes");
+  CTR("non-empty RX bursts", t.rx_bursts, "rx_bursts");
+  for (int e = 1; e <= SOF_PKT_ERR_CNT; e++)
+    CTR("frames dropped by the L2-L4 parser, by reason", t.pkt_err[e], "rx_drop_%s", sof_pkt_err_str(-e));
+  for (int k = 0; k < SOFD_RX_DROP_CNT; k++)
+    CTR("packets dropped by the rx role, by reason", t.drop[k], "rx_drop_%s", rx_drop_names[k]);
+  for (int e = 1; e <= SOF_SHRED_ERR_CNT; e++)
+    CTR("shreds that do not parse, by reason", t.malformed[e], "rx_malformed_%s", sof_shred_err_str(-e));
+  for (int r = 0; r < SOF_VERIFY_RESULT_CNT; r++) {
+    if (r == SOF_VERIFY_VERIFIED || r == SOF_VERIFY_SKIPPED || r == SOF_VERIFY_MALFORMED) continue;
+    CTR("shreds rejected by verification, by result", t.rejected[r], "rx_rejected_%s", sof_verify_result_str(r));
+  }
+  for (int r = 0; r < SOF_VERIFY_RESULT_CNT; r++) {
+    if (r == SOF_VERIFY_VERIFIED || r == SOF_VERIFY_SKIPPED || r == SOF_VERIFY_UNKNOWN_LEADER)
+      CTR("shreds passed to fec, by verification result", t.verified[r], "rx_accepted_%s", sof_verify_result_str(r));
+  }
+  CTR("shreds passed to the fec role", t.to_fec, "rx_to_fec");
+  CTR("ed25519 verifications", t.vs.sig_verifies, "verify_sig_verifies");
+  CTR("signature checks answered by the cache", t.vs.sig_cache_hits, "verify_sig_cache_hits");
+  CTR("repeats of a rejected set answered by the cache", t.vs.bad_cache_hits, "verify_bad_cache_hits");
+  CTR("second leader-signed roots for a FEC set", t.vs.conflicts, "verify_conflicts");
+  CTR("dedupe: new keys", t.ds.result[SOF_DEDUPE_NEW], "dedupe_new");
+  CTR("dedupe: probes (entries examined)", t.ds.probes, "dedupe_probes");
+  CTR("dedupe: entries evicted by TTL", t.ds.evict_ttl, "dedupe_evict_ttl");
+  CTR("dedupe: entries evicted by slot distance", t.ds.evict_slot, "dedupe_evict_slot");
+  CTR("dedupe: entries evicted for capacity", t.ds.evict_capacity, "dedupe_evict_capacity");
+  CTR("raw_packet/shred events passed to dispatch", t.events_sent, "rx_events");
+  CTR("raw_packet/shred events dropped (events ring full)", t.events_dropped, "rx_events_dropped");
+  CTR("shreds taken by fec", t.is.shreds, "fec_shreds");
+  CTR("shreds of finished FEC sets dropped by fec", t.is.fate[SOF_INGEST_LATE], "fec_late");
+  CTR("shreds accepted into the FEC resolver", t.is.fate[SOF_INGEST_ACCEPTED], "fec_accepted");
+  for (int r = 0; r < SOF_RESOLVER_RESULT_CNT; r++)
+    CTR("accepted shreds by FEC resolver result", t.is.accepted[r], "fec_result_%s", sof_resolver_result_str(r));
+  CTR("FEC sets complete", t.rs.sets_complete, "fec_sets_complete");
+  CTR("FEC sets recovered", t.rs.sets_recovered, "fec_sets_recovered");
+  GAUGE("FEC sets open", t.open_sets, "fec_sets_open");
+  CTR("FEC sets evicted", t.rs.evict_pool + t.rs.evict_window + t.rs.evict_age + t.rs.evict_records,
+      "fec_sets_evicted");
+  CTR("rebuilt data shreds reassembled", t.is.recovered_ok, "fec_recovered_shreds");
+  CTR("rebuilt data shreds rejected", t.is.recovered_rejected, "fec_recovered_rejected");
+  CTR("entry batches completed", t.is.datasets, "fec_datasets");
+  CTR("slots complete", t.as.slots_complete, "fec_slots_complete");
+  CTR("slots evicted from reassembly", t.as.slots_evicted, "fec_slots_evicted");
+  CTR("datasets dropped: arena full", t.arena_full, "fec_arena_full");
+  CTR("fec messages dropped (fec_extract full, on_full = drop)", t.fec_out_dropped, "fec_out_dropped");
+  CTR("fec messages held while fec_extract was full", t.fec_out_held, "fec_out_held");
+  CTR("slot announcements to the fork tracker", t.fec_slot_msgs, "fec_slot_msgs");
+  extract_inst_t const *x = p->extract;
+  CTR("datasets decoded", x->datasets, "extract_datasets");
+  CTR("datasets that are not valid entry batches", x->decode_err, "extract_decode_errors");
+  CTR("entries decoded", x->entries, "extract_entries");
+  CTR("transactions decoded", x->txns, "extract_transactions");
+  dispatch_inst_t const *d = p->dispatch;
+  CTR("datasets dispatched", d->datasets, "dispatch_datasets");
+  CTR("transactions dispatched", d->txns, "dispatch_transactions");
+  CTR("recent blockhash changes", d->blockhash_changes, "dispatch_blockhash_changes");
+  CTR("slot leader changes", d->leader_changes, "dispatch_leader_changes");
+  sof_forks_stats_t const *fs = sof_forks_stats(d->forks);
+  sof_forks_marks_t mk = sof_forks_marks(d->forks);
+  GAUGE("slots tracked by the fork tracker", fs->tracked, "forks_tracked");
+  CTR("reorgs", fs->reorgs, "forks_reorgs");
+  CTR("slots orphaned", fs->orphaned, "forks_orphaned");
+  CTR("slots dropped: too far ahead of the tip", fs->result[SOF_FORKS_AHEAD], "forks_ahead");
+  CTR("slots dropped: below the window", fs->result[SOF_FORKS_BEHIND], "forks_behind");
+  CTR("fork tracker resyncs", fs->resyncs, "forks_resyncs");
+  GAUGE("tip slot", mk.tip == SOF_FORKS_SLOT_NONE ? 0 : mk.tip, "slot_tip");
+  GAUGE("confirmed slot", mk.confirmed == SOF_FORKS_SLOT_NONE ? 0 : mk.confirmed, "slot_confirmed");
+  GAUGE("finalized slot", mk.finalized == SOF_FORKS_SLOT_NONE ? 0 : mk.finalized, "slot_finalized");
+  sof_host_stats_t const *hs = sof_host_stats(p->host);
+  for (int l = 0; l < SOF_HOST_LANE_CNT; l++) {
+    char const *ln = sof_host_lane_str(l);
+    CTR("plugin events queued, by lane", hs->lane[l].enqueued, "plugin_lane_%s_enqueued", ln);
+    CTR("plugin events dropped (lane full), by lane", hs->lane[l].dropped, "plugin_lane_%s_dropped", ln);
+    GAUGE("plugin lane depth", sof_host_lane_depth(p->host, l), "plugin_lane_%s_depth", ln);
+    GAUGE("plugin lane max depth", hs->lane[l].depth_max, "plugin_lane_%s_depth_max", ln);
+  }
+  for (int h = 0; h < SOF_HOOK_CNT; h++)
+    CTR("plugin events dropped, by hook", hs->dropped[h], "plugin_hook_%s_dropped", sof_hook_str(h));
+  CTR("transactions waiting for commitment", hs->commit_dropped, "plugin_commit_dropped");
+  GAUGE("transactions waiting for their commitment", hs->commit_waiting, "plugin_commit_waiting");
+  CTR("transactions discarded: slot orphaned", hs->commit_orphaned, "plugin_commit_orphaned");
+  uint64_t accepted = t.is.fate[SOF_INGEST_ACCEPTED];
+  GAUGE("1 when every received packet is in exactly one counter", 0, "balanced");
+  out[n - 1].value = rx_dropped(&t) + t.to_fec == t.rx_packets &&
+                     t.is.shreds == t.to_fec &&
+                     t.is.fate[SOF_INGEST_LATE] + accepted + t.is.fate[SOF_INGEST_MALFORMED] +
+                         t.is.fate[SOF_INGEST_REJECTED] == t.is.shreds;
+#undef CTR
+#undef GAUGE
+#undef PUT
+  return n;
+}
+
+/* ---- the stats line and the summary --------------------------------------------------------- */
+
+static void
+stats_line(sofd_pipe_t *p, double secs) {
+  static uint64_t prev_rx;
+  totals_t t;
+  collect(p, &t);
+  fprintf(stderr, "sofd: rx %" PRIu64 " (%.0f/s) to_fec %" PRIu64 " dropped %" PRIu64
+          " late %" PRIu64 " datasets %" PRIu64 " txns %" PRIu64 " tip %" PRIu64
+          " lanes %u/%u/%u/%u\n",
+          t.rx_packets, secs > 0 ? (double)(t.rx_packets - prev_rx) / secs : 0.0, t.to_fec,
+          rx_dropped(&t), t.is.fate[SOF_INGEST_LATE], p->extract->datasets, p->extract->txns,
+          p->dispatch->last_tip == SOF_FORKS_SLOT_NONE ? 0 : p->dispatch->last_tip,
+          sof_host_lane_depth(p->host, 0), sof_host_lane_depth(p->host, 1),
+          sof_host_lane_depth(p->host, 2), sof_host_lane_depth(p->host, 3));
+  prev_rx = t.rx_packets;
+}
+
+static void
+json_activity(sof_json_t *j, sofd_activity_t const *a, uint64_t hz) {
+  sof_json_key(j, "processed");  sof_json_u64(j, a->processed);
+  sof_json_key(j, "busyUs");     sof_json_u64(j, (uint64_t)((double)a->busy_cycles * 1e6 / (double)hz));
+  sof_json_key(j, "busyPolls");  sof_json_u64(j, a->busy_polls);
+  sof_json_key(j, "idlePolls");  sof_json_u64(j, a->idle_polls);
+}
+
+int
+sofd_pipe_summary(sofd_pipe_t *p, char const *stop) {
+  static char buf[SUMMARY_MAX];
+  sof_json_t js, *j = &js;
+  sof_json_init(j, buf, sizeof buf);
+  totals_t t;
+  collect(p, &t);
+  sofd_cfg_t const *c = p->cfg;
+  uint64_t accepted = t.is.fate[SOF_INGEST_ACCEPTED];
+  uint64_t dropped = rx_dropped(&t) + t.is.fate[SOF_INGEST_LATE];
+  int balanced = rx_dropped(&t) + t.to_fec == t.rx_packets && t.is.shreds == t.to_fec &&
+                 t.is.fate[SOF_INGEST_LATE] + accepted == t.is.shreds &&
+                 accepted + dropped == t.rx_packets;
+  uint64_t hz = p->hz;
+
+  sof_json_obj_begin(j);
+  sof_json_key(j, "type");        sof_json_str(j, "summary");
+  sof_json_key(j, "stop");        sof_json_str(j, stop);
+  sof_json_key(j, "drainTimedOut"); sof_json_bool(j, p->drain_timed_out);
+  if (c->driver == SOFD_DRIVER_ETHDEV) {
+    sof_json_key(j, "port");      sof_json_u64(j, p->eth.port_id);
+    sof_json_key(j, "device");    sof_json_str(j, p->eth.name);
+    sof_json_key(j, "driver");    sof_json_str(j, p->eth.driver);
+  } else {
+    sof_json_key(j, "driver");    sof_json_str(j, "udp");
+  }
+  sof_json_key(j, "rxPackets");   sof_json_u64(j, t.rx_packets);
+  sof_json_key(j, "rxBytes");     sof_json_u64(j, t.rx_bytes);
+  sof_json_key(j, "rxBursts");    sof_json_u64(j, t.rx_bursts);
+  uint64_t busy = 0;
+  for (unsigned i = 0; i < c->role_cnt[SOFD_ROLE_RX]; i++) busy += p->rx[i].act.busy_cycles;
+  for (unsigned i = 0; i < c->role_cnt[SOFD_ROLE_FEC]; i++) busy += p->fec[i].act.busy_cycles;
+  busy += p->extract->act.busy_cycles + p->dispatch->act.busy_cycles;
+  double busy_s = (double)busy / (double)hz;
+  /* processing cost of the pipeline roles (rx, fec, extract, dispatch;
+   * not the plugins), summed over lcores */
+  sof_json_key(j, "busyUs");      sof_json_u64(j, (uint64_t)(busy_s * 1e6));
+  sof_json_key(j, "nsPerPacket"); sof_json_u64(j, t.rx_packets ? (uint64_t)(busy_s * 1e9 / (double)t.rx_packets) : 0);
+  /* first to last received burst: the input's span; with a replay faster
+   * than the pipeline, rxPackets / rxSpanUs is what it sustained */
+  uint64_t first = UINT64_MAX, last = 0;
+  for (unsigned i = 0; i < c->role_cnt[SOFD_ROLE_RX]; i++) {
+    if (p->rx[i].first_rx_tsc && p->rx[i].first_rx_tsc < first) first = p->rx[i].first_rx_tsc;
+    if (p->rx[i].last_rx_tsc > last) last = p->rx[i].last_rx_tsc;
+  }
+  sof_json_key(j, "rxSpanUs");
+  sof_json_u64(j, last > first ? (uint64_t)((double)(last - first) * 1e6 / (double)hz) : 0);
+  sof_json_key(j, "accepted");    sof_json_u64(j, accepted);
+  sof_json_key(j, "dropped");     sof_json_u64(j, dropped);
+  sof_json_key(j, "balanced");    sof_json_bool(j, balanced);
+  sof_json_key(j, "drops");
+  sof_json_obj_begin(j);
+  for (int e = 1; e <= SOF_PKT_ERR_CNT; e++) {
+    sof_json_key(j, sof_pkt_err_str(-e)); sof_json_u64(j, t.pkt_err[e]);
+  }
+  for (int k = 0; k < SOFD_RX_DROP_CNT; k++) {
+    sof_json_key(j, rx_drop_names[k]); sof_json_u64(j, t.drop[k]);
+  }
+  sof_json_key(j, "late"); sof_json_u64(j, t.is.fate[SOF_INGEST_LATE]);
+  sof_json_key(j, "malformed");
+  sof_json_obj_begin(j);
+  for (int e = 1; e <= SOF_SHRED_ERR_CNT; e++) {
+    sof_json_key(j, sof_shred_err_str(-e)); sof_json_u64(j, t.malformed[e]);
+  }
+  if (t.malformed[0]) { sof_json_key(j, "unknown"); sof_json_u64(j, t.malformed[0]); }
+  sof_json_obj_end(j);
+  sof_json_key(j, "rejected");
+  sof_json_obj_begin(j);
+  for (int r = 0; r < SOF_VERIFY_RESULT_CNT; r++) {
+    if (r == SOF_VERIFY_VERIFIED || r == SOF_VERIFY_SKIPPED || r == SOF_VERIFY_MALFORMED) continue;
+    sof_json_key(j, sof_verify_result_str(r)); sof_json_u64(j, t.rejected[r]);
+  }
+  sof_json_obj_end(j);
+  sof_json_obj_end(j);
+  sof_json_key(j, "acceptedBy");
+  sof_json_obj_begin(j);
+  for (int r = 0; r < SOF_RESOLVER_RESULT_CNT; r++) {
+    sof_json_key(j, sof_resolver_result_str(r)); sof_json_u64(j, t.is.accepted[r]);
+  }
+  sof_json_obj_end(j);
+  sof_json_key(j, "dataShreds");        sof_json_u64(j, t.is.data_shreds);
+  sof_json_key(j, "codeShreds");        sof_json_u64(j, t.is.code_shreds);
+  sof_json_key(j, "verify");
+  sof_json_obj_begin(j);
+  for (int r = 0; r < SOF_VERIFY_RESULT_CNT; r++) {
+    sof_json_key(j, sof_verify_result_str(r)); sof_json_u64(j, t.rejected[r] + t.verified[r]);
+  }
+  sof_json_obj_end(j);
+  sof_json_key(j, "sigVerifies");       sof_json_u64(j, t.vs.sig_verifies);
+  sof_json_key(j, "sigCacheHits");      sof_json_u64(j, t.vs.sig_cache_hits);
+  sof_json_key(j, "badCacheHits");      sof_json_u64(j, t.vs.bad_cache_hits);
+  sof_json_key(j, "conflicts");         sof_json_u64(j, t.vs.conflicts);
+  sof_json_key(j, "setsComplete");      sof_json_u64(j, t.rs.sets_complete);
+  sof_json_key(j, "setsRecovered");     sof_json_u64(j, t.rs.sets_recovered);
+  sof_json_key(j, "setsIncomplete");    sof_json_u64(j, t.open_sets);
+  sof_json_key(j, "recoveredShreds");   sof_json_u64(j, t.is.recovered_ok);
+  sof_json_key(j, "recoveredRejected"); sof_json_u64(j, t.is.recovered_rejected);
+  sof_json_key(j, "resolverEvictions");
+  sof_json_u64(j, t.rs.evict_pool + t.rs.evict_window + t.rs.evict_age + t.rs.evict_records);
+  sof_json_key(j, "slotsComplete");     sof_json_u64(j, t.as.slots_complete);
+  sof_json_key(j, "slotsEvicted");      sof_json_u64(j, t.as.slots_evicted);
+  sof_json_key(j, "datasets");          sof_json_u64(j, p->extract->datasets);
+  sof_json_key(j, "datasetErrors");     sof_json_u64(j, p->extract->decode_err);
+  sof_json_key(j, "datasetsArenaFull"); sof_json_u64(j, t.arena_full);
+  sof_json_key(j, "transactions");      sof_json_u64(j, p->extract->txns);
+  sof_forks_stats_t const *fs = sof_forks_stats(p->dispatch->forks);
+  sof_forks_marks_t mk = sof_forks_marks(p->dispatch->forks);
+  sof_json_key(j, "forks");
+  sof_json_obj_begin(j);
+  sof_json_key(j, "tip");        sof_json_u64(j, mk.tip == SOF_FORKS_SLOT_NONE ? 0 : mk.tip);
+  sof_json_key(j, "confirmed");  sof_json_u64(j, mk.confirmed == SOF_FORKS_SLOT_NONE ? 0 : mk.confirmed);
+  sof_json_key(j, "finalized");  sof_json_u64(j, mk.finalized == SOF_FORKS_SLOT_NONE ? 0 : mk.finalized);
+  sof_json_key(j, "tracked");    sof_json_u64(j, fs->tracked);
+  sof_json_key(j, "reorgs");     sof_json_u64(j, fs->reorgs);
+  sof_json_key(j, "orphaned");   sof_json_u64(j, fs->orphaned);
+  sof_json_key(j, "ahead");      sof_json_u64(j, fs->result[SOF_FORKS_AHEAD]);
+  sof_json_key(j, "behind");     sof_json_u64(j, fs->result[SOF_FORKS_BEHIND]);
+  sof_json_obj_end(j);
+  sof_json_key(j, "roles");
+  sof_json_arr_begin(j);
+  for (unsigned i = 0; i < sofd_pipe_role_cnt(p); i++) {
+    int role;
+    unsigned inst, lcore, depth;
+    sofd_activity_t a;
+    sofd_pipe_role_info(p, i, &role, &inst, &lcore, &a, &depth);
+    sof_json_obj_begin(j);
+    sof_json_key(j, "role");     sof_json_str(j, sofd_role_str(role));
+    sof_json_key(j, "instance"); sof_json_u64(j, inst);
+    sof_json_key(j, "lcore");    sof_json_u64(j, lcore);
+    json_activity(j, &a, hz);
+    sof_json_obj_end(j);
+  }
+  sof_json_arr_end(j);
+  sof_json_key(j, "rings");
+  sof_json_obj_begin(j);
+  for (unsigned i = 0; i < sofd_pipe_ring_cnt(p); i++) {
+    char const *name;
+    unsigned size, count;
+    uint64_t rdrop, held;
+    sofd_pipe_ring_info(p, i, &name, &size, &count, &rdrop, &held);
+    sof_json_key(j, name);
+    sof_json_obj_begin(j);
+    sof_json_key(j, "size");    sof_json_u64(j, size);
+    sof_json_key(j, "count");   sof_json_u64(j, count);
+    sof_json_key(j, "dropped"); sof_json_u64(j, rdrop);
+    sof_json_key(j, "held");    sof_json_u64(j, held);
+    sof_json_obj_end(j);
+  }
+  sof_json_obj_end(j);
+  sof_host_stats_t const *hs = sof_host_stats(p->host);
+  sof_json_key(j, "plugins");
+  sof_json_obj_begin(j);
+  sof_json_key(j, "lanes");
+  sof_json_obj_begin(j);
+  for (int l = 0; l < SOF_HOST_LANE_CNT; l++) {
+    sof_json_key(j, sof_host_lane_str(l));
+    sof_json_obj_begin(j);
+    sof_json_key(j, "enqueued");   sof_json_u64(j, hs->lane[l].enqueued);
+    sof_json_key(j, "dropped");    sof_json_u64(j, hs->lane[l].dropped);
+    sof_json_key(j, "dispatched"); sof_json_u64(j, hs->lane[l].dispatched);
+    sof_json_key(j, "depthMax");   sof_json_u64(j, hs->lane[l].depth_max);
+    sof_json_obj_end(j);
+  }
+  sof_json_obj_end(j);
+  sof_json_key(j, "commitWaiting");  sof_json_u64(j, hs->commit_waiting);
+  sof_json_key(j, "commitReleased"); sof_json_u64(j, hs->commit_released);
+  sof_json_key(j, "commitDropped");  sof_json_u64(j, hs->commit_dropped);
+  sof_json_key(j, "commitOrphaned"); sof_json_u64(j, hs->commit_orphaned);
+  sof_json_key(j, "registered");
+  sof_json_arr_begin(j);
+  for (unsigned i = 0; i < sof_host_plugin_cnt(p->host); i++) sof_json_str(j, sof_host_plugin(p->host, i)->name);
+  sof_json_arr_end(j);
+  sof_json_obj_end(j);
+  sof_json_obj_end(j);
+  sof_json_newline(j);
+  if (sof_json_ok(j)) fwrite(j->buf, 1, j->len, stderr);
+  else fprintf(stderr, "sofd: summary too long for its buffer\n");
+  return balanced;
+}
+
+/* ---- introspection -------------------------------------------------------------------------- */
+
+unsigned
+sofd_pipe_role_cnt(sofd_pipe_t const *p) {
+  unsigned n = 0;
+  for (int r = 0; r < SOFD_ROLE_CNT; r++) n += p->cfg->role_cnt[r];
+  return n;
+}
+
+int
+sofd_pipe_role_info(sofd_pipe_t const *p, unsigned i, int *role, unsigned *instance,
+                    unsigned *lcore, sofd_activity_t *act, unsigned *in_depth) {
+  for (int r = 0; r < SOFD_ROLE_CNT; r++) {
+    if (i >= p->cfg->role_cnt[r]) {
+      i -= p->cfg->role_cnt[r];
+      continue;
+    }
+    *role = r;
+    *instance = i;
+    *lcore = p->cfg->role_lcores[r][i];
+    role_ref_t ref = {.role = r, .inst = i};
+    *act = *activity_of((sofd_pipe_t *)p, &ref);
+    switch (r) {
+    case SOFD_ROLE_RX: *in_depth = 0; break;
+    case SOFD_ROLE_FEC: *in_depth = rte_ring_count(p->rx_fec[i]); break;
+    case SOFD_ROLE_EXTRACT: *in_depth = rte_ring_count(p->fec_extract); break;
+    case SOFD_ROLE_DISPATCH:
+      *in_depth = rte_ring_count(p->extract_dispatch) + (p->events ? rte_ring_count(p->events) : 0);
+      break;
+    default: {
+      unsigned d = 0;
+      for (int l = 0; l < SOF_HOST_LANE_CNT; l++) d += sof_host_lane_depth(p->host, l);
+      *in_depth = d;
+    }
+    }
+    return 0;
+  }
+  return -1;
+}
+
+unsigned
+sofd_pipe_ring_cnt(sofd_pipe_t const *p) {
+  return p->cfg->role_cnt[SOFD_ROLE_FEC] + 2 + (p->events ? 1 : 0);
+}
+
+int
+sofd_pipe_ring_info(sofd_pipe_t const *p, unsigned i, char const **name, unsigned *size,
+                    unsigned *count, uint64_t *dropped, uint64_t *held) {
+  unsigned nfec = p->cfg->role_cnt[SOFD_ROLE_FEC];
+  struct rte_ring const *r;
+  *dropped = *held = 0;
+  if (i < nfec) {
+    r = p->rx_fec[i];
+    for (unsigned k = 0; k < p->cfg->role_cnt[SOFD_ROLE_RX]; k++) *dropped += p->rx[k].drop[SOFD_RX_DROP_RING_FULL];
+    if (nfec > 1) *dropped = 0; /* per shard drops are not split: see rx_drop_ring_full */
+  } else if (i == nfec) {
+    r = p->fec_extract;
+    for (unsigned k = 0; k < nfec; k++) {
+      *dropped += p->fec[k].out.dropped;
+      *held += p->fec[k].out.held;
+    }
+  } else if (i == nfec + 1) {
+    r = p->extract_dispatch;
+    *held = p->extract->out.held;
+  } else if (i == nfec + 2 && p->events) {
+    r = p->events;
+    for (unsigned k = 0; k < p->cfg->role_cnt[SOFD_ROLE_RX]; k++) *dropped += p->rx[k].events_dropped;
+  } else {
+    return -1;
+  }
+  *name = r->name;
+  *size = rte_ring_get_size(r);
+  *count = rte_ring_count(r);
+  return 0;
+}
+
+sof_host_t *
+sofd_pipe_host(sofd_pipe_t const *p) {
+  return p->host;
+}

@@ -1,0 +1,149 @@
+/* sofd_pipe.h: sofd's roles and the rings between them.
+ *
+ *   rx (one per RX queue / UDP socket)
+ *     burst, L2-L4 filter, shred parse on the mbuf, ingress dedupe, verify;
+ *     the shred's verification result rides in the mbuf's private area
+ *       | rx_fec.N rings (mbuf pointers), one per fec shard, by slot
+ *   fec (one per shard)
+ *     late check, FEC resolver, reassembly; a completed entry batch is copied
+ *     into the shard's dataset arena; a slot's first shred / parent and slot
+ *     completion become SLOT messages
+ *       | fec_extract ring (sofd_msg_t)
+ *   extract
+ *     entries -> transactions: per dataset a table of (offset, size, kind,
+ *     entry) and the first transaction's recent blockhash
+ *       | extract_dispatch ring (sofd_msg_t)
+ *   dispatch
+ *     the fork tracker (slot status, commitment, reorgs), recent blockhash,
+ *     leader context, and the plugin host's producer side; frees datasets
+ *       + events ring: mbufs (an extra reference) of accepted shreds for the
+ *         raw_packet / shred hooks, only when a plugin subscribed
+ *   plugins (lane workers)
+ *     sof_host_lane_poll on every lane
+ *
+ * Every role instance is a poll function over its own state; an lcore runs
+ * the instances assigned to it in turn, so any set of roles can share one
+ * lcore. Each instance is written by one lcore only; its counters are read
+ * by the main lcore (monitor) and the telemetry thread without locks (plain
+ * aligned 64-bit loads). */
+#ifndef SOFD_PIPE_H
+#define SOFD_PIPE_H
+
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_ring.h>
+
+#include "sofd_opts.h"
+
+struct rte_mbuf;
+struct rte_mempool;
+typedef struct sof_host sof_host_t;
+typedef struct sof_leaders sof_leaders_t;
+
+/* Shred metadata from rx to fec, in the mbuf's private area. */
+typedef struct sofd_meta {
+  uint64_t rx_tsc;
+  uint32_t src_ip;
+  uint16_t src_port;
+  uint16_t dst_port;
+  uint16_t payload_off;   /* from the mbuf's data start */
+  uint16_t payload_sz;
+  int8_t   verify;        /* SOF_VERIFY_* or -1 (not verified) */
+  uint8_t  root_valid;
+  uint8_t  leaf_valid;
+  uint8_t  conflict;
+  uint8_t  root[32];
+  uint8_t  leaf[32];
+} sofd_meta_t;
+
+/* The private area: sofd_meta_t, then (udp driver) the driver's
+ * sof_udp_meta_t (16 bytes). */
+#define SOFD_UDP_PRIV_OFF ((uint16_t)RTE_ALIGN(sizeof(sofd_meta_t), 8))
+#define SOFD_MBUF_PRIV_SZ RTE_ALIGN(SOFD_UDP_PRIV_OFF + 16, RTE_MBUF_PRIV_ALIGN)
+
+/* Frame-level drops of the rx role (every received packet is one of these,
+ * a dedupe / verification outcome, a ring drop, or reaches fec). */
+#define SOFD_RX_DROP_LIST(X)                                                    \
+  X(MULTI_SEGMENT, "multi_segment") /* frame chained over mbufs */            \
+  X(WRONG_PORT,    "wrong_port")    /* UDP to a port not in [input] udp_ports */ \
+  X(DUPLICATE,     "duplicate")     /* same shred key and signature seen */    \
+  X(CONFLICT,      "conflict")      /* same shred key, another signature */    \
+  X(STALE,         "stale")         /* dedupe: slot far below the newest seen */ \
+  X(RING_FULL,     "ring_full")     /* rx_fec ring full (on_full = drop) */
+
+enum {
+#define SOFD_RX_DROP_ENUM_(name, str) SOFD_RX_DROP_##name,
+  SOFD_RX_DROP_LIST(SOFD_RX_DROP_ENUM_)
+#undef SOFD_RX_DROP_ENUM_
+  SOFD_RX_DROP_CNT
+};
+
+/* Activity of one role instance (the monitor and telemetry read it). */
+typedef struct sofd_activity {
+  uint64_t processed;     /* items taken off its input */
+  uint64_t dropped;       /* items it dropped (all reasons) */
+  uint64_t busy_cycles;   /* TSC cycles of polls that did work */
+  uint64_t idle_polls;
+  uint64_t busy_polls;
+} sofd_activity_t;
+
+typedef struct sofd_pipe sofd_pipe_t;
+
+/* sofd_pipe_new builds every role instance, ring, arena and the objects
+ * they own from cfg (after rte_eal_init). leaders and host are borrowed
+ * (host may have no plugins). Returns NULL with a message on stderr. */
+sofd_pipe_t *sofd_pipe_new(sofd_cfg_t const *cfg, sof_leaders_t const *leaders, sof_host_t *host);
+
+/* sofd_pipe_open_input opens the port or sockets (sizes the mempool with
+ * the mbuf private area). Returns 0 or -1 with a message on stderr. */
+int sofd_pipe_open_input(sofd_pipe_t *p);
+
+/* sofd_pipe_run launches the lcores (the main lcore included) and returns
+ * when they stopped: after a signal (*quit_signal set by the handler) or
+ * idle exit, RX stops, the rings and plugin lanes drain (bounded by
+ * cfg->drain_ms), then every lcore returns. Returns the stop reason
+ * ("sigint", "sigterm", "idle"). */
+char const *sofd_pipe_run(sofd_pipe_t *p, volatile int *quit_signal);
+
+/* sofd_pipe_summary prints the final JSON summary on stderr and returns 1
+ * when every received packet landed in exactly one counter, else 0. */
+int sofd_pipe_summary(sofd_pipe_t *p, char const *stop);
+
+/* sofd_pipe_set_tick: fn(ctx) runs on the main lcore about once per
+ * millisecond while the pipeline runs (Prometheus endpoint). Before run. */
+void sofd_pipe_set_tick(sofd_pipe_t *p, void (*fn)(void *ctx), void *ctx);
+
+/* sofd_pipe_delete closes the input and frees everything (after run). */
+void sofd_pipe_delete(sofd_pipe_t *p);
+
+/* Counter table: every counter once, rendered to the stats line, the
+ * summary, rte_telemetry and Prometheus. */
+typedef struct sofd_counter {
+  char        name[64]; /* snake_case, e.g. "rx_packets" */
+  char const *help;
+  uint64_t    value;
+  int         gauge;  /* 1: a gauge, 0: a counter */
+} sofd_counter_t;
+
+#define SOFD_COUNTERS_MAX 256U
+
+/* sofd_pipe_counters fills out (room for SOFD_COUNTERS_MAX) with a
+ * snapshot of every counter; returns how many. Any thread. */
+unsigned sofd_pipe_counters(sofd_pipe_t const *p, sofd_counter_t *out);
+
+/* Telemetry and Prometheus (sofd_telemetry.c). */
+int  sofd_telemetry_register(sofd_pipe_t *p);
+void sofd_telemetry_unregister(void);
+int  sofd_prometheus_render(sofd_pipe_t const *p, char *buf, size_t sz);
+
+/* Role / ring introspection for telemetry. */
+unsigned sofd_pipe_role_cnt(sofd_pipe_t const *p);
+int sofd_pipe_role_info(sofd_pipe_t const *p, unsigned i, int *role, unsigned *instance,
+                        unsigned *lcore, sofd_activity_t *act, unsigned *in_depth);
+unsigned sofd_pipe_ring_cnt(sofd_pipe_t const *p);
+int sofd_pipe_ring_info(sofd_pipe_t const *p, unsigned i, char const **name, unsigned *size,
+                        unsigned *count, uint64_t *dropped, uint64_t *held);
+sof_host_t *sofd_pipe_host(sofd_pipe_t const *p);
+
+#endif /* SOFD_PIPE_H */

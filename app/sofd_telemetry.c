@@ -1,0 +1,185 @@
+/* sofd_telemetry.c: the counter table (sofd_pipe_counters) rendered for
+ * rte_telemetry (/sof/stats, /sof/roles, /sof/rings, /sof/plugins; query
+ * with dpdk-telemetry.py; flat keys such as "fec.0.processed") and as Prometheus text. Both run off the data
+ * path: telemetry on DPDK's telemetry thread, Prometheus on the main
+ * lcore's monitor tick; they read the roles' counters without locks. */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_telemetry.h>
+
+#include "plugin/sof_host.h"
+#include "sofd_pipe.h"
+
+static sofd_pipe_t *tel_pipe;
+
+/* DPDK 22.11 telemetry nests arrays only, not dicts: entries are flat,
+ * "<object>_<field>" (e.g. "fec_0_processed"). */
+static void
+add(struct rte_tel_data *d, char const *object, char const *field, uint64_t v) {
+  char key[RTE_TEL_MAX_STRING_LEN];
+  snprintf(key, sizeof key, "%s_%s", object, field);
+  rte_tel_data_add_dict_u64(d, key, v);
+}
+
+static int
+tel_stats(char const *cmd, char const *params, struct rte_tel_data *d) {
+  (void)cmd;
+  (void)params;
+  if (!__atomic_load_n(&tel_pipe, __ATOMIC_ACQUIRE)) return -1;
+  static sofd_counter_t c[SOFD_COUNTERS_MAX];  /* telemetry thread only */
+  unsigned n = sofd_pipe_counters(tel_pipe, c);
+  rte_tel_data_start_dict(d);
+  for (unsigned i = 0; i < n; i++) rte_tel_data_add_dict_u64(d, c[i].name, c[i].value);
+  return 0;
+}
+
+static int
+tel_roles(char const *cmd, char const *params, struct rte_tel_data *d) {
+  (void)cmd;
+  (void)params;
+  if (!__atomic_load_n(&tel_pipe, __ATOMIC_ACQUIRE)) return -1;
+  rte_tel_data_start_dict(d);
+  for (unsigned i = 0; i < sofd_pipe_role_cnt(tel_pipe); i++) {
+    int role;
+    unsigned inst, lcore, depth;
+    sofd_activity_t a;
+    if (sofd_pipe_role_info(tel_pipe, i, &role, &inst, &lcore, &a, &depth)) continue;
+    char pre[32];
+    snprintf(pre, sizeof pre, "%s_%u", sofd_role_str(role), inst);
+    add(d, pre, "lcore", lcore);
+    add(d, pre, "processed", a.processed);
+    add(d, pre, "busy_cycles", a.busy_cycles);
+    add(d, pre, "busy_polls", a.busy_polls);
+    add(d, pre, "idle_polls", a.idle_polls);
+    add(d, pre, "input_depth", depth);
+  }
+  return 0;
+}
+
+static int
+tel_rings(char const *cmd, char const *params, struct rte_tel_data *d) {
+  (void)cmd;
+  (void)params;
+  if (!__atomic_load_n(&tel_pipe, __ATOMIC_ACQUIRE)) return -1;
+  rte_tel_data_start_dict(d);
+  for (unsigned i = 0; i < sofd_pipe_ring_cnt(tel_pipe); i++) {
+    char const *name;
+    unsigned size, count;
+    uint64_t dropped, held;
+    if (sofd_pipe_ring_info(tel_pipe, i, &name, &size, &count, &dropped, &held)) continue;
+    add(d, name, "size", size);
+    add(d, name, "count", count);
+    add(d, name, "dropped", dropped);
+    add(d, name, "held", held);
+  }
+  return 0;
+}
+
+static int
+tel_plugins(char const *cmd, char const *params, struct rte_tel_data *d) {
+  (void)cmd;
+  (void)params;
+  if (!__atomic_load_n(&tel_pipe, __ATOMIC_ACQUIRE)) return -1;
+  sof_host_t *h = sofd_pipe_host(tel_pipe);
+  rte_tel_data_start_dict(d);
+  sof_host_stats_t const *hs = sof_host_stats(h);
+  for (int l = 0; l < SOF_HOST_LANE_CNT; l++) {
+    char name[48];
+    snprintf(name, sizeof name, "lane_%s", sof_host_lane_str(l));
+    add(d, name, "enqueued", hs->lane[l].enqueued);
+    add(d, name, "dropped", hs->lane[l].dropped);
+    add(d, name, "dispatched", hs->lane[l].dispatched);
+    add(d, name, "callbacks", hs->lane[l].callbacks);
+    add(d, name, "callback_cycles", hs->lane[l].callback_cycles);
+    add(d, name, "lag_cycles", hs->lane[l].lag_cycles);
+    add(d, name, "lag_max_cycles", hs->lane[l].lag_max_cycles);
+    add(d, name, "depth", sof_host_lane_depth(h, l));
+    add(d, name, "depth_max", hs->lane[l].depth_max);
+  }
+  for (unsigned i = 0; i < sof_host_plugin_cnt(h); i++) {
+    sof_host_plugin_stats_t const *ps = sof_host_plugin_stats(h, i);
+    char name[80];
+    snprintf(name, sizeof name, "plugin_%s", sof_host_plugin(h, i)->name);
+    for (int k = 0; k < SOF_HOOK_CNT; k++)
+      if (ps->callbacks[k]) add(d, name, sof_hook_str(k), ps->callbacks[k]);
+    add(d, name, "callback_cycles", ps->callback_cycles);
+    add(d, name, "prefiltered", ps->prefiltered);
+    add(d, name, "classified_out", ps->classified_out);
+  }
+  return 0;
+}
+
+void
+sofd_telemetry_unregister(void) {
+  /* DPDK cannot unregister a command: the callbacks answer nothing from now
+   * on (a request already running finishes before the pipe is freed only
+   * if it is quick; the daemon waits 10 ms before freeing) */
+  __atomic_store_n(&tel_pipe, NULL, __ATOMIC_RELEASE);
+}
+
+int
+sofd_telemetry_register(sofd_pipe_t *p) {
+  tel_pipe = p;
+  if (rte_telemetry_register_cmd("/sof/stats", tel_stats, "Every sofd counter. No parameters") ||
+      rte_telemetry_register_cmd("/sof/roles", tel_roles,
+                                 "Activity per role instance (lcore, processed, busy/idle, input depth)") ||
+      rte_telemetry_register_cmd("/sof/rings", tel_rings, "Rings between roles: size, count, drops") ||
+      rte_telemetry_register_cmd("/sof/plugins", tel_plugins,
+                                 "Plugin lanes (depth, drops, callback time, lag) and per-plugin counts")) {
+    fprintf(stderr, "sofd: cannot register the /sof/ telemetry commands\n");
+    return -1;
+  }
+  return 0;
+}
+
+/* Appends to buf at *off; returns -1 once it no longer fits. */
+static int
+put(char *buf, size_t sz, size_t *off, char const *fmt, ...) {
+  if (*off >= sz) return -1;
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(buf + *off, sz - *off, fmt, ap);
+  va_end(ap);
+  if (n < 0 || (size_t)n >= sz - *off) {
+    *off = sz;
+    return -1;
+  }
+  *off += (size_t)n;
+  return 0;
+}
+
+int
+sofd_prometheus_render(sofd_pipe_t const *p, char *buf, size_t sz) {
+  static sofd_counter_t c[SOFD_COUNTERS_MAX]; /* main lcore only */
+  unsigned n = sofd_pipe_counters(p, c);
+  size_t off = 0;
+  for (unsigned i = 0; i < n; i++) {
+    put(buf, sz, &off, "# HELP sof_%s %s\n# TYPE sof_%s %s\nsof_%s %" PRIu64 "\n", c[i].name, c[i].help,
+        c[i].name, c[i].gauge ? "gauge" : "counter", c[i].name, c[i].value);
+  }
+  put(buf, sz, &off, "# HELP sof_role_processed items taken off a role instance's input\n"
+                     "# TYPE sof_role_processed counter\n");
+  for (unsigned i = 0; i < sofd_pipe_role_cnt(p); i++) {
+    int role;
+    unsigned inst, lcore, depth;
+    sofd_activity_t a;
+    if (sofd_pipe_role_info(p, i, &role, &inst, &lcore, &a, &depth)) continue;
+    put(buf, sz, &off, "sof_role_processed{role=\"%s\",instance=\"%u\",lcore=\"%u\"} %" PRIu64 "\n",
+        sofd_role_str(role), inst, lcore, a.processed);
+  }
+  put(buf, sz, &off, "# HELP sof_role_busy_cycles TSC cycles of polls that did work\n"
+                     "# TYPE sof_role_busy_cycles counter\n");
+  for (unsigned i = 0; i < sofd_pipe_role_cnt(p); i++) {
+    int role;
+    unsigned inst, lcore, depth;
+    sofd_activity_t a;
+    if (sofd_pipe_role_info(p, i, &role, &inst, &lcore, &a, &depth)) continue;
+    put(buf, sz, &off, "sof_role_busy_cycles{role=\"%s\",instance=\"%u\",lcore=\"%u\"} %" PRIu64 "\n",
+        sofd_role_str(role), inst, lcore, a.busy_cycles);
+  }
+  return off >= sz ? -1 : (int)off;
+}

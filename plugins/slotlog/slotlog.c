@@ -1,0 +1,211 @@
+/* slotlog.c: the slot log plugin (descriptor sof_plugin_slotlog, name
+ * "slotlog"). One JSON line per chain event, camelCase keys, base58
+ * hashes and keys, null for an unknown slot:
+ *
+ *   {"type":"slot_status","slot":S,"parent":P,"previousStatus":"none",
+ *    "status":"processed","tip":T,"confirmed":C,"finalized":F}
+ *   {"type":"reorg","oldTip":A,"newTip":B,"commonAncestor":X,
+ *    "detached":[newest first],"attached":[ascending, ending at newTip],
+ *    "detachedCount":N,"attachedCount":M,"tip":T,"confirmed":C,"finalized":F}
+ *   {"type":"recent_blockhash","slot":S,"blockhash":"...","txCount":N}
+ *   {"type":"leader_schedule","kind":"snapshot","firstSlot":S,
+ *    "scheduleSlots":N,"leaders":["...",null,...]}
+ *
+ * The reorg lists hold at most SOF_EV_REORG_LIST_MAX slots each; the
+ * counts are the full ones. A leader that is not known (all-zero key) is
+ * null. Statuses: processed, confirmed, finalized, orphaned (and none as a
+ * previous status). Keys: path, flush_ms, events (docs/plugins.md). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "plugin/sof_plugin.h"
+#include "util/sof_json.h"
+
+#include "../common/sof_plugin_common.h"
+
+#define SLOTLOG_LINE_MAX (8U << 10) /* a reorg: 2 x 64 slots of 20 digits */
+
+/* The events, in the order of the events key's names. */
+enum { EV_SLOT_STATUS, EV_REORG, EV_RECENT_BLOCKHASH, EV_LEADER_SCHEDULE, EV_CNT };
+static char const *const slotlog_events[] = {
+  "slot_status", "reorg", "recent_blockhash", "leader_schedule", NULL,
+};
+
+typedef struct slotlog {
+  sof_plugout_t out;
+  uint8_t       want[EV_CNT];
+  sof_json_t    j;
+  char          line[SLOTLOG_LINE_MAX];
+} slotlog_t;
+
+static char const *const slotlog_keys[] = { "path", "flush_ms", "events", NULL };
+
+/* events: comma-separated names (blanks around them ignored), absent: all. */
+static int
+parse_events(sof_plugin_env_t const *env, uint8_t want[EV_CNT], char *err, size_t err_sz) {
+  char const *v = sof_pcfg_get(env, "events");
+  if (!v) {
+    memset(want, 1, EV_CNT);
+    return 0;
+  }
+  memset(want, 0, EV_CNT);
+  for (unsigned item = 1;; item++) {
+    char const *end = strchr(v, ',');
+    if (!end) end = v + strlen(v);
+    char const *b = v, *e = end;
+    while (b < e && (*b == ' ' || *b == '\t')) b++;
+    while (e > b && (e[-1] == ' ' || e[-1] == '\t')) e--;
+    int found = -1;
+    for (int i = 0; i < EV_CNT; i++)
+      if ((size_t)(e - b) == strlen(slotlog_events[i]) &&
+          !memcmp(b, slotlog_events[i], (size_t)(e - b)))
+        found = i;
+    if (found < 0) {
+      snprintf(err, err_sz, "events: item %u ('%.*s') is not one of slot_status, reorg, "
+               "recent_blockhash, leader_schedule", item, (int)((e - b) > 64 ? 64 : (e - b)), b);
+      return -1;
+    }
+    want[found] = 1;
+    if (!*end) return 0;
+    v = end + 1;
+  }
+}
+
+static int
+slotlog_setup(sof_plugin_env_t *env, void **state, char *err, size_t err_sz) {
+  slotlog_t *s = calloc(1, sizeof *s);
+  if (!s) {
+    snprintf(err, err_sz, "out of memory");
+    return -1;
+  }
+  uint64_t flush_ms = 0;
+  if (sof_pcfg_check_keys(env, slotlog_keys, NULL, err, err_sz) ||
+      sof_pcfg_u64(env, "flush_ms", 1000, 0, 3600000, &flush_ms, err, err_sz) ||
+      parse_events(env, s->want, err, err_sz) ||
+      sof_plugout_open(&s->out, sof_pcfg_get(env, "path"), "stdout", 0, flush_ms, env->tsc_hz,
+                       err, err_sz)) {
+    free(s);
+    return -1;
+  }
+  sof_json_init(&s->j, s->line, sizeof s->line);
+  *state = s;
+  return 0;
+}
+
+static void
+slotlog_shutdown(void *state) {
+  slotlog_t *s = state;
+  sof_plugout_close(&s->out, "slotlog");
+  free(s);
+}
+
+static void
+marks(sof_json_t *j, sof_ev_marks_t const *m) {
+  sof_json_key(j, "tip");       sof_pjson_slot(j, m->tip);
+  sof_json_key(j, "confirmed"); sof_pjson_slot(j, m->confirmed);
+  sof_json_key(j, "finalized"); sof_pjson_slot(j, m->finalized);
+}
+
+static void
+slotlog_on_slot_status(void *state, sof_ev_slot_status_t const *ev) {
+  slotlog_t *s = state;
+  if (!s->want[EV_SLOT_STATUS]) return;
+  sof_json_t *j = &s->j;
+  sof_json_obj_begin(j);
+  sof_json_key(j, "type");           sof_json_str(j, "slot_status");
+  sof_json_key(j, "slot");           sof_json_u64(j, ev->slot);
+  sof_json_key(j, "parent");         sof_pjson_slot(j, ev->parent);
+  sof_json_key(j, "previousStatus"); sof_json_str(j, sof_slot_status_str(ev->prev_status));
+  sof_json_key(j, "status");         sof_json_str(j, sof_slot_status_str(ev->status));
+  marks(j, &ev->marks);
+  sof_json_obj_end(j);
+  sof_plugout_line(&s->out, j);
+}
+
+static void
+slot_list(sof_json_t *j, uint64_t const *slots, uint32_t len) {
+  if (len > SOF_EV_REORG_LIST_MAX) len = SOF_EV_REORG_LIST_MAX;
+  sof_json_arr_begin(j);
+  for (uint32_t i = 0; i < len; i++) sof_json_u64(j, slots[i]);
+  sof_json_arr_end(j);
+}
+
+static void
+slotlog_on_reorg(void *state, sof_ev_reorg_t const *ev) {
+  slotlog_t *s = state;
+  if (!s->want[EV_REORG]) return;
+  sof_json_t *j = &s->j;
+  sof_json_obj_begin(j);
+  sof_json_key(j, "type");           sof_json_str(j, "reorg");
+  sof_json_key(j, "oldTip");         sof_pjson_slot(j, ev->old_tip);
+  sof_json_key(j, "newTip");         sof_pjson_slot(j, ev->new_tip);
+  sof_json_key(j, "commonAncestor"); sof_pjson_slot(j, ev->common_ancestor);
+  sof_json_key(j, "detached");       slot_list(j, ev->detached, ev->detached_len);
+  sof_json_key(j, "attached");       slot_list(j, ev->attached, ev->attached_len);
+  sof_json_key(j, "detachedCount");  sof_json_u64(j, ev->detached_cnt);
+  sof_json_key(j, "attachedCount");  sof_json_u64(j, ev->attached_cnt);
+  marks(j, &ev->marks);
+  sof_json_obj_end(j);
+  sof_plugout_line(&s->out, j);
+}
+
+static void
+slotlog_on_recent_blockhash(void *state, sof_ev_recent_blockhash_t const *ev) {
+  slotlog_t *s = state;
+  if (!s->want[EV_RECENT_BLOCKHASH]) return;
+  sof_json_t *j = &s->j;
+  sof_json_obj_begin(j);
+  sof_json_key(j, "type");      sof_json_str(j, "recent_blockhash");
+  sof_json_key(j, "slot");      sof_json_u64(j, ev->slot);
+  sof_json_key(j, "blockhash"); sof_json_b58_32(j, ev->blockhash);
+  sof_json_key(j, "txCount");   sof_json_u64(j, ev->dataset_txn_cnt);
+  sof_json_obj_end(j);
+  sof_plugout_line(&s->out, j);
+}
+
+static int
+all_zero(uint8_t const k[32]) {
+  uint8_t acc = 0;
+  for (unsigned i = 0; i < 32; i++) acc |= k[i];
+  return !acc;
+}
+
+static void
+slotlog_on_leader_schedule(void *state, sof_ev_leader_schedule_t const *ev) {
+  slotlog_t *s = state;
+  if (!s->want[EV_LEADER_SCHEDULE]) return;
+  sof_json_t *j = &s->j;
+  uint32_t n = ev->leader_cnt < SOF_EV_LEADERS_MAX ? ev->leader_cnt : SOF_EV_LEADERS_MAX;
+  sof_json_obj_begin(j);
+  sof_json_key(j, "type");          sof_json_str(j, "leader_schedule");
+  sof_json_key(j, "kind");
+  sof_json_str(j, ev->kind == SOF_LEADER_EV_SNAPSHOT  ? "snapshot"
+                : ev->kind == SOF_LEADER_EV_CURRENT ? "current" : "unknown");
+  sof_json_key(j, "firstSlot");     sof_json_u64(j, ev->first_slot);
+  sof_json_key(j, "scheduleSlots"); sof_json_u64(j, ev->schedule_slots);
+  sof_json_key(j, "leaders");
+  sof_json_arr_begin(j);
+  for (uint32_t i = 0; i < n; i++) {
+    if (all_zero(ev->leaders[i])) sof_json_null(j);
+    else                          sof_json_b58_32(j, ev->leaders[i]);
+  }
+  sof_json_arr_end(j);
+  sof_json_obj_end(j);
+  sof_plugout_line(&s->out, j);
+}
+
+sof_plugin_t const sof_plugin_slotlog = {
+  .name                = "slotlog",
+  .api_version         = SOF_PLUGIN_API_VERSION,
+  .hooks               = SOF_HOOK_BIT(SLOT_STATUS) | SOF_HOOK_BIT(REORG) |
+                         SOF_HOOK_BIT(RECENT_BLOCKHASH) | SOF_HOOK_BIT(LEADER_SCHEDULE),
+  .commitment          = SOF_COMMITMENT_PROCESSED,
+  .commitment_mode     = SOF_COMMITMENT_AT_LEAST,
+  .dispatch            = SOF_DISPATCH_SEQUENTIAL,
+  .setup               = slotlog_setup,
+  .shutdown            = slotlog_shutdown,
+  .on_slot_status      = slotlog_on_slot_status,
+  .on_reorg            = slotlog_on_reorg,
+  .on_recent_blockhash = slotlog_on_recent_blockhash,
+  .on_leader_schedule  = slotlog_on_leader_schedule,
+};

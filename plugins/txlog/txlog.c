@@ -1,0 +1,187 @@
+/* txlog.c: the transaction log plugin. Two descriptors share this code:
+ *
+ *   sof_plugin_txlog            "txlog"            every transaction at processed
+ *   sof_plugin_txlog_confirmed  "txlog_confirmed"  transactions once their slot is
+ *                                                   confirmed (at least)
+ *
+ * One JSON line per transaction, in Solana's conventions (base58 signature,
+ * keys and hashes; camelCase keys; commitment names), with the same fields
+ * as sof-dump's transaction lines (sof_event_json_txn) plus where the
+ * transaction came from:
+ *
+ *   {"type":"transaction","slot":S,"entry":E,"commitment":"processed",
+ *    "path":"dataset","signature":"...","version":"legacy","kind":"non_vote",
+ *    "simpleVote":false,"numSignatures":1,"header":[1,0,1],"accountKeys":[...],
+ *    "recentBlockhash":"...","numInstructions":1,"programIds":[...],
+ *    "lookupTables":[],"size":215}
+ *
+ * With datasets = true, one line per dataset too (type "dataset"; the
+ * fields of sof_ev_dataset_t under sof-dump's names).
+ *
+ * Filters (account_include / _exclude / _required, signature, vote) are
+ * Yellowstone's and become the plugin's static prefilter: the host applies
+ * them on the pipeline core, so a refused transaction is never copied. The
+ * descriptor subscribes to datasets whatever the config says (the
+ * subscription is static): with datasets = false (the default) the hook
+ * returns at once. Keys: docs/plugins.md. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "plugin/sof_plugin.h"
+#include "pipeline/sof_event_json.h"
+#include "util/sof_json.h"
+
+#include "../common/sof_plugin_common.h"
+
+/* A transaction line: at most 64 keys and 64 program ids of 44 characters,
+ * lookup tables and indexes bounded by the 1232-byte transaction: under
+ * 12 KiB. A longer line is counted (too_long), not written. */
+#define TXLOG_LINE_MAX (16U << 10)
+
+typedef struct txlog {
+  sof_plugout_t   out;
+  sof_prefilter_t pf;
+  uint8_t       (*include)[32];
+  uint8_t       (*exclude)[32];
+  uint8_t       (*required)[32];
+  int             datasets;
+  char            name[32];       /* txlog or txlog_confirmed, for messages */
+  sof_json_t      j;
+  char            line[TXLOG_LINE_MAX];
+} txlog_t;
+
+static char const *const txlog_keys[] = {
+  "path", "flush_ms", "vote", "signature", "account_include", "account_exclude",
+  "account_required", "datasets", NULL,
+};
+
+/* Yellowstone keys that cannot work on shreds, with the reason. */
+static char const *const txlog_refused[] = {
+  "failed", "the transaction status (success or failure) is not in shreds",
+  "commitment", "the commitment is the descriptor's: build in txlog_confirmed for "
+                "confirmed transactions",
+  NULL,
+};
+
+static void
+txlog_free(txlog_t *t) {
+  free(t->include);
+  free(t->exclude);
+  free(t->required);
+  free(t);
+}
+
+static int
+txlog_setup(sof_plugin_env_t *env, void **state, char *err, size_t err_sz) {
+  txlog_t *t = calloc(1, sizeof *t);
+  if (!t) {
+    snprintf(err, err_sz, "out of memory");
+    return -1;
+  }
+  static char const *const votes[] = { "any", "false", "true", NULL };
+  int vote = 0;
+  uint64_t flush_ms = 0;
+  if (sof_pcfg_check_keys(env, txlog_keys, txlog_refused, err, err_sz) ||
+      sof_pcfg_choice(env, "vote", votes, 0, &vote, err, err_sz) ||
+      sof_pcfg_signature(env, "signature", t->pf.signature, &t->pf.has_signature, err, err_sz) ||
+      sof_pcfg_keys(env, "account_include", &t->include, &t->pf.include_cnt, err, err_sz) ||
+      sof_pcfg_keys(env, "account_exclude", &t->exclude, &t->pf.exclude_cnt, err, err_sz) ||
+      sof_pcfg_keys(env, "account_required", &t->required, &t->pf.required_cnt, err, err_sz) ||
+      sof_pcfg_bool(env, "datasets", 0, &t->datasets, err, err_sz) ||
+      sof_pcfg_u64(env, "flush_ms", 1000, 0, 3600000, &flush_ms, err, err_sz)) {
+    txlog_free(t);
+    return -1;
+  }
+  t->pf.vote = vote - 1; /* any -1, false 0, true 1: sof_prefilter_t's values */
+  t->pf.include = (uint8_t const (*)[32])t->include;
+  t->pf.exclude = (uint8_t const (*)[32])t->exclude;
+  t->pf.required = (uint8_t const (*)[32])t->required;
+  int filtered = t->pf.vote >= 0 || t->pf.has_signature || t->pf.include_cnt ||
+                 t->pf.exclude_cnt || t->pf.required_cnt;
+  if (filtered && !env->set_prefilter) {
+    snprintf(err, err_sz, "the host takes no prefilter: the filter keys cannot apply");
+    txlog_free(t);
+    return -1;
+  }
+  if (sof_plugout_open(&t->out, sof_pcfg_get(env, "path"), "stdout", 0, flush_ms, env->tsc_hz,
+                       err, err_sz)) {
+    txlog_free(t);
+    return -1;
+  }
+  if (filtered) env->set_prefilter(env, &t->pf);
+  snprintf(t->name, sizeof t->name, "%s", env->name ? env->name : "txlog");
+  sof_json_init(&t->j, t->line, sizeof t->line);
+  *state = t;
+  return 0;
+}
+
+static void
+txlog_shutdown(void *state) {
+  txlog_t *t = state;
+  sof_plugout_close(&t->out, t->name);
+  txlog_free(t);
+}
+
+static void
+txlog_on_transaction(void *state, sof_ev_txn_t const *ev) {
+  txlog_t *t = state;
+  sof_json_t *j = &t->j;
+  sof_json_obj_begin(j);
+  sof_json_key(j, "type");       sof_json_str(j, "transaction");
+  sof_json_key(j, "slot");       sof_json_u64(j, ev->slot);
+  sof_json_key(j, "entry");      sof_json_u64(j, ev->entry_idx);
+  sof_json_key(j, "commitment"); sof_json_str(j, sof_commitment_str(ev->commitment));
+  sof_json_key(j, "path");
+  sof_json_str(j, ev->path == SOF_TXN_PATH_INLINE ? "inline" : "dataset");
+  sof_event_json_txn(j, ev->bytes, ev->txn);
+  sof_json_obj_end(j);
+  sof_plugout_line(&t->out, j);
+}
+
+static void
+txlog_on_dataset(void *state, sof_ev_dataset_t const *ev) {
+  txlog_t *t = state;
+  if (!t->datasets) return;
+  sof_json_t *j = &t->j;
+  sof_json_obj_begin(j);
+  sof_json_key(j, "type");            sof_json_str(j, "dataset");
+  sof_json_key(j, "slot");            sof_json_u64(j, ev->slot);
+  sof_json_key(j, "parent");          sof_pjson_slot(j, ev->parent);
+  sof_json_key(j, "startIndex");      sof_json_u64(j, ev->start_idx);
+  sof_json_key(j, "endIndex");        sof_json_u64(j, ev->end_idx);
+  sof_json_key(j, "lastInSlot");      sof_json_bool(j, ev->last_in_slot);
+  sof_json_key(j, "shreds");          sof_json_u64(j, ev->shred_cnt);
+  sof_json_key(j, "payloadLen");      sof_json_u64(j, ev->payload_sz);
+  sof_json_key(j, "recoveredShreds"); sof_json_u64(j, ev->recovered_cnt);
+  sof_json_key(j, "decoded");         sof_json_bool(j, ev->decoded);
+  sof_json_key(j, "entries");         sof_json_u64(j, ev->entry_cnt);
+  sof_json_key(j, "txCount");         sof_json_u64(j, ev->txn_cnt);
+  sof_json_obj_end(j);
+  sof_plugout_line(&t->out, j);
+}
+
+sof_plugin_t const sof_plugin_txlog = {
+  .name            = "txlog",
+  .api_version     = SOF_PLUGIN_API_VERSION,
+  .hooks           = SOF_HOOK_BIT(TRANSACTION) | SOF_HOOK_BIT(DATASET),
+  .commitment      = SOF_COMMITMENT_PROCESSED,
+  .commitment_mode = SOF_COMMITMENT_AT_LEAST,
+  .dispatch        = SOF_DISPATCH_SEQUENTIAL,
+  .setup           = txlog_setup,
+  .shutdown        = txlog_shutdown,
+  .on_dataset      = txlog_on_dataset,
+  .on_transaction  = txlog_on_transaction,
+};
+
+sof_plugin_t const sof_plugin_txlog_confirmed = {
+  .name            = "txlog_confirmed",
+  .api_version     = SOF_PLUGIN_API_VERSION,
+  .hooks           = SOF_HOOK_BIT(TRANSACTION) | SOF_HOOK_BIT(DATASET),
+  .commitment      = SOF_COMMITMENT_CONFIRMED,
+  .commitment_mode = SOF_COMMITMENT_AT_LEAST,
+  .dispatch        = SOF_DISPATCH_SEQUENTIAL,
+  .setup           = txlog_setup,
+  .shutdown        = txlog_shutdown,
+  .on_dataset      = txlog_on_dataset,
+  .on_transaction  = txlog_on_transaction,
+};
