@@ -25,6 +25,7 @@
 #include "../drivers/sof_ethdev.h"
 #include "../drivers/sof_udp.h"
 #include "pipeline/sof_ingest.h"
+#include "pipeline/sof_inline.h"
 #include "plugin/sof_host.h"
 #include "state/sof_dedupe.h"
 #include "state/sof_forks.h"
@@ -47,6 +48,7 @@
 #define MSG_SLOT          1 /* slot (and parent, or SOF_SLOT_UNKNOWN) of an accepted shred */
 #define MSG_DATASET       2 /* arg: sofd_dataset_t * in shard's arena */
 #define MSG_SLOT_COMPLETE 3 /* every data shred up to LAST_IN_SLOT reassembled */
+#define MSG_INLINE        4 /* arg: sofd_dataset_t * holding one transaction found early */
 
 typedef struct sofd_msg {
   uint32_t kind;
@@ -64,6 +66,7 @@ typedef struct sofd_dataset {
   uint32_t start_idx, end_idx, shred_cnt, recovered_cnt;
   uint8_t  last_in_slot, slot_complete, has_blockhash, _pad;
   int32_t  decode_err;    /* extract: sof_entry error, 0 ok */
+  uint32_t inline_done;   /* transactions of the batch already delivered inline */
   uint32_t payload_sz;
   uint32_t ref_cap;
   uint32_t txn_cnt;       /* extract */
@@ -172,6 +175,8 @@ typedef struct fec_inst {
   struct rte_ring *in;
   sof_verify_t *verify;   /* twin of the rx verifiers: policy + rebuilt shreds */
   sof_ingest_t *ing;
+  sof_inline_t *inl;      /* inline delivery walker (NULL: no inline subscriber) */
+  uint64_t inline_txns, inline_arena_full;
   arena_t arena;
   outq_t out;
   uint64_t arena_full;    /* datasets dropped: arena exhausted */
@@ -194,7 +199,7 @@ typedef struct dispatch_inst {
   struct rte_ring *in;
   struct rte_ring *events;
   sof_forks_t *forks;
-  uint64_t datasets, txns, slot_msgs, events_in;
+  uint64_t datasets, txns, slot_msgs, events_in, inline_txns;
   uint64_t blockhash_changes;
   uint64_t leader_changes;
   uint64_t bh_slot;
@@ -392,6 +397,7 @@ fec_on_batch(void *ctx, sof_reasm_batch_t const *b) {
   d->slot_complete = b->slot_complete;
   d->has_blockhash = 0;
   d->decode_err = 0;
+  d->inline_done = f->inl ? sof_inline_batch_done(f->inl, b->slot, b->start_idx, b->end_idx) : 0;
   d->payload_sz = b->payload_sz;
   d->ref_cap = ref_cap;
   d->txn_cnt = d->entry_cnt = 0;
@@ -408,6 +414,45 @@ fec_on_batch(void *ctx, sof_reasm_batch_t const *b) {
     sofd_msg_t c = {.kind = MSG_SLOT_COMPLETE, .shard = f->shard, .slot = b->slot, .tsc = f->cur_rx_tsc};
     outq_put(&f->out, &c);
   }
+}
+
+/* A transaction complete in the prefix of a batch still in reassembly: one
+ * small arena block (header + its bytes) to dispatch, in order with the
+ * shard's datasets. */
+static void
+fec_on_inline(void *ctx, sof_inline_txn_t const *t) {
+  fec_inst_t *f = ctx;
+  sofd_dataset_t *d = arena_alloc(&f->arena, sizeof(sofd_dataset_t) + sizeof(sof_ev_txn_ref_t) + t->sz);
+  if (!d) {
+    f->inline_arena_full++;
+    return;
+  }
+  unsigned h = (unsigned)(t->slot % SLOTSEEN_SZ);
+  d->slot = t->slot;
+  d->parent = SOF_SLOT_UNKNOWN;
+  d->rx_tsc = f->cur_rx_tsc;
+  d->first_shred_tsc = f->seen[h].slot == t->slot ? f->seen[h].first_tsc : 0;
+  d->start_idx = t->batch_start;
+  d->end_idx = t->batch_start;
+  d->shred_cnt = d->recovered_cnt = 0;
+  d->last_in_slot = d->slot_complete = d->has_blockhash = 0;
+  d->decode_err = 0;
+  d->inline_done = t->idx_in_batch;   /* its index among the batch's transactions */
+  d->payload_sz = t->sz;
+  d->ref_cap = 1;
+  d->txn_cnt = 1;
+  d->entry_cnt = 0;
+  d->refs = (sof_ev_txn_ref_t *)(d + 1);
+  d->payload = (uint8_t *)(d->refs + 1);
+  d->refs[0] = (sof_ev_txn_ref_t){.off = 0, .sz = (uint16_t)t->sz, .kind = t->t->kind, .entry_idx = t->entry_idx};
+  memcpy(d->payload, t->bytes, t->sz);
+  sofd_msg_t m = {.kind = MSG_INLINE, .shard = f->shard, .slot = t->slot,
+                  .arg = (uint64_t)(uintptr_t)d, .tsc = f->cur_rx_tsc};
+  if (!outq_put(&f->out, &m)) {
+    arena_unalloc(&f->arena, d);
+    return;
+  }
+  f->inline_txns++;
 }
 
 static inline void
@@ -447,7 +492,13 @@ fec_one(fec_inst_t *f, struct rte_mbuf *m) {
   if (meta->root_valid) memcpy(vi.root, meta->root, 32);
   if (meta->leaf_valid) memcpy(vi.leaf, meta->leaf, 32);
   f->cur_rx_tsc = meta->rx_tsc;
-  sof_ingest_shred_checked(f->ing, payload, &s, meta->verify, &vi, NULL);
+  sof_ingest_result_t res;
+  sof_ingest_shred_checked(f->ing, payload, &s, meta->verify, &vi, &res);
+  /* a data shred (received, or rebuilt by this one) may extend a batch's
+   * contiguous prefix */
+  if (f->inl && res.fate == SOF_INGEST_ACCEPTED &&
+      (res.resolver == SOF_RESOLVER_DATA_NEW || res.resolver == SOF_RESOLVER_RECOVERED))
+    sof_inline_advance(f->inl, sof_ingest_reasm(f->ing), s.slot, fec_on_inline, f);
 }
 
 static unsigned
@@ -665,10 +716,29 @@ dispatch_dataset(sofd_pipe_t *p, dispatch_inst_t *x, sofd_dataset_t const *d) {
         .dataset_start_idx = d->start_idx, .entry_idx = r->entry_idx, .idx_in_dataset = i,
         .time = tm,
       };
-      sof_host_publish_txn(h, &ev, 0);
+      sof_host_publish_txn(h, &ev, i < d->inline_done ? SOF_HOST_TXN_INLINE_DONE : 0);
     }
   }
   x->txns += d->txn_cnt;
+}
+
+/* One transaction found early in a batch's prefix: to the inline-critical
+ * subscribers now; its dataset, when complete, skips them for it. */
+static void
+dispatch_inline(sofd_pipe_t *p, dispatch_inst_t *x, sofd_dataset_t const *d) {
+  uint8_t const *bytes = d->payload;
+  sof_txn_t t;
+  if (unlikely(sof_txn_parse(&t, bytes, d->payload_sz, NULL) != SOF_TXN_OK)) return; /* parsed by fec */
+  int st = sof_forks_slot_status(x->forks, d->slot, NULL, NULL);
+  sof_ev_txn_t ev = {
+    .slot = d->slot, .commitment = commitment_of(st), .kind = t.kind, .path = SOF_TXN_PATH_INLINE,
+    .marks = marks_of(sof_forks_marks(x->forks)), .signature = bytes + t.sig_off, .bytes = bytes,
+    .sz = d->payload_sz, .txn = &t, .dataset_start_idx = d->start_idx,
+    .entry_idx = d->refs[0].entry_idx, .idx_in_dataset = d->inline_done,
+    .time = {.rx_tsc = d->rx_tsc, .first_shred_tsc = d->first_shred_tsc},
+  };
+  sof_host_publish_txn(p->host, &ev, 0);
+  x->inline_txns++;
 }
 
 static void
@@ -712,6 +782,12 @@ dispatch_poll(sofd_pipe_t *p, dispatch_inst_t *x) {
     case MSG_DATASET: {
       sofd_dataset_t *d = (sofd_dataset_t *)(uintptr_t)m[i].arg;
       dispatch_dataset(p, x, d);
+      arena_free(&p->fec[m[i].shard].arena, d);
+      break;
+    }
+    case MSG_INLINE: {
+      sofd_dataset_t *d = (sofd_dataset_t *)(uintptr_t)m[i].arg;
+      dispatch_inline(p, x, d);
       arena_free(&p->fec[m[i].shard].arena, d);
       break;
     }
@@ -944,6 +1020,9 @@ sofd_pipe_new(sofd_cfg_t const *c, sof_leaders_t const *leaders, sof_host_t *hos
                                         sizeof(sofd_msg_t))))
     goto fail;
   int want_events = sof_host_wants(host, SOF_HOOK_RAW_PACKET) || sof_host_wants(host, SOF_HOOK_SHRED);
+  int want_inline = 0;
+  for (unsigned i = 0; i < sof_host_plugin_cnt(host); i++)
+    if (sof_host_plugin(host, i)->inline_txn) want_inline = 1;
   if (want_events && !(p->events = make_ring("sofd_events", &c->ring[SOFD_RING_EVENTS], 0))) goto fail;
 
   /* rx instances */
@@ -998,6 +1077,10 @@ sofd_pipe_new(sofd_cfg_t const *c, sof_leaders_t const *leaders, sof_host_t *hos
     ic.ctx = f;
     char err[256];
     if (!(f->ing = sof_ingest_new(&ic, err, sizeof err))) {
+      fprintf(stderr, "sofd: [fec]: %s\n", err);
+      goto fail;
+    }
+    if (want_inline && !(f->inl = sof_inline_new(64, err, sizeof err))) {
       fprintf(stderr, "sofd: [fec]: %s\n", err);
       goto fail;
     }
@@ -1130,6 +1213,7 @@ sofd_pipe_delete(sofd_pipe_t *p) {
   if (p->fec)
     for (unsigned i = 0; i < c->role_cnt[SOFD_ROLE_FEC]; i++) {
       sof_ingest_delete(p->fec[i].ing);
+      sof_inline_delete(p->fec[i].inl);
       sof_verify_delete(p->fec[i].verify);
       free(p->fec[i].arena.base);
     }
@@ -1161,6 +1245,7 @@ typedef struct totals {
   sof_resolver_stats_t rs;
   sof_reasm_stats_t as;
   uint64_t open_sets, arena_full, fec_out_dropped, fec_out_held, fec_slot_msgs;
+  uint64_t inline_txns, inline_arena_full;
 } totals_t;
 
 static void
@@ -1214,6 +1299,8 @@ collect(sofd_pipe_t const *p, totals_t *t) {
     t->fec_out_dropped += f->out.dropped;
     t->fec_out_held += f->out.held;
     t->fec_slot_msgs += f->slot_msgs;
+    t->inline_txns += f->inline_txns;
+    t->inline_arena_full += f->inline_arena_full;
   }
 }
 
@@ -1298,6 +1385,8 @@ sofd_pipe_counters(sofd_pipe_t const *p, sofd_counter_t *out) {
   CTR("fec messages dropped (fec_extract full, on_full = drop)", t.fec_out_dropped, "fec_out_dropped");
   CTR("fec messages held while fec_extract was full", t.fec_out_held, "fec_out_held");
   CTR("slot announcements to the fork tracker", t.fec_slot_msgs, "fec_slot_msgs");
+  CTR("transactions found early in a batch prefix", t.inline_txns, "fec_inline_transactions");
+  CTR("early transactions dropped: arena full", t.inline_arena_full, "fec_inline_arena_full");
   extract_inst_t const *x = p->extract;
   CTR("datasets decoded", x->datasets, "extract_datasets");
   CTR("datasets that are not valid entry batches", x->decode_err, "extract_decode_errors");
@@ -1305,6 +1394,7 @@ sofd_pipe_counters(sofd_pipe_t const *p, sofd_counter_t *out) {
   CTR("transactions decoded", x->txns, "extract_transactions");
   dispatch_inst_t const *d = p->dispatch;
   CTR("datasets dispatched", d->datasets, "dispatch_datasets");
+  CTR("transactions published early (inline path)", d->inline_txns, "dispatch_inline_transactions");
   CTR("transactions dispatched", d->txns, "dispatch_transactions");
   CTR("recent blockhash changes", d->blockhash_changes, "dispatch_blockhash_changes");
   CTR("slot leader changes", d->leader_changes, "dispatch_leader_changes");

@@ -280,6 +280,26 @@ with tempfile.TemporaryDirectory() as tmp:
     s = summary_of("".join(errbuf))
     check(p.returncode == 0 and s.get("stop") == "sigint", f"telemetry run: SIGINT exit 0 ({p.returncode})")
 
+    # 4b. inline delivery: txlog_inline asks for every transaction as soon as
+    #     its bytes are complete in its dataset's contiguous prefix; with
+    #     shreds arriving in order but batches spanning many shreds, most
+    #     come early; each transaction exactly once overall
+    ipcap, isched, irecs = generate(tmp, "inline", "-n", "4", "--txns-per-slot", "200", "--batches-per-slot", "2",
+                                    "--shred-version", "7", "-s", "21", "--reorder", "3")
+    inl = os.path.join(tmp, "inline.txlog")
+    rc, s, err = run(eal("0,1", f"net_pcap0,rx_pcap={ipcap}") +
+                     ["--", "--leader-schedule", isched, "--idle-exit-ms", "500", "--plugins", "txlog_inline",
+                      "--plugin-opt", f"txlog_inline.path={inl}"])
+    got = read_lines(inl)
+    paths = {}
+    for l in got:
+        paths[l.get("path")] = paths.get(l.get("path"), 0) + 1
+    check(rc == 0 and txs_of(got) == truth_txs(irecs), f"inline: transactions equal the truth, each once ({len(got)})")
+    check(paths.get("inline", 0) > len(got) // 2 and paths.get("dataset", 0) > 0 and set(paths) <= {"inline", "dataset"},
+          f"inline: most transactions served early, the rest with their dataset ({paths})")
+    check(s.get("plugins", {}).get("lanes", {}).get("inline_critical", {}).get("enqueued", 0) == len(got),
+          f"inline: every transaction through the inline-critical lane ({s.get('plugins', {}).get('lanes')})")
+
     # 5. forks: slot statuses, reorgs, commitment-subscribed transactions
     pcap, sched, recs = generate(tmp, "forks", "-n", "40", "--txns-per-slot", "24", "--leaders", "2",
                                  "--shred-version", "7", "-s", "5", "--fork-every", "6",

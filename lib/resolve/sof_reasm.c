@@ -307,3 +307,21 @@ sof_reasm_reset(sof_reasm_t *r) {
   for (uint32_t i = 0; i < r->cfg.slots_max; i++) slot_clear(r, &r->slots[i]);
   memset(&r->stats, 0, sizeof r->stats);
 }
+
+int
+sof_reasm_peek(sof_reasm_t const *r, uint64_t slot, uint32_t idx, uint8_t const **data,
+               uint32_t *data_sz, uint8_t *flags) {
+  if (idx >= r->cfg.max_shreds_per_slot) return SOF_REASM_PEEK_ABSENT;
+  for (uint32_t i = 0; i < r->cfg.slots_max; i++) {
+    slot_t const *s = &r->slots[i];
+    if (!s->used || s->slot != slot) continue;
+    if (!bit(s->have, idx)) return SOF_REASM_PEEK_ABSENT;
+    if (bit(s->emitted, idx)) return SOF_REASM_PEEK_EMITTED;
+    *data = s->chunk[idx] == NONE ? NULL : r->pool + (size_t)s->chunk[idx] * SOF_REASM_CHUNK_SZ;
+    *data_sz = s->len[idx];
+    *flags = (uint8_t)((bit(s->dc, idx) ? SOF_SHRED_FLAG_DATA_COMPLETE : 0) |
+                       (s->last_idx == idx ? SOF_SHRED_FLAG_LAST_IN_SLOT : 0));
+    return SOF_REASM_PEEK_STORED;
+  }
+  return SOF_REASM_PEEK_ABSENT;
+}

@@ -111,6 +111,20 @@ int sof_reasm_add(sof_reasm_t *r, uint64_t slot, uint64_t parent, uint32_t idx, 
 int sof_reasm_add_shred(sof_reasm_t *r, void const *payload, sof_shred_t const *s, int recovered,
                         sof_reasm_emit_fn emit, void *ctx);
 
+/* sof_reasm_peek looks at data shred idx of slot without changing
+ * anything (for early, inline reading of a batch before it completes).
+ * Returns SOF_REASM_PEEK_STORED with *data / *data_sz / *flags (the shred's
+ * flags byte: DATA_COMPLETE, LAST_IN_SLOT) set when the shred is held and
+ * its batch not yet emitted (*data valid until the next sof_reasm_add or
+ * reset on r; NULL when data_sz is 0), SOF_REASM_PEEK_EMITTED when it went
+ * out in a batch, SOF_REASM_PEEK_ABSENT when not held (or the slot is not
+ * tracked). Single-threaded per reassembler. */
+#define SOF_REASM_PEEK_ABSENT  0
+#define SOF_REASM_PEEK_STORED  1
+#define SOF_REASM_PEEK_EMITTED 2
+int sof_reasm_peek(sof_reasm_t const *r, uint64_t slot, uint32_t idx, uint8_t const **data,
+                   uint32_t *data_sz, uint8_t *flags);
+
 /* sof_reasm_stats returns the counters (valid while r lives). */
 sof_reasm_stats_t const *sof_reasm_stats(sof_reasm_t const *r);
 

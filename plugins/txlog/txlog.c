@@ -185,3 +185,30 @@ sof_plugin_t const sof_plugin_txlog_confirmed = {
   .on_dataset      = txlog_on_dataset,
   .on_transaction  = txlog_on_transaction,
 };
+
+/* txlog_inline: the same log, but every transaction its filters pass is
+ * rated CRITICAL and asks for inline delivery: it is logged as soon as its
+ * bytes are complete in the contiguous prefix of its dataset ("path":
+ * "inline"), before the rest of the dataset arrives when possible, else
+ * with the completed dataset ("path": "dataset"). */
+static int
+txlog_interest_critical(void *state, sof_ev_txn_t const *ev) {
+  (void)state;
+  (void)ev;
+  return SOF_INTEREST_CRITICAL;
+}
+
+sof_plugin_t const sof_plugin_txlog_inline = {
+  .name            = "txlog_inline",
+  .api_version     = SOF_PLUGIN_API_VERSION,
+  .hooks           = SOF_HOOK_BIT(TRANSACTION) | SOF_HOOK_BIT(DATASET),
+  .commitment      = SOF_COMMITMENT_PROCESSED,
+  .commitment_mode = SOF_COMMITMENT_AT_LEAST,
+  .dispatch        = SOF_DISPATCH_SEQUENTIAL,
+  .inline_txn      = 1,
+  .setup           = txlog_setup,
+  .shutdown        = txlog_shutdown,
+  .transaction_interest_ref = txlog_interest_critical,
+  .on_dataset      = txlog_on_dataset,
+  .on_transaction  = txlog_on_transaction,
+};
