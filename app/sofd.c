@@ -130,7 +130,7 @@ check_plugin_sections(sofd_cfg_t const *c) {
 /* ---- leaders ----------------------------------------------------------------------------------- */
 
 static sof_leaders_t *
-load_leaders(sofd_cfg_t const *c) {
+load_leaders(sofd_cfg_t *c) {
   char err[512];
   sof_leaders_t *l = sof_leaders_new(1UL << 20, 1U << 16);
   if (!l) {
@@ -145,14 +145,21 @@ load_leaders(sofd_cfg_t const *c) {
     }
     sof_leaders_set_fixed(l, pub);
   }
-  if (c->leader_schedule &&
-      sof_leaders_load_json(l, c->leader_schedule, c->epoch_first_slot, err, sizeof err) < 0) {
-    fprintf(stderr, "sofd: [verify] leader_schedule (--leader-schedule): %s\n", err);
-    goto fail;
+  if (c->leader_schedule) {
+    long n = sof_leaders_load_json(l, c->leader_schedule, c->epoch_first_slot, err, sizeof err);
+    if (n < 0) {
+      fprintf(stderr, "sofd: [verify] leader_schedule (--leader-schedule): %s\n", err);
+      goto fail;
+    }
+    c->leader_schedule_slots += (uint64_t)n;
   }
-  if (c->leader_list && sof_leaders_load_text(l, c->leader_list, err, sizeof err) < 0) {
-    fprintf(stderr, "sofd: [verify] leader_list (--leader-list): %s\n", err);
-    goto fail;
+  if (c->leader_list) {
+    long n = sof_leaders_load_text(l, c->leader_list, err, sizeof err);
+    if (n < 0) {
+      fprintf(stderr, "sofd: [verify] leader_list (--leader-list): %s\n", err);
+      goto fail;
+    }
+    c->leader_schedule_slots += (uint64_t)n;
   }
   return l;
 fail:
@@ -169,9 +176,29 @@ typedef struct prom {
   uint64_t     period;
 } prom_t;
 
+/* /metrics: Prometheus text. /plugins/NAME: a plugin's own counters as
+ * JSON (plugins with a renderer: metrics, latency). */
 static int
 prom_handler(void *ctx, char const *path, sof_http_resp_t *resp) {
   prom_t *pr = ctx;
+  if (!strncmp(path, "/plugins/", 9)) {
+    sof_host_t const *h = sofd_pipe_host(pr->pipe);
+    for (unsigned i = 0; i < sof_host_plugin_cnt(h); i++) {
+      sof_plugin_t const *pl = sof_host_plugin(h, i);
+      if (strcmp(pl->name, path + 9)) continue;
+      sof_plugin_render_fn fn = NULL;
+      for (unsigned k = 0; k < sof_plugin_table_cnt; k++)
+        if (sof_plugin_table[k] == pl) fn = sof_plugin_table_render[k];
+      void *state = sof_host_plugin_state(h, i);
+      if (!fn || !state) return 404;
+      int n = fn(state, resp->body, resp->body_cap);
+      if (n < 0) return SOF_HTTP_NEED_ROOM;
+      resp->body_len = (size_t)n;
+      resp->content_type = "application/json";
+      return 200;
+    }
+    return 404;
+  }
   if (strcmp(path, "/metrics")) return 404;
   int n = sofd_prometheus_render(pr->pipe, resp->body, resp->body_cap);
   if (n < 0) return SOF_HTTP_NEED_ROOM;

@@ -79,6 +79,7 @@ typedef struct sofd_cfg {
   /* verification */
   char const *leader, *leader_schedule, *leader_list;
   uint64_t epoch_first_slot;
+  uint64_t leader_schedule_slots; /* slots the loaded schedule / list names (set by main) */
   sof_verify_cfg_t verify;
   /* state bounds */
   uint32_t dedupe_capacity;

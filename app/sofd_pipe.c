@@ -163,7 +163,7 @@ typedef struct rx_inst {
   struct rte_ring **to_fec;
   unsigned n_fec;
   struct rte_ring *events;
-  int want_events;
+  int want_raw, want_shred;
   uint16_t udp_ports[SOFD_UDP_PORTS_MAX];
   unsigned udp_port_cnt;
   uint16_t burst;
@@ -202,6 +202,8 @@ typedef struct dispatch_inst {
   uint64_t datasets, txns, slot_msgs, events_in, inline_txns;
   uint64_t blockhash_changes;
   uint64_t leader_changes;
+  uint64_t slots_complete;
+  int      snapshot_sent;
   uint64_t bh_slot;
   uint8_t  bh[32];
   uint8_t  has_bh;
@@ -266,6 +268,7 @@ rx_now_ns(rx_inst_t const *r, uint64_t tsc) {
  * counter moves. */
 static inline void
 rx_one(sofd_pipe_t *p, rx_inst_t *r, struct rte_mbuf *m, uint64_t now) {
+  int raw = 0;                 /* a UDP payload for the raw_packet hook */
   r->packets++;
   r->bytes += m->pkt_len;
   if (unlikely(m->nb_segs != 1)) {
@@ -303,6 +306,7 @@ rx_one(sofd_pipe_t *p, rx_inst_t *r, struct rte_mbuf *m, uint64_t now) {
     }
   }
   meta->rx_tsc = now;
+  raw = r->want_raw;
   uint8_t const *payload = frame + meta->payload_off;
   sof_shred_t s;
   sof_verify_info_t vi;
@@ -331,8 +335,9 @@ rx_one(sofd_pipe_t *p, rx_inst_t *r, struct rte_mbuf *m, uint64_t now) {
   meta->conflict = vi.conflict;
   if (vi.root_valid) memcpy(meta->root, vi.root, 32);
   if (vi.leaf_valid) memcpy(meta->leaf, vi.leaf, 32);
-  if (r->want_events) {
+  if (raw || r->want_shred) {
     /* a second reference for the dispatch role's raw_packet / shred events */
+    meta->events = (uint8_t)((raw ? SOFD_EV_RAW : 0) | (r->want_shred ? SOFD_EV_SHRED : 0));
     rte_mbuf_refcnt_update(m, 1);
     if (rte_ring_enqueue(r->events, m) == 0) {
       r->events_sent++;
@@ -349,6 +354,15 @@ rx_one(sofd_pipe_t *p, rx_inst_t *r, struct rte_mbuf *m, uint64_t now) {
   r->sent++;
   return;
 free:
+  /* dropped: a UDP payload still makes a raw_packet event when wanted */
+  if (raw) {
+    meta->events = SOFD_EV_RAW;
+    if (rte_ring_enqueue(r->events, m) == 0) {
+      r->events_sent++;
+      return;
+    }
+    r->events_dropped++;
+  }
   rte_pktmbuf_free(m);
   (void)p;
 }
@@ -615,7 +629,7 @@ typedef struct dispatch_ctx {
 
 static void
 leader_context(sofd_pipe_t *p, dispatch_inst_t *x, uint64_t tip) {
-  if (!p->leaders || !sof_host_wants(p->host, SOF_HOOK_LEADER_SCHEDULE)) return;
+  if (!p->leaders) return;
   uint8_t const *cur = sof_leaders_get(p->leaders, tip);
   uint8_t zero[32] = {0};
   if (!cur) cur = zero;
@@ -624,6 +638,7 @@ leader_context(sofd_pipe_t *p, dispatch_inst_t *x, uint64_t tip) {
   x->has_leader = 1;
   x->leader_slot = tip;
   x->leader_changes++;
+  if (!sof_host_wants(p->host, SOF_HOOK_LEADER_SCHEDULE)) return;
   sof_ev_leader_schedule_t ev;
   memset(&ev, 0, sizeof ev);
   ev.kind = SOF_LEADER_EV_CURRENT;
@@ -643,9 +658,23 @@ on_forks_event(void *ctx, sof_forks_event_t const *fe) {
   if (fe->kind == SOF_FORKS_EV_STATUS) {
     sof_ev_slot_status_t ev = {
       .slot = fe->slot, .parent = fe->parent, .prev_status = slot_status_of(fe->prev_status),
-      .status = slot_status_of(fe->status), .marks = marks_of(fe->marks),
+      .status = slot_status_of(fe->status), .marks = marks_of(fe->marks), .event = SOF_SLOT_EV_STATUS,
     };
     sof_host_publish_slot_status(p->host, &ev);
+  } else if (fe->kind == SOF_FORKS_EV_FIRST_SHRED || fe->kind == SOF_FORKS_EV_SLOT_COMPLETE) {
+    if (fe->kind == SOF_FORKS_EV_SLOT_COMPLETE) c->x->slots_complete++;
+    if (sof_host_wants(p->host, SOF_HOOK_SLOT_STATUS)) {
+      int st = sof_forks_slot_status(c->x->forks, fe->slot, NULL, NULL);
+      /* a new slot's status is what the tracker made of it; the STATUS
+       * events of this update follow */
+      int status = st == SOF_FORKS_STATUS_NONE ? SOF_SLOT_PROCESSED : slot_status_of(st);
+      sof_ev_slot_status_t ev = {
+        .slot = fe->slot, .parent = fe->parent, .prev_status = status, .status = status,
+        .marks = marks_of(fe->marks),
+        .event = fe->kind == SOF_FORKS_EV_FIRST_SHRED ? SOF_SLOT_EV_FIRST_SHRED : SOF_SLOT_EV_COMPLETE,
+      };
+      sof_host_publish_slot_status(p->host, &ev);
+    }
   } else if (fe->kind == SOF_FORKS_EV_REORG && fe->reorg) {
     sof_forks_reorg_t const *r = fe->reorg;
     sof_ev_reorg_t ev;
@@ -746,13 +775,13 @@ dispatch_event_mbuf(sofd_pipe_t *p, struct rte_mbuf *m) {
   sofd_meta_t const *meta = rte_mbuf_to_priv(m);
   uint8_t const *payload = rte_pktmbuf_mtod(m, uint8_t const *) + meta->payload_off;
   sof_ev_time_t tm = {.rx_tsc = meta->rx_tsc, .first_shred_tsc = 0};
-  if (sof_host_wants(p->host, SOF_HOOK_RAW_PACKET)) {
+  if (meta->events & SOFD_EV_RAW) {
     sof_ev_raw_packet_t ev = {.src_ip = meta->src_ip, .src_port = meta->src_port,
                               .dst_port = meta->dst_port, .payload = payload,
                               .sz = meta->payload_sz, .time = tm};
     sof_host_publish_raw_packet(p->host, &ev);
   }
-  if (sof_host_wants(p->host, SOF_HOOK_SHRED)) {
+  if (meta->events & SOFD_EV_SHRED) {
     sof_shred_t s;
     if (sof_shred_parse(&s, payload, meta->payload_sz, 0) == 0) {
       sof_ev_shred_t ev = {.src_ip = meta->src_ip, .src_port = meta->src_port,
@@ -764,8 +793,29 @@ dispatch_event_mbuf(sofd_pipe_t *p, struct rte_mbuf *m) {
   rte_pktmbuf_free(m);
 }
 
+/* The loaded schedule, once, before any event: leaders of the first
+ * SOF_EV_LEADERS_MAX slots of the configured epoch and how many slots it
+ * names. */
+static void
+leader_snapshot(sofd_pipe_t *p, dispatch_inst_t *x) {
+  x->snapshot_sent = 1;
+  if (!p->leaders || !sof_host_wants(p->host, SOF_HOOK_LEADER_SCHEDULE)) return;
+  sof_ev_leader_schedule_t ev;
+  memset(&ev, 0, sizeof ev);
+  ev.kind = SOF_LEADER_EV_SNAPSHOT;
+  ev.first_slot = p->cfg->epoch_first_slot;
+  ev.leader_cnt = SOF_EV_LEADERS_MAX;
+  ev.schedule_slots = p->cfg->leader_schedule_slots;
+  for (unsigned i = 0; i < SOF_EV_LEADERS_MAX; i++) {
+    uint8_t const *l = sof_leaders_get(p->leaders, ev.first_slot + i);
+    if (l) memcpy(ev.leaders[i], l, 32);
+  }
+  sof_host_publish_leader_schedule(p->host, &ev);
+}
+
 static unsigned
 dispatch_poll(sofd_pipe_t *p, dispatch_inst_t *x) {
+  if (unlikely(!x->snapshot_sent)) leader_snapshot(p, x);
   sofd_msg_t m[MSG_BURST];
   dispatch_ctx_t ctx = {.p = p, .x = x};
   unsigned n = rte_ring_dequeue_burst_elem(x->in, m, sizeof(sofd_msg_t), MSG_BURST, NULL);
@@ -1038,7 +1088,8 @@ sofd_pipe_new(sofd_cfg_t const *c, sof_leaders_t const *leaders, sof_host_t *hos
     r->to_fec = p->rx_fec;
     r->n_fec = nfec;
     r->events = p->events;
-    r->want_events = want_events;
+    r->want_raw = sof_host_wants(host, SOF_HOOK_RAW_PACKET);
+    r->want_shred = sof_host_wants(host, SOF_HOOK_SHRED);
     memcpy(r->udp_ports, c->udp_ports, sizeof r->udp_ports);
     r->udp_port_cnt = c->udp_port_cnt;
     r->ns_per_cycle_q32 = (uint64_t)((1e9 / (double)p->hz) * 4294967296.0);
@@ -1398,6 +1449,9 @@ sofd_pipe_counters(sofd_pipe_t const *p, sofd_counter_t *out) {
   CTR("transactions dispatched", d->txns, "dispatch_transactions");
   CTR("recent blockhash changes", d->blockhash_changes, "dispatch_blockhash_changes");
   CTR("slot leader changes", d->leader_changes, "dispatch_leader_changes");
+  CTR("slots complete (LAST_IN_SLOT reassembled) seen by the fork tracker", d->slots_complete,
+      "dispatch_slots_complete");
+  GAUGE("slot of the latest observed leader change", d->has_leader ? d->leader_slot : 0, "leader_slot");
   sof_forks_stats_t const *fs = sof_forks_stats(d->forks);
   sof_forks_marks_t mk = sof_forks_marks(d->forks);
   GAUGE("slots tracked by the fork tracker", fs->tracked, "forks_tracked");
@@ -1719,4 +1773,13 @@ sofd_pipe_ring_info(sofd_pipe_t const *p, unsigned i, char const **name, unsigne
 sof_host_t *
 sofd_pipe_host(sofd_pipe_t const *p) {
   return p->host;
+}
+
+int
+sofd_pipe_leader(sofd_pipe_t const *p, uint64_t *slot, uint8_t leader[32]) {
+  dispatch_inst_t const *x = p->dispatch;
+  if (!x->has_leader) return 0;
+  *slot = x->leader_slot;
+  memcpy(leader, x->leader, 32);
+  return 1;
 }

@@ -53,9 +53,13 @@ typedef struct sofd_meta {
   uint8_t  root_valid;
   uint8_t  leaf_valid;
   uint8_t  conflict;
+  uint8_t  events;        /* SOFD_EV_* the dispatch role publishes for it */
   uint8_t  root[32];
   uint8_t  leaf[32];
 } sofd_meta_t;
+
+#define SOFD_EV_RAW   1 /* raw_packet: any UDP payload that passed the port filter */
+#define SOFD_EV_SHRED 2 /* shred: an accepted shred */
 
 /* The private area: sofd_meta_t, then (udp driver) the driver's
  * sof_udp_meta_t (16 bytes). */
@@ -145,5 +149,9 @@ unsigned sofd_pipe_ring_cnt(sofd_pipe_t const *p);
 int sofd_pipe_ring_info(sofd_pipe_t const *p, unsigned i, char const **name, unsigned *size,
                         unsigned *count, uint64_t *dropped, uint64_t *held);
 sof_host_t *sofd_pipe_host(sofd_pipe_t const *p);
+/* sofd_pipe_leader: the latest observed leader (at the tip when it last
+ * changed): 1 with *slot and leader set, 0 when none yet. Any thread (a
+ * racy snapshot: the key may be mid-update). */
+int sofd_pipe_leader(sofd_pipe_t const *p, uint64_t *slot, uint8_t leader[32]);
 
 #endif /* SOFD_PIPE_H */

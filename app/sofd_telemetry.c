@@ -12,6 +12,7 @@
 #include <rte_telemetry.h>
 
 #include "plugin/sof_host.h"
+#include "wire/sof_base58.h"
 #include "sofd_pipe.h"
 
 static sofd_pipe_t *tel_pipe;
@@ -121,6 +122,23 @@ sofd_telemetry_unregister(void) {
   __atomic_store_n(&tel_pipe, NULL, __ATOMIC_RELEASE);
 }
 
+static int
+tel_leader(char const *cmd, char const *params, struct rte_tel_data *d) {
+  (void)cmd;
+  (void)params;
+  if (!__atomic_load_n(&tel_pipe, __ATOMIC_ACQUIRE)) return -1;
+  rte_tel_data_start_dict(d);
+  uint64_t slot;
+  uint8_t key[32];
+  if (sofd_pipe_leader(tel_pipe, &slot, key)) {
+    char b58[SOF_BASE58_ENCODED_32_MAX];
+    sof_base58_encode_32(key, b58);
+    rte_tel_data_add_dict_u64(d, "slot", slot);
+    rte_tel_data_add_dict_string(d, "leader", b58);
+  }
+  return 0;
+}
+
 int
 sofd_telemetry_register(sofd_pipe_t *p) {
   tel_pipe = p;
@@ -128,6 +146,8 @@ sofd_telemetry_register(sofd_pipe_t *p) {
       rte_telemetry_register_cmd("/sof/roles", tel_roles,
                                  "Activity per role instance (lcore, processed, busy/idle, input depth)") ||
       rte_telemetry_register_cmd("/sof/rings", tel_rings, "Rings between roles: size, count, drops") ||
+      rte_telemetry_register_cmd("/sof/leader", tel_leader,
+                                 "Latest observed slot leader (at the tip when it changed)") ||
       rte_telemetry_register_cmd("/sof/plugins", tel_plugins,
                                  "Plugin lanes (depth, drops, callback time, lag) and per-plugin counts")) {
     fprintf(stderr, "sofd: cannot register the /sof/ telemetry commands\n");

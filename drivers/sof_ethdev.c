@@ -66,7 +66,7 @@ sof_ethdev_open(sof_ethdev_t *dev, sof_ethdev_cfg_t const *cfg, char *err, size_
   if (cfg->mbufs < need) {
     snprintf(err, err_sz, "port %u (%s): --mbufs %u is too few: the RX ring%s take%s %u, a burst "
              "per queue %u and the mempool caches %u; need at least %llu", port, dev->name,
-             cfg->mbufs, nq > 1 ? "s" : "", nq > 1 ? "" : "s", rxd * nq, cfg->burst * nq,
+             cfg->mbufs, nq > 1 ? "s" : "", nq > 1 ? "" : "s", (unsigned)rxd * nq, cfg->burst * nq,
              cfg->mbuf_cache * rte_lcore_count(), (unsigned long long)need);
     goto fail_close;
   }

@@ -212,7 +212,8 @@ with tempfile.TemporaryDirectory() as tmp:
     args = eal("0", f"net_pcap0,rx_pcap={pcap}", telemetry=True)
     prefix = prefixes[-1]
     p = subprocess.Popen([sofd, *args, "--", "--leader-schedule", sched, "--shred-version", "7",
-                          "--udp-port", "8001", "--prometheus", "127.0.0.1:0", "--txlog", txlog],
+                          "--udp-port", "8001", "--prometheus", "127.0.0.1:0", "--txlog", txlog,
+                          "--plugins", "txlog,metrics", "--plugin-opt", "metrics.path=/dev/null"],
                          stderr=subprocess.PIPE, text=True)
     prom_url = None
     deadline = time.time() + 30
@@ -241,6 +242,10 @@ with tempfile.TemporaryDirectory() as tmp:
               and "# TYPE sof_slot_tip gauge" in body, "prometheus: TYPE lines")
         check(re.search(r'^sof_role_processed\{role="fec",instance="0",lcore="0"\} \d+$', body, re.M)
               is not None, "prometheus: per-role series")
+        mj = json.loads(urllib.request.urlopen(prom_url.replace("/metrics", "/plugins/metrics"),
+                                               timeout=10).read().decode())
+        check(mj.get("transactions") == want,
+              f"prometheus: /plugins/metrics serves the metrics plugin's counters ({str(mj)[:200]})")
         try:
             urllib.request.urlopen(prom_url.replace("/metrics", "/nope"), timeout=10)
             check(False, "prometheus: unknown path is 404")
@@ -254,7 +259,7 @@ with tempfile.TemporaryDirectory() as tmp:
         c = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         c.connect(sock_path)
         json.loads(c.recv(16384).decode())
-        for cmd in ("/sof/stats", "/sof/roles", "/sof/rings", "/sof/plugins", "/"):
+        for cmd in ("/sof/stats", "/sof/roles", "/sof/rings", "/sof/plugins", "/sof/leader", "/"):
             c.send(cmd.encode())
             tel[cmd] = json.loads(c.recv(1 << 20).decode())
         c.close()
@@ -274,11 +279,23 @@ with tempfile.TemporaryDirectory() as tmp:
         check(pl.get("plugin_txlog_transaction") == want,
               f"telemetry: /sof/plugins txlog callbacks ({pl.get('plugin_txlog_transaction')})")
         check("/sof/stats" in tel["/"]["/"], "telemetry: /sof/ commands listed")
+        ld = tel["/sof/leader"]["/sof/leader"]
+        lead = json.load(open(sched))
+        check(ld.get("leader") in lead and ld.get("slot") in [off for offs in lead.values() for off in offs],
+              f"telemetry: /sof/leader is a scheduled leader at one of its slots ({ld})")
     p.send_signal(signal.SIGINT)
     p.wait(timeout=60)
     t.join(timeout=10)
     s = summary_of("".join(errbuf))
     check(p.returncode == 0 and s.get("stop") == "sigint", f"telemetry run: SIGINT exit 0 ({p.returncode})")
+    if prom_url and s:
+        udp_payloads = s["rxPackets"] - sum(v for k, v in s["drops"].items()
+                                            if k in ("l2_too_short", "not_ipv4", "vlan_too_deep", "ipv4_bad_header",
+                                                     "ipv4_fragment", "not_udp", "udp_bad_length",
+                                                     "multi_segment", "wrong_port"))
+        check(mj.get("packets") == udp_payloads and mj.get("shreds") == s["accepted"] + s["drops"]["late"],
+              f"metrics plugin: raw_packet = every UDP payload ({mj.get('packets')} vs {udp_payloads}), "
+              f"shred = every accepted shred ({mj.get('shreds')})")
 
     # 4b. inline delivery: txlog_inline asks for every transaction as soon as
     #     its bytes are complete in its dataset's contiguous prefix; with
@@ -334,7 +351,15 @@ with tempfile.TemporaryDirectory() as tmp:
     check(all(l.get("commitment") == "confirmed" for l in got), "forks: delivered at commitment confirmed")
     check(s.get("plugins", {}).get("commitOrphaned", 0) > 0, "forks: waiting transactions of orphaned slots discarded")
     check(any(l["type"] == "recent_blockhash" for l in sl), "forks: recent_blockhash events")
-    check(any(l["type"] == "leader_schedule" for l in sl), "forks: leader context events")
+    check(any(l["type"] == "leader_schedule" and l["kind"] == "current" for l in sl), "forks: leader context events")
+    snap = [l for l in sl if l["type"] == "leader_schedule" and l["kind"] == "snapshot"]
+    check(len(snap) == 1 and snap[0]["scheduleSlots"] == 40 and sl.index(snap[0]) == 0,
+          f"forks: one schedule snapshot first ({snap[:1]})")
+    firsts = {l["slot"] for l in sl if l["type"] == "slot_status" and l.get("event") == "first_shred"}
+    completes = {l["slot"] for l in sl if l["type"] == "slot_status" and l.get("event") == "complete"}
+    produced = {r["slot"] for r in slots if not r.get("skipped")}
+    check(firsts == produced, f"forks: a first_shred moment per produced slot ({len(firsts)} vs {len(produced)})")
+    check(completes == produced, f"forks: a complete moment per produced slot ({len(completes)})")
 
     # 6. flood of shreds for random far-ahead slots (trusted posture so they
     #    reach every stage): peak RSS must not grow with the flood

@@ -2,7 +2,7 @@
  * and misses (new keys: steady state with slot-window reuse, and under
  * capacity pressure), median of several runs (bench/sof_bench.h).
  *
- * Run: build/tests/net/bench_dedupe [ops] */
+ * Run: build/tests/net/bench_dedupe [ops [probe_max]] */
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +22,7 @@ typedef struct ctx {
 } ctx_t;
 
 static uint64_t rs = 0x9E3779B97F4A7C15ULL;
+static uint32_t probe_max = 16;
 static uint64_t
 rnd(void) {
   rs ^= rs << 13; rs ^= rs >> 7; rs ^= rs << 17;
@@ -32,7 +33,7 @@ static sof_dedupe_t *
 mk(uint32_t cap, uint64_t window) {
   sof_dedupe_cfg_t c;
   sof_dedupe_cfg_default(&c);
-  c.capacity = cap; c.slot_window = window; c.ttl = 0; c.seed = 42;
+  c.capacity = cap; c.slot_window = window; c.ttl = 0; c.seed = 42; c.probe_max = probe_max;
   char err[256];
   sof_dedupe_t *d = sof_dedupe_new(&c, err, sizeof err);
   if (!d) { fprintf(stderr, "bench_dedupe: %s\n", err); exit(1); }
@@ -80,7 +81,8 @@ hits(char const *name, ctx_t *c, uint32_t keys, uint32_t cap, int alt, uint64_t 
   sof_dedupe_stats_t before = *sof_dedupe_stats(c->d);
   sof_bench_report(name, run_hits, c, ops);
   sof_dedupe_stats_t const *st = sof_dedupe_stats(c->d);
-  printf("    (inserted %u keys; during the runs: new %llu dup %llu conflict %llu)\n", keys,
+  printf("    (inserted %u keys, evict capacity %llu; during the runs: new %llu dup %llu conflict %llu)\n",
+         keys, (unsigned long long)before.evict_capacity,
          (unsigned long long)(st->result[SOF_DEDUPE_NEW] - before.result[SOF_DEDUPE_NEW]),
          (unsigned long long)(st->result[SOF_DEDUPE_DUPLICATE] - before.result[SOF_DEDUPE_DUPLICATE]),
          (unsigned long long)(st->result[SOF_DEDUPE_CONFLICT] - before.result[SOF_DEDUPE_CONFLICT]));
@@ -107,6 +109,7 @@ int
 main(int argc, char **argv) {
   uint64_t ops = argc > 1 ? strtoull(argv[1], NULL, 10) : 2000000;
   if (!ops) ops = 2000000;
+  if (argc > 2) probe_max = (uint32_t)strtoul(argv[2], NULL, 10);
   ctx_t c;
   memset(&c, 0, sizeof c);
   c.sig  = malloc((size_t)SIGS * 64);
@@ -114,7 +117,8 @@ main(int argc, char **argv) {
   if (!c.sig || !c.perm) return 1;
   for (size_t i = 0; i < (size_t)SIGS * 64; i++) c.sig[i] = (uint8_t)rnd();
 
-  printf("sof_dedupe_check (probe_max 16, seeded 128-bit multiply hashes of key and signature)\n");
+  printf("sof_dedupe_check (probe_max %u, seeded 128-bit multiply hashes of key and signature)\n",
+         probe_max);
   hits("hit: duplicate, 1k keys (in cache)", &c, 1U << 10, 1U << 12, 0, ops);
   hits("hit: duplicate, 128k keys, 2^18 table", &c, 1U << 17, 1U << 18, 0, ops);
   hits("hit: conflict, 128k keys, 2^18 table", &c, 1U << 17, 1U << 18, 1, ops);

@@ -1464,6 +1464,13 @@ sof_host_plugin_stats(sof_host_t const *h, unsigned i) {
   return i < h->n ? &h->pl[i].stats : NULL;
 }
 
+void *
+sof_host_plugin_state(sof_host_t const *h, unsigned i) {
+  if (i >= h->n || __atomic_load_n(&h->phase, __ATOMIC_ACQUIRE) != PHASE_RUNNING || !h->pl[i].set_up)
+    return NULL;
+  return h->pl[i].state;
+}
+
 unsigned
 sof_host_lane_depth(sof_host_t const *h, int lane) {
   if (lane < 0 || lane >= SOF_HOST_LANE_CNT) return 0;

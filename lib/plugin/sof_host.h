@@ -287,6 +287,10 @@ sof_host_stats_t const *sof_host_stats(sof_host_t const *host);
 unsigned sof_host_plugin_cnt(sof_host_t const *host);
 sof_plugin_t const *sof_host_plugin(sof_host_t const *host, unsigned i);
 sof_host_plugin_stats_t const *sof_host_plugin_stats(sof_host_t const *host, unsigned i);
+/* sof_host_plugin_state: the state plugin i's setup returned (NULL past
+ * the end, before setup, after shutdown, or when setup set none); for a
+ * plugin's own thread-safe renderers (telemetry). */
+void *sof_host_plugin_state(sof_host_t const *host, unsigned i);
 /* Current depth of a lane's ring. */
 unsigned sof_host_lane_depth(sof_host_t const *host, int lane);
 char const *sof_host_lane_str(int lane);

@@ -203,12 +203,21 @@ typedef struct sof_ev_account_touch {
   sof_ev_time_t   time;
 } sof_ev_account_touch_t;
 
+/* What a slot_status event reports (sof_ev_slot_status_t.event): a status
+ * change, or one of two moments of the slot, with its status unchanged
+ * (prev_status == status): its first shred was accepted, or every data
+ * shred up to LAST_IN_SLOT was reassembled. */
+#define SOF_SLOT_EV_STATUS      0
+#define SOF_SLOT_EV_FIRST_SHRED 1
+#define SOF_SLOT_EV_COMPLETE    2
+
 typedef struct sof_ev_slot_status {
   uint64_t       slot;
   uint64_t       parent;      /* SOF_SLOT_UNKNOWN when not known */
   int            prev_status; /* SOF_SLOT_* */
   int            status;
   sof_ev_marks_t marks;
+  int            event;       /* SOF_SLOT_EV_* */
 } sof_ev_slot_status_t;
 
 #define SOF_EV_REORG_LIST_MAX 64U

@@ -1,13 +1,18 @@
 /* sof_dedupe.c: the shred dedupe table (see sof_dedupe.h for the model).
  *
- * Layout: one allocation, the handle then a table of `capacity` 48-byte
- * entries, linear probing over at most probe_max entries from the key's hash
- * position. Entries are never emptied (only reset empties them): an empty
- * entry was never used, so a key inserted at position p found every entry
- * from its hash position up to p in use, and they still are: a probe may stop
- * at the first empty entry. A dead entry (slot distance or age) is reused in
- * place. Deadness is monotonic (hi and the clamped time only grow), so at
- * most one live entry holds a key. */
+ * Layout: one allocation: the handle, a table of `capacity` 48-byte entries
+ * and a parallel array of 32-bit tags (the high half of the key hash, never
+ * 0; 0 marks an entry never used). Linear probing over at most probe_max
+ * positions from the key's hash position, in two passes:
+ * 1. lookup: the tags only (16 tags are one cache line); an entry is read
+ *    only when its tag matches (full key compare, then liveness);
+ * 2. insertion (a NEW key): entries in probe order until the first dead one,
+ *    which is reused; else the first never-used position; else the oldest
+ *    live entry probed is replaced.
+ * Tags are never cleared (only reset clears them): a never-used position
+ * means no key was ever placed past it, so both passes stop there. Deadness
+ * is monotonic (hi and the clamped time only grow), so at most one live
+ * entry holds a key. */
 #include "state/sof_dedupe.h"
 
 #include <errno.h>
@@ -27,8 +32,7 @@ typedef struct entry {
   uint32_t fec_set_idx;
   uint16_t version;
   uint8_t  variant;
-  uint8_t  used;
-  uint32_t tag;      /* high half of the key hash: compared first */
+  uint8_t  pad_[5];
 } entry_t;
 
 _Static_assert(sizeof(entry_t) == 48, "entry layout");
@@ -42,6 +46,7 @@ struct sof_dedupe {
   int                has_hi;
   sof_dedupe_stats_t stats;
   entry_t           *tab;
+  uint32_t          *tags;   /* [capacity]; 0: never used */
 };
 
 #define TABLE_ALIGN 64U
@@ -70,7 +75,7 @@ head_sz(void) {
 size_t
 sof_dedupe_footprint(sof_dedupe_cfg_t const *cfg) {
   if (!cfg_ok(cfg)) return 0;
-  return head_sz() + (size_t)cfg->capacity * sizeof(entry_t);
+  return head_sz() + (size_t)cfg->capacity * (sizeof(entry_t) + sizeof(uint32_t));
 }
 
 static uint64_t
@@ -113,6 +118,7 @@ sof_dedupe_new(sof_dedupe_cfg_t const *cfg, char *err, size_t err_sz) {
   d->cfg  = *cfg;
   d->mask = cfg->capacity - 1U;
   d->tab  = (entry_t *)((char *)mem + head_sz());
+  d->tags = (uint32_t *)(d->tab + cfg->capacity); /* 64-aligned: capacity * 48 is */
   if (!d->cfg.seed) d->cfg.seed = draw_seed(mem);
   uint64_t s = d->cfg.seed;
   for (unsigned i = 0; i < 8; i++) d->k[i] = splitmix64(&s) | 1U; /* odd: never a zero factor */
@@ -128,6 +134,7 @@ sof_dedupe_delete(sof_dedupe_t *d) {
 void
 sof_dedupe_reset(sof_dedupe_t *d) {
   memset(d->tab, 0, (size_t)d->cfg.capacity * sizeof(entry_t));
+  memset(d->tags, 0, (size_t)d->cfg.capacity * sizeof(uint32_t));
   memset(&d->stats, 0, sizeof d->stats);
   d->stats.highest_slot = SOF_DEDUPE_SLOT_NONE;
   d->now    = 0;
@@ -188,49 +195,63 @@ sof_dedupe_check(sof_dedupe_t *d, uint64_t slot, uint32_t idx, uint32_t fec_set_
   }
 
   uint64_t h    = key_hash(d, slot, idx, fec_set_idx, version, variant);
-  uint32_t tag  = (uint32_t)(h >> 32);
+  uint32_t tag  = (uint32_t)(h >> 32) | 1U;
   uint64_t sh   = sig_hash(d, sig);
   uint64_t head = load64(sig);
+  uint64_t const mask = d->mask;
+  uint32_t const n = d->cfg.probe_max;
 
-  entry_t *free_e = NULL, *old_e = NULL;
-  int free_kind = 0; /* 0 empty, else DEAD_* */
-  uint32_t n = d->cfg.probe_max, j = 0;
-  for (; j < n; j++) {
-    entry_t *e = &d->tab[(h + j) & d->mask];
-    if (!e->used) {
-      if (!free_e) free_e = e;
-      j++;
-      break; /* nothing was ever inserted past an empty entry */
+  /* 1. lookup over the tags; `end`: the first never-used position, or n */
+  uint32_t end = n;
+  for (uint32_t j = 0; j < n; j++) {
+    uint32_t t = d->tags[(h + j) & mask];
+    if (!t) {
+      end = j;
+      break;
     }
-    int k = liveness(d, e);
-    if (k != LIVE) {
-      if (!free_e) {
-        free_e    = e;
-        free_kind = k;
-      }
-      continue;
-    }
-    if (e->tag == tag && e->slot == slot && e->idx == idx && e->fec_set_idx == fec_set_idx &&
-        e->version == version && e->variant == variant) {
+    if (t != tag) continue;
+    entry_t const *e = &d->tab[(h + j) & mask];
+    if (e->slot == slot && e->idx == idx && e->fec_set_idx == fec_set_idx &&
+        e->version == version && e->variant == variant && liveness(d, e) == LIVE) {
       d->stats.probes += j + 1;
       int r = e->sig_hash == sh && e->sig_head == head ? SOF_DEDUPE_DUPLICATE : SOF_DEDUPE_CONFLICT;
       d->stats.result[r]++;
       return r;
     }
-    if (!old_e || e->stamp < old_e->stamp || (e->stamp == old_e->stamp && e->slot < old_e->slot))
-      old_e = e;
   }
-  d->stats.probes += j;
+  d->stats.probes += end < n ? end + 1 : n;
 
-  entry_t *e = free_e;
-  if (e) {
-    if (!e->used) d->stats.occupied++;
-    else if (free_kind == DEAD_SLOT) d->stats.evict_slot++;
-    else d->stats.evict_ttl++;
-  } else {
-    e = old_e; /* probe_max >= 1 and no free entry: every probed entry is live */
-    d->stats.evict_capacity++;
+  /* 2. where the new key goes */
+  uint64_t pos = 0, old_pos = 0;
+  entry_t *e = NULL, *old_e = NULL;
+  for (uint32_t j = 0; j < end; j++) {
+    uint64_t p = (h + j) & mask;
+    entry_t *x = &d->tab[p];
+    int k = liveness(d, x);
+    if (k != LIVE) {
+      e   = x;
+      pos = p;
+      if (k == DEAD_SLOT) d->stats.evict_slot++;
+      else d->stats.evict_ttl++;
+      break;
+    }
+    if (!old_e || x->stamp < old_e->stamp || (x->stamp == old_e->stamp && x->slot < old_e->slot)) {
+      old_e   = x;
+      old_pos = p;
+    }
   }
+  if (!e) {
+    if (end < n) {
+      pos = (h + end) & mask;
+      e   = &d->tab[pos];
+      d->stats.occupied++;
+    } else { /* every probed entry is live (probe_max >= 1: old_e is set) */
+      e   = old_e;
+      pos = old_pos;
+      d->stats.evict_capacity++;
+    }
+  }
+  d->tags[pos] = tag;
   e->slot        = slot;
   e->sig_hash    = sh;
   e->sig_head    = head;
@@ -239,8 +260,6 @@ sof_dedupe_check(sof_dedupe_t *d, uint64_t slot, uint32_t idx, uint32_t fec_set_
   e->fec_set_idx = fec_set_idx;
   e->version     = version;
   e->variant     = variant;
-  e->used        = 1;
-  e->tag         = tag;
   d->stats.result[SOF_DEDUPE_NEW]++;
   return SOF_DEDUPE_NEW;
 }

@@ -39,10 +39,15 @@
  * same unit as ttl. A time below the greatest one seen so far is taken as
  * that greatest one, so entries never come back to life.
  *
- * Memory: sof_dedupe_new allocates everything (sof_dedupe_footprint bytes);
- * nothing grows afterwards. sof_dedupe_check does not allocate, lock, log or
- * make a system call; it touches at most probe_max consecutive entries of 48
- * bytes. One table per thread (no internal synchronisation). */
+ * Memory: sof_dedupe_new allocates everything (sof_dedupe_footprint bytes:
+ * 52 per entry); nothing grows afterwards. sizing: keep the live keys
+ * (shreds per slot * slot_window, or per ttl) under about half of capacity,
+ * and watch evict_capacity. sof_dedupe_check does not allocate, lock, log or
+ * make a system call. It reads at most probe_max consecutive 4-byte tags
+ * (one cache line for 16), the 48-byte entries whose tag matches, and, for a
+ * new key, the entries up to the first reusable one (all probe_max of them
+ * only when each is live). One table per thread (no internal
+ * synchronisation). */
 #ifndef SOF_STATE_DEDUPE_H
 #define SOF_STATE_DEDUPE_H
 
@@ -70,7 +75,7 @@ enum {
 };
 
 typedef struct sof_dedupe_cfg {
-  uint32_t capacity;    /* entries, power of two in [16, 2^26] (default 2^18: 12 MiB) */
+  uint32_t capacity;    /* entries, power of two in [16, 2^26] (default 2^18: 13 MiB) */
   uint32_t probe_max;   /* entries a key may sit from its hash position,
                            [1, min(64, capacity)] (default 16) */
   uint64_t slot_window; /* slots kept below the highest; 0: no slot eviction (default 64) */
@@ -84,7 +89,7 @@ typedef struct sof_dedupe_stats {
   uint64_t evict_ttl;      /* entries reused for a new key because their age reached ttl */
   uint64_t evict_slot;     /* ... because their slot fell below hi - slot_window */
   uint64_t evict_capacity; /* live entries replaced: no empty or dead entry in the probe window */
-  uint64_t probes;         /* entries examined, all checks (probes / checks = mean probe length) */
+  uint64_t probes;         /* tags examined by lookups (probes / checks = mean probe length) */
   uint64_t occupied;       /* gauge: entries holding a key, live or dead (<= capacity) */
   uint64_t highest_slot;   /* hi; SOF_DEDUPE_SLOT_NONE before the first non-stale check */
 } sof_dedupe_stats_t;

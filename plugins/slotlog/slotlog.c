@@ -4,6 +4,8 @@
  *
  *   {"type":"slot_status","slot":S,"parent":P,"previousStatus":"none",
  *    "status":"processed","tip":T,"confirmed":C,"finalized":F}
+ *   (the two moments of a slot carry "event":"first_shred" or "complete"
+ *   after "type", with the status unchanged)
  *   {"type":"reorg","oldTip":A,"newTip":B,"commonAncestor":X,
  *    "detached":[newest first],"attached":[ascending, ending at newTip],
  *    "detachedCount":N,"attachedCount":M,"tip":T,"confirmed":C,"finalized":F}
@@ -113,6 +115,10 @@ slotlog_on_slot_status(void *state, sof_ev_slot_status_t const *ev) {
   sof_json_t *j = &s->j;
   sof_json_obj_begin(j);
   sof_json_key(j, "type");           sof_json_str(j, "slot_status");
+  if (ev->event == SOF_SLOT_EV_FIRST_SHRED || ev->event == SOF_SLOT_EV_COMPLETE) {
+    sof_json_key(j, "event");
+    sof_json_str(j, ev->event == SOF_SLOT_EV_FIRST_SHRED ? "first_shred" : "complete");
+  }
   sof_json_key(j, "slot");           sof_json_u64(j, ev->slot);
   sof_json_key(j, "parent");         sof_pjson_slot(j, ev->parent);
   sof_json_key(j, "previousStatus"); sof_json_str(j, sof_slot_status_str(ev->prev_status));

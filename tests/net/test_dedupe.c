@@ -57,7 +57,7 @@ test_cfg(void) {
   SOF_CHECK_EQ(c.ttl, 10000000000ULL);
   SOF_CHECK_EQ(c.seed, 0);
   size_t fp = sof_dedupe_footprint(&c);
-  SOF_CHECK(fp >= (size_t)48 * (1U << 18) && fp <= (size_t)48 * (1U << 18) + 4096);
+  SOF_CHECK(fp >= (size_t)52 * (1U << 18) && fp <= (size_t)52 * (1U << 18) + 4096);
 
   struct { uint32_t cap, probe; } bad[] = {
     {0, 1}, {8, 1}, {15, 1}, {24, 1}, {1U << 27, 16}, {1024, 0}, {1024, 65}, {16, 17},
