@@ -218,8 +218,17 @@ prom_tick(void *ctx) {
 
 /* ---- main ---------------------------------------------------------------------------------------- */
 
+static int sofd_main(int argc, char **argv);
+
 int
 main(int argc, char **argv) {
+  int rc = sofd_main(argc, argv);
+  sofd_opts_free();
+  return rc;
+}
+
+static int
+sofd_main(int argc, char **argv) {
   /* "sofd --help" before any "--" asks for this usage, not EAL's */
   int app_at = argc;
   for (int i = 1; i < argc; i++)

@@ -92,6 +92,26 @@ static char const *plugin_key[SOFD_PLUGIN_OPTS_MAX];
 static char const *plugin_val[SOFD_PLUGIN_OPTS_MAX];
 static unsigned    plugin_cnt;
 static int         print_config;
+/* Strings copied out of the config file: kept until sofd_opts_free (a flag
+ * may replace a value: its copy stays listed here). */
+static char       *owned[2 * (KEY_CNT + SOFD_PLUGIN_OPTS_MAX)];
+static unsigned    owned_cnt;
+
+static char *
+own(char *str) {
+  if (str && owned_cnt < sizeof owned / sizeof owned[0]) {
+    owned[owned_cnt++] = str;
+    return str;
+  }
+  free(str);
+  return NULL;
+}
+
+void
+sofd_opts_free(void) {
+  for (unsigned i = 0; i < owned_cnt; i++) free(owned[i]);
+  owned_cnt = 0;
+}
 
 char const *
 sofd_role_str(int role) {
@@ -222,9 +242,9 @@ load_config(char const *path) {
     int is_plugin = !strncmp(secname, "plugin.", 7) && secname[7];
     for (int e = 0; e < n; e++) {
       if (is_plugin) {
-        char *k = malloc(strlen(secname) - 7 + 1 + strlen(ent[e].name) + 1);
-        char *v = strdup(ent[e].value);
-        if (!k || !v) { free(ent); free(k); free(v); rc = -1; goto out; }
+        char *k = own(malloc(strlen(secname) - 7 + 1 + strlen(ent[e].name) + 1));
+        char *v = own(strdup(ent[e].value));
+        if (!k || !v) { free(ent); rc = -1; goto out; }
         sprintf(k, "%s.%s", secname + 7, ent[e].name);
         if (add_plugin_opt(k, v, path)) { free(ent); rc = -1; goto out; }
         continue;
@@ -237,7 +257,7 @@ load_config(char const *path) {
         rc = -1;
         goto out;
       }
-      char *v = strdup(ent[e].value);
+      char *v = own(strdup(ent[e].value));
       if (!v) { free(ent); rc = -1; goto out; }
       val[i] = v;
       origin[i] = "config";

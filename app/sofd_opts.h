@@ -132,6 +132,10 @@ void sofd_opts_usage(void);
 int sofd_opts_print_requested(void);
 void sofd_opts_dump(void);
 
+/* sofd_opts_free releases the strings read from the config file (at exit:
+ * every string in a sofd_cfg_t dies with them). */
+void sofd_opts_free(void);
+
 char const *sofd_role_str(int role);
 char const *sofd_ring_str(int ring);
 
