@@ -157,6 +157,8 @@ sofd_telemetry_register(sofd_pipe_t *p) {
 }
 
 /* Appends to buf at *off; returns -1 once it no longer fits. */
+static int put(char *buf, size_t sz, size_t *off, char const *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 static int
 put(char *buf, size_t sz, size_t *off, char const *fmt, ...) {
   if (*off >= sz) return -1;

@@ -4,7 +4,7 @@
 #   tools/run-fuzz.sh TARGET SECONDS [libFuzzer args...]
 #   tools/run-fuzz.sh --exe PATH TARGET SECONDS [libFuzzer args...]
 #
-# TARGET is one of: shred pkt txn entry base58 verify leaders resolver http. Without --exe the script
+# TARGET is one of: shred pkt txn entry base58 verify leaders resolver http inline. Without --exe the script
 # configures and builds build-fuzz/ (clang, ASan + UBSan + libFuzzer) first.
 # The corpus lives in build-fuzz/fuzz/corpus-TARGET (kept between runs) and
 # is seeded from $SOF_VECTORS (default ../shared/vectors) when present.
@@ -20,7 +20,7 @@ if [ $# -lt 2 ]; then
 fi
 target=$1 seconds=$2
 shift 2
-case $target in shred|pkt|txn|entry|base58|verify|leaders|resolver|http) ;; *) echo "run-fuzz: unknown target '$target'" >&2; exit 2;; esac
+case $target in shred|pkt|txn|entry|base58|verify|leaders|resolver|http|inline) ;; *) echo "run-fuzz: unknown target '$target'" >&2; exit 2;; esac
 
 if [ -z "$exe" ]; then
   bdir=$here/build-fuzz
@@ -43,6 +43,13 @@ if [ -d "$vec" ] && [ -z "$(ls -A "$corpus")" ]; then
            find "$vec/fd-localnet-v114-slot1-legacy" "$vec/sig-mainnet-2024-merkle-unchained/single" -name '*.bin' | xargs -r cp -t "$corpus" 2>/dev/null || true ;;
     txn)   cp "$vec"/fd-txn/*.bin "$corpus"/ 2>/dev/null || true ;;
     entry) cp "$vec"/fd-testnet-slot385970984/entry-batches/*.bin "$corpus"/ 2>/dev/null || true ;;
+    inline) # real batches behind the two program bytes (chunk size, order)
+            for f in "$vec"/fd-testnet-slot385970984/entry-batches/*.bin; do
+              [ -f "$f" ] || continue
+              for p in '\x80\x00' '\x30\x01' '\xff\x02'; do
+                { printf "$p"; cat "$f"; } > "$corpus/$(basename "$f" .bin)-${p//\\/}.bin"
+              done
+            done ;;
     verify) cp "$vec"/fd-demo-slot0-fixed32/shreds/*.bin "$corpus"/ 2>/dev/null || true ;;
   esac
   # names may collide across directories: the corpus only needs content
