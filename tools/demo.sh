@@ -39,15 +39,25 @@ echo "== sof-dump: $got transactions reassembled, $want in the ground truth"
 [ "$got" = "$want" ] || rc=1
 
 # The daemon: sofd replays the capture through DPDK's net_pcap PMD (no NIC,
-# no hugepages) and writes its transaction log.
+# no hugepages) with config/replay.ini: ingest roles (rx, fec) on lcore 0,
+# extract, dispatch and the plugin lanes on lcore 1 (one lcore when the
+# machine has one core); plugins txlog (transactions) and slotlog (slot
+# status, reorgs, blockhash, leaders).
 if [ -x build/app/sofd ]; then
-  build/app/sofd --no-huge -m 512 --no-pci --no-shconf --file-prefix="sof-demo-$$" -l 0 \
+  lcores=0,1
+  [ "$(nproc)" -ge 2 ] || lcores=0
+  topo=()
+  [ "$lcores" = 0 ] && topo=(--topology-extract 0 --topology-dispatch 0 --topology-plugins 0)
+  build/app/sofd --no-huge -m 512 --no-pci --no-shconf --file-prefix="sof-demo-$$" -l "$lcores" \
     --vdev "net_pcap0,rx_pcap=$out/demo.pcap" --log-level=lib.eal:error -- \
-    --leader-schedule "$out/leader-schedule.json" --udp-port 8001 --idle-exit-ms 300 \
-    --txlog "$out/txlog.jsonl" 2> "$out/sofd-summary.json" || rc=1
+    --config config/replay.ini --leader-schedule "$out/leader-schedule.json" --udp-port 8001 \
+    --idle-exit-ms 300 --plugins txlog,slotlog --txlog "$out/txlog.jsonl" \
+    --plugin-opt "slotlog.path=$out/slotlog.jsonl" "${topo[@]}" 2> "$out/sofd-summary.json" || rc=1
   rm -rf "/var/run/dpdk/sof-demo-$$" 2>/dev/null || true   # EAL's empty runtime dir
   echo "== sofd transaction log ($out/txlog.jsonl):"
   head -n 2 "$out/txlog.jsonl" | cut -c1-200
+  echo "== sofd slot log ($out/slotlog.jsonl):"
+  grep -m 4 -E '"(slot_status|recent_blockhash)"' "$out/slotlog.jsonl" | cut -c1-200
   echo "== sofd summary ($out/sofd-summary.json):"
   tail -n 1 "$out/sofd-summary.json" | cut -c1-400
   got=$(wc -l < "$out/txlog.jsonl")
