@@ -38,8 +38,8 @@ static sofd_key_t const keys[] = {
   {"input", "mbufs", "mbufs", "N", "16383", "mbufs in the packet pool"},
   {"input", "burst", "burst", "N", "32", "packets per RX burst (1-512)"},
   {"input", "udp_ports", "udp-port", "P[,P...]", NULL, "accept only UDP datagrams to these destination ports (default: any)"},
-  {"udp", "bind", "udp-bind", "ADDR", "0.0.0.0", "udp driver: address to bind"},
-  {"udp", "port", "udp-listen", "PORT", "8002", "udp driver: port to bind (one SO_REUSEPORT socket per rx instance)"},
+  {"udp", "bind", NULL, "ADDR", "0.0.0.0", "udp driver: address to bind"},
+  {"udp", "listen_port", "udp-listen", "PORT", "8002", "udp driver: port to bind (one SO_REUSEPORT socket per rx instance)"},
   {"udp", "rcvbuf", NULL, "BYTES", "33554432", "udp driver: SO_RCVBUF per socket"},
   {"verify", "leader", "leader", "PUBKEY", NULL, "base58 leader key for every slot"},
   {"verify", "leader_schedule", "leader-schedule", "FILE", NULL, "getLeaderSchedule JSON ({\"<pubkey>\": [offsets]})"},
@@ -140,6 +140,15 @@ make_flag_names(void) {
     for (char *c = flag_name[i]; *c; c++)
       if (*c == '_' || *c == '.') *c = '-';
   }
+  /* every flag and alias names one key: a clash is a bug in the table */
+  for (size_t i = 0; i < KEY_CNT; i++)
+    for (size_t k = 0; k < KEY_CNT; k++) {
+      if (keys[k].alias && (!strcmp(flag_name[i], keys[k].alias) ||
+                            (k != i && keys[i].alias && !strcmp(keys[i].alias, keys[k].alias)))) {
+        fprintf(stderr, "sofd: internal error: flag --%s names two keys\n", keys[k].alias);
+        abort();
+      }
+    }
 }
 
 static int
@@ -596,7 +605,7 @@ sofd_opts_resolve(sofd_cfg_t *cfg) {
     }
   }
   cfg->udp_bind = get_str("udp", "bind");
-  GET_U("udp", "port", 1, 65535, cfg->udp_listen);
+  GET_U("udp", "listen_port", 1, 65535, cfg->udp_listen);
   GET_U("udp", "rcvbuf", 4096, 1U << 30, cfg->udp_rcvbuf);
 
   cfg->leader = get_str("verify", "leader");
