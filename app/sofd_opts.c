@@ -75,6 +75,7 @@ static sofd_key_t const keys[] = {
   {"run", "drain_timeout_ms", NULL, "MS", "5000", "at exit, wait at most MS for rings and plugin lanes to drain"},
   {"run", "prometheus", "prometheus", "HOST:PORT", NULL, "serve Prometheus text metrics on /metrics"},
   {"run", "telemetry", NULL, "BOOL", "true", "register /sof/ rte_telemetry commands"},
+  {"run", "mlock", "mlock", "BOOL", "false", "lock and fault in all memory before RX starts (no page faults on the data path)"},
   {"run", "plugins", "plugins", "P[,P...]", "txlog", "compiled-in plugins to run (registration keeps the build order); all, or none"},
   {"topology", "rx", NULL, "LCORES", NULL, "lcores of rx instances (one RX queue / socket each; default: main lcore)"},
   {"topology", "fec", NULL, "LCORES", NULL, "lcores of fec instances (shards by slot; default: main lcore)"},
@@ -669,6 +670,7 @@ sofd_opts_resolve(sofd_cfg_t *cfg) {
   cfg->prometheus = get_str("run", "prometheus");
   cfg->plugins = get_str("run", "plugins");
   if (get_bool("run", "telemetry", &cfg->telemetry)) return -1;
+  if (get_bool("run", "mlock", &cfg->mlock)) return -1;
   for (unsigned i = 0; i < plugin_cnt; i++) {
     cfg->plugin_key[i] = plugin_key[i];
     cfg->plugin_val[i] = plugin_val[i];

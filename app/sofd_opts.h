@@ -97,6 +97,7 @@ typedef struct sofd_cfg {
   uint64_t idle_exit_ms, stats_ms, drain_ms;
   char const *prometheus;  /* host:port, NULL: off */
   int      telemetry;
+  int      mlock;
   char const *plugins;     /* names to register, "all" or "none" */
   /* topology: lcore ids of each role's instances */
   unsigned role_lcores[SOFD_ROLE_CNT][SOFD_INSTANCES_MAX];

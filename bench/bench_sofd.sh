@@ -4,6 +4,8 @@
 #
 #   bench/bench_sofd.sh [BUILD_DIR] [SLOTS]
 #
+# sofd runs with --mlock (all memory faulted in before RX: with --no-huge,
+# first-touch page faults would otherwise dominate a short replay).
 # 1. Throughput: a sof-gen capture (SLOTS slots x 400 transactions, default
 #    64) replayed through net_pcap as fast as the PMD reads it, on one lcore
 #    (every role shares it) and on two (rx + fec | extract + dispatch +
@@ -44,7 +46,7 @@ run() { # name lcores pcap args...
   for i in 1 2 3; do
     "$sofd" --no-huge -m 1024 --no-pci --no-shconf --no-telemetry --file-prefix="sof-bench-$$-$i" \
       -l "$lcores" --vdev "net_pcap0,rx_pcap=$pcap" --log-level=lib.eal:error -- \
-      --idle-exit-ms 300 --txlog /dev/null --mbufs 65535 --ring-rx-fec-size 16384 \
+      --idle-exit-ms 300 --mlock --ring-rx-fec-size 16384 \
       "${topo[@]}" "$@" 2>&1 >/dev/null | grep '^{"type":"summary"' >> "$tmp/runs.$name" || true
     rm -rf "/var/run/dpdk/sof-bench-$$-$i" 2>/dev/null || true
   done
@@ -78,10 +80,12 @@ EOF
 "$gen" -n "$slots" -s 5 --txns-per-slot 400 --loss-per-set 32 -o "$tmp/loss.pcap" 2>/dev/null
 echo "bench_sofd: $slots slots x 400 transactions, net_pcap replay, median of 3 runs"
 for lc in 0 0,1; do
-  run "lcores $lc: verify on, no loss" $lc "$tmp/clean.pcap" --leader-schedule "$tmp/sched.json"
-  run "lcores $lc: trusted, no loss" $lc "$tmp/clean.pcap" --posture trusted_raw_shred_provider
-  run "lcores $lc: verify on, 32/64 lost" $lc "$tmp/loss.pcap" --leader-schedule "$tmp/sched.json"
-  run "lcores $lc: trusted, 32/64 lost" $lc "$tmp/loss.pcap" --posture trusted_raw_shred_provider
+  for pl in none txlog; do
+    run "lcores $lc, plugins $pl: verify on, no loss" $lc "$tmp/clean.pcap" --plugins $pl --txlog /dev/null --leader-schedule "$tmp/sched.json"
+    run "lcores $lc, plugins $pl: trusted, no loss" $lc "$tmp/clean.pcap" --plugins $pl --txlog /dev/null --posture trusted_raw_shred_provider
+    run "lcores $lc, plugins $pl: verify on, 32/64 lost" $lc "$tmp/loss.pcap" --plugins $pl --txlog /dev/null --leader-schedule "$tmp/sched.json"
+    run "lcores $lc, plugins $pl: trusted, 32/64 lost" $lc "$tmp/loss.pcap" --plugins $pl --txlog /dev/null --posture trusted_raw_shred_provider
+  done
 done
 
 # ---- latency at a paced rate over a veth pair ---------------------------------------------
@@ -99,7 +103,7 @@ lslots=$(( rate * 3 / 500 + 8 ))   # ~500 frames per slot of 400 txns: 3 s of un
 "$gen" -n "$lslots" -s 9 --txns-per-slot 1 -o /dev/null --leader-schedule "$tmp/lsched.json" 2>/dev/null  # same leaders, fast
 "$sofd" --no-huge -m 1024 --no-pci --no-shconf --no-telemetry --file-prefix="sof-bench-lat-$$" -l 0 \
   --vdev net_af_packet0,iface=sofbench1,blocksz=4096,framesz=2048,framecnt=16384 --log-level=lib.eal:error -- \
-  --leader-schedule "$tmp/lsched.json" --plugins txlog,latency --txlog /dev/null \
+  --leader-schedule "$tmp/lsched.json" --plugins txlog,latency --txlog /dev/null --mlock \
   --plugin-opt "latency.path=$tmp/latency.json" --idle-exit-ms 2000 --mbufs 65535 \
   2> "$tmp/lat-sofd.err" &
 spid=$!
