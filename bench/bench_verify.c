@@ -1,13 +1,15 @@
 /* bench_verify: what shred verification costs.
  *
- *   bench_verify [sets]
+ *   bench_verify [sets [burst]]
  *
  * Sets are made here by the shredder (32:32, chained; 1203 / 1228-byte
  * shreds), so the benchmark needs no vectors. Prints: the merkle path of one
  * shred without cache, ed25519 verifications per second (libsodium; OpenSSL
  * beside it for reference), and the amortized cost per shred of verifying
  * whole sets in arrival order with the verifier (one ed25519 per set, node
- * cache), plus the same with every signature already cached. */
+ * cache), plus the same with every signature already cached; the same
+ * through the burst API (sof_verify_shreds, bursts of 32 by default: leaves
+ * hashed two at a time); and one leaf hash alone vs two at a time. */
 #include <openssl/evp.h>
 #include <string.h>
 
@@ -78,10 +80,55 @@ run_sets(void *ctx, uint64_t ops) {
   return acc;
 }
 
+/* The same through sof_verify_shreds in bursts of `burst` shreds (an RX
+ * burst): leaves hashed two at a time. */
+static unsigned burst = 32;
+
+static uint64_t
+run_sets_burst(void *ctx, uint64_t ops) {
+  int warm = *(int *)ctx;
+  uint64_t acc = 0, done = 0;
+  void const *bufs[64];
+  size_t szs[64];
+  int res[64];
+  while (done < ops) {
+    if (!warm) sof_verify_reset(ver);
+    for (unsigned k = 0; k < set_cnt && done < ops; k++) {
+      for (unsigned i = 0; i < 64; i++) {
+        bufs[i] = i < 32 ? sets[k].data[i] : sets[k].code[i - 32];
+        szs[i] = i < 32 ? 1203 : 1228;
+      }
+      for (unsigned i = 0; i < 64; i += burst) {
+        unsigned n = 64 - i < burst ? 64 - i : burst;
+        acc += sof_verify_shreds(ver, bufs + i, szs + i, n, 0, NULL, res, NULL);
+        done += n;
+      }
+    }
+  }
+  return acc;
+}
+
+/* Leaf hashes of data shreds, one at a time or two at a time (per leaf). */
+static uint64_t
+run_leaf(void *ctx, uint64_t ops) {
+  int two = *(int *)ctx;
+  uint64_t acc = 0;
+  uint8_t a[32], b[32];
+  for (uint64_t i = 0; i < ops; i += 1 + (uint64_t)two) {
+    uint8_t const *x = sets[0].data[i % 32] + 64, *y = sets[0].data[(i + 1) % 32] + 64;
+    if (two) sof_merkle_leaf_x2(a, b, x, 1203 - 64 - 120, y, 1203 - 64 - 120);
+    else     sof_merkle_leaf(a, x, 1203 - 64 - 120);
+    acc += a[0] + b[0];
+  }
+  return acc;
+}
+
 int
 main(int argc, char **argv) {
   if (argc > 1) set_cnt = (unsigned)strtoul(argv[1], NULL, 10);
   if (!set_cnt || set_cnt > SETS_MAX) set_cnt = 16;
+  if (argc > 2) burst = (unsigned)strtoul(argv[2], NULL, 10);
+  if (!burst || burst > 64) burst = 32;
   if (sof_ed25519_init() || sof_shredder_init(&sh)) return 1;
   uint8_t seed[32] = {7};
   sof_ed25519_keypair_from_seed(kp, seed);
@@ -113,6 +160,14 @@ main(int argc, char **argv) {
   printf("%-44s %10.1f ns/shred merkle + %.1f ns/shred ed25519 share\n", "  = split (approx.)",
          per - ed / 64.0, ed / 64.0);
   sof_bench_report("verify, signature cached (duplicates)", run_sets, &warm, (uint64_t)set_cnt * 64 * 4);
+  double per_b = sof_bench_report("same in bursts of 32 (sof_verify_shreds)", run_sets_burst, &cold,
+                                  (uint64_t)set_cnt * 64 * 4);
+  printf("%-44s %10.1f ns/shred merkle + %.1f ns/shred ed25519 share\n", "  = split (approx.)",
+         per_b - ed / 64.0, ed / 64.0);
+  sof_bench_report("  bursts, signature cached (duplicates)", run_sets_burst, &warm, (uint64_t)set_cnt * 64 * 4);
+  int one = 0, two = 1;
+  sof_bench_report("merkle leaf of a data shred, one at a time", run_leaf, &one, 100000);
+  sof_bench_report("merkle leaf, two at a time (per leaf)", run_leaf, &two, 100000);
   sof_verify_stats_t const *st = sof_verify_stats(ver);
   printf("verifier: %llu ed25519, %llu cache hits, %llu early merkle stops\n",
          (unsigned long long)st->sig_verifies, (unsigned long long)st->sig_cache_hits,

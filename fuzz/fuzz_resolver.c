@@ -9,7 +9,8 @@
  * absurd k/m in a coding header, or raw bytes from the input. The resolver
  * and reassembler are small (4 set buffers, 4 slots) so eviction runs
  * constantly. Invariants: no crash, open sets within bounds, every rebuilt
- * shred parses as a data shred of its set, and when the input delivered
+ * shred parses as a data shred of its set and walks up its proof to the
+ * root the resolver reports (out.root), and when the input delivered
  * only genuine shreds, every rebuilt shred equals the original byte for
  * byte. */
 #include <stdint.h>
@@ -98,6 +99,10 @@ deliver(uint8_t const *p, size_t sz, int with_leaf, int trusted) {
     sof_shred_t rs;
     REQUIRE(!sof_shred_parse(&rs, out.shred[i], SOF_SHRED_MERKLE_DATA_SZ, 0));
     REQUIRE(rs.is_data && rs.slot == s.slot && rs.fec_set_idx == s.fec_set_idx && rs.idx == out.idx[i]);
+    /* its proof leads to the root the resolver reports (what lets a
+     * verifier skip hashing it again: sof_verify_shred_root) */
+    uint8_t rr[32];
+    REQUIRE(!sof_shred_merkle_root(rr, out.shred[i], &rs) && !memcmp(rr, out.root, 32));
     /* with only genuine shreds delivered, a rebuilt shred is the original
      * (of one of the two versions of the equivocated set) */
     if (!dirty) {

@@ -7,12 +7,16 @@
  * reset first): verify it, verify it again (the result must not change),
  * then verify a one-byte flip of it: a flip inside the bytes the leader's
  * signature covers (or the signature itself) must never verify; then the
- * input again: it keeps its verdict (verified or rejected). */
+ * input again: it keeps its verdict (verified or rejected). The same four
+ * calls as one burst through sof_verify_shreds must give the same results
+ * and counters, and through sof_verify_shred_root (each shred's own root)
+ * the same results. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "crypto/sof_ed25519.h"
+#include "crypto/sof_merkle.h"
 #include "verify/sof_verify.h"
 
 #define REQUIRE(c) do { if (!(c)) abort(); } while (0)
@@ -22,7 +26,7 @@ static uint8_t const demo_leader[32] = {
   0x39, 0x2c, 0x79, 0x79, 0x8d, 0x4e, 0x59, 0x23, 0x5b, 0xbd, 0xe9, 0x35, 0x1d, 0xd7, 0x6b, 0x9d,
   0x36, 0xad, 0x48, 0x8f, 0xe8, 0xcb, 0xe5, 0x2c, 0xfd, 0x6f, 0xf3, 0xca, 0x61, 0x71, 0x8c, 0xf2};
 
-static sof_verify_t *v;
+static sof_verify_t *v, *vb, *vr; /* one call at a time, in bursts, with known roots */
 static sof_leaders_t *leaders;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -39,7 +43,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv) {
   sof_verify_cfg_default(&cfg);
   cfg.cache_sets = 8;
   v = sof_verify_new(&cfg, leaders, NULL, 0);
-  if (!v) abort();
+  vb = sof_verify_new(&cfg, leaders, NULL, 0);
+  vr = sof_verify_new(&cfg, leaders, NULL, 0);
+  if (!v || !vb || !vr) abort();
   return 0;
 }
 
@@ -72,5 +78,33 @@ LLVMFuzzerTestOneInput(uint8_t const *data, size_t sz) {
   int r4 = sof_verify_shred(v, data, sz, 0, NULL, NULL);
   REQUIRE((r4 == SOF_VERIFY_VERIFIED) == (r1 == SOF_VERIFY_VERIFIED));
   if (r1 != SOF_VERIFY_VERIFIED) REQUIRE(r4 == SOF_VERIFY_INVALID_SIGNATURE || r4 == SOF_VERIFY_INVALID_MERKLE);
+
+  /* The same four calls as one burst (sof_verify_shreds) on a twin: the
+   * same results, first info and counters. */
+  sof_verify_reset(vb);
+  void const *bufs[4] = {data, data, buf, data};
+  size_t szs[4] = {sz, sz, sz, sz};
+  int rb[4];
+  sof_verify_info_t ib[4];
+  sof_shred_t sb[4];
+  sof_verify_shreds(vb, bufs, szs, 4, 0, sb, rb, ib);
+  REQUIRE(rb[0] == r1 && rb[1] == r2 && rb[2] == r3 && rb[3] == r4);
+  REQUIRE(!memcmp(&ib[0], &info, sizeof info) && !memcmp(&sb[0], &s, sizeof s));
+  REQUIRE(!memcmp(sof_verify_stats(vb), sof_verify_stats(v), sizeof(sof_verify_stats_t)));
+
+  /* And through sof_verify_shred_root with each shred's own root (what the
+   * FEC resolver hands over for rebuilt shreds): the same results. */
+  sof_verify_reset(vr);
+  int want[4] = {r1, r2, r3, r4};
+  for (unsigned i = 0; i < 4; i++) {
+    sof_shred_t rs;
+    uint8_t root[32];
+    int r;
+    if (!sof_shred_parse(&rs, bufs[i], sz, 0) && rs.is_merkle && !sof_shred_merkle_root(root, bufs[i], &rs))
+      r = sof_verify_shred_root(vr, bufs[i], sz, 0, root, NULL, NULL);
+    else
+      r = sof_verify_shred(vr, bufs[i], sz, 0, NULL, NULL);
+    REQUIRE(r == want[i]);
+  }
   return 0;
 }

@@ -1,6 +1,7 @@
 /* Merkle tree: hashing against values computed independently (python
- * hashlib), tree build vs proof walk for every size and leaf, and the
- * rejection of leaf indices that do not fit a proof. */
+ * hashlib), two-at-a-time hashing (sof_sha256_x2, leaf/node _x2) against
+ * OpenSSL one at a time, tree build vs proof walk for every size and leaf,
+ * and the rejection of leaf indices that do not fit a proof. */
 #include "sof_test.h"
 
 #include "crypto/sof_merkle.h"
@@ -38,6 +39,67 @@ main(void) {
   sof_sha256_3(h3, a, 1, a + 1, 64, a + 65, sizeof a - 65);
   SOF_CHECK_MEM(h1, h2, 32);
   SOF_CHECK_MEM(h1, h3, 32);
+
+  /* sha256_x2 equals two sha256_2 calls (OpenSSL) for every pair of lengths
+   * around the block boundaries, shared prefixes of 0..130 bytes, and
+   * unequal lengths both ways (the longer message finishing alone). */
+  static uint8_t big[4096];
+  for (unsigned i = 0; i < sizeof big; i++) big[i] = (uint8_t)(i * 131 + (i >> 8) + 3);
+  static unsigned const pres[] = {0, 1, 26, 55, 56, 63, 64, 65, 130};
+  int bad_x2 = 0;
+  for (unsigned pi = 0; pi < sizeof pres / sizeof pres[0]; pi++) {
+    unsigned pre = pres[pi];
+    for (unsigned la = 0; la <= 200; la++) {
+      for (unsigned lb = 0; lb <= 200; lb += (la < 140 ? 7 : 1)) {
+        uint8_t xa[32], xb[32], ra[32], rb[32];
+        uint8_t const *pa = big + 1000 + la, *pb = big + 2000 + lb; /* any alignment */
+        sof_sha256_x2(xa, xb, big, pre, pa, la, pb, lb);
+        sof_sha256_2(ra, big, pre, pa, la);
+        sof_sha256_2(rb, big, pre, pb, lb);
+        bad_x2 += memcmp(xa, ra, 32) != 0 || memcmp(xb, rb, 32) != 0;
+      }
+    }
+  }
+  /* shred-sized messages (leaves of data and code shreds, and longer) */
+  static unsigned const longs[] = {955, 1019, 1044, 1075, 1139, 1164, 2048, 3000};
+  for (unsigned i = 0; i < 8; i++) {
+    for (unsigned j = 0; j < 8; j++) {
+      uint8_t xa[32], xb[32], ra[32], rb[32];
+      sof_merkle_leaf_x2(xa, xb, big + i, longs[i], big + 50 + j, longs[j]);
+      sof_merkle_leaf(ra, big + i, longs[i]);
+      sof_merkle_leaf(rb, big + 50 + j, longs[j]);
+      bad_x2 += memcmp(xa, ra, 32) != 0 || memcmp(xb, rb, 32) != 0;
+    }
+  }
+  SOF_CHECK_EQ(bad_x2, 0);
+  /* NULL with size 0; outputs aliasing inputs */
+  {
+    uint8_t xa[32], xb[32];
+    sof_sha256_x2(xa, xb, NULL, 0, NULL, 0, a, 10);
+    sof_sha256(h1, NULL, 0);
+    sof_sha256(h2, a, 10);
+    SOF_CHECK_MEM(xa, h1, 32);
+    SOF_CHECK_MEM(xb, h2, 32);
+    uint8_t buf[96], copy[96];
+    for (unsigned i = 0; i < sizeof buf; i++) buf[i] = (uint8_t)(i * 5);
+    memcpy(copy, buf, sizeof buf);
+    sof_merkle_leaf(h1, copy, 40);
+    sof_merkle_leaf(h2, copy + 40, 56);
+    sof_merkle_leaf_x2(buf, buf + 40, buf, 40, buf + 40, 56); /* out over its own input */
+    SOF_CHECK_MEM(buf, h1, 32);
+    SOF_CHECK_MEM(buf + 40, h2, 32);
+    uint8_t l[32], r[32], n1[32], n2[32];
+    memcpy(l, h1, 32);
+    memcpy(r, h2, 32);
+    sof_merkle_node(n1, l, r);
+    sof_merkle_node(n2, r, l);
+    uint8_t o1[32];
+    memcpy(o1, l, 32);
+    sof_merkle_node_x2(o1, o1, r, r, r, l); /* outputs alias inputs */
+    SOF_CHECK_MEM(o1, n1, 32);
+    SOF_CHECK_MEM(r, n2, 32);
+  }
+  SOF_CHECK(sof_sha256_x2_accelerated() == 0 || sof_sha256_x2_accelerated() == 1);
 
   /* Roots of trees over leaf(i) = leaf(bytes([i]) * (i + 1)), from python. */
   static struct { unsigned n; char const *root; } const kat[] = {

@@ -38,6 +38,19 @@ add(sof_resolver_t *r, uint8_t const *p, size_t sz, sof_resolver_out_t *out) {
   return sof_resolver_add(r, p, &s, root, with_leaf && s.is_merkle ? leaf : NULL, 0, out);
 }
 
+/* Every rebuilt shred of out walks up its proof to out->root. */
+static int
+out_roots_bad(sof_resolver_out_t const *out) {
+  int bad = 0;
+  for (uint32_t k = 0; k < out->cnt; k++) {
+    sof_shred_t s;
+    uint8_t root[32];
+    bad += sof_shred_parse(&s, out->shred[k], 1203, 0) || sof_shred_merkle_root(root, out->shred[k], &s) ||
+           memcmp(root, out->root, 32);
+  }
+  return bad;
+}
+
 static sof_resolver_t *
 mk_resolver(uint32_t records, uint32_t buffers, uint64_t window, uint64_t age) {
   sof_resolver_cfg_t c;
@@ -93,6 +106,8 @@ test_resolver(void) {
         rebuilt++;
         wrong += memcmp(out.shred[k], set1[0].data[out.idx[k]], 1203) != 0;
       }
+      wrong += out_roots_bad(&out);
+      if (out.cnt) wrong += memcmp(out.root, set1[0].root, 32) != 0;
       (void)res;
     }
     if (lose <= 32) {
@@ -115,6 +130,7 @@ test_resolver(void) {
   SOF_CHECK_EQ(add(r, set1[0].code[31], 1228, &out), SOF_RESOLVER_RECOVERED);
   SOF_CHECK_EQ(out.cnt, 32);
   for (uint32_t k = 0; k < out.cnt; k++) SOF_CHECK_MEM(out.shred[k], set1[0].data[out.idx[k]], 1203);
+  SOF_CHECK_EQ(out_roots_bad(&out), 0);
   SOF_CHECK_EQ(add(r, set1[0].data[0], 1203, &out), SOF_RESOLVER_LATE);
 
   /* a second version of the set (same slot and fec, other root): mismatch */
@@ -387,6 +403,7 @@ test_end_to_end(void) {
         sof_shred_parse(&rs, out.shred[k], 1203, 0);
         sof_reasm_add_shred(a, out.shred[k], &rs, 1, on_e2e, &e);
       }
+      bad += out_roots_bad(&out);
     }
     bad += sof_resolver_stats(r)->sets_complete != nsets || e.cnt != 3 || e.bad || !e.complete;
     runs_complete += e.complete;

@@ -79,8 +79,13 @@ run(sof_verify_t *v, sof_resolver_t *r, sof_reasm_t *a, blob_t const *in, size_t
       sof_reasm_add_shred(a, in[i].buf, &s, 0, on_batch, bs);
     for (uint32_t k = 0; k < out.cnt; k++) {
       sof_shred_t rs;
-      /* rebuilt shreds verify like received ones (root and inherited signature) */
-      SOF_CHECK_EQ(sof_verify_shred(v, out.shred[k], 1203, 0, &rs, NULL), SOF_VERIFY_VERIFIED);
+      /* rebuilt shreds verify like received ones (root and inherited
+       * signature); their merkle root is the one the resolver reports, and
+       * the known-root entry (no hashing) agrees */
+      sof_verify_info_t ri;
+      SOF_CHECK_EQ(sof_verify_shred(v, out.shred[k], 1203, 0, &rs, &ri), SOF_VERIFY_VERIFIED);
+      SOF_CHECK_MEM(ri.root, out.root, 32);
+      SOF_CHECK_EQ(sof_verify_shred_root(v, out.shred[k], 1203, 0, out.root, &rs, NULL), SOF_VERIFY_VERIFIED);
       if (cb) cb(out.shred[k], out.idx[k], cb_ctx);
       sof_reasm_add_shred(a, out.shred[k], &rs, 1, on_batch, bs);
     }

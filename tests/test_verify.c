@@ -2,10 +2,13 @@
  * slot verifies with one ed25519 check per set; every single-byte change of
  * a shred gives the right failure (exhaustively, for one shred of each
  * kind); wrong and unknown leaders; equivocation; forged repeats; postures;
- * version check; cache eviction; legacy shreds; leader schedule loading. */
+ * version check; cache eviction; legacy shreds; leader schedule loading;
+ * the burst API (sof_verify_shreds) and the known-root entry
+ * (sof_verify_shred_root) equal to sof_verify_shred on random streams. */
 #include "sof_test.h"
 
 #include "crypto/sof_ed25519.h"
+#include "crypto/sof_merkle.h"
 #include "shredder/sof_shredder.h"
 #include "verify/sof_leaders.h"
 #include "verify/sof_verify.h"
@@ -359,6 +362,269 @@ test_schedule_files(void) {
   sof_leaders_delete(l);
 }
 
+/* ---- sof_verify_shreds and sof_verify_shred_root against sof_verify_shred --
+
+ * Streams drawn from a pool of good shreds of several slots (sets cached,
+ * evicted and seen again), a second signed version of one slot's sets
+ * (conflicts), a forged version (wrong key), a slot without a leader, a
+ * slot with another shred version, legacy shreds (whole and trimmed), and
+ * random damage: a flipped bit anywhere, a truncated payload, a longer one
+ * with junk after the shred. One verifier takes the stream one
+ * sof_verify_shred call at a time, a twin in bursts of random size through
+ * sof_verify_shreds: every result, descriptor, info and the counters after
+ * every burst must be equal. A third takes merkle shreds through
+ * sof_verify_shred_root with the shred's own root: the same results. */
+
+#define POOL_SLOTS 8U
+#define ITEM_SZ    1300U
+static sof_shredder_set_t pool[POOL_SLOTS + 2][SET_MAX];
+static long pool_sets[POOL_SLOTS + 2];
+static uint8_t legacy_shred[2][1228];
+
+static long
+make_slot_v(sof_shredder_set_t *out, uint64_t slot, uint8_t seed, uint8_t const *key, uint16_t version) {
+  for (size_t i = 0; i < 70000; i++) batch[i] = (uint8_t)(i * 29 + seed);
+  sof_shredder_args_t a = {.slot = slot, .parent_slot = slot - 1, .data_idx = 0, .shred_version = version,
+                           .reference_tick = 1, .last_in_slot = 1, .keypair = key};
+  uint8_t chained[32] = {seed};
+  return sof_shredder_shred(&sh, &a, batch, 70000, chained, out, SET_MAX);
+}
+
+static uint64_t brng;
+
+static uint32_t
+rnd(uint32_t n) {
+  brng = brng * 6364136223846793005ULL + 1442695040888963407ULL;
+  return (uint32_t)((brng >> 33) % n);
+}
+
+/* One stream item into item (ITEM_SZ bytes): returns its size; *flags its
+ * parse flags. */
+static size_t
+draw(uint8_t *item, unsigned *flags) {
+  *flags = 0;
+  uint8_t const *src;
+  size_t sz;
+  uint32_t pick = rnd(100);
+  if (pick < 2) { /* legacy, whole or trimmed */
+    src = legacy_shred[rnd(2)];
+    sz = 1228;
+    if (rnd(2)) {
+      sz = 300;
+      *flags = SOF_SHRED_PARSE_ALLOW_TRIMMED;
+    }
+  } else {
+    /* slots 0..POOL_SLOTS-1 good; POOL_SLOTS: second version of slot 3;
+     * POOL_SLOTS + 1: forged version of slot 4 */
+    uint32_t sl = pick < 90 ? rnd(POOL_SLOTS) : pick < 95 ? POOL_SLOTS : POOL_SLOTS + 1;
+    sof_shredder_set_t const *set = &pool[sl][rnd((uint32_t)pool_sets[sl])];
+    uint32_t i = rnd(64);
+    src = i < 32 ? set->data[i] : set->code[i - 32];
+    sz = i < 32 ? 1203 : 1228;
+  }
+  memcpy(item, src, sz);
+  memset(item + sz, 0, ITEM_SZ - sz);
+  uint32_t dmg = rnd(100);
+  if (dmg < 8) {
+    size_t pos = rnd((uint32_t)sz);
+    item[pos] ^= (uint8_t)(1U << rnd(8));
+  } else if (dmg < 10) {
+    sz = rnd((uint32_t)sz);
+  } else if (dmg < 12) {
+    size_t more = rnd(ITEM_SZ - (uint32_t)sz);
+    for (size_t j = 0; j < more; j++) item[sz + j] = (uint8_t)rnd(256);
+    sz += more;
+  }
+  return sz;
+}
+
+static int
+stats_equal(sof_verify_stats_t const *a, sof_verify_stats_t const *b) {
+  return !memcmp(a, b, sizeof *a);
+}
+
+/* The stream through three verifiers of config cfg. */
+static void
+batch_stream(sof_verify_cfg_t const *cfg, sof_leaders_t const *l, unsigned items, uint64_t seed, int *bad) {
+  sof_verify_t *one = sof_verify_new(cfg, l, NULL, 0), *burst = sof_verify_new(cfg, l, NULL, 0);
+  sof_verify_t *rooted = sof_verify_new(cfg, l, NULL, 0);
+  SOF_CHECK(one && burst && rooted);
+  if (!one || !burst || !rooted) return;
+  static uint8_t arena[48][ITEM_SZ];
+  void const *bufs[48];
+  size_t szs[48];
+  unsigned flags[48];
+  sof_shred_t s1[48], s2[48];
+  sof_verify_info_t i1[48], i2[48];
+  int r1[48], r2[48];
+  brng = seed;
+  unsigned done = 0, bursts = 0, conflicts = 0, evictions = 0;
+  while (done < items) {
+    unsigned n = rnd(48) + (rnd(4) ? 0 : 1); /* 0..48 */
+    unsigned f = rnd(8) ? 0 : SOF_SHRED_PARSE_ALLOW_TRIMMED;
+    for (unsigned i = 0; i < n; i++) {
+      szs[i] = draw(arena[i], &flags[i]);
+      bufs[i] = arena[i];
+    }
+    /* one parse_flags per burst: items drawn trimmed need it, the rest do not care */
+    for (unsigned i = 0; i < n; i++) f |= flags[i];
+    memset(s1, 0xA5, sizeof s1);
+    memset(s2, 0xA5, sizeof s2);
+    memset(i1, 0x5A, sizeof i1);
+    memset(i2, 0x5A, sizeof i2);
+    size_t acc1 = 0;
+    for (unsigned i = 0; i < n; i++) {
+      r1[i] = sof_verify_shred(one, bufs[i], szs[i], f, &s1[i], &i1[i]);
+      acc1 += (size_t)sof_verify_accepted(one, r1[i]);
+    }
+    /* alternately with and without the optional arrays */
+    size_t acc2;
+    if (bursts & 1) {
+      acc2 = sof_verify_shreds(burst, bufs, szs, n, f, s2, r2, i2);
+      for (unsigned i = 0; i < n; i++) {
+        int same = r1[i] == r2[i] && !memcmp(&s1[i], &s2[i], sizeof s1[i]) && !memcmp(&i1[i], &i2[i], sizeof i1[i]);
+        if (!same && getenv("SOF_TEST_VERBOSE"))
+          fprintf(stderr, "burst %u item %u: one %d burst %d\n", bursts, i, r1[i], r2[i]);
+        *bad += !same;
+      }
+    } else {
+      acc2 = sof_verify_shreds(burst, bufs, szs, n, f, NULL, r2, NULL);
+      for (unsigned i = 0; i < n; i++) *bad += r1[i] != r2[i];
+    }
+    *bad += acc1 != acc2;
+    *bad += !stats_equal(sof_verify_stats(one), sof_verify_stats(burst));
+    /* the rooted twin: merkle shreds that parse take their own root */
+    for (unsigned i = 0; i < n; i++) {
+      sof_shred_t s;
+      sof_verify_info_t info;
+      uint8_t root[32];
+      int r;
+      if (!sof_shred_parse(&s, bufs[i], szs[i], f) && s.is_merkle && !sof_shred_merkle_root(root, bufs[i], &s)) {
+        r = sof_verify_shred_root(rooted, bufs[i], szs[i], f, root, &s, &info);
+        *bad += i1[i].root_valid != info.root_valid || info.leaf_valid ||
+                (info.root_valid && memcmp(i1[i].root, info.root, 32));
+      } else {
+        r = sof_verify_shred(rooted, bufs[i], szs[i], f, &s, &info);
+        *bad += info.root_valid != i1[i].root_valid || memcmp(info.root, i1[i].root, 32);
+      }
+      *bad += r != r1[i] || info.conflict != i1[i].conflict || info.cached != i1[i].cached ||
+              info.parse_err != i1[i].parse_err;
+    }
+    sof_verify_stats_t const *a = sof_verify_stats(one), *c = sof_verify_stats(rooted);
+    *bad += memcmp(a->result, c->result, sizeof a->result) != 0 || a->sig_verifies != c->sig_verifies ||
+            a->sig_cache_hits != c->sig_cache_hits || a->conflicts != c->conflicts ||
+            a->bad_cache_hits != c->bad_cache_hits || a->evict_live != c->evict_live ||
+            a->evict_expired != c->evict_expired;
+    done += n;
+    bursts++;
+  }
+  sof_verify_stats_t const *st = sof_verify_stats(one);
+  conflicts = (unsigned)st->conflicts;
+  evictions = (unsigned)(st->evict_live + st->evict_expired);
+  if (getenv("SOF_TEST_VERBOSE"))
+    fprintf(stderr, "stream: %u shreds %u bursts: verified %llu merkle %llu sig %llu malformed %llu unknown %llu "
+                    "version %llu skipped %llu; ed25519 %llu conflicts %u evictions %u root_given %llu\n",
+            done, bursts, (unsigned long long)st->result[SOF_VERIFY_VERIFIED],
+            (unsigned long long)st->result[SOF_VERIFY_INVALID_MERKLE],
+            (unsigned long long)st->result[SOF_VERIFY_INVALID_SIGNATURE],
+            (unsigned long long)st->result[SOF_VERIFY_MALFORMED],
+            (unsigned long long)st->result[SOF_VERIFY_UNKNOWN_LEADER],
+            (unsigned long long)st->result[SOF_VERIFY_WRONG_VERSION],
+            (unsigned long long)st->result[SOF_VERIFY_SKIPPED], (unsigned long long)st->sig_verifies,
+            conflicts, evictions, (unsigned long long)sof_verify_stats(rooted)->root_given);
+  /* the streams must exercise what they claim to */
+  if (sof_verify_enabled(one)) {
+    SOF_CHECK(st->result[SOF_VERIFY_VERIFIED] > 0 && st->result[SOF_VERIFY_INVALID_MERKLE] > 0 &&
+              st->result[SOF_VERIFY_INVALID_SIGNATURE] > 0 && st->result[SOF_VERIFY_MALFORMED] > 0);
+    SOF_CHECK(conflicts > 0);
+    SOF_CHECK(sof_verify_stats(rooted)->root_given > 0);
+  }
+  sof_verify_delete(one);
+  sof_verify_delete(burst);
+  sof_verify_delete(rooted);
+}
+
+static void
+test_batch(void) {
+  sof_leaders_t *l = sof_leaders_new(1024, 4);
+  for (unsigned k = 0; k < POOL_SLOTS; k++) {
+    uint64_t slot = 300 + k;
+    if (k != 5) SOF_CHECK_EQ(sof_leaders_set(l, slot, kp + 32), 0); /* slot 305: no leader */
+    pool_sets[k] = make_slot_v(pool[k], slot, (uint8_t)(k + 1), kp, k == 6 ? 8 : 7);
+    SOF_CHECK_EQ(pool_sets[k], 3);
+  }
+  pool_sets[POOL_SLOTS] = make_slot_v(pool[POOL_SLOTS], 303, 99, kp, 7);           /* equivocation */
+  pool_sets[POOL_SLOTS + 1] = make_slot_v(pool[POOL_SLOTS + 1], 304, 5, kp_wrong, 7); /* forgery */
+  SOF_CHECK_EQ(sof_leaders_set(l, 50, kp + 32), 0);
+  for (unsigned j = 0; j < 2; j++) { /* legacy data shreds of slot 50, one with a bad signature */
+    uint8_t *b = legacy_shred[j];
+    memset(b, 0, 1228);
+    b[64] = 0xA5;
+    uint64_t slot = 50;
+    memcpy(b + 65, &slot, 8);
+    uint16_t po = 1, size = 300;
+    b[73] = (uint8_t)(3 + j);
+    memcpy(b + 83, &po, 2);
+    memcpy(b + 86, &size, 2);
+    for (unsigned i = 88; i < 300; i++) b[i] = (uint8_t)(i + j);
+    sof_ed25519_sign(b, b + 64, 1228 - 64, j ? kp_wrong : kp);
+  }
+
+  sof_verify_cfg_t cfg;
+  int bad = 0;
+  sof_verify_cfg_default(&cfg);                       /* big cache */
+  batch_stream(&cfg, l, 3000, 1, &bad);
+  SOF_CHECK_EQ(bad, 0);
+  cfg.cache_sets = 4;                                 /* one bucket: evictions all along */
+  cfg.slot_window = 2;
+  bad = 0;
+  batch_stream(&cfg, l, 3000, 2, &bad);
+  SOF_CHECK_EQ(bad, 0);
+  sof_verify_cfg_default(&cfg);                       /* version check, unknown leaders accepted */
+  cfg.check_version = 1;
+  cfg.shred_version = 7;
+  cfg.accept_unknown_leader = 1;
+  cfg.cache_sets = 8;
+  bad = 0;
+  batch_stream(&cfg, l, 2000, 3, &bad);
+  SOF_CHECK_EQ(bad, 0);
+  sof_verify_cfg_default(&cfg);                       /* trusted: skipped */
+  cfg.posture = SOF_VERIFY_POSTURE_TRUSTED_RAW_PROVIDER;
+  bad = 0;
+  batch_stream(&cfg, l, 1000, 4, &bad);
+  SOF_CHECK_EQ(bad, 0);
+  cfg.verify_shreds = 1;                              /* trusted with verification forced on */
+  bad = 0;
+  batch_stream(&cfg, l, 1000, 5, &bad);
+  SOF_CHECK_EQ(bad, 0);
+
+  /* n == 0, and one whole set in one call: one ed25519, the rest cached */
+  sof_verify_cfg_default(&cfg);
+  sof_verify_t *v = sof_verify_new(&cfg, l, NULL, 0);
+  int res[64];
+  void const *bufs[64];
+  size_t szs[64];
+  SOF_CHECK_EQ(sof_verify_shreds(v, bufs, szs, 0, 0, NULL, res, NULL), 0);
+  for (unsigned i = 0; i < 64; i++) {
+    bufs[i] = i < 32 ? pool[0][0].data[i] : pool[0][0].code[i - 32];
+    szs[i] = i < 32 ? 1203 : 1228;
+  }
+  SOF_CHECK_EQ(sof_verify_shreds(v, bufs, szs, 64, 0, NULL, res, NULL), 64);
+  SOF_CHECK_EQ(sof_verify_stats(v)->sig_verifies, 1);
+  SOF_CHECK_EQ(sof_verify_stats(v)->sig_cache_hits, 63);
+  /* rooted: a wrong root for a cached set's signature is invalid_merkle,
+   * the right one verified from the cache; counted */
+  uint8_t root[32];
+  memcpy(root, pool[0][0].root, 32);
+  SOF_CHECK_EQ(sof_verify_shred_root(v, pool[0][0].data[3], 1203, 0, root, NULL, NULL), SOF_VERIFY_VERIFIED);
+  root[0] ^= 1;
+  SOF_CHECK_EQ(sof_verify_shred_root(v, pool[0][0].data[3], 1203, 0, root, NULL, NULL), SOF_VERIFY_INVALID_MERKLE);
+  SOF_CHECK_EQ(sof_verify_stats(v)->root_given, 2);
+  SOF_CHECK_EQ(sof_verify_stats(v)->sig_verifies, 1);
+  sof_verify_delete(v);
+  sof_leaders_delete(l);
+}
+
 int
 main(void) {
   SOF_CHECK_EQ(sof_ed25519_init(), 0);
@@ -377,5 +643,6 @@ main(void) {
   test_eviction();
   test_legacy();
   test_schedule_files();
+  test_batch();
   return sof_test_done("verify");
 }

@@ -21,6 +21,23 @@ sof_merkle_node(uint8_t out[32], uint8_t const *left, uint8_t const *right) {
   sof_sha256(out, buf, sizeof buf);
 }
 
+void
+sof_merkle_leaf_x2(uint8_t out_a[32], uint8_t out_b[32], void const *a, size_t a_sz, void const *b,
+                   size_t b_sz) {
+  sof_sha256_x2(out_a, out_b, leaf_prefix, sizeof leaf_prefix, a, a_sz, b, b_sz);
+}
+
+void
+sof_merkle_node_x2(uint8_t out_a[32], uint8_t const *left_a, uint8_t const *right_a, uint8_t out_b[32],
+                   uint8_t const *left_b, uint8_t const *right_b) {
+  uint8_t a[2 * SOF_MERKLE_NODE_SZ], b[2 * SOF_MERKLE_NODE_SZ];
+  memcpy(a, left_a, SOF_MERKLE_NODE_SZ);
+  memcpy(a + SOF_MERKLE_NODE_SZ, right_a, SOF_MERKLE_NODE_SZ);
+  memcpy(b, left_b, SOF_MERKLE_NODE_SZ);
+  memcpy(b + SOF_MERKLE_NODE_SZ, right_b, SOF_MERKLE_NODE_SZ);
+  sof_sha256_x2(out_a, out_b, node_prefix, sizeof node_prefix, a, sizeof a, b, sizeof b);
+}
+
 int
 sof_merkle_root_from_proof(uint8_t root[32], uint8_t const leaf[32], uint32_t idx,
                            uint8_t const *proof, unsigned proof_cnt) {
@@ -59,11 +76,17 @@ uint8_t const *
 sof_merkle_tree_build(uint8_t (*nodes)[32], unsigned leaf_cnt) {
   unsigned lvl = 0, w = leaf_cnt;
   while (w > 1) {
-    unsigned next = lvl + w;
-    for (unsigned j = 0; j < (w + 1) / 2; j++) {
-      unsigned l = lvl + 2 * j;
-      unsigned r = (2 * j + 1 < w) ? l + 1 : l;
-      sof_merkle_node(nodes[next + j], nodes[l], nodes[r]);
+    unsigned next = lvl + w, half = (w + 1) / 2;
+    for (unsigned j = 0; j < half; j += 2) {
+      /* children of node j: l0, r0 (an odd last node pairs with itself) */
+      unsigned l0 = lvl + 2 * j, r0 = 2 * j + 1 < w ? l0 + 1 : l0;
+      if (j + 1 == half) {
+        sof_merkle_node(nodes[next + j], nodes[l0], nodes[r0]);
+        break;
+      }
+      unsigned l1 = l0 + 2, r1 = 2 * j + 3 < w ? l1 + 1 : l1;
+      sof_merkle_node_x2(nodes[next + j], nodes[l0], nodes[r0], nodes[next + j + 1], nodes[l1],
+                         nodes[r1]);
     }
     lvl = next;
     w = (w + 1) / 2;

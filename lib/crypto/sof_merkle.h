@@ -27,6 +27,20 @@ void sof_merkle_leaf(uint8_t out[32], void const *data, size_t sz);
  * children into out. out may alias left or right. Thread safe. */
 void sof_merkle_node(uint8_t out[32], uint8_t const *left, uint8_t const *right);
 
+/* sof_merkle_leaf_x2 hashes two leaves at once (sof_sha256_x2: SHA-NI
+ * interleaved, about 0.6x the time of two sof_merkle_leaf calls); the
+ * sizes may differ. Same bytes as sof_merkle_leaf on each. out_a and out_b
+ * must not overlap each other. Thread safe. */
+void sof_merkle_leaf_x2(uint8_t out_a[32], uint8_t out_b[32], void const *a, size_t a_sz,
+                        void const *b, size_t b_sz);
+
+/* sof_merkle_node_x2 hashes two interior nodes at once: out_a from
+ * (left_a, right_a), out_b from (left_b, right_b); same bytes as
+ * sof_merkle_node on each. The outputs may alias any input; they must not
+ * overlap each other. Thread safe. */
+void sof_merkle_node_x2(uint8_t out_a[32], uint8_t const *left_a, uint8_t const *right_a,
+                        uint8_t out_b[32], uint8_t const *left_b, uint8_t const *right_b);
+
 /* sof_merkle_root_from_proof walks a proof of proof_cnt 20-byte entries from
  * the leaf hash at leaf index idx up to the root, written to root (32 bytes).
  * Returns 0, or -1 when idx does not fit the proof (idx >> proof_cnt != 0),
@@ -51,6 +65,7 @@ unsigned sof_merkle_tree_node_cnt(unsigned leaf_cnt);
  * nodes must have room for sof_merkle_tree_node_cnt(leaf_cnt) entries; its
  * first leaf_cnt entries must already hold the leaf hashes (level 0); the
  * levels follow one after the other and the last node is the root.
+ * Nodes of a level are hashed two at a time (sof_merkle_node_x2).
  * Returns a pointer to the root inside nodes. Thread safe on distinct
  * memory. */
 uint8_t const *sof_merkle_tree_build(uint8_t (*nodes)[32], unsigned leaf_cnt);

@@ -103,12 +103,17 @@ resolve(sof_ingest_t *ing, uint8_t const *p, sof_shred_t const *s, uint8_t const
   if (s->is_data && (res == SOF_RESOLVER_DATA_NEW || res == SOF_RESOLVER_RECOVERED))
     sof_reasm_add_shred(ing->reasm, p, s, 0, on_batch, ing);
   if (res != SOF_RESOLVER_RECOVERED) return res;
+  /* Rebuilt shreds are verified as received ones would be, but without
+   * hashing again: the resolver hashed each one's leaf and path up to
+   * out->root, so the verifier only asks whether the leader signed that root
+   * (a cache hit when the set was verified; ed25519 otherwise) and applies
+   * the version, posture and leader rules (counted in root_given). */
   int check = ing->verify && sof_verify_recovered_enabled(ing->verify);
   for (uint32_t i = 0; i < out->cnt; i++) {
     sof_shred_t rs;
     if (check) {
-      if (sof_verify_shred(ing->verify, out->shred[i], SOF_SHRED_MERKLE_DATA_SZ, 0, &rs, NULL) !=
-          SOF_VERIFY_VERIFIED) {
+      if (sof_verify_shred_root(ing->verify, out->shred[i], SOF_SHRED_MERKLE_DATA_SZ, 0, out->root, &rs,
+                                NULL) != SOF_VERIFY_VERIFIED) {
         ing->st.recovered_rejected++;
         continue;
       }

@@ -301,26 +301,36 @@ recover(sof_resolver_t *r, setbuf_t *sb, sof_resolver_out_t *out) {
   if (sof_rs_reconstruct(rs, shards, present, sb->shard_sz, 0)) return SOF_RESOLVER_RECOVERY_FAILED;
 
   /* Leaves over [64, proof_off): data = shard || chained root; code = 25
-   * header bytes || shard || chained root. */
-  uint8_t tmp[25 + SHARD_SZ_MAX + 32];
+   * header bytes || shard || chained root; the ones verification did not
+   * hash, two at a time. */
+  uint8_t tmp[2][25 + SHARD_SZ_MAX + 32];
+  size_t len[2];
+  unsigned pend[2], np = 0;
   for (unsigned i = 0; i < n; i++) {
     if ((sb->leaf_have >> i) & 1U) { /* hashed by verification */
       memcpy(r->nodes[i], sb->leaf[i], 32);
       continue;
     }
-    size_t len = 0;
+    uint8_t *t = tmp[np];
+    size_t l = 0;
     if (i >= k) {
-      code_header(sb, i - k, tmp);
-      len = 25;
+      code_header(sb, i - k, t);
+      l = 25;
     }
-    memcpy(tmp + len, sb->shard[i], sb->shard_sz);
-    len += sb->shard_sz;
+    memcpy(t + l, sb->shard[i], sb->shard_sz);
+    l += sb->shard_sz;
     if (sb->chained) {
-      memcpy(tmp + len, sb->chained_root, 32);
-      len += 32;
+      memcpy(t + l, sb->chained_root, 32);
+      l += 32;
     }
-    sof_merkle_leaf(r->nodes[i], tmp, len);
+    len[np] = l;
+    pend[np++] = i;
+    if (np == 2) {
+      sof_merkle_leaf_x2(r->nodes[pend[0]], r->nodes[pend[1]], tmp[0], len[0], tmp[1], len[1]);
+      np = 0;
+    }
   }
+  if (np) sof_merkle_leaf(r->nodes[pend[0]], tmp[0], len[0]);
   uint8_t const *root = sof_merkle_tree_build(r->nodes, n);
   if (memcmp(root, sb->root, 32)) return SOF_RESOLVER_RECOVERY_FAILED;
 
@@ -353,6 +363,7 @@ recover(sof_resolver_t *r, setbuf_t *sb, sof_resolver_out_t *out) {
     out->idx[out->cnt] = s.idx;
     out->cnt++;
   }
+  memcpy(out->root, sb->root, 32);
   return SOF_RESOLVER_RECOVERED;
 }
 
@@ -387,11 +398,19 @@ recover_fast(sof_resolver_t *r, setbuf_t *sb, sof_resolver_out_t *out) {
   if (d > 6 || n != (1U << d) || n < 2) return -1;
   sof_rs_t const *rs = rs_for(r, k, m);
   if (!rs) return -1;
+  /* The missing data shards are rebuilt in place in the output shreds
+   * (bytes [64, 64 + shard_sz)), where their leaves are hashed and their
+   * trailers written: no copies. */
   uint8_t *shards[SOF_RESOLVER_SHARDS_MAX];
   uint8_t present[SOF_RESOLVER_SHARDS_MAX];
+  unsigned miss[SOF_RESOLVER_SHARDS_MAX], miss_cnt = 0;
   for (unsigned i = 0; i < n; i++) {
     present[i] = (uint8_t)(i < k ? (sb->data_have >> i) & 1U : (sb->code_have >> (i - k)) & 1U);
     shards[i] = sb->shard[i];
+    if (i < k && !present[i]) {
+      shards[i] = r->out_shreds[miss_cnt] + SOF_SHRED_SIGNATURE_SZ;
+      miss[miss_cnt++] = i;
+    }
   }
   /* work on a copy of the known tree: a failed attempt must not pollute it */
   uint64_t known[2] = {sb->tree_known[0], sb->tree_known[1]};
@@ -403,38 +422,50 @@ recover_fast(sof_resolver_t *r, setbuf_t *sb, sof_resolver_out_t *out) {
   for (unsigned i = 0; i < n; i++)
     if (present[i] && !HAS((1U << d) + i)) return -1;
   if (sof_rs_reconstruct(rs, shards, present, sb->shard_sz, 1)) return SOF_RESOLVER_RECOVERY_FAILED;
-  uint8_t tmp[SHARD_SZ_MAX + 32], h[32];
-  for (unsigned i = 0; i < k; i++) {
-    if (present[i]) continue;
-    memcpy(tmp, sb->shard[i], sb->shard_sz);
-    size_t len = sb->shard_sz;
-    if (sb->chained) { memcpy(tmp + len, sb->chained_root, 32); len += 32; }
-    sof_merkle_leaf(h, tmp, len);
-    unsigned leaf_h = (1U << d) + i;
-    if (HAS(leaf_h) && memcmp(tree[leaf_h], h, 20)) return SOF_RESOLVER_RECOVERY_FAILED;
-    PUT(leaf_h, h);
+  /* the missing data leaves (shard || chained root: the shred's bytes
+   * [64, proof_off)), two at a time */
+  uint8_t h[2][32];
+  size_t len = sb->shard_sz + (sb->chained ? 32U : 0U);
+  for (unsigned j = 0; j < miss_cnt; j++)
+    if (sb->chained) memcpy(r->out_shreds[j] + SOF_SHRED_SIGNATURE_SZ + sb->shard_sz, sb->chained_root, 32);
+  for (unsigned j = 0; j < miss_cnt; j += 2) {
+    unsigned cnt = j + 1 < miss_cnt ? 2 : 1;
+    uint8_t const *a = r->out_shreds[j] + SOF_SHRED_SIGNATURE_SZ;
+    if (cnt == 2) sof_merkle_leaf_x2(h[0], h[1], a, len, r->out_shreds[j + 1] + SOF_SHRED_SIGNATURE_SZ, len);
+    else          sof_merkle_leaf(h[0], a, len);
+    for (unsigned c = 0; c < cnt; c++) {
+      unsigned leaf_h = (1U << d) + miss[j + c];
+      if (HAS(leaf_h) && memcmp(tree[leaf_h], h[c], 20)) return SOF_RESOLVER_RECOVERY_FAILED;
+      PUT(leaf_h, h[c]);
+    }
   }
-  /* bottom-up: a node both of whose children are known is computed; one
-   * already known from a proof must agree */
-  for (unsigned hp = (1U << d) - 1; hp >= 2; hp--) {
-    if (!HAS(2 * hp) || !HAS(2 * hp + 1)) continue;
-    sof_merkle_node(h, tree[2 * hp], tree[2 * hp + 1]);
-    if (HAS(hp) && memcmp(tree[hp], h, 20)) return SOF_RESOLVER_RECOVERY_FAILED;
-    PUT(hp, h);
+  /* bottom-up, level by level: a node both of whose children are known is
+   * computed (two at a time); one already known from a proof must agree */
+  for (unsigned lv = d; lv-- > 1;) {
+    unsigned want[SOF_RESOLVER_SHARDS_MAX], want_cnt = 0;
+    for (unsigned hp = 1U << lv; hp < (2U << lv); hp++)
+      if (HAS(2 * hp) && HAS(2 * hp + 1)) want[want_cnt++] = hp;
+    for (unsigned j = 0; j < want_cnt; j += 2) {
+      unsigned cnt = j + 1 < want_cnt ? 2 : 1, a = want[j], b = want[j + cnt - 1];
+      if (cnt == 2) sof_merkle_node_x2(h[0], tree[2 * a], tree[2 * a + 1], h[1], tree[2 * b], tree[2 * b + 1]);
+      else          sof_merkle_node(h[0], tree[2 * a], tree[2 * a + 1]);
+      for (unsigned c = 0; c < cnt; c++) {
+        unsigned hp = want[j + c];
+        if (HAS(hp) && memcmp(tree[hp], h[c], 20)) return SOF_RESOLVER_RECOVERY_FAILED;
+        PUT(hp, h[c]);
+      }
+    }
   }
   if (!HAS(2) || !HAS(3)) return -1;
-  sof_merkle_node(h, tree[2], tree[3]);
-  if (memcmp(h, sb->root, 32)) return SOF_RESOLVER_RECOVERY_FAILED;
+  sof_merkle_node(h[0], tree[2], tree[3]);
+  if (memcmp(h[0], sb->root, 32)) return SOF_RESOLVER_RECOVERY_FAILED;
 
   out->cnt = 0;
-  for (unsigned i = 0; i < k; i++) {
-    if (present[i]) continue;
-    uint8_t *p = r->out_shreds[out->cnt];
-    size_t off = 64;
+  for (unsigned j = 0; j < miss_cnt; j++) {
+    unsigned i = miss[j];
+    uint8_t *p = r->out_shreds[j]; /* shard and chained root already in place */
+    size_t off = SOF_SHRED_SIGNATURE_SZ + len;
     memcpy(p, sb->sig, 64);
-    memcpy(p + off, sb->shard[i], sb->shard_sz);
-    off += sb->shard_sz;
-    if (sb->chained) { memcpy(p + off, sb->chained_root, 32); off += 32; }
     for (unsigned l = 0; l < d; l++) {
       unsigned sib = ((1U << (d - l)) + (i >> l)) ^ 1U;
       if (!HAS(sib)) return -1; /* cannot happen in a complete tree filled from a valid root */
@@ -453,6 +484,7 @@ recover_fast(sof_resolver_t *r, setbuf_t *sb, sof_resolver_out_t *out) {
   }
 #undef HAS
 #undef PUT
+  memcpy(out->root, sb->root, 32);
   return SOF_RESOLVER_RECOVERED;
 }
 

@@ -10,8 +10,13 @@
  * the set's signed root required: a mismatch is counted and nothing is
  * emitted. For complete trees (32:32) the tree is filled from the leaves
  * verification hashed and the proofs received shreds carry, so only the
- * missing data shards are rebuilt and hashed; otherwise every shard is. A set whose data shreds all arrived costs no RS work; its later
- * coding shreds are dropped at the cost of a lookup.
+ * missing data shards are rebuilt (in place in the output shreds) and
+ * hashed; otherwise every shard is. Leaves and nodes are hashed two at a
+ * time (sof_merkle_leaf_x2 / _node_x2). The rebuilt shreds come with the
+ * root their proofs lead to (sof_resolver_out_t.root), so that verifying
+ * them again needs no hashing (sof_verify_shred_root). A set whose data
+ * shreds all arrived costs no RS work; its later coding shreds are dropped
+ * at the cost of a lookup.
  *
  * Memory is preallocated from the config: a table of set records (open sets
  * and tombstones of finished ones) and a pool of shard buffers for open
@@ -75,11 +80,21 @@ typedef struct sof_resolver_stats {
 } sof_resolver_stats_t;
 
 /* Rebuilt data shreds of one call: wire-form 1203-byte merkle data shreds,
- * owned by the resolver, valid until the next call on it. */
+ * owned by the resolver, valid until the next call on it.
+ *
+ * root: the merkle root of every shred in shred[] (when cnt > 0): the
+ * resolver rebuilt each one's leaf from its bytes and every node of its
+ * proof path, and the path ends at the set's root (the one it was given
+ * with the shred that opened the set, or computed from that shred when
+ * given NULL). Walking any of them up its proof would give this root, so a
+ * verifier can skip that hashing (sof_verify_shred_root); whether the root
+ * is the slot leader's is still the verifier's question (the resolver
+ * checks no signature). */
 typedef struct sof_resolver_out {
   uint32_t       cnt;
   uint8_t const *shred[SOF_RESOLVER_SHARDS_MAX];
   uint32_t       idx[SOF_RESOLVER_SHARDS_MAX];   /* their shred indices */
+  uint8_t        root[32];
 } sof_resolver_out_t;
 
 typedef struct sof_resolver sof_resolver_t;

@@ -257,28 +257,31 @@ verify_legacy(sof_verify_t *v, uint8_t const *buf, sof_shred_t const *s, uint8_t
   return SOF_VERIFY_VERIFIED;
 }
 
-int
-sof_verify_shred(sof_verify_t *v, void const *buf_, size_t sz, unsigned parse_flags, sof_shred_t *s_out,
-                 sof_verify_info_t *info_out) {
-  uint8_t const *buf = buf_;
-  sof_shred_t s_local;
-  sof_verify_info_t info_local;
-  sof_shred_t *s = s_out ? s_out : &s_local;
-  sof_verify_info_t *info = info_out ? info_out : &info_local;
+/* Parse, version and posture: a final result, or -1 when the shred goes on
+ * to hashing and signature checks. Pure but for the parse into s / info. */
+static int
+verify_pre(sof_verify_t const *v, uint8_t const *buf, size_t sz, unsigned parse_flags, sof_shred_t *s,
+           sof_verify_info_t *info) {
   memset(info, 0, sizeof *info);
-
   int err = sof_shred_parse(s, buf, sz, parse_flags);
   if (err) {
     info->parse_err = err;
-    return finish(v, SOF_VERIFY_MALFORMED);
+    return SOF_VERIFY_MALFORMED;
   }
-  if (v->cfg.check_version && s->version != v->cfg.shred_version)
-    return finish(v, SOF_VERIFY_WRONG_VERSION);
-
+  if (v->cfg.check_version && s->version != v->cfg.shred_version) return SOF_VERIFY_WRONG_VERSION;
   /* Trusted posture: parsed and version-checked, no hashing at all (the
    * FEC resolver takes each set's root from its first shred). */
-  if (!v->verify_on) return finish(v, SOF_VERIFY_SKIPPED);
+  if (!v->verify_on) return SOF_VERIFY_SKIPPED;
+  return -1;
+}
 
+/* Everything after verify_pre. Merkle shreds: given_root NULL means
+ * info->leaf holds the shred's leaf hash (leaf_valid) and the path is
+ * walked from it; otherwise given_root is the shred's merkle root, known
+ * to the caller, and nothing is hashed. */
+static int
+verify_main(sof_verify_t *v, uint8_t const *buf, sof_shred_t const *s, sof_verify_info_t *info,
+            uint8_t const *given_root) {
   uint8_t const *sig = buf;
   uint8_t const *proof = buf + s->proof_off;
   unsigned depth = s->proof_cnt;
@@ -290,10 +293,14 @@ sof_verify_shred(sof_verify_t *v, void const *buf_, size_t sz, unsigned parse_fl
   set_t *set = NULL;
   int matched = 0;     /* the path joined the set's verified tree */
   unsigned lvl = 0;
-  if (s->is_merkle) {
-    sof_merkle_leaf(path[0], buf + SOF_SHRED_SIGNATURE_SZ, s->proof_off - SOF_SHRED_SIGNATURE_SZ);
-    memcpy(info->leaf, path[0], 32);
-    info->leaf_valid = 1;
+  unsigned walked = 0; /* levels of path[] (and proof) verified below the root: remembered */
+  if (s->is_merkle && given_root) {
+    set = set_find(v, s->slot, s->fec_set_idx);
+    memcpy(info->root, given_root, 32);
+    info->root_valid = 1;
+    v->stats.root_given++;
+  } else if (s->is_merkle) {
+    memcpy(path[0], info->leaf, 32);
     set = set_find(v, s->slot, s->fec_set_idx);
     int cached_tree = set && set->ver_cnt && set->depth == depth && depth <= NODE_DEPTH_MAX;
     for (lvl = 0;; lvl++) {
@@ -339,15 +346,16 @@ sof_verify_shred(sof_verify_t *v, void const *buf_, size_t sz, unsigned parse_fl
       memcpy(info->root, path[depth], 32);
     }
     info->root_valid = 1;
+    walked = matched ? lvl : depth;
   }
 
   uint8_t const *leader = sof_leaders_get(v->leaders, s->slot);
-  if (!leader) return finish(v, SOF_VERIFY_UNKNOWN_LEADER);
+  if (!leader) return SOF_VERIFY_UNKNOWN_LEADER;
 
   if (!s->is_merkle) {
     int r = verify_legacy(v, buf, s, leader);
     if (r == SOF_VERIFY_VERIFIED && s->slot > v->max_slot) v->max_slot = s->slot;
-    return finish(v, r);
+    return r;
   }
 
   uint8_t const *root = info->root;
@@ -359,30 +367,30 @@ sof_verify_shred(sof_verify_t *v, void const *buf_, size_t sz, unsigned parse_fl
         info->cached = 1;
         v->stats.sig_cache_hits++;
         if (i == 0 && depth <= NODE_DEPTH_MAX && set->depth == depth)
-          remember_path(set, depth, idx, (uint8_t const(*)[32])path, proof, matched ? lvl : depth);
+          remember_path(set, depth, idx, (uint8_t const(*)[32])path, proof, walked);
         info->conflict = i > 0;
-        return finish(v, SOF_VERIFY_VERIFIED);
+        return SOF_VERIFY_VERIFIED;
       }
       /* The set's root under another signature: check that one. */
-      if (bad_seen(v, s->slot, root, sig)) return finish(v, SOF_VERIFY_INVALID_SIGNATURE);
+      if (bad_seen(v, s->slot, root, sig)) return SOF_VERIFY_INVALID_SIGNATURE;
       v->stats.sig_verifies++;
       if (sof_ed25519_verify(sig, root, 32, leader)) {
         bad_add(v, s->slot, root, sig);
-        return finish(v, SOF_VERIFY_INVALID_SIGNATURE);
+        return SOF_VERIFY_INVALID_SIGNATURE;
       }
       info->conflict = i > 0;
-      return finish(v, SOF_VERIFY_VERIFIED);
+      return SOF_VERIFY_VERIFIED;
     }
     /* Another root carrying the set's own signature: altered content or proof. */
     for (unsigned i = 0; i < set->ver_cnt; i++)
-      if (!memcmp(sig, set->sig[i], 64)) return finish(v, SOF_VERIFY_INVALID_MERKLE);
+      if (!memcmp(sig, set->sig[i], 64)) return SOF_VERIFY_INVALID_MERKLE;
   }
-  if (bad_seen(v, s->slot, root, sig)) return finish(v, SOF_VERIFY_INVALID_SIGNATURE);
+  if (bad_seen(v, s->slot, root, sig)) return SOF_VERIFY_INVALID_SIGNATURE;
 
   v->stats.sig_verifies++;
   if (sof_ed25519_verify(sig, root, 32, leader)) {
     bad_add(v, s->slot, root, sig);
-    return finish(v, SOF_VERIFY_INVALID_SIGNATURE);
+    return SOF_VERIFY_INVALID_SIGNATURE;
   }
 
   if (s->slot > v->max_slot) v->max_slot = s->slot;
@@ -395,15 +403,91 @@ sof_verify_shred(sof_verify_t *v, void const *buf_, size_t sz, unsigned parse_fl
       memcpy(set->sig[set->ver_cnt], sig, 64);
       set->ver_cnt++;
     }
-    return finish(v, SOF_VERIFY_VERIFIED);
+    return SOF_VERIFY_VERIFIED;
   }
   set = set_claim(v, s->slot, s->fec_set_idx);
   set->depth = (uint8_t)depth;
   set->ver_cnt = 1;
   memcpy(set->root[0], root, 32);
   memcpy(set->sig[0], sig, 64);
-  if (depth <= NODE_DEPTH_MAX) {
-    remember_path(set, depth, idx, (uint8_t const(*)[32])path, proof, depth);
+  if (depth <= NODE_DEPTH_MAX) remember_path(set, depth, idx, (uint8_t const(*)[32])path, proof, walked);
+  return SOF_VERIFY_VERIFIED;
+}
+
+static inline void
+leaf_of(sof_verify_info_t *info, uint8_t const *buf, sof_shred_t const *s) {
+  sof_merkle_leaf(info->leaf, buf + SOF_SHRED_SIGNATURE_SZ, s->proof_off - SOF_SHRED_SIGNATURE_SZ);
+  info->leaf_valid = 1;
+}
+
+int
+sof_verify_shred(sof_verify_t *v, void const *buf_, size_t sz, unsigned parse_flags, sof_shred_t *s_out,
+                 sof_verify_info_t *info_out) {
+  uint8_t const *buf = buf_;
+  sof_shred_t s_local;
+  sof_verify_info_t info_local;
+  sof_shred_t *s = s_out ? s_out : &s_local;
+  sof_verify_info_t *info = info_out ? info_out : &info_local;
+  int r = verify_pre(v, buf, sz, parse_flags, s, info);
+  if (r >= 0) return finish(v, r);
+  if (s->is_merkle) leaf_of(info, buf, s);
+  return finish(v, verify_main(v, buf, s, info, NULL));
+}
+
+int
+sof_verify_shred_root(sof_verify_t *v, void const *buf_, size_t sz, unsigned parse_flags,
+                      uint8_t const root[32], sof_shred_t *s_out, sof_verify_info_t *info_out) {
+  uint8_t const *buf = buf_;
+  sof_shred_t s_local;
+  sof_verify_info_t info_local;
+  sof_shred_t *s = s_out ? s_out : &s_local;
+  sof_verify_info_t *info = info_out ? info_out : &info_local;
+  int r = verify_pre(v, buf, sz, parse_flags, s, info);
+  if (r >= 0) return finish(v, r);
+  return finish(v, verify_main(v, buf, s, info, root));
+}
+
+/* Shreds per round of sof_verify_shreds: parsed and leaf-hashed ahead,
+ * then checked in order. */
+#define BATCH 16U
+
+size_t
+sof_verify_shreds(sof_verify_t *v, void const *const *bufs, size_t const *szs, size_t n,
+                  unsigned parse_flags, sof_shred_t *s_out, int *res_out, sof_verify_info_t *info_out) {
+  sof_shred_t s_local[BATCH];
+  sof_verify_info_t info_local[BATCH];
+  size_t accepted = 0;
+  for (size_t base = 0; base < n; base += BATCH) {
+    size_t cnt = n - base < BATCH ? n - base : BATCH;
+    sof_shred_t *s = s_out ? s_out + base : s_local;
+    sof_verify_info_t *info = info_out ? info_out + base : info_local;
+    int *res = res_out + base;
+    /* 1. what needs no state: parse, version, posture; the leaves of the
+     *    shreds that go on, two at a time */
+    unsigned pend = BATCH; /* a merkle shred waiting for a partner */
+    for (unsigned i = 0; i < cnt; i++) {
+      uint8_t const *buf = bufs[base + i];
+      res[i] = verify_pre(v, buf, szs[base + i], parse_flags, &s[i], &info[i]);
+      if (res[i] >= 0 || !s[i].is_merkle) continue;
+      if (pend == BATCH) {
+        pend = i;
+        continue;
+      }
+      uint8_t const *a = bufs[base + pend];
+      sof_merkle_leaf_x2(info[pend].leaf, info[i].leaf, a + SOF_SHRED_SIGNATURE_SZ,
+                         s[pend].proof_off - SOF_SHRED_SIGNATURE_SZ, buf + SOF_SHRED_SIGNATURE_SZ,
+                         s[i].proof_off - SOF_SHRED_SIGNATURE_SZ);
+      info[pend].leaf_valid = info[i].leaf_valid = 1;
+      pend = BATCH;
+    }
+    if (pend != BATCH) leaf_of(&info[pend], bufs[base + pend], &s[pend]);
+    /* 2. in order, what reads and updates the caches: exactly as
+     *    sof_verify_shred would, one call after the other */
+    for (unsigned i = 0; i < cnt; i++) {
+      if (res[i] < 0) res[i] = verify_main(v, bufs[base + i], &s[i], &info[i], NULL);
+      finish(v, res[i]);
+      accepted += (size_t)sof_verify_accepted(v, res[i]);
+    }
   }
-  return finish(v, SOF_VERIFY_VERIFIED);
+  return accepted;
 }
