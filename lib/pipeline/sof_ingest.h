@@ -9,7 +9,10 @@
  *   3. accepted shreds into the FEC resolver (sof_resolver_add, with the
  *      root and leaf verification computed);
  *   4. new and rebuilt data shreds into reassembly (sof_reasm_add_shred);
- *      rebuilt shreds are verified first when the verifier says so;
+ *      rebuilt shreds are verified first when the verifier says so: when
+ *      the shred that completed the set was verified, the resolver's proof
+ *      that every rebuilt path leads to that signed root is the
+ *      verification (recovered_by_root); otherwise sof_verify_shred_root;
  *   5. each completed entry batch: the dataset callback, then (when the
  *      batch decodes) one transaction callback per transaction, zero-copy.
  *
@@ -101,6 +104,9 @@ typedef struct sof_ingest_stats {
   uint64_t conflicts;                              /* shreds flagged as a second signed root */
   uint64_t recovered_ok;                           /* rebuilt shreds given to reassembly */
   uint64_t recovered_rejected;                     /* rebuilt shreds failing verify / parse */
+  uint64_t recovered_by_root;                      /* of recovered_ok: accepted because the shred
+                                                      completing the set was verified and the
+                                                      resolver proved their paths to its root */
   uint64_t datasets;                               /* batches emitted */
   uint64_t dataset_err;                            /* of which did not decode */
   uint64_t txns;                                   /* transactions delivered */
