@@ -36,9 +36,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
+runs=0
 run() { # name lcores pcap args...
   local name=$1 lcores=$2 pcap=$3
   shift 3
+  runs=$((runs + 1))
+  local log="$tmp/runs.$runs"
   local topo=()
   if [ "$lcores" = 0,1 ]; then
     topo=(--topology-rx 0 --topology-fec 0 --topology-extract 1 --topology-dispatch 1 --topology-plugins 1)
@@ -47,10 +50,10 @@ run() { # name lcores pcap args...
     "$sofd" --no-huge -m 1024 --no-pci --no-shconf --no-telemetry --file-prefix="sof-bench-$$-$i" \
       -l "$lcores" --vdev "net_pcap0,rx_pcap=$pcap" --log-level=lib.eal:error -- \
       --idle-exit-ms 300 --mlock --ring-rx-fec-size 16384 \
-      "${topo[@]}" "$@" 2>&1 >/dev/null | grep '^{"type":"summary"' >> "$tmp/runs.$name" || true
+      "${topo[@]}" "$@" 2>&1 >/dev/null | grep '^{"type":"summary"' >> "$log" || true
     rm -rf "/var/run/dpdk/sof-bench-$$-$i" 2>/dev/null || true
   done
-  python3 - "$name" "$tmp/runs.$name" <<'EOF'
+  python3 - "$name" "$log" <<'EOF'
 import json, statistics, sys
 name, path = sys.argv[1], sys.argv[2]
 runs = [json.loads(l) for l in open(path)]

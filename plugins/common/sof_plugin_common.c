@@ -301,3 +301,30 @@ sof_pjson_num3(sof_json_t *j, double v) {
   int n = snprintf(s, sizeof s, "%.3f", v);
   sof_json_raw(j, s, n > 0 && (size_t)n < sizeof s ? (size_t)n : 0);
 }
+
+int
+sof_pjson_render(void const *state, sof_pjson_fields_fn fields, char *buf, size_t sz) {
+  if (!buf || !sz) return -1;
+  sof_json_t j;
+  sof_json_init(&j, buf, sz);
+  sof_json_obj_begin(&j);
+  fields(state, &j);
+  sof_json_obj_end(&j);
+  if (!sof_json_ok(&j)) {
+    buf[0] = '\0';
+    return -1;
+  }
+  return (int)j.len;
+}
+
+void
+sof_pjson_summary(sof_plugout_t *out, char const *type, void const *state, sof_pjson_fields_fn fields,
+                  char *line_buf, size_t line_sz) {
+  sof_json_t j;
+  sof_json_init(&j, line_buf, line_sz);
+  sof_json_obj_begin(&j);
+  sof_json_key(&j, "type"); sof_json_str(&j, type);
+  fields(state, &j);
+  sof_json_obj_end(&j);
+  sof_plugout_line(out, &j);
+}

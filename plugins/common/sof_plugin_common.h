@@ -137,4 +137,15 @@ sof_pjson_slot(sof_json_t *j, uint64_t slot) {
  * value that is not finite. */
 void sof_pjson_num3(sof_json_t *j, double v);
 
+/* A plugin's counters as one JSON object: fields(state, j) writes its
+ * key/value pairs. sof_pjson_render writes {fields} into buf (the
+ * telemetry renderers: returns the length, or -1 with buf "" when sz is
+ * too small or buf NULL); sof_pjson_summary writes {"type": type, fields}
+ * as a line of out (the shutdown summaries; line_buf of line_sz bytes is
+ * the scratch line). */
+typedef void (*sof_pjson_fields_fn)(void const *state, sof_json_t *j);
+int sof_pjson_render(void const *state, sof_pjson_fields_fn fields, char *buf, size_t sz);
+void sof_pjson_summary(sof_plugout_t *out, char const *type, void const *state, sof_pjson_fields_fn fields,
+                       char *line_buf, size_t line_sz);
+
 #endif /* SOF_PLUGIN_COMMON_H */

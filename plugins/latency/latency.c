@@ -206,32 +206,21 @@ latency_fields(latency_t const *l, sof_json_t *j) {
   sof_json_obj_end(j);
 }
 
+static void
+latency_fields_any(void const *state, sof_json_t *j) {
+  latency_fields(state, j);
+}
+
 int
 sof_plugin_latency_render(void *state, char *buf, size_t sz) {
-  if (!buf || !sz) return -1;
-  sof_json_t j;
-  sof_json_init(&j, buf, sz);
-  sof_json_obj_begin(&j);
-  latency_fields(state, &j);
-  sof_json_obj_end(&j);
-  if (!sof_json_ok(&j)) {
-    buf[0] = '\0';
-    return -1;
-  }
-  return (int)j.len;
+  return sof_pjson_render(state, latency_fields_any, buf, sz);
 }
 
 static void
 latency_shutdown(void *state) {
   latency_t *l = state;
   char line[4096];
-  sof_json_t j;
-  sof_json_init(&j, line, sizeof line);
-  sof_json_obj_begin(&j);
-  sof_json_key(&j, "type"); sof_json_str(&j, "latency");
-  latency_fields(l, &j);
-  sof_json_obj_end(&j);
-  sof_plugout_line(&l->out, &j);
+  sof_pjson_summary(&l->out, "latency", l, latency_fields_any, line, sizeof line);
   sof_plugout_close(&l->out, "latency");
   free(l);
 }

@@ -187,32 +187,21 @@ metrics_fields(metrics_t const *m, sof_json_t *j) {
   sof_pjson_num3(j, secs > 0 ? (double)bytes / (1048576.0 * secs) : 0.0);
 }
 
+static void
+metrics_fields_any(void const *state, sof_json_t *j) {
+  metrics_fields(state, j);
+}
+
 int
 sof_plugin_metrics_render(void *state, char *buf, size_t sz) {
-  if (!buf || !sz) return -1;
-  sof_json_t j;
-  sof_json_init(&j, buf, sz);
-  sof_json_obj_begin(&j);
-  metrics_fields(state, &j);
-  sof_json_obj_end(&j);
-  if (!sof_json_ok(&j)) {
-    buf[0] = '\0';
-    return -1;
-  }
-  return (int)j.len;
+  return sof_pjson_render(state, metrics_fields_any, buf, sz);
 }
 
 static void
 metrics_shutdown(void *state) {
   metrics_t *m = state;
   char line[8192];
-  sof_json_t j;
-  sof_json_init(&j, line, sizeof line);
-  sof_json_obj_begin(&j);
-  sof_json_key(&j, "type"); sof_json_str(&j, "metrics");
-  metrics_fields(m, &j);
-  sof_json_obj_end(&j);
-  sof_plugout_line(&m->out, &j);
+  sof_pjson_summary(&m->out, "metrics", m, metrics_fields_any, line, sizeof line);
   sof_plugout_close(&m->out, "metrics");
   free(m->by_port);
   free(m);
