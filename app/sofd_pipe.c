@@ -1555,6 +1555,7 @@ stats_line(sofd_pipe_t *p, double secs) {
 static void
 json_activity(sof_json_t *j, sofd_activity_t const *a, uint64_t hz) {
   sof_json_key(j, "processed");  sof_json_u64(j, a->processed);
+  sof_json_key(j, "dropped");    sof_json_u64(j, a->dropped);
   sof_json_key(j, "busyUs");     sof_json_u64(j, (uint64_t)((double)a->busy_cycles * 1e6 / (double)hz));
   sof_json_key(j, "busyPolls");  sof_json_u64(j, a->busy_polls);
   sof_json_key(j, "idlePolls");  sof_json_u64(j, a->idle_polls);
@@ -1742,6 +1743,35 @@ sofd_pipe_summary(sofd_pipe_t *p, char const *stop) {
 
 /* ---- introspection -------------------------------------------------------------------------- */
 
+/* Items a role instance dropped, all reasons (its own counters). */
+static uint64_t
+role_dropped(sofd_pipe_t const *p, int role, unsigned i) {
+  uint64_t n = 0;
+  switch (role) {
+  case SOFD_ROLE_RX: {
+    rx_inst_t const *r = &p->rx[i];
+    for (unsigned k = 0; k <= SOF_PKT_ERR_CNT; k++) n += r->pkt_err[k];
+    for (unsigned k = 0; k < SOFD_RX_DROP_CNT; k++) n += r->drop[k];
+    for (unsigned k = 0; k <= SOF_SHRED_ERR_CNT; k++) n += r->malformed[k];
+    for (unsigned k = 0; k < SOF_VERIFY_RESULT_CNT; k++) n += r->rejected[k];
+    return n + r->events_dropped;
+  }
+  case SOFD_ROLE_FEC: {
+    fec_inst_t const *f = &p->fec[i];
+    return sof_ingest_stats(f->ing)->fate[SOF_INGEST_LATE] + f->arena_full + f->out.dropped +
+           f->inline_arena_full;
+  }
+  case SOFD_ROLE_EXTRACT: return p->extract->decode_err + p->extract->out.dropped;
+  case SOFD_ROLE_PLUGINS: {
+    sof_host_stats_t const *hs = sof_host_stats(p->host);
+    plugins_inst_t const *w = &p->plugins[i];
+    for (unsigned l = w->idx; l < SOF_HOST_LANE_CNT; l += w->cnt) n += hs->lane[l].dropped;
+    return n;
+  }
+  default: return 0;
+  }
+}
+
 unsigned
 sofd_pipe_role_cnt(sofd_pipe_t const *p) {
   unsigned n = 0;
@@ -1762,6 +1792,7 @@ sofd_pipe_role_info(sofd_pipe_t const *p, unsigned i, int *role, unsigned *insta
     *lcore = p->cfg->role_lcores[r][i];
     role_ref_t ref = {.role = r, .inst = i};
     *act = *activity_of((sofd_pipe_t *)p, &ref);
+    act->dropped = role_dropped(p, r, i);
     switch (r) {
     case SOFD_ROLE_RX: *in_depth = 0; break;
     case SOFD_ROLE_FEC: *in_depth = rte_ring_count(p->rx_fec[i]); break;

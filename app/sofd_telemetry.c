@@ -53,6 +53,7 @@ tel_roles(char const *cmd, char const *params, struct rte_tel_data *d) {
     snprintf(pre, sizeof pre, "%s_%u", sofd_role_str(role), inst);
     add(d, pre, "lcore", lcore);
     add(d, pre, "processed", a.processed);
+    add(d, pre, "dropped", a.dropped);
     add(d, pre, "busy_cycles", a.busy_cycles);
     add(d, pre, "busy_polls", a.busy_polls);
     add(d, pre, "idle_polls", a.idle_polls);

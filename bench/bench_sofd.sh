@@ -19,7 +19,8 @@
 #      drops               ring drops and plugin lane drops (goal: 0)
 # 2. Latency at a paced 100k shreds/s: sof-gen-tx sends unique slots out of a
 #    veth pair (net_af_packet on both ends; needs root and iproute2; skipped
-#    otherwise), sofd (one lcore) with the latency plugin reports RX burst ->
+#    otherwise; one frame per tx burst), sofd (one lcore, RX bursts of 4) with
+#    the latency plugin alone reports RX burst ->
 #    callback percentiles per hook.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -106,15 +107,17 @@ lslots=$(( rate * 3 / 500 + 8 ))   # ~500 frames per slot of 400 txns: 3 s of un
 "$gen" -n "$lslots" -s 9 --txns-per-slot 1 -o /dev/null --leader-schedule "$tmp/lsched.json" 2>/dev/null  # same leaders, fast
 "$sofd" --no-huge -m 1024 --no-pci --no-shconf --no-telemetry --file-prefix="sof-bench-lat-$$" -l 0 \
   --vdev net_af_packet0,iface=sofbench1,blocksz=4096,framesz=2048,framecnt=16384 --log-level=lib.eal:error -- \
-  --leader-schedule "$tmp/lsched.json" --plugins txlog,latency --txlog /dev/null --mlock \
-  --plugin-opt "latency.path=$tmp/latency.json" --idle-exit-ms 2000 --mbufs 65535 \
+  --leader-schedule "$tmp/lsched.json" --plugins latency --mlock --burst 4 \
+  --plugin-opt "latency.path=$tmp/latency.json" --mbufs 65535 \
   2> "$tmp/lat-sofd.err" &
 spid=$!
-sleep 2
+sleep 3
 "$gentx" --no-huge -m 1024 --no-pci --no-shconf --no-telemetry --file-prefix="sof-bench-tx-$$" -l 1 \
   --vdev net_af_packet1,iface=sofbench0 --log-level=lib.eal:error -- \
-  -n "$lslots" -s 9 --txns-per-slot 400 --rate "$rate" --duration 3 --stats-interval 0 \
+  -n "$lslots" -s 9 --txns-per-slot 400 --rate "$rate" --burst 1 --duration 3 --stats-interval 0 \
   > "$tmp/tx.json" 2>/dev/null || true
+sleep 1
+kill -INT $spid 2>/dev/null || true
 wait $spid || true
 rm -rf "/var/run/dpdk/sof-bench-lat-$$" "/var/run/dpdk/sof-bench-tx-$$" 2>/dev/null || true
 python3 - "$tmp/latency.json" "$tmp/lat-sofd.err" "$tmp/tx.json" "$rate" <<'EOF'

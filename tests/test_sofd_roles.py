@@ -147,6 +147,37 @@ with tempfile.TemporaryDirectory() as tmp:
     check(lc == {"rx": 0, "fec": 0, "extract": 1, "dispatch": 1, "plugins": 1},
           f"ini: roles on the configured lcores ({lc})")
     check(s.get("stop") == "idle", "ini: idle_exit_ms from the file")
+    rxd = sum(r["dropped"] for r in s.get("roles", []) if r["role"] == "rx")
+    fecd = sum(r["dropped"] for r in s.get("roles", []) if r["role"] == "fec")
+    check(rxd + s.get("accepted", 0) + s.get("drops", {}).get("late", 0) == frames and fecd == s["drops"]["late"],
+          f"ini: role activity drops add up (rx {rxd}, fec {fecd})")
+
+    # 1b. txlog filters (Yellowstone semantics) select exactly the expected
+    #     subsets of the full log
+    full = read_lines(txlog)
+    nonvote = [l for l in full if l["kind"] == "non_vote"]
+    key = next(k for l in nonvote for k in l["accountKeys"][1:] if sum(k in x["accountKeys"] for x in full) < len(full))
+    with_key = sorted(l["signature"] for l in full if key in l["accountKeys"])
+    sig = nonvote[0]["signature"]
+    for fname, opts, want in (
+            ("vote=false", ["txlog.vote=false"], sorted(l["signature"] for l in nonvote)),
+            ("vote=true", ["txlog.vote=true"], sorted(l["signature"] for l in full if l["kind"] != "non_vote")),
+            ("account_include", [f"txlog.account_include={key}"], with_key),
+            ("account_exclude", [f"txlog.account_exclude={key}"],
+             sorted(l["signature"] for l in full if key not in l["accountKeys"])),
+            ("account_required", [f"txlog.account_required={key},{nonvote[0]['accountKeys'][0]}"],
+             sorted(l["signature"] for l in full if key in l["accountKeys"]
+                    and nonvote[0]["accountKeys"][0] in l["accountKeys"])),
+            ("signature", [f"txlog.signature={sig}"], [sig])):
+        flog = os.path.join(tmp, "filter.txlog")
+        args = ["--", "--leader-schedule", sched, "--shred-version", "7", "--udp-port", "8001",
+                "--idle-exit-ms", "300", "--txlog", flog]
+        for o in opts:
+            args += ["--plugin-opt", o]
+        rc, s, err = run(eal("0", f"net_pcap0,rx_pcap={pcap}") + args)
+        got = sorted(l["signature"] for l in read_lines(flog))
+        check(rc == 0 and got == want and len(want) > 0,
+              f"txlog filter {fname}: {len(got)} lines, {len(want)} expected ({err[-200:]})")
 
     # 2. two RX queues (net_pcap: one file per queue) on two rx instances,
     #    two fec shards, on two lcores
