@@ -1478,6 +1478,8 @@ sofd_pipe_counters(sofd_pipe_t const *p, sofd_counter_t *out) {
   CTR("entry batches completed", t.is.datasets, "fec_datasets");
   CTR("slots complete", t.as.slots_complete, "fec_slots_complete");
   CTR("slots evicted from reassembly", t.as.slots_evicted, "fec_slots_evicted");
+  CTR("data shreds evicted from reassembly before their batch completed", t.as.shreds_evicted,
+      "fec_shreds_evicted");
   CTR("datasets dropped: arena full", t.arena_full, "fec_arena_full");
   CTR("fec messages dropped (fec_extract full, on_full = drop)", t.fec_out_dropped, "fec_out_dropped");
   CTR("fec messages held while fec_extract was full", t.fec_out_held, "fec_out_held");
@@ -1662,6 +1664,7 @@ sofd_pipe_summary(sofd_pipe_t *p, char const *stop) {
   sof_json_u64(j, t.rs.evict_pool + t.rs.evict_window + t.rs.evict_age + t.rs.evict_records);
   sof_json_key(j, "slotsComplete");     sof_json_u64(j, t.as.slots_complete);
   sof_json_key(j, "slotsEvicted");      sof_json_u64(j, t.as.slots_evicted);
+  sof_json_key(j, "shredsEvicted");     sof_json_u64(j, t.as.shreds_evicted);
   sof_json_key(j, "datasets");          sof_json_u64(j, p->extract->datasets);
   sof_json_key(j, "datasetErrors");     sof_json_u64(j, p->extract->decode_err);
   sof_json_key(j, "datasetsArenaFull"); sof_json_u64(j, t.arena_full);
