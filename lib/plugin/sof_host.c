@@ -803,55 +803,25 @@ sof_host_publish_shred(sof_host_t *h, sof_ev_shred_t const *ev) {
   return gen_commit(h, s);
 }
 
-unsigned
-sof_host_publish_dataset(sof_host_t *h, sof_ev_dataset_t const *ev) {
-  uint64_t m = gen_targets(h, SOF_HOOK_DATASET);
-  if (!m) return 0;
-  gen_slot_t *s = gen_begin(h, SOF_HOOK_DATASET, m);
-  if (!s) return 0;
-  s->u.dataset = *ev;
-  return gen_commit(h, s);
-}
+/* The events the general lane copies by value: one publisher each. */
+#define HOST_PUBLISH_BY_VALUE(fn, ev_t, hook, member)          \
+  unsigned fn(sof_host_t *h, ev_t const *ev) {                 \
+    uint64_t m = gen_targets(h, hook);                         \
+    if (!m) return 0;                                          \
+    gen_slot_t *s = gen_begin(h, hook, m);                     \
+    if (!s) return 0;                                          \
+    s->u.member = *ev;                                         \
+    return gen_commit(h, s);                                   \
+  }
 
-unsigned
-sof_host_publish_reorg(sof_host_t *h, sof_ev_reorg_t const *ev) {
-  uint64_t m = gen_targets(h, SOF_HOOK_REORG);
-  if (!m) return 0;
-  gen_slot_t *s = gen_begin(h, SOF_HOOK_REORG, m);
-  if (!s) return 0;
-  s->u.reorg = *ev;
-  return gen_commit(h, s);
-}
-
-unsigned
-sof_host_publish_recent_blockhash(sof_host_t *h, sof_ev_recent_blockhash_t const *ev) {
-  uint64_t m = gen_targets(h, SOF_HOOK_RECENT_BLOCKHASH);
-  if (!m) return 0;
-  gen_slot_t *s = gen_begin(h, SOF_HOOK_RECENT_BLOCKHASH, m);
-  if (!s) return 0;
-  s->u.blockhash = *ev;
-  return gen_commit(h, s);
-}
-
-unsigned
-sof_host_publish_leader_schedule(sof_host_t *h, sof_ev_leader_schedule_t const *ev) {
-  uint64_t m = gen_targets(h, SOF_HOOK_LEADER_SCHEDULE);
-  if (!m) return 0;
-  gen_slot_t *s = gen_begin(h, SOF_HOOK_LEADER_SCHEDULE, m);
-  if (!s) return 0;
-  s->u.leaders = *ev;
-  return gen_commit(h, s);
-}
-
-unsigned
-sof_host_publish_cluster_topology(sof_host_t *h, sof_ev_cluster_topology_t const *ev) {
-  uint64_t m = gen_targets(h, SOF_HOOK_CLUSTER_TOPOLOGY);
-  if (!m) return 0;
-  gen_slot_t *s = gen_begin(h, SOF_HOOK_CLUSTER_TOPOLOGY, m);
-  if (!s) return 0;
-  s->u.topology = *ev;
-  return gen_commit(h, s);
-}
+HOST_PUBLISH_BY_VALUE(sof_host_publish_dataset, sof_ev_dataset_t, SOF_HOOK_DATASET, dataset)
+HOST_PUBLISH_BY_VALUE(sof_host_publish_reorg, sof_ev_reorg_t, SOF_HOOK_REORG, reorg)
+HOST_PUBLISH_BY_VALUE(sof_host_publish_recent_blockhash, sof_ev_recent_blockhash_t,
+                      SOF_HOOK_RECENT_BLOCKHASH, blockhash)
+HOST_PUBLISH_BY_VALUE(sof_host_publish_leader_schedule, sof_ev_leader_schedule_t,
+                      SOF_HOOK_LEADER_SCHEDULE, leaders)
+HOST_PUBLISH_BY_VALUE(sof_host_publish_cluster_topology, sof_ev_cluster_topology_t,
+                      SOF_HOOK_CLUSTER_TOPOLOGY, topology)
 
 /* ---- producer: the wait buffer ----------------------------------------------------------- */
 
