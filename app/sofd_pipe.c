@@ -176,6 +176,7 @@ typedef struct fec_inst {
   sof_verify_t *verify;   /* twin of the rx verifiers: policy + rebuilt shreds */
   sof_ingest_t *ing;
   sof_inline_t *inl;      /* inline delivery walker (NULL: no inline subscriber) */
+  sofd_dataset_t *pending; /* the arena block the reassembler is filling */
   uint64_t inline_txns, inline_arena_full;
   arena_t arena;
   outq_t out;
@@ -432,16 +433,32 @@ rx_poll(sofd_pipe_t *p, rx_inst_t *r) {
 
 /* ---- fec ----------------------------------------------------------------------------- */
 
+/* The reassembler's batch sink: each complete batch is assembled straight
+ * into a new block of the shard's dataset arena (no copy afterwards); the
+ * block's header is filled by fec_on_batch, which runs right after. */
+static uint8_t *
+fec_batch_sink(void *ctx, size_t bytes) {
+  fec_inst_t *f = ctx;
+  uint32_t ref_cap = (uint32_t)(bytes / SOF_TXN_MIN_SZ + 1);
+  uint64_t need = sizeof(sofd_dataset_t) + (uint64_t)ref_cap * sizeof(sof_ev_txn_ref_t) + bytes;
+  sofd_dataset_t *d = arena_alloc(&f->arena, need);
+  f->pending = d;
+  if (!d) {
+    f->arena_full++;
+    return NULL;
+  }
+  d->ref_cap = ref_cap;
+  d->refs = (sof_ev_txn_ref_t *)(d + 1);
+  d->payload = (uint8_t *)(d->refs + ref_cap);
+  return d->payload;
+}
+
 static void
 fec_on_batch(void *ctx, sof_reasm_batch_t const *b) {
   fec_inst_t *f = ctx;
-  uint32_t ref_cap = b->payload_sz / SOF_TXN_MIN_SZ + 1;
-  uint64_t need = sizeof(sofd_dataset_t) + (uint64_t)ref_cap * sizeof(sof_ev_txn_ref_t) + b->payload_sz;
-  sofd_dataset_t *d = arena_alloc(&f->arena, need);
-  if (!d) {
-    f->arena_full++;
-    return;
-  }
+  sofd_dataset_t *d = f->pending;
+  f->pending = NULL;
+  if (unlikely(!d || d->payload != b->payload)) return; /* cannot happen: the sink ran just before */
   d->slot = b->slot;
   d->parent = b->parent;
   d->rx_tsc = f->cur_rx_tsc;
@@ -457,11 +474,7 @@ fec_on_batch(void *ctx, sof_reasm_batch_t const *b) {
   d->decode_err = 0;
   d->inline_done = f->inl ? sof_inline_batch_done(f->inl, b->slot, b->start_idx, b->end_idx) : 0;
   d->payload_sz = b->payload_sz;
-  d->ref_cap = ref_cap;
   d->txn_cnt = d->entry_cnt = 0;
-  d->refs = (sof_ev_txn_ref_t *)(d + 1);
-  d->payload = (uint8_t *)(d->refs + ref_cap);
-  memcpy(d->payload, b->payload, b->payload_sz);
   sofd_msg_t m = {.kind = MSG_DATASET, .shard = f->shard, .slot = b->slot,
                   .arg = (uint64_t)(uintptr_t)d, .tsc = f->cur_rx_tsc};
   if (!outq_put(&f->out, &m)) {
@@ -1175,6 +1188,7 @@ sofd_pipe_new(sofd_cfg_t const *c, sof_leaders_t const *leaders, sof_host_t *hos
       fprintf(stderr, "sofd: [fec]: %s\n", err);
       goto fail;
     }
+    sof_ingest_set_batch_sink(f->ing, fec_batch_sink, f);
     if (want_inline && !(f->inl = sof_inline_new(64, err, sizeof err))) {
       fprintf(stderr, "sofd: [fec]: %s\n", err);
       goto fail;

@@ -235,3 +235,8 @@ sof_ingest_fate_str(int fate) {
   default: return "unknown";
   }
 }
+
+void
+sof_ingest_set_batch_sink(sof_ingest_t *ing, sof_reasm_sink_fn fn, void *ctx) {
+  sof_reasm_set_sink(ing->reasm, fn, ctx);
+}

@@ -154,6 +154,11 @@ int sof_ingest_shred_checked(sof_ingest_t *ing, void const *payload, sof_shred_t
                              int verify_result, sof_verify_info_t const *vi,
                              sof_ingest_result_t *res_out);
 
+/* sof_ingest_set_batch_sink: the reassembler assembles complete batches
+ * into memory from fn (sof_reasm_set_sink), so that the batch handed to
+ * on_raw_batch / on_dataset already lives where the caller keeps it. */
+void sof_ingest_set_batch_sink(sof_ingest_t *ing, sof_reasm_sink_fn fn, void *ctx);
+
 /* Counters and the owned objects' counters (valid while ing lives). */
 sof_ingest_stats_t const *sof_ingest_stats(sof_ingest_t const *ing);
 sof_resolver_t const *sof_ingest_resolver(sof_ingest_t const *ing);

@@ -33,6 +33,8 @@ struct sof_reasm {
   uint32_t         *free_chunks;
   uint32_t          free_cnt;
   uint8_t          *batch_buf;   /* batch_max_bytes */
+  sof_reasm_sink_fn sink;        /* NULL: batches go to batch_buf */
+  void             *sink_ctx;
   void             *mem;         /* per-slot arrays, one allocation */
   sof_reasm_stats_t stats;
 };
@@ -219,10 +221,17 @@ try_emit(sof_reasm_t *r, slot_t *s, uint32_t start, sof_reasm_emit_fn emit, void
     if (sof_entry_batch_parse(&eb, r->batch_buf, bytes)) return 0;
     r->stats.joined_mid_slot++;
   }
+  uint8_t *dst = r->batch_buf;
+  if (!too_large && r->sink) {
+    dst = r->sink(r->sink_ctx, bytes);
+    if (!dst) too_large = 2; /* no room: dropped like a batch too large, counted apart */
+    else if (speculative) memcpy(dst, r->batch_buf, bytes); /* already assembled for the check */
+  }
   size_t off = 0;
   for (uint32_t i = start; i <= end; i++) {
     if (s->chunk[i] != NONE) {
-      if (!too_large) memcpy(r->batch_buf + off, r->pool + (size_t)s->chunk[i] * SOF_REASM_CHUNK_SZ, s->len[i]);
+      if (!too_large && !(speculative && dst != r->batch_buf))
+        memcpy(dst + off, r->pool + (size_t)s->chunk[i] * SOF_REASM_CHUNK_SZ, s->len[i]);
       r->free_chunks[r->free_cnt++] = s->chunk[i];
       s->chunk[i] = NONE;
     }
@@ -232,12 +241,16 @@ try_emit(sof_reasm_t *r, slot_t *s, uint32_t start, sof_reasm_emit_fn emit, void
   uint32_t cnt = end - start + 1;
   s->emitted_cnt += cnt;
   s->stored_cnt -= cnt;
+  if (too_large == 2) {
+    r->stats.sink_full++;
+    return 0;
+  }
   if (too_large) return -1;
   sof_reasm_batch_t b = {
     .slot = s->slot, .parent = s->parent, .start_idx = start, .end_idx = end, .shred_cnt = cnt,
     .recovered_cnt = rec, .last_in_slot = end == s->last_idx,
     .slot_complete = s->last_idx != NONE && s->emitted_cnt == s->last_idx + 1,
-    .payload_sz = (uint32_t)bytes, .payload = r->batch_buf,
+    .payload_sz = (uint32_t)bytes, .payload = dst,
   };
   r->stats.batches++;
   r->stats.batch_bytes += bytes;
@@ -324,4 +337,10 @@ sof_reasm_peek(sof_reasm_t const *r, uint64_t slot, uint32_t idx, uint8_t const 
     return SOF_REASM_PEEK_STORED;
   }
   return SOF_REASM_PEEK_ABSENT;
+}
+
+void
+sof_reasm_set_sink(sof_reasm_t *r, sof_reasm_sink_fn fn, void *ctx) {
+  r->sink = fn;
+  r->sink_ctx = ctx;
 }

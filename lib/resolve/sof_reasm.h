@@ -15,7 +15,8 @@
  *
  * Bounded: a fixed number of tracked slots (the oldest is evicted, counted)
  * and a fixed pool of data chunks; a shred is copied once into a chunk and
- * once more into the batch buffer handed to the callback.
+ * once more into the batch buffer handed to the callback (the
+ * reassembler's own, or the caller's through sof_reasm_set_sink).
  *
  * One reassembler per thread; no call allocates, locks, logs or makes a
  * system call. */
@@ -63,6 +64,7 @@ typedef struct sof_reasm_stats {
   uint64_t slots_evicted;  /* tracked slots dropped for a newer one */
   uint64_t shreds_evicted; /* stored shreds dropped with them, never emitted */
   uint64_t joined_mid_slot; /* batches emitted by the mid-slot join rule */
+  uint64_t sink_full;       /* complete batches dropped: the sink had no room (sof_reasm_set_sink) */
 } sof_reasm_stats_t;
 
 /* One emitted entry batch; payload valid during the callback only. */
@@ -110,6 +112,18 @@ int sof_reasm_add(sof_reasm_t *r, uint64_t slot, uint64_t parent, uint32_t idx, 
  * in payload. */
 int sof_reasm_add_shred(sof_reasm_t *r, void const *payload, sof_shred_t const *s, int recovered,
                         sof_reasm_emit_fn emit, void *ctx);
+
+/* A batch destination: returns bytes of writable memory where the batch
+ * is assembled (it becomes the emitted batch's payload), or NULL when
+ * there is no room (the batch is then dropped, counted sink_full). */
+typedef uint8_t *(*sof_reasm_sink_fn)(void *ctx, size_t bytes);
+
+/* sof_reasm_set_sink makes every later batch assemble straight into memory
+ * from fn (instead of the reassembler's own batch buffer): the caller that
+ * keeps batches beyond the emit callback saves a copy. fn NULL: back to the
+ * own buffer. fn is called from sof_reasm_add, just before emit, once per
+ * complete batch that is not too large. Setup time or between adds. */
+void sof_reasm_set_sink(sof_reasm_t *r, sof_reasm_sink_fn fn, void *ctx);
 
 /* sof_reasm_peek looks at data shred idx of slot without changing
  * anything (for early, inline reading of a batch before it completes).
