@@ -241,6 +241,7 @@ struct sofd_pipe {
   struct rte_ring *rx_fec[SOFD_INSTANCES_MAX];
   struct rte_ring *fec_extract, *extract_dispatch, *events;
   struct rte_mempool *pool;
+  sof_verify_shared_t *shared; /* NULL with a single verifier */
   sof_ethdev_t eth;
   sof_udp_t udp;
   int input_open;
@@ -1086,9 +1087,11 @@ make_ring(char const *name, sofd_ring_cfg_t const *rc, unsigned elem_sz) {
 }
 
 static sof_verify_t *
-make_verify(sofd_cfg_t const *c, sof_leaders_t const *leaders) {
+make_verify(sofd_cfg_t const *c, sof_leaders_t const *leaders, sof_verify_shared_t *shared) {
   char err[256];
-  sof_verify_t *v = sof_verify_new(&c->verify, leaders, err, sizeof err);
+  sof_verify_cfg_t vc = c->verify;
+  vc.shared = shared;
+  sof_verify_t *v = sof_verify_new(&vc, leaders, err, sizeof err);
   if (!v) fprintf(stderr, "sofd: [verify]: %s\n", err);
   return v;
 }
@@ -1114,6 +1117,16 @@ sofd_pipe_new(sofd_cfg_t const *c, sof_leaders_t const *leaders, sof_host_t *hos
   if (!p->rx || !p->fec || !p->extract || !p->dispatch || !p->plugins) {
     fprintf(stderr, "sofd: out of memory (role state)\n");
     goto fail;
+  }
+  /* signed roots shared by every verifier (rx instances, fec twins): a set
+   * whose shreds reach several RX queues costs one ed25519, not one per
+   * queue */
+  if (nrx + nfec > 1) {
+    char serr[128];
+    if (!(p->shared = sof_verify_shared_new(16384, serr, sizeof serr))) {
+      fprintf(stderr, "sofd: %s\n", serr);
+      goto fail;
+    }
   }
   /* rings */
   for (unsigned i = 0; i < nfec; i++) {
@@ -1150,7 +1163,7 @@ sofd_pipe_new(sofd_cfg_t const *c, sof_leaders_t const *leaders, sof_host_t *hos
     memcpy(r->udp_ports, c->udp_ports, sizeof r->udp_ports);
     r->udp_port_cnt = c->udp_port_cnt;
     r->ns_per_cycle_q32 = (uint64_t)((1e9 / (double)p->hz) * 4294967296.0);
-    if (!(r->verify = make_verify(c, leaders))) goto fail;
+    if (!(r->verify = make_verify(c, leaders, p->shared))) goto fail;
     if (c->dedupe) {
       sof_dedupe_cfg_t dc;
       sof_dedupe_cfg_default(&dc);
@@ -1173,7 +1186,7 @@ sofd_pipe_new(sofd_cfg_t const *c, sof_leaders_t const *leaders, sof_host_t *hos
     f->out.ring = p->fec_extract;
     f->out.block = c->ring[SOFD_RING_FEC_EXTRACT].block;
     for (unsigned k = 0; k < SLOTSEEN_SZ; k++) f->seen[k].slot = UINT64_MAX;
-    if (!(f->verify = make_verify(c, leaders))) goto fail;
+    if (!(f->verify = make_verify(c, leaders, p->shared))) goto fail;
     sof_ingest_cfg_t ic;
     sof_ingest_cfg_default(&ic);
     ic.verify = f->verify;
@@ -1336,6 +1349,7 @@ sofd_pipe_delete(sofd_pipe_t *p) {
   rte_free(p->extract);
   rte_free(p->dispatch);
   rte_free(p->plugins);
+  sof_verify_shared_delete(p->shared);
   free(p);
 }
 
@@ -1381,6 +1395,7 @@ collect(sofd_pipe_t const *p, totals_t *t) {
     t->vs.sig_cache_hits += v->sig_cache_hits;
     t->vs.bad_cache_hits += v->bad_cache_hits;
     t->vs.conflicts += v->conflicts;
+    t->vs.shared_hits += v->shared_hits;
     t->vs.node_cache_stops += v->node_cache_stops;
     if (r->dedupe) {
       sof_dedupe_stats_t const *d = sof_dedupe_stats(r->dedupe);
@@ -1468,6 +1483,8 @@ sofd_pipe_counters(sofd_pipe_t const *p, sofd_counter_t *out) {
   CTR("signature checks answered by the cache", t.vs.sig_cache_hits, "verify_sig_cache_hits");
   CTR("repeats of a rejected set answered by the cache", t.vs.bad_cache_hits, "verify_bad_cache_hits");
   CTR("second leader-signed roots for a FEC set", t.vs.conflicts, "verify_conflicts");
+  CTR("sets whose signature another rx verifier had checked (no ed25519)", t.vs.shared_hits,
+      "verify_shared_hits");
   CTR("dedupe: new keys", t.ds.result[SOF_DEDUPE_NEW], "dedupe_new");
   CTR("dedupe: probes (entries examined)", t.ds.probes, "dedupe_probes");
   CTR("dedupe: entries evicted by TTL", t.ds.evict_ttl, "dedupe_evict_ttl");
@@ -1667,6 +1684,7 @@ sofd_pipe_summary(sofd_pipe_t *p, char const *stop) {
   sof_json_obj_end(j);
   sof_json_key(j, "sigVerifies");       sof_json_u64(j, t.vs.sig_verifies);
   sof_json_key(j, "sigCacheHits");      sof_json_u64(j, t.vs.sig_cache_hits);
+  sof_json_key(j, "sharedHits");        sof_json_u64(j, t.vs.shared_hits);
   sof_json_key(j, "badCacheHits");      sof_json_u64(j, t.vs.bad_cache_hits);
   sof_json_key(j, "conflicts");         sof_json_u64(j, t.vs.conflicts);
   sof_json_key(j, "setsComplete");      sof_json_u64(j, t.rs.sets_complete);

@@ -196,6 +196,17 @@ with tempfile.TemporaryDirectory() as tmp:
     balanced("2 queues", s, frames)
     rx = [r for r in s.get("roles", []) if r["role"] == "rx"]
     check(len(rx) == 2 and all(r["processed"] > 0 for r in rx), f"2 queues: both rx instances received ({rx})")
+    # every set's shreds reach both queues: without the shared signed-root
+    # table each rx instance would check every set (2 x sets + 2 x forged);
+    # with it, the second instance mostly finds the set checked (both
+    # checking the same set at the same moment is the only double work)
+    gs = [r for r in recs if r["type"] == "summary"][-1]
+    print(f"2 queues: {s.get('sigVerifies')} ed25519, {s.get('sharedHits')} shared hits, "
+          f"{gs['fecSets']} sets, {gs['forgedSets']} forged", file=sys.stderr)
+    check(s.get("sharedHits", 0) > 0 and
+          s.get("sigVerifies", 0) + s.get("sharedHits", 0) <= 2 * gs["fecSets"] + 2 * gs["forgedSets"] and
+          s.get("sigVerifies", 0) < 2 * gs["fecSets"] + 2 * gs["forgedSets"],
+          f"2 queues: one ed25519 per set across rx instances ({s.get('sigVerifies')} for {gs['fecSets']} sets)")
     fec = [r for r in s.get("roles", []) if r["role"] == "fec"]
     check(len(fec) == 2 and all(r["processed"] > 0 for r in fec), "2 shards: both fec instances worked")
     check(sorted(s.get("rings", {})) == ["sofd_extract_dispatch", "sofd_fec_extract", "sofd_rx_fec_0",

@@ -5,6 +5,10 @@
  * version check; cache eviction; legacy shreds; leader schedule loading;
  * the burst API (sof_verify_shreds) and the known-root entry
  * (sof_verify_shred_root) equal to sof_verify_shred on random streams. */
+#include <pthread.h>
+#include <stdint.h>
+#include <string.h>
+
 #include "sof_test.h"
 
 #include "crypto/sof_ed25519.h"
@@ -250,6 +254,113 @@ test_leaders_and_postures(void) {
   SOF_CHECK(strstr(err, "posture") != NULL);
   sof_verify_delete(NULL);
   sof_leaders_delete(l);
+}
+
+/* Two verifiers sharing signed roots: a set the first checked costs the
+ * second no ed25519; forged shreds are still checked by each; a torn
+ * record is never accepted (threads rewriting records while others read). */
+static void
+test_shared(void) {
+  sof_leaders_t *l = sof_leaders_new(64, 4);
+  sof_leaders_set_fixed(l, kp + 32);
+  char err[128];
+  SOF_CHECK(sof_verify_shared_new(1000, err, sizeof err) == NULL && strstr(err, "power of two"));
+  sof_verify_shared_t *shared = sof_verify_shared_new(1024, err, sizeof err);
+  SOF_CHECK(shared != NULL);
+  sof_verify_cfg_t cfg;
+  sof_verify_cfg_default(&cfg);
+  cfg.shared = shared;
+  sof_verify_t *a = sof_verify_new(&cfg, l, NULL, 0);
+  sof_verify_t *b = sof_verify_new(&cfg, l, NULL, 0);
+  static sof_shredder_set_t one[SET_MAX], forged[SET_MAX];
+  SOF_CHECK_EQ(make_slot(one, 9, 20000, 5, kp), 1);
+  SOF_CHECK_EQ(make_slot(forged, 9, 20000, 5, kp_wrong), 1);
+  SOF_CHECK_EQ(verify_set(a, &one[0], SOF_VERIFY_VERIFIED), 0);
+  SOF_CHECK_EQ(sof_verify_stats(a)->sig_verifies, 1);
+  SOF_CHECK_EQ(verify_set(b, &one[0], SOF_VERIFY_VERIFIED), 0);
+  SOF_CHECK_EQ(sof_verify_stats(b)->sig_verifies, 0);
+  SOF_CHECK_EQ(sof_verify_stats(b)->shared_hits, 1);
+  /* a forgery of the same set: another root, verified (and refused) by each */
+  SOF_CHECK_EQ(sof_verify_shred(a, forged[0].data[0], 1203, 0, NULL, NULL), SOF_VERIFY_INVALID_SIGNATURE);
+  SOF_CHECK_EQ(sof_verify_shred(b, forged[0].data[0], 1203, 0, NULL, NULL), SOF_VERIFY_INVALID_SIGNATURE);
+  SOF_CHECK_EQ(sof_verify_stats(b)->sig_verifies, 1);
+  /* lookups: exact (slot, fec, root, signature) only */
+  uint8_t root[32], sig[64];
+  memset(root, 1, 32);
+  memset(sig, 2, 64);
+  sof_verify_shared_put(shared, 77, 32, root, sig);
+  SOF_CHECK(sof_verify_shared_has(shared, 77, 32, root, sig));
+  SOF_CHECK(!sof_verify_shared_has(shared, 77, 0, root, sig));
+  SOF_CHECK(!sof_verify_shared_has(shared, 78, 32, root, sig));
+  sig[63] ^= 1;
+  SOF_CHECK(!sof_verify_shared_has(shared, 77, 32, root, sig));
+  sof_verify_delete(a);
+  sof_verify_delete(b);
+  sof_verify_shared_delete(shared);
+  sof_leaders_delete(l);
+}
+
+/* Writers rewrite a tiny table with records whose root and signature are a
+ * function of (slot, fec); readers look up mismatched combinations, which
+ * a torn read would be the only way to accept. */
+static sof_verify_shared_t *race_tab;
+static volatile int race_stop;
+static uint64_t race_false;
+
+static void
+race_fill(uint64_t slot, uint32_t fec, uint8_t root[32], uint8_t sig[64]) {
+  for (unsigned i = 0; i < 32; i++) root[i] = (uint8_t)(slot * 7 + fec + i);
+  for (unsigned i = 0; i < 64; i++) sig[i] = (uint8_t)(slot * 13 + fec * 3 + i);
+}
+
+static void *
+race_writer(void *arg) {
+  uint64_t n = (uint64_t)(uintptr_t)arg;
+  while (!race_stop) {
+    uint8_t root[32], sig[64];
+    uint64_t slot = n++ % 64;
+    race_fill(slot, 0, root, sig);
+    sof_verify_shared_put(race_tab, slot, 0, root, sig);
+  }
+  return NULL;
+}
+
+static void *
+race_reader(void *arg) {
+  (void)arg;
+  uint64_t n = 0, bad = 0;
+  for (int i = 0; i < 400000; i++) {
+    uint8_t root[32], sig[64];
+    uint64_t slot = n++ % 64;
+    race_fill(slot, 0, root, sig);
+    sig[0] ^= (uint8_t)(1 + (i & 1)); /* never written for this slot */
+    bad += (uint64_t)sof_verify_shared_has(race_tab, slot, 0, root, sig);
+    race_fill((slot + 1) % 64, 0, root, sig); /* another slot's record */
+    bad += (uint64_t)sof_verify_shared_has(race_tab, slot, 0, root, sig);
+  }
+  __atomic_fetch_add(&race_false, bad, __ATOMIC_RELAXED);
+  return NULL;
+}
+
+static void
+test_shared_race(void) {
+  race_tab = sof_verify_shared_new(16, NULL, 0);
+  pthread_t w[2], r[2];
+  for (int i = 0; i < 2; i++) pthread_create(&w[i], NULL, race_writer, (void *)(uintptr_t)(i * 1000));
+  for (int i = 0; i < 2; i++) pthread_create(&r[i], NULL, race_reader, NULL);
+  for (int i = 0; i < 2; i++) pthread_join(r[i], NULL);
+  race_stop = 1;
+  for (int i = 0; i < 2; i++) pthread_join(w[i], NULL);
+  SOF_CHECK_EQ(race_false, 0);
+  /* and the genuine records are found once writers are done */
+  unsigned found = 0;
+  for (uint64_t slot = 0; slot < 64; slot++) {
+    uint8_t root[32], sig[64];
+    race_fill(slot, 0, root, sig);
+    found += (unsigned)sof_verify_shared_has(race_tab, slot, 0, root, sig);
+  }
+  SOF_CHECK(found >= 1 && found <= 16);
+  sof_verify_shared_delete(race_tab);
 }
 
 static void
@@ -641,6 +752,8 @@ main(void) {
   sof_leaders_delete(l);
   test_leaders_and_postures();
   test_eviction();
+  test_shared();
+  test_shared_race();
   test_legacy();
   test_schedule_files();
   test_batch();

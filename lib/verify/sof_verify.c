@@ -234,6 +234,89 @@ bad_add(sof_verify_t *v, uint64_t slot, uint8_t const *root, uint8_t const *sig)
   b->slot_plus1 = slot + 1;
 }
 
+/* ---- signed roots shared across verifiers ---------------------------------------- */
+
+#define SHARED_WORDS 14 /* slot, fec, root (4 words), signature (8 words) */
+
+typedef struct {
+  uint64_t seq;                /* even: stable (0: empty), odd: being written */
+  uint64_t w[SHARED_WORDS];
+  uint8_t  pad[8];
+} shared_rec_t;                /* 128 bytes: two cache lines */
+
+struct sof_verify_shared {
+  uint32_t      mask;
+  shared_rec_t *rec;
+};
+
+sof_verify_shared_t *
+sof_verify_shared_new(uint32_t entries, char *err, size_t err_sz) {
+  if (entries < 16 || entries > (1U << 22) || (entries & (entries - 1))) {
+    sof_errbuf_set(err, err_sz, "verify: shared table size %u is not a power of two in [16, 2^22]",
+                   entries);
+    return NULL;
+  }
+  sof_verify_shared_t *sh = calloc(1, sizeof *sh);
+  if (sh) sh->rec = aligned_alloc(64, (size_t)entries * sizeof *sh->rec);
+  if (!sh || !sh->rec) {
+    free(sh);
+    sof_errbuf_set(err, err_sz, "verify: out of memory for the shared table");
+    return NULL;
+  }
+  memset(sh->rec, 0, (size_t)entries * sizeof *sh->rec);
+  sh->mask = entries - 1;
+  return sh;
+}
+
+void
+sof_verify_shared_delete(sof_verify_shared_t *sh) {
+  if (!sh) return;
+  free(sh->rec);
+  free(sh);
+}
+
+static inline void
+shared_words(uint64_t w[SHARED_WORDS], uint64_t slot, uint32_t fec, uint8_t const *root,
+             uint8_t const *sig) {
+  w[0] = slot;
+  w[1] = fec;
+  memcpy(&w[2], root, 32);
+  memcpy(&w[6], sig, 64);
+}
+
+static inline shared_rec_t *
+shared_rec(sof_verify_shared_t const *sh, uint64_t slot, uint32_t fec) {
+  uint64_t h = (slot * 0x9E3779B97F4A7C15ULL) ^ ((uint64_t)fec * 0xC2B2AE3D27D4EB4FULL);
+  return &sh->rec[(h ^ (h >> 31)) & sh->mask];
+}
+
+void
+sof_verify_shared_put(sof_verify_shared_t *sh, uint64_t slot, uint32_t fec, uint8_t const root[32],
+                      uint8_t const sig[64]) {
+  shared_rec_t *r = shared_rec(sh, slot, fec);
+  uint64_t s = __atomic_load_n(&r->seq, __ATOMIC_RELAXED);
+  if ((s & 1) || !__atomic_compare_exchange_n(&r->seq, &s, s + 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+    return; /* another writer is on it: a cache may skip */
+  uint64_t w[SHARED_WORDS];
+  shared_words(w, slot, fec, root, sig);
+  for (unsigned i = 0; i < SHARED_WORDS; i++) __atomic_store_n(&r->w[i], w[i], __ATOMIC_RELAXED);
+  __atomic_store_n(&r->seq, s + 2, __ATOMIC_RELEASE);
+}
+
+int
+sof_verify_shared_has(sof_verify_shared_t const *sh, uint64_t slot, uint32_t fec, uint8_t const root[32],
+                      uint8_t const sig[64]) {
+  shared_rec_t const *r = shared_rec(sh, slot, fec);
+  uint64_t s1 = __atomic_load_n(&r->seq, __ATOMIC_ACQUIRE);
+  if (!s1 || (s1 & 1)) return 0;
+  uint64_t got[SHARED_WORDS], want[SHARED_WORDS];
+  for (unsigned i = 0; i < SHARED_WORDS; i++) got[i] = __atomic_load_n(&r->w[i], __ATOMIC_RELAXED);
+  __atomic_thread_fence(__ATOMIC_ACQUIRE);
+  if (__atomic_load_n(&r->seq, __ATOMIC_RELAXED) != s1) return 0; /* rewritten meanwhile */
+  shared_words(want, slot, fec, root, sig);
+  return !memcmp(got, want, sizeof got);
+}
+
 /* ---- verification ----------------------------------------------------------- */
 
 static int
@@ -387,10 +470,15 @@ verify_main(sof_verify_t *v, uint8_t const *buf, sof_shred_t const *s, sof_verif
   }
   if (bad_seen(v, s->slot, root, sig)) return SOF_VERIFY_INVALID_SIGNATURE;
 
-  v->stats.sig_verifies++;
-  if (sof_ed25519_verify(sig, root, 32, leader)) {
-    bad_add(v, s->slot, root, sig);
-    return SOF_VERIFY_INVALID_SIGNATURE;
+  if (v->cfg.shared && sof_verify_shared_has(v->cfg.shared, s->slot, s->fec_set_idx, root, sig)) {
+    v->stats.shared_hits++; /* another verifier checked this signature over this root */
+  } else {
+    v->stats.sig_verifies++;
+    if (sof_ed25519_verify(sig, root, 32, leader)) {
+      bad_add(v, s->slot, root, sig);
+      return SOF_VERIFY_INVALID_SIGNATURE;
+    }
+    if (v->cfg.shared) sof_verify_shared_put(v->cfg.shared, s->slot, s->fec_set_idx, root, sig);
   }
 
   if (s->slot > v->max_slot) v->max_slot = s->slot;

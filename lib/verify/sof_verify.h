@@ -70,6 +70,8 @@ typedef struct sof_verify_cfg {
   uint16_t shred_version;
   uint32_t cache_sets;          /* FEC sets remembered (rounded up to a multiple of 4); 0: 1024 */
   uint64_t slot_window;         /* entries older than the newest slot minus this are free; 0: 512 */
+  struct sof_verify_shared *shared; /* borrowed; NULL: none. Signed roots shared by the
+                                       verifiers of one process (sof_verify_shared_new) */
 } sof_verify_cfg_t;
 
 /* Counters, readable at any time by the owning thread (copy them out for
@@ -83,6 +85,8 @@ typedef struct sof_verify_stats {
   uint64_t conflicts;        /* second leader-signed root for a (slot, fec set) */
   uint64_t evict_expired;    /* cache entries reused after leaving the slot window */
   uint64_t evict_live;       /* cache entries reused while still in the window */
+  uint64_t shared_hits;      /* new sets whose signed root another verifier had checked:
+                                no ed25519 (sof_verify_shared_t) */
   uint64_t root_given;       /* merkle shreds checked against a root their caller knew
                                 (sof_verify_shred_root): no hashing */
 } sof_verify_stats_t;
@@ -99,6 +103,34 @@ typedef struct sof_verify_info {
 } sof_verify_info_t;
 
 typedef struct sof_verify sof_verify_t;
+
+/* Signed roots shared across verifiers (one per RX lcore): when one
+ * verifier has checked the leader's signature over a FEC set's root, the
+ * others accept the same (slot, fec_set_index, root, signature) without
+ * ed25519 of their own. A fixed direct-mapped table of `entries` (power of
+ * two) records; each record is written under a per-record sequence counter
+ * (a writer that finds it busy skips: the table is a cache) and read with
+ * 64-bit atomic loads, so a reader sees a whole record or none, never a
+ * mix. The verifiers sharing it must use the same leader table and policy.
+ * Any number of threads; no locks, no allocation after
+ * sof_verify_shared_new. */
+typedef struct sof_verify_shared sof_verify_shared_t;
+
+/* sof_verify_shared_new: a table of entries records (power of two in
+ * [16, 2^22]); NULL with a message on a bad size or no memory. Setup time. */
+sof_verify_shared_t *sof_verify_shared_new(uint32_t entries, char *err, size_t err_sz);
+
+/* sof_verify_shared_delete: frees it (no verifier may use it any more). */
+void sof_verify_shared_delete(sof_verify_shared_t *sh);
+
+/* sof_verify_shared_put / _has: record / look up that the leader signed
+ * root with sig for (slot, fec_set_idx). _has returns 1 when a whole
+ * record equal to all four is present. The verifier calls them; they are
+ * public for tests. Thread safe. */
+void sof_verify_shared_put(sof_verify_shared_t *sh, uint64_t slot, uint32_t fec_set_idx,
+                           uint8_t const root[32], uint8_t const sig[64]);
+int sof_verify_shared_has(sof_verify_shared_t const *sh, uint64_t slot, uint32_t fec_set_idx,
+                          uint8_t const root[32], uint8_t const sig[64]);
 
 /* sof_verify_cfg_default fills cfg with the public_untrusted posture,
  * strict unknown-leader policy, no version check, default bounds. */
