@@ -20,8 +20,9 @@
 # 2. Latency at a paced 100k shreds/s: sof-gen-tx sends unique slots out of a
 #    veth pair (net_af_packet on both ends; needs root and iproute2; skipped
 #    otherwise; one frame per tx burst), sofd (one lcore, RX bursts of 4) with
-#    the latency plugin alone reports RX burst ->
-#    callback percentiles per hook.
+#    the latency plugin alone (transactions through the dataset path), then
+#    latency_inline (transactions rated critical with inline delivery),
+#    reports RX burst -> callback percentiles per hook.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$here/build}
@@ -105,10 +106,11 @@ fi
 ip link set sofbench0 up && ip link set sofbench1 up
 lslots=$(( rate * 3 / 500 + 8 ))   # ~500 frames per slot of 400 txns: 3 s of unique slots
 "$gen" -n "$lslots" -s 9 --txns-per-slot 1 -o /dev/null --leader-schedule "$tmp/lsched.json" 2>/dev/null  # same leaders, fast
+for lp in latency latency_inline; do
 "$sofd" --no-huge -m 1024 --no-pci --no-shconf --no-telemetry --file-prefix="sof-bench-lat-$$" -l 0 \
   --vdev net_af_packet0,iface=sofbench1,blocksz=4096,framesz=2048,framecnt=16384 --log-level=lib.eal:error -- \
-  --leader-schedule "$tmp/lsched.json" --plugins latency --mlock --burst 4 \
-  --plugin-opt "latency.path=$tmp/latency.json" --mbufs 65535 \
+  --leader-schedule "$tmp/lsched.json" --plugins $lp --mlock --burst 4 \
+  --plugin-opt "$lp.path=$tmp/latency.json" --mbufs 65535 \
   2> "$tmp/lat-sofd.err" &
 spid=$!
 sleep 3
@@ -120,9 +122,9 @@ sleep 1
 kill -INT $spid 2>/dev/null || true
 wait $spid || true
 rm -rf "/var/run/dpdk/sof-bench-lat-$$" "/var/run/dpdk/sof-bench-tx-$$" 2>/dev/null || true
-python3 - "$tmp/latency.json" "$tmp/lat-sofd.err" "$tmp/tx.json" "$rate" <<'EOF'
+python3 - "$tmp/latency.json" "$tmp/lat-sofd.err" "$tmp/tx.json" "$rate" "$lp" <<'EOF'
 import json, sys
-lat_path, err_path, tx_path, rate = sys.argv[1:5]
+lat_path, err_path, tx_path, rate, plugin = sys.argv[1:6]
 try:
     lat = json.loads(open(lat_path).read().splitlines()[-1])
 except (OSError, IndexError, ValueError):
@@ -130,11 +132,12 @@ except (OSError, IndexError, ValueError):
 summ = next((json.loads(l) for l in open(err_path) if l.startswith('{"type":"summary"')), {})
 tx = [json.loads(l) for l in open(tx_path) if l.startswith("{")]
 sent = tx[-1].get("sent", tx[-1].get("frames", "?")) if tx else "?"
-print("bench_sofd latency: %s shreds/s offered over veth (net_af_packet), %s sent, %s received, drops %s, balanced %s"
-      % (rate, sent, summ.get("rxPackets"), summ.get("dropped"), summ.get("balanced")))
+print("bench_sofd latency (%s): %s shreds/s offered over veth (net_af_packet), %s sent, %s received, dropped %s (late), balanced %s"
+      % (plugin, rate, sent, summ.get("rxPackets"), summ.get("dropped"), summ.get("balanced")))
 for hook, h in lat["hooks"].items():
     fr = h["fromRx"]
     if fr["count"]:
         print("    %-12s RX burst -> callback: p50 %6.1f us  p90 %6.1f us  p99 %6.1f us  max %7.1f us  (%d events)"
               % (hook, fr["p50"] / 1e3, fr["p90"] / 1e3, fr["p99"] / 1e3, fr["max"] / 1e3, fr["count"]))
 EOF
+done

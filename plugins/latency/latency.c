@@ -238,3 +238,30 @@ sof_plugin_t const sof_plugin_latency = {
   .on_dataset      = latency_on_dataset,
   .on_transaction  = latency_on_transaction,
 };
+
+/* latency_inline: the same histograms, for a subscriber that rates every
+ * transaction CRITICAL with inline delivery: its transaction figures are
+ * what such a plugin sees (early from a batch's prefix when possible, else
+ * with the completed dataset). */
+static int
+latency_interest_critical(void *state, sof_ev_txn_t const *ev) {
+  (void)state;
+  (void)ev;
+  return SOF_INTEREST_CRITICAL;
+}
+
+sof_plugin_t const sof_plugin_latency_inline = {
+  .name            = "latency_inline",
+  .api_version     = SOF_PLUGIN_API_VERSION,
+  .hooks           = SOF_HOOK_BIT(SHRED) | SOF_HOOK_BIT(DATASET) | SOF_HOOK_BIT(TRANSACTION),
+  .commitment      = SOF_COMMITMENT_PROCESSED,
+  .commitment_mode = SOF_COMMITMENT_AT_LEAST,
+  .dispatch        = SOF_DISPATCH_SEQUENTIAL,
+  .inline_txn      = 1,
+  .setup           = latency_setup,
+  .shutdown        = latency_shutdown,
+  .transaction_interest_ref = latency_interest_critical,
+  .on_shred        = latency_on_shred,
+  .on_dataset      = latency_on_dataset,
+  .on_transaction  = latency_on_transaction,
+};
