@@ -16,7 +16,7 @@
 
 static int
 has_render(char const *name) {
-  return !strcmp(name, "metrics") || !strcmp(name, "latency");
+  return !strcmp(name, "metrics") || !strcmp(name, "latency") || !strcmp(name, "latency_inline");
 }
 
 static void
