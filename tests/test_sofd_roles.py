@@ -449,8 +449,15 @@ with tempfile.TemporaryDirectory() as tmp:
         check(s.get("balanced") is True, f"flood {n}: balanced")
         check(s.get("transactions") == 4 * 64, f"flood {n}: the genuine transactions ({s.get('transactions')})")
         print(f"flood {n} shreds: peak RSS {peak} KiB", file=sys.stderr)
-    check(rss[160000] - rss[20000] < 16 * 1024,
-          f"flood: peak RSS flat ({rss[20000]} KiB with 20k, {rss[160000]} KiB with 160k)")
+    # AddressSanitizer's own bookkeeping (quarantine, shadow) grows with
+    # activity: the flatness of sofd's memory is a property of the
+    # uninstrumented build
+    ldd = subprocess.run(["ldd", sofd], capture_output=True, text=True).stdout
+    if "libasan" in ldd:
+        print("flood: sanitizer build, peak RSS comparison skipped", file=sys.stderr)
+    else:
+        check(rss[160000] - rss[20000] < 16 * 1024,
+              f"flood: peak RSS flat ({rss[20000]} KiB with 20k, {rss[160000]} KiB with 160k)")
 
     # 7. bad topology and config entries
     ini = os.path.join(tmp, "bad.ini")
