@@ -361,6 +361,7 @@ rx_shred(rx_inst_t *r, struct rte_mbuf *m, sof_shred_t const *s, int res, sof_ve
     }
   }
   meta->verify = (int8_t)res;
+  meta->shred = *s;
   meta->root_valid = vi->root_valid;
   meta->leaf_valid = vi->leaf_valid;
   meta->conflict = vi->conflict;
@@ -531,10 +532,7 @@ static inline void
 fec_one(fec_inst_t *f, struct rte_mbuf *m) {
   sofd_meta_t const *meta = rte_mbuf_to_priv(m);
   uint8_t const *payload = rte_pktmbuf_mtod(m, uint8_t const *) + meta->payload_off;
-  sof_shred_t s;
-  /* rx parsed it already; parsing again (tens of ns) is cheaper than
-   * carrying the descriptor */
-  if (unlikely(sof_shred_parse(&s, payload, meta->payload_sz, 0))) return; /* cannot happen */
+  sof_shred_t const s = meta->shred; /* parsed by rx */
   /* announce the slot (and its parent) to the fork tracker before any
    * dataset of it */
   unsigned h = (unsigned)(s.slot % SLOTSEEN_SZ);
@@ -840,13 +838,10 @@ dispatch_event_mbuf(sofd_pipe_t *p, struct rte_mbuf *m) {
     sof_host_publish_raw_packet(p->host, &ev);
   }
   if (meta->events & SOFD_EV_SHRED) {
-    sof_shred_t s;
-    if (sof_shred_parse(&s, payload, meta->payload_sz, 0) == 0) {
-      sof_ev_shred_t ev = {.src_ip = meta->src_ip, .src_port = meta->src_port,
-                           .dst_port = meta->dst_port, .payload = payload, .sz = meta->payload_sz,
-                           .shred = &s, .verify = meta->verify, .time = tm};
-      sof_host_publish_shred(p->host, &ev);
-    }
+    sof_ev_shred_t ev = {.src_ip = meta->src_ip, .src_port = meta->src_port,
+                         .dst_port = meta->dst_port, .payload = payload, .sz = meta->payload_sz,
+                         .shred = &meta->shred, .verify = meta->verify, .time = tm};
+    sof_host_publish_shred(p->host, &ev);
   }
   rte_pktmbuf_free(m);
 }
@@ -1371,6 +1366,14 @@ typedef struct totals {
   uint64_t inline_txns, inline_arena_full;
 } totals_t;
 
+/* dst += src, field by field, for counter structs made only of uint64_t. */
+static void
+add_u64s(void *dst, void const *src, size_t bytes) {
+  uint64_t *d = dst;
+  uint64_t const *s = src;
+  for (size_t k = 0; k < bytes / sizeof(uint64_t); k++) d[k] += s[k];
+}
+
 static void
 collect(sofd_pipe_t const *p, totals_t *t) {
   memset(t, 0, sizeof *t);
@@ -1390,34 +1393,14 @@ collect(sofd_pipe_t const *p, totals_t *t) {
       t->rejected[k] += r->rejected[k];
       t->verified[k] += r->verified[k];
     }
-    sof_verify_stats_t const *v = sof_verify_stats(r->verify);
-    t->vs.sig_verifies += v->sig_verifies;
-    t->vs.sig_cache_hits += v->sig_cache_hits;
-    t->vs.bad_cache_hits += v->bad_cache_hits;
-    t->vs.conflicts += v->conflicts;
-    t->vs.shared_hits += v->shared_hits;
-    t->vs.node_cache_stops += v->node_cache_stops;
-    if (r->dedupe) {
-      sof_dedupe_stats_t const *d = sof_dedupe_stats(r->dedupe);
-      uint64_t *dst = (uint64_t *)&t->ds;
-      uint64_t const *src = (uint64_t const *)d;
-      for (size_t k = 0; k < sizeof *d / sizeof(uint64_t); k++) dst[k] += src[k];
-    }
+    add_u64s(&t->vs, sof_verify_stats(r->verify), sizeof t->vs);
+    if (r->dedupe) add_u64s(&t->ds, sof_dedupe_stats(r->dedupe), sizeof t->ds);
   }
   for (unsigned i = 0; i < c->role_cnt[SOFD_ROLE_FEC]; i++) {
     fec_inst_t const *f = &p->fec[i];
-    sof_ingest_stats_t const *is = sof_ingest_stats(f->ing);
-    uint64_t *dst = (uint64_t *)&t->is;
-    uint64_t const *src = (uint64_t const *)is;
-    for (size_t k = 0; k < sizeof *is / sizeof(uint64_t); k++) dst[k] += src[k];
-    sof_resolver_stats_t const *rs = sof_resolver_stats(sof_ingest_resolver(f->ing));
-    dst = (uint64_t *)&t->rs;
-    src = (uint64_t const *)rs;
-    for (size_t k = 0; k < sizeof *rs / sizeof(uint64_t); k++) dst[k] += src[k];
-    sof_reasm_stats_t const *as = sof_reasm_stats(sof_ingest_reasm(f->ing));
-    dst = (uint64_t *)&t->as;
-    src = (uint64_t const *)as;
-    for (size_t k = 0; k < sizeof *as / sizeof(uint64_t); k++) dst[k] += src[k];
+    add_u64s(&t->is, sof_ingest_stats(f->ing), sizeof t->is);
+    add_u64s(&t->rs, sof_resolver_stats(sof_ingest_resolver(f->ing)), sizeof t->rs);
+    add_u64s(&t->as, sof_reasm_stats(sof_ingest_reasm(f->ing)), sizeof t->as);
     t->open_sets += sof_resolver_open_sets(sof_ingest_resolver(f->ing));
     t->arena_full += f->arena_full;
     t->fec_out_dropped += f->out.dropped;
@@ -1436,6 +1419,15 @@ rx_dropped(totals_t const *t) {
   for (unsigned k = 0; k <= SOF_SHRED_ERR_CNT; k++) n += t->malformed[k];
   for (unsigned k = 0; k < SOF_VERIFY_RESULT_CNT; k++) n += t->rejected[k];
   return n;
+}
+
+/* Every received packet in exactly one counter: an rx drop or passed to
+ * fec; every shred fec took late or accepted (valid once nothing is in
+ * flight between the roles). */
+static int
+balanced_of(totals_t const *t) {
+  return rx_dropped(t) + t->to_fec == t->rx_packets && t->is.shreds == t->to_fec &&
+         t->is.fate[SOF_INGEST_LATE] + t->is.fate[SOF_INGEST_ACCEPTED] == t->is.shreds;
 }
 
 static char const *const rx_drop_names[SOFD_RX_DROP_CNT] = {
@@ -1555,12 +1547,8 @@ sofd_pipe_counters(sofd_pipe_t const *p, sofd_counter_t *out) {
   CTR("transactions waiting for commitment", hs->commit_dropped, "plugin_commit_dropped");
   GAUGE("transactions waiting for their commitment", hs->commit_waiting, "plugin_commit_waiting");
   CTR("transactions discarded: slot orphaned", hs->commit_orphaned, "plugin_commit_orphaned");
-  uint64_t accepted = t.is.fate[SOF_INGEST_ACCEPTED];
-  GAUGE("1 when every received packet is in exactly one counter", 0, "balanced");
-  out[n - 1].value = rx_dropped(&t) + t.to_fec == t.rx_packets &&
-                     t.is.shreds == t.to_fec &&
-                     t.is.fate[SOF_INGEST_LATE] + accepted + t.is.fate[SOF_INGEST_MALFORMED] +
-                         t.is.fate[SOF_INGEST_REJECTED] == t.is.shreds;
+  GAUGE("1 when every received packet is in exactly one counter", (uint64_t)balanced_of(&t),
+        "balanced");
 #undef CTR
 #undef GAUGE
 #undef PUT
@@ -1604,9 +1592,7 @@ sofd_pipe_summary(sofd_pipe_t *p, char const *stop) {
   sofd_cfg_t const *c = p->cfg;
   uint64_t accepted = t.is.fate[SOF_INGEST_ACCEPTED];
   uint64_t dropped = rx_dropped(&t) + t.is.fate[SOF_INGEST_LATE];
-  int balanced = rx_dropped(&t) + t.to_fec == t.rx_packets && t.is.shreds == t.to_fec &&
-                 t.is.fate[SOF_INGEST_LATE] + accepted == t.is.shreds &&
-                 accepted + dropped == t.rx_packets;
+  int balanced = balanced_of(&t);
   uint64_t hz = p->hz;
 
   sof_json_obj_begin(j);

@@ -35,6 +35,7 @@
 #include <rte_ring.h>
 
 #include "sofd_opts.h"
+#include "wire/sof_shred.h"
 
 struct rte_mbuf;
 struct rte_mempool;
@@ -56,6 +57,8 @@ typedef struct sofd_meta {
   uint8_t  events;        /* SOFD_EV_* the dispatch role publishes for it */
   uint8_t  root[32];
   uint8_t  leaf[32];
+  sof_shred_t shred;      /* the parsed header (accepted shreds): fec and the
+                             shred hook use it without parsing again */
 } sofd_meta_t;
 
 #define SOFD_EV_RAW   1 /* raw_packet: any UDP payload that passed the port filter */

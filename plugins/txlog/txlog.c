@@ -160,31 +160,23 @@ txlog_on_dataset(void *state, sof_ev_dataset_t const *ev) {
   sof_plugout_line(&t->out, j);
 }
 
-sof_plugin_t const sof_plugin_txlog = {
-  .name            = "txlog",
-  .api_version     = SOF_PLUGIN_API_VERSION,
-  .hooks           = SOF_HOOK_BIT(TRANSACTION) | SOF_HOOK_BIT(DATASET),
-  .commitment      = SOF_COMMITMENT_PROCESSED,
-  .commitment_mode = SOF_COMMITMENT_AT_LEAST,
-  .dispatch        = SOF_DISPATCH_SEQUENTIAL,
-  .setup           = txlog_setup,
-  .shutdown        = txlog_shutdown,
-  .on_dataset      = txlog_on_dataset,
-  .on_transaction  = txlog_on_transaction,
-};
-
-sof_plugin_t const sof_plugin_txlog_confirmed = {
-  .name            = "txlog_confirmed",
-  .api_version     = SOF_PLUGIN_API_VERSION,
-  .hooks           = SOF_HOOK_BIT(TRANSACTION) | SOF_HOOK_BIT(DATASET),
-  .commitment      = SOF_COMMITMENT_CONFIRMED,
-  .commitment_mode = SOF_COMMITMENT_AT_LEAST,
-  .dispatch        = SOF_DISPATCH_SEQUENTIAL,
-  .setup           = txlog_setup,
-  .shutdown        = txlog_shutdown,
-  .on_dataset      = txlog_on_dataset,
-  .on_transaction  = txlog_on_transaction,
-};
+/* The three txlog descriptors differ only in name, commitment and
+ * interest (inline delivery). */
+#define TXLOG_DESCRIPTOR(sym, name_, commitment_, inline_, interest_fn)     \
+  sof_plugin_t const sym = {                                               \
+    .name            = name_,                                              \
+    .api_version     = SOF_PLUGIN_API_VERSION,                             \
+    .hooks           = SOF_HOOK_BIT(TRANSACTION) | SOF_HOOK_BIT(DATASET),  \
+    .commitment      = commitment_,                                        \
+    .commitment_mode = SOF_COMMITMENT_AT_LEAST,                            \
+    .dispatch        = SOF_DISPATCH_SEQUENTIAL,                            \
+    .inline_txn      = inline_,                                            \
+    .setup           = txlog_setup,                                        \
+    .shutdown        = txlog_shutdown,                                     \
+    .transaction_interest_ref = interest_fn,                               \
+    .on_dataset      = txlog_on_dataset,                                   \
+    .on_transaction  = txlog_on_transaction,                               \
+  };
 
 /* txlog_inline: the same log, but every transaction its filters pass is
  * rated CRITICAL and asks for inline delivery: it is logged as soon as its
@@ -198,17 +190,7 @@ txlog_interest_critical(void *state, sof_ev_txn_t const *ev) {
   return SOF_INTEREST_CRITICAL;
 }
 
-sof_plugin_t const sof_plugin_txlog_inline = {
-  .name            = "txlog_inline",
-  .api_version     = SOF_PLUGIN_API_VERSION,
-  .hooks           = SOF_HOOK_BIT(TRANSACTION) | SOF_HOOK_BIT(DATASET),
-  .commitment      = SOF_COMMITMENT_PROCESSED,
-  .commitment_mode = SOF_COMMITMENT_AT_LEAST,
-  .dispatch        = SOF_DISPATCH_SEQUENTIAL,
-  .inline_txn      = 1,
-  .setup           = txlog_setup,
-  .shutdown        = txlog_shutdown,
-  .transaction_interest_ref = txlog_interest_critical,
-  .on_dataset      = txlog_on_dataset,
-  .on_transaction  = txlog_on_transaction,
-};
+TXLOG_DESCRIPTOR(sof_plugin_txlog, "txlog", SOF_COMMITMENT_PROCESSED, 0, NULL)
+TXLOG_DESCRIPTOR(sof_plugin_txlog_confirmed, "txlog_confirmed", SOF_COMMITMENT_CONFIRMED, 0, NULL)
+TXLOG_DESCRIPTOR(sof_plugin_txlog_inline, "txlog_inline", SOF_COMMITMENT_PROCESSED, 1,
+                 txlog_interest_critical)

@@ -2,6 +2,7 @@
  * --no-pci --no-shconf): several RX queues with RSS, the mbuf private area,
  * the pool size check and the config errors; every queue delivers mbufs of
  * the driver's pool; close returns everything. */
+#include "net_eal.h"
 #include "sof_test.h"
 
 #include <limits.h>
@@ -19,24 +20,13 @@
 
 static int
 done(void) {
-  char rundir[PATH_MAX];
-  snprintf(rundir, sizeof rundir, "%s", rte_eal_get_runtime_dir());
-  rte_eal_cleanup();
-  rmdir(rundir);
-  return sof_test_done("ethdev");
+  return net_eal_done("ethdev");
 }
 
 int
 main(int argc, char **argv) {
   (void)argc;
-  char prefix[64];
-  snprintf(prefix, sizeof prefix, "--file-prefix=sof_ethdev_test_%d", (int)getpid());
-  char *eal[] = {argv[0], "--no-huge", "-m", "512", "--no-pci", "--no-shconf", prefix, "-l", "0",
-                 "--no-telemetry", "--vdev=net_null0", "--log-level=lib.eal:error", NULL};
-  if (rte_eal_init((int)(sizeof eal / sizeof eal[0]) - 1, eal) < 0) {
-    fprintf(stderr, "ethdev: rte_eal_init failed: %s\n", rte_strerror(rte_errno));
-    return 1;
-  }
+  if (net_eal_init(argv[0], "ethdev", "net_null0")) return 1;
   SOF_CHECK_EQ(rte_eth_dev_count_avail(), 1);
   struct rte_eth_dev_info info;
   SOF_CHECK_EQ(rte_eth_dev_info_get(0, &info), 0);

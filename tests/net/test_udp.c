@@ -4,6 +4,7 @@
  * payload, length and source port is checked exactly, and so are the
  * counters (one recvmmsg per call, truncation, empty polls, pool
  * exhaustion), the burst limit, config errors and that no mbuf leaks. */
+#include "net_eal.h"
 #include "sof_test.h"
 
 #include <errno.h>
@@ -127,25 +128,13 @@ test_cfg_errors(struct rte_mempool *mp, struct rte_mempool *nopriv) {
  * (empty with --no-shconf) behind; remove it. */
 static int
 done(void) {
-  char rundir[PATH_MAX];
-  snprintf(rundir, sizeof rundir, "%s", rte_eal_get_runtime_dir());
-  rte_eal_cleanup();
-  rmdir(rundir);
-  return sof_test_done("udp");
+  return net_eal_done("udp");
 }
 
 int
 main(int argc, char **argv) {
   (void)argc;
-  char prefix[64];
-  snprintf(prefix, sizeof prefix, "--file-prefix=sof_udp_test_%d", (int)getpid());
-  char *eal[] = {argv[0], "--no-huge", "-m", "512", "--no-pci", "--no-shconf", prefix,
-                 "-l", "0", "--no-telemetry", "--log-level=lib.eal:error", NULL};
-  int eal_argc = (int)(sizeof eal / sizeof eal[0]) - 1;
-  if (rte_eal_init(eal_argc, eal) < 0) {
-    fprintf(stderr, "udp: rte_eal_init failed: %s\n", rte_strerror(rte_errno));
-    return 1;
-  }
+  if (net_eal_init(argv[0], "udp", NULL)) return 1;
   struct rte_mempool *mp = rte_pktmbuf_pool_create("udp_test", POOL_N, 0, PRIV_SZ,
                                                    RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
   struct rte_mempool *nopriv = rte_pktmbuf_pool_create("udp_nopriv", 63, 0, 0,
