@@ -35,7 +35,7 @@ static sofd_key_t const keys[] = {
   {"input", "driver", "driver", "ethdev|udp", "ethdev", "ethdev: a DPDK port (any PMD); udp: kernel UDP sockets"},
   {"input", "port_id", "port-id", "N", "0", "ethdev port to receive on"},
   {"input", "rx_desc", "rx-desc", "N", "1024", "RX descriptors per queue"},
-  {"input", "mbufs", "mbufs", "N", "16383", "mbufs in the packet pool"},
+  {"input", "mbufs", "mbufs", "N|auto", "auto", "mbufs in the packet pool (auto: what the RX rings, rings and fec bounds can hold)"},
   {"input", "burst", "burst", "N", "32", "packets per RX burst (1-512)"},
   {"input", "udp_ports", "udp-port", "P[,P...]", NULL, "accept only UDP datagrams to these destination ports (default: any)"},
   {"udp", "bind", NULL, "ADDR", "0.0.0.0", "udp driver: address to bind"},
@@ -56,9 +56,9 @@ static sofd_key_t const keys[] = {
   {"dedupe", "ttl_ms", NULL, "MS", "10000", "a key is forgotten after this long"},
   {"dedupe", "slot_window", NULL, "N", "512", "keys this many slots below the newest are forgotten"},
   {"fec", "set_records", NULL, "N", "4096", "FEC sets remembered per fec instance"},
-  {"fec", "set_buffers", NULL, "N", "256", "FEC sets holding shards at once per fec instance"},
+  {"fec", "set_buffers", NULL, "N", "128", "FEC sets holding shards (by mbuf reference) at once per fec instance"},
   {"fec", "slots", NULL, "N", "32", "slots reassembled at once per fec instance"},
-  {"fec", "chunks", NULL, "N", "16384", "data chunks (1115 B) for reassembly per fec instance"},
+  {"fec", "chunks", NULL, "N", "8192", "data shreds held (by mbuf reference) for reassembly per fec instance"},
   {"fec", "arena_mb", NULL, "MIB", "64", "datasets in flight to extract/dispatch per fec instance"},
   {"forks", "window", NULL, "N", "2048", "slots tracked (power of two)"},
   {"forks", "confirmed_depth", NULL, "N", "32", "links from the tip to the confirmed slot"},
@@ -586,7 +586,9 @@ sofd_opts_resolve(sofd_cfg_t *cfg) {
   }
   GET_U("input", "port_id", 0, RTE_MAX_ETHPORTS - 1, cfg->port_id);
   GET_U("input", "rx_desc", 1, 65535, cfg->rx_desc);
-  GET_U("input", "mbufs", 64, 1U << 24, cfg->mbufs);
+  char const *mb_s = get_str("input", "mbufs");
+  if (mb_s && !strcmp(mb_s, "auto")) cfg->mbufs = 0; /* sized by sofd_pipe_mbufs_needed */
+  else GET_U("input", "mbufs", 64, 1U << 24, cfg->mbufs);
   GET_U("input", "burst", 1, 512, cfg->burst);
   char const *ports = get_str("input", "udp_ports");
   if (ports) {

@@ -29,6 +29,7 @@
 #include "plugin/sof_host.h"
 #include "state/sof_dedupe.h"
 #include "state/sof_forks.h"
+#include "util/sof_bpool.h"
 #include "util/sof_json.h"
 #include "verify/sof_leaders.h"
 #include "verify/sof_verify.h"
@@ -46,7 +47,7 @@
 /* ---- messages and datasets -------------------------------------------------------- */
 
 #define MSG_SLOT          1 /* slot (and parent, or SOF_SLOT_UNKNOWN) of an accepted shred */
-#define MSG_DATASET       2 /* arg: sofd_dataset_t * in shard's arena */
+#define MSG_DATASET       2 /* arg: sofd_dataset_t *, a block of the shard's pool */
 #define MSG_SLOT_COMPLETE 3 /* every data shred up to LAST_IN_SLOT reassembled */
 #define MSG_INLINE        4 /* arg: sofd_dataset_t * holding one transaction found early */
 
@@ -58,9 +59,11 @@ typedef struct sofd_msg {
   uint64_t tsc;
 } sofd_msg_t;
 
-/* A dataset in a fec shard's arena: header, transaction refs, payload. */
+/* A dataset in a block of its fec shard's pool (sof_bpool, reference
+ * counted): header, transaction refs, payload. The fec shard allocates it
+ * with one reference, which travels with the message to dispatch; the
+ * plugin host takes more for the events that point into it. */
 typedef struct sofd_dataset {
-  uint64_t span;          /* arena bytes from the previous block's end to this one's */
   uint64_t slot, parent;
   uint64_t rx_tsc, first_shred_tsc;
   uint32_t start_idx, end_idx, shred_cnt, recovered_cnt;
@@ -76,38 +79,6 @@ typedef struct sofd_dataset {
   uint8_t *payload;
 } sofd_dataset_t;
 
-/* FIFO arena: the fec shard allocates at head, dispatch frees at tail in
- * the same order (datasets of one shard travel through FIFO rings). */
-typedef struct arena {
-  uint8_t *base;
-  uint64_t size;
-  uint64_t head;                   /* fec lcore */
-  uint64_t tail __rte_cache_aligned; /* dispatch lcore (release store) */
-} arena_t;
-
-static sofd_dataset_t *
-arena_alloc(arena_t *a, uint64_t need) {
-  need = RTE_ALIGN_CEIL(need, 64);
-  if (need > a->size) return NULL;
-  uint64_t pos = a->head % a->size, skip = 0;
-  if (pos + need > a->size) skip = a->size - pos;
-  uint64_t tail = __atomic_load_n(&a->tail, __ATOMIC_ACQUIRE);
-  if (a->head + skip + need - tail > a->size) return NULL;
-  sofd_dataset_t *d = (sofd_dataset_t *)(a->base + (skip ? 0 : pos));
-  d->span = skip + need;
-  a->head += skip + need;
-  return d;
-}
-
-static void
-arena_unalloc(arena_t *a, sofd_dataset_t *d) {
-  a->head -= d->span; /* only the newest block */
-}
-
-static void
-arena_free(arena_t *a, sofd_dataset_t const *d) {
-  __atomic_store_n(&a->tail, a->tail + d->span, __ATOMIC_RELEASE);
-}
 
 /* Producer side of a message ring with its on-full policy. */
 typedef struct outq {
@@ -176,9 +147,9 @@ typedef struct fec_inst {
   sof_verify_t *verify;   /* twin of the rx verifiers: policy + rebuilt shreds */
   sof_ingest_t *ing;
   sof_inline_t *inl;      /* inline delivery walker (NULL: no inline subscriber) */
-  sofd_dataset_t *pending; /* the arena block the reassembler is filling */
+  sofd_dataset_t *pending; /* the pool block the reassembler is filling */
   uint64_t inline_txns, inline_arena_full;
-  arena_t arena;
+  sof_bpool_t *pool;       /* dataset blocks (allocated here, released anywhere) */
   outq_t out;
   uint64_t arena_full;    /* datasets dropped: arena exhausted */
   uint64_t slot_msgs;
@@ -242,6 +213,7 @@ struct sofd_pipe {
   struct rte_ring *fec_extract, *extract_dispatch, *events;
   struct rte_mempool *pool;
   sof_verify_shared_t *shared; /* NULL with a single verifier */
+  sof_shred_refs_t shred_refs;  /* fec: resolver and reassembly hold mbufs by reference */
   sof_ethdev_t eth;
   sof_udp_t udp;
   int input_open;
@@ -435,15 +407,45 @@ rx_poll(sofd_pipe_t *p, rx_inst_t *r) {
 
 /* ---- fec ----------------------------------------------------------------------------- */
 
+/* The resolver and the reassembler hold received shreds by mbuf reference
+ * (no copies); rebuilt shreds get mbufs of the packet pool. */
+static void
+mbuf_retain(void *ctx, void *ref) {
+  (void)ctx;
+  rte_mbuf_refcnt_update(ref, 1);
+}
+
+static void
+mbuf_release(void *ctx, void *ref) {
+  (void)ctx;
+  rte_pktmbuf_free(ref);
+}
+
+static uint8_t *
+mbuf_alloc(void *ctx, uint32_t bytes, void **ref) {
+  sofd_pipe_t *p = ctx;
+  struct rte_mbuf *m = rte_pktmbuf_alloc(p->pool);
+  if (unlikely(!m)) return NULL;
+  uint8_t *d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)bytes);
+  if (unlikely(!d)) {
+    rte_pktmbuf_free(m);
+    return NULL;
+  }
+  *ref = m;
+  return d;
+}
+
 /* The reassembler's batch sink: each complete batch is assembled straight
- * into a new block of the shard's dataset arena (no copy afterwards); the
- * block's header is filled by fec_on_batch, which runs right after. */
+ * from the held mbufs into a new block of the shard's dataset pool (the one
+ * copy of its payload: extract, dispatch and the plugin host point into
+ * it); the block's header is filled by fec_on_batch, which runs right
+ * after. */
 static uint8_t *
 fec_batch_sink(void *ctx, size_t bytes) {
   fec_inst_t *f = ctx;
   uint32_t ref_cap = (uint32_t)(bytes / SOF_TXN_MIN_SZ + 1);
   uint64_t need = sizeof(sofd_dataset_t) + (uint64_t)ref_cap * sizeof(sof_ev_txn_ref_t) + bytes;
-  sofd_dataset_t *d = arena_alloc(&f->arena, need);
+  sofd_dataset_t *d = sof_bpool_alloc(f->pool, need);
   f->pending = d;
   if (!d) {
     f->arena_full++;
@@ -480,7 +482,7 @@ fec_on_batch(void *ctx, sof_reasm_batch_t const *b) {
   sofd_msg_t m = {.kind = MSG_DATASET, .shard = f->shard, .slot = b->slot,
                   .arg = (uint64_t)(uintptr_t)d, .tsc = f->cur_rx_tsc};
   if (!outq_put(&f->out, &m)) {
-    arena_unalloc(&f->arena, d);
+    sof_bpool_release(d);
     return;
   }
   if (b->slot_complete) {
@@ -490,12 +492,12 @@ fec_on_batch(void *ctx, sof_reasm_batch_t const *b) {
 }
 
 /* A transaction complete in the prefix of a batch still in reassembly: one
- * small arena block (header + its bytes) to dispatch, in order with the
- * shard's datasets. */
+ * small pool block (header + its bytes, the one copy) to dispatch, in order
+ * with the shard's datasets. */
 static void
 fec_on_inline(void *ctx, sof_inline_txn_t const *t) {
   fec_inst_t *f = ctx;
-  sofd_dataset_t *d = arena_alloc(&f->arena, sizeof(sofd_dataset_t) + sizeof(sof_ev_txn_ref_t) + t->sz);
+  sofd_dataset_t *d = sof_bpool_alloc(f->pool, sizeof(sofd_dataset_t) + sizeof(sof_ev_txn_ref_t) + t->sz);
   if (!d) {
     f->inline_arena_full++;
     return;
@@ -522,7 +524,7 @@ fec_on_inline(void *ctx, sof_inline_txn_t const *t) {
   sofd_msg_t m = {.kind = MSG_INLINE, .shard = f->shard, .slot = t->slot,
                   .arg = (uint64_t)(uintptr_t)d, .tsc = f->cur_rx_tsc};
   if (!outq_put(&f->out, &m)) {
-    arena_unalloc(&f->arena, d);
+    sof_bpool_release(d);
     return;
   }
   f->inline_txns++;
@@ -563,7 +565,7 @@ fec_one(fec_inst_t *f, struct rte_mbuf *m) {
   if (meta->leaf_valid) memcpy(vi.leaf, meta->leaf, 32);
   f->cur_rx_tsc = meta->rx_tsc;
   sof_ingest_result_t res;
-  sof_ingest_shred_checked(f->ing, payload, &s, meta->verify, &vi, &res);
+  sof_ingest_shred_checked(f->ing, payload, &s, meta->verify, &vi, m, &res);
   /* a data shred (received, or rebuilt by this one) may extend a batch's
    * contiguous prefix */
   if (f->inl && res.fate == SOF_INGEST_ACCEPTED &&
@@ -641,10 +643,10 @@ extract_poll(extract_inst_t *x) {
   unsigned n = rte_ring_dequeue_burst_elem(x->in, m, sizeof(sofd_msg_t), MSG_BURST, NULL);
   for (unsigned i = 0; i < n; i++) {
     if (m[i].kind == MSG_DATASET) extract_dataset(x, (sofd_dataset_t *)(uintptr_t)m[i].arg);
-    /* extract_dispatch is always a block ring (sofd_opts refuses drop:
-     * dispatch frees each shard's arena in order, so no dataset may
-     * vanish between extract and dispatch): outq_put cannot drop here
-     * while the stash has room, which the check above guarantees */
+    /* extract_dispatch is always a block ring (sofd_opts refuses drop: a
+     * dataset extract counted must reach dispatch, which releases its
+     * block): outq_put cannot drop here while the stash has room, which
+     * the check above guarantees */
     outq_put(&x->out, &m[i]);
   }
   x->act.processed += n;
@@ -885,13 +887,13 @@ dispatch_poll(sofd_pipe_t *p, dispatch_inst_t *x) {
     case MSG_DATASET: {
       sofd_dataset_t *d = (sofd_dataset_t *)(uintptr_t)m[i].arg;
       dispatch_dataset(p, x, d);
-      arena_free(&p->fec[m[i].shard].arena, d);
+      sof_bpool_release(d); /* the plugin host holds its own references */
       break;
     }
     case MSG_INLINE: {
       sofd_dataset_t *d = (sofd_dataset_t *)(uintptr_t)m[i].arg;
       dispatch_inline(p, x, d);
-      arena_free(&p->fec[m[i].shard].arena, d);
+      sof_bpool_release(d);
       break;
     }
     default: break;
@@ -1102,6 +1104,8 @@ sofd_pipe_new(sofd_cfg_t const *c, sof_leaders_t const *leaders, sof_host_t *hos
   p->leaders = leaders;
   p->host = host;
   p->hz = rte_get_tsc_hz();
+  p->shred_refs = (sof_shred_refs_t){.retain = mbuf_retain, .release = mbuf_release, .alloc = mbuf_alloc,
+                                     .ctx = p};
   unsigned nrx = c->role_cnt[SOFD_ROLE_RX], nfec = c->role_cnt[SOFD_ROLE_FEC];
   unsigned npl = c->role_cnt[SOFD_ROLE_PLUGINS];
   p->rx = rte_zmalloc("sofd_rx", nrx * sizeof *p->rx, RTE_CACHE_LINE_SIZE);
@@ -1189,6 +1193,8 @@ sofd_pipe_new(sofd_cfg_t const *c, sof_leaders_t const *leaders, sof_host_t *hos
     ic.resolver.set_buffers = c->fec_set_buffers;
     ic.reasm.slots_max = c->reasm_slots;
     ic.reasm.chunks = c->reasm_chunks;
+    ic.resolver.refs = &p->shred_refs;
+    ic.reasm.refs = &p->shred_refs;
     ic.on_raw_batch = fec_on_batch;
     ic.ctx = f;
     char err[256];
@@ -1201,10 +1207,13 @@ sofd_pipe_new(sofd_cfg_t const *c, sof_leaders_t const *leaders, sof_host_t *hos
       fprintf(stderr, "sofd: [fec]: %s\n", err);
       goto fail;
     }
-    f->arena.size = c->arena_bytes;
-    f->arena.base = malloc(c->arena_bytes);
-    if (!f->arena.base) {
-      fprintf(stderr, "sofd: [fec] arena_mb: cannot allocate %" PRIu64 " MiB\n", c->arena_bytes >> 20);
+    sof_bpool_cfg_t bc;
+    sof_bpool_cfg_default(&bc);
+    bc.bytes = c->arena_bytes;
+    bc.min_block = 2048; /* an early (inline) transaction's block */
+    bc.max_block = 16U << 20; /* the largest batch reassembly emits (8 MiB) with its refs */
+    if (!(f->pool = sof_bpool_new(&bc, err, sizeof err))) {
+      fprintf(stderr, "sofd: [fec] arena_mb: %s\n", err);
       goto fail;
     }
   }
@@ -1248,12 +1257,33 @@ fail:
   return NULL;
 }
 
+uint64_t
+sofd_pipe_mbufs_needed(sofd_cfg_t const *c) {
+  unsigned nrx = c->role_cnt[SOFD_ROLE_RX], nfec = c->role_cnt[SOFD_ROLE_FEC];
+  unsigned lcores = 0;
+  for (unsigned i = 0; i < RTE_MAX_LCORE; i++) lcores += rte_lcore_is_enabled(i);
+  uint64_t need = (uint64_t)nrx * (c->rx_desc + c->burst)                          /* RX rings, a burst in hand */
+                + (uint64_t)nfec * c->ring[SOFD_RING_RX_FEC].size                  /* rx -> fec rings */
+                + c->ring[SOFD_RING_EVENTS].size                                   /* raw / shred events */
+                + (uint64_t)nfec * ((uint64_t)c->fec_set_buffers * 64 + c->reasm_chunks) /* held by fec */
+                + (uint64_t)lcores * 256 + 1024;                                   /* mempool caches, slack */
+  return need;
+}
+
 int
 sofd_pipe_open_input(sofd_pipe_t *p) {
   sofd_cfg_t const *c = p->cfg;
   char err[512];
   unsigned nrx = c->role_cnt[SOFD_ROLE_RX];
-  uint32_t mbufs = c->mbufs;
+  uint64_t need = sofd_pipe_mbufs_needed(c);
+  if (c->mbufs && c->mbufs < need) {
+    fprintf(stderr, "sofd: [input] mbufs: --mbufs %u is too few: the RX rings, rings and fec instances "
+            "can hold %" PRIu64 " (each fec instance [fec] set_buffers * 64 + chunks = %" PRIu64
+            "); give more, 'auto', or lower set_buffers / chunks\n",
+            c->mbufs, need, (uint64_t)c->fec_set_buffers * 64 + c->reasm_chunks);
+    return -1;
+  }
+  uint32_t mbufs = c->mbufs ? c->mbufs : (uint32_t)need;
   if (c->driver == SOFD_DRIVER_ETHDEV) {
     sof_ethdev_cfg_t ec = {
       .port_id = c->port_id, .rx_desc = c->rx_desc, .mbufs = mbufs,
@@ -1314,6 +1344,12 @@ void
 sofd_pipe_delete(sofd_pipe_t *p) {
   if (!p) return;
   sofd_cfg_t const *c = p->cfg;
+  /* the fec instances hold mbufs: give them back before the pool goes */
+  if (p->fec)
+    for (unsigned i = 0; i < c->role_cnt[SOFD_ROLE_FEC]; i++) {
+      sof_ingest_delete(p->fec[i].ing);
+      p->fec[i].ing = NULL;
+    }
   if (p->input_open) {
     if (c->driver == SOFD_DRIVER_ETHDEV) {
       sof_ethdev_close(&p->eth);
@@ -1332,7 +1368,7 @@ sofd_pipe_delete(sofd_pipe_t *p) {
       sof_ingest_delete(p->fec[i].ing);
       sof_inline_delete(p->fec[i].inl);
       sof_verify_delete(p->fec[i].verify);
-      free(p->fec[i].arena.base);
+      sof_bpool_delete(p->fec[i].pool);
     }
   if (p->dispatch) sof_forks_delete(p->dispatch->forks);
   for (unsigned i = 0; i < SOFD_INSTANCES_MAX; i++) rte_ring_free(p->rx_fec[i]);
@@ -1363,7 +1399,7 @@ typedef struct totals {
   sof_resolver_stats_t rs;
   sof_reasm_stats_t as;
   uint64_t open_sets, arena_full, fec_out_dropped, fec_out_held, fec_slot_msgs;
-  uint64_t inline_txns, inline_arena_full;
+  uint64_t inline_txns, inline_arena_full, pool_in_use;
 } totals_t;
 
 /* dst += src, field by field, for counter structs made only of uint64_t. */
@@ -1408,6 +1444,7 @@ collect(sofd_pipe_t const *p, totals_t *t) {
     t->fec_slot_msgs += f->slot_msgs;
     t->inline_txns += f->inline_txns;
     t->inline_arena_full += f->inline_arena_full;
+    t->pool_in_use += sof_bpool_in_use(f->pool);
   }
 }
 
@@ -1503,12 +1540,15 @@ sofd_pipe_counters(sofd_pipe_t const *p, sofd_counter_t *out) {
   CTR("slots evicted from reassembly", t.as.slots_evicted, "fec_slots_evicted");
   CTR("data shreds evicted from reassembly before their batch completed", t.as.shreds_evicted,
       "fec_shreds_evicted");
-  CTR("datasets dropped: arena full", t.arena_full, "fec_arena_full");
+  CTR("datasets dropped: no free block in the dataset pool", t.arena_full, "fec_arena_full");
+  GAUGE("dataset pool blocks in use", t.pool_in_use, "fec_pool_blocks_in_use");
+  CTR("recoveries put off: no mbuf for a rebuilt shred", t.rs.out_no_buf, "fec_rebuilt_no_mbuf");
   CTR("fec messages dropped (fec_extract full, on_full = drop)", t.fec_out_dropped, "fec_out_dropped");
   CTR("fec messages held while fec_extract was full", t.fec_out_held, "fec_out_held");
   CTR("slot announcements to the fork tracker", t.fec_slot_msgs, "fec_slot_msgs");
   CTR("transactions found early in a batch prefix", t.inline_txns, "fec_inline_transactions");
-  CTR("early transactions dropped: arena full", t.inline_arena_full, "fec_inline_arena_full");
+  CTR("early transactions dropped: no free block in the dataset pool", t.inline_arena_full,
+      "fec_inline_arena_full");
   extract_inst_t const *x = p->extract;
   CTR("datasets decoded", x->datasets, "extract_datasets");
   CTR("datasets that are not valid entry batches", x->decode_err, "extract_decode_errors");

@@ -102,6 +102,14 @@ typedef struct sofd_pipe sofd_pipe_t;
  * (host may have no plugins). Returns NULL with a message on stderr. */
 sofd_pipe_t *sofd_pipe_new(sofd_cfg_t const *cfg, sof_leaders_t const *leaders, sof_host_t *host);
 
+/* sofd_pipe_mbufs_needed: the packet pool size that covers everything
+ * the roles can hold at once under cfg (RX rings and a burst per rx
+ * instance, the rx -> fec and events rings, each fec instance's resolver
+ * and reassembly bounds, mempool caches). [input] mbufs = auto uses it; an
+ * explicit smaller value is refused by sofd_pipe_open_input. Call after
+ * rte_eal_init (counts the enabled lcores). Thread-safe (reads cfg). */
+uint64_t sofd_pipe_mbufs_needed(sofd_cfg_t const *c);
+
 /* sofd_pipe_open_input opens the port or sockets (sizes the mempool with
  * the mbuf private area). Returns 0 or -1 with a message on stderr. */
 int sofd_pipe_open_input(sofd_pipe_t *p);

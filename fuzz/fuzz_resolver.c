@@ -93,7 +93,7 @@ deliver(uint8_t const *p, size_t sz, int with_leaf, int trusted) {
   REQUIRE(r >= 0 && r < SOF_RESOLVER_RESULT_CNT);
   REQUIRE(sof_resolver_open_sets(res) <= 4);
   if (s.is_data && (r == SOF_RESOLVER_DATA_NEW || r == SOF_RESOLVER_RECOVERED))
-    sof_reasm_add_shred(reasm, p, &s, 0, on_batch, NULL);
+    sof_reasm_add_shred(reasm, p, &s, 0, NULL, on_batch, NULL);
   REQUIRE(r == SOF_RESOLVER_RECOVERED || out.cnt == 0);
   for (uint32_t i = 0; i < out.cnt; i++) {
     sof_shred_t rs;
@@ -114,7 +114,7 @@ deliver(uint8_t const *p, size_t sz, int with_leaf, int trusted) {
       }
       REQUIRE(match);
     }
-    sof_reasm_add_shred(reasm, out.shred[i], &rs, 1, on_batch, NULL);
+    sof_reasm_add_shred(reasm, out.shred[i], &rs, 1, NULL, on_batch, NULL);
   }
 }
 

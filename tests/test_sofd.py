@@ -140,7 +140,7 @@ with tempfile.TemporaryDirectory() as tmp:
         pcap, sched, recs = generate(tmp, f"loss{seed}", *c, "--loss-per-set", "32", "--dup", "0.1",
                                      "--reorder", "16", "--forge", "0.2", "--garbage", "0.03")
         gsum = [r for r in recs if r["type"] == "summary"][-1]
-        rc, lines, s, err = run_sofd(tmp, f"loss{seed}", pcap, sched, "--burst", "8", "--mbufs", "2048",
+        rc, lines, s, err = run_sofd(tmp, f"loss{seed}", pcap, sched, "--burst", "8", "--fec-set-buffers", "32", "--fec-chunks", "2048",
                                      "--stats-interval-ms", "100")
         check(rc == 0, f"{name}: exit 0 ({err[-300:]})")
         same(name, lines, recs)

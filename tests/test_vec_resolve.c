@@ -76,7 +76,7 @@ run(sof_verify_t *v, sof_resolver_t *r, sof_reasm_t *a, blob_t const *in, size_t
     sof_resolver_out_t out;
     int res = sof_resolver_add(r, in[i].buf, &s, info.root, info.leaf, 0, &out);
     if (s.is_data && (res == SOF_RESOLVER_DATA_NEW || res == SOF_RESOLVER_RECOVERED))
-      sof_reasm_add_shred(a, in[i].buf, &s, 0, on_batch, bs);
+      sof_reasm_add_shred(a, in[i].buf, &s, 0, NULL, on_batch, bs);
     for (uint32_t k = 0; k < out.cnt; k++) {
       sof_shred_t rs;
       /* rebuilt shreds verify like received ones (root and inherited
@@ -87,7 +87,7 @@ run(sof_verify_t *v, sof_resolver_t *r, sof_reasm_t *a, blob_t const *in, size_t
       SOF_CHECK_MEM(ri.root, out.root, 32);
       SOF_CHECK_EQ(sof_verify_shred_root(v, out.shred[k], 1203, 0, out.root, &rs, NULL), SOF_VERIFY_VERIFIED);
       if (cb) cb(out.shred[k], out.idx[k], cb_ctx);
-      sof_reasm_add_shred(a, out.shred[k], &rs, 1, on_batch, bs);
+      sof_reasm_add_shred(a, out.shred[k], &rs, 1, NULL, on_batch, bs);
     }
   }
 }

@@ -17,6 +17,7 @@ struct sof_ingest {
   void                 *ctx;
   sof_ingest_stats_t    st;
   sof_resolver_out_t    out; /* rebuilt shreds of the current call */
+  sof_shred_refs_t      refs; /* by reference: cfg.resolver.refs (release of rebuilt shreds) */
 };
 
 void
@@ -38,6 +39,12 @@ sof_ingest_new(sof_ingest_cfg_t const *cfg, char *err, size_t err_sz) {
   ing->on_txn = cfg->on_txn;
   ing->on_raw_batch = cfg->on_raw_batch;
   ing->ctx = cfg->ctx;
+  if ((cfg->resolver.refs == NULL) != (cfg->reasm.refs == NULL)) {
+    snprintf(err, err_sz, "ingest: resolver and reassembly must both hold shreds by reference, or neither");
+    free(ing);
+    return NULL;
+  }
+  if (cfg->resolver.refs) ing->refs = *cfg->resolver.refs;
   ing->resolver = sof_resolver_new(&cfg->resolver, err, err_sz);
   if (ing->resolver) ing->reasm = sof_reasm_new(&cfg->reasm, err, err_sz);
   if (!ing->reasm) {
@@ -91,17 +98,42 @@ on_batch(void *ctx, sof_reasm_batch_t const *b) {
   }
 }
 
+/* Rebuilt shred i of out, checked (by_root: the resolver's proof; check:
+ * the verifier; else parsed only) and on to reassembly. */
+static void
+rebuilt(sof_ingest_t *ing, sof_resolver_out_t const *out, uint32_t i, int check, int by_root,
+        uint16_t version, sof_shred_t *rs) {
+  if (by_root) {
+    if (sof_shred_parse(rs, out->shred[i], SOF_SHRED_MERKLE_DATA_SZ, 0) || rs->version != version) {
+      ing->st.recovered_rejected++;
+      return;
+    }
+    ing->st.recovered_by_root++;
+  } else if (check) {
+    if (sof_verify_shred_root(ing->verify, out->shred[i], SOF_SHRED_MERKLE_DATA_SZ, 0, out->root, rs,
+                              NULL) != SOF_VERIFY_VERIFIED) {
+      ing->st.recovered_rejected++;
+      return;
+    }
+  } else if (sof_shred_parse(rs, out->shred[i], SOF_SHRED_MERKLE_DATA_SZ, 0)) {
+    ing->st.recovered_rejected++;
+    return;
+  }
+  ing->st.recovered_ok++;
+  sof_reasm_add_shred(ing->reasm, out->shred[i], rs, 1, out->ref[i], on_batch, ing);
+}
+
 /* An accepted shred into the resolver; new data (received or rebuilt) on
  * to reassembly. root / leaf: from verification, or NULL. */
 static int
 resolve(sof_ingest_t *ing, uint8_t const *p, sof_shred_t const *s, uint8_t const *root,
-        uint8_t const *leaf, int root_verified) {
+        uint8_t const *leaf, int root_verified, void *ref) {
   /* root NULL (trusted posture, or no verifier): the resolver takes each
    * set's root from the shred that opens it */
   sof_resolver_out_t *out = &ing->out;
-  int res = sof_resolver_add(ing->resolver, p, s, root, leaf, 0, out);
+  int res = sof_resolver_add_ref(ing->resolver, p, s, root, leaf, 0, ref, out);
   if (s->is_data && (res == SOF_RESOLVER_DATA_NEW || res == SOF_RESOLVER_RECOVERED))
-    sof_reasm_add_shred(ing->reasm, p, s, 0, on_batch, ing);
+    sof_reasm_add_shred(ing->reasm, p, s, 0, ref, on_batch, ing);
   if (res != SOF_RESOLVER_RECOVERED) return res;
   /* Rebuilt shreds are verified as received ones would be, but without
    * hashing again: the resolver hashed each one's leaf and path up to
@@ -117,33 +149,18 @@ resolve(sof_ingest_t *ing, uint8_t const *p, sof_shred_t const *s, uint8_t const
   int by_root = check && root_verified && root && !memcmp(root, out->root, 32);
   for (uint32_t i = 0; i < out->cnt; i++) {
     sof_shred_t rs;
-    if (by_root) {
-      if (sof_shred_parse(&rs, out->shred[i], SOF_SHRED_MERKLE_DATA_SZ, 0) || rs.version != s->version) {
-        ing->st.recovered_rejected++;
-        continue;
-      }
-      ing->st.recovered_by_root++;
-    } else if (check) {
-      if (sof_verify_shred_root(ing->verify, out->shred[i], SOF_SHRED_MERKLE_DATA_SZ, 0, out->root, &rs,
-                                NULL) != SOF_VERIFY_VERIFIED) {
-        ing->st.recovered_rejected++;
-        continue;
-      }
-    } else if (sof_shred_parse(&rs, out->shred[i], SOF_SHRED_MERKLE_DATA_SZ, 0)) {
-      ing->st.recovered_rejected++;
-      continue;
-    }
-    ing->st.recovered_ok++;
-    sof_reasm_add_shred(ing->reasm, out->shred[i], &rs, 1, on_batch, ing);
+    rebuilt(ing, out, i, check, by_root, s->version, &rs);
+    if (out->ref[i]) ing->refs.release(ing->refs.ctx, out->ref[i]); /* reassembly took its own */
   }
   return res;
 }
+
 
 /* Steps 3-5 for a parsed shred; vi NULL when not verified. Fills res's
  * fate (REJECTED or ACCEPTED), conflict and resolver fields. */
 static void
 checked(sof_ingest_t *ing, uint8_t const *p, sof_shred_t const *s, sof_verify_info_t const *vi,
-        sof_ingest_result_t *res) {
+        void *ref, sof_ingest_result_t *res) {
   if (s->is_data) ing->st.data_shreds++;
   else            ing->st.code_shreds++;
   if (vi && vi->conflict) {
@@ -158,20 +175,20 @@ checked(sof_ingest_t *ing, uint8_t const *p, sof_shred_t const *s, sof_verify_in
   res->fate = SOF_INGEST_ACCEPTED;
   res->resolver = resolve(ing, p, s, vi && vi->root_valid ? vi->root : NULL,
                           vi && vi->leaf_valid ? vi->leaf : NULL,
-                          vi && res->verify == SOF_VERIFY_VERIFIED);
+                          vi && res->verify == SOF_VERIFY_VERIFIED, ref);
   ing->st.accepted[res->resolver]++;
 }
 
 int
 sof_ingest_shred_checked(sof_ingest_t *ing, void const *payload, sof_shred_t const *s,
-                         int verify_result, sof_verify_info_t const *vi,
+                         int verify_result, sof_verify_info_t const *vi, void *ref,
                          sof_ingest_result_t *res_out) {
   sof_ingest_result_t res = {.fate = SOF_INGEST_LATE, .verify = verify_result, .parse_err = 0,
                              .resolver = -1};
   uint8_t const *p = payload;
   ing->st.shreds++;
   if (sof_resolver_finished(ing->resolver, s->slot, s->fec_set_idx)) goto done;
-  checked(ing, p, s, verify_result >= 0 ? vi : NULL, &res);
+  checked(ing, p, s, verify_result >= 0 ? vi : NULL, ref, &res);
 done:
   ing->st.fate[res.fate]++;
   if (res_out) *res_out = res;
@@ -204,7 +221,7 @@ sof_ingest_shred(sof_ingest_t *ing, void const *payload, size_t sz, unsigned par
     ing->st.malformed[-err <= SOF_SHRED_ERR_CNT ? -err : 0]++;
     goto done;
   }
-  checked(ing, p, s, res.verify >= 0 ? &vi : NULL, &res);
+  checked(ing, p, s, res.verify >= 0 ? &vi : NULL, NULL, &res);
 done:
   ing->st.fate[res.fate]++;
   if (res_out) *res_out = res;

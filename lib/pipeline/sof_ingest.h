@@ -24,6 +24,11 @@
  * so sum(fates) == shreds given. Rebuilt shreds are counted apart
  * (recovered_ok / recovered_rejected): they were never received.
  *
+ * Shreds are copied into the resolver and the reassembler unless
+ * cfg.resolver.refs and cfg.reasm.refs (both, or neither) say how to hold
+ * the caller's buffers by reference (sof_shred_ref.h); then the only copy
+ * is the batch assembly.
+ *
  * Ownership: the ingest owns its resolver and reassembler; the verifier is
  * borrowed (NULL: no verification; it must outlive the ingest). Allocated
  * once by sof_ingest_new; sof_ingest_shred never allocates, locks, logs or
@@ -147,11 +152,14 @@ int sof_ingest_shred(sof_ingest_t *ing, void const *payload, size_t sz, unsigned
  * verified, every parsed shred is accepted) and vi what the verifier
  * learned (read when verify_result >= 0; the ingest's cfg.verify must then
  * be the verifier's twin with the same policy, for sof_verify_accepted and
- * re-verification of rebuilt shreds). The late check runs first (fate
- * LATE); malformed shreds never get here. Returns the fate. Single-threaded
- * per ingest. */
+ * re-verification of rebuilt shreds). ref: the caller's buffer holding
+ * payload when cfg.resolver.refs / cfg.reasm.refs are set (the resolver and
+ * the reassembler then retain it instead of copying; the caller keeps its
+ * own reference and drops it after the call), NULL otherwise. The late
+ * check runs first (fate LATE); malformed shreds never get here. Returns
+ * the fate. Single-threaded per ingest. */
 int sof_ingest_shred_checked(sof_ingest_t *ing, void const *payload, sof_shred_t const *s,
-                             int verify_result, sof_verify_info_t const *vi,
+                             int verify_result, sof_verify_info_t const *vi, void *ref,
                              sof_ingest_result_t *res_out);
 
 /* sof_ingest_set_batch_sink: the reassembler assembles complete batches

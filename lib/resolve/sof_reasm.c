@@ -25,11 +25,18 @@ typedef struct {
   uint16_t *len;          /* index -> data bytes */
 } slot_t;
 
+typedef struct {
+  uint8_t const *data;
+  void          *ref;
+} held_t;
+
 struct sof_reasm {
   sof_reasm_cfg_t   cfg;
+  sof_shred_refs_t  refs;        /* by reference when refs.retain is set */
   uint32_t          words;       /* u64 words per bitmap */
   slot_t           *slots;
-  uint8_t          *pool;        /* chunks * SOF_REASM_CHUNK_SZ */
+  uint8_t          *pool;        /* copies: chunks * SOF_REASM_CHUNK_SZ */
+  held_t           *held;        /* references: chunks entries */
   uint32_t         *free_chunks;
   uint32_t          free_cnt;
   uint8_t          *batch_buf;   /* batch_max_bytes */
@@ -46,6 +53,7 @@ sof_reasm_cfg_default(sof_reasm_cfg_t *cfg) {
   cfg->max_shreds_per_slot = (uint32_t)SOF_SHRED_DATA_PER_SLOT_MAX;
   cfg->batch_max_bytes = 8U << 20;
   cfg->join_mid_slot = 1;
+  cfg->refs = NULL;
 }
 
 sof_reasm_t *
@@ -61,14 +69,24 @@ sof_reasm_new(sof_reasm_cfg_t const *cfg, char *err, size_t err_sz) {
   sof_reasm_t *r = calloc(1, sizeof *r);
   if (!r) goto oom;
   r->cfg = *cfg;
+  if (cfg->refs) {
+    if (!cfg->refs->retain || !cfg->refs->release) {
+      free(r);
+      sof_errbuf_set(err, err_sz, "reasm: refs need retain and release");
+      return NULL;
+    }
+    r->refs = *cfg->refs;
+  }
+  r->cfg.refs = NULL; /* copied above: the caller's struct need not outlive us */
   r->words = (cfg->max_shreds_per_slot + 63) / 64;
   size_t per_slot = 4 * (size_t)r->words * 8 + (size_t)cfg->max_shreds_per_slot * (4 + 2);
   r->slots = calloc(cfg->slots_max, sizeof *r->slots);
   r->mem = calloc(cfg->slots_max, per_slot);
-  r->pool = malloc((size_t)cfg->chunks * SOF_REASM_CHUNK_SZ);
+  if (r->refs.retain) r->held = calloc(cfg->chunks, sizeof *r->held);
+  else                r->pool = malloc((size_t)cfg->chunks * SOF_REASM_CHUNK_SZ);
   r->free_chunks = malloc((size_t)cfg->chunks * sizeof *r->free_chunks);
   r->batch_buf = malloc(cfg->batch_max_bytes);
-  if (!r->slots || !r->mem || !r->pool || !r->free_chunks || !r->batch_buf) goto oom;
+  if (!r->slots || !r->mem || (!r->pool && !r->held) || !r->free_chunks || !r->batch_buf) goto oom;
   for (uint32_t i = 0; i < cfg->slots_max; i++) {
     uint8_t *m = (uint8_t *)r->mem + i * per_slot;
     slot_t *s = &r->slots[i];
@@ -88,12 +106,17 @@ oom:
   return NULL;
 }
 
+static void slot_clear(sof_reasm_t *r, slot_t *s);
+
 void
 sof_reasm_delete(sof_reasm_t *r) {
   if (!r) return;
+  if (r->slots && r->mem)
+    for (uint32_t i = 0; i < r->cfg.slots_max; i++) slot_clear(r, &r->slots[i]); /* drops held references */
   free(r->slots);
   free(r->mem);
   free(r->pool);
+  free(r->held);
   free(r->free_chunks);
   free(r->batch_buf);
   free(r);
@@ -114,6 +137,22 @@ sof_reasm_result_str(int result) {
 static inline int bit(uint64_t const *b, uint32_t i) { return (int)((b[i >> 6] >> (i & 63)) & 1U); }
 static inline void bset(uint64_t *b, uint32_t i) { b[i >> 6] |= 1ULL << (i & 63); }
 
+/* The bytes held in chunk c. */
+static inline uint8_t const *
+chunk_data(sof_reasm_t const *r, uint32_t c) {
+  return r->held ? r->held[c].data : r->pool + (size_t)c * SOF_REASM_CHUNK_SZ;
+}
+
+/* Chunk c back to the pool (its reference dropped). */
+static inline void
+chunk_put(sof_reasm_t *r, uint32_t c) {
+  if (r->held) {
+    r->refs.release(r->refs.ctx, r->held[c].ref);
+    r->held[c].ref = NULL;
+  }
+  r->free_chunks[r->free_cnt++] = c;
+}
+
 /* Drops a tracked slot: its stored chunks go back to the pool. */
 static void
 slot_clear(sof_reasm_t *r, slot_t *s) {
@@ -123,7 +162,7 @@ slot_clear(sof_reasm_t *r, slot_t *s) {
       while (pending) {
         uint32_t i = w * 64 + (uint32_t)__builtin_ctzll(pending);
         pending &= pending - 1;
-        if (s->chunk[i] != NONE) r->free_chunks[r->free_cnt++] = s->chunk[i];
+        if (s->chunk[i] != NONE) chunk_put(r, s->chunk[i]);
         r->stats.shreds_evicted++;
       }
     }
@@ -214,7 +253,7 @@ try_emit(sof_reasm_t *r, slot_t *s, uint32_t start, sof_reasm_emit_fn emit, void
     if (too_large) return 0;
     size_t o = 0;
     for (uint32_t i = start; i <= end; i++) {
-      if (s->chunk[i] != NONE) memcpy(r->batch_buf + o, r->pool + (size_t)s->chunk[i] * SOF_REASM_CHUNK_SZ, s->len[i]);
+      if (s->chunk[i] != NONE) memcpy(r->batch_buf + o, chunk_data(r, s->chunk[i]), s->len[i]);
       o += s->len[i];
     }
     sof_entry_batch_t eb;
@@ -231,8 +270,8 @@ try_emit(sof_reasm_t *r, slot_t *s, uint32_t start, sof_reasm_emit_fn emit, void
   for (uint32_t i = start; i <= end; i++) {
     if (s->chunk[i] != NONE) {
       if (!too_large && !(speculative && dst != r->batch_buf))
-        memcpy(dst + off, r->pool + (size_t)s->chunk[i] * SOF_REASM_CHUNK_SZ, s->len[i]);
-      r->free_chunks[r->free_cnt++] = s->chunk[i];
+        memcpy(dst + off, chunk_data(r, s->chunk[i]), s->len[i]);
+      chunk_put(r, s->chunk[i]);
       s->chunk[i] = NONE;
     }
     off += s->len[i];
@@ -268,7 +307,15 @@ done(sof_reasm_t *r, int result) {
 int
 sof_reasm_add(sof_reasm_t *r, uint64_t slot, uint64_t parent, uint32_t idx, uint8_t flags, void const *data,
               uint32_t data_sz, int recovered, sof_reasm_emit_fn emit, void *ctx) {
+  return sof_reasm_add_ref(r, slot, parent, idx, flags, data, data_sz, recovered, NULL, emit, ctx);
+}
+
+int
+sof_reasm_add_ref(sof_reasm_t *r, uint64_t slot, uint64_t parent, uint32_t idx, uint8_t flags,
+                  void const *data, uint32_t data_sz, int recovered, void *ref, sof_reasm_emit_fn emit,
+                  void *ctx) {
   if (idx >= r->cfg.max_shreds_per_slot || data_sz > SOF_REASM_CHUNK_SZ) return done(r, SOF_REASM_BAD_INDEX);
+  if (r->held && data_sz && !ref) return done(r, SOF_REASM_NO_SPACE); /* nothing to hold it by */
   slot_t *s = slot_get(r, slot, parent);
   if (!s) return done(r, SOF_REASM_OLD_SLOT);
   if (bit(s->have, idx)) return done(r, SOF_REASM_DUP);
@@ -286,7 +333,12 @@ sof_reasm_add(sof_reasm_t *r, uint64_t slot, uint64_t parent, uint32_t idx, uint
   if (data_sz) {
     c = chunk_get(r, s);
     if (c == NONE) return done(r, SOF_REASM_NO_SPACE);
-    memcpy(r->pool + (size_t)c * SOF_REASM_CHUNK_SZ, data, data_sz);
+    if (r->held) {
+      r->refs.retain(r->refs.ctx, ref);
+      r->held[c] = (held_t){.data = data, .ref = ref};
+    } else {
+      memcpy(r->pool + (size_t)c * SOF_REASM_CHUNK_SZ, data, data_sz);
+    }
   }
   s->chunk[idx] = c;
   s->len[idx] = (uint16_t)data_sz;
@@ -309,10 +361,10 @@ sof_reasm_add(sof_reasm_t *r, uint64_t slot, uint64_t parent, uint32_t idx, uint
 }
 
 int
-sof_reasm_add_shred(sof_reasm_t *r, void const *payload, sof_shred_t const *s, int recovered,
+sof_reasm_add_shred(sof_reasm_t *r, void const *payload, sof_shred_t const *s, int recovered, void *ref,
                     sof_reasm_emit_fn emit, void *ctx) {
-  return sof_reasm_add(r, s->slot, sof_shred_parent(s), s->idx, s->flags,
-                       (uint8_t const *)payload + s->data_off, s->data_sz, recovered, emit, ctx);
+  return sof_reasm_add_ref(r, s->slot, sof_shred_parent(s), s->idx, s->flags,
+                           (uint8_t const *)payload + s->data_off, s->data_sz, recovered, ref, emit, ctx);
 }
 
 void
@@ -330,7 +382,7 @@ sof_reasm_peek(sof_reasm_t const *r, uint64_t slot, uint32_t idx, uint8_t const 
     if (!s->used || s->slot != slot) continue;
     if (!bit(s->have, idx)) return SOF_REASM_PEEK_ABSENT;
     if (bit(s->emitted, idx)) return SOF_REASM_PEEK_EMITTED;
-    *data = s->chunk[idx] == NONE ? NULL : r->pool + (size_t)s->chunk[idx] * SOF_REASM_CHUNK_SZ;
+    *data = s->chunk[idx] == NONE ? NULL : chunk_data(r, s->chunk[idx]);
     *data_sz = s->len[idx];
     *flags = (uint8_t)((bit(s->dc, idx) ? SOF_SHRED_FLAG_DATA_COMPLETE : 0) |
                        (s->last_idx == idx ? SOF_SHRED_FLAG_LAST_IN_SLOT : 0));

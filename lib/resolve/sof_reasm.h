@@ -14,9 +14,12 @@
  * it is emitted when its bytes parse as an exact entry batch.
  *
  * Bounded: a fixed number of tracked slots (the oldest is evicted, counted)
- * and a fixed pool of data chunks; a shred is copied once into a chunk and
- * once more into the batch buffer handed to the callback (the
- * reassembler's own, or the caller's through sof_reasm_set_sink).
+ * and a fixed pool of data chunks. By default a shred's data is copied
+ * into a chunk and once more into the batch buffer handed to the callback
+ * (the reassembler's own, or the caller's through sof_reasm_set_sink).
+ * With cfg.refs (sof_shred_ref.h) a chunk is a reference to the caller's
+ * buffer instead, released when the batch is out or the slot evicted: the
+ * batch assembly is then the only copy.
  *
  * One reassembler per thread; no call allocates, locks, logs or makes a
  * system call. */
@@ -26,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "resolve/sof_shred_ref.h"
 #include "wire/sof_shred.h"
 
 #define SOF_REASM_CHUNK_SZ 1115U /* largest data capacity of any shred variant */
@@ -54,6 +58,9 @@ typedef struct sof_reasm_cfg {
   int      join_mid_slot;       /* 1 (default): when nothing below a complete range was ever
                                    seen for the slot (observer joined mid-slot), emit the range
                                    if and only if its bytes are a whole, exact entry batch */
+  sof_shred_refs_t const *refs; /* NULL (default): chunks are copies; else chunks hold shreds by
+                                   reference (retain / release; read at sof_reasm_new only) and
+                                   every add must carry a ref */
 } sof_reasm_cfg_t;
 
 typedef struct sof_reasm_stats {
@@ -108,10 +115,21 @@ void sof_reasm_reset(sof_reasm_t *r);
 int sof_reasm_add(sof_reasm_t *r, uint64_t slot, uint64_t parent, uint32_t idx, uint8_t flags,
                   void const *data, uint32_t data_sz, int recovered, sof_reasm_emit_fn emit, void *ctx);
 
-/* sof_reasm_add_shred is sof_reasm_add for a parsed data shred (s->is_data)
- * in payload. */
+/* sof_reasm_add_ref is sof_reasm_add for a reassembler made with
+ * cfg.refs: data lies in the caller's buffer ref, which the reassembler
+ * retains when it stores the shred (result NEW with data_sz > 0) and
+ * releases when the shred's batch is out, its slot is evicted, or at reset
+ * / delete; the bytes must stay unchanged while retained. Without cfg.refs
+ * ref is ignored and the data copied. A NULL ref with data in a by-reference
+ * reassembler is refused (NO_SPACE). Single-threaded per reassembler. */
+int sof_reasm_add_ref(sof_reasm_t *r, uint64_t slot, uint64_t parent, uint32_t idx, uint8_t flags,
+                      void const *data, uint32_t data_sz, int recovered, void *ref,
+                      sof_reasm_emit_fn emit, void *ctx);
+
+/* sof_reasm_add_shred is sof_reasm_add_ref for a parsed data shred
+ * (s->is_data) in payload, held by ref (NULL for a copying reassembler). */
 int sof_reasm_add_shred(sof_reasm_t *r, void const *payload, sof_shred_t const *s, int recovered,
-                        sof_reasm_emit_fn emit, void *ctx);
+                        void *ref, sof_reasm_emit_fn emit, void *ctx);
 
 /* A batch destination: returns bytes of writable memory where the batch
  * is assembled (it becomes the emitted batch's payload), or NULL when
@@ -130,7 +148,7 @@ void sof_reasm_set_sink(sof_reasm_t *r, sof_reasm_sink_fn fn, void *ctx);
  * Returns SOF_REASM_PEEK_STORED with *data / *data_sz / *flags (the shred's
  * flags byte: DATA_COMPLETE, LAST_IN_SLOT) set when the shred is held and
  * its batch not yet emitted (*data valid until the next sof_reasm_add or
- * reset on r; NULL when data_sz is 0), SOF_REASM_PEEK_EMITTED when it went
+ * reset on r, and for a by-reference reassembler in the caller's buffer; NULL when data_sz is 0), SOF_REASM_PEEK_EMITTED when it went
  * out in a batch, SOF_REASM_PEEK_ABSENT when not held (or the slot is not
  * tracked). Single-threaded per reassembler. */
 #define SOF_REASM_PEEK_ABSENT  0

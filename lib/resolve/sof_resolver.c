@@ -49,7 +49,11 @@ typedef struct {
    * (k + m == 1 << depth), where it lets recovery skip rebuilding parity. */
   uint64_t tree_known[2];
   uint8_t  tree[2 * SOF_RESOLVER_SHARDS_MAX][20];
-  uint8_t  shard[SOF_RESOLVER_SHARDS_MAX][SHARD_SZ_MAX];
+  /* Where each held shard's bytes are (erasure order): in the resolver's
+   * store (copies) or in the caller's buffer ref[i] (by reference). Valid
+   * for the bits of data_have / code_have; not cleared on open. */
+  uint8_t *shard[SOF_RESOLVER_SHARDS_MAX];
+  void    *ref[SOF_RESOLVER_SHARDS_MAX];
 } setbuf_t;
 
 typedef struct {
@@ -60,6 +64,8 @@ typedef struct {
 
 struct sof_resolver {
   sof_resolver_cfg_t   cfg;
+  sof_shred_refs_t     refs;         /* by reference when refs.retain is set */
+  uint8_t             *store;        /* copies: set_buffers * SHARDS_MAX * SHARD_SZ_MAX */
   uint32_t             bucket_cnt;
   rec_t               *recs;
   setbuf_t            *bufs;
@@ -69,7 +75,9 @@ struct sof_resolver {
   uint64_t             newest_done;  /* newest slot with a complete set */
   uint32_t             rs_clock;
   rs_slot_t            rs[RS_CACHE];
-  uint8_t              out_shreds[SOF_RESOLVER_SHARDS_MAX][SOF_SHRED_MERKLE_DATA_SZ];
+  uint8_t              out_shreds[SOF_RESOLVER_SHARDS_MAX][SOF_SHRED_MERKLE_DATA_SZ]; /* copies */
+  uint8_t             *outw[SOF_RESOLVER_SHARDS_MAX];  /* this recovery's output shreds */
+  uint8_t              scratch[SOF_RESOLVER_SHARDS_MAX][SHARD_SZ_MAX]; /* rebuilt parity */
   uint8_t              nodes[2 * SOF_RESOLVER_SHARDS_MAX][32];
   sof_resolver_stats_t stats;
 };
@@ -80,6 +88,7 @@ sof_resolver_cfg_default(sof_resolver_cfg_t *cfg) {
   cfg->set_buffers = 256;
   cfg->slot_window = 256;
   cfg->max_age_ns = 0;
+  cfg->refs = NULL;
 }
 
 sof_resolver_t *
@@ -96,6 +105,15 @@ sof_resolver_new(sof_resolver_cfg_t const *cfg, char *err, size_t err_sz) {
     return NULL;
   }
   r->cfg = *cfg;
+  r->cfg.refs = NULL; /* copied below: the caller's struct need not outlive us */
+  if (cfg->refs) {
+    if (!cfg->refs->retain || !cfg->refs->release || !cfg->refs->alloc) {
+      free(r);
+      sof_errbuf_set(err, err_sz, "resolver: refs need retain, release and alloc");
+      return NULL;
+    }
+    r->refs = *cfg->refs;
+  }
   if (!r->cfg.slot_window) r->cfg.slot_window = 256;
   uint32_t buckets = 1;
   while (buckets * WAYS < cfg->set_records) buckets <<= 1;
@@ -103,7 +121,8 @@ sof_resolver_new(sof_resolver_cfg_t const *cfg, char *err, size_t err_sz) {
   r->recs = calloc((size_t)buckets * WAYS, sizeof *r->recs);
   r->bufs = malloc((size_t)cfg->set_buffers * sizeof *r->bufs);
   r->free_bufs = malloc((size_t)cfg->set_buffers * sizeof *r->free_bufs);
-  if (!r->recs || !r->bufs || !r->free_bufs) {
+  if (!r->refs.retain) r->store = malloc((size_t)cfg->set_buffers * SOF_RESOLVER_SHARDS_MAX * SHARD_SZ_MAX);
+  if (!r->recs || !r->bufs || !r->free_bufs || (!r->refs.retain && !r->store)) {
     sof_resolver_delete(r);
     sof_errbuf_set(err, err_sz, "resolver: out of memory for %u set buffers", cfg->set_buffers);
     return NULL;
@@ -116,9 +135,14 @@ sof_resolver_new(sof_resolver_cfg_t const *cfg, char *err, size_t err_sz) {
   return r;
 }
 
+static void release_buf(sof_resolver_t *r, rec_t *rec);
+
 void
 sof_resolver_delete(sof_resolver_t *r) {
   if (!r) return;
+  if (r->recs && r->bufs) /* drop held references */
+    for (size_t i = 0; i < (size_t)r->bucket_cnt * WAYS; i++) release_buf(r, &r->recs[i]);
+  free(r->store);
   free(r->recs);
   free(r->bufs);
   free(r->free_bufs);
@@ -127,6 +151,7 @@ sof_resolver_delete(sof_resolver_t *r) {
 
 void
 sof_resolver_reset(sof_resolver_t *r) {
+  for (size_t i = 0; i < (size_t)r->bucket_cnt * WAYS; i++) release_buf(r, &r->recs[i]);
   memset(r->recs, 0, (size_t)r->bucket_cnt * WAYS * sizeof *r->recs);
   for (uint32_t i = 0; i < r->cfg.set_buffers; i++) {
     r->free_bufs[i] = r->cfg.set_buffers - 1 - i;
@@ -160,9 +185,19 @@ bucket(sof_resolver_t *r, uint64_t slot, uint32_t fec) {
   return r->recs + (size_t)((uint32_t)h & (r->bucket_cnt - 1)) * WAYS;
 }
 
+/* Drops the references an open set holds (by-reference mode). */
+static void
+drop_refs(sof_resolver_t *r, setbuf_t *sb) {
+  if (!r->refs.retain) return;
+  for (uint64_t m = sb->data_have; m; m &= m - 1) r->refs.release(r->refs.ctx, sb->ref[__builtin_ctzll(m)]);
+  for (uint64_t m = sb->code_have; m; m &= m - 1) r->refs.release(r->refs.ctx, sb->ref[sb->k + __builtin_ctzll(m)]);
+  sb->data_have = sb->code_have = 0;
+}
+
 static void
 release_buf(sof_resolver_t *r, rec_t *rec) {
   if (rec->state == REC_OPEN && rec->buf != NONE) {
+    drop_refs(r, &r->bufs[rec->buf]);
     r->bufs[rec->buf].rec = NONE;
     r->free_bufs[r->free_cnt++] = rec->buf;
   }
@@ -284,8 +319,9 @@ code_header(setbuf_t const *sb, unsigned pos, uint8_t hdr[25]) {
   memcpy(hdr + 23, &p, 2);
 }
 
-/* Rebuilds the missing data (and parity) shards, the tree, and the missing
- * data shreds into r->out_shreds. Returns RECOVERED or RECOVERY_FAILED. */
+/* Rebuilds the missing data shards (in place in the output shreds
+ * r->outw, in index order) and parity (in r->scratch), the whole tree, and
+ * the missing data shreds. Returns RECOVERED or RECOVERY_FAILED. */
 static int
 recover(sof_resolver_t *r, setbuf_t *sb, sof_resolver_out_t *out) {
   unsigned k = sb->k, m = sb->m, n = k + m;
@@ -293,10 +329,12 @@ recover(sof_resolver_t *r, setbuf_t *sb, sof_resolver_out_t *out) {
   if (!rs) return SOF_RESOLVER_RECOVERY_FAILED;
   uint8_t *shards[SOF_RESOLVER_SHARDS_MAX];
   uint8_t present[SOF_RESOLVER_SHARDS_MAX];
+  unsigned miss_cnt = 0;
   for (unsigned i = 0; i < n; i++) {
     int have = i < k ? (int)((sb->data_have >> i) & 1U) : (int)((sb->code_have >> (i - k)) & 1U);
     present[i] = (uint8_t)have;
-    shards[i] = sb->shard[i];
+    shards[i] = have ? sb->shard[i]
+              : i < k ? r->outw[miss_cnt++] + SOF_SHRED_SIGNATURE_SZ : r->scratch[i];
   }
   if (sof_rs_reconstruct(rs, shards, present, sb->shard_sz, 0)) return SOF_RESOLVER_RECOVERY_FAILED;
 
@@ -317,7 +355,7 @@ recover(sof_resolver_t *r, setbuf_t *sb, sof_resolver_out_t *out) {
       code_header(sb, i - k, t);
       l = 25;
     }
-    memcpy(t + l, sb->shard[i], sb->shard_sz);
+    memcpy(t + l, shards[i], sb->shard_sz);
     l += sb->shard_sz;
     if (sb->chained) {
       memcpy(t + l, sb->chained_root, 32);
@@ -334,16 +372,14 @@ recover(sof_resolver_t *r, setbuf_t *sb, sof_resolver_out_t *out) {
   uint8_t const *root = sof_merkle_tree_build(r->nodes, n);
   if (memcmp(root, sb->root, 32)) return SOF_RESOLVER_RECOVERY_FAILED;
 
-  /* Emit the missing data shreds in wire form. */
+  /* Emit the missing data shreds in wire form (their shards are in place). */
   out->cnt = 0;
   for (unsigned i = 0; i < k; i++) {
     if (present[i]) continue;
-    uint8_t *p = r->out_shreds[out->cnt];
+    uint8_t *p = r->outw[out->cnt];
     size_t off = 0;
     memcpy(p, sb->sig, 64);
-    off = 64;
-    memcpy(p + off, sb->shard[i], sb->shard_sz);
-    off += sb->shard_sz;
+    off = 64 + sb->shard_sz;
     if (sb->chained) {
       memcpy(p + off, sb->chained_root, 32);
       off += 32;
@@ -408,7 +444,7 @@ recover_fast(sof_resolver_t *r, setbuf_t *sb, sof_resolver_out_t *out) {
     present[i] = (uint8_t)(i < k ? (sb->data_have >> i) & 1U : (sb->code_have >> (i - k)) & 1U);
     shards[i] = sb->shard[i];
     if (i < k && !present[i]) {
-      shards[i] = r->out_shreds[miss_cnt] + SOF_SHRED_SIGNATURE_SZ;
+      shards[i] = r->outw[miss_cnt] + SOF_SHRED_SIGNATURE_SZ;
       miss[miss_cnt++] = i;
     }
   }
@@ -427,11 +463,11 @@ recover_fast(sof_resolver_t *r, setbuf_t *sb, sof_resolver_out_t *out) {
   uint8_t h[2][32];
   size_t len = sb->shard_sz + (sb->chained ? 32U : 0U);
   for (unsigned j = 0; j < miss_cnt; j++)
-    if (sb->chained) memcpy(r->out_shreds[j] + SOF_SHRED_SIGNATURE_SZ + sb->shard_sz, sb->chained_root, 32);
+    if (sb->chained) memcpy(r->outw[j] + SOF_SHRED_SIGNATURE_SZ + sb->shard_sz, sb->chained_root, 32);
   for (unsigned j = 0; j < miss_cnt; j += 2) {
     unsigned cnt = j + 1 < miss_cnt ? 2 : 1;
-    uint8_t const *a = r->out_shreds[j] + SOF_SHRED_SIGNATURE_SZ;
-    if (cnt == 2) sof_merkle_leaf_x2(h[0], h[1], a, len, r->out_shreds[j + 1] + SOF_SHRED_SIGNATURE_SZ, len);
+    uint8_t const *a = r->outw[j] + SOF_SHRED_SIGNATURE_SZ;
+    if (cnt == 2) sof_merkle_leaf_x2(h[0], h[1], a, len, r->outw[j + 1] + SOF_SHRED_SIGNATURE_SZ, len);
     else          sof_merkle_leaf(h[0], a, len);
     for (unsigned c = 0; c < cnt; c++) {
       unsigned leaf_h = (1U << d) + miss[j + c];
@@ -463,7 +499,7 @@ recover_fast(sof_resolver_t *r, setbuf_t *sb, sof_resolver_out_t *out) {
   out->cnt = 0;
   for (unsigned j = 0; j < miss_cnt; j++) {
     unsigned i = miss[j];
-    uint8_t *p = r->out_shreds[j]; /* shard and chained root already in place */
+    uint8_t *p = r->outw[j]; /* shard and chained root already in place */
     size_t off = SOF_SHRED_SIGNATURE_SZ + len;
     memcpy(p, sb->sig, 64);
     for (unsigned l = 0; l < d; l++) {
@@ -520,9 +556,59 @@ sof_resolver_finished(sof_resolver_t const *r, uint64_t slot, uint32_t fec) {
   return 0;
 }
 
+/* Keeps shard pos of the set in buffer sb: a copy in the store, or a
+ * reference to the caller's buffer. */
+static inline void
+hold_shard(sof_resolver_t *r, setbuf_t *sb, unsigned pos, uint8_t const *bytes, void *ref) {
+  if (r->refs.retain) {
+    r->refs.retain(r->refs.ctx, ref);
+    sb->shard[pos] = (uint8_t *)(uintptr_t)bytes; /* read only: RS writes missing shards elsewhere */
+    sb->ref[pos] = ref;
+  } else {
+    uint8_t *dst = r->store + ((size_t)(sb - r->bufs) * SOF_RESOLVER_SHARDS_MAX + pos) * SHARD_SZ_MAX;
+    memcpy(dst, bytes, sb->shard_sz);
+    sb->shard[pos] = dst;
+  }
+}
+
+/* Output shreds for the `cnt` data shreds a recovery rebuilds (r->outw,
+ * out->ref): the resolver's own, or the caller's (alloc). 0 on success; -1
+ * when the caller had none (anything taken is given back, counted). */
+static int
+take_out(sof_resolver_t *r, unsigned cnt, sof_resolver_out_t *out) {
+  for (unsigned j = 0; j < cnt; j++) {
+    if (!r->refs.retain) {
+      r->outw[j] = r->out_shreds[j];
+      out->ref[j] = NULL;
+      continue;
+    }
+    r->outw[j] = r->refs.alloc(r->refs.ctx, SOF_SHRED_MERKLE_DATA_SZ, &out->ref[j]);
+    if (!r->outw[j]) {
+      while (j--) r->refs.release(r->refs.ctx, out->ref[j]);
+      r->stats.out_no_buf++;
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* Gives back the output shreds of a recovery that emitted nothing. */
+static void
+drop_out(sof_resolver_t *r, unsigned cnt, sof_resolver_out_t *out) {
+  if (r->refs.retain)
+    for (unsigned j = 0; j < cnt; j++) r->refs.release(r->refs.ctx, out->ref[j]);
+  out->cnt = 0;
+}
+
 int
-sof_resolver_add(sof_resolver_t *r, void const *payload_, sof_shred_t const *s, uint8_t const root[32],
+sof_resolver_add(sof_resolver_t *r, void const *payload, sof_shred_t const *s, uint8_t const root[32],
                  uint8_t const *leaf, uint64_t now_ns, sof_resolver_out_t *out) {
+  return sof_resolver_add_ref(r, payload, s, root, leaf, now_ns, NULL, out);
+}
+
+int
+sof_resolver_add_ref(sof_resolver_t *r, void const *payload_, sof_shred_t const *s, uint8_t const root[32],
+                     uint8_t const *leaf, uint64_t now_ns, void *ref, sof_resolver_out_t *out) {
   uint8_t const *payload = payload_;
   out->cnt = 0;
   sweep_one(r, now_ns);
@@ -540,6 +626,8 @@ sof_resolver_add(sof_resolver_t *r, void const *payload_, sof_shred_t const *s, 
 
   rec_t *rec = find_or_claim(r, s->slot, s->fec_set_idx);
   if (!rec) return done(r, SOF_RESOLVER_NO_ROOM);
+  if (r->refs.retain && !ref && rec->state != REC_DONE) /* nothing to hold it by */
+    return done(r, s->is_data ? SOF_RESOLVER_DATA_NEW : SOF_RESOLVER_NO_ROOM);
   if (rec->state == REC_DONE) return done(r, SOF_RESOLVER_LATE);
 
   setbuf_t *sb;
@@ -587,7 +675,7 @@ sof_resolver_add(sof_resolver_t *r, void const *payload_, sof_shred_t const *s, 
     unsigned i = s->erasure_idx;
     if (sb->k && i >= sb->k) return done(r, SOF_RESOLVER_MISMATCH);
     if ((sb->data_have >> i) & 1U) return done(r, SOF_RESOLVER_DATA_DUP);
-    memcpy(sb->shard[i], payload + s->erasure_off, sb->shard_sz);
+    hold_shard(r, sb, i, payload + s->erasure_off, ref);
     if (leaf) {
       memcpy(sb->leaf[i], leaf, 32);
       sb->leaf_have |= 1ULL << i;
@@ -613,7 +701,7 @@ sof_resolver_add(sof_resolver_t *r, void const *payload_, sof_shred_t const *s, 
       finish_set(r, rec);
       return done(r, SOF_RESOLVER_LATE);
     }
-    memcpy(sb->shard[sb->k + j], payload + s->erasure_off, sb->shard_sz);
+    hold_shard(r, sb, sb->k + j, payload + s->erasure_off, ref);
     if (leaf) {
       memcpy(sb->leaf[sb->k + j], leaf, 32);
       sb->leaf_have |= 1ULL << (sb->k + j);
@@ -629,6 +717,8 @@ sof_resolver_add(sof_resolver_t *r, void const *payload_, sof_shred_t const *s, 
     return done(r, result);
   }
   if (sb->k && sb->code_cnt && sb->data_cnt + sb->code_cnt >= sb->k) {
+    unsigned miss_cnt = sb->k - sb->data_cnt;
+    if (take_out(r, miss_cnt, out)) return done(r, result); /* no output memory: retried with the next shred */
     result = recover_fast(r, sb, out);
     if (result < 0) {
       r->stats.recover_full++;
@@ -637,8 +727,9 @@ sof_resolver_add(sof_resolver_t *r, void const *payload_, sof_shred_t const *s, 
     if (result == SOF_RESOLVER_RECOVERED) {
       r->stats.sets_recovered++;
       r->stats.shreds_recovered += out->cnt;
+      for (uint32_t j = 0; j < out->cnt; j++) out->shred[j] = r->outw[j];
     } else {
-      out->cnt = 0;
+      drop_out(r, miss_cnt, out);
     }
     if (result == SOF_RESOLVER_RECOVERED) {
       finish_set(r, rec);

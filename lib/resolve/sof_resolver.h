@@ -20,7 +20,10 @@
  *
  * Memory is preallocated from the config: a table of set records (open sets
  * and tombstones of finished ones) and a pool of shard buffers for open
- * sets. Every eviction is counted: pool pressure (oldest slot first), slot
+ * sets. By default the resolver keeps a copy of each shard; with cfg.refs
+ * (sof_shred_ref.h) it keeps a reference to the caller's buffer instead,
+ * released when the set finishes or is evicted, and rebuilds missing data
+ * shreds straight into buffers the caller allocates. Every eviction is counted: pool pressure (oldest slot first), slot
  * distance behind the newest completed set, and age.
  *
  * Legacy (non-merkle) shreds carry no set root: they pass through as data
@@ -34,6 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "resolve/sof_shred_ref.h"
 #include "wire/sof_shred.h"
 
 #define SOF_RESOLVER_SHARDS_MAX 64U  /* k + m of the sets it can recover (all current sets: 32 + 32) */
@@ -63,6 +67,8 @@ typedef struct sof_resolver_cfg {
   uint32_t set_buffers;   /* open sets holding shards at once (default 256, ~80 KiB each) */
   uint64_t slot_window;   /* sets this far behind the newest complete slot are evicted (default 256) */
   uint64_t max_age_ns;    /* open sets older than this are evicted (0: never; default 0) */
+  sof_shred_refs_t const *refs; /* NULL (default): shards are copied; else held by reference
+                                   (read at sof_resolver_new only; needs retain, release, alloc) */
 } sof_resolver_cfg_t;
 
 typedef struct sof_resolver_stats {
@@ -77,6 +83,8 @@ typedef struct sof_resolver_stats {
   uint64_t evict_records;       /* records (open or finished) reused for newer sets */
   uint64_t legacy_passthrough;  /* legacy data shreds forwarded without a set */
   uint64_t recover_full;        /* recoveries that rebuilt every shard (no usable partial tree) */
+  uint64_t out_no_buf;          /* recoveries put off: refs->alloc had no buffer (retried with the
+                                   set's next shred) */
 } sof_resolver_stats_t;
 
 /* Rebuilt data shreds of one call: wire-form 1203-byte merkle data shreds,
@@ -93,6 +101,10 @@ typedef struct sof_resolver_stats {
 typedef struct sof_resolver_out {
   uint32_t       cnt;
   uint8_t const *shred[SOF_RESOLVER_SHARDS_MAX];
+  void          *ref[SOF_RESOLVER_SHARDS_MAX];   /* by reference: each shred's buffer, one reference
+                                                    the caller now owns and must release; NULL with
+                                                    copies (then shred[] is the resolver's, valid
+                                                    until the next call) */
   uint32_t       idx[SOF_RESOLVER_SHARDS_MAX];   /* their shred indices */
   uint8_t        root[32];
 } sof_resolver_out_t;
@@ -116,7 +128,7 @@ void sof_resolver_reset(sof_resolver_t *r);
 /* sof_resolver_add gives the resolver one accepted shred.
  *
  * payload: the shred bytes (at least s->payload_sz; only read during the
- * call: the resolver copies the shard it needs). s: its parsed descriptor.
+ * call: the resolver copies the shard it needs; see sof_resolver_add_ref). s: its parsed descriptor.
  * root: its merkle root (from verification; ignored for legacy shreds), or
  * NULL for an unverified shred (trusted posture): the root of the shred that
  * opens a set is then computed here, once per set, and later shreds are not
@@ -135,6 +147,19 @@ void sof_resolver_reset(sof_resolver_t *r);
 int sof_resolver_add(sof_resolver_t *r, void const *payload, sof_shred_t const *s,
                      uint8_t const root[32], uint8_t const *leaf, uint64_t now_ns,
                      sof_resolver_out_t *out);
+
+/* sof_resolver_add_ref is sof_resolver_add for a resolver made with
+ * cfg.refs: payload lies in the caller's buffer ref, which the resolver
+ * retains when it keeps the shard (DATA_NEW of a set it holds, CODE_STORED,
+ * RECOVERED) and releases when the set finishes, fails, is evicted, or at
+ * reset / delete; the bytes must stay unchanged while retained. Rebuilt
+ * shreds come in out->shred[] / out->ref[] (one reference each, now the
+ * caller's). A NULL ref in by-reference mode keeps nothing: data passes as
+ * DATA_NEW, coding is refused as NO_ROOM. Without cfg.refs, ref is ignored.
+ * Single-threaded per resolver. */
+int sof_resolver_add_ref(sof_resolver_t *r, void const *payload, sof_shred_t const *s,
+                         uint8_t const root[32], uint8_t const *leaf, uint64_t now_ns, void *ref,
+                         sof_resolver_out_t *out);
 
 /* sof_resolver_finished tells, at the cost of one lookup, whether the set
  * (slot, fec_set_idx) is finished (complete, or failed recovery): its
