@@ -12,7 +12,14 @@
  * shred parses as a data shred of its set and walks up its proof to the
  * root the resolver reports (out.root), and when the input delivered
  * only genuine shreds, every rebuilt shred equals the original byte for
- * byte. */
+ * byte.
+ *
+ * Every shred also goes through a second resolver and reassembler that
+ * hold shreds by reference (sof_shred_ref.h): each delivery is a fresh
+ * heap buffer freed when its last reference goes, so a library reading a
+ * shred it did not retain is a use-after-free under ASan. Both pairs must
+ * give the same results, rebuilt bytes and batches, and after a reset no
+ * buffer may be left referenced. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,8 +34,50 @@
 
 #define POOL_SETS 4
 static sof_shredder_set_t pool[POOL_SETS];
-static sof_resolver_t *res;
-static sof_reasm_t *reasm;
+static sof_resolver_t *res, *res_ref;
+static sof_reasm_t *reasm, *reasm_ref;
+static long live; /* by-reference buffers still referenced */
+static uint64_t batch_hash[2]; /* per pair: what the batches were */
+
+typedef struct fbuf {
+  int     refs;
+  uint8_t b[1300];
+} fbuf_t;
+
+static fbuf_t *
+fbuf_new(void) {
+  fbuf_t *f = malloc(sizeof *f);
+  if (!f) abort();
+  f->refs = 1;
+  live++;
+  return f;
+}
+
+static void
+f_retain(void *ctx, void *ref) {
+  (void)ctx;
+  ((fbuf_t *)ref)->refs++;
+}
+
+static void
+f_release(void *ctx, void *ref) {
+  (void)ctx;
+  fbuf_t *f = ref;
+  REQUIRE(f->refs > 0);
+  if (--f->refs == 0) {
+    free(f);
+    live--;
+  }
+}
+
+static uint8_t *
+f_alloc(void *ctx, uint32_t bytes, void **ref) {
+  (void)ctx;
+  REQUIRE(bytes <= sizeof(((fbuf_t *)0)->b));
+  fbuf_t *f = fbuf_new();
+  *ref = f;
+  return f->b;
+}
 static int dirty; /* this input delivered anything but pool shreds as they are */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -36,9 +85,12 @@ int LLVMFuzzerTestOneInput(uint8_t const *data, size_t sz);
 
 static void
 on_batch(void *ctx, sof_reasm_batch_t const *b) {
-  (void)ctx;
+  uint64_t *h = ctx;
   REQUIRE(b->payload_sz <= 8U << 20);
   REQUIRE(b->end_idx >= b->start_idx && b->shred_cnt == b->end_idx - b->start_idx + 1);
+  uint64_t x = *h ^ (b->slot * 31 + b->start_idx * 7 + b->end_idx + b->recovered_cnt);
+  for (uint32_t i = 0; i < b->payload_sz; i++) x = (x ^ b->payload[i]) * 0x100000001B3ULL;
+  *h = x;
 }
 
 int
@@ -74,7 +126,12 @@ LLVMFuzzerInitialize(int *argc, char ***argv) {
   ac.chunks = 96;
   ac.max_shreds_per_slot = 4096;
   reasm = sof_reasm_new(&ac, NULL, 0);
-  if (!res || !reasm) abort();
+  static sof_shred_refs_t refs = {.retain = f_retain, .release = f_release, .alloc = f_alloc};
+  rc.refs = &refs;
+  ac.refs = &refs;
+  res_ref = sof_resolver_new(&rc, NULL, 0);
+  reasm_ref = sof_reasm_new(&ac, NULL, 0);
+  if (!res || !reasm || !res_ref || !reasm_ref) abort();
   return 0;
 }
 
@@ -93,7 +150,28 @@ deliver(uint8_t const *p, size_t sz, int with_leaf, int trusted) {
   REQUIRE(r >= 0 && r < SOF_RESOLVER_RESULT_CNT);
   REQUIRE(sof_resolver_open_sets(res) <= 4);
   if (s.is_data && (r == SOF_RESOLVER_DATA_NEW || r == SOF_RESOLVER_RECOVERED))
-    sof_reasm_add_shred(reasm, p, &s, 0, NULL, on_batch, NULL);
+    sof_reasm_add_shred(reasm, p, &s, 0, NULL, on_batch, &batch_hash[0]);
+
+  /* the same shred by reference, in its own buffer (the caller's
+   * reference dropped at the end, as sofd's fec role does) */
+  fbuf_t *fb = fbuf_new();
+  memcpy(fb->b, p, sz);
+  sof_resolver_out_t out_ref;
+  int r2 = sof_resolver_add_ref(res_ref, fb->b, &s, trusted ? NULL : root,
+                                with_leaf && s.is_merkle ? leaf : NULL, 0, fb, &out_ref);
+  REQUIRE(r2 == r && out_ref.cnt == out.cnt);
+  if (s.is_data && (r2 == SOF_RESOLVER_DATA_NEW || r2 == SOF_RESOLVER_RECOVERED))
+    sof_reasm_add_shred(reasm_ref, fb->b, &s, 0, fb, on_batch, &batch_hash[1]);
+  for (uint32_t i = 0; i < out_ref.cnt; i++) {
+    REQUIRE(out_ref.ref[i] && out_ref.idx[i] == out.idx[i]);
+    REQUIRE(!memcmp(out_ref.shred[i], out.shred[i], SOF_SHRED_MERKLE_DATA_SZ));
+    REQUIRE(!memcmp(out_ref.root, out.root, 32));
+    sof_shred_t rs;
+    REQUIRE(!sof_shred_parse(&rs, out_ref.shred[i], SOF_SHRED_MERKLE_DATA_SZ, 0));
+    sof_reasm_add_shred(reasm_ref, out_ref.shred[i], &rs, 1, out_ref.ref[i], on_batch, &batch_hash[1]);
+    f_release(NULL, out_ref.ref[i]);
+  }
+  f_release(NULL, fb);
   REQUIRE(r == SOF_RESOLVER_RECOVERED || out.cnt == 0);
   for (uint32_t i = 0; i < out.cnt; i++) {
     sof_shred_t rs;
@@ -114,7 +192,7 @@ deliver(uint8_t const *p, size_t sz, int with_leaf, int trusted) {
       }
       REQUIRE(match);
     }
-    sof_reasm_add_shred(reasm, out.shred[i], &rs, 1, NULL, on_batch, NULL);
+    sof_reasm_add_shred(reasm, out.shred[i], &rs, 1, NULL, on_batch, &batch_hash[0]);
   }
 }
 
@@ -123,6 +201,7 @@ LLVMFuzzerTestOneInput(uint8_t const *data, size_t sz) {
   sof_resolver_reset(res);
   sof_reasm_reset(reasm);
   dirty = 0;
+  batch_hash[0] = batch_hash[1] = 0;
   static uint8_t buf[1300];
   size_t i = 0;
   while (i + 3 <= sz) {
@@ -167,5 +246,10 @@ LLVMFuzzerTestOneInput(uint8_t const *data, size_t sz) {
     }
     }
   }
+  REQUIRE(batch_hash[0] == batch_hash[1]);
+  /* every reference the by-reference pair took is given back on reset */
+  sof_resolver_reset(res_ref);
+  sof_reasm_reset(reasm_ref);
+  REQUIRE(live == 0);
   return 0;
 }
