@@ -754,8 +754,12 @@ on_forks_event(void *ctx, sof_forks_event_t const *fe) {
   }
 }
 
+/* The plugin host references dataset blocks instead of copying from them:
+ * one pool reference per queued event (sof_host_publish_*_held). */
+static sof_host_hold_t const dataset_hold = {.retain = sof_bpool_retain, .release = sof_bpool_release};
+
 static void
-dispatch_dataset(sofd_pipe_t *p, dispatch_inst_t *x, sofd_dataset_t const *d) {
+dispatch_dataset(sofd_pipe_t *p, dispatch_inst_t *x, sofd_dataset_t *d) {
   sof_host_t *h = p->host;
   x->datasets++;
   uint64_t parent;
@@ -789,7 +793,7 @@ dispatch_dataset(sofd_pipe_t *p, dispatch_inst_t *x, sofd_dataset_t const *d) {
       .txn_cnt = d->txn_cnt, .txns = d->refs, .payload = d->payload, .payload_sz = d->payload_sz,
       .time = tm,
     };
-    sof_host_publish_txn_batch(h, &ev);
+    sof_host_publish_txn_batch_held(h, &ev, &dataset_hold, d);
   }
   if (sof_host_wants(h, SOF_HOOK_TRANSACTION) || sof_host_wants(h, SOF_HOOK_ACCOUNT_TOUCH)) {
     for (uint32_t i = 0; i < d->txn_cnt; i++) {
@@ -803,7 +807,7 @@ dispatch_dataset(sofd_pipe_t *p, dispatch_inst_t *x, sofd_dataset_t const *d) {
         .dataset_start_idx = d->start_idx, .entry_idx = r->entry_idx, .idx_in_dataset = i,
         .time = tm,
       };
-      sof_host_publish_txn(h, &ev, i < d->inline_done ? SOF_HOST_TXN_INLINE_DONE : 0);
+      sof_host_publish_txn_held(h, &ev, i < d->inline_done ? SOF_HOST_TXN_INLINE_DONE : 0, &dataset_hold, d);
     }
   }
   x->txns += d->txn_cnt;
@@ -812,7 +816,7 @@ dispatch_dataset(sofd_pipe_t *p, dispatch_inst_t *x, sofd_dataset_t const *d) {
 /* One transaction found early in a batch's prefix: to the inline-critical
  * subscribers now; its dataset, when complete, skips them for it. */
 static void
-dispatch_inline(sofd_pipe_t *p, dispatch_inst_t *x, sofd_dataset_t const *d) {
+dispatch_inline(sofd_pipe_t *p, dispatch_inst_t *x, sofd_dataset_t *d) {
   uint8_t const *bytes = d->payload;
   sof_txn_t t;
   if (unlikely(sof_txn_parse(&t, bytes, d->payload_sz, NULL) != SOF_TXN_OK)) return; /* parsed by fec */
@@ -824,7 +828,7 @@ dispatch_inline(sofd_pipe_t *p, dispatch_inst_t *x, sofd_dataset_t const *d) {
     .entry_idx = d->refs[0].entry_idx, .idx_in_dataset = d->inline_done,
     .time = {.rx_tsc = d->rx_tsc, .first_shred_tsc = d->first_shred_tsc},
   };
-  sof_host_publish_txn(p->host, &ev, 0);
+  sof_host_publish_txn_held(p->host, &ev, 0, &dataset_hold, d);
   x->inline_txns++;
 }
 
@@ -1726,6 +1730,8 @@ sofd_pipe_summary(sofd_pipe_t *p, char const *stop) {
   sof_json_key(j, "datasets");          sof_json_u64(j, p->extract->datasets);
   sof_json_key(j, "datasetErrors");     sof_json_u64(j, p->extract->decode_err);
   sof_json_key(j, "datasetsArenaFull"); sof_json_u64(j, t.arena_full);
+  /* after the plugin host's shutdown every block is back: nothing leaked */
+  sof_json_key(j, "datasetBlocksInUse"); sof_json_u64(j, t.pool_in_use);
   sof_json_key(j, "transactions");      sof_json_u64(j, p->extract->txns);
   sof_forks_stats_t const *fs = sof_forks_stats(p->dispatch->forks);
   sof_forks_marks_t mk = sof_forks_marks(p->dispatch->forks);

@@ -93,6 +93,8 @@ def balanced(name, s, frames):
     check(s["accepted"] + s["dropped"] == s["rxPackets"], f"{name}: accepted + dropped = received")
     check(sum(s["acceptedBy"].values()) == s["accepted"], f"{name}: accepted split by resolver result")
     check(s["balanced"] is True, f"{name}: sofd's own balance check")
+    check(s.get("datasetBlocksInUse") == 0,
+          f"{name}: every dataset block released by the end ({s.get('datasetBlocksInUse')})")
 
 
 def same(name, lines, recs):

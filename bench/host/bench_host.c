@@ -5,8 +5,11 @@
  * event. Bursts of 32 (the pipeline's pace under load) and of 1 (an idle
  * lane: every event pays a whole poll). Transactions are real signed ones
  * from sof_txgen (a system transfer, 215 bytes; a v0 token transfer with two
- * lookup tables). No worker thread: cross-core cache traffic is not in
- * these numbers. Figures, never assertions. */
+ * lookup tables). Transactions and transaction_batch events are measured
+ * copied (sof_host_publish_txn / _batch) and held (the _held variants with
+ * a hold whose retain / release are one atomic add / sub, like a
+ * reference-counted buffer's). No worker thread: cross-core cache traffic
+ * is not in these numbers. Figures, never assertions. */
 #include "../sof_bench.h"
 
 #include <string.h>
@@ -21,6 +24,7 @@ static void on_shred(void *s, sof_ev_shred_t const *ev) { (void)s; g_sink += ev-
 static void on_status(void *s, sof_ev_slot_status_t const *ev) { (void)s; g_sink += ev->slot; }
 static void on_txn(void *s, sof_ev_txn_t const *ev) { (void)s; g_sink += ev->txn->acct_cnt; }
 static void on_touch(void *s, sof_ev_account_touch_t const *ev) { (void)s; g_sink += ev->writable_cnt; }
+static void on_batch(void *s, sof_ev_txn_batch_t const *ev) { (void)s; g_sink += ev->payload[ev->payload_sz - 1]; }
 static int crit(void *s, sof_ev_txn_t const *ev) { (void)s; (void)ev; return SOF_INTEREST_CRITICAL; }
 
 static uint8_t const nobody[1][32] = {{0xEE}};
@@ -41,7 +45,7 @@ plug(char const *name, uint32_t hooks) {
     .name = name, .api_version = SOF_PLUGIN_API_VERSION, .hooks = hooks,
     .dispatch = SOF_DISPATCH_SEQUENTIAL,
     .on_dataset = on_dataset, .on_shred = on_shred, .on_slot_status = on_status,
-    .on_transaction = on_txn, .on_account_touch = on_touch,
+    .on_transaction = on_txn, .on_account_touch = on_touch, .on_transaction_batch = on_batch,
   };
 }
 
@@ -49,6 +53,15 @@ plug(char const *name, uint32_t hooks) {
 #define K_SHRED   1
 #define K_STATUS  2
 #define K_TXN     3
+#define K_TXN_HELD 4
+#define K_BATCH   5
+#define K_BATCH_HELD 6
+
+/* The held object: a reference count. */
+static uint32_t g_refs = 1;
+static void hold_retain(void *o) { __atomic_fetch_add((uint32_t *)o, 1U, __ATOMIC_RELAXED); }
+static void hold_release(void *o) { __atomic_fetch_sub((uint32_t *)o, 1U, __ATOMIC_ACQ_REL); }
+static sof_host_hold_t const g_hold = {hold_retain, hold_release};
 
 typedef struct bctx {
   sof_host_t    *h;
@@ -57,6 +70,7 @@ typedef struct bctx {
   unsigned       burst;
   sof_ev_txn_t   tev;
   sof_ev_shred_t sev;
+  sof_ev_txn_batch_t bev;
 } bctx_t;
 
 static uint64_t
@@ -78,6 +92,9 @@ run(void *ctx, uint64_t ops) {
         sof_host_publish_slot_status(c->h, &ss);
         break;
       }
+      case K_TXN_HELD: sof_host_publish_txn_held(c->h, &c->tev, 0, &g_hold, &g_refs); break;
+      case K_BATCH: sof_host_publish_txn_batch(c->h, &c->bev); break;
+      case K_BATCH_HELD: sof_host_publish_txn_batch_held(c->h, &c->bev, &g_hold, &g_refs); break;
       default: sof_host_publish_txn(c->h, &c->tev, 0); break;
       }
     }
@@ -94,6 +111,8 @@ typedef struct txbuf {
   sof_txn_t t;
   uint32_t  sz;
 } txbuf_t;
+
+static sof_ev_txn_batch_t g_bev; /* the transaction_batch cases' event */
 
 static void
 case_run(char const *name, sof_plugin_t const *const *pl, unsigned n, int kind, int lane,
@@ -112,12 +131,16 @@ case_run(char const *name, sof_plugin_t const *const *pl, unsigned n, int kind, 
                            .sz = tx->sz, .txn = &tx->t};
   }
   if (sev) c.sev = *sev;
+  c.bev = g_bev;
   sof_bench_report(name, run, &c, ops);
   sof_host_stats_t const *st = sof_host_stats(h);
   for (int l = 0; l < SOF_HOST_LANE_CNT; l++)
     if (st->lane[l].dropped) fprintf(stderr, "%s: lane %s dropped %llu\n", name, sof_host_lane_str(l),
                                      (unsigned long long)st->lane[l].dropped);
+  if (st->batch_no_slot) fprintf(stderr, "%s: batch_no_slot %llu\n", name,
+                                 (unsigned long long)st->batch_no_slot);
   sof_host_delete(h);
+  if (g_refs != 1) fprintf(stderr, "%s: held references unbalanced (%u)\n", name, g_refs);
 }
 
 int
@@ -153,8 +176,11 @@ main(void) {
   sof_plugin_t bg1 = plug("b", TX);
   sof_plugin_t const *l_bg[1] = {&bg1};
   case_run("background txn transfer, 1 plugin, burst 32", l_bg, 1, K_TXN, SOF_HOST_LANE_BACKGROUND, 32, &xfer, NULL, OPS);
+  case_run("  held", l_bg, 1, K_TXN_HELD, SOF_HOST_LANE_BACKGROUND, 32, &xfer, NULL, OPS);
   case_run("background txn transfer, 1 plugin, burst 1", l_bg, 1, K_TXN, SOF_HOST_LANE_BACKGROUND, 1, &xfer, NULL, OPS);
+  case_run("  held", l_bg, 1, K_TXN_HELD, SOF_HOST_LANE_BACKGROUND, 1, &xfer, NULL, OPS);
   case_run("background txn v0 token, 1 plugin, burst 32", l_bg, 1, K_TXN, SOF_HOST_LANE_BACKGROUND, 32, &alt, NULL, OPS);
+  case_run("  held", l_bg, 1, K_TXN_HELD, SOF_HOST_LANE_BACKGROUND, 32, &alt, NULL, OPS);
 
   sof_plugin_t cr1 = plug("c", TX);
   cr1.transaction_interest_ref = crit;
@@ -169,10 +195,24 @@ main(void) {
   sof_plugin_t at1 = plug("t", TX | SOF_HOOK_BIT(ACCOUNT_TOUCH));
   sof_plugin_t const *l_at[1] = {&at1};
   case_run("background txn + account_touch v0, burst 32", l_at, 1, K_TXN, SOF_HOST_LANE_BACKGROUND, 32, &alt, NULL, OPS);
+  case_run("  held", l_at, 1, K_TXN_HELD, SOF_HOST_LANE_BACKGROUND, 32, &alt, NULL, OPS);
 
   sof_plugin_t p4[4] = {plug("p0", TX), plug("p1", TX), plug("p2", TX), plug("p3", TX)};
   sof_plugin_t const *l_p4[4] = {&p4[0], &p4[1], &p4[2], &p4[3]};
   case_run("background txn transfer, 4 plugins, burst 32", l_p4, 4, K_TXN, SOF_HOST_LANE_BACKGROUND, 32, &xfer, NULL, OPS);
+  case_run("  held", l_p4, 4, K_TXN_HELD, SOF_HOST_LANE_BACKGROUND, 32, &xfer, NULL, OPS);
+
+  /* a 32 KiB dataset as transaction_batch (burst 16: within the 64 default buffers) */
+  static uint8_t ds_bytes[32768];
+  static sof_ev_txn_ref_t ds_refs[128];
+  memset(ds_bytes, 3, sizeof ds_bytes);
+  for (unsigned i = 0; i < 128; i++) ds_refs[i] = (sof_ev_txn_ref_t){.off = i * 256, .sz = 256};
+  g_bev = (sof_ev_txn_batch_t){.slot = 1, .txn_cnt = 128, .txns = ds_refs, .payload = ds_bytes,
+                               .payload_sz = sizeof ds_bytes};
+  sof_plugin_t bt1 = plug("bt", SOF_HOOK_BIT(TRANSACTION_BATCH));
+  sof_plugin_t const *l_bt[1] = {&bt1};
+  case_run("general transaction_batch 32 KiB, burst 16", l_bt, 1, K_BATCH, SOF_HOST_LANE_GENERAL, 16, NULL, NULL, OPS / 4);
+  case_run("  held", l_bt, 1, K_BATCH_HELD, SOF_HOST_LANE_GENERAL, 16, NULL, NULL, OPS / 4);
 
   /* refused by the prefilter before any copy: the cost of saying no */
   sof_plugin_t pfp = plug("f", TX);

@@ -11,13 +11,18 @@
  *                   are both empty: drop-new is decided by one failed
  *                   dequeue.
  *   gen_slot_t      a GENERAL slot: one non-transaction event by value.
- *   txn_slot_t      a transaction-lane slot: the bytes, the descriptor, the
- *                   event and the target plugins (transaction / account_touch).
- *   batch_buf_t     a transaction_batch copy (payload + refs), shared by
- *                   reference count between the GENERAL slot delivering it now
- *                   and the wait entry holding it for a later commitment.
+ *   txn_slot_t      a transaction-lane slot: the bytes (a copy, or for a
+ *                   held publication a reference to the caller's: release
+ *                   + obj), the descriptor, the event and the target
+ *                   plugins (transaction / account_touch).
+ *   batch_buf_t     a transaction_batch copy (payload + refs), or for a held
+ *                   publication the caller's payload + refs and one
+ *                   reference to them, shared by reference count between the
+ *                   GENERAL slot delivering it now and the wait entry holding
+ *                   it for a later commitment.
  *   wait_ent_t      a transaction (or batch) waiting for its slot's
- *                   commitment, with the plugins waiting for it by selector.
+ *                   commitment, with the plugins waiting for it by selector
+ *                   (a held transaction keeps a reference, not a copy).
  *                   Entries of one slot form a FIFO list hanging from the
  *                   slot's bucket in a ring of WAIT_SLOTS buckets indexed by
  *                   slot, so a status change touches only that slot's list.
@@ -32,7 +37,15 @@
  * lock, so its hooks never overlap even when the lanes' workers are
  * different threads. The wait buffer and the batch pool's free list are
  * touched by the producer only, except that workers return batch buffers
- * (reference count, multi-producer free ring). */
+ * (reference count, multi-producer free ring).
+ *
+ * Held references. hold->retain runs on the producer only, before the
+ * place taking the reference becomes visible to a worker; hold->release
+ * runs where that place ends: a worker after the poll burst that ran the
+ * slot's callbacks (or discarded it), the last batch_unref of a batch
+ * buffer (any thread), the producer for wait entries, and
+ * sof_host_shutdown for whatever is left (it clears the release it calls,
+ * so nothing is released twice). */
 #include "sof_host.h"
 
 #include <sched.h>
@@ -70,8 +83,13 @@ _Static_assert((WAIT_SLOTS & (WAIT_SLOTS - 1)) == 0, "WAIT_SLOTS is a power of t
 typedef struct batch_buf {
   uint32_t          refs; /* atomic: the producer's, each queued slot's, each wait entry's */
   uint32_t          idx;
-  sof_ev_txn_ref_t *txns;
+  sof_ev_txn_ref_t *txns;    /* the pool's copy area */
   uint8_t          *payload;
+  /* What the slots deliver: the copy above, or the caller's held bytes. */
+  sof_ev_txn_ref_t const *ev_txns;
+  uint8_t const          *ev_payload;
+  void (*release)(void *obj); /* held: called once when refs reaches 0; else NULL */
+  void *obj;
 } batch_buf_t;
 
 typedef struct gen_slot {
@@ -103,9 +121,13 @@ typedef struct txn_slot {
   uint64_t     enq_tsc;
   uint64_t     txn_mask;   /* plugins getting on_transaction */
   uint64_t     touch_mask; /* plugins getting on_account_touch */
-  sof_ev_txn_t ev;         /* pointers into this slot */
+  void (*release)(void *obj); /* held: the slot's reference to give back; else NULL */
+  void        *obj;
+  sof_ev_txn_t ev;         /* bytes / signature: into bytes[] (a copy) or the held bytes */
   sof_txn_t    txn;        /* [0, instr_cnt) and [0, alt_cnt) valid */
-  uint8_t      bytes[SOF_TXN_MTU];
+  /* the copy (untouched for a held transaction); on its own cache lines: a
+   * typical 200-300 byte transaction fills 4-5 of them */
+  uint8_t      bytes[SOF_TXN_MTU] __attribute__((aligned(CACHE_LINE)));
 } txn_slot_t;
 
 /* ---- lanes ------------------------------------------------------------------------------ */
@@ -135,10 +157,13 @@ typedef struct wait_ent {
   uint64_t w_fin;       /* plugins waiting for finalized */
   union {
     struct {
-      uint64_t     lane_txn[TL_CNT];   /* per lane: plugins getting on_transaction */
-      uint64_t     lane_touch[TL_CNT]; /* per lane: plugins getting on_account_touch */
-      sof_ev_txn_t ev;                 /* fields only; the pointers are rebuilt */
-      uint8_t      bytes[SOF_TXN_MTU];
+      uint64_t        lane_txn[TL_CNT];   /* per lane: plugins getting on_transaction */
+      uint64_t        lane_touch[TL_CNT]; /* per lane: plugins getting on_account_touch */
+      sof_ev_txn_t    ev;                 /* fields only; the pointers are rebuilt */
+      sof_host_hold_t hold;               /* held: the entry's reference (release non-NULL) */
+      void           *obj;
+      uint8_t const  *held;               /* held: the caller's bytes; else NULL */
+      uint8_t         bytes[SOF_TXN_MTU]; /* the copy; untouched when held */
     } t;
     struct {
       sof_ev_txn_batch_t ev;
@@ -305,6 +330,7 @@ sof_host_cfg_default(sof_host_cfg_t *cfg) {
   cfg->batch_slots = 64;
   cfg->batch_bytes = 256U * 1024U;
   cfg->commit_wait_max = 65536;
+  cfg->hold_waiting = 0;
 }
 
 /* ---- plugin environment ----------------------------------------------------------------- */
@@ -671,6 +697,53 @@ sof_host_setup(sof_host_t *h, char *err, size_t err_sz) {
   return 0;
 }
 
+/* Gives back every reference held publications still hold, clearing each
+ * release it calls (so neither a later poll nor a second call releases
+ * again); nothing moves and no counter changes. Queued transaction slots
+ * are found by turning each transaction ring over once (dequeue, enqueue:
+ * the order is kept); batch buffers by scanning the pool; wait entries by
+ * walking the buckets. No worker may be inside a poll, nor the producer
+ * publishing. Works on a host sof_host_new left half built. */
+static void
+release_held(sof_host_t *h) {
+  for (int l = 0; l < SOF_HOST_LANE_CNT; l++) {
+    struct rte_ring *r = h->lane[l].ring;
+    if (l == SOF_HOST_LANE_GENERAL || !r) continue; /* GENERAL: batches, below */
+    for (unsigned k = rte_ring_count(r); k > 0; k--) {
+      void *o;
+      if (rte_ring_dequeue(r, &o)) break;
+      txn_slot_t *s = o;
+      if (s->release) {
+        void (*rel)(void *) = s->release;
+        s->release = NULL;
+        rel(s->obj);
+      }
+      rte_ring_enqueue(r, o); /* cannot fail: the ring had room for it */
+    }
+  }
+  if (h->batch_bufs)
+    for (uint32_t i = 0; i < h->cfg.batch_slots; i++) {
+      batch_buf_t *b = &h->batch_bufs[i];
+      if (b->release) {
+        void (*rel)(void *) = b->release;
+        b->release = NULL;
+        rel(b->obj);
+      }
+    }
+  if (h->went && h->wb)
+    for (uint32_t k = 0; k < WAIT_SLOTS; k++) {
+      wait_bucket_t *b = &h->wb[k];
+      if (!b->cnt) continue;
+      for (uint32_t i = b->head; i != WAIT_NONE; i = h->went[i].next) {
+        wait_ent_t *e = &h->went[i];
+        if (e->is_batch || !e->u.t.hold.release) continue;
+        void (*rel)(void *) = e->u.t.hold.release;
+        e->u.t.hold.release = NULL;
+        rel(e->u.t.obj);
+      }
+    }
+}
+
 void
 sof_host_shutdown(sof_host_t *h) {
   if (!h) return;
@@ -681,6 +754,7 @@ sof_host_shutdown(sof_host_t *h) {
     hp->set_up = 0;
     if (hp->p->shutdown) hp->p->shutdown(hp->state);
   }
+  release_held(h);
 }
 
 int
@@ -724,7 +798,14 @@ lane_put(sof_host_t *h, int l, void *s) {
 
 static inline void
 batch_unref(sof_host_t *h, batch_buf_t *b) {
-  if (__atomic_sub_fetch(&b->refs, 1U, __ATOMIC_ACQ_REL) == 0) rte_ring_mp_enqueue(h->batch_free, b);
+  if (__atomic_sub_fetch(&b->refs, 1U, __ATOMIC_ACQ_REL) == 0) {
+    if (b->release) {
+      void (*rel)(void *) = b->release;
+      b->release = NULL;
+      rel(b->obj);
+    }
+    rte_ring_mp_enqueue(h->batch_free, b);
+  }
 }
 
 static inline void
@@ -834,6 +915,7 @@ static void
 wait_free(sof_host_t *h, uint32_t idx) {
   wait_ent_t *e = &h->went[idx];
   if (e->is_batch) batch_unref(h, e->u.b.buf);
+  else if (e->u.t.hold.release) e->u.t.hold.release(e->u.t.obj);
   h->wfree[h->wfree_cnt++] = idx;
   h->stats.commit_waiting--;
 }
@@ -888,13 +970,17 @@ txn_desc_copy(sof_txn_t *dst, sof_txn_t const *src) {
   memcpy(dst->alt, src->alt, (size_t)src->alt_cnt * sizeof(sof_txn_alt_t));
 }
 
-/* Copies one transaction into a slot of transaction lane tl. fields: the
- * event's scalar fields; bytes: sz bytes; desc: the parsed descriptor, or
- * NULL to parse the copy (a release from the wait buffer). Returns 1 when
- * queued, 0 when dropped (counted). */
-static unsigned
+/* Queues one transaction in a slot of transaction lane tl. fields: the
+ * event's scalar fields; bytes: sz bytes, copied into the slot when hold
+ * is NULL, else referenced (hold->retain(obj) for the slot, before it is
+ * queued); desc: the parsed descriptor, or NULL to parse the slot's bytes
+ * (a release from the wait buffer). Returns 1 when queued, 0 when dropped
+ * (counted; no reference kept). Always inlined, so that the copying
+ * publisher's constant NULL hold folds away. */
+static inline __attribute__((always_inline)) unsigned
 txn_enqueue(sof_host_t *h, int tl, sof_ev_txn_t const *fields, uint8_t const *bytes, uint32_t sz,
-            sof_txn_t const *desc, uint64_t txn_mask, uint64_t touch_mask) {
+            sof_txn_t const *desc, uint64_t txn_mask, uint64_t touch_mask,
+            sof_host_hold_t const *hold, void *obj) {
   int l = tl + 1;
   lane_t *ln = &h->lane[l];
   txn_slot_t *s = lane_get(ln);
@@ -904,35 +990,52 @@ txn_enqueue(sof_host_t *h, int tl, sof_ev_txn_t const *fields, uint8_t const *by
     if (touch_mask) h->stats.dropped[SOF_HOOK_ACCOUNT_TOUCH]++;
     return 0;
   }
-  memcpy(s->bytes, bytes, sz);
+  uint8_t const *b = bytes;
+  if (!hold) {
+    memcpy(s->bytes, bytes, sz);
+    b = s->bytes;
+  }
   if (desc) {
     txn_desc_copy(&s->txn, desc);
-  } else if (sof_txn_parse(&s->txn, s->bytes, sz, NULL) != SOF_TXN_OK) {
+  } else if (sof_txn_parse(&s->txn, b, sz, NULL) != SOF_TXN_OK) {
     lane_unget(ln, s); /* not a transaction any more: nothing to deliver */
     h->stats.commit_dropped++;
     return 0;
   }
   s->ev = *fields;
   s->ev.commitment = commitment_of(fields->commitment);
-  s->ev.bytes = s->bytes;
+  s->ev.bytes = b;
   s->ev.sz = sz;
   s->ev.txn = &s->txn;
-  s->ev.signature = s->bytes + s->txn.sig_off;
+  s->ev.signature = b + s->txn.sig_off;
   s->txn_mask = txn_mask;
   s->touch_mask = touch_mask;
+  s->release = NULL;
+  if (hold) {
+    hold->retain(obj);
+    s->release = hold->release;
+    s->obj = obj;
+  }
   s->enq_tsc = sof_plugin_tsc();
   unsigned q = lane_put(h, l, s);
   if (!q) {
+    if (hold) hold->release(obj);
     if (txn_mask) h->stats.dropped[SOF_HOOK_TRANSACTION]++;
     if (touch_mask) h->stats.dropped[SOF_HOOK_ACCOUNT_TOUCH]++;
+    return 0;
   }
-  if (q) h->stats.txn_copied++;
-  return q;
+  if (hold) h->stats.txn_referenced++;
+  else h->stats.txn_copied++;
+  return 1;
 }
 
-unsigned
-sof_host_publish_txn(sof_host_t *h, sof_ev_txn_t const *ev, unsigned flags) {
+/* sof_host_publish_txn_held's body, inlined into both publishers: the
+ * copying one (hold NULL, a constant) then pays nothing for holds. */
+static inline __attribute__((always_inline)) unsigned
+publish_txn(sof_host_t *h, sof_ev_txn_t const *ev, unsigned flags, sof_host_hold_t const *hold,
+            void *obj) {
   if (h->phase != PHASE_RUNNING) return 0;
+  if (hold && (!hold->retain || !hold->release)) return 0;
   sof_host_stats_t *st = &h->stats;
   st->published[SOF_HOOK_TRANSACTION]++;
   st->published[SOF_HOOK_ACCOUNT_TOUCH]++;
@@ -1004,7 +1107,7 @@ sof_host_publish_txn(sof_host_t *h, sof_ev_txn_t const *ev, unsigned flags) {
   unsigned q = 0;
   for (int tl = 0; tl < TL_CNT; tl++)
     if (now_txn[tl] | now_touch[tl])
-      q += txn_enqueue(h, tl, ev, ev->bytes, sz, ev->txn, now_txn[tl], now_touch[tl]);
+      q += txn_enqueue(h, tl, ev, ev->bytes, sz, ev->txn, now_txn[tl], now_touch[tl], hold, obj);
 
   if (w_conf_al | w_conf_only | w_fin) {
     wait_ent_t *e = wait_add(h, ev->slot);
@@ -1022,14 +1125,43 @@ sof_host_publish_txn(sof_host_t *h, sof_ev_txn_t const *ev, unsigned flags) {
       e->u.t.ev.txn = NULL;
       e->u.t.ev.signature = NULL;
       e->u.t.ev.sz = sz;
-      memcpy(e->u.t.bytes, ev->bytes, sz);
+      if (hold && h->cfg.hold_waiting) {
+        hold->retain(obj); /* the entry's reference */
+        e->u.t.hold = *hold;
+        e->u.t.obj = obj;
+        e->u.t.held = ev->bytes;
+      } else {
+        e->u.t.hold.retain = NULL;
+        e->u.t.hold.release = NULL;
+        e->u.t.held = NULL;
+        memcpy(e->u.t.bytes, ev->bytes, sz);
+      }
     }
   }
   return q;
 }
 
 unsigned
+sof_host_publish_txn_held(sof_host_t *h, sof_ev_txn_t const *ev, unsigned flags,
+                          sof_host_hold_t const *hold, void *obj) {
+  return publish_txn(h, ev, flags, hold, obj);
+}
+
+/* sof_host_publish_txn_held with hold NULL (its body specialised). */
+unsigned
+sof_host_publish_txn(sof_host_t *h, sof_ev_txn_t const *ev, unsigned flags) {
+  return publish_txn(h, ev, flags, NULL, NULL);
+}
+
+unsigned
 sof_host_publish_txn_batch(sof_host_t *h, sof_ev_txn_batch_t const *ev) {
+  return sof_host_publish_txn_batch_held(h, ev, NULL, NULL);
+}
+
+unsigned
+sof_host_publish_txn_batch_held(sof_host_t *h, sof_ev_txn_batch_t const *ev,
+                                sof_host_hold_t const *hold, void *obj) {
+  if (hold && (!hold->retain || !hold->release)) return 0;
   uint64_t m = gen_targets(h, SOF_HOOK_TRANSACTION_BATCH);
   if (!m) return 0;
   int c = commitment_of(ev->commitment);
@@ -1051,15 +1183,26 @@ sof_host_publish_txn_batch(sof_host_t *h, sof_ev_txn_batch_t const *ev) {
     h->stats.batch_too_large++;
     return 0;
   }
-  void *obj;
-  if (rte_ring_sc_dequeue(h->batch_free, &obj)) {
+  void *bo;
+  if (rte_ring_sc_dequeue(h->batch_free, &bo)) {
     h->stats.batch_no_slot++;
     return 0;
   }
-  batch_buf_t *b = obj;
+  batch_buf_t *b = bo;
   __atomic_store_n(&b->refs, 1U, __ATOMIC_RELAXED); /* the producer's own */
-  if (ev->payload_sz) memcpy(b->payload, ev->payload, ev->payload_sz);
-  if (ev->txn_cnt) memcpy(b->txns, ev->txns, (size_t)ev->txn_cnt * sizeof *ev->txns);
+  if (hold) {
+    hold->retain(obj); /* the buffer's reference, given back with its last ref */
+    b->release = hold->release;
+    b->obj = obj;
+    b->ev_payload = ev->payload;
+    b->ev_txns = ev->txns;
+  } else {
+    b->release = NULL;
+    if (ev->payload_sz) memcpy(b->payload, ev->payload, ev->payload_sz);
+    if (ev->txn_cnt) memcpy(b->txns, ev->txns, (size_t)ev->txn_cnt * sizeof *ev->txns);
+    b->ev_payload = b->payload;
+    b->ev_txns = b->txns;
+  }
 
   unsigned q = 0;
   if (now) {
@@ -1067,14 +1210,16 @@ sof_host_publish_txn_batch(sof_host_t *h, sof_ev_txn_batch_t const *ev) {
     if (s) {
       s->u.batch = *ev;
       s->u.batch.commitment = c;
-      s->u.batch.payload = b->payload;
-      s->u.batch.txns = b->txns;
+      s->u.batch.payload = b->ev_payload;
+      s->u.batch.txns = b->ev_txns;
       s->batch = b;
       batch_ref(b);
       q = gen_commit(h, s);
       if (!q) {
         s->batch = NULL;
         batch_unref(h, b);
+      } else if (hold) {
+        h->stats.batch_referenced++;
       }
     }
   }
@@ -1111,13 +1256,16 @@ wait_release_ent(sof_host_t *h, wait_ent_t *e, uint64_t rel, uint64_t skip, int 
         s->u.batch = e->u.b.ev;
         s->u.batch.commitment = c;
         s->u.batch.marks = *marks;
-        s->u.batch.payload = b->payload;
-        s->u.batch.txns = b->txns;
+        s->u.batch.payload = b->ev_payload;
+        s->u.batch.txns = b->ev_txns;
         s->batch = b;
+        int held = b->release != NULL; /* stays set while the entry shares b */
         batch_ref(b);
         if (!gen_commit(h, s)) {
           s->batch = NULL;
           batch_unref(h, b);
+        } else if (held) {
+          h->stats.batch_referenced++;
         }
       }
     } else {
@@ -1126,7 +1274,12 @@ wait_release_ent(sof_host_t *h, wait_ent_t *e, uint64_t rel, uint64_t skip, int 
       fields.marks = *marks;
       for (int tl = 0; tl < TL_CNT; tl++) {
         uint64_t mt = e->u.t.lane_txn[tl] & rel, mo = e->u.t.lane_touch[tl] & rel;
-        if (mt | mo) txn_enqueue(h, tl, &fields, e->u.t.bytes, fields.sz, NULL, mt, mo);
+        if (!(mt | mo)) continue;
+        if (e->u.t.held) /* a reference per slot; the entry keeps its own until wait_free */
+          txn_enqueue(h, tl, &fields, e->u.t.held, fields.sz, NULL, mt, mo, &e->u.t.hold,
+                      e->u.t.obj);
+        else
+          txn_enqueue(h, tl, &fields, e->u.t.bytes, fields.sz, NULL, mt, mo, NULL, NULL);
       }
     }
   }
@@ -1306,13 +1459,14 @@ touch_build(txn_slot_t const *s, sof_ev_account_touch_t *at) {
   at->time = s->ev.time;
   uint32_t w = 0, r = 0;
   for (unsigned i = 0; i < t->acct_cnt; i++) {
-    uint8_t const *k = sof_txn_acct_key(t, s->bytes, i);
+    uint8_t const *k = sof_txn_acct_key(t, s->ev.bytes, i);
     if (sof_txn_acct_is_writable(t, i)) at->writable[w++] = k;
     else at->readonly[r++] = k;
   }
   at->writable_cnt = w;
   at->readonly_cnt = r;
-  for (unsigned k = 0; k < t->alt_cnt; k++) at->lookup_tables[k] = sof_txn_alt_key(t, s->bytes, k);
+  for (unsigned k = 0; k < t->alt_cnt; k++)
+    at->lookup_tables[k] = sof_txn_alt_key(t, s->ev.bytes, k);
   at->lookup_table_cnt = t->alt_cnt;
 }
 
@@ -1374,6 +1528,7 @@ sof_host_lane_poll(sof_host_t *h, int lane, unsigned max) {
     poll_acc_t a;
     a.callbacks = a.cycles = a.lag = a.lag_max = a.touched = 0;
     uint64_t t = sof_plugin_tsc();
+    uintptr_t held = 0; /* non-zero: a slot of the burst holds a reference */
     for (unsigned k = 0; k < n; k++) {
       if (lane == SOF_HOST_LANE_GENERAL) {
         gen_slot_t *s = objs[k];
@@ -1382,10 +1537,17 @@ sof_host_lane_poll(sof_host_t *h, int lane, unsigned max) {
           batch_unref(h, s->batch);
           s->batch = NULL;
         }
-      } else if (run) {
-        txn_dispatch(h, objs[k], &a, &t);
+      } else {
+        txn_slot_t *s = objs[k];
+        if (run) txn_dispatch(h, s, &a, &t);
+        held |= (uintptr_t)s->release;
       }
     }
+    if (held) /* the burst's callbacks ran: give the slots' references back */
+      for (unsigned k = 0; k < n; k++) {
+        txn_slot_t *s = objs[k];
+        if (s->release) s->release(s->obj);
+      }
     rte_ring_enqueue_burst(ln->free, objs, n, NULL);
     if (run) {
       acc_flush(h, &a);

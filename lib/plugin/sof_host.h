@@ -20,8 +20,9 @@
  * order: the commitment selector, the static prefilter, then
  * accepts_transaction_ref / accepts_account_touch_ref and
  * transaction_interest_ref, on the borrowed event; only then is the
- * transaction copied, once per lane that has a target. When no plugin
- * wants it, nothing is copied or queued and the host does not derive the
+ * transaction queued, once per lane that has a target: copied, or, for a
+ * held publication (below), referenced. When no plugin wants it, nothing
+ * is copied, referenced or queued and the host does not derive the
  * account split (counted as prefiltered / ignored). Lane of a plugin's
  * copy: interest CRITICAL goes to INLINE_CRITICAL for an inline_txn plugin,
  * else to CRITICAL; BACKGROUND (also a NULL transaction_interest_ref, and
@@ -29,9 +30,25 @@
  * event published with path SOF_TXN_PATH_INLINE goes only to inline_txn
  * plugins that rate it CRITICAL (the others' classifiers do not run);
  * SOF_HOST_TXN_INLINE_DONE skips exactly those plugins. The account split
- * (account_touch) is built by the worker from the copy. A full lane drops
- * the new event (drop-new), counted per lane and per hook family;
- * publishing never blocks and never allocates.
+ * (account_touch) is built by the worker from the queued bytes. A full
+ * lane drops the new event (drop-new), counted per lane and per hook
+ * family; publishing never blocks and never allocates.
+ *
+ * Held publications (sof_host_publish_txn_held,
+ * sof_host_publish_txn_batch_held): the producer already keeps the bytes
+ * in a reference-counted block, so the host references them instead of
+ * copying: every place that keeps them (a queued transaction-lane slot, a
+ * commitment wait entry of a transaction, a transaction_batch buffer, which
+ * the GENERAL slots and the wait entry of that batch share) takes one
+ * reference with hold->retain on the producer thread, and gives it back
+ * with hold->release once it is done with them: a slot after its last
+ * callback (or when a poll after shutdown discards it), a slot that could
+ * not be queued at once, a wait entry once it has no waiting plugin left
+ * (a release to the lanes retains one more per slot it queues) or is
+ * discarded, a batch buffer when its last slot and wait entry let go of
+ * it; sof_host_shutdown releases whatever is still held. Every other
+ * publication (raw_packet, shred, the by-value events, and transactions /
+ * batches published without a hold) is copied.
  *
  * Commitment: a transaction whose plugin selector is not met yet (at least /
  * only confirmed or finalized, slot still processed) waits in a bounded
@@ -53,7 +70,8 @@
  * slot that shares a bucket with a waiting slot SOF_HOST_WAIT_SLOTS or more
  * below it discards that older slot's waiters; one that much older than a
  * waiting slot is refused (commit_dropped). transaction_batch follows the
- * same selectors (its waiting copies hold a cfg.batch_slots buffer each).
+ * same selectors (its waiting copies hold a cfg.batch_slots buffer each;
+ * a held batch takes one too, holding its reference rather than a copy).
  *
  * Consumer side (sof_host_lane_poll): lane workers, each on its own thread
  * or lcore (several roles may share one). A lane with one worker is
@@ -70,7 +88,9 @@
  * Memory: everything is allocated by sof_host_new from the config. Needs
  * librte_ring but not the EAL (rings live in the host's own memory,
  * rte_ring_init on aligned_alloc). A GENERAL slot takes ~2.1 KiB, a
- * transaction slot ~3 KiB (the defaults: ~37 MiB of lanes); the
+ * transaction slot ~3 KiB (the defaults: ~37 MiB of lanes; a held
+ * transaction leaves the ~1.2 KiB byte area of its slots and wait entry
+ * untouched); the
  * transaction_batch pool batch_slots x batch_bytes (16 MiB by default, only
  * when someone subscribes); the wait buffer ~1.4 KiB per commit_wait_max
  * entry (~90 MiB of address space by default, only when a selector can
@@ -123,6 +143,10 @@ typedef struct sof_host_cfg {
   uint32_t batch_bytes;     /* largest dataset copied for transaction_batch (default 256 KiB);
                                a larger one is dropped, counted (batch_too_large) */
   uint32_t commit_wait_max; /* transactions waiting for their commitment (default 65536) */
+  int      hold_waiting;    /* 0 (default): a held transaction that waits for its commitment is
+                               copied into the wait buffer (confirmation takes seconds: holding
+                               the producer's block that long would pin its memory); 1: the
+                               wait entry keeps a reference instead (no copy) */
   uint64_t tsc_hz;          /* for sof_plugin_env_t (0: measured by the host) */
   /* Plugin config lookup (may be NULL: every section is empty).
    * config_get(ctx, plugin, key): value or NULL; config_key(ctx, plugin, n):
@@ -162,6 +186,7 @@ typedef struct sof_host_stats {
   uint64_t txn_classified_out; /* passed a prefilter, then refused by accepts_*_ref or rated
                                   IGNORE by every target */
   uint64_t txn_copied;        /* transaction copies queued (one per lane used; releases too) */
+  uint64_t txn_referenced;    /* held transactions queued by reference (same rule, no copy) */
   uint64_t commit_waiting;    /* gauge: transactions (and batches) waiting for their commitment */
   uint64_t commit_released;   /* releases of a waiting transaction (one per slot status that
                                  releases it, whether its lanes took it or dropped it) */
@@ -169,7 +194,9 @@ typedef struct sof_host_stats {
   uint64_t commit_orphaned;   /* discarded: slot orphaned, left behind a finalized slot, or
                                  past an only-confirmed selector */
   uint64_t batch_too_large;   /* payload > batch_bytes or more refs than fit */
-  uint64_t batch_no_slot;     /* no free transaction_batch copy */
+  uint64_t batch_no_slot;     /* no free transaction_batch copy (or buffer, held) */
+  uint64_t batch_referenced;  /* held transaction_batch events queued by reference (one per
+                                 GENERAL slot: at publication and at each release) */
 } sof_host_stats_t;
 
 /* Per-plugin counters (sof_host_plugin_stats). */
@@ -215,14 +242,20 @@ sof_host_t *sof_host_new(sof_host_cfg_t const *cfg, sof_plugin_t const *const *p
 int sof_host_setup(sof_host_t *host, char *err, size_t err_sz);
 
 /* sof_host_shutdown runs shutdown of every set-up plugin in reverse
- * registration order. Call after the producer stopped and the workers
- * drained the lanes (sof_host_lanes_empty) or gave up, with no worker
- * inside sof_host_lane_poll; idempotent. Later polls discard what they
- * take, without callbacks. NULL is fine. */
+ * registration order, then gives back every reference held publications
+ * still hold (hold->release, on this thread: events still queued on the
+ * lanes, transactions and batches in the commitment wait buffer; they stay
+ * queued / waiting and the counters do not change, but their bytes are no
+ * longer read). Call after the producer stopped and the workers drained
+ * the lanes (sof_host_lanes_empty) or gave up, with no worker inside
+ * sof_host_lane_poll (the workers' last poll must happen-before this call,
+ * e.g. a thread join); idempotent. Later polls discard what they take,
+ * without callbacks (and without a second release). NULL is fine. */
 void sof_host_shutdown(sof_host_t *host);
 
 /* sof_host_delete frees the host (running sof_host_shutdown first if it
- * did not run). NULL is fine. No thread may use the host any more. */
+ * did not run, which releases every held reference: after delete the host
+ * holds none). NULL is fine. No thread may use the host any more. */
 void sof_host_delete(sof_host_t *host);
 
 /* sof_host_wants: 1 when at least one plugin subscribed to the hook
@@ -239,6 +272,8 @@ int sof_host_wants(sof_host_t const *host, int hook);
  * (the fork tracker's view). ev is borrowed for the call only; for
  * sof_host_publish_txn ev->bytes and ev->txn must be set (the descriptor
  * sof_txn_parse filled from ev->bytes; ev->txn->sz bytes are copied).
+ * sof_host_publish_txn and sof_host_publish_txn_batch are
+ * sof_host_publish_txn_held / _batch_held with hold NULL (below).
  * The producer thread only. */
 unsigned sof_host_publish_raw_packet(sof_host_t *host, sof_ev_raw_packet_t const *ev);
 unsigned sof_host_publish_shred(sof_host_t *host, sof_ev_shred_t const *ev);
@@ -249,6 +284,48 @@ unsigned sof_host_publish_reorg(sof_host_t *host, sof_ev_reorg_t const *ev);
 unsigned sof_host_publish_recent_blockhash(sof_host_t *host, sof_ev_recent_blockhash_t const *ev);
 unsigned sof_host_publish_leader_schedule(sof_host_t *host, sof_ev_leader_schedule_t const *ev);
 unsigned sof_host_publish_cluster_topology(sof_host_t *host, sof_ev_cluster_topology_t const *ev);
+
+/* How the host keeps a publication's bytes alive without copying them: obj
+ * is the caller's reference-counted block holding them (opaque to the
+ * host). */
+typedef struct sof_host_hold {
+  void (*retain)(void *obj);   /* one more reference; called on the producer thread only */
+  void (*release)(void *obj);  /* drop one reference; called from any thread (lane workers,
+                                  producer, the thread running sof_host_shutdown) */
+} sof_host_hold_t;
+
+/* sof_host_publish_txn_held publishes a transaction like
+ * sof_host_publish_txn (same return value, counters, routing, classifiers,
+ * prefilter, lanes, drop-new, commitment wait, flags) and
+ * sof_host_publish_txn_batch_held a transaction_batch like
+ * sof_host_publish_txn_batch (same limits: batch_bytes, the refs it
+ * implies and batch_slots buffers in flight, counted the same), except
+ * that with hold non-NULL the bytes (ev->bytes, ev->txn->sz of them;
+ * ev->payload and ev->txns) are not copied but referenced: the host calls
+ * hold->retain(obj) once per place that keeps them (each queued
+ * transaction-lane slot, each transaction wait entry, each batch buffer)
+ * and hold->release(obj) exactly once per retain when that place is done
+ * (see Held publications above); nothing is retained for a publication
+ * that is refused, routed nowhere or dropped before any place kept it.
+ * Plugins then see ev->bytes / ev->signature (bytes + txn->sig_off) and a
+ * batch's payload / txns pointing into the caller's bytes; a
+ * transaction's parsed descriptor (ev->txn) is still copied into each slot
+ * (metadata), and a transaction released from the wait buffer gets its
+ * descriptor parsed again from the held bytes. Counted in txn_referenced
+ * / batch_referenced instead of txn_copied.
+ *
+ * Preconditions: the producer thread; hold NULL (the copying functions:
+ * obj is ignored) or with both functions non-NULL (else the call is
+ * refused: returns 0, counts nothing); the caller holds its own reference
+ * to obj for the duration of the call (so retain never sees a dead
+ * object) and the referenced bytes must not change while any reference
+ * the host took is outstanding. *hold is read during the call only (its
+ * two functions are copied). retain and release must not call back into
+ * the host. */
+unsigned sof_host_publish_txn_held(sof_host_t *host, sof_ev_txn_t const *ev, unsigned flags,
+                                   sof_host_hold_t const *hold, void *obj);
+unsigned sof_host_publish_txn_batch_held(sof_host_t *host, sof_ev_txn_batch_t const *ev,
+                                         sof_host_hold_t const *hold, void *obj);
 
 /* sof_host_publish_slot_status delivers the slot_status event and releases
  * (or, for ORPHANED, discards) the transactions waiting for that slot (see
@@ -262,15 +339,20 @@ unsigned sof_host_publish_slot_status(sof_host_t *host, sof_ev_slot_status_t con
  * 32) and runs their callbacks: per event, its target plugins in
  * registration order (for a transaction, a plugin's on_transaction then its
  * on_account_touch). Updates the lane's counters and gauges and returns the
- * slots. Never blocks, except on the spin lock of a SEQUENTIAL plugin that
- * another lane's worker is calling. Safe from up to
- * cfg.lane_workers[lane] threads at once. Returns the number of events
+ * slots, releasing (hold->release, on this thread) the references of the
+ * burst's held transactions once the burst's callbacks ran (a held batch's
+ * with its buffer's last reference). Never blocks, except on the spin lock
+ * of a SEQUENTIAL plugin that another lane's worker is calling. Safe from
+ * up to cfg.lane_workers[lane] threads at once. Returns the number of events
  * taken (0: the lane was empty, or lane out of range). */
 unsigned sof_host_lane_poll(sof_host_t *host, int lane, unsigned max);
 
 /* sof_host_lanes_empty: 1 when no event is queued on any lane and no
- * worker holds a dequeued event (inside a callback or about to run one).
- * Transactions in the commitment wait buffer do not count. Any thread. */
+ * worker holds a dequeued event (inside a callback or about to run one);
+ * then every reference a lane slot took for a held publication has been
+ * released (a batch buffer's, once no wait entry shares it). Transactions
+ * in the commitment wait buffer do not count (nor their references). Any
+ * thread. */
 int sof_host_lanes_empty(sof_host_t const *host);
 
 /* ---- introspection (any thread) ------------------------------------------------------- */

@@ -6,7 +6,13 @@
  *
  * Test plugins are found by name: tp_reset() clears the table, tp_add()
  * declares a plugin (name, hooks) and returns its descriptor and knobs; the
- * descriptor's setup hands the knob record (tp_t) over as the state. */
+ * descriptor's setup hands the knob record (tp_t) over as the state.
+ *
+ * Held publications use a counting object (hobj_t, ho_hold()): the test's
+ * own reference is 1, retain / release move it and count, a retain on a
+ * dead object or a release below zero counts as bad, and the object's
+ * bytes (poison) are overwritten when the count reaches 0, so a callback
+ * reading them after the host let go sees garbage. */
 #ifndef HOST_TEST_UTIL_H
 #define HOST_TEST_UTIL_H
 
@@ -17,6 +23,7 @@
 #include "../sof_test.h"
 
 #include "gen/sof_txgen.h"
+#include "plugin/sof_host.h"
 #include "plugin/sof_plugin.h"
 #include "wire/sof_txn.h"
 
@@ -119,6 +126,53 @@ tt_ev(ttx_t const *x, uint64_t slot, int commitment, uint32_t id) {
   return ev;
 }
 
+/* ---- a counting hold ---------------------------------------------------------------------- */
+
+typedef struct hobj {
+  int      refs;      /* atomic; the test's own reference counts 1 */
+  int      retains;   /* atomic */
+  int      releases;  /* atomic */
+  int      bad;       /* atomic: retain with refs <= 0, release to below 0 */
+  uint8_t *poison;    /* overwritten (0xDD) when refs reaches 0 */
+  uint32_t poison_sz;
+} hobj_t;
+
+static inline void
+ho_retain(void *o) {
+  hobj_t *h = o;
+  if (__atomic_fetch_add(&h->refs, 1, __ATOMIC_RELAXED) <= 0) __atomic_fetch_add(&h->bad, 1, __ATOMIC_RELAXED);
+  __atomic_fetch_add(&h->retains, 1, __ATOMIC_RELAXED);
+}
+
+static inline void
+ho_release(void *o) {
+  hobj_t *h = o;
+  __atomic_fetch_add(&h->releases, 1, __ATOMIC_RELAXED);
+  int left = __atomic_sub_fetch(&h->refs, 1, __ATOMIC_ACQ_REL);
+  if (left < 0) __atomic_fetch_add(&h->bad, 1, __ATOMIC_RELAXED);
+  if (left == 0 && h->poison) memset(h->poison, 0xDD, h->poison_sz);
+}
+
+static inline sof_host_hold_t const *
+ho_hold(void) {
+  static sof_host_hold_t const hold = {ho_retain, ho_release};
+  return &hold;
+}
+
+/* A fresh object holding the test's own reference; poison may be NULL. */
+static inline void
+ho_init(hobj_t *h, uint8_t *poison, uint32_t poison_sz) {
+  memset(h, 0, sizeof *h);
+  h->refs = 1;
+  h->poison = poison;
+  h->poison_sz = poison_sz;
+}
+
+static inline int
+ho_refs(hobj_t const *h) {
+  return __atomic_load_n(&h->refs, __ATOMIC_ACQUIRE);
+}
+
 /* ---- the recording plugin ---------------------------------------------------------------- */
 
 #define TP_MAX  16
@@ -169,6 +223,11 @@ typedef struct tp {
   sof_ev_leader_schedule_t leaders;
   sof_shred_t shred_hdr;
   uint8_t  saw_txn_desc_ok;             /* the descriptor matched its bytes */
+  uint8_t const *txn_ptr;               /* last transaction's ev->bytes / ev->signature */
+  uint8_t const *sig_ptr;
+  uint8_t const *payload_ptr;           /* last batch's payload / txns pointers */
+  sof_ev_txn_ref_t const *refs_ptr;
+  int      ho_refs_in_cb;               /* g_ho's count inside the last txn / batch hook */
   int      lanes_empty_inside;          /* sof_host_lanes_empty seen inside a hook */
 } tp_t;
 
@@ -177,6 +236,7 @@ static unsigned tp_cnt;
 static logent_t g_log[LOG_MAX];
 static unsigned g_log_n; /* atomic */
 static void    *g_host;  /* for hooks that look at the host */
+static hobj_t  *g_ho;    /* a held object the hooks look at (may be NULL) */
 static int (*g_lanes_empty)(void const *host);
 
 static inline void
@@ -319,6 +379,9 @@ tp_txn(void *state, sof_ev_txn_t const *ev) {
     tp->txn_sz = ev->sz;
     memcpy(tp->txn_bytes, ev->bytes, ev->sz);
     tp->saw_txn_desc_ok = (uint8_t)desc_ok;
+    tp->txn_ptr = ev->bytes;
+    tp->sig_ptr = ev->signature;
+    tp->ho_refs_in_cb = g_ho ? ho_refs(g_ho) : -1;
   } else if (!desc_ok) {
     __atomic_fetch_add(&sof_test_fail_cnt, 1, __ATOMIC_RELAXED);
     fprintf(stderr, "tp_txn: descriptor does not match the bytes\n");
@@ -337,6 +400,9 @@ tp_batch(void *state, sof_ev_txn_batch_t const *ev) {
     if (ev->payload_sz <= sizeof tp->payload) memcpy(tp->payload, ev->payload, ev->payload_sz);
     tp->ref_cnt = ev->txn_cnt;
     if (ev->txn_cnt <= 64) memcpy(tp->refs, ev->txns, ev->txn_cnt * sizeof *ev->txns);
+    tp->payload_ptr = ev->payload;
+    tp->refs_ptr = ev->txns;
+    tp->ho_refs_in_cb = g_ho ? ho_refs(g_ho) : -1;
   }
   log_add(tp, SOF_HOOK_TRANSACTION_BATCH, ev->dataset_start_idx, ev->commitment, 0, ev->slot,
           &ev->marks);
@@ -407,6 +473,7 @@ tp_reset(void) {
   tp_cnt = 0;
   log_reset();
   g_host = NULL;
+  g_ho = NULL;
   g_lanes_empty = NULL;
 }
 

@@ -4,8 +4,12 @@
  * static subscriptions and event copies, commitment selectors and the wait
  * buffer, classifiers and prefilters before any copy, drop-new, inline
  * routing, account_touch splits, transaction_batch copies, shutdown with
- * events still queued, and the counters. The threaded cases (ordering,
- * bounded concurrency, slow plugins) are in test_host_threads.c. */
+ * events still queued, and the counters; held (referenced, not copied)
+ * transactions and batches with a counting hold: pointers, one retain per
+ * slot / wait entry / batch buffer, each released once, after the
+ * callbacks, on drops, orphans, shutdown and delete. The threaded cases
+ * (ordering, bounded concurrency, slow plugins, held references released
+ * by workers) are in test_host_threads.c. */
 #include "host_test_util.h"
 
 #include <rte_ring.h>
@@ -1301,6 +1305,491 @@ test_lanes_empty_and_late_shutdown(void) {
   g_lanes_empty = NULL;
 }
 
+/* ---- held publications: referenced, not copied ------------------------------------------------ */
+
+/* o's count (the test's own reference included), retains and releases so
+ * far, and no retain on a dead object nor release below zero. */
+#define HO_CHECK(o, refs_, retains_, releases_) do { \
+    SOF_CHECK_EQ(ho_refs(o), refs_);                 \
+    SOF_CHECK_EQ((o)->retains, retains_);            \
+    SOF_CHECK_EQ((o)->releases, releases_);          \
+    SOF_CHECK_EQ((o)->bad, 0);                       \
+  } while (0)
+
+static void
+test_held_txn(void) {
+  sof_host_cfg_t cfg = cfg_small(16);
+  uint32_t T = SOF_HOOK_BIT(TRANSACTION), A = SOF_HOOK_BIT(ACCOUNT_TOUCH);
+  tp_reset();
+  tp_t *p = tp_add("p", T | A);
+  sof_host_t *h = mkhost(&cfg);
+  sof_host_stats_t const *st = sof_host_stats(h);
+  log_reset();
+  uint8_t ex[3][32], tb[1][32];
+  for (unsigned i = 0; i < 3; i++) tt_key(ex[i], 0xA1, i + 1);
+  tt_key(tb[0], 0xA2, 1);
+  ttx_t x;
+  tt_build(&x, 2, 0, (uint8_t const(*)[32])ex, 3, 1, (uint8_t const(*)[32])tb, 1, 9, 0);
+  hobj_t o;
+  ho_init(&o, x.b, x.sz); /* a release too many would wipe the bytes */
+  g_ho = &o;
+
+  /* processed: one slot, one reference, the plugin reads the caller's bytes */
+  sof_ev_txn_t ev = tt_ev(&x, 10, SOF_COMMITMENT_PROCESSED, 1);
+  SOF_CHECK_EQ(sof_host_publish_txn_held(h, &ev, 0, ho_hold(), &o), 1);
+  HO_CHECK(&o, 2, 1, 0);
+  SOF_CHECK_EQ(st->txn_referenced, 1);
+  SOF_CHECK_EQ(st->txn_copied, 0);
+  SOF_CHECK_EQ(st->lane[SOF_HOST_LANE_BACKGROUND].enqueued, 1);
+  SOF_CHECK_EQ(st->published[SOF_HOOK_TRANSACTION], 1);
+  SOF_CHECK_EQ(log_count(0, SOF_HOOK_TRANSACTION), 0);
+  HO_CHECK(&o, 2, 1, 0); /* not released before the callback */
+  SOF_CHECK_EQ(drain(h), 1);
+  HO_CHECK(&o, 1, 1, 1);
+  SOF_CHECK_EQ(log_count(0, SOF_HOOK_TRANSACTION), 1);
+  SOF_CHECK_EQ(log_count(0, SOF_HOOK_ACCOUNT_TOUCH), 1);
+  SOF_CHECK(p->txn_ptr == x.b);
+  SOF_CHECK(p->sig_ptr == x.b + x.t.sig_off);
+  SOF_CHECK_EQ(p->saw_txn_desc_ok, 1);
+  SOF_CHECK_EQ(p->ho_refs_in_cb, 2); /* held while the callback ran */
+  /* the account split points into the caller's bytes too */
+  SOF_CHECK(p->touch.signature == x.b + x.t.sig_off);
+  SOF_CHECK(p->touch.writable[0] == sof_txn_acct_key(&x.t, x.b, 0));
+  SOF_CHECK_EQ(p->touch.writable_cnt, 4);
+  SOF_CHECK_EQ(p->touch.readonly_cnt, 1);
+  SOF_CHECK(p->touch.readonly[0] == sof_txn_acct_key(&x.t, x.b, 4));
+  SOF_CHECK_EQ(p->touch.lookup_table_cnt, 1);
+  SOF_CHECK(p->touch.lookup_tables[0] == sof_txn_alt_key(&x.t, x.b, 0));
+  SOF_CHECK_MEM(p->touch_luts[0], tb[0], 32);
+
+  /* the copying path: a copy, no reference (hold NULL ignores obj) */
+  ev.idx_in_dataset = 2;
+  SOF_CHECK_EQ(sof_host_publish_txn(h, &ev, 0), 1);
+  ev.idx_in_dataset = 3;
+  SOF_CHECK_EQ(sof_host_publish_txn_held(h, &ev, 0, NULL, &o), 1);
+  SOF_CHECK_EQ(st->txn_copied, 2);
+  SOF_CHECK_EQ(st->txn_referenced, 1);
+  HO_CHECK(&o, 1, 1, 1);
+  SOF_CHECK_EQ(drain(h), 2);
+  SOF_CHECK(p->txn_ptr != NULL && p->txn_ptr != x.b);
+  SOF_CHECK(p->touch.signature != x.b + x.t.sig_off);
+  SOF_CHECK_EQ(p->txn_sz, x.sz);
+  SOF_CHECK_MEM(p->txn_bytes, x.b, x.sz);
+  SOF_CHECK_EQ(p->saw_txn_desc_ok, 1);
+
+  /* refused by the classifiers: nothing retained */
+  p->accept_txn = 0;
+  p->accept_touch = 0;
+  SOF_CHECK_EQ(sof_host_publish_txn_held(h, &ev, 0, ho_hold(), &o), 0);
+  SOF_CHECK_EQ(st->txn_classified_out, 1);
+  HO_CHECK(&o, 1, 1, 1);
+  p->accept_txn = 1;
+  p->accept_touch = 1;
+
+  /* a hold without both functions is refused, counting nothing */
+  sof_host_hold_t half = {ho_retain, NULL};
+  uint64_t pub = st->published[SOF_HOOK_TRANSACTION];
+  SOF_CHECK_EQ(sof_host_publish_txn_held(h, &ev, 0, &half, &o), 0);
+  half = (sof_host_hold_t){NULL, ho_release};
+  SOF_CHECK_EQ(sof_host_publish_txn_held(h, &ev, 0, &half, &o), 0);
+  SOF_CHECK_EQ(st->published[SOF_HOOK_TRANSACTION], pub);
+  HO_CHECK(&o, 1, 1, 1);
+  SOF_CHECK_EQ(sof_host_lanes_empty(h), 1);
+  sof_host_delete(h);
+  HO_CHECK(&o, 1, 1, 1);
+
+  /* lane full (drop-new): the dropped publications keep nothing */
+  cfg = cfg_small(4);
+  tp_reset();
+  tp_t *q = tp_add("q", T);
+  h = mkhost(&cfg);
+  st = sof_host_stats(h);
+  ho_init(&o, x.b, x.sz);
+  g_ho = &o;
+  for (uint32_t i = 0; i < 6; i++) {
+    ev = tt_ev(&x, 10, SOF_COMMITMENT_PROCESSED, i);
+    SOF_CHECK_EQ(sof_host_publish_txn_held(h, &ev, 0, ho_hold(), &o), i < 4 ? 1U : 0U);
+  }
+  HO_CHECK(&o, 5, 4, 0);
+  SOF_CHECK_EQ(st->lane[SOF_HOST_LANE_BACKGROUND].enqueued, 4);
+  SOF_CHECK_EQ(st->lane[SOF_HOST_LANE_BACKGROUND].dropped, 2);
+  SOF_CHECK_EQ(st->dropped[SOF_HOOK_TRANSACTION], 2);
+  SOF_CHECK_EQ(st->txn_referenced, 4);
+  SOF_CHECK_EQ(st->txn_copied, 0);
+  SOF_CHECK_EQ(sof_host_lane_poll(h, SOF_HOST_LANE_BACKGROUND, 3), 3);
+  HO_CHECK(&o, 2, 4, 3);
+  SOF_CHECK_EQ(q->ho_refs_in_cb, 5); /* a burst releases its slots after its callbacks */
+  SOF_CHECK_EQ(drain(h), 1);
+  HO_CHECK(&o, 1, 4, 4);
+  SOF_CHECK(q->txn_ptr == x.b);
+  SOF_CHECK_EQ(log_count(0, SOF_HOOK_TRANSACTION), 4);
+  sof_host_delete(h);
+
+  /* several plugins on different lanes: one reference per slot */
+  cfg = cfg_small(16);
+  tp_reset();
+  tp_t *a = tp_add("a", T); /* inline critical */
+  a->desc.inline_txn = 1;
+  tp_set_interest(a, SOF_INTEREST_CRITICAL);
+  tp_t *b = tp_add("b", T); /* critical */
+  tp_set_interest(b, SOF_INTEREST_CRITICAL);
+  tp_t *c = tp_add("c", T); /* background */
+  tp_t *d = tp_add("d", T); /* background: the same slot as c */
+  h = mkhost(&cfg);
+  st = sof_host_stats(h);
+  ho_init(&o, x.b, x.sz);
+  g_ho = &o;
+  ev = tt_ev(&x, 11, SOF_COMMITMENT_PROCESSED, 7);
+  SOF_CHECK_EQ(sof_host_publish_txn_held(h, &ev, 0, ho_hold(), &o), 3);
+  HO_CHECK(&o, 4, 3, 0);
+  SOF_CHECK_EQ(st->txn_referenced, 3);
+  SOF_CHECK_EQ(sof_host_lane_poll(h, SOF_HOST_LANE_INLINE_CRITICAL, 10), 1);
+  HO_CHECK(&o, 3, 3, 1);
+  SOF_CHECK_EQ(sof_host_lane_poll(h, SOF_HOST_LANE_CRITICAL, 10), 1);
+  HO_CHECK(&o, 2, 3, 2);
+  SOF_CHECK_EQ(sof_host_lane_poll(h, SOF_HOST_LANE_BACKGROUND, 10), 1);
+  HO_CHECK(&o, 1, 3, 3);
+  SOF_CHECK(a->txn_ptr == x.b && b->txn_ptr == x.b && c->txn_ptr == x.b && d->txn_ptr == x.b);
+  SOF_CHECK_EQ(d->ho_refs_in_cb, 2);
+  /* the inline publication, then the dataset's with INLINE_DONE */
+  ev.path = SOF_TXN_PATH_INLINE;
+  SOF_CHECK_EQ(sof_host_publish_txn_held(h, &ev, 0, ho_hold(), &o), 1);
+  ev.path = SOF_TXN_PATH_DATASET;
+  SOF_CHECK_EQ(sof_host_publish_txn_held(h, &ev, SOF_HOST_TXN_INLINE_DONE, ho_hold(), &o), 2);
+  HO_CHECK(&o, 4, 6, 3);
+  SOF_CHECK_EQ(drain(h), 3);
+  HO_CHECK(&o, 1, 6, 6);
+  SOF_CHECK_EQ(st->txn_referenced, 6);
+  SOF_CHECK_EQ(st->txn_copied, 0);
+  sof_host_delete(h);
+  HO_CHECK(&o, 1, 6, 6);
+}
+
+static void
+test_held_commitment(void) {
+  sof_host_cfg_t cfg = cfg_small(16);
+  cfg.commit_wait_max = 2;
+  cfg.hold_waiting = 1;
+  uint32_t T = SOF_HOOK_BIT(TRANSACTION);
+  tp_reset();
+  tp_add("p", T);                            /* A: processed */
+  tp_t *c = tp_add("c", T);                  /* B: at least confirmed */
+  c->desc.commitment = SOF_COMMITMENT_CONFIRMED;
+  tp_t *f = tp_add("f", T);                  /* C: finalized */
+  f->desc.commitment = SOF_COMMITMENT_FINALIZED;
+  sof_host_t *h = mkhost(&cfg);
+  sof_host_stats_t const *st = sof_host_stats(h);
+  char buf[1024];
+  log_reset();
+  log_from = 0;
+  ttx_t x;
+  tt_simple(&x, 0xB1, 1);
+  hobj_t o;
+  ho_init(&o, x.b, x.sz);
+  g_ho = &o;
+
+  /* A's slot and the wait entry each hold one */
+  sof_ev_txn_t ev = tt_ev(&x, 100, SOF_COMMITMENT_PROCESSED, 1);
+  SOF_CHECK_EQ(sof_host_publish_txn_held(h, &ev, 0, ho_hold(), &o), 1);
+  SOF_CHECK_EQ(st->commit_waiting, 1);
+  HO_CHECK(&o, 3, 2, 0);
+  drain(h);
+  SOF_CHECK_STR(txn_log(buf, sizeof buf), "A:1:p");
+  SOF_CHECK(tp_tab[0].txn_ptr == x.b);
+  HO_CHECK(&o, 2, 2, 1); /* the entry's */
+  /* confirmed: B's slot takes one; the entry keeps its own for C */
+  status(h, 100, SOF_SLOT_CONFIRMED, 100);
+  SOF_CHECK_EQ(st->commit_released, 1);
+  SOF_CHECK_EQ(st->commit_waiting, 1);
+  HO_CHECK(&o, 3, 3, 1);
+  drain(h);
+  SOF_CHECK_STR(txn_log(buf, sizeof buf), "B:1:c");
+  SOF_CHECK(c->txn_ptr == x.b);
+  SOF_CHECK(c->sig_ptr == x.b + x.t.sig_off);
+  SOF_CHECK_EQ(c->saw_txn_desc_ok, 1); /* descriptor parsed from the held bytes */
+  SOF_CHECK_EQ(c->ho_refs_in_cb, 3);
+  HO_CHECK(&o, 2, 3, 2);
+  /* finalized: C's slot takes one, the entry (no waiter left) lets go */
+  status(h, 100, SOF_SLOT_FINALIZED, 100);
+  SOF_CHECK_EQ(st->commit_waiting, 0);
+  HO_CHECK(&o, 2, 4, 3);
+  drain(h);
+  SOF_CHECK_STR(txn_log(buf, sizeof buf), "C:1:f");
+  SOF_CHECK(f->txn_ptr == x.b);
+  SOF_CHECK_EQ(f->saw_txn_desc_ok, 1);
+  HO_CHECK(&o, 1, 4, 4);
+  SOF_CHECK_EQ(st->txn_referenced, 3);
+  SOF_CHECK_EQ(st->txn_copied, 0);
+
+  /* orphaned: released without delivery */
+  ev = tt_ev(&x, 101, SOF_COMMITMENT_PROCESSED, 2);
+  SOF_CHECK_EQ(sof_host_publish_txn_held(h, &ev, 0, ho_hold(), &o), 1);
+  drain(h);
+  SOF_CHECK_STR(txn_log(buf, sizeof buf), "A:2:p");
+  HO_CHECK(&o, 2, 6, 5);
+  status(h, 101, SOF_SLOT_ORPHANED, 100);
+  SOF_CHECK_EQ(st->commit_orphaned, 1);
+  SOF_CHECK_EQ(st->commit_waiting, 0);
+  HO_CHECK(&o, 1, 6, 6);
+  SOF_CHECK_EQ(drain(h), 0);
+  SOF_CHECK_STR(txn_log(buf, sizeof buf), "");
+
+  /* wait buffer full: the refused entry keeps nothing; a finalized slot
+   * above ends the wait of the one below (discarded, released) */
+  for (uint32_t i = 10; i < 13; i++) {
+    ev = tt_ev(&x, 102, SOF_COMMITMENT_PROCESSED, i);
+    SOF_CHECK_EQ(sof_host_publish_txn_held(h, &ev, 0, ho_hold(), &o), 1);
+  }
+  SOF_CHECK_EQ(st->commit_waiting, 2);
+  SOF_CHECK_EQ(st->commit_dropped, 1);
+  HO_CHECK(&o, 6, 11, 6); /* 3 slots + 2 entries */
+  drain(h);
+  HO_CHECK(&o, 3, 11, 9);
+  status(h, 103, SOF_SLOT_FINALIZED, 103);
+  SOF_CHECK_EQ(st->commit_waiting, 0);
+  SOF_CHECK_EQ(st->commit_orphaned, 3);
+  HO_CHECK(&o, 1, 11, 11);
+  /* published confirmed: A and B now (one slot), C waits; then finalized */
+  ev = tt_ev(&x, 104, SOF_COMMITMENT_CONFIRMED, 20);
+  SOF_CHECK_EQ(sof_host_publish_txn_held(h, &ev, 0, ho_hold(), &o), 1);
+  HO_CHECK(&o, 3, 13, 11);
+  status(h, 104, SOF_SLOT_FINALIZED, 104);
+  HO_CHECK(&o, 3, 14, 12);
+  drain(h);
+  SOF_CHECK_STR(txn_log(buf, sizeof buf), "A:10:p A:11:p A:12:p A:20:c B:20:c C:20:f");
+  HO_CHECK(&o, 1, 14, 14);
+  SOF_CHECK_EQ(st->txn_copied, 0);
+  sof_host_delete(h);
+  HO_CHECK(&o, 1, 14, 14);
+}
+
+/* By default a held transaction that waits for its commitment is copied
+ * into the wait buffer: the entry takes no reference, the lane slots do. */
+static void
+test_held_waiting_copied(void) {
+  sof_host_cfg_t cfg = cfg_small(16);
+  uint32_t T = SOF_HOOK_BIT(TRANSACTION);
+  tp_reset();
+  tp_add("p", T);
+  tp_t *c = tp_add("c", T);
+  c->desc.commitment = SOF_COMMITMENT_CONFIRMED;
+  sof_host_t *h = mkhost(&cfg);
+  sof_host_stats_t const *st = sof_host_stats(h);
+  char buf[256];
+  log_reset();
+  log_from = 0;
+  ttx_t x;
+  tt_simple(&x, 0xB2, 1);
+  hobj_t o;
+  ho_init(&o, x.b, x.sz);
+  g_ho = &o;
+  sof_ev_txn_t ev = tt_ev(&x, 200, SOF_COMMITMENT_PROCESSED, 1);
+  SOF_CHECK_EQ(sof_host_publish_txn_held(h, &ev, 0, ho_hold(), &o), 1);
+  SOF_CHECK_EQ(st->commit_waiting, 1);
+  HO_CHECK(&o, 2, 1, 0); /* the producer's and A's slot; the entry copied */
+  drain(h);
+  HO_CHECK(&o, 1, 1, 1);
+  status(h, 200, SOF_SLOT_CONFIRMED, 200);
+  drain(h);
+  SOF_CHECK_STR(txn_log(buf, sizeof buf), "A:1:p B:1:c");
+  SOF_CHECK(c->txn_ptr != NULL && c->txn_ptr != x.b); /* B got the wait buffer's copy */
+  SOF_CHECK_EQ(c->saw_txn_desc_ok, 1);
+  HO_CHECK(&o, 1, 1, 1);
+  SOF_CHECK_EQ(st->txn_referenced, 1);
+  SOF_CHECK_EQ(st->txn_copied, 1);
+  sof_host_delete(h);
+  HO_CHECK(&o, 1, 1, 1);
+}
+
+static void
+test_held_batch(void) {
+  sof_host_cfg_t cfg = cfg_small(2);
+  cfg.batch_slots = 1;
+  cfg.batch_bytes = 1024;
+  uint32_t B = SOF_HOOK_BIT(TRANSACTION_BATCH);
+  tp_reset();
+  tp_t *p = tp_add("p", B | SOF_HOOK_BIT(DATASET));
+  tp_t *c = tp_add("c", B);
+  c->desc.commitment = SOF_COMMITMENT_CONFIRMED;
+  sof_host_t *h = mkhost(&cfg);
+  sof_host_stats_t const *st = sof_host_stats(h);
+  log_reset();
+  uint8_t pay[1025];
+  for (unsigned i = 0; i < sizeof pay; i++) pay[i] = (uint8_t)(i ^ 0x5A);
+  sof_ev_txn_ref_t refs[3] = {{8, 200, SOF_TXN_KIND_NON_VOTE, 0, 0},
+                              {208, 300, SOF_TXN_KIND_VOTE_ONLY, 0, 0},
+                              {508, 500, SOF_TXN_KIND_MIXED, 0, 1}};
+  sof_ev_txn_batch_t ev = {.slot = 70, .commitment = SOF_COMMITMENT_PROCESSED,
+                           .marks = {70, 1, 0}, .dataset_start_idx = 4, .txn_cnt = 3,
+                           .txns = refs, .payload = pay, .payload_sz = 1008};
+  hobj_t o;
+  ho_init(&o, pay, sizeof pay);
+  g_ho = &o;
+
+  /* p now, c waits: one buffer, one reference */
+  SOF_CHECK_EQ(sof_host_publish_txn_batch_held(h, &ev, ho_hold(), &o), 1);
+  SOF_CHECK_EQ(st->commit_waiting, 1);
+  SOF_CHECK_EQ(st->batch_referenced, 1);
+  HO_CHECK(&o, 2, 1, 0);
+  SOF_CHECK_EQ(drain(h), 1);
+  SOF_CHECK(p->payload_ptr == pay);
+  SOF_CHECK(p->refs_ptr == refs);
+  SOF_CHECK_EQ(p->ho_refs_in_cb, 2);
+  SOF_CHECK_EQ(p->payload[1007], (uint8_t)(1007 ^ 0x5A));
+  HO_CHECK(&o, 2, 1, 0); /* the wait entry still shares the buffer */
+  /* the one buffer is busy: a second held batch is refused, keeps nothing */
+  ev.slot = 71;
+  SOF_CHECK_EQ(sof_host_publish_txn_batch_held(h, &ev, ho_hold(), &o), 0);
+  SOF_CHECK_EQ(st->batch_no_slot, 1);
+  HO_CHECK(&o, 2, 1, 0);
+  /* confirmed: c gets the same bytes by reference, then the buffer lets go */
+  status(h, 70, SOF_SLOT_CONFIRMED, 70);
+  SOF_CHECK_EQ(st->batch_referenced, 2);
+  SOF_CHECK_EQ(st->commit_waiting, 0);
+  HO_CHECK(&o, 2, 1, 0);
+  SOF_CHECK_EQ(drain(h), 1);
+  SOF_CHECK(c->payload_ptr == pay);
+  SOF_CHECK(c->refs_ptr == refs);
+  SOF_CHECK_EQ(c->ho_refs_in_cb, 2);
+  SOF_CHECK_EQ(c->refs[2].entry_idx, 1);
+  SOF_CHECK_EQ(g_log[g_log_n - 1].commitment, SOF_COMMITMENT_CONFIRMED);
+  HO_CHECK(&o, 1, 1, 1);
+
+  /* a waiting batch orphaned: released, never delivered */
+  ev.slot = 72;
+  SOF_CHECK_EQ(sof_host_publish_txn_batch_held(h, &ev, ho_hold(), &o), 1);
+  SOF_CHECK_EQ(drain(h), 1);
+  HO_CHECK(&o, 2, 2, 1);
+  unsigned c_seen = log_count(1, SOF_HOOK_TRANSACTION_BATCH);
+  status(h, 72, SOF_SLOT_ORPHANED, 0);
+  SOF_CHECK_EQ(st->commit_orphaned, 1);
+  HO_CHECK(&o, 1, 2, 2);
+  SOF_CHECK_EQ(drain(h), 0);
+  SOF_CHECK_EQ(log_count(1, SOF_HOOK_TRANSACTION_BATCH), c_seen);
+
+  /* both now: one slot; released after it ran */
+  ev.slot = 73;
+  ev.commitment = SOF_COMMITMENT_CONFIRMED;
+  SOF_CHECK_EQ(sof_host_publish_txn_batch_held(h, &ev, ho_hold(), &o), 1);
+  HO_CHECK(&o, 2, 3, 2);
+  SOF_CHECK_EQ(drain(h), 1);
+  HO_CHECK(&o, 1, 3, 3);
+  SOF_CHECK(p->payload_ptr == pay && c->payload_ptr == pay);
+  SOF_CHECK_EQ(st->batch_referenced, 4);
+
+  /* the general lane full, nobody waits: retained by the buffer, released
+   * in the same call */
+  sof_ev_dataset_t ds = {.slot = 73, .start_idx = 1};
+  SOF_CHECK_EQ(sof_host_publish_dataset(h, &ds), 1);
+  SOF_CHECK_EQ(sof_host_publish_dataset(h, &ds), 1);
+  SOF_CHECK_EQ(sof_host_publish_txn_batch_held(h, &ev, ho_hold(), &o), 0);
+  SOF_CHECK_EQ(st->dropped[SOF_HOOK_TRANSACTION_BATCH], 1);
+  HO_CHECK(&o, 1, 4, 4);
+  SOF_CHECK_EQ(drain(h), 2);
+  /* too large: refused before anything is kept (same limits as a copy) */
+  ev.payload_sz = 1025;
+  SOF_CHECK_EQ(sof_host_publish_txn_batch_held(h, &ev, ho_hold(), &o), 0);
+  SOF_CHECK_EQ(st->batch_too_large, 1);
+  HO_CHECK(&o, 1, 4, 4);
+  ev.payload_sz = 1008;
+
+  /* the copying path still copies */
+  SOF_CHECK_EQ(sof_host_publish_txn_batch(h, &ev), 1);
+  SOF_CHECK_EQ(sof_host_publish_txn_batch_held(h, &ev, NULL, &o), 0); /* the one buffer is queued */
+  SOF_CHECK_EQ(drain(h), 1);
+  SOF_CHECK(p->payload_ptr != NULL && p->payload_ptr != pay);
+  SOF_CHECK(p->refs_ptr != refs);
+  SOF_CHECK_MEM(p->payload, pay, 1008);
+  SOF_CHECK_EQ(sof_host_publish_txn_batch_held(h, &ev, NULL, &o), 1);
+  SOF_CHECK_EQ(drain(h), 1);
+  SOF_CHECK(c->payload_ptr != pay);
+  SOF_CHECK_EQ(st->batch_referenced, 4);
+  HO_CHECK(&o, 1, 4, 4);
+  sof_host_delete(h);
+  HO_CHECK(&o, 1, 4, 4);
+}
+
+/* Publishes, on a fresh host, a held transaction (A now on background, K
+ * on critical, C waiting) and a held batch (A now, C waiting): 3 + 1
+ * references beside the test's own. */
+static sof_host_t *
+held_pending(ttx_t *x, hobj_t *ot, uint8_t *pay, hobj_t *ob) {
+  sof_host_cfg_t cfg = cfg_small(16);
+  cfg.batch_slots = 2;
+  cfg.batch_bytes = 1024;
+  cfg.hold_waiting = 1; /* wait entries hold references too */
+  uint32_t T = SOF_HOOK_BIT(TRANSACTION), B = SOF_HOOK_BIT(TRANSACTION_BATCH);
+  tp_reset();
+  tp_add("a", T | B | SOF_HOOK_BIT(ACCOUNT_TOUCH));
+  tp_set_interest(tp_add("k", T), SOF_INTEREST_CRITICAL);
+  tp_add("c", T | B)->desc.commitment = SOF_COMMITMENT_CONFIRMED;
+  sof_host_t *h = mkhost(&cfg);
+  log_reset();
+  tt_simple(x, 0xC1, 1);
+  ho_init(ot, x->b, x->sz);
+  ho_init(ob, pay, 64);
+  sof_ev_txn_t ev = tt_ev(x, 5, SOF_COMMITMENT_PROCESSED, 1);
+  SOF_CHECK_EQ(sof_host_publish_txn_held(h, &ev, 0, ho_hold(), ot), 2);
+  sof_ev_txn_batch_t bev = {.slot = 5, .commitment = SOF_COMMITMENT_PROCESSED, .payload = pay,
+                            .payload_sz = 64};
+  SOF_CHECK_EQ(sof_host_publish_txn_batch_held(h, &bev, ho_hold(), ob), 1);
+  SOF_CHECK_EQ(sof_host_stats(h)->commit_waiting, 2);
+  HO_CHECK(ot, 4, 3, 0);
+  HO_CHECK(ob, 2, 1, 0);
+  return h;
+}
+
+static void
+test_held_teardown(void) {
+  ttx_t x;
+  hobj_t ot, ob;
+  uint8_t pay[64];
+  memset(pay, 0x77, sizeof pay);
+
+  /* delete with events queued and waiting: every reference comes back */
+  sof_host_t *h = held_pending(&x, &ot, pay, &ob);
+  sof_host_delete(h);
+  HO_CHECK(&ot, 1, 3, 3);
+  HO_CHECK(&ob, 1, 1, 1);
+  SOF_CHECK_EQ(log_count(-1, SOF_HOOK_TRANSACTION), 0);
+
+  /* shutdown releases them; later polls discard the events without a
+   * second release, and the counters do not move */
+  h = held_pending(&x, &ot, pay, &ob);
+  sof_host_stats_t const *st = sof_host_stats(h);
+  sof_host_shutdown(h);
+  HO_CHECK(&ot, 1, 3, 3);
+  HO_CHECK(&ob, 1, 1, 1);
+  SOF_CHECK_EQ(st->commit_waiting, 2);
+  SOF_CHECK_EQ(sof_host_lane_depth(h, SOF_HOST_LANE_BACKGROUND), 1);
+  SOF_CHECK_EQ(sof_host_lane_depth(h, SOF_HOST_LANE_CRITICAL), 1);
+  SOF_CHECK_EQ(sof_host_lane_depth(h, SOF_HOST_LANE_GENERAL), 1);
+  sof_host_shutdown(h);
+  HO_CHECK(&ot, 1, 3, 3);
+  SOF_CHECK_EQ(drain(h), 3);
+  SOF_CHECK_EQ(log_count(-1, SOF_HOOK_TRANSACTION), 0);
+  SOF_CHECK_EQ(log_count(-1, SOF_HOOK_TRANSACTION_BATCH), 0);
+  HO_CHECK(&ot, 1, 3, 3);
+  HO_CHECK(&ob, 1, 1, 1);
+  SOF_CHECK_EQ(sof_host_publish_txn_held(h, &(sof_ev_txn_t){.txn = &x.t, .bytes = x.b}, 0,
+                                         ho_hold(), &ot), 0);
+  sof_host_delete(h);
+  HO_CHECK(&ot, 1, 3, 3);
+  HO_CHECK(&ob, 1, 1, 1);
+
+  /* part delivered, then delete: the rest comes back */
+  h = held_pending(&x, &ot, pay, &ob);
+  SOF_CHECK_EQ(sof_host_lane_poll(h, SOF_HOST_LANE_CRITICAL, 10), 1);
+  HO_CHECK(&ot, 3, 3, 1);
+  status(h, 5, SOF_SLOT_CONFIRMED, 5); /* C's transaction and batch queued */
+  HO_CHECK(&ot, 3, 4, 2);
+  SOF_CHECK_EQ(sof_host_lane_poll(h, SOF_HOST_LANE_GENERAL, 10), 2);
+  HO_CHECK(&ob, 1, 1, 1);
+  sof_host_delete(h);
+  HO_CHECK(&ot, 1, 4, 4);
+  SOF_CHECK_EQ(log_count(-1, SOF_HOOK_TRANSACTION), 1);
+}
+
 int
 main(void) {
   tt_init();
@@ -1317,5 +1806,10 @@ main(void) {
   test_account_touch();
   test_batch();
   test_lanes_empty_and_late_shutdown();
+  test_held_txn();
+  test_held_commitment();
+  test_held_waiting_copied();
+  test_held_batch();
+  test_held_teardown();
   return sof_test_done("test_host");
 }

@@ -4,7 +4,8 @@
  * exactly once with callbacks overlapping; a SEQUENTIAL plugin on two lanes
  * never runs two hooks at once; a slow plugin makes the lane drop new events
  * without slowing the producer; transaction_batch buffers shared between
- * concurrent workers all come back. */
+ * concurrent workers all come back; held publications' references are
+ * released by the workers after their callbacks, each exactly once. */
 #include "host_test_util.h"
 
 #include <pthread.h>
@@ -337,6 +338,101 @@ test_batch_concurrent(void) {
   sof_host_delete(h);
 }
 
+/* ---- held publications: released by the workers, never before their callbacks ------------- */
+
+typedef struct hblk {
+  hobj_t o; /* poisons x.b when its last reference goes */
+  ttx_t  x;
+} hblk_t;
+
+static void
+test_held_threads(void) {
+  enum { N = 2000, W = 4, PER_SLOT = 50 };
+  sof_host_cfg_t cfg = cfg_depth(64); /* small: some publications drop */
+  cfg.lane_workers[SOF_HOST_LANE_BACKGROUND] = W;
+  cfg.lane_workers[SOF_HOST_LANE_GENERAL] = W;
+  cfg.commit_wait_max = 256;
+  cfg.hold_waiting = 1;
+  cfg.batch_slots = 8;
+  cfg.batch_bytes = 2048;
+  uint32_t T = SOF_HOOK_BIT(TRANSACTION), B = SOF_HOOK_BIT(TRANSACTION_BATCH);
+  tp_reset();
+  /* CONCURRENT plugins check each transaction's descriptor against its
+   * bytes and fail the test when they do not match: poisoned bytes (a
+   * reference released too early) fail it. */
+  tp_t *a = tp_add("a", T | SOF_HOOK_BIT(ACCOUNT_TOUCH) | B);
+  tp_t *k = tp_add("k", T);
+  tp_set_interest(k, SOF_INTEREST_CRITICAL);
+  tp_t *c = tp_add("c", T | B);
+  c->desc.commitment = SOF_COMMITMENT_CONFIRMED;
+  for (unsigned i = 0; i < tp_cnt; i++) tp_tab[i].desc.dispatch = SOF_DISPATCH_CONCURRENT;
+  sof_host_t *h = mkhost(&cfg);
+  sof_host_stats_t const *st = sof_host_stats(h);
+  hblk_t *blk = calloc(N, sizeof *blk);
+  if (!blk) exit(1);
+  ttx_t x0;
+  tt_simple(&x0, 0x16, 1);
+  worker_t wb[W], wg[W], wc[1];
+  workers_start(wb, W, h, SOF_HOST_LANE_BACKGROUND, 3);
+  workers_start(wg, W, h, SOF_HOST_LANE_GENERAL, 2);
+  workers_start(wc, 1, h, SOF_HOST_LANE_CRITICAL, 5);
+  unsigned queued = 0;
+  for (uint32_t i = 0; i < N; i++) {
+    hblk_t *bk = &blk[i];
+    bk->x = x0;
+    ho_init(&bk->o, bk->x.b, bk->x.sz);
+    uint64_t slot = 100 + i / PER_SLOT;
+    sof_ev_txn_t ev = tt_ev(&bk->x, slot, SOF_COMMITMENT_PROCESSED, i);
+    queued += sof_host_publish_txn_held(h, &ev, 0, ho_hold(), &bk->o);
+    if (i % 4 == 0) { /* the same block as a batch's payload */
+      sof_ev_txn_batch_t bev = {.slot = slot, .dataset_start_idx = i, .payload = bk->x.b,
+                                .payload_sz = bk->x.sz};
+      sof_host_publish_txn_batch_held(h, &bev, ho_hold(), &bk->o);
+    }
+    ho_release(&bk->o); /* the producer's own: the host's keep it alive */
+    if ((i + 1) % PER_SLOT == 0) { /* the slot confirmed, or every third orphaned */
+      sof_ev_slot_status_t ss = {.slot = slot, .status = slot % 3 ? SOF_SLOT_CONFIRMED
+                                                                  : SOF_SLOT_ORPHANED};
+      sof_host_publish_slot_status(h, &ss);
+    }
+    if (i % 64 == 0) usleep(100);
+  }
+  SOF_CHECK_EQ(st->commit_waiting, 0);
+  for (int i = 0; i < 30000 && !sof_host_lanes_empty(h); i++) usleep(1000);
+  SOF_CHECK_EQ(sof_host_lanes_empty(h), 1);
+  __atomic_store_n(&g_stop, 1, __ATOMIC_RELEASE);
+  for (unsigned i = 0; i < W; i++) {
+    pthread_join(wb[i].th, NULL);
+    pthread_join(wg[i].th, NULL);
+  }
+  pthread_join(wc[0].th, NULL);
+  /* every reference came back, each block exactly to zero, once */
+  uint64_t retains = 0, unbalanced = 0, bad = 0, unpoisoned = 0;
+  for (uint32_t i = 0; i < N; i++) {
+    hblk_t *bk = &blk[i];
+    retains += (uint64_t)bk->o.retains;
+    unbalanced += bk->o.refs != 0 || bk->o.retains + 1 != bk->o.releases; /* + the producer's */
+    bad += (uint64_t)bk->o.bad;
+    unpoisoned += bk->x.b[0] != 0xDD || bk->x.b[bk->x.sz - 1] != 0xDD;
+  }
+  SOF_CHECK_EQ(unbalanced, 0);
+  SOF_CHECK_EQ(bad, 0);
+  SOF_CHECK_EQ(unpoisoned, 0);
+  SOF_CHECK(retains >= st->txn_referenced + N / 4 - st->batch_no_slot);
+  SOF_CHECK(st->txn_referenced > 0 && st->batch_referenced > 0 && st->commit_released > 0);
+  SOF_CHECK_EQ(st->txn_copied, 0);
+  SOF_CHECK(queued > 0);
+  SOF_CHECK(a->hook_calls > 0 && k->hook_calls > 0 && c->hook_calls > 0);
+  fprintf(stderr, "held: %" PRIu64 " references, %" PRIu64 " transaction slots, %" PRIu64
+          " batch slots, %" PRIu64 " lane drops, %" PRIu64 " released, %" PRIu64 " orphaned\n",
+          retains, st->txn_referenced, st->batch_referenced,
+          st->lane[SOF_HOST_LANE_BACKGROUND].dropped + st->lane[SOF_HOST_LANE_CRITICAL].dropped +
+            st->lane[SOF_HOST_LANE_GENERAL].dropped,
+          st->commit_released, st->commit_orphaned);
+  sof_host_delete(h);
+  free(blk);
+}
+
 int
 main(void) {
   tt_init();
@@ -345,5 +441,6 @@ main(void) {
   test_concurrent();
   test_slow_plugin();
   test_batch_concurrent();
+  test_held_threads();
   return sof_test_done("test_host_threads");
 }
