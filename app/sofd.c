@@ -284,6 +284,7 @@ sofd_main(int argc, char **argv) {
     hc.lane_workers[l] = 1; /* each lane has one worker (sofd_pipe.c: lanes over workers) */
   }
   hc.commit_wait_max = cfg.commit_wait_max;
+  hc.hold_waiting = cfg.hold_waiting;
   hc.batch_slots = cfg.batch_slots;
   hc.batch_bytes = cfg.batch_bytes;
   hc.tsc_hz = rte_get_tsc_hz();

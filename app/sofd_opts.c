@@ -68,6 +68,7 @@ static sofd_key_t const keys[] = {
   {"host", "critical_depth", NULL, "N", "4096", "plugin lane depth: critical transactions"},
   {"host", "background_depth", NULL, "N", "16384", "plugin lane depth: background transactions"},
   {"host", "commit_wait_max", NULL, "N", "65536", "transactions waiting for confirmed/finalized"},
+  {"host", "hold_waiting", NULL, "BOOL", "false", "waiting transactions reference their dataset block instead of a copy (size [fec] arena_mb for the confirmation lag)"},
   {"host", "batch_slots", NULL, "N", "64", "transaction_batch copies in flight"},
   {"host", "batch_kb", NULL, "KIB", "256", "largest dataset copied for transaction_batch"},
   {"run", "idle_exit_ms", "idle-exit-ms", "MS", "0", "exit once no packet arrived for MS (replays; 0: never)"},
@@ -662,6 +663,7 @@ sofd_opts_resolve(sofd_cfg_t *cfg) {
   GET_U("host", "critical_depth", 2, 1U << 24, cfg->lane_depth[2]);
   GET_U("host", "background_depth", 2, 1U << 24, cfg->lane_depth[3]);
   GET_U("host", "commit_wait_max", 1, 1U << 24, cfg->commit_wait_max);
+  if (get_bool("host", "hold_waiting", &cfg->hold_waiting)) return -1;
   GET_U("host", "batch_slots", 1, 1U << 16, cfg->batch_slots);
   uint64_t kb = 0;
   GET_U("host", "batch_kb", 1, 1U << 20, kb);

@@ -92,6 +92,7 @@ typedef struct sofd_cfg {
   /* host */
   uint32_t lane_depth[4];
   uint32_t commit_wait_max;
+  int      hold_waiting;   /* commitment wait entries reference dataset blocks (no copy) */
   uint32_t batch_slots, batch_bytes;
   /* run */
   uint64_t idle_exit_ms, stats_ms, drain_ms;

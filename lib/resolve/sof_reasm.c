@@ -244,6 +244,10 @@ try_emit(sof_reasm_t *r, slot_t *s, uint32_t start, sof_reasm_emit_fn emit, void
   uint32_t rec = 0;
   for (;; end++) {
     if (end >= r->cfg.max_shreds_per_slot || !bit(s->have, end)) return 0;
+    /* a range running into a batch already out (emitted by the mid-slot
+     * rule before the shreds below it came) cannot be a batch: it stays
+     * until its slot is evicted (counted shreds_evicted) */
+    if (end > start && bit(s->emitted, end)) return 0;
     bytes += s->len[end];
     rec += (uint32_t)bit(s->recovered, end);
     if (bit(s->dc, end)) break;
