@@ -410,23 +410,32 @@ on_e2e(void *ctx, sof_reasm_batch_t const *b) {
       e->bad += b->payload_sz != e2e_sz[i] || memcmp(b->payload, e2e_batches[i], e2e_sz[i]);
 }
 
-static void
-test_end_to_end(void) {
-  static sof_shredder_set_t sets[8];
+/* The three e2e batches of slot `slot` (parent 70) shredded into sets;
+ * returns how many sets (0 on failure, counted). */
+static size_t
+e2e_shred(sof_shredder_set_t sets[8], uint64_t slot) {
   uint32_t idx = 0;
   size_t nsets = 0;
   for (unsigned b = 0; b < 3; b++) {
     for (size_t i = 0; i < e2e_sz[b]; i++) e2e_batches[b][i] = (uint8_t)(i * 7 + b);
     e2e_start[b] = idx;
-    sof_shredder_args_t a = {.slot = 77, .parent_slot = 70, .data_idx = idx, .shred_version = 3,
+    sof_shredder_args_t a = {.slot = slot, .parent_slot = 70, .data_idx = idx, .shred_version = 3,
                              .reference_tick = (uint8_t)b, .last_in_slot = b == 2, .keypair = kp};
     uint8_t chained[32] = {0};
     long n = sof_shredder_shred(&sh, &a, e2e_batches[b], e2e_sz[b], chained, sets + nsets, 8 - nsets);
     SOF_CHECK(n > 0);
-    if (n <= 0) return;
+    if (n <= 0) return 0;
     nsets += (size_t)n;
     idx += 32 * (uint32_t)n;
   }
+  return nsets;
+}
+
+static void
+test_end_to_end(void) {
+  static sof_shredder_set_t sets[8];
+  size_t nsets = e2e_shred(sets, 77);
+  if (!nsets) return;
   typedef struct { uint8_t const *p; size_t sz; } item_t;
   static item_t items[8 * 64 * 2];
   int bad = 0, runs_complete = 0;
@@ -576,20 +585,8 @@ add_ref(tpool_t *tp, sof_resolver_t *r, sof_reasm_t *a, uint8_t const *p, size_t
 static void
 test_by_reference(void) {
   static sof_shredder_set_t sets[8];
-  uint32_t idx = 0;
-  size_t nsets = 0;
-  for (unsigned b = 0; b < 3; b++) {
-    for (size_t i = 0; i < e2e_sz[b]; i++) e2e_batches[b][i] = (uint8_t)(i * 7 + b);
-    e2e_start[b] = idx;
-    sof_shredder_args_t a = {.slot = 78, .parent_slot = 70, .data_idx = idx, .shred_version = 3,
-                             .reference_tick = (uint8_t)b, .last_in_slot = b == 2, .keypair = kp};
-    uint8_t chained[32] = {0};
-    long n = sof_shredder_shred(&sh, &a, e2e_batches[b], e2e_sz[b], chained, sets + nsets, 8 - nsets);
-    SOF_CHECK(n > 0);
-    if (n <= 0) return;
-    nsets += (size_t)n;
-    idx += 32 * (uint32_t)n;
-  }
+  size_t nsets = e2e_shred(sets, 78);
+  if (!nsets) return;
   static tpool_t tp;
   sof_shred_refs_t refs = {.retain = t_retain, .release = t_release, .alloc = t_alloc, .ctx = &tp};
   char err[128];
