@@ -339,7 +339,7 @@ sofd_main(int argc, char **argv) {
   sigaction(SIGTERM, &sa, NULL);
 
   fprintf(stderr, "sofd: %s input, %u rx / %u fec / 1 extract / 1 dispatch / %u plugin worker(s), "
-          "verification %s, %u plugin(s)\n", cfg.driver == SOFD_DRIVER_UDP ? "udp" : "ethdev",
+          "verification %s, %u plugin(s)\n", cfg.driver == SOFD_DRIVER_UDP ? "udp" : cfg.driver == SOFD_DRIVER_PRELOAD ? "preload" : "ethdev",
           cfg.role_cnt[SOFD_ROLE_RX], cfg.role_cnt[SOFD_ROLE_FEC], cfg.role_cnt[SOFD_ROLE_PLUGINS],
           cfg.verify.verify_shreds == 0 ||
                   (cfg.verify.verify_shreds < 0 && cfg.verify.posture != SOF_VERIFY_POSTURE_PUBLIC_UNTRUSTED)

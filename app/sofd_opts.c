@@ -12,6 +12,8 @@
 #include <rte_cfgfile.h>
 #include <rte_lcore.h>
 
+#include "../drivers/sof_preload.h"
+
 /* The key table. Every key is "[section] key" in the INI file and the flag
  * --<section>-<key> ('_' and '.' become '-'); alias is a shorter flag name
  * (may be NULL). def is the default (NULL: unset). */
@@ -32,7 +34,9 @@ typedef struct {
    "producer/consumer mode (auto: from the roles' instance counts)"},
 
 static sofd_key_t const keys[] = {
-  {"input", "driver", "driver", "ethdev|udp", "ethdev", "ethdev: a DPDK port (any PMD); udp: kernel UDP sockets"},
+  {"input", "driver", "driver", "ethdev|udp|preload", "ethdev", "ethdev: a DPDK port (any PMD); udp: kernel UDP sockets; preload: [input] preload read into mbufs before start, served by a net_ring port (benchmarks)"},
+  {"input", "preload", "preload", "PCAP", NULL, "preload driver: the capture to load (Ethernet frames; one net_ring queue per rx instance)"},
+  {"input", "preload_deal", "preload-deal", "packet|slot", "packet", "preload driver: frames to queues round robin (packet: sets arrive interleaved, as off turbine) or by slot % queues (slot: rx i feeds fec i)"},
   {"input", "port_id", "port-id", "N", "0", "ethdev port to receive on"},
   {"input", "rx_desc", "rx-desc", "N", "1024", "RX descriptors per queue"},
   {"input", "mbufs", "mbufs", "N|auto", "auto", "mbufs in the packet pool (auto: what the RX rings, rings and fec bounds can hold)"},
@@ -580,9 +584,24 @@ sofd_opts_resolve(sofd_cfg_t *cfg) {
   char const *drv = get_str("input", "driver");
   if (!strcmp(drv, "ethdev")) cfg->driver = SOFD_DRIVER_ETHDEV;
   else if (!strcmp(drv, "udp")) cfg->driver = SOFD_DRIVER_UDP;
+  else if (!strcmp(drv, "preload")) cfg->driver = SOFD_DRIVER_PRELOAD;
   else {
-    fprintf(stderr, "sofd: %s: '%s' is not ethdev or udp\n",
+    fprintf(stderr, "sofd: %s: '%s' is not ethdev, udp or preload\n",
             key_name((size_t)key_find("input", "driver")), drv);
+    return -1;
+  }
+  cfg->preload = get_str("input", "preload");
+  char const *deal = get_str("input", "preload_deal");
+  cfg->preload_deal = sof_preload_deal_parse(deal);
+  if (cfg->preload_deal < 0) {
+    fprintf(stderr, "sofd: %s: '%s' is not packet or slot\n",
+            key_name((size_t)key_find("input", "preload_deal")), deal);
+    return -1;
+  }
+  if ((cfg->driver == SOFD_DRIVER_PRELOAD) != (cfg->preload != NULL)) {
+    fprintf(stderr, "sofd: %s: the preload driver needs a capture, and only that driver takes one "
+                    "([input] driver = preload, --driver preload)\n",
+            key_name((size_t)key_find("input", "preload")));
     return -1;
   }
   GET_U("input", "port_id", 0, RTE_MAX_ETHPORTS - 1, cfg->port_id);

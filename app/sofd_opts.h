@@ -63,6 +63,7 @@ typedef struct sofd_ring_cfg {
 
 #define SOFD_DRIVER_ETHDEV 0
 #define SOFD_DRIVER_UDP    1
+#define SOFD_DRIVER_PRELOAD 2 /* a pcap preloaded into a net_ring port (an ethdev) */
 
 typedef struct sofd_cfg {
   /* input */
@@ -75,6 +76,8 @@ typedef struct sofd_cfg {
   uint32_t udp_port_cnt;
   char const *udp_bind;    /* udp driver: address */
   uint16_t udp_listen;     /* udp driver: port */
+  char const *preload;     /* preload driver: the pcap file */
+  int      preload_deal;   /* SOF_PRELOAD_DEAL_* */
   uint32_t udp_rcvbuf;
   /* verification */
   char const *leader, *leader_schedule, *leader_list;

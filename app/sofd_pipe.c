@@ -23,6 +23,7 @@
 #include <rte_ring_elem.h>
 
 #include "../drivers/sof_ethdev.h"
+#include "../drivers/sof_preload.h"
 #include "../drivers/sof_udp.h"
 #include "pipeline/sof_ingest.h"
 #include "pipeline/sof_inline.h"
@@ -216,6 +217,7 @@ struct sofd_pipe {
   sof_shred_refs_t shred_refs;  /* fec: resolver and reassembly hold mbufs by reference */
   sof_ethdev_t eth;
   sof_udp_t udp;
+  sof_preload_t preload;   /* driver preload: the net_ring port's rings and mbufs */
   int input_open;
   /* lcore schedule */
   role_ref_t sched[RTE_MAX_LCORE][SOFD_ROLE_CNT * SOFD_INSTANCES_MAX];
@@ -399,6 +401,13 @@ rx_poll(sofd_pipe_t *p, rx_inst_t *r) {
     int res[RX_ROUND];
     sof_verify_info_t vi[RX_ROUND];
     sof_verify_shreds(r->verify, bufs, szs, k, 0, sh, res, vi);
+    /* the dedupe table is large and its keys random: start every lookup's
+     * cache misses together */
+    if (r->dedupe)
+      for (unsigned j = 0; j < k; j++)
+        if (res[j] != SOF_VERIFY_MALFORMED)
+          sof_dedupe_prefetch(r->dedupe, sh[j].slot, sh[j].idx, sh[j].fec_set_idx, sh[j].version,
+                              sh[j].variant);
     for (unsigned j = 0; j < k; j++) rx_shred(r, ok[j], &sh[j], res[j], &vi[j], now);
   }
   r->act.processed += n;
@@ -996,7 +1005,9 @@ monitor(sofd_pipe_t *p, monitor_t *mo, uint64_t now) {
     else if (c->idle_exit_ms) {
       uint64_t lr = last_rx(p);
       if (!lr) lr = p->start_tsc;
-      if (now - lr >= c->idle_exit_ms * (p->hz / 1000)) why = "idle";
+      /* an rx instance on another lcore may have stamped a burst after
+       * this lcore read `now`: lr > now is not idle (now - lr would wrap) */
+      if (lr < now && now - lr >= c->idle_exit_ms * (p->hz / 1000)) why = "idle";
     }
     if (why) {
       p->stop = why;
@@ -1287,18 +1298,50 @@ sofd_pipe_open_input(sofd_pipe_t *p) {
             c->mbufs, need, (uint64_t)c->fec_set_buffers * 64 + c->reasm_chunks);
     return -1;
   }
+  uint16_t port_id = c->port_id;
+  if (c->driver == SOFD_DRIVER_PRELOAD) {
+    if (sof_preload_create(&p->preload, c->preload, (uint16_t)nrx, c->preload_deal, err, sizeof err)) {
+      fprintf(stderr, "sofd: [input] preload (--preload): %s\n", err);
+      return -1;
+    }
+    port_id = p->preload.port_id;
+    /* the preloaded frames sit in mbufs of the pool on top of the rest */
+    if (need + p->preload.packets > (1U << 30)) {
+      fprintf(stderr, "sofd: [input] preload (--preload): %" PRIu64 " frames is too many\n",
+              p->preload.packets);
+      sof_preload_delete(&p->preload);
+      return -1;
+    }
+    need += p->preload.packets;
+    if (c->mbufs && c->mbufs < need) {
+      fprintf(stderr, "sofd: [input] mbufs: --mbufs %u is too few for the preload driver: the "
+              "capture's %" PRIu64 " frames and the pipeline's %" PRIu64 "; give at least %" PRIu64
+              " or 'auto'\n", c->mbufs, p->preload.packets, need - p->preload.packets, need);
+      sof_preload_delete(&p->preload);
+      return -1;
+    }
+  }
   uint32_t mbufs = c->mbufs ? c->mbufs : (uint32_t)need;
-  if (c->driver == SOFD_DRIVER_ETHDEV) {
+  if (c->driver != SOFD_DRIVER_UDP) {
     sof_ethdev_cfg_t ec = {
-      .port_id = c->port_id, .rx_desc = c->rx_desc, .mbufs = mbufs,
+      .port_id = port_id, .rx_desc = c->rx_desc, .mbufs = mbufs,
       .mbuf_cache = mbufs >= 4096 ? 256 : 0, .burst = c->burst, .rx_queues = (uint16_t)nrx,
       .priv_size = (uint16_t)SOFD_MBUF_PRIV_SZ,
     };
     if (sof_ethdev_open(&p->eth, &ec, err, sizeof err)) {
       fprintf(stderr, "sofd: %s\n", err);
+      sof_preload_delete(&p->preload);
       return -1;
     }
     p->pool = p->eth.pool;
+    if (c->driver == SOFD_DRIVER_PRELOAD &&
+        sof_preload_fill(&p->preload, p->pool, err, sizeof err)) {
+      fprintf(stderr, "sofd: [input] preload (--preload): %s\n", err);
+      sof_ethdev_close(&p->eth);
+      sof_preload_delete(&p->preload);
+      return -1;
+    }
+    for (unsigned i = 0; i < nrx; i++) p->rx[i].port = p->eth.port_id;
   } else {
     if (c->burst > SOF_UDP_BURST_MAX) {
       fprintf(stderr, "sofd: [input] burst (--burst): the udp driver takes at most %u\n", SOF_UDP_BURST_MAX);
@@ -1355,8 +1398,9 @@ sofd_pipe_delete(sofd_pipe_t *p) {
       p->fec[i].ing = NULL;
     }
   if (p->input_open) {
-    if (c->driver == SOFD_DRIVER_ETHDEV) {
+    if (c->driver != SOFD_DRIVER_UDP) {
       sof_ethdev_close(&p->eth);
+      sof_preload_delete(&p->preload); /* zeroed unless the preload driver */
     } else {
       sof_udp_close(&p->udp);
       rte_mempool_free(p->pool);
@@ -1643,7 +1687,7 @@ sofd_pipe_summary(sofd_pipe_t *p, char const *stop) {
   sof_json_key(j, "type");        sof_json_str(j, "summary");
   sof_json_key(j, "stop");        sof_json_str(j, stop);
   sof_json_key(j, "drainTimedOut"); sof_json_bool(j, p->drain_timed_out);
-  if (c->driver == SOFD_DRIVER_ETHDEV) {
+  if (c->driver != SOFD_DRIVER_UDP) {
     sof_json_key(j, "port");      sof_json_u64(j, p->eth.port_id);
     sof_json_key(j, "device");    sof_json_str(j, p->eth.name);
     sof_json_key(j, "driver");    sof_json_str(j, p->eth.driver);

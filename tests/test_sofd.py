@@ -10,6 +10,8 @@
   counter;
 - corrupted shreds (with 24 lost per set: a corrupted shard of a set that
   already lost 32 leaves it unrecoverable) plus the rest: the same;
+- the loss capture again through the preload driver (a net_ring port, two
+  RX queues, frames dealt round robin and by slot): the same;
 - SIGINT stops a running sofd cleanly with its summary;
 - bad invocations exit non-zero with a message naming the problem.
 
@@ -41,12 +43,13 @@ def check(cond, what):
         print("FAIL:", what, file=sys.stderr)
 
 
-def eal(pcap):
+def eal(pcap, lcores="0"):
+    """EAL arguments; pcap None: no vdev (the preload driver makes its port)."""
     global run_no
     run_no += 1
     return ["--no-huge", "-m", "512", "--no-pci", "--no-shconf", "--log-level=error",
-            f"--file-prefix=sof-test-{os.getpid()}-{run_no}", "-l", "0",
-            "--vdev", f"net_pcap0,rx_pcap={pcap}"]
+            f"--file-prefix=sof-test-{os.getpid()}-{run_no}", "-l", lcores] + (
+            ["--vdev", f"net_pcap0,rx_pcap={pcap}"] if pcap else [])
 
 
 def generate(tmp, name, *opts):
@@ -58,9 +61,15 @@ def generate(tmp, name, *opts):
     return pcap, sched, [json.loads(l) for l in open(truth)]
 
 
-def run_sofd(tmp, name, pcap, sched, *extra):
+def run_sofd(tmp, name, pcap, sched, *extra, preload=None):
+    """preload: None (net_pcap on one lcore) or a --preload-deal value: the
+    preload driver, two rx and fec instances sharing lcores 0 and 1."""
     txlog = os.path.join(tmp, name + ".txlog")
-    p = subprocess.run([sofd, *eal(pcap), "--", "--leader-schedule", sched, "--shred-version", "7",
+    if preload:
+        extra = ("--driver", "preload", "--preload", pcap, "--preload-deal", preload,
+                 "--topology-rx", "0,1", "--topology-fec", "0,1", "--topology-extract", "1",
+                 "--topology-dispatch", "1", "--topology-plugins", "1") + extra
+    p = subprocess.run([sofd, *(eal(None, "0,1") if preload else eal(pcap)), "--", "--leader-schedule", sched, "--shred-version", "7",
                         "--udp-port", "8001", "--idle-exit-ms", "500", "--plugin-opt", "txlog.datasets=true", "--txlog", txlog,
                         *extra], capture_output=True, text=True, timeout=120)
     summ = None
@@ -157,6 +166,22 @@ with tempfile.TemporaryDirectory() as tmp:
               f"{name}: no other rejection")
         check(s["setsRecovered"] > 0 and s["acceptedBy"]["recovery_failed"] == 0, f"{name}: sets recovered")
 
+        # the same capture preloaded into a net_ring port with two RX queues
+        # (rx and fec on both lcores), frames dealt round robin or by slot
+        for deal in ("packet", "slot"):
+            pname = f"{name}, preload {deal}"
+            rc, lines, s, err = run_sofd(tmp, f"loss{seed}-{deal}", pcap, sched, "--burst", "8",
+                                         preload=deal)
+            check(rc == 0, f"{pname}: exit 0 ({err[-300:]})")
+            check(s.get("driver") == "net_ring" and s.get("rxPackets") == gsum["frames"],
+                  f"{pname}: every frame received off the net_ring port ({s.get('driver')}, "
+                  f"{s.get('rxPackets')} of {gsum['frames']})")
+            check(sorted(r["instance"] for r in s.get("roles", []) if r["role"] == "rx") == [0, 1],
+                  f"{pname}: two rx instances")
+            same(pname, lines, recs)
+            balanced(pname, s, gsum["frames"])
+            garbage_counted(pname, s, recs)
+
         name = f"seed {seed} corrupt"
         pcap, sched, recs = generate(tmp, f"corrupt{seed}", *c, "--loss-per-set", "24", "--corrupt", "0.03",
                                      "--forge", "0.15", "--garbage", "0.02", "--dup", "0.05", "--reorder", "8")
@@ -212,6 +237,14 @@ with tempfile.TemporaryDirectory() as tmp:
         (eal(os.path.join(tmp, "missing.pcap")) + ["--", "--accept-unknown-leader"], "port 0 does not exist"),
         (eal(pcap_ok) + ["--", "--accept-unknown-leader", "--txlog", os.path.join(tmp, "no", "such", "dir")],
          "plugin txlog"),
+        (eal(None) + ["--", "--accept-unknown-leader", "--driver", "preload"], "the preload driver needs a capture"),
+        (eal(pcap_ok) + ["--", "--accept-unknown-leader", "--preload", pcap_ok], "only that driver takes one"),
+        (eal(None) + ["--", "--accept-unknown-leader", "--driver", "preload", "--preload", pcap_ok,
+                      "--preload-deal", "flow"], "'flow' is not packet or slot"),
+        (eal(None) + ["--", "--accept-unknown-leader", "--driver", "preload", "--preload",
+                      os.path.join(tmp, "missing.pcap")], "preload " + os.path.join(tmp, "missing.pcap")),
+        (eal(None) + ["--", "--accept-unknown-leader", "--driver", "preload", "--preload", sched],
+         "preload " + sched),
     ]
     for args, msg in bad:
         p = subprocess.run([sofd, *args], capture_output=True, text=True, timeout=60)

@@ -1,6 +1,7 @@
 /* bench_dedupe.c: ns per sof_dedupe_check for hits (duplicates, conflicts)
  * and misses (new keys: steady state with slot-window reuse, and under
- * capacity pressure), median of several runs (bench/sof_bench.h).
+ * capacity pressure; one at a time and in prefetched rounds of 32 as sofd's
+ * rx role does), median of several runs (bench/sof_bench.h).
  *
  * Run: build/tests/net/bench_dedupe [ops [probe_max]] */
 #include <stdlib.h>
@@ -66,6 +67,24 @@ run_miss(void *p, uint64_t ops) {
   return acc;
 }
 
+/* run_miss in rounds of 32, as sofd's rx role checks a round: every key of
+ * the round is prefetched first (sof_dedupe_prefetch), then checked. */
+static uint64_t
+run_miss_round(void *p, uint64_t ops) {
+  ctx_t *c = p;
+  uint64_t acc = 0;
+  for (uint64_t i = 0; i < ops; i += 32) {
+    uint64_t n = ops - i < 32 ? ops - i : 32;
+    for (uint64_t j = 0; j < n; j++) {
+      uint64_t k = c->next + j;
+      uint32_t idx = (uint32_t)(k % c->per_slot);
+      sof_dedupe_prefetch(c->d, 1000 + k / c->per_slot, idx, idx / 32 * 32, 1, 0x96);
+    }
+    acc += run_miss(c, n);
+  }
+  return acc;
+}
+
 static void
 hits(char const *name, ctx_t *c, uint32_t keys, uint32_t cap, int alt, uint64_t ops) {
   c->d = mk(cap, 0);
@@ -90,11 +109,12 @@ hits(char const *name, ctx_t *c, uint32_t keys, uint32_t cap, int alt, uint64_t 
 }
 
 static void
-misses(char const *name, ctx_t *c, uint32_t cap, uint64_t window, uint32_t per_slot, uint64_t ops) {
+misses(char const *name, ctx_t *c, uint32_t cap, uint64_t window, uint32_t per_slot, uint64_t ops,
+       int rounds) {
   c->d = mk(cap, window);
   c->next = 0;
   c->per_slot = per_slot;
-  sof_bench_report(name, run_miss, c, ops);
+  sof_bench_report(name, rounds ? run_miss_round : run_miss, c, ops);
   sof_dedupe_stats_t const *st = sof_dedupe_stats(c->d);
   uint64_t checks = 0;
   for (int k = 0; k < SOF_DEDUPE_RESULT_CNT; k++) checks += st->result[k];
@@ -122,8 +142,10 @@ main(int argc, char **argv) {
   hits("hit: duplicate, 1k keys (in cache)", &c, 1U << 10, 1U << 12, 0, ops);
   hits("hit: duplicate, 128k keys, 2^18 table", &c, 1U << 17, 1U << 18, 0, ops);
   hits("hit: conflict, 128k keys, 2^18 table", &c, 1U << 17, 1U << 18, 1, ops);
-  misses("miss: new key, slot window 64, 2^18 table", &c, 1U << 18, 64, 2000, ops);
-  misses("miss: new key, capacity pressure, 2^16 table", &c, 1U << 16, 0, 2000, ops);
+  misses("miss: new key, slot window 64, 2^18 table", &c, 1U << 18, 64, 2000, ops, 0);
+  misses("miss: same, rounds of 32 prefetched first", &c, 1U << 18, 64, 2000, ops, 1);
+  misses("miss: new key, capacity pressure, 2^16 table", &c, 1U << 16, 0, 2000, ops, 0);
+  misses("miss: same, rounds of 32 prefetched first", &c, 1U << 16, 0, 2000, ops, 1);
   free(c.sig);
   free(c.perm);
   return 0;

@@ -172,6 +172,14 @@ sig_hash(sof_dedupe_t const *d, uint8_t const *sig) {
   return mum(a ^ d->k[4], b ^ d->k[5]) ^ mum(c ^ d->k[6], e ^ d->k[7]);
 }
 
+void
+sof_dedupe_prefetch(sof_dedupe_t const *d, uint64_t slot, uint32_t idx, uint32_t fec_set_idx,
+                    uint16_t version, uint8_t variant) {
+  uint64_t p = key_hash(d, slot, idx, fec_set_idx, version, variant) & d->mask;
+  __builtin_prefetch(&d->tags[p]);
+  __builtin_prefetch(&d->tab[p]);
+}
+
 enum { LIVE = 0, DEAD_SLOT = 1, DEAD_TTL = 2 };
 
 static inline int

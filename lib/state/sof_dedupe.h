@@ -128,6 +128,15 @@ void sof_dedupe_reset(sof_dedupe_t *d);
 int sof_dedupe_check(sof_dedupe_t *d, uint64_t slot, uint32_t idx, uint32_t fec_set_idx,
                      uint16_t version, uint8_t variant, uint8_t const *sig, uint64_t now);
 
+/* sof_dedupe_prefetch: starts loading the cache lines sof_dedupe_check
+ * reads first for this key (its tag and its first entry), and nothing
+ * else: no state or counter changes. Call it for each shred of a burst
+ * before checking them, so that their cache misses overlap instead of
+ * coming one after the other. Same key arguments as sof_dedupe_check. Hot
+ * path; single thread per d. */
+void sof_dedupe_prefetch(sof_dedupe_t const *d, uint64_t slot, uint32_t idx, uint32_t fec_set_idx,
+                         uint16_t version, uint8_t variant);
+
 /* sof_dedupe_stats: the counters, valid while d lives (the pointer stays
  * the same; values change with each check: read them on d's thread). */
 sof_dedupe_stats_t const *sof_dedupe_stats(sof_dedupe_t const *d);

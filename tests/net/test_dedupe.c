@@ -385,9 +385,33 @@ run_random(uint64_t window, uint64_t ttl, uint64_t ops, uint64_t seed) {
   sof_dedupe_delete(d);
 }
 
+/* sof_dedupe_prefetch is a hint: it changes no result and no counter, on
+ * keys present, absent, stale or out of any window. */
+static void
+test_prefetch_is_only_a_hint(void) {
+  sof_dedupe_t *d = mk(1U << 10, 16, 8, 1000);
+  for (uint32_t i = 0; i < 200; i++) SOF_CHECK(chk(d, 100 + i / 50, i % 50, 0, 1, 0x96, i, 10) == NEW);
+  sof_dedupe_stats_t before = *sof_dedupe_stats(d);
+  for (uint32_t i = 0; i < 400; i++) sof_dedupe_prefetch(d, 100 + i / 50, i % 50, 0, 1, 0x96);
+  sof_dedupe_prefetch(d, 0, 0, 0, 0, 0);           /* stale slot */
+  sof_dedupe_prefetch(d, UINT64_MAX, UINT32_MAX, UINT32_MAX, UINT16_MAX, 0xFF);
+  SOF_CHECK(memcmp(&before, sof_dedupe_stats(d), sizeof before) == 0);
+  /* the same results as without the hints: present keys duplicate, a new
+   * signature conflicts, absent keys are new */
+  for (uint32_t i = 0; i < 200; i++) {
+    sof_dedupe_prefetch(d, 100 + i / 50, i % 50, 0, 1, 0x96);
+    SOF_CHECK(chk(d, 100 + i / 50, i % 50, 0, 1, 0x96, i, 20) == DUP);
+  }
+  SOF_CHECK(chk(d, 100, 0, 0, 1, 0x96, 999, 20) == CON);
+  SOF_CHECK(chk(d, 104, 0, 0, 1, 0x96, 4000, 20) == NEW);
+  SOF_CHECK(sof_dedupe_stats(d)->result[DUP] == 200 && sof_dedupe_stats(d)->result[NEW] == 201);
+  sof_dedupe_delete(d);
+}
+
 int
 main(void) {
   test_cfg();
+  test_prefetch_is_only_a_hint();
   test_dup_conflict();
   test_ttl();
   test_slot_window();
