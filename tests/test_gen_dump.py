@@ -17,30 +17,18 @@ usage: test_gen_dump.py SOF_DUMP SOF_GEN
 """
 import collections
 import json
-import os
 import subprocess
 import sys
 import tempfile
 
+import sof_check
+from sof_check import check
+
 dump, gen = sys.argv[1], sys.argv[2]
-checks = failures = 0
-
-
-def check(cond, what):
-    global checks, failures
-    checks += 1
-    if not cond:
-        failures += 1
-        print("FAIL:", what, file=sys.stderr)
 
 
 def generate(tmp, name, *opts):
-    pcap, truth, sched = (os.path.join(tmp, name + ext) for ext in (".pcap", ".jsonl", ".json"))
-    p = subprocess.run([gen, "-o", pcap, "--truth", truth, "--leader-schedule", sched, *opts],
-                       capture_output=True, text=True)
-    check(p.returncode == 0, f"sof-gen {name}: {p.stderr.strip()}")
-    recs = [json.loads(l) for l in open(truth)]
-    return pcap, sched, recs
+    return sof_check.generate(gen, tmp, name, *opts, summary=False)
 
 
 def dump_lines(*args):
@@ -138,5 +126,5 @@ with tempfile.TemporaryDirectory() as tmp:
         same_transactions(f"seed {seed} bad frames", txs, want_tx)
         check(sorted(ds) == sorted(want_ds), f"seed {seed} bad: datasets equal the truth")
 
-print(f"gen_dump: {checks} checks, {failures} failed", file=sys.stderr)
-sys.exit(1 if failures or not checks else 0)
+print(f"gen_dump: {sof_check.checks} checks, {sof_check.failures} failed", file=sys.stderr)
+sys.exit(1 if sof_check.failures or not sof_check.checks else 0)

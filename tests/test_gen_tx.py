@@ -28,21 +28,14 @@ import sys
 import tempfile
 import time
 
+import sof_check
+from sof_check import check
+
 if len(sys.argv) < 3 or not sys.argv[2] or not os.path.exists(sys.argv[2]):
     print("SKIP: sof-gen-tx was not built (DPDK not found when meson was set up)")
     sys.exit(77)
 gen, gen_tx = sys.argv[1], sys.argv[2]
-checks = failures = 0
 runs = 0
-
-
-def check(cond, what):
-    global checks, failures
-    checks += 1
-    if not cond:
-        failures += 1
-        print("FAIL:", what, file=sys.stderr)
-    return cond
 
 
 prefixes = []
@@ -239,5 +232,5 @@ runtime = "/var/run/dpdk" if os.geteuid() == 0 else os.path.join(
 for prefix in prefixes:
     shutil.rmtree(os.path.join(runtime, prefix), ignore_errors=True)
 
-print(f"{checks - failures}/{checks} checks passed")
-sys.exit(1 if failures else 0)
+print(f"{sof_check.checks - sof_check.failures}/{sof_check.checks} checks passed")
+sys.exit(1 if sof_check.failures else 0)

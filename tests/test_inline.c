@@ -149,19 +149,28 @@ shred_data(uint32_t idx, uint8_t const **d, uint32_t *sz, uint8_t *flags) {
   }
 }
 
-/* Feeds shreds in order[] to a fresh reassembler + walker; checks exactly
- * once delivery. Returns the inline count. */
-static uint32_t
-run(uint32_t const *order, uint64_t slot) {
+/* A fresh reassembler (defaults) and walker (8 slots) in c, nothing seen
+ * yet; the caller deletes both. */
+static sof_reasm_t *
+start(ctx_t *c) {
   memset(seen, 0, sizeof seen);
   wrong = 0;
   sof_reasm_cfg_t rc;
   sof_reasm_cfg_default(&rc);
   char err[128];
   sof_reasm_t *r = sof_reasm_new(&rc, err, sizeof err);
-  ctx_t c = {0};
-  c.w = sof_inline_new(8, err, sizeof err);
-  SOF_CHECK(r && c.w);
+  memset(c, 0, sizeof *c);
+  c->w = sof_inline_new(8, err, sizeof err);
+  SOF_CHECK(r && c->w);
+  return r;
+}
+
+/* Feeds shreds in order[] to a fresh reassembler + walker; checks exactly
+ * once delivery. Returns the inline count. */
+static uint32_t
+run(uint32_t const *order, uint64_t slot) {
+  ctx_t c;
+  sof_reasm_t *r = start(&c);
   for (uint32_t k = 0; k < shred_cnt; k++) {
     uint8_t const *d;
     uint32_t sz;
@@ -231,14 +240,8 @@ main(void) {
   uint32_t bad_at = batches[0].txn_off[batches[0].txn_cnt / 2];
   SOF_CHECK(bad_at > CHUNK && batches[0].last_idx >= 2);
   batches[0].bytes[bad_at] = 0; /* zero signatures */
-  memset(seen, 0, sizeof seen);
-  wrong = 0;
-  sof_reasm_cfg_t rc;
-  sof_reasm_cfg_default(&rc);
-  char err[128];
-  sof_reasm_t *r = sof_reasm_new(&rc, err, sizeof err);
-  ctx_t c = {0};
-  c.w = sof_inline_new(8, err, sizeof err);
+  ctx_t c;
+  sof_reasm_t *r = start(&c);
   for (uint32_t i = 0; i < batches[0].last_idx; i++) {
     uint8_t const *d;
     uint32_t sz;
@@ -253,6 +256,7 @@ main(void) {
   sof_inline_delete(c.w);
   sof_reasm_delete(r);
   /* bad arguments */
+  char err[128];
   SOF_CHECK(sof_inline_new(3, err, sizeof err) == NULL && strstr(err, "power of two"));
   return sof_test_done("inline");
 }

@@ -25,6 +25,9 @@ import subprocess
 import sys
 import tempfile
 
+import sof_check
+from sof_check import check
+
 SKIP = 77
 here = os.path.dirname(os.path.abspath(__file__))
 oracle = os.path.join(here, "oracle")
@@ -40,17 +43,6 @@ if not node:
 if not all(os.path.isdir(p) for p in needed):
     print("test_oracle_gen: SKIP: tests/oracle/node_modules is not installed (run tools/install-oracles.sh)")
     sys.exit(SKIP)
-
-failures = 0
-checks = 0
-
-
-def check(cond, what):
-    global failures, checks
-    checks += 1
-    if not cond:
-        failures += 1
-        print("FAIL:", what, file=sys.stderr)
 
 
 def run_node(script, *args):
@@ -112,5 +104,5 @@ with tempfile.TemporaryDirectory() as tmp:
     check(run_node("web3_decode.mjs", "--truth", truth, "--pcap", bad_pcap, "--sof-dump", dump) == 1,
           "a flipped transaction byte fails the web3 oracle")
 
-print(f"test_oracle_gen: {checks} checks, {failures} failed", file=sys.stderr)
-sys.exit(1 if failures else 0)
+print(f"test_oracle_gen: {sof_check.checks} checks, {sof_check.failures} failed", file=sys.stderr)
+sys.exit(1 if sof_check.failures else 0)

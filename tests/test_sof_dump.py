@@ -11,17 +11,10 @@ import subprocess
 import sys
 import tempfile
 
+import sof_check
+from sof_check import check
+
 dump, gen = sys.argv[1], sys.argv[2]
-failures = 0
-checks = 0
-
-
-def check(cond, what):
-    global failures, checks
-    checks += 1
-    if not cond:
-        failures += 1
-        print("FAIL:", what, file=sys.stderr)
 
 
 def run(*args):
@@ -151,5 +144,5 @@ if os.path.isdir(vec):
 else:
     print("vector part skipped: shared vectors not found (set SOF_VECTORS)", file=sys.stderr)
 
-print(f"sof_dump: {checks} checks, {failures} failed", file=sys.stderr)
-sys.exit(1 if failures or not checks else 0)
+print(f"sof_dump: {sof_check.checks} checks, {sof_check.failures} failed", file=sys.stderr)
+sys.exit(1 if sof_check.failures or not sof_check.checks else 0)

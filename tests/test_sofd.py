@@ -27,20 +27,18 @@ import sys
 import tempfile
 import time
 
+import sof_check
+from sof_check import check
+
 if len(sys.argv) < 3 or not sys.argv[2]:
     print("sofd was not built (DPDK not found): skipping", file=sys.stderr)
     sys.exit(77)
 gen, sofd = sys.argv[1], sys.argv[2]
-checks = failures = 0
 run_no = 0
 
 
-def check(cond, what):
-    global checks, failures
-    checks += 1
-    if not cond:
-        failures += 1
-        print("FAIL:", what, file=sys.stderr)
+def generate(tmp, name, *opts):
+    return sof_check.generate(gen, tmp, name, *opts)
 
 
 def eal(pcap, lcores="0"):
@@ -50,15 +48,6 @@ def eal(pcap, lcores="0"):
     return ["--no-huge", "-m", "512", "--no-pci", "--no-shconf", "--log-level=error",
             f"--file-prefix=sof-test-{os.getpid()}-{run_no}", "-l", lcores] + (
             ["--vdev", f"net_pcap0,rx_pcap={pcap}"] if pcap else [])
-
-
-def generate(tmp, name, *opts):
-    pcap, truth, sched = (os.path.join(tmp, name + ext) for ext in (".pcap", ".jsonl", ".json"))
-    p = subprocess.run([gen, "-o", pcap, "--truth", truth, "--leader-schedule", sched,
-                        "--summary", os.path.join(tmp, name + ".summary"), *opts],
-                       capture_output=True, text=True)
-    check(p.returncode == 0, f"sof-gen {name}: {p.stderr.strip()}")
-    return pcap, sched, [json.loads(l) for l in open(truth)]
 
 
 def run_sofd(tmp, name, pcap, sched, *extra, preload=None):
@@ -259,5 +248,5 @@ runtime = "/var/run/dpdk" if os.geteuid() == 0 else os.path.join(
 for n in range(1, run_no + 1):
     shutil.rmtree(os.path.join(runtime, f"sof-test-{os.getpid()}-{n}"), ignore_errors=True)
 
-print(f"sofd: {checks} checks, {failures} failed", file=sys.stderr)
-sys.exit(1 if failures or not checks else 0)
+print(f"sofd: {sof_check.checks} checks, {sof_check.failures} failed", file=sys.stderr)
+sys.exit(1 if sof_check.failures or not sof_check.checks else 0)

@@ -34,22 +34,20 @@ import threading
 import time
 import urllib.request
 
+import sof_check
+from sof_check import check
+
 if len(sys.argv) < 3 or not sys.argv[2]:
     print("sofd was not built (DPDK not found): skipping", file=sys.stderr)
     sys.exit(77)
 gen, sofd = sys.argv[1], sys.argv[2]
 here = os.path.dirname(os.path.abspath(__file__))
 repo = os.path.dirname(here)
-checks = failures = 0
 prefixes = []
 
 
-def check(cond, what):
-    global checks, failures
-    checks += 1
-    if not cond:
-        failures += 1
-        print("FAIL:", what, file=sys.stderr)
+def generate(tmp, name, *opts):
+    return sof_check.generate(gen, tmp, name, *opts)
 
 
 def eal(lcores, *vdevs, telemetry=False):
@@ -62,15 +60,6 @@ def eal(lcores, *vdevs, telemetry=False):
     for v in vdevs:
         args += ["--vdev", v]
     return args
-
-
-def generate(tmp, name, *opts):
-    pcap, truth, sched = (os.path.join(tmp, name + ext) for ext in (".pcap", ".jsonl", ".json"))
-    p = subprocess.run([gen, "-o", pcap, "--truth", truth, "--leader-schedule", sched,
-                        "--summary", os.path.join(tmp, name + ".summary"), *opts],
-                       capture_output=True, text=True)
-    check(p.returncode == 0, f"sof-gen {name}: {p.stderr.strip()}")
-    return pcap, sched, [json.loads(l) for l in open(truth)]
 
 
 def summary_of(stderr):
@@ -505,5 +494,5 @@ runtime = "/var/run/dpdk" if os.geteuid() == 0 else os.path.join(
 for pf in prefixes:
     shutil.rmtree(os.path.join(runtime, pf), ignore_errors=True)
 
-print(f"sofd roles: {checks} checks, {failures} failed", file=sys.stderr)
-sys.exit(1 if failures or not checks else 0)
+print(f"sofd roles: {sof_check.checks} checks, {sof_check.failures} failed", file=sys.stderr)
+sys.exit(1 if sof_check.failures or not sof_check.checks else 0)

@@ -508,9 +508,11 @@ leaf_of(sof_verify_info_t *info, uint8_t const *buf, sof_shred_t const *s) {
   info->leaf_valid = 1;
 }
 
-int
-sof_verify_shred(sof_verify_t *v, void const *buf_, size_t sz, unsigned parse_flags, sof_shred_t *s_out,
-                 sof_verify_info_t *info_out) {
+/* One shred: the merkle root given (root non-NULL), or walked from the leaf
+ * hashed here. */
+static int
+verify_one(sof_verify_t *v, void const *buf_, size_t sz, unsigned parse_flags, uint8_t const *root,
+           sof_shred_t *s_out, sof_verify_info_t *info_out) {
   uint8_t const *buf = buf_;
   sof_shred_t s_local;
   sof_verify_info_t info_local;
@@ -518,21 +520,20 @@ sof_verify_shred(sof_verify_t *v, void const *buf_, size_t sz, unsigned parse_fl
   sof_verify_info_t *info = info_out ? info_out : &info_local;
   int r = verify_pre(v, buf, sz, parse_flags, s, info);
   if (r >= 0) return finish(v, r);
-  if (s->is_merkle) leaf_of(info, buf, s);
-  return finish(v, verify_main(v, buf, s, info, NULL));
+  if (!root && s->is_merkle) leaf_of(info, buf, s);
+  return finish(v, verify_main(v, buf, s, info, root));
 }
 
 int
-sof_verify_shred_root(sof_verify_t *v, void const *buf_, size_t sz, unsigned parse_flags,
+sof_verify_shred(sof_verify_t *v, void const *buf, size_t sz, unsigned parse_flags, sof_shred_t *s_out,
+                 sof_verify_info_t *info_out) {
+  return verify_one(v, buf, sz, parse_flags, NULL, s_out, info_out);
+}
+
+int
+sof_verify_shred_root(sof_verify_t *v, void const *buf, size_t sz, unsigned parse_flags,
                       uint8_t const root[32], sof_shred_t *s_out, sof_verify_info_t *info_out) {
-  uint8_t const *buf = buf_;
-  sof_shred_t s_local;
-  sof_verify_info_t info_local;
-  sof_shred_t *s = s_out ? s_out : &s_local;
-  sof_verify_info_t *info = info_out ? info_out : &info_local;
-  int r = verify_pre(v, buf, sz, parse_flags, s, info);
-  if (r >= 0) return finish(v, r);
-  return finish(v, verify_main(v, buf, s, info, root));
+  return verify_one(v, buf, sz, parse_flags, root, s_out, info_out);
 }
 
 /* Shreds per round of sof_verify_shreds: parsed and leaf-hashed ahead,

@@ -168,6 +168,15 @@ ho_init(hobj_t *h, uint8_t *poison, uint32_t poison_sz) {
   h->poison_sz = poison_sz;
 }
 
+static hobj_t *g_ho; /* a held object the hooks look at (may be NULL) */
+
+/* ho_init, and the hooks watch h from now on (g_ho). */
+static inline void
+ho_watch(hobj_t *h, uint8_t *poison, uint32_t poison_sz) {
+  ho_init(h, poison, poison_sz);
+  g_ho = h;
+}
+
 static inline int
 ho_refs(hobj_t const *h) {
   return __atomic_load_n(&h->refs, __ATOMIC_ACQUIRE);
@@ -236,7 +245,6 @@ static unsigned tp_cnt;
 static logent_t g_log[LOG_MAX];
 static unsigned g_log_n; /* atomic */
 static void    *g_host;  /* for hooks that look at the host */
-static hobj_t  *g_ho;    /* a held object the hooks look at (may be NULL) */
 static int (*g_lanes_empty)(void const *host);
 
 static inline void

@@ -1185,27 +1185,44 @@ test_account_touch(void) {
 
 /* ---- transaction_batch --------------------------------------------------------------------------- */
 
-static void
-test_batch(void) {
-  sof_host_cfg_t cfg = cfg_small(16);
+/* The transaction_batch fixture of test_batch and test_held_batch: a host
+ * with one batch buffer of 1 KiB and lanes of lane_depth; plugin *p (hooks
+ * transaction_batch | p_hooks) at processed, *c at confirmed; the log
+ * cleared; *ev three transactions (bt_refs) in a 1008-byte payload
+ * (bt_pay, byte i = i ^ 0x5A) of slot 70, at processed. */
+static uint8_t bt_pay[1025];
+static sof_ev_txn_ref_t bt_refs[3];
+
+static sof_host_t *
+batch_host(uint32_t lane_depth, uint32_t p_hooks, tp_t **p, tp_t **c, sof_ev_txn_batch_t *ev) {
+  sof_host_cfg_t cfg = cfg_small(lane_depth);
   cfg.batch_slots = 1;
   cfg.batch_bytes = 1024;
   uint32_t B = SOF_HOOK_BIT(TRANSACTION_BATCH);
   tp_reset();
-  tp_t *p = tp_add("p", B);
-  tp_t *c = tp_add("c", B);
-  c->desc.commitment = SOF_COMMITMENT_CONFIRMED;
+  *p = tp_add("p", B | p_hooks);
+  *c = tp_add("c", B);
+  (*c)->desc.commitment = SOF_COMMITMENT_CONFIRMED;
   sof_host_t *h = mkhost(&cfg);
-  sof_host_stats_t const *st = sof_host_stats(h);
   log_reset();
-  uint8_t pay[1025];
-  for (unsigned i = 0; i < sizeof pay; i++) pay[i] = (uint8_t)(i ^ 0x5A);
-  sof_ev_txn_ref_t refs[3] = {{8, 200, SOF_TXN_KIND_NON_VOTE, 0, 0},
-                              {208, 300, SOF_TXN_KIND_VOTE_ONLY, 0, 0},
-                              {508, 500, SOF_TXN_KIND_MIXED, 0, 1}};
-  sof_ev_txn_batch_t ev = {.slot = 70, .commitment = SOF_COMMITMENT_PROCESSED,
-                           .marks = {70, 1, 0}, .dataset_start_idx = 4, .txn_cnt = 3,
-                           .txns = refs, .payload = pay, .payload_sz = 1008};
+  for (unsigned i = 0; i < sizeof bt_pay; i++) bt_pay[i] = (uint8_t)(i ^ 0x5A);
+  bt_refs[0] = (sof_ev_txn_ref_t){8, 200, SOF_TXN_KIND_NON_VOTE, 0, 0};
+  bt_refs[1] = (sof_ev_txn_ref_t){208, 300, SOF_TXN_KIND_VOTE_ONLY, 0, 0};
+  bt_refs[2] = (sof_ev_txn_ref_t){508, 500, SOF_TXN_KIND_MIXED, 0, 1};
+  *ev = (sof_ev_txn_batch_t){.slot = 70, .commitment = SOF_COMMITMENT_PROCESSED,
+                             .marks = {70, 1, 0}, .dataset_start_idx = 4, .txn_cnt = 3,
+                             .txns = bt_refs, .payload = bt_pay, .payload_sz = 1008};
+  return h;
+}
+
+static void
+test_batch(void) {
+  tp_t *p, *c;
+  sof_ev_txn_batch_t ev;
+  sof_host_t *h = batch_host(16, 0, &p, &c, &ev);
+  sof_host_stats_t const *st = sof_host_stats(h);
+  uint8_t *pay = bt_pay;
+  sof_ev_txn_ref_t *refs = bt_refs;
 
   /* p now, c waits: both hold the one buffer */
   SOF_CHECK_EQ(sof_host_publish_txn_batch(h, &ev), 1);
@@ -1222,7 +1239,7 @@ test_batch(void) {
   SOF_CHECK_EQ(p->refs[1].sz, 300);
   SOF_CHECK_EQ(p->refs[2].entry_idx, 1);
   /* the wait entry still holds the only buffer */
-  for (unsigned i = 0; i < sizeof pay; i++) pay[i] = (uint8_t)(i ^ 0x33);
+  for (unsigned i = 0; i < sizeof bt_pay; i++) pay[i] = (uint8_t)(i ^ 0x33);
   refs[1].sz = 301;
   ev.slot = 71;
   ev.dataset_start_idx = 9;
@@ -1331,8 +1348,7 @@ test_held_txn(void) {
   ttx_t x;
   tt_build(&x, 2, 0, (uint8_t const(*)[32])ex, 3, 1, (uint8_t const(*)[32])tb, 1, 9, 0);
   hobj_t o;
-  ho_init(&o, x.b, x.sz); /* a release too many would wipe the bytes */
-  g_ho = &o;
+  ho_watch(&o, x.b, x.sz); /* a release too many would wipe the bytes */
 
   /* processed: one slot, one reference, the plugin reads the caller's bytes */
   sof_ev_txn_t ev = tt_ev(&x, 10, SOF_COMMITMENT_PROCESSED, 1);
@@ -1404,8 +1420,7 @@ test_held_txn(void) {
   tp_t *q = tp_add("q", T);
   h = mkhost(&cfg);
   st = sof_host_stats(h);
-  ho_init(&o, x.b, x.sz);
-  g_ho = &o;
+  ho_watch(&o, x.b, x.sz);
   for (uint32_t i = 0; i < 6; i++) {
     ev = tt_ev(&x, 10, SOF_COMMITMENT_PROCESSED, i);
     SOF_CHECK_EQ(sof_host_publish_txn_held(h, &ev, 0, ho_hold(), &o), i < 4 ? 1U : 0U);
@@ -1437,8 +1452,7 @@ test_held_txn(void) {
   tp_t *d = tp_add("d", T); /* background: the same slot as c */
   h = mkhost(&cfg);
   st = sof_host_stats(h);
-  ho_init(&o, x.b, x.sz);
-  g_ho = &o;
+  ho_watch(&o, x.b, x.sz);
   ev = tt_ev(&x, 11, SOF_COMMITMENT_PROCESSED, 7);
   SOF_CHECK_EQ(sof_host_publish_txn_held(h, &ev, 0, ho_hold(), &o), 3);
   HO_CHECK(&o, 4, 3, 0);
@@ -1465,6 +1479,16 @@ test_held_txn(void) {
   HO_CHECK(&o, 1, 6, 6);
 }
 
+/* The log cleared (from plugin 0), a one-signature transaction x (key
+ * byte key) and a fresh held object o over its bytes, watched by the hooks. */
+static void
+held_simple(ttx_t *x, hobj_t *o, uint8_t key) {
+  log_reset();
+  log_from = 0;
+  tt_simple(x, key, 1);
+  ho_watch(o, x->b, x->sz);
+}
+
 static void
 test_held_commitment(void) {
   sof_host_cfg_t cfg = cfg_small(16);
@@ -1480,13 +1504,9 @@ test_held_commitment(void) {
   sof_host_t *h = mkhost(&cfg);
   sof_host_stats_t const *st = sof_host_stats(h);
   char buf[1024];
-  log_reset();
-  log_from = 0;
   ttx_t x;
-  tt_simple(&x, 0xB1, 1);
   hobj_t o;
-  ho_init(&o, x.b, x.sz);
-  g_ho = &o;
+  held_simple(&x, &o, 0xB1);
 
   /* A's slot and the wait entry each hold one */
   sof_ev_txn_t ev = tt_ev(&x, 100, SOF_COMMITMENT_PROCESSED, 1);
@@ -1576,13 +1596,9 @@ test_held_waiting_copied(void) {
   sof_host_t *h = mkhost(&cfg);
   sof_host_stats_t const *st = sof_host_stats(h);
   char buf[256];
-  log_reset();
-  log_from = 0;
   ttx_t x;
-  tt_simple(&x, 0xB2, 1);
   hobj_t o;
-  ho_init(&o, x.b, x.sz);
-  g_ho = &o;
+  held_simple(&x, &o, 0xB2);
   sof_ev_txn_t ev = tt_ev(&x, 200, SOF_COMMITMENT_PROCESSED, 1);
   SOF_CHECK_EQ(sof_host_publish_txn_held(h, &ev, 0, ho_hold(), &o), 1);
   SOF_CHECK_EQ(st->commit_waiting, 1);
@@ -1603,28 +1619,14 @@ test_held_waiting_copied(void) {
 
 static void
 test_held_batch(void) {
-  sof_host_cfg_t cfg = cfg_small(2);
-  cfg.batch_slots = 1;
-  cfg.batch_bytes = 1024;
-  uint32_t B = SOF_HOOK_BIT(TRANSACTION_BATCH);
-  tp_reset();
-  tp_t *p = tp_add("p", B | SOF_HOOK_BIT(DATASET));
-  tp_t *c = tp_add("c", B);
-  c->desc.commitment = SOF_COMMITMENT_CONFIRMED;
-  sof_host_t *h = mkhost(&cfg);
+  tp_t *p, *c;
+  sof_ev_txn_batch_t ev;
+  sof_host_t *h = batch_host(2, SOF_HOOK_BIT(DATASET), &p, &c, &ev);
   sof_host_stats_t const *st = sof_host_stats(h);
-  log_reset();
-  uint8_t pay[1025];
-  for (unsigned i = 0; i < sizeof pay; i++) pay[i] = (uint8_t)(i ^ 0x5A);
-  sof_ev_txn_ref_t refs[3] = {{8, 200, SOF_TXN_KIND_NON_VOTE, 0, 0},
-                              {208, 300, SOF_TXN_KIND_VOTE_ONLY, 0, 0},
-                              {508, 500, SOF_TXN_KIND_MIXED, 0, 1}};
-  sof_ev_txn_batch_t ev = {.slot = 70, .commitment = SOF_COMMITMENT_PROCESSED,
-                           .marks = {70, 1, 0}, .dataset_start_idx = 4, .txn_cnt = 3,
-                           .txns = refs, .payload = pay, .payload_sz = 1008};
+  uint8_t *pay = bt_pay;
+  sof_ev_txn_ref_t *refs = bt_refs;
   hobj_t o;
-  ho_init(&o, pay, sizeof pay);
-  g_ho = &o;
+  ho_watch(&o, pay, sizeof bt_pay);
 
   /* p now, c waits: one buffer, one reference */
   SOF_CHECK_EQ(sof_host_publish_txn_batch_held(h, &ev, ho_hold(), &o), 1);

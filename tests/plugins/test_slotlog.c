@@ -63,6 +63,19 @@ feed_all(void *st) {
 #define L_LS "{\"type\":\"leader_schedule\",\"kind\":\"snapshot\",\"firstSlot\":1000,"           \
              "\"scheduleSlots\":432000,\"leaders\":[\"" K_LEADER "\",null,\"" K_PAYER "\"]}\n"
 
+/* slotlog with [plugin.slotlog] events = events, fed every event: the file
+ * it wrote at path (the caller frees it), NULL when setup failed. */
+static char *
+events_output(char const *path, char const *events) {
+  fake_env_t f;
+  fake_init(&f, "slotlog", 1000000000U, "path", path, "events", events, NULL);
+  void *st = SETUP_OK(P, &f);
+  if (!st) return NULL;
+  feed_all(st);
+  P->shutdown(st);
+  return read_file(path);
+}
+
 static void
 test_lines(void) {
   SOF_CHECK_STR(P->name, "slotlog");
@@ -82,21 +95,13 @@ test_lines(void) {
   free(out);
 
   /* events: a subset, blanks around names */
-  fake_init(&f, "slotlog", 1000000000U, "path", path, "events", " reorg ,recent_blockhash", NULL);
-  st = SETUP_OK(P, &f);
-  if (!st) return;
-  feed_all(st);
-  P->shutdown(st);
-  out = read_file(path);
+  out = events_output(path, " reorg ,recent_blockhash");
+  if (!out) return;
   SOF_CHECK_STR(out, L_R L_BH);
   free(out);
 
-  fake_init(&f, "slotlog", 1000000000U, "path", path, "events", "slot_status", NULL);
-  st = SETUP_OK(P, &f);
-  if (!st) return;
-  feed_all(st);
-  P->shutdown(st);
-  out = read_file(path);
+  out = events_output(path, "slot_status");
+  if (!out) return;
   SOF_CHECK_STR(out, L_S1 L_S2 L_S3);
   free(out);
   unlink(path);
