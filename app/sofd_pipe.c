@@ -1557,6 +1557,8 @@ sofd_pipe_counters(sofd_pipe_t const *p, sofd_counter_t *out) {
   }
   CTR("shreds passed to the fec role", t.to_fec, "rx_to_fec");
   CTR("ed25519 verifications", t.vs.sig_verifies, "verify_sig_verifies");
+  CTR("ed25519 verifications with a prepared leader key", t.vs.sig_prepared, "verify_sig_prepared");
+  CTR("leader keys prepared (tables built)", t.vs.key_prepares, "verify_key_prepares");
   CTR("signature checks answered by the cache", t.vs.sig_cache_hits, "verify_sig_cache_hits");
   CTR("repeats of a rejected set answered by the cache", t.vs.bad_cache_hits, "verify_bad_cache_hits");
   CTR("second leader-signed roots for a FEC set", t.vs.conflicts, "verify_conflicts");
@@ -1757,6 +1759,8 @@ sofd_pipe_summary(sofd_pipe_t *p, char const *stop) {
   }
   sof_json_obj_end(j);
   sof_json_key(j, "sigVerifies");       sof_json_u64(j, t.vs.sig_verifies);
+  sof_json_key(j, "sigPrepared");       sof_json_u64(j, t.vs.sig_prepared);
+  sof_json_key(j, "keyPrepares");       sof_json_u64(j, t.vs.key_prepares);
   sof_json_key(j, "sigCacheHits");      sof_json_u64(j, t.vs.sig_cache_hits);
   sof_json_key(j, "sharedHits");        sof_json_u64(j, t.vs.shared_hits);
   sof_json_key(j, "badCacheHits");      sof_json_u64(j, t.vs.bad_cache_hits);

@@ -736,6 +736,66 @@ test_batch(void) {
   sof_leaders_delete(l);
 }
 
+/* Prepared leader keys: a leader's first valid signature is checked by
+ * libsodium and prepares its key; later ones use the table. A forged
+ * signature never prepares a key, and is rejected on the prepared path
+ * too. Four keys are kept, the least recently used replaced. */
+static void
+test_prepared_keys(void) {
+  enum { LEADERS = 6 };
+  static uint8_t keys[LEADERS][64];
+  sof_leaders_t *l = sof_leaders_new(1024, 16);
+  for (int i = 0; i < LEADERS; i++) {
+    uint8_t seed[32];
+    memset(seed, 0x60 + i, 32);
+    sof_ed25519_keypair_from_seed(keys[i], seed);
+    SOF_CHECK_EQ(sof_leaders_set(l, 200 + (uint64_t)i, keys[i] + 32), 0);
+  }
+  SOF_CHECK_EQ(sof_leaders_set(l, 210, keys[0] + 32), 0);
+  sof_verify_t *v = mk_verifier(l, SOF_VERIFY_POSTURE_PUBLIC_UNTRUSTED, -1);
+  sof_verify_stats_t const *st = sof_verify_stats(v);
+
+  /* a forged set first: rejected, nothing prepared */
+  SOF_CHECK_EQ(make_slot(other, 200, 20000, 3, kp_wrong), 1);
+  SOF_CHECK_EQ(sof_verify_shred(v, other[0].data[0], 1203, 0, NULL, NULL), SOF_VERIFY_INVALID_SIGNATURE);
+  SOF_CHECK_EQ(st->key_prepares, 0);
+  SOF_CHECK_EQ(st->sig_prepared, 0);
+
+  SOF_CHECK_EQ(make_slot(sets, 200, 20000, 4, keys[0]), 1);
+  SOF_CHECK_EQ(verify_set(v, &sets[0], SOF_VERIFY_VERIFIED), 0);
+  SOF_CHECK_EQ(st->key_prepares, 1);
+  SOF_CHECK_EQ(st->sig_prepared, 0);      /* the first one: libsodium */
+  SOF_CHECK_EQ(make_slot(sets, 210, 20000, 5, keys[0]), 1);
+  SOF_CHECK_EQ(verify_set(v, &sets[0], SOF_VERIFY_VERIFIED), 0);
+  SOF_CHECK_EQ(st->key_prepares, 1);
+  SOF_CHECK_EQ(st->sig_prepared, 1);      /* the leader's second set: the table */
+  SOF_CHECK_EQ(st->sig_verifies, 3);
+
+  /* forged for the prepared leader: the prepared path rejects it */
+  SOF_CHECK_EQ(make_slot(other, 210, 20000, 6, kp_wrong), 1);
+  SOF_CHECK_EQ(sof_verify_shred(v, other[0].code[3], 1228, 0, NULL, NULL), SOF_VERIFY_INVALID_SIGNATURE);
+  SOF_CHECK_EQ(st->sig_prepared, 2);
+  SOF_CHECK_EQ(st->key_prepares, 1);
+
+  /* five more leaders: four slots, leader 0 (least recently used) replaced */
+  for (int i = 1; i < LEADERS; i++) {
+    SOF_CHECK_EQ(make_slot(sets, 200 + (uint64_t)i, 20000, (uint8_t)(7 + i), keys[i]), 1);
+    SOF_CHECK_EQ(verify_set(v, &sets[0], SOF_VERIFY_VERIFIED), 0);
+  }
+  SOF_CHECK_EQ(st->key_prepares, 6);
+  SOF_CHECK_EQ(st->sig_prepared, 2);
+  SOF_CHECK_EQ(make_slot(sets, 210, 20000, 20, keys[0]), 1); /* another root for set 0 of slot 210 */
+  SOF_CHECK_EQ(sof_verify_shred(v, sets[0].data[1], 1203, 0, NULL, NULL), SOF_VERIFY_VERIFIED);
+  SOF_CHECK_EQ(st->key_prepares, 7);      /* leader 0 prepared again */
+  SOF_CHECK_EQ(st->sig_prepared, 2);
+  SOF_CHECK_EQ(make_slot(sets, 205, 20000, 21, keys[5]), 1); /* leader 5: still prepared */
+  SOF_CHECK_EQ(sof_verify_shred(v, sets[0].data[2], 1203, 0, NULL, NULL), SOF_VERIFY_VERIFIED);
+  SOF_CHECK_EQ(st->sig_prepared, 3);
+  SOF_CHECK_EQ(st->key_prepares, 7);
+  sof_verify_delete(v);
+  sof_leaders_delete(l);
+}
+
 int
 main(void) {
   SOF_CHECK_EQ(sof_ed25519_init(), 0);
@@ -757,5 +817,6 @@ main(void) {
   test_legacy();
   test_schedule_files();
   test_batch();
+  test_prepared_keys();
   return sof_test_done("verify");
 }

@@ -4,7 +4,7 @@
 #   tools/run-fuzz.sh TARGET SECONDS [libFuzzer args...]
 #   tools/run-fuzz.sh --exe PATH TARGET SECONDS [libFuzzer args...]
 #
-# TARGET is one of: shred pkt txn entry base58 verify leaders resolver http inline. Without --exe the script
+# TARGET is one of: shred pkt txn entry base58 verify leaders resolver http inline ed25519. Without --exe the script
 # configures and builds build-fuzz/ (clang, ASan + UBSan + libFuzzer) first.
 # The corpus lives in build-fuzz/fuzz/corpus-TARGET (kept between runs) and
 # is seeded from $SOF_VECTORS (default ../shared/vectors) when present.
@@ -20,7 +20,7 @@ if [ $# -lt 2 ]; then
 fi
 target=$1 seconds=$2
 shift 2
-case $target in shred|pkt|txn|entry|base58|verify|leaders|resolver|http|inline) ;; *) echo "run-fuzz: unknown target '$target'" >&2; exit 2;; esac
+case $target in shred|pkt|txn|entry|base58|verify|leaders|resolver|http|inline|ed25519) ;; *) echo "run-fuzz: unknown target '$target'" >&2; exit 2;; esac
 
 if [ -z "$exe" ]; then
   bdir=$here/build-fuzz

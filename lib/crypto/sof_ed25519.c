@@ -1,15 +1,572 @@
+/* sof_ed25519.c: ed25519 through libsodium, plus a verifier for prepared
+ * keys.
+ *
+ * The prepared path computes exactly what libsodium's
+ * crypto_sign_ed25519_verify_detached computes (1.0.18, the default
+ * build): the same rejections (S >= L, R or A of small order by its
+ * encoding, A non-canonical or off the curve), h = SHA-512(R || A || M)
+ * mod L, then the cofactorless check that [S]B - [h]A encodes to the bytes
+ * of R. Only the arithmetic is organised differently: both B and A have a
+ * table of k * 256^j * P (k = 1..8, j = 0..31) in affine Niels form, so a
+ * double scalar multiplication is 128 mixed additions and 4 doublings
+ * (radix-16 signed digits, the odd digits first, then times 16, then the
+ * even ones) instead of ~253 doublings and ~85 additions.
+ *
+ * Field elements are five 51-bit limbs (unsigned __int128 products). Every
+ * operation returns limbs below 2^52, which is what its inputs need. */
 #include "crypto/sof_ed25519.h"
+
+#include <string.h>
 
 #include <sodium.h>
 
+/* ---- field arithmetic mod p = 2^255 - 19 ------------------------------------------------------- */
+
+typedef unsigned __int128 u128;
+typedef struct { uint64_t v[5]; } fe_t;
+
+#define M51 ((1ULL << 51) - 1)
+
+static inline void
+fe_carry(fe_t *h) {
+  uint64_t c;
+  c = h->v[0] >> 51; h->v[0] &= M51; h->v[1] += c;
+  c = h->v[1] >> 51; h->v[1] &= M51; h->v[2] += c;
+  c = h->v[2] >> 51; h->v[2] &= M51; h->v[3] += c;
+  c = h->v[3] >> 51; h->v[3] &= M51; h->v[4] += c;
+  c = h->v[4] >> 51; h->v[4] &= M51; h->v[0] += 19 * c;
+}
+
+static inline void
+fe_add(fe_t *h, fe_t const *f, fe_t const *g) {
+  for (int i = 0; i < 5; i++) h->v[i] = f->v[i] + g->v[i];
+  fe_carry(h);
+}
+
+/* f + 4p - g: g's limbs are below 2^52 < 4p's, so nothing wraps. */
+static inline void
+fe_sub(fe_t *h, fe_t const *f, fe_t const *g) {
+  h->v[0] = f->v[0] + 0x1FFFFFFFFFFFB4ULL - g->v[0];
+  for (int i = 1; i < 5; i++) h->v[i] = f->v[i] + 0x1FFFFFFFFFFFFCULL - g->v[i];
+  fe_carry(h);
+}
+
+/* Without the carry, for results that only feed fe_mul / fe_sq, which take
+ * limbs below 2^54: f, g below 2^53 (add); g below 2^53 - 76 (sub). */
+static inline void
+fe_add_nc(fe_t *h, fe_t const *f, fe_t const *g) {
+  for (int i = 0; i < 5; i++) h->v[i] = f->v[i] + g->v[i];
+}
+
+static inline void
+fe_sub_nc(fe_t *h, fe_t const *f, fe_t const *g) {
+  h->v[0] = f->v[0] + 0x1FFFFFFFFFFFB4ULL - g->v[0];
+  for (int i = 1; i < 5; i++) h->v[i] = f->v[i] + 0x1FFFFFFFFFFFFCULL - g->v[i];
+}
+
+static inline void
+fe_neg(fe_t *h, fe_t const *f) {
+  fe_t z = {{0, 0, 0, 0, 0}};
+  fe_sub(h, &z, f);
+}
+
+/* Carries the five 128-bit column sums into h. */
+static inline void
+fe_reduce128(fe_t *h, u128 r0, u128 r1, u128 r2, u128 r3, u128 r4) {
+  r1 += (uint64_t)(r0 >> 51);
+  r2 += (uint64_t)(r1 >> 51);
+  r3 += (uint64_t)(r2 >> 51);
+  r4 += (uint64_t)(r3 >> 51);
+  u128 t = (u128)((uint64_t)r0 & M51) + (u128)(uint64_t)(r4 >> 51) * 19;
+  h->v[0] = (uint64_t)t & M51;
+  h->v[1] = ((uint64_t)r1 & M51) + (uint64_t)(t >> 51);
+  h->v[2] = (uint64_t)r2 & M51;
+  h->v[3] = (uint64_t)r3 & M51;
+  h->v[4] = (uint64_t)r4 & M51;
+}
+
+static inline void
+fe_mul(fe_t *h, fe_t const *f, fe_t const *g) {
+  uint64_t f0 = f->v[0], f1 = f->v[1], f2 = f->v[2], f3 = f->v[3], f4 = f->v[4];
+  uint64_t g0 = g->v[0], g1 = g->v[1], g2 = g->v[2], g3 = g->v[3], g4 = g->v[4];
+  uint64_t g1_19 = 19 * g1, g2_19 = 19 * g2, g3_19 = 19 * g3, g4_19 = 19 * g4;
+  u128 r0 = (u128)f0 * g0 + (u128)f1 * g4_19 + (u128)f2 * g3_19 + (u128)f3 * g2_19 + (u128)f4 * g1_19;
+  u128 r1 = (u128)f0 * g1 + (u128)f1 * g0 + (u128)f2 * g4_19 + (u128)f3 * g3_19 + (u128)f4 * g2_19;
+  u128 r2 = (u128)f0 * g2 + (u128)f1 * g1 + (u128)f2 * g0 + (u128)f3 * g4_19 + (u128)f4 * g3_19;
+  u128 r3 = (u128)f0 * g3 + (u128)f1 * g2 + (u128)f2 * g1 + (u128)f3 * g0 + (u128)f4 * g4_19;
+  u128 r4 = (u128)f0 * g4 + (u128)f1 * g3 + (u128)f2 * g2 + (u128)f3 * g1 + (u128)f4 * g0;
+  fe_reduce128(h, r0, r1, r2, r3, r4);
+}
+
+static inline void
+fe_sq(fe_t *h, fe_t const *f) {
+  uint64_t f0 = f->v[0], f1 = f->v[1], f2 = f->v[2], f3 = f->v[3], f4 = f->v[4];
+  uint64_t d0 = 2 * f0, d1 = 2 * f1, d2 = 2 * f2, d3 = 2 * f3;
+  uint64_t f3_19 = 19 * f3, f4_19 = 19 * f4;
+  u128 r0 = (u128)f0 * f0 + (u128)d1 * f4_19 + (u128)d2 * f3_19;
+  u128 r1 = (u128)d0 * f1 + (u128)d2 * f4_19 + (u128)f3 * f3_19;
+  u128 r2 = (u128)d0 * f2 + (u128)f1 * f1 + (u128)d3 * f4_19;
+  u128 r3 = (u128)d0 * f3 + (u128)d1 * f2 + (u128)f4 * f4_19;
+  u128 r4 = (u128)d0 * f4 + (u128)d1 * f3 + (u128)f2 * f2;
+  fe_reduce128(h, r0, r1, r2, r3, r4);
+}
+
+static inline void
+fe_sqn(fe_t *h, fe_t const *f, int n) {
+  fe_sq(h, f);
+  while (--n > 0) fe_sq(h, h);
+}
+
+/* The 255 low bits of s (the top bit is the caller's). */
+static void
+fe_frombytes(fe_t *h, uint8_t const s[32]) {
+  uint64_t w[4];
+  memcpy(w, s, 32); /* x86-64 and every target DPDK builds for here: little endian */
+  h->v[0] = w[0] & M51;
+  h->v[1] = ((w[0] >> 51) | (w[1] << 13)) & M51;
+  h->v[2] = ((w[1] >> 38) | (w[2] << 26)) & M51;
+  h->v[3] = ((w[2] >> 25) | (w[3] << 39)) & M51;
+  h->v[4] = (w[3] >> 12) & M51;
+}
+
+/* The canonical encoding (0 <= value < p) of f. */
+static void
+fe_tobytes(uint8_t s[32], fe_t const *f) {
+  fe_t t = *f;
+  fe_carry(&t);
+  fe_carry(&t);
+  /* t < 2^255 + 2^13 now, limbs below 2^51 except possibly v[0] by 19.
+   * q = 1 exactly when t >= p (t + 19 reaches 2^255). */
+  uint64_t q = (t.v[0] + 19) >> 51;
+  q = (t.v[1] + q) >> 51;
+  q = (t.v[2] + q) >> 51;
+  q = (t.v[3] + q) >> 51;
+  q = (t.v[4] + q) >> 51;
+  t.v[0] += 19 * q;
+  uint64_t c;
+  c = t.v[0] >> 51; t.v[0] &= M51; t.v[1] += c;
+  c = t.v[1] >> 51; t.v[1] &= M51; t.v[2] += c;
+  c = t.v[2] >> 51; t.v[2] &= M51; t.v[3] += c;
+  c = t.v[3] >> 51; t.v[3] &= M51; t.v[4] += c;
+  t.v[4] &= M51; /* drops the 2^255 that 19q added */
+  uint64_t w[4];
+  w[0] = t.v[0] | (t.v[1] << 51);
+  w[1] = (t.v[1] >> 13) | (t.v[2] << 38);
+  w[2] = (t.v[2] >> 26) | (t.v[3] << 25);
+  w[3] = (t.v[3] >> 39) | (t.v[4] << 12);
+  memcpy(s, w, 32);
+}
+
+static int
+fe_iszero(fe_t const *f) {
+  uint8_t s[32], z = 0;
+  fe_tobytes(s, f);
+  for (int i = 0; i < 32; i++) z |= s[i];
+  return z == 0;
+}
+
+static int
+fe_isnegative(fe_t const *f) {
+  uint8_t s[32];
+  fe_tobytes(s, f);
+  return s[0] & 1;
+}
+
+/* z^(2^250 - 1) into out, z^11 into z11: the shared start of inversion and
+ * of the square root's exponent. */
+static void
+fe_pow250(fe_t *out, fe_t *z11, fe_t const *z) {
+  fe_t z2, z9, t, a, b;
+  fe_sq(&z2, z);                    /* 2 */
+  fe_sqn(&t, &z2, 2);               /* 8 */
+  fe_mul(&z9, &t, z);               /* 9 */
+  fe_mul(z11, &z9, &z2);            /* 11 */
+  fe_sq(&t, z11);                   /* 22 */
+  fe_mul(&a, &t, &z9);              /* 2^5 - 1 */
+  fe_sqn(&t, &a, 5);
+  fe_mul(&a, &t, &a);               /* 2^10 - 1 */
+  fe_sqn(&t, &a, 10);
+  fe_mul(&b, &t, &a);               /* 2^20 - 1 */
+  fe_sqn(&t, &b, 20);
+  fe_mul(&t, &t, &b);               /* 2^40 - 1 */
+  fe_sqn(&t, &t, 10);
+  fe_mul(&a, &t, &a);               /* 2^50 - 1 */
+  fe_sqn(&t, &a, 50);
+  fe_mul(&b, &t, &a);               /* 2^100 - 1 */
+  fe_sqn(&t, &b, 100);
+  fe_mul(&t, &t, &b);               /* 2^200 - 1 */
+  fe_sqn(&t, &t, 50);
+  fe_mul(out, &t, &a);              /* 2^250 - 1 */
+}
+
+/* z^(p - 2) = 1/z (0 for 0). */
+static void
+fe_invert(fe_t *out, fe_t const *z) {
+  fe_t t, z11;
+  fe_pow250(&t, &z11, z);
+  fe_sqn(&t, &t, 5);                /* 2^255 - 32 */
+  fe_mul(out, &t, &z11);            /* 2^255 - 21 */
+}
+
+/* z^((p - 5) / 8) = z^(2^252 - 3). */
+static void
+fe_pow22523(fe_t *out, fe_t const *z) {
+  fe_t t, z11;
+  fe_pow250(&t, &z11, z);
+  fe_sqn(&t, &t, 2);                /* 2^252 - 4 */
+  fe_mul(out, &t, z);
+}
+
+/* ---- group: twisted Edwards -x^2 + y^2 = 1 + d x^2 y^2 --------------------------------------- */
+
+typedef struct { fe_t X, Y, Z; } ge_p2_t;                 /* x = X/Z, y = Y/Z */
+typedef struct { fe_t X, Y, Z, T; } ge_p3_t;              /* and XY = ZT */
+typedef struct { fe_t X, Y, Z, T; } ge_p1p1_t;            /* x = X/Z, y = Y/T */
+typedef struct { fe_t ypx, ymx, xy2d; } ge_niels_t;       /* affine: y+x, y-x, 2dxy */
+typedef struct { fe_t YpX, YmX, Z, T2d; } ge_cached_t;    /* projective Niels */
+
+static fe_t fe_d, fe_d2, fe_sqrtm1;
+static ge_niels_t base_tab[SOF_ED25519_TAB_ROWS][8];
+static int ready;
+
+static inline void
+ge_p1p1_to_p2(ge_p2_t *r, ge_p1p1_t const *p) {
+  fe_mul(&r->X, &p->X, &p->T);
+  fe_mul(&r->Y, &p->Y, &p->Z);
+  fe_mul(&r->Z, &p->Z, &p->T);
+}
+
+static inline void
+ge_p1p1_to_p3(ge_p3_t *r, ge_p1p1_t const *p) {
+  fe_mul(&r->X, &p->X, &p->T);
+  fe_mul(&r->Y, &p->Y, &p->Z);
+  fe_mul(&r->Z, &p->Z, &p->T);
+  fe_mul(&r->T, &p->X, &p->Y);
+}
+
+static inline void
+ge_p2_dbl(ge_p1p1_t *r, ge_p2_t const *p) {
+  fe_t t0;
+  fe_sq(&r->X, &p->X);
+  fe_sq(&r->Z, &p->Y);
+  fe_sq(&r->T, &p->Z);
+  fe_add(&r->T, &r->T, &r->T);
+  fe_add(&r->Y, &p->X, &p->Y);
+  fe_sq(&t0, &r->Y);
+  fe_add(&r->Y, &r->Z, &r->X);
+  fe_sub(&r->Z, &r->Z, &r->X);
+  fe_sub(&r->X, &t0, &r->Y);
+  fe_sub(&r->T, &r->T, &r->Z);
+}
+
+static inline void
+ge_p3_dbl(ge_p1p1_t *r, ge_p3_t const *p) {
+  ge_p2_t q = {p->X, p->Y, p->Z};
+  ge_p2_dbl(r, &q);
+}
+
+/* p + q (neg = 0) or p - q (neg = 1), q affine. p's limbs are fe_mul
+ * outputs (below 2^52), and r only feeds the multiplications of
+ * ge_p1p1_to_p3 / _p2: no carries (every sum stays below 2^54). */
+static inline void
+ge_madd(ge_p1p1_t *r, ge_p3_t const *p, ge_niels_t const *q, int neg) {
+  fe_t t0;
+  fe_add_nc(&r->X, &p->Y, &p->X);
+  fe_sub_nc(&r->Y, &p->Y, &p->X);
+  fe_mul(&r->Z, &r->X, neg ? &q->ymx : &q->ypx);
+  fe_mul(&r->Y, &r->Y, neg ? &q->ypx : &q->ymx);
+  fe_mul(&r->T, &q->xy2d, &p->T);
+  fe_add_nc(&t0, &p->Z, &p->Z);
+  fe_sub_nc(&r->X, &r->Z, &r->Y);
+  fe_add_nc(&r->Y, &r->Z, &r->Y);
+  if (neg) {
+    fe_sub_nc(&r->Z, &t0, &r->T);
+    fe_add_nc(&r->T, &t0, &r->T);
+  } else {
+    fe_add_nc(&r->Z, &t0, &r->T);
+    fe_sub_nc(&r->T, &t0, &r->T);
+  }
+}
+
+static inline void
+ge_p3_to_cached(ge_cached_t *r, ge_p3_t const *p) {
+  fe_add(&r->YpX, &p->Y, &p->X);
+  fe_sub(&r->YmX, &p->Y, &p->X);
+  r->Z = p->Z;
+  fe_mul(&r->T2d, &p->T, &fe_d2);
+}
+
+/* p + q, q projective. */
+static inline void
+ge_add(ge_p1p1_t *r, ge_p3_t const *p, ge_cached_t const *q) {
+  fe_t t0;
+  fe_add(&r->X, &p->Y, &p->X);
+  fe_sub(&r->Y, &p->Y, &p->X);
+  fe_mul(&r->Z, &r->X, &q->YpX);
+  fe_mul(&r->Y, &r->Y, &q->YmX);
+  fe_mul(&r->T, &q->T2d, &p->T);
+  fe_mul(&r->X, &p->Z, &q->Z);
+  fe_add(&t0, &r->X, &r->X);
+  fe_sub(&r->X, &r->Z, &r->Y);
+  fe_add(&r->Y, &r->Z, &r->Y);
+  fe_add(&r->Z, &t0, &r->T);
+  fe_sub(&r->T, &t0, &r->T);
+}
+
+static void
+ge_tobytes(uint8_t s[32], fe_t const *X, fe_t const *Y, fe_t const *Z) {
+  fe_t zi, x, y;
+  fe_invert(&zi, Z);
+  fe_mul(&x, X, &zi);
+  fe_mul(&y, Y, &zi);
+  fe_tobytes(s, &y);
+  s[31] ^= (uint8_t)(fe_isnegative(&x) << 7);
+}
+
+/* Decodes s to a point (no canonicity or order check: the callers do
+ * those on the bytes first). Returns 0, -1 when y has no x on the curve. */
+static int
+ge_frombytes(ge_p3_t *h, uint8_t const s[32]) {
+  fe_t one = {{1, 0, 0, 0, 0}}, u, v, v3, vxx, chk;
+  fe_frombytes(&h->Y, s);
+  h->Z = one;
+  fe_sq(&u, &h->Y);
+  fe_mul(&v, &u, &fe_d);
+  fe_sub(&u, &u, &one);         /* y^2 - 1 */
+  fe_add(&v, &v, &one);         /* d y^2 + 1 */
+  fe_sq(&v3, &v);
+  fe_mul(&v3, &v3, &v);         /* v^3 */
+  fe_sq(&h->X, &v3);
+  fe_mul(&h->X, &h->X, &v);
+  fe_mul(&h->X, &h->X, &u);     /* u v^7 */
+  fe_pow22523(&h->X, &h->X);
+  fe_mul(&h->X, &h->X, &v3);
+  fe_mul(&h->X, &h->X, &u);     /* u v^3 (u v^7)^((p-5)/8) */
+  fe_sq(&vxx, &h->X);
+  fe_mul(&vxx, &vxx, &v);
+  fe_sub(&chk, &vxx, &u);
+  if (!fe_iszero(&chk)) {
+    fe_add(&chk, &vxx, &u);
+    if (!fe_iszero(&chk)) return -1;
+    fe_mul(&h->X, &h->X, &fe_sqrtm1);
+  }
+  if (fe_isnegative(&h->X) != (s[31] >> 7)) fe_neg(&h->X, &h->X);
+  fe_mul(&h->T, &h->X, &h->Y);
+  return 0;
+}
+
+/* The table of k * 256^j * P (k = 1..8, j = 0..rows-1) in affine Niels
+ * form; one inversion for all of them (Montgomery's trick). */
+static void
+ge_table_build(ge_niels_t tab[][8], ge_p3_t const *p) {
+  enum { N = SOF_ED25519_TAB_ROWS * 8 };
+  ge_p2_t pts[N]; /* 30 KiB of stack, at set-up time only */
+  fe_t acc[N];
+  ge_p3_t row = *p, cur;
+  for (unsigned j = 0; j < SOF_ED25519_TAB_ROWS; j++) {
+    ge_cached_t c;
+    ge_p1p1_t r;
+    ge_p3_to_cached(&c, &row);
+    cur = row;
+    for (unsigned k = 0;; k++) {
+      pts[8 * j + k] = (ge_p2_t){cur.X, cur.Y, cur.Z};
+      if (k == 7) break;
+      ge_add(&r, &cur, &c);
+      ge_p1p1_to_p3(&cur, &r);
+    }
+    if (j + 1 == SOF_ED25519_TAB_ROWS) break;
+    /* 256 * row: eight doublings */
+    ge_p2_t q = {row.X, row.Y, row.Z};
+    for (int d = 0; d < 7; d++) {
+      ge_p2_dbl(&r, &q);
+      ge_p1p1_to_p2(&q, &r);
+    }
+    ge_p2_dbl(&r, &q);
+    ge_p1p1_to_p3(&row, &r);
+  }
+  acc[0] = pts[0].Z;
+  for (unsigned i = 1; i < N; i++) fe_mul(&acc[i], &acc[i - 1], &pts[i].Z);
+  fe_t inv, zi, x, y;
+  fe_invert(&inv, &acc[N - 1]);
+  for (unsigned i = N; i-- > 0;) {
+    if (i) {
+      fe_mul(&zi, &inv, &acc[i - 1]);
+      fe_mul(&inv, &inv, &pts[i].Z);
+    } else {
+      zi = inv;
+    }
+    fe_mul(&x, &pts[i].X, &zi);
+    fe_mul(&y, &pts[i].Y, &zi);
+    ge_niels_t *n = &tab[i / 8][i % 8];
+    fe_add(&n->ypx, &y, &x);
+    fe_sub(&n->ymx, &y, &x);
+    fe_mul(&n->xy2d, &x, &y);
+    fe_mul(&n->xy2d, &n->xy2d, &fe_d2);
+  }
+}
+
+/* a (32 bytes, a[31] <= 127) as 64 signed radix-16 digits in [-8, 8]. */
+static void
+radix16(int8_t e[64], uint8_t const a[32]) {
+  for (int i = 0; i < 32; i++) {
+    e[2 * i] = (int8_t)(a[i] & 15);
+    e[2 * i + 1] = (int8_t)(a[i] >> 4);
+  }
+  int8_t carry = 0;
+  for (int i = 0; i < 63; i++) {
+    e[i] = (int8_t)(e[i] + carry);
+    carry = (int8_t)((e[i] + 8) >> 4);
+    e[i] = (int8_t)(e[i] - carry * 16);
+  }
+  e[63] = (int8_t)(e[63] + carry);
+}
+
+static inline void
+add_digit(ge_p3_t *h, ge_niels_t const *row, int d) {
+  if (!d) return;
+  ge_p1p1_t r;
+  ge_madd(&r, h, &row[(d < 0 ? -d : d) - 1], d < 0);
+  ge_p1p1_to_p3(h, &r);
+}
+
+/* Encoding of [s]B - [k]A, A given by its table. */
+static void
+double_scalarmult(uint8_t out[32], uint8_t const s[32], uint8_t const k[32], ge_niels_t const (*a_tab)[8]) {
+  int8_t es[64], ek[64];
+  radix16(es, s);
+  radix16(ek, k);
+  ge_p3_t h = {{{0}}, {{1}}, {{1}}, {{0}}};
+  for (int i = 1; i < 64; i += 2) {
+    add_digit(&h, base_tab[i / 2], es[i]);
+    add_digit(&h, a_tab[i / 2], -ek[i]);
+  }
+  ge_p1p1_t r;
+  ge_p2_t q;
+  ge_p3_dbl(&r, &h);
+  ge_p1p1_to_p2(&q, &r);
+  ge_p2_dbl(&r, &q);
+  ge_p1p1_to_p2(&q, &r);
+  ge_p2_dbl(&r, &q);
+  ge_p1p1_to_p2(&q, &r);
+  ge_p2_dbl(&r, &q);
+  ge_p1p1_to_p3(&h, &r);
+  for (int i = 0; i < 64; i += 2) {
+    add_digit(&h, base_tab[i / 2], es[i]);
+    add_digit(&h, a_tab[i / 2], -ek[i]);
+  }
+  ge_tobytes(out, &h.X, &h.Y, &h.Z);
+}
+
+/* ---- the checks libsodium makes on the bytes --------------------------------------------------- */
+
+/* S < L = 2^252 + 27742317777372353535851937790883648493. */
+static int
+scalar_is_canonical(uint8_t const s[32]) {
+  static uint8_t const L[32] = {0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7,
+                                0xa2, 0xde, 0xf9, 0xde, 0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                0, 0, 0x10};
+  for (int i = 31; i >= 0; i--) {
+    if (s[i] != L[i]) return s[i] < L[i];
+  }
+  return 0;
+}
+
+/* y < p (the sign bit aside). */
+static int
+point_is_canonical(uint8_t const s[32]) {
+  if ((s[31] & 0x7f) != 0x7f) return 1;
+  for (int i = 30; i > 0; i--)
+    if (s[i] != 0xff) return 1;
+  return s[0] < 0xed;
+}
+
+/* The encodings (sign bit aside) whose y is that of a point of order 1, 2,
+ * 4 or 8: 0, 1, the two order-8 values, p - 1, and the non-canonical p and
+ * p + 1. */
+static uint8_t const small_order[7][32] = {
+  {0},
+  {1},
+  {0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98, 0xf0,
+   0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53, 0xfc, 0x05},
+  {0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67, 0x0f,
+   0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac, 0x03, 0x7a},
+  {0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+   0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
+  {0xed, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+   0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
+  {0xee, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+   0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
+};
+
+static int
+point_has_small_order(uint8_t const s[32]) {
+  for (unsigned i = 0; i < 7; i++) {
+    if (!memcmp(s, small_order[i], 31) && (s[31] & 0x7f) == small_order[i][31]) return 1;
+  }
+  return 0;
+}
+
+/* ---- public -------------------------------------------------------------------------------------- */
+
 int
 sof_ed25519_init(void) {
-  return sodium_init() < 0 ? -1 : 0;
+  if (sodium_init() < 0) return -1;
+  if (ready) return 0;
+  fe_t num = {{121665, 0, 0, 0, 0}}, den = {{121666, 0, 0, 0, 0}}, t;
+  /* d = -121665 / 121666; sqrt(-1) = 2^((p-1)/4) = 2 * (2^((p-5)/8))^2 */
+  fe_invert(&t, &den);
+  fe_mul(&t, &t, &num);
+  fe_neg(&fe_d, &t);
+  fe_add(&fe_d2, &fe_d, &fe_d);
+  fe_t two = {{2, 0, 0, 0, 0}};
+  fe_pow22523(&t, &two);
+  fe_sq(&t, &t);
+  fe_mul(&fe_sqrtm1, &t, &two);
+  /* B: y = 4/5, x even */
+  uint8_t b[32];
+  memset(b, 0x66, sizeof b);
+  b[0] = 0x58;
+  ge_p3_t B;
+  if (ge_frombytes(&B, b)) return -1;
+  ge_table_build(base_tab, &B);
+  ready = 1;
+  return 0;
 }
 
 int
 sof_ed25519_verify(uint8_t const sig[64], void const *msg, size_t sz, uint8_t const pub[32]) {
   return crypto_sign_ed25519_verify_detached(sig, msg, sz, pub) ? -1 : 0;
+}
+
+int
+sof_ed25519_key_prepare(sof_ed25519_key_t *key, uint8_t const pub[32]) {
+  memset(key->pub, 0, sizeof key->pub);
+  key->valid = 0;
+  if (!ready) return -1;
+  if (!point_is_canonical(pub) || point_has_small_order(pub)) return -1;
+  ge_p3_t A;
+  if (ge_frombytes(&A, pub)) return -1;
+  ge_table_build((ge_niels_t(*)[8])key->tab, &A);
+  memcpy(key->pub, pub, 32);
+  key->valid = 1;
+  return 0;
+}
+
+int
+sof_ed25519_verify_prepared(uint8_t const sig[64], void const *msg, size_t sz,
+                            sof_ed25519_key_t const *key) {
+  if (!key->valid) return -1;
+  if (!scalar_is_canonical(sig + 32) || point_has_small_order(sig)) return -1;
+  crypto_hash_sha512_state hs;
+  uint8_t h[64], k[32], rcheck[32];
+  crypto_hash_sha512_init(&hs);
+  crypto_hash_sha512_update(&hs, sig, 32);
+  crypto_hash_sha512_update(&hs, key->pub, 32);
+  crypto_hash_sha512_update(&hs, msg, sz);
+  crypto_hash_sha512_final(&hs, h);
+  crypto_core_ed25519_scalar_reduce(k, h);
+  double_scalarmult(rcheck, sig + 32, k, (ge_niels_t const(*)[8])key->tab);
+  return memcmp(rcheck, sig, 32) ? -1 : 0;
 }
 
 void

@@ -1,7 +1,15 @@
-/* sof_ed25519.h: ed25519 signatures (libsodium).
+/* sof_ed25519.h: ed25519 signatures.
+ *
+ * Signing, key derivation and sof_ed25519_verify are libsodium's. A key
+ * that verifies many signatures (a slot leader's) can be prepared once:
+ * sof_ed25519_verify_prepared then accepts and rejects exactly what
+ * libsodium's crypto_sign_ed25519_verify_detached does (the same checks on
+ * S, R and A, the same cofactorless equation), at about half the cost,
+ * from precomputed multiples of the key and of the base point.
  *
  * sof_ed25519_init must run once before any other call (it initialises
- * libsodium); afterwards every function is thread safe. */
+ * libsodium and builds the base point's table); afterwards every function
+ * is thread safe. */
 #ifndef SOF_CRYPTO_ED25519_H
 #define SOF_CRYPTO_ED25519_H
 
@@ -11,6 +19,16 @@
 #define SOF_ED25519_SIG_SZ     64UL
 #define SOF_ED25519_PUBKEY_SZ  32UL
 #define SOF_ED25519_KEYPAIR_SZ 64UL  /* 32-byte seed || 32-byte public key */
+#define SOF_ED25519_TAB_ROWS   32U
+
+/* A public key prepared for verification: k * 256^j * A for k = 1..8 and
+ * j = 0..31, affine, 30 KiB. Contents are private to sof_ed25519.c; the
+ * type is public so that callers can embed or allocate it. */
+typedef struct sof_ed25519_key {
+  uint64_t tab[SOF_ED25519_TAB_ROWS][8][15];
+  uint8_t  pub[32];
+  int      valid;  /* 1 after a successful sof_ed25519_key_prepare */
+} sof_ed25519_key_t;
 
 /* sof_ed25519_init initialises the library. Returns 0, -1 when libsodium
  * cannot initialise (no usable random source). Idempotent; call it from the
@@ -22,6 +40,22 @@ int sof_ed25519_init(void);
  * non-canonical or small-order keys and signatures, as libsodium rejects).
  * Pure; thread safe after sof_ed25519_init. */
 int sof_ed25519_verify(uint8_t const sig[64], void const *msg, size_t sz, uint8_t const pub[32]);
+
+/* sof_ed25519_key_prepare decodes pub (32 bytes, copied) into key and
+ * builds its table (about the cost of two verifications). Returns 0, or -1
+ * when libsodium would reject every signature under pub: a non-canonical
+ * encoding, a point of small order, or no point at all (key->valid is then
+ * 0 and the key verifies nothing). Also -1 before sof_ed25519_init. key
+ * must not be in use by another thread while it is prepared. */
+int sof_ed25519_key_prepare(sof_ed25519_key_t *key, uint8_t const pub[32]);
+
+/* sof_ed25519_verify_prepared checks sig (64 bytes) over msg (sz bytes)
+ * against the prepared key. Returns 0 when valid, -1 otherwise: the same
+ * verdict as sof_ed25519_verify(sig, msg, sz, key->pub) for every input.
+ * key is only read: any number of threads may verify with one key. No
+ * allocation, variable time (signatures are public). */
+int sof_ed25519_verify_prepared(uint8_t const sig[64], void const *msg, size_t sz,
+                                sof_ed25519_key_t const *key);
 
 /* sof_ed25519_sign writes the (deterministic) signature of msg by the key
  * pair kp (seed || public key, libsodium's secret key layout) into sig.

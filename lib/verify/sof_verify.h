@@ -89,6 +89,8 @@ typedef struct sof_verify_stats {
                                 no ed25519 (sof_verify_shared_t) */
   uint64_t root_given;       /* merkle shreds checked against a root their caller knew
                                 (sof_verify_shred_root): no hashing */
+  uint64_t sig_prepared;     /* of sig_verifies, those made with a prepared leader key */
+  uint64_t key_prepares;     /* leader keys prepared (a table built: ~2 verifications' cost) */
 } sof_verify_stats_t;
 
 /* What sof_verify_shred learned besides the result. */
