@@ -151,7 +151,7 @@ sleep 3
 "$gentx" --no-huge -m 1024 --no-pci --no-shconf --no-telemetry --file-prefix="sof-bench-tx-$$" -l 1 \
   --vdev net_af_packet1,iface=sofbench0 --log-level=lib.eal:error -- \
   -n "$lslots" -s 9 --txns-per-slot 400 --rate "$rate" --burst 1 --duration 3 --stats-interval 0 \
-  > "$tmp/tx.json" 2>/dev/null || true
+  > "$tmp/tx.json" 2> "$tmp/tx.err" || true
 sleep 1
 kill -INT $spid 2>/dev/null || true
 wait $spid || true
@@ -166,6 +166,9 @@ except (OSError, IndexError, ValueError):
 summ = next((json.loads(l) for l in open(err_path) if l.startswith('{"type":"summary"')), {})
 tx = [json.loads(l) for l in open(tx_path) if l.startswith("{")]
 sent = tx[-1].get("sent", tx[-1].get("frames", "?")) if tx else "?"
+if sent == "?":
+    print("bench_sofd latency: sof-gen-tx reported nothing; its stderr:")
+    print("".join(open(tx_path[:-len("tx.json")] + "tx.err").readlines()[-5:]), end="")
 print("bench_sofd latency (%s): %s shreds/s offered over veth (net_af_packet), %s sent, %s received, dropped %s (late), balanced %s"
       % (plugin, rate, sent, summ.get("rxPackets"), summ.get("dropped"), summ.get("balanced")))
 for hook, h in lat["hooks"].items():
