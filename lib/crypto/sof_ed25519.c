@@ -7,10 +7,11 @@
  * encoding, A non-canonical or off the curve), h = SHA-512(R || A || M)
  * mod L, then the cofactorless check that [S]B - [h]A encodes to the bytes
  * of R. Only the arithmetic is organised differently: both B and A have a
- * table of k * 256^j * P (k = 1..8, j = 0..31) in affine Niels form, so a
- * double scalar multiplication is 128 mixed additions and 4 doublings
- * (radix-16 signed digits, the odd digits first, then times 16, then the
- * even ones) instead of ~253 doublings and ~85 additions.
+ * table of k * 2^(12 j) * P (k = 1..32, j = 0..21) in affine Niels form,
+ * so a double scalar multiplication is at most 88 mixed additions and 6
+ * doublings (44 signed radix-64 digits per scalar: the odd digits first,
+ * then times 64, then the even ones) instead of ~253 doublings and ~85
+ * additions.
  *
  * Field elements are five 51-bit limbs (unsigned __int128 products). Every
  * operation returns limbs below 2^52, which is what its inputs need. */
@@ -226,7 +227,9 @@ typedef struct { fe_t ypx, ymx, xy2d; } ge_niels_t;       /* affine: y+x, y-x, 2
 typedef struct { fe_t YpX, YmX, Z, T2d; } ge_cached_t;    /* projective Niels */
 
 static fe_t fe_d, fe_d2, fe_sqrtm1;
-static ge_niels_t base_tab[SOF_ED25519_TAB_ROWS][8];
+#define COLS SOF_ED25519_TAB_COLS
+#define DIGITS (2 * SOF_ED25519_TAB_ROWS)
+static ge_niels_t base_tab[SOF_ED25519_TAB_ROWS][COLS];
 static int ready;
 
 static inline void
@@ -355,13 +358,16 @@ ge_frombytes(ge_p3_t *h, uint8_t const s[32]) {
   return 0;
 }
 
-/* The table of k * 256^j * P (k = 1..8, j = 0..rows-1) in affine Niels
- * form; one inversion for all of them (Montgomery's trick). */
+/* The table of k * 2^(12 j) * P (k = 1..COLS, j = 0..ROWS-1) in affine
+ * Niels form; one inversion for all of them (Montgomery's trick). */
 static void
-ge_table_build(ge_niels_t tab[][8], ge_p3_t const *p) {
-  enum { N = SOF_ED25519_TAB_ROWS * 8 };
-  ge_p2_t pts[N]; /* 30 KiB of stack, at set-up time only */
-  fe_t acc[N];
+ge_table_build(ge_niels_t tab[][COLS], ge_p3_t const *p) {
+  enum { N = SOF_ED25519_TAB_ROWS * COLS };
+  /* The projective points are kept in the table's own slots (X, Y, Z in
+   * place of y+x, y-x, 2dxy) until the backward pass converts each. */
+  _Static_assert(sizeof(ge_p2_t) == sizeof(ge_niels_t), "a table slot holds a projective point");
+  ge_p2_t *pts = (ge_p2_t *)(void *)&tab[0][0];
+  fe_t acc[N]; /* 28 KiB of stack, at set-up time only */
   ge_p3_t row = *p, cur;
   for (unsigned j = 0; j < SOF_ED25519_TAB_ROWS; j++) {
     ge_cached_t c;
@@ -369,15 +375,15 @@ ge_table_build(ge_niels_t tab[][8], ge_p3_t const *p) {
     ge_p3_to_cached(&c, &row);
     cur = row;
     for (unsigned k = 0;; k++) {
-      pts[8 * j + k] = (ge_p2_t){cur.X, cur.Y, cur.Z};
-      if (k == 7) break;
+      pts[COLS * j + k] = (ge_p2_t){cur.X, cur.Y, cur.Z};
+      if (k == COLS - 1) break;
       ge_add(&r, &cur, &c);
       ge_p1p1_to_p3(&cur, &r);
     }
     if (j + 1 == SOF_ED25519_TAB_ROWS) break;
-    /* 256 * row: eight doublings */
+    /* 2^(2W) * row */
     ge_p2_t q = {row.X, row.Y, row.Z};
-    for (int d = 0; d < 7; d++) {
+    for (unsigned d = 0; d + 1 < 2 * SOF_ED25519_TAB_W; d++) {
       ge_p2_dbl(&r, &q);
       ge_p1p1_to_p2(&q, &r);
     }
@@ -397,7 +403,7 @@ ge_table_build(ge_niels_t tab[][8], ge_p3_t const *p) {
     }
     fe_mul(&x, &pts[i].X, &zi);
     fe_mul(&y, &pts[i].Y, &zi);
-    ge_niels_t *n = &tab[i / 8][i % 8];
+    ge_niels_t *n = &tab[i / COLS][i % COLS]; /* the slot pts[i] was in */
     fe_add(&n->ypx, &y, &x);
     fe_sub(&n->ymx, &y, &x);
     fe_mul(&n->xy2d, &x, &y);
@@ -405,20 +411,23 @@ ge_table_build(ge_niels_t tab[][8], ge_p3_t const *p) {
   }
 }
 
-/* a (32 bytes, a[31] <= 127) as 64 signed radix-16 digits in [-8, 8]. */
+/* a (32 bytes, below 2^253) as DIGITS signed radix-2^W digits in
+ * [-2^(W-1), 2^(W-1)]: a = sum e[i] 2^(W i). */
 static void
-radix16(int8_t e[64], uint8_t const a[32]) {
-  for (int i = 0; i < 32; i++) {
-    e[2 * i] = (int8_t)(a[i] & 15);
-    e[2 * i + 1] = (int8_t)(a[i] >> 4);
+recode(int8_t e[DIGITS], uint8_t const a[32]) {
+  unsigned const w = SOF_ED25519_TAB_W, mask = (1U << w) - 1;
+  for (unsigned i = 0; i < DIGITS; i++) {
+    unsigned bit = w * i, byte = bit / 8, v = 0;
+    if (byte < 32) v = a[byte];
+    if (byte + 1 < 32) v |= (unsigned)a[byte + 1] << 8;
+    e[i] = (int8_t)((v >> (bit % 8)) & mask);
   }
-  int8_t carry = 0;
-  for (int i = 0; i < 63; i++) {
-    e[i] = (int8_t)(e[i] + carry);
-    carry = (int8_t)((e[i] + 8) >> 4);
-    e[i] = (int8_t)(e[i] - carry * 16);
+  int carry = 0;
+  for (unsigned i = 0; i < DIGITS; i++) {
+    int d = e[i] + carry;
+    carry = (d + (1 << (w - 1))) >> w;
+    e[i] = (int8_t)(d - (carry << w));
   }
-  e[63] = (int8_t)(e[63] + carry);
 }
 
 static inline void
@@ -431,26 +440,25 @@ add_digit(ge_p3_t *h, ge_niels_t const *row, int d) {
 
 /* Encoding of [s]B - [k]A, A given by its table. */
 static void
-double_scalarmult(uint8_t out[32], uint8_t const s[32], uint8_t const k[32], ge_niels_t const (*a_tab)[8]) {
-  int8_t es[64], ek[64];
-  radix16(es, s);
-  radix16(ek, k);
+double_scalarmult(uint8_t out[32], uint8_t const s[32], uint8_t const k[32],
+                  ge_niels_t const (*a_tab)[COLS]) {
+  int8_t es[DIGITS], ek[DIGITS];
+  recode(es, s);
+  recode(ek, k);
   ge_p3_t h = {{{0}}, {{1}}, {{1}}, {{0}}};
-  for (int i = 1; i < 64; i += 2) {
+  for (unsigned i = 1; i < DIGITS; i += 2) {
     add_digit(&h, base_tab[i / 2], es[i]);
     add_digit(&h, a_tab[i / 2], -ek[i]);
   }
   ge_p1p1_t r;
-  ge_p2_t q;
-  ge_p3_dbl(&r, &h);
-  ge_p1p1_to_p2(&q, &r);
-  ge_p2_dbl(&r, &q);
-  ge_p1p1_to_p2(&q, &r);
-  ge_p2_dbl(&r, &q);
-  ge_p1p1_to_p2(&q, &r);
+  ge_p2_t q = {h.X, h.Y, h.Z};
+  for (unsigned d = 0; d + 1 < SOF_ED25519_TAB_W; d++) {
+    ge_p2_dbl(&r, &q);
+    ge_p1p1_to_p2(&q, &r);
+  }
   ge_p2_dbl(&r, &q);
   ge_p1p1_to_p3(&h, &r);
-  for (int i = 0; i < 64; i += 2) {
+  for (unsigned i = 0; i < DIGITS; i += 2) {
     add_digit(&h, base_tab[i / 2], es[i]);
     add_digit(&h, a_tab[i / 2], -ek[i]);
   }
@@ -546,7 +554,7 @@ sof_ed25519_key_prepare(sof_ed25519_key_t *key, uint8_t const pub[32]) {
   if (!point_is_canonical(pub) || point_has_small_order(pub)) return -1;
   ge_p3_t A;
   if (ge_frombytes(&A, pub)) return -1;
-  ge_table_build((ge_niels_t(*)[8])key->tab, &A);
+  ge_table_build((ge_niels_t(*)[COLS])key->tab, &A);
   memcpy(key->pub, pub, 32);
   key->valid = 1;
   return 0;
@@ -565,7 +573,7 @@ sof_ed25519_verify_prepared(uint8_t const sig[64], void const *msg, size_t sz,
   crypto_hash_sha512_update(&hs, msg, sz);
   crypto_hash_sha512_final(&hs, h);
   crypto_core_ed25519_scalar_reduce(k, h);
-  double_scalarmult(rcheck, sig + 32, k, (ge_niels_t const(*)[8])key->tab);
+  double_scalarmult(rcheck, sig + 32, k, (ge_niels_t const(*)[COLS])key->tab);
   return memcmp(rcheck, sig, 32) ? -1 : 0;
 }
 

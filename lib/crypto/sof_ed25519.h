@@ -19,13 +19,15 @@
 #define SOF_ED25519_SIG_SZ     64UL
 #define SOF_ED25519_PUBKEY_SZ  32UL
 #define SOF_ED25519_KEYPAIR_SZ 64UL  /* 32-byte seed || 32-byte public key */
-#define SOF_ED25519_TAB_ROWS   32U
+#define SOF_ED25519_TAB_W      6U   /* signed radix-2^6 digits */
+#define SOF_ED25519_TAB_ROWS   22U  /* digit pairs: 44 digits cover a 253-bit scalar */
+#define SOF_ED25519_TAB_COLS   32U  /* 1..2^(W-1) times the row's point */
 
-/* A public key prepared for verification: k * 256^j * A for k = 1..8 and
- * j = 0..31, affine, 30 KiB. Contents are private to sof_ed25519.c; the
+/* A public key prepared for verification: k * 2^(12 j) * A for k = 1..32
+ * and j = 0..21, affine, 83 KiB. Contents are private to sof_ed25519.c; the
  * type is public so that callers can embed or allocate it. */
 typedef struct sof_ed25519_key {
-  uint64_t tab[SOF_ED25519_TAB_ROWS][8][15];
+  uint64_t tab[SOF_ED25519_TAB_ROWS][SOF_ED25519_TAB_COLS][15];
   uint8_t  pub[32];
   int      valid;  /* 1 after a successful sof_ed25519_key_prepare */
 } sof_ed25519_key_t;

@@ -121,8 +121,6 @@ void
 sof_verify_reset(sof_verify_t *v) {
   memset(v->sets, 0, (size_t)v->cfg.cache_sets * sizeof *v->sets);
   memset(v->bad, 0, BAD_SLOTS * sizeof *v->bad);
-  memset(v->key_used, 0, sizeof v->key_used); /* the tables themselves stay: rebuilt on reuse */
-  v->key_tick = 0;
   memset(&v->stats, 0, sizeof v->stats);
   v->max_slot = 0;
 }

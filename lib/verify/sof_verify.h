@@ -148,7 +148,9 @@ sof_verify_t *sof_verify_new(sof_verify_cfg_t const *cfg, sof_leaders_t const *l
 /* sof_verify_delete frees the verifier (NULL is fine). */
 void sof_verify_delete(sof_verify_t *v);
 
-/* sof_verify_reset forgets every cached set and zeroes the counters. */
+/* sof_verify_reset forgets every cached set and rejected signature and
+ * zeroes the counters. Prepared leader keys stay (they depend only on the
+ * keys): a leader seen before the reset verifies with its table after it. */
 void sof_verify_reset(sof_verify_t *v);
 
 /* sof_verify_shred parses and verifies one shred from a UDP payload (buf,
