@@ -174,7 +174,7 @@ main(int argc, char **argv) {
   sof_bench_report("merkle path, 1203 B data shred, no cache", run_merkle, &data, 100000);
   sof_bench_report("merkle path, 1228 B code shred, no cache", run_merkle, &code, 100000);
   double ed_sodium = sof_bench_report("ed25519 verify (libsodium)", run_ed25519, NULL, 2000);
-  sof_bench_report("ed25519 key prepare (table of 256 points)", run_key_prepare, NULL, 500);
+  sof_bench_report("ed25519 key prepare (table of 704 points)", run_key_prepare, NULL, 500);
   double ed = sof_bench_report("ed25519 verify, prepared key (the verifier's)", run_ed25519_prepared, NULL,
                                4000);
   if (ossl_key) sof_bench_report("ed25519 verify (OpenSSL, reference)", run_ed25519_openssl, NULL, 2000);

@@ -262,12 +262,6 @@ ge_p2_dbl(ge_p1p1_t *r, ge_p2_t const *p) {
   fe_sub(&r->T, &r->T, &r->Z);
 }
 
-static inline void
-ge_p3_dbl(ge_p1p1_t *r, ge_p3_t const *p) {
-  ge_p2_t q = {p->X, p->Y, p->Z};
-  ge_p2_dbl(r, &q);
-}
-
 /* p + q (neg = 0) or p - q (neg = 1), q affine. p's limbs are fe_mul
  * outputs (below 2^52), and r only feeds the multiplications of
  * ge_p1p1_to_p3 / _p2: no carries (every sum stays below 2^54). */

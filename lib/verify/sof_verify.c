@@ -15,7 +15,7 @@
 #define VERS_MAX 2U  /* leader-signed roots remembered per set (the 2nd is a conflict) */
 #define BAD_SLOTS 1024U /* rejected (root, signature) pairs remembered, direct-mapped */
 #define WAYS     4U
-#define KEY_SLOTS 4U /* prepared leader keys (30 KiB each), least recently used replaced */
+#define KEY_SLOTS 4U /* prepared leader keys (83 KiB each), least recently used replaced */
 
 /* A rejected (root, signature): the same forgery again costs no ed25519
  * verification, whether or not its set was ever verified. */
@@ -334,8 +334,8 @@ finish(sof_verify_t *v, int result) {
 
 /* One ed25519 check of sig over msg by the leader. A leader whose key has
  * produced a valid signature gets a prepared key (a table of its
- * multiples, about two verifications' cost, once); its later signatures
- * verify at about half of libsodium's cost, with the same verdicts. Keys
+ * multiples, about five verifications' cost, once); its later signatures
+ * verify at about a third of libsodium's cost, with the same verdicts. Keys
  * are prepared only after a valid signature, so forged shreds naming many
  * leaders cannot make the verifier build tables. */
 static int
