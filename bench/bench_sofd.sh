@@ -148,10 +148,17 @@ for lp in latency latency_inline; do
   2> "$tmp/lat-sofd.err" &
 spid=$!
 sleep 3
-"$gentx" --no-huge -m 1024 --no-pci --no-shconf --no-telemetry --file-prefix="sof-bench-tx-$$" -l 1 \
-  --vdev net_af_packet1,iface=sofbench0 --log-level=lib.eal:error -- \
-  -n "$lslots" -s 9 --txns-per-slot 400 --rate "$rate" --burst 1 --duration 3 --stats-interval 0 \
-  > "$tmp/tx.json" 2> "$tmp/tx.err" || true
+# net_af_packet derives its PACKET_FANOUT group from (pid ^ ifindex): the
+# generator's can equal sofd's (consecutive pids, the two ends of one veth
+# pair), and the kernel then refuses the second socket. Another pid fixes it.
+for attempt in 1 2 3; do
+  "$gentx" --no-huge -m 1024 --no-pci --no-shconf --no-telemetry --file-prefix="sof-bench-tx-$$" -l 1 \
+    --vdev net_af_packet1,iface=sofbench0 --log-level=lib.eal:error -- \
+    -n "$lslots" -s 9 --txns-per-slot 400 --rate "$rate" --burst 1 --duration 3 --stats-interval 0 \
+    > "$tmp/tx.json" 2> "$tmp/tx.err" || true
+  grep -q PACKET_FANOUT "$tmp/tx.err" || break
+  /bin/true; /bin/true   # move on to other pids
+done
 sleep 1
 kill -INT $spid 2>/dev/null || true
 wait $spid || true
