@@ -38,22 +38,9 @@ fe_carry(fe_t *h) {
   c = h->v[4] >> 51; h->v[4] &= M51; h->v[0] += 19 * c;
 }
 
-static inline void
-fe_add(fe_t *h, fe_t const *f, fe_t const *g) {
-  for (int i = 0; i < 5; i++) h->v[i] = f->v[i] + g->v[i];
-  fe_carry(h);
-}
-
-/* f + 4p - g: g's limbs are below 2^52 < 4p's, so nothing wraps. */
-static inline void
-fe_sub(fe_t *h, fe_t const *f, fe_t const *g) {
-  h->v[0] = f->v[0] + 0x1FFFFFFFFFFFB4ULL - g->v[0];
-  for (int i = 1; i < 5; i++) h->v[i] = f->v[i] + 0x1FFFFFFFFFFFFCULL - g->v[i];
-  fe_carry(h);
-}
-
-/* Without the carry, for results that only feed fe_mul / fe_sq, which take
- * limbs below 2^54: f, g below 2^53 (add); g below 2^53 - 76 (sub). */
+/* f + g and f + 4p - g without the carry, for results that only feed
+ * fe_mul / fe_sq (which take limbs below 2^54): f, g below 2^53 (add); g
+ * below 2^53 - 76, 4p's limbs, so nothing wraps (sub). */
 static inline void
 fe_add_nc(fe_t *h, fe_t const *f, fe_t const *g) {
   for (int i = 0; i < 5; i++) h->v[i] = f->v[i] + g->v[i];
@@ -63,6 +50,19 @@ static inline void
 fe_sub_nc(fe_t *h, fe_t const *f, fe_t const *g) {
   h->v[0] = f->v[0] + 0x1FFFFFFFFFFFB4ULL - g->v[0];
   for (int i = 1; i < 5; i++) h->v[i] = f->v[i] + 0x1FFFFFFFFFFFFCULL - g->v[i];
+}
+
+/* The same, carried: limbs below 2^52 again. */
+static inline void
+fe_add(fe_t *h, fe_t const *f, fe_t const *g) {
+  fe_add_nc(h, f, g);
+  fe_carry(h);
+}
+
+static inline void
+fe_sub(fe_t *h, fe_t const *f, fe_t const *g) {
+  fe_sub_nc(h, f, g);
+  fe_carry(h);
 }
 
 static inline void
@@ -262,6 +262,19 @@ ge_p2_dbl(ge_p1p1_t *r, ge_p2_t const *p) {
   fe_sub(&r->T, &r->T, &r->Z);
 }
 
+/* p = 2^n p (n >= 1): the intermediate doublings skip T. */
+static inline void
+ge_p3_dbl_n(ge_p3_t *p, unsigned n) {
+  ge_p1p1_t r;
+  ge_p2_t q = {p->X, p->Y, p->Z};
+  while (--n) {
+    ge_p2_dbl(&r, &q);
+    ge_p1p1_to_p2(&q, &r);
+  }
+  ge_p2_dbl(&r, &q);
+  ge_p1p1_to_p3(p, &r);
+}
+
 /* p + q (neg = 0) or p - q (neg = 1), q affine. p's limbs are fe_mul
  * outputs (below 2^52), and r only feeds the multiplications of
  * ge_p1p1_to_p3 / _p2: no carries (every sum stays below 2^54). */
@@ -375,14 +388,7 @@ ge_table_build(ge_niels_t tab[][COLS], ge_p3_t const *p) {
       ge_p1p1_to_p3(&cur, &r);
     }
     if (j + 1 == SOF_ED25519_TAB_ROWS) break;
-    /* 2^(2W) * row */
-    ge_p2_t q = {row.X, row.Y, row.Z};
-    for (unsigned d = 0; d + 1 < 2 * SOF_ED25519_TAB_W; d++) {
-      ge_p2_dbl(&r, &q);
-      ge_p1p1_to_p2(&q, &r);
-    }
-    ge_p2_dbl(&r, &q);
-    ge_p1p1_to_p3(&row, &r);
+    ge_p3_dbl_n(&row, 2 * SOF_ED25519_TAB_W); /* 2^(2W) * row */
   }
   acc[0] = pts[0].Z;
   for (unsigned i = 1; i < N; i++) fe_mul(&acc[i], &acc[i - 1], &pts[i].Z);
@@ -444,14 +450,7 @@ double_scalarmult(uint8_t out[32], uint8_t const s[32], uint8_t const k[32],
     add_digit(&h, base_tab[i / 2], es[i]);
     add_digit(&h, a_tab[i / 2], -ek[i]);
   }
-  ge_p1p1_t r;
-  ge_p2_t q = {h.X, h.Y, h.Z};
-  for (unsigned d = 0; d + 1 < SOF_ED25519_TAB_W; d++) {
-    ge_p2_dbl(&r, &q);
-    ge_p1p1_to_p2(&q, &r);
-  }
-  ge_p2_dbl(&r, &q);
-  ge_p1p1_to_p3(&h, &r);
+  ge_p3_dbl_n(&h, SOF_ED25519_TAB_W);
   for (unsigned i = 0; i < DIGITS; i += 2) {
     add_digit(&h, base_tab[i / 2], es[i]);
     add_digit(&h, a_tab[i / 2], -ek[i]);

@@ -32,6 +32,17 @@ cfg_small(uint32_t depth) {
   return c;
 }
 
+/* A fresh plugin table: "p" at least processed, then "c" at least
+ * confirmed (returned), both on hooks. */
+static tp_t *
+tp_processed_confirmed(uint32_t hooks) {
+  tp_reset();
+  tp_add("p", hooks);
+  tp_t *c = tp_add("c", hooks);
+  c->desc.commitment = SOF_COMMITMENT_CONFIRMED;
+  return c;
+}
+
 /* A host over the declared test plugins, set up. */
 static sof_host_t *
 mkhost(sof_host_cfg_t const *cfg) {
@@ -642,11 +653,8 @@ static void
 test_commitment(void) {
   sof_host_cfg_t cfg = cfg_small(16);
   cfg.commit_wait_max = 8;
-  tp_reset();
   uint32_t T = SOF_HOOK_BIT(TRANSACTION);
-  tp_add("p", T);                                   /* A: at least processed */
-  tp_t *c = tp_add("c", T);                         /* B: at least confirmed */
-  c->desc.commitment = SOF_COMMITMENT_CONFIRMED;
+  tp_processed_confirmed(T);                        /* A: at least processed, B: at least confirmed */
   tp_t *f = tp_add("f", T);                         /* C: only finalized */
   f->desc.commitment = SOF_COMMITMENT_FINALIZED;
   f->desc.commitment_mode = SOF_COMMITMENT_ONLY;
@@ -1495,10 +1503,7 @@ test_held_commitment(void) {
   cfg.commit_wait_max = 2;
   cfg.hold_waiting = 1;
   uint32_t T = SOF_HOOK_BIT(TRANSACTION);
-  tp_reset();
-  tp_add("p", T);                            /* A: processed */
-  tp_t *c = tp_add("c", T);                  /* B: at least confirmed */
-  c->desc.commitment = SOF_COMMITMENT_CONFIRMED;
+  tp_t *c = tp_processed_confirmed(T);       /* A: processed, B: at least confirmed */
   tp_t *f = tp_add("f", T);                  /* C: finalized */
   f->desc.commitment = SOF_COMMITMENT_FINALIZED;
   sof_host_t *h = mkhost(&cfg);
@@ -1589,10 +1594,7 @@ static void
 test_held_waiting_copied(void) {
   sof_host_cfg_t cfg = cfg_small(16);
   uint32_t T = SOF_HOOK_BIT(TRANSACTION);
-  tp_reset();
-  tp_add("p", T);
-  tp_t *c = tp_add("c", T);
-  c->desc.commitment = SOF_COMMITMENT_CONFIRMED;
+  tp_t *c = tp_processed_confirmed(T);
   sof_host_t *h = mkhost(&cfg);
   sof_host_stats_t const *st = sof_host_stats(h);
   char buf[256];
