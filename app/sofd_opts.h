@@ -72,6 +72,7 @@ typedef struct sofd_cfg {
   uint16_t rx_desc;
   uint32_t mbufs;
   uint32_t burst;
+  uint32_t verify_warm_lines; /* [verify] warm_lines: table lines read per idle rx poll */
   uint16_t udp_ports[SOFD_UDP_PORTS_MAX]; /* destination ports accepted; none: any */
   uint32_t udp_port_cnt;
   char const *udp_bind;    /* udp driver: address */

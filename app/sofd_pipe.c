@@ -139,6 +139,7 @@ typedef struct rx_inst {
   uint16_t udp_ports[SOFD_UDP_PORTS_MAX];
   unsigned udp_port_cnt;
   uint16_t burst;
+  uint32_t warm_lines; /* read per idle poll (sof_verify_warm), 0 when not verifying */
   uint64_t ns_per_cycle_q32; /* for dedupe time */
 } __rte_cache_aligned rx_inst_t;
 
@@ -220,7 +221,7 @@ struct sofd_pipe {
   sof_preload_t preload;   /* driver preload: the net_ring port's rings and mbufs */
   int input_open;
   /* lcore schedule */
-  role_ref_t sched[RTE_MAX_LCORE][SOFD_ROLE_CNT * SOFD_INSTANCES_MAX];
+  role_ref_t sched[RTE_MAX_LCORE][(SOFD_ROLE_CNT + 2) * SOFD_INSTANCES_MAX]; /* + the early delivery polls */
   unsigned sched_n[RTE_MAX_LCORE];
   volatile int stop_rx;
   volatile int quit;
@@ -374,7 +375,12 @@ rx_poll(sofd_pipe_t *p, rx_inst_t *r) {
   struct rte_mbuf *pkts[BURST_MAX];
   uint16_t n = r->udp ? sof_udp_rx_burst(r->udp_dev, r->idx, pkts, r->burst)
                       : rte_eth_rx_burst(r->port, r->queue, pkts, r->burst);
-  if (!n) return 0;
+  if (!n) {
+    /* idle: keep the signature tables in cache for the next new FEC set,
+     * whose check would otherwise start with their misses */
+    if (r->warm_lines) sof_verify_warm(r->verify, r->warm_lines);
+    return 0;
+  }
   uint64_t now = rte_rdtsc();
   r->bursts++;
   if (unlikely(!r->first_rx_tsc)) r->first_rx_tsc = now;
@@ -884,6 +890,15 @@ leader_snapshot(sofd_pipe_t *p, dispatch_inst_t *x) {
 static unsigned
 dispatch_poll(sofd_pipe_t *p, dispatch_inst_t *x) {
   if (unlikely(!x->snapshot_sent)) leader_snapshot(p, x);
+  /* shred and raw packet events first: one callback each, straight from
+   * rx, they should not wait behind a dataset's transactions */
+  unsigned e = 0;
+  if (x->events) {
+    struct rte_mbuf *mb[MSG_BURST];
+    e = rte_ring_dequeue_burst(x->events, (void **)mb, MSG_BURST, NULL);
+    for (unsigned i = 0; i < e; i++) dispatch_event_mbuf(p, mb[i]);
+    x->events_in += e;
+  }
   sofd_msg_t m[MSG_BURST];
   dispatch_ctx_t ctx = {.p = p, .x = x};
   unsigned n = rte_ring_dequeue_burst_elem(x->in, m, sizeof(sofd_msg_t), MSG_BURST, NULL);
@@ -911,13 +926,6 @@ dispatch_poll(sofd_pipe_t *p, dispatch_inst_t *x) {
     }
     default: break;
     }
-  }
-  unsigned e = 0;
-  if (x->events) {
-    struct rte_mbuf *mb[MSG_BURST];
-    e = rte_ring_dequeue_burst(x->events, (void **)mb, MSG_BURST, NULL);
-    for (unsigned i = 0; i < e; i++) dispatch_event_mbuf(p, mb[i]);
-    x->events_in += e;
   }
   x->act.processed += n + e;
   return n + e;
@@ -1178,6 +1186,7 @@ sofd_pipe_new(sofd_cfg_t const *c, sof_leaders_t const *leaders, sof_host_t *hos
     r->udp_port_cnt = c->udp_port_cnt;
     r->ns_per_cycle_q32 = (uint64_t)((1e9 / (double)p->hz) * 4294967296.0);
     if (!(r->verify = make_verify(c, leaders, p->shared))) goto fail;
+    r->warm_lines = sof_verify_enabled(r->verify) ? c->verify_warm_lines : 0;
     if (c->dedupe) {
       sof_dedupe_cfg_t dc;
       sof_dedupe_cfg_default(&dc);
@@ -1259,12 +1268,25 @@ sofd_pipe_new(sofd_cfg_t const *c, sof_leaders_t const *leaders, sof_host_t *hos
     p->plugins[i].cnt = npl;
   }
 
-  /* the schedule: each lcore's role instances, in pipeline order */
+  /* The schedule: each lcore's role instances in pipeline order, one pass
+   * per loop turn. An lcore that runs rx and a delivery role (dispatch,
+   * plugins) polls the delivery roles a second time right after rx: the
+   * burst's shred events reach their plugins before fec and extract take
+   * on the bulk work the burst set off (a dataset's reassembly, its
+   * transactions). */
   for (int role = 0; role < SOFD_ROLE_CNT; role++) {
     for (unsigned i = 0; i < c->role_cnt[role]; i++) {
       unsigned lc = c->role_lcores[role][i];
       p->sched[lc][p->sched_n[lc]++] = (role_ref_t){.role = role, .inst = i};
     }
+    if (role != SOFD_ROLE_RX) continue;
+    for (int dr = SOFD_ROLE_DISPATCH; dr <= SOFD_ROLE_PLUGINS; dr++)
+      for (unsigned i = 0; i < c->role_cnt[dr]; i++) {
+        unsigned lc = c->role_lcores[dr][i];
+        int has_rx = 0;
+        for (unsigned k = 0; k < p->sched_n[lc]; k++) has_rx |= p->sched[lc][k].role == SOFD_ROLE_RX;
+        if (has_rx) p->sched[lc][p->sched_n[lc]++] = (role_ref_t){.role = dr, .inst = i};
+      }
   }
   return p;
 fail:

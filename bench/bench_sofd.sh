@@ -111,6 +111,8 @@ print("    ns/shred: " + "  ".join(
 PYEOF
 }
 
+parts=${SOF_BENCH_PARTS:-throughput,latency}
+if [[ ,$parts, == *,throughput,* ]]; then
 "$gen" -n "$slots" -s 5 --txns-per-slot 400 -o "$tmp/clean.pcap" --leader-schedule "$tmp/sched.json" 2>/dev/null
 "$gen" -n "$slots" -s 5 --txns-per-slot 400 --loss-per-set 32 -o "$tmp/loss.pcap" 2>/dev/null
 echo "bench_sofd: $slots slots x 400 transactions, preloaded net_ring port, median of 3 runs"
@@ -126,6 +128,8 @@ run "2x2slot txlog: verify on, no loss" 2x2slot "$tmp/clean.pcap" --plugins txlo
 run "2x2slot txlog: trusted, no loss" 2x2slot "$tmp/clean.pcap" --plugins txlog --txlog /dev/null "${trusted[@]}"
 run "net_pcap 1: verify on, no loss" pcap "$tmp/clean.pcap" --plugins none "${verify[@]}"
 run "net_pcap 1: trusted, no loss" pcap "$tmp/clean.pcap" --plugins none "${trusted[@]}"
+fi
+[[ ,$parts, == *,latency,* ]] || exit 0
 
 # ---- latency at a paced rate over a veth pair ---------------------------------------------
 rate=${SOF_BENCH_RATE:-100000}
@@ -140,11 +144,11 @@ fi
 ip link set sofbench0 up && ip link set sofbench1 up
 lslots=$(( rate * 3 / 500 + 8 ))   # ~500 frames per slot of 400 txns: 3 s of unique slots
 "$gen" -n "$lslots" -s 9 --txns-per-slot 1 -o /dev/null --leader-schedule "$tmp/lsched.json" 2>/dev/null  # same leaders, fast
-for lp in latency latency_inline; do
+for lp in ${SOF_BENCH_LAT_PLUGINS:-latency latency_inline}; do
 "$sofd" --no-huge -m 1024 --no-pci --no-shconf --no-telemetry --file-prefix="sof-bench-lat-$$" -l 0 \
   --vdev net_af_packet0,iface=sofbench1,blocksz=4096,framesz=2048,framecnt=16384 --log-level=lib.eal:error -- \
   --leader-schedule "$tmp/lsched.json" --plugins $lp --mlock --burst 4 \
-  --plugin-opt "$lp.path=$tmp/latency.json" --mbufs 65535 \
+  --plugin-opt "$lp.path=$tmp/latency.json" --mbufs 65535 ${SOF_BENCH_LAT_ARGS:-} \
   2> "$tmp/lat-sofd.err" &
 spid=$!
 sleep 3

@@ -33,7 +33,7 @@ rng_bytes(uint8_t *p, size_t n) {
   for (size_t i = 0; i < n; i++) p[i] = (uint8_t)rng();
 }
 
-static sof_ed25519_key_t *key; /* 30 KiB: on the heap */
+static sof_ed25519_key_t *key; /* 83 KiB: on the heap */
 static unsigned agree_cnt, accept_cnt;
 
 /* Both verdicts, compared; returns libsodium's (0 valid). */

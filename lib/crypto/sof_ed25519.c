@@ -209,6 +209,179 @@ fe_invert(fe_t *out, fe_t const *z) {
   fe_mul(out, &t, &z11);            /* 2^255 - 21 */
 }
 
+/* ---- variable-time inversion (public values only) ------------------------------------------------
+ *
+ * Bernstein-Yang "safegcd" with the variable-time half-delta divsteps:
+ * f = p, g = z; batches of 62 divsteps, each found on the low 64 bits of f
+ * and g alone, give a 2x2 matrix t (entries below 2^62) that maps (f, g)
+ * to (f', g') * 2^62; the same matrix maps (d, e) with f = d z and g = e z
+ * (mod p), each step adding the multiple of p that makes the division by
+ * 2^62 exact. When g reaches 0, f = +-1 and 1/z = +-d. About ten batches
+ * instead of 254 squarings. It branches on its input, so it serves the
+ * verifier (signatures, keys and messages are public) and nothing
+ * secret. */
+
+typedef struct { int64_t v[5]; } s62_t; /* sum v[i] 2^(62 i); v[0..3] in [0, 2^62) once carried */
+
+#define M62 (UINT64_MAX >> 2)
+
+static s62_t const p62 = {{(int64_t)(M62 - 18), (int64_t)M62, (int64_t)M62, (int64_t)M62, 127}};
+static uint64_t p_inv62; /* p^-1 mod 2^62, set by sof_ed25519_init */
+
+typedef struct { int64_t u, v, q, r; } divmat_t;
+
+/* 62 divsteps on the low bits of f (odd) and g, eta the negated half
+ * delta. Returns the new eta, the matrix in t. */
+static int64_t
+divsteps62(int64_t eta, uint64_t f, uint64_t g, divmat_t *t) {
+  uint64_t u = 1, v = 0, q = 0, r = 1;
+  int i = 62;
+  for (;;) {
+    /* the zeros of g, at most the steps left (a sentinel bit at i) */
+    int zeros = __builtin_ctzll(g | (UINT64_MAX << i));
+    g >>= zeros;
+    u <<= zeros;
+    v <<= zeros;
+    eta -= zeros;
+    i -= zeros;
+    if (!i) break;
+    uint64_t w, m;
+    int limit = (int)eta + 1;
+    if (eta < 0) { /* (f, g) = (g, -f) */
+      eta = -eta;
+      limit = (int)eta + 1;
+      uint64_t x = f;
+      f = g;
+      g = -x;
+      x = u;
+      u = q;
+      q = -x;
+      x = v;
+      v = r;
+      r = -x;
+      if (limit > i) limit = i;
+      m = (UINT64_MAX >> (64 - limit)) & 63U;
+      w = (f * g * (f * f - 2)) & m; /* g + w f = 0 mod 2^min(limit, 6) */
+    } else {
+      if (limit > i) limit = i;
+      m = (UINT64_MAX >> (64 - limit)) & 15U;
+      w = f + (((f + 1) & 4) << 1);  /* 1/f mod 16 */
+      w = (-w * g) & m;
+    }
+    g += f * w;
+    q += u * w;
+    r += v * w;
+  }
+  *t = (divmat_t){(int64_t)u, (int64_t)v, (int64_t)q, (int64_t)r};
+  return eta;
+}
+
+/* (d, e) = t (d, e) / 2^62 mod p: d and e stay in (-2p, p). */
+static void
+divmat_apply_de(s62_t *d, s62_t *e, divmat_t const *t) {
+  int64_t sd = d->v[4] >> 63, se = e->v[4] >> 63;
+  int64_t md = (t->u & sd) + (t->v & se), me = (t->q & sd) + (t->r & se);
+  __int128 cd = (__int128)t->u * d->v[0] + (__int128)t->v * e->v[0];
+  __int128 ce = (__int128)t->q * d->v[0] + (__int128)t->r * e->v[0];
+  md -= (int64_t)((p_inv62 * (uint64_t)cd + (uint64_t)md) & M62);
+  me -= (int64_t)((p_inv62 * (uint64_t)ce + (uint64_t)me) & M62);
+  cd += (__int128)p62.v[0] * md;
+  ce += (__int128)p62.v[0] * me;
+  cd >>= 62;
+  ce >>= 62;
+  for (int i = 1; i < 5; i++) {
+    cd += (__int128)t->u * d->v[i] + (__int128)t->v * e->v[i] + (__int128)p62.v[i] * md;
+    ce += (__int128)t->q * d->v[i] + (__int128)t->r * e->v[i] + (__int128)p62.v[i] * me;
+    d->v[i - 1] = (int64_t)((uint64_t)cd & M62);
+    e->v[i - 1] = (int64_t)((uint64_t)ce & M62);
+    cd >>= 62;
+    ce >>= 62;
+  }
+  d->v[4] = (int64_t)cd;
+  e->v[4] = (int64_t)ce;
+}
+
+/* (f, g) = t (f, g) / 2^62 (exact). */
+static void
+divmat_apply_fg(s62_t *f, s62_t *g, divmat_t const *t) {
+  __int128 cf = (__int128)t->u * f->v[0] + (__int128)t->v * g->v[0];
+  __int128 cg = (__int128)t->q * f->v[0] + (__int128)t->r * g->v[0];
+  cf >>= 62;
+  cg >>= 62;
+  for (int i = 1; i < 5; i++) {
+    cf += (__int128)t->u * f->v[i] + (__int128)t->v * g->v[i];
+    cg += (__int128)t->q * f->v[i] + (__int128)t->r * g->v[i];
+    f->v[i - 1] = (int64_t)((uint64_t)cf & M62);
+    g->v[i - 1] = (int64_t)((uint64_t)cg & M62);
+    cf >>= 62;
+    cg >>= 62;
+  }
+  f->v[4] = (int64_t)cf;
+  g->v[4] = (int64_t)cg;
+}
+
+/* r + k p, carried (v[0..3] in [0, 2^62), the sign in v[4]). */
+static void
+s62_add_p(s62_t *r, int64_t k) {
+  int64_t c = 0;
+  for (int i = 0; i < 4; i++) {
+    int64_t x = r->v[i] + k * p62.v[i] + c;
+    r->v[i] = (int64_t)((uint64_t)x & M62);
+    c = x >> 62;
+  }
+  r->v[4] += k * p62.v[4] + c;
+}
+
+static int
+s62_ge_p(s62_t const *r) {
+  for (int i = 4; i >= 0; i--)
+    if (r->v[i] != p62.v[i]) return r->v[i] > p62.v[i];
+  return 1;
+}
+
+/* 1/z (0 for 0), variable time. */
+static void
+fe_invert_vartime(fe_t *out, fe_t const *z) {
+  uint8_t b[32];
+  uint64_t w[4];
+  fe_tobytes(b, z);
+  memcpy(w, b, 32);
+  if (!(w[0] | w[1] | w[2] | w[3])) {
+    *out = (fe_t){{0, 0, 0, 0, 0}};
+    return;
+  }
+  s62_t f = p62, d = {{0}}, e = {{1}};
+  s62_t g = {{(int64_t)(w[0] & M62), (int64_t)(((w[0] >> 62) | (w[1] << 2)) & M62),
+              (int64_t)(((w[1] >> 60) | (w[2] << 4)) & M62), (int64_t)(((w[2] >> 58) | (w[3] << 6)) & M62),
+              (int64_t)(w[3] >> 56)}};
+  int64_t eta = -1;
+  for (unsigned batch = 0;; batch++) {
+    /* 256-bit inputs end within 12 batches; the bound only guards the loop */
+    if (batch == 32) {
+      fe_invert(out, z);
+      return;
+    }
+    divmat_t t;
+    eta = divsteps62(eta, (uint64_t)f.v[0], (uint64_t)g.v[0], &t);
+    divmat_apply_de(&d, &e, &t);
+    divmat_apply_fg(&f, &g, &t);
+    if (!(g.v[0] | g.v[1] | g.v[2] | g.v[3] | g.v[4])) break;
+  }
+  /* f = +-1 (p is prime), 1/z = f d; d in (-2p, p) */
+  if (f.v[4] < 0) {
+    for (int i = 0; i < 5; i++) d.v[i] = -d.v[i];
+    s62_add_p(&d, 0); /* carry */
+  }
+  while (d.v[4] < 0) s62_add_p(&d, 1);
+  while (s62_ge_p(&d)) s62_add_p(&d, -1);
+  w[0] = (uint64_t)d.v[0] | ((uint64_t)d.v[1] << 62);
+  w[1] = ((uint64_t)d.v[1] >> 2) | ((uint64_t)d.v[2] << 60);
+  w[2] = ((uint64_t)d.v[2] >> 4) | ((uint64_t)d.v[3] << 58);
+  w[3] = ((uint64_t)d.v[3] >> 6) | ((uint64_t)d.v[4] << 56);
+  memcpy(b, w, 32);
+  fe_frombytes(out, b);
+}
+
 /* z^((p - 5) / 8) = z^(2^252 - 3). */
 static void
 fe_pow22523(fe_t *out, fe_t const *z) {
@@ -326,7 +499,7 @@ ge_add(ge_p1p1_t *r, ge_p3_t const *p, ge_cached_t const *q) {
 static void
 ge_tobytes(uint8_t s[32], fe_t const *X, fe_t const *Y, fe_t const *Z) {
   fe_t zi, x, y;
-  fe_invert(&zi, Z);
+  fe_invert_vartime(&zi, Z);
   fe_mul(&x, X, &zi);
   fe_mul(&y, Y, &zi);
   fe_tobytes(s, &y);
@@ -393,7 +566,7 @@ ge_table_build(ge_niels_t tab[][COLS], ge_p3_t const *p) {
   acc[0] = pts[0].Z;
   for (unsigned i = 1; i < N; i++) fe_mul(&acc[i], &acc[i - 1], &pts[i].Z);
   fe_t inv, zi, x, y;
-  fe_invert(&inv, &acc[N - 1]);
+  fe_invert_vartime(&inv, &acc[N - 1]);
   for (unsigned i = N; i-- > 0;) {
     if (i) {
       fe_mul(&zi, &inv, &acc[i - 1]);
@@ -438,6 +611,17 @@ add_digit(ge_p3_t *h, ge_niels_t const *row, int d) {
   ge_p1p1_to_p3(h, &r);
 }
 
+/* Start loading the entry digit d of a row selects (120 bytes over two or
+ * three lines). */
+static inline void
+prefetch_digit(ge_niels_t const *row, int d) {
+  if (!d) return;
+  char const *e = (char const *)&row[(d < 0 ? -d : d) - 1];
+  __builtin_prefetch(e);
+  __builtin_prefetch(e + 64);
+  __builtin_prefetch(e + sizeof(ge_niels_t) - 1);
+}
+
 /* Encoding of [s]B - [k]A, A given by its table. */
 static void
 double_scalarmult(uint8_t out[32], uint8_t const s[32], uint8_t const k[32],
@@ -445,6 +629,13 @@ double_scalarmult(uint8_t out[32], uint8_t const s[32], uint8_t const k[32],
   int8_t es[DIGITS], ek[DIGITS];
   recode(es, s);
   recode(ek, k);
+  /* The digits name every entry the sum reads: ask for all of them now, so
+   * that their cache and TLB misses (the tables are often cold: a new set
+   * comes after 63 shreds of other work) overlap instead of queueing. */
+  for (unsigned i = 0; i < DIGITS; i++) {
+    prefetch_digit(base_tab[i / 2], es[i]);
+    prefetch_digit(a_tab[i / 2], ek[i]);
+  }
   ge_p3_t h = {{{0}}, {{1}}, {{1}}, {{0}}};
   for (unsigned i = 1; i < DIGITS; i += 2) {
     add_digit(&h, base_tab[i / 2], es[i]);
@@ -519,6 +710,9 @@ sof_ed25519_init(void) {
   fe_mul(&t, &t, &num);
   fe_neg(&fe_d, &t);
   fe_add(&fe_d2, &fe_d, &fe_d);
+  uint64_t pinv = (uint64_t)p62.v[0]; /* right mod 2^3; each step doubles the bits */
+  for (int i = 0; i < 5; i++) pinv *= 2 - (uint64_t)p62.v[0] * pinv;
+  p_inv62 = pinv & M62;
   fe_t two = {{2, 0, 0, 0, 0}};
   fe_pow22523(&t, &two);
   fe_sq(&t, &t);
@@ -568,6 +762,21 @@ sof_ed25519_verify_prepared(uint8_t const sig[64], void const *msg, size_t sz,
   crypto_core_ed25519_scalar_reduce(k, h);
   double_scalarmult(rcheck, sig + 32, k, (ge_niels_t const(*)[COLS])key->tab);
   return memcmp(rcheck, sig, 32) ? -1 : 0;
+}
+
+uint64_t
+sof_ed25519_warm(sof_ed25519_key_t const *key, uint32_t *cursor, uint32_t lines) {
+  uint32_t const per = (uint32_t)(sizeof base_tab / 64);
+  uint32_t const total = key ? 2 * per : per;
+  uint32_t c = *cursor % total;
+  uint64_t acc = 0;
+  for (uint32_t i = 0; i < lines; i++) {
+    uint8_t const *tab = c < per ? (uint8_t const *)base_tab : (uint8_t const *)key->tab;
+    acc += *(uint64_t const volatile *)(void const *)(tab + (size_t)(c % per) * 64);
+    if (++c == total) c = 0;
+  }
+  *cursor = c;
+  return acc;
 }
 
 void

@@ -59,6 +59,16 @@ int sof_ed25519_key_prepare(sof_ed25519_key_t *key, uint8_t const pub[32]);
 int sof_ed25519_verify_prepared(uint8_t const sig[64], void const *msg, size_t sz,
                                 sof_ed25519_key_t const *key);
 
+/* sof_ed25519_warm reads `lines` cache lines of the tables that
+ * sof_ed25519_verify_prepared(.., key) reads (the base point's, then
+ * key's, or only the base point's when key is NULL), starting at line
+ * *cursor, which it advances and wraps. An idle poller calls it with a
+ * small count to keep both tables in cache (and their pages in the TLB):
+ * a verification after a long pause otherwise pays for those misses.
+ * Returns a value derived from the bytes read (ignore it; it keeps the
+ * reads). Thread safe after sof_ed25519_init; key only read. */
+uint64_t sof_ed25519_warm(sof_ed25519_key_t const *key, uint32_t *cursor, uint32_t lines);
+
 /* sof_ed25519_sign writes the (deterministic) signature of msg by the key
  * pair kp (seed || public key, libsodium's secret key layout) into sig.
  * Thread safe after sof_ed25519_init. */

@@ -51,6 +51,8 @@ struct sof_verify {
   sof_ed25519_key_t  *keys;        /* KEY_SLOTS prepared leader keys */
   uint64_t            key_used[KEY_SLOTS]; /* last use (key_tick); 0: empty */
   uint64_t            key_tick;
+  uint32_t            warm_cursor;  /* sof_verify_warm's place in the tables */
+  uint64_t            warm_sink;
   sof_verify_stats_t  stats;
 };
 
@@ -330,6 +332,14 @@ static int
 finish(sof_verify_t *v, int result) {
   v->stats.result[result]++;
   return result;
+}
+
+void
+sof_verify_warm(sof_verify_t *v, uint32_t lines) {
+  unsigned mru = 0;
+  for (unsigned i = 1; i < KEY_SLOTS; i++)
+    if (v->key_used[i] > v->key_used[mru]) mru = i;
+  v->warm_sink += sof_ed25519_warm(v->key_used[mru] ? &v->keys[mru] : NULL, &v->warm_cursor, lines);
 }
 
 /* One ed25519 check of sig over msg by the leader. A leader whose key has

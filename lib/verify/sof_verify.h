@@ -148,6 +148,14 @@ sof_verify_t *sof_verify_new(sof_verify_cfg_t const *cfg, sof_leaders_t const *l
 /* sof_verify_delete frees the verifier (NULL is fine). */
 void sof_verify_delete(sof_verify_t *v);
 
+/* sof_verify_warm reads the next `lines` cache lines of the tables the
+ * next signature check will read: the base point's and the most recently
+ * used leader key's (sof_ed25519_warm). For an idle poller: after a quiet
+ * spell the first shred of a new FEC set would otherwise wait for those
+ * misses on top of its signature check. Not thread safe (the verifier's
+ * own thread). */
+void sof_verify_warm(sof_verify_t *v, uint32_t lines);
+
 /* sof_verify_reset forgets every cached set and rejected signature and
  * zeroes the counters. Prepared leader keys stay (they depend only on the
  * keys): a leader seen before the reset verifies with its table after it. */
