@@ -472,6 +472,8 @@ fec_batch_sink(void *ctx, size_t bytes) {
   return d->payload;
 }
 
+static void fec_on_inline(void *ctx, sof_inline_txn_t const *t);
+
 static void
 fec_on_batch(void *ctx, sof_reasm_batch_t const *b) {
   fec_inst_t *f = ctx;
@@ -491,6 +493,10 @@ fec_on_batch(void *ctx, sof_reasm_batch_t const *b) {
   d->slot_complete = b->slot_complete;
   d->has_blockhash = 0;
   d->decode_err = 0;
+  /* the transactions the inline walk had not reached (the completing
+   * shred's) go out inline now, ahead of their dataset */
+  if (f->inl)
+    sof_inline_batch_finish(f->inl, b->slot, b->start_idx, b->payload, (uint32_t)b->payload_sz, fec_on_inline, f);
   d->inline_done = f->inl ? sof_inline_batch_done(f->inl, b->slot, b->start_idx, b->end_idx) : 0;
   d->payload_sz = b->payload_sz;
   d->txn_cnt = d->entry_cnt = 0;

@@ -3,7 +3,8 @@
  *
  * The input is a program: its first byte picks a chunk size (1..1115 bytes,
  * as data shreds carry), the second an order (in index order, or every
- * adjacent pair swapped, or reversed); the
+ * adjacent pair swapped, or reversed) and whether the batch's emission
+ * calls sof_inline_batch_finish (as sofd does) before batch_done; the
  * rest is batch bytes, cut into chunks that form one batch of a slot (the
  * last chunk carries DATA_COMPLETE). Chunks go into a reassembler and the
  * walker runs after each.
@@ -12,7 +13,8 @@
  * (its bytes are one whole transaction); and when the whole batch is a
  * valid entry batch, the transactions delivered inline are, in order and
  * byte for byte, the first ones the batch parser yields, and
- * sof_inline_batch_done reports their count. A batch that does not decode
+ * sof_inline_batch_done reports their count; with finish, in index order,
+ * that is all of them. A batch that does not decode
  * may have had a valid prefix delivered (the walker cannot know the end):
  * only the first invariant holds for it. */
 #include <stdint.h>
@@ -35,6 +37,7 @@ static uint32_t got_sz[MAX_TXNS];
 static uint32_t got_cnt;
 static uint32_t done_cnt;
 static int batch_seen;
+static int finish, in_order;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(uint8_t const *data, size_t sz);
@@ -56,6 +59,7 @@ on_inline(void *ctx, sof_inline_txn_t const *t) {
 static void
 on_batch(void *ctx, sof_reasm_batch_t const *b) {
   (void)ctx;
+  if (finish) sof_inline_batch_finish(walker, b->slot, b->start_idx, b->payload, (uint32_t)b->payload_sz, on_inline, NULL);
   done_cnt = sof_inline_batch_done(walker, b->slot, b->start_idx, b->end_idx);
   batch_seen = 1;
   REQUIRE(done_cnt == got_cnt);
@@ -63,6 +67,7 @@ on_batch(void *ctx, sof_reasm_batch_t const *b) {
   if (sof_entry_batch_parse(&eb, b->payload, b->payload_sz) != 0) return;
   /* a valid batch: the inline ones are its first transactions */
   REQUIRE(got_cnt <= eb.txn_cnt);
+  if (finish && in_order) REQUIRE(got_cnt == eb.txn_cnt);
   sof_entry_iter_t it;
   sof_entry_t e;
   uint32_t i = 0;
@@ -99,6 +104,8 @@ LLVMFuzzerTestOneInput(uint8_t const *data, size_t sz) {
   if (sz < 3) return 0;
   uint32_t chunk = 1 + (uint32_t)data[0] * 1114U / 255U;
   int order = data[1] % 3;
+  finish = (data[1] / 3) & 1;
+  in_order = order == 0;
   data += 2;
   sz -= 2;
   uint32_t n = (uint32_t)((sz + chunk - 1) / chunk);

@@ -13,7 +13,10 @@
  * - a batch that completes before an earlier one is skipped by the cursor
  *   (nothing twice);
  * - a corrupt batch stops the walk (counted) and nothing false is
- *   delivered. */
+ *   delivered;
+ * - with sof_inline_batch_finish called as each batch is emitted, the same
+ *   exactly-once delivery holds, and in index order every transaction
+ *   comes inline (the last shred's too: none through the dataset). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +65,7 @@ mark(int b, uint32_t i, uint8_t const *bytes, uint32_t sz) {
 
 typedef struct ctx {
   sof_inline_t *w;
+  int           finish;          /* on_batch calls sof_inline_batch_finish first */
   uint32_t      inline_cnt;
   uint32_t      dataset_cnt;
   uint32_t      last_inline_idx[BATCHES];
@@ -81,6 +85,8 @@ on_inline(void *c_, sof_inline_txn_t const *t) {
 static void
 on_batch(void *c_, sof_reasm_batch_t const *rb) {
   ctx_t *c = c_;
+  if (c->finish)
+    sof_inline_batch_finish(c->w, rb->slot, rb->start_idx, rb->payload, (uint32_t)rb->payload_sz, on_inline, c);
   uint32_t done = sof_inline_batch_done(c->w, rb->slot, rb->start_idx, rb->end_idx);
   int b = batch_of_start(rb->start_idx);
   sof_entry_iter_t it;
@@ -167,10 +173,13 @@ start(ctx_t *c) {
 
 /* Feeds shreds in order[] to a fresh reassembler + walker; checks exactly
  * once delivery. Returns the inline count. */
+static uint64_t last_finished; /* the last run's sof_inline_stats finished */
+
 static uint32_t
-run(uint32_t const *order, uint64_t slot) {
+run_with(uint32_t const *order, uint64_t slot, int finish) {
   ctx_t c;
   sof_reasm_t *r = start(&c);
+  c.finish = finish;
   for (uint32_t k = 0; k < shred_cnt; k++) {
     uint8_t const *d;
     uint32_t sz;
@@ -187,9 +196,16 @@ run(uint32_t const *order, uint64_t slot) {
       total++;
     }
   SOF_CHECK_EQ(c.inline_cnt + c.dataset_cnt, total);
+  last_finished = sof_inline_stats(c.w)->finished;
+  if (!finish) SOF_CHECK_EQ(last_finished, 0);
   sof_inline_delete(c.w);
   sof_reasm_delete(r);
   return c.inline_cnt;
+}
+
+static uint32_t
+run(uint32_t const *order, uint64_t slot) {
+  return run_with(order, slot, 0);
 }
 
 int
@@ -209,9 +225,17 @@ main(void) {
     }
     SOF_CHECK(want > 0);
     SOF_CHECK_EQ(run(order, 100 + seed), want);
+    uint32_t all = 0;
+    for (int b = 0; b < BATCHES; b++) all += batches[b].txn_cnt;
+    SOF_CHECK(want < all);
+    SOF_CHECK_EQ(run_with(order, 150 + seed, 1), all);
+    SOF_CHECK_EQ(last_finished, all - want); /* the last shreds' transactions */
     /* reversed: every batch completes at its first shred: nothing inline */
     for (uint32_t i = 0; i < shred_cnt; i++) order[i] = shred_cnt - 1 - i;
     SOF_CHECK_EQ(run(order, 200 + seed), 0);
+    /* the cursor waits at batch 0, which completes last: finish gives
+     * batch 0 whole, the others come through their datasets */
+    SOF_CHECK_EQ(run_with(order, 250 + seed, 1), batches[0].txn_cnt);
     /* later batches complete first, then the earlier ones in order */
     uint32_t k = 0;
     for (int b = BATCHES - 1; b >= 1; b--)
@@ -232,6 +256,7 @@ main(void) {
         order[j] = t;
       }
       run(order, 1000 + seed * 100 + (uint64_t)rep);
+      run_with(order, 5000 + seed * 100 + (uint64_t)rep, 1);
     }
   }
   /* a corrupt batch: a transaction's compact-u16 signature count made

@@ -329,24 +329,37 @@ with tempfile.TemporaryDirectory() as tmp:
               f"shred = every accepted shred ({mj.get('shreds')})")
 
     # 4b. inline delivery: txlog_inline asks for every transaction as soon as
-    #     its bytes are complete in its dataset's contiguous prefix; with
-    #     shreds arriving in order but batches spanning many shreds, most
-    #     come early; each transaction exactly once overall
-    ipcap, isched, irecs = generate(tmp, "inline", "-n", "4", "--txns-per-slot", "200", "--batches-per-slot", "2",
-                                    "--shred-version", "7", "-s", "21", "--reorder", "3")
-    inl = os.path.join(tmp, "inline.txlog")
-    rc, s, err = run(eal("0,1", f"net_pcap0,rx_pcap={ipcap}") +
-                     ["--", "--leader-schedule", isched, "--idle-exit-ms", "500", "--plugins", "txlog_inline",
-                      "--plugin-opt", f"txlog_inline.path={inl}"])
-    got = read_lines(inl)
-    paths = {}
-    for l in got:
-        paths[l.get("path")] = paths.get(l.get("path"), 0) + 1
-    check(rc == 0 and txs_of(got) == truth_txs(irecs), f"inline: transactions equal the truth, each once ({len(got)})")
-    check(paths.get("inline", 0) > len(got) // 2 and paths.get("dataset", 0) > 0 and set(paths) <= {"inline", "dataset"},
-          f"inline: most transactions served early, the rest with their dataset ({paths})")
-    check(s.get("plugins", {}).get("lanes", {}).get("inline_critical", {}).get("enqueued", 0) == len(got),
-          f"inline: every transaction through the inline-critical lane ({s.get('plugins', {}).get('lanes')})")
+    #     its bytes are complete in its dataset's contiguous prefix. With
+    #     batches completing in slot order (frames shuffled 3 at a time),
+    #     every transaction comes early: the walk takes the prefix, and the
+    #     completing shred's transactions go out inline ahead of the
+    #     dataset. With frames shuffled 4096 at a time (whole slots of 4
+    #     batches), some batches complete before earlier ones of their
+    #     slot, and their transactions come with the dataset. Each
+    #     transaction exactly once either way.
+    for reorder, batches, want_dataset in (("3", "2", False), ("4096", "4", True)):
+        ipcap, isched, irecs = generate(tmp, "inline" + reorder, "-n", "4", "--txns-per-slot", "200",
+                                        "--batches-per-slot", batches, "--shred-version", "7", "-s", "21",
+                                        "--reorder", reorder)
+        inl = os.path.join(tmp, "inline%s.txlog" % reorder)
+        rc, s, err = run(eal("0,1", f"net_pcap0,rx_pcap={ipcap}") +
+                         ["--", "--leader-schedule", isched, "--idle-exit-ms", "500", "--plugins", "txlog_inline",
+                          "--plugin-opt", f"txlog_inline.path={inl}"])
+        got = read_lines(inl)
+        paths = {}
+        for l in got:
+            paths[l.get("path")] = paths.get(l.get("path"), 0) + 1
+        check(rc == 0 and txs_of(got) == truth_txs(irecs),
+              f"inline, reorder {reorder}: transactions equal the truth, each once ({len(got)})")
+        if want_dataset:
+            check(paths.get("inline", 0) > 0 and paths.get("dataset", 0) > 0 and set(paths) <= {"inline", "dataset"},
+                  f"inline, reorder {reorder}: early ones and, for batches done out of order, dataset ones ({paths})")
+        else:
+            check(paths == {"inline": len(got)} and len(got) == len(truth_txs(irecs)),
+                  f"inline, reorder {reorder}: every transaction early ({paths})")
+        check(s.get("plugins", {}).get("lanes", {}).get("inline_critical", {}).get("enqueued", 0) == len(got),
+              f"inline, reorder {reorder}: every transaction through the inline-critical lane "
+              f"({s.get('plugins', {}).get('lanes')})")
 
     # 5. forks: slot statuses, reorgs, commitment-subscribed transactions
     pcap, sched, recs = generate(tmp, "forks", "-n", "40", "--txns-per-slot", "24", "--leaders", "2",

@@ -25,6 +25,7 @@ typedef struct slot_state {
   uint8_t  have_count;   /* the batch's entry count was read */
   uint8_t  in_entry;     /* an entry header was read, its transactions pending */
   uint8_t  stopped;      /* the prefix stopped parsing (or the batch was entered mid-way) */
+  uint32_t fed;          /* batch bytes appended to buf so far: the offset in the batch's payload */
   uint32_t len;
   uint8_t  buf[BUF_SZ];
 } slot_state_t;
@@ -76,6 +77,7 @@ batch_reset(slot_state_t *s, uint32_t start) {
   s->have_count = 0;
   s->in_entry = 0;
   s->stopped = 0;
+  s->fed = 0;
   s->len = 0;
 }
 
@@ -185,6 +187,7 @@ sof_inline_advance(sof_inline_t *w, sof_reasm_t const *r, uint64_t slot, sof_inl
     if (!s->stopped && sz) {
       memcpy(s->buf + s->len, data, sz);
       s->len += sz;
+      s->fed += sz;
       uint32_t got = drain(w, s, fn, ctx);
       n += got;
       w->stats.txns += got;
@@ -194,6 +197,28 @@ sof_inline_advance(sof_inline_t *w, sof_reasm_t const *r, uint64_t slot, sof_inl
       batch_reset(s, s->next_idx);
     }
   }
+  return n;
+}
+
+uint32_t
+sof_inline_batch_finish(sof_inline_t *w, uint64_t slot, uint32_t start_idx, uint8_t const *payload,
+                        uint32_t payload_sz, sof_inline_fn fn, void *ctx) {
+  slot_state_t *s = &w->st[slot & w->mask];
+  if (s->slot != slot || s->batch_start != start_idx || s->stopped || s->fed > payload_sz) return 0;
+  uint32_t n = 0;
+  while (s->fed < payload_sz && !s->stopped) {
+    /* a shred's worth at a time: drain leaves less than a transaction */
+    uint32_t take = payload_sz - s->fed;
+    if (take > SOF_REASM_CHUNK_SZ) take = SOF_REASM_CHUNK_SZ;
+    if (take > BUF_SZ - s->len) take = BUF_SZ - s->len;
+    if (!take) break;
+    memcpy(s->buf + s->len, payload + s->fed, take);
+    s->len += take;
+    s->fed += take;
+    n += drain(w, s, fn, ctx);
+  }
+  w->stats.txns += n;
+  w->stats.finished += n;
   return n;
 }
 

@@ -46,6 +46,7 @@ typedef void (*sof_inline_fn)(void *ctx, sof_inline_txn_t const *txn);
 
 typedef struct sof_inline_stats {
   uint64_t txns;           /* delivered early */
+  uint64_t finished;       /* of txns, those sof_inline_batch_finish delivered */
   uint64_t shreds_walked;
   uint64_t batches_walked; /* batches whose end the cursor reached (complete prefix) */
   uint64_t parse_stopped;  /* batches whose prefix stopped parsing */
@@ -68,6 +69,18 @@ void sof_inline_delete(sof_inline_t *w);
  * the number of transactions delivered. Single-threaded per walker. */
 uint32_t sof_inline_advance(sof_inline_t *w, sof_reasm_t const *r, uint64_t slot, sof_inline_fn fn,
                             void *ctx);
+
+/* sof_inline_batch_finish: r is emitting slot's batch starting at
+ * start_idx whole, its bytes in payload (payload_sz). When the cursor is
+ * in that batch and still parsing, delivers the transactions the walk had
+ * not reached (those of the shred that completed the batch) through fn,
+ * in order, before the dataset goes out: an inline subscriber then gets
+ * every transaction of the batch early, none through the dataset. Call it
+ * from the batch's emit callback, before sof_inline_batch_done (whose
+ * count includes them). Returns the number delivered. Single-threaded per
+ * walker; payload is only read during the call. */
+uint32_t sof_inline_batch_finish(sof_inline_t *w, uint64_t slot, uint32_t start_idx, uint8_t const *payload,
+                                 uint32_t payload_sz, sof_inline_fn fn, void *ctx);
 
 /* sof_inline_batch_done: r emitted slot's batch [start_idx, end_idx]
  * whole. Returns how many of its transactions (its first ones, in order)
