@@ -118,7 +118,7 @@ if [[ ,$parts, == *,throughput,* ]]; then
 echo "bench_sofd: $slots slots x 400 transactions, preloaded net_ring port, median of 3 runs"
 verify=(--leader-schedule "$tmp/sched.json")
 trusted=(--posture trusted_raw_shred_provider)
-for layout in 1 2x1 2x2slot 2x2packet; do
+for layout in ${SOF_BENCH_LAYOUTS:-1 2x1 2x2slot 2x2packet}; do
   run "$layout: verify on, no loss" $layout "$tmp/clean.pcap" --plugins none "${verify[@]}"
   run "$layout: trusted, no loss" $layout "$tmp/clean.pcap" --plugins none "${trusted[@]}"
   run "$layout: verify on, 32/64 lost" $layout "$tmp/loss.pcap" --plugins none "${verify[@]}"
@@ -167,6 +167,7 @@ sleep 1
 kill -INT $spid 2>/dev/null || true
 wait $spid || true
 rm -rf "/var/run/dpdk/sof-bench-lat-$$" "/var/run/dpdk/sof-bench-tx-$$" 2>/dev/null || true
+cp "$tmp/latency.json" /tmp/lat-$lp.json; cp "$tmp/lat-sofd.err" /tmp/lat-$lp.err  #DBG
 python3 - "$tmp/latency.json" "$tmp/lat-sofd.err" "$tmp/tx.json" "$rate" "$lp" <<'EOF'
 import json, sys
 lat_path, err_path, tx_path, rate, plugin = sys.argv[1:6]

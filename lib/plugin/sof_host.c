@@ -1518,6 +1518,8 @@ sof_host_lane_poll(sof_host_t *h, int lane, unsigned max) {
     unsigned want = max - done < POLL_BURST ? max - done : POLL_BURST;
     void *objs[POLL_BURST];
     unsigned avail = 0;
+    /* an idle lane costs two loads, not two locked operations */
+    if (rte_ring_empty(ln->ring)) break;
     __atomic_fetch_add(&ln->inflight, want, __ATOMIC_SEQ_CST);
     unsigned n = rte_ring_dequeue_burst(ln->ring, objs, want, &avail);
     if (n < want) __atomic_fetch_sub(&ln->inflight, want - n, __ATOMIC_SEQ_CST);
