@@ -1624,7 +1624,7 @@ sofd_pipe_counters(sofd_pipe_t const *p, sofd_counter_t *out) {
   CTR("fec messages dropped (fec_extract full, on_full = drop)", t.fec_out_dropped, "fec_out_dropped");
   CTR("fec messages held while fec_extract was full", t.fec_out_held, "fec_out_held");
   CTR("slot announcements to the fork tracker", t.fec_slot_msgs, "fec_slot_msgs");
-  CTR("transactions found early in a batch prefix", t.inline_txns, "fec_inline_transactions");
+  CTR("transactions handed over ahead of their dataset (inline path)", t.inline_txns, "fec_inline_transactions");
   CTR("early transactions dropped: no free block in the dataset pool", t.inline_arena_full,
       "fec_inline_arena_full");
   extract_inst_t const *x = p->extract;

@@ -39,6 +39,11 @@
 #    the latency plugin alone (transactions through the dataset path), then
 #    latency_inline (transactions rated critical with inline delivery),
 #    reports RX burst -> callback percentiles per hook.
+# Environment: SOF_BENCH_PARTS (throughput,latency: the default runs both),
+# SOF_BENCH_LAYOUTS (throughput layouts, default "1 2x1 2x2slot 2x2packet"),
+# SOF_BENCH_RATE (latency part, shreds/s, default 100000),
+# SOF_BENCH_LAT_PLUGINS (default "latency latency_inline"), SOF_BENCH_LAT_ARGS
+# (extra sofd options for the latency runs, e.g. "--verify-warm-lines 0").
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$here/build}

@@ -11,7 +11,8 @@
  * so a double scalar multiplication is at most 88 mixed additions and 6
  * doublings (44 signed radix-64 digits per scalar: the odd digits first,
  * then times 64, then the even ones) instead of ~253 doublings and ~85
- * additions.
+ * additions. The encoding's one inversion is variable time (safegcd
+ * divsteps, below): every input of a verification is public.
  *
  * Field elements are five 51-bit limbs (unsigned __int128 products). Every
  * operation returns limbs below 2^52, which is what its inputs need. */
