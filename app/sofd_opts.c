@@ -56,6 +56,7 @@ static sofd_key_t const keys[] = {
   {"verify", "shred_version", "shred-version", "N", NULL, "shreds must carry this version"},
   {"verify", "cache_sets", NULL, "N", "1024", "FEC sets whose signature check is remembered (per rx instance)"},
   {"verify", "warm_lines", NULL, "N", "32", "signature table cache lines an idle rx poll reads to keep them warm (0: off)"},
+  {"verify", "prepare_ahead", NULL, "SLOTS", "8", "idle rx polls prepare the keys of leaders due within this many slots, in steps (0: off)"},
   {"dedupe", "enabled", NULL, "BOOL", "true", "drop duplicate shreds at ingress; count conflicting ones"},
   {"dedupe", "capacity", NULL, "N", "262144", "shred keys remembered (power of two)"},
   {"dedupe", "ttl_ms", NULL, "MS", "10000", "a key is forgotten after this long"},
@@ -653,6 +654,7 @@ sofd_opts_resolve(sofd_cfg_t *cfg) {
   }
   GET_U("verify", "cache_sets", 4, 1U << 20, cfg->verify.cache_sets);
   GET_U("verify", "warm_lines", 0, 4096, cfg->verify_warm_lines);
+  GET_U("verify", "prepare_ahead", 0, 1U << 16, cfg->verify.prepare_ahead);
   if (!cfg->leader && !cfg->leader_schedule && !cfg->leader_list &&
       cfg->verify.posture == SOF_VERIFY_POSTURE_PUBLIC_UNTRUSTED && cfg->verify.verify_shreds != 0 &&
       !cfg->verify.accept_unknown_leader) {

@@ -376,9 +376,10 @@ rx_poll(sofd_pipe_t *p, rx_inst_t *r) {
   uint16_t n = r->udp ? sof_udp_rx_burst(r->udp_dev, r->idx, pkts, r->burst)
                       : rte_eth_rx_burst(r->port, r->queue, pkts, r->burst);
   if (!n) {
-    /* idle: keep the signature tables in cache for the next new FEC set,
-     * whose check would otherwise start with their misses */
-    if (r->warm_lines) sof_verify_warm(r->verify, r->warm_lines);
+    /* idle: a step of preparing the next leader's key, or keep the
+     * signature tables in cache for the next new FEC set, whose check
+     * would otherwise start with their misses */
+    if (!sof_verify_prepare_ahead(r->verify) && r->warm_lines) sof_verify_warm(r->verify, r->warm_lines);
     return 0;
   }
   uint64_t now = rte_rdtsc();
@@ -1587,6 +1588,7 @@ sofd_pipe_counters(sofd_pipe_t const *p, sofd_counter_t *out) {
   CTR("ed25519 verifications", t.vs.sig_verifies, "verify_sig_verifies");
   CTR("ed25519 verifications with a prepared leader key", t.vs.sig_prepared, "verify_sig_prepared");
   CTR("leader keys prepared (tables built)", t.vs.key_prepares, "verify_key_prepares");
+  CTR("of those, prepared ahead in idle steps", t.vs.keys_prepared_ahead, "verify_keys_prepared_ahead");
   CTR("signature checks answered by the cache", t.vs.sig_cache_hits, "verify_sig_cache_hits");
   CTR("repeats of a rejected set answered by the cache", t.vs.bad_cache_hits, "verify_bad_cache_hits");
   CTR("second leader-signed roots for a FEC set", t.vs.conflicts, "verify_conflicts");
@@ -1789,6 +1791,7 @@ sofd_pipe_summary(sofd_pipe_t *p, char const *stop) {
   sof_json_key(j, "sigVerifies");       sof_json_u64(j, t.vs.sig_verifies);
   sof_json_key(j, "sigPrepared");       sof_json_u64(j, t.vs.sig_prepared);
   sof_json_key(j, "keyPrepares");       sof_json_u64(j, t.vs.key_prepares);
+  sof_json_key(j, "keysPreparedAhead"); sof_json_u64(j, t.vs.keys_prepared_ahead);
   sof_json_key(j, "sigCacheHits");      sof_json_u64(j, t.vs.sig_cache_hits);
   sof_json_key(j, "sharedHits");        sof_json_u64(j, t.vs.shared_hits);
   sof_json_key(j, "badCacheHits");      sof_json_u64(j, t.vs.bad_cache_hits);

@@ -796,6 +796,82 @@ test_prepared_keys(void) {
   sof_leaders_delete(l);
 }
 
+/* Keys prepared ahead from the schedule, in idle steps: leader A signs
+ * slots 300-303, B 304-307, C 308-311, and an invalid key (a small-order
+ * point) is named for 312. */
+static void
+test_prepare_ahead(void) {
+  static uint8_t ka[64], kb[64], kc[64];
+  uint8_t seed[32];
+  memset(seed, 0x71, 32);
+  sof_ed25519_keypair_from_seed(ka, seed);
+  memset(seed, 0x72, 32);
+  sof_ed25519_keypair_from_seed(kb, seed);
+  memset(seed, 0x73, 32);
+  sof_ed25519_keypair_from_seed(kc, seed);
+  uint8_t small_order[32] = {1}; /* the identity: libsodium rejects it as a key */
+  sof_leaders_t *l = sof_leaders_new(1024, 16);
+  for (uint64_t s = 300; s < 312; s++)
+    SOF_CHECK_EQ(sof_leaders_set(l, s, (s < 304 ? ka : s < 308 ? kb : kc) + 32), 0);
+  SOF_CHECK_EQ(sof_leaders_set(l, 312, small_order), 0);
+  sof_verify_cfg_t cfg;
+  sof_verify_cfg_default(&cfg);
+  sof_verify_t *off = sof_verify_new(&cfg, l, NULL, 0);
+  cfg.prepare_ahead = 4;
+  sof_verify_t *v = sof_verify_new(&cfg, l, NULL, 0);
+  SOF_CHECK(v && off);
+  sof_verify_stats_t const *st = sof_verify_stats(v);
+
+  /* nothing verified yet: slots 1..4 have no leader, nothing to do */
+  SOF_CHECK_EQ(sof_verify_prepare_ahead(v), 0);
+  SOF_CHECK_EQ(sof_verify_prepare_ahead(off), 0);
+  /* A's first set: libsodium, then A prepared at once */
+  SOF_CHECK_EQ(make_slot(sets, 301, 20000, 40, ka), 1);
+  SOF_CHECK_EQ(verify_set(v, &sets[0], SOF_VERIFY_VERIFIED), 0);
+  SOF_CHECK_EQ(verify_set(off, &sets[0], SOF_VERIFY_VERIFIED), 0);
+  SOF_CHECK_EQ(st->key_prepares, 1);
+  /* slots 302-305 are ahead: B (304) gets prepared in steps, bounded */
+  unsigned steps = 0;
+  while (sof_verify_prepare_ahead(v) && steps < 1000) steps++;
+  SOF_CHECK(steps >= 20 && steps < 100);
+  SOF_CHECK_EQ(st->key_prepares, 2);
+  SOF_CHECK_EQ(st->keys_prepared_ahead, 1);
+  SOF_CHECK_EQ(sof_verify_prepare_ahead(v), 0); /* nothing more due */
+  SOF_CHECK_EQ(sof_verify_prepare_ahead(off), 0); /* switched off */
+  /* B's first set takes the prepared path: no libsodium, no preparation */
+  uint64_t before = st->sig_prepared;
+  SOF_CHECK_EQ(make_slot(sets, 304, 20000, 41, kb), 1);
+  SOF_CHECK_EQ(verify_set(v, &sets[0], SOF_VERIFY_VERIFIED), 0);
+  SOF_CHECK_EQ(st->sig_prepared, before + 1);
+  SOF_CHECK_EQ(st->key_prepares, 2);
+  /* a forgery under B's slot is rejected by the prepared key */
+  SOF_CHECK_EQ(make_slot(other, 305, 20000, 42, kc), 1);
+  SOF_CHECK_EQ(sof_verify_shred(v, other[0].data[0], 1203, 0, NULL, NULL), SOF_VERIFY_INVALID_SIGNATURE);
+  /* C (308) is due now: a few steps, then C's first shred comes while the
+   * preparation is under way: it is finished at once, not restarted */
+  SOF_CHECK_EQ(sof_verify_prepare_ahead(v), 1);
+  SOF_CHECK_EQ(sof_verify_prepare_ahead(v), 1);
+  SOF_CHECK_EQ(make_slot(sets, 308, 20000, 43, kc), 1);
+  SOF_CHECK_EQ(verify_set(v, &sets[0], SOF_VERIFY_VERIFIED), 0);
+  SOF_CHECK_EQ(st->key_prepares, 3);
+  SOF_CHECK_EQ(st->keys_prepared_ahead, 2);
+  SOF_CHECK_EQ(st->sig_prepared, before + 3); /* B's set, the forgery, C's set */
+  /* the key named for 312 cannot be prepared: tried once, never again */
+  SOF_CHECK_EQ(sof_verify_prepare_ahead(v), 0);
+  SOF_CHECK_EQ(st->key_prepares, 3);
+  SOF_CHECK_EQ(make_slot(sets, 309, 20000, 44, kc), 1);
+  SOF_CHECK_EQ(verify_set(v, &sets[0], SOF_VERIFY_VERIFIED), 0);
+  SOF_CHECK_EQ(sof_verify_prepare_ahead(v), 0);
+  /* the verifier without lookahead gave the same verdicts the slow way */
+  SOF_CHECK_EQ(make_slot(sets, 304, 20000, 41, kb), 1);
+  SOF_CHECK_EQ(verify_set(off, &sets[0], SOF_VERIFY_VERIFIED), 0);
+  SOF_CHECK_EQ(sof_verify_stats(off)->keys_prepared_ahead, 0);
+  SOF_CHECK_EQ(sof_verify_stats(off)->key_prepares, 2);
+  sof_verify_delete(v);
+  sof_verify_delete(off);
+  sof_leaders_delete(l);
+}
+
 int
 main(void) {
   SOF_CHECK_EQ(sof_ed25519_init(), 0);
@@ -818,5 +894,6 @@ main(void) {
   test_schedule_files();
   test_batch();
   test_prepared_keys();
+  test_prepare_ahead();
   return sof_test_done("verify");
 }

@@ -539,49 +539,93 @@ ge_frombytes(ge_p3_t *h, uint8_t const s[32]) {
   return 0;
 }
 
-/* The table of k * 2^(12 j) * P (k = 1..COLS, j = 0..ROWS-1) in affine
- * Niels form; one inversion for all of them (Montgomery's trick). */
+/* The table of k * 2^(2 W j) * P (k = 1..COLS, j = 0..ROWS-1) in affine
+ * Niels form, built in bounded steps (sof_ed25519_key_prepare_step): one
+ * row of projective points per step (COLS - 1 additions), then the prefix
+ * products of their Z for one batch inversion, PREFIX_CHUNK per step, then
+ * the backward pass that makes them affine, BACK_CHUNK points per step. Until the last step the
+ * table's slots hold projective points (X, Y, Z in place of y+x, y-x,
+ * 2dxy). */
+enum { TAB_N = SOF_ED25519_TAB_ROWS * COLS, PREFIX_CHUNK = 256, BACK_CHUNK = 48 };
+enum { BUILD_ROWS, BUILD_PREFIX, BUILD_BACK, BUILD_DONE };
+
+typedef struct table_build {
+  unsigned phase, j, i;
+  ge_p3_t  row;      /* 2^(2 W j) * P */
+  fe_t     inv;      /* the inverse of the remaining prefix product */
+  fe_t     acc[TAB_N];
+} table_build_t;
+
+_Static_assert(sizeof(table_build_t) <= sizeof(sof_ed25519_prep_t), "sof_ed25519_prep_t holds a build");
+_Static_assert(sizeof(ge_p2_t) == sizeof(ge_niels_t), "a table slot holds a projective point");
+
 static void
-ge_table_build(ge_niels_t tab[][COLS], ge_p3_t const *p) {
-  enum { N = SOF_ED25519_TAB_ROWS * COLS };
-  /* The projective points are kept in the table's own slots (X, Y, Z in
-   * place of y+x, y-x, 2dxy) until the backward pass converts each. */
-  _Static_assert(sizeof(ge_p2_t) == sizeof(ge_niels_t), "a table slot holds a projective point");
+table_build_begin(table_build_t *b, ge_p3_t const *p) {
+  b->phase = BUILD_ROWS;
+  b->j = 0;
+  b->row = *p;
+}
+
+/* One step; returns 1 while steps remain, 0 once the table is complete. */
+static int
+table_build_step(ge_niels_t tab[][COLS], table_build_t *b) {
   ge_p2_t *pts = (ge_p2_t *)(void *)&tab[0][0];
-  fe_t acc[N]; /* 28 KiB of stack, at set-up time only */
-  ge_p3_t row = *p, cur;
-  for (unsigned j = 0; j < SOF_ED25519_TAB_ROWS; j++) {
+  switch (b->phase) {
+  case BUILD_ROWS: {
     ge_cached_t c;
     ge_p1p1_t r;
-    ge_p3_to_cached(&c, &row);
-    cur = row;
+    ge_p3_t cur = b->row;
+    ge_p3_to_cached(&c, &b->row);
     for (unsigned k = 0;; k++) {
-      pts[COLS * j + k] = (ge_p2_t){cur.X, cur.Y, cur.Z};
+      pts[COLS * b->j + k] = (ge_p2_t){cur.X, cur.Y, cur.Z};
       if (k == COLS - 1) break;
       ge_add(&r, &cur, &c);
       ge_p1p1_to_p3(&cur, &r);
     }
-    if (j + 1 == SOF_ED25519_TAB_ROWS) break;
-    ge_p3_dbl_n(&row, 2 * SOF_ED25519_TAB_W); /* 2^(2W) * row */
-  }
-  acc[0] = pts[0].Z;
-  for (unsigned i = 1; i < N; i++) fe_mul(&acc[i], &acc[i - 1], &pts[i].Z);
-  fe_t inv, zi, x, y;
-  fe_invert_vartime(&inv, &acc[N - 1]);
-  for (unsigned i = N; i-- > 0;) {
-    if (i) {
-      fe_mul(&zi, &inv, &acc[i - 1]);
-      fe_mul(&inv, &inv, &pts[i].Z);
-    } else {
-      zi = inv;
+    if (++b->j == SOF_ED25519_TAB_ROWS) {
+      b->phase = BUILD_PREFIX;
+      b->i = 0;
     }
-    fe_mul(&x, &pts[i].X, &zi);
-    fe_mul(&y, &pts[i].Y, &zi);
-    ge_niels_t *n = &tab[i / COLS][i % COLS]; /* the slot pts[i] was in */
-    fe_add(&n->ypx, &y, &x);
-    fe_sub(&n->ymx, &y, &x);
-    fe_mul(&n->xy2d, &x, &y);
-    fe_mul(&n->xy2d, &n->xy2d, &fe_d2);
+    else ge_p3_dbl_n(&b->row, 2 * SOF_ED25519_TAB_W);
+    return 1;
+  }
+  case BUILD_PREFIX: {
+    unsigned stop = b->i + PREFIX_CHUNK < TAB_N ? b->i + PREFIX_CHUNK : TAB_N;
+    for (unsigned i = b->i; i < stop; i++) {
+      if (i) fe_mul(&b->acc[i], &b->acc[i - 1], &pts[i].Z);
+      else b->acc[0] = pts[0].Z;
+    }
+    b->i = stop;
+    if (stop < TAB_N) return 1;
+    fe_invert_vartime(&b->inv, &b->acc[TAB_N - 1]);
+    b->phase = BUILD_BACK;
+    return 1;
+  }
+  case BUILD_BACK: {
+    unsigned stop = b->i > BACK_CHUNK ? b->i - BACK_CHUNK : 0;
+    for (unsigned i = b->i; i-- > stop;) {
+      fe_t zi, x, y;
+      if (i) {
+        fe_mul(&zi, &b->inv, &b->acc[i - 1]);
+        fe_mul(&b->inv, &b->inv, &pts[i].Z);
+      } else {
+        zi = b->inv;
+      }
+      fe_mul(&x, &pts[i].X, &zi);
+      fe_mul(&y, &pts[i].Y, &zi);
+      ge_niels_t *n = &tab[i / COLS][i % COLS]; /* the slot pts[i] was in */
+      fe_add(&n->ypx, &y, &x);
+      fe_sub(&n->ymx, &y, &x);
+      fe_mul(&n->xy2d, &x, &y);
+      fe_mul(&n->xy2d, &n->xy2d, &fe_d2);
+    }
+    b->i = stop;
+    if (stop) return 1;
+    b->phase = BUILD_DONE;
+    return 0;
+  }
+  default:
+    return 0;
   }
 }
 
@@ -724,7 +768,9 @@ sof_ed25519_init(void) {
   b[0] = 0x58;
   ge_p3_t B;
   if (ge_frombytes(&B, b)) return -1;
-  ge_table_build(base_tab, &B);
+  static table_build_t build; /* 28 KiB: not on the stack */
+  table_build_begin(&build, &B);
+  while (table_build_step(base_tab, &build)) {}
   ready = 1;
   return 0;
 }
@@ -735,17 +781,36 @@ sof_ed25519_verify(uint8_t const sig[64], void const *msg, size_t sz, uint8_t co
 }
 
 int
-sof_ed25519_key_prepare(sof_ed25519_key_t *key, uint8_t const pub[32]) {
+sof_ed25519_key_prepare_begin(sof_ed25519_key_t *key, sof_ed25519_prep_t *prep, uint8_t const pub[32]) {
   memset(key->pub, 0, sizeof key->pub);
   key->valid = 0;
+  prep->state = 0;
   if (!ready) return -1;
   if (!point_is_canonical(pub) || point_has_small_order(pub)) return -1;
   ge_p3_t A;
   if (ge_frombytes(&A, pub)) return -1;
-  ge_table_build((ge_niels_t(*)[COLS])key->tab, &A);
+  table_build_begin((table_build_t *)(void *)prep->mem, &A);
   memcpy(key->pub, pub, 32);
+  prep->state = 1;
+  return 0;
+}
+
+int
+sof_ed25519_key_prepare_step(sof_ed25519_key_t *key, sof_ed25519_prep_t *prep) {
+  if (prep->state != 1) return -1;
+  if (table_build_step((ge_niels_t(*)[COLS])key->tab, (table_build_t *)(void *)prep->mem)) return 1;
+  prep->state = 0;
   key->valid = 1;
   return 0;
+}
+
+int
+sof_ed25519_key_prepare(sof_ed25519_key_t *key, uint8_t const pub[32]) {
+  static __thread sof_ed25519_prep_t prep; /* 28 KiB: not on the stack */
+  if (sof_ed25519_key_prepare_begin(key, &prep, pub)) return -1;
+  int rc;
+  while ((rc = sof_ed25519_key_prepare_step(key, &prep)) == 1) {}
+  return rc;
 }
 
 int

@@ -51,6 +51,31 @@ int sof_ed25519_verify(uint8_t const sig[64], void const *msg, size_t sz, uint8_
  * must not be in use by another thread while it is prepared. */
 int sof_ed25519_key_prepare(sof_ed25519_key_t *key, uint8_t const pub[32]);
 
+/* The state of a key preparation done in steps. Contents are private to
+ * sof_ed25519.c (the prefix products of the batch inversion, ~28 KiB);
+ * the type is public so that callers can embed or allocate it. */
+typedef struct sof_ed25519_prep {
+  uint64_t mem[SOF_ED25519_TAB_ROWS * SOF_ED25519_TAB_COLS * 5 + 64];
+  int      state;  /* 1 while a preparation is under way */
+} sof_ed25519_prep_t;
+
+/* sof_ed25519_key_prepare_begin starts preparing key for pub (32 bytes,
+ * copied) in steps, for a caller that cannot stop for a whole preparation
+ * (an idle poll preparing the next leader's key). It runs the same checks
+ * as sof_ed25519_key_prepare and returns 0, or -1 for a key libsodium
+ * would reject (or before sof_ed25519_init; prep is then idle). key->valid
+ * stays 0 until the last step: the key verifies nothing meanwhile.
+ * sof_ed25519_key_prepare_step does one bounded step (under 10 µs here:
+ * one row of the table, 256 prefix products of the batch inversion, or 48
+ * points of the affine conversion; 40 steps in all) and returns 1 while steps
+ * remain, 0 when key is ready (key->valid = 1), -1 when prep has no
+ * preparation under way. key and prep belong to the caller's thread until
+ * then; abandoning a preparation is fine (begin again or prepare the key
+ * at once). The table is the same as sof_ed25519_key_prepare's (which is
+ * begin plus every step). */
+int sof_ed25519_key_prepare_begin(sof_ed25519_key_t *key, sof_ed25519_prep_t *prep, uint8_t const pub[32]);
+int sof_ed25519_key_prepare_step(sof_ed25519_key_t *key, sof_ed25519_prep_t *prep);
+
 /* sof_ed25519_verify_prepared checks sig (64 bytes) over msg (sz bytes)
  * against the prepared key. Returns 0 when valid, -1 otherwise: the same
  * verdict as sof_ed25519_verify(sig, msg, sz, key->pub) for every input.

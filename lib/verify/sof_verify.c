@@ -51,6 +51,10 @@ struct sof_verify {
   sof_ed25519_key_t  *keys;        /* KEY_SLOTS prepared leader keys */
   uint64_t            key_used[KEY_SLOTS]; /* last use (key_tick); 0: empty */
   uint64_t            key_tick;
+  sof_ed25519_prep_t *prep;        /* a key preparation in steps (prepare_ahead) */
+  int                 prep_slot;   /* the key slot it fills; -1: none under way */
+  uint64_t            ahead_from;  /* max_slot when the lookahead last ran (+1; 0: never) */
+  uint8_t             ahead_bad[32]; /* the last scheduled key that cannot be prepared */
   uint32_t            warm_cursor;  /* sof_verify_warm's place in the tables */
   uint64_t            warm_sink;
   sof_verify_stats_t  stats;
@@ -95,10 +99,13 @@ sof_verify_new(sof_verify_cfg_t const *cfg, sof_leaders_t const *leaders, char *
   v->sets = calloc(v->cfg.cache_sets, sizeof *v->sets);
   v->bad = calloc(BAD_SLOTS, sizeof *v->bad);
   v->keys = calloc(KEY_SLOTS, sizeof *v->keys);
-  if (!v->sets || !v->bad || !v->keys) {
+  v->prep = calloc(1, sizeof *v->prep);
+  v->prep_slot = -1;
+  if (!v->sets || !v->bad || !v->keys || !v->prep) {
     free(v->sets);
     free(v->bad);
     free(v->keys);
+    free(v->prep);
     free(v);
     sof_errbuf_set(err, err_sz, "verify: out of memory for %u cached sets", buckets * WAYS);
     return NULL;
@@ -116,6 +123,7 @@ sof_verify_delete(sof_verify_t *v) {
   free(v->sets);
   free(v->bad);
   free(v->keys);
+  free(v->prep);
   free(v);
 }
 
@@ -334,12 +342,63 @@ finish(sof_verify_t *v, int result) {
   return result;
 }
 
+/* The key slot holding leader's prepared key, or -1. */
+static int
+key_find(sof_verify_t const *v, uint8_t const leader[32]) {
+  for (unsigned i = 0; i < KEY_SLOTS; i++)
+    if (v->key_used[i] && !memcmp(v->keys[i].pub, leader, 32)) return (int)i;
+  return -1;
+}
+
+/* The least recently used key slot (an empty one first). */
+static unsigned
+key_lru(sof_verify_t const *v) {
+  unsigned lru = 0;
+  for (unsigned i = 1; i < KEY_SLOTS; i++)
+    if (v->key_used[i] < v->key_used[lru]) lru = i;
+  return lru;
+}
+
 void
 sof_verify_warm(sof_verify_t *v, uint32_t lines) {
-  unsigned mru = 0;
-  for (unsigned i = 1; i < KEY_SLOTS; i++)
-    if (v->key_used[i] > v->key_used[mru]) mru = i;
-  v->warm_sink += sof_ed25519_warm(v->key_used[mru] ? &v->keys[mru] : NULL, &v->warm_cursor, lines);
+  /* the current leader's key: the newest verified slot's */
+  uint8_t const *cur = v->leaders ? sof_leaders_get(v->leaders, v->max_slot) : NULL;
+  int k = cur ? key_find(v, cur) : -1;
+  v->warm_sink += sof_ed25519_warm(k >= 0 ? &v->keys[k] : NULL, &v->warm_cursor, lines);
+}
+
+int
+sof_verify_prepare_ahead(sof_verify_t *v) {
+  if (!v->verify_on || !v->cfg.prepare_ahead || !v->leaders) return 0;
+  if (v->prep_slot >= 0) {
+    int rc = sof_ed25519_key_prepare_step(&v->keys[v->prep_slot], v->prep);
+    if (rc == 1) return 1;
+    if (rc == 0) {
+      /* ready, as recent as the current leader: the next replacement
+       * takes an older key */
+      v->key_used[v->prep_slot] = v->key_tick ? v->key_tick : 1;
+      v->stats.key_prepares++;
+      v->stats.keys_prepared_ahead++;
+    }
+    v->prep_slot = -1;
+    v->ahead_from = 0; /* look again: another leader may be due */
+    return 1;
+  }
+  if (v->ahead_from == v->max_slot + 1) return 0;
+  v->ahead_from = v->max_slot + 1;
+  for (uint64_t s = v->max_slot + 1; s <= v->max_slot + v->cfg.prepare_ahead; s++) {
+    uint8_t const *leader = sof_leaders_get(v->leaders, s);
+    if (!leader || key_find(v, leader) >= 0 || !memcmp(leader, v->ahead_bad, 32)) continue;
+    unsigned slot = key_lru(v);
+    v->key_used[slot] = 0; /* empty until ready: nothing matches it meanwhile */
+    if (sof_ed25519_key_prepare_begin(&v->keys[slot], v->prep, leader)) {
+      memcpy(v->ahead_bad, leader, 32); /* libsodium rejects every signature under it */
+      continue;
+    }
+    v->prep_slot = (int)slot;
+    return 1;
+  }
+  return 0;
 }
 
 /* One ed25519 check of sig over msg by the leader. A leader whose key has
@@ -351,16 +410,27 @@ sof_verify_warm(sof_verify_t *v, uint32_t lines) {
 static int
 leader_verify(sof_verify_t *v, uint8_t const sig[64], void const *msg, size_t sz, uint8_t const leader[32]) {
   v->stats.sig_verifies++;
-  unsigned lru = 0;
-  for (unsigned i = 0; i < KEY_SLOTS; i++) {
-    if (v->key_used[i] && !memcmp(v->keys[i].pub, leader, 32)) {
-      v->key_used[i] = ++v->key_tick;
-      v->stats.sig_prepared++;
-      return sof_ed25519_verify_prepared(sig, msg, sz, &v->keys[i]);
+  int k = key_find(v, leader);
+  if (k < 0 && v->prep_slot >= 0 && !memcmp(v->keys[v->prep_slot].pub, leader, 32)) {
+    /* its preparation ahead is under way: finish it now (cheaper than
+     * libsodium plus a preparation from the start) */
+    int rc;
+    while ((rc = sof_ed25519_key_prepare_step(&v->keys[v->prep_slot], v->prep)) == 1) {}
+    if (rc == 0) {
+      k = v->prep_slot;
+      v->stats.key_prepares++;
+      v->stats.keys_prepared_ahead++;
     }
-    if (v->key_used[i] < v->key_used[lru]) lru = i;
+    v->prep_slot = -1;
+  }
+  if (k >= 0) {
+    v->key_used[k] = ++v->key_tick;
+    v->stats.sig_prepared++;
+    return sof_ed25519_verify_prepared(sig, msg, sz, &v->keys[k]);
   }
   if (sof_ed25519_verify(sig, msg, sz, leader)) return -1;
+  unsigned lru = key_lru(v);
+  if ((int)lru == v->prep_slot) v->prep_slot = -1; /* that preparation is abandoned */
   v->stats.key_prepares++;
   v->key_used[lru] = sof_ed25519_key_prepare(&v->keys[lru], leader) ? 0 : ++v->key_tick;
   return 0;

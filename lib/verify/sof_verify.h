@@ -72,6 +72,8 @@ typedef struct sof_verify_cfg {
   uint64_t slot_window;         /* entries older than the newest slot minus this are free; 0: 512 */
   struct sof_verify_shared *shared; /* borrowed; NULL: none. Signed roots shared by the
                                        verifiers of one process (sof_verify_shared_new) */
+  uint32_t prepare_ahead;       /* sof_verify_prepare_ahead looks this many slots past the
+                                   newest verified one for leaders to prepare; 0: off */
 } sof_verify_cfg_t;
 
 /* Counters, readable at any time by the owning thread (copy them out for
@@ -91,6 +93,8 @@ typedef struct sof_verify_stats {
                                 (sof_verify_shred_root): no hashing */
   uint64_t sig_prepared;     /* of sig_verifies, those made with a prepared leader key */
   uint64_t key_prepares;     /* leader keys prepared (a table built: ~2 verifications' cost) */
+  uint64_t keys_prepared_ahead; /* of key_prepares, those built in steps before the leader's
+                                   first signature (sof_verify_prepare_ahead) */
 } sof_verify_stats_t;
 
 /* What sof_verify_shred learned besides the result. */
@@ -155,6 +159,19 @@ void sof_verify_delete(sof_verify_t *v);
  * misses on top of its signature check. Not thread safe (the verifier's
  * own thread). */
 void sof_verify_warm(sof_verify_t *v, uint32_t lines);
+
+/* sof_verify_prepare_ahead does one bounded step (under 10 µs) of
+ * preparing the key of an upcoming leader: one named by the leader table
+ * for the cfg.prepare_ahead slots after the newest verified slot, that no
+ * key slot holds yet. The least recently used key slot is rebuilt in about
+ * 40 such steps; when the leader's first shred comes, its signature
+ * already takes the prepared path (otherwise it waits for libsodium and a
+ * whole preparation, ~320 µs). Keys come from the configured schedule, not
+ * from shreds, so forged shreds still cannot make the verifier build
+ * tables. Returns 1 when it did a step, 0 when there was nothing to do
+ * (then warm instead). For an idle poller; not thread safe (the
+ * verifier's own thread). */
+int sof_verify_prepare_ahead(sof_verify_t *v);
 
 /* sof_verify_reset forgets every cached set and rejected signature and
  * zeroes the counters. Prepared leader keys stay (they depend only on the
