@@ -172,7 +172,6 @@ sleep 1
 kill -INT $spid 2>/dev/null || true
 wait $spid || true
 rm -rf "/var/run/dpdk/sof-bench-lat-$$" "/var/run/dpdk/sof-bench-tx-$$" 2>/dev/null || true
-cp "$tmp/latency.json" /tmp/lat-$lp.json; cp "$tmp/lat-sofd.err" /tmp/lat-$lp.err  #DBG
 python3 - "$tmp/latency.json" "$tmp/lat-sofd.err" "$tmp/tx.json" "$rate" "$lp" <<'EOF'
 import json, sys
 lat_path, err_path, tx_path, rate, plugin = sys.argv[1:6]
