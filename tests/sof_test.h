@@ -63,6 +63,16 @@ static int sof_test_check_cnt;
     }                                                                          \
   } while (0)
 
+/* splitmix64: the next value of the sequence *state walks (any seed). For
+ * test inputs only. */
+static inline uint64_t
+sof_test_rng(uint64_t *state) {
+  uint64_t z = (*state += 0x9E3779B97F4A7C15ULL);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
 /* Ends the program: prints the tally and returns the meson verdict. */
 static inline int
 sof_test_done(char const *name) {

@@ -18,10 +18,7 @@ static uint64_t rng_state = 0xf1e1d25519ULL;
 
 static uint64_t
 rng(void) {
-  uint64_t z = (rng_state += 0x9E3779B97F4A7C15ULL);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
+  return sof_test_rng(&rng_state);
 }
 
 static unsigned agree_cnt, unit_cnt;

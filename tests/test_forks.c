@@ -478,11 +478,8 @@ test_reorg_truncated(void) {
 }
 
 static uint64_t
-rng_next(uint64_t *s) { /* splitmix64 */
-  uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
+rng_next(uint64_t *s) {
+  return sof_test_rng(s);
 }
 
 /* A flood of random far-ahead / far-behind / unlinked slots, mixed with the

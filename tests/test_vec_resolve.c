@@ -209,11 +209,7 @@ test_testnet(void) {
 static uint64_t rng_s;
 static uint64_t
 rng(void) {
-  rng_s += 0x9E3779B97F4A7C15ULL;
-  uint64_t z = rng_s;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
+  return sof_test_rng(&rng_s);
 }
 
 static void
