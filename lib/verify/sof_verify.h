@@ -153,8 +153,9 @@ sof_verify_t *sof_verify_new(sof_verify_cfg_t const *cfg, sof_leaders_t const *l
 void sof_verify_delete(sof_verify_t *v);
 
 /* sof_verify_warm reads the next `lines` cache lines of the tables the
- * next signature check will read: the base point's and the most recently
- * used leader key's (sof_ed25519_warm). For an idle poller: after a quiet
+ * next signature check will read: the base point's and the prepared key
+ * of the leader of the newest verified slot, when there is one
+ * (sof_ed25519_warm). For an idle poller: after a quiet
  * spell the first shred of a new FEC set would otherwise wait for those
  * misses on top of its signature check. Not thread safe (the verifier's
  * own thread). */
