@@ -277,48 +277,35 @@ divsteps62(int64_t eta, uint64_t f, uint64_t g, divmat_t *t) {
   return eta;
 }
 
-/* (d, e) = t (d, e) / 2^62 mod p: d and e stay in (-2p, p). */
+/* (a, b) = t (a, b) / 2^62. For (f, g) (mod_p = 0) the division is exact;
+ * for (d, e) (mod_p = 1) the multiples of p that make it exact are added
+ * first (the result is the same mod p, and d and e stay in (-2p, p)). */
 static void
-divmat_apply_de(s62_t *d, s62_t *e, divmat_t const *t) {
-  int64_t sd = d->v[4] >> 63, se = e->v[4] >> 63;
-  int64_t md = (t->u & sd) + (t->v & se), me = (t->q & sd) + (t->r & se);
-  __int128 cd = (__int128)t->u * d->v[0] + (__int128)t->v * e->v[0];
-  __int128 ce = (__int128)t->q * d->v[0] + (__int128)t->r * e->v[0];
-  md -= (int64_t)((p_inv62 * (uint64_t)cd + (uint64_t)md) & M62);
-  me -= (int64_t)((p_inv62 * (uint64_t)ce + (uint64_t)me) & M62);
-  cd += (__int128)p62.v[0] * md;
-  ce += (__int128)p62.v[0] * me;
-  cd >>= 62;
-  ce >>= 62;
-  for (int i = 1; i < 5; i++) {
-    cd += (__int128)t->u * d->v[i] + (__int128)t->v * e->v[i] + (__int128)p62.v[i] * md;
-    ce += (__int128)t->q * d->v[i] + (__int128)t->r * e->v[i] + (__int128)p62.v[i] * me;
-    d->v[i - 1] = (int64_t)((uint64_t)cd & M62);
-    e->v[i - 1] = (int64_t)((uint64_t)ce & M62);
-    cd >>= 62;
-    ce >>= 62;
+divmat_apply(s62_t *a, s62_t *b, divmat_t const *t, int mod_p) {
+  int64_t ma = 0, mb = 0;
+  __int128 ca = (__int128)t->u * a->v[0] + (__int128)t->v * b->v[0];
+  __int128 cb = (__int128)t->q * a->v[0] + (__int128)t->r * b->v[0];
+  if (mod_p) {
+    int64_t sa = a->v[4] >> 63, sb = b->v[4] >> 63;
+    ma = (t->u & sa) + (t->v & sb);
+    mb = (t->q & sa) + (t->r & sb);
+    ma -= (int64_t)((p_inv62 * (uint64_t)ca + (uint64_t)ma) & M62);
+    mb -= (int64_t)((p_inv62 * (uint64_t)cb + (uint64_t)mb) & M62);
+    ca += (__int128)p62.v[0] * ma;
+    cb += (__int128)p62.v[0] * mb;
   }
-  d->v[4] = (int64_t)cd;
-  e->v[4] = (int64_t)ce;
-}
-
-/* (f, g) = t (f, g) / 2^62 (exact). */
-static void
-divmat_apply_fg(s62_t *f, s62_t *g, divmat_t const *t) {
-  __int128 cf = (__int128)t->u * f->v[0] + (__int128)t->v * g->v[0];
-  __int128 cg = (__int128)t->q * f->v[0] + (__int128)t->r * g->v[0];
-  cf >>= 62;
-  cg >>= 62;
+  ca >>= 62;
+  cb >>= 62;
   for (int i = 1; i < 5; i++) {
-    cf += (__int128)t->u * f->v[i] + (__int128)t->v * g->v[i];
-    cg += (__int128)t->q * f->v[i] + (__int128)t->r * g->v[i];
-    f->v[i - 1] = (int64_t)((uint64_t)cf & M62);
-    g->v[i - 1] = (int64_t)((uint64_t)cg & M62);
-    cf >>= 62;
-    cg >>= 62;
+    ca += (__int128)t->u * a->v[i] + (__int128)t->v * b->v[i] + (__int128)p62.v[i] * ma;
+    cb += (__int128)t->q * a->v[i] + (__int128)t->r * b->v[i] + (__int128)p62.v[i] * mb;
+    a->v[i - 1] = (int64_t)((uint64_t)ca & M62);
+    b->v[i - 1] = (int64_t)((uint64_t)cb & M62);
+    ca >>= 62;
+    cb >>= 62;
   }
-  f->v[4] = (int64_t)cf;
-  g->v[4] = (int64_t)cg;
+  a->v[4] = (int64_t)ca;
+  b->v[4] = (int64_t)cb;
 }
 
 /* r + k p, carried (v[0..3] in [0, 2^62), the sign in v[4]). */
@@ -364,8 +351,8 @@ fe_invert_vartime(fe_t *out, fe_t const *z) {
     }
     divmat_t t;
     eta = divsteps62(eta, (uint64_t)f.v[0], (uint64_t)g.v[0], &t);
-    divmat_apply_de(&d, &e, &t);
-    divmat_apply_fg(&f, &g, &t);
+    divmat_apply(&d, &e, &t, 1);
+    divmat_apply(&f, &g, &t, 0);
     if (!(g.v[0] | g.v[1] | g.v[2] | g.v[3] | g.v[4])) break;
   }
   /* f = +-1 (p is prime), 1/z = f d; d in (-2p, p) */
