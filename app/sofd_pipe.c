@@ -1281,6 +1281,8 @@ sofd_pipe_new(sofd_cfg_t const *c, sof_leaders_t const *leaders, sof_host_t *hos
    * burst's shred events reach their plugins before fec and extract take
    * on the bulk work the burst set off (a dataset's reassembly, its
    * transactions). */
+  uint8_t rx_here[RTE_MAX_LCORE] = {0};
+  for (unsigned i = 0; i < c->role_cnt[SOFD_ROLE_RX]; i++) rx_here[c->role_lcores[SOFD_ROLE_RX][i]] = 1;
   for (int role = 0; role < SOFD_ROLE_CNT; role++) {
     for (unsigned i = 0; i < c->role_cnt[role]; i++) {
       unsigned lc = c->role_lcores[role][i];
@@ -1290,9 +1292,7 @@ sofd_pipe_new(sofd_cfg_t const *c, sof_leaders_t const *leaders, sof_host_t *hos
     for (int dr = SOFD_ROLE_DISPATCH; dr <= SOFD_ROLE_PLUGINS; dr++)
       for (unsigned i = 0; i < c->role_cnt[dr]; i++) {
         unsigned lc = c->role_lcores[dr][i];
-        int has_rx = 0;
-        for (unsigned k = 0; k < p->sched_n[lc]; k++) has_rx |= p->sched[lc][k].role == SOFD_ROLE_RX;
-        if (has_rx) p->sched[lc][p->sched_n[lc]++] = (role_ref_t){.role = dr, .inst = i};
+        if (rx_here[lc]) p->sched[lc][p->sched_n[lc]++] = (role_ref_t){.role = dr, .inst = i};
       }
   }
   return p;

@@ -246,11 +246,9 @@ divsteps62(int64_t eta, uint64_t f, uint64_t g, divmat_t *t) {
     eta -= zeros;
     i -= zeros;
     if (!i) break;
-    uint64_t w, m;
-    int limit = (int)eta + 1;
-    if (eta < 0) { /* (f, g) = (g, -f) */
+    int swapped = eta < 0;
+    if (swapped) { /* (f, g) = (g, -f) */
       eta = -eta;
-      limit = (int)eta + 1;
       uint64_t x = f;
       f = g;
       g = -x;
@@ -260,15 +258,13 @@ divsteps62(int64_t eta, uint64_t f, uint64_t g, divmat_t *t) {
       x = v;
       v = r;
       r = -x;
-      if (limit > i) limit = i;
-      m = (UINT64_MAX >> (64 - limit)) & 63U;
-      w = (f * g * (f * f - 2)) & m; /* g + w f = 0 mod 2^min(limit, 6) */
-    } else {
-      if (limit > i) limit = i;
-      m = (UINT64_MAX >> (64 - limit)) & 15U;
-      w = f + (((f + 1) & 4) << 1);  /* 1/f mod 16 */
-      w = (-w * g) & m;
     }
+    /* cancel the low bits of g: no more than the steps left, nor than
+     * eta + 1 (past that eta changes sign); 6 bits after a swap, 4 else */
+    int limit = (int)eta + 1 < i ? (int)eta + 1 : i;
+    uint64_t m = (UINT64_MAX >> (64 - limit)) & (swapped ? 63U : 15U), w;
+    if (swapped) w = (f * g * (f * f - 2)) & m;      /* g + w f = 0 mod 2^min(limit, 6) */
+    else w = (-(f + (((f + 1) & 4) << 1)) * g) & m;  /* f + ... = 1/f mod 16 */
     g += f * w;
     q += u * w;
     r += v * w;
@@ -530,9 +526,9 @@ ge_frombytes(ge_p3_t *h, uint8_t const s[32]) {
  * Niels form, built in bounded steps (sof_ed25519_key_prepare_step): one
  * row of projective points per step (COLS - 1 additions), then the prefix
  * products of their Z for one batch inversion, PREFIX_CHUNK per step, then
- * the backward pass that makes them affine, BACK_CHUNK points per step. Until the last step the
- * table's slots hold projective points (X, Y, Z in place of y+x, y-x,
- * 2dxy). */
+ * the backward pass that makes them affine, BACK_CHUNK points per step.
+ * Until the last step the table's slots hold projective points (X, Y, Z in
+ * place of y+x, y-x, 2dxy). */
 enum { TAB_N = SOF_ED25519_TAB_ROWS * COLS, PREFIX_CHUNK = 256, BACK_CHUNK = 48 };
 enum { BUILD_ROWS, BUILD_PREFIX, BUILD_BACK, BUILD_DONE };
 
@@ -643,17 +639,6 @@ add_digit(ge_p3_t *h, ge_niels_t const *row, int d) {
   ge_p1p1_to_p3(h, &r);
 }
 
-/* Start loading the entry digit d of a row selects (120 bytes over two or
- * three lines). */
-static inline void
-prefetch_digit(ge_niels_t const *row, int d) {
-  if (!d) return;
-  char const *e = (char const *)&row[(d < 0 ? -d : d) - 1];
-  __builtin_prefetch(e);
-  __builtin_prefetch(e + 64);
-  __builtin_prefetch(e + sizeof(ge_niels_t) - 1);
-}
-
 /* Encoding of [s]B - [k]A, A given by its table. */
 static void
 double_scalarmult(uint8_t out[32], uint8_t const s[32], uint8_t const k[32],
@@ -661,13 +646,6 @@ double_scalarmult(uint8_t out[32], uint8_t const s[32], uint8_t const k[32],
   int8_t es[DIGITS], ek[DIGITS];
   recode(es, s);
   recode(ek, k);
-  /* The digits name every entry the sum reads: ask for all of them now, so
-   * that their cache and TLB misses (the tables are often cold: a new set
-   * comes after 63 shreds of other work) overlap instead of queueing. */
-  for (unsigned i = 0; i < DIGITS; i++) {
-    prefetch_digit(base_tab[i / 2], es[i]);
-    prefetch_digit(a_tab[i / 2], ek[i]);
-  }
   ge_p3_t h = {{{0}}, {{1}}, {{1}}, {{0}}};
   for (unsigned i = 1; i < DIGITS; i += 2) {
     add_digit(&h, base_tab[i / 2], es[i]);

@@ -697,6 +697,17 @@ sof_host_setup(sof_host_t *h, char *err, size_t err_sz) {
   return 0;
 }
 
+/* Calls *release(obj) once, if set, clearing it first: a place's reference
+ * is given back exactly once whoever gets there (its last user or
+ * sof_host_shutdown). */
+static inline void
+release_once(void (**release)(void *obj), void *obj) {
+  void (*rel)(void *) = *release;
+  if (!rel) return;
+  *release = NULL;
+  rel(obj);
+}
+
 /* Gives back every reference held publications still hold, clearing each
  * release it calls (so neither a later poll nor a second call releases
  * again); nothing moves and no counter changes. Queued transaction slots
@@ -713,33 +724,20 @@ release_held(sof_host_t *h) {
       void *o;
       if (rte_ring_dequeue(r, &o)) break;
       txn_slot_t *s = o;
-      if (s->release) {
-        void (*rel)(void *) = s->release;
-        s->release = NULL;
-        rel(s->obj);
-      }
+      release_once(&s->release, s->obj);
       rte_ring_enqueue(r, o); /* cannot fail: the ring had room for it */
     }
   }
   if (h->batch_bufs)
-    for (uint32_t i = 0; i < h->cfg.batch_slots; i++) {
-      batch_buf_t *b = &h->batch_bufs[i];
-      if (b->release) {
-        void (*rel)(void *) = b->release;
-        b->release = NULL;
-        rel(b->obj);
-      }
-    }
+    for (uint32_t i = 0; i < h->cfg.batch_slots; i++)
+      release_once(&h->batch_bufs[i].release, h->batch_bufs[i].obj);
   if (h->went && h->wb)
     for (uint32_t k = 0; k < WAIT_SLOTS; k++) {
       wait_bucket_t *b = &h->wb[k];
       if (!b->cnt) continue;
       for (uint32_t i = b->head; i != WAIT_NONE; i = h->went[i].next) {
         wait_ent_t *e = &h->went[i];
-        if (e->is_batch || !e->u.t.hold.release) continue;
-        void (*rel)(void *) = e->u.t.hold.release;
-        e->u.t.hold.release = NULL;
-        rel(e->u.t.obj);
+        if (!e->is_batch) release_once(&e->u.t.hold.release, e->u.t.obj);
       }
     }
 }
@@ -799,11 +797,7 @@ lane_put(sof_host_t *h, int l, void *s) {
 static inline void
 batch_unref(sof_host_t *h, batch_buf_t *b) {
   if (__atomic_sub_fetch(&b->refs, 1U, __ATOMIC_ACQ_REL) == 0) {
-    if (b->release) {
-      void (*rel)(void *) = b->release;
-      b->release = NULL;
-      rel(b->obj);
-    }
+    release_once(&b->release, b->obj);
     rte_ring_mp_enqueue(h->batch_free, b);
   }
 }
@@ -915,7 +909,7 @@ static void
 wait_free(sof_host_t *h, uint32_t idx) {
   wait_ent_t *e = &h->went[idx];
   if (e->is_batch) batch_unref(h, e->u.b.buf);
-  else if (e->u.t.hold.release) e->u.t.hold.release(e->u.t.obj);
+  else release_once(&e->u.t.hold.release, e->u.t.obj);
   h->wfree[h->wfree_cnt++] = idx;
   h->stats.commit_waiting--;
 }

@@ -367,21 +367,31 @@ sof_verify_warm(sof_verify_t *v, uint32_t lines) {
   v->warm_sink += sof_ed25519_warm(k >= 0 ? &v->keys[k] : NULL, &v->warm_cursor, lines);
 }
 
+/* Advances the preparation under way by one step (to_end: all of them).
+ * Returns 1 while steps remain; 0 when the key is ready (its slot as
+ * recent as the current leader's: the next replacement takes an older
+ * key); -1 when it failed. Either way, at the end no preparation is under
+ * way. */
+static int
+prep_advance(sof_verify_t *v, int to_end) {
+  int rc;
+  do rc = sof_ed25519_key_prepare_step(&v->keys[v->prep_slot], v->prep);
+  while (rc == 1 && to_end);
+  if (rc == 1) return 1;
+  if (rc == 0) {
+    v->key_used[v->prep_slot] = v->key_tick ? v->key_tick : 1;
+    v->stats.key_prepares++;
+    v->stats.keys_prepared_ahead++;
+  }
+  v->prep_slot = -1;
+  return rc;
+}
+
 int
 sof_verify_prepare_ahead(sof_verify_t *v) {
   if (!v->verify_on || !v->cfg.prepare_ahead || !v->leaders) return 0;
   if (v->prep_slot >= 0) {
-    int rc = sof_ed25519_key_prepare_step(&v->keys[v->prep_slot], v->prep);
-    if (rc == 1) return 1;
-    if (rc == 0) {
-      /* ready, as recent as the current leader: the next replacement
-       * takes an older key */
-      v->key_used[v->prep_slot] = v->key_tick ? v->key_tick : 1;
-      v->stats.key_prepares++;
-      v->stats.keys_prepared_ahead++;
-    }
-    v->prep_slot = -1;
-    v->ahead_from = 0; /* look again: another leader may be due */
+    if (prep_advance(v, 0) != 1) v->ahead_from = 0; /* look again: another leader may be due */
     return 1;
   }
   if (v->ahead_from == v->max_slot + 1) return 0;
@@ -414,14 +424,8 @@ leader_verify(sof_verify_t *v, uint8_t const sig[64], void const *msg, size_t sz
   if (k < 0 && v->prep_slot >= 0 && !memcmp(v->keys[v->prep_slot].pub, leader, 32)) {
     /* its preparation ahead is under way: finish it now (cheaper than
      * libsodium plus a preparation from the start) */
-    int rc;
-    while ((rc = sof_ed25519_key_prepare_step(&v->keys[v->prep_slot], v->prep)) == 1) {}
-    if (rc == 0) {
-      k = v->prep_slot;
-      v->stats.key_prepares++;
-      v->stats.keys_prepared_ahead++;
-    }
-    v->prep_slot = -1;
+    int slot = v->prep_slot;
+    if (prep_advance(v, 1) == 0) k = slot;
   }
   if (k >= 0) {
     v->key_used[k] = ++v->key_tick;

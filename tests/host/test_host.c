@@ -1341,6 +1341,14 @@ test_lanes_empty_and_late_shutdown(void) {
     SOF_CHECK_EQ((o)->bad, 0);                       \
   } while (0)
 
+/* Publishes x as a held transaction of slot at commitment (event id),
+ * the held object o; returns sof_host_publish_txn_held's count. */
+static unsigned
+held_publish(sof_host_t *h, ttx_t *x, hobj_t *o, uint64_t slot, int commitment, uint32_t id) {
+  sof_ev_txn_t ev = tt_ev(x, slot, commitment, id);
+  return sof_host_publish_txn_held(h, &ev, 0, ho_hold(), o);
+}
+
 static void
 test_held_txn(void) {
   sof_host_cfg_t cfg = cfg_small(16);
@@ -1430,8 +1438,7 @@ test_held_txn(void) {
   st = sof_host_stats(h);
   ho_watch(&o, x.b, x.sz);
   for (uint32_t i = 0; i < 6; i++) {
-    ev = tt_ev(&x, 10, SOF_COMMITMENT_PROCESSED, i);
-    SOF_CHECK_EQ(sof_host_publish_txn_held(h, &ev, 0, ho_hold(), &o), i < 4 ? 1U : 0U);
+    SOF_CHECK_EQ(held_publish(h, &x, &o, 10, SOF_COMMITMENT_PROCESSED, i), i < 4 ? 1U : 0U);
   }
   HO_CHECK(&o, 5, 4, 0);
   SOF_CHECK_EQ(st->lane[SOF_HOST_LANE_BACKGROUND].enqueued, 4);
@@ -1514,8 +1521,7 @@ test_held_commitment(void) {
   held_simple(&x, &o, 0xB1);
 
   /* A's slot and the wait entry each hold one */
-  sof_ev_txn_t ev = tt_ev(&x, 100, SOF_COMMITMENT_PROCESSED, 1);
-  SOF_CHECK_EQ(sof_host_publish_txn_held(h, &ev, 0, ho_hold(), &o), 1);
+  SOF_CHECK_EQ(held_publish(h, &x, &o, 100, SOF_COMMITMENT_PROCESSED, 1), 1);
   SOF_CHECK_EQ(st->commit_waiting, 1);
   HO_CHECK(&o, 3, 2, 0);
   drain(h);
@@ -1547,8 +1553,7 @@ test_held_commitment(void) {
   SOF_CHECK_EQ(st->txn_copied, 0);
 
   /* orphaned: released without delivery */
-  ev = tt_ev(&x, 101, SOF_COMMITMENT_PROCESSED, 2);
-  SOF_CHECK_EQ(sof_host_publish_txn_held(h, &ev, 0, ho_hold(), &o), 1);
+  SOF_CHECK_EQ(held_publish(h, &x, &o, 101, SOF_COMMITMENT_PROCESSED, 2), 1);
   drain(h);
   SOF_CHECK_STR(txn_log(buf, sizeof buf), "A:2:p");
   HO_CHECK(&o, 2, 6, 5);
@@ -1562,8 +1567,7 @@ test_held_commitment(void) {
   /* wait buffer full: the refused entry keeps nothing; a finalized slot
    * above ends the wait of the one below (discarded, released) */
   for (uint32_t i = 10; i < 13; i++) {
-    ev = tt_ev(&x, 102, SOF_COMMITMENT_PROCESSED, i);
-    SOF_CHECK_EQ(sof_host_publish_txn_held(h, &ev, 0, ho_hold(), &o), 1);
+    SOF_CHECK_EQ(held_publish(h, &x, &o, 102, SOF_COMMITMENT_PROCESSED, i), 1);
   }
   SOF_CHECK_EQ(st->commit_waiting, 2);
   SOF_CHECK_EQ(st->commit_dropped, 1);
@@ -1575,8 +1579,7 @@ test_held_commitment(void) {
   SOF_CHECK_EQ(st->commit_orphaned, 3);
   HO_CHECK(&o, 1, 11, 11);
   /* published confirmed: A and B now (one slot), C waits; then finalized */
-  ev = tt_ev(&x, 104, SOF_COMMITMENT_CONFIRMED, 20);
-  SOF_CHECK_EQ(sof_host_publish_txn_held(h, &ev, 0, ho_hold(), &o), 1);
+  SOF_CHECK_EQ(held_publish(h, &x, &o, 104, SOF_COMMITMENT_CONFIRMED, 20), 1);
   HO_CHECK(&o, 3, 13, 11);
   status(h, 104, SOF_SLOT_FINALIZED, 104);
   HO_CHECK(&o, 3, 14, 12);
@@ -1601,8 +1604,7 @@ test_held_waiting_copied(void) {
   ttx_t x;
   hobj_t o;
   held_simple(&x, &o, 0xB2);
-  sof_ev_txn_t ev = tt_ev(&x, 200, SOF_COMMITMENT_PROCESSED, 1);
-  SOF_CHECK_EQ(sof_host_publish_txn_held(h, &ev, 0, ho_hold(), &o), 1);
+  SOF_CHECK_EQ(held_publish(h, &x, &o, 200, SOF_COMMITMENT_PROCESSED, 1), 1);
   SOF_CHECK_EQ(st->commit_waiting, 1);
   HO_CHECK(&o, 2, 1, 0); /* the producer's and A's slot; the entry copied */
   drain(h);
