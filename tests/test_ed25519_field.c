@@ -7,7 +7,16 @@
  * one, p - 1, the non-canonical encodings of 0, 1 and 18 (p, p + 1,
  * 2^255 - 1), values just under p, small values, single bits, limbs left
  * unreduced, and random values; and z * (1/z) must be 1 for every
- * non-zero z. */
+ * non-zero z.
+ *
+ * The four-word arithmetic of the group code (fe64_mul, fe64_add, fe64_sub
+ * and the conversions) against a schoolbook reference written here: plain
+ * 64-bit words, the 512-bit product or the 258-bit sum, reduced mod p by
+ * folding 2^255 = 19 and one conditional subtraction. Operands run over
+ * 0, 1, 2, 19, 38, p - 1, p, p + 1, 2^255 - 1, 2^255, 2^256 - 39 ...
+ * 2^256 - 1, single bits, words of all ones or zeros, and random values.
+ * The program is built twice: with the build's arithmetic (mulx/adx where
+ * the CPU has them) and with SOF_ED25519_PORTABLE (plain C). */
 #include "crypto/sof_ed25519.c"
 
 #include <stdio.h>
@@ -61,6 +70,182 @@ p_minus(uint8_t b[32], unsigned k) {
   b[0] = (uint8_t)(0xed - k); /* p = 2^255 - 19: low byte 0xed */
 }
 
+/* ---- the four-word form against the reference ---- */
+
+/* x (n words) mod p, canonical, into r. */
+static void
+ref_mod(uint64_t r[4], uint64_t const *x, unsigned n) {
+  uint64_t w[9] = {0};
+  memcpy(w, x, n * 8);
+  for (;;) { /* x = lo + 2^255 hi = lo + 19 hi (mod p), until hi is 0 */
+    uint64_t hi[9] = {0};
+    int any = 0;
+    for (unsigned i = 0; i < 5; i++) {
+      hi[i] = (w[i + 3] >> 63) | (i + 4 < 9 ? w[i + 4] << 1 : 0);
+      any |= hi[i] != 0;
+    }
+    if (!any) break;
+    w[3] &= ~(1ULL << 63);
+    for (unsigned i = 4; i < 9; i++) w[i] = 0;
+    u128 c = 0;
+    for (unsigned i = 0; i < 9; i++) {
+      c += (u128)w[i] + (i < 5 ? (u128)hi[i] * 19 : 0);
+      w[i] = (uint64_t)c;
+      c >>= 64;
+    }
+  }
+  static uint64_t const p[4] = {0xffffffffffffffedULL, ~0ULL, ~0ULL, 0x7fffffffffffffffULL};
+  int ge = 1;
+  for (int i = 3; i >= 0; i--) {
+    if (w[i] != p[i]) {
+      ge = w[i] > p[i];
+      break;
+    }
+  }
+  uint64_t borrow = 0;
+  for (unsigned i = 0; i < 4; i++) {
+    u128 d = (u128)w[i] - (ge ? p[i] : 0) - borrow;
+    r[i] = (uint64_t)d;
+    borrow = (uint64_t)(d >> 127);
+  }
+}
+
+static unsigned fe64_cnt;
+
+static void
+check_words(fe64_t const *got, uint64_t const want[4]) {
+  uint64_t g[4];
+  ref_mod(g, got->v, 4);
+  SOF_CHECK_MEM(g, want, 32);
+  fe64_cnt += !memcmp(g, want, 32);
+}
+
+/* a * b mod p, canonical. */
+static void
+ref_mul(uint64_t want[4], fe64_t const *a, fe64_t const *b) {
+  uint64_t t[8] = {0};
+  for (unsigned i = 0; i < 4; i++) {
+    u128 c = 0;
+    for (unsigned j = 0; j < 4; j++) {
+      c += (u128)a->v[i] * b->v[j] + t[i + j];
+      t[i + j] = (uint64_t)c;
+      c >>= 64;
+    }
+    t[i + 4] = (uint64_t)c;
+  }
+  ref_mod(want, t, 8);
+}
+
+/* a * b, a + b, a - b, b - a, a^2, and the way through five limbs. */
+static void
+check_pair(fe64_t const *a, fe64_t const *b) {
+  fe64_t h;
+  uint64_t t[5], want[4];
+  ref_mul(want, a, b);
+  fe64_mul(&h, a, b);
+  check_words(&h, want);
+  h = *a; /* in place, as the group code does */
+  fe64_mul(&h, &h, b);
+  check_words(&h, want);
+
+  static uint64_t const four_p[5] = {0xffffffffffffffb4ULL, ~0ULL, ~0ULL, ~0ULL, 1};
+  fe64_t const *x[2] = {a, b};
+  for (unsigned k = 0; k < 2; k++) { /* x0 + x1, then x0 - x1 as x0 + 4p - x1 */
+    u128 c = 0;
+    for (unsigned i = 0; i < 5; i++) {
+      c += (i < 4 ? (u128)x[k]->v[i] + x[1 - k]->v[i] : 0);
+      t[i] = (uint64_t)c;
+      c >>= 64;
+    }
+    if (k == 0) {
+      ref_mod(want, t, 5);
+      fe64_add(&h, a, b);
+      check_words(&h, want);
+    }
+    uint64_t borrow = 0;
+    c = 0;
+    for (unsigned i = 0; i < 5; i++) {
+      c += (u128)(i < 4 ? x[k]->v[i] : 0) + four_p[i];
+      u128 d = (u128)(uint64_t)c - (i < 4 ? x[1 - k]->v[i] : 0) - borrow;
+      t[i] = (uint64_t)d;
+      borrow = (uint64_t)(d >> 127);
+      c >>= 64;
+    }
+    ref_mod(want, t, 5);
+    fe64_sub(&h, x[k], x[1 - k]);
+    check_words(&h, want);
+  }
+
+  ref_mul(want, a, a);
+  fe64_sq(&h, a);
+  check_words(&h, want);
+
+  fe_t f; /* four words to five limbs and back: the same element */
+  uint8_t e[32];
+  ref_mod(want, a->v, 4);
+  fe_from_fe64(&f, a);
+  for (unsigned i = 0; i < 5; i++) SOF_CHECK(f.v[i] < (1ULL << 52));
+  fe_tobytes(e, &f);
+  SOF_CHECK_MEM(e, want, 32);
+  fe64_from_fe(&h, &f);
+  check_words(&h, want);
+}
+
+/* The operands: edges of the words, of p and of 2^256. */
+static void
+fe64_edges(fe64_t *out, unsigned *n) {
+  static uint64_t const small[] = {0, 1, 2, 19, 38};
+  unsigned k = 0;
+  for (unsigned i = 0; i < 5; i++) out[k++] = (fe64_t){{small[i], 0, 0, 0}};
+  for (unsigned d = 0; d <= 2; d++) /* p - 1 + d */
+    out[k++] = (fe64_t){{0xffffffffffffffecULL + d, ~0ULL, ~0ULL, 0x7fffffffffffffffULL}};
+  out[k++] = (fe64_t){{~0ULL, ~0ULL, ~0ULL, 0x7fffffffffffffffULL}}; /* 2^255 - 1 */
+  out[k++] = (fe64_t){{0, 0, 0, 1ULL << 63}};                       /* 2^255 */
+  for (unsigned d = 1; d <= 39; d += 2) out[k++] = (fe64_t){{-(uint64_t)d, ~0ULL, ~0ULL, ~0ULL}};
+  out[k++] = (fe64_t){{0, ~0ULL, 0, ~0ULL}};
+  out[k++] = (fe64_t){{~0ULL, 0, ~0ULL, 0}};
+  out[k++] = (fe64_t){{0, 0, 0, ~0ULL}};
+  out[k++] = (fe64_t){{~0ULL, 0, 0, 0}};
+  *n = k;
+}
+
+static void
+check_fe64(void) {
+  fe64_t v[64];
+  unsigned n;
+  fe64_edges(v, &n);
+  for (unsigned i = 0; i < n; i++)
+    for (unsigned j = 0; j < n; j++) check_pair(&v[i], &v[j]);
+  for (unsigned bit = 0; bit < 256; bit++) { /* 2^bit against each edge */
+    fe64_t b = {{0, 0, 0, 0}};
+    b.v[bit / 64] = 1ULL << (bit % 64);
+    for (unsigned j = 0; j < n; j++) check_pair(&b, &v[j]);
+  }
+  for (unsigned i = 0; i < 100000; i++) { /* random; every 4th with a word of all ones */
+    fe64_t a, b;
+    for (unsigned l = 0; l < 4; l++) {
+      a.v[l] = rng();
+      b.v[l] = rng();
+    }
+    if (i % 4 == 0) a.v[rng() % 4] = ~0ULL;
+    if (i % 8 == 0) b.v[3] |= 0xffffffff00000000ULL;
+    check_pair(&a, &b);
+  }
+  for (unsigned i = 0; i < 20000; i++) { /* five limbs up to 2^52, into words */
+    fe_t f;
+    fe64_t h;
+    uint8_t e[32];
+    uint64_t want[4];
+    for (unsigned l = 0; l < 5; l++) f.v[l] = rng() & ((1ULL << 52) - 1);
+    if (i % 5 == 0)
+      for (unsigned l = 0; l < 5; l++) f.v[l] = (1ULL << 52) - 1 - (rng() & 3);
+    fe_tobytes(e, &f);
+    memcpy(want, e, 32);
+    fe64_from_fe(&h, &f);
+    check_words(&h, want);
+  }
+}
+
 int
 main(void) {
   SOF_CHECK_EQ(sof_ed25519_init(), 0);
@@ -101,6 +286,9 @@ main(void) {
       for (int l = 0; l < 5; l++) z.v[l] += rng() & ((1ULL << 51) - 1);
     check_inverse(&z);
   }
+  check_fe64();
+  fprintf(stderr, "test_ed25519_field: four-word arithmetic (%s): %u results equal the reference\n",
+          SOF_FE64_ASM ? "mulx/adx" : "portable C", fe64_cnt);
   fprintf(stderr, "test_ed25519_field: %u inversions agree with z^(p-2), %u products z/z are 1 (0 for 0)\n",
           agree_cnt, unit_cnt);
   return sof_test_done("test_ed25519_field");

@@ -24,10 +24,10 @@
 #define SOF_ED25519_TAB_COLS   32U  /* 1..2^(W-1) times the row's point */
 
 /* A public key prepared for verification: k * 2^(12 j) * A for k = 1..32
- * and j = 0..21, affine, 83 KiB. Contents are private to sof_ed25519.c; the
+ * and j = 0..21, affine, 66 KiB. Contents are private to sof_ed25519.c; the
  * type is public so that callers can embed or allocate it. */
 typedef struct sof_ed25519_key {
-  uint64_t tab[SOF_ED25519_TAB_ROWS][SOF_ED25519_TAB_COLS][15];
+  uint64_t tab[SOF_ED25519_TAB_ROWS][SOF_ED25519_TAB_COLS][12];
   uint8_t  pub[32];
   int      valid;  /* 1 after a successful sof_ed25519_key_prepare */
 } sof_ed25519_key_t;
@@ -52,10 +52,10 @@ int sof_ed25519_verify(uint8_t const sig[64], void const *msg, size_t sz, uint8_
 int sof_ed25519_key_prepare(sof_ed25519_key_t *key, uint8_t const pub[32]);
 
 /* The state of a key preparation done in steps. Contents are private to
- * sof_ed25519.c (the prefix products of the batch inversion, ~28 KiB);
+ * sof_ed25519.c (the prefix products of the batch inversion, ~22 KiB);
  * the type is public so that callers can embed or allocate it. */
 typedef struct sof_ed25519_prep {
-  uint64_t mem[SOF_ED25519_TAB_ROWS * SOF_ED25519_TAB_COLS * 5 + 64];
+  uint64_t mem[SOF_ED25519_TAB_ROWS * SOF_ED25519_TAB_COLS * 4 + 64];
   int      state;  /* 1 while a preparation is under way */
 } sof_ed25519_prep_t;
 

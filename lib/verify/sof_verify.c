@@ -15,7 +15,7 @@
 #define VERS_MAX 2U  /* leader-signed roots remembered per set (the 2nd is a conflict) */
 #define BAD_SLOTS 1024U /* rejected (root, signature) pairs remembered, direct-mapped */
 #define WAYS     4U
-#define KEY_SLOTS 4U /* prepared leader keys (83 KiB each), least recently used replaced */
+#define KEY_SLOTS 4U /* prepared leader keys (66 KiB each), least recently used replaced */
 
 /* A rejected (root, signature): the same forgery again costs no ed25519
  * verification, whether or not its set was ever verified. */
