@@ -10,8 +10,8 @@
  * non-zero z.
  *
  * The four-word arithmetic of the group code (fe64_mul, fe64_add, fe64_sub
- * and the conversions) against a schoolbook reference written here: plain
- * 64-bit words, the 512-bit product or the 258-bit sum, reduced mod p by
+ * and the conversions) against a schoolbook reference written here: the
+ * 512-bit product (in 32-bit halves) or the 258-bit sum, reduced mod p by
  * folding 2^255 = 19 and one conditional subtraction. Operands run over
  * 0, 1, 2, 19, 38, p - 1, p, p + 1, 2^255 - 1, 2^255, 2^256 - 39 ...
  * 2^256 - 1, single bits, words of all ones or zeros, and random values.
@@ -120,19 +120,27 @@ check_words(fe64_t const *got, uint64_t const want[4]) {
   fe64_cnt += !memcmp(g, want, 32);
 }
 
-/* a * b mod p, canonical. */
+/* a * b mod p, canonical. The product is formed in 32-bit halves (no
+ * 128-bit arithmetic), apart from the code under test. */
 static void
 ref_mul(uint64_t want[4], fe64_t const *a, fe64_t const *b) {
-  uint64_t t[8] = {0};
-  for (unsigned i = 0; i < 4; i++) {
-    u128 c = 0;
-    for (unsigned j = 0; j < 4; j++) {
-      c += (u128)a->v[i] * b->v[j] + t[i + j];
-      t[i + j] = (uint64_t)c;
-      c >>= 64;
-    }
-    t[i + 4] = (uint64_t)c;
+  uint32_t x[8], y[8];
+  for (unsigned i = 0; i < 8; i++) {
+    x[i] = (uint32_t)(a->v[i / 2] >> (32 * (i % 2)));
+    y[i] = (uint32_t)(b->v[i / 2] >> (32 * (i % 2)));
   }
+  uint32_t z[16] = {0};
+  for (unsigned i = 0; i < 8; i++) {
+    uint64_t carry = 0;
+    for (unsigned j = 0; j < 8; j++) {
+      uint64_t v = (uint64_t)x[i] * y[j] + z[i + j] + carry; /* < 2^64 */
+      z[i + j] = (uint32_t)v;
+      carry = v >> 32;
+    }
+    z[i + 8] = (uint32_t)carry;
+  }
+  uint64_t t[8];
+  for (unsigned i = 0; i < 8; i++) t[i] = z[2 * i] | (uint64_t)z[2 * i + 1] << 32;
   ref_mod(want, t, 8);
 }
 

@@ -463,43 +463,9 @@ fe64_mul(fe64_t *h, fe64_t const *a, fe64_t const *b) {
 }
 #undef FE64_ROW
 
-/* a + b and a - b; a carry (borrow) out of 2^256 is worth 38 (-38), and a
- * second one leaves the low word small enough to take the last 38. */
-static inline FE64_INLINE void
-fe64_add(fe64_t *h, fe64_t const *a, fe64_t const *b) {
-  unsigned long long r0, r1, r2, r3;
-  unsigned char c;
-  c = _addcarry_u64(0, a->v[0], b->v[0], &r0);
-  c = _addcarry_u64(c, a->v[1], b->v[1], &r1);
-  c = _addcarry_u64(c, a->v[2], b->v[2], &r2);
-  c = _addcarry_u64(c, a->v[3], b->v[3], &r3);
-  c = _addcarry_u64(0, r0, -(uint64_t)c & 38, &r0);
-  c = _addcarry_u64(c, r1, 0, &r1);
-  c = _addcarry_u64(c, r2, 0, &r2);
-  c = _addcarry_u64(c, r3, 0, &r3);
-  h->v[0] = r0 + (-(uint64_t)c & 38);
-  h->v[1] = r1;
-  h->v[2] = r2;
-  h->v[3] = r3;
-}
-
-static inline FE64_INLINE void
-fe64_sub(fe64_t *h, fe64_t const *a, fe64_t const *b) {
-  unsigned long long r0, r1, r2, r3;
-  unsigned char c;
-  c = _subborrow_u64(0, a->v[0], b->v[0], &r0);
-  c = _subborrow_u64(c, a->v[1], b->v[1], &r1);
-  c = _subborrow_u64(c, a->v[2], b->v[2], &r2);
-  c = _subborrow_u64(c, a->v[3], b->v[3], &r3);
-  c = _subborrow_u64(0, r0, -(uint64_t)c & 38, &r0);
-  c = _subborrow_u64(c, r1, 0, &r1);
-  c = _subborrow_u64(c, r2, 0, &r2);
-  c = _subborrow_u64(c, r3, 0, &r3);
-  h->v[0] = r0 - (-(uint64_t)c & 38);
-  h->v[1] = r1;
-  h->v[2] = r2;
-  h->v[3] = r3;
-}
+/* the carry chains of fe64_add / fe64_sub */
+#define FE64_ADDC _addcarry_u64
+#define FE64_SUBB _subborrow_u64
 
 #else /* portable: the same results from unsigned __int128 */
 #define SOF_FE64_ASM 0
@@ -531,42 +497,51 @@ fe64_mul(fe64_t *h, fe64_t const *a, fe64_t const *b) {
   h->v[0] += 38 * (uint64_t)(c >> 64);
 }
 
-static inline FE64_INLINE void
-fe64_add(fe64_t *h, fe64_t const *a, fe64_t const *b) {
-  u128 c = 0;
-  for (int i = 0; i < 4; i++) {
-    c += (u128)a->v[i] + b->v[i];
-    h->v[i] = (uint64_t)c;
-    c >>= 64;
-  }
-  c = (u128)h->v[0] + 38 * (uint64_t)c;
-  h->v[0] = (uint64_t)c;
-  for (int i = 1; i < 4; i++) {
-    c = (c >> 64) + h->v[i];
-    h->v[i] = (uint64_t)c;
-  }
-  h->v[0] += 38 * (uint64_t)(c >> 64);
+/* the carry chains of fe64_add / fe64_sub, as _addcarry_u64 and
+ * _subborrow_u64 define them */
+static inline unsigned char
+fe64_addc(unsigned char c, uint64_t a, uint64_t b, unsigned long long *r) {
+  u128 t = (u128)a + b + c;
+  *r = (uint64_t)t;
+  return (unsigned char)(t >> 64);
 }
 
-static inline FE64_INLINE void
-fe64_sub(fe64_t *h, fe64_t const *a, fe64_t const *b) {
-  uint64_t borrow = 0;
-  for (int i = 0; i < 4; i++) {
-    u128 d = (u128)a->v[i] - b->v[i] - borrow;
-    h->v[i] = (uint64_t)d;
-    borrow = (uint64_t)(d >> 127);
-  }
-  for (int pass = 0; pass < 2; pass++) {
-    uint64_t sub = 38 * borrow;
-    borrow = 0;
-    for (int i = 0; i < 4; i++) {
-      u128 d = (u128)h->v[i] - (i ? 0 : sub) - borrow;
-      h->v[i] = (uint64_t)d;
-      borrow = (uint64_t)(d >> 127);
-    }
-  }
+static inline unsigned char
+fe64_subb(unsigned char c, uint64_t a, uint64_t b, unsigned long long *r) {
+  u128 t = (u128)a - b - c;
+  *r = (uint64_t)t;
+  return (unsigned char)(t >> 127);
 }
+#define FE64_ADDC fe64_addc
+#define FE64_SUBB fe64_subb
 #endif
+
+/* a + b and a - b: one carry (borrow) chain over the words; a carry
+ * (borrow) out of 2^256 is worth 38 (-38), and a second one leaves the low
+ * word small enough (large enough) to take the last 38. */
+#define FE64_ADDSUB(name, chain, op)                                                               \
+  static inline FE64_INLINE void name(fe64_t *h, fe64_t const *a, fe64_t const *b) {               \
+    unsigned long long r0, r1, r2, r3;                                                             \
+    unsigned char c;                                                                               \
+    c = chain(0, a->v[0], b->v[0], &r0);                                                           \
+    c = chain(c, a->v[1], b->v[1], &r1);                                                           \
+    c = chain(c, a->v[2], b->v[2], &r2);                                                           \
+    c = chain(c, a->v[3], b->v[3], &r3);                                                           \
+    c = chain(0, r0, -(uint64_t)c & 38, &r0);                                                      \
+    c = chain(c, r1, 0, &r1);                                                                      \
+    c = chain(c, r2, 0, &r2);                                                                      \
+    c = chain(c, r3, 0, &r3);                                                                      \
+    h->v[0] = r0 op (-(uint64_t)c & 38);                                                           \
+    h->v[1] = r1;                                                                                  \
+    h->v[2] = r2;                                                                                  \
+    h->v[3] = r3;                                                                                  \
+  }
+FE64_ADDSUB(fe64_add, FE64_ADDC, +)
+FE64_ADDSUB(fe64_sub, FE64_SUBB, -)
+#undef FE64_ADDSUB
+
+#undef FE64_ADDC
+#undef FE64_SUBB
 
 static inline void
 fe64_sq(fe64_t *h, fe64_t const *f) {
