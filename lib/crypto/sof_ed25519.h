@@ -4,7 +4,7 @@
  * that verifies many signatures (a slot leader's) can be prepared once:
  * sof_ed25519_verify_prepared then accepts and rejects exactly what
  * libsodium's crypto_sign_ed25519_verify_detached does (the same checks on
- * S, R and A, the same cofactorless equation), at about a third of the
+ * S, R and A, the same cofactorless equation), at about a fifth of the
  * cost, from precomputed multiples of the key and of the base point.
  *
  * sof_ed25519_init must run once before any other call (it initialises
@@ -44,7 +44,7 @@ int sof_ed25519_init(void);
 int sof_ed25519_verify(uint8_t const sig[64], void const *msg, size_t sz, uint8_t const pub[32]);
 
 /* sof_ed25519_key_prepare decodes pub (32 bytes, copied) into key and
- * builds its table (about five libsodium verifications' cost). Returns 0, or -1
+ * builds its table (about three and a half libsodium verifications' cost). Returns 0, or -1
  * when libsodium would reject every signature under pub: a non-canonical
  * encoding, a point of small order, or no point at all (key->valid is then
  * 0 and the key verifies nothing). Also -1 before sof_ed25519_init. key
