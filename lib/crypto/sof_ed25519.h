@@ -44,11 +44,12 @@ int sof_ed25519_init(void);
 int sof_ed25519_verify(uint8_t const sig[64], void const *msg, size_t sz, uint8_t const pub[32]);
 
 /* sof_ed25519_key_prepare decodes pub (32 bytes, copied) into key and
- * builds its table (about three and a half libsodium verifications' cost). Returns 0, or -1
- * when libsodium would reject every signature under pub: a non-canonical
- * encoding, a point of small order, or no point at all (key->valid is then
- * 0 and the key verifies nothing). Also -1 before sof_ed25519_init. key
- * must not be in use by another thread while it is prepared. */
+ * builds its table (about three and a half libsodium verifications'
+ * cost). Returns 0, or -1 when libsodium would reject every signature
+ * under pub: a non-canonical encoding, a point of small order, or no
+ * point at all (key->valid is then 0 and the key verifies nothing). Also
+ * -1 before sof_ed25519_init. key must not be in use by another thread
+ * while it is prepared. */
 int sof_ed25519_key_prepare(sof_ed25519_key_t *key, uint8_t const pub[32]);
 
 /* The state of a key preparation done in steps. Contents are private to
