@@ -15,8 +15,8 @@
  * folding 2^255 = 19 and one conditional subtraction. Operands run over
  * 0, 1, 2, 19, 38, p - 1, p, p + 1, 2^255 - 1, 2^255, 2^256 - 39 ...
  * 2^256 - 1, single bits, words of all ones or zeros, and random values.
- * The program is built twice: with the build's arithmetic (mulx/adx where
- * the CPU has them) and with SOF_ED25519_PORTABLE (plain C). */
+ * The program is built twice: with the build's arithmetic (mulx/adx when
+ * -march has BMI2 and ADX) and with SOF_ED25519_PORTABLE (plain C). */
 #include "crypto/sof_ed25519.c"
 
 #include <stdio.h>

@@ -547,6 +547,8 @@ FE64_ADDSUB(fe64_sub, FE64_SUBB, -)
 #undef FE64_ADDC
 #undef FE64_SUBB
 
+/* A square as a product: only doublings square (6 per verification, 12
+ * per table row), too few to pay for a dedicated squaring. */
 static inline void
 fe64_sq(fe64_t *h, fe64_t const *f) {
   fe64_mul(h, f, f);
