@@ -20,43 +20,17 @@ typedef struct {
   fe64_t w[8];
 } field_ctx_t;
 
-static uint64_t
-run_fe_chain(void *ctx, uint64_t ops) {
-  field_ctx_t *c = ctx;
-  for (uint64_t i = 0; i < ops; i++) fe_mul(&c->f[0], &c->f[0], &c->f[1]);
-  return c->f[0].v[0];
-}
+/* One case per shape and form: SHAPE(mul, v) runs ops products over v[]. */
+#define CHAIN(mul, v)                                                                              \
+  for (uint64_t i = 0; i < ops; i++) mul(&v[0], &v[0], &v[1]);
 
-static uint64_t
-run_fe64_chain(void *ctx, uint64_t ops) {
-  field_ctx_t *c = ctx;
-  for (uint64_t i = 0; i < ops; i++) fe64_mul(&c->w[0], &c->w[0], &c->w[1]);
-  return c->w[0].v[0];
-}
-
-static uint64_t
-run_fe_four(void *ctx, uint64_t ops) {
-  field_ctx_t *c = ctx;
-  for (uint64_t i = 0; i < ops; i += 4) {
-    fe_mul(&c->f[0], &c->f[0], &c->f[4]);
-    fe_mul(&c->f[1], &c->f[1], &c->f[4]);
-    fe_mul(&c->f[2], &c->f[2], &c->f[4]);
-    fe_mul(&c->f[3], &c->f[3], &c->f[4]);
+#define FOUR(mul, v)                                                                               \
+  for (uint64_t i = 0; i < ops; i += 4) {                                                          \
+    mul(&v[0], &v[0], &v[4]);                                                                      \
+    mul(&v[1], &v[1], &v[4]);                                                                      \
+    mul(&v[2], &v[2], &v[4]);                                                                      \
+    mul(&v[3], &v[3], &v[4]);                                                                      \
   }
-  return c->f[0].v[0] ^ c->f[3].v[0];
-}
-
-static uint64_t
-run_fe64_four(void *ctx, uint64_t ops) {
-  field_ctx_t *c = ctx;
-  for (uint64_t i = 0; i < ops; i += 4) {
-    fe64_mul(&c->w[0], &c->w[0], &c->w[4]);
-    fe64_mul(&c->w[1], &c->w[1], &c->w[4]);
-    fe64_mul(&c->w[2], &c->w[2], &c->w[4]);
-    fe64_mul(&c->w[3], &c->w[3], &c->w[4]);
-  }
-  return c->w[0].v[0] ^ c->w[3].v[0];
-}
 
 /* x, y, t -> a, b, e (independent) -> x, y, z, t (two of those each) */
 #define LAYERED(mul, v)                                                                            \
@@ -70,19 +44,18 @@ run_fe64_four(void *ctx, uint64_t ops) {
     mul(&v[3], &v[4], &v[5]);                                                                      \
   }
 
-static uint64_t
-run_fe_layered(void *ctx, uint64_t ops) {
-  field_ctx_t *c = ctx;
-  LAYERED(fe_mul, c->f)
-  return c->f[0].v[0] ^ c->f[2].v[0];
-}
-
-static uint64_t
-run_fe64_layered(void *ctx, uint64_t ops) {
-  field_ctx_t *c = ctx;
-  LAYERED(fe64_mul, c->w)
-  return c->w[0].v[0] ^ c->w[2].v[0];
-}
+#define FIELD_CASE(name, shape, mul, arr)                                                          \
+  static uint64_t name(void *ctx, uint64_t ops) {                                                  \
+    field_ctx_t *c = ctx;                                                                          \
+    shape(mul, c->arr)                                                                             \
+    return c->arr[0].v[0] ^ c->arr[2].v[0] ^ c->arr[3].v[0];                                       \
+  }
+FIELD_CASE(run_fe_chain, CHAIN, fe_mul, f)
+FIELD_CASE(run_fe64_chain, CHAIN, fe64_mul, w)
+FIELD_CASE(run_fe_four, FOUR, fe_mul, f)
+FIELD_CASE(run_fe64_four, FOUR, fe64_mul, w)
+FIELD_CASE(run_fe_layered, LAYERED, fe_mul, f)
+FIELD_CASE(run_fe64_layered, LAYERED, fe64_mul, w)
 
 static uint64_t
 run_madd(void *ctx, uint64_t ops) {
