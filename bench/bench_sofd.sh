@@ -190,7 +190,8 @@ print("bench_sofd latency (%s): %s shreds/s offered over veth (net_af_packet), %
 for hook, h in lat["hooks"].items():
     fr = h["fromRx"]
     if fr["count"]:
-        print("    %-12s RX burst -> callback: p50 %6.1f us  p90 %6.1f us  p99 %6.1f us  max %7.1f us  (%d events)"
-              % (hook, fr["p50"] / 1e3, fr["p90"] / 1e3, fr["p99"] / 1e3, fr["max"] / 1e3, fr["count"]))
+        print("    %-12s RX burst -> callback: p50 %6.1f us  p90 %6.1f us  p99 %6.1f us  p99.9 %6.1f us  max %7.1f us  (%d events)"
+              % (hook, fr["p50"] / 1e3, fr["p90"] / 1e3, fr["p99"] / 1e3, fr["p999"] / 1e3, fr["max"] / 1e3,
+                 fr["count"]))
 EOF
 done

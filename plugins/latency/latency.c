@@ -157,10 +157,10 @@ latency_setup(sof_plugin_env_t *env, void **state, char *err, size_t err_sz) {
   return 0;
 }
 
-/* The value at percentile pct (nearest rank over the buckets). */
+/* The value at quantile permille / 1000 (nearest rank over the buckets). */
 static uint64_t
-lat_pct(lat_hist_t const *h, uint64_t count, uint64_t max, unsigned pct) {
-  uint64_t rank = (count * pct + 99U) / 100U, seen = 0;
+lat_pct(lat_hist_t const *h, uint64_t count, uint64_t max, unsigned permille) {
+  uint64_t rank = (count * permille + 999U) / 1000U, seen = 0;
   if (!rank) rank = 1;
   for (unsigned b = 0; b < LAT_BUCKETS; b++) {
     seen += rd(&h->b[b]);
@@ -181,9 +181,10 @@ lat_hist_json(sof_json_t *j, lat_hist_t const *h) {
   sof_json_key(j, "negative"); sof_json_u64(j, rd(&h->negative));
   sof_json_key(j, "min");      sof_json_u64(j, count ? min : 0);
   sof_json_key(j, "mean");     sof_json_u64(j, count ? sum / count : 0);
-  sof_json_key(j, "p50");      sof_json_u64(j, count ? lat_pct(h, count, max, 50) : 0);
-  sof_json_key(j, "p90");      sof_json_u64(j, count ? lat_pct(h, count, max, 90) : 0);
-  sof_json_key(j, "p99");      sof_json_u64(j, count ? lat_pct(h, count, max, 99) : 0);
+  sof_json_key(j, "p50");      sof_json_u64(j, count ? lat_pct(h, count, max, 500) : 0);
+  sof_json_key(j, "p90");      sof_json_u64(j, count ? lat_pct(h, count, max, 900) : 0);
+  sof_json_key(j, "p99");      sof_json_u64(j, count ? lat_pct(h, count, max, 990) : 0);
+  sof_json_key(j, "p999");     sof_json_u64(j, count ? lat_pct(h, count, max, 999) : 0);
   sof_json_key(j, "max");      sof_json_u64(j, count ? max : 0);
   sof_json_obj_end(j);
 }

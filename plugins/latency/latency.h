@@ -28,7 +28,8 @@
  *   "hooks":{"shred":{"fromRx":H,"fromFirstShred":H},"dataset":{...},
  *            "transaction":{...}}
  * with each H = {"count","unknown","negative","min","mean","p50","p90",
- * "p99","max"} (the values 0 when count is 0). */
+ * "p99","p999","max"} (p999: the 99.9th percentile; the values 0 when
+ * count is 0). */
 #ifndef SOF_PLUGIN_LATENCY_H
 #define SOF_PLUGIN_LATENCY_H
 

@@ -9,10 +9,10 @@
 
 static sof_plugin_t const *const P = &sof_plugin_latency;
 
-#define HIST(c, u, ng, mn, me, p50, p90, p99, mx)                                             \
+#define HIST(c, u, ng, mn, me, p50, p90, p99, p999, mx)                                       \
   "{\"count\":" #c ",\"unknown\":" #u ",\"negative\":" #ng ",\"min\":" #mn ",\"mean\":" #me    \
-  ",\"p50\":" #p50 ",\"p90\":" #p90 ",\"p99\":" #p99 ",\"max\":" #mx "}"
-#define EMPTY HIST(0, 0, 0, 0, 0, 0, 0, 0, 0)
+  ",\"p50\":" #p50 ",\"p90\":" #p90 ",\"p99\":" #p99 ",\"p999\":" #p999 ",\"max\":" #mx "}"
+#define EMPTY HIST(0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 
 static void *
 new_state(uint64_t hz, char const *path) {
@@ -40,8 +40,8 @@ test_small_exact(void) {
       "{\"unit\":\"ns\",\"tscHz\":1000000000,\"hooks\":{"
       "\"shred\":{\"fromRx\":" EMPTY ",\"fromFirstShred\":" EMPTY "},"
       "\"dataset\":{\"fromRx\":" EMPTY ",\"fromFirstShred\":" EMPTY "},"
-      "\"transaction\":{\"fromRx\":" HIST(10, 0, 0, 0, 4, 4, 8, 9, 9) ","
-      "\"fromFirstShred\":" HIST(0, 10, 0, 0, 0, 0, 0, 0, 0) "}}}";
+      "\"transaction\":{\"fromRx\":" HIST(10, 0, 0, 0, 4, 4, 8, 9, 9, 9) ","
+      "\"fromFirstShred\":" HIST(0, 10, 0, 0, 0, 0, 0, 0, 0, 0) "}}}";
   char buf[4096];
   int n = sof_plugin_latency_render(st, buf, sizeof buf);
   SOF_CHECK_STR(buf, want);
@@ -71,9 +71,26 @@ test_buckets(void) {
   rec(st, SOF_HOOK_SHRED, now, now + 1, now + 5);
   char buf[4096];
   SOF_CHECK(sof_plugin_latency_render(st, buf, sizeof buf) > 0);
-  SOF_CHECK(strstr(buf, "\"shred\":{\"fromRx\":" HIST(100, 0, 1, 1, 50, 51, 91, 99, 100)
+  SOF_CHECK(strstr(buf, "\"shred\":{\"fromRx\":" HIST(100, 0, 1, 1, 50, 51, 91, 99, 100, 100)
                         ",\"fromFirstShred\":" HIST(100, 0, 1, 1000000, 1000000, 1000000,
-                                                    1000000, 1000000, 1000000) "}") != NULL);
+                                                    1000000, 1000000, 1000000, 1000000) "}") != NULL);
+  P->shutdown(st);
+}
+
+/* The tail: 1..1999 ns and one 100 us outlier on transaction. p99 is the
+ * 1980th value (bucket [1920, 1983]), p99.9 the 1998th ([1984, 2047]),
+ * both below the outlier that sets max; mean (1999000 + 100000) / 2000. */
+static void
+test_tail(void) {
+  void *st = new_state(1000000000U, "/dev/null");
+  if (!st) return;
+  uint64_t now = 1ULL << 40;
+  for (uint64_t v = 1; v <= 1999; v++) rec(st, SOF_HOOK_TRANSACTION, now, now - v, 0);
+  rec(st, SOF_HOOK_TRANSACTION, now, now - 100000, 0);
+  char buf[4096];
+  SOF_CHECK(sof_plugin_latency_render(st, buf, sizeof buf) > 0);
+  SOF_CHECK(strstr(buf, "\"transaction\":{\"fromRx\":" HIST(2000, 0, 0, 1, 1049, 1023, 1855, 1983, 2047,
+                                                               100000)) != NULL);
   P->shutdown(st);
 }
 
@@ -85,8 +102,8 @@ test_conversion(void) {
   rec(st, SOF_HOOK_DATASET, 10000, 8000, 9997);
   char buf[4096];
   SOF_CHECK(sof_plugin_latency_render(st, buf, sizeof buf) > 0);
-  SOF_CHECK(strstr(buf, "\"dataset\":{\"fromRx\":" HIST(1, 0, 0, 1000, 1000, 1000, 1000, 1000, 1000)
-                        ",\"fromFirstShred\":" HIST(1, 0, 0, 1, 1, 1, 1, 1, 1) "}") != NULL);
+  SOF_CHECK(strstr(buf, "\"dataset\":{\"fromRx\":" HIST(1, 0, 0, 1000, 1000, 1000, 1000, 1000, 1000, 1000)
+                        ",\"fromFirstShred\":" HIST(1, 0, 0, 1, 1, 1, 1, 1, 1, 1) "}") != NULL);
   P->shutdown(st);
 
   /* 3 GHz: 3e9 cycles are 1 s (within 1 ns). */
@@ -182,6 +199,7 @@ int
 main(void) {
   test_small_exact();
   test_buckets();
+  test_tail();
   test_conversion();
   test_error_bound();
   test_hooks();
