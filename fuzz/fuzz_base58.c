@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int LLVMFuzzerTestOneInput(uint8_t const *data, size_t size);
+#include "sof_fuzz.h"
 
 #include "sof_base58_ref.h" /* tests/: the slow reference */
 

@@ -24,8 +24,7 @@ static sof_ed25519_key_t key; /* prepared for the last public key seen */
 static uint8_t key_for[32];
 static int key_state;         /* 0 none, 1 prepared, -1 refused */
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(uint8_t const *data, size_t sz);
+#include "sof_fuzz.h"
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv) {

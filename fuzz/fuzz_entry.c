@@ -26,7 +26,7 @@
     }                                                                          \
   } while (0)
 
-int LLVMFuzzerTestOneInput(uint8_t const *data, size_t size);
+#include "sof_fuzz.h"
 
 /* Checks a yielded transaction: range inside the input, descriptor offsets
  * inside the range. */

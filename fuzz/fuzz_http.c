@@ -14,7 +14,7 @@
 
 #define REQUIRE(c) do { if (!(c)) abort(); } while (0)
 
-int LLVMFuzzerTestOneInput(uint8_t const *data, size_t sz);
+#include "sof_fuzz.h"
 
 static int
 same_req(sof_http_req_t const *a, sof_http_req_t const *b) {

@@ -39,8 +39,7 @@ static uint32_t done_cnt;
 static int batch_seen;
 static int finish, in_order;
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(uint8_t const *data, size_t sz);
+#include "sof_fuzz.h"
 
 static void
 on_inline(void *ctx, sof_inline_txn_t const *t) {

@@ -8,7 +8,7 @@
 
 #define REQUIRE(c) do { if (!(c)) abort(); } while (0)
 
-int LLVMFuzzerTestOneInput(uint8_t const *data, size_t sz);
+#include "sof_fuzz.h"
 
 int
 LLVMFuzzerTestOneInput(uint8_t const *data, size_t sz) {

@@ -80,8 +80,7 @@ f_alloc(void *ctx, uint32_t bytes, void **ref) {
 }
 static int dirty; /* this input delivered anything but pool shreds as they are */
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(uint8_t const *data, size_t sz);
+#include "sof_fuzz.h"
 
 static void
 on_batch(void *ctx, sof_reasm_batch_t const *b) {

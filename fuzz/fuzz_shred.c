@@ -46,7 +46,7 @@ check(uint8_t const *data, size_t sz, unsigned flags) {
   REQUIRE(strcmp(sof_shred_variant_str(&s), "unknown"));
 }
 
-int LLVMFuzzerTestOneInput(uint8_t const *data, size_t sz);
+#include "sof_fuzz.h"
 
 int
 LLVMFuzzerTestOneInput(uint8_t const *data, size_t sz) {

@@ -24,7 +24,7 @@
     }                                                                          \
   } while (0)
 
-int LLVMFuzzerTestOneInput(uint8_t const *data, size_t size);
+#include "sof_fuzz.h"
 
 /* Length of the minimal compact-u16 encoding of v. */
 static size_t

@@ -29,8 +29,7 @@ static uint8_t const demo_leader[32] = {
 static sof_verify_t *v, *vb, *vr; /* one call at a time, in bursts, with known roots */
 static sof_leaders_t *leaders;
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(uint8_t const *data, size_t sz);
+#include "sof_fuzz.h"
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv) {

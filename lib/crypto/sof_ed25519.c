@@ -735,7 +735,7 @@ ge_frombytes(ge_p3_t *h, uint8_t const s[32]) {
   fe_mul(&t, &x, &y);
   fe64_from_fe(&h->X, &x);
   fe64_from_fe(&h->Y, &y);
-  fe64_from_fe(&h->Z, &one);
+  h->Z = (fe64_t){{1, 0, 0, 0}};
   fe64_from_fe(&h->T, &t);
   return 0;
 }
