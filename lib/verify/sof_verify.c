@@ -413,10 +413,10 @@ sof_verify_prepare_ahead(sof_verify_t *v) {
 
 /* One ed25519 check of sig over msg by the leader. A leader whose key has
  * produced a valid signature gets a prepared key (a table of its
- * multiples, about five verifications' cost, once); its later signatures
- * verify at about a third of libsodium's cost, with the same verdicts. Keys
- * are prepared only after a valid signature, so forged shreds naming many
- * leaders cannot make the verifier build tables. */
+ * multiples, about three and a half verifications' cost, once); its later
+ * signatures verify at about a fifth of libsodium's cost, with the same
+ * verdicts. Keys are prepared only after a valid signature, so forged
+ * shreds naming many leaders cannot make the verifier build tables. */
 static int
 leader_verify(sof_verify_t *v, uint8_t const sig[64], void const *msg, size_t sz, uint8_t const leader[32]) {
   v->stats.sig_verifies++;
