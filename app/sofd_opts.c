@@ -57,6 +57,16 @@ static sofd_key_t const keys[] = {
   {"verify", "cache_sets", NULL, "N", "1024", "FEC sets whose signature check is remembered (per rx instance)"},
   {"verify", "warm_lines", NULL, "N", "32", "signature table cache lines an idle rx poll reads to keep them warm (0: off)"},
   {"verify", "prepare_ahead", NULL, "SLOTS", "8", "idle rx polls prepare the keys of leaders due within this many slots, in steps (0: off)"},
+  {"verify", "set_fail_budget", NULL, "N", "4", "failed signature checks per FEC set not yet verified before its shreds are mostly turned away (over_budget)"},
+  {"verify", "source_fail_budget", NULL, "N", "32", "failed signature checks per source address (per 4096 checks) before its shreds are mostly turned away"},
+  {"verify", "conflict_budget", NULL, "N", "2", "signature checks of other roots per verified FEC set (equivocation detection)"},
+  {"verify", "over_budget_try_every", NULL, "N", "8", "past a budget, one shred in N is still checked"},
+  {"window", "behind", NULL, "SLOTS", "256", "admit slots at most this far below the tip (the median slot of recent accepted shreds; 0: no bound)"},
+  {"window", "ahead", NULL, "SLOTS", "128", "admit slots at most this far above the tip (0: no bound)"},
+  {"window", "quorum", NULL, "N", "16", "accepted shreds before the window applies (1-64)"},
+  {"window", "probe_every", NULL, "N", "8", "one shred in N outside the window is verified to let the tip follow the chain (0: never)"},
+  {"window", "protect_behind", NULL, "SLOTS", "4", "slots below the tip whose FEC sets and reassembly are kept before any others"},
+  {"window", "protect_ahead", NULL, "SLOTS", "8", "slots above the tip kept likewise"},
   {"dedupe", "enabled", NULL, "BOOL", "true", "drop duplicate shreds at ingress; count conflicting ones"},
   {"dedupe", "capacity", NULL, "N", "262144", "shred keys remembered (power of two)"},
   {"dedupe", "ttl_ms", NULL, "MS", "10000", "a key is forgotten after this long"},
@@ -655,6 +665,17 @@ sofd_opts_resolve(sofd_cfg_t *cfg) {
   GET_U("verify", "cache_sets", 4, 1U << 20, cfg->verify.cache_sets);
   GET_U("verify", "warm_lines", 0, 4096, cfg->verify_warm_lines);
   GET_U("verify", "prepare_ahead", 0, 1U << 16, cfg->verify.prepare_ahead);
+  GET_U("verify", "set_fail_budget", 1, 1U << 20, cfg->verify.set_fail_budget);
+  GET_U("verify", "source_fail_budget", 1, 1U << 20, cfg->verify.source_fail_budget);
+  GET_U("verify", "conflict_budget", 1, 255, cfg->verify.conflict_budget);
+  GET_U("verify", "over_budget_try_every", 1, 1U << 20, cfg->verify.over_budget_try_every);
+  sof_slotwin_cfg_default(&cfg->window);
+  GET_U("window", "behind", 0, 1ULL << 32, cfg->window.behind);
+  GET_U("window", "ahead", 0, 1ULL << 32, cfg->window.ahead);
+  GET_U("window", "quorum", 1, SOF_SLOTWIN_SAMPLES, cfg->window.quorum);
+  GET_U("window", "probe_every", 0, 1U << 20, cfg->window.probe_every);
+  GET_U("window", "protect_behind", 0, 1U << 16, cfg->window.protect_behind);
+  GET_U("window", "protect_ahead", 0, 1U << 16, cfg->window.protect_ahead);
   if (!cfg->leader && !cfg->leader_schedule && !cfg->leader_list &&
       cfg->verify.posture == SOF_VERIFY_POSTURE_PUBLIC_UNTRUSTED && cfg->verify.verify_shreds != 0 &&
       !cfg->verify.accept_unknown_leader) {

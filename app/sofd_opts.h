@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "state/sof_slotwin.h"
 #include "verify/sof_verify.h"
 
 #define SOFD_LCORES_MAX    64U
@@ -85,6 +86,7 @@ typedef struct sofd_cfg {
   uint64_t epoch_first_slot;
   uint64_t leader_schedule_slots; /* slots the loaded schedule / list names (set by main) */
   sof_verify_cfg_t verify;
+  sof_slotwin_cfg_t window; /* [window]: slot admission (rx) and protection (fec tables) */
   /* state bounds */
   uint32_t dedupe_capacity;
   uint64_t dedupe_ttl_ms;

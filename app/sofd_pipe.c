@@ -132,6 +132,8 @@ typedef struct rx_inst {
   sof_udp_t *udp_dev;
   sof_verify_t *verify;
   sof_dedupe_t *dedupe;
+  sof_slotwin_t win;       /* slot admission: sampled from accepted shreds */
+  uint64_t dedupe_tip;     /* the tip last given to the dedupe table */
   struct rte_ring **to_fec;
   unsigned n_fec;
   struct rte_ring *events;
@@ -310,7 +312,7 @@ rx_frame(rx_inst_t *r, struct rte_mbuf *m, uint64_t now) {
  * Exactly one counter moves. */
 static inline void
 rx_shred(rx_inst_t *r, struct rte_mbuf *m, sof_shred_t const *s, int res, sof_verify_info_t const *vi,
-         uint64_t now) {
+         int probe, uint64_t now) {
   int raw = r->want_raw;
   sofd_meta_t *meta = rte_mbuf_to_priv(m);
   uint8_t const *payload = rte_pktmbuf_mtod(m, uint8_t const *) + meta->payload_off;
@@ -325,7 +327,20 @@ rx_shred(rx_inst_t *r, struct rte_mbuf *m, sof_shred_t const *s, int res, sof_ve
     rx_drop(r, m, raw);
     return;
   }
+  sof_slotwin_sample(&r->win, s->slot);
+  if (probe) {
+    /* outside the window: it served as a sample, it goes no further */
+    r->drop[sof_slotwin_outside_class(&r->win, s->slot) == SOF_SLOTWIN_AHEAD ? SOFD_RX_DROP_SLOT_AHEAD
+                                                                              : SOFD_RX_DROP_SLOT_BEHIND]++;
+    rx_drop(r, m, raw);
+    return;
+  }
   if (r->dedupe) {
+    uint64_t tip = sof_slotwin_tip(&r->win);
+    if (tip != r->dedupe_tip) {
+      r->dedupe_tip = tip;
+      sof_dedupe_set_tip(r->dedupe, tip);
+    }
     int d = sof_dedupe_check(r->dedupe, s->slot, s->idx, s->fec_set_idx, s->version, s->variant,
                              payload, rx_now_ns(r, now));
     if (d != SOF_DEDUPE_NEW) {
@@ -394,20 +409,39 @@ rx_poll(sofd_pipe_t *p, rx_inst_t *r) {
     struct rte_mbuf *ok[RX_ROUND];
     void const *bufs[RX_ROUND];
     size_t szs[RX_ROUND];
+    uint64_t srcs[RX_ROUND];
+    uint8_t probe[RX_ROUND];
     unsigned k = 0;
     for (uint16_t i = base; i < end; i++) {
       if (i + 1 < end) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
       if (!rx_frame(r, pkts[i], now)) continue;
       sofd_meta_t const *meta = rte_mbuf_to_priv(pkts[i]);
+      uint8_t const *pl = rte_pktmbuf_mtod(pkts[i], uint8_t const *) + meta->payload_off;
+      /* slot admission before any state is touched: the slot sits at a
+       * fixed offset in every shred variant (a payload the parser would
+       * refuse as too short or of an unknown variant goes on, for
+       * verification to name the reason) */
+      int cls = SOF_SLOTWIN_IN;
+      uint64_t slot;
+      if (likely(sof_shred_precheck(pl, meta->payload_sz, &slot))) {
+        cls = sof_slotwin_admit(&r->win, slot);
+        if (unlikely(cls == SOF_SLOTWIN_AHEAD || cls == SOF_SLOTWIN_BEHIND)) {
+          r->drop[cls == SOF_SLOTWIN_AHEAD ? SOFD_RX_DROP_SLOT_AHEAD : SOFD_RX_DROP_SLOT_BEHIND]++;
+          rx_drop(r, pkts[i], r->want_raw);
+          continue;
+        }
+      }
       ok[k] = pkts[i];
-      bufs[k] = rte_pktmbuf_mtod(pkts[i], uint8_t const *) + meta->payload_off;
+      probe[k] = cls == SOF_SLOTWIN_PROBE;
+      bufs[k] = pl;
       szs[k] = meta->payload_sz;
+      srcs[k] = (uint64_t)meta->src_ip << 16 | meta->src_port;
       k++;
     }
     sof_shred_t sh[RX_ROUND];
     int res[RX_ROUND];
     sof_verify_info_t vi[RX_ROUND];
-    sof_verify_shreds(r->verify, bufs, szs, k, 0, sh, res, vi);
+    sof_verify_shreds_from(r->verify, bufs, szs, srcs, k, 0, sh, res, vi);
     /* the dedupe table is large and its keys random: start every lookup's
      * cache misses together */
     if (r->dedupe)
@@ -415,7 +449,7 @@ rx_poll(sofd_pipe_t *p, rx_inst_t *r) {
         if (res[j] != SOF_VERIFY_MALFORMED)
           sof_dedupe_prefetch(r->dedupe, sh[j].slot, sh[j].idx, sh[j].fec_set_idx, sh[j].version,
                               sh[j].variant);
-    for (unsigned j = 0; j < k; j++) rx_shred(r, ok[j], &sh[j], res[j], &vi[j], now);
+    for (unsigned j = 0; j < k; j++) rx_shred(r, ok[j], &sh[j], res[j], &vi[j], probe[j], now);
   }
   r->act.processed += n;
   return n;
@@ -1205,6 +1239,13 @@ sofd_pipe_new(sofd_cfg_t const *c, sof_leaders_t const *leaders, sof_host_t *hos
         fprintf(stderr, "sofd: [dedupe]: %s\n", err);
         goto fail;
       }
+      /* forgetting follows the window's tip, never the newest slot seen */
+      r->dedupe_tip = SOF_SLOTWIN_NONE;
+      sof_dedupe_set_tip(r->dedupe, SOF_SLOTWIN_NONE);
+    }
+    if (sof_slotwin_init(&r->win, &c->window)) {
+      fprintf(stderr, "sofd: [window] quorum must be in [1, %u]\n", SOF_SLOTWIN_SAMPLES);
+      goto fail;
     }
   }
   /* fec instances */
@@ -1228,6 +1269,7 @@ sofd_pipe_new(sofd_cfg_t const *c, sof_leaders_t const *leaders, sof_host_t *hos
     ic.reasm.refs = &p->shred_refs;
     ic.on_raw_batch = fec_on_batch;
     ic.ctx = f;
+    ic.window = &c->window; /* its tables keep room for the current slots */
     char err[256];
     if (!(f->ing = sof_ingest_new(&ic, err, sizeof err))) {
       fprintf(stderr, "sofd: [fec]: %s\n", err);
@@ -1477,6 +1519,13 @@ typedef struct totals {
   sof_reasm_stats_t as;
   uint64_t open_sets, arena_full, fec_out_dropped, fec_out_held, fec_slot_msgs;
   uint64_t inline_txns, inline_arena_full, pool_in_use;
+  sof_slotwin_stats_t rxw;  /* rx windows: classes, samples, tip moves summed */
+  uint64_t rx_tip;          /* the highest rx window tip (0: none yet) */
+  uint64_t fec_tip;         /* the highest fec window tip (0: none yet) */
+  sof_udp_stats_t udp;      /* udp driver: every socket */
+  uint64_t lost_kernel;     /* datagrams the kernel dropped (socket receive buffer full) */
+  uint64_t lost_nic;        /* frames the NIC dropped: imissed + rx_nombuf */
+  uint64_t nic_ierrors;     /* frames the NIC received in error */
 } totals_t;
 
 /* dst += src, field by field, for counter structs made only of uint64_t. */
@@ -1508,6 +1557,25 @@ collect(sofd_pipe_t const *p, totals_t *t) {
     }
     add_u64s(&t->vs, sof_verify_stats(r->verify), sizeof t->vs);
     if (r->dedupe) add_u64s(&t->ds, sof_dedupe_stats(r->dedupe), sizeof t->ds);
+    sof_slotwin_stats_t const *ws = &r->win.stats;
+    for (int k = 0; k < SOF_SLOTWIN_CLASS_CNT; k++) t->rxw.cls[k] += ws->cls[k];
+    t->rxw.samples += ws->samples;
+    t->rxw.tip_moves += ws->tip_moves;
+    uint64_t tip = ws->tip;
+    if (tip != SOF_SLOTWIN_NONE && tip > t->rx_tip) t->rx_tip = tip;
+  }
+  /* what the input layer saw and lost before the rx role */
+  if (p->input_open && c->driver == SOFD_DRIVER_UDP) {
+    sof_udp_stats_sum(&p->udp, &t->udp);
+    t->rx_packets += t->udp.truncated; /* they reached sofd: counted received and dropped */
+    t->drop[SOFD_RX_DROP_OVERSIZE] += t->udp.truncated;
+    t->lost_kernel = t->udp.kernel_drops;
+  } else if (p->input_open) {
+    struct rte_eth_stats es;
+    if (rte_eth_stats_get(p->eth.port_id, &es) == 0) {
+      t->lost_nic = es.imissed + es.rx_nombuf;
+      t->nic_ierrors = es.ierrors;
+    }
   }
   for (unsigned i = 0; i < c->role_cnt[SOFD_ROLE_FEC]; i++) {
     fec_inst_t const *f = &p->fec[i];
@@ -1522,6 +1590,8 @@ collect(sofd_pipe_t const *p, totals_t *t) {
     t->inline_txns += f->inline_txns;
     t->inline_arena_full += f->inline_arena_full;
     t->pool_in_use += sof_bpool_in_use(f->pool);
+    sof_slotwin_t const *fw = sof_ingest_window(f->ing);
+    if (fw && fw->stats.tip != SOF_SLOTWIN_NONE && fw->stats.tip > t->fec_tip) t->fec_tip = fw->stats.tip;
   }
 }
 
@@ -1594,6 +1664,28 @@ sofd_pipe_counters(sofd_pipe_t const *p, sofd_counter_t *out) {
   CTR("second leader-signed roots for a FEC set", t.vs.conflicts, "verify_conflicts");
   CTR("sets whose signature another rx verifier had checked (no ed25519)", t.vs.shared_hits,
       "verify_shared_hits");
+  CTR("a verified root under another signature: rejected without ed25519", t.vs.other_sig_known_root,
+      "verify_other_sig_known_root");
+  CTR("shreds not verified: their FEC set failed too many checks", t.vs.over_budget_set,
+      "verify_over_budget_set");
+  CTR("shreds not verified: their source failed too many checks", t.vs.over_budget_source,
+      "verify_over_budget_source");
+  CTR("shreds not verified: their verified set had too many other roots", t.vs.over_budget_conflict,
+      "verify_over_budget_conflict");
+  for (int k = 0; k < SOF_SLOTWIN_CLASS_CNT; k++)
+    CTR("rx slot admission, by class", t.rxw.cls[k], "window_%s", sof_slotwin_class_str(k));
+  CTR("slots sampled by the rx windows", t.rxw.samples, "window_samples");
+  CTR("rx window tip changes", t.rxw.tip_moves, "window_tip_moves");
+  GAUGE("rx window tip: median slot of recent accepted shreds (0: no quorum yet)", t.rx_tip, "window_tip");
+  GAUGE("fec window tip (0: no quorum yet)", t.fec_tip, "window_fec_tip");
+  CTR("udp driver: datagrams larger than an mbuf (dropped, in rx_drop_oversize)", t.udp.truncated,
+      "input_udp_truncated");
+  CTR("udp driver: recvmmsg failures", t.udp.errors, "input_udp_errors");
+  CTR("udp driver: polls short of mbufs", t.udp.nomem, "input_udp_nomem");
+  CTR("lost before sofd: datagrams the kernel dropped (socket receive buffer full)", t.lost_kernel,
+      "input_lost_kernel");
+  CTR("lost before sofd: frames the NIC dropped (imissed + rx_nombuf)", t.lost_nic, "input_lost_nic");
+  CTR("frames the NIC received in error", t.nic_ierrors, "input_nic_ierrors");
   CTR("dedupe: new keys", t.ds.result[SOF_DEDUPE_NEW], "dedupe_new");
   CTR("dedupe: probes (entries examined)", t.ds.probes, "dedupe_probes");
   CTR("dedupe: entries evicted by TTL", t.ds.evict_ttl, "dedupe_evict_ttl");
@@ -1618,6 +1710,13 @@ sofd_pipe_counters(sofd_pipe_t const *p, sofd_counter_t *out) {
   CTR("entry batches completed", t.is.datasets, "fec_datasets");
   CTR("slots complete", t.as.slots_complete, "fec_slots_complete");
   CTR("slots evicted from reassembly", t.as.slots_evicted, "fec_slots_evicted");
+  for (int r = 0; r < SOF_REASM_RESULT_CNT; r++)
+    CTR("data shreds given to reassembly, by result", t.as.result[r], "fec_reasm_%s", sof_reasm_result_str(r));
+  CTR("complete batches dropped: no dataset block for them", t.as.sink_full, "fec_reasm_sink_full");
+  CTR("reassembly refused a slot that is not current rather than evict a current one",
+      t.as.refused_current, "fec_reasm_refused_current");
+  CTR("FEC sets refused rather than evict a current slot's set", t.rs.refused_current,
+      "fec_refused_current");
   CTR("data shreds evicted from reassembly before their batch completed", t.as.shreds_evicted,
       "fec_shreds_evicted");
   CTR("datasets dropped: no free block in the dataset pool", t.arena_full, "fec_arena_full");
@@ -1750,6 +1849,21 @@ sofd_pipe_summary(sofd_pipe_t *p, char const *stop) {
   sof_json_key(j, "accepted");    sof_json_u64(j, accepted);
   sof_json_key(j, "dropped");     sof_json_u64(j, dropped);
   sof_json_key(j, "balanced");    sof_json_bool(j, balanced);
+  /* lost before any counter above could see them */
+  sof_json_key(j, "lostBefore");
+  sof_json_obj_begin(j);
+  sof_json_key(j, "kernel");      sof_json_u64(j, t.lost_kernel);
+  sof_json_key(j, "nic");         sof_json_u64(j, t.lost_nic);
+  sof_json_key(j, "nicErrors");   sof_json_u64(j, t.nic_ierrors);
+  sof_json_obj_end(j);
+  sof_json_key(j, "window");
+  sof_json_obj_begin(j);
+  sof_json_key(j, "tip");         sof_json_u64(j, t.rx_tip);
+  for (int k = 0; k < SOF_SLOTWIN_CLASS_CNT; k++) {
+    sof_json_key(j, sof_slotwin_class_str(k)); sof_json_u64(j, t.rxw.cls[k]);
+  }
+  sof_json_key(j, "tipMoves");    sof_json_u64(j, t.rxw.tip_moves);
+  sof_json_obj_end(j);
   sof_json_key(j, "drops");
   sof_json_obj_begin(j);
   for (int e = 1; e <= SOF_PKT_ERR_CNT; e++) {
@@ -1796,6 +1910,13 @@ sofd_pipe_summary(sofd_pipe_t *p, char const *stop) {
   sof_json_key(j, "sharedHits");        sof_json_u64(j, t.vs.shared_hits);
   sof_json_key(j, "badCacheHits");      sof_json_u64(j, t.vs.bad_cache_hits);
   sof_json_key(j, "conflicts");         sof_json_u64(j, t.vs.conflicts);
+  sof_json_key(j, "otherSigKnownRoot"); sof_json_u64(j, t.vs.other_sig_known_root);
+  sof_json_key(j, "overBudget");
+  sof_json_obj_begin(j);
+  sof_json_key(j, "set");      sof_json_u64(j, t.vs.over_budget_set);
+  sof_json_key(j, "source");   sof_json_u64(j, t.vs.over_budget_source);
+  sof_json_key(j, "conflict"); sof_json_u64(j, t.vs.over_budget_conflict);
+  sof_json_obj_end(j);
   sof_json_key(j, "setsComplete");      sof_json_u64(j, t.rs.sets_complete);
   sof_json_key(j, "setsRecovered");     sof_json_u64(j, t.rs.sets_recovered);
   sof_json_key(j, "setsIncomplete");    sof_json_u64(j, t.open_sets);
@@ -1806,6 +1927,15 @@ sofd_pipe_summary(sofd_pipe_t *p, char const *stop) {
   sof_json_key(j, "slotsComplete");     sof_json_u64(j, t.as.slots_complete);
   sof_json_key(j, "slotsEvicted");      sof_json_u64(j, t.as.slots_evicted);
   sof_json_key(j, "shredsEvicted");     sof_json_u64(j, t.as.shreds_evicted);
+  sof_json_key(j, "reassembly");
+  sof_json_obj_begin(j);
+  for (int r = 0; r < SOF_REASM_RESULT_CNT; r++) {
+    sof_json_key(j, sof_reasm_result_str(r)); sof_json_u64(j, t.as.result[r]);
+  }
+  sof_json_key(j, "sinkFull");       sof_json_u64(j, t.as.sink_full);
+  sof_json_key(j, "refusedCurrent"); sof_json_u64(j, t.as.refused_current);
+  sof_json_obj_end(j);
+  sof_json_key(j, "fecRefusedCurrent"); sof_json_u64(j, t.rs.refused_current);
   sof_json_key(j, "datasets");          sof_json_u64(j, p->extract->datasets);
   sof_json_key(j, "datasetErrors");     sof_json_u64(j, p->extract->decode_err);
   sof_json_key(j, "datasetsArenaFull"); sof_json_u64(j, t.arena_full);

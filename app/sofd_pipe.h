@@ -73,10 +73,13 @@ typedef struct sofd_meta {
  * a dedupe / verification outcome, a ring drop, or reaches fec). */
 #define SOFD_RX_DROP_LIST(X)                                                    \
   X(MULTI_SEGMENT, "multi_segment") /* frame chained over mbufs */            \
+  X(OVERSIZE,      "oversize")      /* udp driver: datagram larger than an mbuf (truncated) */ \
   X(WRONG_PORT,    "wrong_port")    /* UDP to a port not in [input] udp_ports */ \
   X(DUPLICATE,     "duplicate")     /* same shred key and signature seen */    \
   X(CONFLICT,      "conflict")      /* same shred key, another signature */    \
-  X(STALE,         "stale")         /* dedupe: slot far below the newest seen */ \
+  X(STALE,         "stale")         /* dedupe: slot below the tip - [dedupe] slot_window */ \
+  X(SLOT_AHEAD,    "slot_ahead")    /* slot above the window (tip + [window] ahead) */ \
+  X(SLOT_BEHIND,   "slot_behind")   /* slot below the window (tip - [window] behind) */ \
   X(RING_FULL,     "ring_full")     /* rx_fec ring full (on_full = drop) */
 
 enum {

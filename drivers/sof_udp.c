@@ -28,6 +28,7 @@
 
 struct sof_udp_sock {
   sof_udp_stats_t     stats; /* first: written by the poller only */
+  uint32_t            ovfl_seen; /* the kernel's drop count last read */
   int                 fd;
   uint16_t            idx;
   uint16_t            have;  /* mbufs in stash[0..have) */
@@ -35,7 +36,11 @@ struct sof_udp_sock {
   struct mmsghdr     *msg;   /* [burst] */
   struct iovec       *iov;   /* [burst] */
   struct sockaddr_in *addr;  /* [burst] */
+  uint8_t            *ctl;   /* [burst] control buffers (SO_RXQ_OVFL) */
 } __rte_cache_aligned;
+
+/* One datagram's control buffer: room for the SO_RXQ_OVFL drop count. */
+#define CTL_SZ CMSG_SPACE(sizeof(uint32_t))
 
 static int
 open_sock(sof_udp_t *u, sof_udp_sock_t *s, sof_udp_cfg_t const *cfg, char *err, size_t err_sz) {
@@ -49,6 +54,12 @@ open_sock(sof_udp_t *u, sof_udp_sock_t *s, sof_udp_cfg_t const *cfg, char *err, 
   int one = 1;
   if (setsockopt(s->fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one)) {
     sof_errbuf_set(err, err_sz, "udp %s: socket %u: SO_REUSEPORT: %s", a, i, strerror(errno));
+    return -1;
+  }
+  /* Every datagram then carries the socket's count of datagrams the
+   * kernel dropped for want of receive-buffer room (lost before sofd). */
+  if (setsockopt(s->fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one)) {
+    sof_errbuf_set(err, err_sz, "udp %s: socket %u: SO_RXQ_OVFL: %s", a, i, strerror(errno));
     return -1;
   }
   if (cfg->rcvbuf) {
@@ -169,7 +180,8 @@ sof_udp_open(sof_udp_t *u, sof_udp_cfg_t const *cfg, char *err, size_t err_sz) {
     s->msg   = calloc(b, sizeof *s->msg);
     s->iov   = calloc(b, sizeof *s->iov);
     s->addr  = calloc(b, sizeof *s->addr);
-    if (!s->stash || !s->msg || !s->iov || !s->addr) {
+    s->ctl   = calloc(b, CTL_SZ);
+    if (!s->stash || !s->msg || !s->iov || !s->addr || !s->ctl) {
       sof_errbuf_set(err, err_sz, "udp %s: out of memory", u->name);
       goto fail_close;
     }
@@ -178,6 +190,7 @@ sof_udp_open(sof_udp_t *u, sof_udp_cfg_t const *cfg, char *err, size_t err_sz) {
       s->msg[j].msg_hdr.msg_iov     = &s->iov[j];
       s->msg[j].msg_hdr.msg_iovlen  = 1;
       s->iov[j].iov_len             = u->room;
+      s->msg[j].msg_hdr.msg_control = s->ctl + j * CTL_SZ;
     }
     if (open_sock(u, s, cfg, err, err_sz)) goto fail_close;
   }
@@ -210,6 +223,7 @@ sof_udp_rx_burst(sof_udp_t *u, unsigned sock_idx, struct rte_mbuf **pkts, uint16
     s->iov[i].iov_base             = rte_pktmbuf_mtod(s->stash[i], void *);
     s->msg[i].msg_hdr.msg_namelen  = sizeof(struct sockaddr_in);
     s->msg[i].msg_hdr.msg_flags    = 0;
+    s->msg[i].msg_hdr.msg_controllen = CTL_SZ;
   }
   s->stats.syscalls++;
   int r = recvmmsg(s->fd, s->msg, n, MSG_DONTWAIT, NULL);
@@ -228,7 +242,18 @@ sof_udp_rx_burst(sof_udp_t *u, unsigned sock_idx, struct rte_mbuf **pkts, uint16
   uint64_t const flag = u->bare_flag;
   for (int i = 0; i < r; i++) {
     struct rte_mbuf *m = s->stash[i];
-    struct msghdr const *h = &s->msg[i].msg_hdr;
+    struct msghdr *h = &s->msg[i].msg_hdr;
+    /* The kernel's drop count of this socket (cumulative, 32 bits): the
+     * last datagram of the call carries the newest value. */
+    if (i == r - 1 && h->msg_controllen >= CMSG_LEN(sizeof(uint32_t))) {
+      struct cmsghdr *c = CMSG_FIRSTHDR(h);
+      if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+        uint32_t d;
+        memcpy(&d, CMSG_DATA(c), sizeof d);
+        s->stats.kernel_drops += (uint32_t)(d - s->ovfl_seen);
+        s->ovfl_seen = d;
+      }
+    }
     if (h->msg_flags & MSG_TRUNC) { /* larger than the room: its head only */
       s->stash[keep++] = m;
       continue;
@@ -293,6 +318,7 @@ sof_udp_close(sof_udp_t *u) {
       free(s->msg);
       free(s->iov);
       free(s->addr);
+      free(s->ctl);
     }
     free(u->sock);
   }

@@ -22,7 +22,9 @@
  *
  * Drops and events are counters (sof_udp_stats_t), never log lines:
  * truncated datagrams (larger than the buffer: dropped), errors, empty polls,
- * failed mbuf allocations.
+ * failed mbuf allocations, and the datagrams the kernel dropped before
+ * they were read (SO_RXQ_OVFL: receive buffer full; learned from the next
+ * datagram that is read, so a drop shows once traffic resumes).
  *
  * Memory: each socket keeps up to `burst` mbufs of the pool in hand between
  * calls (allocated ahead, so an empty poll costs one system call and no pool
@@ -66,7 +68,8 @@ typedef struct sof_udp_meta {
   X(truncated, "datagrams larger than the buffer: dropped")                    \
   X(empty,     "calls that found nothing (EAGAIN)")                            \
   X(errors,    "recvmmsg failures other than EAGAIN")                          \
-  X(nomem,     "calls that could not get mbufs from the pool")
+  X(nomem,     "calls that could not get mbufs from the pool")                \
+  X(kernel_drops, "datagrams the kernel dropped: receive buffer full (SO_RXQ_OVFL)")
 
 typedef struct sof_udp_stats {
 #define SOF_UDP_STATS_FIELD_(name, desc) uint64_t name;

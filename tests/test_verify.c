@@ -144,15 +144,17 @@ test_sets(sof_leaders_t *l) {
   SOF_CHECK_EQ(verify_set(v, &sets[0], SOF_VERIFY_VERIFIED), 0);
   SOF_CHECK_EQ(st->sig_verifies, before);
 
-  /* a forged set (wrong key) for a cached set: rejected, repeats cost nothing */
+  /* a forged set (wrong key) for a cached set: the same content, so the
+   * same roots under other signatures: rejected without any ed25519 (the
+   * leader's signature over a root is unique) */
   SOF_CHECK_EQ(make_slot(other, 100, 70000, 1, kp_wrong), 3);
-  SOF_CHECK_EQ(sof_verify_shred(v, other[0].data[0], 1203, 0, NULL, NULL), SOF_VERIFY_INVALID_SIGNATURE);
   before = st->sig_verifies;
-  uint64_t hits = st->bad_cache_hits;
+  uint64_t known = st->other_sig_known_root;
+  SOF_CHECK_EQ(sof_verify_shred(v, other[0].data[0], 1203, 0, NULL, NULL), SOF_VERIFY_INVALID_SIGNATURE);
   SOF_CHECK_EQ(sof_verify_shred(v, other[0].data[0], 1203, 0, NULL, NULL), SOF_VERIFY_INVALID_SIGNATURE);
   SOF_CHECK_EQ(verify_set(v, &other[1], SOF_VERIFY_INVALID_SIGNATURE), 0);
-  SOF_CHECK_EQ(st->sig_verifies, before + 1); /* the whole forged set 1: one check */
-  SOF_CHECK_EQ(st->bad_cache_hits, hits + 1 + 63);
+  SOF_CHECK_EQ(st->sig_verifies, before);
+  SOF_CHECK_EQ(st->other_sig_known_root, known + 2 + 64);
 
   /* equivocation: the same (slot, fec sets) with other content, signed by the leader */
   SOF_CHECK_EQ(make_slot(other, 100, 70000, 9, kp), 3);
@@ -170,16 +172,26 @@ test_sets(sof_leaders_t *l) {
    * must still verify, under its own root, as a conflict */
   static sof_shredder_set_t twin[SET_MAX];
   SOF_CHECK_EQ(make_slot_flip(twin, 100, 70000, 1, kp, 100), 3);
-  int twin_bad = 0, same_leaf = 0;
-  for (unsigned i = 0; i < 32; i++) {
-    same_leaf += !memcmp(twin[0].data[i] + 64, sets[0].data[i] + 64, 1000);
-    twin_bad += sof_verify_shred(v, twin[0].data[i], 1203, 0, NULL, &info) != SOF_VERIFY_VERIFIED || !info.conflict;
+  int twin_bad = 0, same_leaf = 0, twin_turned = 0;
+  for (unsigned i = 0; i < 64; i++) {
+    uint8_t const *b = i < 32 ? twin[0].data[i] : twin[0].code[i - 32];
+    if (i < 32) same_leaf += !memcmp(b + 64, sets[0].data[i] + 64, 1000);
+    int r = sof_verify_shred(v, b, i < 32 ? 1203 : 1228, 0, NULL, &info);
+    if (r == SOF_VERIFY_OVER_BUDGET) {
+      twin_turned++;
+      continue;
+    }
+    twin_bad += r != SOF_VERIFY_VERIFIED || !info.conflict;
     twin_bad += memcmp(info.root, twin[0].root, 32) != 0;
   }
-  for (unsigned i = 0; i < 32; i++)
-    twin_bad += sof_verify_shred(v, twin[0].code[i], 1228, 0, NULL, &info) != SOF_VERIFY_VERIFIED || !info.conflict;
   SOF_CHECK(same_leaf >= 30);
   SOF_CHECK_EQ(twin_bad, 0);
+  /* a third signed version of set 0 (the second is cached): the byte flips
+   * above spent the set's conflict budget, so one of its shreds in
+   * over_budget_try_every is checked (and found a conflict), the others
+   * are turned away: no more than 64 / 8 ed25519 for 64 shreds */
+  SOF_CHECK(twin_turned >= 64 - 64 / 8 - 1 && twin_turned < 64);
+  SOF_CHECK(st->over_budget_conflict >= (uint64_t)twin_turned);
   /* and the original set still verifies, without conflict */
   SOF_CHECK_EQ(verify_set(v, &sets[0], SOF_VERIFY_VERIFIED), 0);
 
@@ -280,10 +292,13 @@ test_shared(void) {
   SOF_CHECK_EQ(verify_set(b, &one[0], SOF_VERIFY_VERIFIED), 0);
   SOF_CHECK_EQ(sof_verify_stats(b)->sig_verifies, 0);
   SOF_CHECK_EQ(sof_verify_stats(b)->shared_hits, 1);
-  /* a forgery of the same set: another root, verified (and refused) by each */
+  /* a forgery of the same set (same root, another key's signature):
+   * refused by each, without ed25519 */
   SOF_CHECK_EQ(sof_verify_shred(a, forged[0].data[0], 1203, 0, NULL, NULL), SOF_VERIFY_INVALID_SIGNATURE);
   SOF_CHECK_EQ(sof_verify_shred(b, forged[0].data[0], 1203, 0, NULL, NULL), SOF_VERIFY_INVALID_SIGNATURE);
-  SOF_CHECK_EQ(sof_verify_stats(b)->sig_verifies, 1);
+  SOF_CHECK_EQ(sof_verify_stats(b)->sig_verifies, 0);
+  SOF_CHECK_EQ(sof_verify_stats(a)->other_sig_known_root, 1);
+  SOF_CHECK_EQ(sof_verify_stats(b)->other_sig_known_root, 1);
   /* lookups: exact (slot, fec, root, signature) only */
   uint8_t root[32], sig[64];
   memset(root, 1, 32);
@@ -390,6 +405,115 @@ test_eviction(void) {
   sof_leaders_delete(l);
 }
 
+/* What a sender can make the verifier spend: flipped signatures of a
+ * verified set cost no ed25519; altered content of a verified set costs
+ * conflict_budget checks and then one in over_budget_try_every; forgeries
+ * of an unverified set cost set_fail_budget checks and then one in eight,
+ * and the genuine set still gets through; a source that keeps failing is
+ * throttled across sets, while another source is not. */
+static void
+test_budgets(void) {
+  sof_leaders_t *l = sof_leaders_new(64, 4);
+  sof_leaders_set_fixed(l, kp + 32);
+  sof_verify_t *v = mk_verifier(l, SOF_VERIFY_POSTURE_PUBLIC_UNTRUSTED, -1);
+  sof_verify_stats_t const *st = sof_verify_stats(v);
+  static sof_shredder_set_t good[SET_MAX], forged[SET_MAX];
+  SOF_CHECK_EQ(make_slot(good, 300, 20000, 11, kp), 1);
+  SOF_CHECK_EQ(make_slot(forged, 300, 20000, 12, kp_wrong), 1);
+  SOF_CHECK_EQ(verify_set(v, &good[0], SOF_VERIFY_VERIFIED), 0);
+  SOF_CHECK_EQ(st->sig_verifies, 1);
+
+  /* 1. 10,000 single-bit signature flips of genuine shreds: no ed25519 */
+  uint8_t buf[1228];
+  int wrong = 0;
+  for (unsigned k = 0; k < 10000; k++) {
+    unsigned i = k % 32;
+    memcpy(buf, good[0].data[i], 1203);
+    buf[(k / 32) % 64] ^= (uint8_t)(1U << (k % 8));
+    wrong += sof_verify_shred(v, buf, 1203, 0, NULL, NULL) != SOF_VERIFY_INVALID_SIGNATURE;
+  }
+  SOF_CHECK_EQ(wrong, 0);
+  SOF_CHECK_EQ(st->sig_verifies, 1);
+  SOF_CHECK_EQ(st->other_sig_known_root, 10000);
+
+  /* 2. 1,000 shreds of the verified set with altered content (another
+   * root each) under random signatures: 2 checks, then one in 8 */
+  uint64_t before = st->sig_verifies;
+  uint64_t rng = 7;
+  for (unsigned k = 0; k < 1000; k++) {
+    memcpy(buf, good[0].data[k % 32], 1203);
+    buf[200 + k % 500] ^= 0x55;
+    for (unsigned b = 0; b < 64; b++) buf[b] = (uint8_t)(sof_test_rng(&rng) >> 24);
+    int r = sof_verify_shred(v, buf, 1203, 0, NULL, NULL);
+    wrong += r != SOF_VERIFY_INVALID_SIGNATURE && r != SOF_VERIFY_OVER_BUDGET;
+  }
+  SOF_CHECK_EQ(wrong, 0);
+  uint64_t spent = st->sig_verifies - before;
+  SOF_CHECK(spent <= 2 + 1000 / 8);
+  SOF_CHECK(spent >= 2 + 1000 / 8 - 2);
+  SOF_CHECK(st->over_budget_conflict >= 1000 - spent - 1);
+
+  /* 3. an unverified set (slot 301) reached first by 500 forgeries from
+   * one source: 4 checks for the set, then one in 8 ... */
+  static sof_shredder_set_t g2[SET_MAX], f2[SET_MAX];
+  SOF_CHECK_EQ(make_slot(g2, 301, 20000, 13, kp), 1);
+  SOF_CHECK_EQ(make_slot(f2, 301, 20000, 14, kp_wrong), 1);
+  before = st->sig_verifies;
+  sof_verify_set_source(v, 0x0A000001ULL << 16 | 9000);
+  for (unsigned k = 0; k < 500; k++) {
+    memcpy(buf, f2[0].data[k % 32], 1203);
+    buf[300] ^= (uint8_t)k; /* another root each time: no repeat is cached */
+    buf[301] ^= (uint8_t)(k >> 8);
+    int r = sof_verify_shred(v, buf, 1203, 0, NULL, NULL);
+    wrong += r != SOF_VERIFY_INVALID_SIGNATURE && r != SOF_VERIFY_OVER_BUDGET;
+  }
+  SOF_CHECK_EQ(wrong, 0);
+  spent = st->sig_verifies - before;
+  SOF_CHECK(spent <= 4 + 500 / 8 + 1);
+  SOF_CHECK(st->over_budget_set > 0);
+  /* ... and the genuine set, from the feed's address, still verifies: at
+   * most the first 7 of its 64 shreds wait for the try */
+  sof_verify_set_source(v, 0x0A000002ULL << 16 | 8001);
+  int turned = 0, ok = 0;
+  for (unsigned i = 0; i < 64; i++) {
+    int r = sof_verify_shred(v, i < 32 ? g2[0].data[i] : g2[0].code[i - 32], i < 32 ? 1203 : 1228, 0, NULL, NULL);
+    turned += r == SOF_VERIFY_OVER_BUDGET;
+    ok += r == SOF_VERIFY_VERIFIED;
+  }
+  SOF_CHECK(turned <= 7);
+  SOF_CHECK_EQ(ok + turned, 64);
+
+  /* 4. one source forging shreds of many different sets (slots 400..):
+   * its budget (32 failures) runs out across sets; another source is not
+   * affected */
+  static sof_shredder_set_t f3[SET_MAX];
+  SOF_CHECK_EQ(make_slot(f3, 400, 20000, 15, kp_wrong), 1);
+  sof_verify_set_source(v, 0x0A000003ULL << 16 | 1234);
+  before = st->sig_verifies;
+  uint64_t src_before = st->over_budget_source;
+  for (unsigned k = 0; k < 800; k++) {
+    memcpy(buf, f3[0].data[0], 1203);
+    uint64_t slot = 400 + k; /* a fresh set each time: the set budget never applies */
+    memcpy(buf + 65, &slot, 8);
+    int r = sof_verify_shred(v, buf, 1203, 0, NULL, NULL);
+    wrong += r != SOF_VERIFY_INVALID_SIGNATURE && r != SOF_VERIFY_OVER_BUDGET;
+  }
+  SOF_CHECK_EQ(wrong, 0);
+  spent = st->sig_verifies - before;
+  SOF_CHECK(spent <= 32 + 800 / 8 + 1);
+  SOF_CHECK(st->over_budget_source > src_before);
+  sof_verify_set_source(v, 0x0A000004ULL << 16 | 1234);
+  before = st->sig_verifies;
+  memcpy(buf, f3[0].data[1], 1203);
+  uint64_t slot = 5000;
+  memcpy(buf + 65, &slot, 8);
+  SOF_CHECK_EQ(sof_verify_shred(v, buf, 1203, 0, NULL, NULL), SOF_VERIFY_INVALID_SIGNATURE);
+  SOF_CHECK_EQ(st->sig_verifies, before + 1); /* a stranger is still checked */
+
+  sof_verify_delete(v);
+  sof_leaders_delete(l);
+}
+
 static void
 test_legacy(void) {
   /* a legacy data shred signed over payload[64, 1228) */
@@ -410,14 +534,23 @@ test_legacy(void) {
   SOF_CHECK_EQ(sof_verify_shred(v, b, 1228, 0, NULL, NULL), SOF_VERIFY_VERIFIED);
   /* the trimmed storage form verifies (zero-padded for the check) */
   SOF_CHECK_EQ(sof_verify_shred(v, b, 300, SOF_SHRED_PARSE_ALLOW_TRIMMED, NULL, NULL), SOF_VERIFY_VERIFIED);
-  int bad = 0;
+  int bad = 0, flips = 0;
+  uint64_t before = sof_verify_stats(v)->sig_verifies;
   for (unsigned pos = 0; pos < 1228; pos += 7) {
     b[pos] ^= 0x10;
     int r = sof_verify_shred(v, b, 1228, 0, NULL, NULL);
-    bad += r != SOF_VERIFY_INVALID_SIGNATURE && r != SOF_VERIFY_MALFORMED;
+    bad += r != SOF_VERIFY_INVALID_SIGNATURE && r != SOF_VERIFY_MALFORMED && r != SOF_VERIFY_OVER_BUDGET;
+    flips += r != SOF_VERIFY_MALFORMED;
     b[pos] ^= 0x10;
   }
   SOF_CHECK_EQ(bad, 0);
+  /* every flip is a failed check of (slot 50, fec 0), or of the slot a
+   * flip in the slot bytes names: 4 each, then one in 8 */
+  uint64_t spent = sof_verify_stats(v)->sig_verifies - before;
+  if (spent > 2 * 4 + (uint64_t)flips / 8 + 2)
+    fprintf(stderr, "legacy flips: %llu ed25519 for %d flips\n", (unsigned long long)spent, flips);
+  SOF_CHECK(spent <= 2 * 4 + (uint64_t)flips / 8 + 2);
+  SOF_CHECK(sof_verify_stats(v)->over_budget_set > 0);
   sof_verify_delete(v);
   sof_leaders_delete(l);
 }
@@ -891,6 +1024,7 @@ main(void) {
   test_shared();
   test_shared_race();
   test_legacy();
+  test_budgets();
   test_schedule_files();
   test_batch();
   test_prepared_keys();

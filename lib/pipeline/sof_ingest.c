@@ -18,6 +18,8 @@ struct sof_ingest {
   sof_ingest_stats_t    st;
   sof_resolver_out_t    out; /* rebuilt shreds of the current call */
   sof_shred_refs_t      refs; /* by reference: cfg.resolver.refs (release of rebuilt shreds) */
+  sof_slotwin_t         win;  /* sampled from accepted shreds; attached when has_win */
+  int                   has_win;
 };
 
 void
@@ -51,6 +53,16 @@ sof_ingest_new(sof_ingest_cfg_t const *cfg, char *err, size_t err_sz) {
     sof_ingest_delete(ing);
     return NULL;
   }
+  if (cfg->window) {
+    if (sof_slotwin_init(&ing->win, cfg->window)) {
+      snprintf(err, err_sz, "ingest: window quorum must be in [1, %u]", SOF_SLOTWIN_SAMPLES);
+      sof_ingest_delete(ing);
+      return NULL;
+    }
+    ing->has_win = 1;
+    sof_resolver_set_window(ing->resolver, &ing->win);
+    sof_reasm_set_window(ing->reasm, &ing->win);
+  }
   return ing;
 }
 
@@ -67,6 +79,10 @@ sof_ingest_reset(sof_ingest_t *ing) {
   sof_resolver_reset(ing->resolver);
   sof_reasm_reset(ing->reasm);
   memset(&ing->st, 0, sizeof ing->st);
+  if (ing->has_win) {
+    sof_slotwin_cfg_t c = ing->win.cfg;
+    sof_slotwin_init(&ing->win, &c);
+  }
 }
 
 /* One completed entry batch: summary to on_dataset, then its transactions. */
@@ -173,6 +189,7 @@ checked(sof_ingest_t *ing, uint8_t const *p, sof_shred_t const *s, sof_verify_in
     return;
   }
   res->fate = SOF_INGEST_ACCEPTED;
+  if (ing->has_win) sof_slotwin_sample(&ing->win, s->slot);
   res->resolver = resolve(ing, p, s, vi && vi->root_valid ? vi->root : NULL,
                           vi && vi->leaf_valid ? vi->leaf : NULL,
                           vi && res->verify == SOF_VERIFY_VERIFIED, ref);
@@ -256,4 +273,9 @@ sof_ingest_fate_str(int fate) {
 void
 sof_ingest_set_batch_sink(sof_ingest_t *ing, sof_reasm_sink_fn fn, void *ctx) {
   sof_reasm_set_sink(ing->reasm, fn, ctx);
+}
+
+sof_slotwin_t const *
+sof_ingest_window(sof_ingest_t const *ing) {
+  return ing->has_win ? &ing->win : NULL;
 }

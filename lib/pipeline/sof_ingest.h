@@ -42,6 +42,7 @@
 
 #include "resolve/sof_reasm.h"
 #include "resolve/sof_resolver.h"
+#include "state/sof_slotwin.h"
 #include "verify/sof_verify.h"
 #include "wire/sof_entry.h"
 #include "wire/sof_shred.h"
@@ -87,6 +88,11 @@ typedef struct sof_ingest_cfg {
                                            decodes them) and on_dataset / on_txn
                                            are not called */
   void                 *ctx;        /* passed to the callbacks */
+  sof_slotwin_cfg_t const *window;  /* NULL (default): none. Else the ingest keeps a slot
+                                       window (read at sof_ingest_new) sampled from every
+                                       accepted shred and attached to the resolver and the
+                                       reassembler, so that their bounded tables keep room
+                                       for the current slots (sof_slotwin.h) */
 } sof_ingest_cfg_t;
 
 /* What became of one shred. */
@@ -174,5 +180,9 @@ sof_reasm_t const *sof_ingest_reasm(sof_ingest_t const *ing);
 
 /* sof_ingest_fate_str: stable name of a fate. Static string. */
 char const *sof_ingest_fate_str(int fate);
+
+/* sof_ingest_window: the ingest's slot window (counters, tip), NULL
+ * without cfg.window. Valid while ing lives; read on its thread. */
+sof_slotwin_t const *sof_ingest_window(sof_ingest_t const *ing);
 
 #endif /* SOF_PIPELINE_INGEST_H */

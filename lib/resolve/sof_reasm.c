@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "util/sof_errbuf.h"
+#include "state/sof_slotwin.h"
 #include "wire/sof_entry.h"
 
 #define NONE UINT32_MAX
@@ -17,6 +18,7 @@ typedef struct {
   uint32_t  emitted_cnt;  /* shreds emitted in batches */
   uint32_t  stored_cnt;   /* shreds holding a chunk (or empty) not yet emitted */
   uint32_t  lowest_idx;   /* lowest index seen */
+  uint64_t  used_seq;     /* r->seq at its last shred (least recently used goes first) */
   uint64_t *have;         /* bitmaps over max_shreds_per_slot indices */
   uint64_t *dc;           /* DATA_COMPLETE */
   uint64_t *emitted;
@@ -43,6 +45,8 @@ struct sof_reasm {
   sof_reasm_sink_fn sink;        /* NULL: batches go to batch_buf */
   void             *sink_ctx;
   void             *mem;         /* per-slot arrays, one allocation */
+  sof_slotwin_t const *win;      /* the tip eviction protects around; NULL: none */
+  uint64_t          seq;         /* shreds added (used_seq clock) */
   sof_reasm_stats_t stats;
 };
 
@@ -187,43 +191,73 @@ slot_init(sof_reasm_t *r, slot_t *s, uint64_t slot, uint64_t parent) {
   s->lowest_idx = NONE;
 }
 
-/* The tracked state of slot, claiming (and evicting the oldest) as needed.
- * NULL when slot is older than every tracked slot and none is free. */
+/* Whether slot is current for the attached window (never without one). */
+static inline int
+is_current(sof_reasm_t const *r, uint64_t slot) {
+  return r->win && sof_slotwin_protected_at(r->win->tip, r->win->cfg.protect_behind,
+                                            r->win->cfg.protect_ahead, slot);
+}
+
+/* The tracked slot to drop so that `slot` (tracked as `cur`, or not yet:
+ * NULL) gets room; need_chunks: only slots holding chunks count. Without a
+ * window: the oldest slot older than `slot`. With one: the least recently
+ * used slot that is not current, else, for a current `slot`, the oldest
+ * current slot older than it. NULL when none may go. */
+static slot_t *
+victim_of(sof_reasm_t *r, uint64_t slot, slot_t const *cur, int need_chunks) {
+  slot_t *oldest = NULL, *lru = NULL;
+  for (uint32_t i = 0; i < r->cfg.slots_max; i++) {
+    slot_t *s = &r->slots[i];
+    if (!s->used || s == cur || (need_chunks && !s->stored_cnt)) continue;
+    if (r->win && !is_current(r, s->slot)) {
+      if (!lru || s->used_seq < lru->used_seq) lru = s;
+    } else if (!oldest || s->slot < oldest->slot) {
+      oldest = s;
+    }
+  }
+  if (lru) return lru;
+  if (oldest && oldest->slot < slot && (!r->win || is_current(r, slot))) return oldest;
+  if (r->win && oldest) r->stats.refused_current++;
+  return NULL;
+}
+
+/* The tracked state of slot, claiming (and evicting per victim_of) as
+ * needed. NULL when no tracked slot may give way and none is free. */
 static slot_t *
 slot_get(sof_reasm_t *r, uint64_t slot, uint64_t parent) {
-  slot_t *free_s = NULL, *oldest = NULL;
+  slot_t *free_s = NULL;
   for (uint32_t i = 0; i < r->cfg.slots_max; i++) {
     slot_t *s = &r->slots[i];
     if (!s->used) { if (!free_s) free_s = s; continue; }
     if (s->slot == slot) return s;
-    if (!oldest || s->slot < oldest->slot) oldest = s;
   }
   if (!free_s) {
-    if (oldest->slot > slot) return NULL;
+    slot_t *v = victim_of(r, slot, NULL, 0);
+    if (!v) return NULL;
     r->stats.slots_evicted++;
-    slot_clear(r, oldest);
-    free_s = oldest;
+    slot_clear(r, v);
+    free_s = v;
   }
   slot_init(r, free_s, slot, parent);
   return free_s;
 }
 
-/* A free chunk, evicting older slots while the pool is empty. NONE when
- * only this slot or newer ones hold chunks. */
+/* A free chunk, evicting slots (victim_of) while the pool is empty. NONE
+ * when no slot holding chunks may give way. */
 static uint32_t
 chunk_get(sof_reasm_t *r, slot_t *cur) {
   while (!r->free_cnt) {
-    slot_t *oldest = NULL;
-    for (uint32_t i = 0; i < r->cfg.slots_max; i++) {
-      slot_t *s = &r->slots[i];
-      if (s->used && s != cur && s->stored_cnt && s->slot < cur->slot && (!oldest || s->slot < oldest->slot))
-        oldest = s;
-    }
-    if (!oldest) return NONE;
+    slot_t *v = victim_of(r, cur->slot, cur, 1);
+    if (!v) return NONE;
     r->stats.slots_evicted++;
-    slot_clear(r, oldest);
+    slot_clear(r, v);
   }
   return r->free_chunks[--r->free_cnt];
+}
+
+void
+sof_reasm_set_window(sof_reasm_t *r, sof_slotwin_t const *win) {
+  r->win = win;
 }
 
 /* Emits [start, end] when every shred in it is present; returns -1 when it
@@ -322,6 +356,7 @@ sof_reasm_add_ref(sof_reasm_t *r, uint64_t slot, uint64_t parent, uint32_t idx, 
   if (r->held && data_sz && !ref) return done(r, SOF_REASM_NO_SPACE); /* nothing to hold it by */
   slot_t *s = slot_get(r, slot, parent);
   if (!s) return done(r, SOF_REASM_OLD_SLOT);
+  s->used_seq = ++r->seq;
   if (bit(s->have, idx)) return done(r, SOF_REASM_DUP);
   int last = (flags & SOF_SHRED_FLAG_LAST_IN_SLOT) == SOF_SHRED_FLAG_LAST_IN_SLOT;
   if (s->last_idx != NONE && (idx > s->last_idx || last)) return done(r, SOF_REASM_CONFLICT);

@@ -13,8 +13,15 @@
  * first batch; with join_mid_slot, a complete range with nothing seen below
  * it is emitted when its bytes parse as an exact entry batch.
  *
- * Bounded: a fixed number of tracked slots (the oldest is evicted, counted)
- * and a fixed pool of data chunks. By default a shred's data is copied
+ * Bounded: a fixed number of tracked slots and a fixed pool of data chunks;
+ * every eviction is counted. Without a window the oldest slot gives way,
+ * and a slot older than every tracked one is refused. With a window
+ * (sof_reasm_set_window: a sof_slotwin_t whose tip no single shred moves),
+ * the least recently used slot that is not current goes first; a current
+ * slot may push out an older current one; a slot that is not current is
+ * refused rather than evict one that is (refused_current). So shreds from
+ * many future slots can neither evict nor starve the slots the chain is
+ * at. By default a shred's data is copied
  * into a chunk and once more into the batch buffer handed to the callback
  * (the reassembler's own, or the caller's through sof_reasm_set_sink).
  * With cfg.refs (sof_shred_ref.h) a chunk is a reference to the caller's
@@ -30,6 +37,7 @@
 #include <stdint.h>
 
 #include "resolve/sof_shred_ref.h"
+#include "state/sof_slotwin.h"
 #include "wire/sof_shred.h"
 
 #define SOF_REASM_CHUNK_SZ 1115U /* largest data capacity of any shred variant */
@@ -37,7 +45,8 @@
 #define SOF_REASM_RESULT_LIST(X)                                             \
   X(NEW,         0, "new")          /* stored (and maybe emitted a batch) */   \
   X(DUP,         1, "dup")          /* index already known for the slot */     \
-  X(OLD_SLOT,    2, "old_slot")     /* slot older than every tracked one while full */ \
+  X(OLD_SLOT,    2, "old_slot")     /* no tracked slot may give way (older than all; with a \
+                                       window: current ones only) */ \
   X(NO_SPACE,    3, "no_space")     /* chunk pool exhausted by older slots */  \
   X(BAD_INDEX,   4, "bad_index")    /* index beyond max_shreds_per_slot */     \
   X(TOO_LARGE,   5, "too_large")    /* completed batch larger than batch_max_bytes: dropped */ \
@@ -72,6 +81,8 @@ typedef struct sof_reasm_stats {
   uint64_t shreds_evicted; /* stored shreds dropped with them, never emitted */
   uint64_t joined_mid_slot; /* batches emitted by the mid-slot join rule */
   uint64_t sink_full;       /* complete batches dropped: the sink had no room (sof_reasm_set_sink) */
+  uint64_t refused_current; /* with a window: a shred refused (OLD_SLOT / NO_SPACE) because only
+                               current slots could have made room */
 } sof_reasm_stats_t;
 
 /* One emitted entry batch; payload valid during the callback only. */
@@ -130,6 +141,12 @@ int sof_reasm_add_ref(sof_reasm_t *r, uint64_t slot, uint64_t parent, uint32_t i
  * (s->is_data) in payload, held by ref (NULL for a copying reassembler). */
 int sof_reasm_add_shred(sof_reasm_t *r, void const *payload, sof_shred_t const *s, int recovered,
                         void *ref, sof_reasm_emit_fn emit, void *ctx);
+
+/* sof_reasm_set_window attaches w (NULL detaches): its tip and
+ * protect_behind / protect_ahead decide eviction from now on (see the
+ * top). w is read at each add, never written; it belongs to the
+ * reassembler's thread and must outlive the attachment. */
+void sof_reasm_set_window(sof_reasm_t *r, sof_slotwin_t const *w);
 
 /* A batch destination: returns bytes of writable memory where the batch
  * is assembled (it becomes the emitted batch's payload), or NULL when

@@ -8,6 +8,7 @@
 #include "util/sof_errbuf.h"
 #include "crypto/sof_merkle.h"
 #include "fec/sof_rs.h"
+#include "state/sof_slotwin.h"
 
 #define WAYS 4U
 #define NONE UINT32_MAX
@@ -29,6 +30,7 @@ typedef struct {
   uint64_t slot;
   uint32_t fec;
   uint64_t opened_ns;
+  uint64_t used_seq;       /* r->seq at its last shred (least recently used goes first) */
   uint16_t k, m;           /* 0 until a coding shred tells */
   uint32_t first_code_idx; /* coding index of position 0 */
   uint16_t version;
@@ -73,6 +75,8 @@ struct sof_resolver {
   uint32_t             free_cnt;
   uint32_t             sweep;        /* round-robin cursor over buffers */
   uint64_t             newest_done;  /* newest slot with a complete set */
+  sof_slotwin_t const *win;          /* the tip tables protect around; NULL: none */
+  uint64_t             seq;          /* shreds added (used_seq clock) */
   uint32_t             rs_clock;
   rs_slot_t            rs[RS_CACHE];
   uint8_t              out_shreds[SOF_RESOLVER_SHARDS_MAX][SOF_SHRED_MERKLE_DATA_SZ]; /* copies */
@@ -222,6 +226,32 @@ evict_buf(sof_resolver_t *r, uint32_t b) {
   rec->state = REC_EMPTY;
 }
 
+/* Whether slot is current for the attached window (never without one). */
+static inline int
+is_current(sof_resolver_t const *r, uint64_t slot) {
+  return r->win && sof_slotwin_protected_at(r->win->tip, r->win->cfg.protect_behind,
+                                            r->win->cfg.protect_ahead, slot);
+}
+
+/* Whether a set of slot fell behind the slot window: behind the window's
+ * tip when one is attached (nothing before its quorum), else behind the
+ * newest completed set. */
+static inline int
+behind_window(sof_resolver_t const *r, uint64_t slot) {
+  uint64_t ref = r->newest_done;
+  if (r->win) {
+    if (r->win->tip == SOF_SLOTWIN_NONE) return 0;
+    ref = r->win->tip;
+  }
+  return slot < ref && ref - slot > r->cfg.slot_window;
+}
+
+static inline void
+count_evict(sof_resolver_t *r, uint64_t slot) {
+  if (behind_window(r, slot)) r->stats.evict_window++;
+  else                        r->stats.evict_pool++;
+}
+
 /* One step of the background sweep: evicts the next buffer's set when it
  * fell behind the slot window or outlived max_age_ns. O(1) per call. */
 static void
@@ -230,7 +260,7 @@ sweep_one(sof_resolver_t *r, uint64_t now_ns) {
   r->sweep = (r->sweep + 1) % r->cfg.set_buffers;
   setbuf_t *sb = &r->bufs[b];
   if (sb->rec == NONE) return;
-  if (sb->slot + r->cfg.slot_window < r->newest_done) {
+  if (behind_window(r, sb->slot)) {
     r->stats.evict_window++;
     evict_buf(r, b);
   } else if (r->cfg.max_age_ns && now_ns > sb->opened_ns && now_ns - sb->opened_ns > r->cfg.max_age_ns) {
@@ -239,24 +269,60 @@ sweep_one(sof_resolver_t *r, uint64_t now_ns) {
   }
 }
 
-/* A free buffer, evicting the open set of the oldest slot when the pool is
- * empty, unless that set is newer than `slot` (then NONE: keep the newer). */
+/* A free buffer for a new set of `slot`, evicting an open set when the
+ * pool is empty. Without a window: the set of the oldest slot, unless it
+ * is newer than `slot` (then NONE: keep the newer). With one: first the
+ * least recently used set of a slot that is not current; then, only for a
+ * current `slot`, the oldest current set older than it; else NONE. */
 static uint32_t
 take_buf(sof_resolver_t *r, uint64_t slot) {
   if (r->free_cnt) return r->free_bufs[--r->free_cnt];
   uint32_t victim = NONE;
-  for (uint32_t b = 0; b < r->cfg.set_buffers; b++)
-    if (victim == NONE || r->bufs[b].slot < r->bufs[victim].slot) victim = b;
-  if (victim == NONE || r->bufs[victim].slot > slot) return NONE;
-  if (r->bufs[victim].slot + r->cfg.slot_window < r->newest_done) r->stats.evict_window++;
-  else                                                              r->stats.evict_pool++;
+  if (!r->win) {
+    for (uint32_t b = 0; b < r->cfg.set_buffers; b++)
+      if (victim == NONE || r->bufs[b].slot < r->bufs[victim].slot) victim = b;
+    if (victim == NONE || r->bufs[victim].slot > slot) return NONE;
+  } else {
+    uint32_t lru = NONE, oldest = NONE;
+    for (uint32_t b = 0; b < r->cfg.set_buffers; b++) {
+      setbuf_t const *sb = &r->bufs[b];
+      if (!is_current(r, sb->slot)) {
+        if (lru == NONE || sb->used_seq < r->bufs[lru].used_seq) lru = b;
+      } else if (oldest == NONE || sb->slot < r->bufs[oldest].slot) {
+        oldest = b;
+      }
+    }
+    if (lru != NONE) victim = lru;
+    else if (oldest != NONE && is_current(r, slot) && r->bufs[oldest].slot < slot) victim = oldest;
+    else {
+      r->stats.refused_current++;
+      return NONE;
+    }
+  }
+  count_evict(r, r->bufs[victim].slot);
   evict_buf(r, victim);
   return r->free_bufs[--r->free_cnt];
 }
 
+/* Which of two records of a full bucket to reuse first: finished before
+ * open; without a window the older slot; with one, a slot that is not
+ * current before one that is, then the least recently used open set (or
+ * the older finished one). */
+static int
+better_victim(sof_resolver_t const *r, rec_t const *a, rec_t const *b) {
+  if (a->state != b->state) return a->state == REC_DONE;
+  if (r->win) {
+    int ca = is_current(r, a->slot), cb = is_current(r, b->slot);
+    if (ca != cb) return !ca;
+    if (a->state == REC_OPEN && !ca) return r->bufs[a->buf].used_seq < r->bufs[b->buf].used_seq;
+  }
+  return a->slot < b->slot;
+}
+
 /* The record of (slot, fec), or a new one (EMPTY state) in its bucket,
- * reusing the way of the oldest slot (finished before open). NULL when every
- * way holds a newer open set. */
+ * reusing the way better_victim picks. NULL when that way holds an open set
+ * that must stay: newer than slot (no window), or current while slot is
+ * not, or current and newer (window). */
 static rec_t *
 find_or_claim(sof_resolver_t *r, uint64_t slot, uint32_t fec) {
   rec_t *bk = bucket(r, slot, fec);
@@ -268,11 +334,16 @@ find_or_claim(sof_resolver_t *r, uint64_t slot, uint32_t fec) {
   for (unsigned w = 0; w < WAYS; w++) {
     rec_t *rec = &bk[w];
     if (rec->state == REC_EMPTY) { pick = rec; break; }
-    if (!pick || (rec->state == REC_DONE && pick->state == REC_OPEN) ||
-        (rec->state == pick->state && rec->slot < pick->slot))
-      pick = rec;
+    if (!pick || better_victim(r, rec, pick)) pick = rec;
   }
-  if (pick->state == REC_OPEN && pick->slot > slot) return NULL;
+  if (pick->state == REC_OPEN) {
+    int keep = !r->win ? pick->slot > slot
+                       : is_current(r, pick->slot) && (!is_current(r, slot) || pick->slot > slot);
+    if (keep) {
+      if (r->win) r->stats.refused_current++;
+      return NULL;
+    }
+  }
   if (pick->state != REC_EMPTY) {
     r->stats.evict_records++;
     release_buf(r, pick);
@@ -282,6 +353,11 @@ find_or_claim(sof_resolver_t *r, uint64_t slot, uint32_t fec) {
   pick->fec = fec;
   pick->buf = NONE;
   return pick;
+}
+
+void
+sof_resolver_set_window(sof_resolver_t *r, sof_slotwin_t const *win) {
+  r->win = win;
 }
 
 /* ---- recovery ------------------------------------------------------------------ */
@@ -669,6 +745,7 @@ sof_resolver_add_ref(sof_resolver_t *r, void const *payload_, sof_shred_t const 
         (s->is_data ? s->variant != sb->data_variant : s->variant != sb->code_variant))
       return done(r, SOF_RESOLVER_MISMATCH);
   }
+  sb->used_seq = ++r->seq;
 
   int result;
   if (s->is_data) {

@@ -23,8 +23,20 @@
  * sets. By default the resolver keeps a copy of each shard; with cfg.refs
  * (sof_shred_ref.h) it keeps a reference to the caller's buffer instead,
  * released when the set finishes or is evicted, and rebuilds missing data
- * shreds straight into buffers the caller allocates. Every eviction is counted: pool pressure (oldest slot first), slot
- * distance behind the newest completed set, and age.
+ * shreds straight into buffers the caller allocates. Every eviction is
+ * counted: pool pressure, slot distance behind the newest completed set (or
+ * behind the tip of an attached window), and age.
+ *
+ * Which set gives way under pressure: without a window, the set of the
+ * oldest slot, and a set older than every held one is refused. With a
+ * window (sof_resolver_set_window: a sof_slotwin_t whose tip no single
+ * shred moves), sets of the window's current slots are kept: first the
+ * least recently used set of any other slot goes; a set of a current slot
+ * may push out an older current one; a set of a slot that is not current
+ * is refused (NO_ROOM, counted refused_current) rather than evict one that
+ * is. So shreds from many future slots can neither evict nor starve the
+ * slots the chain is at, and before the window has a tip, sets that stopped
+ * receiving shreds go first.
  *
  * Legacy (non-merkle) shreds carry no set root: they pass through as data
  * (or are dropped as coding) without recovery, counted.
@@ -38,6 +50,7 @@
 #include <stdint.h>
 
 #include "resolve/sof_shred_ref.h"
+#include "state/sof_slotwin.h"
 #include "wire/sof_shred.h"
 
 #define SOF_RESOLVER_SHARDS_MAX 64U  /* k + m of the sets it can recover (all current sets: 32 + 32) */
@@ -85,6 +98,8 @@ typedef struct sof_resolver_stats {
   uint64_t recover_full;        /* recoveries that rebuilt every shard (no usable partial tree) */
   uint64_t out_no_buf;          /* recoveries put off: refs->alloc had no buffer (retried with the
                                    set's next shred) */
+  uint64_t refused_current;     /* with a window: a new set refused (NO_ROOM) because only sets
+                                   of current slots could have made room */
 } sof_resolver_stats_t;
 
 /* Rebuilt data shreds of one call: wire-form 1203-byte merkle data shreds,
@@ -166,6 +181,13 @@ int sof_resolver_add_ref(sof_resolver_t *r, void const *payload, sof_shred_t con
  * shreds can be dropped as late before any verification work. Counts
  * nothing; the caller counts its drops. */
 int sof_resolver_finished(sof_resolver_t const *r, uint64_t slot, uint32_t fec_set_idx);
+
+/* sof_resolver_set_window attaches w (NULL detaches): from now on its tip
+ * and protect_behind / protect_ahead decide eviction (see the top) and the
+ * slot window counts from its tip instead of the newest completed set. w
+ * is read, never written, at each add; it belongs to the resolver's thread
+ * and must outlive the attachment. */
+void sof_resolver_set_window(sof_resolver_t *r, sof_slotwin_t const *w);
 
 /* sof_resolver_stats returns the counters (valid while r lives). */
 sof_resolver_stats_t const *sof_resolver_stats(sof_resolver_t const *r);

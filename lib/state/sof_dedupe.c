@@ -44,6 +44,7 @@ struct sof_dedupe {
   uint64_t           now;    /* greatest time seen */
   uint64_t           hi;     /* highest slot; valid when has_hi */
   int                has_hi;
+  int                ext_tip; /* hi is set by sof_dedupe_set_tip, never by checks */
   sof_dedupe_stats_t stats;
   entry_t           *tab;
   uint32_t          *tags;   /* [capacity]; 0: never used */
@@ -140,6 +141,15 @@ sof_dedupe_reset(sof_dedupe_t *d) {
   d->now    = 0;
   d->hi     = 0;
   d->has_hi = 0;
+  d->ext_tip = 0;
+}
+
+void
+sof_dedupe_set_tip(sof_dedupe_t *d, uint64_t tip) {
+  d->ext_tip = 1;
+  d->has_hi = tip != SOF_DEDUPE_SLOT_NONE;
+  d->hi = d->has_hi ? tip : 0;
+  d->stats.highest_slot = tip;
 }
 
 /* 64x64 -> 128 multiply, folded: the mixing step of wyhash-style hashes. */
@@ -184,7 +194,8 @@ enum { LIVE = 0, DEAD_SLOT = 1, DEAD_TTL = 2 };
 
 static inline int
 liveness(sof_dedupe_t const *d, entry_t const *e) {
-  if (d->cfg.slot_window && d->hi - e->slot > d->cfg.slot_window) return DEAD_SLOT;
+  if (d->cfg.slot_window && d->has_hi && d->hi > e->slot && d->hi - e->slot > d->cfg.slot_window)
+    return DEAD_SLOT;
   if (d->cfg.ttl && d->now - e->stamp >= d->cfg.ttl) return DEAD_TTL;
   return LIVE;
 }
@@ -193,7 +204,12 @@ int
 sof_dedupe_check(sof_dedupe_t *d, uint64_t slot, uint32_t idx, uint32_t fec_set_idx,
                  uint16_t version, uint8_t variant, uint8_t const *sig, uint64_t now) {
   if (now > d->now) d->now = now;
-  if (!d->has_hi || slot > d->hi) {
+  if (d->ext_tip) {
+    if (d->has_hi && d->cfg.slot_window && slot < d->hi && d->hi - slot > d->cfg.slot_window) {
+      d->stats.result[SOF_DEDUPE_STALE]++;
+      return SOF_DEDUPE_STALE;
+    }
+  } else if (!d->has_hi || slot > d->hi) {
     d->hi                 = slot;
     d->has_hi             = 1;
     d->stats.highest_slot = slot;

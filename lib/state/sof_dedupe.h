@@ -19,12 +19,14 @@
  *
  * Forgetting (every kind counted when it frees an entry for a new key):
  *
- * - slot distance: hi = the highest slot checked so far. An entry whose slot
- *   is below hi - slot_window is dead. A shred of such a slot is STALE: it
+ * - slot distance: hi = the highest slot checked so far, or, once the
+ *   caller called sof_dedupe_set_tip, the tip it gives (sof_slotwin: a
+ *   median no single shred moves; sofd does this). An entry whose slot is
+ *   below hi - slot_window is dead. A shred of such a slot is STALE: it
  *   cannot be deduplicated any more, it is not remembered, the caller drops
- *   it. Raising hi needs only one shred: check verified shreds only (the
- *   pipeline verifies before it dedupes), else a forged far-ahead slot makes
- *   every entry dead at once.
+ *   it. Without a tip, raising hi needs only one shred: one verified shred
+ *   of a far-ahead slot (a leader signing early) makes every entry dead and
+ *   every genuine shred STALE; give a tip wherever input is untrusted.
  * - age: an entry lives ttl time units from the check that inserted it (a
  *   copy at age < ttl is a DUPLICATE; at age >= ttl the key is NEW again).
  *   Repeats do not extend the life of an entry.
@@ -127,6 +129,12 @@ void sof_dedupe_reset(sof_dedupe_t *d);
  * per d. */
 int sof_dedupe_check(sof_dedupe_t *d, uint64_t slot, uint32_t idx, uint32_t fec_set_idx,
                      uint16_t version, uint8_t variant, uint8_t const *sig, uint64_t now);
+
+/* sof_dedupe_set_tip: from now on hi is tip (SOF_DEDUPE_SLOT_NONE: no
+ * slot eviction until the next call), and checks no longer raise it.
+ * Entries of slots above hi stay live. O(1); hot path safe. Until
+ * sof_dedupe_reset. Single thread per d. */
+void sof_dedupe_set_tip(sof_dedupe_t *d, uint64_t tip);
 
 /* sof_dedupe_prefetch: starts loading the cache lines sof_dedupe_check
  * reads first for this key (its tag and its first entry), and nothing

@@ -16,6 +16,9 @@
 #define BAD_SLOTS 1024U /* rejected (root, signature) pairs remembered, direct-mapped */
 #define WAYS     4U
 #define KEY_SLOTS 4U /* prepared leader keys (66 KiB each), least recently used replaced */
+#define FAIL_SLOTS 4096U /* failed-verification tallies per (slot, fec set), direct-mapped */
+#define SRC_SLOTS  1024U /* failed-verification tallies per source, direct-mapped */
+#define SRC_EPOCH  4096U /* ed25519 verifications per source-tally epoch (tallies reset) */
 
 /* A rejected (root, signature): the same forgery again costs no ed25519
  * verification, whether or not its set was ever verified. */
@@ -25,6 +28,23 @@ typedef struct {
   uint64_t slot_plus1;   /* 0: empty */
 } bad_t;
 
+/* Failed ed25519 verifications of one (slot, fec set), and the shreds
+ * turned away since its budget ran out. */
+typedef struct {
+  uint64_t slot_plus1;   /* 0: empty */
+  uint32_t fec;
+  uint32_t fails;
+  uint32_t turned;
+} fail_t;
+
+/* Failed ed25519 verifications of shreds from one source in this epoch. */
+typedef struct {
+  uint64_t src;          /* 0: empty */
+  uint64_t epoch;
+  uint32_t fails;
+  uint32_t turned;
+} src_t;
+
 /* One remembered FEC set. Created only for a root the leader signed, so a
  * flood of forged shreds cannot evict the sets that matter. */
 typedef struct {
@@ -33,6 +53,8 @@ typedef struct {
   uint8_t  used;
   uint8_t  depth;        /* proof size of version 0 */
   uint8_t  ver_cnt;
+  uint8_t  extra_tries;  /* ed25519 checks of other roots since the first (conflict budget) */
+  uint16_t turned;       /* other roots turned away past the budget (every try_every-th is tried) */
   uint8_t  root[VERS_MAX][32];
   uint8_t  sig[VERS_MAX][64];
   uint64_t known[2];     /* heap index bitmap of verified nodes of version 0 */
@@ -48,6 +70,9 @@ struct sof_verify {
   uint64_t            max_slot;    /* newest slot with a verified shred */
   set_t              *sets;
   bad_t              *bad;         /* BAD_SLOTS entries */
+  fail_t             *fails;       /* FAIL_SLOTS entries */
+  src_t              *srcs;        /* SRC_SLOTS entries */
+  uint64_t            src;         /* source of the shred being verified (0: unknown) */
   sof_ed25519_key_t  *keys;        /* KEY_SLOTS prepared leader keys */
   uint64_t            key_used[KEY_SLOTS]; /* last use (key_tick); 0: empty */
   uint64_t            key_tick;
@@ -92,18 +117,26 @@ sof_verify_new(sof_verify_cfg_t const *cfg, sof_leaders_t const *leaders, char *
   v->cfg = *cfg;
   if (!v->cfg.cache_sets) v->cfg.cache_sets = 1024;
   if (!v->cfg.slot_window) v->cfg.slot_window = 512;
+  if (!v->cfg.set_fail_budget) v->cfg.set_fail_budget = 4;
+  if (!v->cfg.source_fail_budget) v->cfg.source_fail_budget = 32;
+  if (!v->cfg.conflict_budget) v->cfg.conflict_budget = 2;
+  if (!v->cfg.over_budget_try_every) v->cfg.over_budget_try_every = 8;
   uint32_t buckets = 1;
   while (buckets * WAYS < v->cfg.cache_sets) buckets <<= 1;
   v->bucket_cnt = buckets;
   v->cfg.cache_sets = buckets * WAYS;
   v->sets = calloc(v->cfg.cache_sets, sizeof *v->sets);
   v->bad = calloc(BAD_SLOTS, sizeof *v->bad);
+  v->fails = calloc(FAIL_SLOTS, sizeof *v->fails);
+  v->srcs = calloc(SRC_SLOTS, sizeof *v->srcs);
   v->keys = calloc(KEY_SLOTS, sizeof *v->keys);
   v->prep = calloc(1, sizeof *v->prep);
   v->prep_slot = -1;
-  if (!v->sets || !v->bad || !v->keys || !v->prep) {
+  if (!v->sets || !v->bad || !v->keys || !v->prep || !v->fails || !v->srcs) {
     free(v->sets);
     free(v->bad);
+    free(v->fails);
+    free(v->srcs);
     free(v->keys);
     free(v->prep);
     free(v);
@@ -122,6 +155,8 @@ sof_verify_delete(sof_verify_t *v) {
   if (!v) return;
   free(v->sets);
   free(v->bad);
+  free(v->fails);
+  free(v->srcs);
   free(v->keys);
   free(v->prep);
   free(v);
@@ -131,6 +166,8 @@ void
 sof_verify_reset(sof_verify_t *v) {
   memset(v->sets, 0, (size_t)v->cfg.cache_sets * sizeof *v->sets);
   memset(v->bad, 0, BAD_SLOTS * sizeof *v->bad);
+  memset(v->fails, 0, FAIL_SLOTS * sizeof *v->fails);
+  memset(v->srcs, 0, SRC_SLOTS * sizeof *v->srcs);
   memset(&v->stats, 0, sizeof v->stats);
   v->max_slot = 0;
 }
@@ -198,6 +235,8 @@ set_claim(sof_verify_t *v, uint64_t slot, uint32_t fec) {
   pick->slot = slot;
   pick->fec = fec;
   pick->ver_cnt = 0;
+  pick->extra_tries = 0;
+  pick->turned = 0;
   pick->known[0] = pick->known[1] = 0;
   return pick;
 }
@@ -440,6 +479,68 @@ leader_verify(sof_verify_t *v, uint8_t const sig[64], void const *msg, size_t sz
   return 0;
 }
 
+/* ---- failure budgets ------------------------------------------------------- */
+
+static inline fail_t *
+fail_slot(sof_verify_t *v, uint64_t slot, uint32_t fec) {
+  uint64_t h = (slot * 0xC2B2AE3D27D4EB4FULL) ^ ((uint64_t)fec * 0x9E3779B97F4A7C15ULL);
+  return &v->fails[(h ^ (h >> 32)) % FAIL_SLOTS];
+}
+
+static inline src_t *
+src_slot(sof_verify_t *v) {
+  uint64_t h = v->src * 0x9E3779B97F4A7C15ULL;
+  return &v->srcs[(h >> 40) % SRC_SLOTS];
+}
+
+/* Whether one more shred may cost an ed25519 verification that might fail:
+ * a (slot, fec set) or a source past its failure budget gets one try per
+ * over_budget_try_every shreds (so a genuine set that forgeries got to
+ * first still gets through), the rest are turned away (counted). */
+static int
+budget_allows(sof_verify_t *v, uint64_t slot, uint32_t fec) {
+  fail_t *f = fail_slot(v, slot, fec);
+  if (f->slot_plus1 == slot + 1 && f->fec == fec && f->fails >= v->cfg.set_fail_budget &&
+      ++f->turned % v->cfg.over_budget_try_every) {
+    v->stats.over_budget_set++;
+    return 0;
+  }
+  if (v->src) {
+    src_t *e = src_slot(v);
+    if (e->src == v->src && e->epoch == v->stats.sig_verifies / SRC_EPOCH &&
+        e->fails >= v->cfg.source_fail_budget && ++e->turned % v->cfg.over_budget_try_every) {
+      v->stats.over_budget_source++;
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/* A failed verification of a shred of (slot, fec set) from the current
+ * source: tallied for both budgets. */
+static void
+budget_fail(sof_verify_t *v, uint64_t slot, uint32_t fec) {
+  fail_t *f = fail_slot(v, slot, fec);
+  if (f->slot_plus1 != slot + 1 || f->fec != fec) *f = (fail_t){.slot_plus1 = slot + 1, .fec = fec};
+  if (f->fails < UINT32_MAX) f->fails++;
+  if (!v->src) return;
+  src_t *e = src_slot(v);
+  uint64_t epoch = v->stats.sig_verifies / SRC_EPOCH;
+  if (e->src != v->src || e->epoch != epoch) *e = (src_t){.src = v->src, .epoch = epoch};
+  if (e->fails < UINT32_MAX) e->fails++;
+}
+
+/* leader_verify behind the budgets: 0 valid, -1 invalid (tallied), -2 not
+ * tried (over budget). */
+static int
+budgeted_verify(sof_verify_t *v, sof_shred_t const *s, uint8_t const sig[64], void const *msg, size_t sz,
+                uint8_t const leader[32]) {
+  if (!budget_allows(v, s->slot, s->fec_set_idx)) return -2;
+  if (!leader_verify(v, sig, msg, sz, leader)) return 0;
+  budget_fail(v, s->slot, s->fec_set_idx);
+  return -1;
+}
+
 static int
 verify_legacy(sof_verify_t *v, uint8_t const *buf, sof_shred_t const *s, uint8_t const *leader) {
   uint8_t const *msg = buf + SOF_SHRED_SIGNATURE_SZ;
@@ -449,9 +550,9 @@ verify_legacy(sof_verify_t *v, uint8_t const *buf, sof_shred_t const *s, uint8_t
     memset(padded + s->payload_sz, 0, SOF_SHRED_LEGACY_SZ - s->payload_sz);
     msg = padded + SOF_SHRED_SIGNATURE_SZ;
   }
-  if (leader_verify(v, buf, msg, SOF_SHRED_LEGACY_SZ - SOF_SHRED_SIGNATURE_SZ, leader))
-    return SOF_VERIFY_INVALID_SIGNATURE;
-  return SOF_VERIFY_VERIFIED;
+  int r = budgeted_verify(v, s, buf, msg, SOF_SHRED_LEGACY_SZ - SOF_SHRED_SIGNATURE_SZ, leader);
+  if (r == -2) return SOF_VERIFY_OVER_BUDGET;
+  return r ? SOF_VERIFY_INVALID_SIGNATURE : SOF_VERIFY_VERIFIED;
 }
 
 /* Parse, version and posture: a final result, or -1 when the shred goes on
@@ -568,14 +669,13 @@ verify_main(sof_verify_t *v, uint8_t const *buf, sof_shred_t const *s, sof_verif
         info->conflict = i > 0;
         return SOF_VERIFY_VERIFIED;
       }
-      /* The set's root under another signature: check that one. */
-      if (bad_seen(v, s->slot, root, sig)) return SOF_VERIFY_INVALID_SIGNATURE;
-      if (leader_verify(v, sig, root, 32, leader)) {
-        bad_add(v, s->slot, root, sig);
-        return SOF_VERIFY_INVALID_SIGNATURE;
-      }
-      info->conflict = i > 0;
-      return SOF_VERIFY_VERIFIED;
+      /* The set's root under another signature. ed25519 signatures are
+       * deterministic (RFC 8032: the nonce is a hash of the key and the
+       * message), so the leader's signature over this root is the one
+       * already verified: another is a forgery (a flipped bit, a malleated
+       * S), whatever it is. No ed25519 needed. */
+      v->stats.other_sig_known_root++;
+      return SOF_VERIFY_INVALID_SIGNATURE;
     }
     /* Another root carrying the set's own signature: altered content or proof. */
     for (unsigned i = 0; i < set->ver_cnt; i++)
@@ -586,9 +686,29 @@ verify_main(sof_verify_t *v, uint8_t const *buf, sof_shred_t const *s, sof_verif
   if (v->cfg.shared && sof_verify_shared_has(v->cfg.shared, s->slot, s->fec_set_idx, root, sig)) {
     v->stats.shared_hits++; /* another verifier checked this signature over this root */
   } else {
-    if (leader_verify(v, sig, root, 32, leader)) {
-      bad_add(v, s->slot, root, sig);
-      return SOF_VERIFY_INVALID_SIGNATURE;
+    if (set && set->ver_cnt) {
+      /* Another root for a verified set: a second version the leader
+       * signed (equivocation, reported) or a forgery. Worth a few checks
+       * per set, not one per packet. */
+      if (set->extra_tries >= v->cfg.conflict_budget) {
+        if (++set->turned % v->cfg.over_budget_try_every) {
+          v->stats.over_budget_conflict++;
+          return SOF_VERIFY_OVER_BUDGET;
+        }
+      } else {
+        set->extra_tries++;
+      }
+      if (leader_verify(v, sig, root, 32, leader)) {
+        bad_add(v, s->slot, root, sig);
+        return SOF_VERIFY_INVALID_SIGNATURE;
+      }
+    } else {
+      int r = budgeted_verify(v, s, sig, root, 32, leader);
+      if (r == -2) return SOF_VERIFY_OVER_BUDGET;
+      if (r) {
+        bad_add(v, s->slot, root, sig);
+        return SOF_VERIFY_INVALID_SIGNATURE;
+      }
     }
     if (v->cfg.shared) sof_verify_shared_put(v->cfg.shared, s->slot, s->fec_set_idx, root, sig);
   }
@@ -652,9 +772,21 @@ sof_verify_shred_root(sof_verify_t *v, void const *buf, size_t sz, unsigned pars
  * then checked in order. */
 #define BATCH 16U
 
+void
+sof_verify_set_source(sof_verify_t *v, uint64_t src) {
+  v->src = src;
+}
+
 size_t
 sof_verify_shreds(sof_verify_t *v, void const *const *bufs, size_t const *szs, size_t n,
                   unsigned parse_flags, sof_shred_t *s_out, int *res_out, sof_verify_info_t *info_out) {
+  return sof_verify_shreds_from(v, bufs, szs, NULL, n, parse_flags, s_out, res_out, info_out);
+}
+
+size_t
+sof_verify_shreds_from(sof_verify_t *v, void const *const *bufs, size_t const *szs, uint64_t const *srcs,
+                       size_t n, unsigned parse_flags, sof_shred_t *s_out, int *res_out,
+                       sof_verify_info_t *info_out) {
   sof_shred_t s_local[BATCH];
   sof_verify_info_t info_local[BATCH];
   size_t accepted = 0;
@@ -685,6 +817,7 @@ sof_verify_shreds(sof_verify_t *v, void const *const *bufs, size_t const *szs, s
     /* 2. in order, what reads and updates the caches: exactly as
      *    sof_verify_shred would, one call after the other */
     for (unsigned i = 0; i < cnt; i++) {
+      if (srcs) v->src = srcs[base + i];
       if (res[i] < 0) res[i] = verify_main(v, bufs[base + i], &s[i], &info[i], NULL);
       finish(v, res[i]);
       accepted += (size_t)sof_verify_accepted(v, res[i]);

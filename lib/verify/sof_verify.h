@@ -30,8 +30,29 @@
  *   skipped           verification off (trusted posture): parsed, not checked,
  *                     no merkle root computed (info->root_valid is 0)
  *   wrong_version     shred version differs from the configured one
+ *   over_budget       not checked: its set or its source failed too many
+ *                     verifications (see "Budgets" below)
  * A second root for the same (slot, fec_set_index) that the leader also
- * signed is verified and flagged as a conflict (equivocation). */
+ * signed is verified and flagged as a conflict (equivocation).
+ *
+ * Budgets: what a sender can make the verifier spend on ed25519.
+ * - A verified set's root under any other signature is a forgery without
+ *   a check: ed25519 signing is deterministic, so the leader's signature
+ *   over that root is the one already verified (a flipped signature bit
+ *   costs a comparison; counted other_sig_known_root).
+ * - Other roots for a verified set (equivocation, or altered content) get
+ *   conflict_budget checks per set; past it, one shred in
+ *   over_budget_try_every is still checked (a real second version has 64
+ *   shreds under one root: it is found, then cached) and the others are
+ *   over_budget.
+ * - A set not verified yet gets set_fail_budget failed checks per (slot,
+ *   fec set), and a source (sof_verify_set_source / _shreds_from: the
+ *   sender's address) source_fail_budget failed checks per 4096 checks
+ *   made; past either, one shred in over_budget_try_every is still
+ *   checked (so a genuine set that forgeries reached first gets through,
+ *   and its success makes the rest cost nothing), the others are
+ *   over_budget. Tallies are direct-mapped tables (4096 sets, 1024
+ *   sources): a collision forgets a tally, never blocks a stranger. */
 #ifndef SOF_VERIFY_VERIFY_H
 #define SOF_VERIFY_VERIFY_H
 
@@ -48,13 +69,14 @@
   X(INVALID_SIGNATURE, 3, "invalid_signature")      \
   X(MALFORMED,         4, "malformed")              \
   X(SKIPPED,           5, "skipped")                \
-  X(WRONG_VERSION,     6, "wrong_version")
+  X(WRONG_VERSION,     6, "wrong_version")         \
+  X(OVER_BUDGET,       7, "over_budget")
 
 enum {
 #define SOF_VERIFY_ENUM_(name, val, str) SOF_VERIFY_##name = (val),
   SOF_VERIFY_RESULT_LIST(SOF_VERIFY_ENUM_)
 #undef SOF_VERIFY_ENUM_
-  SOF_VERIFY_RESULT_CNT = 7
+  SOF_VERIFY_RESULT_CNT = 8
 };
 
 /* Trust postures, as SOF names them. */
@@ -74,6 +96,10 @@ typedef struct sof_verify_cfg {
                                        verifiers of one process (sof_verify_shared_new) */
   uint32_t prepare_ahead;       /* sof_verify_prepare_ahead looks this many slots past the
                                    newest verified one for leaders to prepare; 0: off */
+  uint32_t set_fail_budget;     /* failed checks per unverified (slot, fec set); 0: 4 */
+  uint32_t source_fail_budget;  /* failed checks per source per 4096 checks; 0: 32 */
+  uint32_t conflict_budget;     /* checks of other roots per verified set; 0: 2 */
+  uint32_t over_budget_try_every; /* past a budget, one shred in this many is checked; 0: 8 */
 } sof_verify_cfg_t;
 
 /* Counters, readable at any time by the owning thread (copy them out for
@@ -95,6 +121,10 @@ typedef struct sof_verify_stats {
   uint64_t key_prepares;     /* leader keys prepared (a table built: ~2 verifications' cost) */
   uint64_t keys_prepared_ahead; /* of key_prepares, those built in steps before the leader's
                                    first signature (sof_verify_prepare_ahead) */
+  uint64_t other_sig_known_root; /* a verified root under another signature: rejected, no ed25519 */
+  uint64_t over_budget_set;      /* over_budget: the (slot, fec set) failed set_fail_budget checks */
+  uint64_t over_budget_source;   /* over_budget: the source failed source_fail_budget checks */
+  uint64_t over_budget_conflict; /* over_budget: the verified set had conflict_budget other roots */
 } sof_verify_stats_t;
 
 /* What sof_verify_shred learned besides the result. */
@@ -229,6 +259,17 @@ int sof_verify_shred_root(sof_verify_t *v, void const *buf, size_t sz, unsigned 
 size_t sof_verify_shreds(sof_verify_t *v, void const *const *bufs, size_t const *szs, size_t n,
                          unsigned parse_flags, sof_shred_t *s_out, int *res_out,
                          sof_verify_info_t *info_out);
+
+/* sof_verify_set_source: the source (e.g. IPv4 address << 16 | port; 0:
+ * unknown, no per-source budget) of the shreds the next sof_verify_shred /
+ * _shred_root calls verify. Single-threaded per verifier. */
+void sof_verify_set_source(sof_verify_t *v, uint64_t src);
+
+/* sof_verify_shreds_from is sof_verify_shreds with srcs[i] (may be NULL:
+ * the source set last) the source of shred i, for the per-source budget. */
+size_t sof_verify_shreds_from(sof_verify_t *v, void const *const *bufs, size_t const *szs,
+                              uint64_t const *srcs, size_t n, unsigned parse_flags, sof_shred_t *s_out,
+                              int *res_out, sof_verify_info_t *info_out);
 
 /* sof_verify_accepted tells whether a result lets the shred into the
  * pipeline: verified and skipped always, unknown_leader when the policy
