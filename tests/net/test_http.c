@@ -273,7 +273,8 @@ cli_send(int fd, char const *s, size_t n) {
 }
 
 /* Polls the server and reads the client until EOF or max_ms. Returns the
- * bytes read into out (NUL-terminated); *eof says whether EOF was seen. */
+ * bytes read into out (NUL-terminated); *eof says whether EOF was seen (a
+ * reset, ECONNRESET, ends the exchange with *eof 0). */
 static size_t
 exchange(sof_http_t *srv, int *calls, int fd, char *out, size_t cap, int max_ms, int *eof) {
   size_t n = 0;
@@ -285,6 +286,11 @@ exchange(sof_http_t *srv, int *calls, int fd, char *out, size_t cap, int max_ms,
       ssize_t r = recv(fd, out + n, cap - 1 - n, MSG_DONTWAIT);
       if (r > 0) { n += (size_t)r; if (n == cap - 1) break; continue; }
       if (r == 0) *eof = 1;
+      if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK) { /* a reset is not EOF */
+        fprintf(stderr, "exchange: recv: %s\n", strerror(errno));
+        out[n] = 0;
+        return n;
+      }
       break;
     }
     if (*eof || n == cap - 1) break;
@@ -472,38 +478,66 @@ test_server_limits(void) {
     fprintf(stderr, "open: %s\n", err);
     return;
   }
-  /* two idle clients take both places; a third is told 503 and closed */
-  int a = cli_connect(srv.port, 0), b = cli_connect(srv.port, 0);
-  SOF_CHECK(a >= 0 && b >= 0);
+  /* two clients take both places (one has sent part of its request); a
+   * third evicts the one waiting longest (a), which gets a whole 503 with
+   * Retry-After and our FIN, not a reset */
+  int a = cli_connect(srv.port, 0);
+  SOF_CHECK(a >= 0);
   cli_send(a, "GET /", 5);
+  sof_http_poll(&srv, handler, &calls);
+  usleep(2000);
+  int b = cli_connect(srv.port, 0);
+  SOF_CHECK(b >= 0);
   sof_http_poll(&srv, handler, &calls);
   SOF_CHECK_EQ(srv.stats.clients, 2);
   int c = cli_connect(srv.port, 0);
+  exchange(&srv, &calls, a, resp_buf, sizeof resp_buf, 3000, &eof);
+  SOF_CHECK(eof);
+  expect_resp(resp_buf, 503, SOF_HTTP_DEFAULT_CTYPE, "503 Service Unavailable\n", 24,
+              "Retry-After: 1\r\n");
+  SOF_CHECK_EQ(srv.stats.evicted, 1);
+  SOF_CHECK_EQ(srv.stats.rejected, 0);
+  SOF_CHECK_EQ(srv.stats.clients, 2);
+  close(a);
+  /* the newcomer is served */
+  cli_send(c, "GET /metrics HTTP/1.0\r\n\r\n", 25);
   exchange(&srv, &calls, c, resp_buf, sizeof resp_buf, 3000, &eof);
   SOF_CHECK(eof);
-  expect_resp(resp_buf, 503, SOF_HTTP_DEFAULT_CTYPE, "503 Service Unavailable\n", 24, NULL);
-  SOF_CHECK_EQ(srv.stats.rejected, 1);
+  expect_resp(resp_buf, 200, SOF_HTTP_PROM_CTYPE, metrics_body, strlen(metrics_body), NULL);
   close(c);
-  /* both idle clients time out (request_timeout_ms) without an answer */
+  /* b times out (request_timeout_ms from its accept): 408, then EOF */
   usleep(200 * 1000);
-  sof_http_poll(&srv, handler, &calls);
-  SOF_CHECK_EQ(srv.stats.timeouts, 2);
-  SOF_CHECK_EQ(srv.stats.clients, 0);
-  SOF_CHECK_EQ(recv(a, resp_buf, sizeof resp_buf, MSG_DONTWAIT), 0); /* EOF, no bytes */
-  SOF_CHECK_EQ(recv(b, resp_buf, sizeof resp_buf, MSG_DONTWAIT), 0);
-  close(a);
+  exchange(&srv, &calls, b, resp_buf, sizeof resp_buf, 3000, &eof);
+  SOF_CHECK(eof);
+  expect_resp(resp_buf, 408, SOF_HTTP_DEFAULT_CTYPE, "408 Request Timeout\n", 20, NULL);
+  SOF_CHECK_EQ(srv.stats.timeouts, 1);
   close(b);
+  for (int i = 0; i < 5; i++) sof_http_poll(&srv, handler, &calls);
+  SOF_CHECK_EQ(srv.stats.clients, 0);
 
-  /* 300 kB through a 4 kB send buffer to a client that does not read at
-   * first: the write resumes across polls; the body grew by NEED_ROOM. */
-  int d = cli_connect(srv.port, 4096);
+  /* 300 kB through a 4 kB send buffer to two clients that do not read at
+   * first: the writes resume across polls; the body grew by NEED_ROOM. With
+   * both slots writing a response, a third client is refused: a whole 503
+   * and EOF. */
+  uint64_t done0 = srv.stats.responses_done;
+  int d = cli_connect(srv.port, 4096), d2 = cli_connect(srv.port, 4096);
   cli_send(d, "GET /big HTTP/1.1\r\nHost: h\r\n\r\n", 30);
+  cli_send(d2, "GET /big HTTP/1.1\r\nHost: h\r\n\r\n", 30);
   for (int i = 0; i < 20; i++) {
     sof_http_poll(&srv, handler, &calls);
     usleep(1000);
   }
   SOF_CHECK(srv.stats.partial_writes > 0);
-  SOF_CHECK_EQ(srv.stats.responses_done, 0); /* not finished */
+  SOF_CHECK_EQ(srv.stats.responses_done, done0); /* not finished */
+  int e = cli_connect(srv.port, 0);
+  cli_send(e, "GET /metrics HTTP/1.0\r\n\r\n", 25);
+  usleep(1000);
+  exchange(&srv, &calls, e, resp_buf, sizeof resp_buf, 3000, &eof);
+  SOF_CHECK(eof);
+  expect_resp(resp_buf, 503, SOF_HTTP_DEFAULT_CTYPE, "503 Service Unavailable\n", 24,
+              "Retry-After: 1\r\n");
+  SOF_CHECK_EQ(srv.stats.rejected, 1);
+  close(e);
   size_t n = exchange(&srv, &calls, d, resp_buf, sizeof resp_buf, 5000, &eof);
   SOF_CHECK(eof);
   char head[256];
@@ -515,8 +549,14 @@ test_server_limits(void) {
   for (size_t i = 0; i < BIG_SZ && (size_t)hl + i < n; i++)
     if (resp_buf[hl + (int)i] != (char)('a' + i % 26)) badb++;
   SOF_CHECK_EQ(badb, 0);
-  SOF_CHECK_EQ(srv.stats.responses_done, 1);
   close(d);
+  n = exchange(&srv, &calls, d2, resp_buf, sizeof resp_buf, 5000, &eof);
+  SOF_CHECK(eof);
+  SOF_CHECK_EQ(n, (size_t)hl + BIG_SZ);
+  SOF_CHECK(!memcmp(resp_buf, head, (size_t)hl));
+  SOF_CHECK_EQ(srv.stats.responses_done, done0 + 2);
+  close(d2);
+  SOF_CHECK_EQ(srv.stats.write_timeouts + srv.stats.io_errors, 0);
   sof_http_close(&srv);
 
   /* configuration and address errors */
