@@ -513,6 +513,7 @@ sof_http_open_cfg(sof_http_t *srv, sof_http_cfg_t const *cfg, char *err, size_t 
   srv->pfd[0].fd     = fd;
   srv->pfd[0].events = POLLIN;
   srv->pfd[1].fd     = -1;
+  srv->next_deadline = UINT64_MAX;
   srv->listen_fd = fd;
   srv->open      = 1;
   return 0;
