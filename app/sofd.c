@@ -168,17 +168,19 @@ fail:
   return NULL;
 }
 
-/* ---- Prometheus endpoint (polled on the main lcore) ------------------------------------------- */
+/* ---- Prometheus endpoint (its own thread: sof_http_start) ---------------------------------------- */
 
 typedef struct prom {
   sof_http_t   srv;
   sofd_pipe_t *pipe;
-  uint64_t     next_poll;
-  uint64_t     period;
 } prom_t;
 
-/* /metrics: Prometheus text. /plugins/NAME: a plugin's own counters as
- * JSON (plugins with a renderer: metrics, latency). */
+/* /metrics: Prometheus text (the pipeline's counters, then the endpoint's
+ * own, sof_http_*). /plugins/NAME: a plugin's own counters as JSON (plugins
+ * with a renderer: metrics, latency). Runs on the server thread; it reads
+ * the pipeline's and plugins' counters without locks (64-bit loads) while
+ * the lcores update them. sofd stops the thread before any of it is torn
+ * down. */
 static int
 prom_handler(void *ctx, char const *path, sof_http_resp_t *resp) {
   prom_t *pr = ctx;
@@ -203,18 +205,11 @@ prom_handler(void *ctx, char const *path, sof_http_resp_t *resp) {
   if (strcmp(path, "/metrics")) return 404;
   int n = sofd_prometheus_render(pr->pipe, resp->body, resp->body_cap);
   if (n < 0) return SOF_HTTP_NEED_ROOM;
-  resp->body_len = (size_t)n;
+  int m = sof_http_stats_prom(&pr->srv.stats, "sof_http", resp->body + n, resp->body_cap - (size_t)n);
+  if (m < 0) return SOF_HTTP_NEED_ROOM;
+  resp->body_len = (size_t)n + (size_t)m;
   resp->content_type = "text/plain; version=0.0.4";
   return 200;
-}
-
-static void
-prom_tick(void *ctx) {
-  prom_t *pr = ctx;
-  uint64_t now = rte_rdtsc();
-  if (now < pr->next_poll) return;
-  pr->next_poll = now + pr->period;
-  sof_http_poll(&pr->srv, prom_handler, pr);
 }
 
 /* ---- main ---------------------------------------------------------------------------------------- */
@@ -303,12 +298,16 @@ sofd_main(int argc, char **argv) {
   }
   host_setup = 1;
   if (cfg.prometheus) {
-    if (sof_http_open(&prom.srv, cfg.prometheus, err, sizeof err)) {
+    sof_http_cfg_t hcfg;
+    sof_http_cfg_default(&hcfg);
+    hcfg.addr = cfg.prometheus;
+    hcfg.clients_max = cfg.prometheus_clients;
+    hcfg.request_timeout_ms = cfg.prometheus_request_timeout_ms;
+    if (sof_http_open_cfg(&prom.srv, &hcfg, err, sizeof err)) {
       fprintf(stderr, "sofd: [run] prometheus (--prometheus): %s\n", err);
       goto out;
     }
     prom_open = 1;
-    prom.period = rte_get_tsc_hz() / 100;
   }
 
   if (!(pipe = sofd_pipe_new(&cfg, leaders, host))) goto out;
@@ -316,7 +315,10 @@ sofd_main(int argc, char **argv) {
   if (sofd_pipe_open_input(pipe)) goto out;
   if (prom_open) {
     prom.pipe = pipe;
-    sofd_pipe_set_tick(pipe, prom_tick, &prom);
+    if (sof_http_start(&prom.srv, prom_handler, &prom)) {
+      fprintf(stderr, "sofd: [run] prometheus: cannot start the server thread: %s\n", strerror(errno));
+      goto out;
+    }
     fprintf(stderr, "sofd: Prometheus metrics on http://%s/metrics\n", sof_http_addr(&prom.srv));
   }
   if (cfg.mlock) {
@@ -346,14 +348,15 @@ sofd_main(int argc, char **argv) {
               ? "off" : "on",
           plugin_cnt);
   char const *stop = sofd_pipe_run(pipe, &quit_signal);
+  if (prom_open) sof_http_stop(&prom.srv); /* its handler reads the pipe and the plugins' states */
   sof_host_shutdown(host);
   host_setup = 0;
   int balanced = sofd_pipe_summary(pipe, stop);
   ret = balanced ? 0 : 1;
   if (!balanced) fprintf(stderr, "sofd: the counters do not add up to the packets received\n");
 out:
+  if (prom_open) sof_http_close(&prom.srv); /* stops the thread first */
   if (host_setup) sof_host_shutdown(host);
-  if (prom_open) sof_http_close(&prom.srv);
   if (pipe) {
     sofd_telemetry_unregister();
     rte_delay_ms(10);

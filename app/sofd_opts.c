@@ -91,6 +91,8 @@ static sofd_key_t const keys[] = {
   {"run", "stats_interval_ms", "stats-interval-ms", "MS", "0", "one-line stats on stderr every MS (0: off)"},
   {"run", "drain_timeout_ms", NULL, "MS", "5000", "at exit, wait at most MS for rings and plugin lanes to drain"},
   {"run", "prometheus", "prometheus", "HOST:PORT", NULL, "serve Prometheus text metrics on /metrics"},
+  {"prometheus", "clients_max", NULL, "N", "256", "metrics endpoint: connections at once (a newcomer evicts the one waiting longest for its request)"},
+  {"prometheus", "request_timeout_ms", NULL, "MS", "5000", "metrics endpoint: a request must be complete this long after the connection was accepted (else 408)"},
   {"run", "telemetry", NULL, "BOOL", "true", "register /sof/ rte_telemetry commands"},
   {"run", "mlock", "mlock", "BOOL", "false", "lock and fault in all memory before RX starts (no page faults on the data path)"},
   {"run", "plugins", "plugins", "P[,P...]", "txlog", "compiled-in plugins to run (registration keeps the build order); all, or none"},
@@ -716,6 +718,8 @@ sofd_opts_resolve(sofd_cfg_t *cfg) {
   GET_U("run", "stats_interval_ms", 0, 86400000ULL, cfg->stats_ms);
   GET_U("run", "drain_timeout_ms", 0, 3600000ULL, cfg->drain_ms);
   cfg->prometheus = get_str("run", "prometheus");
+  GET_U("prometheus", "clients_max", 1, 4096, cfg->prometheus_clients);
+  GET_U("prometheus", "request_timeout_ms", 1, 3600000ULL, cfg->prometheus_request_timeout_ms);
   cfg->plugins = get_str("run", "plugins");
   if (get_bool("run", "telemetry", &cfg->telemetry)) return -1;
   if (get_bool("run", "mlock", &cfg->mlock)) return -1;

@@ -103,6 +103,7 @@ typedef struct sofd_cfg {
   /* run */
   uint64_t idle_exit_ms, stats_ms, drain_ms;
   char const *prometheus;  /* host:port, NULL: off */
+  uint32_t prometheus_clients, prometheus_request_timeout_ms; /* [prometheus] */
   int      telemetry;
   int      mlock;
   char const *plugins;     /* names to register, "all" or "none" */

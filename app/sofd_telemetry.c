@@ -1,8 +1,8 @@
 /* sofd_telemetry.c: the counter table (sofd_pipe_counters) rendered for
  * rte_telemetry (/sof/stats, /sof/roles, /sof/rings, /sof/plugins; query
  * with dpdk-telemetry.py; flat keys such as "fec.0.processed") and as Prometheus text. Both run off the data
- * path: telemetry on DPDK's telemetry thread, Prometheus on the main
- * lcore's monitor tick; they read the roles' counters without locks. */
+ * path: telemetry on DPDK's telemetry thread, Prometheus on the HTTP
+ * server's thread (sof_http_start); they read the roles' counters without locks. */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -177,7 +177,7 @@ put(char *buf, size_t sz, size_t *off, char const *fmt, ...) {
 
 int
 sofd_prometheus_render(sofd_pipe_t const *p, char *buf, size_t sz) {
-  static sofd_counter_t c[SOFD_COUNTERS_MAX]; /* main lcore only */
+  static sofd_counter_t c[SOFD_COUNTERS_MAX]; /* one caller: the HTTP server thread */
   unsigned n = sofd_pipe_counters(p, c);
   size_t off = 0;
   for (unsigned i = 0; i < n; i++) {

@@ -2,16 +2,24 @@
  *
  * A connection goes READ -> WRITE -> DRAIN -> closed. READ reads what the
  * socket has (into a request_max buffer) and re-parses the whole head from
- * the start (heads are small; the parser is linear). WRITE sends the head
+ * the start (heads are small; the parser is linear), while the head is
+ * under PARSE_EAGER bytes and then only when a line ended (the parser is
+ * prefix-stable: the result is the same, an error seen a line later), so
+ * that a head sent a byte at a time costs O(lines * request_max), not
+ * O(request_max^2). WRITE sends the head
  * (status line, headers, and for error responses a short body, all in
  * `hdr`) and the body with one sendmsg per attempt. DRAIN half-closes and
  * discards input until the client closes, so the kernel does not answer
  * unread input with a reset that could destroy the response in flight. */
-#define _GNU_SOURCE /* accept4 */
+#define _GNU_SOURCE /* accept4, pthread_setname_np */
 #include "net/sof_http.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <netdb.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 
 #include "util/sof_errbuf.h"
@@ -305,28 +314,38 @@ sof_http_resp_printf(sof_http_resp_t *r, char const *fmt, ...) {
 
 /* ---- server --------------------------------------------------------------- */
 
-enum { C_FREE = 0, C_READ, C_WRITE, C_DRAIN };
+/* A connection is in one of four lists (intrusive, doubly linked, oldest
+ * first): free slots, READ (waiting for a complete request, in accept
+ * order: the head has waited longest), WRITE, DRAIN (in the order they
+ * entered the state). poll(2) slot i+2 watches client i; 0 is the listening
+ * socket, 1 the wake eventfd of the server thread. */
+enum { C_FREE = 0, C_READ, C_WRITE, C_DRAIN, C_STATES };
 
 #define HDR_MAX        768U
 #define CTYPE_MAX      200U
-#define ACCEPT_PER_POLL 16U
+#define ACCEPT_PER_ROUND 64U
 #define DRAIN_MAX      (64U * 1024U)
+#define PFD_FIRST      2U
+#define PARSE_EAGER    256U
 
 struct sof_http_client {
   int      fd;
   int      state;
+  uint32_t idx;
+  uint32_t prev, next; /* list links (NIL: none) */
   uint64_t t_accept;  /* ns */
-  uint64_t t_last;    /* ns of the last progress */
+  uint64_t t_last;    /* ns: WRITE: last progress; DRAIN: entered DRAIN */
   char    *in;        /* [request_max] */
   size_t   in_len;
-  int      in_new;    /* bytes arrived since the last parse */
   char     hdr[HDR_MAX];
   size_t   hdr_len, hdr_off;
-  char    *body;      /* grows up to body_max; kept across connections */
+  char    *body;      /* grows up to body_max; kept across connections up to body_init */
   size_t   body_cap;
   size_t   body_send, body_off;
   size_t   drained;
 };
+
+#define NIL UINT32_MAX
 
 static uint64_t
 mono_ns(void) {
@@ -338,14 +357,14 @@ mono_ns(void) {
 void
 sof_http_cfg_default(sof_http_cfg_t *cfg) {
   cfg->addr               = NULL;
-  cfg->clients_max        = 8;
+  cfg->clients_max        = SOF_HTTP_CLIENTS_DEFAULT;
   cfg->request_max        = 8192;
   cfg->body_max           = 1U << 20;
   cfg->body_init          = 16U << 10;
   cfg->request_timeout_ms = 5000;
   cfg->idle_timeout_ms    = 5000;
   cfg->sndbuf             = 0;
-  cfg->backlog            = 16;
+  cfg->backlog            = 512;
 }
 
 int
@@ -380,16 +399,53 @@ split_addr(char const *addr, char *host, size_t host_sz, char *port, size_t port
   return 0;
 }
 
+/* ---- lists ---- */
+
+static void
+list_unlink(sof_http_t *srv, sof_http_client_t *c) {
+  sof_http_list_t *l = &srv->list[c->state];
+  if (c->prev != NIL) srv->client[c->prev].next = c->next;
+  else l->head = c->next;
+  if (c->next != NIL) srv->client[c->next].prev = c->prev;
+  else l->tail = c->prev;
+  c->prev = c->next = NIL;
+}
+
+static void
+list_append(sof_http_t *srv, sof_http_client_t *c, int state) {
+  sof_http_list_t *l = &srv->list[state];
+  c->state = state;
+  c->next  = NIL;
+  c->prev  = l->tail;
+  if (l->tail != NIL) srv->client[l->tail].next = c->idx;
+  else l->head = c->idx;
+  l->tail = c->idx;
+}
+
+/* Moves c to the tail of state's list and sets what poll watches. */
+static void
+set_state(sof_http_t *srv, sof_http_client_t *c, int state) {
+  list_unlink(srv, c);
+  list_append(srv, c, state);
+  struct pollfd *p = &srv->pfd[PFD_FIRST + c->idx];
+  p->fd      = state == C_FREE ? -1 : c->fd;
+  p->events  = state == C_WRITE ? POLLOUT : POLLIN;
+  p->revents = 0;
+}
+
 int
 sof_http_open_cfg(sof_http_t *srv, sof_http_cfg_t const *cfg, char *err, size_t err_sz) {
   memset(srv, 0, sizeof *srv);
   srv->listen_fd = -1;
+  srv->wake_fd   = -1;
   char const *addr = cfg->addr ? cfg->addr : "";
   if (cfg->clients_max < 1 || cfg->clients_max > SOF_HTTP_CLIENTS_LIMIT ||
       cfg->request_max < 256 || cfg->request_max > 65536 || cfg->body_max < 4096 ||
-      cfg->body_max > (256U << 20) || cfg->body_init > cfg->body_max) {
+      cfg->body_max > (256U << 20) || cfg->body_init > cfg->body_max ||
+      cfg->request_timeout_ms < 1 || cfg->idle_timeout_ms < 1) {
     sof_errbuf_set(err, err_sz, "http %s: need clients_max in [1, %u], request_max in [256, 65536], "
-           "body_max in [4096, 256 MiB] and body_init <= body_max", addr, SOF_HTTP_CLIENTS_LIMIT);
+           "body_max in [4096, 256 MiB], body_init <= body_max and timeouts >= 1 ms", addr,
+           SOF_HTTP_CLIENTS_LIMIT);
     return -1;
   }
   char host[256], port[8];
@@ -416,7 +472,7 @@ sof_http_open_cfg(sof_http_t *srv, sof_http_cfg_t const *cfg, char *err, size_t 
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (bind(fd, ai->ai_addr, ai->ai_addrlen)) { last_errno = errno; step = "bind"; }
-    else if (listen(fd, (int)(cfg->backlog ? cfg->backlog : 16))) { last_errno = errno; step = "listen"; }
+    else if (listen(fd, (int)(cfg->backlog ? cfg->backlog : 512))) { last_errno = errno; step = "listen"; }
     else break;
     close(fd);
     fd = -1;
@@ -442,12 +498,22 @@ sof_http_open_cfg(sof_http_t *srv, sof_http_cfg_t const *cfg, char *err, size_t 
   srv->cfg = *cfg;
   srv->cfg.addr = srv->addr;
   if (!srv->cfg.body_init) srv->cfg.body_init = cfg->body_max < (16U << 10) ? cfg->body_max : 16U << 10;
+  for (int s = 0; s < C_STATES; s++) srv->list[s].head = srv->list[s].tail = NIL;
   srv->client = calloc(cfg->clients_max, sizeof *srv->client);
-  if (!srv->client) goto oom;
+  srv->pfd    = calloc(PFD_FIRST + cfg->clients_max, sizeof *srv->pfd);
+  if (!srv->client || !srv->pfd) goto oom;
   for (uint32_t i = 0; i < cfg->clients_max; i++) {
-    srv->client[i].fd = -1;
-    if (!(srv->client[i].in = malloc(cfg->request_max))) goto oom;
+    sof_http_client_t *c = &srv->client[i];
+    c->fd  = -1;
+    c->idx = i;
+    list_append(srv, c, C_FREE);
+    srv->pfd[PFD_FIRST + i].fd = -1;
+    if (!(c->in = malloc(cfg->request_max))) goto oom;
   }
+  srv->pfd[0].fd     = fd;
+  srv->pfd[0].events = POLLIN;
+  srv->pfd[1].fd     = -1;
+  srv->next_deadline = UINT64_MAX;
   srv->listen_fd = fd;
   srv->open      = 1;
   return 0;
@@ -455,7 +521,9 @@ oom:
   if (srv->client)
     for (uint32_t i = 0; i < cfg->clients_max; i++) free(srv->client[i].in);
   free(srv->client);
+  free(srv->pfd);
   srv->client = NULL;
+  srv->pfd    = NULL;
   close(fd);
   sof_errbuf_set(err, err_sz, "http %s: out of memory", addr);
   return -1;
@@ -466,11 +534,32 @@ sof_http_addr(sof_http_t const *srv) {
   return srv->addr;
 }
 
+/* Closes without a reset: what the client sent and we did not read is
+ * discarded first (close(2) with unread input sends RST, which can destroy
+ * a response still in flight). */
+static void
+fd_close_quiet(int fd) {
+  char scratch[4096];
+  size_t got = 0;
+  for (;;) {
+    ssize_t r = recv(fd, scratch, sizeof scratch, MSG_DONTWAIT);
+    if (r > 0 && (got += (size_t)r) < DRAIN_MAX) continue;
+    if (r < 0 && errno == EINTR) continue;
+    break;
+  }
+  close(fd);
+}
+
 static void
 client_close(sof_http_t *srv, sof_http_client_t *c) {
-  close(c->fd);
-  c->fd    = -1;
-  c->state = C_FREE;
+  fd_close_quiet(c->fd);
+  c->fd = -1;
+  if (c->body && c->body_cap > srv->cfg.body_init) { /* a large body is not kept per slot */
+    free(c->body);
+    c->body     = NULL;
+    c->body_cap = 0;
+  }
+  set_state(srv, c, C_FREE);
   srv->stats.clients--;
 }
 
@@ -482,23 +571,45 @@ count_status(sof_http_t *srv, int status) {
   else srv->stats.resp_5xx++;
 }
 
-/* Sets up an error response: head and a one-line body, all in hdr. */
-static void
-respond_error(sof_http_t *srv, sof_http_client_t *c, int status, int head_only, uint64_t now) {
+/* An error response: head and a one-line body in buf. Returns its length. */
+static size_t
+error_text(char *buf, size_t sz, int status, int head_only) {
   char body[64];
   int bl = snprintf(body, sizeof body, "%d %s\n", status, sof_http_reason(status));
-  int n = snprintf(c->hdr, sizeof c->hdr,
+  int n = snprintf(buf, sz,
                    "HTTP/1.1 %d %s\r\nContent-Type: " SOF_HTTP_DEFAULT_CTYPE "\r\n"
-                   "Content-Length: %d\r\n%sConnection: close\r\n\r\n%s",
+                   "Content-Length: %d\r\n%s%sConnection: close\r\n\r\n%s",
                    status, sof_http_reason(status), bl,
-                   status == 405 ? "Allow: GET, HEAD\r\n" : "", head_only ? "" : body);
-  c->hdr_len   = (size_t)n;
+                   status == 405 ? "Allow: GET, HEAD\r\n" : "",
+                   status == 503 ? "Retry-After: " SOF_HTTP_RETRY_AFTER_S "\r\n" : "",
+                   head_only ? "" : body);
+  return (size_t)n;
+}
+
+/* Sets up an error response in hdr and moves c to WRITE. */
+static void
+respond_error(sof_http_t *srv, sof_http_client_t *c, int status, int head_only, uint64_t now) {
+  c->hdr_len   = error_text(c->hdr, sizeof c->hdr, status, head_only);
   c->hdr_off   = 0;
   c->body_send = 0;
   c->body_off  = 0;
-  c->state     = C_WRITE;
   c->t_last    = now;
+  set_state(srv, c, C_WRITE);
   count_status(srv, status);
+}
+
+/* A 503 on a socket that gets no slot (a refused newcomer or an evicted
+ * connection): the response (a few hundred bytes: it fits an empty send
+ * buffer), our FIN, what the client sent discarded, closed. */
+static void
+refuse_fd(sof_http_t *srv, int fd) {
+  char buf[256];
+  size_t n = error_text(buf, sizeof buf, 503, 0);
+  ssize_t w = send(fd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (w > 0) srv->stats.bytes_out += (uint64_t)w;
+  count_status(srv, 503);
+  shutdown(fd, SHUT_WR);
+  fd_close_quiet(fd);
 }
 
 static int
@@ -571,12 +682,12 @@ respond(sof_http_t *srv, sof_http_client_t *c, sof_http_req_t const *rq, sof_htt
   c->hdr_off   = 0;
   c->body_send = head ? 0 : blen;
   c->body_off  = 0;
-  c->state     = C_WRITE;
   c->t_last    = now;
+  set_state(srv, c, C_WRITE);
   count_status(srv, status);
 }
 
-static void do_drain(sof_http_t *srv, sof_http_client_t *c, uint64_t now);
+static void do_drain(sof_http_t *srv, sof_http_client_t *c);
 
 static void
 do_write(sof_http_t *srv, sof_http_client_t *c, uint64_t now) {
@@ -622,20 +733,19 @@ do_write(sof_http_t *srv, sof_http_client_t *c, uint64_t now) {
   }
   srv->stats.responses_done++;
   shutdown(c->fd, SHUT_WR);
-  c->state   = C_DRAIN;
   c->drained = 0;
-  c->t_last  = now;
-  do_drain(srv, c, now);
+  c->t_last  = now; /* DRAIN ends idle_timeout_ms after this at the latest */
+  set_state(srv, c, C_DRAIN);
+  do_drain(srv, c);
 }
 
 static void
-do_drain(sof_http_t *srv, sof_http_client_t *c, uint64_t now) {
+do_drain(sof_http_t *srv, sof_http_client_t *c) {
   char scratch[4096];
   for (;;) {
     ssize_t r = recv(c->fd, scratch, sizeof scratch, MSG_DONTWAIT);
     if (r > 0) {
       c->drained += (size_t)r;
-      c->t_last = now;
       if (c->drained > DRAIN_MAX) break;
       continue;
     }
@@ -649,14 +759,13 @@ do_drain(sof_http_t *srv, sof_http_client_t *c, uint64_t now) {
 /* Returns 1 when a response was begun. */
 static int
 do_read(sof_http_t *srv, sof_http_client_t *c, sof_http_handler_fn fn, void *ctx, uint64_t now) {
-  size_t max = srv->cfg.request_max;
-  int eof = 0;
+  size_t max = srv->cfg.request_max, old = c->in_len;
+  int eof = 0, got = 0;
   while (c->in_len < max) {
     ssize_t r = recv(c->fd, c->in + c->in_len, max - c->in_len, MSG_DONTWAIT);
     if (r > 0) {
       c->in_len += (size_t)r;
-      c->in_new = 1;
-      c->t_last = now;
+      got = 1;
       srv->stats.bytes_in += (uint64_t)r;
       continue;
     }
@@ -670,8 +779,9 @@ do_read(sof_http_t *srv, sof_http_client_t *c, sof_http_handler_fn fn, void *ctx
     client_close(srv, c);
     return 0;
   }
-  if (!c->in_new && !eof) return 0;
-  c->in_new = 0;
+  if (!got && !eof && c->in_len < max) return 0;
+  if (!eof && c->in_len < max && old >= PARSE_EAGER && !memchr(c->in + old, '\n', c->in_len - old))
+    return 0; /* no line ended: nothing new to decide */
   sof_http_req_t rq;
   int rc = sof_http_parse_request(c->in, c->in_len, &rq);
   if (rc == SOF_HTTP_PARSE_NEED_MORE) {
@@ -695,25 +805,42 @@ do_read(sof_http_t *srv, sof_http_client_t *c, sof_http_handler_fn fn, void *ctx
   return 1;
 }
 
+/* A slot for a new connection: a free one; else the connection waiting
+ * longest for its request is evicted (503), else the oldest draining one
+ * (its response was written) is closed; NULL when every slot is writing a
+ * response. */
+static sof_http_client_t *
+take_slot(sof_http_t *srv) {
+  uint32_t i = srv->list[C_FREE].head;
+  if (i != NIL) return &srv->client[i];
+  if ((i = srv->list[C_READ].head) != NIL) {
+    sof_http_client_t *c = &srv->client[i];
+    refuse_fd(srv, c->fd);
+    c->fd = -1;
+    srv->stats.evicted++;
+    srv->stats.clients--;
+    set_state(srv, c, C_FREE);
+    return c;
+  }
+  if ((i = srv->list[C_DRAIN].head) != NIL) {
+    client_close(srv, &srv->client[i]);
+    return &srv->client[i];
+  }
+  return NULL;
+}
+
 static void
 do_accept(sof_http_t *srv, uint64_t now) {
-  static char const busy[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: "
-                             SOF_HTTP_DEFAULT_CTYPE "\r\nContent-Length: 24\r\n"
-                             "Connection: close\r\n\r\n503 Service Unavailable\n";
-  for (unsigned k = 0; k < ACCEPT_PER_POLL; k++) {
+  for (unsigned k = 0; k < ACCEPT_PER_ROUND; k++) {
     int fd = accept4(srv->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       if (errno != EAGAIN && errno != EWOULDBLOCK) srv->stats.accept_errors++;
       return;
     }
-    sof_http_client_t *c = NULL;
-    for (uint32_t i = 0; i < srv->cfg.clients_max && !c; i++)
-      if (srv->client[i].state == C_FREE) c = &srv->client[i];
+    sof_http_client_t *c = take_slot(srv);
     if (!c) {
-      ssize_t w = send(fd, busy, sizeof busy - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (w > 0) srv->stats.bytes_out += (uint64_t)w;
-      close(fd);
+      refuse_fd(srv, fd);
       srv->stats.rejected++;
       continue;
     }
@@ -722,48 +849,163 @@ do_accept(sof_http_t *srv, uint64_t now) {
       setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof v);
     }
     c->fd       = fd;
-    c->state    = C_READ;
     c->t_accept = now;
     c->t_last   = now;
     c->in_len   = 0;
-    c->in_new   = 0;
+    set_state(srv, c, C_READ);
     srv->stats.accepted++;
     srv->stats.clients++;
   }
 }
 
-int
-sof_http_poll(sof_http_t *srv, sof_http_handler_fn fn, void *ctx) {
-  if (!srv->open) return -1;
-  uint64_t now = mono_ns();
-  do_accept(srv, now);
-  int answered = 0;
+/* Closes what is past its bound; returns the nearest deadline (ns) of what
+ * stays open (UINT64_MAX: none). Each list is in deadline order. */
+static uint64_t
+enforce_timeouts(sof_http_t *srv, uint64_t now) {
   uint64_t req_to  = (uint64_t)srv->cfg.request_timeout_ms * 1000000ULL;
   uint64_t idle_to = (uint64_t)srv->cfg.idle_timeout_ms * 1000000ULL;
-  for (uint32_t i = 0; i < srv->cfg.clients_max; i++) {
+  uint64_t next = UINT64_MAX;
+  /* READ: request_timeout_ms from accept, whatever arrived meanwhile: 408 */
+  for (uint32_t i; (i = srv->list[C_READ].head) != NIL;) {
     sof_http_client_t *c = &srv->client[i];
-    switch (c->state) {
-    case C_READ:  answered += do_read(srv, c, fn, ctx, now); break;
-    case C_WRITE: do_write(srv, c, now); break;
-    case C_DRAIN: do_drain(srv, c, now); break;
-    default: continue;
+    if (now - c->t_accept < req_to) {
+      next = c->t_accept + req_to;
+      break;
     }
-    if (c->state == C_READ && now - c->t_accept >= req_to) {
-      srv->stats.timeouts++;
+    srv->stats.timeouts++;
+    respond_error(srv, c, 408, 0, now);
+    do_write(srv, c, now);
+  }
+  /* DRAIN: idle_timeout_ms from the end of the response (not extended by
+   * what the client sends meanwhile) */
+  for (uint32_t i; (i = srv->list[C_DRAIN].head) != NIL;) {
+    sof_http_client_t *c = &srv->client[i];
+    if (now - c->t_last < idle_to) {
+      if (c->t_last + idle_to < next) next = c->t_last + idle_to;
+      break;
+    }
+    client_close(srv, c); /* the response was delivered: not an error */
+  }
+  /* WRITE: idle_timeout_ms without progress (not in deadline order: scan) */
+  for (uint32_t i = srv->list[C_WRITE].head; i != NIL;) {
+    sof_http_client_t *c = &srv->client[i];
+    i = c->next;
+    if (now - c->t_last >= idle_to) {
+      srv->stats.write_timeouts++;
       client_close(srv, c);
-    } else if (c->state == C_WRITE && now - c->t_last >= idle_to) {
-      srv->stats.timeouts++;
-      client_close(srv, c);
-    } else if (c->state == C_DRAIN && now - c->t_last >= idle_to) {
-      client_close(srv, c); /* the response was delivered: not an error */
+    } else if (c->t_last + idle_to < next) {
+      next = c->t_last + idle_to;
     }
   }
+  return next;
+}
+
+/* One round: waits up to timeout_ms (0: not at all; bounded by the nearest
+ * deadline) for a socket to be ready, serves what is, accepts, enforces the
+ * bounds. Returns the responses begun. */
+static int
+serve(sof_http_t *srv, sof_http_handler_fn fn, void *ctx, int timeout_ms) {
+  if (timeout_ms > 0 && srv->next_deadline != UINT64_MAX) {
+    uint64_t now = mono_ns();
+    uint64_t left = srv->next_deadline > now ? srv->next_deadline - now : 0;
+    uint64_t ms = (left + 999999ULL) / 1000000ULL;
+    if (ms < (uint64_t)timeout_ms) timeout_ms = (int)ms;
+  }
+  nfds_t n = PFD_FIRST + srv->cfg.clients_max;
+  int ready = poll(srv->pfd, n, timeout_ms);
+  uint64_t now = mono_ns();
+  int answered = 0;
+  if (ready > 0) {
+    for (uint32_t i = 0; i < srv->cfg.clients_max; i++) {
+      struct pollfd *p = &srv->pfd[PFD_FIRST + i];
+      if (p->fd < 0 || !p->revents) continue;
+      p->revents = 0;
+      sof_http_client_t *c = &srv->client[i];
+      switch (c->state) {
+      case C_READ:  answered += do_read(srv, c, fn, ctx, now); break;
+      case C_WRITE: do_write(srv, c, now); break;
+      case C_DRAIN: do_drain(srv, c); break;
+      default: break;
+      }
+    }
+    if (srv->pfd[0].revents) do_accept(srv, now);
+  }
+  srv->next_deadline = enforce_timeouts(srv, now);
   return answered;
+}
+
+int
+sof_http_poll(sof_http_t *srv, sof_http_handler_fn fn, void *ctx) {
+  if (!srv->open || srv->running) return -1;
+  return serve(srv, fn, ctx, 0);
+}
+
+/* ---- the server thread ---- */
+
+static void *
+http_thread(void *arg) {
+  sof_http_t *srv = arg;
+  while (!__atomic_load_n(&srv->stop, __ATOMIC_ACQUIRE)) {
+    serve(srv, srv->fn, srv->fn_ctx, 1000);
+    if (srv->pfd[1].revents) {
+      uint64_t v;
+      ssize_t r = read(srv->wake_fd, &v, sizeof v);
+      (void)r;
+      srv->pfd[1].revents = 0;
+    }
+  }
+  return NULL;
+}
+
+int
+sof_http_start(sof_http_t *srv, sof_http_handler_fn fn, void *ctx) {
+  if (!srv->open || srv->running) {
+    errno = EINVAL;
+    return -1;
+  }
+  srv->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (srv->wake_fd < 0) return -1;
+  srv->pfd[1].fd     = srv->wake_fd;
+  srv->pfd[1].events = POLLIN;
+  srv->fn     = fn;
+  srv->fn_ctx = ctx;
+  srv->stop   = 0;
+  /* the thread takes no signals: they stay with the process's other threads */
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  int rc = pthread_create(&srv->thread, NULL, http_thread, srv);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  if (rc) {
+    close(srv->wake_fd);
+    srv->wake_fd   = -1;
+    srv->pfd[1].fd = -1;
+    errno = rc;
+    return -1;
+  }
+  pthread_setname_np(srv->thread, "sof-http");
+  srv->running = 1;
+  return 0;
+}
+
+void
+sof_http_stop(sof_http_t *srv) {
+  if (!srv->running) return;
+  __atomic_store_n(&srv->stop, 1, __ATOMIC_RELEASE);
+  uint64_t one = 1;
+  ssize_t w = write(srv->wake_fd, &one, sizeof one);
+  (void)w;
+  pthread_join(srv->thread, NULL);
+  close(srv->wake_fd);
+  srv->wake_fd   = -1;
+  srv->pfd[1].fd = -1;
+  srv->running   = 0;
 }
 
 void
 sof_http_close(sof_http_t *srv) {
   if (!srv->open) return;
+  sof_http_stop(srv);
   for (uint32_t i = 0; i < srv->cfg.clients_max; i++) {
     sof_http_client_t *c = &srv->client[i];
     if (c->state != C_FREE) client_close(srv, c);
@@ -771,8 +1013,30 @@ sof_http_close(sof_http_t *srv) {
     free(c->body);
   }
   free(srv->client);
+  free(srv->pfd);
   srv->client = NULL;
+  srv->pfd    = NULL;
   close(srv->listen_fd);
   srv->listen_fd = -1;
   srv->open      = 0;
+}
+
+/* ---- counters as Prometheus text ---- */
+
+int
+sof_http_stats_prom(sof_http_stats_t const *st, char const *prefix, char *buf, size_t sz) {
+  size_t off = 0;
+  int n;
+#define SOF_HTTP_PROM_(name, desc)                                                           \
+  n = snprintf(buf + off, sz - off, "# HELP %s_%s %s\n# TYPE %s_%s counter\n%s_%s %" PRIu64 "\n", \
+               prefix, #name, desc, prefix, #name, prefix, #name, st->name);                  \
+  if (n < 0 || (size_t)n >= sz - off) return -1;                                             \
+  off += (size_t)n;
+  if (!sz) return -1;
+  SOF_HTTP_STATS_LIST(SOF_HTTP_PROM_)
+#undef SOF_HTTP_PROM_
+  n = snprintf(buf + off, sz - off, "# HELP %s_clients connections open now\n# TYPE %s_clients gauge\n"
+               "%s_clients %" PRIu64 "\n", prefix, prefix, prefix, st->clients);
+  if (n < 0 || (size_t)n >= sz - off) return -1;
+  return (int)(off + (size_t)n);
 }

@@ -1,28 +1,43 @@
-/* sof_http.h: a tiny non-blocking HTTP/1.0 and 1.1 server for a Prometheus
- * text endpoint and small JSON documents, polled from a control loop.
+/* sof_http.h: a small non-blocking HTTP/1.0 and 1.1 server for a Prometheus
+ * text endpoint and small JSON documents, served by a thread of its own
+ * (sof_http_start) or polled from a control loop (sof_http_poll).
  *
- * No threads of its own: sof_http_poll, called periodically, accepts
- * connections, reads requests without blocking, renders each through the
- * caller's handler and writes the response without blocking, keeping partial
- * reads and writes across polls. One request per connection (Connection:
- * close): after the response the server shuts its side down, drains what the
- * client still sends (so the response is not lost to a TCP reset) and closes.
+ * One poll(2) round accepts connections, reads requests without blocking,
+ * renders each through the caller's handler and writes the response without
+ * blocking, keeping partial reads and writes across rounds. One request per
+ * connection (Connection: close): after the response the server shuts its
+ * side down, drains what the client still sends (so the response is not
+ * lost to a TCP reset) and closes.
  *
- * Bounds (sof_http_cfg_t): at most clients_max connections (more are
- * answered 503 when the socket takes it, closed and counted); a request
- * (request line and headers) of at most request_max bytes (more: 414 when
- * the request line does not end within it, else 431); a request that is not
- * complete request_timeout_ms after the connection was accepted, or a
- * response that makes no progress for idle_timeout_ms, closes the connection
- * (counted). Only GET and HEAD, without a body (405 otherwise with
- * "Allow: GET, HEAD"; a Content-Length other than 0 or any Transfer-Encoding
- * is 413). A body is at most body_max bytes (larger: 500).
+ * Bounds (sof_http_cfg_t), each against one attack:
+ * - a request (request line and headers) must be complete within
+ *   request_timeout_ms of the accept, however the bytes trickle in (a client
+ *   sending one byte a second is no better off than an idle one): past it,
+ *   408 and closed (counted: timeouts);
+ * - at most clients_max connections at once. A connection that arrives when
+ *   every slot is taken evicts the connection that has waited longest
+ *   without a complete request (it is answered 503, counted: evicted); only
+ *   when every slot is writing a response is the newcomer refused (503,
+ *   counted: rejected). Draining connections (their response written) give
+ *   way before anyone is refused. A 503 is a whole response (status line,
+ *   Content-Type, Content-Length, Retry-After, body), sent before our FIN;
+ *   the client's unread bytes are discarded before close(2) so that the
+ *   kernel does not answer them with a reset;
+ * - a request head of at most request_max bytes (more: 414 when the request
+ *   line does not end within it, else 431);
+ * - a response that makes no progress for idle_timeout_ms is closed
+ *   (counted: write_timeouts); draining ends idle_timeout_ms after the
+ *   response at the latest.
+ * Only GET and HEAD, without a body (405 otherwise with "Allow: GET, HEAD";
+ * a Content-Length other than 0 or any Transfer-Encoding is 413). A body is
+ * at most body_max bytes (larger: 500).
  *
  * Every outcome is a counter (sof_http_stats_t); nothing is logged.
  * The server is for a trusted network (no TLS, no authentication). */
 #ifndef SOF_NET_HTTP_H
 #define SOF_NET_HTTP_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -95,7 +110,9 @@ char const *sof_http_reason(int status);
 
 /* ---- server -------------------------------------------------------------- */
 
-#define SOF_HTTP_CLIENTS_LIMIT 64U
+#define SOF_HTTP_CLIENTS_LIMIT   4096U
+#define SOF_HTTP_CLIENTS_DEFAULT 256U
+#define SOF_HTTP_RETRY_AFTER_S   "1" /* Retry-After of a 503, seconds */
 #define SOF_HTTP_NEED_ROOM     (-2) /* handler return: call me again with a larger body */
 #define SOF_HTTP_DEFAULT_CTYPE "text/plain; charset=utf-8"
 #define SOF_HTTP_PROM_CTYPE    "text/plain; version=0.0.4; charset=utf-8"
@@ -103,14 +120,14 @@ char const *sof_http_reason(int status);
 typedef struct sof_http_cfg {
   char const *addr;               /* "host:port"; host: IPv4, [IPv6], a name, or
                                      empty (every address); port 0: ephemeral */
-  uint32_t    clients_max;        /* connections at once, [1, 64] (default 8) */
+  uint32_t    clients_max;        /* connections at once, [1, 4096] (default 256) */
   uint32_t    request_max;        /* request head bytes, [256, 65536] (default 8192) */
   size_t      body_max;           /* response body bytes, [4096, 256 MiB] (default 1 MiB) */
   size_t      body_init;          /* first body capacity, <= body_max (default 16 KiB) */
-  uint32_t    request_timeout_ms; /* accept -> complete request (default 5000) */
-  uint32_t    idle_timeout_ms;    /* writing / draining without progress (default 5000) */
+  uint32_t    request_timeout_ms; /* accept -> complete request, >= 1 (default 5000) */
+  uint32_t    idle_timeout_ms;    /* writing without progress; draining, >= 1 (default 5000) */
   uint32_t    sndbuf;             /* SO_SNDBUF of accepted sockets; 0: the kernel's (default 0) */
-  uint32_t    backlog;            /* listen(2) backlog (default 16) */
+  uint32_t    backlog;            /* listen(2) backlog (default 512) */
 } sof_http_cfg_t;
 
 /* What a handler fills. body: body_cap writable bytes; the handler writes
@@ -143,7 +160,8 @@ typedef int (*sof_http_handler_fn)(void *ctx, char const *path, sof_http_resp_t 
 /* Counters (X-macro: rendered the same everywhere). */
 #define SOF_HTTP_STATS_LIST(X)                                                  \
   X(accepted,       "connections accepted")                                     \
-  X(rejected,       "connections refused: clients_max reached (503)")           \
+  X(rejected,       "connections refused: every slot writing a response (503)") \
+  X(evicted,        "connections waiting longest for a request, closed for a newer one (503)") \
   X(accept_errors,  "accept(2) failures other than EAGAIN")                     \
   X(requests,       "complete requests handed to the handler")                  \
   X(bad_requests,   "requests answered with a parse error status")             \
@@ -155,7 +173,8 @@ typedef int (*sof_http_handler_fn)(void *ctx, char const *path, sof_http_resp_t 
   X(resp_5xx,       "responses 5xx")                                            \
   X(responses_done, "responses written completely")                             \
   X(partial_writes, "sends cut short by a full socket buffer (resumed later)")  \
-  X(timeouts,       "connections closed by request_timeout_ms or idle_timeout_ms") \
+  X(timeouts,       "requests not complete request_timeout_ms after accept (408)") \
+  X(write_timeouts, "responses closed after idle_timeout_ms without progress")  \
   X(client_eof,     "connections closed by the client before a complete request") \
   X(io_errors,      "connections closed on a read or write error")              \
   X(bytes_in,       "request bytes read")                                       \
@@ -169,7 +188,11 @@ typedef struct sof_http_stats {
 } sof_http_stats_t;
 
 typedef struct sof_http_client sof_http_client_t; /* private */
+typedef struct sof_http_list { uint32_t head, tail; } sof_http_list_t; /* private */
+struct pollfd;
 
+/* stats is written by the serving thread only; another thread may read it
+ * (plain 64-bit loads: each value is one the counter had, no snapshot). */
 typedef struct sof_http {
   int                open;       /* 1 between a successful open and close */
   int                listen_fd;  /* -1 when closed */
@@ -177,6 +200,16 @@ typedef struct sof_http {
   char               addr[64];   /* "host:port" with the bound port */
   sof_http_cfg_t     cfg;        /* cfg.addr points to addr */
   sof_http_client_t *client;     /* [cfg.clients_max] */
+  struct pollfd     *pfd;        /* [2 + cfg.clients_max] */
+  sof_http_list_t    list[4];    /* free, reading, writing, draining slots */
+  uint64_t           next_deadline;
+  /* the server thread (sof_http_start) */
+  int                running;    /* 1 between start and stop */
+  int                stop;
+  int                wake_fd;
+  pthread_t          thread;
+  sof_http_handler_fn fn;
+  void              *fn_ctx;
   sof_http_stats_t   stats;
 } sof_http_t;
 
@@ -197,20 +230,39 @@ int sof_http_open(sof_http_t *srv, char const *addr, char *err, size_t err_sz);
  * one for port 0); valid while srv lives. */
 char const *sof_http_addr(sof_http_t const *srv);
 
-/* sof_http_poll: one round of work, never blocking: accepts what is
- * pending (up to 16 connections), reads, parses and answers requests
- * (calling fn(ctx, ...) synchronously for each complete request), continues
- * partial writes and enforces the timeouts (CLOCK_MONOTONIC). Call it
- * periodically (e.g. every 10 ms) from one thread. fn may be NULL (every
- * path is then 404). Returns the number of requests answered during the call
- * (responses begun), or -1 when srv is not open. Allocates only to grow a
- * connection's body buffer. Not thread safe: one thread per srv. */
+/* sof_http_poll: one round of work, never blocking: serves the sockets
+ * that are ready (reads, parses and answers requests, calling fn(ctx, ...)
+ * synchronously for each complete request; continues partial writes),
+ * accepts what is pending (up to 64 connections, evicting as above) and
+ * enforces the timeouts (CLOCK_MONOTONIC). For a caller's own loop (tests);
+ * sofd uses sof_http_start. fn may be NULL (every path is then 404).
+ * Returns the number of requests answered during the call (responses
+ * begun), or -1 when srv is not open or its thread runs. Allocates only to
+ * grow a connection's body buffer. Not thread safe: one thread per srv. */
 int sof_http_poll(sof_http_t *srv, sof_http_handler_fn fn, void *ctx);
 
-/* sof_http_close: closes every connection and the listening socket and
- * frees the buffers; the counters stay readable. Safe on a zeroed, closed or
- * failed-to-open srv. Not concurrent with sof_http_poll. */
+/* sof_http_start: serves srv on a thread of its own ("sof-http", every
+ * signal blocked) that waits in poll(2) and runs the rounds of
+ * sof_http_poll; fn(ctx, ...) is called on that thread, so whatever it reads
+ * must stay alive until sof_http_stop returns. Returns 0, or -1 with errno
+ * (EINVAL: srv not open or already started). */
+int sof_http_start(sof_http_t *srv, sof_http_handler_fn fn, void *ctx);
+
+/* sof_http_stop: stops the thread and joins it (it wakes at once, whatever
+ * the clients do: it never blocks but in poll(2)); a no-op when it does not
+ * run. Connections stay open until sof_http_close (or a later start). */
+void sof_http_stop(sof_http_t *srv);
+
+/* sof_http_close: stops the thread, closes every connection and the
+ * listening socket and frees the buffers; the counters stay readable. Safe
+ * on a zeroed, closed or failed-to-open srv. Not concurrent with
+ * sof_http_poll. */
 void sof_http_close(sof_http_t *srv);
+
+/* sof_http_stats_prom: the counters as Prometheus text, each named
+ * PREFIX_NAME (counters; PREFIX_clients a gauge). Returns the length
+ * written to buf (NUL-terminated), or -1 when sz is too small. */
+int sof_http_stats_prom(sof_http_stats_t const *st, char const *prefix, char *buf, size_t sz);
 
 /* Body helpers for handlers: each returns 0, or -1 (and sets resp->overflow,
  * leaving body_len as it was) when the body would exceed body_max or memory

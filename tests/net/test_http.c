@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/resource.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -273,7 +274,8 @@ cli_send(int fd, char const *s, size_t n) {
 }
 
 /* Polls the server and reads the client until EOF or max_ms. Returns the
- * bytes read into out (NUL-terminated); *eof says whether EOF was seen. */
+ * bytes read into out (NUL-terminated); *eof says whether EOF was seen (a
+ * reset, ECONNRESET, ends the exchange with *eof 0). */
 static size_t
 exchange(sof_http_t *srv, int *calls, int fd, char *out, size_t cap, int max_ms, int *eof) {
   size_t n = 0;
@@ -285,6 +287,11 @@ exchange(sof_http_t *srv, int *calls, int fd, char *out, size_t cap, int max_ms,
       ssize_t r = recv(fd, out + n, cap - 1 - n, MSG_DONTWAIT);
       if (r > 0) { n += (size_t)r; if (n == cap - 1) break; continue; }
       if (r == 0) *eof = 1;
+      if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK) { /* a reset is not EOF */
+        fprintf(stderr, "exchange: recv: %s\n", strerror(errno));
+        out[n] = 0;
+        return n;
+      }
       break;
     }
     if (*eof || n == cap - 1) break;
@@ -472,38 +479,66 @@ test_server_limits(void) {
     fprintf(stderr, "open: %s\n", err);
     return;
   }
-  /* two idle clients take both places; a third is told 503 and closed */
-  int a = cli_connect(srv.port, 0), b = cli_connect(srv.port, 0);
-  SOF_CHECK(a >= 0 && b >= 0);
+  /* two clients take both places (one has sent part of its request); a
+   * third evicts the one waiting longest (a), which gets a whole 503 with
+   * Retry-After and our FIN, not a reset */
+  int a = cli_connect(srv.port, 0);
+  SOF_CHECK(a >= 0);
   cli_send(a, "GET /", 5);
+  sof_http_poll(&srv, handler, &calls);
+  usleep(2000);
+  int b = cli_connect(srv.port, 0);
+  SOF_CHECK(b >= 0);
   sof_http_poll(&srv, handler, &calls);
   SOF_CHECK_EQ(srv.stats.clients, 2);
   int c = cli_connect(srv.port, 0);
+  exchange(&srv, &calls, a, resp_buf, sizeof resp_buf, 3000, &eof);
+  SOF_CHECK(eof);
+  expect_resp(resp_buf, 503, SOF_HTTP_DEFAULT_CTYPE, "503 Service Unavailable\n", 24,
+              "Retry-After: 1\r\n");
+  SOF_CHECK_EQ(srv.stats.evicted, 1);
+  SOF_CHECK_EQ(srv.stats.rejected, 0);
+  SOF_CHECK_EQ(srv.stats.clients, 2);
+  close(a);
+  /* the newcomer is served */
+  cli_send(c, "GET /metrics HTTP/1.0\r\n\r\n", 25);
   exchange(&srv, &calls, c, resp_buf, sizeof resp_buf, 3000, &eof);
   SOF_CHECK(eof);
-  expect_resp(resp_buf, 503, SOF_HTTP_DEFAULT_CTYPE, "503 Service Unavailable\n", 24, NULL);
-  SOF_CHECK_EQ(srv.stats.rejected, 1);
+  expect_resp(resp_buf, 200, SOF_HTTP_PROM_CTYPE, metrics_body, strlen(metrics_body), NULL);
   close(c);
-  /* both idle clients time out (request_timeout_ms) without an answer */
+  /* b times out (request_timeout_ms from its accept): 408, then EOF */
   usleep(200 * 1000);
-  sof_http_poll(&srv, handler, &calls);
-  SOF_CHECK_EQ(srv.stats.timeouts, 2);
-  SOF_CHECK_EQ(srv.stats.clients, 0);
-  SOF_CHECK_EQ(recv(a, resp_buf, sizeof resp_buf, MSG_DONTWAIT), 0); /* EOF, no bytes */
-  SOF_CHECK_EQ(recv(b, resp_buf, sizeof resp_buf, MSG_DONTWAIT), 0);
-  close(a);
+  exchange(&srv, &calls, b, resp_buf, sizeof resp_buf, 3000, &eof);
+  SOF_CHECK(eof);
+  expect_resp(resp_buf, 408, SOF_HTTP_DEFAULT_CTYPE, "408 Request Timeout\n", 20, NULL);
+  SOF_CHECK_EQ(srv.stats.timeouts, 1);
   close(b);
+  for (int i = 0; i < 5; i++) sof_http_poll(&srv, handler, &calls);
+  SOF_CHECK_EQ(srv.stats.clients, 0);
 
-  /* 300 kB through a 4 kB send buffer to a client that does not read at
-   * first: the write resumes across polls; the body grew by NEED_ROOM. */
-  int d = cli_connect(srv.port, 4096);
+  /* 300 kB through a 4 kB send buffer to two clients that do not read at
+   * first: the writes resume across polls; the body grew by NEED_ROOM. With
+   * both slots writing a response, a third client is refused: a whole 503
+   * and EOF. */
+  uint64_t done0 = srv.stats.responses_done;
+  int d = cli_connect(srv.port, 4096), d2 = cli_connect(srv.port, 4096);
   cli_send(d, "GET /big HTTP/1.1\r\nHost: h\r\n\r\n", 30);
+  cli_send(d2, "GET /big HTTP/1.1\r\nHost: h\r\n\r\n", 30);
   for (int i = 0; i < 20; i++) {
     sof_http_poll(&srv, handler, &calls);
     usleep(1000);
   }
   SOF_CHECK(srv.stats.partial_writes > 0);
-  SOF_CHECK_EQ(srv.stats.responses_done, 0); /* not finished */
+  SOF_CHECK_EQ(srv.stats.responses_done, done0); /* not finished */
+  int e = cli_connect(srv.port, 0);
+  cli_send(e, "GET /metrics HTTP/1.0\r\n\r\n", 25);
+  usleep(1000);
+  exchange(&srv, &calls, e, resp_buf, sizeof resp_buf, 3000, &eof);
+  SOF_CHECK(eof);
+  expect_resp(resp_buf, 503, SOF_HTTP_DEFAULT_CTYPE, "503 Service Unavailable\n", 24,
+              "Retry-After: 1\r\n");
+  SOF_CHECK_EQ(srv.stats.rejected, 1);
+  close(e);
   size_t n = exchange(&srv, &calls, d, resp_buf, sizeof resp_buf, 5000, &eof);
   SOF_CHECK(eof);
   char head[256];
@@ -515,8 +550,14 @@ test_server_limits(void) {
   for (size_t i = 0; i < BIG_SZ && (size_t)hl + i < n; i++)
     if (resp_buf[hl + (int)i] != (char)('a' + i % 26)) badb++;
   SOF_CHECK_EQ(badb, 0);
-  SOF_CHECK_EQ(srv.stats.responses_done, 1);
   close(d);
+  n = exchange(&srv, &calls, d2, resp_buf, sizeof resp_buf, 5000, &eof);
+  SOF_CHECK(eof);
+  SOF_CHECK_EQ(n, (size_t)hl + BIG_SZ);
+  SOF_CHECK(!memcmp(resp_buf, head, (size_t)hl));
+  SOF_CHECK_EQ(srv.stats.responses_done, done0 + 2);
+  close(d2);
+  SOF_CHECK_EQ(srv.stats.write_timeouts + srv.stats.io_errors, 0);
   sof_http_close(&srv);
 
   /* configuration and address errors */
@@ -541,10 +582,304 @@ test_server_limits(void) {
   sof_http_close(&zero); /* a zeroed server is closed */
 }
 
+/* ---- the server thread --------------------------------------------------------- */
+
+#define LD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED) /* a counter the server thread writes */
+
+static int thread_calls; /* the handler's ctx on the server thread (read after stop) */
+
+/* A whole exchange against the server thread: connect, send req (if any),
+ * read until EOF or max_ms. Returns the bytes (NUL-terminated in out);
+ * *res: 1 EOF, 0 timeout, -errno on a read error (a reset). */
+static size_t
+get_threaded(uint16_t port, char const *req, char *out, size_t cap, int max_ms, int *res) {
+  *res = 0;
+  int fd = cli_connect(port, 0);
+  if (fd < 0) {
+    *res = -errno;
+    out[0] = 0;
+    return 0;
+  }
+  if (req) cli_send(fd, req, strlen(req));
+  size_t n = 0;
+  uint64_t end = now_ms() + (uint64_t)max_ms;
+  while (now_ms() < end && n < cap - 1) {
+    struct pollfd pf = {.fd = fd, .events = POLLIN};
+    if (poll(&pf, 1, 10) <= 0) continue;
+    ssize_t r = recv(fd, out + n, cap - 1 - n, MSG_DONTWAIT);
+    if (r > 0) { n += (size_t)r; continue; }
+    if (r == 0) { *res = 1; break; }
+    if (errno != EAGAIN && errno != EWOULDBLOCK) { *res = -errno; break; }
+  }
+  out[n] = 0;
+  close(fd);
+  return n;
+}
+
+static void
+expect_metrics_200(char const *got) {
+  expect_resp(got, 200, SOF_HTTP_PROM_CTYPE, metrics_body, strlen(metrics_body), NULL);
+}
+
+#define SLOW_N 64
+
+/* 64 clients hold connections and send a byte of a never-ending head every
+ * 50 ms (never idle); a normal GET /metrics meanwhile gets 200 and the full
+ * body at once; each slow client is answered 408 and closed once
+ * request_timeout_ms (300) has passed since its accept, not later. */
+static void
+test_thread_slow_clients(void) {
+  sof_http_cfg_t cfg;
+  sof_http_cfg_default(&cfg);
+  cfg.addr = "127.0.0.1:0";
+  cfg.request_timeout_ms = 300;
+  sof_http_t srv;
+  char err[256] = "";
+  SOF_CHECK_EQ(sof_http_open_cfg(&srv, &cfg, err, sizeof err), 0);
+  if (!srv.open) { fprintf(stderr, "open: %s\n", err); return; }
+  thread_calls = 0;
+  SOF_CHECK_EQ(sof_http_start(&srv, handler, &thread_calls), 0);
+  static char const slow[] = "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Pad: "
+                             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+  int fd[SLOW_N];
+  uint64_t t_conn[SLOW_N], t_eof[SLOW_N];
+  size_t got[SLOW_N], sent[SLOW_N];
+  static char in[SLOW_N][256];
+  int resets = 0;
+  for (int i = 0; i < SLOW_N; i++) {
+    fd[i] = cli_connect(srv.port, 0);
+    SOF_CHECK(fd[i] >= 0);
+    t_conn[i] = now_ms();
+    t_eof[i] = 0;
+    got[i] = sent[i] = 0;
+  }
+  uint64_t t0 = now_ms(), get_ms = 0;
+  int get_done = 0, open_at_get = 0, get_res = 0;
+  for (int open = SLOW_N; open > 0 && now_ms() - t0 < 3000;) {
+    open = 0;
+    for (int i = 0; i < SLOW_N; i++) {
+      if (fd[i] < 0 || t_eof[i]) continue;
+      ssize_t r;
+      while ((r = recv(fd[i], in[i] + got[i], sizeof in[i] - 1 - got[i], MSG_DONTWAIT)) > 0)
+        got[i] += (size_t)r;
+      if (r == 0) { t_eof[i] = now_ms(); continue; }
+      if (errno != EAGAIN && errno != EWOULDBLOCK) { resets++; t_eof[i] = now_ms(); continue; }
+      open++;
+      if (sent[i] < sizeof slow - 1 && send(fd[i], slow + sent[i], 1, MSG_NOSIGNAL | MSG_DONTWAIT) == 1)
+        sent[i]++;
+    }
+    if (!get_done && now_ms() - t0 >= 100) { /* the slow clients are all connected and sending */
+      open_at_get = open;
+      uint64_t g0 = now_ms();
+      get_threaded(srv.port, "GET /metrics HTTP/1.1\r\nHost: h\r\n\r\n", resp_buf, sizeof resp_buf,
+                   2000, &get_res);
+      get_ms = now_ms() - g0;
+      get_done = 1;
+    }
+    usleep(50 * 1000);
+  }
+  SOF_CHECK(get_done);
+  SOF_CHECK_EQ(open_at_get, SLOW_N);
+  SOF_CHECK_EQ(get_res, 1);
+  expect_metrics_200(resp_buf);
+  SOF_CHECK(get_ms < 250);
+  SOF_CHECK_EQ(resets, 0);
+  char want[256];
+  snprintf(want, sizeof want, "HTTP/1.1 408 Request Timeout\r\nContent-Type: %s\r\nContent-Length: 20\r\n"
+           "Connection: close\r\n\r\n408 Request Timeout\n", SOF_HTTP_DEFAULT_CTYPE);
+  int early = 0, late = 0, wrong = 0;
+  for (int i = 0; i < SLOW_N; i++) {
+    in[i][got[i]] = 0;
+    if (strcmp(in[i], want)) wrong++;
+    if (!t_eof[i] || t_eof[i] - t_conn[i] > 300 + 400) late++;
+    else if (t_eof[i] - t_conn[i] < 300) early++;
+    if (sent[i] < 4) wrong++; /* they did send, a byte per 50 ms */
+    close(fd[i]);
+  }
+  if (wrong) fprintf(stderr, "slow client 0 got \"%s\"\n", in[0]);
+  SOF_CHECK_EQ(wrong, 0);
+  SOF_CHECK_EQ(early, 0);
+  SOF_CHECK_EQ(late, 0);
+  sof_http_stop(&srv);
+  SOF_CHECK_EQ(srv.stats.timeouts, SLOW_N);
+  SOF_CHECK_EQ(srv.stats.resp_2xx, 1);
+  SOF_CHECK_EQ(srv.stats.resp_4xx, SLOW_N);
+  SOF_CHECK_EQ(srv.stats.evicted + srv.stats.rejected, 0);
+  SOF_CHECK_EQ(thread_calls, 1);
+  sof_http_close(&srv);
+}
+
+#define IDLE_N 1200
+
+/* 1,200 idle connections (every other one sent part of a request) against
+ * 256 slots: each newcomer evicts the oldest; the evicted read a whole 503
+ * and EOF, never a reset; a normal GET afterwards gets 200. Then the thread
+ * stops promptly with 256 clients connected. */
+static void
+test_thread_idle_flood(void) {
+  struct rlimit rl;
+  getrlimit(RLIMIT_NOFILE, &rl);
+  if (rl.rlim_cur < IDLE_N + 400) {
+    rl.rlim_cur = rl.rlim_max < IDLE_N + 400 ? rl.rlim_max : IDLE_N + 400;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+  int n_idle = IDLE_N;
+  if (rl.rlim_cur < IDLE_N + 400) {
+    n_idle = (int)rl.rlim_cur - 400;
+    fprintf(stderr, "RLIMIT_NOFILE %llu: %d idle connections, not %d\n",
+            (unsigned long long)rl.rlim_cur, n_idle, IDLE_N);
+  }
+  SOF_CHECK(n_idle > 300);
+  if (n_idle <= 300) return;
+  sof_http_cfg_t cfg;
+  sof_http_cfg_default(&cfg);
+  cfg.addr = "127.0.0.1:0";
+  SOF_CHECK_EQ(cfg.clients_max, 256);
+  sof_http_t srv;
+  char err[256] = "";
+  SOF_CHECK_EQ(sof_http_open_cfg(&srv, &cfg, err, sizeof err), 0);
+  if (!srv.open) { fprintf(stderr, "open: %s\n", err); return; }
+  thread_calls = 0;
+  SOF_CHECK_EQ(sof_http_start(&srv, handler, &thread_calls), 0);
+  static int fd[IDLE_N];
+  int connected = 0;
+  for (int i = 0; i < n_idle; i++) {
+    fd[i] = cli_connect(srv.port, 0);
+    if (fd[i] >= 0) connected++;
+    if (fd[i] >= 0 && (i & 1)) cli_send(fd[i], "GET /metr", 9);
+  }
+  SOF_CHECK_EQ(connected, n_idle);
+  uint64_t t0 = now_ms();
+  while (LD(srv.stats.accepted) < (uint64_t)n_idle && now_ms() - t0 < 3000) usleep(1000);
+  SOF_CHECK_EQ(LD(srv.stats.accepted), n_idle);
+  /* a normal client */
+  int res;
+  get_threaded(srv.port, "GET /metrics HTTP/1.1\r\nHost: h\r\n\r\n", resp_buf, sizeof resp_buf, 2000, &res);
+  SOF_CHECK_EQ(res, 1);
+  expect_metrics_200(resp_buf);
+  /* the evicted: the n_idle - 255 oldest (the GET evicted one more) */
+  int evicted = n_idle - 255, ok = 0, resets = 0, held = 0;
+  char want[256];
+  snprintf(want, sizeof want, "HTTP/1.1 503 Service Unavailable\r\nContent-Type: %s\r\n"
+           "Content-Length: 24\r\nRetry-After: 1\r\nConnection: close\r\n\r\n503 Service Unavailable\n",
+           SOF_HTTP_DEFAULT_CTYPE);
+  for (int i = 0; i < n_idle; i++) {
+    char buf[512];
+    size_t n = 0;
+    int eof = 0;
+    for (;;) {
+      ssize_t r = recv(fd[i], buf + n, sizeof buf - 1 - n, MSG_DONTWAIT);
+      if (r > 0) { n += (size_t)r; continue; }
+      if (r == 0) eof = 1;
+      else if (errno != EAGAIN && errno != EWOULDBLOCK) resets++;
+      break;
+    }
+    buf[n] = 0;
+    if (i < evicted) ok += eof && !strcmp(buf, want);
+    else held += !eof && n == 0;
+  }
+  SOF_CHECK_EQ(resets, 0);
+  SOF_CHECK_EQ(ok, evicted);
+  SOF_CHECK_EQ(held, 255);
+  SOF_CHECK_EQ(LD(srv.stats.evicted), evicted);
+  SOF_CHECK_EQ(LD(srv.stats.rejected), 0);
+  /* stop joins at once with 255 clients still connected */
+  uint64_t s0 = now_ms();
+  sof_http_stop(&srv);
+  uint64_t stop_ms = now_ms() - s0;
+  SOF_CHECK(stop_ms < 100);
+  SOF_CHECK_EQ(srv.stats.clients, 255);
+  SOF_CHECK_EQ(srv.stats.timeouts, 0);
+  SOF_CHECK_EQ(thread_calls, 1);
+  sof_http_close(&srv);
+  for (int i = 0; i < n_idle; i++) if (fd[i] >= 0) close(fd[i]);
+}
+
+/* start, serve, stop (prompt with clients connected, one mid-request), start
+ * again, close (stops the thread); misuse refused. */
+static void
+test_thread_lifecycle(void) {
+  sof_http_t srv;
+  char err[256] = "";
+  SOF_CHECK_EQ(sof_http_open(&srv, "127.0.0.1:0", err, sizeof err), 0);
+  if (!srv.open) { fprintf(stderr, "open: %s\n", err); return; }
+  thread_calls = 0;
+  SOF_CHECK_EQ(sof_http_start(&srv, handler, &thread_calls), 0);
+  errno = 0;
+  SOF_CHECK_EQ(sof_http_start(&srv, handler, &thread_calls), -1);
+  SOF_CHECK_EQ(errno, EINVAL);
+  SOF_CHECK_EQ(sof_http_poll(&srv, handler, &thread_calls), -1); /* the thread owns it */
+  int res;
+  get_threaded(srv.port, "GET /metrics HTTP/1.0\r\n\r\n", resp_buf, sizeof resp_buf, 2000, &res);
+  SOF_CHECK_EQ(res, 1);
+  expect_metrics_200(resp_buf);
+  int idle[3];
+  for (int i = 0; i < 3; i++) idle[i] = cli_connect(srv.port, 0);
+  cli_send(idle[2], "GET /met", 8);
+  uint64_t t0 = now_ms();
+  while (LD(srv.stats.clients) < 3 && now_ms() - t0 < 2000) usleep(1000);
+  SOF_CHECK_EQ(LD(srv.stats.clients), 3);
+  usleep(20 * 1000); /* the thread sits in poll(2) */
+  t0 = now_ms();
+  sof_http_stop(&srv);
+  SOF_CHECK(now_ms() - t0 < 100);
+  SOF_CHECK_EQ(srv.stats.clients, 3);
+  SOF_CHECK_EQ(thread_calls, 1);
+  sof_http_stop(&srv); /* twice is fine */
+  /* connections stay across stop and start: the half-written request completes */
+  SOF_CHECK_EQ(sof_http_start(&srv, handler, &thread_calls), 0);
+  cli_send(idle[2], "rics HTTP/1.0\r\n\r\n", 17);
+  char buf[1024];
+  size_t n = 0;
+  t0 = now_ms();
+  for (int eof = 0; !eof && now_ms() - t0 < 2000;) {
+    struct pollfd pf = {.fd = idle[2], .events = POLLIN};
+    if (poll(&pf, 1, 10) <= 0) continue;
+    ssize_t r = recv(idle[2], buf + n, sizeof buf - 1 - n, 0);
+    if (r <= 0) eof = 1;
+    else n += (size_t)r;
+  }
+  buf[n] = 0;
+  expect_metrics_200(buf);
+  sof_http_close(&srv); /* stops the thread, closes the idle ones: EOF */
+  SOF_CHECK_EQ(srv.running, 0);
+  for (int i = 0; i < 2; i++) {
+    struct pollfd pf = {.fd = idle[i], .events = POLLIN};
+    SOF_CHECK_EQ(poll(&pf, 1, 1000), 1);
+    SOF_CHECK_EQ(recv(idle[i], buf, sizeof buf, 0), 0);
+  }
+  for (int i = 0; i < 3; i++) close(idle[i]);
+  SOF_CHECK_EQ(thread_calls, 2);
+  sof_http_t zero;
+  memset(&zero, 0, sizeof zero);
+  SOF_CHECK_EQ(sof_http_start(&zero, handler, NULL), -1);
+}
+
+/* The counters as Prometheus text. */
+static void
+test_stats_prom(void) {
+  sof_http_stats_t st;
+  memset(&st, 0, sizeof st);
+  st.evicted = 7;
+  st.clients = 3;
+  char buf[8192];
+  int n = sof_http_stats_prom(&st, "sof_http", buf, sizeof buf);
+  SOF_CHECK(n > 0 && (size_t)n == strlen(buf));
+  SOF_CHECK(strstr(buf, "# TYPE sof_http_evicted counter\nsof_http_evicted 7\n") != NULL);
+  SOF_CHECK(strstr(buf, "# TYPE sof_http_clients gauge\nsof_http_clients 3\n") != NULL);
+  SOF_CHECK(strstr(buf, "\nsof_http_timeouts 0\n") != NULL);
+  SOF_CHECK_EQ(sof_http_stats_prom(&st, "sof_http", buf, (size_t)n), -1); /* no room for the NUL */
+  SOF_CHECK_EQ(sof_http_stats_prom(&st, "sof_http", buf, (size_t)n + 1), n);
+}
+
 int
 main(void) {
   test_parser();
   test_server();
   test_server_limits();
+  test_stats_prom();
+  test_thread_lifecycle();
+  test_thread_slow_clients();
+  test_thread_idle_flood();
   return sof_test_done("http");
 }
