@@ -25,6 +25,7 @@
 #include <rte_errno.h>
 #include <rte_lcore.h>
 
+#include "common/sof_plugin_common.h"
 #include "crypto/sof_ed25519.h"
 #include "net/sof_http.h"
 #include "plugin/sof_host.h"
@@ -39,6 +40,13 @@ static volatile int quit_signal;
 static void
 on_signal(int sig) {
   quit_signal = sig;
+}
+
+/* SIGHUP: the plugin outputs reopen their files (logrotate). */
+static void
+on_hup(int sig) {
+  (void)sig;
+  sof_plugout_reopen_all();
 }
 
 /* ---- plugin config lookup ------------------------------------------------------------------ */
@@ -240,6 +248,7 @@ sofd_main(int argc, char **argv) {
   app_argv[app_argc++] = argv[0];
   for (int i = app_at + 1; i < argc; i++) app_argv[app_argc++] = argv[i];
   app_argv[app_argc] = NULL;
+  signal(SIGPIPE, SIG_IGN); /* a closed output reader is a counted output error */
   int rc = sofd_opts_parse(app_argc, app_argv);
   if (rc) return rc > 0 ? 0 : 2;
 
@@ -339,6 +348,9 @@ sofd_main(int argc, char **argv) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
+  sa.sa_handler = on_hup;
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGHUP, &sa, NULL);
 
   fprintf(stderr, "sofd: %s input, %u rx / %u fec / 1 extract / 1 dispatch / %u plugin worker(s), "
           "verification %s, %u plugin(s)\n", cfg.driver == SOFD_DRIVER_UDP ? "udp" : cfg.driver == SOFD_DRIVER_PRELOAD ? "preload" : "ethdev",
@@ -349,11 +361,16 @@ sofd_main(int argc, char **argv) {
           plugin_cnt);
   char const *stop = sofd_pipe_run(pipe, &quit_signal);
   if (prom_open) sof_http_stop(&prom.srv); /* its handler reads the pipe and the plugins' states */
+  sof_plugout_drain_deadline(cfg.drain_ms); /* plugin outputs: a stalled reader cannot hold exit */
   sof_host_shutdown(host);
   host_setup = 0;
   int balanced = sofd_pipe_summary(pipe, stop);
   ret = balanced ? 0 : 1;
   if (!balanced) fprintf(stderr, "sofd: the counters do not add up to the packets received\n");
+  if (sof_plugout_lost_total()) {
+    fprintf(stderr, "sofd: plugin output lost %llu lines\n", (unsigned long long)sof_plugout_lost_total());
+    ret = 1;
+  }
 out:
   if (prom_open) sof_http_close(&prom.srv); /* stops the thread first */
   if (host_setup) sof_host_shutdown(host);

@@ -11,6 +11,7 @@
 
 #include <rte_telemetry.h>
 
+#include "common/sof_plugin_common.h"
 #include "plugin/sof_host.h"
 #include "wire/sof_base58.h"
 #include "sofd_pipe.h"
@@ -112,6 +113,22 @@ tel_plugins(char const *cmd, char const *params, struct rte_tel_data *d) {
     add(d, name, "prefiltered", ps->prefiltered);
     add(d, name, "classified_out", ps->classified_out);
   }
+  /* plugin output sinks (sof_plugout): output_<plugin>_<counter> */
+  for (unsigned i = 0; i < SOF_PLUGOUT_MAX; i++) {
+    char const *who, *oname;
+    sof_plugout_stats_t st;
+    if (sof_plugout_sink_stats(i, &who, &oname, &st)) continue;
+    char name[48];
+    snprintf(name, sizeof name, "output_%s", who[0] ? who : oname);
+    add(d, name, "lines", st.lines);
+    add(d, name, "written", st.written);
+    add(d, name, "lost", st.lost);
+    add(d, name, "dropped", st.dropped);
+    add(d, name, "errors", st.write_errors);
+    add(d, name, "bytes", st.bytes);
+    add(d, name, "reopens", st.reopens);
+    add(d, name, "queued_bytes", st.queued_bytes);
+  }
   return 0;
 }
 
@@ -203,6 +220,39 @@ sofd_prometheus_render(sofd_pipe_t const *p, char *buf, size_t sz) {
     if (sofd_pipe_role_info(p, i, &role, &inst, &lcore, &a, &depth)) continue;
     put(buf, sz, &off, "sof_role_busy_cycles{role=\"%s\",instance=\"%u\",lcore=\"%u\"} %" PRIu64 "\n",
         sofd_role_str(role), inst, lcore, a.busy_cycles);
+  }
+  /* plugin output sinks (sof_plugout), labelled by plugin */
+  static struct { char const *name, *help; int gauge; } const outc[] = {
+    {"lines", "lines a plugin handed to its output", 0},
+    {"written", "output lines written", 0},
+    {"lost", "output lines lost (failed writes, still queued at the shutdown deadline)", 0},
+    {"dropped", "output lines dropped: the output queue was full", 0},
+    {"errors", "failed output writes", 0},
+    {"bytes", "output bytes written", 0},
+    {"reopens", "output files reopened (SIGHUP)", 0},
+    {"queued_bytes", "output bytes waiting for the writer thread", 1},
+  };
+  for (unsigned k = 0; k < sizeof outc / sizeof outc[0]; k++) {
+    int head = 0;
+    for (unsigned i = 0; i < SOF_PLUGOUT_MAX; i++) {
+      char const *who, *oname;
+      sof_plugout_stats_t st;
+      if (sof_plugout_sink_stats(i, &who, &oname, &st)) continue;
+      uint64_t v[] = { st.lines, st.written, st.lost, st.dropped, st.write_errors, st.bytes,
+                       st.reopens, st.queued_bytes };
+      if (!head++)
+        put(buf, sz, &off, "# HELP sof_plugin_output_%s %s\n# TYPE sof_plugin_output_%s %s\n",
+            outc[k].name, outc[k].help, outc[k].name, outc[k].gauge ? "gauge" : "counter");
+      char label[128];
+      size_t l = 0;
+      for (char const *q = oname; *q && l + 2 < sizeof label; q++) {
+        if (*q == '"' || *q == '\\' || *q == '\n') label[l++] = '_';
+        else label[l++] = *q;
+      }
+      label[l] = '\0';
+      put(buf, sz, &off, "sof_plugin_output_%s{plugin=\"%s\",output=\"%s\"} %" PRIu64 "\n",
+          outc[k].name, who, label, v[k]);
+    }
   }
   return off >= sz ? -1 : (int)off;
 }

@@ -158,7 +158,7 @@ with tempfile.TemporaryDirectory() as tmp:
              sorted(l["signature"] for l in full if key in l["accountKeys"]
                     and nonvote[0]["accountKeys"][0] in l["accountKeys"])),
             ("signature", [f"txlog.signature={sig}"], [sig])):
-        flog = os.path.join(tmp, "filter.txlog")
+        flog = os.path.join(tmp, f"filter_{fname}.txlog")  # outputs append: a file per run
         args = ["--", "--leader-schedule", sched, "--shred-version", "7", "--udp-port", "8001",
                 "--idle-exit-ms", "300", "--txlog", flog]
         for o in opts:

@@ -12,18 +12,33 @@
  * folding, except around the items of a comma-separated key list. Setup time
  * only (they format and may allocate).
  *
- * Output (sof_plugout_t). A plugin formats one JSON line at a time with
- * sof_json into its own line buffer and hands it to sof_plugout_line, which
- * appends it to a large buffer of whole lines; the buffer goes to the stream
- * in one fwrite when the next line does not fit, when flush_ms has passed
- * since the last write (checked when a line arrives: an idle stream is not
- * flushed until the next line or shutdown), and at close. A stream shared
- * with other writers (stdout, stderr) therefore only ever receives whole
- * lines, and fwrite holds the stream's lock for the whole chunk, so two
- * plugins logging to stdout interleave lines, never parts of lines.
- * Files are opened unbuffered at the stdio level (this buffer is the only
- * one). Appending a line copies it; nothing allocates after open. One
- * thread at a time per sink (a plugin's sequential hook worker). */
+ * Output (sof_plugout_t): docs/plugins.md "Output sinks". A plugin formats
+ * one JSON line at a time with sof_json into its own line buffer and hands
+ * it to sof_plugout_line, which copies it into the sink's queue: a
+ * single-producer / single-consumer byte ring preallocated at open (cap
+ * bytes). That is all the plugin's thread (a pipeline lane worker) does:
+ * no allocation, no system call, no lock; a line that does not fit the
+ * queue is dropped and counted (dropped). One writer thread per process
+ * (started by the first open, stopped by the last close) serves every
+ * sink: it writes a sink's queued lines when flush_ms has passed since it
+ * saw them (flush_ms 0: within a millisecond), when a quarter of the queue
+ * (at most 64 KiB) waits, or at close, whether or not more lines come.
+ * Files are opened O_APPEND (created 0644, never truncated) and switched
+ * to O_NONBLOCK, so a stalled reader (a pipe or FIFO nobody reads) makes
+ * the writer wait, never the plugin; stdout / stderr (not ours to make
+ * non-blocking) are polled for room and, unless they are regular files,
+ * written at most PIPE_BUF bytes at a time, ending at a line end when the
+ * line fits. Several sinks on stdout therefore interleave whole lines.
+ * A failed write (EPIPE, ENOSPC, EIO, ...) discards what was queued: those
+ * lines count as lost, the errno is kept, and later lines try again.
+ * sof_plugout_reopen_all (async-signal-safe: SIGHUP) makes the writer
+ * reopen every file path (logrotate create; with copytruncate O_APPEND
+ * already writes at the new end). sof_plugout_close waits for the queue to
+ * drain until the shutdown deadline (sof_plugout_drain_deadline), then
+ * counts what is left as lost and returns. Open and close run on one
+ * thread (setup / shutdown); sof_plugout_line on one thread at a time
+ * per sink (the host serialises a sequential plugin's hooks, and the
+ * shutdown summary comes after the workers stopped). */
 #ifndef SOF_PLUGIN_COMMON_H
 #define SOF_PLUGIN_COMMON_H
 
@@ -82,47 +97,98 @@ int sof_pcfg_signature(sof_plugin_env_t const *env, char const *key, uint8_t sig
 
 /* ---- output --------------------------------------------------------------------- */
 
-#define SOF_PLUGOUT_BUF_DEFAULT (1U << 20) /* bytes of whole lines held before a write */
+#define SOF_PLUGOUT_BUF_DEFAULT (4U << 20) /* queue bytes when the caller gives 0 */
+#define SOF_PLUGOUT_BUF_MIN     (4U << 10)
+#define SOF_PLUGOUT_MAX         64U        /* sinks open at once in a process */
+#define SOF_PLUGOUT_DRAIN_MS_DEFAULT 5000U /* close's deadline without sof_plugout_drain_deadline */
+
+/* A sink's counters. lines = written + lost + dropped + what is queued. */
+typedef struct sof_plugout_stats {
+  uint64_t lines;         /* complete lines handed to the sink */
+  uint64_t dropped;       /* lines refused: the queue was full */
+  uint64_t too_long;      /* lines that did not fit the caller's line buffer (not in lines) */
+  uint64_t written;       /* lines written */
+  uint64_t lost;          /* lines lost: failed writes, or still queued at the close deadline */
+  uint64_t lost_at_close; /* of lost: still queued at the close deadline */
+  uint64_t write_errors;  /* failed write(2) calls */
+  uint64_t writes;        /* write(2) calls that wrote */
+  uint64_t bytes;         /* bytes written */
+  uint64_t reopens;       /* files reopened (sof_plugout_reopen_all) */
+  uint64_t reopen_errors; /* reopens that failed (the old file is kept) */
+  uint64_t queued_bytes;  /* gauge: bytes waiting in the queue */
+  uint64_t queue_bytes;   /* the queue's size */
+} sof_plugout_stats_t;
+
+typedef struct sof_plugout_sink sof_plugout_sink_t;
 
 typedef struct sof_plugout {
-  FILE       *f;
-  int         owned;          /* opened by sof_plugout_open: closed by sof_plugout_close */
-  char const *name;           /* "stdout", "stderr" or the path, for messages */
-  char       *buf;
-  size_t      cap;
-  size_t      len;
-  uint64_t    buf_lines;      /* lines in buf */
-  uint64_t    flush_cycles;   /* 0: write every line at once */
-  uint64_t    last_write_tsc;
-  uint64_t    lines;          /* lines accepted (written or in buf) */
-  uint64_t    lost;           /* lines of writes that failed */
-  uint64_t    too_long;       /* lines that did not fit the caller's line buffer */
-  uint64_t    writes;         /* fwrite calls */
-  int         write_errno;    /* errno of the first failed write (0: none) */
+  sof_plugout_sink_t *s;    /* NULL: not open (closed, or open failed) */
+  char const         *name; /* "stdout", "stderr" or the path, for messages */
 } sof_plugout_t;
 
 /* sof_plugout_open: path NULL (absent) goes to dflt ("stdout" or "stderr"),
- * "-" to stdout, anything else is created / truncated. cap: buffer bytes
- * (0: SOF_PLUGOUT_BUF_DEFAULT). flush_ms: most milliseconds a line waits
- * while lines keep coming (0: none; the line is written at once);
- * tsc_hz converts it. Returns 0, or -1 with "path: cannot open 'P': why". */
+ * "-" to stdout, anything else is opened for append (created 0644; a FIFO
+ * waits for its reader here, at setup). cap: queue bytes (0:
+ * SOF_PLUGOUT_BUF_DEFAULT; at least SOF_PLUGOUT_BUF_MIN), allocated and
+ * touched here. flush_ms: most milliseconds a queued line waits for the
+ * writer (0: none). tsc_hz is unused (kept for callers). Starts the writer
+ * thread with the first sink. Returns 0, or -1 with "path: cannot open 'P':
+ * why" (or no memory, too many sinks). Setup thread. */
 int sof_plugout_open(sof_plugout_t *o, char const *path, char const *dflt, size_t cap,
                      uint64_t flush_ms, uint64_t tsc_hz, char *err, size_t err_sz);
 
-/* sof_plugout_line: appends j's line (sof_json_newline is added here) when
+/* sof_plugout_set_owner: the plugin's name, for the counters' labels
+ * (sof_plugout_sink_stats). Setup thread, after open. */
+void sof_plugout_set_owner(sof_plugout_t *o, char const *who);
+
+/* sof_plugout_line: queues j's line (sof_json_newline is added here) when
  * j is complete (sof_json_ok), else counts it too_long; resets j either
- * way. Never blocks longer than one fwrite; allocates nothing. */
+ * way. A line the queue has no room for is dropped (counted). Never
+ * blocks, allocates nothing, makes no system call. */
 void sof_plugout_line(sof_plugout_t *o, sof_json_t *j);
 
-/* sof_plugout_flush: writes the buffered lines now. 0, or -1 (the lines
- * are counted lost, the errno kept). */
+/* sof_plugout_flush: asks the writer to write the queued lines now,
+ * without waiting for flush_ms; does not wait. Returns 0. */
 int sof_plugout_flush(sof_plugout_t *o);
 
-/* sof_plugout_close: flushes, closes an opened file, frees the buffer;
- * when a write failed or a line was too long, says so on stderr, prefixed
- * by who (the plugin's name). Returns 0, or -1 when a line was lost.
- * Idempotent; safe on a sink whose open failed. */
+/* sof_plugout_stats: a snapshot of o's counters (zeros when not open). Any
+ * thread. */
+void sof_plugout_stats(sof_plugout_t const *o, sof_plugout_stats_t *st);
+
+/* sof_plugout_json_fields: o's counters as "output_*" JSON keys (for a
+ * plugin's renderer / summary): output_lines, output_written, output_lost,
+ * output_dropped, output_errors (failed writes), output_bytes,
+ * output_reopens, output_queued_bytes. */
+void sof_plugout_json_fields(sof_plugout_t const *o, sof_json_t *j);
+
+/* sof_plugout_close: waits for the writer to write the queue until the
+ * shutdown deadline, then counts what is left lost (never hangs on a
+ * stalled reader), closes an opened file, frees the queue; says on stderr,
+ * prefixed by who (the plugin's name), what was lost, dropped or too long.
+ * Returns 0, or -1 when a line was lost or dropped. Idempotent; safe on a
+ * sink whose open failed. Setup thread. */
 int sof_plugout_close(sof_plugout_t *o, char const *who);
+
+/* sof_plugout_drain_deadline: from now on every close gives up ms
+ * milliseconds from this call (one deadline shared by every sink: n
+ * stalled sinks cost ms, not n times ms). Without it each close allows
+ * SOF_PLUGOUT_DRAIN_MS_DEFAULT from its own start. */
+void sof_plugout_drain_deadline(uint64_t ms);
+
+/* sof_plugout_reopen_all: the writer closes and reopens every sink's file
+ * path (not stdout / stderr) before its next write, within ~20 ms: a
+ * generation counter, async-signal-safe (a SIGHUP handler may call it). */
+void sof_plugout_reopen_all(void);
+
+/* sof_plugout_lost_total: lines lost or dropped by every sink closed so
+ * far in this process (sofd's exit status). Any thread. */
+uint64_t sof_plugout_lost_total(void);
+
+/* sof_plugout_sink_stats: the i-th sink slot (i < SOF_PLUGOUT_MAX): 0 with
+ * its owner (the plugin, "" when unset), name and counters when a sink is
+ * open in it, else -1. Lock-free (the telemetry / Prometheus renderers);
+ * the strings live as long as the process. */
+int sof_plugout_sink_stats(unsigned i, char const **who, char const **name, sof_plugout_stats_t *st);
 
 /* ---- shared formatting ------------------------------------------------------------- */
 

@@ -153,6 +153,7 @@ latency_setup(sof_plugin_env_t *env, void **state, char *err, size_t err_sz) {
     free(l);
     return -1;
   }
+  sof_plugout_set_owner(&l->out, env->name ? env->name : "latency");
   *state = l;
   return 0;
 }

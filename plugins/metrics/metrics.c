@@ -74,6 +74,7 @@ metrics_setup(sof_plugin_env_t *env, void **state, char *err, size_t err_sz) {
     free(m);
     return -1;
   }
+  sof_plugout_set_owner(&m->out, "metrics");
   *state = m;
   return 0;
 }

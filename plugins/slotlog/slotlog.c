@@ -40,7 +40,7 @@ typedef struct slotlog {
   char          line[SLOTLOG_LINE_MAX];
 } slotlog_t;
 
-static char const *const slotlog_keys[] = { "path", "flush_ms", "events", NULL };
+static char const *const slotlog_keys[] = { "path", "flush_ms", "queue_bytes", "events", NULL };
 
 /* events: comma-separated names (blanks around them ignored), absent: all. */
 static int
@@ -80,15 +80,18 @@ slotlog_setup(sof_plugin_env_t *env, void **state, char *err, size_t err_sz) {
     snprintf(err, err_sz, "out of memory");
     return -1;
   }
-  uint64_t flush_ms = 0;
+  uint64_t flush_ms = 0, queue_bytes = 0;
   if (sof_pcfg_check_keys(env, slotlog_keys, NULL, err, err_sz) ||
       sof_pcfg_u64(env, "flush_ms", 1000, 0, 3600000, &flush_ms, err, err_sz) ||
+      sof_pcfg_u64(env, "queue_bytes", 1U << 20, 64U << 10, 1ULL << 30, &queue_bytes, err,
+                   err_sz) ||
       parse_events(env, s->want, err, err_sz) ||
-      sof_plugout_open(&s->out, sof_pcfg_get(env, "path"), "stdout", 0, flush_ms, env->tsc_hz,
-                       err, err_sz)) {
+      sof_plugout_open(&s->out, sof_pcfg_get(env, "path"), "stdout", (size_t)queue_bytes,
+                       flush_ms, env->tsc_hz, err, err_sz)) {
     free(s);
     return -1;
   }
+  sof_plugout_set_owner(&s->out, "slotlog");
   sof_json_init(&s->j, s->line, sizeof s->line);
   *state = s;
   return 0;
@@ -99,6 +102,19 @@ slotlog_shutdown(void *state) {
   slotlog_t *s = state;
   sof_plugout_close(&s->out, "slotlog");
   free(s);
+}
+
+static void
+slotlog_fields(void const *state, sof_json_t *j) {
+  sof_plugout_json_fields(&((slotlog_t const *)state)->out, j);
+}
+
+/* sof_plugin_slotlog_render: the sink's counters as one JSON object (the
+ * telemetry renderer). Any thread. */
+int sof_plugin_slotlog_render(void *state, char *buf, size_t sz);
+int
+sof_plugin_slotlog_render(void *state, char *buf, size_t sz) {
+  return sof_pjson_render(state, slotlog_fields, buf, sz);
 }
 
 static void

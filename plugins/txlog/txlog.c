@@ -51,7 +51,7 @@ typedef struct txlog {
 } txlog_t;
 
 static char const *const txlog_keys[] = {
-  "path", "flush_ms", "vote", "signature", "account_include", "account_exclude",
+  "path", "flush_ms", "queue_bytes", "vote", "signature", "account_include", "account_exclude",
   "account_required", "datasets", NULL,
 };
 
@@ -80,7 +80,7 @@ txlog_setup(sof_plugin_env_t *env, void **state, char *err, size_t err_sz) {
   }
   static char const *const votes[] = { "any", "false", "true", NULL };
   int vote = 0;
-  uint64_t flush_ms = 0;
+  uint64_t flush_ms = 0, queue_bytes = 0;
   if (sof_pcfg_check_keys(env, txlog_keys, txlog_refused, err, err_sz) ||
       sof_pcfg_choice(env, "vote", votes, 0, &vote, err, err_sz) ||
       sof_pcfg_signature(env, "signature", t->pf.signature, &t->pf.has_signature, err, err_sz) ||
@@ -88,7 +88,9 @@ txlog_setup(sof_plugin_env_t *env, void **state, char *err, size_t err_sz) {
       sof_pcfg_keys(env, "account_exclude", &t->exclude, &t->pf.exclude_cnt, err, err_sz) ||
       sof_pcfg_keys(env, "account_required", &t->required, &t->pf.required_cnt, err, err_sz) ||
       sof_pcfg_bool(env, "datasets", 0, &t->datasets, err, err_sz) ||
-      sof_pcfg_u64(env, "flush_ms", 1000, 0, 3600000, &flush_ms, err, err_sz)) {
+      sof_pcfg_u64(env, "flush_ms", 1000, 0, 3600000, &flush_ms, err, err_sz) ||
+      sof_pcfg_u64(env, "queue_bytes", SOF_PLUGOUT_BUF_DEFAULT, 64U << 10, 1ULL << 30,
+                   &queue_bytes, err, err_sz)) {
     txlog_free(t);
     return -1;
   }
@@ -103,13 +105,14 @@ txlog_setup(sof_plugin_env_t *env, void **state, char *err, size_t err_sz) {
     txlog_free(t);
     return -1;
   }
-  if (sof_plugout_open(&t->out, sof_pcfg_get(env, "path"), "stdout", 0, flush_ms, env->tsc_hz,
-                       err, err_sz)) {
+  if (sof_plugout_open(&t->out, sof_pcfg_get(env, "path"), "stdout", (size_t)queue_bytes,
+                       flush_ms, env->tsc_hz, err, err_sz)) {
     txlog_free(t);
     return -1;
   }
   if (filtered) env->set_prefilter(env, &t->pf);
   snprintf(t->name, sizeof t->name, "%s", env->name ? env->name : "txlog");
+  sof_plugout_set_owner(&t->out, t->name);
   sof_json_init(&t->j, t->line, sizeof t->line);
   *state = t;
   return 0;
@@ -120,6 +123,20 @@ txlog_shutdown(void *state) {
   txlog_t *t = state;
   sof_plugout_close(&t->out, t->name);
   txlog_free(t);
+}
+
+static void
+txlog_fields(void const *state, sof_json_t *j) {
+  sof_plugout_json_fields(&((txlog_t const *)state)->out, j);
+}
+
+/* sof_plugin_txlog_render: the sink's counters (output_lines, output_lost,
+ * output_dropped, output_errors, ...) as one JSON object; the telemetry
+ * renderer of txlog, txlog_confirmed and txlog_inline. Any thread. */
+int sof_plugin_txlog_render(void *state, char *buf, size_t sz);
+int
+sof_plugin_txlog_render(void *state, char *buf, size_t sz) {
+  return sof_pjson_render(state, txlog_fields, buf, sz);
 }
 
 static void

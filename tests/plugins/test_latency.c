@@ -17,6 +17,7 @@ static sof_plugin_t const *const P = &sof_plugin_latency;
 static void *
 new_state(uint64_t hz, char const *path) {
   fake_env_t f;
+  truncate(path, 0); /* sinks append */
   fake_init(&f, "latency", hz, "path", path, NULL);
   return SETUP_OK(P, &f);
 }

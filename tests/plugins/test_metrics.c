@@ -69,6 +69,7 @@ test_counts(void) {
   char path[256];
   tmp_path(path, sizeof path, "metrics");
   fake_env_t f;
+  truncate(path, 0); /* sinks append */
   fake_init(&f, "metrics", HZ, "path", path, "top_ports", "3", NULL);
   void *st = SETUP_OK(P, &f);
   if (!st) return;

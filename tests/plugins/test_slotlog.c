@@ -68,6 +68,7 @@ feed_all(void *st) {
 static char *
 events_output(char const *path, char const *events) {
   fake_env_t f;
+  truncate(path, 0); /* sinks append */
   fake_init(&f, "slotlog", 1000000000U, "path", path, "events", events, NULL);
   void *st = SETUP_OK(P, &f);
   if (!st) return NULL;
@@ -84,6 +85,7 @@ test_lines(void) {
   char path[256];
   tmp_path(path, sizeof path, "slotlog");
   fake_env_t f;
+  truncate(path, 0); /* sinks append */
   fake_init(&f, "slotlog", 1000000000U, "path", path, NULL);
   void *st = SETUP_OK(P, &f);
   if (!st) return;
@@ -115,6 +117,7 @@ test_long_reorg(void) {
   char path[256];
   tmp_path(path, sizeof path, "slotlog");
   fake_env_t f;
+  truncate(path, 0); /* sinks append */
   fake_init(&f, "slotlog", 1000000000U, "path", path, NULL);
   void *st = SETUP_OK(P, &f);
   if (!st) return;
@@ -163,7 +166,7 @@ test_long_reorg(void) {
 
 static void
 test_config_errors(void) {
-  SETUP_ERR(P, "unknown key 'event' (keys: path, flush_ms, events)", "event", "reorg");
+  SETUP_ERR(P, "unknown key 'event' (keys: path, flush_ms, queue_bytes, events)", "event", "reorg");
   SETUP_ERR(P, "events: item 2 ('slots') is not one of slot_status, reorg, recent_blockhash, "
                "leader_schedule", "events", "reorg,slots");
   SETUP_ERR(P, "events: item 2 ('') is not one of", "events", "reorg,");

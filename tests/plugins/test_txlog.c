@@ -10,6 +10,9 @@
 #include "gen/sof_txgen.h"
 #include "pipeline/sof_event_json.h"
 
+/* txlog.c's telemetry renderer (declared by the generated plugin table). */
+int sof_plugin_txlog_render(void *state, char *buf, size_t sz);
+
 extern sof_plugin_t const sof_plugin_txlog;
 extern sof_plugin_t const sof_plugin_txlog_confirmed;
 
@@ -78,6 +81,7 @@ test_lines(void) {
   char path[256];
   tmp_path(path, sizeof path, "txlog");
   fake_env_t f;
+  truncate(path, 0); /* sinks append */
   fake_init(&f, "txlog", 1000000000U, "path", path, NULL);
   void *st = SETUP_OK(&sof_plugin_txlog, &f);
   if (!st) return;
@@ -92,6 +96,7 @@ test_lines(void) {
   free(out);
 
   /* txlog_confirmed, datasets on, the v0 transaction on the inline path */
+  truncate(path, 0); /* sinks append */
   fake_init(&f, "txlog_confirmed", 1000000000U, "path", path, "datasets", "true", NULL);
   st = SETUP_OK(&sof_plugin_txlog_confirmed, &f);
   if (!st) return;
@@ -104,6 +109,7 @@ test_lines(void) {
   free(out);
 
   /* An unknown parent is null. */
+  truncate(path, 0); /* sinks append */
   fake_init(&f, "txlog", 1000000000U, "path", path, "datasets", "true", NULL);
   st = SETUP_OK(&sof_plugin_txlog, &f);
   if (!st) return;
@@ -134,29 +140,47 @@ test_stdout(void) {
   free(out);
 }
 
-/* flush_ms = 0 writes each line at once; a long flush_ms holds lines
- * until shutdown; 20000 lines cross many buffer writes intact. */
+/* flush_ms = 0 writes each line at once (the writer thread, within a few
+ * ms); a long flush_ms holds lines until shutdown; 20000 lines cross many
+ * writes intact (a queue_bytes large enough for all of them: the test
+ * produces faster than any disk). */
 static void
 test_buffering(void) {
   char path[256];
   tmp_path(path, sizeof path, "txlog");
   fake_env_t f;
+  truncate(path, 0); /* sinks append */
   fake_init(&f, "txlog", 1000000000U, "path", path, "flush_ms", "0", NULL);
   void *st = SETUP_OK(&sof_plugin_txlog, &f);
   if (!st) return;
   sof_ev_txn_t ev = tt_event(&T1, 1234, SOF_COMMITMENT_PROCESSED, SOF_TXN_PATH_DATASET, 3);
   sof_plugin_txlog.on_transaction(st, &ev);
-  char *out = read_file(path);
-  SOF_CHECK_STR(out, LINE_T1); /* before shutdown */
+  char *out = NULL;
+  for (unsigned i = 0; i < 1000; i++) { /* before shutdown */
+    free(out);
+    out = read_file(path);
+    if (strlen(out) >= strlen(LINE_T1)) break;
+    usleep(1000);
+  }
+  SOF_CHECK_STR(out, LINE_T1);
   free(out);
+  char rbuf[1024];
+  SOF_CHECK(sof_plugin_txlog_render(st, rbuf, sizeof rbuf) > 0);
+  char const *want = "{\"output_lines\":1,\"output_written\":1,\"output_lost\":0,"
+                     "\"output_dropped\":0,\"output_errors\":0,\"output_bytes\":";
+  SOF_CHECK(!strncmp(rbuf, want, strlen(want)));
   sof_plugin_txlog.shutdown(st);
+  unlink(path);
 
-  fake_init(&f, "txlog", 1000000000U, "path", path, "flush_ms", "3600000", NULL);
+  truncate(path, 0); /* sinks append */
+  fake_init(&f, "txlog", 1000000000U, "path", path, "flush_ms", "3600000", "queue_bytes",
+            "67108864", NULL);
   st = SETUP_OK(&sof_plugin_txlog, &f);
   if (!st) return;
   sof_plugin_txlog.on_transaction(st, &ev);
+  usleep(30000);
   out = read_file(path);
-  SOF_CHECK_STR(out, ""); /* still buffered */
+  SOF_CHECK_STR(out, ""); /* still queued */
   free(out);
   unsigned const n = 20000;
   for (unsigned i = 1; i < n; i++) sof_plugin_txlog.on_transaction(st, &ev);
@@ -256,7 +280,7 @@ test_prefilter(void) {
 static void
 test_config_errors(void) {
   sof_plugin_t const *p = &sof_plugin_txlog;
-  SETUP_ERR(p, "unknown key 'acount_include' (keys: path, flush_ms, vote, signature, "
+  SETUP_ERR(p, "unknown key 'acount_include' (keys: path, flush_ms, queue_bytes, vote, signature, "
                "account_include, account_exclude, account_required, datasets)",
             "acount_include", K_PAYER);
   SETUP_ERR(p, "failed: the transaction status", "failed", "false");
@@ -320,6 +344,7 @@ test_generated(void) {
   char path[256];
   tmp_path(path, sizeof path, "txlog");
   fake_env_t f;
+  truncate(path, 0); /* sinks append */
   fake_init(&f, "txlog", 1000000000U, "path", path, NULL);
   void *st = SETUP_OK(&sof_plugin_txlog, &f);
   if (!st) return;
