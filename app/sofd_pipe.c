@@ -1569,7 +1569,11 @@ collect(sofd_pipe_t const *p, totals_t *t) {
     sof_udp_stats_sum(&p->udp, &t->udp);
     t->rx_packets += t->udp.truncated; /* they reached sofd: counted received and dropped */
     t->drop[SOFD_RX_DROP_OVERSIZE] += t->udp.truncated;
-    t->lost_kernel = t->udp.kernel_drops;
+    /* the kernel's own count is current; the in-band one (SO_RXQ_OVFL)
+     * only moves when a datagram comes after the drops */
+    uint64_t kd;
+    t->lost_kernel = sof_udp_kernel_drops(&p->udp, &kd) == 0 && kd > t->udp.kernel_drops ? kd
+                                                                                       : t->udp.kernel_drops;
   } else if (p->input_open) {
     struct rte_eth_stats es;
     if (rte_eth_stats_get(p->eth.port_id, &es) == 0) {

@@ -17,6 +17,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <rte_common.h>
 #include <rte_errno.h>
@@ -300,6 +301,35 @@ sof_udp_stats_sum(sof_udp_t const *u, sof_udp_stats_t *out) {
 #undef SOF_UDP_STATS_ADD_
     if (s->last_errno) out->last_errno = s->last_errno;
   }
+}
+
+int
+sof_udp_kernel_drops(sof_udp_t const *u, uint64_t *drops) {
+  unsigned long ino[SOF_UDP_SOCKETS_MAX];
+  for (unsigned i = 0; i < u->sockets; i++) {
+    struct stat st;
+    if (fstat(u->sock[i].fd, &st)) return -1;
+    ino[i] = (unsigned long)st.st_ino;
+  }
+  FILE *f = fopen("/proc/self/net/udp", "r");
+  if (!f) return -1;
+  char line[512];
+  uint64_t sum = 0;
+  unsigned found = 0;
+  while (fgets(line, sizeof line, f)) {
+    /* sl local rem st tx:rx tr:when retrnsmt uid timeout inode ref pointer drops */
+    unsigned long inode, drop;
+    if (sscanf(line, " %*s %*s %*s %*s %*s %*s %*s %*s %*s %lu %*s %*s %lu", &inode, &drop) != 2) continue;
+    for (unsigned i = 0; i < u->sockets; i++)
+      if (ino[i] == inode) {
+        sum += drop;
+        found++;
+      }
+  }
+  fclose(f);
+  if (found != u->sockets) return -1;
+  *drops = sum;
+  return 0;
 }
 
 int

@@ -135,6 +135,14 @@ uint16_t sof_udp_rx_burst(sof_udp_t *u, unsigned sock_idx, struct rte_mbuf **pkt
  * until sof_udp_close. See the thread notes above. */
 sof_udp_stats_t const *sof_udp_stats(sof_udp_t const *u, unsigned sock_idx);
 
+/* sof_udp_kernel_drops: the datagrams the kernel dropped for want of
+ * receive-buffer room on every socket, from /proc/self/net/udp (its drops
+ * column: up to date, whether or not a datagram came since). Not for the
+ * data path: it reads a file. Returns 0 with *drops set, -1 when the file
+ * cannot be read or a socket is not in it. Any thread; not concurrent with
+ * sof_udp_close. */
+int sof_udp_kernel_drops(sof_udp_t const *u, uint64_t *drops);
+
 /* sof_udp_stats_sum: the counters of every socket added up into *out
  * (last_errno: the last socket's with an error). */
 void sof_udp_stats_sum(sof_udp_t const *u, sof_udp_stats_t *out);

@@ -8,6 +8,7 @@ and ends with its own line from sof_check.checks and sof_check.failures.
 """
 import json
 import os
+import struct
 import subprocess
 import sys
 
@@ -37,3 +38,118 @@ def generate(gen, tmp, name, *opts, summary=True):
                        capture_output=True, text=True)
     check(p.returncode == 0, f"sof-gen {name}: {p.stderr.strip()}")
     return pcap, sched, [json.loads(l) for l in open(truth)]
+
+
+# ---- sofd runs ------------------------------------------------------------------
+
+_prefixes = 0
+
+
+def eal(tag, lcores="0", pcap=None, vdevs=(), telemetry=False):
+    """EAL arguments for a sofd run on vdevs: no hugepages, no PCI, no
+    shared config, a file prefix unique to this process and run; pcap: a
+    net_pcap vdev reading it; vdevs: more --vdev values."""
+    global _prefixes
+    _prefixes += 1
+    args = ["--no-huge", "-m", "512", "--no-pci", "--no-shconf", "--log-level=error",
+            f"--file-prefix=sof-{tag}-{os.getpid()}-{_prefixes}", "-l", lcores]
+    if not telemetry:
+        args.append("--no-telemetry")
+    if pcap:
+        args += ["--vdev", f"net_pcap0,rx_pcap={pcap}"]
+    for v in vdevs:
+        args += ["--vdev", v]
+    return args
+
+
+def summary_of(stderr):
+    """sofd's JSON summary line from its stderr ({} when absent)."""
+    for l in stderr.splitlines():
+        if l.startswith('{"type":"summary"'):
+            return json.loads(l)
+    return {}
+
+
+def read_lines(path):
+    """JSON lines of a file ([] when it does not exist)."""
+    return [json.loads(l) for l in open(path)] if os.path.exists(path) else []
+
+
+def txs_of(lines):
+    """(slot, signature, kind) of the transaction lines, sorted."""
+    return sorted((l["slot"], l["signature"], l["kind"]) for l in lines if l.get("type") == "transaction")
+
+
+def truth_txs(recs, slots=None):
+    """(slot, signature, kind) of the truth's transactions (of slots), sorted."""
+    return sorted((r["slot"], r["signature"], r["kind"]) for r in recs
+                  if r["type"] == "transaction" and (slots is None or r["slot"] in slots))
+
+
+def balanced(name, s, frames):
+    """Every frame received and in exactly one counter of sofd's summary s."""
+    check(s.get("rxPackets") == frames, f"{name}: every frame received ({s.get('rxPackets')} vs {frames})")
+    drops = s.get("drops", {})
+    total = s.get("accepted", 0) + sum(v for v in drops.values() if isinstance(v, int)) \
+        + sum(drops.get("malformed", {}).values()) + sum(drops.get("rejected", {}).values())
+    check(total == s.get("rxPackets"), f"{name}: counters add up to packets received ({total})")
+    check(s.get("balanced") is True, f"{name}: sofd's own balance check")
+
+
+# ---- pcap files -----------------------------------------------------------------
+
+
+def pcap_frames(path):
+    """A classic pcap file: (its 24-byte header, [(16-byte record header,
+    frame bytes)])."""
+    with open(path, "rb") as f:
+        hdr = f.read(24)
+        out = []
+        while True:
+            h = f.read(16)
+            if len(h) < 16:
+                return hdr, out
+            n = struct.unpack("<IIII", h)[2]
+            out.append((h, f.read(n)))
+
+
+def write_pcap(path, hdr, frames):
+    """Writes frames ([(record header, bytes)], lengths rewritten)."""
+    with open(path, "wb") as f:
+        f.write(hdr)
+        for h, d in frames:
+            f.write(h[:8] + struct.pack("<II", len(d), len(d)) + d)
+
+
+def udp_payload_off(d):
+    """Offset of the UDP payload of an Ethernet/IPv4/UDP frame, or None."""
+    if len(d) < 42 or d[12:14] != b"\x08\x00" or d[23] != 17:
+        return None
+    return 14 + (d[14] & 15) * 4 + 8
+
+
+def udp_payloads(frames, port):
+    """The UDP payloads of frames to destination port."""
+    out = []
+    for _, d in frames:
+        off = udp_payload_off(d)
+        if off is not None and struct.unpack(">H", d[off - 6:off - 4])[0] == port:
+            out.append(d[off:])
+    return out
+
+
+def with_payload(frame, payload):
+    """frame (Ethernet/IPv4/UDP) carrying payload instead: IPv4 and UDP
+    lengths and the IPv4 checksum rewritten, the UDP checksum zeroed (none)."""
+    off = udp_payload_off(frame)
+    ip = 14
+    ihl = (frame[ip] & 15) * 4
+    b = bytearray(frame[:off]) + payload
+    struct.pack_into(">H", b, ip + 2, len(b) - ip)
+    struct.pack_into(">H", b, ip + 10, 0)
+    s = sum(struct.unpack(">%dH" % (ihl // 2), bytes(b[ip:ip + ihl])))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    struct.pack_into(">H", b, ip + 10, ~s & 0xFFFF)
+    struct.pack_into(">HH", b, off - 4, len(b) - off + 8, 0)
+    return bytes(b)

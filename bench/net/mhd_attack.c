@@ -1,6 +1,6 @@
 /* mhd_attack.c: does libmicrohttpd (Debian 12: 0.9.75) hold the two attacks
  * of issue #17 that lib/net/sof_http.c is tested against (tests/net/test_http.c)?
- * Evidence for docs/security-http.md; not built by meson (no libmicrohttpd
+ * Evidence for docs/security.md; not built by meson (no libmicrohttpd
  * dependency in the project). Build and run by hand:
  *   apt-get install libmicrohttpd-dev
  *   cc -O1 -pthread -o mhd_attack bench/net/mhd_attack.c -lmicrohttpd && ./mhd_attack
