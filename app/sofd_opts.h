@@ -131,6 +131,12 @@ int sofd_opts_resolve(sofd_cfg_t *cfg);
  * enabled). Returns 0 or -1 with a message naming the entry. */
 int sofd_opts_resolve_topology(sofd_cfg_t *cfg);
 
+/* sofd_opts_check_ports refuses EAL device options the input driver would
+ * ignore (after rte_eal_init, before sofd makes any port): with the udp or
+ * preload driver, any ethdev port the EAL probed (--vdev, -a, a PCI device)
+ * is an error naming the ports. Returns 0 or -1 with a message. */
+int sofd_opts_check_ports(sofd_cfg_t const *cfg);
+
 /* sofd_opts_usage prints --help. */
 void sofd_opts_usage(void);
 
