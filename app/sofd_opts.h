@@ -1,8 +1,9 @@
 /* sofd_opts.h: sofd's configuration: one table of keys, read from an INI
- * file (--config, parsed with rte_cfgfile) and overridden by flags (every
- * key has one), converted once into a typed sofd_cfg_t and validated before
- * anything starts. A bad value is reported with the key and the flag that
- * set it.
+ * file (--config, read by sof_ini: strict lines, no duplicates, errors as
+ * FILE:LINE) and overridden by flags (every key has one), converted once
+ * into a typed sofd_cfg_t and validated before anything starts: numbers
+ * are decimal (sof_num), keys only another input driver reads are refused.
+ * A bad value is reported with the key, its flag and where it was set.
  *
  * Setup only (main thread, before and just after rte_eal_init). */
 #ifndef SOFD_OPTS_H
