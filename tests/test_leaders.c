@@ -90,6 +90,17 @@ test_json(void) {
   snprintf(want, sizeof want, "\"%s\"[1] (offset 1024): slot 1024 is too far from slots 0..0: the "
            "schedule would span 1025 slots, the table holds 1024", b58_a);
   SOF_CHECK_STR(err, want);
+  /* separate loads may move the window (the next epoch into a small table) */
+  snprintf(text, sizeof text, "{\"%s\": [0, 1023]}", b58_a);
+  SOF_CHECK_EQ(json(l, text, 0, err, sizeof err), 1); /* slot 0 stayed set by the refused load */
+  snprintf(text, sizeof text, "{\"%s\": [0, 1]}", b58_b);
+  SOF_CHECK_EQ(json(l, text, 5000, err, sizeof err), 2);
+  SOF_CHECK_EQ(sof_leaders_range(l, &first, &last), 0);
+  SOF_CHECK_EQ(first, 5001 - 1023);
+  SOF_CHECK_EQ(last, 5001);
+  SOF_CHECK_MEM(sof_leaders_get(l, 5000), key_b, 32);
+  /* slot 0's position was not reused: an older entry outside the range */
+  SOF_CHECK_MEM(sof_leaders_get(l, 0), key_a, 32);
   sof_leaders_delete(l);
 }
 

@@ -136,12 +136,20 @@ sof_leaders_range(sof_leaders_t const *l, uint64_t *first, uint64_t *last) {
   return 0;
 }
 
-/* A loader's set: refuses a slot that already has another leader and a
- * slot that would widen the explicit range past the table. Returns 1 when
- * set, 0 when the slot already had this leader, -1 with a message (no
+/* The slots one load named so far. */
+typedef struct {
+  int      any;
+  uint64_t lo, hi;
+} load_span_t;
+
+/* A loader's set: refuses a slot that already has another leader (from
+ * this load or an earlier one) and a slot that would make this load span
+ * more than the table holds (it would overwrite its own entries). Returns 1
+ * when set, 0 when the slot already had this leader, -1 with a message (no
  * "line N" / entry prefix: the caller adds it). */
 static int
-load_set(sof_leaders_t *l, uint64_t slot, uint8_t const pub[32], char *err, size_t err_sz) {
+load_set(sof_leaders_t *l, load_span_t *span, uint64_t slot, uint8_t const pub[32], char *err,
+         size_t err_sz) {
   slot_entry_t const *e = &l->slots[slot & l->slot_mask];
   if (e->slot_plus1 == slot + 1) {
     if (!memcmp(l->keys[e->key], pub, 32)) return 0;
@@ -151,12 +159,14 @@ load_set(sof_leaders_t *l, uint64_t slot, uint8_t const pub[32], char *err, size
     sof_errbuf_set(err, err_sz, "slot %" PRIu64 " has two leaders: %s and %s", slot, had, now);
     return -1;
   }
-  if (l->has_range) {
-    uint64_t lo = slot < l->first ? slot : l->first, hi = slot > l->last ? slot : l->last;
+  uint64_t lo = slot, hi = slot;
+  if (span->any) {
+    lo = slot < span->lo ? slot : span->lo;
+    hi = slot > span->hi ? slot : span->hi;
     if (hi - lo > l->slot_mask) {
       sof_errbuf_set(err, err_sz, "slot %" PRIu64 " is too far from slots %" PRIu64 "..%" PRIu64
                      ": the schedule would span %" PRIu64 " slots, the table holds %" PRIu64,
-                     slot, l->first, l->last, hi - lo + 1, l->slot_mask + 1);
+                     slot, span->lo, span->hi, hi - lo + 1, l->slot_mask + 1);
       return -1;
     }
   }
@@ -164,6 +174,7 @@ load_set(sof_leaders_t *l, uint64_t slot, uint8_t const pub[32], char *err, size
     sof_errbuf_set(err, err_sz, "more distinct leaders than the table holds (%u)", l->key_cap);
     return -1;
   }
+  *span = (load_span_t){1, lo, hi};
   return 1;
 }
 
@@ -197,6 +208,7 @@ sof_leaders_load_json_buf(sof_leaders_t *l, char const *buf, size_t sz, uint64_t
     goto done;
   }
   long cnt = 0, named = 0;
+  load_span_t span = {0, 0, 0};
   char const *key;
   json_t *offs;
   char why[256];
@@ -229,7 +241,7 @@ sof_leaders_load_json_buf(sof_leaders_t *l, char const *buf, size_t sz, uint64_t
         sof_errbuf_set(err, err_sz, "\"%.60s\"[%zu]: slot out of range", key, i);
         goto done;
       }
-      int r = load_set(l, epoch_first_slot + off, pub, why, sizeof why);
+      int r = load_set(l, &span, epoch_first_slot + off, pub, why, sizeof why);
       if (r < 0) {
         sof_errbuf_set(err, err_sz, "\"%.60s\"[%zu] (offset %" PRIu64 "): %s", key, i, off, why);
         goto done;
@@ -297,6 +309,7 @@ sof_leaders_load_json(sof_leaders_t *l, char const *path, uint64_t epoch_first_s
 long
 sof_leaders_load_text_buf(sof_leaders_t *l, char const *buf, size_t sz, char *err, size_t err_sz) {
   long cnt = 0, named = 0;
+  load_span_t span = {0, 0, 0};
   unsigned line_no = 0;
   size_t i = 0;
   while (i < sz) {
@@ -340,7 +353,7 @@ sof_leaders_load_text_buf(sof_leaders_t *l, char const *buf, size_t sz, char *er
       return -1;
     }
     char why[256];
-    int r = load_set(l, slot, pub, why, sizeof why);
+    int r = load_set(l, &span, slot, pub, why, sizeof why);
     if (r < 0) {
       sof_errbuf_set(err, err_sz, "line %u: %s", line_no, why);
       return -1;

@@ -14,8 +14,9 @@
  * (in this source or loaded before into the same table) is an error, while
  * the same slot with the same leader again is accepted and counted once (a
  * repeat says nothing new; lists concatenated with an overlap stay
- * loadable); slots more than slot_cap apart are an error (the table would
- * silently forget some). The JSON loader also refuses an offset at or past
+ * loadable); one source naming slots more than slot_cap apart is an error
+ * (the table would silently forget some of them; separate loads may move
+ * the window, as sof_leaders_set does). The JSON loader also refuses an offset at or past
  * SOF_LEADERS_EPOCH_SLOTS: such a slot lies outside the epoch that
  * epoch_first_slot claims (absolute slots written as offsets, or another
  * epoch's schedule). sof_leaders_range then reports the slots covered.
@@ -60,12 +61,14 @@ int sof_leaders_set(sof_leaders_t *l, uint64_t slot, uint8_t const pub[32]);
  * (and warn) when shreds arrive for slots the loaded schedule does not
  * cover. Returns 0, or -1 with *first and *last untouched when no explicit
  * entry was ever set (no schedule, or a fixed leader only).
- * Contract: a slot outside [first, last] has no explicit entry
- * (sof_leaders_get answers it with the fixed leader or NULL); a slot inside
- * may still have none (a text list with gaps). Exact after the loaders
- * (they refuse a span over slot_cap); after sof_leaders_set calls more than
- * slot_cap apart it is the slot_cap slots ending (or starting) at the
- * newest extreme set, older ones being forgotten. Reads only: like
+ * Contract: while every slot set (by the loaders, which refuse one source
+ * spanning more than slot_cap, and by sof_leaders_set) lies within slot_cap
+ * slots, a slot outside [first, last] has no explicit entry
+ * (sof_leaders_get answers it with the fixed leader or NULL) and a slot
+ * inside may still have none (a text list with gaps). Once slots further
+ * apart were set, [first, last] is the window of slot_cap slots ending (or
+ * starting) at the newest extreme set: slots before it may still answer
+ * from older entries not yet overwritten. Reads only: like
  * sof_leaders_get, it may run concurrently with lookups, not with changes. */
 int sof_leaders_range(sof_leaders_t const *l, uint64_t *first, uint64_t *last);
 
