@@ -13,6 +13,7 @@
  * A bad configuration or an unusable port exits with status 2 and a message
  * naming the problem. */
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,6 +171,10 @@ load_leaders(sofd_cfg_t *c) {
     }
     c->leader_schedule_slots += (uint64_t)n;
   }
+  uint64_t first, last;
+  if (!sof_leaders_range(l, &first, &last))
+    fprintf(stderr, "sofd: leader schedule: %" PRIu64 " slots named in %" PRIu64 "..%" PRIu64 "\n",
+            c->leader_schedule_slots, first, last);
   return l;
 fail:
   sof_leaders_delete(l);
@@ -279,7 +284,7 @@ sofd_main(int argc, char **argv) {
   sofd_pipe_t *pipe = NULL;
   static prom_t prom;
   int host_setup = 0, prom_open = 0;
-  if (sofd_opts_resolve_topology(&cfg)) goto out;
+  if (sofd_opts_check_ports(&cfg) || sofd_opts_resolve_topology(&cfg)) goto out;
 
   sof_host_cfg_t hc;
   sof_host_cfg_default(&hc);

@@ -9,10 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <rte_cfgfile.h>
+#include <rte_ethdev.h>
 #include <rte_lcore.h>
 
 #include "../drivers/sof_preload.h"
+#include "util/sof_ini.h"
+#include "util/sof_num.h"
 
 /* The key table. Every key is "[section] key" in the INI file and the flag
  * --<section>-<key> ('_' and '.' become '-'); alias is a shorter flag name
@@ -107,6 +109,8 @@ static sofd_key_t const keys[] = {
 
 static char const *val[KEY_CNT];      /* effective raw values */
 static char const *origin[KEY_CNT];   /* "default", "config", "flag" */
+static char const *origin_file[KEY_CNT]; /* "config": the file (argv) and line */
+static unsigned    origin_line[KEY_CNT];
 static char        flag_name[KEY_CNT][64];
 static char const *plugin_key[SOFD_PLUGIN_OPTS_MAX];
 static char const *plugin_val[SOFD_PLUGIN_OPTS_MAX];
@@ -116,6 +120,10 @@ static int         print_config;
  * may replace a value: its copy stays listed here). */
 static char       *owned[2 * (KEY_CNT + SOFD_PLUGIN_OPTS_MAX)];
 static unsigned    owned_cnt;
+/* The config files read (their values point into them), until sofd_opts_free. */
+#define SOFD_CONFIGS_MAX 16U
+static sof_ini_t  *configs[SOFD_CONFIGS_MAX];
+static unsigned    config_cnt;
 
 static char *
 own(char *str) {
@@ -131,6 +139,8 @@ void
 sofd_opts_free(void) {
   for (unsigned i = 0; i < owned_cnt; i++) free(owned[i]);
   owned_cnt = 0;
+  for (unsigned i = 0; i < config_cnt; i++) sof_ini_delete(configs[i]);
+  config_cnt = 0;
 }
 
 char const *
@@ -184,6 +194,20 @@ key_name(size_t i) {
   static char buf[160];
   snprintf(buf, sizeof buf, "[%s] %s (--%s)", keys[i].section, keys[i].key,
            keys[i].alias ? keys[i].alias : flag_name[i]);
+  return buf;
+}
+
+/* Where key i's value came from, for messages: "from FILE:LINE", "from the
+ * command line" or "the default". */
+static char const *
+key_from(size_t i) {
+  static char buf[4200];
+  if (!strcmp(origin[i], "config"))
+    snprintf(buf, sizeof buf, "from %s:%u", origin_file[i], origin_line[i]);
+  else if (!strcmp(origin[i], "flag"))
+    snprintf(buf, sizeof buf, "from the command line");
+  else
+    snprintf(buf, sizeof buf, "the default");
   return buf;
 }
 
@@ -245,60 +269,64 @@ add_plugin_opt(char const *k, char const *v, char const *from) {
 }
 
 static int
+section_known(char const *name) {
+  if (!strncmp(name, "plugin.", 7) && name[7]) return 1;
+  for (size_t i = 0; i < KEY_CNT; i++)
+    if (!strcmp(keys[i].section, name)) return 1;
+  return 0;
+}
+
+/* Reads one --config file (sof_ini: strict lines, no duplicates) into the
+ * raw values. A key of an earlier --config file is replaced. */
+static int
 load_config(char const *path) {
-  int rc = 0;
-  char **names = NULL;
-  int nsec = 0;
-  struct rte_cfgfile *cfgfile = rte_cfgfile_load(path, 0);
-  if (!cfgfile) {
-    fprintf(stderr, "sofd: --config %s: cannot read or parse it (INI: [section] and key = value lines)\n",
-            path);
-    rc = -1;
-    goto out;
+  if (config_cnt == SOFD_CONFIGS_MAX) {
+    fprintf(stderr, "sofd: --config %s: more than %u config files\n", path, SOFD_CONFIGS_MAX);
+    return -1;
   }
-  nsec = rte_cfgfile_num_sections(cfgfile, NULL, 0);
-  names = calloc((size_t)(nsec > 0 ? nsec : 1), sizeof *names);
-  if (!names) { rc = -1; goto out; }
-  for (int s = 0; s < nsec; s++)
-    if (!(names[s] = calloc(1, CFG_NAME_LEN))) { rc = -1; goto out; }
-  rte_cfgfile_sections(cfgfile, names, nsec);
-  for (int s = 0; s < nsec; s++) {
-    char const *secname = names[s];
-    int n = rte_cfgfile_section_num_entries(cfgfile, secname);
-    struct rte_cfgfile_entry *ent = calloc((size_t)(n > 0 ? n : 1), sizeof *ent);
-    if (!ent) { rc = -1; goto out; }
-    n = rte_cfgfile_section_entries(cfgfile, secname, ent, n);
-    int is_plugin = !strncmp(secname, "plugin.", 7) && secname[7];
-    for (int e = 0; e < n; e++) {
-      if (is_plugin) {
-        char *k = own(malloc(strlen(secname) - 7 + 1 + strlen(ent[e].name) + 1));
-        char *v = own(strdup(ent[e].value));
-        if (!k || !v) { free(ent); rc = -1; goto out; }
-        sprintf(k, "%s.%s", secname + 7, ent[e].name);
-        if (add_plugin_opt(k, v, path)) { free(ent); rc = -1; goto out; }
-        continue;
+  char err[512];
+  unsigned line = 0;
+  sof_ini_t *ini = sof_ini_load(path, &line, err, sizeof err);
+  if (!ini) {
+    if (line) fprintf(stderr, "sofd: %s:%u: %s\n", path, line, err);
+    else fprintf(stderr, "sofd: --config %s: %s\n", path, err);
+    return -1;
+  }
+  configs[config_cnt++] = ini; /* the values point into it */
+  for (unsigned e = 0; e < sof_ini_entry_cnt(ini); e++) {
+    sof_ini_entry_t const *ent = sof_ini_entry(ini, e);
+    if (!strncmp(ent->section, "plugin.", 7) && ent->section[7]) {
+      char *k = own(malloc(strlen(ent->section) - 7 + 1 + strlen(ent->key) + 1));
+      if (!k) {
+        fprintf(stderr, "sofd: --config %s: out of memory\n", path);
+        return -1;
       }
-      int i = key_find(secname, ent[e].name);
-      if (i < 0) {
-        fprintf(stderr, "sofd: --config %s: unknown key '%s' in section [%s]\n", path, ent[e].name,
-                secname);
-        free(ent);
-        rc = -1;
-        goto out;
-      }
-      char *v = own(strdup(ent[e].value));
-      if (!v) { free(ent); rc = -1; goto out; }
-      val[i] = v;
-      origin[i] = "config";
+      sprintf(k, "%s.%s", ent->section + 7, ent->key);
+      char from[4200];
+      snprintf(from, sizeof from, "%s:%u", path, ent->line);
+      if (add_plugin_opt(k, ent->value, from)) return -1;
+      continue;
     }
-    free(ent);
+    int i = key_find(ent->section, ent->key);
+    if (i < 0) {
+      fprintf(stderr, "sofd: %s:%u: unknown key '%s' in section [%s] (sofd --help lists them)\n",
+              path, ent->line, ent->key, ent->section);
+      return -1;
+    }
+    val[i] = ent->value;
+    origin[i] = "config";
+    origin_file[i] = path;
+    origin_line[i] = ent->line;
   }
-out:
-  if (names)
-    for (int s = 0; s < nsec; s++) free(names[s]);
-  free(names);
-  if (cfgfile) rte_cfgfile_close(cfgfile);
-  return rc;
+  for (unsigned n = 0; n < sof_ini_section_cnt(ini); n++) {
+    sof_ini_section_t const *sec = sof_ini_section(ini, n);
+    if (!section_known(sec->name)) {
+      fprintf(stderr, "sofd: %s:%u: unknown section [%s] (sofd --help lists them; plugins' are "
+                      "[plugin.NAME])\n", path, sec->line, sec->name);
+      return -1;
+    }
+  }
+  return 0;
 }
 
 int
@@ -409,12 +437,12 @@ get_u64(char const *section, char const *key, uint64_t lo, uint64_t hi, uint64_t
   int i = key_find(section, key);
   char const *s = val[i];
   if (!s) return 1; /* unset */
-  char *end;
-  errno = 0;
-  unsigned long long v = strtoull(s, &end, 0);
-  if (errno || end == s || *end || s[0] == '-' || v < lo || v > hi) {
-    fprintf(stderr, "sofd: %s: '%s' is not an integer in [%" PRIu64 ", %" PRIu64 "] (from %s)\n",
-            key_name((size_t)i), s, lo, hi, origin[i]);
+  uint64_t v;
+  sof_num_rc_t rc = sof_num_u64(s, strlen(s), lo, hi, &v);
+  if (rc != SOF_NUM_OK) {
+    char why[256];
+    sof_num_describe(rc, s, strlen(s), lo, hi, why, sizeof why);
+    fprintf(stderr, "sofd: %s: %s (%s)\n", key_name((size_t)i), why, key_from((size_t)i));
     return -1;
   }
   *out = v;
@@ -463,47 +491,109 @@ get_switch(char const *section, char const *key, int *out) {
   return 0;
 }
 
+/* Was key [section] key given (config file or flag), not left at its default? */
+static int
+key_set(char const *section, char const *key) {
+  return strcmp(origin[key_find(section, key)], "default") != 0;
+}
+
+static char const *const driver_names[] = {"ethdev", "udp", "preload"};
+
+/* Keys that only one input driver reads: given with another driver, they
+ * would be ignored, so they are refused. */
+static int
+reject_unused(sofd_cfg_t const *cfg) {
+  static struct {
+    char const *section, *key;
+    unsigned    drivers; /* 1 << SOFD_DRIVER_* that read it */
+  } const only[] = {
+    {"input", "port_id",      1U << SOFD_DRIVER_ETHDEV},
+    {"input", "rx_desc",      1U << SOFD_DRIVER_ETHDEV | 1U << SOFD_DRIVER_PRELOAD},
+    {"input", "preload_deal", 1U << SOFD_DRIVER_PRELOAD},
+    {"udp",   "bind",         1U << SOFD_DRIVER_UDP},
+    {"udp",   "listen_port",  1U << SOFD_DRIVER_UDP},
+    {"udp",   "rcvbuf",       1U << SOFD_DRIVER_UDP},
+  };
+  size_t di = (size_t)key_find("input", "driver");
+  for (size_t k = 0; k < sizeof only / sizeof only[0]; k++) {
+    if ((only[k].drivers >> cfg->driver) & 1U || !key_set(only[k].section, only[k].key)) continue;
+    size_t i = (size_t)key_find(only[k].section, only[k].key);
+    char users[64] = "";
+    for (int d = 0; d < 3; d++)
+      if ((only[k].drivers >> d) & 1U)
+        snprintf(users + strlen(users), sizeof users - strlen(users), "%s%s", users[0] ? " or " : "",
+                 driver_names[d]);
+    char drv_from[4200];
+    snprintf(drv_from, sizeof drv_from, "%s", key_from(di));
+    fprintf(stderr, "sofd: %s (%s) is read only by the %s driver, but [input] driver is %s (%s): it "
+                    "would be ignored; remove it or change the driver\n",
+            key_name(i), key_from(i), users, driver_names[cfg->driver], drv_from);
+    return -1;
+  }
+  return 0;
+}
+
+int
+sofd_opts_check_ports(sofd_cfg_t const *cfg) {
+  if (cfg->driver == SOFD_DRIVER_ETHDEV) return 0;
+  uint16_t n = rte_eth_dev_count_avail();
+  if (!n) return 0;
+  char names[256] = "";
+  uint16_t pid;
+  RTE_ETH_FOREACH_DEV(pid) {
+    char name[RTE_ETH_NAME_MAX_LEN];
+    if (rte_eth_dev_get_name_by_port(pid, name)) snprintf(name, sizeof name, "port %u", pid);
+    size_t l = strlen(names);
+    if (l + strlen(name) + 3 < sizeof names)
+      snprintf(names + l, sizeof names - l, "%s%s", l ? ", " : "", name);
+  }
+  size_t di = (size_t)key_find("input", "driver");
+  fprintf(stderr, "sofd: [input] driver = %s (%s) %s, but the EAL probed %u ethdev port%s (%s) from "
+                  "its device options: %s would be ignored; remove --vdev / -a / --allow (and pass "
+                  "--no-pci) or use --driver ethdev\n",
+          driver_names[cfg->driver], key_from(di),
+          cfg->driver == SOFD_DRIVER_UDP ? "receives on kernel UDP sockets"
+                                         : "serves the capture through a net_ring port of its own",
+          n, n == 1 ? "" : "s", names, n == 1 ? "it" : "they");
+  return -1;
+}
+
 static int
 is_pow2(uint64_t v) {
   return v && !(v & (v - 1));
+}
+
+/* [topology] role's value as lcore ids (syntax and range only): the count,
+ * 0 when unset, -1 with a message. */
+static long
+lcore_list(int role, uint64_t v[SOFD_INSTANCES_MAX]) {
+  int i = key_find("topology", sofd_role_str(role));
+  char const *s = val[i];
+  if (!s) return 0;
+  char why[320];
+  long n = sof_num_list(s, 0, RTE_MAX_LCORE - 1, v, SOFD_INSTANCES_MAX, why, sizeof why);
+  if (n < 0)
+    fprintf(stderr, "sofd: %s: '%s' is not a list of at most %u lcore ids: %s (%s)\n",
+            key_name((size_t)i), s, SOFD_INSTANCES_MAX, why, key_from((size_t)i));
+  return n;
 }
 
 /* "0,1" -> lcore ids; each must be an enabled EAL lcore. */
 static int
 get_lcores(int role, unsigned *ids, unsigned *cnt) {
   int i = key_find("topology", sofd_role_str(role));
-  char const *s = val[i];
   *cnt = 0;
-  if (!s) return 1;
-  char const *p = s;
-  while (*p) {
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(p, &end, 10);
-    if (errno || end == p || v >= RTE_MAX_LCORE) {
-      fprintf(stderr, "sofd: %s: '%s' is not a list of lcore ids\n", key_name((size_t)i), s);
+  uint64_t v[SOFD_INSTANCES_MAX];
+  long n = lcore_list(role, v);
+  if (n < 0) return -1;
+  if (n == 0) return 1;
+  for (long k = 0; k < n; k++) {
+    if (!rte_lcore_is_enabled((unsigned)v[k])) {
+      fprintf(stderr, "sofd: %s: lcore %" PRIu64 " is not enabled in EAL (-l / --lcores)\n",
+              key_name((size_t)i), v[k]);
       return -1;
     }
-    if (!rte_lcore_is_enabled((unsigned)v)) {
-      fprintf(stderr, "sofd: %s: lcore %lu is not enabled in EAL (-l / --lcores)\n",
-              key_name((size_t)i), v);
-      return -1;
-    }
-    if (*cnt == SOFD_INSTANCES_MAX) {
-      fprintf(stderr, "sofd: %s: more than %u instances\n", key_name((size_t)i), SOFD_INSTANCES_MAX);
-      return -1;
-    }
-    ids[(*cnt)++] = (unsigned)v;
-    p = end;
-    if (*p == ',') p++;
-    else if (*p) {
-      fprintf(stderr, "sofd: %s: '%s' is not a list of lcore ids\n", key_name((size_t)i), s);
-      return -1;
-    }
-  }
-  if (!*cnt) {
-    fprintf(stderr, "sofd: %s: empty lcore list\n", key_name((size_t)i));
-    return -1;
+    ids[(*cnt)++] = (unsigned)v[k];
   }
   return 0;
 }
@@ -618,6 +708,7 @@ sofd_opts_resolve(sofd_cfg_t *cfg) {
             key_name((size_t)key_find("input", "preload")));
     return -1;
   }
+  if (reject_unused(cfg)) return -1;
   GET_U("input", "port_id", 0, RTE_MAX_ETHPORTS - 1, cfg->port_id);
   GET_U("input", "rx_desc", 1, 65535, cfg->rx_desc);
   char const *mb_s = get_str("input", "mbufs");
@@ -626,20 +717,17 @@ sofd_opts_resolve(sofd_cfg_t *cfg) {
   GET_U("input", "burst", 1, 512, cfg->burst);
   char const *ports = get_str("input", "udp_ports");
   if (ports) {
-    char const *p = ports;
-    while (*p) {
-      char *end;
-      errno = 0;
-      unsigned long v = strtoul(p, &end, 10);
-      if (errno || end == p || v > 65535 || cfg->udp_port_cnt == SOFD_UDP_PORTS_MAX ||
-          (*end && *end != ',')) {
-        fprintf(stderr, "sofd: %s: '%s' is not a list of at most %u UDP ports\n",
-                key_name((size_t)key_find("input", "udp_ports")), ports, SOFD_UDP_PORTS_MAX);
-        return -1;
-      }
-      cfg->udp_ports[cfg->udp_port_cnt++] = (uint16_t)v;
-      p = *end ? end + 1 : end;
+    uint64_t v[SOFD_UDP_PORTS_MAX];
+    char why[320];
+    size_t ki = (size_t)key_find("input", "udp_ports");
+    long n = sof_num_list(ports, 1, 65535, v, SOFD_UDP_PORTS_MAX, why, sizeof why);
+    if (n < 0) {
+      fprintf(stderr, "sofd: %s: '%s' is not a list of at most %u UDP ports: %s (%s)\n",
+              key_name(ki), ports, SOFD_UDP_PORTS_MAX, why, key_from(ki));
+      return -1;
     }
+    for (long k = 0; k < n; k++) cfg->udp_ports[k] = (uint16_t)v[k];
+    cfg->udp_port_cnt = (uint32_t)n;
   }
   cfg->udp_bind = get_str("udp", "bind");
   GET_U("udp", "listen_port", 1, 65535, cfg->udp_listen);
@@ -649,6 +737,13 @@ sofd_opts_resolve(sofd_cfg_t *cfg) {
   cfg->leader_schedule = get_str("verify", "leader_schedule");
   cfg->leader_list = get_str("verify", "leader_list");
   GET_U("verify", "epoch_first_slot", 0, UINT64_MAX - 1, cfg->epoch_first_slot);
+  if (!cfg->leader_schedule && key_set("verify", "epoch_first_slot")) {
+    size_t ki = (size_t)key_find("verify", "epoch_first_slot");
+    fprintf(stderr, "sofd: %s (%s) only places a JSON leader schedule ([verify] leader_schedule, "
+                    "--leader-schedule), and none is given: it would be ignored (a --leader-list "
+                    "names absolute slots)\n", key_name(ki), key_from(ki));
+    return -1;
+  }
   sof_verify_cfg_default(&cfg->verify);
   char const *posture = get_str("verify", "posture");
   cfg->verify.posture = sof_verify_posture_parse(posture);
@@ -723,6 +818,10 @@ sofd_opts_resolve(sofd_cfg_t *cfg) {
   cfg->plugins = get_str("run", "plugins");
   if (get_bool("run", "telemetry", &cfg->telemetry)) return -1;
   if (get_bool("run", "mlock", &cfg->mlock)) return -1;
+  for (int r = 0; r < SOFD_ROLE_CNT; r++) { /* syntax now; the lcores after rte_eal_init */
+    uint64_t v[SOFD_INSTANCES_MAX];
+    if (lcore_list(r, v) < 0) return -1;
+  }
   for (unsigned i = 0; i < plugin_cnt; i++) {
     cfg->plugin_key[i] = plugin_key[i];
     cfg->plugin_val[i] = plugin_val[i];

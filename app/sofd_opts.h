@@ -1,8 +1,9 @@
 /* sofd_opts.h: sofd's configuration: one table of keys, read from an INI
- * file (--config, parsed with rte_cfgfile) and overridden by flags (every
- * key has one), converted once into a typed sofd_cfg_t and validated before
- * anything starts. A bad value is reported with the key and the flag that
- * set it.
+ * file (--config, read by sof_ini: strict lines, no duplicates, errors as
+ * FILE:LINE) and overridden by flags (every key has one), converted once
+ * into a typed sofd_cfg_t and validated before anything starts: numbers
+ * are decimal (sof_num), keys only another input driver reads are refused.
+ * A bad value is reported with the key, its flag and where it was set.
  *
  * Setup only (main thread, before and just after rte_eal_init). */
 #ifndef SOFD_OPTS_H
@@ -133,6 +134,12 @@ int sofd_opts_resolve(sofd_cfg_t *cfg);
  * against the EAL's lcores (after rte_eal_init: every lcore id must be
  * enabled). Returns 0 or -1 with a message naming the entry. */
 int sofd_opts_resolve_topology(sofd_cfg_t *cfg);
+
+/* sofd_opts_check_ports refuses EAL device options the input driver would
+ * ignore (after rte_eal_init, before sofd makes any port): with the udp or
+ * preload driver, any ethdev port the EAL probed (--vdev, -a, a PCI device)
+ * is an error naming the ports. Returns 0 or -1 with a message. */
+int sofd_opts_check_ports(sofd_cfg_t const *cfg);
 
 /* sofd_opts_usage prints --help. */
 void sofd_opts_usage(void);

@@ -4,7 +4,7 @@
 #   tools/run-fuzz.sh TARGET SECONDS [libFuzzer args...]
 #   tools/run-fuzz.sh --exe PATH TARGET SECONDS [libFuzzer args...]
 #
-# TARGET is one of: shred pkt txn entry base58 verify leaders resolver http inline ed25519. Without --exe the script
+# TARGET is one of: shred pkt txn entry base58 verify leaders ini resolver http inline ed25519. Without --exe the script
 # configures and builds build-fuzz/ (clang, ASan + UBSan + libFuzzer) first.
 # The corpus lives in build-fuzz/fuzz/corpus-TARGET (kept between runs) and
 # is seeded from $SOF_VECTORS (default ../shared/vectors) when present.
@@ -20,7 +20,7 @@ if [ $# -lt 2 ]; then
 fi
 target=$1 seconds=$2
 shift 2
-case $target in shred|pkt|txn|entry|base58|verify|leaders|resolver|http|inline|ed25519) ;; *) echo "run-fuzz: unknown target '$target'" >&2; exit 2;; esac
+case $target in shred|pkt|txn|entry|base58|verify|leaders|ini|resolver|http|inline|ed25519) ;; *) echo "run-fuzz: unknown target '$target'" >&2; exit 2;; esac
 
 if [ -z "$exe" ]; then
   bdir=$here/build-fuzz
@@ -53,6 +53,10 @@ if [ -d "$vec" ] && [ -z "$(ls -A "$corpus")" ]; then
     verify) cp "$vec"/fd-demo-slot0-fixed32/shreds/*.bin "$corpus"/ 2>/dev/null || true ;;
   esac
   # names may collide across directories: the corpus only needs content
+fi
+# the config reader starts from the shipped configs
+if [ "$target" = ini ] && [ -z "$(ls -A "$corpus")" ]; then
+  cp "$here"/config/*.ini "$corpus"/ 2>/dev/null || true
 fi
 
 echo "run-fuzz: $target for ${seconds}s, corpus $corpus ($(ls "$corpus" | wc -l) inputs)"

@@ -1,6 +1,7 @@
 #include "verify/sof_leaders.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,8 @@ struct sof_leaders {
   uint32_t     *key_hash;  /* open addressing over 2 * key_cap buckets: key index or NO_KEY */
   uint32_t      hash_mask;
   uint32_t      fixed;     /* key index of the fixed leader, or NO_KEY */
+  int           has_range; /* an explicit entry was set: [first, last] below */
+  uint64_t      first, last;
 };
 
 static uint64_t
@@ -96,6 +99,24 @@ sof_leaders_set_fixed(sof_leaders_t *l, uint8_t const *pub) {
   return 0;
 }
 
+/* Widens the explicit range to slot; past the table's capacity, to the
+ * slot_cap slots ending (or starting) at slot (older ones are forgotten). */
+static void
+range_add(sof_leaders_t *l, uint64_t slot) {
+  if (!l->has_range) {
+    l->has_range = 1;
+    l->first = l->last = slot;
+    return;
+  }
+  if (slot < l->first) {
+    l->first = slot;
+    if (l->last - l->first > l->slot_mask) l->last = l->first + l->slot_mask;
+  } else if (slot > l->last) {
+    l->last = slot;
+    if (l->last - l->first > l->slot_mask) l->first = l->last - l->slot_mask;
+  }
+}
+
 int
 sof_leaders_set(sof_leaders_t *l, uint64_t slot, uint8_t const pub[32]) {
   uint32_t k = key_intern(l, pub);
@@ -103,7 +124,58 @@ sof_leaders_set(sof_leaders_t *l, uint64_t slot, uint8_t const pub[32]) {
   slot_entry_t *e = &l->slots[slot & l->slot_mask];
   e->slot_plus1 = slot + 1;
   e->key = k;
+  range_add(l, slot);
   return 0;
+}
+
+int
+sof_leaders_range(sof_leaders_t const *l, uint64_t *first, uint64_t *last) {
+  if (!l->has_range) return -1;
+  *first = l->first;
+  *last = l->last;
+  return 0;
+}
+
+/* The slots one load named so far. */
+typedef struct {
+  int      any;
+  uint64_t lo, hi;
+} load_span_t;
+
+/* A loader's set: refuses a slot that already has another leader (from
+ * this load or an earlier one) and a slot that would make this load span
+ * more than the table holds (it would overwrite its own entries). Returns 1
+ * when set, 0 when the slot already had this leader, -1 with a message (no
+ * "line N" / entry prefix: the caller adds it). */
+static int
+load_set(sof_leaders_t *l, load_span_t *span, uint64_t slot, uint8_t const pub[32], char *err,
+         size_t err_sz) {
+  slot_entry_t const *e = &l->slots[slot & l->slot_mask];
+  if (e->slot_plus1 == slot + 1) {
+    if (!memcmp(l->keys[e->key], pub, 32)) return 0;
+    char had[SOF_BASE58_ENCODED_32_MAX], now[SOF_BASE58_ENCODED_32_MAX];
+    sof_base58_encode_32(l->keys[e->key], had);
+    sof_base58_encode_32(pub, now);
+    sof_errbuf_set(err, err_sz, "slot %" PRIu64 " has two leaders: %s and %s", slot, had, now);
+    return -1;
+  }
+  uint64_t lo = slot, hi = slot;
+  if (span->any) {
+    lo = slot < span->lo ? slot : span->lo;
+    hi = slot > span->hi ? slot : span->hi;
+    if (hi - lo > l->slot_mask) {
+      sof_errbuf_set(err, err_sz, "slot %" PRIu64 " is too far from slots %" PRIu64 "..%" PRIu64
+                     ": the schedule would span %" PRIu64 " slots, the table holds %" PRIu64,
+                     slot, span->lo, span->hi, hi - lo + 1, l->slot_mask + 1);
+      return -1;
+    }
+  }
+  if (sof_leaders_set(l, slot, pub)) {
+    sof_errbuf_set(err, err_sz, "more distinct leaders than the table holds (%u)", l->key_cap);
+    return -1;
+  }
+  *span = (load_span_t){1, lo, hi};
+  return 1;
 }
 
 uint8_t const *
@@ -135,9 +207,11 @@ sof_leaders_load_json_buf(sof_leaders_t *l, char const *buf, size_t sz, uint64_t
     sof_errbuf_set(err, err_sz, "expected an object {\"<pubkey>\": [slot offsets]}");
     goto done;
   }
-  long cnt = 0;
+  long cnt = 0, named = 0;
+  load_span_t span = {0, 0, 0};
   char const *key;
   json_t *offs;
+  char why[256];
   json_object_foreach(sched, key, offs) {
     uint8_t pub[32];
     if (sof_base58_decode_32(key, strlen(key), pub)) {
@@ -156,17 +230,29 @@ sof_leaders_load_json_buf(sof_leaders_t *l, char const *buf, size_t sz, uint64_t
         goto done;
       }
       uint64_t off = (uint64_t)json_integer_value(v);
+      if (off >= SOF_LEADERS_EPOCH_SLOTS) {
+        sof_errbuf_set(err, err_sz, "\"%.60s\"[%zu]: offset %" PRIu64 " is outside the epoch "
+                       "(offsets run 0..%u from the epoch's first slot, %" PRIu64 "; absolute slots "
+                       "belong in a \"<slot> <pubkey>\" list)", key, i, off,
+                       SOF_LEADERS_EPOCH_SLOTS - 1, epoch_first_slot);
+        goto done;
+      }
       if (off > UINT64_MAX - 1 - epoch_first_slot) {
         sof_errbuf_set(err, err_sz, "\"%.60s\"[%zu]: slot out of range", key, i);
         goto done;
       }
-      if (sof_leaders_set(l, epoch_first_slot + off, pub)) {
-        sof_errbuf_set(err, err_sz, "\"%.60s\": more distinct leaders than the table holds (%u)", key,
-               l->key_cap);
+      int r = load_set(l, &span, epoch_first_slot + off, pub, why, sizeof why);
+      if (r < 0) {
+        sof_errbuf_set(err, err_sz, "\"%.60s\"[%zu] (offset %" PRIu64 "): %s", key, i, off, why);
         goto done;
       }
-      cnt++;
+      cnt += r;
+      named++;
     }
+  }
+  if (!named) {
+    sof_errbuf_set(err, err_sz, "an empty schedule: no leader names a slot");
+    goto done;
   }
   n = cnt;
 done:
@@ -222,7 +308,8 @@ sof_leaders_load_json(sof_leaders_t *l, char const *path, uint64_t epoch_first_s
 
 long
 sof_leaders_load_text_buf(sof_leaders_t *l, char const *buf, size_t sz, char *err, size_t err_sz) {
-  long cnt = 0;
+  long cnt = 0, named = 0;
+  load_span_t span = {0, 0, 0};
   unsigned line_no = 0;
   size_t i = 0;
   while (i < sz) {
@@ -265,12 +352,18 @@ sof_leaders_load_text_buf(sof_leaders_t *l, char const *buf, size_t sz, char *er
       sof_errbuf_set(err, err_sz, "line %u: expected \"<slot> <base58 pubkey>\"", line_no);
       return -1;
     }
-    if (sof_leaders_set(l, slot, pub)) {
-      sof_errbuf_set(err, err_sz, "line %u: more distinct leaders than the table holds (%u)", line_no,
-             l->key_cap);
+    char why[256];
+    int r = load_set(l, &span, slot, pub, why, sizeof why);
+    if (r < 0) {
+      sof_errbuf_set(err, err_sz, "line %u: %s", line_no, why);
       return -1;
     }
-    cnt++;
+    cnt += r;
+    named++;
+  }
+  if (!named) {
+    sof_errbuf_set(err, err_sz, "an empty list: no \"<slot> <pubkey>\" line");
+    return -1;
   }
   return cnt;
 }
