@@ -64,11 +64,10 @@ static sofd_key_t const keys[] = {
   {"verify", "conflict_budget", NULL, "N", "2", "signature checks of other roots per verified FEC set (equivocation detection)"},
   {"verify", "over_budget_try_every", NULL, "N", "8", "past a budget, one shred in N is still checked"},
   {"window", "behind", NULL, "SLOTS", "256", "admit slots at most this far below the tip (the median slot of recent accepted shreds; 0: no bound)"},
-  {"window", "ahead", NULL, "SLOTS", "128", "admit slots at most this far above the tip (0: no bound)"},
+  {"window", "ahead", NULL, "SLOTS", "16", "admit slots at most this far above the tip; the FEC and reassembly tables keep room for them (1-1024)"},
   {"window", "quorum", NULL, "N", "16", "accepted shreds before the window applies (1-64)"},
   {"window", "probe_every", NULL, "N", "8", "one shred in N outside the window is verified to let the tip follow the chain (0: never)"},
   {"window", "protect_behind", NULL, "SLOTS", "4", "slots below the tip whose FEC sets and reassembly are kept before any others"},
-  {"window", "protect_ahead", NULL, "SLOTS", "8", "slots above the tip kept likewise"},
   {"dedupe", "enabled", NULL, "BOOL", "true", "drop duplicate shreds at ingress; count conflicting ones"},
   {"dedupe", "capacity", NULL, "N", "262144", "shred keys remembered (power of two)"},
   {"dedupe", "ttl_ms", NULL, "MS", "10000", "a key is forgotten after this long"},
@@ -768,11 +767,13 @@ sofd_opts_resolve(sofd_cfg_t *cfg) {
   GET_U("verify", "over_budget_try_every", 1, 1U << 20, cfg->verify.over_budget_try_every);
   sof_slotwin_cfg_default(&cfg->window);
   GET_U("window", "behind", 0, 1ULL << 32, cfg->window.behind);
-  GET_U("window", "ahead", 0, 1ULL << 32, cfg->window.ahead);
+  GET_U("window", "ahead", 1, 1024, cfg->window.ahead);
+  /* every slot admitted above the tip is kept: none is evicted before its
+   * time and its genuine copies later dropped as duplicates */
+  cfg->window.protect_ahead = cfg->window.ahead;
   GET_U("window", "quorum", 1, SOF_SLOTWIN_SAMPLES, cfg->window.quorum);
   GET_U("window", "probe_every", 0, 1U << 20, cfg->window.probe_every);
   GET_U("window", "protect_behind", 0, 1U << 16, cfg->window.protect_behind);
-  GET_U("window", "protect_ahead", 0, 1U << 16, cfg->window.protect_ahead);
   if (!cfg->leader && !cfg->leader_schedule && !cfg->leader_list &&
       cfg->verify.posture == SOF_VERIFY_POSTURE_PUBLIC_UNTRUSTED && cfg->verify.verify_shreds != 0 &&
       !cfg->verify.accept_unknown_leader) {
@@ -792,6 +793,12 @@ sofd_opts_resolve(sofd_cfg_t *cfg) {
   GET_U("fec", "set_records", 16, 1U << 22, cfg->fec_set_records);
   GET_U("fec", "set_buffers", 2, 1U << 16, cfg->fec_set_buffers);
   GET_U("fec", "slots", 2, 4096, cfg->reasm_slots);
+  if (cfg->reasm_slots < cfg->window.protect_behind + cfg->window.protect_ahead + 2) {
+    fprintf(stderr, "sofd: [fec] slots %u cannot hold the current slots of [window] (protect_behind %llu + "
+            "ahead %llu + the tip) and one more: raise it or narrow the window\n", cfg->reasm_slots,
+            (unsigned long long)cfg->window.protect_behind, (unsigned long long)cfg->window.protect_ahead);
+    return -1;
+  }
   GET_U("fec", "chunks", 64, 1U << 24, cfg->reasm_chunks);
   uint64_t mb = 0;
   GET_U("fec", "arena_mb", 1, 65536, mb);

@@ -1672,6 +1672,8 @@ sofd_pipe_counters(sofd_pipe_t const *p, sofd_counter_t *out) {
       "verify_other_sig_known_root");
   CTR("shreds not verified: their FEC set failed too many checks", t.vs.over_budget_set,
       "verify_over_budget_set");
+  CTR("checked past the set budget: a turned-away (root, signature) again on another index",
+      t.vs.over_budget_resighted, "verify_over_budget_resighted");
   CTR("shreds not verified: their source failed too many checks", t.vs.over_budget_source,
       "verify_over_budget_source");
   CTR("shreds not verified: their verified set had too many other roots", t.vs.over_budget_conflict,
@@ -1918,6 +1920,7 @@ sofd_pipe_summary(sofd_pipe_t *p, char const *stop) {
   sof_json_key(j, "overBudget");
   sof_json_obj_begin(j);
   sof_json_key(j, "set");      sof_json_u64(j, t.vs.over_budget_set);
+  sof_json_key(j, "resighted"); sof_json_u64(j, t.vs.over_budget_resighted);
   sof_json_key(j, "source");   sof_json_u64(j, t.vs.over_budget_source);
   sof_json_key(j, "conflict"); sof_json_u64(j, t.vs.over_budget_conflict);
   sof_json_obj_end(j);

@@ -91,13 +91,16 @@ with tempfile.TemporaryDirectory() as tmp:
     errf = open(os.path.join(tmp, "soak.err"), "w+")
     p = subprocess.Popen([sofd, *sof_check.eal("soak", "0"), "--", "--driver", "udp", "--udp-bind", "127.0.0.1",
                           "--udp-listen", str(port), "--leader", leader, "--shred-version", "7",
-                          "--txlog", txlog, "--plugin-opt", "txlog.flush_ms=100"], stderr=errf, text=True)
+                          "--txlog", txlog, "--plugin-opt", "txlog.flush_ms=100", "--mlock",
+                          *os.environ.get("SOAK_SOFD_ARGS", "").split()], stderr=errf, text=True)
     deadline = time.time() + 30
     while time.time() < deadline and "udp input" not in open(errf.name).read():
         time.sleep(0.1)
     time.sleep(0.3)
     tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     dst = ("127.0.0.1", port)
+    import atexit
+    atexit.register(lambda: p.poll() is None and p.kill())
     sent = hostile = 0
     want = []
     rss = []
@@ -114,6 +117,10 @@ with tempfile.TemporaryDirectory() as tmp:
             sent += 1
             if rng.random() < 0.25:
                 k = rng.choice(("far", "future", "forged", "malformed"))
+                if os.environ.get("SOAK_KINDS") and k not in os.environ["SOAK_KINDS"].split(","):
+                    continue
+                if len(pl) < 1203 and k in ("far", "forged"):
+                    k = "malformed"  # sof-gen's own junk: nothing genuine to alter
                 kinds[k] += 1
                 if k == "far":
                     b = bytearray(pl)
@@ -124,7 +131,7 @@ with tempfile.TemporaryDirectory() as tmp:
                 elif k == "forged":
                     b = bytearray(pl)
                     for _ in range(rng.randint(1, 4)):
-                        b[rng.choice((rng.randrange(64), rng.randrange(88, len(b))))] ^= 1 << rng.randrange(8)
+                        b[rng.choice((rng.randrange(64), rng.randrange(88, len(b)))) if not os.environ.get("SOAK_FLIP") else (rng.randrange(64) if os.environ["SOAK_FLIP"] == "sig" else rng.randrange(88, len(b)))] ^= 1 << rng.randrange(8)
                     h = bytes(b)
                 else:
                     n = rng.choice((rng.randrange(1, 88), 1203, 1228, rng.randrange(1203, 2000)))
@@ -152,6 +159,8 @@ with tempfile.TemporaryDirectory() as tmp:
     s = sof_check.summary_of(err)
     check(bool(s), f"soak: a summary ({err[-400:]})")
     got = sof_check.txs_of(sof_check.read_lines(txlog))
+    if os.environ.get("SOAK_SUMMARY"):
+        json.dump(s, open(os.environ["SOAK_SUMMARY"], "w"))
     lost = s.get("lostBefore", {}).get("kernel", -1)
     print(f"soak: {seconds:.0f} s, {r} rounds ({r * SLOTS} slots), {sent} datagrams sent "
           f"({hostile} hostile: {kinds}), {len(want)} transactions; lost before sofd {lost}; "
@@ -159,6 +168,9 @@ with tempfile.TemporaryDirectory() as tmp:
     check(s.get("rxPackets", 0) + lost == sent,
           f"soak: received + lost before sofd = sent ({s.get('rxPackets')} + {lost} vs {sent})")
     check(s.get("balanced") is True, "soak: every received datagram in exactly one counter")
+    if os.environ.get("SOAK_SUMMARY"):
+        missing = sorted(set(want) - set(got))
+        print("missing slots:", sorted({m[0] for m in missing})[:40], len(missing), file=sys.stderr)
     if lost == 0:
         check(got == sorted(want), f"soak: every transaction of every round once ({len(got)} vs {len(want)})")
     else:

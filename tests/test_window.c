@@ -40,10 +40,10 @@ test_tip(void) {
   for (int i = 0; i < 15; i++) sof_slotwin_sample(&w, 100 + (uint64_t)(i / 8));
   SOF_CHECK_EQ(sof_slotwin_tip(&w), 100);
   SOF_CHECK_EQ(w.stats.tip, 100);
-  /* admission around it: [100 - 256, 100 + 128] */
+  /* admission around it: [100 - 256, 100 + 16] */
   SOF_CHECK_EQ(sof_slotwin_admit(&w, 0), SOF_SLOTWIN_IN);
-  SOF_CHECK_EQ(sof_slotwin_admit(&w, 228), SOF_SLOTWIN_IN);
-  SOF_CHECK_EQ(sof_slotwin_admit(&w, 229), SOF_SLOTWIN_AHEAD);
+  SOF_CHECK_EQ(sof_slotwin_admit(&w, 116), SOF_SLOTWIN_IN);
+  SOF_CHECK_EQ(sof_slotwin_admit(&w, 117), SOF_SLOTWIN_AHEAD);
   SOF_CHECK_EQ(sof_slotwin_admit(&w, UINT64_MAX), SOF_SLOTWIN_AHEAD);
   /* later, one far-ahead sample in every 4 does not move it either */
   for (int i = 0; i < 256; i++) sof_slotwin_sample(&w, i % 4 ? 101 : UINT64_MAX - (uint64_t)i);
@@ -95,6 +95,9 @@ test_probe_follows(void) {
 
 static void
 test_protected(void) {
+  sof_slotwin_cfg_t c;
+  sof_slotwin_cfg_default(&c);
+  SOF_CHECK_EQ(c.protect_ahead, c.ahead); /* every admitted slot ahead is kept */
   /* [tip - 4, tip + 8] */
   SOF_CHECK(!sof_slotwin_protected_at(SOF_SLOTWIN_NONE, 4, 8, 5));
   SOF_CHECK(sof_slotwin_protected_at(100, 4, 8, 96));

@@ -200,21 +200,28 @@ is_current(sof_reasm_t const *r, uint64_t slot) {
 
 /* The tracked slot to drop so that `slot` (tracked as `cur`, or not yet:
  * NULL) gets room; need_chunks: only slots holding chunks count. Without a
- * window: the oldest slot older than `slot`. With one: the least recently
- * used slot that is not current, else, for a current `slot`, the oldest
- * current slot older than it. NULL when none may go. */
+ * window: the oldest slot older than `slot`. With one: a slot that is not
+ * current and holds nothing (its batches all out: dropping it loses no
+ * data), the oldest first; else the least recently used slot that is not
+ * current; else, for a current `slot`, the oldest current slot older than
+ * it. NULL when none may go. */
 static slot_t *
 victim_of(sof_reasm_t *r, uint64_t slot, slot_t const *cur, int need_chunks) {
-  slot_t *oldest = NULL, *lru = NULL;
+  slot_t *oldest = NULL, *lru = NULL, *idle = NULL;
   for (uint32_t i = 0; i < r->cfg.slots_max; i++) {
     slot_t *s = &r->slots[i];
     if (!s->used || s == cur || (need_chunks && !s->stored_cnt)) continue;
     if (r->win && !is_current(r, s->slot)) {
-      if (!lru || s->used_seq < lru->used_seq) lru = s;
+      if (!s->stored_cnt) {
+        if (!idle || s->slot < idle->slot) idle = s;
+      } else if (!lru || s->used_seq < lru->used_seq) {
+        lru = s;
+      }
     } else if (!oldest || s->slot < oldest->slot) {
       oldest = s;
     }
   }
+  if (idle) return idle;
   if (lru) return lru;
   if (oldest && oldest->slot < slot && (!r->win || is_current(r, slot))) return oldest;
   if (r->win && oldest) r->stats.refused_current++;

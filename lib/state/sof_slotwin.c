@@ -5,11 +5,11 @@
 void
 sof_slotwin_cfg_default(sof_slotwin_cfg_t *cfg) {
   cfg->behind = 256;
-  cfg->ahead = 128;
+  cfg->ahead = 16;
   cfg->quorum = 16;
   cfg->probe_every = 8;
   cfg->protect_behind = 4;
-  cfg->protect_ahead = 8;
+  cfg->protect_ahead = 16;
 }
 
 static void

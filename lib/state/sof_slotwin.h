@@ -22,7 +22,7 @@
  * outside). The window never depends on state that only in-window shreds
  * could move: that would lock out the chain for good after a bad move.
  *
- * Protection (sof_slotwin_protected): slots in [T - protect_behind,
+ * Protection (sof_slotwin_protected_at): slots in [T - protect_behind,
  * T + protect_ahead] are "current": tables that evict (FEC sets, slots
  * under reassembly) give up every other entry before one of these, so a
  * burst of shreds from many future (or old) slots can neither evict nor
@@ -58,11 +58,13 @@ enum {
 
 typedef struct sof_slotwin_cfg {
   uint64_t behind;         /* slots admitted below the tip (default 256); 0: no lower bound */
-  uint64_t ahead;          /* slots admitted above the tip (default 128); 0: no upper bound */
+  uint64_t ahead;          /* slots admitted above the tip (default 16); 0: no upper bound */
   uint32_t quorum;         /* samples before the window applies, [1, 64] (default 16) */
   uint32_t probe_every;    /* 1 in this many outside shreds is a PROBE (default 8); 0: none */
   uint64_t protect_behind; /* current slots below the tip (default 4) */
-  uint64_t protect_ahead;  /* current slots above the tip (default 8) */
+  uint64_t protect_ahead;  /* current slots above the tip (default 16). Keep it >= ahead:
+                              an admitted slot the tables may evict before its time has
+                              its later genuine copies dropped as duplicates */
 } sof_slotwin_cfg_t;
 
 typedef struct sof_slotwin_stats {

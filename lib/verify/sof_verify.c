@@ -19,6 +19,8 @@
 #define FAIL_SLOTS 4096U /* failed-verification tallies per (slot, fec set), direct-mapped */
 #define SRC_SLOTS  1024U /* failed-verification tallies per source, direct-mapped */
 #define SRC_EPOCH  4096U /* ed25519 verifications per source-tally epoch (tallies reset) */
+#define SRC_CREDIT 4U    /* failures a source may have per set it delivered first (beyond its budget) */
+#define SEEN_SLOTS 1024U /* (slot, fec, root, signature) turned away, with the index it came on */
 
 /* A rejected (root, signature): the same forgery again costs no ed25519
  * verification, whether or not its set was ever verified. */
@@ -37,13 +39,23 @@ typedef struct {
   uint32_t turned;
 } fail_t;
 
-/* Failed ed25519 verifications of shreds from one source in this epoch. */
+/* ed25519 verifications of shreds from one source in this epoch: failed,
+ * and passed (sets it delivered first). */
 typedef struct {
   uint64_t src;          /* 0: empty */
   uint64_t epoch;
   uint32_t fails;
+  uint32_t oks;
   uint32_t turned;
 } src_t;
+
+/* A (slot, fec set, root, signature) turned away over the set budget, and
+ * the shred index it came with: the same pair on another index is what a
+ * genuine set looks like (its 64 shreds share it), so that one is checked. */
+typedef struct {
+  uint64_t key;          /* 0: empty */
+  uint32_t idx;
+} seen_t;
 
 /* One remembered FEC set. Created only for a root the leader signed, so a
  * flood of forged shreds cannot evict the sets that matter. */
@@ -72,6 +84,7 @@ struct sof_verify {
   bad_t              *bad;         /* BAD_SLOTS entries */
   fail_t             *fails;       /* FAIL_SLOTS entries */
   src_t              *srcs;        /* SRC_SLOTS entries */
+  seen_t             *seen;        /* SEEN_SLOTS entries */
   uint64_t            src;         /* source of the shred being verified (0: unknown) */
   sof_ed25519_key_t  *keys;        /* KEY_SLOTS prepared leader keys */
   uint64_t            key_used[KEY_SLOTS]; /* last use (key_tick); 0: empty */
@@ -129,10 +142,12 @@ sof_verify_new(sof_verify_cfg_t const *cfg, sof_leaders_t const *leaders, char *
   v->bad = calloc(BAD_SLOTS, sizeof *v->bad);
   v->fails = calloc(FAIL_SLOTS, sizeof *v->fails);
   v->srcs = calloc(SRC_SLOTS, sizeof *v->srcs);
+  v->seen = calloc(SEEN_SLOTS, sizeof *v->seen);
   v->keys = calloc(KEY_SLOTS, sizeof *v->keys);
   v->prep = calloc(1, sizeof *v->prep);
   v->prep_slot = -1;
-  if (!v->sets || !v->bad || !v->keys || !v->prep || !v->fails || !v->srcs) {
+  if (!v->sets || !v->bad || !v->keys || !v->prep || !v->fails || !v->srcs || !v->seen) {
+    free(v->seen);
     free(v->sets);
     free(v->bad);
     free(v->fails);
@@ -157,6 +172,7 @@ sof_verify_delete(sof_verify_t *v) {
   free(v->bad);
   free(v->fails);
   free(v->srcs);
+  free(v->seen);
   free(v->keys);
   free(v->prep);
   free(v);
@@ -168,6 +184,7 @@ sof_verify_reset(sof_verify_t *v) {
   memset(v->bad, 0, BAD_SLOTS * sizeof *v->bad);
   memset(v->fails, 0, FAIL_SLOTS * sizeof *v->fails);
   memset(v->srcs, 0, SRC_SLOTS * sizeof *v->srcs);
+  memset(v->seen, 0, SEEN_SLOTS * sizeof *v->seen);
   memset(&v->stats, 0, sizeof v->stats);
   v->max_slot = 0;
 }
@@ -493,27 +510,57 @@ src_slot(sof_verify_t *v) {
   return &v->srcs[(h >> 40) % SRC_SLOTS];
 }
 
-/* Whether one more shred may cost an ed25519 verification that might fail:
- * a (slot, fec set) or a source past its failure budget gets one try per
- * over_budget_try_every shreds (so a genuine set that forgeries got to
- * first still gets through), the rest are turned away (counted). */
+/* Whether one more shred may cost an ed25519 verification that might fail.
+ * A (slot, fec set) past its failure budget: a (root, signature) it turned
+ * away before, now on another shred index, is checked (a genuine set's
+ * shreds share one; a forger pays two packets per check, and the pair then
+ * goes to the rejected cache), and so is one shred in
+ * over_budget_try_every; the rest are turned away. A source past its
+ * budget: one shred in over_budget_try_every. Counted. */
 static int
-budget_allows(sof_verify_t *v, uint64_t slot, uint32_t fec) {
+budget_allows(sof_verify_t *v, sof_shred_t const *s, uint8_t const *sig, uint8_t const *msg) {
+  uint64_t slot = s->slot;
+  uint32_t fec = s->fec_set_idx;
   fail_t *f = fail_slot(v, slot, fec);
-  if (f->slot_plus1 == slot + 1 && f->fec == fec && f->fails >= v->cfg.set_fail_budget &&
-      ++f->turned % v->cfg.over_budget_try_every) {
-    v->stats.over_budget_set++;
-    return 0;
+  if (f->slot_plus1 == slot + 1 && f->fec == fec && f->fails >= v->cfg.set_fail_budget) {
+    uint64_t a, b, m;
+    memcpy(&a, sig, 8);
+    memcpy(&b, sig + 8, 8);
+    memcpy(&m, msg, 8);
+    uint64_t key = ((slot * 0x9E3779B97F4A7C15ULL) ^ ((uint64_t)fec << 32) ^ a ^ (b * 0xC2B2AE3D27D4EB4FULL) ^
+                    (m * 0x165667B19E3779F9ULL)) | 1U;
+    seen_t *e = &v->seen[(key >> 17) % SEEN_SLOTS];
+    if (e->key == key && e->idx != s->idx) {
+      e->key = 0;
+      v->stats.over_budget_resighted++;
+    } else {
+      e->key = key;
+      e->idx = s->idx;
+      if (++f->turned % v->cfg.over_budget_try_every) {
+        v->stats.over_budget_set++;
+        return 0;
+      }
+    }
   }
   if (v->src) {
     src_t *e = src_slot(v);
     if (e->src == v->src && e->epoch == v->stats.sig_verifies / SRC_EPOCH &&
-        e->fails >= v->cfg.source_fail_budget && ++e->turned % v->cfg.over_budget_try_every) {
+        e->fails >= v->cfg.source_fail_budget && e->fails > (uint64_t)SRC_CREDIT * e->oks &&
+        ++e->turned % v->cfg.over_budget_try_every) {
       v->stats.over_budget_source++;
       return 0;
     }
   }
   return 1;
+}
+
+/* The current source's tally for this epoch (reset when stale). */
+static src_t *
+src_tally(sof_verify_t *v) {
+  src_t *e = src_slot(v);
+  uint64_t epoch = v->stats.sig_verifies / SRC_EPOCH;
+  if (e->src != v->src || e->epoch != epoch) *e = (src_t){.src = v->src, .epoch = epoch};
+  return e;
 }
 
 /* A failed verification of a shred of (slot, fec set) from the current
@@ -524,9 +571,7 @@ budget_fail(sof_verify_t *v, uint64_t slot, uint32_t fec) {
   if (f->slot_plus1 != slot + 1 || f->fec != fec) *f = (fail_t){.slot_plus1 = slot + 1, .fec = fec};
   if (f->fails < UINT32_MAX) f->fails++;
   if (!v->src) return;
-  src_t *e = src_slot(v);
-  uint64_t epoch = v->stats.sig_verifies / SRC_EPOCH;
-  if (e->src != v->src || e->epoch != epoch) *e = (src_t){.src = v->src, .epoch = epoch};
+  src_t *e = src_tally(v);
   if (e->fails < UINT32_MAX) e->fails++;
 }
 
@@ -535,8 +580,17 @@ budget_fail(sof_verify_t *v, uint64_t slot, uint32_t fec) {
 static int
 budgeted_verify(sof_verify_t *v, sof_shred_t const *s, uint8_t const sig[64], void const *msg, size_t sz,
                 uint8_t const leader[32]) {
-  if (!budget_allows(v, s->slot, s->fec_set_idx)) return -2;
-  if (!leader_verify(v, sig, msg, sz, leader)) return 0;
+  if (!budget_allows(v, s, sig, msg)) return -2;
+  if (!leader_verify(v, sig, msg, sz, leader)) {
+    /* a source that delivers genuine sets first earns room for failures:
+     * a feed sharing its address with a forger is throttled only when
+     * the forgeries outnumber its own sets SRC_CREDIT to one */
+    if (v->src) {
+      src_t *e = src_tally(v);
+      if (e->oks < UINT32_MAX) e->oks++;
+    }
+    return 0;
+  }
   budget_fail(v, s->slot, s->fec_set_idx);
   return -1;
 }

@@ -48,11 +48,18 @@
  * - A set not verified yet gets set_fail_budget failed checks per (slot,
  *   fec set), and a source (sof_verify_set_source / _shreds_from: the
  *   sender's address) source_fail_budget failed checks per 4096 checks
- *   made; past either, one shred in over_budget_try_every is still
- *   checked (so a genuine set that forgeries reached first gets through,
- *   and its success makes the rest cost nothing), the others are
+ *   made, plus four for each set it delivered first in that time (a
+ *   genuine feed whose address a forger shares is throttled only when the
+ *   forgeries outnumber its sets four to one).
+ *   Past the set budget, a (root, signature) turned away before and now
+ *   on another shred index is checked: a genuine set's 64 shreds share
+ *   one, so its second shred gets through and caches the set; a forger
+ *   pays two packets of a new pair per check, and the pair then sits in
+ *   the rejected cache (over_budget_resighted). Past either budget, one
+ *   shred in over_budget_try_every is still checked; the others are
  *   over_budget. Tallies are direct-mapped tables (4096 sets, 1024
- *   sources): a collision forgets a tally, never blocks a stranger. */
+ *   sources, 1024 turned-away pairs): a collision forgets a tally, never
+ *   blocks a stranger. */
 #ifndef SOF_VERIFY_VERIFY_H
 #define SOF_VERIFY_VERIFY_H
 
@@ -125,6 +132,8 @@ typedef struct sof_verify_stats {
   uint64_t over_budget_set;      /* over_budget: the (slot, fec set) failed set_fail_budget checks */
   uint64_t over_budget_source;   /* over_budget: the source failed source_fail_budget checks */
   uint64_t over_budget_conflict; /* over_budget: the verified set had conflict_budget other roots */
+  uint64_t over_budget_resighted; /* checked past the set budget: a turned-away (root, signature)
+                                     came again on another shred index */
 } sof_verify_stats_t;
 
 /* What sof_verify_shred learned besides the result. */
