@@ -19,7 +19,12 @@
  * heap buffer freed when its last reference goes, so a library reading a
  * shred it did not retain is a use-after-free under ASan. Both pairs must
  * give the same results, rebuilt bytes and batches, and after a reset no
- * buffer may be left referenced. */
+ * buffer may be left referenced.
+ *
+ * Inputs whose first byte is odd run both pairs with a slot window
+ * attached (sof_slotwin, sampled from every delivered shred, quorum 4,
+ * one slot either side current), so eviction by "current slot first" and
+ * least recent use runs too, with the same invariants. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +34,7 @@
 #include "resolve/sof_reasm.h"
 #include "resolve/sof_resolver.h"
 #include "shredder/sof_shredder.h"
+#include "state/sof_slotwin.h"
 
 #define REQUIRE(c) do { if (!(c)) abort(); } while (0)
 
@@ -37,6 +43,8 @@ static sof_shredder_set_t pool[POOL_SETS];
 static sof_resolver_t *res, *res_ref;
 static sof_reasm_t *reasm, *reasm_ref;
 static long live; /* by-reference buffers still referenced */
+static sof_slotwin_t win;
+static int windowed;
 static uint64_t batch_hash[2]; /* per pair: what the batches were */
 
 typedef struct fbuf {
@@ -143,6 +151,7 @@ deliver(uint8_t const *p, size_t sz, int with_leaf, int trusted) {
   /* with the leaf hash (as verification gives it) recovery can use the
    * partial tree; without, it rebuilds every shard: fuzz both */
   if (s.is_merkle) sof_merkle_leaf(leaf, p + 64, s.proof_off - 64);
+  if (windowed) sof_slotwin_sample(&win, s.slot);
   sof_resolver_out_t out;
   /* trusted: no root given, the resolver takes the set's from its first shred */
   int r = sof_resolver_add(res, p, &s, trusted ? NULL : root, with_leaf && s.is_merkle ? leaf : NULL, 0, &out);
@@ -199,6 +208,18 @@ int
 LLVMFuzzerTestOneInput(uint8_t const *data, size_t sz) {
   sof_resolver_reset(res);
   sof_reasm_reset(reasm);
+  sof_slotwin_cfg_t wc;
+  sof_slotwin_cfg_default(&wc);
+  wc.quorum = 4;
+  wc.protect_behind = 1;
+  wc.protect_ahead = 1;
+  sof_slotwin_init(&win, &wc);
+  windowed = sz && (data[0] & 1);
+  sof_slotwin_t const *w = windowed ? &win : NULL;
+  sof_resolver_set_window(res, w);
+  sof_resolver_set_window(res_ref, w);
+  sof_reasm_set_window(reasm, w);
+  sof_reasm_set_window(reasm_ref, w);
   dirty = 0;
   batch_hash[0] = batch_hash[1] = 0;
   static uint8_t buf[1300];
