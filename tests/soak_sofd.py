@@ -182,5 +182,6 @@ with tempfile.TemporaryDirectory() as tmp:
         peak = max(k for _, k in rss[len(rss) // 4:])
         check(peak - warm <= 16 * 1024, f"soak: memory flat after the warm-up ({warm} -> peak {peak} KiB)")
 
+sof_check.cleanup_runtime()
 print(f"soak_sofd: {sof_check.checks} checks, {sof_check.failures} failed")
 sys.exit(1 if sof_check.failures else 0)

@@ -42,17 +42,18 @@ def generate(gen, tmp, name, *opts, summary=True):
 
 # ---- sofd runs ------------------------------------------------------------------
 
-_prefixes = 0
+prefixes = []  # every --file-prefix eal() handed out, in order
 
 
 def eal(tag, lcores="0", pcap=None, vdevs=(), telemetry=False):
     """EAL arguments for a sofd run on vdevs: no hugepages, no PCI, no
-    shared config, a file prefix unique to this process and run; pcap: a
-    net_pcap vdev reading it; vdevs: more --vdev values."""
-    global _prefixes
-    _prefixes += 1
+    shared config, a file prefix unique to this process and run (appended
+    to prefixes); pcap: a net_pcap vdev reading it; vdevs: more --vdev
+    values."""
+    prefix = f"sof-{tag}-{os.getpid()}-{len(prefixes)}"
+    prefixes.append(prefix)
     args = ["--no-huge", "-m", "512", "--no-pci", "--no-shconf", "--log-level=error",
-            f"--file-prefix=sof-{tag}-{os.getpid()}-{_prefixes}", "-l", lcores]
+            f"--file-prefix={prefix}", "-l", lcores]
     if not telemetry:
         args.append("--no-telemetry")
     if pcap:
@@ -60,6 +61,20 @@ def eal(tag, lcores="0", pcap=None, vdevs=(), telemetry=False):
     for v in vdevs:
         args += ["--vdev", v]
     return args
+
+
+def runtime_dir(prefix):
+    """Where the EAL keeps a file prefix's runtime files (telemetry socket)."""
+    base = "/var/run/dpdk" if os.geteuid() == 0 else os.path.join(
+        os.environ.get("XDG_RUNTIME_DIR", "/tmp"), "dpdk")
+    return os.path.join(base, prefix)
+
+
+def cleanup_runtime():
+    """Removes the runtime directories of every prefix handed out."""
+    import shutil
+    for pf in prefixes:
+        shutil.rmtree(runtime_dir(pf), ignore_errors=True)
 
 
 def summary_of(stderr):

@@ -318,5 +318,6 @@ with tempfile.TemporaryDirectory() as tmp:
           "load (2x2packet, trusted, 32/64 lost): every transaction")
     check(s.get("acceptedBy", {}).get("no_room") == 0, f"load: no set refused for room ({s.get('acceptedBy')})")
 
+sof_check.cleanup_runtime()
 print(f"sofd_attacks: {sof_check.checks} checks, {sof_check.failures} failed")
 sys.exit(1 if sof_check.failures else 0)

@@ -33,15 +33,8 @@ if len(sys.argv) < 3 or not sys.argv[2]:
     print("sofd was not built (DPDK not found): skipping", file=sys.stderr)
     sys.exit(77)
 gen, sofd = sys.argv[1], sys.argv[2]
-runs = 0
-
-
 def eal(lcores="0", pcap=None):
-    global runs
-    runs += 1
-    return ["--no-huge", "-m", "512", "--no-pci", "--no-shconf", "--log-level=error", "--no-telemetry",
-            f"--file-prefix=sof-out-{os.getpid()}-{runs}", "-l", lcores] + (
-            ["--vdev", f"net_pcap0,rx_pcap={pcap}"] if pcap else [])
+    return sof_check.eal("out", lcores, pcap)
 
 
 def lost_of(err):
@@ -186,10 +179,7 @@ with tempfile.TemporaryDirectory() as tmp:
     check(sorted(old + new) == want, "SIGHUP: both files together are the truth's transactions, once each")
 
 # EAL leaves an empty runtime directory per file prefix: remove ours.
-runtime = "/var/run/dpdk" if os.geteuid() == 0 else os.path.join(
-    os.environ.get("XDG_RUNTIME_DIR", "/tmp"), "dpdk")
-for n in range(1, runs + 1):
-    shutil.rmtree(os.path.join(runtime, f"sof-out-{os.getpid()}-{n}"), ignore_errors=True)
+sof_check.cleanup_runtime()
 
 print(f"sofd_output: {sof_check.checks} checks, {sof_check.failures} failed", file=sys.stderr)
 sys.exit(1 if sof_check.failures or not sof_check.checks else 0)

@@ -43,30 +43,12 @@ if len(sys.argv) < 3 or not sys.argv[2]:
 gen, sofd = sys.argv[1], sys.argv[2]
 here = os.path.dirname(os.path.abspath(__file__))
 repo = os.path.dirname(here)
-prefixes = []
-
-
 def generate(tmp, name, *opts):
     return sof_check.generate(gen, tmp, name, *opts)
 
 
 def eal(lcores, *vdevs, telemetry=False):
-    prefix = f"sof-roles-{os.getpid()}-{len(prefixes)}"
-    prefixes.append(prefix)
-    args = ["--no-huge", "-m", "512", "--no-pci", "--no-shconf", "--log-level=error",
-            f"--file-prefix={prefix}", "-l", lcores]
-    if not telemetry:
-        args.append("--no-telemetry")
-    for v in vdevs:
-        args += ["--vdev", v]
-    return args
-
-
-def summary_of(stderr):
-    for l in stderr.splitlines():
-        if l.startswith('{"type":"summary"'):
-            return json.loads(l)
-    return {}
+    return sof_check.eal("roles", lcores, vdevs=vdevs, telemetry=telemetry)
 
 
 def run(args, timeout=180):
@@ -74,45 +56,9 @@ def run(args, timeout=180):
     return p.returncode, summary_of(p.stderr), p.stderr
 
 
-def txs_of(lines):
-    return sorted((l["slot"], l["signature"], l["kind"]) for l in lines if l.get("type") == "transaction")
-
-
-def truth_txs(recs, slots=None):
-    return sorted((r["slot"], r["signature"], r["kind"]) for r in recs
-                  if r["type"] == "transaction" and (slots is None or r["slot"] in slots))
-
-
-def read_lines(path):
-    return [json.loads(l) for l in open(path)] if os.path.exists(path) else []
-
-
-def balanced(name, s, frames):
-    check(s.get("rxPackets") == frames, f"{name}: every frame received ({s.get('rxPackets')} vs {frames})")
-    drops = s.get("drops", {})
-    total = s.get("accepted", 0) + sum(v for v in drops.values() if isinstance(v, int)) \
-        + sum(drops.get("malformed", {}).values()) + sum(drops.get("rejected", {}).values())
-    check(total == s.get("rxPackets"), f"{name}: counters add up to packets received ({total})")
-    check(s.get("balanced") is True, f"{name}: sofd's own balance check")
-
-
-def pcap_frames(path):
-    with open(path, "rb") as f:
-        hdr = f.read(24)
-        out = []
-        while True:
-            h = f.read(16)
-            if len(h) < 16:
-                return hdr, out
-            n = struct.unpack("<IIII", h)[2]
-            out.append((h, f.read(n)))
-
-
-def write_pcap(path, hdr, frames):
-    with open(path, "wb") as f:
-        f.write(hdr)
-        for h, d in frames:
-            f.write(h[:8] + struct.pack("<II", len(d), len(d)) + d)
+summary_of, txs_of, truth_txs = sof_check.summary_of, sof_check.txs_of, sof_check.truth_txs
+read_lines, balanced = sof_check.read_lines, sof_check.balanced
+pcap_frames, write_pcap = sof_check.pcap_frames, sof_check.write_pcap
 
 
 with tempfile.TemporaryDirectory() as tmp:
@@ -241,7 +187,7 @@ with tempfile.TemporaryDirectory() as tmp:
     # 4. live telemetry and Prometheus while sofd runs (SIGINT to stop)
     txlog = os.path.join(tmp, "tel.txlog")
     args = eal("0", f"net_pcap0,rx_pcap={pcap}", telemetry=True)
-    prefix = prefixes[-1]
+    prefix = sof_check.prefixes[-1]
     p = subprocess.Popen([sofd, *args, "--", "--leader-schedule", sched, "--shred-version", "7",
                           "--udp-port", "8001", "--prometheus", "127.0.0.1:0", "--txlog", txlog,
                           "--plugins", "txlog,metrics", "--plugin-opt", "metrics.path=/dev/null"],
@@ -282,9 +228,7 @@ with tempfile.TemporaryDirectory() as tmp:
             check(False, "prometheus: unknown path is 404")
         except urllib.error.HTTPError as e:
             check(e.code == 404, f"prometheus: unknown path is 404 ({e.code})")
-    runtime = "/var/run/dpdk" if os.geteuid() == 0 else os.path.join(
-        os.environ.get("XDG_RUNTIME_DIR", "/tmp"), "dpdk")
-    sock_path = os.path.join(runtime, prefix, "dpdk_telemetry.v2")
+    sock_path = os.path.join(sof_check.runtime_dir(prefix), "dpdk_telemetry.v2")
     tel = {}
     try:
         c = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -502,10 +446,7 @@ with tempfile.TemporaryDirectory() as tmp:
     check(p.returncode == 0 and "--topology-rx" in p.stdout and "--ring-fec-extract-on-full" in p.stdout,
           "--help lists every key's flag")
 
-runtime = "/var/run/dpdk" if os.geteuid() == 0 else os.path.join(
-    os.environ.get("XDG_RUNTIME_DIR", "/tmp"), "dpdk")
-for pf in prefixes:
-    shutil.rmtree(os.path.join(runtime, pf), ignore_errors=True)
+sof_check.cleanup_runtime()
 
 print(f"sofd roles: {sof_check.checks} checks, {sof_check.failures} failed", file=sys.stderr)
 sys.exit(1 if sof_check.failures or not sof_check.checks else 0)

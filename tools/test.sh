@@ -59,6 +59,8 @@ stage() { # name builddir setup-args... ; builds and tests, counts a build failu
 bash "$here/tools/install-oracles.sh" || true
 
 SUITES="" stage release build meson setup build
+# Undefined behaviour fails the test that hit it (UBSan only reports by default).
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 SUITES="" stage sanitizers build-san meson setup build-san -Db_sanitize=address,undefined \
   -Db_lundef=false -Dbuildtype=debugoptimized
 if [ "${SOF_TEST_FUZZ:-1}" != 0 ]; then

@@ -405,9 +405,9 @@ tp_batch(void *state, sof_ev_txn_batch_t const *ev) {
   tp_enter(tp);
   if (tp_rec(tp)) {
     tp->payload_sz = ev->payload_sz;
-    if (ev->payload_sz <= sizeof tp->payload) memcpy(tp->payload, ev->payload, ev->payload_sz);
+    if (ev->payload_sz && ev->payload_sz <= sizeof tp->payload) memcpy(tp->payload, ev->payload, ev->payload_sz);
     tp->ref_cnt = ev->txn_cnt;
-    if (ev->txn_cnt <= 64) memcpy(tp->refs, ev->txns, ev->txn_cnt * sizeof *ev->txns);
+    if (ev->txn_cnt && ev->txn_cnt <= 64) memcpy(tp->refs, ev->txns, ev->txn_cnt * sizeof *ev->txns);
     tp->payload_ptr = ev->payload;
     tp->refs_ptr = ev->txns;
     tp->ho_refs_in_cb = g_ho ? ho_refs(g_ho) : -1;
