@@ -145,7 +145,7 @@ with tempfile.TemporaryDirectory() as tmp:
             if i % 32 == 31:
                 time.sleep(0.001)
         r += 1
-        if r % 20 == 0:
+        if r % 10 == 0:
             rss.append((time.time() - t0, rss_kib(p.pid)))
     time.sleep(1.5)
     rss.append((time.time() - t0, rss_kib(p.pid)))
@@ -177,10 +177,15 @@ with tempfile.TemporaryDirectory() as tmp:
         check(set(got) <= set(want) and len(got) == len(set(got)),
               f"soak: (the kernel dropped {lost}) transactions delivered once and all genuine")
     check(p.returncode == 0, f"soak: exit 0 ({p.returncode})")
-    if len(rss) >= 4:
-        warm = rss[len(rss) // 4][1]
-        peak = max(k for _, k in rss[len(rss) // 4:])
-        check(peak - warm <= 16 * 1024, f"soak: memory flat after the warm-up ({warm} -> peak {peak} KiB)")
+    if len(rss) >= 6:
+        # Flat: the last third of the run adds no more than 8 MiB to the
+        # peak of the middle third. (Pools fault in as they are first
+        # touched; without --mlock taking effect, as under ASan, that
+        # warm-up lasts about a minute and then stops.)
+        third = len(rss) // 3
+        mid = max(k for _, k in rss[third:2 * third])
+        last = max(k for _, k in rss[2 * third:])
+        check(last - mid <= 8 * 1024, f"soak: memory flat ({mid} -> {last} KiB over the last third)")
 
 sof_check.cleanup_runtime()
 print(f"soak_sofd: {sof_check.checks} checks, {sof_check.failures} failed")
