@@ -25,6 +25,9 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
+#ifdef SOFD_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
 
 #include "common/sof_plugin_common.h"
 #include "crypto/sof_ed25519.h"
@@ -48,6 +51,57 @@ static void
 on_hup(int sig) {
   (void)sig;
   sof_plugout_reopen_all();
+}
+
+/* ---- systemd (Type=notify, config/sofd.service) ------------------------------------------------ */
+
+/* sd_notify does nothing unless NOTIFY_SOCKET is set (a unit with
+ * Type=notify). READY=1 once the pipeline runs (the main lcore's first
+ * monitor tick), STOPPING=1 when a signal asks sofd to stop (or the run
+ * ended otherwise), WATCHDOG=1 at half of WatchdogSec= from the main
+ * lcore's monitor loop: a stalled main loop stops the pings. */
+typedef struct sd_state {
+  int      ready, stopping;
+  uint64_t wd_cycles, wd_next; /* 0: no watchdog */
+} sd_state_t;
+
+static void
+sd_say(char const *msg) {
+#ifdef SOFD_SYSTEMD
+  sd_notify(0, msg);
+#else
+  (void)msg;
+#endif
+}
+
+static void
+sd_init(sd_state_t *s) {
+  memset(s, 0, sizeof *s);
+#ifdef SOFD_SYSTEMD
+  uint64_t usec = 0;
+  if (sd_watchdog_enabled(0, &usec) > 0 && usec)
+    s->wd_cycles = (uint64_t)((double)usec / 2e6 * (double)rte_get_tsc_hz());
+#endif
+}
+
+static void
+sd_tick(void *ctx) {
+  sd_state_t *s = ctx;
+  if (!s->ready) {
+    s->ready = 1;
+    sd_say("READY=1\nSTATUS=receiving shreds");
+  }
+  if (quit_signal && !s->stopping) {
+    s->stopping = 1;
+    sd_say("STOPPING=1\nSTATUS=draining");
+  }
+  if (s->wd_cycles) {
+    uint64_t now = rte_get_tsc_cycles();
+    if (now >= s->wd_next) {
+      sd_say("WATCHDOG=1");
+      s->wd_next = now + s->wd_cycles;
+    }
+  }
 }
 
 /* ---- plugin config lookup ------------------------------------------------------------------ */
@@ -364,7 +418,11 @@ sofd_main(int argc, char **argv) {
                   (cfg.verify.verify_shreds < 0 && cfg.verify.posture != SOF_VERIFY_POSTURE_PUBLIC_UNTRUSTED)
               ? "off" : "on",
           plugin_cnt);
+  static sd_state_t sd;
+  sd_init(&sd);
+  sofd_pipe_set_tick(pipe, sd_tick, &sd);
   char const *stop = sofd_pipe_run(pipe, &quit_signal);
+  if (!sd.stopping) sd_say("STOPPING=1"); /* --idle-exit-ms, or no monitor tick ran */
   if (prom_open) sof_http_stop(&prom.srv); /* its handler reads the pipe and the plugins' states */
   sof_plugout_drain_deadline(cfg.drain_ms); /* plugin outputs: a stalled reader cannot hold exit */
   sof_host_shutdown(host);

@@ -237,10 +237,15 @@ sofd_opts_usage(void) {
   }
   printf("\nTopology: LCORES is a comma list of EAL lcore ids; several roles may share an\n"
          "lcore. rx_fec is one ring per fec instance (shreds are sharded by slot).\n"
-         "Exit: SIGINT/SIGTERM (or --idle-exit-ms) stops RX, drains the rings and plugin\n"
-         "lanes, shuts the plugins down and prints the summary (JSON) on stderr.\n"
-         "Exit status: 0 ok, 1 the counters did not balance or the output failed, 2 bad\n"
-         "configuration or an unusable port.\n");
+         "Signals: SIGINT / SIGTERM (or --idle-exit-ms) stop RX, drain the rings and\n"
+         "plugin lanes (up to [run] drain_timeout_ms), shut the plugins down and print\n"
+         "the summary (JSON) on stderr. SIGHUP reopens the plugins' output files\n"
+         "(logrotate); nothing else is reloaded.\n"
+         "systemd: with NOTIFY_SOCKET set (Type=notify) sofd sends READY=1 once the\n"
+         "pipeline runs, STOPPING=1 when it stops, and WATCHDOG=1 when WatchdogSec= is set\n"
+         "(config/sofd.service).\n"
+         "Exit status: 0 stopped cleanly; 1 the counters did not balance or plugin output\n"
+         "was lost; 2 bad options or configuration, EAL failure, or an unusable port.\n");
 }
 
 static int

@@ -1629,9 +1629,12 @@ sofd_pipe_counters(sofd_pipe_t const *p, sofd_counter_t *out) {
   totals_t t;
   collect(p, &t);
   unsigned n = 0;
+  sofd_counter_t *last = NULL; /* the entry PUT wrote (NULL: the table was full) */
 #define PUT(gauge_, help_, v_, ...)                                           \
   do {                                                                         \
+    last = NULL;                                                               \
     if (n < SOFD_COUNTERS_MAX) {                                               \
+      last = memset(&out[n], 0, sizeof out[n]);                                \
       snprintf(out[n].name, sizeof out[n].name, __VA_ARGS__);                  \
       out[n].help = (help_);                                                   \
       out[n].value = (v_);                                                     \
@@ -1641,22 +1644,46 @@ sofd_pipe_counters(sofd_pipe_t const *p, sofd_counter_t *out) {
   } while (0)
 #define CTR(help_, v_, ...) PUT(0, help_, v_, __VA_ARGS__)
 #define GAUGE(help_, v_, ...) PUT(1, help_, v_, __VA_ARGS__)
+  /* Prometheus: the entry just PUT is sof_<fam_>{key_="val_"} (docs/metrics.md) */
+#define FAM(fam_, key_, val_)                                                  \
+  do {                                                                         \
+    if (last) {                                                                \
+      last->family = (fam_);                                                   \
+      last->label_key = (key_);                                                \
+      snprintf(last->label_val, sizeof last->label_val, "%s", (val_));         \
+    }                                                                          \
+  } while (0)
+  /* Prometheus: the entry just PUT is left out while cond_ (value unknown) */
+#define UNKNOWN_IF(cond_)                                                      \
+  do {                                                                         \
+    if (last) last->unknown = !!(cond_);                                       \
+  } while (0)
   CTR("packets received", t.rx_packets, "rx_packets");
   CTR("bytes received", t.rx_bytes, "rx_bytes");
   CTR("non-empty RX bursts", t.rx_bursts, "rx_bursts");
-  for (int e = 1; e <= SOF_PKT_ERR_CNT; e++)
-    CTR("frames dropped by the L2-L4 parser, by reason", t.pkt_err[e], "rx_drop_%s", sof_pkt_err_str(-e));
-  for (int k = 0; k < SOFD_RX_DROP_CNT; k++)
+  for (int e = 1; e <= SOF_PKT_ERR_CNT; e++) {
+    CTR("packets dropped before fec (L2-L4 parser, rx role), by reason", t.pkt_err[e], "rx_drop_%s",
+        sof_pkt_err_str(-e));
+    FAM("rx_dropped_total", "reason", sof_pkt_err_str(-e));
+  }
+  for (int k = 0; k < SOFD_RX_DROP_CNT; k++) {
     CTR("packets dropped by the rx role, by reason", t.drop[k], "rx_drop_%s", rx_drop_names[k]);
-  for (int e = 1; e <= SOF_SHRED_ERR_CNT; e++)
+    FAM("rx_dropped_total", "reason", rx_drop_names[k]);
+  }
+  for (int e = 1; e <= SOF_SHRED_ERR_CNT; e++) {
     CTR("shreds that do not parse, by reason", t.malformed[e], "rx_malformed_%s", sof_shred_err_str(-e));
+    FAM("rx_malformed_total", "reason", sof_shred_err_str(-e));
+  }
   for (int r = 0; r < SOF_VERIFY_RESULT_CNT; r++) {
     if (r == SOF_VERIFY_VERIFIED || r == SOF_VERIFY_SKIPPED || r == SOF_VERIFY_MALFORMED) continue;
     CTR("shreds rejected by verification, by result", t.rejected[r], "rx_rejected_%s", sof_verify_result_str(r));
+    FAM("rx_rejected_total", "result", sof_verify_result_str(r));
   }
   for (int r = 0; r < SOF_VERIFY_RESULT_CNT; r++) {
-    if (r == SOF_VERIFY_VERIFIED || r == SOF_VERIFY_SKIPPED || r == SOF_VERIFY_UNKNOWN_LEADER)
+    if (r == SOF_VERIFY_VERIFIED || r == SOF_VERIFY_SKIPPED || r == SOF_VERIFY_UNKNOWN_LEADER) {
       CTR("shreds passed to fec, by verification result", t.verified[r], "rx_accepted_%s", sof_verify_result_str(r));
+      FAM("rx_accepted_total", "result", sof_verify_result_str(r));
+    }
   }
   CTR("shreds passed to the fec role", t.to_fec, "rx_to_fec");
   CTR("ed25519 verifications", t.vs.sig_verifies, "verify_sig_verifies");
@@ -1670,40 +1697,54 @@ sofd_pipe_counters(sofd_pipe_t const *p, sofd_counter_t *out) {
       "verify_shared_hits");
   CTR("a verified root under another signature: rejected without ed25519", t.vs.other_sig_known_root,
       "verify_other_sig_known_root");
-  CTR("shreds not verified: their FEC set failed too many checks", t.vs.over_budget_set,
+  CTR("shreds not verified: over a budget (set: their FEC set failed too many checks)", t.vs.over_budget_set,
       "verify_over_budget_set");
+  FAM("verify_over_budget_total", "budget", "set");
   CTR("checked past the set budget: a turned-away (root, signature) again on another index",
       t.vs.over_budget_resighted, "verify_over_budget_resighted");
   CTR("shreds not verified: their source failed too many checks", t.vs.over_budget_source,
       "verify_over_budget_source");
+  FAM("verify_over_budget_total", "budget", "source");
   CTR("shreds not verified: their verified set had too many other roots", t.vs.over_budget_conflict,
       "verify_over_budget_conflict");
-  for (int k = 0; k < SOF_SLOTWIN_CLASS_CNT; k++)
+  FAM("verify_over_budget_total", "budget", "conflict");
+  for (int k = 0; k < SOF_SLOTWIN_CLASS_CNT; k++) {
     CTR("rx slot admission, by class", t.rxw.cls[k], "window_%s", sof_slotwin_class_str(k));
+    FAM("window_admitted_total", "class", sof_slotwin_class_str(k));
+  }
   CTR("slots sampled by the rx windows", t.rxw.samples, "window_samples");
   CTR("rx window tip changes", t.rxw.tip_moves, "window_tip_moves");
   GAUGE("rx window tip: median slot of recent accepted shreds (0: no quorum yet)", t.rx_tip, "window_tip");
+  UNKNOWN_IF(!t.rx_tip);
   GAUGE("fec window tip (0: no quorum yet)", t.fec_tip, "window_fec_tip");
+  UNKNOWN_IF(!t.fec_tip);
   CTR("udp driver: datagrams larger than an mbuf (dropped, in rx_drop_oversize)", t.udp.truncated,
       "input_udp_truncated");
   CTR("udp driver: recvmmsg failures", t.udp.errors, "input_udp_errors");
   CTR("udp driver: polls short of mbufs", t.udp.nomem, "input_udp_nomem");
   CTR("lost before sofd: datagrams the kernel dropped (socket receive buffer full)", t.lost_kernel,
       "input_lost_kernel");
+  FAM("input_lost_total", "where", "kernel");
   CTR("lost before sofd: frames the NIC dropped (imissed + rx_nombuf)", t.lost_nic, "input_lost_nic");
+  FAM("input_lost_total", "where", "nic");
   CTR("frames the NIC received in error", t.nic_ierrors, "input_nic_ierrors");
   CTR("dedupe: new keys", t.ds.result[SOF_DEDUPE_NEW], "dedupe_new");
   CTR("dedupe: probes (entries examined)", t.ds.probes, "dedupe_probes");
   CTR("dedupe: entries evicted by TTL", t.ds.evict_ttl, "dedupe_evict_ttl");
+  FAM("dedupe_evicted_total", "reason", "ttl");
   CTR("dedupe: entries evicted by slot distance", t.ds.evict_slot, "dedupe_evict_slot");
+  FAM("dedupe_evicted_total", "reason", "slot");
   CTR("dedupe: entries evicted for capacity", t.ds.evict_capacity, "dedupe_evict_capacity");
+  FAM("dedupe_evicted_total", "reason", "capacity");
   CTR("raw_packet/shred events passed to dispatch", t.events_sent, "rx_events");
   CTR("raw_packet/shred events dropped (events ring full)", t.events_dropped, "rx_events_dropped");
   CTR("shreds taken by fec", t.is.shreds, "fec_shreds");
   CTR("shreds of finished FEC sets dropped by fec", t.is.fate[SOF_INGEST_LATE], "fec_late");
   CTR("shreds accepted into the FEC resolver", t.is.fate[SOF_INGEST_ACCEPTED], "fec_accepted");
-  for (int r = 0; r < SOF_RESOLVER_RESULT_CNT; r++)
+  for (int r = 0; r < SOF_RESOLVER_RESULT_CNT; r++) {
     CTR("accepted shreds by FEC resolver result", t.is.accepted[r], "fec_result_%s", sof_resolver_result_str(r));
+    FAM("fec_resolver_results_total", "result", sof_resolver_result_str(r));
+  }
   CTR("FEC sets complete", t.rs.sets_complete, "fec_sets_complete");
   CTR("FEC sets recovered", t.rs.sets_recovered, "fec_sets_recovered");
   GAUGE("FEC sets open", t.open_sets, "fec_sets_open");
@@ -1716,8 +1757,10 @@ sofd_pipe_counters(sofd_pipe_t const *p, sofd_counter_t *out) {
   CTR("entry batches completed", t.is.datasets, "fec_datasets");
   CTR("slots complete", t.as.slots_complete, "fec_slots_complete");
   CTR("slots evicted from reassembly", t.as.slots_evicted, "fec_slots_evicted");
-  for (int r = 0; r < SOF_REASM_RESULT_CNT; r++)
+  for (int r = 0; r < SOF_REASM_RESULT_CNT; r++) {
     CTR("data shreds given to reassembly, by result", t.as.result[r], "fec_reasm_%s", sof_reasm_result_str(r));
+    FAM("fec_reasm_results_total", "result", sof_reasm_result_str(r));
+  }
   CTR("complete batches dropped: no dataset block for them", t.as.sink_full, "fec_reasm_sink_full");
   CTR("reassembly refused a slot that is not current rather than evict a current one",
       t.as.refused_current, "fec_reasm_refused_current");
@@ -1748,6 +1791,7 @@ sofd_pipe_counters(sofd_pipe_t const *p, sofd_counter_t *out) {
   CTR("slots complete (LAST_IN_SLOT reassembled) seen by the fork tracker", d->slots_complete,
       "dispatch_slots_complete");
   GAUGE("slot of the latest observed leader change", d->has_leader ? d->leader_slot : 0, "leader_slot");
+  UNKNOWN_IF(!d->has_leader);
   sof_forks_stats_t const *fs = sof_forks_stats(d->forks);
   sof_forks_marks_t mk = sof_forks_marks(d->forks);
   GAUGE("slots tracked by the fork tracker", fs->tracked, "forks_tracked");
@@ -1757,19 +1801,28 @@ sofd_pipe_counters(sofd_pipe_t const *p, sofd_counter_t *out) {
   CTR("slots dropped: below the window", fs->result[SOF_FORKS_BEHIND], "forks_behind");
   CTR("fork tracker resyncs", fs->resyncs, "forks_resyncs");
   GAUGE("tip slot", mk.tip == SOF_FORKS_SLOT_NONE ? 0 : mk.tip, "slot_tip");
+  UNKNOWN_IF(mk.tip == SOF_FORKS_SLOT_NONE);
   GAUGE("confirmed slot", mk.confirmed == SOF_FORKS_SLOT_NONE ? 0 : mk.confirmed, "slot_confirmed");
+  UNKNOWN_IF(mk.confirmed == SOF_FORKS_SLOT_NONE);
   GAUGE("finalized slot", mk.finalized == SOF_FORKS_SLOT_NONE ? 0 : mk.finalized, "slot_finalized");
+  UNKNOWN_IF(mk.finalized == SOF_FORKS_SLOT_NONE);
   sof_host_stats_t const *hs = sof_host_stats(p->host);
   for (int l = 0; l < SOF_HOST_LANE_CNT; l++) {
     char const *ln = sof_host_lane_str(l);
     CTR("plugin events queued, by lane", hs->lane[l].enqueued, "plugin_lane_%s_enqueued", ln);
+    FAM("plugin_lane_enqueued_total", "lane", ln);
     CTR("plugin events dropped (lane full), by lane", hs->lane[l].dropped, "plugin_lane_%s_dropped", ln);
+    FAM("plugin_lane_dropped_total", "lane", ln);
     GAUGE("plugin lane depth", sof_host_lane_depth(p->host, l), "plugin_lane_%s_depth", ln);
+    FAM("plugin_lane_depth", "lane", ln);
     GAUGE("plugin lane max depth", hs->lane[l].depth_max, "plugin_lane_%s_depth_max", ln);
+    FAM("plugin_lane_depth_max", "lane", ln);
   }
-  for (int h = 0; h < SOF_HOOK_CNT; h++)
+  for (int h = 0; h < SOF_HOOK_CNT; h++) {
     CTR("plugin events dropped, by hook", hs->dropped[h], "plugin_hook_%s_dropped", sof_hook_str(h));
-  CTR("transactions waiting for commitment", hs->commit_dropped, "plugin_commit_dropped");
+    FAM("plugin_hook_dropped_total", "hook", sof_hook_str(h));
+  }
+  CTR("transactions refused by the commitment wait buffer (full, or an old slot)", hs->commit_dropped, "plugin_commit_dropped");
   GAUGE("transactions waiting for their commitment", hs->commit_waiting, "plugin_commit_waiting");
   CTR("transactions discarded: slot orphaned", hs->commit_orphaned, "plugin_commit_orphaned");
   GAUGE("1 when every received packet is in exactly one counter", (uint64_t)balanced_of(&t),
@@ -1777,6 +1830,8 @@ sofd_pipe_counters(sofd_pipe_t const *p, sofd_counter_t *out) {
 #undef CTR
 #undef GAUGE
 #undef PUT
+#undef FAM
+#undef UNKNOWN_IF
   return n;
 }
 

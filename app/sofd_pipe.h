@@ -142,6 +142,15 @@ typedef struct sofd_counter {
   char const *help;
   uint64_t    value;
   int         gauge;  /* 1: a gauge, 0: a counter */
+  /* Prometheus only (telemetry and the summary use name): the series is
+   * sof_<family>{<label_key>="<label_val>"}; family NULL: sof_<name>, with
+   * _total for a counter. Entries of one family share its HELP (the first
+   * entry's) and TYPE. unknown: the value is not known yet (a tip before
+   * its quorum, no leader seen): the series is left out, not rendered 0. */
+  char const *family;    /* e.g. "rx_dropped_total" */
+  char const *label_key; /* e.g. "reason" (NULL: no label) */
+  char        label_val[40];
+  int         unknown;
 } sofd_counter_t;
 
 #define SOFD_COUNTERS_MAX 256U

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_telemetry.h>
 
 #include "common/sof_plugin_common.h"
@@ -192,44 +193,73 @@ put(char *buf, size_t sz, size_t *off, char const *fmt, ...) {
   return 0;
 }
 
+/* The Prometheus name of a table entry (without the sof_ prefix). */
+static void
+prom_name(sofd_counter_t const *c, char *out, size_t sz) {
+  if (c->family) snprintf(out, sz, "%.63s", c->family);
+  else snprintf(out, sz, "%.63s%s", c->name, c->gauge ? "" : "_total");
+}
+
+/* The counter table as Prometheus text: one HELP / TYPE per family, then
+ * its series (a label per entry when it has one); entries whose value is
+ * not known yet are left out (docs/metrics.md). */
 int
 sofd_prometheus_render(sofd_pipe_t const *p, char *buf, size_t sz) {
   static sofd_counter_t c[SOFD_COUNTERS_MAX]; /* one caller: the HTTP server thread */
+  static uint8_t done[SOFD_COUNTERS_MAX];
   unsigned n = sofd_pipe_counters(p, c);
   size_t off = 0;
+  memset(done, 0, sizeof done);
   for (unsigned i = 0; i < n; i++) {
-    put(buf, sz, &off, "# HELP sof_%s %s\n# TYPE sof_%s %s\nsof_%s %" PRIu64 "\n", c[i].name, c[i].help,
-        c[i].name, c[i].gauge ? "gauge" : "counter", c[i].name, c[i].value);
+    if (done[i]) continue;
+    char fam[80], other[80];
+    prom_name(&c[i], fam, sizeof fam);
+    int head = 0;
+    for (unsigned j = i; j < n; j++) {
+      if (done[j]) continue;
+      prom_name(&c[j], other, sizeof other);
+      if (strcmp(fam, other)) continue;
+      done[j] = 1;
+      if (c[j].unknown) continue;
+      if (!head++)
+        put(buf, sz, &off, "# HELP sof_%s %s\n# TYPE sof_%s %s\n", fam, c[i].help, fam,
+            c[i].gauge ? "gauge" : "counter");
+      if (c[j].label_key)
+        put(buf, sz, &off, "sof_%s{%s=\"%s\"} %" PRIu64 "\n", fam, c[j].label_key, c[j].label_val, c[j].value);
+      else
+        put(buf, sz, &off, "sof_%s %" PRIu64 "\n", fam, c[j].value);
+    }
   }
-  put(buf, sz, &off, "# HELP sof_role_processed items taken off a role instance's input\n"
-                     "# TYPE sof_role_processed counter\n");
+  double hz = (double)rte_get_tsc_hz();
+  put(buf, sz, &off, "# HELP sof_role_processed_total items taken off a role instance's input\n"
+                     "# TYPE sof_role_processed_total counter\n");
   for (unsigned i = 0; i < sofd_pipe_role_cnt(p); i++) {
     int role;
     unsigned inst, lcore, depth;
     sofd_activity_t a;
     if (sofd_pipe_role_info(p, i, &role, &inst, &lcore, &a, &depth)) continue;
-    put(buf, sz, &off, "sof_role_processed{role=\"%s\",instance=\"%u\",lcore=\"%u\"} %" PRIu64 "\n",
+    put(buf, sz, &off, "sof_role_processed_total{role=\"%s\",instance=\"%u\",lcore=\"%u\"} %" PRIu64 "\n",
         sofd_role_str(role), inst, lcore, a.processed);
   }
-  put(buf, sz, &off, "# HELP sof_role_busy_cycles TSC cycles of polls that did work\n"
-                     "# TYPE sof_role_busy_cycles counter\n");
+  put(buf, sz, &off, "# HELP sof_role_busy_seconds_total time in polls that did work\n"
+                     "# TYPE sof_role_busy_seconds_total counter\n");
   for (unsigned i = 0; i < sofd_pipe_role_cnt(p); i++) {
     int role;
     unsigned inst, lcore, depth;
     sofd_activity_t a;
     if (sofd_pipe_role_info(p, i, &role, &inst, &lcore, &a, &depth)) continue;
-    put(buf, sz, &off, "sof_role_busy_cycles{role=\"%s\",instance=\"%u\",lcore=\"%u\"} %" PRIu64 "\n",
-        sofd_role_str(role), inst, lcore, a.busy_cycles);
+    put(buf, sz, &off, "sof_role_busy_seconds_total{role=\"%s\",instance=\"%u\",lcore=\"%u\"} %.9g\n",
+        sofd_role_str(role), inst, lcore, hz > 0 ? (double)a.busy_cycles / hz : 0.0);
   }
   /* plugin output sinks (sof_plugout), labelled by plugin */
   static struct { char const *name, *help; int gauge; } const outc[] = {
-    {"lines", "lines a plugin handed to its output", 0},
-    {"written", "output lines written", 0},
-    {"lost", "output lines lost (failed writes, still queued at the shutdown deadline)", 0},
-    {"dropped", "output lines dropped: the output queue was full", 0},
-    {"errors", "failed output writes", 0},
-    {"bytes", "output bytes written", 0},
-    {"reopens", "output files reopened (SIGHUP)", 0},
+    {"lines_total", "lines a plugin handed to its output", 0},
+    {"written_total", "output lines written", 0},
+    {"lost_total", "output lines lost (failed writes, still queued at the shutdown deadline)", 0},
+    {"dropped_total", "output lines dropped: the output queue was full", 0},
+    {"errors_total", "failed output writes", 0},
+    {"bytes_total", "output bytes written", 0},
+    {"reopens_total", "output files reopened (SIGHUP)", 0},
     {"queued_bytes", "output bytes waiting for the writer thread", 1},
   };
   for (unsigned k = 0; k < sizeof outc / sizeof outc[0]; k++) {

@@ -212,12 +212,12 @@ with tempfile.TemporaryDirectory() as tmp:
     time.sleep(0.3)
     if prom_url:
         body = urllib.request.urlopen(prom_url, timeout=10).read().decode()
-        m = re.search(r"^sof_rx_packets (\d+)$", body, re.M)
+        m = re.search(r"^sof_rx_packets_total (\d+)$", body, re.M)
         check(m is not None and int(m.group(1)) == frames,
-              f"prometheus: sof_rx_packets = {frames} ({m.group(1) if m else None})")
-        check("# TYPE sof_rx_packets counter" in body and "# TYPE slot_tip" not in body
+              f"prometheus: sof_rx_packets_total = {frames} ({m.group(1) if m else None})")
+        check("# TYPE sof_rx_packets_total counter" in body and "# TYPE slot_tip" not in body
               and "# TYPE sof_slot_tip gauge" in body, "prometheus: TYPE lines")
-        check(re.search(r'^sof_role_processed\{role="fec",instance="0",lcore="0"\} \d+$', body, re.M)
+        check(re.search(r'^sof_role_processed_total\{role="fec",instance="0",lcore="0"\} \d+$', body, re.M)
               is not None, "prometheus: per-role series")
         mj = json.loads(urllib.request.urlopen(prom_url.replace("/metrics", "/plugins/metrics"),
                                                timeout=10).read().decode())

@@ -12,6 +12,8 @@ pkgs=(
   libpcap-dev                                    # pcap / pcapng input
   libjansson-dev                                 # JSON config (leader schedules)
   libisal-dev                                    # ISA-L: yardstick in bench_rs only
+  libsystemd-dev                                 # sd_notify in sofd (optional at build time)
+  prometheus                                     # promtool: tests/test_sofd_ops.py checks /metrics
   python3                                        # test glue
 )
 missing=()

@@ -1027,14 +1027,27 @@ int
 sof_http_stats_prom(sof_http_stats_t const *st, char const *prefix, char *buf, size_t sz) {
   size_t off = 0;
   int n;
+  /* counters end in _total; the responses by class are one family,
+   * <prefix>_responses_total{class="2xx"} */
 #define SOF_HTTP_PROM_(name, desc)                                                           \
-  n = snprintf(buf + off, sz - off, "# HELP %s_%s %s\n# TYPE %s_%s counter\n%s_%s %" PRIu64 "\n", \
-               prefix, #name, desc, prefix, #name, prefix, #name, st->name);                  \
-  if (n < 0 || (size_t)n >= sz - off) return -1;                                             \
-  off += (size_t)n;
+  if (strncmp(#name, "resp_", 5)) {                                                          \
+    n = snprintf(buf + off, sz - off, "# HELP %s_%s_total %s\n# TYPE %s_%s_total counter\n"   \
+                 "%s_%s_total %" PRIu64 "\n", prefix, #name, desc, prefix, #name, prefix, #name, \
+                 st->name);                                                                  \
+    if (n < 0 || (size_t)n >= sz - off) return -1;                                           \
+    off += (size_t)n;                                                                        \
+  }
   if (!sz) return -1;
   SOF_HTTP_STATS_LIST(SOF_HTTP_PROM_)
 #undef SOF_HTTP_PROM_
+  n = snprintf(buf + off, sz - off, "# HELP %s_responses_total responses by status class\n"
+               "# TYPE %s_responses_total counter\n"
+               "%s_responses_total{class=\"2xx\"} %" PRIu64 "\n%s_responses_total{class=\"3xx\"} %" PRIu64 "\n"
+               "%s_responses_total{class=\"4xx\"} %" PRIu64 "\n%s_responses_total{class=\"5xx\"} %" PRIu64 "\n",
+               prefix, prefix, prefix, st->resp_2xx, prefix, st->resp_3xx, prefix, st->resp_4xx, prefix,
+               st->resp_5xx);
+  if (n < 0 || (size_t)n >= sz - off) return -1;
+  off += (size_t)n;
   n = snprintf(buf + off, sz - off, "# HELP %s_clients connections open now\n# TYPE %s_clients gauge\n"
                "%s_clients %" PRIu64 "\n", prefix, prefix, prefix, st->clients);
   if (n < 0 || (size_t)n >= sz - off) return -1;

@@ -862,12 +862,15 @@ test_stats_prom(void) {
   memset(&st, 0, sizeof st);
   st.evicted = 7;
   st.clients = 3;
+  st.resp_4xx = 5;
   char buf[8192];
   int n = sof_http_stats_prom(&st, "sof_http", buf, sizeof buf);
   SOF_CHECK(n > 0 && (size_t)n == strlen(buf));
-  SOF_CHECK(strstr(buf, "# TYPE sof_http_evicted counter\nsof_http_evicted 7\n") != NULL);
+  SOF_CHECK(strstr(buf, "# TYPE sof_http_evicted_total counter\nsof_http_evicted_total 7\n") != NULL);
   SOF_CHECK(strstr(buf, "# TYPE sof_http_clients gauge\nsof_http_clients 3\n") != NULL);
-  SOF_CHECK(strstr(buf, "\nsof_http_timeouts 0\n") != NULL);
+  SOF_CHECK(strstr(buf, "\nsof_http_timeouts_total 0\n") != NULL);
+  SOF_CHECK(strstr(buf, "sof_http_resp_") == NULL);
+  SOF_CHECK(strstr(buf, "\nsof_http_responses_total{class=\"4xx\"} 5\n") != NULL);
   SOF_CHECK_EQ(sof_http_stats_prom(&st, "sof_http", buf, (size_t)n), -1); /* no room for the NUL */
   SOF_CHECK_EQ(sof_http_stats_prom(&st, "sof_http", buf, (size_t)n + 1), n);
 }
