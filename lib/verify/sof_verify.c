@@ -21,6 +21,8 @@
 #define SRC_EPOCH  4096U /* ed25519 verifications per source-tally epoch (tallies reset) */
 #define SRC_CREDIT 4U    /* failures a source may have per set it delivered first (beyond its budget) */
 #define SEEN_SLOTS 1024U /* (slot, fec, root, signature) turned away, with the index it came on */
+#define LEARN_SLOTS 4096U /* learned slot -> leader entries, direct-mapped */
+#define LEARN_PER_SHRED 16U /* candidate tries one shred may make (a slot's search goes on with its next) */
 
 /* A rejected (root, signature): the same forgery again costs no ed25519
  * verification, whether or not its set was ever verified. */
@@ -57,6 +59,16 @@ typedef struct {
   uint32_t idx;
 } seen_t;
 
+/* Learned mode: what is known of one slot without a schedule. */
+typedef struct {
+  uint64_t slot_plus1;   /* 0: empty */
+  uint8_t  leader[32];   /* valid when known */
+  uint8_t  known;
+  uint8_t  given_up;     /* the slot's tries ran out (counted once) */
+  uint32_t tries;        /* ed25519 tries made for the slot */
+  uint32_t cursor;       /* next candidate position to try */
+} learn_t;
+
 /* One remembered FEC set. Created only for a root the leader signed, so a
  * flood of forged shreds cannot evict the sets that matter. */
 typedef struct {
@@ -85,6 +97,9 @@ struct sof_verify {
   fail_t             *fails;       /* FAIL_SLOTS entries */
   src_t              *srcs;        /* SRC_SLOTS entries */
   seen_t             *seen;        /* SEEN_SLOTS entries */
+  uint8_t           (*cands)[32];  /* learned mode: candidates, most recently found first */
+  uint32_t            cand_cnt;
+  learn_t            *learned;     /* LEARN_SLOTS entries; NULL: learned mode off */
   uint64_t            src;         /* source of the shred being verified (0: unknown) */
   sof_ed25519_key_t  *keys;        /* KEY_SLOTS prepared leader keys */
   uint64_t            key_used[KEY_SLOTS]; /* last use (key_tick); 0: empty */
@@ -134,6 +149,8 @@ sof_verify_new(sof_verify_cfg_t const *cfg, sof_leaders_t const *leaders, char *
   if (!v->cfg.source_fail_budget) v->cfg.source_fail_budget = 32;
   if (!v->cfg.conflict_budget) v->cfg.conflict_budget = 2;
   if (!v->cfg.over_budget_try_every) v->cfg.over_budget_try_every = 8;
+  if (!v->cfg.learn_tries_per_slot) v->cfg.learn_tries_per_slot = 256;
+  v->cfg.candidates = NULL; /* copied below; the caller's array need not outlive us */
   uint32_t buckets = 1;
   while (buckets * WAYS < v->cfg.cache_sets) buckets <<= 1;
   v->bucket_cnt = buckets;
@@ -143,10 +160,19 @@ sof_verify_new(sof_verify_cfg_t const *cfg, sof_leaders_t const *leaders, char *
   v->fails = calloc(FAIL_SLOTS, sizeof *v->fails);
   v->srcs = calloc(SRC_SLOTS, sizeof *v->srcs);
   v->seen = calloc(SEEN_SLOTS, sizeof *v->seen);
+  if (cfg->candidate_cnt) {
+    v->cands = malloc((size_t)cfg->candidate_cnt * 32);
+    v->learned = calloc(LEARN_SLOTS, sizeof *v->learned);
+    if (v->cands) memcpy(v->cands, cfg->candidates, (size_t)cfg->candidate_cnt * 32);
+    v->cand_cnt = cfg->candidate_cnt;
+  }
   v->keys = calloc(KEY_SLOTS, sizeof *v->keys);
   v->prep = calloc(1, sizeof *v->prep);
   v->prep_slot = -1;
-  if (!v->sets || !v->bad || !v->keys || !v->prep || !v->fails || !v->srcs || !v->seen) {
+  if (!v->sets || !v->bad || !v->keys || !v->prep || !v->fails || !v->srcs || !v->seen ||
+      (cfg->candidate_cnt && (!v->cands || !v->learned))) {
+    free(v->cands);
+    free(v->learned);
     free(v->seen);
     free(v->sets);
     free(v->bad);
@@ -173,6 +199,8 @@ sof_verify_delete(sof_verify_t *v) {
   free(v->fails);
   free(v->srcs);
   free(v->seen);
+  free(v->cands);
+  free(v->learned);
   free(v->keys);
   free(v->prep);
   free(v);
@@ -185,6 +213,7 @@ sof_verify_reset(sof_verify_t *v) {
   memset(v->fails, 0, FAIL_SLOTS * sizeof *v->fails);
   memset(v->srcs, 0, SRC_SLOTS * sizeof *v->srcs);
   memset(v->seen, 0, SEEN_SLOTS * sizeof *v->seen);
+  if (v->learned) memset(v->learned, 0, LEARN_SLOTS * sizeof *v->learned);
   memset(&v->stats, 0, sizeof v->stats);
   v->max_slot = 0;
 }
@@ -631,6 +660,91 @@ verify_pre(sof_verify_t const *v, uint8_t const *buf, size_t sz, unsigned parse_
  * info->leaf holds the shred's leaf hash (leaf_valid) and the path is
  * walked from it; otherwise given_root is the shred's merkle root, known
  * to the caller, and nothing is hashed. */
+/* ---- learned leaders ------------------------------------------------------- */
+
+static inline learn_t *
+learn_entry(sof_verify_t *v, uint64_t slot) {
+  return &v->learned[(slot * 0x9E3779B97F4A7C15ULL >> 40) % LEARN_SLOTS];
+}
+
+static inline learn_t const *
+learn_known(sof_verify_t *v, uint64_t slot) {
+  learn_t const *e = learn_entry(v, slot);
+  return e->slot_plus1 == slot + 1 && e->known ? e : NULL;
+}
+
+/* Remembers that `key` signs `slot` and moves it to the front of the
+ * candidates (a leader holds consecutive slots: it is tried first next). */
+static void
+learn_set(sof_verify_t *v, learn_t *e, uint64_t slot, uint8_t const *key) {
+  uint8_t k[32];
+  memcpy(k, key, 32);
+  *e = (learn_t){.slot_plus1 = slot + 1, .known = 1};
+  memcpy(e->leader, k, 32);
+  v->stats.learn_slots++;
+  for (uint32_t i = 0; i < v->cand_cnt; i++)
+    if (!memcmp(v->cands[i], k, 32)) {
+      memmove(v->cands[1], v->cands[0], (size_t)i * 32);
+      memcpy(v->cands[0], k, 32);
+      break;
+    }
+}
+
+/* The leader of a slot the schedule does not name (learned mode): the one
+ * learned for it; else the leaders learned for the slots around it, then
+ * the candidates in order, each an ed25519 check of sig over root, at most
+ * LEARN_PER_SHRED per call and learn_tries_per_slot per slot (then the
+ * slot is given up: its shreds are unknown_leader). A found leader is
+ * remembered for the slot. NULL when none is known yet. */
+static uint8_t const *
+learn_leader(sof_verify_t *v, uint64_t slot, uint8_t const *root, uint8_t const *sig) {
+  learn_t const *k = learn_known(v, slot);
+  if (k) {
+    v->stats.learn_hits++;
+    return k->leader;
+  }
+  learn_t *e = learn_entry(v, slot);
+  if (e->slot_plus1 != slot + 1) *e = (learn_t){.slot_plus1 = slot + 1};
+  if (e->given_up) return NULL;
+  unsigned budget = LEARN_PER_SHRED;
+  /* 1. the leaders of nearby slots (leaders hold four in a row) */
+  if (e->cursor == 0) {
+    for (int d = 1; d <= 3 && budget; d++) {
+      for (int sign = -1; sign <= 1 && budget; sign += 2) {
+        uint64_t n = sign < 0 ? slot - (uint64_t)d : slot + (uint64_t)d;
+        if (sign < 0 && slot < (uint64_t)d) continue;
+        learn_t const *nk = learn_known(v, n);
+        if (!nk || e->tries >= v->cfg.learn_tries_per_slot) continue;
+        budget--;
+        e->tries++;
+        v->stats.learn_tries++;
+        if (!sof_ed25519_verify(sig, root, 32, nk->leader)) {
+          uint8_t key[32];
+          memcpy(key, nk->leader, 32);
+          learn_set(v, e, slot, key);
+          return e->leader;
+        }
+      }
+    }
+  }
+  /* 2. the candidates, most recently found first */
+  while (budget && e->cursor < v->cand_cnt && e->tries < v->cfg.learn_tries_per_slot) {
+    uint8_t const *c = v->cands[e->cursor++];
+    budget--;
+    e->tries++;
+    v->stats.learn_tries++;
+    if (!sof_ed25519_verify(sig, root, 32, c)) {
+      learn_set(v, e, slot, c);
+      return e->leader;
+    }
+  }
+  if (e->cursor >= v->cand_cnt || e->tries >= v->cfg.learn_tries_per_slot) {
+    e->given_up = 1;
+    v->stats.learn_given_up++;
+  }
+  return NULL;
+}
+
 static int
 verify_main(sof_verify_t *v, uint8_t const *buf, sof_shred_t const *s, sof_verify_info_t *info,
             uint8_t const *given_root) {
@@ -702,6 +816,7 @@ verify_main(sof_verify_t *v, uint8_t const *buf, sof_shred_t const *s, sof_verif
   }
 
   uint8_t const *leader = sof_leaders_get(v->leaders, s->slot);
+  if (!leader && v->learned && s->is_merkle) leader = learn_leader(v, s->slot, info->root, sig);
   if (!leader) return SOF_VERIFY_UNKNOWN_LEADER;
 
   if (!s->is_merkle) {

@@ -35,6 +35,16 @@
  * A second root for the same (slot, fec_set_index) that the leader also
  * signed is verified and flagged as a conflict (equivocation).
  *
+ * Learned leaders (cfg.candidates, as SOF does without RPC): a merkle
+ * shred of a slot the leader table does not name is checked against the
+ * leader learned for that slot; else against the leaders learned for the
+ * three slots either side (leaders hold four slots in a row), then against
+ * the candidates, the most recently found first. Each try is one ed25519
+ * check; one shred makes at most 16, a slot at most learn_tries_per_slot
+ * (then it is given up, counted, and its shreds are unknown_leader). The
+ * first valid signature teaches the slot's leader; a verified set's later
+ * shreds cost no search. Per verifier (each rx lcore learns on its own).
+ *
  * Budgets: what a sender can make the verifier spend on ed25519.
  * - A verified set's root under any other signature is a forgery without
  *   a check: ed25519 signing is deterministic, so the leader's signature
@@ -107,6 +117,11 @@ typedef struct sof_verify_cfg {
   uint32_t source_fail_budget;  /* failed checks per source per 4096 checks; 0: 32 */
   uint32_t conflict_budget;     /* checks of other roots per verified set; 0: 2 */
   uint32_t over_budget_try_every; /* past a budget, one shred in this many is checked; 0: 8 */
+  /* Learned mode (no schedule for a slot): candidate leader keys, tried
+   * in turn (read at sof_verify_new: copied). 0 candidates: off. */
+  uint8_t const (*candidates)[32];
+  uint32_t candidate_cnt;
+  uint32_t learn_tries_per_slot; /* ed25519 tries per slot before it is given up; 0: 256 */
 } sof_verify_cfg_t;
 
 /* Counters, readable at any time by the owning thread (copy them out for
@@ -134,6 +149,10 @@ typedef struct sof_verify_stats {
   uint64_t over_budget_conflict; /* over_budget: the verified set had conflict_budget other roots */
   uint64_t over_budget_resighted; /* checked past the set budget: a turned-away (root, signature)
                                      came again on another shred index */
+  uint64_t learn_tries;        /* learned mode: candidate ed25519 tries */
+  uint64_t learn_slots;        /* slots whose leader was learned */
+  uint64_t learn_given_up;     /* slots whose tries ran out (their shreds: unknown_leader) */
+  uint64_t learn_hits;         /* shreds whose leader came from a learned slot */
 } sof_verify_stats_t;
 
 /* What sof_verify_shred learned besides the result. */
