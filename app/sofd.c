@@ -193,6 +193,53 @@ check_plugin_sections(sofd_cfg_t const *c) {
 
 /* ---- leaders ----------------------------------------------------------------------------------- */
 
+/* [verify] leader_candidates: one base58 identity a line, blank lines and
+ * # comments skipped; into c->verify.candidates (lives until exit). */
+static int
+load_candidates(sofd_cfg_t *c) {
+  FILE *f = fopen(c->leader_candidates, "r");
+  if (!f) {
+    fprintf(stderr, "sofd: [verify] leader_candidates (--leader-candidates): cannot open '%s': %s\n",
+            c->leader_candidates, strerror(errno));
+    return -1;
+  }
+  static uint8_t (*keys)[32];
+  uint32_t cnt = 0, cap = 0;
+  char line[256];
+  unsigned no = 0;
+  int rc = 0;
+  while (fgets(line, sizeof line, f)) {
+    no++;
+    char *p = line;
+    while (*p == ' ' || *p == '\t') p++;
+    size_t n = strcspn(p, " \t\r\n#");
+    if (!n) continue;
+    if (cnt == cap) {
+      cap = cap ? cap * 2 : 256;
+      void *nk = realloc(keys, (size_t)cap * 32);
+      if (!nk) { rc = -1; break; }
+      keys = nk;
+    }
+    if (sof_base58_decode_32(p, n, keys[cnt])) {
+      fprintf(stderr, "sofd: %s:%u: '%.*s' is not a base58 public key\n", c->leader_candidates, no,
+              (int)(n > 64 ? 64 : n), p);
+      rc = -1;
+      break;
+    }
+    cnt++;
+  }
+  fclose(f);
+  if (!rc && !cnt) {
+    fprintf(stderr, "sofd: %s: no candidate identities\n", c->leader_candidates);
+    rc = -1;
+  }
+  if (rc) return -1;
+  c->verify.candidates = (uint8_t const(*)[32])keys;
+  c->verify.candidate_cnt = cnt;
+  fprintf(stderr, "sofd: learned leaders: %u candidate identities\n", cnt);
+  return 0;
+}
+
 static sof_leaders_t *
 load_leaders(sofd_cfg_t *c) {
   char err[512];
@@ -225,6 +272,7 @@ load_leaders(sofd_cfg_t *c) {
     }
     c->leader_schedule_slots += (uint64_t)n;
   }
+  if (c->leader_candidates && load_candidates(c)) goto fail;
   uint64_t first, last;
   if (!sof_leaders_range(l, &first, &last))
     fprintf(stderr, "sofd: leader schedule: %" PRIu64 " slots named in %" PRIu64 "..%" PRIu64 "\n",

@@ -55,6 +55,9 @@ static sofd_key_t const keys[] = {
   {"verify", "shreds", NULL, "auto|on|off", "auto", "verify received shreds (auto: the posture's default)"},
   {"verify", "recovered", NULL, "auto|on|off", "auto", "verify rebuilt shreds (auto: the posture's default)"},
   {"verify", "accept_unknown_leader", "accept-unknown-leader", "BOOL", "false", "accept slots without a known leader (counted)"},
+  {"verify", "learn_leaders", "learn-leaders", "BOOL", "false", "learned leaders: a slot no schedule names is verified against [verify] leader_candidates (its leader is then remembered)"},
+  {"verify", "leader_candidates", "leader-candidates", "FILE", NULL, "learned leaders: one base58 identity a line (# comments)"},
+  {"verify", "learn_tries_per_slot", NULL, "N", "256", "learned leaders: ed25519 tries per slot before it is given up"},
   {"verify", "shred_version", "shred-version", "N", NULL, "shreds must carry this version"},
   {"verify", "cache_sets", NULL, "N", "1024", "FEC sets whose signature check is remembered (per rx instance)"},
   {"verify", "warm_lines", NULL, "N", "32", "signature table cache lines an idle rx poll reads to keep them warm (0: off)"},
@@ -779,11 +782,20 @@ sofd_opts_resolve(sofd_cfg_t *cfg) {
   GET_U("window", "quorum", 1, SOF_SLOTWIN_SAMPLES, cfg->window.quorum);
   GET_U("window", "probe_every", 0, 1U << 20, cfg->window.probe_every);
   GET_U("window", "protect_behind", 0, 1U << 16, cfg->window.protect_behind);
-  if (!cfg->leader && !cfg->leader_schedule && !cfg->leader_list &&
+  if (get_bool("verify", "learn_leaders", &cfg->learn_leaders)) return -1;
+  cfg->leader_candidates = get_str("verify", "leader_candidates");
+  GET_U("verify", "learn_tries_per_slot", 1, 1U << 20, cfg->verify.learn_tries_per_slot);
+  if (cfg->learn_leaders != (cfg->leader_candidates != NULL)) {
+    fprintf(stderr, "sofd: %s\n", cfg->learn_leaders
+            ? "[verify] learn_leaders (--learn-leaders) needs leader_candidates (--leader-candidates FILE)"
+            : "[verify] leader_candidates (--leader-candidates) is read only with learn_leaders (--learn-leaders)");
+    return -1;
+  }
+  if (!cfg->leader && !cfg->leader_schedule && !cfg->leader_list && !cfg->learn_leaders &&
       cfg->verify.posture == SOF_VERIFY_POSTURE_PUBLIC_UNTRUSTED && cfg->verify.verify_shreds != 0 &&
       !cfg->verify.accept_unknown_leader) {
-    fprintf(stderr, "sofd: the public_untrusted posture needs --leader, --leader-schedule or "
-                    "--leader-list (or --accept-unknown-leader)\n");
+    fprintf(stderr, "sofd: the public_untrusted posture needs --leader, --leader-schedule, "
+                    "--leader-list or --learn-leaders (or --accept-unknown-leader)\n");
     return -1;
   }
 

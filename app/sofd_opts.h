@@ -84,6 +84,8 @@ typedef struct sofd_cfg {
   uint32_t udp_rcvbuf;
   /* verification */
   char const *leader, *leader_schedule, *leader_list;
+  int      learn_leaders;        /* [verify] learn_leaders */
+  char const *leader_candidates; /* [verify] leader_candidates: read by main into verify.candidates */
   uint64_t epoch_first_slot;
   uint64_t leader_schedule_slots; /* slots the loaded schedule / list names (set by main) */
   sof_verify_cfg_t verify;

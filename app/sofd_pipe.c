@@ -1697,6 +1697,10 @@ sofd_pipe_counters(sofd_pipe_t const *p, sofd_counter_t *out) {
       "verify_shared_hits");
   CTR("a verified root under another signature: rejected without ed25519", t.vs.other_sig_known_root,
       "verify_other_sig_known_root");
+  CTR("learned leaders: candidate ed25519 tries", t.vs.learn_tries, "verify_learn_tries");
+  CTR("learned leaders: slots whose leader was learned", t.vs.learn_slots, "verify_learn_slots");
+  CTR("learned leaders: slots given up (tries ran out)", t.vs.learn_given_up, "verify_learn_given_up");
+  CTR("learned leaders: shreds whose leader a learned slot gave", t.vs.learn_hits, "verify_learn_hits");
   CTR("shreds not verified: over a budget (set: their FEC set failed too many checks)", t.vs.over_budget_set,
       "verify_over_budget_set");
   FAM("verify_over_budget_total", "budget", "set");
@@ -1972,6 +1976,13 @@ sofd_pipe_summary(sofd_pipe_t *p, char const *stop) {
   sof_json_key(j, "badCacheHits");      sof_json_u64(j, t.vs.bad_cache_hits);
   sof_json_key(j, "conflicts");         sof_json_u64(j, t.vs.conflicts);
   sof_json_key(j, "otherSigKnownRoot"); sof_json_u64(j, t.vs.other_sig_known_root);
+  sof_json_key(j, "learned");
+  sof_json_obj_begin(j);
+  sof_json_key(j, "tries");   sof_json_u64(j, t.vs.learn_tries);
+  sof_json_key(j, "slots");   sof_json_u64(j, t.vs.learn_slots);
+  sof_json_key(j, "givenUp"); sof_json_u64(j, t.vs.learn_given_up);
+  sof_json_key(j, "hits");    sof_json_u64(j, t.vs.learn_hits);
+  sof_json_obj_end(j);
   sof_json_key(j, "overBudget");
   sof_json_obj_begin(j);
   sof_json_key(j, "set");      sof_json_u64(j, t.vs.over_budget_set);
