@@ -1099,6 +1099,7 @@ lcore_main(void *arg) {
   monitor_t mo = {0};
   mo.stats_at = rte_rdtsc();
   mo.next_stats = mo.stats_at + p->cfg->stats_ms * (p->hz / 1000);
+  if (p->leaders) sof_leaders_reader_online(p->leaders, id); /* epoch tables: QSBR reader */
   while (!p->quit) {
     unsigned work = 0;
     for (unsigned i = 0; i < n; i++) {
@@ -1114,8 +1115,10 @@ lcore_main(void *arg) {
       work += did;
     }
     if (is_main) monitor(p, &mo, rte_rdtsc());
+    if (p->leaders) sof_leaders_quiescent(p->leaders, id); /* no leader pointer held here */
     if (!work) rte_pause();
   }
+  if (p->leaders) sof_leaders_reader_offline(p->leaders, id);
   return 0;
 }
 

@@ -274,12 +274,14 @@ typedef struct {
   sof_leaders_t *l;
   atomic_int     stop;
   uint64_t       lookups, bad;
-} reader_t;
+} rd_t;
 
 static void *
 reader_main(void *arg) {
-  reader_t *r = arg;
+  rd_t *r = arg;
+  sof_leaders_reader_online(r->l, 3);
   while (!atomic_load(&r->stop)) {
+    sof_leaders_quiescent(r->l, 3);
     for (uint64_t s = 0; s < 64; s++) {
       uint8_t const *k = sof_leaders_get(r->l, s);
       r->lookups++;
@@ -287,16 +289,17 @@ reader_main(void *arg) {
       if (k && memcmp(k, ((s / 8) & 1) ? key_b : key_a, 32)) r->bad++;
     }
   }
+  sof_leaders_reader_offline(r->l, 3);
   return NULL;
 }
 
 static void
 test_epochs_concurrent(void) {
   char err[512];
-  reader_t r = {.l = sof_leaders_new(16, 2)};
+  rd_t r = {.l = sof_leaders_new(16, 2)};
   pthread_t th;
   SOF_CHECK_EQ(pthread_create(&th, NULL, reader_main, &r), 0);
-  uint64_t now = 0, installs = 0;
+  uint64_t now = 0, installs = 0, freed = 0;
   for (unsigned round = 0; round < 4000; round++) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -305,12 +308,14 @@ test_epochs_concurrent(void) {
     now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
     installs += sof_leaders_epoch_install(r.l, t, e, e * 8, 8, 0, now, err, sizeof err) == 0;
     if (round % 8 == 7) sof_leaders_epoch_expire(r.l, e * 8 + 8 + 17, 16, now); /* drops some */
-    sof_leaders_epoch_reclaim(r.l, now, 2000000); /* 2 ms: far longer than a lookup */
+    /* no grace time: only the reader's quiescent reports keep its set alive */
+    freed += sof_leaders_epoch_reclaim(r.l, now, 0);
     usleep(20);
   }
   atomic_store(&r.stop, 1);
   pthread_join(th, NULL);
   SOF_CHECK(installs > 1000);
+  SOF_CHECK(freed > 1000);
   SOF_CHECK(r.lookups > 0);
   SOF_CHECK_EQ(r.bad, 0);
   sof_leaders_delete(r.l);

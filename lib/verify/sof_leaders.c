@@ -34,12 +34,21 @@ typedef struct {
 typedef struct {
   epoch_set_t *set;
   uint64_t     at_ns;
+  uint64_t     gen; /* the generation its successor was published under */
 } retired_t;
+
+/* A registered reader's quiescent report, on its own cache line. */
+typedef struct {
+  _Atomic uint64_t seen; /* 0: offline; else the generation seen at its last quiescent point */
+  uint8_t          pad[56];
+} reader_t;
 
 struct sof_leaders {
   _Atomic(epoch_set_t *) epochs; /* published set or NULL (writer: release; readers: acquire) */
   retired_t     retired[SOF_LEADERS_RETIRED_MAX]; /* writer only */
   unsigned      retired_cnt;
+  _Atomic uint64_t gen;   /* publications so far + 1 */
+  reader_t     *readers;  /* SOF_LEADERS_READERS_MAX, allocated with the table */
   uint64_t      slot_mask;
   slot_entry_t *slots;
   uint32_t      key_cap;
@@ -73,7 +82,11 @@ sof_leaders_new(uint64_t slot_cap, uint32_t key_cap) {
   l->key_cap = key_cap;
   l->hash_mask = buckets - 1;
   l->fixed = NO_KEY;
-  if (!l->slots || !l->keys || !l->key_hash) {
+  atomic_init(&l->gen, 1);
+  l->readers = aligned_alloc(64, SOF_LEADERS_READERS_MAX * sizeof *l->readers);
+  if (l->readers)
+    for (unsigned i = 0; i < SOF_LEADERS_READERS_MAX; i++) atomic_init(&l->readers[i].seen, 0);
+  if (!l->slots || !l->keys || !l->key_hash || !l->readers) {
     sof_leaders_delete(l);
     return NULL;
   }
@@ -86,7 +99,8 @@ static void epochs_free_all(sof_leaders_t *l);
 void
 sof_leaders_delete(sof_leaders_t *l) {
   if (!l) return;
-  epochs_free_all(l);
+  if (l->readers) epochs_free_all(l);
+  free(l->readers);
   free(l->slots);
   free(l->keys);
   free(l->key_hash);
@@ -514,7 +528,48 @@ static void
 publish(sof_leaders_t *l, epoch_set_t *next, uint64_t now_ns) {
   epoch_set_t *old = set_cur(l);
   atomic_store_explicit(&l->epochs, next, memory_order_release);
-  if (old) l->retired[l->retired_cnt++] = (retired_t){old, now_ns};
+  /* a reader that sees the new generation at a quiescent point loads the
+   * new set (or a newer one) from then on */
+  uint64_t gen = atomic_fetch_add_explicit(&l->gen, 1, memory_order_acq_rel) + 1;
+  if (old) l->retired[l->retired_cnt++] = (retired_t){old, now_ns, gen};
+}
+
+void
+sof_leaders_reader_online(sof_leaders_t const *l, unsigned id) {
+  sof_leaders_t *w = (sof_leaders_t *)l; /* the reader's own slot only */
+  if (id >= SOF_LEADERS_READERS_MAX) return;
+  atomic_store_explicit(&w->readers[id].seen, atomic_load_explicit(&w->gen, memory_order_acquire),
+                        memory_order_seq_cst);
+  /* against the writer's fence in reclaim: either it sees this reader
+   * online, or this reader's next load sees the writer's newest set */
+  atomic_thread_fence(memory_order_seq_cst);
+}
+
+void
+sof_leaders_quiescent(sof_leaders_t const *l, unsigned id) {
+  sof_leaders_t *w = (sof_leaders_t *)l;
+  if (id >= SOF_LEADERS_READERS_MAX) return;
+  uint64_t g = atomic_load_explicit(&w->gen, memory_order_acquire);
+  if (atomic_load_explicit(&w->readers[id].seen, memory_order_relaxed) != g)
+    atomic_store_explicit(&w->readers[id].seen, g, memory_order_release);
+}
+
+void
+sof_leaders_reader_offline(sof_leaders_t const *l, unsigned id) {
+  sof_leaders_t *w = (sof_leaders_t *)l;
+  if (id >= SOF_LEADERS_READERS_MAX) return;
+  atomic_store_explicit(&w->readers[id].seen, 0, memory_order_release);
+}
+
+/* Has every online registered reader passed a quiescent point since gen? */
+static int
+readers_past(sof_leaders_t *l, uint64_t gen) {
+  atomic_thread_fence(memory_order_seq_cst);
+  for (unsigned i = 0; i < SOF_LEADERS_READERS_MAX; i++) {
+    uint64_t seen = atomic_load_explicit(&l->readers[i].seen, memory_order_acquire);
+    if (seen && seen < gen) return 0;
+  }
+  return 1;
 }
 
 int
@@ -629,7 +684,7 @@ sof_leaders_epoch_reclaim(sof_leaders_t *l, uint64_t now_ns, uint64_t grace_ns) 
   unsigned freed = 0;
   for (unsigned r = 0; r < l->retired_cnt;) {
     retired_t rt = l->retired[r];
-    if (now_ns < rt.at_ns || now_ns - rt.at_ns < grace_ns) {
+    if (now_ns < rt.at_ns || now_ns - rt.at_ns < grace_ns || !readers_past(l, rt.gen)) {
       r++;
       continue;
     }

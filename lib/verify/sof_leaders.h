@@ -47,10 +47,18 @@
  *    sequence handling one shred / one poll (sofd copies keys at once).
  *  - Grace period: a retired set, and an epoch table that no published or
  *    retired set still names, is freed by sof_leaders_epoch_reclaim only
- *    once grace_ns passed since it was retired (sofd: 60 s, against reads
- *    that last nanoseconds; epochs last two days, so retirement is rare).
- *    At most SOF_LEADERS_RETIRED_MAX sets wait; a change that would retire
- *    one more returns -1 (retry later) rather than freeing early.
+ *    when both hold: (1) every registered reader that is online has passed
+ *    a quiescent point since the set was retired (QSBR: a reader, e.g. an
+ *    lcore, calls sof_leaders_reader_online once, sof_leaders_quiescent
+ *    between polls -- where it holds no pointer from the table -- and
+ *    sof_leaders_reader_offline before it stops; a relaxed load and, when a
+ *    publication happened, one store to its own cache line); (2) grace_ns
+ *    passed since it was retired, for readers that do not register (sofd's
+ *    telemetry thread copying sof_leaders_epochs: reads of nanoseconds;
+ *    sofd uses 60 s). Epochs last two days, so retirement is rare. At most
+ *    SOF_LEADERS_RETIRED_MAX sets wait; a change that would retire one more
+ *    returns -1 (retry later) rather than freeing early. A reader stuck
+ *    online without reporting only delays the freeing (bounded memory).
  *  - sof_leaders_delete frees everything: only once no reader runs. */
 #ifndef SOF_VERIFY_LEADERS_H
 #define SOF_VERIFY_LEADERS_H
@@ -195,6 +203,13 @@ unsigned sof_leaders_epoch_reclaim(sof_leaders_t *l, uint64_t now_ns, uint64_t g
 
 /* sof_leaders_epoch_retired: sets waiting for their grace period. */
 unsigned sof_leaders_epoch_retired(sof_leaders_t const *l);
+
+/* Registered readers: ids 0 .. SOF_LEADERS_READERS_MAX - 1 (sofd: the
+ * lcore id). Each id is used by one thread. See the contract above. */
+#define SOF_LEADERS_READERS_MAX 128U
+void sof_leaders_reader_online(sof_leaders_t const *l, unsigned id);
+void sof_leaders_quiescent(sof_leaders_t const *l, unsigned id);
+void sof_leaders_reader_offline(sof_leaders_t const *l, unsigned id);
 
 /* sof_leaders_epochs copies the published epochs (by first slot, up to
  * cap) into out; returns how many are published. Any thread (a reader). */
