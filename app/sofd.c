@@ -31,6 +31,7 @@
 #include "net/sof_http.h"
 #include "plugin/sof_host.h"
 #include "sof_plugin_table.h"
+#include "sofd_leaders.h"
 #include "sofd_opts.h"
 #include "sofd_pipe.h"
 #include "verify/sof_leaders.h"
@@ -43,11 +44,13 @@ on_signal(int sig) {
   quit_signal = sig;
 }
 
-/* SIGHUP: the plugin outputs reopen their files (logrotate). */
+/* SIGHUP: the plugin outputs reopen their files (logrotate); the leader
+ * schedule files are re-read (a flag the leaders control thread polls). */
 static void
 on_hup(int sig) {
   (void)sig;
   sof_plugout_reopen_all();
+  sofd_leaders_hup();
 }
 
 /* ---- plugin config lookup ------------------------------------------------------------------ */
@@ -140,7 +143,7 @@ check_plugin_sections(sofd_cfg_t const *c) {
 /* ---- leaders ----------------------------------------------------------------------------------- */
 
 static sof_leaders_t *
-load_leaders(sofd_cfg_t *c) {
+load_leaders(sofd_cfg_t *c, sofd_leaders_ctl_t **ctl) {
   char err[512];
   sof_leaders_t *l = sof_leaders_new(1UL << 20, 1U << 16);
   if (!l) {
@@ -155,14 +158,8 @@ load_leaders(sofd_cfg_t *c) {
     }
     sof_leaders_set_fixed(l, pub);
   }
-  if (c->leader_schedule) {
-    long n = sof_leaders_load_json(l, c->leader_schedule, c->epoch_first_slot, err, sizeof err);
-    if (n < 0) {
-      fprintf(stderr, "sofd: [verify] leader_schedule (--leader-schedule): %s\n", err);
-      goto fail;
-    }
-    c->leader_schedule_slots += (uint64_t)n;
-  }
+  /* schedule files: one epoch each (sofd_leaders.c, which also runs RPC) */
+  if (!(*ctl = sofd_leaders_ctl_new(c, l))) goto fail;
   if (c->leader_list) {
     long n = sof_leaders_load_text(l, c->leader_list, err, sizeof err);
     if (n < 0) {
@@ -272,10 +269,12 @@ sofd_main(int argc, char **argv) {
     fprintf(stderr, "sofd: cannot initialise libsodium\n");
     return 2;
   }
-  sof_leaders_t *leaders = load_leaders(&cfg);
+  sofd_leaders_ctl_t *lctl = NULL;
+  sof_leaders_t *leaders = load_leaders(&cfg, &lctl);
   if (!leaders) return 2;
   if (rte_eal_init(app_at, argv) < 0) {
     fprintf(stderr, "sofd: EAL initialisation failed: %s\n", rte_strerror(rte_errno));
+    sofd_leaders_ctl_delete(lctl);
     sof_leaders_delete(leaders);
     return 2;
   }
@@ -364,7 +363,9 @@ sofd_main(int argc, char **argv) {
                   (cfg.verify.verify_shreds < 0 && cfg.verify.posture != SOF_VERIFY_POSTURE_PUBLIC_UNTRUSTED)
               ? "off" : "on",
           plugin_cnt);
+  if (sofd_leaders_ctl_start(lctl, pipe)) goto out;
   char const *stop = sofd_pipe_run(pipe, &quit_signal);
+  sofd_leaders_ctl_stop(lctl);
   if (prom_open) sof_http_stop(&prom.srv); /* its handler reads the pipe and the plugins' states */
   sof_plugout_drain_deadline(cfg.drain_ms); /* plugin outputs: a stalled reader cannot hold exit */
   sof_host_shutdown(host);
@@ -383,8 +384,10 @@ out:
     sofd_telemetry_unregister();
     rte_delay_ms(10);
   }
+  sofd_leaders_ctl_stop(lctl); /* before the pipe it reads goes */
   sofd_pipe_delete(pipe);
   sof_host_delete(host);
+  sofd_leaders_ctl_delete(lctl);
   sof_leaders_delete(leaders);
   rte_eal_cleanup();
   return ret;

@@ -48,8 +48,9 @@ static sofd_key_t const keys[] = {
   {"udp", "listen_port", "udp-listen", "PORT", "8002", "udp driver: port to bind (one SO_REUSEPORT socket per rx instance)"},
   {"udp", "rcvbuf", NULL, "BYTES", "33554432", "udp driver: SO_RCVBUF per socket"},
   {"verify", "leader", "leader", "PUBKEY", NULL, "base58 leader key for every slot"},
-  {"verify", "leader_schedule", "leader-schedule", "FILE", NULL, "getLeaderSchedule JSON ({\"<pubkey>\": [offsets]})"},
-  {"verify", "epoch_first_slot", "epoch-first-slot", "N", "0", "first slot of that schedule's epoch"},
+  {"verify", "leader_schedule", "leader-schedule", "FILE[@SLOT][,...]", NULL, "getLeaderSchedule JSON ({\"<pubkey>\": [offsets]}), one file per epoch, each at its first slot (no @: epoch_first_slot); re-read on SIGHUP and when changed on disk"},
+  {"verify", "epoch_first_slot", "epoch-first-slot", "N", "0", "first slot of a schedule file given without @SLOT"},
+  {"verify", "rpc_url", "rpc", "URL", NULL, "Solana JSON-RPC endpoint: the current, next and previous epochs' leader schedules (getEpochSchedule, getEpochInfo, getLeaderSchedule), fetched ahead, retried with backoff"},
   {"verify", "leader_list", "leader-list", "FILE", NULL, "text lines \"<slot> <pubkey>\""},
   {"verify", "posture", "posture", "NAME", "public_untrusted", "public_untrusted (verify) or trusted_raw_shred_provider (skip)"},
   {"verify", "shreds", NULL, "auto|on|off", "auto", "verify received shreds (auto: the posture's default)"},
@@ -735,6 +736,12 @@ sofd_opts_resolve(sofd_cfg_t *cfg) {
   cfg->leader = get_str("verify", "leader");
   cfg->leader_schedule = get_str("verify", "leader_schedule");
   cfg->leader_list = get_str("verify", "leader_list");
+  cfg->rpc_url = get_str("verify", "rpc_url");
+  if (cfg->rpc_url && strncmp(cfg->rpc_url, "http://", 7) && strncmp(cfg->rpc_url, "https://", 8)) {
+    fprintf(stderr, "sofd: [verify] rpc_url (--rpc): '%s' is not an http:// or https:// URL\n",
+            cfg->rpc_url);
+    return -1;
+  }
   GET_U("verify", "epoch_first_slot", 0, UINT64_MAX - 1, cfg->epoch_first_slot);
   if (!cfg->leader_schedule && key_set("verify", "epoch_first_slot")) {
     size_t ki = (size_t)key_find("verify", "epoch_first_slot");
@@ -774,11 +781,11 @@ sofd_opts_resolve(sofd_cfg_t *cfg) {
   GET_U("window", "quorum", 1, SOF_SLOTWIN_SAMPLES, cfg->window.quorum);
   GET_U("window", "probe_every", 0, 1U << 20, cfg->window.probe_every);
   GET_U("window", "protect_behind", 0, 1U << 16, cfg->window.protect_behind);
-  if (!cfg->leader && !cfg->leader_schedule && !cfg->leader_list &&
+  if (!cfg->leader && !cfg->leader_schedule && !cfg->leader_list && !cfg->rpc_url &&
       cfg->verify.posture == SOF_VERIFY_POSTURE_PUBLIC_UNTRUSTED && cfg->verify.verify_shreds != 0 &&
       !cfg->verify.accept_unknown_leader) {
-    fprintf(stderr, "sofd: the public_untrusted posture needs --leader, --leader-schedule or "
-                    "--leader-list (or --accept-unknown-leader)\n");
+    fprintf(stderr, "sofd: the public_untrusted posture needs --leader, --leader-schedule, "
+                    "--leader-list or --rpc (or --accept-unknown-leader)\n");
     return -1;
   }
 
