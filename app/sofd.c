@@ -145,6 +145,7 @@ check_plugin_sections(sofd_cfg_t const *c) {
 static sof_leaders_t *
 load_leaders(sofd_cfg_t *c, sofd_leaders_ctl_t **ctl) {
   char err[512];
+  *ctl = NULL;
   sof_leaders_t *l = sof_leaders_new(1UL << 20, 1U << 16);
   if (!l) {
     fprintf(stderr, "sofd: out of memory (leader table)\n");
@@ -161,7 +162,14 @@ load_leaders(sofd_cfg_t *c, sofd_leaders_ctl_t **ctl) {
   /* schedule files: one epoch each (sofd_leaders.c, which also runs RPC) */
   if (!(*ctl = sofd_leaders_ctl_new(c, l))) goto fail;
   if (c->leader_list) {
-    long n = sof_leaders_load_text(l, c->leader_list, err, sizeof err);
+    /* checked against the schedule files as one table (a slot named with
+     * two leaders is refused, naming the list's line); the list then goes
+     * into the base table, under the epochs */
+    sof_leaders_t *scratch = sofd_leaders_ctl_scratch(*ctl);
+    long n = scratch ? sof_leaders_load_text(scratch, c->leader_list, err, sizeof err) : -1;
+    if (!scratch) snprintf(err, sizeof err, "out of memory");
+    sof_leaders_delete(scratch);
+    if (n >= 0 && sof_leaders_load_text(l, c->leader_list, err, sizeof err) < 0) n = -1;
     if (n < 0) {
       fprintf(stderr, "sofd: [verify] leader_list (--leader-list): %s\n", err);
       goto fail;
@@ -174,6 +182,8 @@ load_leaders(sofd_cfg_t *c, sofd_leaders_ctl_t **ctl) {
             c->leader_schedule_slots, first, last);
   return l;
 fail:
+  sofd_leaders_ctl_delete(*ctl);
+  *ctl = NULL;
   sof_leaders_delete(l);
   return NULL;
 }

@@ -267,6 +267,15 @@ fail:
   return NULL;
 }
 
+sof_leaders_t *
+sofd_leaders_ctl_scratch(sofd_leaders_ctl_t *c) {
+  sof_leaders_t *t = sof_leaders_new(1UL << 20, 1U << 16);
+  char err[512];
+  for (unsigned i = 0; t && i < c->file_cnt; i++)
+    if (c->files[i].seen) (void)sof_leaders_load_json(t, c->files[i].path, c->files[i].first_slot, err, sizeof err);
+  return t;
+}
+
 /* ---- RPC ----------------------------------------------------------------------------------------- */
 
 static size_t

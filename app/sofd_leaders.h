@@ -39,6 +39,11 @@ typedef struct sofd_leaders_ctl sofd_leaders_ctl_t;
  * slots the files name. */
 sofd_leaders_ctl_t *sofd_leaders_ctl_new(sofd_cfg_t *cfg, sof_leaders_t *l);
 
+/* sofd_leaders_ctl_scratch: a new plain table holding every loaded
+ * schedule file's slots (startup: a --leader-list is validated against it).
+ * NULL when out of memory. */
+sof_leaders_t *sofd_leaders_ctl_scratch(sofd_leaders_ctl_t *c);
+
 /* sofd_leaders_ctl_start starts the control thread (pipe: the tip and the
  * unknown-leader counters; its counters join pipe's table). 0 or -1. */
 int sofd_leaders_ctl_start(sofd_leaders_ctl_t *c, sofd_pipe_t *pipe);
