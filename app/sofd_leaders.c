@@ -592,19 +592,18 @@ sofd_leaders_tel(sofd_leaders_ctl_t *c, struct rte_tel_data *d) {
   rte_tel_data_add_dict_string(d, "last_error", e);
   sof_leaders_epoch_info_t info[SOF_LEADERS_EPOCHS_MAX];
   unsigned ne = sof_leaders_epochs(c->l, info, SOF_LEADERS_EPOCHS_MAX);
+  /* DPDK 22.11 telemetry nests arrays only: flat keys e<i>_* (by first slot) */
   for (unsigned i = 0; i < ne && i < SOF_LEADERS_EPOCHS_MAX; i++) {
-    struct rte_tel_data *ep = rte_tel_data_alloc();
-    if (!ep) break;
-    rte_tel_data_start_dict(ep);
-    rte_tel_data_add_dict_u64(ep, "epoch", info[i].epoch);
-    rte_tel_data_add_dict_u64(ep, "first_slot", info[i].first_slot);
-    rte_tel_data_add_dict_u64(ep, "last_slot", info[i].first_slot + info[i].slot_cnt - 1);
-    rte_tel_data_add_dict_u64(ep, "named", info[i].named);
-    rte_tel_data_add_dict_u64(ep, "leaders", info[i].keys);
-    rte_tel_data_add_dict_string(ep, "source", info[i].source == SRC_RPC ? "rpc" : "file");
-    char name[40];
-    snprintf(name, sizeof name, "epoch_at_%" PRIu64, info[i].first_slot);
-    rte_tel_data_add_dict_container(d, name, ep, 0);
+    char k[40];
+#define TEL_U64(f, v) (snprintf(k, sizeof k, "e%u_" f, i), rte_tel_data_add_dict_u64(d, k, (v)))
+    TEL_U64("epoch", info[i].epoch);
+    TEL_U64("first_slot", info[i].first_slot);
+    TEL_U64("last_slot", info[i].first_slot + info[i].slot_cnt - 1);
+    TEL_U64("named", info[i].named);
+    TEL_U64("leaders", info[i].keys);
+#undef TEL_U64
+    snprintf(k, sizeof k, "e%u_source", i);
+    rte_tel_data_add_dict_string(d, k, info[i].source == SRC_RPC ? "rpc" : "file");
   }
   return 0;
 }
