@@ -24,10 +24,12 @@ the next (2) and the previous (0).
    one for the recovery, not one per retry), then loads the epochs; same
    delivery checks.
 3. files: epoch 0's file at start, epoch 1's and 2's missing (watched).
-   Epoch 1's appears (mtime poll loads it); shreds of slot 16 sent before
-   epoch 2 is known are unknown_leader and draw one warning naming slot 16
-   and the loaded ranges; epoch 2's file is written and SIGHUP sent (loaded
-   by the re-read); then the whole capture: every transaction delivered,
+   Epoch 1's appears with the wrong leaders (mtime poll loads it); shreds
+   of slot 16 sent before epoch 2 is known are unknown_leader and draw one
+   warning naming slot 16 and the loaded ranges; epoch 2's file appears
+   (mtime poll); epoch 1's is corrected in place with its size and mtime
+   kept, so only SIGHUP can pick it up; then the whole capture: every
+   transaction delivered, no invalid signature (the SIGHUP re-read took),
    the only unknown_leader shreds are those sent early.
 
 Usage: test_sofd_epochs.py SOF_GEN SOFD
@@ -269,14 +271,24 @@ try:
     rpc.close()
 
     # 3. files appearing while sofd runs; SIGHUP
+    def dump(sched):
+        return json.dumps(sched, separators=(",", ":"))
+
+    keys = list(scheds[1])
+    wrong1 = {keys[(i + 1) % len(keys)]: scheds[1][k] for i, k in enumerate(keys)}  # every slot another leader
+    check(len(dump(wrong1)) == len(dump(scheds[1])), "files: the wrong epoch 1 file is as long as the right one")
     live = [os.path.join(tmp, f"live{e}.json") for e in range(3)]
     shutil.copy(files[0], live[0])
+
+    def put(path, text):
+        with open(path + ".tmp", "w") as f:
+            f.write(text)
+        os.rename(path + ".tmp", path)
+
     d = Sofd(sofd, "files", ["--leader-schedule", ",".join(f"{live[e]}@{e * SPE}" for e in range(3))])
     check(d.wait_for(r"live1.json does not exist yet: watched") is not None, f"files: a missing file is watched ({d.log()})")
-    check(d.wait_for(r"ethdev input|udp input") is not None, f"files: sofd runs with epoch 0 only ({d.log()})")
-    tmpf = live[1] + ".tmp"
-    shutil.copy(files[1], tmpf)
-    os.rename(tmpf, live[1])
+    check(d.wait_for(r"udp input") is not None, f"files: sofd runs with epoch 0 only ({d.log()})")
+    put(live[1], dump(wrong1))
     check(d.wait_for(r"live1.json \(changed on disk\): 8 slots from slot 8", timeout=10) is not None,
           f"files: the mtime poll loads epoch 1's file when it appears ({d.log()})")
     early = [p for p in payloads if slot_of(p) == 16][:10]
@@ -286,22 +298,29 @@ try:
     check(w is not None and w.group(1) == "10" and w.group(2) == "16" and w.group(3).strip() == "0..7, 8..15",
           f"files: one warning names slot 16 and the loaded ranges ({w.groups() if w else d.log()})")
     d.send(early)  # the same again within 10 s: counted, no second line
-    time.sleep(1.5)
+    put(live[2], dump(scheds[2]))
+    check(d.wait_for(r"live2.json \(changed on disk\): 8 slots from slot 16", timeout=10) is not None,
+          f"files: epoch 2's file loaded when it appears ({d.log()})")
     check(d.count(r"without a known leader") == 1, "files: at most one warning line per 10 s")
-    with open(live[2] + ".tmp", "w") as f:
-        f.write(open(files[2]).read())
-    os.rename(live[2] + ".tmp", live[2])
+    # epoch 1 corrected in place, same size, mtime put back: only SIGHUP sees it
+    st = os.stat(live[1])
+    with open(live[1], "r+") as f:
+        f.write(dump(scheds[1]))
+    os.utime(live[1], ns=(st.st_atime_ns, st.st_mtime_ns))
+    time.sleep(1.5)
+    check(d.count(r"live1.json \(") == 1, f"files: the mtime poll cannot see the in-place rewrite ({d.log()})")
     d.p.send_signal(signal.SIGHUP)
     check(d.wait_for(r"SIGHUP: re-reading 3 schedule file\(s\)", timeout=10) is not None,
           f"files: SIGHUP re-reads the files ({d.log()})")
-    check(d.wait_for(r"live2.json \((SIGHUP|changed on disk)\): 8 slots from slot 16", timeout=10) is not None,
-          f"files: epoch 2's file loaded ({d.log()})")
+    check(d.wait_for(r"live1.json \(SIGHUP\): 8 slots from slot 8", timeout=10) is not None,
+          f"files: SIGHUP loads the corrected epoch 1 ({d.log()})")
     d.send(payloads)
     time.sleep(1.0)
     m = d.metrics()
     s = d.stop()
+    # without the SIGHUP re-read, epoch 1's shreds would be invalid_signature
     delivered("files", d, s, payloads + early + early, recs, unknown=20)
-    check(m.get("leaders_epochs") == 3 and m.get("leaders_file_reloads", 0) >= 2 and m.get("leaders_unknown_warnings") == 1,
+    check(m.get("leaders_epochs") == 3 and m.get("leaders_file_reloads", 0) >= 4 and m.get("leaders_unknown_warnings") in (1, 2),
           f"files: counters ({ {k: v for k, v in m.items() if 'leaders_' in k} })")
 finally:
     shutil.rmtree(tmp, ignore_errors=True)
