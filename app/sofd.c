@@ -282,6 +282,11 @@ sofd_main(int argc, char **argv) {
   sofd_leaders_ctl_t *lctl = NULL;
   sof_leaders_t *leaders = load_leaders(&cfg, &lctl);
   if (!leaders) return 2;
+  if (cfg.shred_version_auto && sofd_leaders_ctl_shred_version(lctl, &cfg.verify.shred_version)) {
+    sofd_leaders_ctl_delete(lctl);
+    sof_leaders_delete(leaders);
+    return 2;
+  }
   if (rte_eal_init(app_at, argv) < 0) {
     fprintf(stderr, "sofd: EAL initialisation failed: %s\n", rte_strerror(rte_errno));
     sofd_leaders_ctl_delete(lctl);

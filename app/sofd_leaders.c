@@ -442,6 +442,32 @@ rpc_step(sofd_leaders_ctl_t *c, uint64_t tip, uint64_t now, char *err, size_t er
   return 0;
 }
 
+int
+sofd_leaders_ctl_shred_version(sofd_leaders_ctl_t *c, uint16_t *version) {
+  uint64_t until = now_ns() + 30ULL * 1000000000ULL, backoff = BACKOFF_MIN_MS;
+  char why[512];
+  for (unsigned tries = 1;; tries++) {
+    uint32_t agree = 0, nodes = 0;
+    uint64_t id = rpc_call(c, "getClusterNodes", NULL, why, sizeof why);
+    if (id && !sof_rpc_cluster_shred_version_parse(c->resp, c->resp_len, id, version, &agree, &nodes, why,
+                                                   sizeof why)) {
+      bump(&c->st.rpc_ok);
+      fprintf(stderr, "sofd: [verify] shred_version = auto: %u (%u of %u cluster nodes from %s)\n", *version,
+              agree, nodes, c->url);
+      return 0;
+    }
+    bump(&c->st.rpc_failed);
+    if (tries == 1) fprintf(stderr, "sofd: [verify] shred_version = auto: %s: %s (retrying up to 30 s)\n", c->url, why);
+    if (now_ns() + backoff * 1000000ULL > until) break;
+    struct timespec ts = {(time_t)(backoff / 1000), (long)(backoff % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+    backoff = backoff * 2 > 4000 ? 4000 : backoff * 2;
+  }
+  fprintf(stderr, "sofd: [verify] shred_version = auto: no answer from %s in 30 s (%s); give the version "
+                  "as a number to start without the RPC\n", c->url, why);
+  return -1;
+}
+
 /* ---- the thread ------------------------------------------------------------------------------------ */
 
 static uint64_t

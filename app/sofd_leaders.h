@@ -44,6 +44,12 @@ sofd_leaders_ctl_t *sofd_leaders_ctl_new(sofd_cfg_t *cfg, sof_leaders_t *l);
  * NULL when out of memory. */
 sof_leaders_t *sofd_leaders_ctl_scratch(sofd_leaders_ctl_t *c);
 
+/* sofd_leaders_ctl_shred_version: [verify] shred_version = auto, at
+ * start (main thread, before the pipeline): getClusterNodes over the RPC,
+ * retried with backoff for up to 30 s; the version most nodes carry. 0, or
+ * -1 with a message (sofd does not start without it). */
+int sofd_leaders_ctl_shred_version(sofd_leaders_ctl_t *c, uint16_t *version);
+
 /* sofd_leaders_ctl_start starts the control thread (pipe: the tip and the
  * unknown-leader counters; its counters join pipe's table). 0 or -1. */
 int sofd_leaders_ctl_start(sofd_leaders_ctl_t *c, sofd_pipe_t *pipe);

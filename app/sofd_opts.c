@@ -56,7 +56,7 @@ static sofd_key_t const keys[] = {
   {"verify", "shreds", NULL, "auto|on|off", "auto", "verify received shreds (auto: the posture's default)"},
   {"verify", "recovered", NULL, "auto|on|off", "auto", "verify rebuilt shreds (auto: the posture's default)"},
   {"verify", "accept_unknown_leader", "accept-unknown-leader", "BOOL", "false", "accept slots without a known leader (counted)"},
-  {"verify", "shred_version", "shred-version", "N", NULL, "shreds must carry this version"},
+  {"verify", "shred_version", "shred-version", "N|auto", NULL, "shreds must carry this version (auto: the most common among the cluster's nodes, getClusterNodes over [verify] rpc_url, at start)"},
   {"verify", "cache_sets", NULL, "N", "1024", "FEC sets whose signature check is remembered (per rx instance)"},
   {"verify", "warm_lines", NULL, "N", "32", "signature table cache lines an idle rx poll reads to keep them warm (0: off)"},
   {"verify", "prepare_ahead", NULL, "SLOTS", "8", "idle rx polls prepare the keys of leaders due within this many slots, in steps (0: off)"},
@@ -761,7 +761,15 @@ sofd_opts_resolve(sofd_cfg_t *cfg) {
   if (get_switch("verify", "shreds", &cfg->verify.verify_shreds)) return -1;
   if (get_switch("verify", "recovered", &cfg->verify.verify_recovered)) return -1;
   if (get_bool("verify", "accept_unknown_leader", &cfg->verify.accept_unknown_leader)) return -1;
-  if (get_str("verify", "shred_version")) {
+  if (get_str("verify", "shred_version") && !strcmp(get_str("verify", "shred_version"), "auto")) {
+    if (!cfg->rpc_url) {
+      fprintf(stderr, "sofd: [verify] shred_version (--shred-version) = auto asks the cluster over "
+                      "[verify] rpc_url (--rpc), and none is given\n");
+      return -1;
+    }
+    cfg->shred_version_auto = 1;
+    cfg->verify.check_version = 1;
+  } else if (get_str("verify", "shred_version")) {
     GET_U("verify", "shred_version", 0, 65535, cfg->verify.shred_version);
     cfg->verify.check_version = 1;
   }

@@ -20,7 +20,7 @@ LLVMFuzzerTestOneInput(uint8_t const *data, size_t sz) {
   char const *buf = (char const *)data + 1;
   size_t n = sz - 1;
   char err[256];
-  switch (data[0] % 3) {
+  switch (data[0] % 4) {
   case 0: {
     sof_rpc_epoch_schedule_t s;
     if (sof_rpc_epoch_schedule_parse(buf, n, 1, &s, err, sizeof err) == 0) {
@@ -37,6 +37,13 @@ LLVMFuzzerTestOneInput(uint8_t const *data, size_t sz) {
     sof_rpc_epoch_info_t i;
     if (sof_rpc_epoch_info_parse(buf, n, 1, &i, err, sizeof err) == 0)
       REQUIRE(i.slot_index < i.slots_in_epoch && i.slot_index <= i.absolute_slot);
+    break;
+  }
+  case 3: {
+    uint16_t v;
+    uint32_t agree = 0, nodes = 0;
+    if (sof_rpc_cluster_shred_version_parse(buf, n, 1, &v, &agree, &nodes, err, sizeof err) == 0)
+      REQUIRE(agree >= 1 && agree <= nodes);
     break;
   }
   default: {

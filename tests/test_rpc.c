@@ -134,10 +134,38 @@ test_leader_schedule(void) {
   SOF_CHECK_EQ(sof_rpc_leader_schedule_parse(arr, LEN(arr), 4, 0, 8, &t, &named, err, sizeof err), -1);
 }
 
+static void
+test_cluster_nodes(void) {
+  char err[256];
+  uint16_t v = 0;
+  uint32_t agree = 0, nodes = 0;
+  static char const ok[] =
+      "{\"jsonrpc\":\"2.0\",\"result\":[{\"featureSet\":2891131721,\"gossip\":\"10.239.6.48:8001\","
+      "\"pubkey\":\"9QzsJf7LPLj8GkXbYT3LFDKqsj2hHG7TA3xinJHu8epQ\",\"rpc\":\"10.239.6.48:8899\",\"shredVersion\":50093,"
+      "\"tpu\":\"10.239.6.48:8856\",\"version\":\"1.18.0\"},{\"pubkey\":\"x\",\"shredVersion\":50093},"
+      "{\"pubkey\":\"y\",\"shredVersion\":4},{\"pubkey\":\"z\",\"shredVersion\":null},{\"pubkey\":\"w\"}],\"id\":5}";
+  SOF_CHECK_EQ(sof_rpc_cluster_shred_version_parse(ok, LEN(ok), 5, &v, &agree, &nodes, err, sizeof err), 0);
+  SOF_CHECK_EQ(v, 50093);
+  SOF_CHECK_EQ(agree, 2);
+  SOF_CHECK_EQ(nodes, 3);
+  static char const tie[] = "{\"jsonrpc\":\"2.0\",\"result\":[{\"shredVersion\":9},{\"shredVersion\":7}],\"id\":5}";
+  SOF_CHECK_EQ(sof_rpc_cluster_shred_version_parse(tie, LEN(tie), 5, &v, &agree, &nodes, err, sizeof err), 0);
+  SOF_CHECK_EQ(v, 7);
+  static char const none[] = "{\"jsonrpc\":\"2.0\",\"result\":[{\"pubkey\":\"w\"}],\"id\":5}";
+  SOF_CHECK_EQ(sof_rpc_cluster_shred_version_parse(none, LEN(none), 5, &v, &agree, &nodes, err, sizeof err), -1);
+  SOF_CHECK(strstr(err, "no node") != NULL);
+  static char const big[] = "{\"jsonrpc\":\"2.0\",\"result\":[{\"shredVersion\":65536}],\"id\":5}";
+  SOF_CHECK_EQ(sof_rpc_cluster_shred_version_parse(big, LEN(big), 5, &v, &agree, &nodes, err, sizeof err), -1);
+  SOF_CHECK(strstr(err, "0..65535") != NULL);
+  static char const obj[] = "{\"jsonrpc\":\"2.0\",\"result\":{},\"id\":5}";
+  SOF_CHECK_EQ(sof_rpc_cluster_shred_version_parse(obj, LEN(obj), 5, &v, &agree, &nodes, err, sizeof err), -1);
+}
+
 int
 main(void) {
   test_request();
   test_schedule_info();
   test_leader_schedule();
+  test_cluster_nodes();
   return sof_test_done("test_rpc");
 }

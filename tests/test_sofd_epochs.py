@@ -9,14 +9,16 @@ the UDP driver on loopback so the capture is sent only once the schedules
 are in (the test waits for sofd's log lines, then sends every datagram).
 
 The JSON-RPC endpoint is a responder written here (http.server on
-127.0.0.1) from Solana's published RPC documentation: getEpochSchedule,
+127.0.0.1) from Solana's published RPC documentation: getClusterNodes
+(two nodes at shred version 7, one at 9), getEpochSchedule,
 getEpochInfo, getLeaderSchedule ([slot] or [null] / no params: the epoch
 of that slot; null when it has no schedule), -32601 for anything else,
 every answer {"jsonrpc":"2.0","result":...,"id":N}. It shares no code
 with sofd. Its cluster is at slot 9 (epoch 1): sofd must fetch epoch 1,
 the next (2) and the previous (0).
 
-1. rpc: every transaction equals the truth, zero unknown_leader, the
+1. rpc (with --shred-version auto: 7, the majority's): every transaction
+   equals the truth, zero unknown_leader, the
    RPC counters (Prometheus) show three epochs loaded, no failure; once the
    tip is in epoch 2, sofd asks for epoch 3 (null here: counted as not yet).
 2. rpc down first: the responder starts 3 s after sofd; sofd keeps running,
@@ -89,6 +91,10 @@ class Rpc:
                 elif m == "getEpochInfo":
                     res = {"absoluteSlot": CLUSTER_SLOT, "blockHeight": CLUSTER_SLOT, "epoch": CLUSTER_SLOT // SPE,
                            "slotIndex": CLUSTER_SLOT % SPE, "slotsInEpoch": SPE, "transactionCount": 0}
+                elif m == "getClusterNodes":
+                    res = [{"pubkey": "A", "gossip": "127.0.0.1:8001", "shredVersion": 7, "version": "1.18.0"},
+                           {"pubkey": "B", "gossip": "127.0.0.1:8002", "shredVersion": 7, "version": "1.18.0"},
+                           {"pubkey": "C", "gossip": "127.0.0.1:8003", "shredVersion": 9, "version": "1.17.0"}]
                 elif m == "getLeaderSchedule":
                     slot = params[0] if params and isinstance(params[0], int) else CLUSTER_SLOT
                     res = rpc.scheds.get(slot // SPE)  # None: null, as for an unknown epoch
@@ -126,11 +132,11 @@ def free_port(kind=socket.SOCK_DGRAM):
 class Sofd:
     """sofd with the UDP driver; its stderr collected by a thread."""
 
-    def __init__(self, sofd, tag, args):
+    def __init__(self, sofd, tag, args, version="7"):
         self.port = free_port()
         self.txlog = os.path.join(tmp, tag + ".txlog")
         self.p = subprocess.Popen([sofd, *eal(tag, telemetry=False), "--", "--driver", "udp", "--udp-bind",
-                                   "127.0.0.1", "--udp-listen", str(self.port), "--shred-version", "7",
+                                   "127.0.0.1", "--udp-listen", str(self.port), "--shred-version", version,
                                    "--txlog", self.txlog, "--prometheus", "127.0.0.1:0", *args],
                                   stderr=subprocess.PIPE, text=True)
         self.lines = []
@@ -223,7 +229,9 @@ try:
 
     # 1. RPC
     rpc = Rpc(scheds)
-    d = Sofd(sofd, "rpc", ["--rpc", f"http://127.0.0.1:{rpc.port}"])
+    d = Sofd(sofd, "rpc", ["--rpc", f"http://127.0.0.1:{rpc.port}"], version="auto")
+    check(d.wait_for(r"shred_version = auto: 7 \(2 of 3 cluster nodes") is not None,
+          f"rpc: shred_version = auto takes the version most cluster nodes carry ({d.log()})")
     ok = all(d.wait_for(rf"leaders: epoch {e} \(slots {e * SPE}\.\.{e * SPE + SPE - 1}, 8 named") for e in range(3))
     check(ok, f"rpc: epochs 0 (previous), 1 (current) and 2 (next) loaded ({d.log()})")
     d.send(payloads)
@@ -233,12 +241,12 @@ try:
     delivered("rpc", d, s, payloads, recs)
     check(m.get("leaders_epochs_loaded") == 3 and m.get("leaders_epochs") == 3,
           f"rpc: counters: 3 epochs loaded and published ({ {k: v for k, v in m.items() if 'leaders_' in k} })")
-    check(m.get("leaders_rpc_fetches_failed") == 0 and m.get("leaders_rpc_fetches_ok", 0) >= 5,
+    check(m.get("leaders_rpc_fetches_failed") == 0 and m.get("leaders_rpc_fetches_ok", 0) >= 6,
           f"rpc: counters: fetches ok, none failed ({ {k: v for k, v in m.items() if 'leaders_' in k} })")
     methods = [c[0] for c in rpc.calls]
     ls = [c[1][0] for c in rpc.calls if c[0] == "getLeaderSchedule"]
-    check(methods[:2] == ["getEpochSchedule", "getEpochInfo"] and ls[:3] == [8, 16, 0],
-          f"rpc: getEpochSchedule, getEpochInfo, then the current (8), next (16) and previous (0) "
+    check(methods[:3] == ["getClusterNodes", "getEpochSchedule", "getEpochInfo"] and ls[:3] == [8, 16, 0],
+          f"rpc: getClusterNodes (shred version), getEpochSchedule, getEpochInfo, then the current (8), next (16) and previous (0) "
           f"epochs' schedules by first slot ({rpc.calls})")
     # once the shreds' tip entered epoch 2, epoch 3 is the next: asked for,
     # null (this cluster has no schedule for it yet), counted, asked again later

@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/sof_errbuf.h"
@@ -165,6 +166,52 @@ sof_rpc_leader_schedule_parse(char const *buf, size_t sz, uint64_t id, uint64_t 
   }
   rc = 1;
 done:
+  json_decref(root);
+  return rc;
+}
+
+int
+sof_rpc_cluster_shred_version_parse(char const *buf, size_t sz, uint64_t id, uint16_t *version,
+                                    uint32_t *agree, uint32_t *nodes, char *err, size_t err_sz) {
+  json_t *r;
+  json_t *root = envelope(buf, sz, id, &r, err, err_sz);
+  if (!root) return -1;
+  int rc = -1;
+  uint32_t *cnt = calloc(65536, sizeof *cnt);
+  uint32_t seen = 0;
+  size_t i;
+  json_t *node;
+  if (!cnt) {
+    sof_errbuf_set(err, err_sz, "out of memory");
+    goto done;
+  }
+  if (!json_is_array(r)) {
+    sof_errbuf_set(err, err_sz, "getClusterNodes: \"result\" is not an array");
+    goto done;
+  }
+  json_array_foreach(r, i, node) {
+    json_t *v = json_is_object(node) ? json_object_get(node, "shredVersion") : NULL;
+    if (!v || json_is_null(v)) continue; /* a node that does not say */
+    if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 65535) {
+      sof_errbuf_set(err, err_sz, "getClusterNodes: node %zu: \"shredVersion\" is not 0..65535", i);
+      goto done;
+    }
+    cnt[json_integer_value(v)]++;
+    seen++;
+  }
+  if (!seen) {
+    sof_errbuf_set(err, err_sz, "getClusterNodes: no node names its shredVersion");
+    goto done;
+  }
+  uint32_t best = 0;
+  for (uint32_t v = 1; v < 65536; v++)
+    if (cnt[v] > cnt[best]) best = v;
+  *version = (uint16_t)best;
+  *agree = cnt[best];
+  *nodes = seen;
+  rc = 0;
+done:
+  free(cnt);
   json_decref(root);
   return rc;
 }

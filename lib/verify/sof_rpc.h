@@ -62,6 +62,14 @@ int sof_rpc_leader_schedule_parse(char const *buf, size_t sz, uint64_t id, uint6
                                   uint64_t slot_cnt, sof_leaders_t **tbl, uint64_t *named,
                                   char *err, size_t err_sz);
 
+/* sof_rpc_cluster_shred_version_parse: the getClusterNodes response to
+ * request id ([{"pubkey":..,"shredVersion":N,...}, ...]): the shred
+ * version most nodes carry (ties: the lower), in *version, and how many
+ * nodes carry it / have one in *agree / *nodes. Returns 0, or -1 with a
+ * message (no node with a shredVersion, a bad value). */
+int sof_rpc_cluster_shred_version_parse(char const *buf, size_t sz, uint64_t id, uint16_t *version,
+                                        uint32_t *agree, uint32_t *nodes, char *err, size_t err_sz);
+
 /* Solana's EpochSchedule arithmetic (warmup epochs double from
  * MINIMUM_SLOTS_PER_EPOCH = 32 up to first_normal_epoch). */
 uint64_t sof_rpc_epoch_of_slot(sof_rpc_epoch_schedule_t const *s, uint64_t slot);
