@@ -75,6 +75,20 @@ test_schedule_info(void) {
   SOF_CHECK_EQ(sof_rpc_first_slot(&s, 8), 8160);
   SOF_CHECK_EQ(sof_rpc_first_slot(&s, 10), 8160 + 2 * 8192);
   SOF_CHECK_EQ(sof_rpc_slots_in_epoch(&s, 8), 8192);
+  /* firstNormal* that Solana's EpochSchedule::custom would not derive
+   * (found by fuzz_rpc: the arithmetic put slots in the wrong epoch) */
+  static char const odd[] = "{\"jsonrpc\":\"2.0\",\"result\":{\"firstNormalEpoch\":6,\"firstNormalSlot\":8160,"
+                            "\"leaderScheduleSlotOffset\":8192,\"slotsPerEpoch\":8192,\"warmup\":true},\"id\":3}";
+  SOF_CHECK_EQ(sof_rpc_epoch_schedule_parse(odd, LEN(odd), 3, &s, err, sizeof err), -1);
+  SOF_CHECK(strstr(err, "inconsistent") && strstr(err, "expected 8 / 8160"));
+  static char const nowarm[] = "{\"jsonrpc\":\"2.0\",\"result\":{\"firstNormalEpoch\":1,\"firstNormalSlot\":0,"
+                               "\"leaderScheduleSlotOffset\":8,\"slotsPerEpoch\":8,\"warmup\":false},\"id\":3}";
+  SOF_CHECK_EQ(sof_rpc_epoch_schedule_parse(nowarm, LEN(nowarm), 3, &s, err, sizeof err), -1);
+  /* warmup with a short epoch: warmup epochs of 32 slots at least */
+  static char const short_warm[] = "{\"jsonrpc\":\"2.0\",\"result\":{\"firstNormalEpoch\":0,\"firstNormalSlot\":0,"
+                                   "\"leaderScheduleSlotOffset\":8,\"slotsPerEpoch\":8,\"warmup\":true},\"id\":3}";
+  SOF_CHECK_EQ(sof_rpc_epoch_schedule_parse(short_warm, LEN(short_warm), 3, &s, err, sizeof err), 0);
+  SOF_CHECK_EQ(sof_rpc_epoch_of_slot(&s, 17), 2);
 
   static char const info[] = "{\"jsonrpc\":\"2.0\",\"result\":{\"absoluteSlot\":166598,\"blockHeight\":166500,"
                              "\"epoch\":27,\"slotIndex\":2790,\"slotsInEpoch\":8192,\"transactionCount\":22661093},\"id\":1}";

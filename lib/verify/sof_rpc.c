@@ -10,6 +10,9 @@
 
 #define MIN_SLOTS_PER_EPOCH 32ULL
 
+static unsigned tz64(uint64_t v);
+static uint64_t next_pow2(uint64_t v);
+
 int
 sof_rpc_request(char *buf, size_t sz, uint64_t id, char const *method, char const *params_json) {
   int n = params_json
@@ -96,6 +99,21 @@ sof_rpc_epoch_schedule_parse(char const *buf, size_t sz, uint64_t id, sof_rpc_ep
     sof_errbuf_set(err, err_sz, "getEpochSchedule: slotsPerEpoch %" PRIu64 ", firstNormalEpoch %" PRIu64
                    ", firstNormalSlot %" PRIu64 " out of range", s.slots_per_epoch,
                    s.first_normal_epoch, s.first_normal_slot);
+    goto done;
+  }
+  /* as Solana's EpochSchedule::custom derives them: anything else would
+   * put epochs at the wrong slots */
+  uint64_t fne = 0, fns = 0;
+  if (s.warmup) {
+    uint64_t p = next_pow2(s.slots_per_epoch < MIN_SLOTS_PER_EPOCH ? MIN_SLOTS_PER_EPOCH : s.slots_per_epoch);
+    fne = tz64(p) - tz64(MIN_SLOTS_PER_EPOCH);
+    fns = p - MIN_SLOTS_PER_EPOCH;
+  }
+  if (s.first_normal_epoch != fne || s.first_normal_slot != fns) {
+    sof_errbuf_set(err, err_sz, "getEpochSchedule: firstNormalEpoch %" PRIu64 " / firstNormalSlot %" PRIu64
+                   " are inconsistent with slotsPerEpoch %" PRIu64 " and warmup %s (expected %" PRIu64
+                   " / %" PRIu64 ")", s.first_normal_epoch, s.first_normal_slot, s.slots_per_epoch,
+                   s.warmup ? "true" : "false", fne, fns);
     goto done;
   }
   *out = s;
