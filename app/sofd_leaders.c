@@ -422,6 +422,9 @@ rpc_step(sofd_leaders_ctl_t *c, uint64_t tip, uint64_t now, char *err, size_t er
   for (unsigned i = 0; i < 3; i++) {
     if (i == 2 && (!e || c->prev_tries >= 3)) break;
     uint64_t first = sof_rpc_first_slot(&c->sched, want[i]);
+    /* the previous epoch only while it would not be dropped at once */
+    if (i == 2 && tip && tip - (first + sof_rpc_slots_in_epoch(&c->sched, want[i]) - 1) > c->cfg->epoch_keep_slots)
+      break;
     if (epoch_loaded(c, first)) continue;
     if (i == 1 && now < c->not_yet_until_ns) continue;
     int r = fetch_epoch(c, want[i], why, sizeof why);
@@ -547,11 +550,12 @@ ctl_main(void *arg) {
         c->next_try_ns = now + POLL_NS;
       }
     }
-    uint64_t high = tip > c->abs_slot ? tip : c->abs_slot;
-    int d = high ? sof_leaders_epoch_expire(c->l, high, SOFD_LEADERS_SLACK, now) : 0;
+    /* the shreds' tip, not the RPC's slot: a feed that lags the cluster
+     * still needs the epoch it is in */
+    int d = tip ? sof_leaders_epoch_expire(c->l, tip, c->cfg->epoch_keep_slots, now) : 0;
     if (d > 0) {
       atomic_fetch_add_explicit(&c->st.epochs_dropped, (uint64_t)d, memory_order_relaxed);
-      fprintf(stderr, "sofd: leaders: %d epoch(s) dropped (the tip, slot %" PRIu64 ", is past them)\n", d, high);
+      fprintf(stderr, "sofd: leaders: %d epoch(s) dropped (the tip, slot %" PRIu64 ", is past them)\n", d, tip);
     }
     sof_leaders_epoch_reclaim(c->l, now, GRACE_NS);
     struct timespec ts = {0, (long)TICK_NS};

@@ -13,7 +13,8 @@
  *    epoch, the next one fetched as soon as it is known (an epoch ahead);
  *    retried with exponential backoff (250 ms .. 30 s); an outage never
  *    stops the data path.
- * Epochs the tip is more than SOFD_LEADERS_SLACK slots past are dropped.
+ * Epochs the tip is more than [verify] epoch_keep_slots (1024) slots past
+ * are dropped (and not fetched again).
  *
  * Everything here runs on one control thread (never an lcore): it is the
  * epoch table's only writer (sof_leaders.h: publication contract); the
@@ -28,7 +29,6 @@
 #include "sofd_pipe.h"
 #include "verify/sof_leaders.h"
 
-#define SOFD_LEADERS_SLACK 1024U /* slots an epoch stays loaded after its last slot */
 
 struct rte_tel_data;
 typedef struct sofd_leaders_ctl sofd_leaders_ctl_t;

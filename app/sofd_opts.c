@@ -59,6 +59,7 @@ static sofd_key_t const keys[] = {
   {"verify", "shred_version", "shred-version", "N|auto", NULL, "shreds must carry this version (auto: the most common among the cluster's nodes, getClusterNodes over [verify] rpc_url, at start)"},
   {"verify", "cache_sets", NULL, "N", "1024", "FEC sets whose signature check is remembered (per rx instance)"},
   {"verify", "warm_lines", NULL, "N", "32", "signature table cache lines an idle rx poll reads to keep them warm (0: off)"},
+  {"verify", "epoch_keep_slots", "epoch-keep-slots", "SLOTS", "1024", "an epoch's schedule is dropped once the tip is this many slots past its last slot"},
   {"verify", "prepare_ahead", NULL, "SLOTS", "8", "idle rx polls prepare the keys of leaders due within this many slots, in steps (0: off)"},
   {"verify", "set_fail_budget", NULL, "N", "4", "failed signature checks per FEC set not yet verified before its shreds are mostly turned away (over_budget)"},
   {"verify", "source_fail_budget", NULL, "N", "32", "failed signature checks per source address (per 4096 checks) before its shreds are mostly turned away"},
@@ -776,6 +777,7 @@ sofd_opts_resolve(sofd_cfg_t *cfg) {
   GET_U("verify", "cache_sets", 4, 1U << 20, cfg->verify.cache_sets);
   GET_U("verify", "warm_lines", 0, 4096, cfg->verify_warm_lines);
   GET_U("verify", "prepare_ahead", 0, 1U << 16, cfg->verify.prepare_ahead);
+  GET_U("verify", "epoch_keep_slots", 1, 1U << 24, cfg->epoch_keep_slots);
   GET_U("verify", "set_fail_budget", 1, 1U << 20, cfg->verify.set_fail_budget);
   GET_U("verify", "source_fail_budget", 1, 1U << 20, cfg->verify.source_fail_budget);
   GET_U("verify", "conflict_budget", 1, 255, cfg->verify.conflict_budget);

@@ -85,6 +85,7 @@ typedef struct sofd_cfg {
   /* verification */
   char const *leader, *leader_schedule, *leader_list;
   char const *rpc_url;     /* [verify] rpc_url: JSON-RPC leader schedules, NULL: off */
+  uint64_t epoch_keep_slots;  /* [verify] epoch_keep_slots: an epoch stays this long past its last slot */
   int      shred_version_auto; /* [verify] shred_version = auto: set by main from getClusterNodes */
   uint64_t epoch_first_slot;
   uint64_t leader_schedule_slots; /* slots the loaded schedule / list names (set by main) */

@@ -229,7 +229,7 @@ try:
 
     # 1. RPC
     rpc = Rpc(scheds)
-    d = Sofd(sofd, "rpc", ["--rpc", f"http://127.0.0.1:{rpc.port}"], version="auto")
+    d = Sofd(sofd, "rpc", ["--rpc", f"http://127.0.0.1:{rpc.port}", "--epoch-keep-slots", "4"], version="auto")
     check(d.wait_for(r"shred_version = auto: 7 \(2 of 3 cluster nodes") is not None,
           f"rpc: shred_version = auto takes the version most cluster nodes carry ({d.log()})")
     ok = all(d.wait_for(rf"leaders: epoch {e} \(slots {e * SPE}\.\.{e * SPE + SPE - 1}, 8 named") for e in range(3))
@@ -239,8 +239,9 @@ try:
     m = d.metrics()
     s = d.stop()
     delivered("rpc", d, s, payloads, recs)
-    check(m.get("leaders_epochs_loaded") == 3 and m.get("leaders_epochs") == 3,
-          f"rpc: counters: 3 epochs loaded and published ({ {k: v for k, v in m.items() if 'leaders_' in k} })")
+    # the tip at slot 23 is more than 4 slots past epochs 0 (..7) and 1 (..15)
+    check(m.get("leaders_epochs_loaded") == 3 and m.get("leaders_epochs_dropped") == 2 and m.get("leaders_epochs") == 1,
+          f"rpc: counters: 3 epochs loaded, 0 and 1 dropped once the tip is past them, 1 published ({ {k: v for k, v in m.items() if 'leaders_' in k} })")
     check(m.get("leaders_rpc_fetches_failed") == 0 and m.get("leaders_rpc_fetches_ok", 0) >= 6,
           f"rpc: counters: fetches ok, none failed ({ {k: v for k, v in m.items() if 'leaders_' in k} })")
     methods = [c[0] for c in rpc.calls]
