@@ -132,10 +132,12 @@ def free_port(kind=socket.SOCK_DGRAM):
 class Sofd:
     """sofd with the UDP driver; its stderr collected by a thread."""
 
-    def __init__(self, sofd, tag, args, version="7"):
+    def __init__(self, sofd, tag, args, version="7", telemetry=False):
         self.port = free_port()
         self.txlog = os.path.join(tmp, tag + ".txlog")
-        self.p = subprocess.Popen([sofd, *eal(tag, telemetry=False), "--", "--driver", "udp", "--udp-bind",
+        ea = eal(tag, telemetry=telemetry)
+        self.prefix = next(a.split("=", 1)[1] for a in ea if a.startswith("--file-prefix="))
+        self.p = subprocess.Popen([sofd, *ea, "--", "--driver", "udp", "--udp-bind",
                                    "127.0.0.1", "--udp-listen", str(self.port), "--shred-version", version,
                                    "--txlog", self.txlog, "--prometheus", "127.0.0.1:0", *args],
                                   stderr=subprocess.PIPE, text=True)
@@ -168,6 +170,21 @@ class Sofd:
             return {}
         body = urllib.request.urlopen(m.group(1), timeout=10).read().decode()
         return {k: int(v) for k, v in re.findall(r"^sof_(\w+) (\d+)$", body, re.M)}
+
+    def telemetry(self, cmd):
+        """One rte_telemetry v2 command's answer (dict), or None."""
+        run = "/var/run/dpdk" if os.geteuid() == 0 else os.path.join(os.environ.get("XDG_RUNTIME_DIR", "/tmp"), "dpdk")
+        try:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            s.settimeout(5)
+            s.connect(os.path.join(run, self.prefix, "dpdk_telemetry.v2"))
+            s.recv(4096)
+            s.send(cmd.encode())
+            out = json.loads(s.recv(1 << 16).decode()).get(cmd)
+            s.close()
+            return out
+        except (OSError, ValueError):
+            return None
 
     def send(self, payloads):
         sk = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -294,7 +311,7 @@ try:
             f.write(text)
         os.rename(path + ".tmp", path)
 
-    d = Sofd(sofd, "files", ["--leader-schedule", ",".join(f"{live[e]}@{e * SPE}" for e in range(3))])
+    d = Sofd(sofd, "files", ["--leader-schedule", ",".join(f"{live[e]}@{e * SPE}" for e in range(3))], telemetry=True)
     check(d.wait_for(r"live1.json does not exist yet: watched") is not None, f"files: a missing file is watched ({d.log()})")
     check(d.wait_for(r"udp input") is not None, f"files: sofd runs with epoch 0 only ({d.log()})")
     put(live[1], dump(wrong1))
@@ -323,6 +340,11 @@ try:
           f"files: SIGHUP re-reads the files ({d.log()})")
     check(d.wait_for(r"live1.json \(SIGHUP\): 8 slots from slot 8", timeout=10) is not None,
           f"files: SIGHUP loads the corrected epoch 1 ({d.log()})")
+    t = d.telemetry("/sof/leaders") or {}
+    check(t.get("leaders_epochs") == 3 and [t.get(f"e{i}_first_slot") for i in range(3)] == [0, 8, 16]
+          and [t.get(f"e{i}_last_slot") for i in range(3)] == [7, 15, 23] and t.get("e2_named") == 8
+          and t.get("e1_source") == "file" and t.get("rpc_state") == "off",
+          f"files: /sof/leaders lists the three epochs ({t})")
     d.send(payloads)
     time.sleep(1.0)
     m = d.metrics()
