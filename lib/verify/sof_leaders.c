@@ -711,6 +711,7 @@ sof_leaders_epoch_retired(sof_leaders_t const *l) {
  * the published set names them), then the published set and its tables. */
 static void
 epochs_free_all(sof_leaders_t *l) {
+  for (unsigned i = 0; i < SOF_LEADERS_READERS_MAX; i++) atomic_store(&l->readers[i].seen, 0);
   sof_leaders_epoch_reclaim(l, UINT64_MAX, 0);
   epoch_set_t *cur = set_cur(l);
   if (!cur) return;
