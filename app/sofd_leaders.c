@@ -423,8 +423,8 @@ rpc_step(sofd_leaders_ctl_t *c, uint64_t tip, uint64_t now, char *err, size_t er
     if (i == 2 && (!e || c->prev_tries >= 3)) break;
     uint64_t first = sof_rpc_first_slot(&c->sched, want[i]);
     /* the previous epoch only while it would not be dropped at once */
-    if (i == 2 && tip && tip - (first + sof_rpc_slots_in_epoch(&c->sched, want[i]) - 1) > c->cfg->epoch_keep_slots)
-      break;
+    uint64_t last = first + sof_rpc_slots_in_epoch(&c->sched, want[i]) - 1;
+    if (i == 2 && tip > last && tip - last > c->cfg->epoch_keep_slots) break;
     if (epoch_loaded(c, first)) continue;
     if (i == 1 && now < c->not_yet_until_ns) continue;
     int r = fetch_epoch(c, want[i], why, sizeof why);
