@@ -430,7 +430,9 @@ rpc_step(sofd_leaders_ctl_t *c, uint64_t tip, uint64_t now, char *err, size_t er
     int r = fetch_epoch(c, want[i], why, sizeof why);
     if (i == 2) c->prev_tries++;
     if (r < 0) {
-      if (i == 2) { /* not worth an outage state: logged once */
+      if (i == 2) { /* not worth an outage state: counted, logged once */
+        bump(&c->st.rpc_failed);
+        set_err(c, "previous epoch %" PRIu64 ": %s", want[i], why);
         if (c->prev_tries == 1) fprintf(stderr, "sofd: leaders: previous epoch %" PRIu64 ": %s\n", want[i], why);
         continue;
       }
