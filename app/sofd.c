@@ -34,6 +34,7 @@
 #include "net/sof_http.h"
 #include "plugin/sof_host.h"
 #include "sof_plugin_table.h"
+#include "sofd_leaders.h"
 #include "sofd_opts.h"
 #include "sofd_pipe.h"
 #include "verify/sof_leaders.h"
@@ -46,11 +47,13 @@ on_signal(int sig) {
   quit_signal = sig;
 }
 
-/* SIGHUP: the plugin outputs reopen their files (logrotate). */
+/* SIGHUP: the plugin outputs reopen their files (logrotate); the leader
+ * schedule files are re-read (a flag the leaders control thread polls). */
 static void
 on_hup(int sig) {
   (void)sig;
   sof_plugout_reopen_all();
+  sofd_leaders_hup();
 }
 
 /* ---- systemd (Type=notify, config/sofd.service) ------------------------------------------------ */
@@ -241,8 +244,9 @@ load_candidates(sofd_cfg_t *c) {
 }
 
 static sof_leaders_t *
-load_leaders(sofd_cfg_t *c) {
+load_leaders(sofd_cfg_t *c, sofd_leaders_ctl_t **ctl) {
   char err[512];
+  *ctl = NULL;
   sof_leaders_t *l = sof_leaders_new(1UL << 20, 1U << 16);
   if (!l) {
     fprintf(stderr, "sofd: out of memory (leader table)\n");
@@ -256,16 +260,17 @@ load_leaders(sofd_cfg_t *c) {
     }
     sof_leaders_set_fixed(l, pub);
   }
-  if (c->leader_schedule) {
-    long n = sof_leaders_load_json(l, c->leader_schedule, c->epoch_first_slot, err, sizeof err);
-    if (n < 0) {
-      fprintf(stderr, "sofd: [verify] leader_schedule (--leader-schedule): %s\n", err);
-      goto fail;
-    }
-    c->leader_schedule_slots += (uint64_t)n;
-  }
+  /* schedule files: one epoch each (sofd_leaders.c, which also runs RPC) */
+  if (!(*ctl = sofd_leaders_ctl_new(c, l))) goto fail;
   if (c->leader_list) {
-    long n = sof_leaders_load_text(l, c->leader_list, err, sizeof err);
+    /* checked against the schedule files as one table (a slot named with
+     * two leaders is refused, naming the list's line); the list then goes
+     * into the base table, under the epochs */
+    sof_leaders_t *scratch = sofd_leaders_ctl_scratch(*ctl);
+    long n = scratch ? sof_leaders_load_text(scratch, c->leader_list, err, sizeof err) : -1;
+    if (!scratch) snprintf(err, sizeof err, "out of memory");
+    sof_leaders_delete(scratch);
+    if (n >= 0 && sof_leaders_load_text(l, c->leader_list, err, sizeof err) < 0) n = -1;
     if (n < 0) {
       fprintf(stderr, "sofd: [verify] leader_list (--leader-list): %s\n", err);
       goto fail;
@@ -279,6 +284,8 @@ load_leaders(sofd_cfg_t *c) {
             c->leader_schedule_slots, first, last);
   return l;
 fail:
+  sofd_leaders_ctl_delete(*ctl);
+  *ctl = NULL;
   sof_leaders_delete(l);
   return NULL;
 }
@@ -374,10 +381,17 @@ sofd_main(int argc, char **argv) {
     fprintf(stderr, "sofd: cannot initialise libsodium\n");
     return 2;
   }
-  sof_leaders_t *leaders = load_leaders(&cfg);
+  sofd_leaders_ctl_t *lctl = NULL;
+  sof_leaders_t *leaders = load_leaders(&cfg, &lctl);
   if (!leaders) return 2;
+  if (cfg.shred_version_auto && sofd_leaders_ctl_shred_version(lctl, &cfg.verify.shred_version)) {
+    sofd_leaders_ctl_delete(lctl);
+    sof_leaders_delete(leaders);
+    return 2;
+  }
   if (rte_eal_init(app_at, argv) < 0) {
     fprintf(stderr, "sofd: EAL initialisation failed: %s\n", rte_strerror(rte_errno));
+    sofd_leaders_ctl_delete(lctl);
     sof_leaders_delete(leaders);
     return 2;
   }
@@ -469,7 +483,9 @@ sofd_main(int argc, char **argv) {
   static sd_state_t sd;
   sd_init(&sd);
   sofd_pipe_set_tick(pipe, sd_tick, &sd);
+  if (sofd_leaders_ctl_start(lctl, pipe)) goto out;
   char const *stop = sofd_pipe_run(pipe, &quit_signal);
+  sofd_leaders_ctl_stop(lctl);
   if (!sd.stopping) sd_say("STOPPING=1"); /* --idle-exit-ms, or no monitor tick ran */
   if (prom_open) sof_http_stop(&prom.srv); /* its handler reads the pipe and the plugins' states */
   sof_plugout_drain_deadline(cfg.drain_ms); /* plugin outputs: a stalled reader cannot hold exit */
@@ -489,8 +505,10 @@ out:
     sofd_telemetry_unregister();
     rte_delay_ms(10);
   }
+  sofd_leaders_ctl_stop(lctl); /* before the pipe it reads goes */
   sofd_pipe_delete(pipe);
   sof_host_delete(host);
+  sofd_leaders_ctl_delete(lctl);
   sof_leaders_delete(leaders);
   rte_eal_cleanup();
   return ret;

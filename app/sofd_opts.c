@@ -48,8 +48,9 @@ static sofd_key_t const keys[] = {
   {"udp", "listen_port", "udp-listen", "PORT", "8002", "udp driver: port to bind (one SO_REUSEPORT socket per rx instance)"},
   {"udp", "rcvbuf", NULL, "BYTES", "33554432", "udp driver: SO_RCVBUF per socket"},
   {"verify", "leader", "leader", "PUBKEY", NULL, "base58 leader key for every slot"},
-  {"verify", "leader_schedule", "leader-schedule", "FILE", NULL, "getLeaderSchedule JSON ({\"<pubkey>\": [offsets]})"},
-  {"verify", "epoch_first_slot", "epoch-first-slot", "N", "0", "first slot of that schedule's epoch"},
+  {"verify", "leader_schedule", "leader-schedule", "FILE[@SLOT][,...]", NULL, "getLeaderSchedule JSON ({\"<pubkey>\": [offsets]}), one file per epoch, each at its first slot (no @: epoch_first_slot); re-read on SIGHUP and when changed on disk"},
+  {"verify", "epoch_first_slot", "epoch-first-slot", "N", "0", "first slot of a schedule file given without @SLOT"},
+  {"verify", "rpc_url", "rpc", "URL", NULL, "Solana JSON-RPC endpoint: the current, next and previous epochs' leader schedules (getEpochSchedule, getEpochInfo, getLeaderSchedule), fetched ahead, retried with backoff"},
   {"verify", "leader_list", "leader-list", "FILE", NULL, "text lines \"<slot> <pubkey>\""},
   {"verify", "posture", "posture", "NAME", "public_untrusted", "public_untrusted (verify) or trusted_raw_shred_provider (skip)"},
   {"verify", "shreds", NULL, "auto|on|off", "auto", "verify received shreds (auto: the posture's default)"},
@@ -58,9 +59,10 @@ static sofd_key_t const keys[] = {
   {"verify", "learn_leaders", "learn-leaders", "BOOL", "false", "learned leaders: a slot no schedule names is verified against [verify] leader_candidates (its leader is then remembered)"},
   {"verify", "leader_candidates", "leader-candidates", "FILE", NULL, "learned leaders: one base58 identity a line (# comments)"},
   {"verify", "learn_tries_per_slot", NULL, "N", "256", "learned leaders: ed25519 tries per slot before it is given up"},
-  {"verify", "shred_version", "shred-version", "N", NULL, "shreds must carry this version"},
+  {"verify", "shred_version", "shred-version", "N|auto", NULL, "shreds must carry this version (auto: the most common among the cluster's nodes, getClusterNodes over [verify] rpc_url, at start)"},
   {"verify", "cache_sets", NULL, "N", "1024", "FEC sets whose signature check is remembered (per rx instance)"},
   {"verify", "warm_lines", NULL, "N", "32", "signature table cache lines an idle rx poll reads to keep them warm (0: off)"},
+  {"verify", "epoch_keep_slots", "epoch-keep-slots", "SLOTS", "1024", "an epoch's schedule is dropped once the tip is this many slots past its last slot"},
   {"verify", "prepare_ahead", NULL, "SLOTS", "8", "idle rx polls prepare the keys of leaders due within this many slots, in steps (0: off)"},
   {"verify", "set_fail_budget", NULL, "N", "4", "failed signature checks per FEC set not yet verified before its shreds are mostly turned away (over_budget)"},
   {"verify", "source_fail_budget", NULL, "N", "32", "failed signature checks per source address (per 4096 checks) before its shreds are mostly turned away"},
@@ -743,6 +745,12 @@ sofd_opts_resolve(sofd_cfg_t *cfg) {
   cfg->leader = get_str("verify", "leader");
   cfg->leader_schedule = get_str("verify", "leader_schedule");
   cfg->leader_list = get_str("verify", "leader_list");
+  cfg->rpc_url = get_str("verify", "rpc_url");
+  if (cfg->rpc_url && strncmp(cfg->rpc_url, "http://", 7) && strncmp(cfg->rpc_url, "https://", 8)) {
+    fprintf(stderr, "sofd: [verify] rpc_url (--rpc): '%s' is not an http:// or https:// URL\n",
+            cfg->rpc_url);
+    return -1;
+  }
   GET_U("verify", "epoch_first_slot", 0, UINT64_MAX - 1, cfg->epoch_first_slot);
   if (!cfg->leader_schedule && key_set("verify", "epoch_first_slot")) {
     size_t ki = (size_t)key_find("verify", "epoch_first_slot");
@@ -762,13 +770,22 @@ sofd_opts_resolve(sofd_cfg_t *cfg) {
   if (get_switch("verify", "shreds", &cfg->verify.verify_shreds)) return -1;
   if (get_switch("verify", "recovered", &cfg->verify.verify_recovered)) return -1;
   if (get_bool("verify", "accept_unknown_leader", &cfg->verify.accept_unknown_leader)) return -1;
-  if (get_str("verify", "shred_version")) {
+  if (get_str("verify", "shred_version") && !strcmp(get_str("verify", "shred_version"), "auto")) {
+    if (!cfg->rpc_url) {
+      fprintf(stderr, "sofd: [verify] shred_version (--shred-version) = auto asks the cluster over "
+                      "[verify] rpc_url (--rpc), and none is given\n");
+      return -1;
+    }
+    cfg->shred_version_auto = 1;
+    cfg->verify.check_version = 1;
+  } else if (get_str("verify", "shred_version")) {
     GET_U("verify", "shred_version", 0, 65535, cfg->verify.shred_version);
     cfg->verify.check_version = 1;
   }
   GET_U("verify", "cache_sets", 4, 1U << 20, cfg->verify.cache_sets);
   GET_U("verify", "warm_lines", 0, 4096, cfg->verify_warm_lines);
   GET_U("verify", "prepare_ahead", 0, 1U << 16, cfg->verify.prepare_ahead);
+  GET_U("verify", "epoch_keep_slots", 1, 1U << 24, cfg->epoch_keep_slots);
   GET_U("verify", "set_fail_budget", 1, 1U << 20, cfg->verify.set_fail_budget);
   GET_U("verify", "source_fail_budget", 1, 1U << 20, cfg->verify.source_fail_budget);
   GET_U("verify", "conflict_budget", 1, 255, cfg->verify.conflict_budget);
@@ -791,11 +808,11 @@ sofd_opts_resolve(sofd_cfg_t *cfg) {
             : "[verify] leader_candidates (--leader-candidates) is read only with learn_leaders (--learn-leaders)");
     return -1;
   }
-  if (!cfg->leader && !cfg->leader_schedule && !cfg->leader_list && !cfg->learn_leaders &&
+  if (!cfg->leader && !cfg->leader_schedule && !cfg->leader_list && !cfg->learn_leaders && !cfg->rpc_url &&
       cfg->verify.posture == SOF_VERIFY_POSTURE_PUBLIC_UNTRUSTED && cfg->verify.verify_shreds != 0 &&
       !cfg->verify.accept_unknown_leader) {
     fprintf(stderr, "sofd: the public_untrusted posture needs --leader, --leader-schedule, "
-                    "--leader-list or --learn-leaders (or --accept-unknown-leader)\n");
+                    "--leader-list, --rpc or --learn-leaders (or --accept-unknown-leader)\n");
     return -1;
   }
 

@@ -86,6 +86,9 @@ typedef struct sofd_cfg {
   char const *leader, *leader_schedule, *leader_list;
   int      learn_leaders;        /* [verify] learn_leaders */
   char const *leader_candidates; /* [verify] leader_candidates: read by main into verify.candidates */
+  char const *rpc_url;     /* [verify] rpc_url: JSON-RPC leader schedules, NULL: off */
+  uint64_t epoch_keep_slots;  /* [verify] epoch_keep_slots: an epoch stays this long past its last slot */
+  int      shred_version_auto; /* [verify] shred_version = auto: set by main from getClusterNodes */
   uint64_t epoch_first_slot;
   uint64_t leader_schedule_slots; /* slots the loaded schedule / list names (set by main) */
   sof_verify_cfg_t verify;

@@ -123,6 +123,7 @@ typedef struct rx_inst {
   uint64_t rejected[SOF_VERIFY_RESULT_CNT];
   uint64_t verified[SOF_VERIFY_RESULT_CNT];   /* accepted, by result */
   uint64_t sent;           /* shreds passed to fec */
+  uint64_t unknown_slot;   /* slot of the latest shred without a known leader (+1; 0: none) */
   uint64_t events_sent, events_dropped;
   uint64_t first_rx_tsc;
   uint64_t last_rx_tsc;
@@ -217,6 +218,8 @@ struct sofd_pipe {
   struct rte_ring *fec_extract, *extract_dispatch, *events;
   struct rte_mempool *pool;
   sof_verify_shared_t *shared; /* NULL with a single verifier */
+  unsigned (*ext_counters)(void *ctx, sofd_counter_t *out, unsigned cap); /* sofd_pipe_set_counters */
+  void *ext_ctx;
   sof_shred_refs_t shred_refs;  /* fec: resolver and reassembly hold mbufs by reference */
   sof_ethdev_t eth;
   sof_udp_t udp;
@@ -322,6 +325,7 @@ rx_shred(rx_inst_t *r, struct rte_mbuf *m, sof_shred_t const *s, int res, sof_ve
     rx_drop(r, m, raw);
     return;
   }
+  if (unlikely(res == SOF_VERIFY_UNKNOWN_LEADER)) r->unknown_slot = s->slot + 1;
   if (unlikely(!sof_verify_accepted(r->verify, res))) {
     r->rejected[res]++;
     rx_drop(r, m, raw);
@@ -1099,6 +1103,7 @@ lcore_main(void *arg) {
   monitor_t mo = {0};
   mo.stats_at = rte_rdtsc();
   mo.next_stats = mo.stats_at + p->cfg->stats_ms * (p->hz / 1000);
+  if (p->leaders) sof_leaders_reader_online(p->leaders, id); /* epoch tables: QSBR reader */
   while (!p->quit) {
     unsigned work = 0;
     for (unsigned i = 0; i < n; i++) {
@@ -1114,12 +1119,21 @@ lcore_main(void *arg) {
       work += did;
     }
     if (is_main) monitor(p, &mo, rte_rdtsc());
+    if (p->leaders) sof_leaders_quiescent(p->leaders, id); /* no leader pointer held here */
     if (!work) rte_pause();
   }
+  if (p->leaders) sof_leaders_reader_offline(p->leaders, id);
   return 0;
 }
 
 /* ---- construction ------------------------------------------------------------------------- */
+
+void
+sofd_pipe_set_counters(sofd_pipe_t *p, unsigned (*fn)(void *ctx, sofd_counter_t *out, unsigned cap),
+                       void *ctx) {
+  p->ext_ctx = ctx;
+  p->ext_counters = fn;
+}
 
 void
 sofd_pipe_set_tick(sofd_pipe_t *p, void (*fn)(void *ctx), void *ctx) {
@@ -1831,6 +1845,12 @@ sofd_pipe_counters(sofd_pipe_t const *p, sofd_counter_t *out) {
   CTR("transactions discarded: slot orphaned", hs->commit_orphaned, "plugin_commit_orphaned");
   GAUGE("1 when every received packet is in exactly one counter", (uint64_t)balanced_of(&t),
         "balanced");
+  uint64_t unk = 0;
+  for (unsigned i = 0; i < p->cfg->role_cnt[SOFD_ROLE_RX]; i++)
+    if (p->rx[i].unknown_slot > unk) unk = p->rx[i].unknown_slot;
+  GAUGE("slot + 1 of the latest shred without a known leader (highest over rx instances; 0: none)", unk,
+        "rx_unknown_leader_slot");
+  if (p->ext_counters) n += p->ext_counters(p->ext_ctx, out + n, SOFD_COUNTERS_MAX - n);
 #undef CTR
 #undef GAUGE
 #undef PUT

@@ -159,6 +159,12 @@ typedef struct sofd_counter {
  * snapshot of every counter; returns how many. Any thread. */
 unsigned sofd_pipe_counters(sofd_pipe_t const *p, sofd_counter_t *out);
 
+/* sofd_pipe_set_counters: fn appends its own counters (at most cap) to
+ * every sofd_pipe_counters snapshot (sofd_leaders.c: the leader schedule
+ * sources). Any thread may call fn. Before run. */
+void sofd_pipe_set_counters(sofd_pipe_t *p, unsigned (*fn)(void *ctx, sofd_counter_t *out, unsigned cap),
+                            void *ctx);
+
 /* Telemetry and Prometheus (sofd_telemetry.c). */
 int  sofd_telemetry_register(sofd_pipe_t *p);
 void sofd_telemetry_unregister(void);

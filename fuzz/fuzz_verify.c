@@ -10,7 +10,9 @@
  * input again: it keeps its verdict (verified or rejected). The same four
  * calls as one burst through sof_verify_shreds must give the same results
  * and counters, and through sof_verify_shred_root (each shred's own root)
- * the same results. */
+ * the same results. A verifier in learned mode (no schedule; candidates
+ * two strangers and the demo key) verifies a merkle input exactly when
+ * the scheduled one does, and never a legacy one. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +29,8 @@ static uint8_t const demo_leader[32] = {
   0x36, 0xad, 0x48, 0x8f, 0xe8, 0xcb, 0xe5, 0x2c, 0xfd, 0x6f, 0xf3, 0xca, 0x61, 0x71, 0x8c, 0xf2};
 
 static sof_verify_t *v, *vb, *vr; /* one call at a time, in bursts, with known roots */
-static sof_leaders_t *leaders;
+static sof_verify_t *vl;          /* learned leaders */
+static sof_leaders_t *leaders, *none;
 
 #include "sof_fuzz.h"
 
@@ -44,7 +47,15 @@ LLVMFuzzerInitialize(int *argc, char ***argv) {
   v = sof_verify_new(&cfg, leaders, NULL, 0);
   vb = sof_verify_new(&cfg, leaders, NULL, 0);
   vr = sof_verify_new(&cfg, leaders, NULL, 0);
-  if (!v || !vb || !vr) abort();
+  none = sof_leaders_new(64, 2);
+  static uint8_t cands[3][32];
+  memset(cands[0], 0x11, 32);
+  memcpy(cands[1], demo_leader, 32);
+  memset(cands[2], 0x22, 32);
+  cfg.candidates = (uint8_t const(*)[32])cands;
+  cfg.candidate_cnt = 3;
+  vl = sof_verify_new(&cfg, none, NULL, 0);
+  if (!v || !vb || !vr || !vl) abort();
   return 0;
 }
 
@@ -61,6 +72,10 @@ LLVMFuzzerTestOneInput(uint8_t const *data, size_t sz) {
   REQUIRE(!s.is_merkle || info.root_valid);
   int r2 = sof_verify_shred(v, data, sz, 0, NULL, NULL);
   REQUIRE(r2 == r1);
+  sof_verify_reset(vl);
+  int rl = sof_verify_shred(vl, data, sz, 0, NULL, NULL);
+  if (s.is_merkle) REQUIRE((rl == SOF_VERIFY_VERIFIED) == (r1 == SOF_VERIFY_VERIFIED));
+  else REQUIRE(rl == SOF_VERIFY_UNKNOWN_LEADER);
   /* flip one byte chosen by the input itself */
   static uint8_t buf[4096];
   memcpy(buf, data, sz);

@@ -4,6 +4,13 @@
  * table, and sof_leaders_range's contract. Messages checked as written. */
 #include "sof_test.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "verify/sof_leaders.h"
 #include "wire/sof_base58.h"
 
@@ -156,6 +163,164 @@ test_range_window(void) {
   sof_leaders_delete(l);
 }
 
+/* An epoch table from a schedule naming key for every offset in offs. */
+static sof_leaders_t *
+epoch_tbl(char const *b58, uint64_t first, uint64_t *cnt, char *err, size_t err_sz) {
+  char text[512];
+  snprintf(text, sizeof text, "{\"%s\": [0, 1, 2, 3, 4, 5, 6, 7]}", b58);
+  uint64_t named = 0;
+  sof_leaders_t *t = sof_leaders_epoch_from_json(text, strlen(text), first, cnt, &named, err, err_sz);
+  if (t) SOF_CHECK_EQ(named, 8);
+  return t;
+}
+
+/* Publish / look up / replace / drop old / grace period. */
+static void
+test_epochs(void) {
+  char err[512];
+  sof_leaders_t *l = sof_leaders_new(64, 4);
+  sof_leaders_set_fixed(l, NULL);
+  SOF_CHECK(sof_leaders_set(l, 100, key_b) == 0); /* a base entry outside the epochs */
+  uint64_t cnt = 0;
+  sof_leaders_t *e0 = epoch_tbl(b58_a, 0, &cnt, err, sizeof err);
+  SOF_CHECK(e0 != NULL);
+  SOF_CHECK_EQ(cnt, 8); /* from the highest offset */
+  SOF_CHECK(sof_leaders_get(l, 3) == NULL);
+  SOF_CHECK_EQ(sof_leaders_epoch_install(l, e0, 0, 0, 8, 0, 1000, err, sizeof err), 0);
+  SOF_CHECK(sof_leaders_get(l, 3) && !memcmp(sof_leaders_get(l, 3), key_a, 32));
+  SOF_CHECK(sof_leaders_get(l, 8) == NULL);
+  SOF_CHECK(sof_leaders_get(l, 100) && !memcmp(sof_leaders_get(l, 100), key_b, 32));
+  SOF_CHECK_EQ(sof_leaders_epoch_retired(l), 0); /* nothing was published before */
+  cnt = 8;
+  sof_leaders_t *e1 = epoch_tbl(b58_b, 8, &cnt, err, sizeof err);
+  SOF_CHECK_EQ(sof_leaders_epoch_install(l, e1, 1, 8, 8, 1, 2000, err, sizeof err), 0);
+  SOF_CHECK(sof_leaders_get(l, 8) && !memcmp(sof_leaders_get(l, 8), key_b, 32));
+  SOF_CHECK(sof_leaders_get(l, 15) && !memcmp(sof_leaders_get(l, 15), key_b, 32));
+  SOF_CHECK(sof_leaders_get(l, 7) && !memcmp(sof_leaders_get(l, 7), key_a, 32));
+  SOF_CHECK_EQ(sof_leaders_epoch_retired(l), 1);
+  uint64_t first = 0, last = 0;
+  SOF_CHECK_EQ(sof_leaders_range(l, &first, &last), 0);
+  SOF_CHECK_EQ(first, 0);
+  SOF_CHECK_EQ(last, 100);
+  sof_leaders_epoch_info_t info[SOF_LEADERS_EPOCHS_MAX];
+  SOF_CHECK_EQ(sof_leaders_epochs(l, info, SOF_LEADERS_EPOCHS_MAX), 2);
+  SOF_CHECK_EQ(info[0].epoch, 0);
+  SOF_CHECK_EQ(info[1].first_slot, 8);
+  SOF_CHECK_EQ(info[1].slot_cnt, 8);
+  SOF_CHECK_EQ(info[1].named, 8);
+  SOF_CHECK_EQ(info[1].source, 1);
+  SOF_CHECK_EQ(sof_leaders_epoch_find(l, 12, &info[0]), 1);
+  SOF_CHECK_EQ(info[0].epoch, 1);
+  SOF_CHECK_EQ(sof_leaders_epoch_find(l, 16, &info[0]), 0);
+  /* an overlapping epoch is refused; the set stays */
+  cnt = 8;
+  sof_leaders_t *bad = epoch_tbl(b58_a, 4, &cnt, err, sizeof err);
+  SOF_CHECK_EQ(sof_leaders_epoch_install(l, bad, 9, 4, 8, 0, 2500, err, sizeof err), -1);
+  SOF_CHECK(strstr(err, "overlaps epoch 0") != NULL);
+  SOF_CHECK_EQ(sof_leaders_epochs(l, info, SOF_LEADERS_EPOCHS_MAX), 2);
+  /* an offset past the stated length is refused */
+  cnt = 4;
+  SOF_CHECK(epoch_tbl(b58_a, 16, &cnt, err, sizeof err) == NULL);
+  SOF_CHECK(strstr(err, "outside the epoch") != NULL);
+  /* a re-read replaces epoch 1 (same first slot): now key_a leads it */
+  cnt = 8;
+  sof_leaders_t *e1b = epoch_tbl(b58_a, 8, &cnt, err, sizeof err);
+  SOF_CHECK_EQ(sof_leaders_epoch_install(l, e1b, 1, 8, 8, 0, 3000, err, sizeof err), 0);
+  SOF_CHECK(sof_leaders_get(l, 9) && !memcmp(sof_leaders_get(l, 9), key_a, 32));
+  SOF_CHECK_EQ(sof_leaders_epochs(l, info, SOF_LEADERS_EPOCHS_MAX), 2);
+  /* epoch 2, then the tip moves past epoch 0 by more than the slack */
+  cnt = 8;
+  sof_leaders_t *e2 = epoch_tbl(b58_b, 16, &cnt, err, sizeof err);
+  SOF_CHECK_EQ(sof_leaders_epoch_install(l, e2, 2, 16, 8, 0, 4000, err, sizeof err), 0);
+  SOF_CHECK_EQ(sof_leaders_epoch_expire(l, 9, 2, 5000), 0); /* 9 - 7 = 2: not past the slack */
+  SOF_CHECK_EQ(sof_leaders_epoch_expire(l, 10, 2, 5000), 1);
+  SOF_CHECK(sof_leaders_get(l, 3) == NULL);                   /* epoch 0 gone */
+  SOF_CHECK(sof_leaders_get(l, 9) != NULL);
+  SOF_CHECK(sof_leaders_get(l, 20) && !memcmp(sof_leaders_get(l, 20), key_b, 32));
+  SOF_CHECK_EQ(sof_leaders_epochs(l, info, SOF_LEADERS_EPOCHS_MAX), 2);
+  SOF_CHECK_EQ(info[0].epoch, 1);
+  SOF_CHECK_EQ(info[1].epoch, 2);
+  /* grace: nothing retired before 5000 + 100 is freed at 5050 */
+  unsigned waiting = sof_leaders_epoch_retired(l);
+  SOF_CHECK_EQ(waiting, 4);
+  SOF_CHECK_EQ(sof_leaders_epoch_reclaim(l, 1050, 100), 0); /* the first retired at 2000 */
+  SOF_CHECK_EQ(sof_leaders_epoch_reclaim(l, 2100, 100), 1);
+  SOF_CHECK_EQ(sof_leaders_epoch_reclaim(l, 5050, 100), 2); /* retired at 3000 and 4000 */
+  SOF_CHECK_EQ(sof_leaders_epoch_retired(l), 1);
+  SOF_CHECK(sof_leaders_get(l, 9) != NULL); /* published tables survive reclaims */
+  SOF_CHECK_EQ(sof_leaders_epoch_drop(l, 8, 6000), 1);
+  SOF_CHECK_EQ(sof_leaders_epoch_drop(l, 8, 6000), 0);
+  SOF_CHECK(sof_leaders_get(l, 9) == NULL);
+  /* a bounded number of sets waits: past it a change is refused, nothing freed early */
+  unsigned ok = 0, refused = 0;
+  for (unsigned i = 0; i < SOF_LEADERS_RETIRED_MAX + 4; i++) {
+    cnt = 8;
+    sof_leaders_t *t = epoch_tbl(b58_a, 16, &cnt, err, sizeof err);
+    if (sof_leaders_epoch_install(l, t, 2, 16, 8, 0, 7000, err, sizeof err) == 0) ok++;
+    else refused++;
+  }
+  SOF_CHECK_EQ(sof_leaders_epoch_retired(l), SOF_LEADERS_RETIRED_MAX);
+  SOF_CHECK(refused > 0 && strstr(err, "grace period") != NULL);
+  SOF_CHECK(sof_leaders_get(l, 16) && !memcmp(sof_leaders_get(l, 16), key_a, 32));
+  SOF_CHECK_EQ(sof_leaders_epoch_reclaim(l, 7000 + 100, 100), SOF_LEADERS_RETIRED_MAX);
+  SOF_CHECK(ok > 0);
+  sof_leaders_delete(l); /* frees the published set and its tables (ASan: no leak) */
+}
+
+/* Readers on another thread while the writer installs and drops epochs:
+ * every lookup sees a whole epoch table (its leader is the one the epoch's
+ * schedule names), never a torn one. */
+typedef struct {
+  sof_leaders_t *l;
+  atomic_int     stop;
+  uint64_t       lookups, bad;
+} rd_t;
+
+static void *
+reader_main(void *arg) {
+  rd_t *r = arg;
+  sof_leaders_reader_online(r->l, 3);
+  while (!atomic_load(&r->stop)) {
+    sof_leaders_quiescent(r->l, 3);
+    for (uint64_t s = 0; s < 64; s++) {
+      uint8_t const *k = sof_leaders_get(r->l, s);
+      r->lookups++;
+      /* even epochs (first slot / 8) are led by key_a, odd ones by key_b */
+      if (k && memcmp(k, ((s / 8) & 1) ? key_b : key_a, 32)) r->bad++;
+    }
+  }
+  sof_leaders_reader_offline(r->l, 3);
+  return NULL;
+}
+
+static void
+test_epochs_concurrent(void) {
+  char err[512];
+  rd_t r = {.l = sof_leaders_new(16, 2)};
+  pthread_t th;
+  SOF_CHECK_EQ(pthread_create(&th, NULL, reader_main, &r), 0);
+  uint64_t now = 0, installs = 0, freed = 0;
+  for (unsigned round = 0; round < 4000; round++) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t e = round % 8, cnt = 8;
+    sof_leaders_t *t = epoch_tbl((e & 1) ? b58_b : b58_a, e * 8, &cnt, err, sizeof err);
+    now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+    installs += sof_leaders_epoch_install(r.l, t, e, e * 8, 8, 0, now, err, sizeof err) == 0;
+    if (round % 8 == 7) sof_leaders_epoch_expire(r.l, e * 8 + 8 + 17, 16, now); /* drops some */
+    /* no grace time: only the reader's quiescent reports keep its set alive */
+    freed += sof_leaders_epoch_reclaim(r.l, now, 0);
+    usleep(20);
+  }
+  atomic_store(&r.stop, 1);
+  pthread_join(th, NULL);
+  SOF_CHECK(installs > 1000);
+  SOF_CHECK(freed > 1000);
+  SOF_CHECK(r.lookups > 0);
+  SOF_CHECK_EQ(r.bad, 0);
+  sof_leaders_delete(r.l);
+}
+
 int
 main(void) {
   for (int i = 0; i < 32; i++) {
@@ -167,5 +332,7 @@ main(void) {
   test_json();
   test_text();
   test_range_window();
+  test_epochs();
+  test_epochs_concurrent();
   return sof_test_done("test_leaders");
 }

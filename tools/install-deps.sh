@@ -11,6 +11,7 @@ pkgs=(
   libssl-dev                                     # SHA-256 (SHA-NI)
   libpcap-dev                                    # pcap / pcapng input
   libjansson-dev                                 # JSON config (leader schedules)
+  libcurl4-openssl-dev                           # sofd: leader schedules over JSON-RPC
   libisal-dev                                    # ISA-L: yardstick in bench_rs only
   libsystemd-dev                                 # sd_notify in sofd (optional at build time)
   prometheus                                     # promtool: tests/test_sofd_ops.py checks /metrics

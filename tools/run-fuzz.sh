@@ -4,7 +4,7 @@
 #   tools/run-fuzz.sh TARGET SECONDS [libFuzzer args...]
 #   tools/run-fuzz.sh --exe PATH TARGET SECONDS [libFuzzer args...]
 #
-# TARGET is one of: shred pkt txn entry base58 verify leaders ini resolver http inline ed25519. Without --exe the script
+# TARGET is one of: shred pkt txn entry base58 verify leaders rpc ini resolver http inline ed25519. Without --exe the script
 # configures and builds build-fuzz/ (clang, ASan + UBSan + libFuzzer) first.
 # The corpus lives in build-fuzz/fuzz/corpus-TARGET (kept between runs) and
 # is seeded from $SOF_VECTORS (default ../shared/vectors) when present.
@@ -20,7 +20,7 @@ if [ $# -lt 2 ]; then
 fi
 target=$1 seconds=$2
 shift 2
-case $target in shred|pkt|txn|entry|base58|verify|leaders|ini|resolver|http|inline|ed25519) ;; *) echo "run-fuzz: unknown target '$target'" >&2; exit 2;; esac
+case $target in shred|pkt|txn|entry|base58|verify|leaders|rpc|ini|resolver|http|inline|ed25519) ;; *) echo "run-fuzz: unknown target '$target'" >&2; exit 2;; esac
 
 if [ -z "$exe" ]; then
   bdir=$here/build-fuzz
@@ -57,6 +57,16 @@ fi
 # the config reader starts from the shipped configs
 if [ "$target" = ini ] && [ -z "$(ls -A "$corpus")" ]; then
   cp "$here"/config/*.ini "$corpus"/ 2>/dev/null || true
+fi
+
+# JSON-RPC responses: the first byte picks the call (0 getEpochSchedule,
+# 1 getEpochInfo, 2 getLeaderSchedule for 64 slots from slot 1000)
+if [ "$target" = rpc ] && [ -z "$(ls -A "$corpus")" ]; then
+  printf '\x00{"jsonrpc":"2.0","result":{"firstNormalEpoch":8,"firstNormalSlot":8160,"leaderScheduleSlotOffset":8192,"slotsPerEpoch":8192,"warmup":true},"id":1}' > "$corpus/schedule"
+  printf '\x01{"jsonrpc":"2.0","result":{"absoluteSlot":166598,"blockHeight":166500,"epoch":27,"slotIndex":2790,"slotsInEpoch":8192,"transactionCount":22661093},"id":1}' > "$corpus/info"
+  printf '\x02{"jsonrpc":"2.0","result":{"DvkbbdcL2jeWbLNHVqcJ6BD1PBDP8Rgnc3uufs8DkYQ5":[0,1,4,5],"2ApotzjKaDe9CMhrFvyvwk2Edf9FLD2QBCzaQwXSuMAH":[2,3,6,63]},"id":1}' > "$corpus/leaders"
+  printf '\x02{"jsonrpc":"2.0","result":null,"id":1}' > "$corpus/null"
+  printf '\x02{"jsonrpc":"2.0","error":{"code":-32602,"message":"Invalid slot"},"id":1}' > "$corpus/error"
 fi
 
 echo "run-fuzz: $target for ${seconds}s, corpus $corpus ($(ls "$corpus" | wc -l) inputs)"

@@ -228,6 +228,15 @@ sof_gen_usage_content(FILE *f) {
     "      --leader-rotation N      consecutive slots per leader (default 4)\n"
     "      --epoch-first-slot N     first slot of the epoch (default 0): leader\n"
     "                               turns and schedule offsets count from it\n"
+    "      --slots-per-epoch N      epochs of N slots from --epoch-first-slot\n"
+    "                               (epoch 0 there): each epoch draws its own\n"
+    "                               leader order from the seed, and\n"
+    "                               --leader-schedule FILE writes one file per\n"
+    "                               epoch the slots touch, the epoch number put\n"
+    "                               before FILE's extension (sched.json ->\n"
+    "                               sched.epoch3.json; no extension: FILE.epoch3),\n"
+    "                               offsets from that epoch's first slot\n"
+    "                               (--epoch-first-slot + 3 * N)\n"
     "\n"
     "chain:\n"
     "      --skip-rate F            each slot is skipped (its leader sends\n"
@@ -328,7 +337,7 @@ parse_share(char const *opt, char const *s, uint32_t *ppm) {
 enum {
   OPT_TRUTH = 256, OPT_LEADER_KEY, OPT_SCHEDULE, OPT_SUMMARY, OPT_START_SLOT, OPT_TXNS_PER_SLOT,
   OPT_VOTE_SHARE, OPT_BATCHES, OPT_TICKS, OPT_TXNS_PER_ENTRY, OPT_SHRED_VERSION, OPT_LEADERS,
-  OPT_ROTATION, OPT_EPOCH_FIRST, OPT_SRC_IP, OPT_DST_IP, OPT_SRC_PORT, OPT_DST_PORT,
+  OPT_ROTATION, OPT_EPOCH_FIRST, OPT_SLOTS_PER_EPOCH, OPT_SRC_IP, OPT_DST_IP, OPT_SRC_PORT, OPT_DST_PORT,
   OPT_SKIP_RATE, OPT_FORK_EVERY, OPT_FORK_LEN, OPT_LOSS, OPT_LOSS_PER_SET, OPT_DUP, OPT_REORDER,
   OPT_CORRUPT, OPT_FORGE, OPT_EQUIV, OPT_WRONGVER, OPT_OTHER_VERSION, OPT_GARBAGE,
 };
@@ -362,6 +371,7 @@ sof_gen_parse(opts_t *o, int argc, char **argv, sof_gen_extra_t const *extra) {
     { "leaders", required_argument, NULL, OPT_LEADERS },
     { "leader-rotation", required_argument, NULL, OPT_ROTATION },
     { "epoch-first-slot", required_argument, NULL, OPT_EPOCH_FIRST },
+    { "slots-per-epoch", required_argument, NULL, OPT_SLOTS_PER_EPOCH },
     { "src-ip", required_argument, NULL, OPT_SRC_IP },
     { "dst-ip", required_argument, NULL, OPT_DST_IP },
     { "src-port", required_argument, NULL, OPT_SRC_PORT },
@@ -429,6 +439,9 @@ sof_gen_parse(opts_t *o, int argc, char **argv, sof_gen_extra_t const *extra) {
     case OPT_ROTATION: rc = parse_u64("leader-rotation", optarg, 1, MAX_SLOTS, &o->leader_slots); break;
     case OPT_EPOCH_FIRST:
       rc = parse_u64("epoch-first-slot", optarg, 0, UINT64_MAX / 2, &o->epoch_first_slot);
+      break;
+    case OPT_SLOTS_PER_EPOCH:
+      rc = parse_u64("slots-per-epoch", optarg, 1, 432000, &o->slots_per_epoch);
       break;
     case OPT_SRC_IP: rc = parse_ip("src-ip", optarg, &o->src_ip); break;
     case OPT_DST_IP: rc = parse_ip("dst-ip", optarg, &o->dst_ip); break;
@@ -676,6 +689,7 @@ emit_config(gen_t *g) {
   sof_json_key(j, "leaders");       sof_json_u64(j, o->leaders);
   sof_json_key(j, "leaderRotation");sof_json_u64(j, o->leader_slots);
   sof_json_key(j, "epochFirstSlot");sof_json_u64(j, o->epoch_first_slot);
+  if (o->slots_per_epoch) { sof_json_key(j, "slotsPerEpoch"); sof_json_u64(j, o->slots_per_epoch); }
   sof_json_key(j, "srcIp");         json_ip(j, o->src_ip);
   sof_json_key(j, "dstIp");         json_ip(j, o->dst_ip);
   sof_json_key(j, "srcPort");       sof_json_u64(j, o->src_port);
@@ -1169,8 +1183,39 @@ emit_set(gen_t *g, sof_shredder_args_t const *args, uint8_t *batch, size_t batch
 /* ---- generation ------------------------------------------------------------ */
 
 static uint64_t
+mix64(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ULL;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
+}
+
+static uint64_t
+gcd64(uint64_t a, uint64_t b) {
+  while (b) {
+    uint64_t t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+
+/* Without --slots-per-epoch: turns of leader_slots slots, leaders in key
+ * order from epoch_first_slot. With it: turns counted from each epoch's
+ * first slot, the order an affine permutation (a * turn + b) mod leaders
+ * drawn from the seed and the epoch (b moves by one each epoch: the order
+ * differs from the previous epoch's whenever there are two leaders). */
+static uint64_t
 leader_of(opts_t const *o, uint64_t slot) {
-  return ((slot - o->epoch_first_slot) / o->leader_slots) % o->leaders;
+  if (!o->slots_per_epoch) return ((slot - o->epoch_first_slot) / o->leader_slots) % o->leaders;
+  uint64_t e = (slot - o->epoch_first_slot) / o->slots_per_epoch;
+  uint64_t turn = (slot - o->epoch_first_slot - e * o->slots_per_epoch) / o->leader_slots;
+  uint64_t n = o->leaders;
+  if (n == 1) return 0;
+  uint64_t a = 1 + mix64(o->seed * 31 + e) % (n - 1);
+  while (gcd64(a, n) != 1) a = a % (n - 1) + 1;
+  uint64_t b = (mix64(o->seed ^ 0x5EEDULL) + e) % n;
+  return ((a % n) * (turn % n) + b) % n;
 }
 
 typedef struct {
@@ -1443,8 +1488,38 @@ write_file(char const *path, void const *p, size_t sz) {
   return 0;
 }
 
+static int write_schedule_range(gen_t *g, char const *path, uint64_t epoch_first, uint64_t from,
+                                 uint64_t cnt);
+
+/* One schedule: the generated slots, offsets from --epoch-first-slot. With
+ * --slots-per-epoch: a file per epoch the slots touch, each naming every
+ * slot of its epoch. */
 static int
 write_schedule(gen_t *g, char const *path) {
+  opts_t const *o = g->o;
+  if (!o->slots_per_epoch) return write_schedule_range(g, path, o->epoch_first_slot, o->start_slot, o->slots);
+  uint64_t spe = o->slots_per_epoch;
+  uint64_t e0 = (o->start_slot - o->epoch_first_slot) / spe;
+  uint64_t e1 = (o->start_slot + o->slots - 1 - o->epoch_first_slot) / spe;
+  char const *base = strrchr(path, '/');
+  base = base ? base + 1 : path;
+  char const *dot = strrchr(base, '.');
+  size_t stem = dot && dot != base ? (size_t)(dot - path) : strlen(path);
+  for (uint64_t e = e0; e <= e1; e++) {
+    char p[4096];
+    int n = snprintf(p, sizeof p, "%.*s.epoch%" PRIu64 "%s", (int)stem, path, e, path + stem);
+    if (n < 0 || (size_t)n >= sizeof p) {
+      errf("--leader-schedule %s: path too long\n", path);
+      return -1;
+    }
+    uint64_t first = o->epoch_first_slot + e * spe;
+    if (write_schedule_range(g, p, first, first, spe)) return -1;
+  }
+  return 0;
+}
+
+static int
+write_schedule_range(gen_t *g, char const *path, uint64_t epoch_first, uint64_t from, uint64_t cnt) {
   opts_t const *o = g->o;
   FILE *        f = fopen(path, "wb");
   if (!f) {
@@ -1455,8 +1530,8 @@ write_schedule(gen_t *g, char const *path) {
   int first_leader = 1;
   for (uint64_t l = 0; l < o->leaders; l++) {
     int first_slot = 1;
-    for (uint64_t s = 0; s < o->slots; s++) {
-      uint64_t slot = o->start_slot + s;
+    for (uint64_t s = 0; s < cnt; s++) {
+      uint64_t slot = from + s;
       if (leader_of(o, slot) != l) continue;
       if (first_slot) {
         char b58[SOF_BASE58_ENCODED_32_MAX];
@@ -1467,7 +1542,7 @@ write_schedule(gen_t *g, char const *path) {
       } else {
         fputc(',', f);
       }
-      fprintf(f, "%" PRIu64, slot - o->epoch_first_slot);
+      fprintf(f, "%" PRIu64, slot - epoch_first);
     }
     if (!first_slot) fputc(']', f);
   }

@@ -48,6 +48,7 @@ typedef struct sof_gen_opts {
   uint64_t    txns_per_entry;
   uint64_t    leaders;
   uint64_t    leader_slots;
+  uint64_t    slots_per_epoch; /* 0: one epoch (leaders take turns from epoch_first_slot on) */
   uint16_t    shred_version;
   uint16_t    other_version;
   int         other_version_set;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,36 @@ typedef struct {
   uint32_t _pad;
 } slot_entry_t;
 
+/* One published epoch. */
+typedef struct {
+  sof_leaders_epoch_info_t info;
+  sof_leaders_t           *tbl;
+} epoch_t;
+
+/* An epoch set: immutable once published. Sorted by first slot. */
+typedef struct {
+  unsigned n;
+  epoch_t  ep[SOF_LEADERS_EPOCHS_MAX];
+} epoch_set_t;
+
+typedef struct {
+  epoch_set_t *set;
+  uint64_t     at_ns;
+  uint64_t     gen; /* the generation its successor was published under */
+} retired_t;
+
+/* A registered reader's quiescent report, on its own cache line. */
+typedef struct {
+  _Atomic uint64_t seen; /* 0: offline; else the generation seen at its last quiescent point */
+  uint8_t          pad[56];
+} reader_t;
+
 struct sof_leaders {
+  _Atomic(epoch_set_t *) epochs; /* published set or NULL (writer: release; readers: acquire) */
+  retired_t     retired[SOF_LEADERS_RETIRED_MAX]; /* writer only */
+  unsigned      retired_cnt;
+  _Atomic uint64_t gen;   /* publications so far + 1 */
+  reader_t     *readers;  /* SOF_LEADERS_READERS_MAX, allocated with the table */
   uint64_t      slot_mask;
   slot_entry_t *slots;
   uint32_t      key_cap;
@@ -52,7 +82,11 @@ sof_leaders_new(uint64_t slot_cap, uint32_t key_cap) {
   l->key_cap = key_cap;
   l->hash_mask = buckets - 1;
   l->fixed = NO_KEY;
-  if (!l->slots || !l->keys || !l->key_hash) {
+  atomic_init(&l->gen, 1);
+  l->readers = aligned_alloc(64, SOF_LEADERS_READERS_MAX * sizeof *l->readers);
+  if (l->readers)
+    for (unsigned i = 0; i < SOF_LEADERS_READERS_MAX; i++) atomic_init(&l->readers[i].seen, 0);
+  if (!l->slots || !l->keys || !l->key_hash || !l->readers) {
     sof_leaders_delete(l);
     return NULL;
   }
@@ -60,9 +94,13 @@ sof_leaders_new(uint64_t slot_cap, uint32_t key_cap) {
   return l;
 }
 
+static void epochs_free_all(sof_leaders_t *l);
+
 void
 sof_leaders_delete(sof_leaders_t *l) {
   if (!l) return;
+  if (l->readers) epochs_free_all(l);
+  free(l->readers);
   free(l->slots);
   free(l->keys);
   free(l->key_hash);
@@ -130,9 +168,18 @@ sof_leaders_set(sof_leaders_t *l, uint64_t slot, uint8_t const pub[32]) {
 
 int
 sof_leaders_range(sof_leaders_t const *l, uint64_t *first, uint64_t *last) {
-  if (!l->has_range) return -1;
-  *first = l->first;
-  *last = l->last;
+  int any = l->has_range;
+  uint64_t f = l->first, t = l->last;
+  epoch_set_t const *set = atomic_load_explicit(&((sof_leaders_t *)l)->epochs, memory_order_acquire);
+  for (unsigned i = 0; set && i < set->n; i++) {
+    uint64_t ef = set->ep[i].info.first_slot, el = ef + set->ep[i].info.slot_cnt - 1;
+    if (!any || ef < f) f = ef;
+    if (!any || el > t) t = el;
+    any = 1;
+  }
+  if (!any) return -1;
+  *first = f;
+  *last = t;
   return 0;
 }
 
@@ -178,8 +225,27 @@ load_set(sof_leaders_t *l, load_span_t *span, uint64_t slot, uint8_t const pub[3
   return 1;
 }
 
+/* The published epoch that covers slot, or NULL. */
+static epoch_t const *
+epoch_of(epoch_set_t const *set, uint64_t slot) {
+  for (unsigned i = set->n; i-- > 0;) {
+    epoch_t const *e = &set->ep[i];
+    if (slot < e->info.first_slot) continue;
+    return slot - e->info.first_slot < e->info.slot_cnt ? e : NULL;
+  }
+  return NULL;
+}
+
 uint8_t const *
 sof_leaders_get(sof_leaders_t const *l, uint64_t slot) {
+  epoch_set_t const *set = atomic_load_explicit(&((sof_leaders_t *)l)->epochs, memory_order_acquire);
+  if (set) {
+    epoch_t const *ep = epoch_of(set, slot);
+    if (ep) {
+      slot_entry_t const *x = &ep->tbl->slots[slot & ep->tbl->slot_mask];
+      if (x->slot_plus1 == slot + 1 && slot != UINT64_MAX) return ep->tbl->keys[x->key];
+    }
+  }
   slot_entry_t const *e = &l->slots[slot & l->slot_mask];
   if (e->slot_plus1 == slot + 1 && slot != UINT64_MAX) return l->keys[e->key];
   return l->fixed == NO_KEY ? NULL : l->keys[l->fixed];
@@ -381,4 +447,292 @@ sof_leaders_load_text(sof_leaders_t *l, char const *path, char *err, size_t err_
   }
   free(buf);
   return n;
+}
+
+/* ---- epochs ---------------------------------------------------------------------------------- */
+
+sof_leaders_t *
+sof_leaders_epoch_from_json(char const *buf, size_t sz, uint64_t first_slot, uint64_t *slot_cnt,
+                            uint64_t *named, char *err, size_t err_sz) {
+  /* a first pass sizes the table: its keys and its highest offset (entries
+   * the loader refuses are its to report) */
+  json_error_t jerr;
+  json_t *root = json_loadb(buf, sz, JSON_REJECT_DUPLICATES, &jerr);
+  if (!root) {
+    sof_errbuf_set(err, err_sz, "line %d column %d: %s", jerr.line, jerr.column, jerr.text);
+    return NULL;
+  }
+  json_t *sched = json_is_object(root) && json_object_get(root, "result") ? json_object_get(root, "result") : root;
+  uint64_t keys = 1, hi = 0;
+  if (json_is_object(sched)) {
+    keys = json_object_size(sched) ? json_object_size(sched) : 1;
+    char const *k;
+    json_t *offs;
+    json_object_foreach(sched, k, offs) {
+      size_t i;
+      json_t *v;
+      if (!json_is_array(offs)) continue;
+      json_array_foreach(offs, i, v) {
+        if (json_is_integer(v) && json_integer_value(v) >= 0 &&
+            (uint64_t)json_integer_value(v) < SOF_LEADERS_EPOCH_SLOTS &&
+            (uint64_t)json_integer_value(v) > hi)
+          hi = (uint64_t)json_integer_value(v);
+      }
+    }
+  }
+  json_decref(root);
+  if (*slot_cnt && hi >= *slot_cnt) {
+    sof_errbuf_set(err, err_sz, "offset %" PRIu64 " is outside the epoch (%" PRIu64 " slots from %" PRIu64 ")",
+                   hi, *slot_cnt, first_slot);
+    return NULL;
+  }
+  if (keys > (1U << 24)) keys = 1U << 24;
+  sof_leaders_t *t = sof_leaders_new(*slot_cnt ? *slot_cnt : hi + 1, (uint32_t)keys);
+  if (!t) {
+    sof_errbuf_set(err, err_sz, "out of memory (epoch table)");
+    return NULL;
+  }
+  long n = sof_leaders_load_json_buf(t, buf, sz, first_slot, err, err_sz);
+  if (n < 0) {
+    sof_leaders_delete(t);
+    return NULL;
+  }
+  if (!*slot_cnt) *slot_cnt = hi + 1;
+  *named = (uint64_t)n;
+  return t;
+}
+
+static epoch_set_t *
+set_cur(sof_leaders_t *l) {
+  return atomic_load_explicit(&l->epochs, memory_order_relaxed); /* the writer's own store */
+}
+
+/* Is tbl named by the published set or a retired one (other than skip)? */
+static int
+tbl_in_use(sof_leaders_t const *l, sof_leaders_t const *tbl, epoch_set_t const *skip) {
+  epoch_set_t const *cur = set_cur((sof_leaders_t *)l);
+  for (unsigned i = 0; cur && i < cur->n; i++)
+    if (cur->ep[i].tbl == tbl) return 1;
+  for (unsigned r = 0; r < l->retired_cnt; r++) {
+    epoch_set_t const *s = l->retired[r].set;
+    if (s == skip) continue;
+    for (unsigned i = 0; i < s->n; i++)
+      if (s->ep[i].tbl == tbl) return 1;
+  }
+  return 0;
+}
+
+/* Publishes next (release) and retires the old set. The caller checked
+ * that there is room to retire one. */
+static void
+publish(sof_leaders_t *l, epoch_set_t *next, uint64_t now_ns) {
+  epoch_set_t *old = set_cur(l);
+  atomic_store_explicit(&l->epochs, next, memory_order_release);
+  /* a reader that sees the new generation at a quiescent point loads the
+   * new set (or a newer one) from then on */
+  uint64_t gen = atomic_fetch_add_explicit(&l->gen, 1, memory_order_acq_rel) + 1;
+  if (old) l->retired[l->retired_cnt++] = (retired_t){old, now_ns, gen};
+}
+
+void
+sof_leaders_reader_online(sof_leaders_t const *l, unsigned id) {
+  sof_leaders_t *w = (sof_leaders_t *)l; /* the reader's own slot only */
+  if (id >= SOF_LEADERS_READERS_MAX) return;
+  atomic_store_explicit(&w->readers[id].seen, atomic_load_explicit(&w->gen, memory_order_acquire),
+                        memory_order_seq_cst);
+  /* against the writer's fence in reclaim: either it sees this reader
+   * online, or this reader's next load sees the writer's newest set */
+  atomic_thread_fence(memory_order_seq_cst);
+}
+
+void
+sof_leaders_quiescent(sof_leaders_t const *l, unsigned id) {
+  sof_leaders_t *w = (sof_leaders_t *)l;
+  if (id >= SOF_LEADERS_READERS_MAX) return;
+  uint64_t g = atomic_load_explicit(&w->gen, memory_order_acquire);
+  if (atomic_load_explicit(&w->readers[id].seen, memory_order_relaxed) != g)
+    atomic_store_explicit(&w->readers[id].seen, g, memory_order_release);
+}
+
+void
+sof_leaders_reader_offline(sof_leaders_t const *l, unsigned id) {
+  sof_leaders_t *w = (sof_leaders_t *)l;
+  if (id >= SOF_LEADERS_READERS_MAX) return;
+  atomic_store_explicit(&w->readers[id].seen, 0, memory_order_release);
+}
+
+/* Has every online registered reader passed a quiescent point since gen? */
+static int
+readers_past(sof_leaders_t *l, uint64_t gen) {
+  atomic_thread_fence(memory_order_seq_cst);
+  for (unsigned i = 0; i < SOF_LEADERS_READERS_MAX; i++) {
+    uint64_t seen = atomic_load_explicit(&l->readers[i].seen, memory_order_acquire);
+    if (seen && seen < gen) return 0;
+  }
+  return 1;
+}
+
+int
+sof_leaders_epoch_install(sof_leaders_t *l, sof_leaders_t *tbl, uint64_t epoch, uint64_t first_slot,
+                          uint64_t slot_cnt, uint32_t source, uint64_t now_ns, char *err,
+                          size_t err_sz) {
+  epoch_set_t const *cur = set_cur(l);
+  char const *why = NULL;
+  if (!tbl || !slot_cnt || first_slot > UINT64_MAX - slot_cnt) why = "an empty epoch";
+  else if (cur && l->retired_cnt >= SOF_LEADERS_RETIRED_MAX) why = "too many retired schedules waiting for their grace period (try again later)";
+  epoch_set_t *next = why ? NULL : calloc(1, sizeof *next);
+  if (!why && !next) why = "out of memory";
+  if (why) {
+    sof_errbuf_set(err, err_sz, "epoch %" PRIu64 " (slot %" PRIu64 "): %s", epoch, first_slot, why);
+    free(next);
+    sof_leaders_delete(tbl);
+    return -1;
+  }
+  epoch_t ne = {.info = {.epoch = epoch, .first_slot = first_slot, .slot_cnt = slot_cnt,
+                         .named = 0, .keys = sof_leaders_key_cnt(tbl), .source = source},
+                .tbl = tbl};
+  /* named: the table's entries within the epoch (on the writer: one pass) */
+  for (uint64_t i = 0; i <= tbl->slot_mask; i++) {
+    uint64_t sp = tbl->slots[i].slot_plus1;
+    if (sp && sp - 1 >= first_slot && sp - 1 - first_slot < slot_cnt) ne.info.named++;
+  }
+  int replaces = 0;
+  for (unsigned i = 0; cur && i < cur->n; i++) {
+    epoch_t const *e = &cur->ep[i];
+    if (e->info.first_slot == first_slot) {
+      replaces = 1;
+      continue;
+    }
+    uint64_t ef = e->info.first_slot, el = ef + e->info.slot_cnt - 1, nl = first_slot + slot_cnt - 1;
+    if (!(el < first_slot || ef > nl)) {
+      sof_errbuf_set(err, err_sz, "epoch %" PRIu64 " (slots %" PRIu64 "..%" PRIu64 ") overlaps epoch %"
+                     PRIu64 " (slots %" PRIu64 "..%" PRIu64 ")", epoch, first_slot, nl, e->info.epoch,
+                     ef, el);
+      free(next);
+      sof_leaders_delete(tbl);
+      return -1;
+    }
+  }
+  if (cur && !replaces && cur->n == SOF_LEADERS_EPOCHS_MAX) {
+    sof_errbuf_set(err, err_sz, "epoch %" PRIu64 ": %u epochs are loaded already", epoch,
+                   SOF_LEADERS_EPOCHS_MAX);
+    free(next);
+    sof_leaders_delete(tbl);
+    return -1;
+  }
+  unsigned n = 0;
+  int placed = 0;
+  for (unsigned i = 0; cur && i < cur->n; i++) {
+    epoch_t const *e = &cur->ep[i];
+    if (!placed && e->info.first_slot >= first_slot) {
+      next->ep[n++] = ne;
+      placed = 1;
+    }
+    if (e->info.first_slot != first_slot) next->ep[n++] = *e;
+  }
+  if (!placed) next->ep[n++] = ne;
+  next->n = n;
+  publish(l, next, now_ns);
+  return 0;
+}
+
+/* Publishes the current set without the epochs keep() refuses. */
+static int
+drop_where(sof_leaders_t *l, uint64_t now_ns, int (*gone)(epoch_t const *, uint64_t, uint64_t),
+           uint64_t a, uint64_t b) {
+  epoch_set_t const *cur = set_cur(l);
+  if (!cur) return 0;
+  unsigned dropped = 0;
+  for (unsigned i = 0; i < cur->n; i++) dropped += gone(&cur->ep[i], a, b) != 0;
+  if (!dropped) return 0;
+  if (l->retired_cnt >= SOF_LEADERS_RETIRED_MAX) return -1;
+  epoch_set_t *next = NULL;
+  if (dropped < cur->n) {
+    next = calloc(1, sizeof *next);
+    if (!next) return -1;
+    for (unsigned i = 0; i < cur->n; i++)
+      if (!gone(&cur->ep[i], a, b)) next->ep[next->n++] = cur->ep[i];
+  }
+  publish(l, next, now_ns);
+  return (int)dropped;
+}
+
+static int
+gone_first(epoch_t const *e, uint64_t first, uint64_t unused) {
+  (void)unused;
+  return e->info.first_slot == first;
+}
+
+static int
+gone_past(epoch_t const *e, uint64_t tip, uint64_t slack) {
+  uint64_t last = e->info.first_slot + e->info.slot_cnt - 1;
+  return tip > last && tip - last > slack;
+}
+
+int
+sof_leaders_epoch_drop(sof_leaders_t *l, uint64_t first_slot, uint64_t now_ns) {
+  return drop_where(l, now_ns, gone_first, first_slot, 0);
+}
+
+int
+sof_leaders_epoch_expire(sof_leaders_t *l, uint64_t tip, uint64_t slack, uint64_t now_ns) {
+  return drop_where(l, now_ns, gone_past, tip, slack);
+}
+
+unsigned
+sof_leaders_epoch_reclaim(sof_leaders_t *l, uint64_t now_ns, uint64_t grace_ns) {
+  unsigned freed = 0;
+  for (unsigned r = 0; r < l->retired_cnt;) {
+    retired_t rt = l->retired[r];
+    if (now_ns < rt.at_ns || now_ns - rt.at_ns < grace_ns || !readers_past(l, rt.gen)) {
+      r++;
+      continue;
+    }
+    /* out of the list first: its tables are freed unless another set names them */
+    l->retired[r] = l->retired[--l->retired_cnt];
+    for (unsigned i = 0; i < rt.set->n; i++) {
+      sof_leaders_t *t = rt.set->ep[i].tbl;
+      int dup = 0; /* named twice in this set: cannot happen (distinct first slots) */
+      for (unsigned j = 0; j < i; j++) dup |= rt.set->ep[j].tbl == t;
+      if (!dup && !tbl_in_use(l, t, NULL)) sof_leaders_delete(t);
+    }
+    free(rt.set);
+    freed++;
+  }
+  return freed;
+}
+
+unsigned
+sof_leaders_epoch_retired(sof_leaders_t const *l) {
+  return l->retired_cnt;
+}
+
+/* At delete: no reader runs. The retired sets first (their tables unless
+ * the published set names them), then the published set and its tables. */
+static void
+epochs_free_all(sof_leaders_t *l) {
+  for (unsigned i = 0; i < SOF_LEADERS_READERS_MAX; i++) atomic_store(&l->readers[i].seen, 0);
+  sof_leaders_epoch_reclaim(l, UINT64_MAX, 0);
+  epoch_set_t *cur = set_cur(l);
+  if (!cur) return;
+  for (unsigned i = 0; i < cur->n; i++) sof_leaders_delete(cur->ep[i].tbl);
+  free(cur);
+  atomic_store_explicit(&l->epochs, NULL, memory_order_relaxed);
+}
+
+unsigned
+sof_leaders_epochs(sof_leaders_t const *l, sof_leaders_epoch_info_t *out, unsigned cap) {
+  epoch_set_t const *set = atomic_load_explicit(&((sof_leaders_t *)l)->epochs, memory_order_acquire);
+  if (!set) return 0;
+  for (unsigned i = 0; i < set->n && i < cap; i++) out[i] = set->ep[i].info;
+  return set->n;
+}
+
+int
+sof_leaders_epoch_find(sof_leaders_t const *l, uint64_t slot, sof_leaders_epoch_info_t *out) {
+  epoch_set_t const *set = atomic_load_explicit(&((sof_leaders_t *)l)->epochs, memory_order_acquire);
+  epoch_t const *e = set ? epoch_of(set, slot) : NULL;
+  if (!e) return 0;
+  *out = e->info;
+  return 1;
 }
