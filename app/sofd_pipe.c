@@ -2015,6 +2015,9 @@ sofd_pipe_summary(sofd_pipe_t *p, char const *stop) {
   sof_json_key(j, "setsIncomplete");    sof_json_u64(j, t.open_sets);
   sof_json_key(j, "recoveredShreds");   sof_json_u64(j, t.is.recovered_ok);
   sof_json_key(j, "recoveredRejected"); sof_json_u64(j, t.is.recovered_rejected);
+  /* open sets given up before they completed: their shreds are lost */
+  sof_json_key(j, "setsEvictedOpen");
+  sof_json_u64(j, t.rs.evict_pool + t.rs.evict_window + t.rs.evict_age);
   sof_json_key(j, "resolverEvictions");
   sof_json_u64(j, t.rs.evict_pool + t.rs.evict_window + t.rs.evict_age + t.rs.evict_records);
   sof_json_key(j, "slotsComplete");     sof_json_u64(j, t.as.slots_complete);

@@ -59,6 +59,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# transactions in a capture's ground truth (empty when it has none)
+want_of() { [ -f "$1.truth" ] && grep -c '"type":"transaction"' "$1.truth" || true; }
+
 runs=0
 run() { # name layout pcap args...   layout: 1 | 2x1 | 2x2slot | 2x2packet | pcap
   local name=$1 layout=$2 pcap=$3
@@ -82,7 +85,7 @@ run() { # name layout pcap args...   layout: 1 | 2x1 | 2x2slot | 2x2packet | pca
       "${topo[@]}" "$@" 2>&1 >/dev/null | grep '^{"type":"summary"' >> "$log" || true
     rm -rf "/var/run/dpdk/sof-bench-$$-$i" 2>/dev/null || true
   done
-  python3 - "$name" "$log" <<'PYEOF'
+  python3 - "$name" "$log" "$(want_of "$pcap")" <<'PYEOF'
 import json, statistics, sys
 name, path = sys.argv[1], sys.argv[2]
 runs = [json.loads(l) for l in open(path)]
@@ -107,9 +110,20 @@ drops = med(lambda r: sum(v["dropped"] for v in r["rings"].values())
             + sum(l["dropped"] for l in r["plugins"]["lanes"].values()))
 rate = med(lambda r: r["rxPackets"] / (r["rxSpanUs"] / 1e6) if r["rxSpanUs"] else 0)
 no_room = med(lambda r: r["acceptedBy"]["no_room"])
-print("%-40s %7d shreds %6d txns  capacity %5.2f M/s  rate %5.2f M/s  drops %d  balanced %s%s" %
-      (name, n, r0["transactions"], 1e3 / busiest, rate / 1e6, drops, all(r["balanced"] for r in runs),
-       "  no_room %d (open sets exceeded [fec] set_buffers: their shreds are lost)" % no_room if no_room else ""))
+# sets given up before they completed (evicted for room: their other
+# shreds came too late) and data shreds evicted from reassembly
+evicted = med(lambda r: r.get("setsEvictedOpen", 0))
+incomplete = med(lambda r: r.get("setsIncomplete", 0))
+shreds_ev = med(lambda r: r.get("shredsEvicted", 0))
+want = int(sys.argv[3]) if len(sys.argv) > 3 and sys.argv[3] else 0
+lost = ""
+if evicted or incomplete or shreds_ev:
+    lost = "  LOSS: %d open sets evicted, %d left incomplete, %d data shreds evicted" % (evicted, incomplete, shreds_ev)
+print("%-40s %7d shreds %6d txns%s  capacity %5.2f M/s  rate %5.2f M/s  drops %d  balanced %s%s%s" %
+      (name, n, r0["transactions"], " of %d" % want if want else "", 1e3 / busiest, rate / 1e6, drops,
+       all(r["balanced"] for r in runs),
+       "  no_room %d (open sets exceeded [fec] set_buffers: their shreds are lost)" % no_room if no_room else "",
+       lost))
 print("    ns/shred: " + "  ".join(
     "%s%s@%d %.0f" % (role, inst if role in ("rx", "fec") else "", lc, ns)
     for (role, inst, lc), ns in sorted(per.items(), key=lambda x: (x[0][2], x[0][0], x[0][1]))))
@@ -118,8 +132,9 @@ PYEOF
 
 parts=${SOF_BENCH_PARTS:-throughput,latency}
 if [[ ,$parts, == *,throughput,* ]]; then
-"$gen" -n "$slots" -s 5 --txns-per-slot 400 -o "$tmp/clean.pcap" --leader-schedule "$tmp/sched.json" 2>/dev/null
-"$gen" -n "$slots" -s 5 --txns-per-slot 400 --loss-per-set 32 -o "$tmp/loss.pcap" 2>/dev/null
+"$gen" -n "$slots" -s 5 --txns-per-slot 400 -o "$tmp/clean.pcap" --leader-schedule "$tmp/sched.json" \
+  --truth "$tmp/clean.pcap.truth" 2>/dev/null
+"$gen" -n "$slots" -s 5 --txns-per-slot 400 --loss-per-set 32 -o "$tmp/loss.pcap" --truth "$tmp/loss.pcap.truth" 2>/dev/null
 echo "bench_sofd: $slots slots x 400 transactions, preloaded net_ring port, median of 3 runs"
 verify=(--leader-schedule "$tmp/sched.json")
 trusted=(--posture trusted_raw_shred_provider)

@@ -301,7 +301,13 @@ with tempfile.TemporaryDirectory() as tmp:
         for c in slow:
             c.close()
     p.send_signal(signal.SIGINT)
-    p.wait(timeout=30)
+    try:
+        p.wait(timeout=30)
+        check(p.returncode == 0, f"metrics run: exit 0 on SIGINT ({p.returncode})")
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+        check(False, "metrics run: SIGINT ended sofd within 30 s")
 
     # 7. load: two rx queues dealt round robin, trusted, 32 of 64 shreds lost per set
     lossy, lsched, lrecs = sof_check.generate(gen, tmp, "lossy", "-n", "8", "--loss-per-set", "32",
