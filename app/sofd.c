@@ -389,6 +389,16 @@ sofd_main(int argc, char **argv) {
     sof_leaders_delete(leaders);
     return 2;
   }
+  if (cfg.learn_leaders && !cfg.leader_candidates) { /* the cluster's nodes, from the RPC */
+    static uint8_t (*cands)[32];
+    if (sofd_leaders_ctl_candidates(lctl, &cands, &cfg.verify.candidate_cnt)) {
+      sofd_leaders_ctl_delete(lctl);
+      sof_leaders_delete(leaders);
+      return 2;
+    }
+    cfg.verify.candidates = (uint8_t const(*)[32])cands;
+  }
+
   if (rte_eal_init(app_at, argv) < 0) {
     fprintf(stderr, "sofd: EAL initialisation failed: %s\n", rte_strerror(rte_errno));
     sofd_leaders_ctl_delete(lctl);

@@ -473,6 +473,29 @@ sofd_leaders_ctl_shred_version(sofd_leaders_ctl_t *c, uint16_t *version) {
   return -1;
 }
 
+int
+sofd_leaders_ctl_candidates(sofd_leaders_ctl_t *c, uint8_t (**keys)[32], uint32_t *cnt) {
+  uint64_t until = now_ns() + 30ULL * 1000000000ULL, backoff = BACKOFF_MIN_MS;
+  char why[512];
+  for (unsigned tries = 1;; tries++) {
+    uint64_t id = rpc_call(c, "getClusterNodes", NULL, why, sizeof why);
+    if (id && !sof_rpc_cluster_identities_parse(c->resp, c->resp_len, id, keys, cnt, why, sizeof why)) {
+      bump(&c->st.rpc_ok);
+      fprintf(stderr, "sofd: learned leaders: %u candidate identities (getClusterNodes from %s)\n", *cnt, c->url);
+      return 0;
+    }
+    bump(&c->st.rpc_failed);
+    if (tries == 1) fprintf(stderr, "sofd: learned leaders: %s: %s (retrying up to 30 s)\n", c->url, why);
+    if (now_ns() + backoff * 1000000ULL > until) break;
+    struct timespec ts = {(time_t)(backoff / 1000), (long)(backoff % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+    backoff = backoff * 2 > 4000 ? 4000 : backoff * 2;
+  }
+  fprintf(stderr, "sofd: learned leaders: no getClusterNodes answer from %s in 30 s (%s); give "
+                  "--leader-candidates FILE to start without the RPC\n", c->url, why);
+  return -1;
+}
+
 /* ---- the thread ------------------------------------------------------------------------------------ */
 
 static uint64_t

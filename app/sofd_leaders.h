@@ -50,6 +50,12 @@ sof_leaders_t *sofd_leaders_ctl_scratch(sofd_leaders_ctl_t *c);
  * -1 with a message (sofd does not start without it). */
 int sofd_leaders_ctl_shred_version(sofd_leaders_ctl_t *c, uint16_t *version);
 
+/* sofd_leaders_ctl_candidates: learned leaders without a candidates file,
+ * at start (main thread): getClusterNodes over the RPC, retried with
+ * backoff for up to 30 s; every node's identity into *keys (a new array,
+ * kept by the caller until exit). 0, or -1 with a message. */
+int sofd_leaders_ctl_candidates(sofd_leaders_ctl_t *c, uint8_t (**keys)[32], uint32_t *cnt);
+
 /* sofd_leaders_ctl_start starts the control thread (pipe: the tip and the
  * unknown-leader counters; its counters join pipe's table). 0 or -1. */
 int sofd_leaders_ctl_start(sofd_leaders_ctl_t *c, sofd_pipe_t *pipe);

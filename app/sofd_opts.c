@@ -802,9 +802,10 @@ sofd_opts_resolve(sofd_cfg_t *cfg) {
   if (get_bool("verify", "learn_leaders", &cfg->learn_leaders)) return -1;
   cfg->leader_candidates = get_str("verify", "leader_candidates");
   GET_U("verify", "learn_tries_per_slot", 1, 1U << 20, cfg->verify.learn_tries_per_slot);
-  if (cfg->learn_leaders != (cfg->leader_candidates != NULL)) {
+  if (cfg->learn_leaders ? !cfg->leader_candidates && !get_str("verify", "rpc_url") : cfg->leader_candidates != NULL) {
     fprintf(stderr, "sofd: %s\n", cfg->learn_leaders
-            ? "[verify] learn_leaders (--learn-leaders) needs leader_candidates (--leader-candidates FILE)"
+            ? "[verify] learn_leaders (--learn-leaders) needs leader_candidates (--leader-candidates FILE) "
+              "or rpc_url (--rpc URL: the cluster's nodes from getClusterNodes)"
             : "[verify] leader_candidates (--leader-candidates) is read only with learn_leaders (--learn-leaders)");
     return -1;
   }

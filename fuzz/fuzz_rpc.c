@@ -20,7 +20,7 @@ LLVMFuzzerTestOneInput(uint8_t const *data, size_t sz) {
   char const *buf = (char const *)data + 1;
   size_t n = sz - 1;
   char err[256];
-  switch (data[0] % 4) {
+  switch (data[0] % 5) {
   case 0: {
     sof_rpc_epoch_schedule_t s;
     if (sof_rpc_epoch_schedule_parse(buf, n, 1, &s, err, sizeof err) == 0) {
@@ -37,6 +37,16 @@ LLVMFuzzerTestOneInput(uint8_t const *data, size_t sz) {
     sof_rpc_epoch_info_t i;
     if (sof_rpc_epoch_info_parse(buf, n, 1, &i, err, sizeof err) == 0)
       REQUIRE(i.slot_index < i.slots_in_epoch && i.slot_index <= i.absolute_slot);
+    break;
+  }
+  case 4: {
+    uint8_t (*keys)[32] = NULL;
+    uint32_t cnt = 7;
+    int r = sof_rpc_cluster_identities_parse(buf, n, 1, &keys, &cnt, err, sizeof err);
+    REQUIRE(r == 0 || r == -1);
+    REQUIRE(r == 0 ? keys != NULL && cnt >= 1 : keys == NULL && cnt == 0);
+    if (keys) REQUIRE(keys[cnt - 1][0] == keys[cnt - 1][0]); /* readable: ASan checks the bounds */
+    free(keys);
     break;
   }
   case 3: {

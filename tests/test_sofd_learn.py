@@ -10,13 +10,19 @@ order), replaying a sof-gen capture on a net_pcap vdev:
   (inside the slot window): each such slot costs at most
   learn_tries_per_slot checks and is given up, counted; no real slot is
   lost;
-- --learn-leaders without --leader-candidates, or a bad candidates file,
-  is refused with a message.
+- the candidates from getClusterNodes instead of a file (--rpc: a
+  JSON-RPC responder written here from Solana's RPC documentation answers
+  getClusterNodes with the 200 identities and nothing else): the same;
+- --learn-leaders without --leader-candidates or --rpc, or a bad
+  candidates file, is refused with a message.
 
 usage: test_sofd_learn.py SOF_GEN [SOFD]   (exit 77, skipped, without SOFD)
 """
+import http.server
+import json
 import os
 import random
+import threading
 import struct
 import subprocess
 import sys
@@ -109,10 +115,44 @@ with tempfile.TemporaryDirectory() as tmp:
           f"forged slots: tries bounded by learn_tries_per_slot per slot ({ln.get('tries')})")
     sof_check.balanced("forged slots", s, len(mixed))
 
-    # 3. refused invocations
+    # 3. candidates from getClusterNodes
+    nodes = [{"pubkey": k, "gossip": "10.0.0.%d:8001" % (i % 250), "shredVersion": 7, "version": "2.1.0"}
+             for i, k in enumerate(pubs)]
+
+    class H(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+        def do_POST(self):
+            req = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            if req.get("method") == "getClusterNodes":
+                out = {"jsonrpc": "2.0", "result": nodes, "id": req["id"]}
+            else:
+                out = {"jsonrpc": "2.0", "error": {"code": -32601, "message": "Method not found"}, "id": req["id"]}
+            body = json.dumps(out).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    txlog = os.path.join(tmp, "rpc.txlog")
+    p = subprocess.run([sofd, *sof_check.eal("learn", "0", pcap), "--", "--learn-leaders", "--rpc",
+                        f"http://127.0.0.1:{srv.server_address[1]}", "--shred-version", "7", "--udp-port", "8001",
+                        "--idle-exit-ms", "500", "--txlog", txlog], capture_output=True, text=True, timeout=180)
+    srv.shutdown()
+    s = sof_check.summary_of(p.stderr)
+    check(f"{LEADERS} candidate identities (getClusterNodes" in p.stderr, f"rpc candidates: announced ({p.stderr[-300:]})")
+    check(sof_check.txs_of(sof_check.read_lines(txlog)) == truth, "rpc candidates: transactions equal the truth")
+    check(s.get("learned", {}).get("slots") == len(produced), f"rpc candidates: every slot learned ({s.get('learned')})")
+
+    # 4. refused invocations
     p = subprocess.run([sofd, *sof_check.eal("learn", "0", pcap), "--", "--learn-leaders"],
                        capture_output=True, text=True, timeout=60)
-    check(p.returncode != 0 and "needs leader_candidates" in p.stderr, f"--learn-leaders alone refused ({p.stderr[-200:]})")
+    check(p.returncode != 0 and "needs leader_candidates (--leader-candidates FILE) or rpc_url" in p.stderr,
+          f"--learn-leaders alone refused ({p.stderr[-200:]})")
     bad = os.path.join(tmp, "bad.txt")
     open(bad, "w").write(pubs[0] + "\nnot-a-key!\n")
     p = subprocess.run([sofd, *sof_check.eal("learn", "0", pcap), "--", "--learn-leaders", "--leader-candidates", bad],

@@ -1,5 +1,7 @@
 #include "verify/sof_rpc.h"
 
+#include "wire/sof_base58.h"
+
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -230,6 +232,51 @@ sof_rpc_cluster_shred_version_parse(char const *buf, size_t sz, uint64_t id, uin
   rc = 0;
 done:
   free(cnt);
+  json_decref(root);
+  return rc;
+}
+
+int
+sof_rpc_cluster_identities_parse(char const *buf, size_t sz, uint64_t id, uint8_t (**keys)[32], uint32_t *cnt,
+                                 char *err, size_t err_sz) {
+  *keys = NULL;
+  *cnt = 0;
+  json_t *r;
+  json_t *root = envelope(buf, sz, id, &r, err, err_sz);
+  if (!root) return -1;
+  int rc = -1;
+  uint8_t (*out)[32] = NULL;
+  if (!json_is_array(r) || !json_array_size(r)) {
+    sof_errbuf_set(err, err_sz, "getClusterNodes: \"result\" is not a non-empty array");
+    goto done;
+  }
+  if (json_array_size(r) > SOF_RPC_NODES_MAX) {
+    sof_errbuf_set(err, err_sz, "getClusterNodes: %zu nodes, more than %u", json_array_size(r), SOF_RPC_NODES_MAX);
+    goto done;
+  }
+  out = malloc(json_array_size(r) * 32);
+  if (!out) {
+    sof_errbuf_set(err, err_sz, "out of memory");
+    goto done;
+  }
+  size_t i;
+  json_t *node;
+  uint32_t n = 0;
+  json_array_foreach(r, i, node) {
+    json_t *pk = json_is_object(node) ? json_object_get(node, "pubkey") : NULL;
+    char const *str = pk ? json_string_value(pk) : NULL;
+    if (!str || sof_base58_decode_32(str, strlen(str), out[n])) {
+      sof_errbuf_set(err, err_sz, "getClusterNodes: node %zu: \"pubkey\" is not a base58 public key", i);
+      goto done;
+    }
+    n++;
+  }
+  *keys = out;
+  *cnt = n;
+  out = NULL;
+  rc = 0;
+done:
+  free(out);
   json_decref(root);
   return rc;
 }

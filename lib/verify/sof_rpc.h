@@ -70,6 +70,15 @@ int sof_rpc_leader_schedule_parse(char const *buf, size_t sz, uint64_t id, uint6
 int sof_rpc_cluster_shred_version_parse(char const *buf, size_t sz, uint64_t id, uint16_t *version,
                                         uint32_t *agree, uint32_t *nodes, char *err, size_t err_sz);
 
+/* sof_rpc_cluster_identities_parse: the getClusterNodes response to
+ * request id: every node's identity ("pubkey", base58) into *keys (a new
+ * array of *cnt keys, the caller frees it), for learned leaders. Returns
+ * 0, or -1 with a message (not an array, empty, more than
+ * SOF_RPC_NODES_MAX nodes, a bad key); *keys is NULL then. */
+#define SOF_RPC_NODES_MAX 65536U
+int sof_rpc_cluster_identities_parse(char const *buf, size_t sz, uint64_t id, uint8_t (**keys)[32], uint32_t *cnt,
+                                     char *err, size_t err_sz);
+
 /* Solana's EpochSchedule arithmetic (warmup epochs double from
  * MINIMUM_SLOTS_PER_EPOCH = 32 up to first_normal_epoch). */
 uint64_t sof_rpc_epoch_of_slot(sof_rpc_epoch_schedule_t const *s, uint64_t slot);
