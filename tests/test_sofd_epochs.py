@@ -169,7 +169,9 @@ class Sofd:
         if not m:
             return {}
         body = urllib.request.urlopen(m.group(1), timeout=10).read().decode()
-        return {k: int(v) for k, v in re.findall(r"^sof_(\w+) (\d+)$", body, re.M)}
+        # counters carry Prometheus' _total suffix; keyed here by the
+        # counter table's names (as /sof/stats has them)
+        return {re.sub(r"_total$", "", k): int(v) for k, v in re.findall(r"^sof_(\w+) (\d+)$", body, re.M)}
 
     def telemetry(self, cmd):
         """One rte_telemetry v2 command's answer (dict), or None."""
