@@ -447,53 +447,77 @@ rpc_step(sofd_leaders_ctl_t *c, uint64_t tip, uint64_t now, char *err, size_t er
   return 0;
 }
 
-int
-sofd_leaders_ctl_shred_version(sofd_leaders_ctl_t *c, uint16_t *version) {
+/* getClusterNodes at start (main thread), retried with backoff for up to
+ * 30 s until parse (on c->resp) accepts an answer; what: the purpose, for
+ * the messages; hint: how to start without the RPC. 0 or -1. */
+static int
+cluster_nodes_at_start(sofd_leaders_ctl_t *c, char const *what, char const *hint,
+                       int (*parse)(sofd_leaders_ctl_t *c, uint64_t id, void *out, char *why, size_t why_sz),
+                       void *out) {
   uint64_t until = now_ns() + 30ULL * 1000000000ULL, backoff = BACKOFF_MIN_MS;
   char why[512];
   for (unsigned tries = 1;; tries++) {
-    uint32_t agree = 0, nodes = 0;
     uint64_t id = rpc_call(c, "getClusterNodes", NULL, why, sizeof why);
-    if (id && !sof_rpc_cluster_shred_version_parse(c->resp, c->resp_len, id, version, &agree, &nodes, why,
-                                                   sizeof why)) {
+    if (id && !parse(c, id, out, why, sizeof why)) {
       bump(&c->st.rpc_ok);
-      fprintf(stderr, "sofd: [verify] shred_version = auto: %u (%u of %u cluster nodes from %s)\n", *version,
-              agree, nodes, c->url);
       return 0;
     }
     bump(&c->st.rpc_failed);
-    if (tries == 1) fprintf(stderr, "sofd: [verify] shred_version = auto: %s: %s (retrying up to 30 s)\n", c->url, why);
+    if (tries == 1) fprintf(stderr, "sofd: %s: %s: %s (retrying up to 30 s)\n", what, c->url, why);
     if (now_ns() + backoff * 1000000ULL > until) break;
     struct timespec ts = {(time_t)(backoff / 1000), (long)(backoff % 1000) * 1000000L};
     nanosleep(&ts, NULL);
     backoff = backoff * 2 > 4000 ? 4000 : backoff * 2;
   }
-  fprintf(stderr, "sofd: [verify] shred_version = auto: no answer from %s in 30 s (%s); give the version "
-                  "as a number to start without the RPC\n", c->url, why);
+  fprintf(stderr, "sofd: %s: no getClusterNodes answer from %s in 30 s (%s); %s\n", what, c->url, why, hint);
   return -1;
+}
+
+typedef struct {
+  uint16_t version;
+  uint32_t agree, nodes;
+} version_out_t;
+
+static int
+parse_version(sofd_leaders_ctl_t *c, uint64_t id, void *out, char *why, size_t why_sz) {
+  version_out_t *o = out;
+  return sof_rpc_cluster_shred_version_parse(c->resp, c->resp_len, id, &o->version, &o->agree, &o->nodes, why,
+                                             why_sz);
+}
+
+int
+sofd_leaders_ctl_shred_version(sofd_leaders_ctl_t *c, uint16_t *version) {
+  version_out_t o = {0};
+  if (cluster_nodes_at_start(c, "[verify] shred_version = auto",
+                             "give the version as a number to start without the RPC", parse_version, &o))
+    return -1;
+  *version = o.version;
+  fprintf(stderr, "sofd: [verify] shred_version = auto: %u (%u of %u cluster nodes from %s)\n", o.version, o.agree,
+          o.nodes, c->url);
+  return 0;
+}
+
+typedef struct {
+  uint8_t (*keys)[32];
+  uint32_t cnt;
+} identities_out_t;
+
+static int
+parse_identities(sofd_leaders_ctl_t *c, uint64_t id, void *out, char *why, size_t why_sz) {
+  identities_out_t *o = out;
+  return sof_rpc_cluster_identities_parse(c->resp, c->resp_len, id, &o->keys, &o->cnt, why, why_sz);
 }
 
 int
 sofd_leaders_ctl_candidates(sofd_leaders_ctl_t *c, uint8_t (**keys)[32], uint32_t *cnt) {
-  uint64_t until = now_ns() + 30ULL * 1000000000ULL, backoff = BACKOFF_MIN_MS;
-  char why[512];
-  for (unsigned tries = 1;; tries++) {
-    uint64_t id = rpc_call(c, "getClusterNodes", NULL, why, sizeof why);
-    if (id && !sof_rpc_cluster_identities_parse(c->resp, c->resp_len, id, keys, cnt, why, sizeof why)) {
-      bump(&c->st.rpc_ok);
-      fprintf(stderr, "sofd: learned leaders: %u candidate identities (getClusterNodes from %s)\n", *cnt, c->url);
-      return 0;
-    }
-    bump(&c->st.rpc_failed);
-    if (tries == 1) fprintf(stderr, "sofd: learned leaders: %s: %s (retrying up to 30 s)\n", c->url, why);
-    if (now_ns() + backoff * 1000000ULL > until) break;
-    struct timespec ts = {(time_t)(backoff / 1000), (long)(backoff % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-    backoff = backoff * 2 > 4000 ? 4000 : backoff * 2;
-  }
-  fprintf(stderr, "sofd: learned leaders: no getClusterNodes answer from %s in 30 s (%s); give "
-                  "--leader-candidates FILE to start without the RPC\n", c->url, why);
-  return -1;
+  identities_out_t o = {0};
+  if (cluster_nodes_at_start(c, "learned leaders", "give --leader-candidates FILE to start without the RPC",
+                             parse_identities, &o))
+    return -1;
+  *keys = o.keys;
+  *cnt = o.cnt;
+  fprintf(stderr, "sofd: learned leaders: %u candidate identities (getClusterNodes from %s)\n", o.cnt, c->url);
+  return 0;
 }
 
 /* ---- the thread ------------------------------------------------------------------------------------ */

@@ -40,18 +40,9 @@ gen, sofd = sys.argv[1], sys.argv[2]
 seconds = float(sys.argv[3]) if len(sys.argv) > 3 else 20.0
 SLOTS = 4          # per round
 LOOKAHEAD = 8      # rounds generated ahead (the future shreds come from 5..8 ahead)
-B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
 
-def b58(b):
-    n = int.from_bytes(b, "big")
-    s = ""
-    while n:
-        n, r = divmod(n, 58)
-        s = B58[r] + s
-    return "1" * (len(b) - len(b.lstrip(b"\0"))) + s
-
-
+b58 = sof_check.b58
 def rss_kib(pid):
     try:
         m = re.search(r"VmRSS:\s+(\d+)", open(f"/proc/{pid}/status").read())

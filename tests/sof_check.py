@@ -168,3 +168,28 @@ def with_payload(frame, payload):
     struct.pack_into(">H", b, ip + 10, ~s & 0xFFFF)
     struct.pack_into(">HH", b, off - 4, len(b) - off + 8, 0)
     return bytes(b)
+
+
+# ---- small shared helpers ---------------------------------------------------------
+
+B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+def b58(data):
+    """Base58 (Bitcoin alphabet) of bytes: Solana's form of keys."""
+    n = int.from_bytes(data, "big")
+    out = ""
+    while n:
+        n, r = divmod(n, 58)
+        out = B58[r] + out
+    return "1" * (len(data) - len(data.lstrip(b"\0"))) + out
+
+
+def free_port(kind=None):
+    """A port free on 127.0.0.1 now (UDP unless kind says otherwise)."""
+    import socket
+    s = socket.socket(socket.AF_INET, kind or socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port

@@ -48,14 +48,7 @@ COMMON = ["--txns-per-slot", "120", "--leaders", "3", "--leader-rotation", "2", 
 TRUSTED = ["--posture", "trusted_raw_shred_provider"]
 
 
-def free_port():
-    sk = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sk.bind(("127.0.0.1", 0))
-    port = sk.getsockname()[1]
-    sk.close()
-    return port
-
-
+free_port = sof_check.free_port
 runs = 0
 
 

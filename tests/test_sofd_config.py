@@ -52,18 +52,9 @@ def run(args, timeout=60):
     return p.returncode, p.stdout, p.stderr
 
 
-B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
 
-def b58(data):
-    n = int.from_bytes(data, "big")
-    out = ""
-    while n:
-        n, r = divmod(n, 58)
-        out = B58[r] + out
-    return "1" * (len(data) - len(data.lstrip(b"\0"))) + out
-
-
+b58 = sof_check.b58
 KEY_A = b58(bytes(range(1, 33)))
 KEY_B = b58(bytes(range(0xA0, 0xC0)))
 

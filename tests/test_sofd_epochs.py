@@ -121,14 +121,7 @@ class Rpc:
         self.srv.server_close()
 
 
-def free_port(kind=socket.SOCK_DGRAM):
-    s = socket.socket(socket.AF_INET, kind)
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
+free_port = sof_check.free_port
 class Sofd:
     """sofd with the UDP driver; its stderr collected by a thread."""
 

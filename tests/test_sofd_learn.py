@@ -35,19 +35,10 @@ if len(sys.argv) < 3 or not sys.argv[2]:
     print("sofd was not built (DPDK not found): skipping", file=sys.stderr)
     sys.exit(77)
 gen, sofd = sys.argv[1], sys.argv[2]
-B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 START, SLOTS, LEADERS = 1000, 12, 200
 
 
-def b58(b):
-    n = int.from_bytes(b, "big")
-    s = ""
-    while n:
-        n, r = divmod(n, 58)
-        s = B58[r] + s
-    return "1" * (len(b) - len(b.lstrip(b"\0"))) + s
-
-
+b58 = sof_check.b58
 def run(tmp, name, pcap, cands, *extra):
     txlog = os.path.join(tmp, name + ".txlog")
     p = subprocess.run([sofd, *sof_check.eal("learn", "0", pcap), "--", "--learn-leaders", "--leader-candidates",

@@ -48,14 +48,7 @@ promtool = shutil.which("promtool")
 PORT = 8002  # the shipped configs' shred port
 
 
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
+free_port = sof_check.free_port
 def send(payloads, port):
     sk = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     for i, pl in enumerate(payloads):
