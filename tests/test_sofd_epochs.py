@@ -25,6 +25,10 @@ the next (2) and the previous (0).
    retries with backoff (failures counted, one log line for the outage and
    one for the recovery, not one per retry), then loads the epochs; same
    delivery checks.
+2b. rpc down across a boundary: epochs 0 and 1 loaded (2 not known yet),
+   the responder goes away, the shreds cross into epoch 1, epoch 2 is asked
+   for and fails (counted, sofd runs on); the responder comes back knowing
+   epoch 2, which arrives before its shreds: every transaction delivered.
 3. files: epoch 0's file at start, epoch 1's and 2's missing (watched).
    Epoch 1's appears with the wrong leaders (mtime poll loads it); shreds
    of slot 16 sent before epoch 2 is known are unknown_leader and draw one
@@ -289,6 +293,31 @@ try:
           f"late: 3 epochs loaded, no failure after recovery ({ {k: v for k, v in m.items() if 'leaders_' in k} })")
     check(d.count(r"retrying with backoff") == 1 and d.count(r"answers again") == 1,
           f"late: one line for the outage, one for the recovery, none per retry ({d.log()})")
+    rpc.close()
+
+    # 2b. RPC down across an epoch boundary: epochs 0 and 1 loaded (2 not
+    # known yet), the endpoint goes away, the shreds cross into epoch 1 (the
+    # next one, 2, is asked for and fails: counted, the data path goes on),
+    # the endpoint comes back knowing epoch 2, which arrives late but before
+    # its shreds
+    rport = free_port(socket.SOCK_STREAM)
+    rpc = Rpc({0: scheds[0], 1: scheds[1]}, rport)
+    d = Sofd(sofd, "boundary", ["--rpc", f"http://127.0.0.1:{rport}"])
+    ok = all(d.wait_for(rf"leaders: epoch {e} \(slots", timeout=60) for e in range(2))
+    check(ok, f"boundary: epochs 0 and 1 loaded ({d.log()})")
+    rpc.close()
+    d.send([p for p in payloads if slot_of(p) < 2 * SPE])
+    time.sleep(6.5)  # a "not yet" epoch is asked for again after 5 s
+    m0 = d.metrics()
+    check(d.p.poll() is None and m0.get("leaders_rpc_fetches_failed", 0) >= 1,
+          f"boundary: epoch 2 asked for while the endpoint is down, failures counted ({ {k: v for k, v in m0.items() if 'leaders_' in k} })")
+    rpc = Rpc(scheds, rport)
+    check(d.wait_for(r"leaders: epoch 2 \(slots", timeout=60) is not None,
+          f"boundary: epoch 2 arrives once the endpoint is back ({d.log()})")
+    d.send([p for p in payloads if slot_of(p) >= 2 * SPE])
+    time.sleep(1.0)
+    s = d.stop()
+    delivered("boundary", d, s, payloads, recs)
     rpc.close()
 
     # 3. files appearing while sofd runs; SIGHUP
