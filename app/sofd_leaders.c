@@ -394,6 +394,8 @@ rpc_step(sofd_leaders_ctl_t *c, uint64_t tip, uint64_t now, char *err, size_t er
     }
     bump(&c->st.rpc_ok);
     c->have_sched = 1;
+    if (c->pipe) sofd_pipe_set_epochs(c->pipe, c->sched.first_normal_epoch, c->sched.first_normal_slot,
+                                      c->sched.slots_per_epoch);
   }
   if (!c->have_info || now - c->info_at_ns >= INFO_EVERY_NS) {
     sof_rpc_epoch_info_t ei;

@@ -114,6 +114,15 @@ outq_put(outq_t *q, sofd_msg_t const *m) {
 
 /* ---- role instances ---------------------------------------------------------------- */
 
+/* The cluster's epoch arithmetic (Solana's EpochSchedule after warmup),
+ * for counting shreds without a leader per epoch. Published by the leader
+ * control thread once it knows it (sofd_pipe_set_epochs); until then
+ * 432000 slots from slot 0, mainnet-beta's. Read only on that drop path. */
+typedef struct epoch_sched {
+  uint64_t first_normal_epoch, first_normal_slot, slots_per_epoch;
+} epoch_sched_t;
+#define UNK_EPOCHS 4U /* epochs tallied per rx instance (the oldest gives way) */
+
 typedef struct rx_inst {
   sofd_activity_t act;
   uint64_t packets, bytes, bursts;
@@ -124,6 +133,7 @@ typedef struct rx_inst {
   uint64_t verified[SOF_VERIFY_RESULT_CNT];   /* accepted, by result */
   uint64_t sent;           /* shreds passed to fec */
   uint64_t unknown_slot;   /* slot of the latest shred without a known leader (+1; 0: none) */
+  struct { uint64_t epoch_plus1, cnt; } unk_epoch[UNK_EPOCHS]; /* unknown_leader shreds by epoch */
   uint64_t events_sent, events_dropped;
   uint64_t first_rx_tsc;
   uint64_t last_rx_tsc;
@@ -135,6 +145,7 @@ typedef struct rx_inst {
   sof_dedupe_t *dedupe;
   sof_slotwin_t win;       /* slot admission: sampled from accepted shreds */
   uint64_t dedupe_tip;     /* the tip last given to the dedupe table */
+  struct sofd_pipe *pipe;  /* its pipeline (the published epoch arithmetic) */
   struct rte_ring **to_fec;
   unsigned n_fec;
   struct rte_ring *events;
@@ -219,6 +230,8 @@ struct sofd_pipe {
   struct rte_mempool *pool;
   sof_verify_shared_t *shared; /* NULL with a single verifier */
   unsigned (*ext_counters)(void *ctx, sofd_counter_t *out, unsigned cap); /* sofd_pipe_set_counters */
+  epoch_sched_t epochs_store[2];   /* sofd_pipe_set_epochs writes the one not published */
+  epoch_sched_t *epochs;           /* published (release / acquire) */
   void *ext_ctx;
   sof_shred_refs_t shred_refs;  /* fec: resolver and reassembly hold mbufs by reference */
   sof_ethdev_t eth;
@@ -311,6 +324,25 @@ rx_frame(rx_inst_t *r, struct rte_mbuf *m, uint64_t now) {
   return 1;
 }
 
+/* A shred whose slot has no known leader: remembered (the latest slot)
+ * and tallied by epoch. Off the common path. */
+static void
+rx_unknown(rx_inst_t *r, uint64_t slot) {
+  r->unknown_slot = slot + 1;
+  epoch_sched_t const *es = __atomic_load_n(&r->pipe->epochs, __ATOMIC_ACQUIRE);
+  uint64_t e = slot < es->first_normal_slot ? 0
+               : es->first_normal_epoch + (slot - es->first_normal_slot) / es->slots_per_epoch;
+  unsigned k = 0, low = 0;
+  for (; k < UNK_EPOCHS && r->unk_epoch[k].epoch_plus1 != e + 1; k++)
+    if (r->unk_epoch[k].epoch_plus1 < r->unk_epoch[low].epoch_plus1) low = k;
+  if (k == UNK_EPOCHS) {
+    k = low;
+    r->unk_epoch[k].epoch_plus1 = e + 1;
+    r->unk_epoch[k].cnt = 0;
+  }
+  r->unk_epoch[k].cnt++;
+}
+
 /* Phase 3, one verified UDP payload: the verdict, dedupe, on to fec.
  * Exactly one counter moves. */
 static inline void
@@ -325,7 +357,7 @@ rx_shred(rx_inst_t *r, struct rte_mbuf *m, sof_shred_t const *s, int res, sof_ve
     rx_drop(r, m, raw);
     return;
   }
-  if (unlikely(res == SOF_VERIFY_UNKNOWN_LEADER)) r->unknown_slot = s->slot + 1;
+  if (unlikely(res == SOF_VERIFY_UNKNOWN_LEADER)) rx_unknown(r, s->slot);
   if (unlikely(!sof_verify_accepted(r->verify, res))) {
     r->rejected[res]++;
     rx_drop(r, m, raw);
@@ -1136,6 +1168,15 @@ sofd_pipe_set_counters(sofd_pipe_t *p, unsigned (*fn)(void *ctx, sofd_counter_t 
 }
 
 void
+sofd_pipe_set_epochs(sofd_pipe_t *p, uint64_t first_normal_epoch, uint64_t first_normal_slot,
+                     uint64_t slots_per_epoch) {
+  if (!slots_per_epoch) return;
+  epoch_sched_t *next = p->epochs == &p->epochs_store[0] ? &p->epochs_store[1] : &p->epochs_store[0];
+  *next = (epoch_sched_t){first_normal_epoch, first_normal_slot, slots_per_epoch};
+  __atomic_store_n(&p->epochs, next, __ATOMIC_RELEASE);
+}
+
+void
 sofd_pipe_set_tick(sofd_pipe_t *p, void (*fn)(void *ctx), void *ctx) {
   p->tick = fn;
   p->tick_ctx = ctx;
@@ -1179,6 +1220,8 @@ sofd_pipe_new(sofd_cfg_t const *c, sof_leaders_t const *leaders, sof_host_t *hos
     return NULL;
   }
   p->cfg = c;
+  p->epochs_store[0] = (epoch_sched_t){0, 0, 432000}; /* mainnet-beta's until the RPC says */
+  p->epochs = &p->epochs_store[0];
   p->leaders = leaders;
   p->host = host;
   p->hz = rte_get_tsc_hz();
@@ -1232,6 +1275,7 @@ sofd_pipe_new(sofd_cfg_t const *c, sof_leaders_t const *leaders, sof_host_t *hos
     r->udp = c->driver == SOFD_DRIVER_UDP;
     r->udp_dev = &p->udp;
     r->burst = (uint16_t)c->burst;
+    r->pipe = p;
     r->to_fec = p->rx_fec;
     r->n_fec = nfec;
     r->events = p->events;
@@ -1632,6 +1676,26 @@ balanced_of(totals_t const *t) {
          t->is.fate[SOF_INGEST_LATE] + t->is.fate[SOF_INGEST_ACCEPTED] == t->is.shreds;
 }
 
+/* Shreds without a known leader by epoch, the rx instances' tallies
+ * merged: ep[k] (epoch), cnt[k] for k below the count returned. */
+static unsigned
+unknown_by_epoch(sofd_pipe_t const *p, uint64_t *ep, uint64_t *cnt) {
+  unsigned ne = 0;
+  for (unsigned i = 0; i < p->cfg->role_cnt[SOFD_ROLE_RX]; i++)
+    for (unsigned k = 0; k < UNK_EPOCHS; k++) {
+      uint64_t e1 = p->rx[i].unk_epoch[k].epoch_plus1;
+      if (!e1) continue;
+      unsigned j = 0;
+      while (j < ne && ep[j] != e1 - 1) j++;
+      if (j == ne) {
+        ep[ne] = e1 - 1;
+        cnt[ne++] = 0;
+      }
+      cnt[j] += p->rx[i].unk_epoch[k].cnt;
+    }
+  return ne;
+}
+
 static char const *const rx_drop_names[SOFD_RX_DROP_CNT] = {
 #define SOFD_RX_DROP_STR_(name, str) str,
   SOFD_RX_DROP_LIST(SOFD_RX_DROP_STR_)
@@ -1850,6 +1914,16 @@ sofd_pipe_counters(sofd_pipe_t const *p, sofd_counter_t *out) {
     if (p->rx[i].unknown_slot > unk) unk = p->rx[i].unknown_slot;
   GAUGE("slot + 1 of the latest shred without a known leader (highest over rx instances; 0: none)", unk,
         "rx_unknown_leader_slot");
+  {
+    uint64_t ep[UNK_EPOCHS * SOFD_INSTANCES_MAX], cnt[UNK_EPOCHS * SOFD_INSTANCES_MAX];
+    unsigned ne = unknown_by_epoch(p, ep, cnt);
+    for (unsigned k = 0; k < ne; k++) {
+      char ev[24];
+      snprintf(ev, sizeof ev, "%" PRIu64, ep[k]);
+      CTR("shreds without a known leader, by the epoch of their slot", cnt[k], "rx_unknown_leader_epoch_%s", ev);
+      FAM("rx_unknown_leader_total", "epoch", ev);
+    }
+  }
   if (p->ext_counters) n += p->ext_counters(p->ext_ctx, out + n, SOFD_COUNTERS_MAX - n);
 #undef CTR
 #undef GAUGE
@@ -1935,6 +2009,19 @@ sofd_pipe_summary(sofd_pipe_t *p, char const *stop) {
   sof_json_key(j, "dropped");     sof_json_u64(j, dropped);
   sof_json_key(j, "balanced");    sof_json_bool(j, balanced);
   /* lost before any counter above could see them */
+  /* shreds without a known leader, by the epoch of their slot */
+  {
+    uint64_t ep[UNK_EPOCHS * SOFD_INSTANCES_MAX], cnt[UNK_EPOCHS * SOFD_INSTANCES_MAX];
+    unsigned ne = unknown_by_epoch(p, ep, cnt);
+    sof_json_key(j, "unknownLeaderByEpoch");
+    sof_json_obj_begin(j);
+    for (unsigned k = 0; k < ne; k++) {
+      char ev[24];
+      snprintf(ev, sizeof ev, "%" PRIu64, ep[k]);
+      sof_json_key(j, ev); sof_json_u64(j, cnt[k]);
+    }
+    sof_json_obj_end(j);
+  }
   sof_json_key(j, "lostBefore");
   sof_json_obj_begin(j);
   sof_json_key(j, "kernel");      sof_json_u64(j, t.lost_kernel);

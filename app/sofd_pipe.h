@@ -159,6 +159,14 @@ typedef struct sofd_counter {
  * snapshot of every counter; returns how many. Any thread. */
 unsigned sofd_pipe_counters(sofd_pipe_t const *p, sofd_counter_t *out);
 
+/* sofd_pipe_set_epochs: the cluster's epoch arithmetic after warmup
+ * (getEpochSchedule), used to count shreds without a known leader per
+ * epoch (rx_unknown_leader_epoch_N); 432000 slots from slot 0 until set.
+ * Any thread, at any time (published with a release store; the rx lcores
+ * read it on that drop path only). slots_per_epoch 0 is ignored. */
+void sofd_pipe_set_epochs(sofd_pipe_t *p, uint64_t first_normal_epoch, uint64_t first_normal_slot,
+                          uint64_t slots_per_epoch);
+
 /* sofd_pipe_set_counters: fn appends its own counters (at most cap) to
  * every sofd_pipe_counters snapshot (sofd_leaders.c: the leader schedule
  * sources). Any thread may call fn. Before run. */

@@ -210,6 +210,8 @@ def delivered(name, d, s, payloads, recs, unknown=0):
                                                f"of {len(payloads)})")
     v = s.get("verify", {})
     check(v.get("unknown_leader") == unknown, f"{name}: {unknown} unknown_leader ({v})")
+    by_epoch = s.get("unknownLeaderByEpoch", {})
+    check(sum(by_epoch.values()) == unknown, f"{name}: unknown_leader counted by epoch ({by_epoch})")
     check(v.get("invalid_signature") == 0, f"{name}: no invalid signature ({v})")
     got, want = txs_of(read_lines(d.txlog)), truth_txs(recs)
     check(len(want) > 0 and got == want, f"{name}: every transaction equals the truth ({len(got)} of {len(want)})")
@@ -311,13 +313,19 @@ try:
     m0 = d.metrics()
     check(d.p.poll() is None and m0.get("leaders_rpc_fetches_failed", 0) >= 1,
           f"boundary: epoch 2 asked for while the endpoint is down, failures counted ({ {k: v for k, v in m0.items() if 'leaders_' in k} })")
+    early = [p for p in payloads if slot_of(p) == 2 * SPE + 1][:3]  # epoch 2, not loaded yet
+    d.send(early)
+    time.sleep(0.5)
     rpc = Rpc(scheds, rport)
     check(d.wait_for(r"leaders: epoch 2 \(slots", timeout=60) is not None,
           f"boundary: epoch 2 arrives once the endpoint is back ({d.log()})")
     d.send([p for p in payloads if slot_of(p) >= 2 * SPE])
     time.sleep(1.0)
     s = d.stop()
-    delivered("boundary", d, s, payloads, recs)
+    delivered("boundary", d, s, payloads + early, recs, unknown=len(early))
+    check(s.get("unknownLeaderByEpoch") == {"2": len(early)},
+          f"boundary: the early shreds counted in epoch 2 (getEpochSchedule: 8 slots an epoch) "
+          f"({s.get('unknownLeaderByEpoch')})")
     rpc.close()
 
     # 3. files appearing while sofd runs; SIGHUP
