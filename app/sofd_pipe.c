@@ -236,6 +236,7 @@ struct sofd_pipe {
   sof_shred_refs_t shred_refs;  /* fec: resolver and reassembly hold mbufs by reference */
   sof_ethdev_t eth;
   sof_udp_t udp;
+  uint64_t udp_unread;     /* datagrams left on the sockets at exit (sof_udp_drain) */
   sof_preload_t preload;   /* driver preload: the net_ring port's rings and mbufs */
   int input_open;
   /* lcore schedule */
@@ -1513,6 +1514,8 @@ sofd_pipe_run(sofd_pipe_t *p, volatile int *quit_signal) {
   }
   lcore_main(&arg);
   rte_eal_mp_wait_lcore();
+  /* datagrams the kernel still held when rx stopped: lost at exit, counted */
+  if (p->input_open && p->cfg->driver == SOFD_DRIVER_UDP) p->udp_unread = sof_udp_drain(&p->udp);
   return p->stop ? p->stop : "stopped";
 }
 
@@ -1582,6 +1585,7 @@ typedef struct totals {
   uint64_t fec_tip;         /* the highest fec window tip (0: none yet) */
   sof_udp_stats_t udp;      /* udp driver: every socket */
   uint64_t lost_kernel;     /* datagrams the kernel dropped (socket receive buffer full) */
+  uint64_t lost_unread;     /* datagrams still queued on the sockets when rx stopped */
   uint64_t lost_nic;        /* frames the NIC dropped: imissed + rx_nombuf */
   uint64_t nic_ierrors;     /* frames the NIC received in error */
 } totals_t;
@@ -1630,6 +1634,7 @@ collect(sofd_pipe_t const *p, totals_t *t) {
     /* the kernel's own count is current; the in-band one (SO_RXQ_OVFL)
      * only moves when a datagram comes after the drops */
     uint64_t kd;
+    t->lost_unread = p->udp_unread;
     t->lost_kernel = sof_udp_kernel_drops(&p->udp, &kd) == 0 && kd > t->udp.kernel_drops ? kd
                                                                                        : t->udp.kernel_drops;
   } else if (p->input_open) {
@@ -1807,6 +1812,9 @@ sofd_pipe_counters(sofd_pipe_t const *p, sofd_counter_t *out) {
   CTR("lost before sofd: datagrams the kernel dropped (socket receive buffer full)", t.lost_kernel,
       "input_lost_kernel");
   FAM("input_lost_total", "where", "kernel");
+  CTR("lost before sofd: datagrams still queued on the sockets when rx stopped", t.lost_unread,
+      "input_lost_unread_at_exit");
+  FAM("input_lost_total", "where", "unread_at_exit");
   CTR("lost before sofd: frames the NIC dropped (imissed + rx_nombuf)", t.lost_nic, "input_lost_nic");
   FAM("input_lost_total", "where", "nic");
   CTR("frames the NIC received in error", t.nic_ierrors, "input_nic_ierrors");
@@ -2025,6 +2033,7 @@ sofd_pipe_summary(sofd_pipe_t *p, char const *stop) {
   sof_json_key(j, "lostBefore");
   sof_json_obj_begin(j);
   sof_json_key(j, "kernel");      sof_json_u64(j, t.lost_kernel);
+  sof_json_key(j, "unreadAtExit"); sof_json_u64(j, t.lost_unread);
   sof_json_key(j, "nic");         sof_json_u64(j, t.lost_nic);
   sof_json_key(j, "nicErrors");   sof_json_u64(j, t.nic_ierrors);
   sof_json_obj_end(j);

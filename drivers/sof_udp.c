@@ -303,6 +303,28 @@ sof_udp_stats_sum(sof_udp_t const *u, sof_udp_stats_t *out) {
   }
 }
 
+uint64_t
+sof_udp_drain(sof_udp_t *u) {
+  static uint8_t scratch[64]; /* heads only: MSG_TRUNC still counts each datagram */
+  struct mmsghdr m[32];
+  struct iovec v[32];
+  uint64_t n = 0;
+  for (unsigned i = 0; i < u->sockets; i++) {
+    for (;;) {
+      for (unsigned k = 0; k < 32; k++) {
+        v[k] = (struct iovec){.iov_base = scratch, .iov_len = sizeof scratch};
+        memset(&m[k], 0, sizeof m[k]);
+        m[k].msg_hdr.msg_iov = &v[k];
+        m[k].msg_hdr.msg_iovlen = 1;
+      }
+      int r = recvmmsg(u->sock[i].fd, m, 32, MSG_DONTWAIT | MSG_TRUNC, NULL);
+      if (r <= 0) break;
+      n += (uint64_t)r;
+    }
+  }
+  return n;
+}
+
 int
 sof_udp_kernel_drops(sof_udp_t const *u, uint64_t *drops) {
   unsigned long ino[SOF_UDP_SOCKETS_MAX];

@@ -135,6 +135,12 @@ uint16_t sof_udp_rx_burst(sof_udp_t *u, unsigned sock_idx, struct rte_mbuf **pkt
  * until sof_udp_close. See the thread notes above. */
 sof_udp_stats_t const *sof_udp_stats(sof_udp_t const *u, unsigned sock_idx);
 
+/* sof_udp_drain: reads and discards every datagram still queued on the
+ * sockets (at exit, after the pollers stopped: they reached the host but
+ * not sofd, and are counted as such). Returns how many. Not concurrent
+ * with sof_udp_rx_burst. */
+uint64_t sof_udp_drain(sof_udp_t *u);
+
 /* sof_udp_kernel_drops: the datagrams the kernel dropped for want of
  * receive-buffer room on every socket, from /proc/self/net/udp (its drops
  * column: up to date, whether or not a datagram came since). Not for the

@@ -152,7 +152,8 @@ with tempfile.TemporaryDirectory() as tmp:
     got = sof_check.txs_of(sof_check.read_lines(txlog))
     if os.environ.get("SOAK_SUMMARY"):
         json.dump(s, open(os.environ["SOAK_SUMMARY"], "w"))
-    lost = s.get("lostBefore", {}).get("kernel", -1)
+    lb = s.get("lostBefore", {})
+    lost = lb.get("kernel", -1) + lb.get("unreadAtExit", 0)
     print(f"soak: {seconds:.0f} s, {r} rounds ({r * SLOTS} slots), {sent} datagrams sent "
           f"({hostile} hostile: {kinds}), {len(want)} transactions; lost before sofd {lost}; "
           f"rss KiB {[k for _, k in rss]}", file=sys.stderr)

@@ -234,7 +234,8 @@ with tempfile.TemporaryDirectory() as tmp:
         check(bool(s), f"{name}: a summary ({err[-300:]})")
         if not s:
             continue
-        lost = s.get("lostBefore", {}).get("kernel", 0)
+        lb = s.get("lostBefore", {})
+        lost = lb.get("kernel", 0) + lb.get("unreadAtExit", 0)
         check(s["rxPackets"] + lost == sent,
               f"{name}: received + lost before sofd = sent ({s['rxPackets']} + {lost} vs {sent})")
         check(s["drops"].get("oversize") == 3, f"{name}: 3 oversize datagrams counted ({s['drops'].get('oversize')})")
