@@ -169,8 +169,10 @@ def test_ping_and_udp(tmp):
     check(s.get("icmpReplies", 0) >= 3, f"ping_udp: ICMP echo replies counted ({s.get('icmpReplies')})")
     check(s.get("arpReplies", 0) >= 2, f"ping_udp: ARP replies counted ({s.get('arpReplies')})")
     check(s.get("txDropped") == 0, f"ping_udp: nothing dropped at TX ({s.get('txDropped')})")
-    check(s.get("accepted") == len(pls), f"ping_udp: every shred datagram accepted "
-          f"({s.get('accepted')} of {len(pls)})")
+    # a set's shreds after its recovery are counted late (as on any input)
+    check(s.get("accepted", 0) + s.get("drops", {}).get("late", 0) == len(pls),
+          f"ping_udp: every shred datagram accepted or late "
+          f"({s.get('accepted')} of {len(pls)}; drops {s.get('drops')}, lost {s.get('lostNic')})")
     got = sof_check.txs_of(sof_check.read_lines(txlog))
     want = sof_check.truth_txs(recs)
     check(got == want, f"ping_udp: the transaction log is the truth ({len(got)} vs {len(want)})")
