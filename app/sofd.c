@@ -25,6 +25,7 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
+#include <rte_pdump.h>
 #ifdef SOFD_SYSTEMD
 #include <systemd/sd-daemon.h>
 #endif
@@ -411,6 +412,13 @@ sofd_main(int argc, char **argv) {
   static prom_t prom;
   int host_setup = 0, prom_open = 0;
   if (sofd_opts_check_ports(&cfg) || sofd_opts_resolve_topology(&cfg)) goto out;
+  /* dpdk-dumpcap attaches as a secondary process: the EAL's shared config
+   * (no --no-shconf) under a --file-prefix it is given too */
+  if (cfg.pdump && rte_pdump_init() != 0) {
+    fprintf(stderr, "sofd: [run] pdump: rte_pdump_init: %s (dpdk-dumpcap needs the EAL's shared "
+                    "config: run without --no-shconf, with a known --file-prefix)\n", rte_strerror(rte_errno));
+    goto out;
+  }
 
   sof_host_cfg_t hc;
   sof_host_cfg_default(&hc);

@@ -1,5 +1,6 @@
 /* sofd_opts.c: see sofd_opts.h. */
 #include "sofd_opts.h"
+#include "net/sof_arp.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -43,6 +44,8 @@ static sofd_key_t const keys[] = {
   {"input", "rx_desc", "rx-desc", "N", "1024", "RX descriptors per queue"},
   {"input", "mbufs", "mbufs", "N|auto", "auto", "mbufs in the packet pool (auto: what the RX rings, rings and fec bounds can hold)"},
   {"input", "burst", "burst", "N", "32", "packets per RX burst (1-512)"},
+  {"input", "address", "address", "A.B.C.D/PREFIX", NULL, "ethdev driver: this host's IPv4 address on the port: ARP requests and ICMP echo requests for it are answered (one TX queue per rx instance), a gratuitous ARP is sent at start"},
+  {"input", "icmp_rate", NULL, "N", "100", "with [input] address: ICMP echo replies per second at most (a token bucket, split over the rx instances; beyond: counted rx_icmp_rate_limited; 0: none)"},
   {"input", "udp_ports", "udp-port", "P[,P...]", NULL, "accept only UDP datagrams to these destination ports (default: any)"},
   {"udp", "bind", NULL, "ADDR", "0.0.0.0", "udp driver: address to bind"},
   {"udp", "listen_port", "udp-listen", "PORT", "8002", "udp driver: port to bind (one SO_REUSEPORT socket per rx instance)"},
@@ -100,6 +103,7 @@ static sofd_key_t const keys[] = {
   {"prometheus", "clients_max", NULL, "N", "256", "metrics endpoint: connections at once (a newcomer evicts the one waiting longest for its request)"},
   {"prometheus", "request_timeout_ms", NULL, "MS", "5000", "metrics endpoint: a request must be complete this long after the connection was accepted (else 408)"},
   {"run", "telemetry", NULL, "BOOL", "true", "register /sof/ rte_telemetry commands"},
+  {"run", "pdump", "pdump", "BOOL", "false", "rte_pdump_init after EAL init, so dpdk-dumpcap (a secondary process) can capture the port; needs the EAL's shared config (no --no-shconf) and a known --file-prefix"},
   {"run", "mlock", "mlock", "BOOL", "false", "lock and fault in all memory before RX starts (no page faults on the data path)"},
   {"run", "plugins", "plugins", "P[,P...]", "txlog", "compiled-in plugins to run (registration keeps the build order); all, or none"},
   {"topology", "rx", NULL, "LCORES", NULL, "lcores of rx instances (one RX queue / socket each; default: main lcore)"},
@@ -519,6 +523,8 @@ reject_unused(sofd_cfg_t const *cfg) {
     {"input", "port_id",      1U << SOFD_DRIVER_ETHDEV},
     {"input", "rx_desc",      1U << SOFD_DRIVER_ETHDEV | 1U << SOFD_DRIVER_PRELOAD},
     {"input", "preload_deal", 1U << SOFD_DRIVER_PRELOAD},
+    {"input", "address",      1U << SOFD_DRIVER_ETHDEV},
+    {"input", "icmp_rate",    1U << SOFD_DRIVER_ETHDEV},
     {"udp",   "bind",         1U << SOFD_DRIVER_UDP},
     {"udp",   "listen_port",  1U << SOFD_DRIVER_UDP},
     {"udp",   "rcvbuf",       1U << SOFD_DRIVER_UDP},
@@ -724,6 +730,17 @@ sofd_opts_resolve(sofd_cfg_t *cfg) {
   if (mb_s && !strcmp(mb_s, "auto")) cfg->mbufs = 0; /* sized by sofd_pipe_mbufs_needed */
   else GET_U("input", "mbufs", 64, 1U << 24, cfg->mbufs);
   GET_U("input", "burst", 1, 512, cfg->burst);
+  char const *addr = get_str("input", "address");
+  if (addr) {
+    size_t ki = (size_t)key_find("input", "address");
+    if (sof_arp_parse_cidr(addr, &cfg->address_ip, &cfg->address_prefix)) {
+      fprintf(stderr, "sofd: %s: '%s' is not a host address A.B.C.D/PREFIX (not the network, "
+                      "broadcast, 0.0.0.0 or multicast address) (%s)\n", key_name(ki), addr, key_from(ki));
+      return -1;
+    }
+    cfg->address = addr;
+  }
+  GET_U("input", "icmp_rate", 0, 1000000, cfg->icmp_rate);
   char const *ports = get_str("input", "udp_ports");
   if (ports) {
     uint64_t v[SOFD_UDP_PORTS_MAX];
@@ -860,6 +877,7 @@ sofd_opts_resolve(sofd_cfg_t *cfg) {
   cfg->plugins = get_str("run", "plugins");
   if (get_bool("run", "telemetry", &cfg->telemetry)) return -1;
   if (get_bool("run", "mlock", &cfg->mlock)) return -1;
+  if (get_bool("run", "pdump", &cfg->pdump)) return -1;
   for (int r = 0; r < SOFD_ROLE_CNT; r++) { /* syntax now; the lcores after rte_eal_init */
     uint64_t v[SOFD_INSTANCES_MAX];
     if (lcore_list(r, v) < 0) return -1;

@@ -82,6 +82,10 @@ typedef struct sofd_cfg {
   char const *preload;     /* preload driver: the pcap file */
   int      preload_deal;   /* SOF_PRELOAD_DEAL_* */
   uint32_t udp_rcvbuf;
+  char const *address;     /* [input] address (ethdev): NULL: none, no TX */
+  uint32_t address_ip;     /* host byte order */
+  uint8_t  address_prefix;
+  uint32_t icmp_rate;      /* [input] icmp_rate: echo replies per second */
   /* verification */
   char const *leader, *leader_schedule, *leader_list;
   int      learn_leaders;        /* [verify] learn_leaders */
@@ -112,6 +116,7 @@ typedef struct sofd_cfg {
   uint32_t prometheus_clients, prometheus_request_timeout_ms; /* [prometheus] */
   int      telemetry;
   int      mlock;
+  int      pdump;          /* [run] pdump: rte_pdump_init after EAL init */
   char const *plugins;     /* names to register, "all" or "none" */
   /* topology: lcore ids of each role's instances */
   unsigned role_lcores[SOFD_ROLE_CNT][SOFD_INSTANCES_MAX];

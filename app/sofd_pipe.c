@@ -23,6 +23,7 @@
 #include <rte_ring_elem.h>
 
 #include "../drivers/sof_ethdev.h"
+#include "net/sof_arp.h"
 #include "../drivers/sof_preload.h"
 #include "../drivers/sof_udp.h"
 #include "pipeline/sof_ingest.h"
@@ -40,6 +41,7 @@
 #include "wire/sof_txn.h"
 
 #define BURST_MAX    512U
+#define SOFD_TX_DESC 512U /* TX descriptors per queue with [input] address */
 #define STASH_MAX    512U   /* messages a producer holds while its ring is full (block) */
 #define MSG_BURST    64U
 #define SLOTSEEN_SZ  256U   /* per fec shard: recent slots already announced */
@@ -155,6 +157,13 @@ typedef struct rx_inst {
   uint16_t burst;
   uint32_t warm_lines; /* read per idle poll (sof_verify_warm), 0 when not verifying */
   uint64_t ns_per_cycle_q32; /* for dedupe time */
+  /* [input] address: ARP and ICMP echo replies on TX queue `queue` */
+  int      nic;
+  sof_arp_host_t host;
+  uint64_t arp_replies, icmp_replies, icmp_limited, tx_sent, tx_dropped;
+  uint64_t icmp_tat, icmp_interval, icmp_burst; /* token bucket (GCRA, tsc); interval 0: no replies */
+  uint16_t tx_n;
+  struct rte_mbuf *tx[BURST_MAX];
 } __rte_cache_aligned rx_inst_t;
 
 typedef struct fec_inst {
@@ -276,6 +285,48 @@ rx_drop(rx_inst_t *r, struct rte_mbuf *m, int raw) {
   rte_pktmbuf_free(m);
 }
 
+/* The replies of a poll, sent on this instance's own TX queue without
+ * blocking: what the ring does not take is freed and counted. */
+static void
+rx_tx_flush(rx_inst_t *r) {
+  uint16_t s = rte_eth_tx_burst(r->port, r->queue, r->tx, r->tx_n);
+  r->tx_sent += s;
+  for (uint16_t i = s; i < r->tx_n; i++) rte_pktmbuf_free(r->tx[i]);
+  r->tx_dropped += (uint64_t)(r->tx_n - s);
+  r->tx_n = 0;
+}
+
+/* A frame the shred parser refused (not_ipv4, not_udp) on a port with an
+ * address: an ARP request for it or an ICMP echo request to it becomes the
+ * reply in the same mbuf, queued for rx_tx_flush. Returns 1 when it took
+ * the mbuf; the frame stays counted under its parser reason. */
+static int
+rx_nic(rx_inst_t *r, struct rte_mbuf *m, uint64_t now) {
+  uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+  int cls = sof_arp_classify(&r->host, f, m->data_len);
+  size_t len;
+  if (cls == SOF_ARP_REQUEST) {
+    len = sof_arp_reply(&r->host, f, m->data_len);
+    r->arp_replies++;
+  } else if (cls == SOF_ARP_ICMP_ECHO) {
+    if (r->icmp_tat < now) r->icmp_tat = now;
+    if (!r->icmp_interval || r->icmp_tat - now + r->icmp_interval > r->icmp_burst) {
+      r->icmp_limited++;
+      return 0;
+    }
+    r->icmp_tat += r->icmp_interval;
+    len = sof_arp_icmp_reply(&r->host, f, m->data_len);
+    r->icmp_replies++;
+  } else {
+    return 0;
+  }
+  m->data_len = (uint16_t)len;
+  m->pkt_len = (uint32_t)len;
+  r->tx[r->tx_n++] = m;
+  if (r->tx_n == BURST_MAX) rx_tx_flush(r);
+  return 1;
+}
+
 /* Phase 1, one received frame (or bare UDP payload for the udp driver):
  * framing and the port filter. Returns 1 with the metadata filled when a
  * UDP payload goes on to verification; 0 when the frame was dropped (its
@@ -303,6 +354,8 @@ rx_frame(rx_inst_t *r, struct rte_mbuf *m, uint64_t now) {
     int err = sof_pkt_parse(&u, frame, m->data_len);
     if (unlikely(err)) {
       r->pkt_err[-err]++;
+      if (r->nic && (err == SOF_PKT_ERR_NOT_IPV4 || err == SOF_PKT_ERR_NOT_UDP) && rx_nic(r, m, now))
+        return 0;
       rte_pktmbuf_free(m);
       return 0;
     }
@@ -489,6 +542,7 @@ rx_poll(sofd_pipe_t *p, rx_inst_t *r) {
     for (unsigned j = 0; j < k; j++) rx_shred(r, ok[j], &sh[j], res[j], &vi[j], probe[j], now);
   }
   r->act.processed += n;
+  if (r->tx_n) rx_tx_flush(r);
   return n;
 }
 
@@ -1415,6 +1469,37 @@ sofd_pipe_mbufs_needed(sofd_cfg_t const *c) {
   return need;
 }
 
+/* [input] address: every rx instance answers on its own TX queue (its
+ * RX queue's number); the ICMP budget is split over them. A gratuitous ARP
+ * goes out on queue 0 before the lcores start. */
+static void
+nic_start(sofd_pipe_t *p, unsigned nrx) {
+  sofd_cfg_t const *c = p->cfg;
+  uint64_t hz = rte_get_tsc_hz();
+  sof_arp_host_t h = {.ip = c->address_ip, .prefix = c->address_prefix};
+  memcpy(h.mac, p->eth.mac, 6);
+  for (unsigned i = 0; i < nrx; i++) {
+    rx_inst_t *r = &p->rx[i];
+    r->nic = 1;
+    r->host = h;
+    r->icmp_interval = c->icmp_rate ? hz * nrx / c->icmp_rate : 0;
+    r->icmp_burst = RTE_MAX(hz, r->icmp_interval);
+  }
+  struct rte_mbuf *m = rte_pktmbuf_alloc(p->pool);
+  int sent = 0;
+  if (m) {
+    size_t n = sof_arp_gratuitous(&h, rte_pktmbuf_mtod(m, void *), rte_pktmbuf_tailroom(m));
+    m->data_len = (uint16_t)n;
+    m->pkt_len = (uint32_t)n;
+    sent = n && rte_eth_tx_burst(p->eth.port_id, 0, &m, 1) == 1;
+    if (!sent) rte_pktmbuf_free(m);
+  }
+  fprintf(stderr, "sofd: [input] address %s on port %u (%02x:%02x:%02x:%02x:%02x:%02x): ARP and ICMP "
+          "echo (%u/s) answered on %u TX queue%s; gratuitous ARP %s\n", c->address, p->eth.port_id,
+          h.mac[0], h.mac[1], h.mac[2], h.mac[3], h.mac[4], h.mac[5], c->icmp_rate, nrx,
+          nrx == 1 ? "" : "s", sent ? "sent" : "not sent");
+}
+
 int
 sofd_pipe_open_input(sofd_pipe_t *p) {
   sofd_cfg_t const *c = p->cfg;
@@ -1457,7 +1542,9 @@ sofd_pipe_open_input(sofd_pipe_t *p) {
       .port_id = port_id, .rx_desc = c->rx_desc, .mbufs = mbufs,
       .mbuf_cache = mbufs >= 4096 ? 256 : 0, .burst = c->burst, .rx_queues = (uint16_t)nrx,
       .priv_size = (uint16_t)SOFD_MBUF_PRIV_SZ,
+      .tx_queues = c->address ? (uint16_t)nrx : 0, .tx_desc = SOFD_TX_DESC,
     };
+    if (c->address && !c->mbufs) ec.mbufs += SOFD_TX_DESC * nrx; /* the TX rings hold replies */
     if (sof_ethdev_open(&p->eth, &ec, err, sizeof err)) {
       fprintf(stderr, "sofd: %s\n", err);
       sof_preload_delete(&p->preload);
@@ -1472,6 +1559,7 @@ sofd_pipe_open_input(sofd_pipe_t *p) {
       return -1;
     }
     for (unsigned i = 0; i < nrx; i++) p->rx[i].port = p->eth.port_id;
+    if (c->address) nic_start(p, nrx);
   } else {
     if (c->burst > SOF_UDP_BURST_MAX) {
       fprintf(stderr, "sofd: [input] burst (--burst): the udp driver takes at most %u\n", SOF_UDP_BURST_MAX);
@@ -1568,6 +1656,7 @@ sofd_pipe_delete(sofd_pipe_t *p) {
 
 typedef struct totals {
   uint64_t rx_packets, rx_bytes, rx_bursts, to_fec, events_sent, events_dropped;
+  uint64_t arp_replies, icmp_replies, icmp_limited, tx_sent, tx_dropped;
   uint64_t pkt_err[SOF_PKT_ERR_CNT + 1];
   uint64_t drop[SOFD_RX_DROP_CNT];
   uint64_t malformed[SOF_SHRED_ERR_CNT + 1];
@@ -1608,6 +1697,11 @@ collect(sofd_pipe_t const *p, totals_t *t) {
     t->rx_bytes += r->bytes;
     t->rx_bursts += r->bursts;
     t->to_fec += r->sent;
+    t->arp_replies += r->arp_replies;
+    t->icmp_replies += r->icmp_replies;
+    t->icmp_limited += r->icmp_limited;
+    t->tx_sent += r->tx_sent;
+    t->tx_dropped += r->tx_dropped;
     t->events_sent += r->events_sent;
     t->events_dropped += r->events_dropped;
     for (unsigned k = 0; k <= SOF_PKT_ERR_CNT; k++) t->pkt_err[k] += r->pkt_err[k];
@@ -1769,6 +1863,11 @@ sofd_pipe_counters(sofd_pipe_t const *p, sofd_counter_t *out) {
     }
   }
   CTR("shreds passed to the fec role", t.to_fec, "rx_to_fec");
+  CTR("ARP requests for [input] address answered", t.arp_replies, "rx_arp_replies");
+  CTR("ICMP echo requests to [input] address answered", t.icmp_replies, "rx_icmp_replies");
+  CTR("ICMP echo requests not answered: over [input] icmp_rate", t.icmp_limited, "rx_icmp_rate_limited");
+  CTR("replies the TX queues took", t.tx_sent, "tx_sent");
+  CTR("replies dropped: the TX queue was full", t.tx_dropped, "tx_dropped");
   CTR("ed25519 verifications", t.vs.sig_verifies, "verify_sig_verifies");
   CTR("ed25519 verifications with a prepared leader key", t.vs.sig_prepared, "verify_sig_prepared");
   CTR("leader keys prepared (tables built)", t.vs.key_prepares, "verify_key_prepares");
@@ -1995,6 +2094,13 @@ sofd_pipe_summary(sofd_pipe_t *p, char const *stop) {
   sof_json_key(j, "rxPackets");   sof_json_u64(j, t.rx_packets);
   sof_json_key(j, "rxBytes");     sof_json_u64(j, t.rx_bytes);
   sof_json_key(j, "rxBursts");    sof_json_u64(j, t.rx_bursts);
+  if (c->address) {
+    sof_json_key(j, "arpReplies");      sof_json_u64(j, t.arp_replies);
+    sof_json_key(j, "icmpReplies");     sof_json_u64(j, t.icmp_replies);
+    sof_json_key(j, "icmpRateLimited"); sof_json_u64(j, t.icmp_limited);
+    sof_json_key(j, "txSent");          sof_json_u64(j, t.tx_sent);
+    sof_json_key(j, "txDropped");       sof_json_u64(j, t.tx_dropped);
+  }
   uint64_t busy = 0;
   for (unsigned i = 0; i < c->role_cnt[SOFD_ROLE_RX]; i++) busy += p->rx[i].act.busy_cycles;
   for (unsigned i = 0; i < c->role_cnt[SOFD_ROLE_FEC]; i++) busy += p->fec[i].act.busy_cycles;

@@ -29,7 +29,13 @@ sof_ethdev_open(sof_ethdev_t *dev, sof_ethdev_cfg_t const *cfg, char *err, size_
   }
   snprintf(dev->driver, sizeof dev->driver, "%s", info.driver_name ? info.driver_name : "?");
   uint16_t rxd = cfg->rx_desc ? cfg->rx_desc : 1024;
-  uint16_t txd = 0;
+  uint16_t ntx = cfg->tx_queues;
+  uint16_t txd = ntx ? (cfg->tx_desc ? cfg->tx_desc : 512) : 0;
+  if (ntx > info.max_tx_queues) {
+    snprintf(err, err_sz, "port %u (%s): %u TX queues asked for, the %s PMD offers %u", port,
+             dev->name, ntx, dev->driver, info.max_tx_queues);
+    return -1;
+  }
   uint16_t nq = cfg->rx_queues ? cfg->rx_queues : 1;
   if (nq > info.max_rx_queues) {
     snprintf(err, err_sz, "port %u (%s): %u RX queues asked for, the %s PMD offers %u", port,
@@ -48,7 +54,7 @@ sof_ethdev_open(sof_ethdev_t *dev, sof_ethdev_cfg_t const *cfg, char *err, size_
     conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
     conf.rx_adv_conf.rss_conf.rss_hf = hf; /* the PMD's default key */
   }
-  rc = rte_eth_dev_configure(port, nq, 0, &conf);
+  rc = rte_eth_dev_configure(port, nq, ntx, &conf);
   if (rc) {
     snprintf(err, err_sz, "port %u (%s): configure %u RX queue%s%s: %s", port, dev->name, nq,
              nq == 1 ? "" : "s", hf ? " with RSS" : "", rte_strerror(-rc));
@@ -62,7 +68,10 @@ sof_ethdev_open(sof_ethdev_t *dev, sof_ethdev_cfg_t const *cfg, char *err, size_
     goto fail_close;
   }
   dev->rx_desc = rxd;
-  uint64_t need = ((uint64_t)rxd + cfg->burst) * nq + (uint64_t)cfg->mbuf_cache * rte_lcore_count();
+  dev->tx_queues = ntx;
+  dev->tx_desc = ntx ? txd : 0;
+  uint64_t need = ((uint64_t)rxd + cfg->burst) * nq + (uint64_t)cfg->mbuf_cache * rte_lcore_count() +
+                  (uint64_t)dev->tx_desc * ntx;
   if (cfg->mbufs < need) {
     snprintf(err, err_sz, "port %u (%s): --mbufs %u is too few: the RX ring%s take%s %u, a burst "
              "per queue %u and the mempool caches %u; need at least %llu", port, dev->name,
@@ -89,6 +98,16 @@ sof_ethdev_open(sof_ethdev_t *dev, sof_ethdev_cfg_t const *cfg, char *err, size_
       goto fail_pool;
     }
   }
+  for (uint16_t q = 0; q < ntx; q++) {
+    rc = rte_eth_tx_queue_setup(port, q, txd, (unsigned)socket, NULL);
+    if (rc) {
+      snprintf(err, err_sz, "port %u (%s): TX queue %u with %u descriptors: %s", port, dev->name,
+               q, txd, rte_strerror(-rc));
+      goto fail_pool;
+    }
+  }
+  struct rte_ether_addr ea;
+  if (rte_eth_macaddr_get(port, &ea) == 0) memcpy(dev->mac, ea.addr_bytes, 6);
   rc = rte_eth_dev_start(port);
   if (rc) {
     snprintf(err, err_sz, "port %u (%s): start: %s", port, dev->name, rte_strerror(-rc));

@@ -3,7 +3,8 @@
  * Any PMD (a NIC, net_pcap, net_ring, net_null, net_af_packet, ...): a
  * packet mempool sized from the config (with an mbuf private area of
  * priv_size bytes for the pipeline's per-packet metadata), the port
- * configured with rx_queues RX queues (and no TX queue), started,
+ * configured with rx_queues RX queues (and tx_queues TX queues, none by
+ * default: queue q is for the lcore polling RX queue q), started,
  * promiscuous when the PMD allows. With more than one queue, RSS on the
  * IPv4/UDP 4-tuple is turned on when the PMD offers it (dev->rss_hf says
  * what it hashes; 0: the PMD spreads packets its own way, e.g. net_pcap's
@@ -30,6 +31,9 @@ typedef struct sof_ethdev_cfg {
   uint32_t burst;       /* the caller's RX burst size (for the pool size check) */
   uint16_t rx_queues;   /* RX queues, <= the PMD's max_rx_queues; 0: 1 */
   uint16_t priv_size;   /* mbuf private area bytes, a multiple of RTE_MBUF_PRIV_ALIGN; 0: none */
+  uint16_t tx_queues;   /* TX queues (0: none), each tx_desc descriptors; the pool must also
+                           cover tx_queues * tx_desc mbufs held by the TX rings */
+  uint16_t tx_desc;     /* 0: 512 */
 } sof_ethdev_cfg_t;
 
 typedef struct sof_ethdev {
@@ -37,6 +41,9 @@ typedef struct sof_ethdev {
   uint16_t            queue_id;    /* 0: the first RX queue */
   uint16_t            rx_queues;   /* RX queues 0 .. rx_queues - 1 */
   uint16_t            rx_desc;     /* per queue, after the PMD's adjustment */
+  uint16_t            tx_queues;   /* TX queues 0 .. tx_queues - 1 (0: none) */
+  uint16_t            tx_desc;     /* per TX queue, after the PMD's adjustment */
+  uint8_t             mac[6];      /* the port's MAC address (rte_eth_macaddr_get) */
   uint64_t            rss_hf;      /* RSS hash functions on; 0: no RSS */
   int                 started;
   int                 promisc;     /* promiscuous mode is on */

@@ -16,6 +16,7 @@ pkgs=(
   libsystemd-dev                                 # sd_notify in sofd (optional at build time)
   prometheus                                     # promtool: tests/test_sofd_ops.py checks /metrics
   python3                                        # test glue
+  iproute2 iputils-ping                          # test_sofd_nic.py: netns, veth, ping
 )
 missing=()
 for p in "${pkgs[@]}"; do
