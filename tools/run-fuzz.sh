@@ -4,7 +4,7 @@
 #   tools/run-fuzz.sh TARGET SECONDS [libFuzzer args...]
 #   tools/run-fuzz.sh --exe PATH TARGET SECONDS [libFuzzer args...]
 #
-# TARGET is one of: shred pkt txn entry base58 verify leaders rpc ini resolver http inline ed25519. Without --exe the script
+# TARGET is a fuzz/fuzz_TARGET.c (shred, pkt, txn, verify, resolver, ...). Without --exe the script
 # configures and builds build-fuzz/ (clang, ASan + UBSan + libFuzzer) first.
 # The corpus lives in build-fuzz/fuzz/corpus-TARGET (kept between runs) and
 # is seeded from $SOF_VECTORS (default ../shared/vectors) when present.
@@ -20,7 +20,11 @@ if [ $# -lt 2 ]; then
 fi
 target=$1 seconds=$2
 shift 2
-case $target in shred|pkt|txn|entry|base58|verify|leaders|rpc|ini|resolver|http|inline|ed25519) ;; *) echo "run-fuzz: unknown target '$target'" >&2; exit 2;; esac
+# a target is a fuzz/fuzz_TARGET.c of this tree
+if [ ! -f "$here/fuzz/fuzz_$target.c" ]; then
+  echo "run-fuzz: unknown target '$target' (one of: $(cd "$here/fuzz" && ls fuzz_*.c | sed 's/^fuzz_//; s/\.c$//' | tr '\n' ' '))" >&2
+  exit 2
+fi
 
 if [ -z "$exe" ]; then
   bdir=$here/build-fuzz
