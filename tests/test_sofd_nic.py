@@ -20,6 +20,7 @@ The namespace and links are removed even on failure.
 usage: test_sofd_nic.py SOF_GEN [SOFD]
 """
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -82,8 +83,10 @@ def start_sofd(tmp, name, sched, *extra, shconf=False):
     txlog = os.path.join(tmp, name + ".txlog")
     ealargs = sof_check.eal("nic", "0", vdevs=[f"net_af_packet0,iface={VR}"])
     if shconf:
+        # a secondary process (dpdk-dumpcap) attaches through the shared
+        # config and hugepage-backed memory: no --no-shconf, no --no-huge
         ealargs.remove("--no-shconf")
-        ealargs = [a for a in ealargs if a not in ("--no-huge", "-m", "512")] + ["--no-huge", "-m", "512"]
+        ealargs = [a for a in ealargs if a not in ("--no-huge", "-m", "512")] + ["-m", "384"]
     p = subprocess.Popen([sofd, *ealargs, "--", "--address", f"{ADDR}/24", "--leader-schedule", sched,
                           "--shred-version", "7", "--udp-port", str(PORT), "--txlog", txlog, *extra],
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -197,13 +200,39 @@ def test_rate_limit(tmp):
           f"{s.get('icmpRateLimited')} limited; ping: {pg.stdout.strip()[-120:]})")
 
 
+def hugepages(n):
+    """At least n free 2 MiB hugepages and hugetlbfs mounted (root): True
+    when they could be had."""
+    try:
+        path = "/proc/sys/vm/nr_hugepages"
+        free = int(re.search(r"HugePages_Free:\s+(\d+)", open("/proc/meminfo").read()).group(1))
+        if free < n:
+            total = int(open(path).read())
+            open(path, "w").write(str(total + n - free))
+        if not any(l.split()[2] == "hugetlbfs" for l in open("/proc/mounts") if len(l.split()) > 2):
+            os.makedirs("/dev/hugepages", exist_ok=True)
+            subprocess.run(["mount", "-t", "hugetlbfs", "nodev", "/dev/hugepages"], check=True,
+                           capture_output=True)
+        free = int(re.search(r"HugePages_Free:\s+(\d+)", open("/proc/meminfo").read()).group(1))
+        return free >= n
+    except (OSError, ValueError, AttributeError, subprocess.CalledProcessError):
+        return False
+
+
 def test_dumpcap(tmp):
     dc = shutil.which("dpdk-dumpcap")
     if not dc:
-        print("dumpcap: dpdk-dumpcap not installed (Debian package dpdk): skipped", file=sys.stderr)
+        print("dumpcap: dpdk-dumpcap not installed (Debian package dpdk-dev): skipped", file=sys.stderr)
+        return
+    if not hugepages(256):
+        print("dumpcap: no 2 MiB hugepages could be had (a secondary process needs them): skipped",
+              file=sys.stderr)
         return
     _, sched, _ = sof_check.generate(gen, tmp, "nic_dc", "--slots", "2", "--shred-version", "7")
-    p, _, lines = start_sofd(tmp, "dumpcap", sched, "--pdump", "true", shconf=True)
+    started = start_sofd(tmp, "dumpcap", sched, "--pdump", shconf=True)
+    if not started:
+        return
+    p, _, lines = started
     out = os.path.join(tmp, "cap.pcapng")
     prefix = sof_check.prefixes[-1]
     try:
@@ -218,6 +247,11 @@ def test_dumpcap(tmp):
             dout, derr = d.communicate()
     finally:
         rc, err = stop_sofd(p, lines)
+        # the primary's hugepage files outlive it (a secondary needs them
+        # while it runs): remove them
+        import glob
+        for f in glob.glob(f"/dev/hugepages/{prefix}map_*"):
+            os.unlink(f)
     if d.returncode != 0 and not os.path.exists(out):
         print(f"dumpcap: the secondary process could not attach: skipped ({(dout + derr).strip()[-300:]})",
               file=sys.stderr)

@@ -7,6 +7,7 @@ pkgs=(
   build-essential meson ninja-build pkg-config   # toolchain
   clang libclang-rt-14-dev                       # libFuzzer, sanitizer runtimes
   libdpdk-dev dpdk                               # DPDK 22.11 (EAL, ethdev, ring, vdevs)
+  dpdk-dev                                       # dpdk-dumpcap, dpdk-telemetry.py (tests)
   libsodium-dev                                  # ed25519
   libssl-dev                                     # SHA-256 (SHA-NI)
   libpcap-dev                                    # pcap / pcapng input
