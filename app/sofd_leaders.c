@@ -524,19 +524,9 @@ sofd_leaders_ctl_candidates(sofd_leaders_ctl_t *c, uint8_t (**keys)[32], uint32_
 
 /* ---- the thread ------------------------------------------------------------------------------------ */
 
-static uint64_t
-counter_of(sofd_counter_t const *cs, unsigned n, char const *name) {
-  for (unsigned i = 0; i < n; i++)
-    if (!strcmp(cs[i].name, name)) return cs[i].value;
-  return 0;
-}
-
 static void
-warn_unknown(sofd_leaders_ctl_t *c, uint64_t now, sofd_counter_t const *cs, unsigned n) {
-  uint64_t unknown = counter_of(cs, n, "rx_rejected_unknown_leader") +
-                     counter_of(cs, n, "rx_accepted_unknown_leader");
+warn_unknown(sofd_leaders_ctl_t *c, uint64_t now, uint64_t unknown, uint64_t slot1) {
   if (unknown <= c->warned_unknown || (c->warn_at_ns && now - c->warn_at_ns < WARN_NS)) return;
-  uint64_t slot1 = counter_of(cs, n, "rx_unknown_leader_slot");
   char ranges[512];
   size_t off = 0;
   ranges[0] = '\0';
@@ -560,7 +550,6 @@ static void *
 ctl_main(void *arg) {
   sofd_leaders_ctl_t *c = arg;
   uint64_t poll_at = 0;
-  static sofd_counter_t cs[SOFD_COUNTERS_MAX];
   while (!atomic_load(&c->stop)) {
     uint64_t now = now_ns();
     if (hup_flag) {
@@ -572,13 +561,13 @@ ctl_main(void *arg) {
         if (c->files[i].seen) reload_file(c, i, "SIGHUP");
       }
     }
-    unsigned n = sofd_pipe_counters(c->pipe, cs);
-    uint64_t tip = counter_of(cs, n, "slot_tip");
+    uint64_t tip, unknown, unknown_slot1;
+    sofd_pipe_leader_view(c->pipe, &tip, &unknown, &unknown_slot1);
     if (now >= poll_at) {
       poll_at = now + POLL_NS;
       for (unsigned i = 0; i < c->file_cnt; i++)
         if (file_changed(&c->files[i])) reload_file(c, i, "changed on disk");
-      warn_unknown(c, now, cs, n);
+      warn_unknown(c, now, unknown, unknown_slot1);
     }
     if (c->url && now >= c->next_try_ns) {
       char err[768];

@@ -1223,6 +1223,18 @@ sofd_pipe_set_counters(sofd_pipe_t *p, unsigned (*fn)(void *ctx, sofd_counter_t 
 }
 
 void
+sofd_pipe_leader_view(sofd_pipe_t const *p, uint64_t *tip, uint64_t *unknown, uint64_t *unknown_slot1) {
+  sof_forks_marks_t mk = sof_forks_marks(p->dispatch->forks);
+  *tip = mk.tip == SOF_FORKS_SLOT_NONE ? 0 : mk.tip;
+  *unknown = *unknown_slot1 = 0;
+  for (unsigned i = 0; i < p->cfg->role_cnt[SOFD_ROLE_RX]; i++) {
+    rx_inst_t const *r = &p->rx[i];
+    *unknown += r->rejected[SOF_VERIFY_UNKNOWN_LEADER] + r->verified[SOF_VERIFY_UNKNOWN_LEADER];
+    if (r->unknown_slot > *unknown_slot1) *unknown_slot1 = r->unknown_slot;
+  }
+}
+
+void
 sofd_pipe_set_epochs(sofd_pipe_t *p, uint64_t first_normal_epoch, uint64_t first_normal_slot,
                      uint64_t slots_per_epoch) {
   if (!slots_per_epoch) return;

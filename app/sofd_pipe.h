@@ -159,6 +159,13 @@ typedef struct sofd_counter {
  * snapshot of every counter; returns how many. Any thread. */
 unsigned sofd_pipe_counters(sofd_pipe_t const *p, sofd_counter_t *out);
 
+/* sofd_pipe_leader_view: what the leaders control thread watches, without
+ * rendering the counter table: the fork tracker's tip (0: none yet), the
+ * shreds without a known leader so far (rejected, or accepted under the
+ * policy), and slot + 1 of the latest one (0: none). Any thread: racy
+ * 64-bit loads, as the counter table's. */
+void sofd_pipe_leader_view(sofd_pipe_t const *p, uint64_t *tip, uint64_t *unknown, uint64_t *unknown_slot1);
+
 /* sofd_pipe_set_epochs: the cluster's epoch arithmetic after warmup
  * (getEpochSchedule), used to count shreds without a known leader per
  * epoch (rx_unknown_leader_epoch_N); 432000 slots from slot 0 until set.

@@ -45,7 +45,6 @@ LLVMFuzzerTestOneInput(uint8_t const *data, size_t sz) {
     int r = sof_rpc_cluster_identities_parse(buf, n, 1, &keys, &cnt, err, sizeof err);
     REQUIRE(r == 0 || r == -1);
     REQUIRE(r == 0 ? keys != NULL && cnt >= 1 : keys == NULL && cnt == 0);
-    if (keys) REQUIRE(keys[cnt - 1][0] == keys[cnt - 1][0]); /* readable: ASan checks the bounds */
     free(keys);
     break;
   }

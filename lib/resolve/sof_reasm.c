@@ -194,8 +194,7 @@ slot_init(sof_reasm_t *r, slot_t *s, uint64_t slot, uint64_t parent) {
 /* Whether slot is current for the attached window (never without one). */
 static inline int
 is_current(sof_reasm_t const *r, uint64_t slot) {
-  return r->win && sof_slotwin_protected_at(r->win->tip, r->win->cfg.protect_behind,
-                                            r->win->cfg.protect_ahead, slot);
+  return sof_slotwin_current(r->win, slot);
 }
 
 /* The tracked slot to drop so that `slot` (tracked as `cur`, or not yet:

@@ -229,8 +229,7 @@ evict_buf(sof_resolver_t *r, uint32_t b) {
 /* Whether slot is current for the attached window (never without one). */
 static inline int
 is_current(sof_resolver_t const *r, uint64_t slot) {
-  return r->win && sof_slotwin_protected_at(r->win->tip, r->win->cfg.protect_behind,
-                                            r->win->cfg.protect_ahead, slot);
+  return sof_slotwin_current(r->win, slot);
 }
 
 /* Whether a set of slot fell behind the slot window: behind the window's

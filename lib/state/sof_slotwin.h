@@ -145,6 +145,13 @@ sof_slotwin_protected_at(uint64_t tip, uint64_t pbehind, uint64_t pahead, uint64
   return slot <= tip ? tip - slot <= pbehind : slot - tip <= pahead;
 }
 
+/* sof_slotwin_current: whether slot is current for window w (its tip and
+ * protect range); never with w NULL or before the quorum. */
+static inline int
+sof_slotwin_current(sof_slotwin_t const *w, uint64_t slot) {
+  return w && sof_slotwin_protected_at(w->tip, w->cfg.protect_behind, w->cfg.protect_ahead, slot);
+}
+
 /* sof_slotwin_class_str: stable name of a class ("?" when out of range). */
 char const *sof_slotwin_class_str(int cls);
 

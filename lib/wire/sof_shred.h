@@ -20,7 +20,6 @@
 
 /* Sizes on the wire. */
 #define SOF_SHRED_SIGNATURE_SZ      64UL
-#define SOF_SHRED_SLOT_OFF          65UL   /* the slot (u64 LE), after signature and variant */
 #define SOF_SHRED_COMMON_HDR_SZ     83UL
 #define SOF_SHRED_DATA_HDR_SZ       88UL   /* common + data header */
 #define SOF_SHRED_CODE_HDR_SZ       89UL   /* common + coding header */
@@ -148,30 +147,6 @@ typedef struct sof_shred {
  * Pure function of its inputs: thread safe, no allocation. */
 int sof_shred_parse(sof_shred_t *out, void const *buf, size_t buf_sz, unsigned flags);
 
-/* sof_shred_precheck: the slot of a payload that passes the first checks
- * of sof_shred_parse (a known variant byte, and at least the variant's
- * full size: trimmed legacy data does not pass), for decisions made before
- * parsing (slot admission). Returns 1 with *slot set, or 0: the payload
- * would fail sof_shred_parse as too_short or bad_variant (or be trimmed),
- * so let the parser name the reason. Reads at most 73 bytes; no state. */
-static inline int
-sof_shred_precheck(void const *buf_, size_t buf_sz, uint64_t *slot) {
-  uint8_t const *buf = (uint8_t const *)buf_;
-  if (buf_sz < SOF_SHRED_MERKLE_DATA_SZ) return 0; /* the smallest full shred */
-  uint8_t v = buf[64], t = (uint8_t)(v & 0xF0U);
-  if (v == SOF_SHRED_TYPE_LEGACY_DATA || v == SOF_SHRED_TYPE_LEGACY_CODE || t == SOF_SHRED_TYPE_MERKLE_CODE ||
-      t == SOF_SHRED_TYPE_MERKLE_CODE_CHAINED || t == SOF_SHRED_TYPE_MERKLE_CODE_RESIGNED) {
-    if (buf_sz < SOF_SHRED_MAX_SZ) return 0;
-  } else if (t != SOF_SHRED_TYPE_MERKLE_DATA && t != SOF_SHRED_TYPE_MERKLE_DATA_CHAINED &&
-             t != SOF_SHRED_TYPE_MERKLE_DATA_RESIGNED) {
-    return 0;
-  }
-  uint64_t s;
-  memcpy(&s, buf + SOF_SHRED_SLOT_OFF, sizeof s);
-  *slot = s; /* little-endian hosts only, as the rest of the parser */
-  return 1;
-}
-
 /* sof_shred_err_str returns the stable snake_case name of a reason code
  * ("ok" for 0, "unknown" for anything else). The string is static. */
 char const *sof_shred_err_str(int err);
@@ -196,6 +171,28 @@ sof_shred_peek_slot(void const *buf) {
   uint64_t v;
   __builtin_memcpy(&v, (uint8_t const *)buf + 65, 8);
   return v;
+}
+
+/* sof_shred_precheck: the slot of a payload that passes the first checks
+ * of sof_shred_parse (a known variant byte, and at least the variant's
+ * full size: trimmed legacy data does not pass), for decisions made before
+ * parsing (slot admission). Returns 1 with *slot set, or 0: the payload
+ * would fail sof_shred_parse as too_short or bad_variant (or be trimmed),
+ * so let the parser name the reason. Reads at most 73 bytes; no state. */
+static inline int
+sof_shred_precheck(void const *buf_, size_t buf_sz, uint64_t *slot) {
+  uint8_t const *buf = (uint8_t const *)buf_;
+  if (buf_sz < SOF_SHRED_MERKLE_DATA_SZ) return 0; /* the smallest full shred */
+  uint8_t v = buf[64], t = (uint8_t)(v & 0xF0U);
+  if (v == SOF_SHRED_TYPE_LEGACY_DATA || v == SOF_SHRED_TYPE_LEGACY_CODE || t == SOF_SHRED_TYPE_MERKLE_CODE ||
+      t == SOF_SHRED_TYPE_MERKLE_CODE_CHAINED || t == SOF_SHRED_TYPE_MERKLE_CODE_RESIGNED) {
+    if (buf_sz < SOF_SHRED_MAX_SZ) return 0;
+  } else if (t != SOF_SHRED_TYPE_MERKLE_DATA && t != SOF_SHRED_TYPE_MERKLE_DATA_CHAINED &&
+             t != SOF_SHRED_TYPE_MERKLE_DATA_RESIGNED) {
+    return 0;
+  }
+  *slot = sof_shred_peek_slot(buf);
+  return 1;
 }
 
 static inline uint32_t
