@@ -100,30 +100,35 @@ key_eq(uint8_t const *k, uint8_t const *id) {
   return !diff;
 }
 
-/* Classifies the parsed instructions (program ids are static keys, checked
- * by the parser).  Fills kind, vote_instr_cnt and simple_vote.  Each
- * distinct program index is compared once (a transaction repeats a few
- * programs over up to 64 instructions). */
-static void
-sof_txn_classify(sof_txn_t *t, uint8_t const *p) {
-  uint64_t seen = 0, is_vote = 0, is_other = 0; /* bit = static key index < 64 */
-  unsigned vote = 0, other = 0;
-  for (unsigned j = 0; j < t->instr_cnt; j++) {
-    unsigned idx = t->instr[j].program_idx; /* < acct_cnt <= 64 */
-    uint64_t bit = 1ULL << idx;
-    if (!(seen & bit)) {
-      uint8_t const *prog = p + t->acct_off + (size_t)idx * SOF_TXN_ACCT_ADDR_SZ;
-      seen |= bit;
-      if (key_eq(prog, sof_txn_vote_program_id)) is_vote |= bit;
-      else if (!key_eq(prog, sof_txn_compute_budget_program_id)) is_other |= bit;
-    }
-    vote += !!(is_vote & bit);
-    other += !!(is_other & bit);
+/* Classifies the parsed instructions from `programs`, the set of static key
+ * indices they name (bit i = key i; program indices are < acct_cnt <= 64,
+ * checked by the parser).  Fills kind, vote_instr_cnt and simple_vote.
+ * Each distinct program key is looked at once, and almost every key differs
+ * from Vote and ComputeBudget in its first 8 bytes, so a key costs one load
+ * and two compares; the instructions are walked again only when Vote is
+ * one program among others (to count its instructions). */
+static inline __attribute__((always_inline)) void
+sof_txn_classify(sof_txn_t *t, uint8_t const *p, uint64_t programs) {
+  uint64_t vote0, cb0;
+  memcpy(&vote0, sof_txn_vote_program_id, 8);
+  memcpy(&cb0, sof_txn_compute_budget_program_id, 8);
+  uint64_t is_vote = 0, is_other = 0;
+  for (uint64_t m = programs; m; m &= m - 1) {
+    unsigned idx = (unsigned)__builtin_ctzll(m);
+    uint8_t const *prog = p + t->acct_off + (size_t)idx * SOF_TXN_ACCT_ADDR_SZ;
+    uint64_t w0;
+    memcpy(&w0, prog, 8);
+    if (w0 == vote0 && key_eq(prog, sof_txn_vote_program_id)) is_vote |= 1ULL << idx;
+    else if (w0 != cb0 || !key_eq(prog, sof_txn_compute_budget_program_id)) is_other |= 1ULL << idx;
   }
+  /* Every program Vote (simple votes): every instruction counts. */
+  unsigned vote = is_vote == programs ? t->instr_cnt : 0;
+  if (is_vote && is_vote != programs)
+    for (unsigned j = 0; j < t->instr_cnt; j++) vote += (unsigned)(is_vote >> t->instr[j].program_idx) & 1u;
   t->vote_instr_cnt = (uint8_t)vote;
-  t->kind = !vote  ? SOF_TXN_KIND_NON_VOTE
-          : other ? SOF_TXN_KIND_MIXED
-                  : SOF_TXN_KIND_VOTE_ONLY;
+  t->kind = !vote     ? SOF_TXN_KIND_NON_VOTE
+          : is_other ? SOF_TXN_KIND_MIXED
+                     : SOF_TXN_KIND_VOTE_ONLY;
   /* Agave is_simple_vote_transaction: fewer than 3 signatures, legacy
    * message, exactly one instruction, whose program is Vote. */
   t->simple_vote = (uint8_t)(t->sig_cnt < 3 &&
@@ -203,8 +208,10 @@ sof_txn_parse(sof_txn_t *out, void const *buf, size_t buf_sz,
   READ_CU16(instr_cnt);
   if (instr_cnt > SOF_TXN_INSTR_MAX) return SOF_TXN_ERR_INSTR_CNT_MAX;
   NEED(SOF_TXN_INSTR_MIN_SZ * (size_t)instr_cnt); /* cheap early reject */
-  unsigned max_acct_idx = 0; /* largest account index any instr names */
-  int any_acct_idx = 0;
+  /* Largest account index any instruction names (0 when none does: with
+   * at least one account, index 0 always exists). */
+  uint8_t max_acct_idx = 0; /* u8: the max loop vectorizes */
+  uint64_t programs = 0; /* static key indices used as programs */
   for (unsigned j = 0; j < instr_cnt; j++) {
     NEED(1);
     uint8_t const prog = p[i++];
@@ -212,14 +219,14 @@ sof_txn_parse(sof_txn_t *out, void const *buf, size_t buf_sz,
      * solana-labs/solana#25034) and not the fee payer (index 0): a fee
      * payer is system-owned, a program is executable. */
     if (!prog || prog >= acct_cnt) return SOF_TXN_ERR_PROGRAM_IDX;
+    programs |= 1ULL << prog;
     uint16_t ia_cnt;
     READ_CU16(ia_cnt);
     if (ia_cnt > SOF_TXN_INSTR_ACCT_MAX) return SOF_TXN_ERR_INSTR_ACCT_MAX;
     size_t const ia_off = i;
     NEED(ia_cnt);
     for (size_t k = 0; k < ia_cnt; k++)
-      if (p[i + k] > max_acct_idx) max_acct_idx = p[i + k];
-    any_acct_idx |= ia_cnt != 0;
+      max_acct_idx = p[i + k] > max_acct_idx ? p[i + k] : max_acct_idx;
     i += ia_cnt;
     uint16_t data_sz;
     READ_CU16(data_sz);
@@ -277,7 +284,7 @@ sof_txn_parse(sof_txn_t *out, void const *buf, size_t buf_sz,
   if (!out_consumed && i != buf_sz) return SOF_TXN_ERR_TRAILING;
   size_t const total = acct_cnt + alt_w + alt_r;
   if (total > SOF_TXN_ACCT_ADDR_MAX) return SOF_TXN_ERR_ACCT_CNT_MAX;
-  if (any_acct_idx && max_acct_idx >= total) return SOF_TXN_ERR_ACCT_IDX;
+  if (max_acct_idx >= total) return SOF_TXN_ERR_ACCT_IDX;
 
 #undef NEED
 #undef READ_CU16
@@ -299,7 +306,7 @@ sof_txn_parse(sof_txn_t *out, void const *buf, size_t buf_sz,
   out->alt_writable_cnt = (uint8_t)alt_w;
   out->alt_readonly_cnt = (uint8_t)alt_r;
   out->acct_total_cnt = (uint8_t)total;
-  sof_txn_classify(out, p);
+  sof_txn_classify(out, p, programs);
 
   if (out_consumed) *out_consumed = i;
   return SOF_TXN_OK;
