@@ -1,4 +1,5 @@
-/* libFuzzer target: the prepared-key ed25519 verifier against libsodium.
+/* libFuzzer target: both ed25519 verifiers (prepared key; unprepared
+ * sof_ed25519_verify) against libsodium.
  *
  * Input: a mode byte, then
  *   mode bit 0 clear: signature (64) || public key (32) || message: both
@@ -45,6 +46,7 @@ judge(uint8_t const sig[64], uint8_t const pub[32], uint8_t const *msg, size_t m
     if (key_state == 1) REQUIRE(decodes && !memcmp(q, pub, 32));
   }
   int ref = crypto_sign_ed25519_verify_detached(sig, msg, msg_sz, pub) ? -1 : 0;
+  REQUIRE(sof_ed25519_verify(sig, msg, msg_sz, pub) == ref);
   if (key_state != 1) {
     REQUIRE(ref == -1);
     REQUIRE(sof_ed25519_verify_prepared(sig, msg, msg_sz, &key) == -1);

@@ -1,7 +1,9 @@
-/* test_ed25519: the prepared-key verifier against libsodium.
+/* test_ed25519: both verifiers (prepared key, and sof_ed25519_verify for a
+ * key with no table) against libsodium.
  *
  * libsodium's crypto_sign_ed25519_verify_detached is the oracle: for every
- * input built here, sof_ed25519_verify_prepared must give its verdict.
+ * input built here, sof_ed25519_verify_prepared and sof_ed25519_verify must
+ * give its verdict.
  * The inputs cover what the prepared path computes differently: valid
  * signatures over many keys and message lengths (the tables and the
  * double scalar multiplication), every single-bit flip of some of them,
@@ -39,9 +41,13 @@ same_verdict(uint8_t const sig[64], uint8_t const *msg, size_t sz, sof_ed25519_k
              int line) {
   int ref = crypto_sign_ed25519_verify_detached(sig, msg, sz, k->pub) ? -1 : 0;
   int got = sof_ed25519_verify_prepared(sig, msg, sz, k);
+  int unprep = sof_ed25519_verify(sig, msg, sz, k->pub);
   SOF_CHECK_EQ(got, ref);
-  if (got != ref) fprintf(stderr, "  (verdicts differ, line %d: libsodium %d, prepared %d)\n", line, ref, got);
-  agree_cnt += got == ref;
+  SOF_CHECK_EQ(unprep, ref);
+  if (got != ref || unprep != ref)
+    fprintf(stderr, "  (verdicts differ, line %d: libsodium %d, prepared %d, unprepared %d)\n", line, ref,
+            got, unprep);
+  agree_cnt += got == ref && unprep == ref;
   accept_cnt += ref == 0;
   return ref;
 }
@@ -115,6 +121,7 @@ test_flips(void) {
       SOF_CHECK_EQ(ref, -1);
       if (prep == 0) SOF_CHECK_EQ(same_verdict(sig, msg, sizeof msg, k2, __LINE__), -1);
       else SOF_CHECK_EQ(sof_ed25519_verify_prepared(sig, msg, sizeof msg, k2), -1);
+      SOF_CHECK_EQ(sof_ed25519_verify(sig, msg, sizeof msg, pub2), -1);
     }
     free(k2);
   }

@@ -880,6 +880,119 @@ double_scalarmult(uint8_t out[32], uint8_t const s[32], uint8_t const k[32],
   ge_tobytes(out, &h);
 }
 
+/* ---- unprepared keys: [S]B - [h]A with a small table of A built per call ----------------------
+ *
+ * A key seen once (a leader's first set, a learned-leader candidate) has
+ * no table. [h]A then takes the classic route: h as signed sliding-window
+ * digits (odd, |d| <= 15, at least 5 zeros between two digits), a table of
+ * A, 3A, .., 15A in projective Niels form built per call (1 doubling, 7
+ * additions), and ~253 doublings with ~51 additions. [S]B still comes from
+ * the base point's big table, folded into the same loop at no doubling
+ * cost: its odd radix-64 digits are added when 6 doublings remain, its even
+ * digits after the last. */
+
+/* a (32 bytes, below 2^256) as 256 signed digits r[i] in {0, +-1, .., +-15},
+ * a = sum r[i] 2^i, every non-zero digit odd. */
+static void
+slide(int8_t r[256], uint8_t const a[32]) {
+  for (int i = 0; i < 256; i++) r[i] = (int8_t)((a[i >> 3] >> (i & 7)) & 1);
+  for (int i = 0; i < 256; i++) {
+    if (!r[i]) continue;
+    for (int b = 1; b <= 6 && i + b < 256; b++) {
+      if (!r[i + b]) continue;
+      int hi = r[i + b] * (1 << b);
+      if (r[i] + hi <= 15) {
+        r[i] = (int8_t)(r[i] + hi);
+        r[i + b] = 0;
+      } else if (r[i] - hi >= -15) {
+        r[i] = (int8_t)(r[i] - hi);
+        for (int k = i + b; k < 256; k++) {
+          if (!r[k]) {
+            r[k] = 1;
+            break;
+          }
+          r[k] = 0;
+        }
+      } else {
+        break;
+      }
+    }
+  }
+}
+
+/* p - q, q projective Niels. */
+static inline void
+ge_sub(ge_p1p1_t *r, ge_p3_t const *p, ge_cached_t const *q) {
+  fe64_t t0;
+  fe64_add(&r->X, &p->Y, &p->X);
+  fe64_sub(&r->Y, &p->Y, &p->X);
+  fe64_mul(&r->Z, &r->X, &q->YmX);
+  fe64_mul(&r->Y, &r->Y, &q->YpX);
+  fe64_mul(&r->T, &q->T2d, &p->T);
+  fe64_mul(&r->X, &p->Z, &q->Z);
+  fe64_add(&t0, &r->X, &r->X);
+  fe64_sub(&r->X, &r->Z, &r->Y);
+  fe64_add(&r->Y, &r->Z, &r->Y);
+  fe64_sub(&r->Z, &t0, &r->T);
+  fe64_add(&r->T, &t0, &r->T);
+}
+
+/* Adds the base point's radix-64 digits of one parity (first = 1: odd
+ * digits, 0: even) into h. */
+static inline void
+add_base_digits(ge_p3_t *h, int8_t const es[DIGITS], unsigned first) {
+  for (unsigned i = first; i < DIGITS; i += 2) add_digit(h, base_tab[i / 2], es[i]);
+}
+
+/* Encoding of [s]B - [k]A, A decoded (no table). */
+static void
+double_scalarmult_vartime(uint8_t out[32], uint8_t const s[32], uint8_t const k[32],
+                          ge_p3_t const *A) {
+  int8_t es[DIGITS], ek[256];
+  recode(es, s);
+  slide(ek, k);
+
+  /* Ai[j] = (2j + 1) A */
+  ge_cached_t Ai[8];
+  ge_p1p1_t t;
+  ge_p3_t u, A2;
+  ge_p3_to_cached(&Ai[0], A);
+  ge_p2_t a2 = {A->X, A->Y, A->Z};
+  ge_p2_dbl(&t, &a2);
+  ge_p1p1_to_p3(&A2, &t);
+  for (unsigned j = 1; j < 8; j++) {
+    ge_add(&t, &A2, &Ai[j - 1]);
+    ge_p1p1_to_p3(&u, &t);
+    ge_p3_to_cached(&Ai[j], &u);
+  }
+
+  int top = 255;
+  while (top > 6 && !ek[top]) top--;
+  ge_p3_t h = {{{0}}, {{1}}, {{1}}, {{0}}}; /* the neutral point */
+  ge_p2_t q = {h.X, h.Y, h.Z};
+  for (int i = top; i >= 0; i--) {
+    ge_p2_dbl(&t, &q);
+    int d = ek[i];
+    if (d || i == 6 || i == 0) {
+      ge_p1p1_to_p3(&h, &t);
+      /* -[k]A: a digit d subtracts d A */
+      if (d > 0) {
+        ge_sub(&t, &h, &Ai[d >> 1]);
+        ge_p1p1_to_p3(&h, &t);
+      } else if (d < 0) {
+        ge_add(&t, &h, &Ai[(-d) >> 1]);
+        ge_p1p1_to_p3(&h, &t);
+      }
+      if (i == 6) add_base_digits(&h, es, 1);
+      if (i == 0) add_base_digits(&h, es, 0);
+      q = (ge_p2_t){h.X, h.Y, h.Z};
+    } else {
+      ge_p1p1_to_p2(&q, &t);
+    }
+  }
+  ge_tobytes(out, &h);
+}
+
 /* ---- the checks libsodium makes on the bytes --------------------------------------------------- */
 
 /* S < L = 2^252 + 27742317777372353535851937790883648493. */
@@ -962,9 +1075,30 @@ sof_ed25519_init(void) {
   return 0;
 }
 
+/* h = SHA-512(R || A || M) mod L */
+static void
+challenge(uint8_t k[32], uint8_t const sig[64], uint8_t const pub[32], void const *msg, size_t sz) {
+  crypto_hash_sha512_state hs;
+  uint8_t h[64];
+  crypto_hash_sha512_init(&hs);
+  crypto_hash_sha512_update(&hs, sig, 32);
+  crypto_hash_sha512_update(&hs, pub, 32);
+  crypto_hash_sha512_update(&hs, msg, sz);
+  crypto_hash_sha512_final(&hs, h);
+  crypto_core_ed25519_scalar_reduce(k, h);
+}
+
 int
 sof_ed25519_verify(uint8_t const sig[64], void const *msg, size_t sz, uint8_t const pub[32]) {
-  return crypto_sign_ed25519_verify_detached(sig, msg, sz, pub) ? -1 : 0;
+  if (!ready) return crypto_sign_ed25519_verify_detached(sig, msg, sz, pub) ? -1 : 0;
+  if (!scalar_is_canonical(sig + 32) || point_has_small_order(sig)) return -1;
+  if (!point_is_canonical(pub) || point_has_small_order(pub)) return -1;
+  ge_p3_t A;
+  if (ge_frombytes(&A, pub)) return -1;
+  uint8_t k[32], rcheck[32];
+  challenge(k, sig, pub, msg, sz);
+  double_scalarmult_vartime(rcheck, sig + 32, k, &A);
+  return memcmp(rcheck, sig, 32) ? -1 : 0;
 }
 
 int
@@ -1005,14 +1139,8 @@ sof_ed25519_verify_prepared(uint8_t const sig[64], void const *msg, size_t sz,
                             sof_ed25519_key_t const *key) {
   if (!key->valid) return -1;
   if (!scalar_is_canonical(sig + 32) || point_has_small_order(sig)) return -1;
-  crypto_hash_sha512_state hs;
-  uint8_t h[64], k[32], rcheck[32];
-  crypto_hash_sha512_init(&hs);
-  crypto_hash_sha512_update(&hs, sig, 32);
-  crypto_hash_sha512_update(&hs, key->pub, 32);
-  crypto_hash_sha512_update(&hs, msg, sz);
-  crypto_hash_sha512_final(&hs, h);
-  crypto_core_ed25519_scalar_reduce(k, h);
+  uint8_t k[32], rcheck[32];
+  challenge(k, sig, key->pub, msg, sz);
   double_scalarmult(rcheck, sig + 32, k, (ge_niels_t const(*)[COLS])key->tab);
   return memcmp(rcheck, sig, 32) ? -1 : 0;
 }
