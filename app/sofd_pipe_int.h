@@ -57,9 +57,9 @@
 #include "wire/sof_pkt.h"
 #include "wire/sof_shred.h"
 
-#define SOFD_BURST_MAX    512U
+#define SOFD_BURST_MAX    512U   /* rx: frames per RX burst and replies held per poll, at most */
 #define SOFD_STASH_MAX    512U   /* messages a producer holds while its ring is full (block) */
-#define SOFD_MSG_BURST    64U
+#define SOFD_MSG_BURST    64U    /* items a fec / extract / dispatch poll takes at most */
 #define SOFD_SLOTSEEN_SZ  256U   /* per fec shard: recent slots already announced */
 
 /* ---- messages and datasets -------------------------------------------------------- */
@@ -140,6 +140,12 @@ typedef struct sofd_epoch_sched {
 } sofd_epoch_sched_t;
 #define SOFD_UNK_EPOCHS 4U /* epochs tallied per rx instance (the oldest gives way) */
 
+/* Role instances: one cache-aligned struct each, in arrays of the pipeline.
+ * sofd_pipe.c fills the wiring (lcore, index, rings, port / queue);
+ * sofd_<role>_init the rest; from then on only the instance's lcore
+ * writes it (sofd_<role>_poll) until the lcores stopped. */
+
+/* rx (sofd_rx.c): one per RX queue / UDP socket. */
 typedef struct sofd_rx_inst {
   sofd_activity_t act;
   uint64_t packets, bytes, bursts;
@@ -181,6 +187,7 @@ typedef struct sofd_rx_inst {
   struct rte_mbuf *tx[SOFD_BURST_MAX];
 } __rte_cache_aligned sofd_rx_inst_t;
 
+/* fec (sofd_fec.c): one per shard; shard i owns the slots with slot % shards == i. */
 typedef struct sofd_fec_inst {
   sofd_activity_t act;
   struct rte_ring *in;
@@ -198,6 +205,7 @@ typedef struct sofd_fec_inst {
   unsigned shard, lcore;
 } __rte_cache_aligned sofd_fec_inst_t;
 
+/* extract (sofd_extract.c): one. */
 typedef struct sofd_extract_inst {
   sofd_activity_t act;
   struct rte_ring *in;
@@ -206,6 +214,7 @@ typedef struct sofd_extract_inst {
   unsigned lcore;
 } __rte_cache_aligned sofd_extract_inst_t;
 
+/* dispatch (sofd_dispatch.c): one; the plugin host's only producer. */
 typedef struct sofd_dispatch_inst {
   sofd_activity_t act;
   struct rte_ring *in;
@@ -226,7 +235,7 @@ typedef struct sofd_dispatch_inst {
   unsigned lcore;
 } __rte_cache_aligned sofd_dispatch_inst_t;
 
-/* Plugin lane workers: with n workers, worker i polls the lanes l with
+/* Plugin lane workers (sofd_plugins.c): with n workers, worker i polls the lanes l with
  * l % n == i, so every lane has exactly one worker (sequential dispatch);
  * more than four workers leaves the extra ones idle. */
 typedef struct sofd_plugins_inst {
@@ -235,11 +244,17 @@ typedef struct sofd_plugins_inst {
   unsigned idx, cnt;
 } __rte_cache_aligned sofd_plugins_inst_t;
 
+/* An entry of an lcore's schedule: role (SOFD_ROLE_*) and instance. */
 typedef struct sofd_role_ref {
   int      role;
   unsigned inst;
 } sofd_role_ref_t;
 
+/* The pipeline: built by sofd_pipe_new (main thread); the role arrays and
+ * rings are fixed from then on. stop_rx and quit are written by the
+ * monitor (main lcore) and read by every lcore loop; epochs by
+ * sofd_pipe_set_epochs (any thread, release) and the rx drop path
+ * (acquire). */
 struct sofd_pipe {
   sofd_cfg_t const *cfg;
   sof_leaders_t const *leaders;
