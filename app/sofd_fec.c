@@ -1,0 +1,276 @@
+/* sofd_fec.c: the fec role, one instance (shard) per [topology] fec
+ * lcore entry, polled by its lcore; shard i takes the rx_fec.i ring (the
+ * slots with slot % shards == i, from every rx instance).
+ *
+ * Per burst (sofd_fec_poll): flush the held messages, then per shred
+ * (fec_one) announce a new slot / its parent (SOFD_MSG_SLOT), run the FEC
+ * resolver and reassembly on the mbuf rx parsed (sof_ingest: no copy, the
+ * mbufs are held by reference), and advance the inline walker. A complete
+ * entry batch is assembled into a block of the shard's dataset pool
+ * (fec_batch_sink, fec_on_batch: the one copy of its payload) and goes to
+ * extract as SOFD_MSG_DATASET; transactions found early go as
+ * SOFD_MSG_INLINE.
+ *
+ * Contract: state (sofd_fec_inst_t, sofd_pipe_int.h) is written by its lcore
+ * only; counters are read racily by other threads. Dataset blocks are
+ * allocated here and released wherever their last reference goes
+ * (dispatch, the plugin host). No allocation other than from the
+ * preallocated pools, no lock, log line or system call per shred. */
+#include "sofd_pipe_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+
+#include "wire/sof_txn.h"
+
+/* The resolver and the reassembler hold received shreds by mbuf reference
+ * (no copies); rebuilt shreds get mbufs of the packet pool. */
+static void
+mbuf_retain(void *ctx, void *ref) {
+  (void)ctx;
+  rte_mbuf_refcnt_update(ref, 1);
+}
+
+static void
+mbuf_release(void *ctx, void *ref) {
+  (void)ctx;
+  rte_pktmbuf_free(ref);
+}
+
+static uint8_t *
+mbuf_alloc(void *ctx, uint32_t bytes, void **ref) {
+  sofd_pipe_t *p = ctx;
+  struct rte_mbuf *m = rte_pktmbuf_alloc(p->pool);
+  if (unlikely(!m)) return NULL;
+  uint8_t *d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)bytes);
+  if (unlikely(!d)) {
+    rte_pktmbuf_free(m);
+    return NULL;
+  }
+  *ref = m;
+  return d;
+}
+
+/* The reassembler's batch sink: each complete batch is assembled straight
+ * from the held mbufs into a new block of the shard's dataset pool (the one
+ * copy of its payload: extract, dispatch and the plugin host point into
+ * it); the block's header is filled by fec_on_batch, which runs right
+ * after. */
+static uint8_t *
+fec_batch_sink(void *ctx, size_t bytes) {
+  sofd_fec_inst_t *f = ctx;
+  uint32_t ref_cap = (uint32_t)(bytes / SOF_TXN_MIN_SZ + 1);
+  uint64_t need = sizeof(sofd_dataset_t) + (uint64_t)ref_cap * sizeof(sof_ev_txn_ref_t) + bytes;
+  sofd_dataset_t *d = sof_bpool_alloc(f->pool, need);
+  f->pending = d;
+  if (!d) {
+    f->arena_full++;
+    return NULL;
+  }
+  d->ref_cap = ref_cap;
+  d->refs = (sof_ev_txn_ref_t *)(d + 1);
+  d->payload = (uint8_t *)(d->refs + ref_cap);
+  return d->payload;
+}
+
+static void fec_on_inline(void *ctx, sof_inline_txn_t const *t);
+
+static void
+fec_on_batch(void *ctx, sof_reasm_batch_t const *b) {
+  sofd_fec_inst_t *f = ctx;
+  sofd_dataset_t *d = f->pending;
+  f->pending = NULL;
+  if (unlikely(!d || d->payload != b->payload)) return; /* cannot happen: the sink ran just before */
+  d->slot = b->slot;
+  d->parent = b->parent;
+  d->rx_tsc = f->cur_rx_tsc;
+  unsigned h = (unsigned)(b->slot % SOFD_SLOTSEEN_SZ);
+  d->first_shred_tsc = f->seen[h].slot == b->slot ? f->seen[h].first_tsc : 0;
+  d->start_idx = b->start_idx;
+  d->end_idx = b->end_idx;
+  d->shred_cnt = b->shred_cnt;
+  d->recovered_cnt = b->recovered_cnt;
+  d->last_in_slot = b->last_in_slot;
+  d->slot_complete = b->slot_complete;
+  d->has_blockhash = 0;
+  d->decode_err = 0;
+  /* the transactions the inline walk had not reached (the completing
+   * shred's) go out inline now, ahead of their dataset */
+  if (f->inl)
+    sof_inline_batch_finish(f->inl, b->slot, b->start_idx, b->payload, (uint32_t)b->payload_sz, fec_on_inline, f);
+  d->inline_done = f->inl ? sof_inline_batch_done(f->inl, b->slot, b->start_idx, b->end_idx) : 0;
+  d->payload_sz = b->payload_sz;
+  d->txn_cnt = d->entry_cnt = 0;
+  sofd_msg_t m = {.kind = SOFD_MSG_DATASET, .shard = f->shard, .slot = b->slot,
+                  .arg = (uint64_t)(uintptr_t)d, .tsc = f->cur_rx_tsc};
+  if (!sofd_outq_put(&f->out, &m)) {
+    sof_bpool_release(d);
+    return;
+  }
+  if (b->slot_complete) {
+    sofd_msg_t c = {.kind = SOFD_MSG_SLOT_COMPLETE, .shard = f->shard, .slot = b->slot, .tsc = f->cur_rx_tsc};
+    sofd_outq_put(&f->out, &c);
+  }
+}
+
+/* A transaction complete in the prefix of a batch still in reassembly: one
+ * small pool block (header + its bytes, the one copy) to dispatch, in order
+ * with the shard's datasets. */
+static void
+fec_on_inline(void *ctx, sof_inline_txn_t const *t) {
+  sofd_fec_inst_t *f = ctx;
+  sofd_dataset_t *d = sof_bpool_alloc(f->pool, sizeof(sofd_dataset_t) + sizeof(sof_ev_txn_ref_t) + t->sz);
+  if (!d) {
+    f->inline_arena_full++;
+    return;
+  }
+  unsigned h = (unsigned)(t->slot % SOFD_SLOTSEEN_SZ);
+  d->slot = t->slot;
+  d->parent = SOF_SLOT_UNKNOWN;
+  d->rx_tsc = f->cur_rx_tsc;
+  d->first_shred_tsc = f->seen[h].slot == t->slot ? f->seen[h].first_tsc : 0;
+  d->start_idx = t->batch_start;
+  d->end_idx = t->batch_start;
+  d->shred_cnt = d->recovered_cnt = 0;
+  d->last_in_slot = d->slot_complete = d->has_blockhash = 0;
+  d->decode_err = 0;
+  d->inline_done = t->idx_in_batch;   /* its index among the batch's transactions */
+  d->payload_sz = t->sz;
+  d->ref_cap = 1;
+  d->txn_cnt = 1;
+  d->entry_cnt = 0;
+  d->refs = (sof_ev_txn_ref_t *)(d + 1);
+  d->payload = (uint8_t *)(d->refs + 1);
+  d->refs[0] = (sof_ev_txn_ref_t){.off = 0, .sz = (uint16_t)t->sz, .kind = t->t->kind, .entry_idx = t->entry_idx};
+  memcpy(d->payload, t->bytes, t->sz);
+  sofd_msg_t m = {.kind = SOFD_MSG_INLINE, .shard = f->shard, .slot = t->slot,
+                  .arg = (uint64_t)(uintptr_t)d, .tsc = f->cur_rx_tsc};
+  if (!sofd_outq_put(&f->out, &m)) {
+    sof_bpool_release(d);
+    return;
+  }
+  f->inline_txns++;
+}
+
+static inline void
+fec_one(sofd_fec_inst_t *f, struct rte_mbuf *m) {
+  sofd_meta_t const *meta = rte_mbuf_to_priv(m);
+  uint8_t const *payload = rte_pktmbuf_mtod(m, uint8_t const *) + meta->payload_off;
+  sof_shred_t const s = meta->shred; /* parsed by rx */
+  /* announce the slot (and its parent) to the fork tracker before any
+   * dataset of it */
+  unsigned h = (unsigned)(s.slot % SOFD_SLOTSEEN_SZ);
+  int is_new = f->seen[h].slot != s.slot;
+  if (is_new || (s.is_data && !f->seen[h].parent_sent)) {
+    if (is_new) {
+      f->seen[h].slot = s.slot;
+      f->seen[h].first_tsc = meta->rx_tsc;
+      f->seen[h].parent_sent = 0;
+    }
+    uint64_t parent = SOF_SLOT_UNKNOWN;
+    if (s.is_data && s.parent_off <= s.slot) {
+      parent = s.slot - s.parent_off;
+      f->seen[h].parent_sent = 1;
+    }
+    sofd_msg_t sm = {.kind = SOFD_MSG_SLOT, .shard = f->shard, .slot = s.slot, .arg = parent,
+                     .tsc = meta->rx_tsc};
+    sofd_outq_put(&f->out, &sm);
+    f->slot_msgs++;
+  }
+  sof_verify_info_t vi;
+  vi.root_valid = meta->root_valid;
+  vi.leaf_valid = meta->leaf_valid;
+  vi.conflict = meta->conflict;
+  vi.parse_err = 0;
+  vi.cached = 0;
+  if (meta->root_valid) memcpy(vi.root, meta->root, 32);
+  if (meta->leaf_valid) memcpy(vi.leaf, meta->leaf, 32);
+  f->cur_rx_tsc = meta->rx_tsc;
+  sof_ingest_result_t res;
+  sof_ingest_shred_checked(f->ing, payload, &s, meta->verify, &vi, m, &res);
+  /* a data shred (received, or rebuilt by this one) may extend a batch's
+   * contiguous prefix */
+  if (f->inl && res.fate == SOF_INGEST_ACCEPTED &&
+      (res.resolver == SOF_RESOLVER_DATA_NEW || res.resolver == SOF_RESOLVER_RECOVERED))
+    sof_inline_advance(f->inl, sof_ingest_reasm(f->ing), s.slot, fec_on_inline, f);
+}
+
+unsigned
+sofd_fec_poll(sofd_fec_inst_t *f) {
+  sofd_outq_flush(&f->out);
+  /* room for what a burst can emit (per shred: a slot message, two
+   * datasets, a completion) */
+  unsigned room = SOFD_STASH_MAX - f->out.stash_n;
+  if (f->out.stash_n && room < 4 * SOFD_MSG_BURST) return 0;
+  struct rte_mbuf *m[SOFD_MSG_BURST];
+  unsigned n = rte_ring_dequeue_burst(f->in, (void **)m, SOFD_MSG_BURST, NULL);
+  for (unsigned i = 0; i < n; i++) {
+    if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(m[i + 1], void *));
+    fec_one(f, m[i]);
+    rte_pktmbuf_free(m[i]);
+  }
+  f->act.processed += n;
+  return n;
+}
+
+/* ---- setup (main thread) ---------------------------------------------------------- */
+
+void
+sofd_fec_refs_init(sofd_pipe_t *p) {
+  p->shred_refs = (sof_shred_refs_t){.retain = mbuf_retain, .release = mbuf_release, .alloc = mbuf_alloc,
+                                     .ctx = p};
+}
+
+int
+sofd_fec_init(sofd_pipe_t *p, sofd_fec_inst_t *f, int want_inline) {
+  sofd_cfg_t const *c = p->cfg;
+  for (unsigned k = 0; k < SOFD_SLOTSEEN_SZ; k++) f->seen[k].slot = UINT64_MAX;
+  if (!(f->verify = sofd_make_verify(c, p->leaders, p->shared))) return -1;
+  sof_ingest_cfg_t ic;
+  sof_ingest_cfg_default(&ic);
+  ic.verify = f->verify;
+  ic.resolver.set_records = c->fec_set_records;
+  ic.resolver.set_buffers = c->fec_set_buffers;
+  ic.reasm.slots_max = c->reasm_slots;
+  ic.reasm.chunks = c->reasm_chunks;
+  ic.resolver.refs = &p->shred_refs;
+  ic.reasm.refs = &p->shred_refs;
+  ic.on_raw_batch = fec_on_batch;
+  ic.ctx = f;
+  ic.window = &c->window; /* its tables keep room for the current slots */
+  char err[256];
+  if (!(f->ing = sof_ingest_new(&ic, err, sizeof err))) {
+    fprintf(stderr, "sofd: [fec]: %s\n", err);
+    return -1;
+  }
+  sof_ingest_set_batch_sink(f->ing, fec_batch_sink, f);
+  if (want_inline && !(f->inl = sof_inline_new(64, err, sizeof err))) {
+    fprintf(stderr, "sofd: [fec]: %s\n", err);
+    return -1;
+  }
+  sof_bpool_cfg_t bc;
+  sof_bpool_cfg_default(&bc);
+  bc.bytes = c->arena_bytes;
+  bc.min_block = 2048; /* an early (inline) transaction's block */
+  bc.max_block = 16U << 20; /* the largest batch reassembly emits (8 MiB) with its refs */
+  if (!(f->pool = sof_bpool_new(&bc, err, sizeof err))) {
+    fprintf(stderr, "sofd: [fec] arena_mb: %s\n", err);
+    return -1;
+  }
+  return 0;
+}
+
+void
+sofd_fec_fini(sofd_fec_inst_t *f) {
+  sof_ingest_delete(f->ing); /* the mbufs it holds go back to the pool */
+  sof_inline_delete(f->inl);
+  sof_verify_delete(f->verify);
+  sof_bpool_delete(f->pool);
+  f->ing = NULL;
+  f->inl = NULL;
+  f->verify = NULL;
+  f->pool = NULL;
+}
