@@ -42,7 +42,7 @@ typedef struct totals {
   uint64_t fec_tip;         /* the highest fec window tip (0: none yet) */
   sof_udp_stats_t udp;      /* udp driver: every socket */
   uint64_t lost_kernel;     /* datagrams the kernel dropped (socket receive buffer full) */
-  uint64_t lost_unread;     /* datagrams still queued on the sockets when rx stopped */
+  uint64_t lost_unread;     /* input still waiting when rx stopped (udp, preload) */
   uint64_t lost_nic;        /* frames the NIC dropped: imissed + rx_nombuf */
   uint64_t nic_ierrors;     /* frames the NIC received in error */
 } totals_t;
@@ -89,6 +89,7 @@ collect(sofd_pipe_t const *p, totals_t *t) {
     if (tip != SOF_SLOTWIN_NONE && tip > t->rx_tip) t->rx_tip = tip;
   }
   /* what the input layer saw and lost before the rx role */
+  t->lost_unread = p->input_unread;
   if (p->input_open && c->driver == SOFD_DRIVER_UDP) {
     sof_udp_stats_sum(&p->udp, &t->udp);
     t->rx_packets += t->udp.truncated; /* they reached sofd: counted received and dropped */
@@ -96,7 +97,6 @@ collect(sofd_pipe_t const *p, totals_t *t) {
     /* the kernel's own count is current; the in-band one (SO_RXQ_OVFL)
      * only moves when a datagram comes after the drops */
     uint64_t kd;
-    t->lost_unread = p->udp_unread;
     t->lost_kernel = sof_udp_kernel_drops(&p->udp, &kd) == 0 && kd > t->udp.kernel_drops ? kd
                                                                                        : t->udp.kernel_drops;
   } else if (p->input_open) {
@@ -279,7 +279,7 @@ sofd_pipe_counters(sofd_pipe_t const *p, sofd_counter_t *out) {
   CTR("lost before sofd: datagrams the kernel dropped (socket receive buffer full)", t.lost_kernel,
       "input_lost_kernel");
   FAM("input_lost_total", "where", "kernel");
-  CTR("lost before sofd: datagrams still queued on the sockets when rx stopped", t.lost_unread,
+  CTR("lost before sofd: datagrams (udp) or frames (preload) still waiting when rx stopped", t.lost_unread,
       "input_lost_unread_at_exit");
   FAM("input_lost_total", "where", "unread_at_exit");
   CTR("lost before sofd: frames the NIC dropped (imissed + rx_nombuf)", t.lost_nic, "input_lost_nic");

@@ -38,12 +38,23 @@ pipeline_empty(sofd_pipe_t const *p) {
   return sof_host_lanes_empty(p->host);
 }
 
-static uint64_t
-last_rx(sofd_pipe_t const *p) {
-  uint64_t t = 0;
-  for (unsigned i = 0; i < p->cfg->role_cnt[SOFD_ROLE_RX]; i++)
-    if (p->rx[i].last_rx_tsc > t) t = p->rx[i].last_rx_tsc;
-  return t;
+/* 1 when every rx instance has itself polled its queue empty at least
+ * `span` cycles after the last packet any of them received (or the start).
+ * Judged from the rx lcores' own polls, not from this lcore's clock: an rx
+ * lcore that the OS has descheduled has not seen its input run dry, and a
+ * replay stopped then would leave the rest of its input unread. */
+static int
+rx_idle_for(sofd_pipe_t const *p, uint64_t span) {
+  unsigned const n = p->cfg->role_cnt[SOFD_ROLE_RX];
+  uint64_t lr = p->start_tsc;
+  for (unsigned i = 0; i < n; i++)
+    if (p->rx[i].last_rx_tsc > lr) lr = p->rx[i].last_rx_tsc;
+  for (unsigned i = 0; i < n; i++) {
+    uint64_t e = p->rx[i].last_empty_tsc;
+    /* a burst stamped after this poll's empty one, on another lcore */
+    if (e < lr || e - lr < span) return 0;
+  }
+  return 1;
 }
 
 void
@@ -53,13 +64,7 @@ sofd_monitor_check(sofd_pipe_t *p, sofd_monitor_t *mo, uint64_t now) {
   if (!p->stop_rx) {
     char const *why = NULL;
     if (*p->quit_signal) why = *p->quit_signal == SIGINT ? "sigint" : "sigterm";
-    else if (c->idle_exit_ms) {
-      uint64_t lr = last_rx(p);
-      if (!lr) lr = p->start_tsc;
-      /* an rx instance on another lcore may have stamped a burst after
-       * this lcore read `now`: lr > now is not idle (now - lr would wrap) */
-      if (lr < now && now - lr >= c->idle_exit_ms * (p->hz / 1000)) why = "idle";
-    }
+    else if (c->idle_exit_ms && rx_idle_for(p, c->idle_exit_ms * (p->hz / 1000))) why = "idle";
     if (why) {
       p->stop = why;
       p->stop_rx = 1;

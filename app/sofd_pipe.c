@@ -369,8 +369,11 @@ sofd_pipe_run(sofd_pipe_t *p, volatile int *quit_signal) {
   }
   lcore_main(&arg);
   rte_eal_mp_wait_lcore();
-  /* datagrams the kernel still held when rx stopped: lost at exit, counted */
-  if (p->input_open && p->cfg->driver == SOFD_DRIVER_UDP) p->udp_unread = sof_udp_drain(&p->udp);
+  /* input still waiting when rx stopped (datagrams the kernel held, frames
+   * the preload port had not served): lost at exit, counted */
+  if (p->input_open && p->cfg->driver == SOFD_DRIVER_UDP) p->input_unread = sof_udp_drain(&p->udp);
+  for (unsigned q = 0; q < p->preload.queues && q < SOF_PRELOAD_QUEUES_MAX; q++)
+    if (p->preload.ring[q]) p->input_unread += rte_ring_count(p->preload.ring[q]);
   return p->stop ? p->stop : "stopped";
 }
 

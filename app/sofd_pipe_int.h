@@ -160,6 +160,7 @@ typedef struct sofd_rx_inst {
   uint64_t events_sent, events_dropped;
   uint64_t first_rx_tsc;
   uint64_t last_rx_tsc;
+  uint64_t last_empty_tsc; /* the latest poll that found no packet (idle-exit sees the rx itself idle) */
   unsigned lcore, idx;
   uint16_t port, queue;
   int      udp;
@@ -275,7 +276,8 @@ struct sofd_pipe {
   sof_shred_refs_t shred_refs;  /* fec: resolver and reassembly hold mbufs by reference */
   sof_ethdev_t eth;
   sof_udp_t udp;
-  uint64_t udp_unread;     /* datagrams left on the sockets at exit (sof_udp_drain) */
+  uint64_t input_unread;   /* input left unread at exit: datagrams on the sockets (sof_udp_drain),
+                              frames still in the preload rings */
   sof_preload_t preload;   /* driver preload: the net_ring port's rings and mbufs */
   int input_open;
   /* lcore schedule */

@@ -260,6 +260,7 @@ sofd_rx_poll(sofd_pipe_t *p, sofd_rx_inst_t *r) {
   uint16_t n = r->udp ? sof_udp_rx_burst(r->udp_dev, r->idx, pkts, r->burst)
                       : rte_eth_rx_burst(r->port, r->queue, pkts, r->burst);
   if (!n) {
+    r->last_empty_tsc = rte_rdtsc();
     /* idle: a step of preparing the next leader's key, or keep the
      * signature tables in cache for the next new FEC set, whose check
      * would otherwise start with their misses */

@@ -115,10 +115,15 @@ no_room = med(lambda r: r["acceptedBy"]["no_room"])
 evicted = med(lambda r: r.get("setsEvictedOpen", 0))
 incomplete = med(lambda r: r.get("setsIncomplete", 0))
 shreds_ev = med(lambda r: r.get("shredsEvicted", 0))
+# datasets the fec role could not hand on (the dataset arena was full: the
+# extract role behind) and input left unread when sofd stopped
+arena = med(lambda r: r.get("datasetsArenaFull", 0))
+unread = med(lambda r: r.get("lostBefore", {}).get("unreadAtExit", 0))
 want = int(sys.argv[3]) if len(sys.argv) > 3 and sys.argv[3] else 0
 lost = ""
-if evicted or incomplete or shreds_ev:
-    lost = "  LOSS: %d open sets evicted, %d left incomplete, %d data shreds evicted" % (evicted, incomplete, shreds_ev)
+if evicted or incomplete or shreds_ev or arena or unread:
+    lost = "  LOSS: %d open sets evicted, %d left incomplete, %d data shreds evicted, %d datasets (arena full), %d frames unread" % (
+        evicted, incomplete, shreds_ev, arena, unread)
 print("%-40s %7d shreds %6d txns%s  capacity %5.2f M/s  rate %5.2f M/s  drops %d  balanced %s%s%s" %
       (name, n, r0["transactions"], " of %d" % want if want else "", 1e3 / busiest, rate / 1e6, drops,
        all(r["balanced"] for r in runs),
