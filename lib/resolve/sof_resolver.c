@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "util/sof_errbuf.h"
+#include "util/sof_hash.h"
 #include "crypto/sof_merkle.h"
 #include "fec/sof_rs.h"
 #include "state/sof_slotwin.h"
@@ -184,8 +185,7 @@ sof_resolver_result_str(int result) {
 
 static inline rec_t *
 bucket(sof_resolver_t *r, uint64_t slot, uint32_t fec) {
-  uint64_t h = (slot * 0x9E3779B97F4A7C15ULL) ^ ((uint64_t)fec * 0xC2B2AE3D27D4EB4FULL);
-  h ^= h >> 31;
+  uint64_t h = sof_hash_set_key(slot, fec);
   return r->recs + (size_t)((uint32_t)h & (r->bucket_cnt - 1)) * WAYS;
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "util/sof_errbuf.h"
+#include "util/sof_hash.h"
 #include "crypto/sof_ed25519.h"
 #include "crypto/sof_merkle.h"
 
@@ -249,9 +250,7 @@ sof_verify_posture_parse(char const *name) {
 
 static inline uint32_t
 bucket_of(sof_verify_t const *v, uint64_t slot, uint32_t fec) {
-  uint64_t h = (slot * 0x9E3779B97F4A7C15ULL) ^ ((uint64_t)fec * 0xC2B2AE3D27D4EB4FULL);
-  h ^= h >> 29;
-  return (uint32_t)h & (v->bucket_cnt - 1);
+  return (uint32_t)sof_hash_set_key(slot, fec) & (v->bucket_cnt - 1);
 }
 
 static set_t *
@@ -388,8 +387,7 @@ shared_words(uint64_t w[SHARED_WORDS], uint64_t slot, uint32_t fec, uint8_t cons
 
 static inline shared_rec_t *
 shared_rec(sof_verify_shared_t const *sh, uint64_t slot, uint32_t fec) {
-  uint64_t h = (slot * 0x9E3779B97F4A7C15ULL) ^ ((uint64_t)fec * 0xC2B2AE3D27D4EB4FULL);
-  return &sh->rec[(h ^ (h >> 31)) & sh->mask];
+  return &sh->rec[sof_hash_set_key(slot, fec) & sh->mask];
 }
 
 void
@@ -529,8 +527,8 @@ leader_verify(sof_verify_t *v, uint8_t const sig[64], void const *msg, size_t sz
 
 static inline fail_t *
 fail_slot(sof_verify_t *v, uint64_t slot, uint32_t fec) {
-  uint64_t h = (slot * 0xC2B2AE3D27D4EB4FULL) ^ ((uint64_t)fec * 0x9E3779B97F4A7C15ULL);
-  return &v->fails[(h ^ (h >> 32)) % FAIL_SLOTS];
+  /* the high half: independent of the set cache's bucket bits */
+  return &v->fails[(sof_hash_set_key(slot, fec) >> 32) % FAIL_SLOTS];
 }
 
 static inline src_t *
