@@ -23,6 +23,7 @@
 #include <rte_ring_elem.h>
 
 #include "../drivers/sof_ethdev.h"
+#include "sofd_exc.h"
 #include "net/sof_arp.h"
 #include "../drivers/sof_preload.h"
 #include "../drivers/sof_udp.h"
@@ -164,6 +165,8 @@ typedef struct rx_inst {
   uint64_t icmp_tat, icmp_interval, icmp_burst; /* token bucket (GCRA, tsc); interval 0: no replies */
   uint16_t tx_n;
   struct rte_mbuf *tx[BURST_MAX];
+  /* [input] exception = tap (sofd_exc.h): non-shred frames to the kernel; NULL: off */
+  sofd_exc_q_t *exc;
 } __rte_cache_aligned rx_inst_t;
 
 typedef struct fec_inst {
@@ -244,6 +247,7 @@ struct sofd_pipe {
   void *ext_ctx;
   sof_shred_refs_t shred_refs;  /* fec: resolver and reassembly hold mbufs by reference */
   sof_ethdev_t eth;
+  sofd_exc_t *exc;         /* [input] exception = tap: the tap and its service thread; NULL: off */
   sof_udp_t udp;
   uint64_t udp_unread;     /* datagrams left on the sockets at exit (sof_udp_drain) */
   sof_preload_t preload;   /* driver preload: the net_ring port's rings and mbufs */
@@ -354,6 +358,11 @@ rx_frame(rx_inst_t *r, struct rte_mbuf *m, uint64_t now) {
     int err = sof_pkt_parse(&u, frame, m->data_len);
     if (unlikely(err)) {
       r->pkt_err[-err]++;
+      /* exception = tap hook: every frame that is not UDP goes to the kernel */
+      if (unlikely(r->exc != NULL)) {
+        sofd_exc_put(r->exc, m);
+        return 0;
+      }
       if (r->nic && (err == SOF_PKT_ERR_NOT_IPV4 || err == SOF_PKT_ERR_NOT_UDP) && rx_nic(r, m, now))
         return 0;
       rte_pktmbuf_free(m);
@@ -364,13 +373,20 @@ rx_frame(rx_inst_t *r, struct rte_mbuf *m, uint64_t now) {
     meta->dst_port = u.dst_port;
     meta->payload_off = (uint16_t)u.payload_off;
     meta->payload_sz = (uint16_t)u.payload_sz;
+    /* exception = tap hook: UDP to another address is the kernel's */
+    if (unlikely(r->exc != NULL) && u.dst_ip != r->host.ip) {
+      r->drop[SOFD_RX_DROP_NOT_OUR_ADDRESS]++;
+      sofd_exc_put(r->exc, m);
+      return 0;
+    }
   }
   if (r->udp_port_cnt) {
     unsigned k = 0;
     while (k < r->udp_port_cnt && r->udp_ports[k] != meta->dst_port) k++;
     if (k == r->udp_port_cnt) {
       r->drop[SOFD_RX_DROP_WRONG_PORT]++;
-      rte_pktmbuf_free(m);
+      if (unlikely(r->exc != NULL)) sofd_exc_put(r->exc, m); /* exception = tap hook: the kernel's */
+      else rte_pktmbuf_free(m);
       return 0;
     }
   }
@@ -477,6 +493,9 @@ rx_shred(rx_inst_t *r, struct rte_mbuf *m, sof_shred_t const *s, int res, sof_ve
 static unsigned
 rx_poll(sofd_pipe_t *p, rx_inst_t *r) {
   if (p->stop_rx) return 0;
+  /* exception = tap hook: the kernel's frames out of this instance's TX
+   * queue, one bounded burst (rx instance 0 only; an empty-ring check) */
+  if (unlikely(r->exc != NULL)) sofd_exc_relay(r->exc, r->port, r->queue);
   struct rte_mbuf *pkts[BURST_MAX];
   uint16_t n = r->udp ? sof_udp_rx_burst(r->udp_dev, r->idx, pkts, r->burst)
                       : rte_eth_rx_burst(r->port, r->queue, pkts, r->burst);
@@ -543,6 +562,7 @@ rx_poll(sofd_pipe_t *p, rx_inst_t *r) {
   }
   r->act.processed += n;
   if (r->tx_n) rx_tx_flush(r);
+  if (unlikely(r->exc != NULL)) sofd_exc_flush(r->exc); /* exception = tap hook: one ring burst */
   return n;
 }
 
@@ -1512,6 +1532,33 @@ nic_start(sofd_pipe_t *p, unsigned nrx) {
           nrx == 1 ? "" : "s", sent ? "sent" : "not sent");
 }
 
+/* [input] exception = tap: the tap, the rx instances' queues and the
+ * service thread (sofd_exc.h). Returns 0 or -1 (message printed). */
+static int
+exc_start(sofd_pipe_t *p, unsigned nrx) {
+  sofd_cfg_t const *c = p->cfg;
+  char err[512];
+  sofd_exc_cfg_t xc = {.nic_port = p->eth.port_id, .iface = c->exception_iface, .ip = c->address_ip,
+                       .prefix = c->address_prefix, .queues = nrx};
+  memcpy(xc.mac, p->eth.mac, 6);
+  p->exc = sofd_exc_open(&xc, err, sizeof err);
+  if (!p->exc) {
+    fprintf(stderr, "sofd: [input] exception = tap: %s\n", err);
+    return -1;
+  }
+  for (unsigned i = 0; i < nrx; i++) p->rx[i].exc = sofd_exc_queue(p->exc, i);
+  if (sofd_exc_start(p->exc)) {
+    fprintf(stderr, "sofd: [input] exception = tap: the service thread: %s\n", strerror(errno));
+    sofd_exc_close(p->exc);
+    p->exc = NULL;
+    return -1;
+  }
+  fprintf(stderr, "sofd: [input] exception = tap: frames other than shreds to %s go to the kernel on %s "
+          "(port %u), the kernel's frames out of port %u\n", c->address, sofd_exc_iface(p->exc),
+          sofd_exc_port(p->exc), p->eth.port_id);
+  return 0;
+}
+
 int
 sofd_pipe_open_input(sofd_pipe_t *p) {
   sofd_cfg_t const *c = p->cfg;
@@ -1557,6 +1604,8 @@ sofd_pipe_open_input(sofd_pipe_t *p) {
       .tx_queues = c->address ? (uint16_t)nrx : 0, .tx_desc = SOFD_TX_DESC,
     };
     if (c->address && !c->mbufs) ec.mbufs += SOFD_TX_DESC * nrx; /* the TX rings hold replies */
+    if (c->exception == SOFD_EXC_TAP && !c->mbufs) /* frames on their way to the kernel */
+      ec.mbufs += (SOFD_EXC_RING + SOFD_EXC_BURST) * nrx;
     if (sof_ethdev_open(&p->eth, &ec, err, sizeof err)) {
       fprintf(stderr, "sofd: %s\n", err);
       sof_preload_delete(&p->preload);
@@ -1572,6 +1621,10 @@ sofd_pipe_open_input(sofd_pipe_t *p) {
     }
     for (unsigned i = 0; i < nrx; i++) p->rx[i].port = p->eth.port_id;
     if (c->address) nic_start(p, nrx);
+    if (c->exception == SOFD_EXC_TAP && exc_start(p, nrx)) {
+      sof_ethdev_close(&p->eth);
+      return -1;
+    }
   } else {
     if (c->burst > SOF_UDP_BURST_MAX) {
       fprintf(stderr, "sofd: [input] burst (--burst): the udp driver takes at most %u\n", SOF_UDP_BURST_MAX);
@@ -1614,6 +1667,7 @@ sofd_pipe_run(sofd_pipe_t *p, volatile int *quit_signal) {
   }
   lcore_main(&arg);
   rte_eal_mp_wait_lcore();
+  sofd_exc_stop(p->exc); /* exception = tap: the service thread joined, its rings drained and counted */
   /* datagrams the kernel still held when rx stopped: lost at exit, counted */
   if (p->input_open && p->cfg->driver == SOFD_DRIVER_UDP) p->udp_unread = sof_udp_drain(&p->udp);
   return p->stop ? p->stop : "stopped";
@@ -1632,6 +1686,8 @@ sofd_pipe_delete(sofd_pipe_t *p) {
   if (p->input_open) {
     if (c->driver != SOFD_DRIVER_UDP) {
       sof_ethdev_close(&p->eth);
+      sofd_exc_close(p->exc); /* after the port: its TX ring may hold the tap pool's mbufs */
+      p->exc = NULL;
       sof_preload_delete(&p->preload); /* zeroed unless the preload driver */
     } else {
       sof_udp_close(&p->udp);
@@ -1669,6 +1725,7 @@ sofd_pipe_delete(sofd_pipe_t *p) {
 typedef struct totals {
   uint64_t rx_packets, rx_bytes, rx_bursts, to_fec, events_sent, events_dropped;
   uint64_t arp_replies, icmp_replies, icmp_limited, tx_sent, tx_dropped;
+  sofd_exc_stats_t exc;     /* [input] exception = tap */
   uint64_t pkt_err[SOF_PKT_ERR_CNT + 1];
   uint64_t drop[SOFD_RX_DROP_CNT];
   uint64_t malformed[SOF_SHRED_ERR_CNT + 1];
@@ -1732,6 +1789,7 @@ collect(sofd_pipe_t const *p, totals_t *t) {
     uint64_t tip = ws->tip;
     if (tip != SOF_SLOTWIN_NONE && tip > t->rx_tip) t->rx_tip = tip;
   }
+  sofd_exc_stats(p->exc, &t->exc);
   /* what the input layer saw and lost before the rx role */
   if (p->input_open && c->driver == SOFD_DRIVER_UDP) {
     sof_udp_stats_sum(&p->udp, &t->udp);
@@ -1880,6 +1938,26 @@ sofd_pipe_counters(sofd_pipe_t const *p, sofd_counter_t *out) {
   CTR("ICMP echo requests not answered: over [input] icmp_rate", t.icmp_limited, "rx_icmp_rate_limited");
   CTR("replies the TX queues took", t.tx_sent, "tx_sent");
   CTR("replies dropped: the TX queue was full", t.tx_dropped, "tx_dropped");
+  if (p->cfg->exception == SOFD_EXC_TAP) {
+    CTR("frames the rx role handed to the exception path (not shreds)", t.exc.classified, "exc_classified");
+    CTR("frames the kernel received on the exception tap", t.exc.to_kernel, "exc_to_kernel");
+    CTR("frames the kernel sent on the exception tap", t.exc.from_kernel, "exc_from_kernel");
+    CTR("kernel frames sent out of the port", t.exc.relayed, "exc_relayed");
+    static struct { char const *name; size_t off; } const xd[] = {
+      {"ring_full", offsetof(sofd_exc_stats_t, ring_full)},
+      {"tap_tx_full", offsetof(sofd_exc_stats_t, tap_tx_full)},
+      {"exit_to_kernel", offsetof(sofd_exc_stats_t, exit_to_kernel)},
+      {"from_ring_full", offsetof(sofd_exc_stats_t, from_ring_full)},
+      {"nic_tx_full", offsetof(sofd_exc_stats_t, nic_tx_full)},
+      {"exit_from_kernel", offsetof(sofd_exc_stats_t, exit_from_kernel)},
+    };
+    for (size_t k = 0; k < sizeof xd / sizeof xd[0]; k++) {
+      uint64_t v;
+      memcpy(&v, (char const *)&t.exc + xd[k].off, sizeof v);
+      CTR("exception path frames dropped, by reason", v, "exc_drop_%s", xd[k].name);
+      FAM("exc_dropped_total", "reason", xd[k].name);
+    }
+  }
   CTR("ed25519 verifications", t.vs.sig_verifies, "verify_sig_verifies");
   CTR("ed25519 verifications with a prepared leader key", t.vs.sig_prepared, "verify_sig_prepared");
   CTR("leader keys prepared (tables built)", t.vs.key_prepares, "verify_key_prepares");
@@ -2112,6 +2190,24 @@ sofd_pipe_summary(sofd_pipe_t *p, char const *stop) {
     sof_json_key(j, "icmpRateLimited"); sof_json_u64(j, t.icmp_limited);
     sof_json_key(j, "txSent");          sof_json_u64(j, t.tx_sent);
     sof_json_key(j, "txDropped");       sof_json_u64(j, t.tx_dropped);
+  }
+  if (c->exception == SOFD_EXC_TAP) {
+    sof_json_key(j, "exception");
+    sof_json_obj_begin(j);
+    sof_json_key(j, "classified");     sof_json_u64(j, t.exc.classified);
+    sof_json_key(j, "toKernel");       sof_json_u64(j, t.exc.to_kernel);
+    sof_json_key(j, "fromKernel");     sof_json_u64(j, t.exc.from_kernel);
+    sof_json_key(j, "relayed");        sof_json_u64(j, t.exc.relayed);
+    sof_json_key(j, "drops");
+    sof_json_obj_begin(j);
+    sof_json_key(j, "ringFull");       sof_json_u64(j, t.exc.ring_full);
+    sof_json_key(j, "tapTxFull");      sof_json_u64(j, t.exc.tap_tx_full);
+    sof_json_key(j, "exitToKernel");   sof_json_u64(j, t.exc.exit_to_kernel);
+    sof_json_key(j, "fromRingFull");   sof_json_u64(j, t.exc.from_ring_full);
+    sof_json_key(j, "nicTxFull");      sof_json_u64(j, t.exc.nic_tx_full);
+    sof_json_key(j, "exitFromKernel"); sof_json_u64(j, t.exc.exit_from_kernel);
+    sof_json_obj_end(j);
+    sof_json_obj_end(j);
   }
   uint64_t busy = 0;
   for (unsigned i = 0; i < c->role_cnt[SOFD_ROLE_RX]; i++) busy += p->rx[i].act.busy_cycles;
