@@ -18,6 +18,7 @@ pkgs=(
   prometheus                                     # promtool: tests/test_sofd_ops.py checks /metrics
   python3                                        # test glue
   iproute2 iputils-ping                          # test_sofd_nic.py: netns, veth, ping
+  ethtool                                        # test_sofd_nic.py: checksum offload off on the veth peer (exception = tap)
 )
 missing=()
 for p in "${pkgs[@]}"; do
