@@ -1526,10 +1526,15 @@ nic_start(sofd_pipe_t *p, unsigned nrx) {
     sent = n && rte_eth_tx_burst(p->eth.port_id, 0, &m, 1) == 1;
     if (!sent) rte_pktmbuf_free(m);
   }
-  fprintf(stderr, "sofd: [input] address %s on port %u (%02x:%02x:%02x:%02x:%02x:%02x): ARP and ICMP "
-          "echo (%u/s) answered on %u TX queue%s; gratuitous ARP %s\n", c->address, p->eth.port_id,
-          h.mac[0], h.mac[1], h.mac[2], h.mac[3], h.mac[4], h.mac[5], c->icmp_rate, nrx,
-          nrx == 1 ? "" : "s", sent ? "sent" : "not sent");
+  if (c->exception == SOFD_EXC_TAP) /* the kernel answers: exc_start */
+    fprintf(stderr, "sofd: [input] address %s on port %u (%02x:%02x:%02x:%02x:%02x:%02x): ARP and ICMP "
+            "go to the kernel ([input] exception = tap); gratuitous ARP %s\n", c->address, p->eth.port_id,
+            h.mac[0], h.mac[1], h.mac[2], h.mac[3], h.mac[4], h.mac[5], sent ? "sent" : "not sent");
+  else
+    fprintf(stderr, "sofd: [input] address %s on port %u (%02x:%02x:%02x:%02x:%02x:%02x): ARP and ICMP "
+            "echo (%u/s) answered on %u TX queue%s; gratuitous ARP %s\n", c->address, p->eth.port_id,
+            h.mac[0], h.mac[1], h.mac[2], h.mac[3], h.mac[4], h.mac[5], c->icmp_rate, nrx,
+            nrx == 1 ? "" : "s", sent ? "sent" : "not sent");
 }
 
 /* [input] exception = tap: the tap, the rx instances' queues and the
