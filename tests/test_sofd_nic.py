@@ -403,8 +403,10 @@ def test_exception(tmp):
         return
     sched, recs, pls, paths = capture(tmp)
     p, txlog, lines = start_sofd(tmp, "exception", sched, "--exception", "tap", "--input-exception-iface",
-                                 TAP, vdev=f"net_af_packet0,iface={XR}", ns=NSX, addr=XADDR,
-                                 ready="exception = tap")
+                                 TAP, "--prometheus", "127.0.0.1:0", vdev=f"net_af_packet0,iface={XR}",
+                                 ns=NSX, addr=XADDR, ready="Prometheus metrics on")
+    url = next((m.group(1) for m in (re.search(r"Prometheus metrics on (http://\S+)", l) for l in lines) if m),
+               None)
     peer0 = ifstats(NS, XN)
     tcp_port = 7019
     srv = None
@@ -434,6 +436,11 @@ def test_exception(tmp):
         check(sd.returncode == 0, f"exception: the kernel UDP sender ({sd.stderr.strip()[-300:]})")
         time.sleep(1.5)
         tap = ifstats(NSX, TAP)  # the kernel's own count of the tap, while it exists
+        # Prometheus (sofd's loopback is in its namespace)
+        metrics = subprocess.run(["ip", "netns", "exec", NSX, sys.executable, "-c",
+                                  "import sys, urllib.request; sys.stdout.write(urllib.request.urlopen("
+                                  "sys.argv[1], timeout=10).read().decode())", str(url)],
+                                 capture_output=True, text=True).stdout
     finally:
         if srv and srv.poll() is None:
             srv.kill()
@@ -470,6 +477,16 @@ def test_exception(tmp):
     want = sof_check.truth_txs(recs)
     check(got == want, f"exception: the transaction log is the truth ({len(got)} vs {len(want)})")
     balanced("exception", s)
+    prom = dict(re.findall(r"^(sof_exc_\S+) (\d+)$", metrics, re.M))
+    check(prom.get("sof_exc_to_kernel_total") == str(x.get("toKernel")) and
+          prom.get("sof_exc_relayed_total") == str(x.get("relayed")) and
+          sum(1 for k in prom if k.startswith("sof_exc_dropped_total{reason=")) == 6,
+          f"exception: Prometheus has the exception path's counters ({prom})")
+    promtool = shutil.which("promtool")
+    if promtool:
+        pt = subprocess.run([promtool, "check", "metrics"], input=metrics, capture_output=True, text=True)
+        check(pt.returncode == 0 and not (pt.stdout + pt.stderr).strip(),
+              f"exception: promtool check metrics is silent ({(pt.stdout + pt.stderr).strip()[:500]})")
     print(f"exception: {sent_peer} frames from the peer ({len(pls)} shreds, {x.get('toKernel')} to the "
           f"kernel), {x.get('relayed')} from the kernel out of the port, {len(got)} transactions",
           file=sys.stderr)
