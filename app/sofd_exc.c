@@ -165,6 +165,7 @@ static void *
 exc_main(void *arg) {
   sofd_exc_t *x = arg;
   struct rte_mbuf *b[SOFD_EXC_BURST];
+  unsigned idle_us = SOFD_EXC_IDLE_US;
   while (!x->quit) {
     unsigned moved = 0;
     /* NIC -> kernel */
@@ -186,7 +187,12 @@ exc_main(void *arg) {
       x->from_ring_full += n - s;
       moved += n;
     }
-    if (!moved) usleep(SOFD_EXC_IDLE_US);
+    if (moved) {
+      idle_us = SOFD_EXC_IDLE_US;
+    } else {
+      usleep(idle_us);
+      if (idle_us < SOFD_EXC_IDLE_MAX_US) idle_us *= 2;
+    }
   }
   return NULL;
 }
