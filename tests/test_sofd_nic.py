@@ -102,13 +102,13 @@ def setup():
 
 
 def start_sofd(tmp, name, sched, *extra, shconf=False, vdev=None, ns=None, addr=ADDR, may_fail=False,
-               ready="gratuitous ARP"):
+               ready="gratuitous ARP", lcores="0"):
     """sofd on vdev (default: net_af_packet on VR) with --address addr,
     in namespace ns (default: this one). Returns (process, txlog, stderr
     lines so far) once the port is up; with may_fail, (None, None, output)
     when sofd exits before that."""
     txlog = os.path.join(tmp, name + ".txlog")
-    ealargs = sof_check.eal("nic", "0", vdevs=[vdev or f"net_af_packet0,iface={VR}"])
+    ealargs = sof_check.eal("nic", lcores, vdevs=[vdev or f"net_af_packet0,iface={VR}"])
     if shconf:
         # a secondary process (dpdk-dumpcap) attaches through the shared
         # config and hugepage-backed memory: no --no-shconf, no --no-huge
@@ -422,7 +422,11 @@ def test_exception(tmp):
     if why:
         print(f"exception: {why}: skipped", file=sys.stderr)
         return
-    exception_run(tmp, "exception", f"net_af_packet0,iface={XR}", 7019)
+    # two rx instances on two af_packet queues (a fanout group): each hands
+    # its frames to the kernel on its own ring, instance 0 relays
+    exception_run(tmp, "exception", f"net_af_packet0,iface={XR},qpairs=2", 7019, "0,1",
+                  "--topology-rx", "0,1", "--topology-fec", "0", "--topology-extract", "1",
+                  "--topology-dispatch", "1", "--topology-plugins", "1")
     # on AF_XDP the kernel does not see the port's frames at all
     why = af_xdp_missing()
     if why:
@@ -432,14 +436,14 @@ def test_exception(tmp):
                         7020), "exception_af_xdp: sofd started on net_af_xdp")
 
 
-def exception_run(tmp, name, vdev, tcp_port):
+def exception_run(tmp, name, vdev, tcp_port, lcores="0", *extra):
     """sofd with exception = tap on vdev in NSX: ping, a TCP echo and the
     shreds from the peer namespace. False when an af_xdp vdev could not be
     set up (the message printed)."""
     sched, recs, pls, paths = capture(tmp)
     p, txlog, lines = start_sofd(tmp, name, sched, "--exception", "tap", "--input-exception-iface",
-                                 TAP, "--prometheus", "127.0.0.1:0", vdev=vdev, ns=NSX, addr=XADDR,
-                                 ready="Prometheus metrics on", may_fail="af_xdp" in vdev)
+                                 TAP, "--prometheus", "127.0.0.1:0", *extra, vdev=vdev, ns=NSX, addr=XADDR,
+                                 ready="Prometheus metrics on", may_fail="af_xdp" in vdev, lcores=lcores)
     if p is None:
         print(f"{name}: sofd could not start on {vdev}: {lines.strip()[-500:]}", file=sys.stderr)
         return False
@@ -524,9 +528,10 @@ def exception_run(tmp, name, vdev, tcp_port):
         pt = subprocess.run([promtool, "check", "metrics"], input=metrics, capture_output=True, text=True)
         check(pt.returncode == 0 and not (pt.stdout + pt.stderr).strip(),
               f"{name}: promtool check metrics is silent ({(pt.stdout + pt.stderr).strip()[:500]})")
+    rx = [r.get("processed") for r in s.get("roles", []) if r.get("role") == "rx"]
     print(f"{name}: {sent_peer} frames from the peer ({len(pls)} shreds, {x.get('toKernel')} to the "
-          f"kernel), {x.get('relayed')} from the kernel out of the port, {len(got)} transactions",
-          file=sys.stderr)
+          f"kernel), {x.get('relayed')} from the kernel out of the port, {len(got)} transactions; "
+          f"frames per rx instance {rx}", file=sys.stderr)
     return True
 
 
