@@ -1,6 +1,8 @@
 /* sofd_exc.c: see sofd_exc.h. */
 #include "sofd_exc.h"
 
+#include <stddef.h>
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
@@ -19,6 +21,9 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mempool.h>
+
+#include "sofd_pipe.h"
+#include "util/sof_json.h"
 
 #define EXC_VDEV "net_tap_sofexc"
 
@@ -276,6 +281,81 @@ sofd_exc_stats(sofd_exc_t const *x, sofd_exc_stats_t *o) {
   o->from_kernel = x->from_kernel;
   o->from_ring_full = x->from_ring_full;
   o->exit_from_kernel = x->exit_from_kernel;
+}
+
+/* The drop reasons, as counter names and summary keys. */
+static struct {
+  char const *name, *key;
+  size_t      off;
+} const exc_drops[] = {
+  {"ring_full", "ringFull", offsetof(sofd_exc_stats_t, ring_full)},
+  {"tap_tx_full", "tapTxFull", offsetof(sofd_exc_stats_t, tap_tx_full)},
+  {"exit_to_kernel", "exitToKernel", offsetof(sofd_exc_stats_t, exit_to_kernel)},
+  {"from_ring_full", "fromRingFull", offsetof(sofd_exc_stats_t, from_ring_full)},
+  {"nic_tx_full", "nicTxFull", offsetof(sofd_exc_stats_t, nic_tx_full)},
+  {"exit_from_kernel", "exitFromKernel", offsetof(sofd_exc_stats_t, exit_from_kernel)},
+};
+#define EXC_DROPS (sizeof exc_drops / sizeof exc_drops[0])
+
+static uint64_t
+drop_of(sofd_exc_stats_t const *st, size_t k) {
+  uint64_t v;
+  memcpy(&v, (char const *)st + exc_drops[k].off, sizeof v);
+  return v;
+}
+
+unsigned
+sofd_exc_counters(sofd_exc_t const *x, sofd_counter_t *out, unsigned cap) {
+  sofd_exc_stats_t st;
+  sofd_exc_stats(x, &st);
+  static struct {
+    char const *name, *help;
+    size_t      off;
+  } const plain[] = {
+    {"exc_classified", "frames the rx role handed to the exception path (not shreds)",
+     offsetof(sofd_exc_stats_t, classified)},
+    {"exc_to_kernel", "frames the kernel received on the exception tap", offsetof(sofd_exc_stats_t, to_kernel)},
+    {"exc_from_kernel", "frames the kernel sent on the exception tap", offsetof(sofd_exc_stats_t, from_kernel)},
+    {"exc_relayed", "kernel frames sent out of the port", offsetof(sofd_exc_stats_t, relayed)},
+  };
+  unsigned n = 0;
+  for (size_t k = 0; k < sizeof plain / sizeof plain[0] && n < cap; k++, n++) {
+    memset(&out[n], 0, sizeof out[n]);
+    snprintf(out[n].name, sizeof out[n].name, "%s", plain[k].name);
+    out[n].help = plain[k].help;
+    memcpy(&out[n].value, (char const *)&st + plain[k].off, sizeof out[n].value);
+  }
+  for (size_t k = 0; k < EXC_DROPS && n < cap; k++, n++) {
+    memset(&out[n], 0, sizeof out[n]);
+    snprintf(out[n].name, sizeof out[n].name, "exc_drop_%s", exc_drops[k].name);
+    out[n].help = "exception path frames dropped, by reason";
+    out[n].value = drop_of(&st, k);
+    out[n].family = "exc_dropped_total";
+    out[n].label_key = "reason";
+    snprintf(out[n].label_val, sizeof out[n].label_val, "%s", exc_drops[k].name);
+  }
+  return n;
+}
+
+void
+sofd_exc_summary(sofd_exc_t const *x, sof_json_t *j) {
+  if (!x) return;
+  sofd_exc_stats_t st;
+  sofd_exc_stats(x, &st);
+  sof_json_key(j, "exception");
+  sof_json_obj_begin(j);
+  sof_json_key(j, "classified"); sof_json_u64(j, st.classified);
+  sof_json_key(j, "toKernel");   sof_json_u64(j, st.to_kernel);
+  sof_json_key(j, "fromKernel"); sof_json_u64(j, st.from_kernel);
+  sof_json_key(j, "relayed");    sof_json_u64(j, st.relayed);
+  sof_json_key(j, "drops");
+  sof_json_obj_begin(j);
+  for (size_t k = 0; k < EXC_DROPS; k++) {
+    sof_json_key(j, exc_drops[k].key);
+    sof_json_u64(j, drop_of(&st, k));
+  }
+  sof_json_obj_end(j);
+  sof_json_obj_end(j);
 }
 
 sofd_exc_q_t *

@@ -125,6 +125,19 @@ void sofd_exc_close(sofd_exc_t *x);
 /* sofd_exc_stats sums the service's and the queues' counters. Any thread. */
 void sofd_exc_stats(sofd_exc_t const *x, sofd_exc_stats_t *out);
 
+/* sofd_exc_counters writes the exception path's entries of sofd's counter
+ * table (exc_classified, exc_to_kernel, exc_from_kernel, exc_relayed,
+ * exc_drop_<reason> in the Prometheus family exc_dropped_total{reason})
+ * into out[0 .. cap); returns how many. Any thread. */
+struct sofd_counter;
+unsigned sofd_exc_counters(sofd_exc_t const *x, struct sofd_counter *out, unsigned cap);
+
+/* sofd_exc_summary writes "exception": {classified, toKernel, fromKernel,
+ * relayed, drops: {...}} as the next key of the open JSON object j;
+ * nothing when x is NULL. */
+struct sof_json;
+void sofd_exc_summary(sofd_exc_t const *x, struct sof_json *j);
+
 /* The tap's port id and kernel interface name (for messages). */
 uint16_t sofd_exc_port(sofd_exc_t const *x);
 char const *sofd_exc_iface(sofd_exc_t const *x);

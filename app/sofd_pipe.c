@@ -1730,7 +1730,6 @@ sofd_pipe_delete(sofd_pipe_t *p) {
 typedef struct totals {
   uint64_t rx_packets, rx_bytes, rx_bursts, to_fec, events_sent, events_dropped;
   uint64_t arp_replies, icmp_replies, icmp_limited, tx_sent, tx_dropped;
-  sofd_exc_stats_t exc;     /* [input] exception = tap */
   uint64_t pkt_err[SOF_PKT_ERR_CNT + 1];
   uint64_t drop[SOFD_RX_DROP_CNT];
   uint64_t malformed[SOF_SHRED_ERR_CNT + 1];
@@ -1794,7 +1793,6 @@ collect(sofd_pipe_t const *p, totals_t *t) {
     uint64_t tip = ws->tip;
     if (tip != SOF_SLOTWIN_NONE && tip > t->rx_tip) t->rx_tip = tip;
   }
-  sofd_exc_stats(p->exc, &t->exc);
   /* what the input layer saw and lost before the rx role */
   if (p->input_open && c->driver == SOFD_DRIVER_UDP) {
     sof_udp_stats_sum(&p->udp, &t->udp);
@@ -1943,26 +1941,8 @@ sofd_pipe_counters(sofd_pipe_t const *p, sofd_counter_t *out) {
   CTR("ICMP echo requests not answered: over [input] icmp_rate", t.icmp_limited, "rx_icmp_rate_limited");
   CTR("replies the TX queues took", t.tx_sent, "tx_sent");
   CTR("replies dropped: the TX queue was full", t.tx_dropped, "tx_dropped");
-  if (p->cfg->exception == SOFD_EXC_TAP) {
-    CTR("frames the rx role handed to the exception path (not shreds)", t.exc.classified, "exc_classified");
-    CTR("frames the kernel received on the exception tap", t.exc.to_kernel, "exc_to_kernel");
-    CTR("frames the kernel sent on the exception tap", t.exc.from_kernel, "exc_from_kernel");
-    CTR("kernel frames sent out of the port", t.exc.relayed, "exc_relayed");
-    static struct { char const *name; size_t off; } const xd[] = {
-      {"ring_full", offsetof(sofd_exc_stats_t, ring_full)},
-      {"tap_tx_full", offsetof(sofd_exc_stats_t, tap_tx_full)},
-      {"exit_to_kernel", offsetof(sofd_exc_stats_t, exit_to_kernel)},
-      {"from_ring_full", offsetof(sofd_exc_stats_t, from_ring_full)},
-      {"nic_tx_full", offsetof(sofd_exc_stats_t, nic_tx_full)},
-      {"exit_from_kernel", offsetof(sofd_exc_stats_t, exit_from_kernel)},
-    };
-    for (size_t k = 0; k < sizeof xd / sizeof xd[0]; k++) {
-      uint64_t v;
-      memcpy(&v, (char const *)&t.exc + xd[k].off, sizeof v);
-      CTR("exception path frames dropped, by reason", v, "exc_drop_%s", xd[k].name);
-      FAM("exc_dropped_total", "reason", xd[k].name);
-    }
-  }
+  /* [input] exception = tap: its counters (sofd_exc.h) */
+  if (p->exc) n += sofd_exc_counters(p->exc, out + n, SOFD_COUNTERS_MAX - n);
   CTR("ed25519 verifications", t.vs.sig_verifies, "verify_sig_verifies");
   CTR("ed25519 verifications with a prepared leader key", t.vs.sig_prepared, "verify_sig_prepared");
   CTR("leader keys prepared (tables built)", t.vs.key_prepares, "verify_key_prepares");
@@ -2196,24 +2176,7 @@ sofd_pipe_summary(sofd_pipe_t *p, char const *stop) {
     sof_json_key(j, "txSent");          sof_json_u64(j, t.tx_sent);
     sof_json_key(j, "txDropped");       sof_json_u64(j, t.tx_dropped);
   }
-  if (c->exception == SOFD_EXC_TAP) {
-    sof_json_key(j, "exception");
-    sof_json_obj_begin(j);
-    sof_json_key(j, "classified");     sof_json_u64(j, t.exc.classified);
-    sof_json_key(j, "toKernel");       sof_json_u64(j, t.exc.to_kernel);
-    sof_json_key(j, "fromKernel");     sof_json_u64(j, t.exc.from_kernel);
-    sof_json_key(j, "relayed");        sof_json_u64(j, t.exc.relayed);
-    sof_json_key(j, "drops");
-    sof_json_obj_begin(j);
-    sof_json_key(j, "ringFull");       sof_json_u64(j, t.exc.ring_full);
-    sof_json_key(j, "tapTxFull");      sof_json_u64(j, t.exc.tap_tx_full);
-    sof_json_key(j, "exitToKernel");   sof_json_u64(j, t.exc.exit_to_kernel);
-    sof_json_key(j, "fromRingFull");   sof_json_u64(j, t.exc.from_ring_full);
-    sof_json_key(j, "nicTxFull");      sof_json_u64(j, t.exc.nic_tx_full);
-    sof_json_key(j, "exitFromKernel"); sof_json_u64(j, t.exc.exit_from_kernel);
-    sof_json_obj_end(j);
-    sof_json_obj_end(j);
-  }
+  sofd_exc_summary(p->exc, j); /* [input] exception = tap: "exception": {...} */
   uint64_t busy = 0;
   for (unsigned i = 0; i < c->role_cnt[SOFD_ROLE_RX]; i++) busy += p->rx[i].act.busy_cycles;
   for (unsigned i = 0; i < c->role_cnt[SOFD_ROLE_FEC]; i++) busy += p->fec[i].act.busy_cycles;
