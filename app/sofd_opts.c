@@ -779,6 +779,14 @@ sofd_opts_resolve(sofd_cfg_t *cfg) {
                       "space) (%s)\n", key_name(fi), cfg->exception_iface, key_from(fi));
       return -1;
     }
+    if (key_set("input", "icmp_rate")) {
+      size_t ri = (size_t)key_find("input", "icmp_rate");
+      char xname[160]; /* key_name's buffer is shared */
+      snprintf(xname, sizeof xname, "%s", key_name(xi));
+      fprintf(stderr, "sofd: %s (%s) would be ignored: with %s = tap the kernel answers ICMP echo "
+                      "(limit it there: net.ipv4.icmp_ratelimit)\n", key_name(ri), key_from(ri), xname);
+      return -1;
+    }
     if (!cfg->address || !cfg->udp_port_cnt) {
       fprintf(stderr, "sofd: %s = tap (%s) needs [input] address (--address) and [input] udp_ports "
                       "(--udp-port): they tell a shred from a frame for the kernel\n", key_name(xi),

@@ -151,6 +151,10 @@ with tempfile.TemporaryDirectory() as tmp:
     refused("exception iface", ["--"] + U + ["--address", "10.0.0.2/24", "--udp-port", "8002",
                                             "--exception", "tap", "--input-exception-iface", "a/b"],
             "'a/b' is not an interface name")
+    refused("icmp_rate with exception = tap", ["--"] + U + ["--address", "10.0.0.2/24", "--udp-port", "8002",
+                                                          "--exception", "tap", "--input-icmp-rate", "5"],
+            "[input] icmp_rate (--input-icmp-rate) (from the command line) would be ignored: with "
+            "[input] exception (--exception) = tap the kernel answers ICMP echo")
     refused("exception iface unread", ["--"] + U + ["--input-exception-iface", "x0"],
             "[input] exception_iface (--input-exception-iface) (from the command line) is read only with "
             "[input] exception = tap")
