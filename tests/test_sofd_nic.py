@@ -24,7 +24,8 @@ between the root namespace (sofd on net_af_packet, iface = the root end,
   through sofd while the shreds reach the pipeline (transaction log = the
   truth); the frames each way equal the peer's and the tap's own interface
   counters, with no drop; Prometheus has the same counts; run on
-  net_af_packet and again on net_af_xdp.
+  net_af_packet (two queues, two rx instances) and on net_af_xdp; a tap
+  name another interface holds is refused with a message.
 
 Skipped (77) without sofd, without root / ip netns / veth, or without ping.
 The namespace and links are removed even on failure.
@@ -424,6 +425,7 @@ def test_exception(tmp):
         return
     # two rx instances on two af_packet queues (a fanout group): each hands
     # its frames to the kernel on its own ring, instance 0 relays
+    exception_taken_name(tmp)
     exception_run(tmp, "exception", f"net_af_packet0,iface={XR},qpairs=2", 7019, "0,1",
                   "--topology-rx", "0,1", "--topology-fec", "0", "--topology-extract", "1",
                   "--topology-dispatch", "1", "--topology-plugins", "1")
@@ -434,6 +436,19 @@ def test_exception(tmp):
         return
     check(exception_run(tmp, "exception_af_xdp", f"net_af_xdp0,iface={XR},start_queue=0,queue_count=1",
                         7020), "exception_af_xdp: sofd started on net_af_xdp")
+
+
+def exception_taken_name(tmp):
+    """The tap's name taken by another interface: sofd refuses to start,
+    saying so."""
+    sched, _, _, _ = capture(tmp)
+    r = subprocess.run(["ip", "netns", "exec", NSX, sofd, *sof_check.eal("nic", "0", vdevs=[
+        f"net_af_packet0,iface={XR}"]), "--", "--address", f"{XADDR}/24", "--leader-schedule", sched,
+        "--shred-version", "7", "--udp-port", str(PORT), "--exception", "tap", "--input-exception-iface", XR],
+        capture_output=True, text=True, timeout=60)
+    check(r.returncode != 0 and "[input] exception = tap: net_tap" in r.stderr and
+          "is the interface name taken?" in r.stderr,
+          f"exception: a taken tap name is refused with a message (rc {r.returncode}: {r.stderr.strip()[-300:]})")
 
 
 def exception_run(tmp, name, vdev, tcp_port, lcores="0", *extra):
