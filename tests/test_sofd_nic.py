@@ -168,7 +168,9 @@ pls = [open(p, 'rb').read() for p in sys.argv[3:]]
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 for i, pl in enumerate(pls):
     s.sendto(pl, (sys.argv[1], int(sys.argv[2])))
-    if i % 32 == 31:
+    # ~4k datagrams/s: a sanitizer build of sofd on a loaded machine keeps
+    # up (an AF_XDP ring overran at 16k/s there)
+    if i % 8 == 7:
         time.sleep(0.002)
 """
 
@@ -232,7 +234,7 @@ def test_ping_and_udp(tmp, name="ping_udp", vdev=None):
     # a set's shreds after its recovery are counted late (as on any input)
     check(s.get("accepted", 0) + s.get("drops", {}).get("late", 0) == len(pls),
           f"{name}: every shred datagram accepted or late "
-          f"({s.get('accepted')} of {len(pls)}; drops {s.get('drops')}, lost {s.get('lostNic')})")
+          f"({s.get('accepted')} of {len(pls)}; drops {s.get('drops')}, lost before sofd {s.get('lostBefore')})")
     got = sof_check.txs_of(sof_check.read_lines(txlog))
     want = sof_check.truth_txs(recs)
     check(got == want, f"{name}: the transaction log is the truth ({len(got)} vs {len(want)})")
