@@ -236,6 +236,8 @@ sofd_pipe_counters(sofd_pipe_t const *p, sofd_counter_t *out) {
   CTR("ICMP echo requests not answered: over [input] icmp_rate", t.icmp_limited, "rx_icmp_rate_limited");
   CTR("replies the TX queues took", t.tx_sent, "tx_sent");
   CTR("replies dropped: the TX queue was full", t.tx_dropped, "tx_dropped");
+  /* [input] exception = tap: its counters (sofd_exc.h) */
+  if (p->exc) n += sofd_exc_counters(p->exc, out + n, SOFD_COUNTERS_MAX - n);
   CTR("ed25519 verifications", t.vs.sig_verifies, "verify_sig_verifies");
   CTR("ed25519 verifications with a prepared leader key", t.vs.sig_prepared, "verify_sig_prepared");
   CTR("leader keys prepared (tables built)", t.vs.key_prepares, "verify_key_prepares");
@@ -469,6 +471,7 @@ sofd_pipe_summary(sofd_pipe_t *p, char const *stop) {
     sof_json_key(j, "txSent");          sof_json_u64(j, t.tx_sent);
     sof_json_key(j, "txDropped");       sof_json_u64(j, t.tx_dropped);
   }
+  sofd_exc_summary(p->exc, j); /* [input] exception = tap: "exception": {...} */
   uint64_t busy = 0;
   for (unsigned i = 0; i < c->role_cnt[SOFD_ROLE_RX]; i++) busy += p->rx[i].act.busy_cycles;
   for (unsigned i = 0; i < c->role_cnt[SOFD_ROLE_FEC]; i++) busy += p->fec[i].act.busy_cycles;

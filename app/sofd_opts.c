@@ -47,6 +47,8 @@ static sofd_key_t const keys[] = {
   {"input", "address", "address", "A.B.C.D/PREFIX", NULL, "ethdev driver: this host's IPv4 address on the port: ARP requests and ICMP echo requests for it are answered (one TX queue per rx instance), a gratuitous ARP is sent at start"},
   {"input", "icmp_rate", NULL, "N", "100", "with [input] address: ICMP echo replies per second at most (a token bucket, split over the rx instances; beyond: counted rx_icmp_rate_limited; 0: none)"},
   {"input", "udp_ports", "udp-port", "P[,P...]", NULL, "accept only UDP datagrams to these destination ports (default: any)"},
+  {"input", "exception", "exception", "none|tap", "none", "with [input] address: none: sofd answers ARP and ICMP echo itself and drops other frames; tap: every frame that is not a shred to the address and [input] udp_ports (ARP, ICMP, TCP, other UDP) goes to the kernel through a net_tap interface with the port's MAC and address, and what the kernel sends there goes out of the port (docs/deploy.md)"},
+  {"input", "exception_iface", NULL, "NAME", "sofexc0", "with [input] exception = tap: the tap's kernel interface name (sofd creates it, gives it the address, removes it at exit)"},
   {"udp", "bind", NULL, "ADDR", "0.0.0.0", "udp driver: address to bind"},
   {"udp", "listen_port", "udp-listen", "PORT", "8002", "udp driver: port to bind (one SO_REUSEPORT socket per rx instance)"},
   {"udp", "rcvbuf", NULL, "BYTES", "33554432", "udp driver: SO_RCVBUF per socket"},
@@ -525,6 +527,8 @@ reject_unused(sofd_cfg_t const *cfg) {
     {"input", "preload_deal", 1U << SOFD_DRIVER_PRELOAD},
     {"input", "address",      1U << SOFD_DRIVER_ETHDEV},
     {"input", "icmp_rate",    1U << SOFD_DRIVER_ETHDEV},
+    {"input", "exception",    1U << SOFD_DRIVER_ETHDEV},
+    {"input", "exception_iface", 1U << SOFD_DRIVER_ETHDEV},
     {"udp",   "bind",         1U << SOFD_DRIVER_UDP},
     {"udp",   "listen_port",  1U << SOFD_DRIVER_UDP},
     {"udp",   "rcvbuf",       1U << SOFD_DRIVER_UDP},
@@ -754,6 +758,46 @@ sofd_opts_resolve(sofd_cfg_t *cfg) {
     }
     for (long k = 0; k < n; k++) cfg->udp_ports[k] = (uint16_t)v[k];
     cfg->udp_port_cnt = (uint32_t)n;
+  }
+  /* [input] exception (issue #19, app/sofd_exc.h) */
+  char const *exc = get_str("input", "exception");
+  size_t xi = (size_t)key_find("input", "exception");
+  if (!strcmp(exc, "none")) {
+    cfg->exception = SOFD_EXC_NONE;
+  } else if (!strcmp(exc, "tap")) {
+    cfg->exception = SOFD_EXC_TAP;
+  } else {
+    fprintf(stderr, "sofd: %s: '%s' is not none or tap (%s)\n", key_name(xi), exc, key_from(xi));
+    return -1;
+  }
+  cfg->exception_iface = get_str("input", "exception_iface");
+  if (cfg->exception == SOFD_EXC_TAP) {
+    size_t fi = (size_t)key_find("input", "exception_iface");
+    if (!cfg->exception_iface[0] || strlen(cfg->exception_iface) > 15 ||
+        strpbrk(cfg->exception_iface, "/ :")) {
+      fprintf(stderr, "sofd: %s: '%s' is not an interface name (1-15 characters, no '/', ':' or "
+                      "space) (%s)\n", key_name(fi), cfg->exception_iface, key_from(fi));
+      return -1;
+    }
+    if (key_set("input", "icmp_rate")) {
+      size_t ri = (size_t)key_find("input", "icmp_rate");
+      char xname[160]; /* key_name's buffer is shared */
+      snprintf(xname, sizeof xname, "%s", key_name(xi));
+      fprintf(stderr, "sofd: %s (%s) would be ignored: with %s = tap the kernel answers ICMP echo "
+                      "(limit it there: net.ipv4.icmp_ratelimit)\n", key_name(ri), key_from(ri), xname);
+      return -1;
+    }
+    if (!cfg->address || !cfg->udp_port_cnt) {
+      fprintf(stderr, "sofd: %s = tap (%s) needs [input] address (--address) and [input] udp_ports "
+                      "(--udp-port): they tell a shred from a frame for the kernel\n", key_name(xi),
+              key_from(xi));
+      return -1;
+    }
+  } else if (key_set("input", "exception_iface")) {
+    size_t fi = (size_t)key_find("input", "exception_iface");
+    fprintf(stderr, "sofd: %s (%s) is read only with [input] exception = tap: it would be ignored\n",
+            key_name(fi), key_from(fi));
+    return -1;
   }
   cfg->udp_bind = get_str("udp", "bind");
   GET_U("udp", "listen_port", 1, 65535, cfg->udp_listen);

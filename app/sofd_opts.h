@@ -67,6 +67,8 @@ typedef struct sofd_ring_cfg {
 #define SOFD_DRIVER_UDP    1
 #define SOFD_DRIVER_PRELOAD 2 /* a pcap preloaded into a net_ring port (an ethdev) */
 
+enum { SOFD_EXC_NONE = 0, SOFD_EXC_TAP = 1 }; /* [input] exception */
+
 typedef struct sofd_cfg {
   /* input */
   int      driver;
@@ -86,6 +88,9 @@ typedef struct sofd_cfg {
   uint32_t address_ip;     /* host byte order */
   uint8_t  address_prefix;
   uint32_t icmp_rate;      /* [input] icmp_rate: echo replies per second */
+  int      exception;      /* [input] exception: SOFD_EXC_NONE (sofd answers ARP / ICMP) or
+                              SOFD_EXC_TAP (non-shred frames to the kernel, app/sofd_exc.h) */
+  char const *exception_iface; /* [input] exception_iface: the tap's kernel interface */
   /* verification */
   char const *leader, *leader_schedule, *leader_list;
   int      learn_leaders;        /* [verify] learn_leaders */

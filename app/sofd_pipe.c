@@ -11,6 +11,7 @@
  * runs once per millisecond. */
 #include "sofd_pipe_int.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -267,6 +268,33 @@ sofd_pipe_mbufs_needed(sofd_cfg_t const *c) {
   return need;
 }
 
+/* [input] exception = tap: the tap, the rx instances' queues and the
+ * service thread (sofd_exc.h). Returns 0 or -1 (message printed). */
+static int
+exc_start(sofd_pipe_t *p, unsigned nrx) {
+  sofd_cfg_t const *c = p->cfg;
+  char err[512];
+  sofd_exc_cfg_t xc = {.nic_port = p->eth.port_id, .iface = c->exception_iface, .ip = c->address_ip,
+                       .prefix = c->address_prefix, .queues = nrx};
+  memcpy(xc.mac, p->eth.mac, 6);
+  p->exc = sofd_exc_open(&xc, err, sizeof err);
+  if (!p->exc) {
+    fprintf(stderr, "sofd: [input] exception = tap: %s\n", err);
+    return -1;
+  }
+  for (unsigned i = 0; i < nrx; i++) p->rx[i].exc = sofd_exc_queue(p->exc, i);
+  if (sofd_exc_start(p->exc)) {
+    fprintf(stderr, "sofd: [input] exception = tap: the service thread: %s\n", strerror(errno));
+    sofd_exc_close(p->exc);
+    p->exc = NULL;
+    return -1;
+  }
+  fprintf(stderr, "sofd: [input] exception = tap: frames other than shreds to %s go to the kernel on %s "
+          "(port %u), the kernel's frames out of port %u\n", c->address, sofd_exc_iface(p->exc),
+          sofd_exc_port(p->exc), p->eth.port_id);
+  return 0;
+}
+
 int
 sofd_pipe_open_input(sofd_pipe_t *p) {
   sofd_cfg_t const *c = p->cfg;
@@ -312,6 +340,8 @@ sofd_pipe_open_input(sofd_pipe_t *p) {
       .tx_queues = c->address ? (uint16_t)nrx : 0, .tx_desc = SOFD_TX_DESC,
     };
     if (c->address && !c->mbufs) ec.mbufs += SOFD_TX_DESC * nrx; /* the TX rings hold replies */
+    if (c->exception == SOFD_EXC_TAP && !c->mbufs) /* frames on their way to the kernel */
+      ec.mbufs += (SOFD_EXC_RING + SOFD_EXC_BURST) * nrx;
     if (sof_ethdev_open(&p->eth, &ec, err, sizeof err)) {
       fprintf(stderr, "sofd: %s\n", err);
       sof_preload_delete(&p->preload);
@@ -327,6 +357,10 @@ sofd_pipe_open_input(sofd_pipe_t *p) {
     }
     for (unsigned i = 0; i < nrx; i++) p->rx[i].port = p->eth.port_id;
     if (c->address) sofd_rx_nic_start(p, nrx);
+    if (c->exception == SOFD_EXC_TAP && exc_start(p, nrx)) {
+      sof_ethdev_close(&p->eth);
+      return -1;
+    }
   } else {
     if (c->burst > SOF_UDP_BURST_MAX) {
       fprintf(stderr, "sofd: [input] burst (--burst): the udp driver takes at most %u\n", SOF_UDP_BURST_MAX);
@@ -369,6 +403,7 @@ sofd_pipe_run(sofd_pipe_t *p, volatile int *quit_signal) {
   }
   lcore_main(&arg);
   rte_eal_mp_wait_lcore();
+  sofd_exc_stop(p->exc); /* exception = tap: the service thread joined, its rings drained and counted */
   /* input still waiting when rx stopped (datagrams the kernel held, frames
    * the preload port had not served): lost at exit, counted */
   if (p->input_open && p->cfg->driver == SOFD_DRIVER_UDP) p->input_unread = sof_udp_drain(&p->udp);
@@ -387,6 +422,8 @@ sofd_pipe_delete(sofd_pipe_t *p) {
   if (p->input_open) {
     if (c->driver != SOFD_DRIVER_UDP) {
       sof_ethdev_close(&p->eth);
+      sofd_exc_close(p->exc); /* after the port: its TX ring may hold the tap pool's mbufs */
+      p->exc = NULL;
       sof_preload_delete(&p->preload); /* zeroed unless the preload driver */
     } else {
       sof_udp_close(&p->udp);

@@ -75,6 +75,7 @@ typedef struct sofd_meta {
   X(MULTI_SEGMENT, "multi_segment") /* frame chained over mbufs */            \
   X(OVERSIZE,      "oversize")      /* udp driver: datagram larger than an mbuf (truncated) */ \
   X(WRONG_PORT,    "wrong_port")    /* UDP to a port not in [input] udp_ports */ \
+  X(NOT_OUR_ADDRESS, "not_our_address") /* exception = tap: UDP to a shred port, another IPv4 destination (to the kernel) */ \
   X(DUPLICATE,     "duplicate")     /* same shred key and signature seen */    \
   X(CONFLICT,      "conflict")      /* same shred key, another signature */    \
   X(STALE,         "stale")         /* dedupe: slot below the tip - [dedupe] slot_window */ \

@@ -41,6 +41,7 @@
 #include <rte_ring_elem.h>
 
 #include "sofd_pipe.h"
+#include "sofd_exc.h"
 
 #include "../drivers/sof_ethdev.h"
 #include "../drivers/sof_preload.h"
@@ -186,6 +187,8 @@ typedef struct sofd_rx_inst {
   uint64_t icmp_tat, icmp_interval, icmp_burst; /* token bucket (GCRA, tsc); interval 0: no replies */
   uint16_t tx_n;
   struct rte_mbuf *tx[SOFD_BURST_MAX];
+  /* [input] exception = tap (sofd_exc.h): non-shred frames to the kernel; NULL: off */
+  sofd_exc_q_t *exc;
 } __rte_cache_aligned sofd_rx_inst_t;
 
 /* fec (sofd_fec.c): one per shard; shard i owns the slots with slot % shards == i. */
@@ -275,6 +278,7 @@ struct sofd_pipe {
   void *ext_ctx;
   sof_shred_refs_t shred_refs;  /* fec: resolver and reassembly hold mbufs by reference */
   sof_ethdev_t eth;
+  sofd_exc_t *exc;         /* [input] exception = tap: the tap and its service thread; NULL: off */
   sof_udp_t udp;
   uint64_t input_unread;   /* input left unread at exit: datagrams on the sockets (sof_udp_drain),
                               frames still in the preload rings */

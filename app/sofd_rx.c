@@ -100,6 +100,11 @@ rx_nic(sofd_rx_inst_t *r, struct rte_mbuf *m, uint64_t now) {
  * freed here. */
 static void
 rx_not_shred(sofd_rx_inst_t *r, struct rte_mbuf *m, uint64_t now, int pkt_err) {
+  /* exception = tap: every frame that is not a shred is the kernel's */
+  if (unlikely(r->exc != NULL)) {
+    sofd_exc_put(r->exc, m);
+    return;
+  }
   if (r->nic && (pkt_err == SOF_PKT_ERR_NOT_IPV4 || pkt_err == SOF_PKT_ERR_NOT_UDP) && rx_nic(r, m, now))
     return;
   rte_pktmbuf_free(m);
@@ -143,6 +148,12 @@ rx_frame(sofd_rx_inst_t *r, struct rte_mbuf *m, uint64_t now) {
     meta->dst_port = u.dst_port;
     meta->payload_off = (uint16_t)u.payload_off;
     meta->payload_sz = (uint16_t)u.payload_sz;
+    /* exception = tap: UDP to another address is the kernel's */
+    if (unlikely(r->exc != NULL) && u.dst_ip != r->host.ip) {
+      r->drop[SOFD_RX_DROP_NOT_OUR_ADDRESS]++;
+      sofd_exc_put(r->exc, m);
+      return 0;
+    }
   }
   if (r->udp_port_cnt) {
     unsigned k = 0;
@@ -256,6 +267,9 @@ rx_shred(sofd_rx_inst_t *r, struct rte_mbuf *m, sof_shred_t const *s, int res, s
 unsigned
 sofd_rx_poll(sofd_pipe_t *p, sofd_rx_inst_t *r) {
   if (p->stop_rx) return 0;
+  /* exception = tap: the kernel's frames out of this instance's TX queue,
+   * one bounded burst (rx instance 0 only; an empty-ring check) */
+  if (unlikely(r->exc != NULL)) sofd_exc_relay(r->exc, r->port, r->queue);
   struct rte_mbuf *pkts[SOFD_BURST_MAX];
   uint16_t n = r->udp ? sof_udp_rx_burst(r->udp_dev, r->idx, pkts, r->burst)
                       : rte_eth_rx_burst(r->port, r->queue, pkts, r->burst);
@@ -323,6 +337,7 @@ sofd_rx_poll(sofd_pipe_t *p, sofd_rx_inst_t *r) {
   }
   r->act.processed += n;
   if (r->tx_n) rx_tx_flush(r);
+  if (unlikely(r->exc != NULL)) sofd_exc_flush(r->exc); /* exception = tap: one ring burst */
   return n;
 }
 
@@ -395,8 +410,13 @@ sofd_rx_nic_start(sofd_pipe_t *p, unsigned nrx) {
     sent = n && rte_eth_tx_burst(p->eth.port_id, 0, &m, 1) == 1;
     if (!sent) rte_pktmbuf_free(m);
   }
-  fprintf(stderr, "sofd: [input] address %s on port %u (%02x:%02x:%02x:%02x:%02x:%02x): ARP and ICMP "
-          "echo (%u/s) answered on %u TX queue%s; gratuitous ARP %s\n", c->address, p->eth.port_id,
-          h.mac[0], h.mac[1], h.mac[2], h.mac[3], h.mac[4], h.mac[5], c->icmp_rate, nrx,
-          nrx == 1 ? "" : "s", sent ? "sent" : "not sent");
+  if (c->exception == SOFD_EXC_TAP) /* the kernel answers: sofd_pipe's exc_start */
+    fprintf(stderr, "sofd: [input] address %s on port %u (%02x:%02x:%02x:%02x:%02x:%02x): ARP and ICMP "
+            "go to the kernel ([input] exception = tap); gratuitous ARP %s\n", c->address, p->eth.port_id,
+            h.mac[0], h.mac[1], h.mac[2], h.mac[3], h.mac[4], h.mac[5], sent ? "sent" : "not sent");
+  else
+    fprintf(stderr, "sofd: [input] address %s on port %u (%02x:%02x:%02x:%02x:%02x:%02x): ARP and ICMP "
+            "echo (%u/s) answered on %u TX queue%s; gratuitous ARP %s\n", c->address, p->eth.port_id,
+            h.mac[0], h.mac[1], h.mac[2], h.mac[3], h.mac[4], h.mac[5], c->icmp_rate, nrx,
+            nrx == 1 ? "" : "s", sent ? "sent" : "not sent");
 }

@@ -142,6 +142,22 @@ with tempfile.TemporaryDirectory() as tmp:
             "(from the command line)")
     refused("port list empty item", ["--"] + U + ["--udp-port", "8002,"],
             "'8002,' is not a list of at most 8 UDP ports: an empty item (item 2)")
+    # [input] exception (issue #19)
+    refused("exception value", ["--"] + U + ["--address", "10.0.0.2/24", "--udp-port", "8002",
+                                            "--exception", "kernel"],
+            "sofd: [input] exception (--exception): 'kernel' is not none or tap")
+    refused("exception without a shred definition", ["--"] + U + ["--exception", "tap"],
+            "[input] exception (--exception) = tap (from the command line) needs [input] address")
+    refused("exception iface", ["--"] + U + ["--address", "10.0.0.2/24", "--udp-port", "8002",
+                                            "--exception", "tap", "--input-exception-iface", "a/b"],
+            "'a/b' is not an interface name")
+    refused("icmp_rate with exception = tap", ["--"] + U + ["--address", "10.0.0.2/24", "--udp-port", "8002",
+                                                          "--exception", "tap", "--input-icmp-rate", "5"],
+            "[input] icmp_rate (--input-icmp-rate) (from the command line) would be ignored: with "
+            "[input] exception (--exception) = tap the kernel answers ICMP echo")
+    refused("exception iface unread", ["--"] + U + ["--input-exception-iface", "x0"],
+            "[input] exception_iface (--input-exception-iface) (from the command line) is read only with "
+            "[input] exception = tap")
     f = ini("lcores.ini", "[topology]\nrx = 0, 0x1\n")
     refused("lcore list (before the EAL)", ["--", "--config", f] + U,
             "sofd: [topology] rx (--topology-rx): '0, 0x1' is not a list of at most 16 lcore ids: "
