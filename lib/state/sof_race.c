@@ -19,6 +19,7 @@
 #define LD(p)     __atomic_load_n((p), __ATOMIC_RELAXED)
 #define INC(p)    __atomic_store_n((p), LD(p) + 1U, __ATOMIC_RELAXED) /* p: evaluated twice */
 #define SLOTC     16U /* slot -> leader row cache entries */
+#define SRCC      8U  /* (ip, port) -> source row cache entries */
 #define KEY_EXACT (1ULL << 48)
 #define KEY_ANY   (1ULL << 49)
 
@@ -38,8 +39,7 @@ struct sof_race {
   uint32_t  src_max, leader_max, stride;
   uint32_t  src_cnt;      /* rows in use (release store) */
   uint32_t  leader_cnt;   /* leader rows in use (release store) */
-  uint64_t  last_key;     /* cache: last (ip, port) looked up */
-  uint32_t  last_row;
+  struct { uint64_t key; uint32_t row; } srcc[SRCC]; /* (ip, port) -> row cache */
   uint32_t  map_mask;
   uint64_t  map_used;
   uint64_t  sources_overflow;
@@ -319,7 +319,6 @@ table_init(sof_race_t *t, sof_race_cfg_t const *c) {
     map_put(t, r->port ? KEY_EXACT | (uint64_t)r->ip << 16 | r->port : KEY_ANY | (uint64_t)r->ip << 16, i);
   }
   t->src_cnt = c->named_cnt;
-  t->last_key = 0;
 }
 
 sof_race_group_t *
@@ -409,15 +408,17 @@ source_slow(sof_race_t *t, uint32_t ip, uint16_t port, uint64_t key) {
       return t->src_max; /* not cached: the overflow is counted per shred */
     }
   }
-  t->last_key = key;
-  t->last_row = row;
+  unsigned h = (unsigned)((key ^ key >> 16 ^ key >> 29) & (SRCC - 1U));
+  t->srcc[h].key = key;
+  t->srcc[h].row = row;
   return row;
 }
 
 uint32_t
 sof_race_source(sof_race_t *t, uint32_t ip, uint16_t port) {
   uint64_t key = KEY_EXACT | (uint64_t)ip << 16 | port;
-  if (__builtin_expect(key == t->last_key, 1)) return t->last_row;
+  unsigned h = (unsigned)((key ^ key >> 16 ^ key >> 29) & (SRCC - 1U));
+  if (__builtin_expect(t->srcc[h].key == key, 1)) return t->srcc[h].row;
   uint32_t row = source_slow(t, ip, port, key);
   if (row == t->src_max) INC(&t->sources_overflow);
   return row;

@@ -51,8 +51,8 @@
  * by source); with one rx instance (the default) every feed races every
  * other.
  *
- * Cost: sof_race_source is one compare against the last source (a small
- * hash probe on a change); sof_race_record a compare against a 16-slot
+ * Cost: sof_race_source is one compare in an 8-entry cache of recent
+ * sources (a small hash probe on a miss); sof_race_record a compare against a 16-slot
  * leader cache, two counter increments, and for a copy one or two
  * histogram increments (a clz). No allocation, lock, log or system call
  * (bench/bench_race.c measures it). Memory: everything is allocated by
