@@ -4,6 +4,7 @@
  * call per packet (the UDP driver makes one recvmmsg per burst); counters
  * instead of logs. */
 #include "sofd_pipe.h"
+#include "sofd_race.h" /* race hook: feed race analytics */
 
 #include <inttypes.h>
 #include <signal.h>
@@ -145,6 +146,7 @@ typedef struct rx_inst {
   sof_udp_t *udp_dev;
   sof_verify_t *verify;
   sof_dedupe_t *dedupe;
+  sof_race_t *race;        /* race hook: this instance's race table (NULL: [race] off) */
   sof_slotwin_t win;       /* slot admission: sampled from accepted shreds */
   uint64_t dedupe_tip;     /* the tip last given to the dedupe table */
   struct sofd_pipe *pipe;  /* its pipeline (the published epoch arithmetic) */
@@ -175,6 +177,7 @@ typedef struct fec_inst {
   sofd_dataset_t *pending; /* the pool block the reassembler is filling */
   uint64_t inline_txns, inline_arena_full;
   sof_bpool_t *pool;       /* dataset blocks (allocated here, released anywhere) */
+  sof_race_t *race;        /* race hook: FEC sets completed first (NULL: [race] off) */
   outq_t out;
   uint64_t arena_full;    /* datasets dropped: arena exhausted */
   uint64_t slot_msgs;
@@ -238,6 +241,7 @@ struct sofd_pipe {
   struct rte_ring *fec_extract, *extract_dispatch, *events;
   struct rte_mempool *pool;
   sof_verify_shared_t *shared; /* NULL with a single verifier */
+  sof_race_group_t *race;      /* race hook: every rx and fec instance's table (NULL: off) */
   unsigned (*ext_counters)(void *ctx, sofd_counter_t *out, unsigned cap); /* sofd_pipe_set_counters */
   epoch_sched_t epochs_store[2];   /* sofd_pipe_set_epochs writes the one not published */
   epoch_sched_t *epochs;           /* published (release / acquire) */
@@ -431,14 +435,21 @@ rx_shred(rx_inst_t *r, struct rte_mbuf *m, sof_shred_t const *s, int res, sof_ve
       r->dedupe_tip = tip;
       sof_dedupe_set_tip(r->dedupe, tip);
     }
-    int d = sof_dedupe_check(r->dedupe, s->slot, s->idx, s->fec_set_idx, s->version, s->variant,
-                             payload, rx_now_ns(r, now));
+    /* race hook: the source's row rides into the dedupe entry; the result
+     * and the first copy's source and time are recorded */
+    uint32_t rsrc = sofd_race_rx_source(r->race, meta->src_ip, meta->src_port);
+    sof_dedupe_first_t first;
+    int d = sof_dedupe_check_src(r->dedupe, s->slot, s->idx, s->fec_set_idx, s->version, s->variant,
+                                 payload, rx_now_ns(r, now), (uint16_t)rsrc, &first);
+    sofd_race_rx_record(r->race, rsrc, s->slot, d, &first);
     if (d != SOF_DEDUPE_NEW) {
       r->drop[d == SOF_DEDUPE_DUPLICATE ? SOFD_RX_DROP_DUPLICATE
               : d == SOF_DEDUPE_CONFLICT ? SOFD_RX_DROP_CONFLICT : SOFD_RX_DROP_STALE]++;
       rx_drop(r, m, raw);
       return;
     }
+  } else if (r->race) { /* race hook: no dedupe: received only */
+    sof_race_received(r->race, sof_race_source(r->race, meta->src_ip, meta->src_port), s->slot);
   }
   meta->verify = (int8_t)res;
   meta->shred = *s;
@@ -712,7 +723,10 @@ fec_one(fec_inst_t *f, struct rte_mbuf *m) {
   if (meta->leaf_valid) memcpy(vi.leaf, meta->leaf, 32);
   f->cur_rx_tsc = meta->rx_tsc;
   sof_ingest_result_t res;
+  uint64_t race_mark = sofd_race_fec_mark(f->race, f->ing); /* race hook */
   sof_ingest_shred_checked(f->ing, payload, &s, meta->verify, &vi, m, &res);
+  /* race hook: the set completed with this shred: its source completed it first */
+  sofd_race_fec_done(f->race, f->ing, race_mark, meta->src_ip, meta->src_port, s.slot);
   /* a data shred (received, or rebuilt by this one) may extend a batch's
    * contiguous prefix */
   if (f->inl && res.fate == SOF_INGEST_ACCEPTED &&
@@ -1296,6 +1310,8 @@ sofd_pipe_new(sofd_cfg_t const *c, sof_leaders_t const *leaders, sof_host_t *hos
                                      .ctx = p};
   unsigned nrx = c->role_cnt[SOFD_ROLE_RX], nfec = c->role_cnt[SOFD_ROLE_FEC];
   unsigned npl = c->role_cnt[SOFD_ROLE_PLUGINS];
+  int race_failed; /* race hook: tables 0..nrx-1 for rx, nrx.. for fec */
+  p->race = sofd_race_new(c, leaders, nrx, nfec, &race_failed);
   p->rx = rte_zmalloc("sofd_rx", nrx * sizeof *p->rx, RTE_CACHE_LINE_SIZE);
   p->fec = rte_zmalloc("sofd_fec", nfec * sizeof *p->fec, RTE_CACHE_LINE_SIZE);
   p->extract = rte_zmalloc("sofd_extract", sizeof *p->extract, RTE_CACHE_LINE_SIZE);
@@ -1305,6 +1321,7 @@ sofd_pipe_new(sofd_cfg_t const *c, sof_leaders_t const *leaders, sof_host_t *hos
     fprintf(stderr, "sofd: out of memory (role state)\n");
     goto fail;
   }
+  if (race_failed) goto fail; /* race hook: its message is out */
   /* signed roots shared by every verifier (rx instances, fec twins): a set
    * whose shreds reach several RX queues costs one ed25519, not one per
    * queue */
@@ -1351,6 +1368,7 @@ sofd_pipe_new(sofd_cfg_t const *c, sof_leaders_t const *leaders, sof_host_t *hos
     memcpy(r->udp_ports, c->udp_ports, sizeof r->udp_ports);
     r->udp_port_cnt = c->udp_port_cnt;
     r->ns_per_cycle_q32 = (uint64_t)((1e9 / (double)p->hz) * 4294967296.0);
+    r->race = p->race ? sof_race_group_writer(p->race, i) : NULL; /* race hook */
     if (!(r->verify = make_verify(c, leaders, p->shared))) goto fail;
     r->warm_lines = sof_verify_enabled(r->verify) ? c->verify_warm_lines : 0;
     if (c->dedupe) {
@@ -1382,6 +1400,7 @@ sofd_pipe_new(sofd_cfg_t const *c, sof_leaders_t const *leaders, sof_host_t *hos
     f->out.ring = p->fec_extract;
     f->out.block = c->ring[SOFD_RING_FEC_EXTRACT].block;
     for (unsigned k = 0; k < SLOTSEEN_SZ; k++) f->seen[k].slot = UINT64_MAX;
+    f->race = p->race ? sof_race_group_writer(p->race, nrx + i) : NULL; /* race hook */
     if (!(f->verify = make_verify(c, leaders, p->shared))) goto fail;
     sof_ingest_cfg_t ic;
     sof_ingest_cfg_default(&ic);
@@ -1661,6 +1680,7 @@ sofd_pipe_delete(sofd_pipe_t *p) {
   rte_free(p->dispatch);
   rte_free(p->plugins);
   sof_verify_shared_delete(p->shared);
+  sofd_race_delete(p->race); /* race hook */
   free(p);
 }
 
@@ -2431,6 +2451,12 @@ sofd_pipe_ring_info(sofd_pipe_t const *p, unsigned i, char const **name, unsigne
   *size = rte_ring_get_size(r);
   *count = rte_ring_count(r);
   return 0;
+}
+
+/* race hook: the feed race tables (NULL: [race] off) */
+sof_race_group_t *
+sofd_pipe_race(sofd_pipe_t const *p) {
+  return p->race;
 }
 
 sof_host_t *
