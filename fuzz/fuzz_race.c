@@ -11,6 +11,7 @@
  * Checks: the snapshot's leader rows add up to its totals; the received
  * total equals the shreds recorded; first arrivals never exceed received;
  * lag samples never exceed received; row counts stay in bounds. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

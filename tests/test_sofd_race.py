@@ -46,8 +46,9 @@ if len(sys.argv) < 3 or not sys.argv[2]:
 gen, sofd = sys.argv[1], sys.argv[2]
 promtool = shutil.which("promtool")
 PORT = 8001
-DELAY = 0.050    # s: the slow source's skew (well above a loaded machine's scheduling stalls)
-SPACING = 0.0004  # s between shreds of one source
+DELAY = 0.200    # s: the slow source's skew: the lag is measured when sofd reads a datagram, so it must
+                 # exceed the scheduling stalls of a loaded (or sanitized) run, which compress it
+SPACING = 0.0005  # s between shreds of one source
 
 
 def send_two(payloads, dst, sk_fast, sk_slow):
