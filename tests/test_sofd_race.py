@@ -20,7 +20,8 @@ so the skew is controlled. Checked:
   up to the totals, and name the capture's three leaders;
 - the transaction log equals the ground truth; the counters balance.
 - a config with [source.NAME] addr and [plugin.race] runs the same way;
-  bad [source.*] entries are refused with the key named.
+  bad [source.*] entries are refused with the key named; with [race]
+  enabled = false the plugin writes one line saying so.
 
 usage: test_sofd_race.py SOF_GEN [SOFD]   (exit 77, skipped, without SOFD)
 """
@@ -290,12 +291,25 @@ def refused(tmp):
     check(p.returncode == 2 and "source name" in p.stderr, f"--source with a bad name refused ({p.stderr.strip()[:200]})")
 
 
+def disabled(tmp):
+    """[race] enabled = false: no tables, the plugin says so, /metrics has no sof_race_*."""
+    out = os.path.join(tmp, "off.jsonl")
+    p = subprocess.run([sofd, *sof_check.eal("race-off", "0"), "--", "--driver", "udp", "--udp-bind", "127.0.0.1",
+                        "--udp-listen", str(sof_check.free_port()), "--leader", "11111111111111111111111111111111",
+                        "--idle-exit-ms", "300", "--race-enabled=false", "--plugins", "race",
+                        "--plugin-opt", f"race.path={out}"], capture_output=True, text=True, timeout=60)
+    rl = sof_check.read_lines(out)
+    check(p.returncode == 0 and len(rl) == 1 and rl[0].get("enabled") is False and rl[0].get("final") is True
+          and "sources" not in rl[0], f"race disabled: one final line saying so ({rl}, rc {p.returncode})")
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="sof-race-")
     try:
         run(tmp, use_config=False)
         run(tmp, use_config=True)
         refused(tmp)
+        disabled(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         sof_check.cleanup_runtime()
