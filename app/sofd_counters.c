@@ -797,6 +797,11 @@ sofd_pipe_host(sofd_pipe_t const *p) {
   return p->host;
 }
 
+sof_race_group_t *
+sofd_pipe_race(sofd_pipe_t const *p) {
+  return p->race;
+}
+
 int
 sofd_pipe_leader(sofd_pipe_t const *p, uint64_t *slot, uint8_t leader[32]) {
   sofd_dispatch_inst_t const *x = p->dispatch;

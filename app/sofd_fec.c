@@ -190,7 +190,10 @@ fec_one(sofd_fec_inst_t *f, struct rte_mbuf *m) {
   if (meta->leaf_valid) memcpy(vi.leaf, meta->leaf, 32);
   f->cur_rx_tsc = meta->rx_tsc;
   sof_ingest_result_t res;
+  uint64_t race_mark = sofd_race_fec_mark(f->race, f->ing); /* feed race */
   sof_ingest_shred_checked(f->ing, payload, &s, meta->verify, &vi, m, &res);
+  /* feed race: a set completed with this shred: its source completed it first */
+  sofd_race_fec_done(f->race, f->ing, race_mark, meta->src_ip, meta->src_port, s.slot);
   /* a data shred (received, or rebuilt by this one) may extend a batch's
    * contiguous prefix */
   if (f->inl && res.fate == SOF_INGEST_ACCEPTED &&

@@ -14,6 +14,7 @@
 #include <rte_lcore.h>
 
 #include "../drivers/sof_preload.h"
+#include "state/sof_race.h"
 #include "util/sof_ini.h"
 #include "util/sof_num.h"
 
@@ -82,6 +83,9 @@ static sofd_key_t const keys[] = {
   {"dedupe", "capacity", NULL, "N", "262144", "shred keys remembered (power of two)"},
   {"dedupe", "ttl_ms", NULL, "MS", "10000", "a key is forgotten after this long"},
   {"dedupe", "slot_window", NULL, "N", "512", "keys this many slots below the newest are forgotten"},
+  {"race", "enabled", NULL, "BOOL", "true", "feed race analytics: per source (and leader) shreds received, first arrivals, FEC sets completed first, lead/lag percentiles (/sof/sources, Prometheus sof_race_*, the race plugin); sources named in [source.NAME] addr = A.B.C.D[:PORT] or --source NAME=ADDR"},
+  {"race", "sources", NULL, "N", "16", "source rows per table, named sources included (1-1024; more sources: the row 'other', counted)"},
+  {"race", "leaders", NULL, "N", "32", "leader rows per table (0-4096; more leaders: the row 'other', counted)"},
   {"fec", "set_records", NULL, "N", "4096", "FEC sets remembered per fec instance"},
   {"fec", "set_buffers", NULL, "N", "128", "FEC sets holding shards (by mbuf reference) at once per fec instance"},
   {"fec", "slots", NULL, "N", "32", "slots reassembled at once per fec instance"},
@@ -125,6 +129,10 @@ static char        flag_name[KEY_CNT][64];
 static char const *plugin_key[SOFD_PLUGIN_OPTS_MAX];
 static char const *plugin_val[SOFD_PLUGIN_OPTS_MAX];
 static unsigned    plugin_cnt;
+static char const *source_name[SOFD_SOURCES_MAX]; /* [source.NAME] addr / --source NAME=ADDR */
+static char const *source_addr[SOFD_SOURCES_MAX];
+static char const *source_from[SOFD_SOURCES_MAX];
+static unsigned    source_cnt;
 static int         print_config;
 /* Strings copied out of the config file: kept until sofd_opts_free (a flag
  * may replace a value: its copy stays listed here). */
@@ -233,6 +241,7 @@ sofd_opts_usage(void) {
          "  -c, --config FILE         INI file; every key below is [section] key = value\n"
          "      --plugin-opt P.K=V    plugin P's config key K ([plugin.P] K = V)\n"
          "      --txlog PATH          shorthand for --plugin-opt txlog.path=PATH\n"
+         "      --source NAME=ADDR    a named race source ([source.NAME] addr = A.B.C.D[:PORT])\n"
          "      --print-config        print the effective configuration as INI and exit\n"
          "  -h, --help                this text\n");
   char const *sec = "";
@@ -283,9 +292,30 @@ add_plugin_opt(char const *k, char const *v, char const *from) {
   return 0;
 }
 
+/* A named race source; a later one of the same name replaces it. */
+static int
+add_source(char const *name, char const *addr, char const *from) {
+  for (unsigned i = 0; i < source_cnt; i++)
+    if (!strcmp(source_name[i], name)) {
+      source_addr[i] = addr;
+      source_from[i] = from;
+      return 0;
+    }
+  if (source_cnt == SOFD_SOURCES_MAX) {
+    fprintf(stderr, "sofd: %s: more than %u named sources\n", from, SOFD_SOURCES_MAX);
+    return -1;
+  }
+  source_name[source_cnt] = name;
+  source_addr[source_cnt] = addr;
+  source_from[source_cnt] = from;
+  source_cnt++;
+  return 0;
+}
+
 static int
 section_known(char const *name) {
   if (!strncmp(name, "plugin.", 7) && name[7]) return 1;
+  if (!strncmp(name, "source.", 7) && name[7]) return 1;
   for (size_t i = 0; i < KEY_CNT; i++)
     if (!strcmp(keys[i].section, name)) return 1;
   return 0;
@@ -322,6 +352,21 @@ load_config(char const *path) {
       if (add_plugin_opt(k, ent->value, from)) return -1;
       continue;
     }
+    if (!strncmp(ent->section, "source.", 7) && ent->section[7]) {
+      char *from = own(malloc(strlen(path) + 16));
+      if (!from) {
+        fprintf(stderr, "sofd: --config %s: out of memory\n", path);
+        return -1;
+      }
+      sprintf(from, "%s:%u", path, ent->line);
+      if (strcmp(ent->key, "addr")) {
+        fprintf(stderr, "sofd: %s: unknown key '%s' in section [%s] (a source has addr = "
+                        "A.B.C.D[:PORT])\n", from, ent->key, ent->section);
+        return -1;
+      }
+      if (add_source(ent->section + 7, ent->value, from)) return -1;
+      continue;
+    }
     int i = key_find(ent->section, ent->key);
     if (i < 0) {
       fprintf(stderr, "sofd: %s:%u: unknown key '%s' in section [%s] (sofd --help lists them)\n",
@@ -337,7 +382,7 @@ load_config(char const *path) {
     sof_ini_section_t const *sec = sof_ini_section(ini, n);
     if (!section_known(sec->name)) {
       fprintf(stderr, "sofd: %s:%u: unknown section [%s] (sofd --help lists them; plugins' are "
-                      "[plugin.NAME])\n", path, sec->line, sec->name);
+                      "[plugin.NAME], race sources' [source.NAME])\n", path, sec->line, sec->name);
       return -1;
     }
   }
@@ -357,12 +402,13 @@ sofd_opts_parse(int argc, char **argv) {
     origin[i] = "default";
   }
   /* long options: the fixed ones, then each key's flag and alias */
-  enum { OPT_CONFIG = 1000, OPT_PLUGIN, OPT_TXLOG, OPT_PRINT, OPT_KEY = 2000, OPT_ALIAS = 3000 };
+  enum { OPT_CONFIG = 1000, OPT_PLUGIN, OPT_TXLOG, OPT_PRINT, OPT_SOURCE, OPT_KEY = 2000, OPT_ALIAS = 3000 };
   static struct option lo[2 * KEY_CNT + 8];
   size_t n = 0;
   lo[n++] = (struct option){"config", required_argument, NULL, OPT_CONFIG};
   lo[n++] = (struct option){"plugin-opt", required_argument, NULL, OPT_PLUGIN};
   lo[n++] = (struct option){"txlog", required_argument, NULL, OPT_TXLOG};
+  lo[n++] = (struct option){"source", required_argument, NULL, OPT_SOURCE};
   lo[n++] = (struct option){"print-config", no_argument, NULL, OPT_PRINT};
   lo[n++] = (struct option){"help", no_argument, NULL, 'h'};
   for (size_t i = 0; i < KEY_CNT; i++) {
@@ -408,6 +454,16 @@ sofd_opts_parse(int argc, char **argv) {
     case OPT_TXLOG:
       if (add_plugin_opt("txlog.path", optarg, "--txlog")) return -1;
       break;
+    case OPT_SOURCE: {
+      char *eq = strchr(optarg, '=');
+      if (!eq) {
+        fprintf(stderr, "sofd: --source '%s' is not NAME=A.B.C.D[:PORT]\n", optarg);
+        return -1;
+      }
+      *eq = 0;
+      if (add_source(optarg, eq + 1, "--source")) return -1;
+      break;
+    }
     case OPT_PRINT: print_config = 1; break;
     case 'h': sofd_opts_usage(); return 1;
     default:
@@ -443,6 +499,7 @@ sofd_opts_dump(void) {
     }
     printf("%s = %s\n", dot + 1, plugin_val[i]);
   }
+  for (unsigned i = 0; i < source_cnt; i++) printf("\n[source.%s]\naddr = %s\n", source_name[i], source_addr[i]);
 }
 
 /* ---- conversion ------------------------------------------------------------------ */
@@ -931,6 +988,35 @@ sofd_opts_resolve(sofd_cfg_t *cfg) {
     cfg->plugin_val[i] = plugin_val[i];
   }
   cfg->plugin_opt_cnt = plugin_cnt;
+  if (get_bool("race", "enabled", &cfg->race)) return -1;
+  GET_U("race", "sources", 1, SOF_RACE_SOURCES_MAX, cfg->race_sources);
+  GET_U("race", "leaders", 0, SOF_RACE_LEADERS_MAX, cfg->race_leaders);
+  static sof_race_named_t named[SOFD_SOURCES_MAX];
+  for (unsigned i = 0; i < source_cnt; i++) {
+    char err[160];
+    if (!sof_race_name_ok(source_name[i]) || !strcmp(source_name[i], "other")) {
+      fprintf(stderr, "sofd: %s: source name '%s': use 1..%u of A-Z a-z 0-9 _ . - ('other' is "
+                      "reserved)\n", source_from[i], source_name[i], SOF_RACE_NAME_MAX - 1U);
+      return -1;
+    }
+    if (sof_race_parse_addr(source_addr[i], &named[i].ip, &named[i].port, err, sizeof err)) {
+      fprintf(stderr, "sofd: %s: [source.%s] addr: %s\n", source_from[i], source_name[i], err);
+      return -1;
+    }
+    snprintf(named[i].name, sizeof named[i].name, "%s", source_name[i]);
+    for (unsigned k = 0; k < i; k++)
+      if (named[k].ip == named[i].ip && named[k].port == named[i].port) {
+        fprintf(stderr, "sofd: %s: [source.%s] addr %s: the address of [source.%s]\n", source_from[i],
+                source_name[i], source_addr[i], source_name[k]);
+        return -1;
+      }
+  }
+  if (source_cnt > cfg->race_sources) {
+    fprintf(stderr, "sofd: %u named sources, more than [race] sources (%u)\n", source_cnt, cfg->race_sources);
+    return -1;
+  }
+  cfg->race_named = named;
+  cfg->race_named_cnt = source_cnt;
   return 0;
 }
 

@@ -19,6 +19,7 @@
 #define SOFD_INSTANCES_MAX 16U  /* instances of one role */
 #define SOFD_UDP_PORTS_MAX 8U
 #define SOFD_PLUGIN_OPTS_MAX 256U
+#define SOFD_SOURCES_MAX   64U  /* named race sources ([source.NAME]) */
 
 /* Roles. */
 #define SOFD_ROLE_LIST(X)              \
@@ -107,6 +108,11 @@ typedef struct sofd_cfg {
   uint64_t dedupe_ttl_ms;
   uint64_t dedupe_slot_window;
   int      dedupe;
+  /* [race]: feed race analytics (sofd_race.c) */
+  int      race;
+  uint32_t race_sources, race_leaders;
+  struct sof_race_named const *race_named; /* [source.NAME] addr, race_named_cnt of them */
+  unsigned race_named_cnt;
   uint32_t fec_set_records, fec_set_buffers, reasm_slots, reasm_chunks;
   uint64_t arena_bytes;    /* per fec shard: datasets in flight */
   uint32_t forks_window, confirmed_depth, finalized_depth;

@@ -152,6 +152,8 @@ sofd_pipe_new(sofd_cfg_t const *c, sof_leaders_t const *leaders, sof_host_t *hos
   sofd_fec_refs_init(p);
   unsigned nrx = c->role_cnt[SOFD_ROLE_RX], nfec = c->role_cnt[SOFD_ROLE_FEC];
   unsigned npl = c->role_cnt[SOFD_ROLE_PLUGINS];
+  int race_failed; /* feed race tables: 0..nrx-1 for rx, nrx.. for fec */
+  p->race = sofd_race_new(c, leaders, nrx, nfec, &race_failed);
   p->rx = rte_zmalloc("sofd_rx", nrx * sizeof *p->rx, RTE_CACHE_LINE_SIZE);
   p->fec = rte_zmalloc("sofd_fec", nfec * sizeof *p->fec, RTE_CACHE_LINE_SIZE);
   p->extract = rte_zmalloc("sofd_extract", sizeof *p->extract, RTE_CACHE_LINE_SIZE);
@@ -161,6 +163,7 @@ sofd_pipe_new(sofd_cfg_t const *c, sof_leaders_t const *leaders, sof_host_t *hos
     fprintf(stderr, "sofd: out of memory (role state)\n");
     goto fail;
   }
+  if (race_failed) goto fail; /* sofd_race_new printed why */
   /* signed roots shared by every verifier (rx instances, fec twins): a set
    * whose shreds reach several RX queues costs one ed25519, not one per
    * queue */
@@ -201,6 +204,7 @@ sofd_pipe_new(sofd_cfg_t const *c, sof_leaders_t const *leaders, sof_host_t *hos
     r->to_fec = p->rx_fec;
     r->n_fec = nfec;
     r->events = p->events;
+    r->race = p->race ? sof_race_group_writer(p->race, i) : NULL;
     if (sofd_rx_init(p, r)) goto fail;
   }
   /* fec instances: shard i reads rx_fec.i, all write fec_extract */
@@ -211,6 +215,7 @@ sofd_pipe_new(sofd_cfg_t const *c, sof_leaders_t const *leaders, sof_host_t *hos
     f->in = p->rx_fec[i];
     f->out.ring = p->fec_extract;
     f->out.block = c->ring[SOFD_RING_FEC_EXTRACT].block;
+    f->race = p->race ? sof_race_group_writer(p->race, nrx + i) : NULL;
     if (sofd_fec_init(p, f, want_inline)) goto fail;
   }
   /* extract, dispatch, plugins */
@@ -443,5 +448,6 @@ sofd_pipe_delete(sofd_pipe_t *p) {
   rte_free(p->dispatch);
   rte_free(p->plugins);
   sof_verify_shared_delete(p->shared);
+  sofd_race_delete(p->race);
   free(p);
 }

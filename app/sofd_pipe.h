@@ -194,6 +194,10 @@ unsigned sofd_pipe_ring_cnt(sofd_pipe_t const *p);
 int sofd_pipe_ring_info(sofd_pipe_t const *p, unsigned i, char const **name, unsigned *size,
                         unsigned *count, uint64_t *dropped, uint64_t *held);
 sof_host_t *sofd_pipe_host(sofd_pipe_t const *p);
+/* sofd_pipe_race: the feed race tables (sofd_race.h), NULL when [race] is
+ * off. Lives until sofd_pipe_delete. */
+struct sof_race_group;
+struct sof_race_group *sofd_pipe_race(sofd_pipe_t const *p);
 /* sofd_pipe_leader: the latest observed leader (at the tip when it last
  * changed): 1 with *slot and leader set, 0 when none yet. Any thread (a
  * racy snapshot: the key may be mid-update). */

@@ -42,6 +42,7 @@
 
 #include "sofd_pipe.h"
 #include "sofd_exc.h"
+#include "sofd_race.h"
 
 #include "../drivers/sof_ethdev.h"
 #include "../drivers/sof_preload.h"
@@ -168,6 +169,7 @@ typedef struct sofd_rx_inst {
   sof_udp_t *udp_dev;
   sof_verify_t *verify;
   sof_dedupe_t *dedupe;
+  sof_race_t *race;        /* feed race: this instance's table (NULL: [race] off) */
   sof_slotwin_t win;       /* slot admission: sampled from accepted shreds */
   uint64_t dedupe_tip;     /* the tip last given to the dedupe table */
   struct sofd_pipe *pipe;  /* its pipeline (the published epoch arithmetic) */
@@ -201,6 +203,7 @@ typedef struct sofd_fec_inst {
   sofd_dataset_t *pending; /* the pool block the reassembler is filling */
   uint64_t inline_txns, inline_arena_full;
   sof_bpool_t *pool;       /* dataset blocks (allocated here, released anywhere) */
+  sof_race_t *race;        /* feed race: FEC sets completed first (NULL: [race] off) */
   sofd_outq_t out;
   uint64_t arena_full;    /* datasets dropped: arena exhausted */
   uint64_t slot_msgs;
@@ -272,6 +275,7 @@ struct sofd_pipe {
   struct rte_ring *fec_extract, *extract_dispatch, *events;
   struct rte_mempool *pool;
   sof_verify_shared_t *shared; /* NULL with a single verifier */
+  sof_race_group_t *race;      /* feed race: every rx and fec instance's table (NULL: off) */
   unsigned (*ext_counters)(void *ctx, sofd_counter_t *out, unsigned cap); /* sofd_pipe_set_counters */
   sofd_epoch_sched_t epochs_store[2];   /* sofd_pipe_set_epochs writes the one not published */
   sofd_epoch_sched_t *epochs;           /* published (release / acquire) */

@@ -221,14 +221,21 @@ rx_shred(sofd_rx_inst_t *r, struct rte_mbuf *m, sof_shred_t const *s, int res, s
       r->dedupe_tip = tip;
       sof_dedupe_set_tip(r->dedupe, tip);
     }
-    int d = sof_dedupe_check(r->dedupe, s->slot, s->idx, s->fec_set_idx, s->version, s->variant,
-                             payload, rx_now_ns(r, now));
+    /* feed race: the source's row rides into the dedupe entry; the
+     * verdict and the first copy's source and time are recorded */
+    uint32_t rsrc = sofd_race_rx_source(r->race, meta->src_ip, meta->src_port);
+    sof_dedupe_first_t first;
+    int d = sof_dedupe_check_src(r->dedupe, s->slot, s->idx, s->fec_set_idx, s->version, s->variant,
+                                 payload, rx_now_ns(r, now), (uint16_t)rsrc, &first);
+    sofd_race_rx_record(r->race, rsrc, s->slot, d, &first);
     if (d != SOF_DEDUPE_NEW) {
       r->drop[d == SOF_DEDUPE_DUPLICATE ? SOFD_RX_DROP_DUPLICATE
               : d == SOF_DEDUPE_CONFLICT ? SOFD_RX_DROP_CONFLICT : SOFD_RX_DROP_STALE]++;
       rx_drop(r, m, raw);
       return;
     }
+  } else if (r->race) { /* feed race without dedupe: received only */
+    sof_race_received(r->race, sof_race_source(r->race, meta->src_ip, meta->src_port), s->slot);
   }
   meta->verify = (int8_t)res;
   meta->shred = *s;

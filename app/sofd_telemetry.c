@@ -16,6 +16,7 @@
 #include "plugin/sof_host.h"
 #include "wire/sof_base58.h"
 #include "sofd_pipe.h"
+#include "sofd_race.h"
 
 static sofd_pipe_t *tel_pipe;
 
@@ -139,6 +140,7 @@ sofd_telemetry_unregister(void) {
    * on (a request already running finishes before the pipe is freed only
    * if it is quick; the daemon waits 10 ms before freeing) */
   __atomic_store_n(&tel_pipe, NULL, __ATOMIC_RELEASE);
+  sofd_race_telemetry_unregister(); /* /sof/sources */
 }
 
 static int
@@ -172,7 +174,7 @@ sofd_telemetry_register(sofd_pipe_t *p) {
     fprintf(stderr, "sofd: cannot register the /sof/ telemetry commands\n");
     return -1;
   }
-  return 0;
+  return sofd_race_telemetry_register(sofd_pipe_race(p)); /* /sof/sources (sofd_race.c) */
 }
 
 /* Appends to buf at *off; returns -1 once it no longer fits. */
@@ -284,5 +286,6 @@ sofd_prometheus_render(sofd_pipe_t const *p, char *buf, size_t sz) {
           outc[k].name, who, label, v[k]);
     }
   }
+  sofd_race_prometheus(sofd_pipe_race(p), buf, sz, &off); /* sof_race_* (sofd_race.c) */
   return off >= sz ? -1 : (int)off;
 }

@@ -32,7 +32,9 @@ typedef struct entry {
   uint32_t fec_set_idx;
   uint16_t version;
   uint8_t  variant;
-  uint8_t  pad_[5];
+  uint8_t  others;   /* sof_dedupe_check_src: a copy from another src came */
+  uint16_t src;      /* sof_dedupe_check_src: the src of the first copy */
+  uint8_t  pad_[2];
 } entry_t;
 
 _Static_assert(sizeof(entry_t) == 48, "entry layout");
@@ -200,9 +202,12 @@ liveness(sof_dedupe_t const *d, entry_t const *e) {
   return LIVE;
 }
 
-int
-sof_dedupe_check(sof_dedupe_t *d, uint64_t slot, uint32_t idx, uint32_t fec_set_idx,
-                 uint16_t version, uint8_t variant, uint8_t const *sig, uint64_t now) {
+/* The check; with first non-NULL it also keeps / reports the first copy's
+ * source and time (sof_dedupe_check_src). Inlined into both entry points,
+ * so sof_dedupe_check pays nothing for it. */
+static inline __attribute__((always_inline)) int
+check_impl(sof_dedupe_t *d, uint64_t slot, uint32_t idx, uint32_t fec_set_idx, uint16_t version,
+           uint8_t variant, uint8_t const *sig, uint64_t now, uint16_t src, sof_dedupe_first_t *first) {
   if (now > d->now) d->now = now;
   if (d->ext_tip) {
     if (d->has_hi && d->cfg.slot_window && slot < d->hi && d->hi - slot > d->cfg.slot_window) {
@@ -234,12 +239,19 @@ sof_dedupe_check(sof_dedupe_t *d, uint64_t slot, uint32_t idx, uint32_t fec_set_
       break;
     }
     if (t != tag) continue;
-    entry_t const *e = &d->tab[(h + j) & mask];
+    entry_t *e = &d->tab[(h + j) & mask];
     if (e->slot == slot && e->idx == idx && e->fec_set_idx == fec_set_idx &&
         e->version == version && e->variant == variant && liveness(d, e) == LIVE) {
       d->stats.probes += j + 1;
       int r = e->sig_hash == sh && e->sig_head == head ? SOF_DEDUPE_DUPLICATE : SOF_DEDUPE_CONFLICT;
       d->stats.result[r]++;
+      if (first && r == SOF_DEDUPE_DUPLICATE) {
+        first->stamp = e->stamp;
+        first->now = d->now;
+        first->src = e->src;
+        first->second = src != e->src && !e->others;
+        if (src != e->src) e->others = 1;
+      }
       return r;
     }
   }
@@ -284,8 +296,29 @@ sof_dedupe_check(sof_dedupe_t *d, uint64_t slot, uint32_t idx, uint32_t fec_set_
   e->fec_set_idx = fec_set_idx;
   e->version     = version;
   e->variant     = variant;
+  e->others      = 0;
+  e->src         = src;
+  if (first) {
+    first->stamp = d->now;
+    first->now = d->now;
+    first->src = src;
+    first->second = 0;
+  }
   d->stats.result[SOF_DEDUPE_NEW]++;
   return SOF_DEDUPE_NEW;
+}
+
+int
+sof_dedupe_check(sof_dedupe_t *d, uint64_t slot, uint32_t idx, uint32_t fec_set_idx,
+                 uint16_t version, uint8_t variant, uint8_t const *sig, uint64_t now) {
+  return check_impl(d, slot, idx, fec_set_idx, version, variant, sig, now, 0, NULL);
+}
+
+int
+sof_dedupe_check_src(sof_dedupe_t *d, uint64_t slot, uint32_t idx, uint32_t fec_set_idx,
+                     uint16_t version, uint8_t variant, uint8_t const *sig, uint64_t now,
+                     uint16_t src, sof_dedupe_first_t *first) {
+  return check_impl(d, slot, idx, fec_set_idx, version, variant, sig, now, src, first);
 }
 
 sof_dedupe_stats_t const *

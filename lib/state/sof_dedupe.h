@@ -130,6 +130,28 @@ void sof_dedupe_reset(sof_dedupe_t *d);
 int sof_dedupe_check(sof_dedupe_t *d, uint64_t slot, uint32_t idx, uint32_t fec_set_idx,
                      uint16_t version, uint8_t variant, uint8_t const *sig, uint64_t now);
 
+/* What sof_dedupe_check_src tells about the key's first copy (feed race
+ * analytics, sof_race.h). */
+typedef struct sof_dedupe_first {
+  uint64_t stamp;  /* time of the first copy (the clamped time of its check) */
+  uint64_t now;    /* this check's clamped time (>= stamp) */
+  uint16_t src;    /* the src given with the first copy */
+  uint8_t  second; /* DUPLICATE: 1 when this is the first copy from a src other
+                      than the first copy's (the runner-up), else 0 */
+} sof_dedupe_first_t;
+
+/* sof_dedupe_check_src: sof_dedupe_check that also remembers src (the
+ * caller's name for where the shred came from, e.g. a sof_race source
+ * index) with a NEW key, and fills *first (non-NULL) on NEW (stamp = now,
+ * src = src, second 0) and DUPLICATE (the first copy's stamp and src); on
+ * CONFLICT and STALE *first is left as it was. Same cost as
+ * sof_dedupe_check plus a store in the entry line it already read; the
+ * entry keeps src in what was padding (still 48 bytes). A key inserted by
+ * sof_dedupe_check has src 0. Hot path; single thread per d. */
+int sof_dedupe_check_src(sof_dedupe_t *d, uint64_t slot, uint32_t idx, uint32_t fec_set_idx,
+                         uint16_t version, uint8_t variant, uint8_t const *sig, uint64_t now,
+                         uint16_t src, sof_dedupe_first_t *first);
+
 /* sof_dedupe_set_tip: from now on hi is tip (SOF_DEDUPE_SLOT_NONE: no
  * slot eviction until the next call), and checks no longer raise it.
  * Entries of slots above hi stay live. O(1); hot path safe. Until
