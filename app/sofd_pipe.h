@@ -185,6 +185,10 @@ void sofd_pipe_set_counters(sofd_pipe_t *p, unsigned (*fn)(void *ctx, sofd_count
 int  sofd_telemetry_register(sofd_pipe_t *p);
 void sofd_telemetry_unregister(void);
 int  sofd_prometheus_render(sofd_pipe_t const *p, char *buf, size_t sz);
+/* sofd_prom_put appends printf output to buf (sz bytes) at *off for the
+ * Prometheus renderers; returns 0, or -1 once it no longer fits (then *off
+ * is sz and every later call fails too). Any thread; buf is the caller's. */
+int  sofd_prom_put(char *buf, size_t sz, size_t *off, char const *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* Role / ring introspection for telemetry. */
 unsigned sofd_pipe_role_cnt(sofd_pipe_t const *p);

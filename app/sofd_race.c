@@ -1,5 +1,6 @@
 /* sofd_race.c: see sofd_race.h. */
 #include "sofd_race.h"
+#include "sofd_pipe.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -152,22 +153,7 @@ sofd_race_telemetry_unregister(void) {
 
 /* ---- Prometheus ------------------------------------------------------------------------------ */
 
-static int put(char *buf, size_t sz, size_t *off, char const *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static int
-put(char *buf, size_t sz, size_t *off, char const *fmt, ...) {
-  if (*off >= sz) return -1;
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(buf + *off, sz - *off, fmt, ap);
-  va_end(ap);
-  if (n < 0 || (size_t)n >= sz - *off) {
-    *off = sz;
-    return -1;
-  }
-  *off += (size_t)n;
-  return 0;
-}
+#define put sofd_prom_put /* sofd_pipe.h */
 
 int
 sofd_race_prometheus(sof_race_group_t const *g, char *buf, size_t sz, size_t *off) {

@@ -177,11 +177,8 @@ sofd_telemetry_register(sofd_pipe_t *p) {
   return sofd_race_telemetry_register(sofd_pipe_race(p)); /* /sof/sources (sofd_race.c) */
 }
 
-/* Appends to buf at *off; returns -1 once it no longer fits. */
-static int put(char *buf, size_t sz, size_t *off, char const *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static int
-put(char *buf, size_t sz, size_t *off, char const *fmt, ...) {
+int
+sofd_prom_put(char *buf, size_t sz, size_t *off, char const *fmt, ...) {
   if (*off >= sz) return -1;
   va_list ap;
   va_start(ap, fmt);
@@ -194,6 +191,8 @@ put(char *buf, size_t sz, size_t *off, char const *fmt, ...) {
   *off += (size_t)n;
   return 0;
 }
+
+#define put sofd_prom_put
 
 /* The Prometheus name of a table entry (without the sof_ prefix). */
 static void

@@ -674,21 +674,26 @@ ge_p3_to_cached(ge_cached_t *r, ge_p3_t const *p) {
   fe64_mul(&r->T2d, &p->T, &fe64_d2);
 }
 
-/* p + q, q projective. */
+/* p + q (neg = 0) or p - q (neg = 1), q projective. */
 static inline void
-ge_add(ge_p1p1_t *r, ge_p3_t const *p, ge_cached_t const *q) {
+ge_add(ge_p1p1_t *r, ge_p3_t const *p, ge_cached_t const *q, int neg) {
   fe64_t t0;
   fe64_add(&r->X, &p->Y, &p->X);
   fe64_sub(&r->Y, &p->Y, &p->X);
-  fe64_mul(&r->Z, &r->X, &q->YpX);
-  fe64_mul(&r->Y, &r->Y, &q->YmX);
+  fe64_mul(&r->Z, &r->X, neg ? &q->YmX : &q->YpX);
+  fe64_mul(&r->Y, &r->Y, neg ? &q->YpX : &q->YmX);
   fe64_mul(&r->T, &q->T2d, &p->T);
   fe64_mul(&r->X, &p->Z, &q->Z);
   fe64_add(&t0, &r->X, &r->X);
   fe64_sub(&r->X, &r->Z, &r->Y);
   fe64_add(&r->Y, &r->Z, &r->Y);
-  fe64_add(&r->Z, &t0, &r->T);
-  fe64_sub(&r->T, &t0, &r->T);
+  if (neg) {
+    fe64_sub(&r->Z, &t0, &r->T);
+    fe64_add(&r->T, &t0, &r->T);
+  } else {
+    fe64_add(&r->Z, &t0, &r->T);
+    fe64_sub(&r->T, &t0, &r->T);
+  }
 }
 
 /* The encoding of p: y with the sign of x in the top bit. */
@@ -780,7 +785,7 @@ table_build_step(ge_niels_t tab[][COLS], table_build_t *b) {
     for (unsigned k = 0;; k++) {
       pts[COLS * b->j + k] = (ge_p2_t){cur.X, cur.Y, cur.Z};
       if (k == COLS - 1) break;
-      ge_add(&r, &cur, &c);
+      ge_add(&r, &cur, &c, 0);
       ge_p1p1_to_p3(&cur, &r);
     }
     if (++b->j == SOF_ED25519_TAB_ROWS) {
@@ -920,23 +925,6 @@ slide(int8_t r[256], uint8_t const a[32]) {
   }
 }
 
-/* p - q, q projective Niels. */
-static inline void
-ge_sub(ge_p1p1_t *r, ge_p3_t const *p, ge_cached_t const *q) {
-  fe64_t t0;
-  fe64_add(&r->X, &p->Y, &p->X);
-  fe64_sub(&r->Y, &p->Y, &p->X);
-  fe64_mul(&r->Z, &r->X, &q->YmX);
-  fe64_mul(&r->Y, &r->Y, &q->YpX);
-  fe64_mul(&r->T, &q->T2d, &p->T);
-  fe64_mul(&r->X, &p->Z, &q->Z);
-  fe64_add(&t0, &r->X, &r->X);
-  fe64_sub(&r->X, &r->Z, &r->Y);
-  fe64_add(&r->Y, &r->Z, &r->Y);
-  fe64_sub(&r->Z, &t0, &r->T);
-  fe64_add(&r->T, &t0, &r->T);
-}
-
 /* Adds the base point's radix-64 digits of one parity (first = 1: odd
  * digits, 0: even) into h. */
 static inline void
@@ -961,7 +949,7 @@ double_scalarmult_vartime(uint8_t out[32], uint8_t const s[32], uint8_t const k[
   ge_p2_dbl(&t, &a2);
   ge_p1p1_to_p3(&A2, &t);
   for (unsigned j = 1; j < 8; j++) {
-    ge_add(&t, &A2, &Ai[j - 1]);
+    ge_add(&t, &A2, &Ai[j - 1], 0);
     ge_p1p1_to_p3(&u, &t);
     ge_p3_to_cached(&Ai[j], &u);
   }
@@ -976,11 +964,8 @@ double_scalarmult_vartime(uint8_t out[32], uint8_t const s[32], uint8_t const k[
     if (d || i == 6 || i == 0) {
       ge_p1p1_to_p3(&h, &t);
       /* -[k]A: a digit d subtracts d A */
-      if (d > 0) {
-        ge_sub(&t, &h, &Ai[d >> 1]);
-        ge_p1p1_to_p3(&h, &t);
-      } else if (d < 0) {
-        ge_add(&t, &h, &Ai[(-d) >> 1]);
+      if (d) {
+        ge_add(&t, &h, &Ai[(d < 0 ? -d : d) >> 1], d > 0);
         ge_p1p1_to_p3(&h, &t);
       }
       if (i == 6) add_base_digits(&h, es, 1);
