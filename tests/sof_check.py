@@ -8,9 +8,11 @@ and ends with its own line from sof_check.checks and sof_check.failures.
 """
 import json
 import os
+import re
 import struct
 import subprocess
 import sys
+import time
 
 checks = 0
 failures = 0
@@ -83,6 +85,23 @@ def summary_of(stderr):
         if l.startswith('{"type":"summary"'):
             return json.loads(l)
     return {}
+
+
+def wait_line(stream, pattern, timeout=30):
+    """Reads lines from a text stream (a process's stderr pipe) until one
+    matches the regex pattern or the stream ends or timeout seconds pass.
+    Returns (match or None, the lines read)."""
+    lines = []
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        line = stream.readline()
+        if not line:
+            break
+        lines.append(line)
+        m = re.search(pattern, line)
+        if m:
+            return m, lines
+    return None, lines
 
 
 def read_lines(path):

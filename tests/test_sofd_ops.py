@@ -148,16 +148,8 @@ def test_prometheus_systemd(tmp):
                           "--topology-rx", "0", "--topology-fec", "0", "--topology-extract", "1",
                           "--topology-dispatch", "1", "--topology-plugins", "1"],
                          stderr=subprocess.PIPE, text=True, env=env)
-    url, lines = None, []
-    deadline = time.time() + 30
-    while time.time() < deadline and url is None:
-        line = p.stderr.readline()
-        if not line:
-            break
-        lines.append(line)
-        m = re.search(r"Prometheus metrics on (http://\S+)", line)
-        if m:
-            url = m.group(1)
+    m, lines = sof_check.wait_line(p.stderr, r"Prometheus metrics on (http://\S+)")
+    url = m.group(1) if m else None
     check(url is not None, f"prometheus: address announced ({''.join(lines)[-400:]})")
     errbuf = []
     t = threading.Thread(target=lambda: errbuf.append(p.stderr.read()))

@@ -156,16 +156,8 @@ def run(tmp, use_config):
         extra = ["--source", f"fast=127.0.0.1:{fast_port}", "--plugin-opt", f"race.path={racelog}",
                  "--plugin-opt", "race.interval_ms=200"]
     p = subprocess.Popen([sofd, *args, "--", *common, *extra], stderr=subprocess.PIPE, text=True)
-    url, lines = None, []
-    deadline = time.time() + 30
-    while time.time() < deadline and url is None:
-        line = p.stderr.readline()
-        if not line:
-            break
-        lines.append(line)
-        m = re.search(r"Prometheus metrics on (http://\S+)", line)
-        if m:
-            url = m.group(1)
+    m, lines = sof_check.wait_line(p.stderr, r"Prometheus metrics on (http://\S+)")
+    url = m.group(1) if m else None
     check(url is not None, f"{name}: sofd up ({''.join(lines)[-400:]})")
     errbuf = []
     t = threading.Thread(target=lambda: errbuf.append(p.stderr.read()))

@@ -192,15 +192,8 @@ with tempfile.TemporaryDirectory() as tmp:
                           "--udp-port", "8001", "--prometheus", "127.0.0.1:0", "--txlog", txlog,
                           "--plugins", "txlog,metrics", "--plugin-opt", "metrics.path=/dev/null"],
                          stderr=subprocess.PIPE, text=True)
-    prom_url = None
-    deadline = time.time() + 30
-    err_lines = []
-    while time.time() < deadline and prom_url is None:
-        line = p.stderr.readline()
-        err_lines.append(line)
-        m = re.search(r"Prometheus metrics on (http://\S+)", line)
-        if m:
-            prom_url = m.group(1)
+    m, err_lines = sof_check.wait_line(p.stderr, r"Prometheus metrics on (http://\S+)")
+    prom_url = m.group(1) if m else None
     check(prom_url is not None, f"prometheus: address announced ({''.join(err_lines)[-300:]})")
     errbuf = []
     t = threading.Thread(target=lambda: errbuf.append(p.stderr.read()))
