@@ -18,6 +18,7 @@ pkgs=(
   prometheus                                     # promtool: tests/test_sofd_ops.py checks /metrics
   python3                                        # test glue
   iproute2 iputils-ping                          # test_sofd_nic.py: netns, veth, ping
+  libnats-dev nats-server                        # the nats plugin, sof-sub; tests/test_sofd_nats.py's JetStream servers
 )
 missing=()
 for p in "${pkgs[@]}"; do
