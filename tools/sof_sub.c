@@ -166,6 +166,7 @@ main(int argc, char **argv) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_signal;
+  sa.sa_flags = SA_RESTART; /* a write to a full pipe completes: the batch goes out whole, then is acked */
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
   signal(SIGPIPE, SIG_IGN);
@@ -178,8 +179,18 @@ main(int argc, char **argv) {
   jsConsumerInfo *ci = NULL;
   jsStreamInfo *si = NULL;
   jsErrCode jerr = 0;
+  char urls[4096];
+  char const *srv_list[16];
+  int list_cnt = 0;
+  snprintf(urls, sizeof urls, "%s", url);
+  for (char *save = NULL, *tok = strtok_r(urls, ",", &save); tok && list_cnt < 16; tok = strtok_r(NULL, ",", &save))
+    srv_list[list_cnt++] = tok;
+  if (!list_cnt) {
+    fprintf(stderr, "sof-sub: --server: no URL\n");
+    return 2;
+  }
   natsStatus s = natsOptions_Create(&opts);
-  if (s == NATS_OK) s = natsOptions_SetURL(opts, url);
+  if (s == NATS_OK) s = natsOptions_SetServers(opts, srv_list, list_cnt);
   if (s == NATS_OK) s = natsOptions_SetName(opts, "sof-sub");
   if (s == NATS_OK) s = natsOptions_SetMaxReconnect(opts, -1);
   if (s == NATS_OK) s = natsOptions_SetReconnectWait(opts, 200);
@@ -235,9 +246,17 @@ main(int argc, char **argv) {
     }
     subj = si->Config->Subjects[0];
   }
-  s = js_PullSubscribe(&sub, js, subj, durable, NULL, &so, &jerr);
+  /* a JetStream cluster that just lost its meta leader answers nothing until
+   * it elected another: try for about 20 s */
+  for (int tries = 0;; tries++) {
+    s = js_PullSubscribe(&sub, js, subj, durable, NULL, &so, &jerr);
+    if ((s != NATS_TIMEOUT && s != NATS_NO_RESPONDERS) || tries >= 4 || stop_flag) break;
+    fprintf(stderr, "sof-sub: stream %s: no answer from JetStream yet (%s), trying again\n", stream,
+            natsStatus_GetText(s));
+  }
   if (s != NATS_OK) {
-    fprintf(stderr, "sof-sub: cannot subscribe to stream %s: %s\n", stream, nats_GetLastError(NULL));
+    fprintf(stderr, "sof-sub: cannot subscribe to stream %s: %s (%s, JetStream error %d)\n", stream,
+            nats_GetLastError(NULL), natsStatus_GetText(s), (int)jerr);
     goto out;
   }
   uint64_t printed = 0;

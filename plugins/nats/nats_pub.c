@@ -23,7 +23,8 @@
 #include "nats_int.h"
 
 #define PUB_LINE_MAX (16U << 10) /* as txlog's: a transaction's JSON fits */
-#define RETRY_WAIT_MS 100U       /* a refused publish (no responders) waits this long */
+#define RETRY_WAIT_MS 50U        /* a refused publish (no responders) waits this long, */
+#define RETRY_WAIT_MAX_MS 1000U  /* doubling while no ack comes, up to this */
 
 enum { SUBJ_TX_NON_VOTE, SUBJ_TX_VOTE_ONLY, SUBJ_TX_MIXED, SUBJ_SLOT, SUBJ_REORG, SUBJ_BLOCKHASH, SUBJ_LEADER,
        SUBJ_DATASET, SUBJ_CNT };
@@ -40,6 +41,7 @@ typedef struct nats_pub {
   natsMsg       **retry;
   uint64_t        retry_cnt, retry_cap;
   uint64_t        retry_due_ns;
+  uint64_t        retry_wait_ms; /* the next round's wait (backoff; reset by an ack) */
   int             closing;  /* the ack handler no longer queues retries */
   uint64_t        inflight; /* owned by libnats or the retry list */
   /* the event's RX TSC to UNIX ns */
@@ -95,12 +97,14 @@ on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *closure) {
   nats_plugin_t *n = closure;
   nats_pub_t *p = n->pub;
   if (pa) {
+    __atomic_store_n(&p->retry_wait_ms, RETRY_WAIT_MS, __ATOMIC_RELAXED);
     nats_count(NC_ACKED, 1);
     if (pa->Duplicate) nats_count(NC_DUPLICATES, 1);
   } else if (pae && (pae->Err == NATS_TIMEOUT || pae->Err == NATS_NO_RESPONDERS)) {
     pthread_mutex_lock(&p->rmu);
     if (!p->closing && p->retry_cnt < p->retry_cap) {
-      if (!p->retry_cnt) p->retry_due_ns = now_ns(CLOCK_MONOTONIC) + RETRY_WAIT_MS * 1000000ULL;
+      if (!p->retry_cnt)
+        p->retry_due_ns = now_ns(CLOCK_MONOTONIC) + __atomic_load_n(&p->retry_wait_ms, __ATOMIC_RELAXED) * 1000000ULL;
       p->retry[p->retry_cnt++] = msg;
       pthread_mutex_unlock(&p->rmu);
       return; /* still in flight */
@@ -382,6 +386,8 @@ resend_due(nats_pub_t *p) {
   }
   memcpy(list, p->retry, cnt * sizeof *list);
   p->retry_cnt = 0;
+  uint64_t w = __atomic_load_n(&p->retry_wait_ms, __ATOMIC_RELAXED) * 2;
+  __atomic_store_n(&p->retry_wait_ms, w < RETRY_WAIT_MAX_MS ? w : RETRY_WAIT_MAX_MS, __ATOMIC_RELAXED);
   pthread_mutex_unlock(&p->rmu);
   for (uint64_t i = 0; i < cnt; i++) {
     nats_count(NC_RETRIES, 1);
@@ -484,6 +490,7 @@ nats_pub_open(nats_plugin_t *n, char *err, size_t err_sz) {
   pthread_mutex_init(&p->rmu, NULL);
   n->pub = p;
   p->retry_cap = c->max_pending;
+  p->retry_wait_ms = RETRY_WAIT_MS;
   p->retry = calloc(p->retry_cap, sizeof *p->retry);
   if (!p->retry) {
     snprintf(err, err_sz, "out of memory");
@@ -496,8 +503,27 @@ nats_pub_open(nats_plugin_t *n, char *err, size_t err_sz) {
   p->base_tsc = sof_plugin_tsc();
   p->base_ns = now_ns(CLOCK_REALTIME);
 
+  /* url: one server or a comma-separated list (a cluster) */
+  char urls[sizeof c->url];
+  char const *servers[16];
+  int server_cnt = 0;
+  memcpy(urls, c->url, sizeof urls);
+  for (char *save = NULL, *tok = strtok_r(urls, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    while (*tok == ' ' || *tok == '\t') tok++;
+    size_t l = strlen(tok);
+    while (l && (tok[l - 1] == ' ' || tok[l - 1] == '\t')) tok[--l] = '\0';
+    if (!l || server_cnt == 16) {
+      snprintf(err, err_sz, "url: '%s': %s", c->url, l ? "more than 16 servers" : "an empty item");
+      goto fail;
+    }
+    servers[server_cnt++] = tok;
+  }
+  if (!server_cnt) {
+    snprintf(err, err_sz, "url: '%s': no server", c->url);
+    goto fail;
+  }
   natsStatus s = natsOptions_Create(&p->opts);
-  if (s == NATS_OK) s = natsOptions_SetURL(p->opts, c->url);
+  if (s == NATS_OK) s = natsOptions_SetServers(p->opts, servers, server_cnt);
   if (s == NATS_OK) s = natsOptions_SetName(p->opts, "sofd");
   if (s == NATS_OK) s = natsOptions_SetTimeout(p->opts, (int64_t)c->connect_timeout_ms);
   if (s == NATS_OK) s = natsOptions_SetMaxReconnect(p->opts, -1);
