@@ -42,7 +42,12 @@ usage(FILE *f) {
           "                          YYYY-MM-DDTHH:MM:SSZ (UTC)\n"
           "      --new               a new consumer starts with the next event published\n"
           "                          (default: the first event in the stream)\n"
-          "      --meta              print {\"seq\":N,\"subject\":\"...\",\"event\":PAYLOAD} instead\n"
+          "      --meta              print {\"seq\":N,\"time\":NS,\"subject\":\"...\",\"event\":PAYLOAD}\n"
+          "                          instead (time: when the stream stored it, UNIX ns; with\n"
+          "                          the plugin's latency_header, \"rxNs\": its RX time)\n"
+          "      --latency           at exit, print on stderr the latency from each event's RX in\n"
+          "                          sofd to its output here (the Sof-Rx-Ns header the plugin adds\n"
+          "                          with latency_header = true): {\"type\":\"latency\",...}\n"
           "  -n, --count N           exit after N events\n"
           "      --idle-exit-ms MS   exit when no event came for MS milliseconds\n"
           "      --batch N           events fetched (and acknowledged) at a time (default 256)\n"
@@ -53,6 +58,12 @@ usage(FILE *f) {
 }
 
 static volatile sig_atomic_t stop_flag;
+
+static int
+cmp_i64(void const *a, void const *b) {
+  int64_t x = *(int64_t const *)a, y = *(int64_t const *)b;
+  return x < y ? -1 : x > y;
+}
 
 static void
 on_signal(int sig) {
@@ -98,7 +109,8 @@ main(int argc, char **argv) {
   uint64_t start_seq = 0, count = 0, idle_ms = 0, batch = 256;
   int64_t start_time = 0;
   int has_seq = 0, has_time = 0, deliver_new = 0, meta = 0;
-  enum { O_STREAM = 256, O_START_SEQ, O_START_TIME, O_NEW, O_META, O_IDLE, O_BATCH };
+  int latency = 0;
+  enum { O_STREAM = 256, O_START_SEQ, O_START_TIME, O_NEW, O_META, O_IDLE, O_BATCH, O_LATENCY };
   static struct option const lo[] = {
     {"server", required_argument, 0, 's'},      {"stream", required_argument, 0, O_STREAM},
     {"durable", required_argument, 0, 'd'},     {"subject", required_argument, 0, 'f'},
@@ -106,6 +118,7 @@ main(int argc, char **argv) {
     {"new", no_argument, 0, O_NEW},             {"meta", no_argument, 0, O_META},
     {"count", required_argument, 0, 'n'},       {"idle-exit-ms", required_argument, 0, O_IDLE},
     {"batch", required_argument, 0, O_BATCH},   {"help", no_argument, 0, 'h'},
+    {"latency", no_argument, 0, O_LATENCY},
     {0, 0, 0, 0},
   };
   int c;
@@ -131,6 +144,7 @@ main(int argc, char **argv) {
       break;
     case O_NEW: deliver_new = 1; break;
     case O_META: meta = 1; break;
+    case O_LATENCY: latency = 1; break;
     case 'n':
       if (parse_u64(optarg, &count) || !count) {
         fprintf(stderr, "sof-sub: --count: '%s' is not a count (1 or more)\n", optarg);
@@ -260,6 +274,8 @@ main(int argc, char **argv) {
     goto out;
   }
   uint64_t printed = 0;
+  int64_t *lats = NULL;
+  size_t lat_cnt = 0, lat_cap = 0;
   int64_t idle_since = nats_Now();
   rc = 0;
   while (!stop_flag && (!count || printed < count)) {
@@ -287,14 +303,34 @@ main(int argc, char **argv) {
       if (meta) {
         jsMsgMetaData *md = NULL;
         uint64_t seq = 0;
+        int64_t ts = 0;
         if (natsMsg_GetMetaData(&md, m) == NATS_OK) {
           seq = md->Sequence.Stream;
+          ts = md->Timestamp;
           jsMsgMetaData_Destroy(md);
         }
-        printf("{\"seq\":%" PRIu64 ",\"subject\":\"%s\",\"event\":", seq, natsMsg_GetSubject(m));
+        char const *rxh = NULL;
+        printf("{\"seq\":%" PRIu64 ",\"time\":%" PRId64 ",", seq, ts);
+        if (natsMsgHeader_Get(m, "Sof-Rx-Ns", &rxh) == NATS_OK && rxh) printf("\"rxNs\":%s,", rxh);
+        printf("\"subject\":\"%s\",\"event\":", natsMsg_GetSubject(m));
       }
       fwrite(natsMsg_GetData(m), 1, (size_t)natsMsg_GetDataLength(m), stdout);
       fputs(meta ? "}\n" : "\n", stdout);
+      char const *rx = NULL;
+      if (latency && natsMsgHeader_Get(m, "Sof-Rx-Ns", &rx) == NATS_OK && rx) {
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        int64_t d = (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec - strtoll(rx, NULL, 10);
+        if (lat_cnt == lat_cap) {
+          size_t cap = lat_cap ? lat_cap * 2 : 65536;
+          int64_t *n = realloc(lats, cap * sizeof *n);
+          if (n) {
+            lats = n;
+            lat_cap = cap;
+          }
+        }
+        if (lat_cnt < lat_cap) lats[lat_cnt++] = d;
+      }
     }
     if (fflush(stdout) || ferror(stdout)) {
       fprintf(stderr, "sof-sub: writing stdout: %s (the batch is not acknowledged)\n", strerror(errno));
@@ -317,6 +353,16 @@ main(int argc, char **argv) {
     printed += (uint64_t)list.Count;
     natsMsgList_Destroy(&list);
   }
+  if (latency) {
+    qsort(lats, lat_cnt, sizeof *lats, cmp_i64);
+    fprintf(stderr, "{\"type\":\"latency\",\"unit\":\"us\",\"count\":%zu", lat_cnt);
+    if (lat_cnt)
+      fprintf(stderr, ",\"p50\":%.1f,\"p90\":%.1f,\"p99\":%.1f,\"max\":%.1f",
+              (double)lats[(lat_cnt - 1) / 2] / 1e3, (double)lats[(lat_cnt * 9 - 1) / 10] / 1e3,
+              (double)lats[(lat_cnt * 99 - 1) / 100] / 1e3, (double)lats[lat_cnt - 1] / 1e3);
+    fprintf(stderr, "}\n");
+  }
+  free(lats);
 out:
   jsConsumerInfo_Destroy(ci);
   jsStreamInfo_Destroy(si);

@@ -45,7 +45,7 @@ typedef struct nats_pub {
   int             closing;  /* the ack handler no longer queues retries */
   uint64_t        inflight; /* owned by libnats or the retry list */
   /* the event's RX TSC to UNIX ns */
-  uint64_t        base_tsc, base_ns;
+  uint64_t        base_tsc, base_mono;
   /* publisher thread scratch */
   sof_txn_t       txn;
   sof_json_t      j;
@@ -354,9 +354,17 @@ build_msg(nats_plugin_t *n, nats_pub_t *p, nrec_t const *r) {
     return NULL;
   }
   if (n->cfg.latency_header && r->rx_tsc && n->tsc_hz) {
+    /* UNIX ns of the RX: now minus the TSC cycles since, at the TSC rate
+     * measured since setup (the host's tsc_hz can be off in a VM; the few
+     * ms back from now keep any error small) */
     char v[32];
-    int64_t d = (int64_t)(r->rx_tsc - p->base_tsc);
-    uint64_t ns = p->base_ns + (uint64_t)((double)d * 1e9 / (double)n->tsc_hz);
+    uint64_t tsc_now = sof_plugin_tsc(), ns_now = now_ns(CLOCK_REALTIME);
+    uint64_t mono = now_ns(CLOCK_MONOTONIC);
+    double hz = (double)n->tsc_hz;
+    if (mono - p->base_mono > 1000000000ULL)
+      hz = (double)(tsc_now - p->base_tsc) * 1e9 / (double)(mono - p->base_mono);
+    int64_t back = (int64_t)(tsc_now - r->rx_tsc);
+    uint64_t ns = ns_now - (uint64_t)((double)(back > 0 ? back : 0) * 1e9 / hz);
     snprintf(v, sizeof v, "%" PRIu64, ns);
     natsMsgHeader_Set(m, "Sof-Rx-Ns", v);
   }
@@ -501,7 +509,7 @@ nats_pub_open(nats_plugin_t *n, char *err, size_t err_sz) {
   for (int i = 0; i < SUBJ_CNT; i++) snprintf(p->subj[i], sizeof p->subj[i], "%s.%s", c->prefix, kinds[i]);
   sof_json_init(&p->j, p->line, sizeof p->line);
   p->base_tsc = sof_plugin_tsc();
-  p->base_ns = now_ns(CLOCK_REALTIME);
+  p->base_mono = now_ns(CLOCK_MONOTONIC);
 
   /* url: one server or a comma-separated list (a cluster) */
   char urls[sizeof c->url];
