@@ -104,6 +104,12 @@ nats_gauge(unsigned c, uint64_t v) {
   __atomic_store_n(&nats_counters[c], v, __ATOMIC_RELAXED);
 }
 
+/* nats_cfg_parse: reads env's section into n->cfg and n's prefilter (the
+ * key arrays n->include / exclude / required are malloc'd: the caller frees
+ * them, also after a failure). 0, or -1 with "KEY: reason" in err. Setup
+ * thread; no connection, no thread. */
+int nats_cfg_parse(sof_plugin_env_t const *env, nats_plugin_t *n, char *err, size_t err_sz);
+
 /* nats_pub_open: connects to cfg->url, creates or checks the stream, starts
  * the publisher thread reading n's queue. 0, or -1 with a reason in err.
  * Setup thread. */
