@@ -19,8 +19,9 @@ free loopback ports with temporary store directories:
 5. the server killed (SIGKILL) and restarted mid-run while sofd receives
    paced UDP shreds: sofd keeps processing (every transaction of the truth
    decoded), reconnects, and the events it did not count lost or dropped
-   are all in the stream (lost + dropped = truth - stream); Prometheus
-   shows the sof_nats_* families (promtool check when installed);
+   are all in the stream (stored = events - lost - dropped); Prometheus
+   shows the sof_nats_* families (promtool check when installed); again
+   with small buffers and queue, so that events are lost, counted;
 6. a 3-node JetStream cluster, an R3 stream, one node killed mid-run: no
    acked event missing.
 
@@ -381,12 +382,14 @@ def scrape(url):
 
 
 def test_restart(tmp, pcap, sched, recs, small=False):
-    """small: a 64 KiB reconnect buffer and 32 pending publishes, so that
-    events are lost while the server is away."""
+    """small: a 64 KiB reconnect buffer, 32 pending publishes and a 64 KiB
+    queue (it wraps around many times), so that events are lost while the
+    server is away."""
     what = "restart (small buffers)" if small else "restart"
     payloads = udp_payloads(pcap)
     srv = Server(tmp, "restart-small" if small else "restart")
-    bounds = ["--plugin-opt", "nats.reconnect_buf_bytes=65536", "--plugin-opt", "nats.max_pending=32"] if small else []
+    bounds = ["--plugin-opt", "nats.reconnect_buf_bytes=65536", "--plugin-opt", "nats.max_pending=32",
+              "--plugin-opt", "nats.queue_bytes=65536"] if small else []
     port = sof_check.free_port()
     p = subprocess.Popen([sofd, *sof_check.eal("nats3", "0"), "--", "--driver", "udp", "--udp-bind", "127.0.0.1",
                           "--udp-listen", str(port), "--leader-schedule", sched, "--shred-version", "7",

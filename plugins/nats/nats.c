@@ -49,7 +49,8 @@ rec_len(size_t body) {
 }
 
 /* Room for len bytes at the head, contiguous: a PAD record fills the end
- * of the buffer when the record does not fit there. NULL when full. */
+ * of the buffer when the record does not fit there (published together
+ * with the record by queue_commit). NULL when full. */
 static void *
 queue_reserve(nats_plugin_t *n, uint32_t len) {
   uint64_t head = n->head;
@@ -58,20 +59,21 @@ queue_reserve(nats_plugin_t *n, uint32_t len) {
   uint64_t to_end = n->qcap - off;
   uint64_t need = len <= to_end ? len : to_end + len;
   if (n->qcap - (head - tail) < need) return NULL;
+  n->pad = 0;
   if (len > to_end) {
     nrec_t *pad = (nrec_t *)(n->q + off);
     pad->len = (uint32_t)to_end;
     pad->type = NREC_PAD;
-    head += to_end;
-    n->head = head; /* published with the record below */
+    n->pad = to_end;
     off = 0;
   }
   return n->q + off;
 }
 
+/* Publishes the reserved record (and the padding before it). */
 static inline void
 queue_commit(nats_plugin_t *n, uint32_t len) {
-  __atomic_store_n(&n->head, n->head + len, __ATOMIC_RELEASE);
+  __atomic_store_n(&n->head, n->head + n->pad + len, __ATOMIC_RELEASE);
   nats_count(NC_QUEUED, 1);
 }
 

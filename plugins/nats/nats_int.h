@@ -79,6 +79,7 @@ typedef struct nats_plugin {
   uint8_t       *q;
   uint64_t       qcap; /* power of two */
   uint64_t       head, tail;
+  uint64_t       pad;  /* producer: padding bytes before the reserved record */
   /* publisher */
   pthread_t      thr;
   int            thr_started;

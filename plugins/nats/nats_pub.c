@@ -105,7 +105,8 @@ on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *closure) {
     if (!p->closing && p->retry_cnt < p->retry_cap) {
       if (!p->retry_cnt)
         p->retry_due_ns = now_ns(CLOCK_MONOTONIC) + __atomic_load_n(&p->retry_wait_ms, __ATOMIC_RELAXED) * 1000000ULL;
-      p->retry[p->retry_cnt++] = msg;
+      p->retry[p->retry_cnt] = msg;
+      __atomic_store_n(&p->retry_cnt, p->retry_cnt + 1, __ATOMIC_RELEASE);
       pthread_mutex_unlock(&p->rmu);
       return; /* still in flight */
     }
@@ -393,18 +394,31 @@ resend_due(nats_pub_t *p) {
     return;
   }
   memcpy(list, p->retry, cnt * sizeof *list);
-  p->retry_cnt = 0;
+  __atomic_store_n(&p->retry_cnt, 0, __ATOMIC_RELEASE);
   uint64_t w = __atomic_load_n(&p->retry_wait_ms, __ATOMIC_RELAXED) * 2;
   __atomic_store_n(&p->retry_wait_ms, w < RETRY_WAIT_MAX_MS ? w : RETRY_WAIT_MAX_MS, __ATOMIC_RELAXED);
   pthread_mutex_unlock(&p->rmu);
   for (uint64_t i = 0; i < cnt; i++) {
     nats_count(NC_RETRIES, 1);
     natsStatus s = js_PublishMsgAsync(p->js, &list[i], &p->popts);
-    if (s != NATS_OK) {
-      nats_count(connected(p) ? NC_LOST_PUBLISH_ERROR : NC_LOST_DISCONNECTED, 1);
-      __atomic_fetch_sub(&p->inflight, 1, __ATOMIC_RELAXED);
-      natsMsg_Destroy(list[i]);
+    if (s == NATS_OK) continue;
+    if (s == NATS_TIMEOUT || s == NATS_INSUFFICIENT_BUFFER || !connected(p)) {
+      /* no room now (pending full, or the connection went away again): back
+       * on the list for the next round */
+      pthread_mutex_lock(&p->rmu);
+      if (p->retry_cnt < p->retry_cap) {
+        if (!p->retry_cnt)
+          p->retry_due_ns = now_ns(CLOCK_MONOTONIC) + __atomic_load_n(&p->retry_wait_ms, __ATOMIC_RELAXED) * 1000000ULL;
+        p->retry[p->retry_cnt] = list[i];
+        __atomic_store_n(&p->retry_cnt, p->retry_cnt + 1, __ATOMIC_RELEASE);
+        list[i] = NULL;
+      }
+      pthread_mutex_unlock(&p->rmu);
+      if (!list[i]) continue;
     }
+    nats_count(connected(p) ? NC_LOST_PUBLISH_ERROR : NC_LOST_DISCONNECTED, 1);
+    __atomic_fetch_sub(&p->inflight, 1, __ATOMIC_RELAXED);
+    natsMsg_Destroy(list[i]);
   }
   free(list);
 }
@@ -440,6 +454,13 @@ pub_main(void *arg) {
       held = NULL;
       nats_count(NC_LOST_SHUTDOWN, 1);
       nats_queue_pop(n, r);
+      continue;
+    }
+    if (__atomic_load_n(&p->retry_cnt, __ATOMIC_ACQUIRE)) {
+      /* resends first: no new publish while some wait for theirs, so what
+       * is in flight stays within max_pending and nothing sent is given up
+       * for want of room (the queue absorbs, then drops new, counted) */
+      sleep_us(n->cfg.poll_us);
       continue;
     }
     if (!held) held = build_msg(n, p, r);
@@ -497,7 +518,7 @@ nats_pub_open(nats_plugin_t *n, char *err, size_t err_sz) {
   }
   pthread_mutex_init(&p->rmu, NULL);
   n->pub = p;
-  p->retry_cap = c->max_pending;
+  p->retry_cap = 2 * c->max_pending; /* in flight stays <= max_pending (pub_main); a margin for races */
   p->retry_wait_ms = RETRY_WAIT_MS;
   p->retry = calloc(p->retry_cap, sizeof *p->retry);
   if (!p->retry) {
