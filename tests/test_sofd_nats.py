@@ -377,6 +377,21 @@ def test_two(tmp, pcap, sched, recs):
 # ---- 5: the server killed and restarted mid-run ---------------------------------------------
 
 
+def telemetry(prefix, cmd):
+    """One rte_telemetry command's answer (None when the socket is absent)."""
+    path = os.path.join(sof_check.runtime_dir(prefix), "dpdk_telemetry.v2")
+    try:
+        sk = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        sk.connect(path)
+        sk.recv(4096)
+        sk.send(cmd.encode())
+        out = json.loads(sk.recv(1 << 20))
+        sk.close()
+        return out.get(cmd)
+    except (OSError, ValueError):
+        return None
+
+
 def scrape(url):
     return urllib.request.urlopen(url, timeout=10).read().decode()
 
@@ -391,7 +406,8 @@ def test_restart(tmp, pcap, sched, recs, small=False):
     bounds = ["--plugin-opt", "nats.reconnect_buf_bytes=65536", "--plugin-opt", "nats.max_pending=32",
               "--plugin-opt", "nats.queue_bytes=65536"] if small else []
     port = sof_check.free_port()
-    p = subprocess.Popen([sofd, *sof_check.eal("nats3", "0"), "--", "--driver", "udp", "--udp-bind", "127.0.0.1",
+    p = subprocess.Popen([sofd, *sof_check.eal("nats3", "0", telemetry=True), "--", "--driver", "udp",
+                          "--udp-bind", "127.0.0.1",
                           "--udp-listen", str(port), "--leader-schedule", sched, "--shred-version", "7",
                           "--plugins", "nats", "--plugin-opt", f"nats.url={srv.url}",
                           "--plugin-opt", "nats.ack_wait_ms=500", "--plugin-opt", "nats.reconnect_wait_ms=50",
@@ -427,6 +443,7 @@ def test_restart(tmp, pcap, sched, recs, small=False):
             srv.start()
     time.sleep(3)  # the retries after the reconnect
     body = scrape(url.rstrip("/") + "/metrics") if url else ""
+    tel = telemetry(sof_check.prefixes[-1], "/sof/plugins")
     p.send_signal(signal.SIGINT)
     p.wait(timeout=60)
     t.join()
@@ -458,6 +475,9 @@ def test_restart(tmp, pcap, sched, recs, small=False):
     if small:
         check(lost > 0, f"{what}: events lost while the server was away ({c})")
     check("sof_nats_connected 0" in body_down, f"{what}: sof_nats_connected 0 while the server is away")
+    check(isinstance(tel, dict) and tel.get("nats_events") == c.get("events") and
+          "nats_lost_disconnected" in tel and "nats_dropped_queue_full" in tel and "nats_pending" in tel,
+          f"{what}: /sof/plugins telemetry has the nats counters ({str(tel)[:300]})")
     for fam in ("sof_nats_events_total", "sof_nats_acked_total", "sof_nats_lost_total{reason=\"disconnected\"}",
                 "sof_nats_dropped_total{reason=\"queue_full\"}", "sof_nats_pending", "sof_nats_reconnects_total"):
         check(fam in body, f"{what}: Prometheus has {fam}")
