@@ -1,7 +1,9 @@
 /* sof-sub: a small consumer of the nats plugin's JetStream stream
  * (docs/scale-out.md). A durable pull consumer prints each event's payload
  * (a JSON object) as one line on stdout, resuming after a restart exactly
- * where it stopped: a fetched batch is written and flushed, then its last
+ * where it stopped: a fetched batch (what the stream has for it now, up to
+ * --batch; else the next event as soon as it comes) is written and
+ * flushed, then its last
  * message acknowledged (ack policy "all") and the ack confirmed by the
  * server before the next fetch. SIGINT / SIGTERM end it after the batch in
  * hand. A kill -9 between the flush and the ack confirmation is the one
@@ -282,7 +284,19 @@ main(int argc, char **argv) {
     natsMsgList list = { 0 };
     uint64_t want = batch;
     if (count && count - printed < want) want = count - printed;
-    s = natsSubscription_Fetch(&list, sub, (int)want, 250, &jerr);
+    /* what is there now (no_wait: the server answers at once), else wait
+     * for the next one: a fetch of a whole batch would wait until the batch
+     * is full or the request expires */
+    jsFetchRequest req;
+    jsFetchRequest_Init(&req);
+    req.Batch = (int)want;
+    req.NoWait = true;
+    req.Expires = 1000LL * 1000000LL; /* ns */
+    s = natsSubscription_FetchRequest(&list, sub, &req);
+    if (s == NATS_NOT_FOUND || s == NATS_TIMEOUT || (s == NATS_OK && !list.Count)) {
+      natsMsgList_Destroy(&list);
+      s = natsSubscription_Fetch(&list, sub, 1, 250, &jerr);
+    }
     if (s == NATS_TIMEOUT || (s == NATS_OK && !list.Count)) {
       natsMsgList_Destroy(&list);
       if (idle_ms && nats_Now() - idle_since >= (int64_t)idle_ms) break;
