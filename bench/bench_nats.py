@@ -16,7 +16,7 @@
                    formatting and publishing run on the plugin's own thread
      acked, lost, dropped   the plugin's counters (goal: lost = dropped = 0)
 2. Latency RX -> consumer on loopback: the capture's first 8 slots sent as
-   UDP datagrams at about 20k shreds/s ($BENCH_NATS_RATE) to sofd (--driver
+   UDP datagrams at about 10k shreds/s ($BENCH_NATS_RATE) to sofd (--driver
    udp), the plugin with latency_header = true (each message carries its RX
    time), sof-sub --latency reading the stream as it fills: p50 / p90 / p99 /
    max in microseconds from the RX burst that completed each event to
@@ -31,7 +31,7 @@ import sys
 import tempfile
 import time
 
-RATE = float(os.environ.get("BENCH_NATS_RATE", "20000"))  # shreds/s of the latency run
+RATE = float(os.environ.get("BENCH_NATS_RATE", "10000"))  # shreds/s of the latency run
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, "..", "tests"))
 import sof_check  # noqa: E402
@@ -129,7 +129,7 @@ def latency(tmp, pcap, sched):
                               "--plugin-opt", "nats.latency_header=true", "--plugin-opt", "nats.poll_us=20"],
                              stderr=subprocess.PIPE, text=True)
         time.sleep(2)
-        c = subprocess.Popen([sub, "-s", url, "--new", "--batch", os.environ.get("BENCH_NATS_BATCH", "64"), "--latency", "--idle-exit-ms", "5000"],
+        c = subprocess.Popen([sub, "-s", url, "--new", "--batch", os.environ.get("BENCH_NATS_BATCH", "256"), "--latency", "--idle-exit-ms", "5000"],
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         time.sleep(1)
         _, frames = sof_check.pcap_frames(pcap)
@@ -165,7 +165,7 @@ with tempfile.TemporaryDirectory() as tmp:
     pcap, sched, recs = sof_check.generate(gen, tmp, "bench", "-n", str(slots), "--txns-per-slot", "1000",
                                            "--leaders", "3", "--shred-version", "7", "-s", "5")
     ntx = sum(1 for r in recs if r["type"] == "transaction")
-    print(f"bench_nats: {slots} slots, {ntx} transactions; nats-server {subprocess.run(['nats-server', '--version'], capture_output=True, text=True).stdout.strip()}")
+    print(f"bench_nats: load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; {slots} slots, {ntx} transactions; nats-server {subprocess.run(['nats-server', '--version'], capture_output=True, text=True).stdout.strip()}")
     runs = [throughput(tmp, pcap, sched, i) for i in range(3)]
     for i, (rate, ns, acked, lost, dropped, stored) in enumerate(runs):
         print(f"  run {i + 1}: {rate:10.0f} events/s  {ns:7.1f} lane ns/event  acked {acked} stored {stored} "
@@ -175,5 +175,5 @@ with tempfile.TemporaryDirectory() as tmp:
     lat = latency(tmp, pcap, sched)
     print(f"latency (us), loopback, {RATE:.0f} shreds/s: RX -> stored in the stream (JetStream's store time): "
           f"{json.dumps(lat.get('rxToStored'))}")
-    print(f"latency (us): RX -> printed by sof-sub (pull consumer, batch 64): {json.dumps(lat.get('rxToSofSub'))}")
+    print(f"latency (us): RX -> printed by sof-sub (pull consumer, batch 256): {json.dumps(lat.get('rxToSofSub'))}")
     sof_check.cleanup_runtime()
