@@ -4,7 +4,8 @@ free loopback ports with temporary store directories:
 
 1. one sofd replaying a sof-gen capture: the stream holds exactly the
    truth's transactions and slot events, each once; every event acked;
-   the counters balance; bad configs (format = protobuf, a stream whose
+   the counters balance; vote = false with datasets into a second stream:
+   the truth's non-vote transactions and its datasets; bad configs (format = protobuf, a stream whose
    config differs, no server) are setup errors (exit 2) that say why;
 2. a consumer written with nats.js (npm `nats`, tests/nats/) reads the
    stream: exactly the truth again, each message's Nats-Msg-Id derived from
@@ -242,10 +243,31 @@ def test_single(tmp, pcap, sched, recs):
           f"single: a second run of the same capture is all duplicates ({rc}: {c2})")
     check(len(read_stream(srv.url)) == len(msgs), "single: the second run stored nothing new")
 
+    # filtered and with datasets, into a second stream of the same server
+    rc, err = run_sofd("nats1g", pcap, sched, srv.url, "--plugin-opt", "nats.stream=NONVOTE",
+                       "--plugin-opt", "nats.subject_prefix=nonvote", "--plugin-opt", "nats.vote=false",
+                       "--plugin-opt", "nats.events=transaction,dataset", "--plugin-opt", "nats.storage=memory")
+    cf = nats_line(err)
+    check(rc == 0 and cf.get("acked") == cf.get("events"), f"filtered: every event acked ({rc}: {cf})")
+    fm = read_stream(srv.url, "NONVOTE")
+    ftx = sorted(key_of(e) for _, _, e in fm if e["type"] == "transaction")
+    fds = sorted((e["slot"], e["startIndex"], e["endIndex"], e["txCount"]) for _, _, e in fm if e["type"] == "dataset")
+    want_nv = sorted(k for k in want if k[0] == "tx" and k[3] == "non_vote")
+    want_ds = sorted((r["slot"], r["startIndex"], r["endIndex"], r["txCount"]) for r in recs if r["type"] == "dataset")
+    check(ftx == want_nv and len(want_nv) > 0, f"filtered: vote = false gives the truth's non-vote transactions "
+                                               f"({len(ftx)} vs {len(want_nv)})")
+    check(fds == want_ds, f"filtered: events = ...,dataset gives the truth's datasets ({len(fds)} vs {len(want_ds)})")
+    check(len(fm) == len(ftx) + len(fds) and all(s.startswith("nonvote.") for _, s, _ in fm),
+          "filtered: nothing else, under nonvote.")
+
     # setup errors
     rc, err = run_sofd("nats1c", pcap, sched, srv.url, "--plugin-opt", "nats.max_age_s=60")
     check(rc == 2 and "stream SOF exists with another config" in err and "max_age" in err,
           f"single: a stream with another max_age is a setup error ({rc}: {err[-300:]})")
+    rc, err = run_sofd("nats1h", pcap, sched, srv.url, "--plugin-opt", "nats.stream=OTHER",
+                       "--plugin-opt", "nats.subject_prefix=sof.x")
+    check(rc == 2 and "cannot create it" in err and "overlap" in err,
+          f"single: a stream whose subjects overlap SOF's is a setup error ({rc}: {err[-300:]})")
     rc, err = run_sofd("nats1d", pcap, sched, srv.url, "--plugin-opt", "nats.format=protobuf")
     check(rc == 2 and "protobuf" in err and "schema" in err,
           f"single: format = protobuf is refused, saying why ({rc}: {err[-300:]})")
