@@ -12,7 +12,9 @@ free loopback ports with temporary store directories:
    its event (skipped when tests/nats/node_modules is absent);
 3. sof-sub with a durable consumer, stopped (SIGTERM) mid-stream and
    started again: every event printed exactly once across the restart;
-   started again at a stream sequence and with a subject filter;
+   started again at a stream sequence and with a subject filter; a capture
+   with forks: the stream's chain events (reorgs included) are slotlog's
+   lines of the same run;
 4. two sofd instances replaying the same slots with different losses (each
    misses a whole FEC set of a different slot) and a start skew, into one
    stream: each truth event stored once, the second copy acked as a
@@ -339,6 +341,32 @@ def test_single(tmp, pcap, sched, recs):
     srv.p.wait()
 
 
+def test_forks(tmp, pcap, sched, recs):
+    """A capture with forks: the chain events in the stream are slotlog's
+    lines of the same run, reorgs included, each once."""
+    fpcap, fsched, frecs = sof_check.generate(gen, tmp, "forks", "-n", "12", "--txns-per-slot", "40",
+                                              "--leaders", "3", "--leader-rotation", "2", "--shred-version", "7",
+                                              "-s", "33", "--fork-every", "4", "--fork-length", "1")
+    srv = Server(tmp, "forks")
+    slots = os.path.join(tmp, "forks-slots.jsonl")
+    rc, err = run_sofd("nats5", fpcap, fsched, srv.url, "--plugins", "slotlog,nats",
+                       "--plugin-opt", f"slotlog.path={slots}")
+    c = nats_line(err)
+    check(rc == 0 and c.get("acked") == c.get("events"), f"forks: sofd exits 0, every event acked ({rc}: {c})")
+    chain = sorted(json.dumps(l, sort_keys=True) for l in sof_check.read_lines(slots))
+    msgs = read_stream(srv.url)
+    got = sorted(json.dumps(e, sort_keys=True) for _, _, e in msgs if e["type"] != "transaction")
+    check(sum(1 for l in sof_check.read_lines(slots) if l["type"] == "reorg") > 0, "forks: the run has reorgs")
+    check(got == chain, f"forks: the stream's chain events are slotlog's lines ({len(got)} vs {len(chain)})")
+    keys = [key_of(e) for _, _, e in msgs]
+    check(len(set(keys)) == len(keys), "forks: every event once")
+    txs = sorted(k for k in keys if k[0] == "tx")
+    check(txs == sorted(("tx", r["slot"], r["signature"], r["kind"]) for r in frecs if r["type"] == "transaction"),
+          "forks: the truth's transactions (both branches, at processed)")
+    srv.p.terminate()
+    srv.p.wait()
+
+
 # ---- 4: two sofd instances, one stream ----------------------------------------------------
 
 
@@ -586,7 +614,7 @@ with tempfile.TemporaryDirectory() as tmp:
                                                "--leaders", "3", "--leader-rotation", "2",
                                                "--shred-version", "7", "-s", "21")
         only = os.environ.get("SOF_NATS_ONLY")  # one part by name while debugging
-        for name, fn in (("single", test_single), ("two", test_two), ("restart", test_restart),
+        for name, fn in (("single", test_single), ("forks", test_forks), ("two", test_two), ("restart", test_restart),
                          ("restart_small", lambda *a: test_restart(*a, small=True)), ("cluster", test_cluster)):
             if not only or only == name:
                 fn(tmp, pcap, sched, recs)
