@@ -17,7 +17,7 @@
 static int
 has_render(char const *name) {
   return !strcmp(name, "metrics") || !strcmp(name, "latency") || !strcmp(name, "latency_inline") ||
-         !strncmp(name, "txlog", 5) || !strcmp(name, "slotlog");
+         !strncmp(name, "txlog", 5) || !strcmp(name, "slotlog") || !strcmp(name, "nats");
 }
 
 static void
@@ -79,6 +79,14 @@ test_table(void) {
   /* A renderer from the table renders its own plugin's state. */
   for (unsigned i = 0; i < sof_plugin_table_cnt; i++) {
     if (!sof_plugin_table_render[i]) continue;
+    if (!strcmp(sof_plugin_table[i]->name, "nats")) {
+      /* its setup needs a NATS server (tests/test_sofd_nats.py); its counters
+       * are static, so the renderer works without a state */
+      char nbuf[4096];
+      int r = sof_plugin_table_render[i](NULL, nbuf, sizeof nbuf);
+      SOF_CHECK(r > 0 && (size_t)r == strlen(nbuf) && !strncmp(nbuf, "{\"events\":0,", 12));
+      continue;
+    }
     fake_env_t f;
     fake_init(&f, sof_plugin_table[i]->name, 1000000000U, "path", "/dev/null", NULL);
     void *st = SETUP_OK(sof_plugin_table[i], &f);
