@@ -111,7 +111,7 @@ LLVMFuzzerTestOneInput(uint8_t const *data, size_t sz) {
       REQUIRE(f->key_cnt <= 200 && f->word_cnt <= 200);
       memcpy(keys, f->keys, 8U * f->key_cnt);
       if (f->word_cnt) memcpy(words, f->words, 8U * f->word_cnt);
-      sof_gossip_filter_src_t src = { f->key_cnt, keys, f->word_cnt, words, f->bit_len, f->num_bits_set,
+      sof_gossip_filter_src_t src = { f->key_cnt, keys, f->word_cnt, f->words ? words : NULL, f->bit_len, f->num_bits_set,
                                       f->mask, f->mask_bits };
       sof_gossip_value_t const *v = &m.values[0];
       int n = sof_gossip_pull_request_encode(out, sizeof out, &src, v->signature, sof_gossip_value_size(v));

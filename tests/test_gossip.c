@@ -705,6 +705,22 @@ test_pull_request(void) {
   SOF_CHECK(g_m.filter.words == NULL);
   uint8_t h[32] = { 0 };
   SOF_CHECK_EQ(sof_gossip_filter_contains(&g_m.filter, h), 0); /* empty: send everything */
+  /* Some(empty) is not None: it decodes and re-encodes as written. */
+  e.b[4 + 8] = 1;
+  memmove(e.b + 4 + 8 + 1 + 8, e.b + 4 + 8 + 1, e.n - (4 + 8 + 1));
+  memset(e.b + 4 + 8 + 1, 0, 8);
+  e.n += 8;
+  SOF_CHECK_EQ(sof_gossip_parse(&g_m, e.b, e.n), SOF_GOSSIP_OK);
+  SOF_CHECK(g_m.filter.words != NULL && g_m.filter.word_cnt == 0);
+  uint64_t none[1];
+  sof_gossip_filter_src_t fe = { 0, none, 0, none, 0, 0, ~0ULL, 0 };
+  sof_gossip_value_t const *ev = &g_m.values[0];
+  n = sof_gossip_pull_request_encode(enc, sizeof enc, &fe, ev->signature, sof_gossip_value_size(ev));
+  SOF_CHECK_EQ(n, (int)e.n);
+  SOF_CHECK_MEM(enc, e.b, e.n);
+  fe.words = NULL;
+  SOF_CHECK_EQ(sof_gossip_pull_request_encode(enc, sizeof enc, &fe, ev->signature, sof_gossip_value_size(ev)),
+               (int)e.n - 8);
 
   /* mask_bits 65; a bit length beyond the words; a non-ContactInfo value. */
   m.b[4 + 8 + 16 + 1 + 8 + 16 + 8 + 8 + 8] = 65;

@@ -329,7 +329,7 @@ typedef struct sof_gossip_filter {
   uint32_t       key_cnt;
   uint8_t const *keys;       /* key_cnt u64 LE */
   uint32_t       word_cnt;   /* stored u64 blocks (0 when the bit vector is None) */
-  uint8_t const *words;      /* word_cnt u64 LE */
+  uint8_t const *words;      /* word_cnt u64 LE; NULL when the bit vector is None */
   uint64_t       bit_len;    /* bits in the filter (<= word_cnt * 64) */
   uint64_t       num_bits_set;
   uint64_t       mask;
@@ -467,7 +467,7 @@ typedef struct sof_gossip_filter_src {
   uint32_t        key_cnt;
   uint64_t const *keys;
   uint32_t        word_cnt;
-  uint64_t const *words;
+  uint64_t const *words;     /* NULL: the bit vector is None (then word_cnt must be 0) */
   uint64_t        bit_len;
   uint64_t        num_bits_set;
   uint64_t        mask;

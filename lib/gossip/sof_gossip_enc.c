@@ -147,7 +147,7 @@ sof_gossip_pull_request_encode(uint8_t *buf, size_t cap, sof_gossip_filter_src_t
   wr_u32(&w, SOF_GOSSIP_MSG_PULL_REQUEST);
   wr_u64(&w, f->key_cnt);
   for (uint32_t i = 0; i < f->key_cnt; i++) wr_u64(&w, f->keys[i]);
-  if (f->word_cnt) {
+  if (f->words) { /* Some(blocks), possibly empty */
     wr_u8(&w, 1);
     wr_u64(&w, f->word_cnt);
     for (uint32_t i = 0; i < f->word_cnt; i++) wr_u64(&w, f->words[i]);
