@@ -119,6 +119,8 @@ struct sofd_gossip {
   uint8_t           own_value[512];
   int               own_value_sz;
   uint64_t          next_pull_ms, next_push_ms, next_echo_ms, next_purge_ms;
+  uint64_t          sweep_pos, sweep_start_ms; /* pull slices go round the hash space in order */
+  _Atomic uint64_t  sweep_done_start_ms;       /* start of the last complete sweep (0: none yet) */
 };
 
 #define INC(g, f) atomic_fetch_add_explicit(&(g)->c.f, 1, memory_order_relaxed)
@@ -541,8 +543,13 @@ pull_round(sofd_gossip_t *g, uint64_t now) {
   if (key_cnt > 8) key_cnt = 8;
   static sof_gossip_bloom_t b;
   uint8_t pkt[SOF_GOSSIP_PACKET_MAX];
+  uint64_t slices = 1ULL << mask_bits;
   for (uint32_t f = 0; f < PULL_FILTERS_PER_ROUND; f++) {
-    uint64_t seed = mask_bits ? rnd(g) % (1ULL << mask_bits) : 0;
+    /* slices in order: a sweep covers the whole hash space in
+     * 2^mask_bits / PULL_FILTERS_PER_ROUND rounds */
+    uint64_t seed = g->sweep_pos % slices;
+    if (seed == 0) g->sweep_start_ms = now;
+    if (++g->sweep_pos % slices == 0) atomic_store(&g->sweep_done_start_ms, g->sweep_start_ms);
     uint64_t mask = sof_gossip_filter_mask(seed, mask_bits);
     uint64_t keys[8];
     for (uint32_t k = 0; k < key_cnt; k++) keys[k] = rnd(g);
@@ -706,7 +713,10 @@ sofd_gossip_wait_join(sofd_gossip_t *g, uint16_t *shred_version, uint8_t (**ids)
     uint32_t sv = atomic_load(&g->shred_version);
     uint64_t changed = atomic_load(&g->nodes_changed_ms);
     int have_nodes = GET(g, node_joins) > GET(g, node_leaves);
-    if ((sv & 0x10000) && have_nodes && changed + g->cfg.settle_ms <= now) break;
+    /* joined: a whole pull sweep started after the last change, and no
+     * change for settle_ms */
+    uint64_t swept = atomic_load(&g->sweep_done_start_ms);
+    if ((sv & 0x10000) && have_nodes && changed + g->cfg.settle_ms <= now && swept > changed) break;
     if (now >= deadline) {
       fprintf(stderr, "sofd: gossip: not joined after %u ms (%s; ip-echo %" PRIu64 " ok / %" PRIu64
               " failed, %" PRIu64 " packets received): check [gossip] entrypoint and that UDP %u is reachable\n",
