@@ -49,7 +49,7 @@
   X(rx_pongs,            "pongs received", 0)                                                             \
   X(rx_bad_signature,    "pings, pongs, prunes with a bad signature", 0)                                  \
   X(rx_pong_unknown,     "pongs that answer no ping of ours", 0)                                          \
-  X(rx_prune_not_us,     "prunes addressed to another node", 0)                                           \
+  X(rx_prune_other_dest,     "prunes addressed to another node", 0)                                           \
   X(values_received,     "CRDS values received", 0)                                                       \
   X(values_bad_signature,"CRDS values with a bad signature (dropped)", 0)                                   \
   X(values_expired,      "CRDS values older than the push / pull timeout (dropped)", 0)                   \
@@ -470,7 +470,7 @@ on_packet(sofd_gossip_t *g, uint8_t const *b, size_t n, uint8_t const ip[4], uin
   case SOF_GOSSIP_MSG_PRUNE: {
     INC(g, rx_prunes);
     if (sof_gossip_prune_verify(&m->prune)) { INC(g, rx_bad_signature); break; }
-    if (memcmp(m->prune.destination, g->kp + 32, 32)) { INC(g, rx_prune_not_us); break; }
+    if (memcmp(m->prune.destination, g->kp + 32, 32)) { INC(g, rx_prune_other_dest); break; }
     /* we push only our own ContactInfo: a prune naming us stops our pushes
      * to its sender for a while */
     for (uint32_t i = 0; i < m->prune.prune_cnt; i++) {

@@ -29,6 +29,8 @@ import hashlib
 import json
 import os
 import random
+import re
+import shutil
 import signal
 import socket
 import struct
@@ -37,6 +39,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sof_check  # noqa: E402
@@ -365,7 +368,8 @@ with tempfile.TemporaryDirectory() as tmp:
                           "--udp-listen", str(tvu_port), "--gossip-entrypoint", f"127.0.0.1:{ep_port}",
                           "--gossip-port", str(gossip_port), "--gossip-bind", "127.0.0.1",
                           "--gossip-pull-interval-ms", "200", "--gossip-push-interval-ms", "500",
-                          "--gossip-settle-ms", "1500", "--learn-leaders", "--txlog", txlog],
+                          "--gossip-settle-ms", "1500", "--learn-leaders", "--txlog", txlog,
+                          "--prometheus", "127.0.0.1:0"],
                          stderr=subprocess.PIPE, text=True)
     err_lines = []
     ready = threading.Event()
@@ -401,6 +405,21 @@ with tempfile.TemporaryDirectory() as tmp:
                 if i % 64 == 63:
                     time.sleep(0.002)
         time.sleep(2.0)
+        # Prometheus: the gossip families, promtool clean when present
+        m = re.search(r"Prometheus metrics on (http://\S+)", "".join(err_lines))
+        check(m is not None, "Prometheus endpoint announced")
+        if m:
+            body = urllib.request.urlopen(m.group(1), timeout=10).read().decode()
+            check(f"sof_gossip_nodes {LEADERS + 2}\n" in body, "sof_gossip_nodes gauge")
+            check(f"sof_gossip_shred_version {SV}\n" in body, "sof_gossip_shred_version gauge")
+            mm = re.search(r"^sof_gossip_rx_malformed_total (\d+)$", body, re.M)
+            check(mm and int(mm.group(1)) >= 55, "sof_gossip_rx_malformed_total counts the junk")
+            check('sof_gossip_rx_malformed_by_reason_total{reason="truncated"}' in body, "by reason")
+            promtool = shutil.which("promtool")
+            if promtool:
+                pr = subprocess.run([promtool, "check", "metrics"], input=body, capture_output=True, text=True)
+                check(pr.returncode == 0 and not pr.stdout.strip() and not pr.stderr.strip(),
+                      f"promtool check metrics: {pr.stdout[-300:]} {pr.stderr[-300:]}")
     finally:
         p.send_signal(signal.SIGINT)
         try:
