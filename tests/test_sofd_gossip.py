@@ -364,11 +364,14 @@ with tempfile.TemporaryDirectory() as tmp:
     ep = Entrypoint(ep_port, kps)
     gossip_port, tvu_port = sof_check.free_port(), sof_check.free_port()
     txlog = os.path.join(tmp, "gossip.txlog")
+    idk = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+    idf = os.path.join(tmp, "identity.json")  # solana-keygen's form: a JSON array of 64 numbers
+    open(idf, "w").write(json.dumps(list(bytes(range(32)) + raw_pub(idk))))
     p = subprocess.Popen([sofd, *sof_check.eal("gossip", "0"), "--", "--driver", "udp", "--udp-bind", "127.0.0.1",
                           "--udp-listen", str(tvu_port), "--gossip-entrypoint", f"127.0.0.1:{ep_port}",
                           "--gossip-port", str(gossip_port), "--gossip-bind", "127.0.0.1",
                           "--gossip-pull-interval-ms", "200", "--gossip-push-interval-ms", "500",
-                          "--gossip-settle-ms", "1500", "--learn-leaders", "--txlog", txlog,
+                          "--gossip-settle-ms", "1500", "--gossip-identity", idf, "--learn-leaders", "--txlog", txlog,
                           "--prometheus", "127.0.0.1:0"],
                          stderr=subprocess.PIPE, text=True)
     err_lines = []
@@ -399,6 +402,7 @@ with tempfile.TemporaryDirectory() as tmp:
             check(ci["sockets"].get(0) == ("127.0.0.1", gossip_port), f"gossip socket advertised ({ci['sockets']})")
             check(tvu == ("127.0.0.1", tvu_port), f"TVU = sofd's shred port ({tvu} vs {tvu_port})")
             check(ci["shredVersion"] == SV, f"sofd advertises the shred version ({ci['shredVersion']})")
+            check(ci["pubkey"] == raw_pub(idk), "sofd's identity is the key file's")
             out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             for i, pl in enumerate(payloads):
                 out.sendto(pl, tvu)
@@ -462,6 +466,24 @@ with tempfile.TemporaryDirectory() as tmp:
     check(ep.stats["bad"] == 0, f"the entrypoint took every packet of sofd's ({ep.stats})")
     print(f"gossip: {g.get('rx_packets')} packets in, {g.get('tx_packets')} out; entrypoint {ep.stats}",
           file=sys.stderr)
+
+    # an entrypoint nobody answers: exit 2 after join_timeout_ms, naming what is missing
+    dead = sof_check.free_port(socket.SOCK_STREAM)
+    p = subprocess.run([sofd, *sof_check.eal("gossip", "0"), "--", "--driver", "udp", "--udp-bind", "127.0.0.1",
+                        "--udp-listen", str(tvu_port), "--gossip-entrypoint", f"127.0.0.1:{dead}",
+                        "--gossip-port", str(gossip_port), "--gossip-bind", "127.0.0.1",
+                        "--gossip-join-timeout-ms", "1500", "--learn-leaders"],
+                       capture_output=True, text=True, timeout=60)
+    check(p.returncode == 2 and "not joined after 1500 ms (no shred version" in p.stderr,
+          f"dead entrypoint: exit 2 with a reason ({p.returncode}: {p.stderr[-300:]})")
+    for bad, what in (("nowhere", "is not a resolvable HOST:PORT"), ("127.0.0.1:0", "is not a resolvable")):
+        p = subprocess.run([sofd, *sof_check.eal("gossip", "0"), "--", "--driver", "udp", "--gossip-entrypoint", bad,
+                            "--learn-leaders"], capture_output=True, text=True, timeout=60)
+        check(p.returncode == 2 and what in p.stderr, f"entrypoint {bad!r} refused ({p.stderr[-200:]})")
+    p = subprocess.run([sofd, *sof_check.eal("gossip", "0"), "--", "--driver", "udp", "--gossip-entrypoint",
+                        "127.0.0.1:8001", "--gossip-identity", os.path.join(tmp, "missing.key"), "--learn-leaders"],
+                       capture_output=True, text=True, timeout=60)
+    check(p.returncode == 2 and "[gossip] identity: cannot open" in p.stderr, f"missing identity refused ({p.stderr[-200:]})")
     sof_check.cleanup_runtime()
 
 print(f"sofd_gossip: {sof_check.checks} checks, {sof_check.failures} failed")
