@@ -717,6 +717,12 @@ sofd_gossip_wait_join(sofd_gossip_t *g, uint16_t *shred_version, uint8_t (**ids)
      * change for settle_ms */
     uint64_t swept = atomic_load(&g->sweep_done_start_ms);
     if ((sv & 0x10000) && have_nodes && changed + g->cfg.settle_ms <= now && swept > changed) break;
+    if (now >= deadline && (sv & 0x10000) && have_nodes) {
+      /* a large cluster may still be arriving: go on with what is known */
+      fprintf(stderr, "sofd: gossip: the node set was still changing after %u ms: going on with the nodes "
+              "known so far\n", g->cfg.join_timeout_ms);
+      break;
+    }
     if (now >= deadline) {
       fprintf(stderr, "sofd: gossip: not joined after %u ms (%s; ip-echo %" PRIu64 " ok / %" PRIu64
               " failed, %" PRIu64 " packets received): check [gossip] entrypoint and that UDP %u is reachable\n",

@@ -62,7 +62,7 @@ static sofd_key_t const keys[] = {
   {"gossip", "push_interval_ms", NULL, "MS", "7500", "gossip: our ContactInfo pushed every MS"},
   {"gossip", "value_timeout_ms", NULL, "MS", "60000", "gossip: records not refreshed for MS are purged (a node leaves)"},
   {"gossip", "settle_ms", NULL, "MS", "2000", "gossip: at start, the node set unchanged this long counts as joined"},
-  {"gossip", "join_timeout_ms", NULL, "MS", "30000", "gossip: at start, give up (exit 2) after MS without shred version or nodes"},
+  {"gossip", "join_timeout_ms", NULL, "MS", "30000", "gossip: at start, wait at most MS: without a shred version or any node sofd exits 2, else it goes on with the nodes known"},
   {"verify", "leader", "leader", "PUBKEY", NULL, "base58 leader key for every slot"},
   {"verify", "leader_schedule", "leader-schedule", "FILE[@SLOT][,...]", NULL, "getLeaderSchedule JSON ({\"<pubkey>\": [offsets]}), one file per epoch, each at its first slot (no @: epoch_first_slot); re-read on SIGHUP and when changed on disk"},
   {"verify", "epoch_first_slot", "epoch-first-slot", "N", "0", "first slot of a schedule file given without @SLOT"},
