@@ -39,6 +39,7 @@
 /* Every counter: name, help, gauge. */
 #define GOSSIP_COUNTERS(X)                                                                              \
   X(rx_packets,          "gossip packets received", 0)                                                    \
+  X(rx_kernel_dropped,   "gossip datagrams the kernel dropped (socket buffer full: SO_RXQ_OVFL)", 0)      \
   X(rx_bytes,            "gossip bytes received", 0)                                                      \
   X(rx_malformed,        "gossip packets that did not decode (by reason: rx_malformed_<reason>)", 0)      \
   X(rx_pull_requests,    "pull requests received", 0)                                                     \
@@ -639,9 +640,18 @@ gossip_thread(void *arg) {
     if (poll(&pf, 1, 50) <= 0) continue;
     for (int k = 0; k < 256; k++) { /* a bounded burst, then the timers again */
       struct sockaddr_in from;
-      socklen_t fl = sizeof from;
-      ssize_t n = recvfrom(g->fd, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
+      struct iovec iov = { buf, sizeof buf };
+      union { char b[CMSG_SPACE(sizeof(uint32_t))]; struct cmsghdr align; } ctl;
+      struct msghdr mh = { .msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &iov, .msg_iovlen = 1,
+                           .msg_control = ctl.b, .msg_controllen = sizeof ctl.b };
+      ssize_t n = recvmsg(g->fd, &mh, MSG_DONTWAIT);
       if (n < 0) break;
+      for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+        if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SO_RXQ_OVFL) continue;
+        uint32_t dropped; /* the socket's running total */
+        memcpy(&dropped, CMSG_DATA(cm), sizeof dropped);
+        SET(g, rx_kernel_dropped, dropped);
+      }
       on_packet(g, buf, (size_t)n, (uint8_t const *)&from.sin_addr, ntohs(from.sin_port), now_ms());
     }
   }
@@ -690,6 +700,8 @@ sofd_gossip_start(sofd_gossip_cfg_t const *cfg) {
             cfg->gossip_port, strerror(errno));
     goto fail;
   }
+  int one = 1;
+  (void)setsockopt(g->fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one); /* kernel drops, counted */
   if (pthread_create(&g->thr, NULL, gossip_thread, g)) {
     fprintf(stderr, "sofd: [gossip]: cannot start the thread\n");
     goto fail;
