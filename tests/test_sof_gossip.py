@@ -100,6 +100,15 @@ with tempfile.TemporaryDirectory() as tmp:
     rc, lines, _ = run(cap)
     check(rc == 1 and lines[-1]["packets"] == 5 and "signatureOk" not in lines[0]["values"][0],
           "no filter, no verify")
+    # Linux cooked capture (tcpdump -i any): a 16-byte header, protocol at 14
+    sll = os.path.join(tmp, "sll.pcap")
+    with open(sll, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 113))
+        d = struct.pack(">HHH8sH", 0, 1, 6, b"\2" * 8, 0x0800) + frames[0][14:]
+        f.write(struct.pack("<IIII", 1700000000, 0, len(d), len(d)) + d)
+    rc, lines, _ = run("--verify", sll)
+    check(rc == 0 and lines[0].get("msg") == "pull_response" and lines[0]["src"] == "34.221.220.125:8001" and
+          lines[0]["values"][0]["signatureOk"] is True, f"Linux cooked capture ({lines[:1]})")
     # raw payload files
     rc, lines, _ = run("--raw", "--verify", pr_path)
     check(rc == 0 and lines[0]["msg"] == "pull_response" and lines[-1]["decoded"] == 1, "raw file")

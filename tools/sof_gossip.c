@@ -38,7 +38,8 @@ static void
 usage(FILE *f) {
   fputs("usage: sof-gossip [options] INPUT...\n"
         "Decodes Solana gossip packets as JSON lines (one per packet, then a summary).\n"
-        "  INPUT                pcap / pcapng capture (Ethernet), or a raw packet file\n"
+        "  INPUT                pcap / pcapng capture (Ethernet, Linux cooked as from\n"
+        "                       tcpdump -i any, raw IP), or a raw packet file\n"
         "                       (one gossip UDP payload) with --raw\n"
         "  -p, --port N         pcap: only UDP packets from or to port N (default: all)\n"
         "  -V, --verify         check every signature (CRDS values, ping, pong, prune)\n"
@@ -265,8 +266,9 @@ do_pcap(tool_t *t, char const *path) {
     fprintf(stderr, "sof-gossip: %s: %s\n", path, errbuf);
     return -1;
   }
-  if (pcap_datalink(pc) != DLT_EN10MB) {
-    fprintf(stderr, "sof-gossip: %s: link type %s not supported (Ethernet only)\n", path,
+  int dlt = pcap_datalink(pc);
+  if (dlt != DLT_EN10MB && dlt != DLT_LINUX_SLL && dlt != DLT_RAW) {
+    fprintf(stderr, "sof-gossip: %s: link type %s not supported (Ethernet, Linux cooked, raw IP)\n", path,
             pcap_datalink_val_to_name(pcap_datalink(pc)) ? pcap_datalink_val_to_name(pcap_datalink(pc)) : "?");
     pcap_close(pc);
     return -1;
@@ -275,10 +277,24 @@ do_pcap(tool_t *t, char const *path) {
   uint8_t const *frame;
   int rc;
   uint64_t n = 0;
+  static uint8_t eth[14 + 65536];
   while ((rc = pcap_next_ex(pc, &h, &frame)) == 1) {
     n++;
     sof_pkt_udp_t u;
-    if (h->caplen < h->len || sof_pkt_parse(&u, frame, h->caplen) || u.payload_off + u.payload_sz > h->caplen) {
+    uint32_t caplen = h->caplen;
+    if (dlt != DLT_EN10MB) {
+      /* Linux cooked (tcpdump -i any: 16-byte header, protocol at 14) or raw
+       * IPv4: the L3 packet behind an Ethernet header of our own */
+      uint32_t hdr = dlt == DLT_LINUX_SLL ? 16U : 0U;
+      if (caplen < hdr || caplen - hdr > sizeof eth - 14) { t->frames_bad++; continue; }
+      memset(eth, 0, 12);
+      if (dlt == DLT_LINUX_SLL) memcpy(eth + 12, frame + 14, 2);
+      else { eth[12] = 0x08; eth[13] = 0x00; }
+      memcpy(eth + 14, frame + hdr, caplen - hdr);
+      frame = eth;
+      caplen = caplen - hdr + 14;
+    }
+    if (h->caplen < h->len || sof_pkt_parse(&u, frame, caplen) || u.payload_off + u.payload_sz > caplen) {
       t->frames_bad++; /* not a complete UDP/IPv4 frame */
       continue;
     }
