@@ -297,11 +297,31 @@ refresh_own(sofd_gossip_t *g) {
   g->own_value_sz = n > 0 ? sof_gossip_value_sign(g->own_value, sizeof g->own_value, data, (size_t)n, g->kp) : 0;
 }
 
+/* peers[i] belongs to the node record in slot i of the node table: a
+ * record replaced by another node (or moved to another address) resets
+ * it. */
+static peer_t *
+peer_of(sofd_gossip_t *g, uint32_t i) {
+  sof_crds_rec_t const *r = sof_crds_slot(g->nodes, i);
+  if (!r->used || !r->gossip_port) return NULL;
+  peer_t *p = &g->peers[i];
+  if (!p->used || p->port != r->gossip_port || memcmp(p->ip, r->gossip_ip, 4) || memcmp(p->pubkey, r->origin, 32)) {
+    memset(p, 0, sizeof *p);
+    p->used = 1;
+    memcpy(p->pubkey, r->origin, 32);
+    memcpy(p->ip, r->gossip_ip, 4);
+    p->port = r->gossip_port;
+  }
+  return p;
+}
+
+/* The peer at a gossip address (pongs, pull requests, prunes: rare). */
 static peer_t *
 peer_find(sofd_gossip_t *g, uint8_t const ip[4], uint16_t port) {
   for (uint32_t i = 0; i < g->cfg.nodes_max; i++) {
-    peer_t *p = &g->peers[i];
-    if (p->used && p->port == port && !memcmp(p->ip, ip, 4)) return p;
+    sof_crds_rec_t const *r = sof_crds_slot(g->nodes, i);
+    if (!r->used || r->gossip_port != port || memcmp(r->gossip_ip, ip, 4)) continue;
+    return peer_of(g, i);
   }
   return NULL;
 }
@@ -320,29 +340,6 @@ send_ping(sofd_gossip_t *g, peer_t *p, uint64_t now) {
   INC(g, tx_pings);
 }
 
-/* A peer for a ContactInfo record with a gossip address (the table of
- * peers mirrors the node table: at most nodes_max). */
-static peer_t *
-peer_for(sofd_gossip_t *g, sof_crds_rec_t const *r) {
-  peer_t *p = peer_find(g, r->gossip_ip, r->gossip_port), *free_slot = NULL;
-  if (p) return p;
-  for (uint32_t i = 0; i < g->cfg.nodes_max && !free_slot; i++)
-    if (!g->peers[i].used) free_slot = &g->peers[i];
-  if (!free_slot) return NULL;
-  memset(free_slot, 0, sizeof *free_slot);
-  free_slot->used = 1;
-  memcpy(free_slot->pubkey, r->origin, 32);
-  memcpy(free_slot->ip, r->gossip_ip, 4);
-  free_slot->port = r->gossip_port;
-  return free_slot;
-}
-
-static void
-peer_drop(sofd_gossip_t *g, sof_crds_rec_t const *r) {
-  peer_t *p = peer_find(g, r->gossip_ip, r->gossip_port);
-  if (p) p->used = 0;
-}
-
 /* ---- receiving ----------------------------------------------------------------------------------- */
 
 static void
@@ -351,7 +348,7 @@ node_left(void *ctx, sof_crds_rec_t const *r) {
   INC(g, node_leaves);
   atomic_fetch_add(&g->topo_removed, 1);
   atomic_store(&g->nodes_changed_ms, now_ms());
-  peer_drop(g, r);
+  (void)r; /* its peer entry resets when the slot is reused (peer_of) */
 }
 
 static void
@@ -496,7 +493,7 @@ ping_round(sofd_gossip_t *g, uint64_t now) {
     sof_crds_rec_t const *r = sof_crds_slot(g->nodes, i);
     if (!r->used || !r->gossip_port) continue;
     if ((sv & 0x10000) && r->shred_version != (sv & 0xFFFF)) continue;
-    peer_t *p = peer_for(g, r);
+    peer_t *p = peer_of(g, i);
     if (!p) continue;
     if (peer_verified(p, now)) { verified++; continue; }
     if (sent < PINGS_PER_TICK && (!p->ping_ms || p->ping_ms + PEER_PING_EVERY_MS <= now)) {
@@ -512,14 +509,14 @@ static peer_t *
 random_verified(sofd_gossip_t *g, uint64_t now, int for_push) {
   uint32_t n = 0;
   for (uint32_t i = 0; i < g->cfg.nodes_max; i++) {
-    peer_t *p = &g->peers[i];
-    if (p->used && peer_verified(p, now) && (!for_push || p->pruned_until_ms <= now)) n++;
+    peer_t *p = peer_of(g, i);
+    if (p && peer_verified(p, now) && (!for_push || p->pruned_until_ms <= now)) n++;
   }
   if (!n) return NULL;
   uint32_t k = (uint32_t)(rnd(g) % n);
   for (uint32_t i = 0; i < g->cfg.nodes_max; i++) {
-    peer_t *p = &g->peers[i];
-    if (p->used && peer_verified(p, now) && (!for_push || p->pruned_until_ms <= now) && k-- == 0) return p;
+    peer_t *p = peer_of(g, i);
+    if (p && peer_verified(p, now) && (!for_push || p->pruned_until_ms <= now) && k-- == 0) return p;
   }
   return NULL;
 }
