@@ -574,8 +574,11 @@ push_round(sofd_gossip_t *g, uint64_t now) {
   uint8_t pkt[SOF_GOSSIP_PACKET_MAX];
   int n = sof_gossip_values_msg_encode(pkt, sizeof pkt, SOF_GOSSIP_MSG_PUSH, g->kp + 32, 1, g->own_value,
                                        (size_t)g->own_value_sz);
-  send_to(g, g->ep_ip, g->ep_port, pkt, n);
-  INC(g, tx_pushes);
+  peer_t *ep = peer_find(g, g->ep_ip, g->ep_port);
+  if (!ep || ep->pruned_until_ms <= now) { /* the entrypoint too, unless it pruned us */
+    send_to(g, g->ep_ip, g->ep_port, pkt, n);
+    INC(g, tx_pushes);
+  }
   for (uint32_t k = 0; k < PUSH_FANOUT; k++) {
     peer_t *p = random_verified(g, now, 1);
     if (!p) break;

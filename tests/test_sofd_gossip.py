@@ -386,6 +386,21 @@ with tempfile.TemporaryDirectory() as tmp:
     rt.start()
     try:
         check(ready.wait(60), "sofd joined and started its pipeline (%s)" % "".join(err_lines)[-800:])
+        # a prune from the entrypoint naming sofd as origin: no more pushes to it
+        # (signed over the prefixed form: u64 18, "\xffSOLANA_PRUNE_DATA", then the fields)
+        with ep.lock:
+            sofd_pk = [pk for pk in ep.table if pk != ep.pub and pk not in ep.leaders and pk != ep.decoy]
+        if sofd_pk:
+            wc = int(time.time() * 1000)
+            fields = ep.pub + u64(1) + sofd_pk[0] + sofd_pk[0] + u64(wc)
+            sig = ep.sk.sign(u64(18) + b"\xffSOLANA_PRUNE_DATA" + fields)
+            prune = u32(3) + ep.pub + ep.pub + u64(1) + sofd_pk[0] + sig + sofd_pk[0] + u64(wc)
+            ep.udp.sendto(prune, ("127.0.0.1", gossip_port))
+            time.sleep(0.3)
+            pushes_before = ep.stats["pushes_rx"]
+            time.sleep(1.5)  # three push intervals
+            check(ep.stats["pushes_rx"] == pushes_before,
+                  f"no push to the entrypoint after its prune ({ep.stats['pushes_rx']} vs {pushes_before})")
         # hostile datagrams to the gossip port
         junk = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         rng = random.Random(7)
@@ -461,6 +476,7 @@ with tempfile.TemporaryDirectory() as tmp:
     check(g.get("tx_pushes", 0) >= 1 and ep.stats["pushes_rx"] >= 1, "pushes of its ContactInfo")
     check(g.get("nodes") == LEADERS + 2, f"nodes held: entrypoint + leaders + decoy ({g.get('nodes')})")
     check(g.get("nodes_other_shred_version") == 1, f"the decoy counted ({g.get('nodes_other_shred_version')})")
+    check(g.get("rx_prunes") == 1 and g.get("rx_bad_signature") == 0, f"the prune taken ({g.get('rx_prunes')})")
     check(g.get("values_bad_signature") == 0, "no bad signature from the entrypoint")
     check(g.get("rx_malformed", 0) >= 55, f"hostile datagrams counted ({g.get('rx_malformed')})")
     check(ep.stats["bad"] == 0, f"the entrypoint took every packet of sofd's ({ep.stats})")
