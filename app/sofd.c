@@ -411,6 +411,9 @@ sofd_main(int argc, char **argv) {
       return 2;
     }
     if (cfg.shred_version_gossip) cfg.verify.shred_version = sv;
+    else if (cfg.verify.check_version && cfg.verify.shred_version != sv)
+      fprintf(stderr, "sofd: gossip: the cluster's shred version is %u but [verify] shred_version is %u: its "
+              "shreds will be refused\n", sv, cfg.verify.shred_version);
     if (cfg.learn_leaders && !cfg.leader_candidates && !cfg.rpc_url) {
       cfg.verify.candidates = (uint8_t const(*)[32])gids;
       cfg.verify.candidate_cnt = gcnt;

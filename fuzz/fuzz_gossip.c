@@ -3,7 +3,9 @@
  * again: a push / pull response from its values' bytes and a pull request
  * from its parsed filter reproduce the input byte for byte; a ContactInfo
  * re-encoded from its decoded fields decodes to the same fields; every
- * rejection is a named reason code. The input is copied to a buffer of its
+ * rejection is a named reason code; decoded values go through a small CRDS
+ * table (capacity 8: upserts, evictions, purges stay within bounds). The
+ * input is copied to a buffer of its
  * own size so that ASan sees any read past it. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 
 #include "crypto/sof_ed25519.h"
 #include "gossip/sof_gossip.h"
+#include "gossip/sof_crds.h"
 #include "gossip/sof_gossip_bloom.h"
 
 #define REQUIRE(c) do { if (!(c)) abort(); } while (0)
@@ -99,6 +102,20 @@ LLVMFuzzerTestOneInput(uint8_t const *data, size_t sz) {
     REQUIRE(m.kind < SOF_GOSSIP_MSG_CNT);
     REQUIRE(m.value_cnt <= SOF_GOSSIP_VALUES_MAX);
     for (uint32_t i = 0; i < m.value_cnt; i++) walk_value(&m.values[i]);
+    static sof_crds_t *tab;
+    static uint64_t clock_ms;
+    if (!tab) REQUIRE((tab = sof_crds_new(8)) != NULL);
+    for (uint32_t i = 0; i < m.value_cnt; i++) {
+      sof_crds_rec_t ev;
+      int r = sof_crds_upsert(tab, &m.values[i], ++clock_ms, &ev);
+      REQUIRE(r >= SOF_CRDS_INSERTED && r <= SOF_CRDS_OUTDATED);
+      REQUIRE(sof_crds_cnt(tab) <= 8);
+      REQUIRE(sof_crds_get(tab, (uint8_t)m.values[i].kind, sof_gossip_value_origin(&m.values[i]),
+                           m.values[i].kind == SOF_GOSSIP_CRDS_VOTE ? m.values[i].vote.index
+                           : m.values[i].kind == SOF_GOSSIP_CRDS_EPOCH_SLOTS ? m.values[i].epoch_slots.index
+                           : m.values[i].kind == SOF_GOSSIP_CRDS_DUPLICATE_SHRED ? m.values[i].dup_shred.index : 0) != NULL);
+    }
+    if (sz && data[0] == 0x42) sof_crds_purge(tab, clock_ms, 3, NULL, NULL);
     if (m.value_cnt) (void)sof_gossip_value_verify(&m.values[0]);
     if (m.kind == SOF_GOSSIP_MSG_PUSH || m.kind == SOF_GOSSIP_MSG_PULL_RESPONSE) {
       uint8_t const *vals = m.value_cnt ? m.values[0].signature : buf + sz;
