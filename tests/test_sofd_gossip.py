@@ -173,8 +173,9 @@ def fnv1a(key, data):
 # ---- the entrypoint -----------------------------------------------------------------------------
 
 class Entrypoint:
-    def __init__(self, port, leader_kps):
+    def __init__(self, port, leader_kps, echo_shred_version=True):
         self.port = port
+        self.echo_sv = echo_shred_version
         self.sk = Ed25519PrivateKey.generate()
         self.pub = raw_pub(self.sk)
         self.table = {}          # pubkey -> (value bytes, parsed ContactInfo)
@@ -250,7 +251,8 @@ class Entrypoint:
                         break
                     req += chunk
                 if len(req) == 21 and req[:4] == b"\0\0\0\0" and req[20:] == b"\n":
-                    resp = b"\0\0\0\0" + u32(0) + socket.inet_aton(addr[0]) + b"\x01" + u16(SV)
+                    sv = b"\x01" + u16(SV) if self.echo_sv else b"\x00"  # Option<u16>
+                    resp = b"\0\0\0\0" + u32(0) + socket.inet_aton(addr[0]) + sv
                     c.sendall(resp + b"\0" * (27 - len(resp)))
                     self.stats["echo"] += 1
 
@@ -482,6 +484,27 @@ with tempfile.TemporaryDirectory() as tmp:
     check(ep.stats["bad"] == 0, f"the entrypoint took every packet of sofd's ({ep.stats})")
     print(f"gossip: {g.get('rx_packets')} packets in, {g.get('tx_packets')} out; entrypoint {ep.stats}",
           file=sys.stderr)
+
+    # ip-echo without a shred version: the entrypoint's own ContactInfo gives it
+    ep_port = sof_check.free_port(socket.SOCK_STREAM)
+    ep = Entrypoint(ep_port, kps[:3], echo_shred_version=False)
+    try:
+        p = subprocess.Popen([sofd, *sof_check.eal("gossip", "0"), "--", "--driver", "udp", "--udp-bind", "127.0.0.1",
+                              "--udp-listen", str(tvu_port), "--gossip-entrypoint", f"127.0.0.1:{ep_port}",
+                              "--gossip-port", str(gossip_port), "--gossip-bind", "127.0.0.1",
+                              "--gossip-pull-interval-ms", "200", "--gossip-settle-ms", "1000", "--learn-leaders"],
+                             stderr=subprocess.PIPE, text=True)
+        lines = []
+        for line in p.stderr:
+            lines.append(line)
+            if " input, " in line and "verification" in line:
+                p.send_signal(signal.SIGINT)
+        p.wait(timeout=60)
+    finally:
+        ep.close()
+    joined = [l for l in lines if "gossip: joined" in l]
+    check(p.returncode == 0 and joined and f"shred version {SV}, 4 nodes" in joined[0],
+          f"shred version from the entrypoint's ContactInfo ({joined} {''.join(lines)[-300:]})")
 
     # an entrypoint nobody answers: exit 2 after join_timeout_ms, naming what is missing
     dead = sof_check.free_port(socket.SOCK_STREAM)
