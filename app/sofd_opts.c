@@ -865,8 +865,8 @@ sofd_opts_resolve(sofd_cfg_t *cfg) {
   if (cfg->learn_leaders ? !cfg->leader_candidates && !get_str("verify", "rpc_url") && !cfg->gossip.entrypoint
                          : cfg->leader_candidates != NULL) {
     fprintf(stderr, "sofd: %s\n", cfg->learn_leaders
-            ? "[verify] learn_leaders (--learn-leaders) needs leader_candidates (--leader-candidates FILE), "
-              "rpc_url (--rpc URL: the cluster's nodes from getClusterNodes) or [gossip] entrypoint "
+            ? "[verify] learn_leaders (--learn-leaders) needs leader_candidates (--leader-candidates FILE) "
+              "or rpc_url (--rpc URL: the cluster's nodes from getClusterNodes) or [gossip] entrypoint "
               "(--gossip-entrypoint: the nodes gossip knows)"
             : "[verify] leader_candidates (--leader-candidates) is read only with learn_leaders (--learn-leaders)");
     return -1;
