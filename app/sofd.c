@@ -35,6 +35,7 @@
 #include "net/sof_http.h"
 #include "plugin/sof_host.h"
 #include "sof_plugin_table.h"
+#include "sofd_gossip.h"
 #include "sofd_leaders.h"
 #include "sofd_opts.h"
 #include "sofd_pipe.h"
@@ -294,8 +295,9 @@ fail:
 /* ---- Prometheus endpoint (its own thread: sof_http_start) ---------------------------------------- */
 
 typedef struct prom {
-  sof_http_t   srv;
-  sofd_pipe_t *pipe;
+  sof_http_t     srv;
+  sofd_pipe_t   *pipe;
+  sofd_gossip_t *gossip; /* NULL: no gossip role */
 } prom_t;
 
 /* /metrics: Prometheus text (the pipeline's counters, then the endpoint's
@@ -330,6 +332,11 @@ prom_handler(void *ctx, char const *path, sof_http_resp_t *resp) {
   if (n < 0) return SOF_HTTP_NEED_ROOM;
   int m = sof_http_stats_prom(&pr->srv.stats, "sof_http", resp->body + n, resp->body_cap - (size_t)n);
   if (m < 0) return SOF_HTTP_NEED_ROOM;
+  if (pr->gossip) { /* the gossip role's families (sofd_gossip.c) */
+    int k = sofd_gossip_prometheus(pr->gossip, resp->body + n + m, resp->body_cap - (size_t)n - (size_t)m);
+    if (k < 0) return SOF_HTTP_NEED_ROOM;
+    m += k;
+  }
   resp->body_len = (size_t)n + (size_t)m;
   resp->content_type = "text/plain; version=0.0.4";
   return 200;
@@ -390,7 +397,29 @@ sofd_main(int argc, char **argv) {
     sof_leaders_delete(leaders);
     return 2;
   }
-  if (cfg.learn_leaders && !cfg.leader_candidates) { /* the cluster's nodes, from the RPC */
+  /* gossip (its own thread, running until exit): the shred version and
+   * the nodes (learned-leader candidates) once joined */
+  sofd_gossip_t *gossip = NULL;
+  if (cfg.gossip.entrypoint) {
+    uint16_t sv = 0;
+    static uint8_t (*gids)[32];
+    uint32_t gcnt = 0;
+    if (!(gossip = sofd_gossip_start(&cfg.gossip)) || sofd_gossip_wait_join(gossip, &sv, &gids, &gcnt)) {
+      sofd_gossip_delete(gossip);
+      sofd_leaders_ctl_delete(lctl);
+      sof_leaders_delete(leaders);
+      return 2;
+    }
+    if (cfg.shred_version_gossip) cfg.verify.shred_version = sv;
+    else if (cfg.verify.check_version && cfg.verify.shred_version != sv)
+      fprintf(stderr, "sofd: gossip: the cluster's shred version is %u but [verify] shred_version is %u: its "
+              "shreds will be refused\n", sv, cfg.verify.shred_version);
+    if (cfg.learn_leaders && !cfg.leader_candidates && !cfg.rpc_url) {
+      cfg.verify.candidates = (uint8_t const(*)[32])gids;
+      cfg.verify.candidate_cnt = gcnt;
+    }
+  }
+  if (cfg.learn_leaders && !cfg.leader_candidates && !cfg.gossip.entrypoint) { /* the cluster's nodes, from the RPC */
     static uint8_t (*cands)[32];
     if (sofd_leaders_ctl_candidates(lctl, &cands, &cfg.verify.candidate_cnt)) {
       sofd_leaders_ctl_delete(lctl);
@@ -402,6 +431,7 @@ sofd_main(int argc, char **argv) {
 
   if (rte_eal_init(app_at, argv) < 0) {
     fprintf(stderr, "sofd: EAL initialisation failed: %s\n", rte_strerror(rte_errno));
+    sofd_gossip_delete(gossip);
     sofd_leaders_ctl_delete(lctl);
     sof_leaders_delete(leaders);
     return 2;
@@ -460,9 +490,11 @@ sofd_main(int argc, char **argv) {
 
   if (!(pipe = sofd_pipe_new(&cfg, leaders, host))) goto out;
   if (cfg.telemetry && sofd_telemetry_register(pipe)) goto out;
+  if (cfg.telemetry && gossip && sofd_gossip_telemetry_register(gossip)) goto out;
   if (sofd_pipe_open_input(pipe)) goto out;
   if (prom_open) {
     prom.pipe = pipe;
+    prom.gossip = gossip;
     if (sof_http_start(&prom.srv, prom_handler, &prom)) {
       fprintf(stderr, "sofd: [run] prometheus: cannot start the server thread: %s\n", strerror(errno));
       goto out;
@@ -510,6 +542,11 @@ sofd_main(int argc, char **argv) {
   sof_host_shutdown(host);
   host_setup = 0;
   int balanced = sofd_pipe_summary(pipe, stop);
+  if (gossip) { /* the gossip role's counters, one JSON line */
+    static char gj[8192];
+    sofd_gossip_stop(gossip);
+    if (sofd_gossip_json(gossip, gj, sizeof gj) > 0) fprintf(stderr, "sofd: gossip: %s\n", gj);
+  }
   ret = balanced ? 0 : 1;
   if (!balanced) fprintf(stderr, "sofd: the counters do not add up to the packets received\n");
   if (sof_plugout_lost_total()) {
@@ -524,6 +561,7 @@ out:
     rte_delay_ms(10);
   }
   sofd_leaders_ctl_stop(lctl); /* before the pipe it reads goes */
+  sofd_gossip_delete(gossip);
   sofd_pipe_delete(pipe);
   sof_host_delete(host);
   sofd_leaders_ctl_delete(lctl);

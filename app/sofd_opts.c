@@ -53,6 +53,19 @@ static sofd_key_t const keys[] = {
   {"udp", "bind", NULL, "ADDR", "0.0.0.0", "udp driver: address to bind"},
   {"udp", "listen_port", "udp-listen", "PORT", "8002", "udp driver: port to bind (one SO_REUSEPORT socket per rx instance)"},
   {"udp", "rcvbuf", NULL, "BYTES", "33554432", "udp driver: SO_RCVBUF per socket"},
+  {"gossip", "entrypoint", NULL, "HOST:PORT", NULL, "join the cluster's gossip from this entrypoint (a gossip role on its own thread: shred version, the nodes as learned-leader candidates, TVU advertised; docs/gossip.md)"},
+  {"gossip", "gossip_port", "gossip-port", "PORT", "8001", "gossip: local UDP port, advertised"},
+  {"gossip", "bind", NULL, "ADDR", "0.0.0.0", "gossip: address the gossip socket binds"},
+  {"gossip", "public_ip", "public-ip", "A.B.C.D", NULL, "gossip: the address advertised (default: the one the entrypoint's ip-echo reports)"},
+  {"gossip", "identity", NULL, "FILE", NULL, "gossip: ed25519 key pair (64 bytes seed || public key, or solana-keygen's JSON array); default: a new one each start"},
+  {"gossip", "tvu_port", "tvu-port", "PORT", NULL, "gossip: advertised TVU (shred) port (default: [udp] listen_port with the udp driver, else the one [input] udp_ports)"},
+  {"gossip", "values_max", NULL, "N", "65536", "gossip: CRDS values held besides ContactInfo (least recently updated evicted, counted)"},
+  {"gossip", "nodes_max", NULL, "N", "8192", "gossip: ContactInfo records (nodes, peers) held"},
+  {"gossip", "pull_interval_ms", NULL, "MS", "1000", "gossip: a pull round (8 bloom-filter requests) every MS"},
+  {"gossip", "push_interval_ms", NULL, "MS", "7500", "gossip: our ContactInfo pushed every MS"},
+  {"gossip", "value_timeout_ms", NULL, "MS", "60000", "gossip: records not refreshed for MS are purged (a node leaves)"},
+  {"gossip", "settle_ms", NULL, "MS", "2000", "gossip: at start, the node set unchanged this long counts as joined"},
+  {"gossip", "join_timeout_ms", NULL, "MS", "30000", "gossip: at start, wait at most MS: without a shred version or any node sofd exits 2, else it goes on with the nodes known"},
   {"verify", "leader", "leader", "PUBKEY", NULL, "base58 leader key for every slot"},
   {"verify", "leader_schedule", "leader-schedule", "FILE[@SLOT][,...]", NULL, "getLeaderSchedule JSON ({\"<pubkey>\": [offsets]}), one file per epoch, each at its first slot (no @: epoch_first_slot); re-read on SIGHUP and when changed on disk"},
   {"verify", "epoch_first_slot", "epoch-first-slot", "N", "0", "first slot of a schedule file given without @SLOT"},
@@ -888,7 +901,37 @@ sofd_opts_resolve(sofd_cfg_t *cfg) {
   if (get_switch("verify", "shreds", &cfg->verify.verify_shreds)) return -1;
   if (get_switch("verify", "recovered", &cfg->verify.verify_recovered)) return -1;
   if (get_bool("verify", "accept_unknown_leader", &cfg->verify.accept_unknown_leader)) return -1;
-  if (get_str("verify", "shred_version") && !strcmp(get_str("verify", "shred_version"), "auto")) {
+  cfg->gossip.entrypoint = get_str("gossip", "entrypoint");
+  if (cfg->gossip.entrypoint) {
+    GET_U("gossip", "gossip_port", 1, 65535, cfg->gossip.gossip_port);
+    cfg->gossip.bind = get_str("gossip", "bind");
+    cfg->gossip.public_ip = get_str("gossip", "public_ip");
+    cfg->gossip.identity = get_str("gossip", "identity");
+    cfg->gossip.tvu_port = cfg->driver == SOFD_DRIVER_UDP ? cfg->udp_listen
+                           : cfg->udp_port_cnt == 1 ? cfg->udp_ports[0] : 0;
+    GET_U("gossip", "tvu_port", 1, 65535, cfg->gossip.tvu_port);
+    if (!cfg->gossip.tvu_port) {
+      fprintf(stderr, "sofd: [gossip] tvu_port (--tvu-port): the shred port to advertise is needed (the ethdev "
+                      "driver has no single port: set it, or one [input] udp_ports)\n");
+      return -1;
+    }
+    GET_U("gossip", "values_max", 16, 1U << 24, cfg->gossip.values_max);
+    GET_U("gossip", "nodes_max", 16, 1U << 20, cfg->gossip.nodes_max);
+    GET_U("gossip", "pull_interval_ms", 10, 3600000, cfg->gossip.pull_interval_ms);
+    GET_U("gossip", "push_interval_ms", 10, 3600000, cfg->gossip.push_interval_ms);
+    GET_U("gossip", "value_timeout_ms", 1000, 1U << 31, cfg->gossip.value_timeout_ms);
+    GET_U("gossip", "settle_ms", 0, 600000, cfg->gossip.settle_ms);
+    GET_U("gossip", "join_timeout_ms", 100, 3600000, cfg->gossip.join_timeout_ms);
+  }
+  if (cfg->gossip.entrypoint && !get_str("verify", "shred_version")) {
+    cfg->shred_version_gossip = 1; /* learned from gossip, then enforced */
+    cfg->verify.check_version = 1;
+  }
+  if (get_str("verify", "shred_version") && !strcmp(get_str("verify", "shred_version"), "auto") &&
+      cfg->gossip.entrypoint) {
+    cfg->shred_version_gossip = 1;
+    cfg->verify.check_version = 1;
+  } else if (get_str("verify", "shred_version") && !strcmp(get_str("verify", "shred_version"), "auto")) {
     if (!cfg->rpc_url) {
       fprintf(stderr, "sofd: [verify] shred_version (--shred-version) = auto asks the cluster over "
                       "[verify] rpc_url (--rpc), and none is given\n");
@@ -920,10 +963,12 @@ sofd_opts_resolve(sofd_cfg_t *cfg) {
   if (get_bool("verify", "learn_leaders", &cfg->learn_leaders)) return -1;
   cfg->leader_candidates = get_str("verify", "leader_candidates");
   GET_U("verify", "learn_tries_per_slot", 1, 1U << 20, cfg->verify.learn_tries_per_slot);
-  if (cfg->learn_leaders ? !cfg->leader_candidates && !get_str("verify", "rpc_url") : cfg->leader_candidates != NULL) {
+  if (cfg->learn_leaders ? !cfg->leader_candidates && !get_str("verify", "rpc_url") && !cfg->gossip.entrypoint
+                         : cfg->leader_candidates != NULL) {
     fprintf(stderr, "sofd: %s\n", cfg->learn_leaders
             ? "[verify] learn_leaders (--learn-leaders) needs leader_candidates (--leader-candidates FILE) "
-              "or rpc_url (--rpc URL: the cluster's nodes from getClusterNodes)"
+              "or rpc_url (--rpc URL: the cluster's nodes from getClusterNodes) or [gossip] entrypoint "
+              "(--gossip-entrypoint: the nodes gossip knows)"
             : "[verify] leader_candidates (--leader-candidates) is read only with learn_leaders (--learn-leaders)");
     return -1;
   }

@@ -14,6 +14,7 @@
 
 #include "state/sof_slotwin.h"
 #include "verify/sof_verify.h"
+#include "sofd_gossip.h"
 
 #define SOFD_LCORES_MAX    64U
 #define SOFD_INSTANCES_MAX 16U  /* instances of one role */
@@ -99,6 +100,8 @@ typedef struct sofd_cfg {
   char const *rpc_url;     /* [verify] rpc_url: JSON-RPC leader schedules, NULL: off */
   uint64_t epoch_keep_slots;  /* [verify] epoch_keep_slots: an epoch stays this long past its last slot */
   int      shred_version_auto; /* [verify] shred_version = auto: set by main from getClusterNodes */
+  int      shred_version_gossip; /* the shred version: set by main from gossip ([gossip] entrypoint) */
+  sofd_gossip_cfg_t gossip; /* [gossip]: entrypoint NULL: no gossip role */
   uint64_t epoch_first_slot;
   uint64_t leader_schedule_slots; /* slots the loaded schedule / list names (set by main) */
   sof_verify_cfg_t verify;

@@ -17,6 +17,7 @@ pkgs=(
   libsystemd-dev                                 # sd_notify in sofd (optional at build time)
   prometheus                                     # promtool: tests/test_sofd_ops.py checks /metrics
   python3                                        # test glue
+  python3-cryptography                           # test_sofd_gossip.py: ed25519 in its gossip entrypoint
   iproute2 iputils-ping                          # test_sofd_nic.py: netns, veth, ping
   ethtool                                        # test_sofd_nic.py: checksum offload off on the veth peer (exception = tap)
   librte-net-af-xdp23 librte-net-tap23 librte-net-af-packet23  # PMDs sofd uses on a kernel interface (af_xdp: libxdp, libbpf) and for [input] exception = tap; pulled in by dpdk, named for test_sofd_nic.py

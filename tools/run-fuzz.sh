@@ -55,6 +55,18 @@ if [ -d "$vec" ] && [ -z "$(ls -A "$corpus")" ]; then
               done
             done ;;
     verify) cp "$vec"/fd-demo-slot0-fixed32/shreds/*.bin "$corpus"/ 2>/dev/null || true ;;
+    gossip) # the real pull response, as a push, its value in a pull request, a ping
+            f=$vec/sig-gossip-pull-response-contactinfo/pull-response-1-contactinfo.bin
+            if [ -f "$f" ]; then
+              cp "$f" "$corpus/pull-response.bin"
+              { printf '\x02\x00\x00\x00'; tail -c +5 "$f"; } > "$corpus/push.bin"
+              { printf '\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x11\x22\x33\x44\x55\x66\x77\x88'
+                printf '\x01\x01\x00\x00\x00\x00\x00\x00\x00\x80\x00\x00\x00\x00\x00\x00\x01'
+                printf '\x40\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00'
+                printf '\xff\xff\xff\xff\xff\xff\xff\xff\x00\x00\x00\x00'
+                tail -c +45 "$f"; } > "$corpus/pull-request.bin"
+              { printf '\x04\x00\x00\x00'; head -c 128 /dev/zero; } > "$corpus/ping.bin"
+            fi ;;
   esac
   # names may collide across directories: the corpus only needs content
 fi
