@@ -346,6 +346,12 @@ prom_handler(void *ctx, char const *path, sof_http_resp_t *resp) {
 
 static int sofd_main(int argc, char **argv);
 
+/* sofd_pipe_set_topology's take: gossip's joins and leaves (sofd_gossip.h). */
+static int
+gossip_topology_take(void *ctx, uint32_t *added, uint32_t *removed, uint32_t *total) {
+  return sofd_gossip_topology_take(ctx, added, removed, total);
+}
+
 int
 main(int argc, char **argv) {
   int rc = sofd_main(argc, argv);
@@ -533,6 +539,7 @@ sofd_main(int argc, char **argv) {
   static sd_state_t sd;
   sd_init(&sd);
   sofd_pipe_set_tick(pipe, sd_tick, &sd);
+  if (gossip) sofd_pipe_set_topology(pipe, gossip_topology_take, gossip); /* cluster_topology events */
   if (sofd_leaders_ctl_start(lctl, pipe)) goto out;
   char const *stop = sofd_pipe_run(pipe, &quit_signal);
   sofd_leaders_ctl_stop(lctl);

@@ -16,6 +16,8 @@
  * is called from this lcore only. */
 #include "sofd_pipe_int.h"
 
+#include <rte_cycles.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -240,9 +242,23 @@ leader_snapshot(sofd_pipe_t *p, sofd_dispatch_inst_t *x) {
   sof_host_publish_leader_schedule(p->host, &ev);
 }
 
+/* Gossip's node set, about every 100 ms (sofd_pipe_set_topology). */
+static void
+topology_check(sofd_pipe_t *p, sofd_dispatch_inst_t *x, uint64_t now) {
+  x->next_topo_tsc = now + p->hz / 10;
+  sof_ev_cluster_topology_t ev;
+  if (p->topo_take(p->topo_ctx, &ev.added, &ev.removed, &ev.total) == 1 &&
+      sof_host_wants(p->host, SOF_HOOK_CLUSTER_TOPOLOGY))
+    sof_host_publish_cluster_topology(p->host, &ev);
+}
+
 unsigned
 sofd_dispatch_poll(sofd_pipe_t *p, sofd_dispatch_inst_t *x) {
   if (unlikely(!x->snapshot_sent)) leader_snapshot(p, x);
+  if (p->topo_take) {
+    uint64_t now = rte_rdtsc();
+    if (unlikely(now >= x->next_topo_tsc)) topology_check(p, x, now);
+  }
   /* shred and raw packet events first: one callback each, straight from
    * rx, they should not wait behind a dataset's transactions */
   unsigned e = 0;

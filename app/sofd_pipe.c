@@ -101,6 +101,13 @@ sofd_pipe_set_epochs(sofd_pipe_t *p, uint64_t first_normal_epoch, uint64_t first
 }
 
 void
+sofd_pipe_set_topology(sofd_pipe_t *p, int (*take)(void *ctx, uint32_t *added, uint32_t *removed, uint32_t *total),
+                       void *ctx) {
+  p->topo_take = take;
+  p->topo_ctx = ctx;
+}
+
+void
 sofd_pipe_set_tick(sofd_pipe_t *p, void (*fn)(void *ctx), void *ctx) {
   p->tick = fn;
   p->tick_ctx = ctx;

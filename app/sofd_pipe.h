@@ -133,6 +133,15 @@ int sofd_pipe_summary(sofd_pipe_t *p, char const *stop);
  * millisecond while the pipeline runs (Prometheus endpoint). Before run. */
 void sofd_pipe_set_tick(sofd_pipe_t *p, void (*fn)(void *ctx), void *ctx);
 
+/* sofd_pipe_set_topology: take(ctx, ...) runs on the dispatch lcore about
+ * every 100 ms while the pipeline runs; when it returns 1 (the node set
+ * changed: joins, leaves, the count now) a cluster_topology event goes to
+ * the plugins that subscribe. take must not block (gossip's counters).
+ * Before run. */
+void sofd_pipe_set_topology(sofd_pipe_t *p,
+                            int (*take)(void *ctx, uint32_t *added, uint32_t *removed, uint32_t *total),
+                            void *ctx);
+
 /* sofd_pipe_delete closes the input and frees everything (after run). */
 void sofd_pipe_delete(sofd_pipe_t *p);
 

@@ -232,6 +232,7 @@ typedef struct sofd_dispatch_inst {
   uint64_t leader_changes;
   uint64_t slots_complete;
   int      snapshot_sent;
+  uint64_t next_topo_tsc;  /* the next cluster_topology check (set_topology) */
   uint64_t bh_slot;
   uint8_t  bh[32];
   uint8_t  has_bh;
@@ -300,6 +301,8 @@ struct sofd_pipe {
   uint64_t start_tsc, stop_tsc;
   void (*tick)(void *ctx);
   void *tick_ctx;
+  int (*topo_take)(void *ctx, uint32_t *added, uint32_t *removed, uint32_t *total); /* set_topology */
+  void *topo_ctx;
 };
 
 /* sofd_activity_of: the activity counters of the instance r names. */

@@ -366,6 +366,7 @@ with tempfile.TemporaryDirectory() as tmp:
     ep = Entrypoint(ep_port, kps)
     gossip_port, tvu_port = sof_check.free_port(), sof_check.free_port()
     txlog = os.path.join(tmp, "gossip.txlog")
+    topolog = os.path.join(tmp, "gossip.slotlog")
     idk = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
     idf = os.path.join(tmp, "identity.json")  # solana-keygen's form: a JSON array of 64 numbers
     open(idf, "w").write(json.dumps(list(bytes(range(32)) + raw_pub(idk))))
@@ -374,7 +375,9 @@ with tempfile.TemporaryDirectory() as tmp:
                           "--gossip-port", str(gossip_port), "--gossip-bind", "127.0.0.1",
                           "--gossip-pull-interval-ms", "200", "--gossip-push-interval-ms", "500",
                           "--gossip-settle-ms", "1500", "--gossip-identity", idf, "--learn-leaders", "--txlog", txlog,
-                          "--prometheus", "127.0.0.1:0"],
+                          "--prometheus", "127.0.0.1:0", "--plugins", "txlog,slotlog",
+                          "--plugin-opt", f"slotlog.path={topolog}",
+                          "--plugin-opt", "slotlog.events=cluster_topology"],
                          stderr=subprocess.PIPE, text=True)
     err_lines = []
     ready = threading.Event()
@@ -477,6 +480,15 @@ with tempfile.TemporaryDirectory() as tmp:
     check(g.get("tx_pull_requests", 0) >= 1 and ep.stats["pulls_answered"] >= 1, "pull requests answered")
     check(g.get("tx_pushes", 0) >= 1 and ep.stats["pushes_rx"] >= 1, "pushes of its ContactInfo")
     check(g.get("nodes") == LEADERS + 2, f"nodes held: entrypoint + leaders + decoy ({g.get('nodes')})")
+    # cluster_topology events (slotlog): the joins and leaves add up to the
+    # nodes held
+    topo = [r for r in sof_check.read_lines(topolog) if r.get("type") == "cluster_topology"]
+    check(len(topo) >= 1, f"cluster_topology events ({len(topo)})")
+    if topo:
+        check(topo[-1]["total"] == g.get("nodes") == LEADERS + 2,
+              f"the last cluster_topology total is the nodes held ({topo[-1]}, {g.get('nodes')})")
+        check(sum(r["added"] for r in topo) - sum(r["removed"] for r in topo) == topo[-1]["total"],
+              f"joins - leaves = total ({topo})")
     check(g.get("nodes_other_shred_version") == 1, f"the decoy counted ({g.get('nodes_other_shred_version')})")
     check(g.get("rx_prunes") == 1 and g.get("rx_bad_signature") == 0, f"the prune taken ({g.get('rx_prunes')})")
     check(g.get("values_bad_signature") == 0, "no bad signature from the entrypoint")

@@ -28,9 +28,9 @@
 #define SLOTLOG_LINE_MAX (8U << 10) /* a reorg: 2 x 64 slots of 20 digits */
 
 /* The events, in the order of the events key's names. */
-enum { EV_SLOT_STATUS, EV_REORG, EV_RECENT_BLOCKHASH, EV_LEADER_SCHEDULE, EV_CNT };
+enum { EV_SLOT_STATUS, EV_REORG, EV_RECENT_BLOCKHASH, EV_LEADER_SCHEDULE, EV_CLUSTER_TOPOLOGY, EV_CNT };
 static char const *const slotlog_events[] = {
-  "slot_status", "reorg", "recent_blockhash", "leader_schedule", NULL,
+  "slot_status", "reorg", "recent_blockhash", "leader_schedule", "cluster_topology", NULL,
 };
 
 typedef struct slotlog {
@@ -64,7 +64,7 @@ parse_events(sof_plugin_env_t const *env, uint8_t want[EV_CNT], char *err, size_
         found = i;
     if (found < 0) {
       snprintf(err, err_sz, "events: item %u ('%.*s') is not one of slot_status, reorg, "
-               "recent_blockhash, leader_schedule", item, (int)((e - b) > 64 ? 64 : (e - b)), b);
+               "recent_blockhash, leader_schedule, cluster_topology", item, (int)((e - b) > 64 ? 64 : (e - b)), b);
       return -1;
     }
     want[found] = 1;
@@ -216,11 +216,28 @@ slotlog_on_leader_schedule(void *state, sof_ev_leader_schedule_t const *ev) {
   sof_plugout_line(&s->out, j);
 }
 
+/* Gossip's node set changed (sofd with [gossip]): joins and leaves since
+ * the last line and the nodes known now. */
+static void
+slotlog_on_cluster_topology(void *state, sof_ev_cluster_topology_t const *ev) {
+  slotlog_t *s = state;
+  if (!s->want[EV_CLUSTER_TOPOLOGY]) return;
+  sof_json_t *j = &s->j;
+  sof_json_obj_begin(j);
+  sof_json_key(j, "type");    sof_json_str(j, "cluster_topology");
+  sof_json_key(j, "added");   sof_json_u64(j, ev->added);
+  sof_json_key(j, "removed"); sof_json_u64(j, ev->removed);
+  sof_json_key(j, "total");   sof_json_u64(j, ev->total);
+  sof_json_obj_end(j);
+  sof_plugout_line(&s->out, j);
+}
+
 sof_plugin_t const sof_plugin_slotlog = {
   .name                = "slotlog",
   .api_version         = SOF_PLUGIN_API_VERSION,
   .hooks               = SOF_HOOK_BIT(SLOT_STATUS) | SOF_HOOK_BIT(REORG) |
-                         SOF_HOOK_BIT(RECENT_BLOCKHASH) | SOF_HOOK_BIT(LEADER_SCHEDULE),
+                         SOF_HOOK_BIT(RECENT_BLOCKHASH) | SOF_HOOK_BIT(LEADER_SCHEDULE) |
+                         SOF_HOOK_BIT(CLUSTER_TOPOLOGY),
   .commitment          = SOF_COMMITMENT_PROCESSED,
   .commitment_mode     = SOF_COMMITMENT_AT_LEAST,
   .dispatch            = SOF_DISPATCH_SEQUENTIAL,
@@ -230,4 +247,5 @@ sof_plugin_t const sof_plugin_slotlog = {
   .on_reorg            = slotlog_on_reorg,
   .on_recent_blockhash = slotlog_on_recent_blockhash,
   .on_leader_schedule  = slotlog_on_leader_schedule,
+  .on_cluster_topology = slotlog_on_cluster_topology,
 };
