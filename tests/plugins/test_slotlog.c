@@ -45,6 +45,8 @@ feed_all(void *st) {
   P->on_reorg(st, &r);
   P->on_recent_blockhash(st, &bh);
   P->on_leader_schedule(st, &ls);
+  sof_ev_cluster_topology_t ct = { .added = 21, .removed = 2, .total = 19 };
+  P->on_cluster_topology(st, &ct);
 }
 
 #define L_S1 "{\"type\":\"slot_status\",\"slot\":1000,\"parent\":999,\"previousStatus\":\"none\"," \
@@ -62,6 +64,7 @@ feed_all(void *st) {
              "\"txCount\":42}\n"
 #define L_LS "{\"type\":\"leader_schedule\",\"kind\":\"snapshot\",\"firstSlot\":1000,"           \
              "\"scheduleSlots\":432000,\"leaders\":[\"" K_LEADER "\",null,\"" K_PAYER "\"]}\n"
+#define L_CT "{\"type\":\"cluster_topology\",\"added\":21,\"removed\":2,\"total\":19}\n"
 
 /* slotlog with [plugin.slotlog] events = events, fed every event: the file
  * it wrote at path (the caller frees it), NULL when setup failed. */
@@ -81,7 +84,8 @@ static void
 test_lines(void) {
   SOF_CHECK_STR(P->name, "slotlog");
   SOF_CHECK_EQ(P->hooks, SOF_HOOK_BIT(SLOT_STATUS) | SOF_HOOK_BIT(REORG) |
-                         SOF_HOOK_BIT(RECENT_BLOCKHASH) | SOF_HOOK_BIT(LEADER_SCHEDULE));
+                         SOF_HOOK_BIT(RECENT_BLOCKHASH) | SOF_HOOK_BIT(LEADER_SCHEDULE) |
+                         SOF_HOOK_BIT(CLUSTER_TOPOLOGY));
   char path[256];
   tmp_path(path, sizeof path, "slotlog");
   fake_env_t f;
@@ -93,13 +97,18 @@ test_lines(void) {
   feed_all(st);
   P->shutdown(st);
   char *out = read_file(path);
-  SOF_CHECK_STR(out, L_S1 L_S2 L_S3 L_R L_BH L_LS);
+  SOF_CHECK_STR(out, L_S1 L_S2 L_S3 L_R L_BH L_LS L_CT);
   free(out);
 
   /* events: a subset, blanks around names */
   out = events_output(path, " reorg ,recent_blockhash");
   if (!out) return;
   SOF_CHECK_STR(out, L_R L_BH);
+  free(out);
+
+  out = events_output(path, "cluster_topology");
+  if (!out) return;
+  SOF_CHECK_STR(out, L_CT);
   free(out);
 
   out = events_output(path, "slot_status");
@@ -168,7 +177,7 @@ static void
 test_config_errors(void) {
   SETUP_ERR(P, "unknown key 'event' (keys: path, flush_ms, queue_bytes, events)", "event", "reorg");
   SETUP_ERR(P, "events: item 2 ('slots') is not one of slot_status, reorg, recent_blockhash, "
-               "leader_schedule", "events", "reorg,slots");
+               "leader_schedule, cluster_topology", "events", "reorg,slots");
   SETUP_ERR(P, "events: item 2 ('') is not one of", "events", "reorg,");
   SETUP_ERR(P, "flush_ms: '-1' is not a decimal number", "flush_ms", "-1");
   SETUP_ERR(P, "path: cannot open '/nonexistent-dir/s.log'", "path", "/nonexistent-dir/s.log");
