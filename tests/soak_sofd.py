@@ -170,11 +170,20 @@ with tempfile.TemporaryDirectory() as tmp:
         check(set(got) <= set(want) and len(got) == len(set(got)),
               f"soak: (the kernel dropped {lost}) transactions delivered once and all genuine")
     check(p.returncode == 0, f"soak: exit 0 ({p.returncode})")
-    if len(rss) >= 6:
+    # Under ASan --mlock does not fault the pools in (ASan's allocator and
+    # shadow fault on first touch): resident memory grows for about a
+    # minute, then stops (seen: +55 MiB over the first 8-16 s of a 20 s run,
+    # then +0.4 MiB per second). A shorter ASan run cannot tell that
+    # warm-up from a leak, so it does not judge flatness; the release run
+    # and long ASan soaks (a third argument of 600 seconds) do.
+    asan = b"libasan" in subprocess.run(["ldd", sofd], capture_output=True).stdout
+    span = rss[-1][0] - rss[0][0] if rss else 0
+    if asan and span < 60:
+        print(f"soak: memory flatness not judged: ASan build, {span:.0f} s run (< 60 s warm-up)",
+              file=sys.stderr)
+    elif len(rss) >= 6:
         # Flat: the last third of the run adds no more than 8 MiB to the
-        # peak of the middle third. (Pools fault in as they are first
-        # touched; without --mlock taking effect, as under ASan, that
-        # warm-up lasts about a minute and then stops.)
+        # peak of the middle third.
         third = len(rss) // 3
         mid = max(k for _, k in rss[third:2 * third])
         last = max(k for _, k in rss[2 * third:])
