@@ -36,6 +36,7 @@
  * scratch buffer (fewer ops, more loads and stores) measured no better. */
 #include "fec/sof_rs.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #if defined(__x86_64__)
@@ -58,7 +59,11 @@ static gf_tables_t gf;
 static int32_t     gf_hlog[2 * SOF_RS_SHARDS_MAX - 1]; /* at P - 1: H(log) mod 255, size P */
 static uint8_t     gf_pinv[9];                         /* (2^i)^-1 mod 255 */
 static int         gf_ready;
-static int         use_avx2; /* set by gf_init, changed by sof_rs_force_portable */
+static uint8_t      gf_what[8][256];                    /* normalized subspace polynomials */
+static uint64_t    gf_aff[256];                        /* c as a vgf2p8affineqb bit matrix */
+static unsigned    kern;   /* the kernel in use (K_*): set by gf_init, sof_rs_kernel_select */
+static int         no_fft; /* sof_rs_force_dense */
+#define use_avx2 (kern != 0) /* any SIMD kernel implies AVX2: the coefficient code uses it */
 
 /* Fast Walsh-Hadamard transform of v[0..p), p a power of two, in place:
  * portable, and AVX2 for p >= 8 (the same integers either way). */
@@ -108,15 +113,7 @@ fwht(int32_t *v, unsigned p) {
   fwht_portable(v, p);
 }
 
-static int
-cpu_avx2(void) {
-#if SOF_RS_X86
-  __builtin_cpu_init(); /* gf_init may run as a constructor before libgcc's */
-  return __builtin_cpu_supports("avx2") ? 1 : 0;
-#else
-  return 0;
-#endif
-}
+static unsigned kernel_env(void);
 
 /* Builds the tables (identical whichever thread does it) and picks the
  * kernel. Runs as a constructor, before main and any thread; the entry
@@ -150,7 +147,28 @@ gf_init(void) {
     while ((inv * p) % 255 != 1) inv++;
     gf_pinv[lp] = (uint8_t)inv;
   }
-  use_avx2 = cpu_avx2();
+  /* What_i(x) = W_i(x) / W_i(2^i), W_i(x) = prod over u < 2^i of (x - u):
+   * W_0(x) = x, W_{i+1}(x) = W_i(x) * W_i(x + 2^i) */
+  {
+    static uint8_t w[9][256];
+    for (unsigned v = 0; v < 256; v++) w[0][v] = (uint8_t)v;
+    for (unsigned i = 0; i < 8; i++) {
+      for (unsigned v = 0; v < 256; v++) w[i + 1][v] = gf.mul[w[i][v]][w[i][v ^ (1U << i)]];
+      uint8_t inv = gf.exp[255 - gf.log[w[i][1U << i]]];
+      for (unsigned v = 0; v < 256; v++) gf_what[i][v] = gf.mul[w[i][v]][inv];
+    }
+  }
+  /* row for output bit b (byte 7 - b of the matrix): bit j = bit b of c * 2^j */
+  for (unsigned c = 0; c < 256; c++) {
+    uint64_t a = 0;
+    for (unsigned b = 0; b < 8; b++) {
+      unsigned row = 0;
+      for (unsigned j = 0; j < 8; j++) row |= ((gf.mul[c][1U << j] >> b) & 1U) << j;
+      a |= (uint64_t)row << (8 * (7 - b));
+    }
+    gf_aff[c] = a;
+  }
+  kern = kernel_env();
   __atomic_store_n(&gf_ready, 1, __ATOMIC_RELEASE);
 }
 
@@ -324,109 +342,277 @@ dot_portable(uint8_t const *coef, size_t stride, unsigned rows, unsigned k,
 }
 
 #if SOF_RS_X86
-#define AVX2_FN __attribute__((target("avx2")))
-#define AVX2_INLINE __attribute__((target("avx2"), always_inline)) static inline
+/* The SIMD kernels: sof_rs_kern.inc once per vector kind (see there). */
 
-/* One tile: N outputs (1..4) times C chunks (1 or 2) of 32 bytes at offsets
- * off0 and off1, accumulated over all k inputs in registers, then stored. */
-AVX2_INLINE void
-dot_tile(unsigned N, unsigned C, uint8_t const *coef, size_t stride, unsigned k,
-         uint8_t const *const *in, uint8_t *const *out, size_t off0, size_t off1) {
-  __m256i const mask = _mm256_set1_epi8(0x0F);
-  __m256i       acc0[4], acc1[4];
-#pragma GCC unroll 4
-  for (unsigned o = 0; o < N; o++) acc0[o] = acc1[o] = _mm256_setzero_si256();
-  for (unsigned j = 0; j < k; j++) {
-    __m256i x0 = _mm256_loadu_si256((__m256i const *)(in[j] + off0));
-    __m256i lo0 = _mm256_and_si256(x0, mask);
-    __m256i hi0 = _mm256_and_si256(_mm256_srli_epi16(x0, 4), mask);
-    __m256i lo1 = lo0, hi1 = hi0;
-    if (C == 2) {
-      __m256i x1 = _mm256_loadu_si256((__m256i const *)(in[j] + off1));
-      lo1 = _mm256_and_si256(x1, mask);
-      hi1 = _mm256_and_si256(_mm256_srli_epi16(x1, 4), mask);
-    }
-#pragma GCC unroll 4
-    for (unsigned o = 0; o < N; o++) {
-      uint8_t const *t  = gf.nib[coef[o * stride + j]];
-      __m256i        tl = _mm256_broadcastsi128_si256(_mm_load_si128((__m128i const *)t));
-      __m256i        th = _mm256_broadcastsi128_si256(_mm_load_si128((__m128i const *)(t + 16)));
-      acc0[o] = _mm256_xor_si256(acc0[o], _mm256_xor_si256(_mm256_shuffle_epi8(tl, lo0),
-                                                           _mm256_shuffle_epi8(th, hi0)));
-      if (C == 2)
-        acc1[o] = _mm256_xor_si256(acc1[o], _mm256_xor_si256(_mm256_shuffle_epi8(tl, lo1),
-                                                             _mm256_shuffle_epi8(th, hi1)));
-    }
+/* vpshufb multiplication: the two nibbles of each byte index c's tables */
+#define NIB_KERNEL(SFX, V, VBYTES, AND, SRLI16, SET1, SHUF, BCAST, LOADU, STOREU, XOR, ZERO, TN) \
+  typedef struct { V lo, hi; } xs_##SFX##_t;                                               \
+  static inline __attribute__((always_inline)) xs_##SFX##_t split_##SFX(V x) {            \
+    V const      mask = SET1(0x0F);                                                        \
+    xs_##SFX##_t r    = {AND(x, mask), AND(SRLI16(x, 4), mask)};                           \
+    return r;                                                                              \
+  }                                                                                        \
+  static inline __attribute__((always_inline)) V mul_##SFX(unsigned c, xs_##SFX##_t x) {  \
+    V tl = BCAST(_mm_load_si128((__m128i const *)gf.nib[c]));                              \
+    V th = BCAST(_mm_load_si128((__m128i const *)(gf.nib[c] + 16)));                       \
+    return XOR(SHUF(tl, x.lo), SHUF(th, x.hi));                                            \
   }
-#pragma GCC unroll 4
-  for (unsigned o = 0; o < N; o++) {
-    _mm256_storeu_si256((__m256i *)(out[o] + off0), acc0[o]);
-    if (C == 2) _mm256_storeu_si256((__m256i *)(out[o] + off1), acc1[o]);
-  }
-}
 
-/* N outputs over the bytes [b0, b1) of a shard of sz >= 32 bytes: pairs of
- * chunks, then a lone chunk, then a chunk ending at b1 that overlaps the
- * bytes before it (b1 - 32 >= 0 as sz >= 32). */
-AVX2_INLINE void
-dot_span(unsigned N, uint8_t const *coef, size_t stride, unsigned k, uint8_t const *const *in,
-         uint8_t *const *out, size_t b0, size_t b1) {
-  size_t off = b0;
-  for (; off + 64 <= b1; off += 64) dot_tile(N, 2, coef, stride, k, in, out, off, off + 32);
-  if (off + 32 <= b1) {
-    dot_tile(N, 1, coef, stride, k, in, out, off, 0);
-    off += 32;
-  }
-  if (off < b1) dot_tile(N, 1, coef, stride, k, in, out, b1 - 32, 0);
-}
+#define V_SPLIT_ID(x) (x)
 
-AVX2_FN static void
-dot_avx2(uint8_t const *coef, size_t stride, unsigned rows, unsigned k,
-         uint8_t const *const *in, uint8_t *const *out, size_t sz) {
-  if (sz < 32) {
-    dot_portable(coef, stride, rows, k, in, out, sz);
-    return;
-  }
-  /* blocks of a multiple of 64 bytes whose k input slices total <= 16 KiB */
-  size_t blk = (16384U / k) & ~(size_t)63;
-  if (blk < 64) blk = 64;
-  for (size_t b0 = 0; b0 < sz; b0 += blk) {
-    size_t   b1 = sz - b0 > blk ? b0 + blk : sz;
-    unsigned r  = 0;
-    for (; r + 4 <= rows; r += 4) dot_span(4, coef + r * stride, stride, k, in, out + r, b0, b1);
-    switch (rows - r) {
-    case 3: dot_span(3, coef + r * stride, stride, k, in, out + r, b0, b1); break;
-    case 2: dot_span(2, coef + r * stride, stride, k, in, out + r, b0, b1); break;
-    case 1: dot_span(1, coef + r * stride, stride, k, in, out + r, b0, b1); break;
-    default: break;
-    }
-  }
-}
+#pragma GCC push_options
+#pragma GCC target("avx2")
+NIB_KERNEL(avx2, __m256i, 32, _mm256_and_si256, _mm256_srli_epi16, _mm256_set1_epi8,
+           _mm256_shuffle_epi8, _mm256_broadcastsi128_si256, _, _, _mm256_xor_si256, _, 4)
+#define KN(x)         x##_avx2
+#define VEC           __m256i
+#define VB            32
+#define V_LOAD(p)     _mm256_loadu_si256((__m256i const *)(p))
+#define V_STORE(p, v) _mm256_storeu_si256((__m256i *)(p), (v))
+#define V_XOR         _mm256_xor_si256
+#define V_ZERO        _mm256_setzero_si256
+#define XS            xs_avx2_t
+#define V_SPLIT       split_avx2
+#define V_MUL         mul_avx2
+#define TILE_N        4
+#include "sof_rs_kern.inc"
+#undef KN
+#undef VEC
+#undef VB
+#undef V_LOAD
+#undef V_STORE
+#undef V_XOR
+#undef V_ZERO
+#undef XS
+#undef V_SPLIT
+#undef V_MUL
+#undef TILE_N
+#pragma GCC pop_options
+
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw")
+NIB_KERNEL(avx512, __m512i, 64, _mm512_and_si512, _mm512_srli_epi16, _mm512_set1_epi8,
+           _mm512_shuffle_epi8, _mm512_broadcast_i32x4, _, _, _mm512_xor_si512, _, 8)
+#define KN(x)         x##_avx512
+#define VEC           __m512i
+#define VB            64
+#define V_LOAD(p)     _mm512_loadu_si512((void const *)(p))
+#define V_STORE(p, v) _mm512_storeu_si512((void *)(p), (v))
+#define V_XOR         _mm512_xor_si512
+#define V_ZERO        _mm512_setzero_si512
+#define XS            xs_avx512_t
+#define V_SPLIT       split_avx512
+#define V_MUL         mul_avx512
+#define TILE_N        8
+#include "sof_rs_kern.inc"
+#undef KN
+#undef VEC
+#undef VB
+#undef V_LOAD
+#undef V_STORE
+#undef V_XOR
+#undef V_ZERO
+#undef XS
+#undef V_SPLIT
+#undef V_MUL
+#undef TILE_N
+#pragma GCC pop_options
+
+/* GFNI multiplication: one vgf2p8affineqb with c's bit matrix (gf_aff) */
+#pragma GCC push_options
+#pragma GCC target("gfni,avx2")
+#define KN(x)         x##_gfni256
+#define VEC           __m256i
+#define VB            32
+#define V_LOAD(p)     _mm256_loadu_si256((__m256i const *)(p))
+#define V_STORE(p, v) _mm256_storeu_si256((__m256i *)(p), (v))
+#define V_XOR         _mm256_xor_si256
+#define V_ZERO        _mm256_setzero_si256
+#define XS            __m256i
+#define V_SPLIT       V_SPLIT_ID
+#define V_MUL(c, x)   _mm256_gf2p8affine_epi64_epi8((x), _mm256_set1_epi64x((long long)gf_aff[c]), 0)
+#define TILE_N        6
+#include "sof_rs_kern.inc"
+#undef KN
+#undef VEC
+#undef VB
+#undef V_LOAD
+#undef V_STORE
+#undef V_XOR
+#undef V_ZERO
+#undef XS
+#undef V_SPLIT
+#undef V_MUL
+#undef TILE_N
+#pragma GCC pop_options
+
+#pragma GCC push_options
+#pragma GCC target("gfni,avx512f,avx512bw")
+#define KN(x)         x##_gfni512
+#define VEC           __m512i
+#define VB            64
+#define V_LOAD(p)     _mm512_loadu_si512((void const *)(p))
+#define V_STORE(p, v) _mm512_storeu_si512((void *)(p), (v))
+#define V_XOR         _mm512_xor_si512
+#define V_ZERO        _mm512_setzero_si512
+#define XS            __m512i
+#define V_SPLIT       V_SPLIT_ID
+#define V_MUL(c, x)   _mm512_gf2p8affine_epi64_epi8((x), _mm512_set1_epi64((long long)gf_aff[c]), 0)
+#define TILE_N        8
+#include "sof_rs_kern.inc"
+#undef KN
+#undef VEC
+#undef VB
+#undef V_LOAD
+#undef V_STORE
+#undef V_XOR
+#undef V_ZERO
+#undef XS
+#undef V_SPLIT
+#undef V_MUL
+#undef TILE_N
+#pragma GCC pop_options
+#endif /* SOF_RS_X86 */
+
+/* ---- dispatch ------------------------------------------------------------------ */
+
+typedef void (*dot_fn_t)(uint8_t const *coef, size_t stride, unsigned rows, unsigned k,
+                         uint8_t const *const *in, uint8_t *const *out, size_t sz);
+typedef int (*fft_fn_t)(unsigned k, unsigned s_in, uint8_t const *const *in, unsigned nq,
+                        unsigned const *shift, uint8_t *const (*outp)[32], size_t sz);
+
+enum { K_PORTABLE, K_AVX2, K_AVX512, K_GFNI256, K_GFNI512, K_CNT };
+
+static struct {
+  char const *name;
+  dot_fn_t    dot;
+  fft_fn_t    fft;
+} const kernels[K_CNT] = {
+    [K_PORTABLE] = {"portable", dot_portable, NULL},
+#if SOF_RS_X86
+    [K_AVX2]    = {"avx2", dot_avx2, fft_avx2},
+    [K_AVX512]  = {"avx512", dot_avx512, fft_avx512},
+    [K_GFNI256] = {"gfni256", dot_gfni256, fft_gfni256},
+    [K_GFNI512] = {"gfni512", dot_gfni512, fft_gfni512},
+#else
+    [K_AVX2] = {"avx2", NULL, NULL}, [K_AVX512] = {"avx512", NULL, NULL},
+    [K_GFNI256] = {"gfni256", NULL, NULL}, [K_GFNI512] = {"gfni512", NULL, NULL},
 #endif
+};
+
+/* Which kernels this CPU (and OS: libgcc checks the saved vector state)
+ * runs. */
+static int
+cpu_has(unsigned kid) {
+#if SOF_RS_X86
+  __builtin_cpu_init(); /* gf_init may run as a constructor before libgcc's */
+  int avx2 = __builtin_cpu_supports("avx2");
+  int avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+  int gfni = __builtin_cpu_supports("gfni");
+  switch (kid) {
+  case K_PORTABLE: return 1;
+  case K_AVX2: return avx2;
+  case K_AVX512: return avx2 && avx512;
+  case K_GFNI256: return avx2 && gfni;
+  case K_GFNI512: return avx2 && avx512 && gfni;
+  default: return 0;
+  }
+#else
+  return kid == K_PORTABLE;
+#endif
+}
+
+/* The run-time choice: the first of these the CPU runs (bench_rs measures
+ * them all; on Sapphire Rapids gfni512 is the fastest, then avx512). */
+static unsigned
+kernel_auto(void) {
+  static unsigned const pref[] = {K_GFNI512, K_GFNI256, K_AVX512, K_AVX2};
+  for (unsigned i = 0; i < sizeof pref / sizeof pref[0]; i++)
+    if (cpu_has(pref[i])) return pref[i];
+  return K_PORTABLE;
+}
 
 static void
 dot(uint8_t const *coef, size_t stride, unsigned rows, unsigned k, uint8_t const *const *in,
     uint8_t *const *out, size_t sz) {
   if (!rows || !sz) return;
-#if SOF_RS_X86
-  if (use_avx2) {
-    dot_avx2(coef, stride, rows, k, in, out, sz);
-    return;
+  kernels[kern].dot(coef, stride, rows, k, in, out, sz);
+}
+
+/* The additive FFT when the kernel has one and the shape suits it: the k
+ * sources in[] hold the points s_in .. s_in+k-1 (s_in a multiple of k),
+ * dst[0..cnt) (ascending, none a source, all < 256) the points wanted, in
+ * out[]. Returns 0 when done, -1 when the caller must use dot. */
+static int
+fft(unsigned k, unsigned s_in, uint8_t const *const *in, unsigned cnt, uint8_t const *dst,
+    uint8_t *const *out, size_t sz) {
+  fft_fn_t f = kernels[kern].fft;
+  if (!f || no_fft || (k != 8 && k != 16 && k != 32) || !cnt) return -1;
+  uint8_t *outp[SOF_RS_SHARDS_MAX / 8][32];
+  unsigned shift[SOF_RS_SHARDS_MAX / 8], nq = 0;
+  for (unsigned r = 0; r < cnt; r++) {
+    unsigned q = dst[r] & ~(k - 1);
+    if (!nq || shift[nq - 1] != q) {
+      shift[nq] = q;
+      memset(outp[nq], 0, sizeof outp[nq]);
+      nq++;
+    }
+    outp[nq - 1][dst[r] - q] = out[r];
   }
-#endif
-  dot_portable(coef, stride, rows, k, in, out, sz);
+  return f(k, s_in, in, nq, shift, (uint8_t *const (*)[32])outp, sz);
 }
 
 char const *
 sof_rs_kernel_name(void) {
   gf_init();
-  return use_avx2 ? "avx2" : "portable";
+  return kernels[kern].name;
+}
+
+int
+sof_rs_kernel_select(char const *name) {
+  gf_init();
+  if (!name || !strcmp(name, "auto")) {
+    kern = kernel_auto();
+    return 0;
+  }
+  for (unsigned i = 0; i < K_CNT; i++)
+    if (!strcmp(name, kernels[i].name)) {
+      if (!cpu_has(i)) return -1;
+      kern = i;
+      return 0;
+    }
+  return -1;
+}
+
+char const *
+sof_rs_kernel_at(unsigned i) {
+  gf_init();
+  for (unsigned kid = 0; kid < K_CNT; kid++)
+    if (cpu_has(kid) && i-- == 0) return kernels[kid].name;
+  return NULL;
 }
 
 void
 sof_rs_force_portable(int on) {
   gf_init();
-  use_avx2 = on ? 0 : cpu_avx2();
+  kern = on ? K_PORTABLE : kernel_auto();
+}
+
+void
+sof_rs_force_dense(int on) {
+  gf_init();
+  no_fft = on != 0;
+}
+
+/* SOF_RS_KERNEL names the kernel to start with; unknown, or one this CPU
+ * does not run: the run-time choice (sof_rs_kernel_name tells which). */
+static unsigned
+kernel_env(void) {
+  char const *e = getenv("SOF_RS_KERNEL");
+  if (e)
+    for (unsigned i = 0; i < K_CNT; i++)
+      if (!strcmp(e, kernels[i].name) && cpu_has(i)) return i;
+  return kernel_auto();
 }
 
 /* ---- encode and recover ------------------------------------------------------ */
@@ -447,6 +633,10 @@ sof_rs_init(sof_rs_t *rs, unsigned k, unsigned m) {
 void
 sof_rs_encode(sof_rs_t const *rs, uint8_t const *const *data, uint8_t *const *parity,
               size_t shard_sz) {
+  if (!shard_sz) return;
+  uint8_t pts[SOF_RS_PARITY_MAX];
+  for (unsigned i = 0; i < rs->m; i++) pts[i] = (uint8_t)(rs->k + i);
+  if (!fft(rs->k, 0, data, rs->m, pts, parity, shard_sz)) return;
   dot(rs->coef, rs->k, rs->m, rs->k, data, parity, shard_sz);
 }
 
@@ -478,6 +668,11 @@ sof_rs_plan_apply(sof_rs_plan_t const *plan, uint8_t *const *shards, size_t shar
   uint8_t       *out[SOF_RS_PARITY_MAX];
   for (unsigned j = 0; j < plan->k; j++) in[j] = shards[plan->src[j]];
   for (unsigned r = 0; r < plan->rebuild_cnt; r++) out[r] = shards[plan->dst[r]];
+  unsigned k = plan->k, s0 = plan->src[0];
+  /* the sources one aligned coset (e.g. the parity of a k:k set): the FFT */
+  if (shard_sz && plan->rebuild_cnt && !(s0 & (k - 1)) && plan->src[k - 1] == s0 + k - 1 &&
+      !fft(k, s0, in, plan->rebuild_cnt, plan->dst, out, shard_sz))
+    return;
   dot(plan->coef, plan->k, plan->rebuild_cnt, plan->k, in, out, shard_sz);
 }
 

@@ -27,7 +27,8 @@
  * each) the caller owns: static, preallocated, or on a stack that has room.
  *
  * Threads: every function may be called concurrently on distinct objects;
- * objects passed as const are only read. sof_rs_force_portable is the one
+ * objects passed as const are only read. The kernel choosers
+ * (sof_rs_kernel_select, sof_rs_force_portable, sof_rs_force_dense) are the
  * exception (see there). */
 #ifndef SOF_FEC_RS_H
 #define SOF_FEC_RS_H
@@ -118,14 +119,41 @@ void sof_rs_plan_apply(sof_rs_plan_t const *plan, uint8_t *const *shards, size_t
 int sof_rs_reconstruct(sof_rs_t const *rs, uint8_t *const *shards, uint8_t const *present,
                        size_t shard_sz, int data_only);
 
-/* sof_rs_kernel_name returns the dot-product kernel in use: "avx2" or
- * "portable" (a static string). */
+/* Kernels. The bytes come from one of these, all giving identical bytes:
+ *   "portable"  64 KiB product table, 8 bytes per step (any CPU)
+ *   "avx2"      vpshufb on nibbles, 32-byte vectors
+ *   "avx512"    vpshufb on nibbles, 64-byte vectors (AVX-512 F + BW)
+ *   "gfni256"   vgf2p8affineqb, 32-byte vectors (GFNI + AVX2)
+ *   "gfni512"   vgf2p8affineqb, 64-byte vectors (GFNI + AVX-512 F + BW)
+ * The SIMD kernels also run the additive FFT (see sof_rs.c) for encoding
+ * with k = 8, 16 or 32 and for plans whose k sources are one aligned run of
+ * k points (e.g. every data shard lost from a 32:32 set); every other shape
+ * is a dense product. At load the kernel named by the environment variable
+ * SOF_RS_KERNEL is chosen if this CPU runs it, else the fastest this CPU
+ * runs (gfni512, gfni256, avx512, avx2, portable, in that order).
+ *
+ * sof_rs_kernel_name returns the kernel in use (a static string). */
 char const *sof_rs_kernel_name(void);
 
-/* sof_rs_force_portable(1) makes later calls use the portable kernel,
- * sof_rs_force_portable(0) restores the run-time choice (tests and
- * benchmarks compare both). Not thread safe: call it while no other thread
- * is inside a function of this header. */
+/* sof_rs_kernel_at returns the name of the i-th kernel this CPU runs
+ * (i = 0 is "portable"), NULL past the last: tests and benchmarks walk
+ * every path with it. */
+char const *sof_rs_kernel_at(unsigned i);
+
+/* sof_rs_kernel_select makes later calls use the kernel `name` (one of the
+ * names above), or the run-time choice for NULL or "auto". Returns 0, or -1
+ * (nothing changed) for an unknown name or a kernel this CPU does not run.
+ * Not thread safe: call it while no other thread is inside a function of
+ * this header. */
+int sof_rs_kernel_select(char const *name);
+
+/* sof_rs_force_portable(1) is sof_rs_kernel_select("portable"),
+ * sof_rs_force_portable(0) sof_rs_kernel_select(NULL). Same thread rule. */
 void sof_rs_force_portable(int on);
+
+/* sof_rs_force_dense(1) turns the FFT off (every shape a dense product, as
+ * tests and benchmarks compare both), sof_rs_force_dense(0) back on. Same
+ * thread rule. */
+void sof_rs_force_dense(int on);
 
 #endif /* SOF_FEC_RS_H */
