@@ -374,6 +374,9 @@ NIB_KERNEL(avx2, __m256i, 32, _mm256_and_si256, _mm256_srli_epi16, _mm256_set1_e
 #define XS            xs_avx2_t
 #define V_SPLIT       split_avx2
 #define V_MUL         mul_avx2
+#define KC            unsigned
+#define V_PREP(c)     (c)
+#define V_MULP        mul_avx2
 #define TILE_N        4
 #include "sof_rs_kern.inc"
 #undef KN
@@ -386,6 +389,9 @@ NIB_KERNEL(avx2, __m256i, 32, _mm256_and_si256, _mm256_srli_epi16, _mm256_set1_e
 #undef XS
 #undef V_SPLIT
 #undef V_MUL
+#undef KC
+#undef V_PREP
+#undef V_MULP
 #undef TILE_N
 #pragma GCC pop_options
 
@@ -403,6 +409,9 @@ NIB_KERNEL(avx512, __m512i, 64, _mm512_and_si512, _mm512_srli_epi16, _mm512_set1
 #define XS            xs_avx512_t
 #define V_SPLIT       split_avx512
 #define V_MUL         mul_avx512
+#define KC            unsigned
+#define V_PREP(c)     (c)
+#define V_MULP        mul_avx512
 #define TILE_N        8
 #include "sof_rs_kern.inc"
 #undef KN
@@ -415,6 +424,9 @@ NIB_KERNEL(avx512, __m512i, 64, _mm512_and_si512, _mm512_srli_epi16, _mm512_set1
 #undef XS
 #undef V_SPLIT
 #undef V_MUL
+#undef KC
+#undef V_PREP
+#undef V_MULP
 #undef TILE_N
 #pragma GCC pop_options
 
@@ -431,6 +443,9 @@ NIB_KERNEL(avx512, __m512i, 64, _mm512_and_si512, _mm512_srli_epi16, _mm512_set1
 #define XS            __m256i
 #define V_SPLIT       V_SPLIT_ID
 #define V_MUL(c, x)   _mm256_gf2p8affine_epi64_epi8((x), _mm256_set1_epi64x((long long)gf_aff[c]), 0)
+#define KC            uint64_t
+#define V_PREP(c)     gf_aff[c]
+#define V_MULP(a, x)  _mm256_gf2p8affine_epi64_epi8((x), _mm256_set1_epi64x((long long)(a)), 0)
 #define TILE_N        6
 #include "sof_rs_kern.inc"
 #undef KN
@@ -443,6 +458,9 @@ NIB_KERNEL(avx512, __m512i, 64, _mm512_and_si512, _mm512_srli_epi16, _mm512_set1
 #undef XS
 #undef V_SPLIT
 #undef V_MUL
+#undef KC
+#undef V_PREP
+#undef V_MULP
 #undef TILE_N
 #pragma GCC pop_options
 
@@ -458,6 +476,9 @@ NIB_KERNEL(avx512, __m512i, 64, _mm512_and_si512, _mm512_srli_epi16, _mm512_set1
 #define XS            __m512i
 #define V_SPLIT       V_SPLIT_ID
 #define V_MUL(c, x)   _mm512_gf2p8affine_epi64_epi8((x), _mm512_set1_epi64((long long)gf_aff[c]), 0)
+#define KC            uint64_t
+#define V_PREP(c)     gf_aff[c]
+#define V_MULP(a, x)  _mm512_gf2p8affine_epi64_epi8((x), _mm512_set1_epi64((long long)(a)), 0)
 #define TILE_N        8
 #include "sof_rs_kern.inc"
 #undef KN
@@ -470,6 +491,9 @@ NIB_KERNEL(avx512, __m512i, 64, _mm512_and_si512, _mm512_srli_epi16, _mm512_set1
 #undef XS
 #undef V_SPLIT
 #undef V_MUL
+#undef KC
+#undef V_PREP
+#undef V_MULP
 #undef TILE_N
 #pragma GCC pop_options
 #endif /* SOF_RS_X86 */
@@ -640,9 +664,10 @@ sof_rs_encode(sof_rs_t const *rs, uint8_t const *const *data, uint8_t *const *pa
   dot(rs->coef, rs->k, rs->m, rs->k, data, parity, shard_sz);
 }
 
-int
-sof_rs_plan_init(sof_rs_plan_t *plan, sof_rs_t const *rs, uint8_t const *present,
-                 int data_only) {
+/* The src and dst lists of a plan (sof_rs_plan_init without the
+ * coefficients). Returns 0, or -1 below k present (rebuild_cnt 0). */
+static int
+plan_lists(sof_rs_plan_t *plan, sof_rs_t const *rs, uint8_t const *present, int data_only) {
   unsigned k = rs->k, n = rs->k + rs->m, cnt = 0, miss = 0;
   plan->k           = k;
   plan->n           = n;
@@ -656,10 +681,28 @@ sof_rs_plan_init(sof_rs_plan_t *plan, sof_rs_t const *rs, uint8_t const *present
     }
   }
   if (cnt < k) return -1;
-  gf_init();
-  lagrange(plan->src, k, plan->dst, miss, plan->coef, n);
   plan->rebuild_cnt = miss;
   return 0;
+}
+
+int
+sof_rs_plan_init(sof_rs_plan_t *plan, sof_rs_t const *rs, uint8_t const *present,
+                 int data_only) {
+  if (plan_lists(plan, rs, present, data_only)) return -1;
+  gf_init();
+  lagrange(plan->src, plan->k, plan->dst, plan->rebuild_cnt, plan->coef, plan->n);
+  return 0;
+}
+
+/* Applies the plan's lists (coefficients unused) by the FFT when its
+ * sources are one aligned coset (e.g. the parity of a k:k set) and the
+ * kernel has one. Returns 0 when done, -1 when a dense product is needed. */
+static int
+apply_fft(sof_rs_plan_t const *plan, uint8_t const *const *in, uint8_t *const *out,
+          size_t shard_sz) {
+  unsigned k = plan->k, s0 = plan->src[0];
+  if (!shard_sz || !plan->rebuild_cnt || (s0 & (k - 1)) || plan->src[k - 1] != s0 + k - 1) return -1;
+  return fft(k, s0, in, plan->rebuild_cnt, plan->dst, out, shard_sz);
 }
 
 void
@@ -668,11 +711,7 @@ sof_rs_plan_apply(sof_rs_plan_t const *plan, uint8_t *const *shards, size_t shar
   uint8_t       *out[SOF_RS_PARITY_MAX];
   for (unsigned j = 0; j < plan->k; j++) in[j] = shards[plan->src[j]];
   for (unsigned r = 0; r < plan->rebuild_cnt; r++) out[r] = shards[plan->dst[r]];
-  unsigned k = plan->k, s0 = plan->src[0];
-  /* the sources one aligned coset (e.g. the parity of a k:k set): the FFT */
-  if (shard_sz && plan->rebuild_cnt && !(s0 & (k - 1)) && plan->src[k - 1] == s0 + k - 1 &&
-      !fft(k, s0, in, plan->rebuild_cnt, plan->dst, out, shard_sz))
-    return;
+  if (!apply_fft(plan, in, out, shard_sz)) return;
   dot(plan->coef, plan->k, plan->rebuild_cnt, plan->k, in, out, shard_sz);
 }
 
@@ -683,7 +722,14 @@ sof_rs_reconstruct(sof_rs_t const *rs, uint8_t *const *shards, uint8_t const *pr
   for (unsigned i = 0; i < want; i++) have += present[i] != 0;
   if (have == want) return 0; /* nothing to rebuild (and want >= k present) */
   static __thread sof_rs_plan_t plan;
-  if (sof_rs_plan_init(&plan, rs, present, data_only)) return -1;
-  sof_rs_plan_apply(&plan, shards, shard_sz);
+  if (plan_lists(&plan, rs, present, data_only)) return -1;
+  gf_init();
+  uint8_t const *in[SOF_RS_DATA_MAX];
+  uint8_t       *out[SOF_RS_PARITY_MAX];
+  for (unsigned j = 0; j < plan.k; j++) in[j] = shards[plan.src[j]];
+  for (unsigned r = 0; r < plan.rebuild_cnt; r++) out[r] = shards[plan.dst[r]];
+  if (!apply_fft(&plan, in, out, shard_sz)) return 0; /* no coefficients needed */
+  lagrange(plan.src, plan.k, plan.dst, plan.rebuild_cnt, plan.coef, plan.n);
+  dot(plan.coef, plan.k, plan.rebuild_cnt, plan.k, in, out, shard_sz);
   return 0;
 }
