@@ -45,4 +45,25 @@ void sof_sha256_x2(uint8_t out_a[32], uint8_t out_b[32], void const *pre, size_t
  * present), 0 when it falls back to one message at a time. */
 int sof_sha256_x2_accelerated(void);
 
+/* sof_sha256_batch hashes cnt independent messages with a common prefix:
+ *   out[i] = SHA-256(pre[0, pre_sz) || data[i][0, sz[i]))   (i < cnt)
+ * the same bytes as sof_sha256_2 on each. Lengths may differ. Any data[i]
+ * (and pre) may be NULL when its size is 0. No out[i] may overlap another
+ * or any input. No allocation; thread safe. */
+void sof_sha256_batch(uint8_t *const *out, void const *pre, size_t pre_sz,
+                      void const *const *data, size_t const *sz, unsigned cnt);
+
+/* sof_sha256_batch_impl names the path sof_sha256_batch takes: "avx512x16"
+ * (16 messages per pass, one per 32-bit lane of AVX-512 vectors; groups of
+ * fewer than 6 go to SHA-NI), "sha-ni" (4 interleaved, then pairs), or
+ * "openssl" (one by one). Chosen at first use: AVX-512 F+BW, else SHA-NI,
+ * else OpenSSL. */
+char const *sof_sha256_batch_impl(void);
+
+/* sof_sha256_batch_select forces a path by that name (NULL or "auto": the
+ * run-time choice), for tests and benchmarks. Returns 0, or -1 for an
+ * unknown name or one this CPU lacks (nothing changed). Not thread safe
+ * against concurrent sof_sha256_batch calls. */
+int sof_sha256_batch_select(char const *name);
+
 #endif /* SOF_CRYPTO_SHA256_H */
