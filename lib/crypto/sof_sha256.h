@@ -54,9 +54,9 @@ void sof_sha256_batch(uint8_t *const *out, void const *pre, size_t pre_sz,
                       void const *const *data, size_t const *sz, unsigned cnt);
 
 /* sof_sha256_batch_impl names the path sof_sha256_batch takes: "avx512x16"
- * (16 messages per pass, one per 32-bit lane of AVX-512 vectors; groups of
- * fewer than 6 go to SHA-NI), "sha-ni" (4 interleaved, then pairs), or
- * "openssl" (one by one). Chosen at first use: AVX-512 F+BW, else SHA-NI,
+ * (16 messages per pass, one per 32-bit lane of AVX-512 vectors; a group of
+ * fewer than 11 goes to SHA-NI pairs, which are faster there), "sha-ni"
+ * (pairs, as sof_sha256_x2), or "openssl" (one by one). Chosen at first use: AVX-512 F+BW, else SHA-NI,
  * else OpenSSL. */
 char const *sof_sha256_batch_impl(void);
 
