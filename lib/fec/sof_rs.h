@@ -14,14 +14,18 @@
  * Lagrange basis polynomial evaluated at a point: two log-table lookups per
  * coefficient after one O(n log n) transform; there is no matrix inversion.
  *
- * The bytes are produced by a dot-product kernel chosen once at run time:
- * AVX2 (each 32-byte chunk of a source shard is loaded once and multiplied,
- * by 4-bit table lookups, into 4 output shards held in registers, two chunks
- * at a time, over cache-sized blocks of the shard length) or portable (a
- * 64 KiB product table). Both give identical bytes. On the 2-core AMD EPYC
- * (Zen 3, AVX2) CI machine, 1228-byte shards: encode 32:32 ~19 µs, rebuild
- * 32 lost data shards ~20 µs, 16 data + 16 parity lost ~10.5 µs (data only)
- * or ~20.5 µs (all 32); bench/bench_rs prints these beside ISA-L.
+ * The bytes come from a kernel chosen at run time (see "Kernels" below):
+ * GFNI (vgf2p8affineqb, one instruction per 64 products), AVX-512 or AVX2
+ * (nibble tables and vpshufb), or portable (a 64 KiB product table); all
+ * give identical bytes. Where the k sources are one aligned run of a
+ * power-of-two k (encoding, or every data shard of a k:k set lost) the SIMD
+ * kernels evaluate the polynomial with the additive FFT of Lin, Chung and
+ * Han (O(k log k) multiplications per byte instead of k per rebuilt shard);
+ * any other shape is a dense product with the Lagrange coefficients. On the
+ * 2-vCPU Sapphire Rapids machine class, 1228-byte shards, gfni512: encode
+ * 32:32 ~2.0 us, rebuild 32 lost data shards ~2.5 us, 16 data + 16 parity
+ * lost ~4 us (data only) or ~7.5 us (all 32); bench/bench_rs prints every
+ * kernel beside ISA-L.
  *
  * No allocation. sof_rs_t and sof_rs_plan_t are plain structs (about 16 KiB
  * each) the caller owns: static, preallocated, or on a stack that has room.
@@ -111,9 +115,10 @@ int sof_rs_plan_init(sof_rs_plan_t *plan, sof_rs_t const *rs, uint8_t const *pre
  * written buffer may overlap another buffer. */
 void sof_rs_plan_apply(sof_rs_plan_t const *plan, uint8_t *const *shards, size_t shard_sz);
 
-/* sof_rs_reconstruct rebuilds missing shards in place: sof_rs_plan_init
- * (on a per-thread plan, ~17 KiB of thread-local storage) then
- * sof_rs_plan_apply, or nothing at all when no shard to rebuild is missing.
+/* sof_rs_reconstruct rebuilds missing shards in place: what
+ * sof_rs_plan_init then sof_rs_plan_apply do (on a per-thread plan, ~17 KiB
+ * of thread-local storage; the coefficients are skipped when the FFT does
+ * the rebuild), or nothing at all when no shard to rebuild is missing.
  * Arguments as those two functions take them.
  * Returns 0, or -1 when fewer than k shards are present (nothing written). */
 int sof_rs_reconstruct(sof_rs_t const *rs, uint8_t *const *shards, uint8_t const *present,
