@@ -357,12 +357,12 @@ dot_portable(uint8_t const *coef, size_t stride, unsigned rows, unsigned k,
 /* vpshufb multiplication: the two nibbles of each byte index c's tables */
 #define NIB_KERNEL(SFX, V, AND, SRLI16, SET1, SHUF, BCAST, XOR)                           \
   typedef struct { V lo, hi; } xs_##SFX##_t;                                               \
-  static inline __attribute__((always_inline)) xs_##SFX##_t split_##SFX(V x) {            \
+  static inline __attribute__((always_inline)) KTGT xs_##SFX##_t split_##SFX(V x) {       \
     V const      mask = SET1(0x0F);                                                        \
     xs_##SFX##_t r    = {AND(x, mask), AND(SRLI16(x, 4), mask)};                           \
     return r;                                                                              \
   }                                                                                        \
-  static inline __attribute__((always_inline)) V mul_##SFX(unsigned c, xs_##SFX##_t x) {  \
+  static inline __attribute__((always_inline)) KTGT V mul_##SFX(unsigned c, xs_##SFX##_t x) { \
     V tl = BCAST(_mm_load_si128((__m128i const *)gf.nib[c]));                              \
     V th = BCAST(_mm_load_si128((__m128i const *)(gf.nib[c] + 16)));                       \
     return XOR(SHUF(tl, x.lo), SHUF(th, x.hi));                                            \
@@ -370,8 +370,7 @@ dot_portable(uint8_t const *coef, size_t stride, unsigned rows, unsigned k,
 
 #define V_SPLIT_ID(x) (x)
 
-#pragma GCC push_options
-#pragma GCC target("avx2")
+#define KTGT __attribute__((target("avx2")))
 NIB_KERNEL(avx2, __m256i, _mm256_and_si256, _mm256_srli_epi16, _mm256_set1_epi8,
            _mm256_shuffle_epi8, _mm256_broadcastsi128_si256, _mm256_xor_si256)
 #define KN(x)         x##_avx2
@@ -403,10 +402,9 @@ NIB_KERNEL(avx2, __m256i, _mm256_and_si256, _mm256_srli_epi16, _mm256_set1_epi8,
 #undef V_PREP
 #undef V_MULP
 #undef TILE_N
-#pragma GCC pop_options
+#undef KTGT
 
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw")
+#define KTGT __attribute__((target("avx512f,avx512bw")))
 NIB_KERNEL(avx512, __m512i, _mm512_and_si512, _mm512_srli_epi16, _mm512_set1_epi8,
            _mm512_shuffle_epi8, _mm512_broadcast_i32x4, _mm512_xor_si512)
 #define KN(x)         x##_avx512
@@ -438,11 +436,10 @@ NIB_KERNEL(avx512, __m512i, _mm512_and_si512, _mm512_srli_epi16, _mm512_set1_epi
 #undef V_PREP
 #undef V_MULP
 #undef TILE_N
-#pragma GCC pop_options
+#undef KTGT
 
 /* GFNI multiplication: one vgf2p8affineqb with c's bit matrix (gf_aff) */
-#pragma GCC push_options
-#pragma GCC target("gfni,avx2")
+#define KTGT __attribute__((target("gfni,avx2")))
 #define KN(x)         x##_gfni256
 #define VEC           __m256i
 #define VB            32
@@ -472,10 +469,9 @@ NIB_KERNEL(avx512, __m512i, _mm512_and_si512, _mm512_srli_epi16, _mm512_set1_epi
 #undef V_PREP
 #undef V_MULP
 #undef TILE_N
-#pragma GCC pop_options
+#undef KTGT
 
-#pragma GCC push_options
-#pragma GCC target("gfni,avx512f,avx512bw")
+#define KTGT __attribute__((target("gfni,avx512f,avx512bw")))
 #define KN(x)         x##_gfni512
 #define VEC           __m512i
 #define VB            64
@@ -505,7 +501,7 @@ NIB_KERNEL(avx512, __m512i, _mm512_and_si512, _mm512_srli_epi16, _mm512_set1_epi
 #undef V_PREP
 #undef V_MULP
 #undef TILE_N
-#pragma GCC pop_options
+#undef KTGT
 #endif /* SOF_RS_X86 */
 
 /* ---- dispatch ------------------------------------------------------------------ */
