@@ -295,6 +295,7 @@ sha16_block(__m512i *st, uint8_t const *const *blk, __mmask16 on) {
   SHA16_ROUND(13, w13, d, e, f, g, h, a, b, c);
   SHA16_ROUND(14, w14, c, d, e, f, g, h, a, b);
   SHA16_ROUND(15, w15, b, c, d, e, f, g, h, a);
+#pragma GCC unroll 3
   for (unsigned t = 16; t < 64; t += 16) {
     SHA16_SCHED(w0, w14, w9, w1); SHA16_ROUND(t +  0, w0, a, b, c, d, e, f, g, h);
     SHA16_SCHED(w1, w15, w10, w2); SHA16_ROUND(t +  1, w1, h, a, b, c, d, e, f, g);
