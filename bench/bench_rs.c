@@ -15,10 +15,19 @@
  *   recover 16+16 lost, all      the same, all 32 missing shards rebuilt
  *                                (what a resolver that re-checks the merkle
  *                                root over all n leaves needs)
- *   recover nothing lost         every shard present: the check alone
+ *   recover 1 data lost          31 data + all parity present, 1 data shard
+ *                                rebuilt: the lightest loss, and what the
+ *                                resolver does for it (it recovers as soon
+ *                                as k shards are in). With nothing lost the
+ *                                pipeline makes no RS call at all (the
+ *                                resolver finishes a set on its k-th data
+ *                                shred), so there is no such case here.
  *   plan 32 data lost / 16+16    sof_rs_plan_init alone (the coefficients)
  *
- * Ours runs with the kernel the CPU selects and with the portable one. With
+ * Ours runs with every kernel this CPU runs (sof_rs_kernel_at: portable,
+ * avx2, avx512, gfni256, gfni512; the additive FFT on where the shape
+ * allows: encode, 32 data lost), and with the run-time choice's dense
+ * product alone (sof_rs_force_dense) for comparison. With
  * ISA-L (built with -DSOF_HAVE_ISAL) the same cases run the way its users
  * recover (its erasure_code examples): encode = ec_encode_data over our
  * matrix with tables made once by ec_init_tables; recovery, per call =
@@ -55,6 +64,7 @@ static uint8_t      *workp[N];
 static uint8_t       pat[NPAT][N]; /* present flags: 16 data + 16 parity lost */
 static uint8_t       all_present[N];
 static uint8_t       parity_only[N]; /* every data shard lost */
+static uint8_t       one_lost[N];    /* data shard 0 lost, all else present */
 static sof_rs_t      rs;
 static sof_rs_plan_t plan;
 
@@ -234,13 +244,25 @@ isal_plans(rec_ctx_t const *c) {
 
 /* ---- main ------------------------------------------------------------------ */
 
-enum { C_ENCODE, C_R32, C_R16D, C_R16A, C_NONE, C_PLAN32, C_PLAN16, C_CNT };
+enum { C_ENCODE, C_R32, C_R16D, C_R16A, C_R1, C_PLAN32, C_PLAN16, C_CNT };
+
+#define COLS 8 /* up to 5 kernels, the auto kernel dense, ISA-L, ISA-L kernel */
 
 typedef struct {
   char const *name;
   rec_ctx_t   ctx;
-  double      us[4]; /* avx2 (or whatever the CPU selects), portable, ISA-L, ISA-L kernel */
+  double      us[COLS];
 } case_t;
+
+/* Column c: kernel c (c < nkern), then the auto kernel with the FFT off. */
+static unsigned nkern;
+static char     col_name[COLS][32];
+
+static void
+use_col(unsigned c) {
+  sof_rs_force_dense(c == nkern);
+  sof_rs_kernel_select(c < nkern ? sof_rs_kernel_at(c) : NULL);
+}
 
 int
 main(int argc, char **argv) {
@@ -258,6 +280,8 @@ main(int argc, char **argv) {
     sof_rs_encode(&rs, d, p, SZ);
   }
   memset(all_present, 1, N);
+  memset(one_lost, 1, N);
+  one_lost[0] = 0;
   make_pattern(parity_only, K, 0);
   for (unsigned p = 0; p < NPAT; p++) make_pattern(pat[p], 16, 16);
 
@@ -266,35 +290,43 @@ main(int argc, char **argv) {
       [C_R32]    = {"recover 32 data lost", {parity_only, 1}, {0}},
       [C_R16D]   = {"recover 16+16 lost, data", {NULL, 1}, {0}},
       [C_R16A]   = {"recover 16+16 lost, all", {NULL, 0}, {0}},
-      [C_NONE]   = {"recover nothing lost", {all_present, 1}, {0}},
+      [C_R1]     = {"recover 1 data lost", {one_lost, 1}, {0}},
       [C_PLAN32] = {"plan 32 data lost", {parity_only, 1}, {0}},
       [C_PLAN16] = {"plan 16+16 lost, all", {NULL, 0}, {0}},
   };
 
   char const *kern = sof_rs_kernel_name();
+  while (nkern < 5 && sof_rs_kernel_at(nkern)) {
+    snprintf(col_name[nkern], sizeof col_name[nkern], "%s", sof_rs_kernel_at(nkern));
+    nkern++;
+  }
+  snprintf(col_name[nkern], sizeof col_name[nkern], "%s dense", kern);
+  snprintf(col_name[nkern + 1], sizeof col_name[nkern + 1], "ISA-L");
+  snprintf(col_name[nkern + 2], sizeof col_name[nkern + 2], "ISA-L kernel");
 #ifdef SOF_HAVE_ISAL
-  printf("bench_rs: %u:%u sets of %u-byte shards, kernel %s, ISA-L present\n", K, M, SZ, kern);
+  printf("bench_rs: %u:%u sets of %u-byte shards, run-time kernel %s, ISA-L present\n", K, M, SZ, kern);
 #else
-  printf("bench_rs: %u:%u sets of %u-byte shards, kernel %s, ISA-L absent (built without "
+  printf("bench_rs: %u:%u sets of %u-byte shards, run-time kernel %s, ISA-L absent (built without "
          "-DSOF_HAVE_ISAL)\n", K, M, SZ, kern);
 #endif
 
   /* correctness first: every implementation, every case */
   int ok = 1;
-  for (int portable = 0; portable < 2; portable++) {
-    sof_rs_force_portable(portable);
+  for (unsigned col = 0; col <= nkern; col++) {
+    use_col(col);
     lose(NULL);
     for (unsigned i = K; i < N; i++) memset(work[i], 0, SZ);
     run_encode(NULL, 1);
     ok &= same("encode", K, N);
-    for (unsigned c = C_R32; c <= C_R16A; c++)
-      for (unsigned p = 0; p < (c == C_R32 ? 1U : NPAT); p++) {
-        rec_ctx_t one = {c == C_R32 ? parity_only : pat[p], cases[c].ctx.data_only};
+    for (unsigned c = C_R32; c <= C_R1; c++)
+      for (unsigned p = 0; p < (c == C_R16D || c == C_R16A ? NPAT : 1U); p++) {
+        rec_ctx_t one = {c == C_R16D || c == C_R16A ? pat[p] : cases[c].ctx.one, cases[c].ctx.data_only};
         lose(one.one);
         ok &= run_recover(&one, 1) == work[0][0] && same(cases[c].name, 0, one.data_only ? K : N);
       }
   }
-  sof_rs_force_portable(0);
+  use_col(0);
+  sof_rs_kernel_select(NULL);
 #ifdef SOF_HAVE_ISAL
   /* our matrix for ISA-L: identity, then the parity rows */
   for (unsigned j = 0; j < K; j++) enc_matrix[K * j + j] = 1;
@@ -304,9 +336,9 @@ main(int argc, char **argv) {
   for (unsigned i = K; i < N; i++) memset(work[i], 0, SZ);
   run_isal_encode(NULL, 1);
   ok &= same("ISA-L encode", K, N);
-  for (unsigned c = C_R32; c <= C_R16A; c++)
-    for (unsigned p = 0; p < (c == C_R32 ? 1U : NPAT); p++) {
-      rec_ctx_t one = {c == C_R32 ? parity_only : pat[p], cases[c].ctx.data_only};
+  for (unsigned c = C_R32; c <= C_R1; c++)
+    for (unsigned p = 0; p < (c == C_R16D || c == C_R16A ? NPAT : 1U); p++) {
+      rec_ctx_t one = {c == C_R16D || c == C_R16A ? pat[p] : cases[c].ctx.one, cases[c].ctx.data_only};
       lose(one.one);
       ok &= isal_recover(one.one, one.data_only) == 0 && same("ISA-L recover", 0, one.data_only ? K : N);
       isal_plans(&one);
@@ -320,34 +352,37 @@ main(int argc, char **argv) {
   char name[96];
   for (unsigned c = 0; c < C_CNT; c++) {
     uint64_t (*fn)(void *, uint64_t) = c == C_ENCODE ? run_encode : c >= C_PLAN32 ? run_plan : run_recover;
-    uint64_t scale = c == C_NONE ? 100 : c >= C_PLAN32 ? 10 : 1;
-    for (int portable = 0; portable < 2; portable++) {
-      sof_rs_force_portable(portable);
+    uint64_t scale = c == C_R1 ? 10 : c >= C_PLAN32 ? 10 : 1;
+    for (unsigned col = 0; col <= nkern; col++) {
+      if (c >= C_PLAN32 && col == nkern) continue; /* plans do not depend on the FFT */
+      use_col(col);
       lose(NULL);
-      snprintf(name, sizeof name, "%s (%s)", cases[c].name, sof_rs_kernel_name());
-      cases[c].us[portable] =
-          sof_bench_report(name, fn, &cases[c].ctx, (portable ? ops / 8 + 1 : ops) * scale) / 1e3;
+      snprintf(name, sizeof name, "%s (%s)", cases[c].name, col_name[col]);
+      uint64_t o = col == 0 ? ops / 8 + 1 : ops; /* portable: slow */
+      cases[c].us[col] = sof_bench_report(name, fn, &cases[c].ctx, o * scale) / 1e3;
     }
-    sof_rs_force_portable(0);
+    use_col(0);
+    sof_rs_kernel_select(NULL);
 #ifdef SOF_HAVE_ISAL
     if (c >= C_PLAN32) continue;
     lose(NULL);
     snprintf(name, sizeof name, "%s (ISA-L)", cases[c].name);
-    cases[c].us[2] = sof_bench_report(name, c == C_ENCODE ? run_isal_encode : run_isal_recover,
-                                      &cases[c].ctx, ops * scale) / 1e3;
+    cases[c].us[nkern + 1] = sof_bench_report(name, c == C_ENCODE ? run_isal_encode : run_isal_recover,
+                                              &cases[c].ctx, ops * scale) / 1e3;
     if (c == C_ENCODE) continue;
     isal_plans(&cases[c].ctx);
     snprintf(name, sizeof name, "%s (ISA-L kernel, our plan)", cases[c].name);
-    cases[c].us[3] = sof_bench_report(name, run_isal_kernel, &cases[c].ctx, ops * scale) / 1e3;
+    cases[c].us[nkern + 2] = sof_bench_report(name, run_isal_kernel, &cases[c].ctx, ops * scale) / 1e3;
 #endif
   }
 
-  printf("\nus per %u:%u set, %u-byte shards  %9s %9s %9s %13s\n", K, M, SZ, kern, "portable", "ISA-L",
-         "ISA-L kernel");
+  printf("\nus per %u:%u set, %u-byte shards", K, M, SZ);
+  for (unsigned col = 0; col < nkern + 3; col++) printf(" %*s", col == nkern ? 14 : 9, col_name[col]);
+  printf("\n");
   for (unsigned c = 0; c < C_CNT; c++) {
     printf("%-34s", cases[c].name);
-    for (unsigned col = 0; col < 4; col++) {
-      int w = col == 3 ? 14 : 10;
+    for (unsigned col = 0; col < nkern + 3; col++) {
+      int w = col == nkern ? 15 : col == nkern + 2 ? 13 : 10;
       if (cases[c].us[col] > 0) printf("%*.2f", w, cases[c].us[col]);
       else printf("%*s", w, "-");
     }

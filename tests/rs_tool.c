@@ -11,7 +11,12 @@
  *               missing data shards are rebuilt (missing parity passes
  *               through as read)
  *
- *   -p   use the portable kernel (sof_rs_force_portable)
+ *   rs_tool kernels
+ *       stdout: the kernels this CPU runs, one name a line
+ *
+ *   -p       use the portable kernel (sof_rs_force_portable)
+ *   -k NAME  use kernel NAME (sof_rs_kernel_select); the environment
+ *            variable SOF_RS_KERNEL does the same for every run
  *
  * Exit status: 0 done, 3 fewer than K shards present (nothing written),
  * 2 usage or I/O error. Messages go to stderr. */
@@ -24,8 +29,9 @@
 
 static int
 usage(void) {
-  fprintf(stderr, "usage: rs_tool [-p] encode K M SZ\n"
-                  "       rs_tool [-p] reconstruct K M SZ PRESENT [data]\n");
+  fprintf(stderr, "usage: rs_tool [-p | -k KERNEL] encode K M SZ\n"
+                  "       rs_tool [-p | -k KERNEL] reconstruct K M SZ PRESENT [data]\n"
+                  "       rs_tool kernels\n");
   return 2;
 }
 
@@ -58,9 +64,19 @@ write_all(uint8_t const *buf, size_t sz) {
 int
 main(int argc, char **argv) {
   int a = 1;
+  if (a < argc && !strcmp(argv[a], "kernels")) {
+    for (unsigned i = 0; sof_rs_kernel_at(i); i++) printf("%s\n", sof_rs_kernel_at(i));
+    return fflush(stdout) ? 2 : 0;
+  }
   if (a < argc && !strcmp(argv[a], "-p")) {
     sof_rs_force_portable(1);
     a++;
+  } else if (a + 1 < argc && !strcmp(argv[a], "-k")) {
+    if (sof_rs_kernel_select(argv[a + 1])) {
+      fprintf(stderr, "rs_tool: kernel %s: unknown or not on this CPU\n", argv[a + 1]);
+      return 2;
+    }
+    a += 2;
   }
   if (argc - a < 4) return usage();
   char const   *cmd = argv[a];

@@ -6,8 +6,10 @@
  * rebuilt shard's encoding row); encode-lose-rebuild round trips over every
  * loss-pattern shape (all data lost, all parity lost, mixed, exactly k
  * present, nothing lost) and many lengths around the 32- and 64-byte tile
- * edges and the kernel's cache blocks; the AVX2 and portable paths giving
- * identical plans and bytes; refusal below k shards with nothing written. */
+ * edges and the kernel's cache blocks, on every path this CPU runs (each
+ * kernel: portable, avx2, avx512, gfni256, gfni512; the SIMD ones with the
+ * additive FFT and with it forced off), all giving identical plans and
+ * bytes; refusal below k shards with nothing written. */
 #include "sof_test.h"
 
 #include "fec/sof_rs.h"
@@ -196,6 +198,29 @@ pattern(uint8_t *present, unsigned k, unsigned m, unsigned lose_d, unsigned lose
 static unsigned
 min_u(unsigned a, unsigned b) { return a < b ? a : b; }
 
+/* Path p (0, 1, ...) of those this CPU runs: path 0 is the portable kernel,
+ * then each SIMD kernel with the FFT on, then off. Selects it and returns 1,
+ * or restores the run-time choice and returns 0 past the last. */
+static char path_name[32];
+static int
+set_path(unsigned p) {
+  sof_rs_force_dense(0);
+  if (p == 0) {
+    SOF_CHECK_EQ(sof_rs_kernel_select("portable"), 0);
+    snprintf(path_name, sizeof path_name, "portable");
+    return 1;
+  }
+  char const *kn = sof_rs_kernel_at(1 + (p - 1) / 2);
+  if (!kn) {
+    sof_rs_kernel_select(NULL);
+    return 0;
+  }
+  SOF_CHECK_EQ(sof_rs_kernel_select(kn), 0);
+  sof_rs_force_dense((p - 1) % 2);
+  snprintf(path_name, sizeof path_name, "%s%s", kn, (p - 1) % 2 ? " dense" : "");
+  return 1;
+}
+
 /* Every loss-pattern shape for one (k, m) at one length, both data_only
  * settings. Returns the number of failures. */
 static int
@@ -268,10 +293,24 @@ main(void) {
   SOF_CHECK_EQ(rs.k, 1);
   SOF_CHECK_EQ(rs.m, 255);
   char const *kern = sof_rs_kernel_name();
-  SOF_CHECK(strcmp(kern, "avx2") == 0 || strcmp(kern, "portable") == 0);
+  {
+    int listed = 0; /* the kernel in use is one this CPU runs; portable first */
+    SOF_CHECK_STR(sof_rs_kernel_at(0), "portable");
+    for (unsigned i = 0; sof_rs_kernel_at(i); i++) {
+      listed += strcmp(sof_rs_kernel_at(i), kern) == 0;
+      printf("rs: kernel %s available\n", sof_rs_kernel_at(i));
+    }
+    SOF_CHECK_EQ(listed, 1);
+  }
   sof_rs_force_portable(1);
   SOF_CHECK_STR(sof_rs_kernel_name(), "portable");
   sof_rs_force_portable(0);
+  SOF_CHECK_STR(sof_rs_kernel_name(), kern);
+  SOF_CHECK_EQ(sof_rs_kernel_select("no-such-kernel"), -1);
+  SOF_CHECK_STR(sof_rs_kernel_name(), kern);
+  SOF_CHECK_EQ(sof_rs_kernel_select("portable"), 0);
+  SOF_CHECK_STR(sof_rs_kernel_name(), "portable");
+  SOF_CHECK_EQ(sof_rs_kernel_select("auto"), 0);
   SOF_CHECK_STR(sof_rs_kernel_name(), kern);
 
   /* the crate's k=4, m=2 answer on 16-byte shards, byte t of shard j =
@@ -283,8 +322,7 @@ main(void) {
   for (unsigned j = 0; j < 4; j++)
     for (unsigned t = 0; t < 16; t++) kd[j][t] = (uint8_t)(((j * 16 + t) * 7 + 3) % 256);
   uint8_t want[16];
-  for (int portable = 0; portable < 2; portable++) {
-    sof_rs_force_portable(portable);
+  for (unsigned path = 0; set_path(path); path++) {
     SOF_CHECK_EQ(sof_rs_init(&rs, 4, 2), 0);
     sof_rs_encode(&rs, kdp, kpp, 16);
     sof_test_unhex(want, "656c9f9691b4bf000fa5aef9fef7252c", 16);
@@ -299,7 +337,8 @@ main(void) {
   static unsigned const km[][2] = {
       {1, 1},  {1, 17},  {2, 2},   {4, 2},   {5, 20},   {10, 23}, {15, 26}, {4, 19},
       {19, 45}, {32, 32}, {32, 31}, {32, 30}, {32, 29},  {31, 33}, {33, 3},  {64, 64},
-      {100, 20}, {67, 67}, {128, 128}, {255, 1}, {1, 255}, {200, 56}, {3, 253}, {17, 5}};
+      {100, 20}, {67, 67}, {128, 128}, {255, 1}, {1, 255}, {200, 56}, {3, 253}, {17, 5},
+      {16, 16}, {16, 5},  {8, 8},   {8, 40},  {8, 248}, {32, 96}, {32, 224}, {16, 48}};
   unsigned const nkm = sizeof km / sizeof km[0];
 
   /* matrix: equal to the definition, in both coefficient paths */
@@ -368,8 +407,8 @@ main(void) {
    * both paths */
   static size_t const lens[] = {0, 1, 15, 31, 32, 33, 63, 64, 65, 95, 96, 97, 127, 128, 129, 301, 1228};
   int bad_rt = 0;
-  for (int portable = 0; portable < 2; portable++) {
-    sof_rs_force_portable(portable);
+  for (unsigned path = 0; set_path(path); path++) {
+    int bad_before = bad_rt;
     for (unsigned s = 0; s < nkm; s++) {
       unsigned k = km[s][0], m = km[s][1];
       sof_rs_init(&rs, k, m);
@@ -382,35 +421,41 @@ main(void) {
     static unsigned const big[][2] = {{32, 32}, {3, 5}, {128, 128}, {255, 1}, {7, 9}};
     for (unsigned s = 0; s < 5; s++) {
       sof_rs_init(&rs, big[s][0], big[s][1]);
-      bad_rt += shapes(&rs, portable ? 4097 : SZ_MAX - 3);
+      bad_rt += shapes(&rs, path == 0 ? 4097 : SZ_MAX - 3);
     }
+    if (bad_rt != bad_before) printf("rs: round trips wrong on path %s\n", path_name);
   }
   sof_rs_force_portable(0);
   SOF_CHECK_EQ(bad_rt, 0);
 
-  /* the two kernels agree byte for byte: encode and rebuild, odd row counts
-   * and lengths, same random input */
+  /* every path agrees with the portable kernel byte for byte: encode and
+   * rebuild (data lost, all data lost, mixed), odd row counts and lengths,
+   * same random input */
   int bad_agree = 0;
   for (unsigned s = 0; s < nkm; s++) {
-    unsigned k = km[s][0], m = km[s][1], n = k + m;
+    unsigned k = km[s][0], m = km[s][1];
     size_t   sz = 33 + (size_t)(rng() % 1300);
     sof_rs_init(&rs, k, m);
-    make_set(&rs, sz); /* avx2 (if present) parity in orig */
+    set_path(0);
+    make_set(&rs, sz); /* portable parity in orig */
     uint8_t *par[256];
     for (unsigned i = 0; i < m; i++) par[i] = work[k + i];
-    sof_rs_force_portable(1);
-    sof_rs_encode(&rs, (uint8_t const *const *)orig, par, sz);
-    for (unsigned i = 0; i < m; i++) bad_agree += memcmp(par[i], orig[k + i], sz) != 0;
-    uint8_t present[256];
+    uint8_t present[3][256];
     unsigned ld = min_u(k, m) / 2 + 1 > m ? m : min_u(k, m) / 2 + 1;
-    pattern(present, k, m, min_u(ld, k), 0);
-    sof_rs_force_portable(1);
-    bad_agree += round_trip(&rs, sz, present, 0);
-    sof_rs_force_portable(0);
-    bad_agree += round_trip(&rs, sz, present, 0);
-    (void)n;
+    pattern(present[0], k, m, min_u(ld, k), 0);
+    pattern(present[1], k, m, min_u(k, m), 0);
+    pattern(present[2], k, m, min_u(k, m) / 2, m - min_u(k, m) / 2);
+    for (unsigned path = 0; set_path(path); path++) {
+      int bad_before = bad_agree;
+      for (unsigned i = 0; i < m; i++) memset(par[i], 0x33, sz);
+      sof_rs_encode(&rs, (uint8_t const *const *)orig, par, sz);
+      for (unsigned i = 0; i < m; i++) bad_agree += memcmp(par[i], orig[k + i], sz) != 0;
+      for (unsigned t = 0; t < 3; t++)
+        for (int data_only = 0; data_only < 2; data_only++)
+          bad_agree += round_trip(&rs, sz, present[t], data_only);
+      if (bad_agree != bad_before) printf("rs: %u:%u sz %zu wrong on path %s\n", k, m, sz, path_name);
+    }
   }
-  sof_rs_force_portable(0);
   SOF_CHECK_EQ(bad_agree, 0);
 
   /* one plan applied to several sets with the same loss pattern */

@@ -28,6 +28,11 @@ sof_merkle_leaf_x2(uint8_t out_a[32], uint8_t out_b[32], void const *a, size_t a
 }
 
 void
+sof_merkle_leaf_batch(uint8_t *const *out, void const *const *data, size_t const *sz, unsigned cnt) {
+  sof_sha256_batch(out, leaf_prefix, sizeof leaf_prefix, data, sz, cnt);
+}
+
+void
 sof_merkle_node_x2(uint8_t out_a[32], uint8_t const *left_a, uint8_t const *right_a, uint8_t out_b[32],
                    uint8_t const *left_b, uint8_t const *right_b) {
   uint8_t a[2 * SOF_MERKLE_NODE_SZ], b[2 * SOF_MERKLE_NODE_SZ];

@@ -34,6 +34,14 @@ void sof_merkle_node(uint8_t out[32], uint8_t const *left, uint8_t const *right)
 void sof_merkle_leaf_x2(uint8_t out_a[32], uint8_t out_b[32], void const *a, size_t a_sz,
                         void const *b, size_t b_sz);
 
+/* sof_merkle_leaf_batch hashes cnt leaves: out[i] = the leaf of data[i]
+ * (sz[i] bytes); sof_sha256_batch, so 16 at a time in AVX-512 lanes where
+ * there are enough of them, else SHA-NI pairs. Same bytes as
+ * sof_merkle_leaf on each. No out[i] may overlap another or an input.
+ * Thread safe. */
+void sof_merkle_leaf_batch(uint8_t *const *out, void const *const *data, size_t const *sz,
+                           unsigned cnt);
+
 /* sof_merkle_node_x2 hashes two interior nodes at once: out_a from
  * (left_a, right_a), out_b from (left_b, right_b); same bytes as
  * sof_merkle_node on each. The outputs may alias any input; they must not

@@ -14,20 +14,25 @@
  * Lagrange basis polynomial evaluated at a point: two log-table lookups per
  * coefficient after one O(n log n) transform; there is no matrix inversion.
  *
- * The bytes are produced by a dot-product kernel chosen once at run time:
- * AVX2 (each 32-byte chunk of a source shard is loaded once and multiplied,
- * by 4-bit table lookups, into 4 output shards held in registers, two chunks
- * at a time, over cache-sized blocks of the shard length) or portable (a
- * 64 KiB product table). Both give identical bytes. On the 2-core AMD EPYC
- * (Zen 3, AVX2) CI machine, 1228-byte shards: encode 32:32 ~19 µs, rebuild
- * 32 lost data shards ~20 µs, 16 data + 16 parity lost ~10.5 µs (data only)
- * or ~20.5 µs (all 32); bench/bench_rs prints these beside ISA-L.
+ * The bytes come from a kernel chosen at run time (see "Kernels" below):
+ * GFNI (vgf2p8affineqb, one instruction per 64 products), AVX-512 or AVX2
+ * (nibble tables and vpshufb), or portable (a 64 KiB product table); all
+ * give identical bytes. Where the k sources are one aligned run of a
+ * power-of-two k (encoding, or every data shard of a k:k set lost) the SIMD
+ * kernels evaluate the polynomial with the additive FFT of Lin, Chung and
+ * Han (O(k log k) multiplications per byte instead of k per rebuilt shard);
+ * any other shape is a dense product with the Lagrange coefficients. On the
+ * 2-vCPU Sapphire Rapids machine class, 1228-byte shards, gfni512: encode
+ * 32:32 ~2.0 us, rebuild 32 lost data shards ~2.5 us, 16 data + 16 parity
+ * lost ~4 us (data only) or ~7.5 us (all 32); bench/bench_rs prints every
+ * kernel beside ISA-L.
  *
  * No allocation. sof_rs_t and sof_rs_plan_t are plain structs (about 16 KiB
  * each) the caller owns: static, preallocated, or on a stack that has room.
  *
  * Threads: every function may be called concurrently on distinct objects;
- * objects passed as const are only read. sof_rs_force_portable is the one
+ * objects passed as const are only read. The kernel choosers
+ * (sof_rs_kernel_select, sof_rs_force_portable, sof_rs_force_dense) are the
  * exception (see there). */
 #ifndef SOF_FEC_RS_H
 #define SOF_FEC_RS_H
@@ -110,22 +115,50 @@ int sof_rs_plan_init(sof_rs_plan_t *plan, sof_rs_t const *rs, uint8_t const *pre
  * written buffer may overlap another buffer. */
 void sof_rs_plan_apply(sof_rs_plan_t const *plan, uint8_t *const *shards, size_t shard_sz);
 
-/* sof_rs_reconstruct rebuilds missing shards in place: sof_rs_plan_init
- * (on a per-thread plan, ~17 KiB of thread-local storage) then
- * sof_rs_plan_apply, or nothing at all when no shard to rebuild is missing.
+/* sof_rs_reconstruct rebuilds missing shards in place: what
+ * sof_rs_plan_init then sof_rs_plan_apply do (on a per-thread plan, ~17 KiB
+ * of thread-local storage; the coefficients are skipped when the FFT does
+ * the rebuild), or nothing at all when no shard to rebuild is missing.
  * Arguments as those two functions take them.
  * Returns 0, or -1 when fewer than k shards are present (nothing written). */
 int sof_rs_reconstruct(sof_rs_t const *rs, uint8_t *const *shards, uint8_t const *present,
                        size_t shard_sz, int data_only);
 
-/* sof_rs_kernel_name returns the dot-product kernel in use: "avx2" or
- * "portable" (a static string). */
+/* Kernels. The bytes come from one of these, all giving identical bytes:
+ *   "portable"  64 KiB product table, 8 bytes per step (any CPU)
+ *   "avx2"      vpshufb on nibbles, 32-byte vectors
+ *   "avx512"    vpshufb on nibbles, 64-byte vectors (AVX-512 F + BW)
+ *   "gfni256"   vgf2p8affineqb, 32-byte vectors (GFNI + AVX2)
+ *   "gfni512"   vgf2p8affineqb, 64-byte vectors (GFNI + AVX-512 F + BW)
+ * The SIMD kernels also run the additive FFT (see sof_rs.c) for encoding
+ * with k = 8, 16 or 32 and for plans whose k sources are one aligned run of
+ * k points (e.g. every data shard lost from a 32:32 set); every other shape
+ * is a dense product. At load the kernel named by the environment variable
+ * SOF_RS_KERNEL is chosen if this CPU runs it, else the fastest this CPU
+ * runs (gfni512, gfni256, avx512, avx2, portable, in that order).
+ *
+ * sof_rs_kernel_name returns the kernel in use (a static string). */
 char const *sof_rs_kernel_name(void);
 
-/* sof_rs_force_portable(1) makes later calls use the portable kernel,
- * sof_rs_force_portable(0) restores the run-time choice (tests and
- * benchmarks compare both). Not thread safe: call it while no other thread
- * is inside a function of this header. */
+/* sof_rs_kernel_at returns the name of the i-th kernel this CPU runs
+ * (i = 0 is "portable"), NULL past the last: tests and benchmarks walk
+ * every path with it. */
+char const *sof_rs_kernel_at(unsigned i);
+
+/* sof_rs_kernel_select makes later calls use the kernel `name` (one of the
+ * names above), or the run-time choice for NULL or "auto". Returns 0, or -1
+ * (nothing changed) for an unknown name or a kernel this CPU does not run.
+ * Not thread safe: call it while no other thread is inside a function of
+ * this header. */
+int sof_rs_kernel_select(char const *name);
+
+/* sof_rs_force_portable(1) is sof_rs_kernel_select("portable"),
+ * sof_rs_force_portable(0) sof_rs_kernel_select(NULL). Same thread rule. */
 void sof_rs_force_portable(int on);
+
+/* sof_rs_force_dense(1) turns the FFT off (every shape a dense product, as
+ * tests and benchmarks compare both), sof_rs_force_dense(0) back on. Same
+ * thread rule. */
+void sof_rs_force_dense(int on);
 
 #endif /* SOF_FEC_RS_H */

@@ -84,6 +84,7 @@ struct sof_resolver {
   uint8_t             *outw[SOF_RESOLVER_SHARDS_MAX];  /* this recovery's output shreds */
   uint8_t              scratch[SOF_RESOLVER_SHARDS_MAX][SHARD_SZ_MAX]; /* rebuilt parity */
   uint8_t              nodes[2 * SOF_RESOLVER_SHARDS_MAX][32];
+  uint8_t              leafbuf[SOF_RESOLVER_SHARDS_MAX][25 + SHARD_SZ_MAX + 32]; /* received leaves to hash */
   sof_resolver_stats_t stats;
 };
 
@@ -498,11 +499,29 @@ tree_record(setbuf_t *sb, uint8_t const *payload, sof_shred_t const *s, unsigned
     tree_put(sb, ((1U << (d - l)) + (i >> l)) ^ 1U, proof + l * SOF_MERKLE_NODE_SZ);
 }
 
+/* Marks in need[] every leaf under tree node hn that is not known and has
+ * no known ancestor inside the subtree: the leaves whose hashes it takes to
+ * compute hn. */
+static void
+need_subtree(uint64_t const known[2], unsigned hn, unsigned leaf0, uint8_t *need) {
+  if ((known[hn >> 6] >> (hn & 63)) & 1U) return;
+  if (hn >= leaf0) {
+    need[hn - leaf0] = 1;
+    return;
+  }
+  need_subtree(known, 2 * hn, leaf0, need);
+  need_subtree(known, 2 * hn + 1, leaf0, need);
+}
+
 /* Recovery when the tree is complete (k + m == 1 << depth): rebuild only
  * the missing data shards, hash their leaves, fill the tree bottom-up from
- * what received shreds revealed, and require the signed root. Returns
- * RECOVERED, RECOVERY_FAILED, or -1 when some node needed is unknown (the
- * caller falls back to rebuilding every shard). */
+ * what received shreds revealed, and require the signed root. A received
+ * leaf is hashed here only when needed: when it is not known (trusted
+ * posture: verification hashed no leaf) and a rebuilt leaf's path up to a
+ * node some received proof revealed, or a proof the rebuilt shreds carry,
+ * goes through it. Returns RECOVERED, RECOVERY_FAILED, or -1 when some node
+ * needed is unknown and under a lost parity shard (the caller falls back
+ * to rebuilding every shard). */
 static int
 recover_fast(sof_resolver_t *r, setbuf_t *sb, sof_resolver_out_t *out) {
   unsigned k = sb->k, m = sb->m, n = k + m, d = sb->proof_cnt;
@@ -529,27 +548,63 @@ recover_fast(sof_resolver_t *r, setbuf_t *sb, sof_resolver_out_t *out) {
   memcpy(tree, sb->tree, sizeof tree);
 #define HAS(h) ((known[(h) >> 6] >> ((h) & 63)) & 1U)
 #define PUT(h, v) do { memcpy(tree[h], (v), 20); known[(h) >> 6] |= 1ULL << ((h) & 63); } while (0)
-  /* every received leaf must be known, or a fallback is needed */
-  for (unsigned i = 0; i < n; i++)
-    if (present[i] && !HAS((1U << d) + i)) return -1;
-  if (sof_rs_reconstruct(rs, shards, present, sb->shard_sz, 1)) return SOF_RESOLVER_RECOVERY_FAILED;
-  /* the missing data leaves (shard || chained root: the shred's bytes
-   * [64, proof_off)), two at a time */
-  uint8_t h[2][32];
-  size_t len = sb->shard_sz + (sb->chained ? 32U : 0U);
+  /* The leaves to hash beyond the rebuilt ones: from each rebuilt leaf up
+   * to the first known ancestor (or the root), every sibling not known is
+   * computed from its subtree. Above that ancestor the siblings are known:
+   * the proof that revealed it carries them. */
+  uint8_t need[SOF_RESOLVER_SHARDS_MAX] = {0};
+  unsigned const leaf0 = 1U << d;
   for (unsigned j = 0; j < miss_cnt; j++)
-    if (sb->chained) memcpy(r->outw[j] + SOF_SHRED_SIGNATURE_SZ + sb->shard_sz, sb->chained_root, 32);
-  for (unsigned j = 0; j < miss_cnt; j += 2) {
-    unsigned cnt = j + 1 < miss_cnt ? 2 : 1;
-    uint8_t const *a = r->outw[j] + SOF_SHRED_SIGNATURE_SZ;
-    if (cnt == 2) sof_merkle_leaf_x2(h[0], h[1], a, len, r->outw[j + 1] + SOF_SHRED_SIGNATURE_SZ, len);
-    else          sof_merkle_leaf(h[0], a, len);
-    for (unsigned c = 0; c < cnt; c++) {
-      unsigned leaf_h = (1U << d) + miss[j + c];
-      if (HAS(leaf_h) && memcmp(tree[leaf_h], h[c], 20)) return SOF_RESOLVER_RECOVERY_FAILED;
-      PUT(leaf_h, h[c]);
+    for (unsigned hn = leaf0 + miss[j]; hn > 1; hn >>= 1) {
+      need_subtree(known, hn ^ 1U, leaf0, need);
+      if (HAS(hn >> 1)) break;
     }
+  for (unsigned j = 0; j < miss_cnt; j++) need[miss[j]] = 0; /* rebuilt, hashed below */
+  for (unsigned i = 0; i < n; i++)
+    if (need[i] && !present[i]) return -1; /* a lost parity shard's leaf: not rebuilt here */
+  if (sof_rs_reconstruct(rs, shards, present, sb->shard_sz, 1)) return SOF_RESOLVER_RECOVERY_FAILED;
+  /* the leaves, all in one batch: the missing data ones (shard || chained
+   * root: the shred's bytes [64, proof_off), in place), and the needed
+   * received ones (data: shard || chained root; code: its 25 header bytes
+   * || shard || chained root) assembled in leafbuf */
+  uint8_t lh[SOF_RESOLVER_SHARDS_MAX][32];
+  uint8_t *lout[SOF_RESOLVER_SHARDS_MAX];
+  void const *ldata[SOF_RESOLVER_SHARDS_MAX];
+  size_t lsz[SOF_RESOLVER_SHARDS_MAX];
+  unsigned lidx[SOF_RESOLVER_SHARDS_MAX], lcnt = 0;
+  size_t len = sb->shard_sz + (sb->chained ? 32U : 0U);
+  for (unsigned j = 0; j < miss_cnt; j++) {
+    if (sb->chained) memcpy(r->outw[j] + SOF_SHRED_SIGNATURE_SZ + sb->shard_sz, sb->chained_root, 32);
+    ldata[lcnt] = r->outw[j] + SOF_SHRED_SIGNATURE_SZ;
+    lsz[lcnt] = len;
+    lidx[lcnt++] = miss[j];
   }
+  for (unsigned i = 0; i < n; i++) {
+    if (!need[i]) continue;
+    uint8_t *t = r->leafbuf[lcnt];
+    size_t l = 0;
+    if (i >= k) {
+      code_header(sb, i - k, t);
+      l = 25;
+    }
+    memcpy(t + l, sb->shard[i], sb->shard_sz);
+    l += sb->shard_sz;
+    if (sb->chained) {
+      memcpy(t + l, sb->chained_root, 32);
+      l += 32;
+    }
+    ldata[lcnt] = t;
+    lsz[lcnt] = l;
+    lidx[lcnt++] = i;
+  }
+  for (unsigned j = 0; j < lcnt; j++) lout[j] = lh[j];
+  sof_merkle_leaf_batch(lout, ldata, lsz, lcnt);
+  for (unsigned j = 0; j < lcnt; j++) {
+    unsigned leaf_h = leaf0 + lidx[j];
+    if (HAS(leaf_h) && memcmp(tree[leaf_h], lh[j], 20)) return SOF_RESOLVER_RECOVERY_FAILED;
+    PUT(leaf_h, lh[j]);
+  }
+  uint8_t h[2][32];
   /* bottom-up, level by level: a node both of whose children are known is
    * computed (two at a time); one already known from a proof must agree */
   for (unsigned lv = d; lv-- > 1;) {

@@ -962,25 +962,25 @@ sof_verify_shreds_from(sof_verify_t *v, void const *const *bufs, size_t const *s
     sof_shred_t *s = s_out ? s_out + base : s_local;
     sof_verify_info_t *info = info_out ? info_out + base : info_local;
     int *res = res_out + base;
-    /* 1. what needs no state: parse, version, posture; the leaves of the
-     *    shreds that go on, two at a time */
-    unsigned pend = BATCH; /* a merkle shred waiting for a partner */
+    /* 1. what needs no state: parse, version, posture; then the leaves of
+     *    the shreds that go on, all in one sof_merkle_leaf_batch (16
+     *    AVX-512 lanes when enough of the round needs them, else SHA-NI
+     *    pairs) */
+    uint8_t       *lout[BATCH];
+    void const    *ldata[BATCH];
+    size_t         lsz[BATCH];
+    unsigned       lcnt = 0;
     for (unsigned i = 0; i < cnt; i++) {
       uint8_t const *buf = bufs[base + i];
       res[i] = verify_pre(v, buf, szs[base + i], parse_flags, &s[i], &info[i]);
       if (res[i] >= 0 || !s[i].is_merkle) continue;
-      if (pend == BATCH) {
-        pend = i;
-        continue;
-      }
-      uint8_t const *a = bufs[base + pend];
-      sof_merkle_leaf_x2(info[pend].leaf, info[i].leaf, a + SOF_SHRED_SIGNATURE_SZ,
-                         s[pend].proof_off - SOF_SHRED_SIGNATURE_SZ, buf + SOF_SHRED_SIGNATURE_SZ,
-                         s[i].proof_off - SOF_SHRED_SIGNATURE_SZ);
-      info[pend].leaf_valid = info[i].leaf_valid = 1;
-      pend = BATCH;
+      lout[lcnt]  = info[i].leaf;
+      ldata[lcnt] = buf + SOF_SHRED_SIGNATURE_SZ;
+      lsz[lcnt]   = s[i].proof_off - SOF_SHRED_SIGNATURE_SZ;
+      lcnt++;
+      info[i].leaf_valid = 1;
     }
-    if (pend != BATCH) leaf_of(&info[pend], bufs[base + pend], &s[pend]);
+    sof_merkle_leaf_batch(lout, ldata, lsz, lcnt);
     /* 2. in order, what reads and updates the caches: exactly as
      *    sof_verify_shred would, one call after the other */
     for (unsigned i = 0; i < cnt; i++) {
