@@ -18,6 +18,7 @@ pkgs=(
   prometheus                                     # promtool: tests/test_sofd_ops.py checks /metrics
   python3                                        # test glue
   iproute2 iputils-ping                          # test_sofd_nic.py: netns, veth, ping
+  libnghttp2-dev libprotobuf-c-dev protobuf-c-compiler  # grpc plugin: HTTP/2 server, protobuf (docs/grpc.md)
 )
 missing=()
 for p in "${pkgs[@]}"; do
