@@ -57,7 +57,7 @@ grpc_setup(sof_plugin_env_t *env, void **state, char *err, size_t err_sz) {
       sof_pcfg_u64(env, "max_subscribers", 128, 1, 65536, &subs, err, err_sz) ||
       sof_pcfg_u64(env, "max_streams_per_conn", 16, 1, 1024, &spc, err, err_sz) ||
       sof_pcfg_u64(env, "max_request_bytes", 1U << 20, 1024, 64U << 20, &reqb, err, err_sz) ||
-      sof_pcfg_u64(env, "stream_buffer_bytes", 4U << 20, 2U << 20, 1U << 30, &sbuf, err, err_sz) ||
+      sof_pcfg_u64(env, "stream_buffer_bytes", 4U << 20, 256U << 10, 1U << 30, &sbuf, err, err_sz) ||
       sof_pcfg_u64(env, "max_lag", 200000, 0, 1ULL << 40, &lag, err, err_sz) ||
       sof_pcfg_u64(env, "ping_interval_ms", 15000, 0, 3600000, &ping, err, err_sz) ||
       sof_pcfg_u64(env, "idle_timeout_ms", 60000, 0, 86400000, &idle, err, err_sz) ||

@@ -163,14 +163,22 @@ grpc_stream_set_streaming(grpc_stream_t *st) {
   return 0;
 }
 
+void
+grpc_stream_unsubscribe(grpc_stream_t *st) {
+  grpc_srv_t *s = st->conn->srv;
+  if (!st->streaming) return;
+  st->streaming = 0;
+  s->nsubs--;
+  atomic_store_explicit(&s->st.subscribers, s->nsubs, memory_order_relaxed);
+  free(st->out);
+  st->out = NULL;
+  st->out_cap = st->out_r = st->out_w = 0;
+}
+
 static void
 stream_free(grpc_stream_t *st) {
-  grpc_srv_t *s = st->conn->srv;
   grpc_svc_stream_free(st);
-  if (st->streaming) {
-    s->nsubs--;
-    atomic_store_explicit(&s->st.subscribers, s->nsubs, memory_order_relaxed);
-  }
+  grpc_stream_unsubscribe(st);
   free(st->in);
   free(st->out);
   free(st);
@@ -290,6 +298,10 @@ stream_route(grpc_stream_t *st) {
   } else if (st->method == GRPC_M_NONE) {
     ST_INC(s, calls_unimplemented);
     grpc_stream_finish(st, GRPC_UNIMPLEMENTED, "method not served by sofd");
+  } else if (st->method == GRPC_M_SUBSCRIBE || st->method == GRPC_M_DESHRED) {
+    /* bidirectional calls: the response headers go out at once, as a
+     * tonic server's do (clients wait for them before sending) */
+    grpc_stream_respond(st);
   }
 }
 
@@ -458,6 +470,11 @@ conn_flush(grpc_conn_t *c) {
       }
     }
   }
+  if (c->wbuf_r < c->wbuf_w) {
+    if (!c->stall_since_ms) c->stall_since_ms = c->srv->now_ms ? c->srv->now_ms : 1;
+  } else {
+    c->stall_since_ms = 0;
+  }
   if (c->fd >= 0) {
     int want = c->wbuf_r < c->wbuf_w;
     if (want != c->epollout) {
@@ -588,6 +605,12 @@ srv_main(void *arg) {
       if (!c->want_close && c->idle_since_ms && s->cfg.idle_timeout_ms &&
           s->now_ms - c->idle_since_ms > s->cfg.idle_timeout_ms) {
         ST_INC(s, conns_idle_closed);
+        c->want_close = 1;
+      }
+      /* a peer that takes no byte for as long is gone or hostile */
+      if (!c->want_close && c->stall_since_ms && s->cfg.idle_timeout_ms &&
+          s->now_ms - c->stall_since_ms > s->cfg.idle_timeout_ms) {
+        ST_INC(s, conns_stalled_closed);
         c->want_close = 1;
       }
       if (c->want_close) conn_free(c);
@@ -777,14 +800,15 @@ grpc_srv_render(grpc_srv_t *s, char *buf, size_t sz) {
   size_t off = 0;
   jput(buf, sz, &off,
        "{\"port\":%u,\"connections\":%llu,\"connectionsAccepted\":%llu,\"connectionsRefused\":%llu,"
-       "\"connectionsClosed\":%llu,\"connectionsIdleClosed\":%llu,\"h2Errors\":%llu,"
+       "\"connectionsClosed\":%llu,\"connectionsIdleClosed\":%llu,\"connectionsStalledClosed\":%llu,"
+       "\"h2Errors\":%llu,"
        "\"calls\":%llu,\"callsUnimplemented\":%llu,\"callsUnauthenticated\":%llu,"
        "\"callsBadRequest\":%llu,\"callsRefused\":%llu,\"subscribers\":%llu,\"requests\":%llu,"
        "\"updatesSent\":%llu,\"bytesSent\":%llu,\"lost\":%llu,\"laggingDropped\":%llu,"
        "\"pingsSent\":%llu,\"ringRecords\":%llu,\"ringTooBig\":%llu,\"chainLost\":%llu,"
        "\"subscriberList\":[",
        s->port, LD(conns_open), LD(conns_accepted), LD(conns_refused), LD(conns_closed),
-       LD(conns_idle_closed), LD(h2_errors), LD(calls), LD(calls_unimplemented),
+       LD(conns_idle_closed), LD(conns_stalled_closed), LD(h2_errors), LD(calls), LD(calls_unimplemented),
        LD(calls_unauthenticated), LD(calls_bad_request), LD(calls_refused), LD(subscribers),
        LD(requests), LD(updates_sent), LD(bytes_sent), LD(lost), LD(lagging_dropped),
        LD(pings_sent), (unsigned long long)atomic_load(&s->ring.next_seq),

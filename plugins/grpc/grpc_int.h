@@ -107,6 +107,7 @@ struct grpc_conn {
   uint64_t           idle_since_ms;/* no stream open since (0: some open) */
   int                want_close;
   int                epollout;
+  uint64_t           stall_since_ms;/* the socket took nothing since (0: not stalled) */
   char               peer[48];
   grpc_conn_t       *next;
 };
@@ -163,6 +164,10 @@ int grpc_stream_out(grpc_stream_t *st, uint32_t cap);
 /* grpc_stream_drop_queued: forgets the encoded updates not yet handed to
  * nghttp2 (a subscriber dropped for lagging gets its trailers at once). */
 void grpc_stream_drop_queued(grpc_stream_t *st);
+/* grpc_stream_unsubscribe: the call stops counting as a subscriber and
+ * frees its output buffer (a dropped subscriber whose peer does not read
+ * costs nothing more while its trailers wait). */
+void grpc_stream_unsubscribe(grpc_stream_t *st);
 /* grpc_stream_set_streaming: counts the call as a subscriber (allocates
  * its output buffer). 0, or -1 past max_subscribers (the caller finishes
  * it RESOURCE_EXHAUSTED). */

@@ -70,7 +70,8 @@ typedef struct grpc_cfg {
 
 /* Counters (telemetry / Prometheus; relaxed atomics, any thread reads). */
 typedef struct grpc_srv_stats {
-  _Atomic uint64_t conns_accepted, conns_refused, conns_closed, conns_idle_closed, conns_open;
+  _Atomic uint64_t conns_accepted, conns_refused, conns_closed, conns_idle_closed, conns_stalled_closed,
+                   conns_open;
   _Atomic uint64_t h2_errors;        /* sessions ended on a protocol error */
   _Atomic uint64_t calls, calls_unimplemented, calls_unauthenticated, calls_bad_request,
                    calls_refused;    /* calls, by outcome */

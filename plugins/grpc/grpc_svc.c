@@ -359,6 +359,7 @@ on_unary(grpc_stream_t *st, uint8_t const *msg, size_t len) {
     if (!r) return bad_request(st, GRPC_INVALID_ARGUMENT, "PingRequest does not decode");
     Geyser__PongResponse p = GEYSER__PONG_RESPONSE__INIT;
     p.count = r->count;
+    p.has_count = 1;
     geyser__ping_request__free_unpacked(r, NULL);
     return unary_reply(st, &p.base);
   }
@@ -373,6 +374,7 @@ on_unary(grpc_stream_t *st, uint8_t const *msg, size_t len) {
       return grpc_stream_finish(st, GRPC_UNAVAILABLE, "no slot at that commitment observed yet");
     Geyser__GetSlotResponse p = GEYSER__GET_SLOT_RESPONSE__INIT;
     p.slot = slot;
+    p.has_slot = 1;
     return unary_reply(st, &p.base);
   }
   case GRPC_M_BLOCKHASH: {
@@ -389,8 +391,9 @@ on_unary(grpc_stream_t *st, uint8_t const *msg, size_t len) {
     sof_base58_encode_32(b->hash, b58);
     Geyser__GetLatestBlockhashResponse p = GEYSER__GET_LATEST_BLOCKHASH_RESPONSE__INIT;
     p.slot = b->slot;
+    p.has_slot = 1;
     p.blockhash = b58;
-    p.last_valid_block_height = 0; /* block heights are not in shreds: docs/grpc.md */
+    /* last_valid_block_height left 0: block heights are not in shreds (docs/grpc.md) */
     return unary_reply(st, &p.base);
   }
   case GRPC_M_BH_VALID: {
@@ -407,6 +410,8 @@ on_unary(grpc_stream_t *st, uint8_t const *msg, size_t len) {
       return grpc_stream_finish(st, GRPC_UNAVAILABLE, "no slot at that commitment observed yet");
     Geyser__IsBlockhashValidResponse p = GEYSER__IS_BLOCKHASH_VALID_RESPONSE__INIT;
     p.slot = lim;
+    p.has_slot = 1;
+    p.has_valid = 1;
     for (uint32_t i = 0; i < s->bh_cnt; i++) /* seen at most 150 slots ago */
       if (!memcmp(s->bh[i].hash, h, 32) && s->bh[i].slot <= lim && lim - s->bh[i].slot <= 150)
         p.valid = 1;
@@ -477,6 +482,7 @@ drop_lagging(grpc_srv_t *s, grpc_stream_t *st, uint64_t lag) {
   atomic_fetch_add_explicit(&s->st.lagging_dropped, 1, memory_order_relaxed);
   grpc_stream_drop_queued(st);
   grpc_stream_finish(st, GRPC_RESOURCE_EXHAUSTED, m);
+  grpc_stream_unsubscribe(st);
 }
 
 static void

@@ -1,17 +1,19 @@
 // client.js SPEC.json: gRPC subscribers for tests/test_sofd_grpc.py.
 //
 // SPEC: {"endpoint": "http://127.0.0.1:PORT", "token": "..." (optional),
-//        "protoDir": ".../proto", "subs": [{"name": N, "kind": K, "request": R,
-//        "stall": bool}], "unary": bool}
+//        "protoDir": ".../proto", "tokenProbe": bool,
+//        "subs": [{"name": N, "kind": K, "request": R, "ownConnection": bool}]}
 // kind "subscribe" and "deshred" use the official Yellowstone client
-// (@triton-one/yellowstone-grpc, its native binding); "deshred_js" and
-// "entries" use @grpc/grpc-js with sofd's own proto files (proto-loader).
-// Each subscription sends its request with a ping; once every pong came
-// back (the filters are in force) the script prints {"ready": true}. It
-// then collects updates until its stdin gets "stop" (or closes), and
-// prints one JSON line per subscription: {"name", "updates": [...],
-// "error": status or null}; with "unary", first one line of unary answers.
-// A "stall" subscription never reads (its socket fills: sofd must drop it).
+// (@triton-one/yellowstone-grpc, its native binding); "subscribe_js",
+// "deshred_js" and "entries" use @grpc/grpc-js with sofd's own proto files
+// (proto-loader). Each subscription sends its request with a ping; once
+// every pong came back (the filters are in force) the script prints
+// {"ready": true}. Then, on its stdin: "unary" prints one line of unary
+// answers (official client); "stop" (or EOF) prints one JSON line per
+// subscription, {"name", "updates": [...], "error": status or null,
+// "pongs"}, once no update came for 1.5 s, and exits. "ownConnection" puts
+// a grpc-js subscription on a connection of its own. "tokenProbe" first prints the
+// status codes of GetVersion without, with a wrong and with the token.
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -101,12 +103,11 @@ async function main() {
   const spec = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
   const host = spec.endpoint.replace(/^https?:\/\//, "");
   const results = [];
+  let lastData = 0;
   let pending = 0;
   let readyResolve;
   const allReady = new Promise((r) => { readyResolve = r; });
   const done = () => { if (--pending === 0) readyResolve(); };
-  const yc = new Client(spec.endpoint, spec.token, { grpcMaxDecodingMessageSize: 64 * 1024 * 1024 });
-  await yc.connect();
   let pkg = null;
   const loadPkg = () => {
     if (!pkg) {
@@ -119,17 +120,37 @@ async function main() {
   const meta = new grpc.Metadata();
   if (spec.token) meta.set("x-token", spec.token);
 
-  if (spec.unary) {
+  const yc = new Client(spec.endpoint, spec.token, { grpcMaxDecodingMessageSize: 64 * 1024 * 1024 });
+  await yc.connect();
+  // The unary methods through the official client (what a bot calls).
+  const unary = async () => {
     const u = {};
-    const tryit = async (k, f) => { try { u[k] = await f(); } catch (e) { u[k] = { error: String(e.code || e.message || e) }; } };
+    const tryit = async (k, f) => {
+      try { u[k] = await f(); } catch (e) { u[k] = { error: String(e.code || e.message || e) }; }
+    };
     await tryit("version", () => yc.getVersion());
     await tryit("ping", () => yc.ping(7));
     await tryit("slot", () => yc.getSlot());
+    await tryit("slotConfirmed", () => yc.getSlot(1));
     await tryit("blockhash", () => yc.getLatestBlockhash());
     if (u.blockhash && u.blockhash.blockhash) await tryit("valid", () => yc.isBlockhashValid(u.blockhash.blockhash));
     await tryit("invalid", () => yc.isBlockhashValid("11111111111111111111111111111111"));
     await tryit("height", () => yc.getBlockHeight());
     console.log(JSON.stringify({ unary: u }));
+  };
+  // x-token through grpc-js: the status code of GetVersion without and
+  // with the token.
+  if (spec.tokenProbe) {
+    const G = loadPkg().geyser.Geyser;
+    const probe = (md) => new Promise((res) => {
+      const cl = new G(host, grpc.credentials.createInsecure(), { "grpc.primary_user_agent": "probe" + Math.random() });
+      cl.GetVersion({}, md, (err, v) => { res(err ? err.code : 0); cl.close(); });
+    });
+    const without = await probe(new grpc.Metadata());
+    const wrong = new grpc.Metadata(); wrong.set("x-token", "not-" + spec.token);
+    const badCode = await probe(wrong);
+    const withCode = await probe(meta);
+    console.log(JSON.stringify({ token: { without, wrong: badCode, with: withCode } }));
   }
 
   for (const s of spec.subs) {
@@ -142,8 +163,8 @@ async function main() {
     if (s.kind === "subscribe" || s.kind === "deshred") {
       const stream = s.kind === "subscribe" ? await yc.subscribe() : await yc.subscribeDeshred();
       stream.on("error", onErr);
-      if (s.stall) stream.pause();
       stream.on("data", (u) => {
+        lastData = Date.now();
         if (u.pong) return onPong();
         if (u.ping) return;
         if (u.transaction) r.updates.push(txOf(u.transaction.transaction, u.transaction.slot, u.filters));
@@ -170,19 +191,21 @@ async function main() {
       }
       stream.write(req);
       r.stream = stream;
-    } else if (s.kind === "deshred_js") {
-      const cl = new (loadPkg().geyser.Geyser)(host, grpc.credentials.createInsecure());
-      const call = cl.SubscribeDeshred(meta);
+    } else if (s.kind === "deshred_js" || s.kind === "subscribe_js") {
+      const opts = s.ownConnection ? { "grpc.primary_user_agent": "own-" + s.name } : {};
+      const cl = new (loadPkg().geyser.Geyser)(host, grpc.credentials.createInsecure(), opts);
+      const call = s.kind === "subscribe_js" ? cl.Subscribe(meta) : cl.SubscribeDeshred(meta);
       call.on("error", onErr);
-      if (s.stall) call.pause();
       call.on("data", (u) => {
+        lastData = Date.now();
         if (u.pong) return onPong();
         if (u.ping) return;
         if (u.deshredTransaction) {
           const x = txOf(u.deshredTransaction.transaction, u.deshredTransaction.slot, u.filters);
           x.datasetStart = u.deshredTransaction.transaction.completedDataSetStartingShredIndex;
           r.updates.push(x);
-        } else if (u.slot) r.updates.push(slotOf(u.slot, u.filters));
+        } else if (u.transaction) r.updates.push(txOf(u.transaction.transaction, u.transaction.slot, u.filters));
+        else if (u.slot) r.updates.push(slotOf(u.slot, u.filters));
       });
       call.write(Object.assign({}, s.request, { ping: { id: 1 } }));
       r.stream = call;
@@ -191,21 +214,33 @@ async function main() {
       const call = cl.SubscribeEntries({}, meta);
       call.on("error", onErr);
       call.on("metadata", () => { if (!gotPong) { gotPong = true; done(); } });
-      call.on("data", (e) => r.updates.push({ type: "entries", slot: Number(e.slot), entries: decodeEntries(e.entries) }));
+      call.on("data", (e) => (lastData = Date.now()) && r.updates.push({ type: "entries", slot: Number(e.slot), entries: decodeEntries(e.entries) }));
       r.stream = call;
     }
   }
   if (pending) await allReady;
   console.log(JSON.stringify({ ready: true }));
   const rl = readline.createInterface({ input: process.stdin });
-  await new Promise((res) => { rl.on("line", (l) => { if (l.trim() === "stop") res(); }); rl.on("close", res); });
+  await new Promise((res) => {
+    rl.on("line", (l) => {
+      if (l.trim() === "stop") res();
+      else if (l.trim() === "unary") unary();
+    });
+    rl.on("close", res);
+  });
+  // the native client hands updates over one at a time: wait until none
+  // has come for 1.5 s (at most 60 s) so what sofd sent is all counted
+  const t0 = Date.now();
+  while (Date.now() - lastData < 1500 && Date.now() - t0 < 60000) await new Promise((r) => setTimeout(r, 100));
+  let out = "";
   for (const r of results) {
     const st = r.stream;
     delete r.stream;
-    console.log(JSON.stringify(r));
+    out += JSON.stringify(r) + "\n";
     try { st.destroy ? st.destroy() : st.cancel(); } catch (e) { /* closing anyway */ }
   }
-  process.exit(0);
+  // exit only once stdout took everything (a pipe writes asynchronously)
+  process.stdout.write(out, () => process.exit(0));
 }
 
 main().catch((e) => { console.error("client.js:", e && e.stack || e); process.exit(2); });
