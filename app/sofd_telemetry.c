@@ -284,5 +284,6 @@ sofd_prometheus_render(sofd_pipe_t const *p, char *buf, size_t sz) {
           outc[k].name, who, label, v[k]);
     }
   }
+  sof_pprom_render(buf, sz, &off); /* plugins' own families (grpc) */
   return off >= sz ? -1 : (int)off;
 }

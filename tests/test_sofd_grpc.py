@@ -108,6 +108,13 @@ class Sofd:
         except Exception as e:  # noqa: BLE001 (reported by the checks that use it)
             return {"error": str(e)}
 
+    def metrics(self):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.prom}/metrics", timeout=5) as r:
+                return r.read().decode()
+        except Exception as e:  # noqa: BLE001
+            return f"# error {e}"
+
     def send(self, payloads, pause=0.002):
         tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         for i, pl in enumerate(payloads):
@@ -346,6 +353,7 @@ with tempfile.TemporaryDirectory() as tmp:
     after = c.cmd("unary")["unary"] if c.ready else {}
     res = c.stop()
     st = d.stats()
+    prom = d.metrics()
     rc = d.stop()
     check(rc == 0, f"main: sofd exit 0 ({rc}: {d.err[-400:]})")
     summ = sof_check.summary_of(d.err)
@@ -353,6 +361,21 @@ with tempfile.TemporaryDirectory() as tmp:
     check(lanes and all(l.get("dropped") == 0 for l in lanes.values()),
           f"main: the plugin lanes dropped nothing ({lanes})")
     check(st.get("lost") == 0 and st.get("laggingDropped") == 0, f"main: no update lost ({st})")
+    # Prometheus: the server's families and one series per subscriber
+    m = {}
+    for l in prom.splitlines():
+        if l.startswith("sof_grpc_") and "{" not in l:
+            k, v = l.rsplit(" ", 1)
+            m[k] = int(v)
+    check(m.get("sof_grpc_updates_sent_total") == st.get("updatesSent") and m.get("sof_grpc_calls_total", 0) >= len(subs),
+          f"main: /metrics has the grpc counters ({m.get('sof_grpc_updates_sent_total')} vs {st.get('updatesSent')})")
+    check(prom.count("sof_grpc_subscriber_sent_total{") == len(subs),
+          f"main: /metrics has one series per subscriber ({prom.count('sof_grpc_subscriber_sent_total{')})")
+    promtool = subprocess.run(["sh", "-c", "command -v promtool"], capture_output=True, text=True).stdout.strip()
+    if promtool:
+        pt = subprocess.run([promtool, "check", "metrics"], input=prom, capture_output=True, text=True)
+        bad = [l for l in (pt.stdout + pt.stderr).splitlines() if "grpc" in l]
+        check(not bad, f"main: promtool finds nothing wrong with the sof_grpc_ families ({bad[:3]})")
     for n, f in filters.items():
         r = res.get(n, {})
         check(r.get("error") is None, f"{n}: no stream error ({r.get('error')})")

@@ -39,6 +39,11 @@ typedef struct grpc_plugin {
   char         render_buf[1];
 } grpc_plugin_t;
 
+static int
+grpc_prom(void *state, char *buf, size_t sz) {
+  return grpc_srv_prom(((grpc_plugin_t *)state)->srv, buf, sz);
+}
+
 static char const *const grpc_keys[] = {
   "listen", "x_token", "ring_bytes", "max_connections", "max_subscribers",
   "max_streams_per_conn", "max_request_bytes", "stream_buffer_bytes", "max_lag",
@@ -110,6 +115,7 @@ grpc_setup(sof_plugin_env_t *env, void **state, char *err, size_t err_sz) {
   }
   g->ring = grpc_srv_ring(g->srv);
   g->want = grpc_srv_want(g->srv);
+  sof_pprom_register(grpc_prom, g);
   fprintf(stderr, "grpc: listening on %s (port %u)\n", cfg.listen, grpc_srv_port(g->srv));
   *state = g;
   return 0;
@@ -118,6 +124,7 @@ grpc_setup(sof_plugin_env_t *env, void **state, char *err, size_t err_sz) {
 static void
 grpc_shutdown(void *state) {
   grpc_plugin_t *g = state;
+  sof_pprom_unregister(g);
   grpc_srv_stop_free(g->srv);
   free(g);
 }

@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
-#include <stdarg.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -776,58 +775,3 @@ grpc_ring_t *grpc_srv_ring(grpc_srv_t *s) { return &s->ring; }
 grpc_srv_stats_t *grpc_srv_stats(grpc_srv_t *s) { return &s->st; }
 unsigned grpc_srv_port(grpc_srv_t const *s) { return s->port; }
 grpc_want_t const *grpc_srv_want(grpc_srv_t const *s) { return &s->want; }
-
-/* ---- telemetry ---- */
-
-static int
-jput(char *buf, size_t sz, size_t *off, char const *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int
-jput(char *buf, size_t sz, size_t *off, char const *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  int n = *off < sz ? vsnprintf(buf + *off, sz - *off, fmt, ap) : 0;
-  va_end(ap);
-  if (n < 0) return -1;
-  *off += (size_t)n;
-  return 0;
-}
-
-#define LD(f) (unsigned long long)atomic_load_explicit(&s->st.f, memory_order_relaxed)
-
-int
-grpc_srv_render(grpc_srv_t *s, char *buf, size_t sz) {
-  if (!buf || !sz) return -1;
-  size_t off = 0;
-  jput(buf, sz, &off,
-       "{\"port\":%u,\"connections\":%llu,\"connectionsAccepted\":%llu,\"connectionsRefused\":%llu,"
-       "\"connectionsClosed\":%llu,\"connectionsIdleClosed\":%llu,\"connectionsStalledClosed\":%llu,"
-       "\"h2Errors\":%llu,"
-       "\"calls\":%llu,\"callsUnimplemented\":%llu,\"callsUnauthenticated\":%llu,"
-       "\"callsBadRequest\":%llu,\"callsRefused\":%llu,\"subscribers\":%llu,\"requests\":%llu,"
-       "\"updatesSent\":%llu,\"bytesSent\":%llu,\"lost\":%llu,\"laggingDropped\":%llu,"
-       "\"pingsSent\":%llu,\"ringRecords\":%llu,\"ringTooBig\":%llu,\"chainLost\":%llu,"
-       "\"subscriberList\":[",
-       s->port, LD(conns_open), LD(conns_accepted), LD(conns_refused), LD(conns_closed),
-       LD(conns_idle_closed), LD(conns_stalled_closed), LD(h2_errors), LD(calls), LD(calls_unimplemented),
-       LD(calls_unauthenticated), LD(calls_bad_request), LD(calls_refused), LD(subscribers),
-       LD(requests), LD(updates_sent), LD(bytes_sent), LD(lost), LD(lagging_dropped),
-       LD(pings_sent), (unsigned long long)atomic_load(&s->ring.next_seq),
-       (unsigned long long)s->ring.too_big, LD(chain_lost));
-  pthread_mutex_lock(&s->snap_mu);
-  for (uint32_t i = 0; i < s->snap_cnt; i++) {
-    grpc_sub_info_t const *x = &s->snap[i];
-    jput(buf, sz, &off,
-         "%s{\"connection\":%u,\"stream\":%u,\"method\":\"%s\",\"peer\":\"%s\",\"sent\":%llu,"
-         "\"lost\":%llu,\"lag\":%llu,\"queuedBytes\":%llu}",
-         i ? "," : "", x->conn_id, x->stream_id, x->method, x->peer, (unsigned long long)x->sent,
-         (unsigned long long)x->lost, (unsigned long long)x->lag,
-         (unsigned long long)x->queued_bytes);
-  }
-  pthread_mutex_unlock(&s->snap_mu);
-  jput(buf, sz, &off, "]}");
-  if (off >= sz) {
-    buf[0] = 0;
-    return -1;
-  }
-  return (int)off;
-}

@@ -9,6 +9,7 @@
  *   grpc_filter.c  SubscribeRequest / SubscribeDeshredRequest filters
  *   grpc_pb.c      the data path's protobuf encodings
  *   grpc_ring.c    the broadcast ring the plugin's hooks fill
+ *   grpc_stats.c   counters and subscribers as JSON and Prometheus text
  *
  * Threads. The plugin's hooks (lane workers) only write the ring and a few
  * atomics (grpc_srv_t.want_*, sleeping); everything else here is owned by
@@ -128,6 +129,11 @@ void grpc_srv_notify(grpc_srv_t *s);
  * braces). Any thread: subscribers are listed from a snapshot the server
  * thread refreshes every loop. Returns the length or -1. */
 int grpc_srv_render(grpc_srv_t *s, char *buf, size_t sz);
+
+/* grpc_srv_prom: the same as Prometheus text (sof_grpc_* families; per
+ * subscriber sof_grpc_subscriber_*{connection,stream,method,peer}). Any
+ * thread. Returns the length or -1 (buf too small). */
+int grpc_srv_prom(grpc_srv_t *s, char *buf, size_t sz);
 
 /* ---- fuzz / test entry points (no thread, no socket) ---- */
 /* grpc_conn_new_mem: a connection without a socket; its output is
