@@ -33,6 +33,8 @@ typedef struct slot_cnt {
 
 typedef struct grpc_plugin {
   grpc_srv_t  *srv;
+  grpc_srv_stats_t *st;
+  uint64_t     tsc_hz;
   grpc_ring_t *ring;
   grpc_want_t const *want;
   slot_cnt_t   slots[SLOT_TRACK];
@@ -114,6 +116,9 @@ grpc_setup(sof_plugin_env_t *env, void **state, char *err, size_t err_sz) {
     return -1;
   }
   g->ring = grpc_srv_ring(g->srv);
+  g->st = grpc_srv_stats(g->srv);
+  g->tsc_hz = env->tsc_hz;
+  grpc_srv_set_tsc_hz(g->srv, env->tsc_hz);
   g->want = grpc_srv_want(g->srv);
   sof_pprom_register(grpc_prom, g);
   fprintf(stderr, "grpc: listening on %s (port %u)\n", cfg.listen, grpc_srv_port(g->srv));
@@ -138,14 +143,27 @@ sof_plugin_grpc_render(void *state, char *buf, size_t sz) {
   return grpc_srv_render(g->srv, buf, sz);
 }
 
+/* created_at: the wall-clock time of the RX burst that completed the event
+ * when the event says (the TSC elapsed since then taken off the clock now),
+ * else now. A client's receipt time minus created_at is then sofd's whole
+ * latency, from the packet's arrival. */
 static void
-rec_base(grpc_rec_t *h, int kind, uint64_t slot, sof_ev_marks_t const *m, uint64_t rx_tsc) {
+rec_base(grpc_plugin_t const *g, grpc_rec_t *h, int kind, uint64_t slot, sof_ev_marks_t const *m,
+         uint64_t rx_tsc) {
   memset(h, 0, sizeof *h);
   h->kind = (uint16_t)kind;
   h->slot = slot;
   h->rx_tsc = rx_tsc;
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts); /* vDSO: no system call */
+  uint64_t now_tsc = sof_plugin_tsc();
+  if (rx_tsc && g->tsc_hz && now_tsc > rx_tsc) {
+    uint64_t back = (uint64_t)((double)(now_tsc - rx_tsc) * 1e9 / (double)g->tsc_hz);
+    uint64_t ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+    if (back < ns) ns -= back;
+    ts.tv_sec = (time_t)(ns / 1000000000ULL);
+    ts.tv_nsec = (long)(ns % 1000000000ULL);
+  }
   h->ts_sec = ts.tv_sec;
   h->ts_nsec = (int32_t)ts.tv_nsec;
   h->tip = m ? m->tip : UINT64_MAX;
@@ -171,13 +189,14 @@ static void
 grpc_on_transaction(void *state, sof_ev_txn_t const *ev) {
   grpc_plugin_t *g = state;
   if (!atomic_load_explicit(&g->want->txn, memory_order_relaxed)) return;
+  uint64_t t0 = sof_plugin_tsc();
   uint8_t *p = grpc_ring_reserve(g->ring, GRPC_PB_TXN_MAX);
   if (!p) return;
   grpc_pb_txn_loc_t loc;
   size_t n = grpc_pb_txn(p, GRPC_PB_TXN_MAX, ev->bytes, ev->txn, &loc);
   if (!n) return;
   grpc_rec_t h;
-  rec_base(&h, GRPC_REC_TXN, ev->slot, &ev->marks, ev->time.rx_tsc);
+  rec_base(g, &h, GRPC_REC_TXN, ev->slot, &ev->marks, ev->time.rx_tsc);
   h.flags = ev->txn->simple_vote ? GRPC_REC_FLAG_VOTE : 0;
   h.a = ev->dataset_start_idx;
   h.sig_off = loc.sig_off;
@@ -186,6 +205,7 @@ grpc_on_transaction(void *state, sof_ev_txn_t const *ev) {
   h.key_cnt = loc.key_cnt;
   grpc_ring_commit(g->ring, &h, (uint32_t)n);
   grpc_srv_notify(g->srv);
+  grpc_srv_hook_time(g->st, sof_plugin_tsc() - t0);
 }
 
 static slot_cnt_t *
@@ -203,12 +223,14 @@ grpc_on_batch(void *state, sof_ev_txn_batch_t const *ev) {
   grpc_plugin_t *g = state;
   int want_entry = atomic_load_explicit(&g->want->entry, memory_order_relaxed) != 0;
   int want_ds = atomic_load_explicit(&g->want->dataset, memory_order_relaxed) != 0;
+  if (!want_entry && !want_ds) return;
+  uint64_t t0 = sof_plugin_tsc();
   if (want_ds && ev->payload_sz <= GRPC_REC_MAX) {
     uint8_t *p = grpc_ring_reserve(g->ring, ev->payload_sz);
     if (p) {
       memcpy(p, ev->payload, ev->payload_sz);
       grpc_rec_t h;
-      rec_base(&h, GRPC_REC_DATASET, ev->slot, &ev->marks, ev->time.rx_tsc);
+      rec_base(g, &h, GRPC_REC_DATASET, ev->slot, &ev->marks, ev->time.rx_tsc);
       h.a = ev->dataset_start_idx;
       grpc_ring_commit(g->ring, &h, ev->payload_sz);
     }
@@ -226,14 +248,15 @@ grpc_on_batch(void *state, sof_ev_txn_batch_t const *ev) {
         size_t n = grpc_pb_entry(p, 96, ev->slot, sc->entries, e.num_hashes, e.hash, e.txn_cnt,
                                  sc->txns);
         grpc_rec_t h;
-        rec_base(&h, GRPC_REC_ENTRY, ev->slot, &ev->marks, ev->time.rx_tsc);
+        rec_base(g, &h, GRPC_REC_ENTRY, ev->slot, &ev->marks, ev->time.rx_tsc);
         grpc_ring_commit(g->ring, &h, (uint32_t)n);
       }
       sc->entries++;
       sc->txns += e.txn_cnt;
     }
   }
-  if (want_ds || want_entry) grpc_srv_notify(g->srv);
+  grpc_srv_notify(g->srv);
+  grpc_srv_hook_time(g->st, sof_plugin_tsc() - t0);
 }
 
 static void
@@ -257,7 +280,7 @@ grpc_on_slot_status(void *state, sof_ev_slot_status_t const *ev) {
   int has_parent = ev->parent != SOF_SLOT_UNKNOWN;
   size_t n = grpc_pb_slot(p, 112, ev->slot, has_parent, has_parent ? ev->parent : 0, status, dead);
   grpc_rec_t h;
-  rec_base(&h, GRPC_REC_SLOT, ev->slot, &ev->marks, 0);
+  rec_base(g, &h, GRPC_REC_SLOT, ev->slot, &ev->marks, 0);
   h.a = (uint32_t)status;
   h.b = (uint32_t)commitment_status;
   grpc_ring_commit(g->ring, &h, (uint32_t)n);
@@ -271,7 +294,7 @@ grpc_on_recent_blockhash(void *state, sof_ev_recent_blockhash_t const *ev) {
   if (!p) return;
   memcpy(p, ev->blockhash, 32);
   grpc_rec_t h;
-  rec_base(&h, GRPC_REC_BLOCKHASH, ev->slot, NULL, 0);
+  rec_base(g, &h, GRPC_REC_BLOCKHASH, ev->slot, NULL, 0);
   grpc_ring_commit(g->ring, &h, 32);
 }
 

@@ -615,6 +615,11 @@ srv_main(void *arg) {
       if (c->want_close) conn_free(c);
     }
     if (s->now_ms - last_snap >= 100) {
+      struct timespec cpu;
+      clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
+      atomic_store_explicit(&s->st.thread_cpu_ns,
+                            (uint64_t)cpu.tv_sec * 1000000000ULL + (uint64_t)cpu.tv_nsec,
+                            memory_order_relaxed);
       srv_snapshot(s);
       last_snap = s->now_ms;
     }
@@ -774,4 +779,5 @@ grpc_srv_stop_free(grpc_srv_t *s) {
 grpc_ring_t *grpc_srv_ring(grpc_srv_t *s) { return &s->ring; }
 grpc_srv_stats_t *grpc_srv_stats(grpc_srv_t *s) { return &s->st; }
 unsigned grpc_srv_port(grpc_srv_t const *s) { return s->port; }
+void grpc_srv_set_tsc_hz(grpc_srv_t *s, uint64_t hz) { s->tsc_hz = hz; }
 grpc_want_t const *grpc_srv_want(grpc_srv_t const *s) { return &s->want; }

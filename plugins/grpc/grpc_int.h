@@ -135,6 +135,7 @@ struct grpc_srv {
   grpc_cursor_t     gcur;          /* the server's own cursor (chain state, shared reads) */
   uint8_t          *scratch;       /* GRPC_REC_MAX: one record */
   uint64_t          now_ms;
+  uint64_t          tsc_hz;
   /* chain state, from the records */
   uint64_t          tip, confirmed, finalized;
   grpc_bh_t         bh[GRPC_BH_MAX];

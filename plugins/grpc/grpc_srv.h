@@ -82,7 +82,8 @@ typedef struct grpc_srv_stats {
   _Atomic uint64_t lagging_dropped;  /* subscribers ended for lagging past max_lag */
   _Atomic uint64_t requests;         /* SubscribeRequests applied */
   _Atomic uint64_t pings_sent;
-  _Atomic uint64_t records, records_skipped, too_big; /* producer side */
+  _Atomic uint64_t hook_calls, hook_cycles; /* producer side: the plugin's hooks, their TSC cycles */
+  _Atomic uint64_t thread_cpu_ns;    /* the server thread's CPU time */
   _Atomic uint64_t chain_lost;       /* records the server thread itself lost (chain state) */
 } grpc_srv_stats_t;
 
@@ -119,6 +120,21 @@ typedef struct grpc_want {
   _Atomic uint32_t txn, entry, dataset, block_meta;
 } grpc_want_t;
 grpc_want_t const *grpc_srv_want(grpc_srv_t const *s);
+
+/* grpc_srv_hook_time: the producer adds one hook call of cycles TSC
+ * cycles (single producer: plain stores, no locked instruction). */
+static inline void
+grpc_srv_hook_time(grpc_srv_stats_t *st, uint64_t cycles) {
+  atomic_store_explicit(&st->hook_calls,
+                        atomic_load_explicit(&st->hook_calls, memory_order_relaxed) + 1,
+                        memory_order_relaxed);
+  atomic_store_explicit(&st->hook_cycles,
+                        atomic_load_explicit(&st->hook_cycles, memory_order_relaxed) + cycles,
+                        memory_order_relaxed);
+}
+
+/* grpc_srv_set_tsc_hz: the TSC frequency, for the hook time in ns. */
+void grpc_srv_set_tsc_hz(grpc_srv_t *s, uint64_t hz);
 
 /* grpc_srv_notify: the producer published records: wakes the server thread
  * if it sleeps (one eventfd write then; none while it runs). */

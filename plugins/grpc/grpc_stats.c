@@ -36,13 +36,16 @@ grpc_srv_render(grpc_srv_t *s, char *buf, size_t sz) {
        "\"callsBadRequest\":%llu,\"callsRefused\":%llu,\"subscribers\":%llu,\"requests\":%llu,"
        "\"updatesSent\":%llu,\"bytesSent\":%llu,\"lost\":%llu,\"laggingDropped\":%llu,"
        "\"pingsSent\":%llu,\"ringRecords\":%llu,\"ringTooBig\":%llu,\"chainLost\":%llu,"
+       "\"hookCalls\":%llu,\"hookNs\":%llu,\"serverThreadCpuNs\":%llu,"
        "\"subscriberList\":[",
        s->port, LD(conns_open), LD(conns_accepted), LD(conns_refused), LD(conns_closed),
        LD(conns_idle_closed), LD(conns_stalled_closed), LD(h2_errors), LD(calls), LD(calls_unimplemented),
        LD(calls_unauthenticated), LD(calls_bad_request), LD(calls_refused), LD(subscribers),
        LD(requests), LD(updates_sent), LD(bytes_sent), LD(lost), LD(lagging_dropped),
        LD(pings_sent), (unsigned long long)atomic_load(&s->ring.next_seq),
-       (unsigned long long)s->ring.too_big, LD(chain_lost));
+       (unsigned long long)s->ring.too_big, LD(chain_lost), LD(hook_calls),
+       (unsigned long long)(s->tsc_hz ? (double)LD(hook_cycles) * 1e9 / (double)s->tsc_hz : 0),
+       LD(thread_cpu_ns));
   pthread_mutex_lock(&s->snap_mu);
   for (uint32_t i = 0; i < s->snap_cnt; i++) {
     grpc_sub_info_t const *x = &s->snap[i];
@@ -88,6 +91,7 @@ grpc_srv_prom(grpc_srv_t *s, char *buf, size_t sz) {
     {"subscribers_lagging_dropped_total", "subscribers ended for lagging past max_lag", 0, offsetof(grpc_srv_stats_t, lagging_dropped)},
     {"pings_sent_total", "server pings sent on subscriptions", 0, offsetof(grpc_srv_stats_t, pings_sent)},
     {"chain_lost_total", "ring records the server thread itself lost (chain state)", 0, offsetof(grpc_srv_stats_t, chain_lost)},
+    {"hook_calls_total", "calls of the plugin's hooks (lane workers)", 0, offsetof(grpc_srv_stats_t, hook_calls)},
   };
   for (size_t i = 0; i < sizeof fam / sizeof fam[0]; i++) {
     _Atomic uint64_t const *v = (_Atomic uint64_t const *)((char const *)&s->st + fam[i].at);
