@@ -3,14 +3,14 @@
  * framing, and the protobuf-c decoding and compiling of every request
  * message (SubscribeRequest, SubscribeDeshredRequest, the unary ones),
  * with the streaming calls then fed from a ring holding transactions,
- * slots, entries and a dataset. One input is one client connection (a
+ * slots, entries and a dataset (published once the input is in). One input is one client connection (a
  * memory connection: no socket, no thread).
  *
  * The first byte picks the shape of the input:
  *   even: the rest goes after the client preface as raw frames;
  *   odd:  the rest is a request body: preface, SETTINGS, a HEADERS frame
- *         for method (byte >> 1) % 11 of the table below (x-token present
- *         or not), then the bytes in DATA frames of the sizes the next
+ *         for method ((byte >> 1) & 63) % 11 of the table below (x-token with
+ *         bit 7), then the bytes in DATA frames of the sizes the next
  *         bytes give, END_STREAM on the last one.
  * Beyond memory safety (ASan, UBSan) it checks the server's bounds: no
  * more subscribers than max_subscribers, nothing left allocated after the
@@ -138,7 +138,6 @@ static uint8_t const preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 int
 LLVMFuzzerTestOneInput(uint8_t const *data, size_t sz) {
   if (!sz) return 0;
-  publish_records();
   grpc_conn_t *c = grpc_conn_new_mem(srv);
   REQUIRE(c);
   size_t cap = sz * 10 + 4096; /* a 1-byte DATA frame costs 9 + 1 bytes for 2 of input */
@@ -150,14 +149,19 @@ LLVMFuzzerTestOneInput(uint8_t const *data, size_t sz) {
   if (!(data[0] & 1)) {
     memcpy(buf + n, data + 1, sz - 1);
     n += sz - 1;
-    grpc_conn_feed(c, buf, n);
+    size_t half = n / 2;
+    if (grpc_conn_feed(c, buf, half) == 0 && grpc_conn_feed(c, buf + half, n - half) == 0) {
+      publish_records();
+      grpc_conn_feed(c, buf, 0); /* the pump delivers them */
+    }
   } else {
     n += frame(buf + n, 4, 0, 0, NULL, 0);
     uint8_t hb[512];
     size_t h = 0;
     h += lit(hb + h, ":method", "POST");
     h += lit(hb + h, ":scheme", "http");
-    h += lit(hb + h, ":path", paths[(data[0] >> 1) % 11]);
+    h += lit(hb + h, ":authority", "sofd");
+    h += lit(hb + h, ":path", paths[((data[0] >> 1) & 0x3f) % 11]);
     h += lit(hb + h, "content-type", "application/grpc");
     if (data[0] & 0x80) h += lit(hb + h, "x-token", "tok");
     n += frame(buf + n, 1, 4, 1, hb, h);
@@ -170,9 +174,13 @@ LLVMFuzzerTestOneInput(uint8_t const *data, size_t sz) {
       n += frame(buf + n, 0, i + k >= sz ? 1 : 0, 1, data + i, k);
       i += k;
     }
-    /* fed in two halves: streams live across calls, the pump runs twice */
+    /* fed in two halves with records published between them: a
+     * subscription made by the first half gets them in the second */
     size_t half = n / 2;
-    if (grpc_conn_feed(c, buf, half) == 0) grpc_conn_feed(c, buf + half, n - half);
+    if (grpc_conn_feed(c, buf, half) == 0 && grpc_conn_feed(c, buf + half, n - half) == 0) {
+      publish_records();
+      grpc_conn_feed(c, buf, 0); /* the pump delivers them */
+    }
   }
   REQUIRE(grpc_srv_stats(srv)->subscribers <= 2);
   grpc_conn_free_mem(c);
