@@ -49,7 +49,7 @@ grpc_prom(void *state, char *buf, size_t sz) {
 static char const *const grpc_keys[] = {
   "listen", "x_token", "ring_bytes", "max_connections", "max_subscribers",
   "max_streams_per_conn", "max_request_bytes", "stream_buffer_bytes", "max_lag",
-  "ping_interval_ms", "idle_timeout_ms", "max_filters", "max_keys", NULL,
+  "ping_interval_ms", "idle_timeout_ms", "max_filters", "max_keys", "spin_us", NULL,
 };
 
 static int
@@ -57,7 +57,7 @@ grpc_setup(sof_plugin_env_t *env, void **state, char *err, size_t err_sz) {
   grpc_cfg_t cfg;
   memset(&cfg, 0, sizeof cfg);
   uint64_t ring = 0, conns = 0, subs = 0, spc = 0, reqb = 0, sbuf = 0, lag = 0, ping = 0, idle = 0,
-           nf = 0, nk = 0;
+           nf = 0, nk = 0, spin = 0;
   if (sof_pcfg_check_keys(env, grpc_keys, NULL, err, err_sz) ||
       sof_pcfg_u64(env, "ring_bytes", 64ULL << 20, 1ULL << 20, 1ULL << 34, &ring, err, err_sz) ||
       sof_pcfg_u64(env, "max_connections", 256, 1, 65536, &conns, err, err_sz) ||
@@ -69,7 +69,8 @@ grpc_setup(sof_plugin_env_t *env, void **state, char *err, size_t err_sz) {
       sof_pcfg_u64(env, "ping_interval_ms", 15000, 0, 3600000, &ping, err, err_sz) ||
       sof_pcfg_u64(env, "idle_timeout_ms", 60000, 0, 86400000, &idle, err, err_sz) ||
       sof_pcfg_u64(env, "max_filters", 256, 1, 65536, &nf, err, err_sz) ||
-      sof_pcfg_u64(env, "max_keys", 10000, 0, 1000000, &nk, err, err_sz))
+      sof_pcfg_u64(env, "max_keys", 10000, 0, 1000000, &nk, err, err_sz) ||
+      sof_pcfg_u64(env, "spin_us", 200, 0, 1000000, &spin, err, err_sz))
     return -1;
   if (ring & (ring - 1)) {
     snprintf(err, err_sz, "ring_bytes: %llu is not a power of two", (unsigned long long)ring);
@@ -104,6 +105,7 @@ grpc_setup(sof_plugin_env_t *env, void **state, char *err, size_t err_sz) {
   cfg.idle_timeout_ms = (uint32_t)idle;
   cfg.max_filters = (uint32_t)nf;
   cfg.max_keys = (uint32_t)nk;
+  cfg.spin_us = (uint32_t)spin;
   grpc_plugin_t *g = calloc(1, sizeof *g);
   if (!g) {
     snprintf(err, err_sz, "out of memory");

@@ -23,6 +23,13 @@
 #define EV_WAKE   ((uint64_t)2)
 
 static uint64_t
+mono_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t
 now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -623,10 +630,17 @@ srv_main(void *arg) {
       srv_snapshot(s);
       last_snap = s->now_ms;
     }
-    /* sleep unless records arrived meanwhile (the producer writes the
-     * eventfd only when it sees sleeping set) */
-    atomic_store(&s->sleeping, 1);
+    /* Idle: spin up to spin_us watching the ring (records arriving
+     * within that need no wake-up: the producer makes no system call while
+     * traffic flows), then sleep with the sleeping flag set (the producer
+     * writes the eventfd once). */
     int timeout = 100;
+    uint64_t spin_end = mono_ns() + (uint64_t)s->cfg.spin_us * 1000;
+    while (atomic_load_explicit(&s->ring.head, memory_order_acquire) == s->gcur.pos &&
+           mono_ns() < spin_end && !atomic_load_explicit(&s->stop, memory_order_relaxed))
+      __builtin_ia32_pause();
+    if (atomic_load_explicit(&s->ring.head, memory_order_acquire) != s->gcur.pos) timeout = 0;
+    else atomic_store(&s->sleeping, 1);
     if (atomic_load_explicit(&s->ring.head, memory_order_acquire) != s->gcur.pos) timeout = 0;
     struct epoll_event evs[64];
     int n = epoll_wait(s->efd, evs, 64, timeout);
@@ -659,7 +673,11 @@ srv_main(void *arg) {
 
 void
 grpc_srv_notify(grpc_srv_t *s) {
-  if (atomic_load_explicit(&s->sleeping, memory_order_seq_cst) &&
+  /* The head store (the commit) must be visible before sleeping is read,
+   * as the server's sleeping store is before it reads the head: else
+   * both could miss each other (a wake-up lost until the 100 ms timeout). */
+  atomic_thread_fence(memory_order_seq_cst);
+  if (atomic_load_explicit(&s->sleeping, memory_order_relaxed) &&
       atomic_exchange(&s->sleeping, 0)) {
     uint64_t one = 1;
     if (write(s->evfd, &one, sizeof one) < 0) { /* the counter is full: it is awake anyway */ }

@@ -67,6 +67,7 @@ typedef struct grpc_cfg {
   uint32_t idle_timeout_ms;     /* a connection with no call open for this long is closed */
   uint32_t max_filters;         /* filters per request, all kinds */
   uint32_t max_keys;            /* account keys per request, all filters */
+  uint32_t spin_us;             /* the server thread polls the ring this long before sleeping */
 } grpc_cfg_t;
 
 /* Counters (telemetry / Prometheus; relaxed atomics, any thread reads). */
