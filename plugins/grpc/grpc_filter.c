@@ -19,6 +19,10 @@
 
 #include "grpc_int.h"
 
+/* A map entry's key: a map entry that leaves its key out has the empty
+ * name (proto3's default; protobuf-c gives NULL for the absent field). */
+#define KEY(e) ((e)->key ? (e)->key : "")
+
 /* One allocation holds the filters, their names and their keys. */
 typedef struct arena {
   uint8_t *p;
@@ -177,10 +181,10 @@ grpc_filters_subscribe(void const *reqp, grpc_cfg_t const *cfg, grpc_filters_t *
     snprintf(err, err_sz, "%zu account keys: more than max_keys (%u)", nkeys, cfg->max_keys);
     return GRPC_INVALID_ARGUMENT;
   }
-  for (size_t i = 0; i < r->n_transactions; i++) names += strlen(r->transactions[i]->key) + 1;
-  for (size_t i = 0; i < r->n_slots; i++) names += strlen(r->slots[i]->key) + 1;
-  for (size_t i = 0; i < r->n_entry; i++) names += strlen(r->entry[i]->key) + 1;
-  for (size_t i = 0; i < r->n_blocks_meta; i++) names += strlen(r->blocks_meta[i]->key) + 1;
+  for (size_t i = 0; i < r->n_transactions; i++) names += strlen(KEY(r->transactions[i])) + 1;
+  for (size_t i = 0; i < r->n_slots; i++) names += strlen(KEY(r->slots[i])) + 1;
+  for (size_t i = 0; i < r->n_entry; i++) names += strlen(KEY(r->entry[i])) + 1;
+  for (size_t i = 0; i < r->n_blocks_meta; i++) names += strlen(KEY(r->blocks_meta[i])) + 1;
   arena_t a;
   grpc_filters_t *f = filters_alloc(&a, need_bytes(nf, nkeys, names));
   if (!f) {
@@ -193,7 +197,7 @@ grpc_filters_subscribe(void const *reqp, grpc_cfg_t const *cfg, grpc_filters_t *
     Geyser__SubscribeRequestFilterTransactions const *t = r->transactions[i]->value;
     Geyser__SubscribeRequestFilterTransactions empty = GEYSER__SUBSCRIBE_REQUEST_FILTER_TRANSACTIONS__INIT;
     if (!t) t = &empty;
-    if (txf_fill(&a, &f->txf[i], r->transactions[i]->key, t->has_vote, t->vote, t->has_failed,
+    if (txf_fill(&a, &f->txf[i], KEY(r->transactions[i]), t->has_vote, t->vote, t->has_failed,
                  t->failed, t->signature, t->account_include, t->n_account_include,
                  t->account_exclude, t->n_account_exclude, t->account_required,
                  t->n_account_required, err, err_sz)) {
@@ -205,30 +209,30 @@ grpc_filters_subscribe(void const *reqp, grpc_cfg_t const *cfg, grpc_filters_t *
   f->slotf = arena_take(&a, r->n_slots * sizeof *f->slotf);
   for (size_t i = 0; i < r->n_slots; i++) {
     Geyser__SubscribeRequestFilterSlots const *sl = r->slots[i]->value;
-    if (check_name(r->slots[i]->key, err, err_sz)) {
+    if (check_name(KEY(r->slots[i]), err, err_sz)) {
       free(f);
       return GRPC_INVALID_ARGUMENT;
     }
-    f->slotf[i].name = arena_str(&a, r->slots[i]->key);
+    f->slotf[i].name = arena_str(&a, KEY(r->slots[i]));
     f->slotf[i].by_commitment = sl && sl->has_filter_by_commitment && sl->filter_by_commitment;
     f->slotf[i].interslot = sl && sl->has_interslot_updates && sl->interslot_updates;
     f->slotf_cnt++;
   }
   f->entryf = arena_take(&a, r->n_entry * sizeof *f->entryf);
   for (size_t i = 0; i < r->n_entry; i++) {
-    if (check_name(r->entry[i]->key, err, err_sz)) {
+    if (check_name(KEY(r->entry[i]), err, err_sz)) {
       free(f);
       return GRPC_INVALID_ARGUMENT;
     }
-    f->entryf[f->entryf_cnt++] = arena_str(&a, r->entry[i]->key);
+    f->entryf[f->entryf_cnt++] = arena_str(&a, KEY(r->entry[i]));
   }
   f->metaf = arena_take(&a, r->n_blocks_meta * sizeof *f->metaf);
   for (size_t i = 0; i < r->n_blocks_meta; i++) {
-    if (check_name(r->blocks_meta[i]->key, err, err_sz)) {
+    if (check_name(KEY(r->blocks_meta[i]), err, err_sz)) {
       free(f);
       return GRPC_INVALID_ARGUMENT;
     }
-    f->metaf[f->metaf_cnt++] = arena_str(&a, r->blocks_meta[i]->key);
+    f->metaf[f->metaf_cnt++] = arena_str(&a, KEY(r->blocks_meta[i]));
   }
   if (r->ping) {
     f->has_ping = 1;
@@ -252,9 +256,9 @@ grpc_filters_deshred(void const *reqp, grpc_cfg_t const *cfg, grpc_filters_t **o
   for (size_t i = 0; i < r->n_deshred_transactions; i++) {
     Geyser__SubscribeRequestFilterDeshredTransactions const *t = r->deshred_transactions[i]->value;
     if (t) nkeys += t->n_account_include + t->n_account_exclude + t->n_account_required;
-    names += strlen(r->deshred_transactions[i]->key) + 1;
+    names += strlen(KEY(r->deshred_transactions[i])) + 1;
   }
-  for (size_t i = 0; i < r->n_slots; i++) names += strlen(r->slots[i]->key) + 1;
+  for (size_t i = 0; i < r->n_slots; i++) names += strlen(KEY(r->slots[i])) + 1;
   if (nkeys > cfg->max_keys) {
     snprintf(err, err_sz, "%zu account keys: more than max_keys (%u)", nkeys, cfg->max_keys);
     return GRPC_INVALID_ARGUMENT;
@@ -271,7 +275,7 @@ grpc_filters_deshred(void const *reqp, grpc_cfg_t const *cfg, grpc_filters_t **o
     Geyser__SubscribeRequestFilterDeshredTransactions empty =
       GEYSER__SUBSCRIBE_REQUEST_FILTER_DESHRED_TRANSACTIONS__INIT;
     if (!t) t = &empty;
-    if (txf_fill(&a, &f->txf[i], r->deshred_transactions[i]->key, t->has_vote, t->vote, 0, 0,
+    if (txf_fill(&a, &f->txf[i], KEY(r->deshred_transactions[i]), t->has_vote, t->vote, 0, 0,
                  NULL, t->account_include, t->n_account_include, t->account_exclude,
                  t->n_account_exclude, t->account_required, t->n_account_required, err,
                  err_sz)) {
@@ -283,11 +287,11 @@ grpc_filters_deshred(void const *reqp, grpc_cfg_t const *cfg, grpc_filters_t **o
   f->slotf = arena_take(&a, r->n_slots * sizeof *f->slotf);
   for (size_t i = 0; i < r->n_slots; i++) {
     Geyser__SubscribeRequestFilterSlots const *sl = r->slots[i]->value;
-    if (check_name(r->slots[i]->key, err, err_sz)) {
+    if (check_name(KEY(r->slots[i]), err, err_sz)) {
       free(f);
       return GRPC_INVALID_ARGUMENT;
     }
-    f->slotf[i].name = arena_str(&a, r->slots[i]->key);
+    f->slotf[i].name = arena_str(&a, KEY(r->slots[i]));
     f->slotf[i].by_commitment = sl && sl->has_filter_by_commitment && sl->filter_by_commitment;
     f->slotf[i].interslot = sl && sl->has_interslot_updates && sl->interslot_updates;
     f->slotf_cnt++;
