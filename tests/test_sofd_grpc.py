@@ -27,8 +27,11 @@ binding) and @grpc/grpc-js loading sofd's own proto files (tests/grpc).
      GetLatestBlockhash (= the last recent blockhash slotlog saw),
      IsBlockhashValid (that one valid, an unknown one not), GetBlockHeight
      refused (not in shreds).
-2. x_token: GetVersion without the token and with a wrong one gets
-   UNAUTHENTICATED (16), with it OK.
+2. hostile clients: 300 connections that never speak (past
+   max_connections: refused; the others closed after idle_timeout_ms), one
+   sending garbage, one a request past max_request_bytes (refused): sofd's
+   memory grows little; then x_token: GetVersion without the token and with
+   a wrong one gets UNAUTHENTICATED (16), with it OK.
 3. 100 concurrent subscribers with different filters (grpc-js, on one
    connection) each get exactly their subset while one more subscriber
    (HTTP/2 by hand on a connection of its own) never reads: it is counted
@@ -146,11 +149,11 @@ class Sofd:
         return self.p.returncode
 
 
-def stalled_subscriber(port):
+def stalled_subscriber(port, body=None, path="/geyser.Geyser/Subscribe", token=None):
     """A subscriber that never reads: HTTP/2 by hand (preface, SETTINGS,
     HEADERS with literal HPACK fields, one DATA frame holding a
-    SubscribeRequest for every transaction), a small receive buffer, and no
-    read. Returns the socket (close it at the end)."""
+    SubscribeRequest for every transaction, or body), a small receive
+    buffer, and no read. Returns the socket (close it at the end)."""
     def frame(typ, flags, sid, payload):
         return len(payload).to_bytes(3, "big") + bytes([typ, flags]) + sid.to_bytes(4, "big") + payload
 
@@ -158,11 +161,11 @@ def stalled_subscriber(port):
         n, v = name.encode(), value.encode()
         return b"\x00" + bytes([len(n)]) + n + bytes([len(v)]) + v
 
-    hdrs = (lit(":method", "POST") + lit(":scheme", "http") + lit(":path", "/geyser.Geyser/Subscribe")
+    hdrs = (lit(":method", "POST") + lit(":scheme", "http") + lit(":path", path)
             + lit(":authority", f"127.0.0.1:{port}") + lit("content-type", "application/grpc")
-            + lit("te", "trailers"))
+            + lit("te", "trailers") + (lit("x-token", token) if token else b""))
     req = b"\x1a\x07\x0a\x03all\x12\x00"  # transactions {"all": {}}
-    msg = b"\x00" + len(req).to_bytes(4, "big") + req
+    msg = body if body is not None else b"\x00" + len(req).to_bytes(4, "big") + req
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     s.connect(("127.0.0.1", port))
@@ -343,7 +346,7 @@ with tempfile.TemporaryDirectory() as tmp:
     ]
 
     # ---- 1. the filters, slots, entries, deshred, unary --------------------
-    d = Sofd(tmp, sched, "main", ["grpc.max_streams_per_conn=64"])
+    d = Sofd(tmp, sched, "main", ["grpc.max_streams_per_conn=64", "grpc.ping_interval_ms=1000"])
     c = Client(tmp, {"endpoint": f"http://127.0.0.1:{d.grpc}", "protoDir": proto_dir, "subs": subs}, "main")
     check(c.ready, f"main: every subscription answered its ping ({c.stderr()})")
     before = c.cmd("unary")["unary"] if c.ready else {}
@@ -387,6 +390,8 @@ with tempfile.TemporaryDirectory() as tmp:
     check(all(sorted(u["filters"]) == sorted(n for n, w in (("a", want_a), ("b", want_b))
                                                 if (u["slot"], u["signature"]) in w) for u in r),
           "two filters: each update names the filters it matched")
+    check(all(res.get(n, {}).get("pings", 0) >= 1 for n in filters),
+          "the server pings every subscription (ping_interval_ms)")
     check(res.get("failed_true", {}).get("updates", None) == [],
           "failed = true: nothing (no transaction seen in shreds has failed)")
 
@@ -446,14 +451,43 @@ with tempfile.TemporaryDirectory() as tmp:
     check("error" in after.get("height", {}), f"GetBlockHeight: refused ({after.get('height')})")
     check(sent and sent >= len(truth) * 4, f"updates were sent ({sent})")
 
-    # ---- 2. x-token ----------------------------------------------------------
-    d = Sofd(tmp, sched, "token", ["grpc.x_token=s3cret-token"])
+    # ---- 2. x-token; hostile connections ---------------------------------------
+    d = Sofd(tmp, sched, "token", ["grpc.x_token=s3cret-token", "grpc.max_connections=64",
+                                   "grpc.idle_timeout_ms=1000"])
+    time.sleep(2)  # sofd's own start-up (mempools) is not the flood's
+    rss0 = int(open(f"/proc/{d.p.pid}/status").read().split("VmRSS:")[1].split()[0])
+    # one connection sending garbage, one a request message larger than
+    # max_request_bytes (1 MiB), then 300 that never speak
+    g = socket.create_connection(("127.0.0.1", d.grpc))
+    g.sendall(os.urandom(4096))
+    huge = stalled_subscriber(d.grpc, body=b"\x00" + (4 << 20).to_bytes(4, "big") + b"\x1a" * 12000,
+                              path="/geyser.Geyser/GetVersion", token="s3cret-token")
+    idle = []
+    for _ in range(300):
+        try:
+            idle.append(socket.create_connection(("127.0.0.1", d.grpc), timeout=2))
+        except OSError:
+            break
+    time.sleep(2.5)
+    st = d.stats()
+    check(st.get("connectionsRefused", 0) > 0 and st.get("connections", 99) <= 64
+          and st.get("connectionsAccepted", 0) + st.get("connectionsRefused", 0) >= 302,
+          f"hostile: connections past max_connections are refused ({st.get('connectionsRefused')} refused, "
+          f"{st.get('connections')} open)")
+    check(st.get("connectionsIdleClosed", 0) >= 50,
+          f"hostile: connections that open no call are closed after idle_timeout_ms ({st.get('connectionsIdleClosed')})")
+    check(st.get("h2Errors", 0) >= 1 or st.get("connectionsClosed", 0) >= 1, f"hostile: garbage ends its connection ({st})")
+    check(st.get("callsBadRequest", 0) >= 1, f"hostile: a request past max_request_bytes is refused ({st.get('callsBadRequest')})")
+    rss1 = int(open(f"/proc/{d.p.pid}/status").read().split("VmRSS:")[1].split()[0])
+    check(rss1 - rss0 < 64 * 1024, f"hostile: sofd's memory grew by {rss1 - rss0} KiB only")
+    for s in idle + [g, huge]:
+        s.close()
     c = Client(tmp, {"endpoint": f"http://127.0.0.1:{d.grpc}", "protoDir": proto_dir, "token": "s3cret-token",
                      "tokenProbe": True, "subs": []}, "token")
     c.stop()
     tok = next((l["token"] for l in c.lines if "token" in l), {})
     check(tok == {"without": 16, "wrong": 16, "with": 0},
-          f"x_token: UNAUTHENTICATED without or with a wrong token, OK with it ({tok})")
+          f"x_token: UNAUTHENTICATED without or with a wrong token, OK with it, after the flood ({tok})")
     d.stop()
 
     # ---- 3. 100 subscribers, one stalled ----------------------------------------

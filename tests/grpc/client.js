@@ -154,7 +154,7 @@ async function main() {
   }
 
   for (const s of spec.subs) {
-    const r = { name: s.name, updates: [], error: null, pongs: 0 };
+    const r = { name: s.name, updates: [], error: null, pongs: 0, pings: 0 };
     results.push(r);
     pending++;
     let gotPong = false;
@@ -166,7 +166,7 @@ async function main() {
       stream.on("data", (u) => {
         lastData = Date.now();
         if (u.pong) return onPong();
-        if (u.ping) return;
+        if (u.ping) { r.pings++; return; }
         if (u.transaction) r.updates.push(txOf(u.transaction.transaction, u.transaction.slot, u.filters));
         else if (u.deshredTransaction) {
           const x = txOf(u.deshredTransaction.transaction, u.deshredTransaction.slot, u.filters);
