@@ -320,5 +320,6 @@ sofd_prometheus_render(sofd_pipe_t const *p, char *buf, size_t sz) {
         put(buf, sz, &off, "sof_%s_%s%s %" PRIu64 "\n", owner, pc[k].family, sfx, sof_pcounter_get(&v[k]));
     }
   }
+  sof_pprom_render(buf, sz, &off); /* plugins' own families (grpc) */
   return off >= sz ? -1 : (int)off;
 }

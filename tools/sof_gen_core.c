@@ -107,9 +107,11 @@ typedef sof_gen_opts_t opts_t;
 /* One generated transaction, kept until its batch is shredded (the truth
  * line names the dataset). */
 typedef struct {
-  uint8_t sig[64];
-  uint8_t type;
-  uint8_t version;
+  uint8_t  sig[64];
+  uint8_t  type;
+  uint8_t  version;
+  uint16_t sz;  /* its bytes: batch buffer + off (the truth lists its keys) */
+  uint32_t off;
 } txn_rec_t;
 
 /* A frame on its way to the sink: nominal time, bytes. */
@@ -1256,6 +1258,8 @@ gen_batch(gen_t *g, uint64_t slot, uint64_t parent, uint64_t txn_cnt, uint64_t t
       err = sof_txgen_batch_entry_txn(&b, txn, (size_t)sz);
       txn_rec_t *r = &recs[done + t];
       memcpy(r->sig, txn + 1, 64);
+      r->sz  = (uint16_t)sz;
+      r->off = (uint32_t)(b.sz - (size_t)sz);
       r->type    = (uint8_t)type;
       r->version = txn[1 + 64 * (size_t)txn[0]] & 0x80 ? SOF_TXN_VERSION_V0 : SOF_TXN_VERSION_LEGACY;
       uint8_t next[32];
@@ -1319,6 +1323,15 @@ gen_batch(gen_t *g, uint64_t slot, uint64_t parent, uint64_t txn_cnt, uint64_t t
     sof_json_key(j, "gen");        sof_json_str(j, sof_txgen_type_str(recs[t].type));
     sof_json_key(j, "version");    sof_json_str(j, sof_txn_version_str(recs[t].version));
     sof_json_key(j, "startIndex"); sof_json_u64(j, start);
+    sof_txn_t pt; /* the static account keys as built, and Agave's simple-vote flag */
+    if (sof_txn_parse(&pt, buf + recs[t].off, recs[t].sz, NULL) == SOF_TXN_OK) {
+      sof_json_key(j, "simpleVote"); sof_json_bool(j, pt.simple_vote);
+      sof_json_key(j, "accountKeys");
+      sof_json_arr_begin(j);
+      for (unsigned k = 0; k < pt.acct_cnt; k++)
+        sof_json_b58_32(j, sof_txn_acct_key(&pt, buf + recs[t].off, k));
+      sof_json_arr_end(j);
+    }
     sof_json_obj_end(j);
     emit(g);
   }

@@ -36,7 +36,7 @@
 /* A transaction line: at most 64 keys and 64 program ids of 44 characters,
  * lookup tables and indexes bounded by the 1232-byte transaction: under
  * 12 KiB. A longer line is counted (too_long), not written. */
-#define TXLOG_LINE_MAX (16U << 10)
+#define TXLOG_LINE_MAX (32U << 10) /* with instructions and raw: + ~7 KiB */
 
 typedef struct txlog {
   sof_plugout_t   out;
@@ -45,6 +45,8 @@ typedef struct txlog {
   uint8_t       (*exclude)[32];
   uint8_t       (*required)[32];
   int             datasets;
+  int             instructions;   /* add each instruction (program index, accounts, data) */
+  int             raw;            /* add the serialized transaction (base64) */
   char            name[32];       /* txlog or txlog_confirmed, for messages */
   sof_json_t      j;
   char            line[TXLOG_LINE_MAX];
@@ -52,7 +54,7 @@ typedef struct txlog {
 
 static char const *const txlog_keys[] = {
   "path", "flush_ms", "queue_bytes", "vote", "signature", "account_include", "account_exclude",
-  "account_required", "datasets", NULL,
+  "account_required", "datasets", "instructions", "raw", NULL,
 };
 
 /* Yellowstone keys that cannot work on shreds, with the reason. */
@@ -88,6 +90,8 @@ txlog_setup(sof_plugin_env_t *env, void **state, char *err, size_t err_sz) {
       sof_pcfg_keys(env, "account_exclude", &t->exclude, &t->pf.exclude_cnt, err, err_sz) ||
       sof_pcfg_keys(env, "account_required", &t->required, &t->pf.required_cnt, err, err_sz) ||
       sof_pcfg_bool(env, "datasets", 0, &t->datasets, err, err_sz) ||
+      sof_pcfg_bool(env, "instructions", 0, &t->instructions, err, err_sz) ||
+      sof_pcfg_bool(env, "raw", 0, &t->raw, err, err_sz) ||
       sof_pcfg_u64(env, "flush_ms", 1000, 0, 3600000, &flush_ms, err, err_sz) ||
       sof_pcfg_u64(env, "queue_bytes", SOF_PLUGOUT_BUF_DEFAULT, 64U << 10, 1ULL << 30,
                    &queue_bytes, err, err_sz)) {
@@ -139,6 +143,46 @@ sof_plugin_txlog_render(void *state, char *buf, size_t sz) {
   return sof_pjson_render(state, txlog_fields, buf, sz);
 }
 
+/* bytes as a base64 (RFC 4648, padded) JSON string, through sof_json_raw
+ * (at most 1232 bytes: 1644 characters and the quotes). */
+static void
+txlog_b64(sof_json_t *j, uint8_t const *b, size_t n) {
+  static char const a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  char out[2 + (SOF_TXN_MTU + 2) / 3 * 4];
+  size_t o = 0;
+  out[o++] = '"';
+  for (size_t i = 0; i < n && o + 5 < sizeof out; i += 3) {
+    uint32_t v = (uint32_t)b[i] << 16 | (i + 1 < n ? (uint32_t)b[i + 1] << 8 : 0) |
+                 (i + 2 < n ? b[i + 2] : 0);
+    out[o++] = a[v >> 18 & 63];
+    out[o++] = a[v >> 12 & 63];
+    out[o++] = i + 1 < n ? a[v >> 6 & 63] : '=';
+    out[o++] = i + 2 < n ? a[v & 63] : '=';
+  }
+  out[o++] = '"';
+  sof_json_raw(j, out, o);
+}
+
+/* "instructions": [{"programIdIndex", "accounts": [indexes], "data": base64}] */
+static void
+txlog_instructions(sof_json_t *j, uint8_t const *b, sof_txn_t const *t) {
+  sof_json_key(j, "instructions");
+  sof_json_arr_begin(j);
+  for (unsigned i = 0; i < t->instr_cnt; i++) {
+    sof_json_obj_begin(j);
+    sof_json_key(j, "programIdIndex"); sof_json_u64(j, t->instr[i].program_idx);
+    sof_json_key(j, "accounts");
+    sof_json_arr_begin(j);
+    uint8_t const *ac = sof_txn_instr_accts(t, b, i);
+    for (unsigned k = 0; k < t->instr[i].acct_cnt; k++) sof_json_u64(j, ac[k]);
+    sof_json_arr_end(j);
+    sof_json_key(j, "data");
+    txlog_b64(j, sof_txn_instr_data(t, b, i), t->instr[i].data_sz);
+    sof_json_obj_end(j);
+  }
+  sof_json_arr_end(j);
+}
+
 static void
 txlog_on_transaction(void *state, sof_ev_txn_t const *ev) {
   txlog_t *t = state;
@@ -151,6 +195,11 @@ txlog_on_transaction(void *state, sof_ev_txn_t const *ev) {
   sof_json_key(j, "path");
   sof_json_str(j, ev->path == SOF_TXN_PATH_INLINE ? "inline" : "dataset");
   sof_event_json_txn(j, ev->bytes, ev->txn);
+  if (t->instructions) txlog_instructions(j, ev->bytes, ev->txn);
+  if (t->raw) {
+    sof_json_key(j, "transaction");
+    txlog_b64(j, ev->bytes, ev->sz);
+  }
   sof_json_obj_end(j);
   sof_plugout_line(&t->out, j);
 }

@@ -281,7 +281,7 @@ static void
 test_config_errors(void) {
   sof_plugin_t const *p = &sof_plugin_txlog;
   SETUP_ERR(p, "unknown key 'acount_include' (keys: path, flush_ms, queue_bytes, vote, signature, "
-               "account_include, account_exclude, account_required, datasets)",
+               "account_include, account_exclude, account_required, datasets, instructions, raw)",
             "acount_include", K_PAYER);
   SETUP_ERR(p, "failed: the transaction status", "failed", "false");
   SETUP_ERR(p, "commitment: the commitment is the descriptor's", "commitment", "confirmed");
@@ -397,6 +397,86 @@ test_generated(void) {
   unlink(path);
 }
 
+/* base64 the test's own way (RFC 4648 with padding) */
+static void
+b64(uint8_t const *b, size_t n, char *out) {
+  static char const a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  size_t o = 0;
+  for (size_t i = 0; i + 2 < n; i += 3) {
+    out[o++] = a[b[i] >> 2];
+    out[o++] = a[(b[i] & 3) << 4 | b[i + 1] >> 4];
+    out[o++] = a[(b[i + 1] & 15) << 2 | b[i + 2] >> 6];
+    out[o++] = a[b[i + 2] & 63];
+  }
+  size_t r = n % 3, i = n - r;
+  if (r == 1) {
+    out[o++] = a[b[i] >> 2];
+    out[o++] = a[(b[i] & 3) << 4];
+    out[o++] = '=';
+    out[o++] = '=';
+  } else if (r == 2) {
+    out[o++] = a[b[i] >> 2];
+    out[o++] = a[(b[i] & 3) << 4 | b[i + 1] >> 4];
+    out[o++] = a[(b[i + 1] & 15) << 2];
+    out[o++] = '=';
+  }
+  out[o] = '\0';
+}
+
+/* instructions = true, raw = true: every instruction (program index,
+ * account indexes, data) and the whole transaction, for every type */
+static void
+test_whole(void) {
+  static sof_txgen_t g;
+  SOF_CHECK_EQ(sof_txgen_init(&g, 8), SOF_TXGEN_OK);
+  char path[256];
+  tmp_path(path, sizeof path, "txlog");
+  fake_env_t f;
+  truncate(path, 0);
+  fake_init(&f, "txlog", 1000000000U, "path", path, "instructions", "true", "raw", "true", NULL);
+  void *st = SETUP_OK(&sof_plugin_txlog, &f);
+  if (!st) return;
+  static uint8_t raw[SOF_TXGEN_TYPE_CNT][SOF_TXN_MTU];
+  static sof_txn_t t[SOF_TXGEN_TYPE_CNT];
+  long sz[SOF_TXGEN_TYPE_CNT];
+  for (int type = 0; type < SOF_TXGEN_TYPE_CNT; type++) {
+    sz[type] = sof_txgen_txn(&g, type, raw[type], SOF_TXN_MTU);
+    SOF_CHECK(sz[type] > 0 && sof_txn_parse(&t[type], raw[type], (size_t)sz[type], NULL) == SOF_TXN_OK);
+    sof_ev_txn_t ev;
+    memset(&ev, 0, sizeof ev);
+    ev.slot = 700;
+    ev.kind = t[type].kind;
+    ev.signature = sof_txn_sig(&t[type], raw[type], 0);
+    ev.bytes = raw[type];
+    ev.sz = (uint32_t)sz[type];
+    ev.txn = &t[type];
+    sof_plugin_txlog.on_transaction(st, &ev);
+  }
+  sof_plugin_txlog.shutdown(st);
+  char *out = read_file(path);
+  char *line = out;
+  for (int type = 0; type < SOF_TXGEN_TYPE_CNT && line; type++) {
+    char *nl = strchr(line, '\n');
+    if (nl) *nl = '\0';
+    static char want[8192], enc[4096];
+    size_t o = (size_t)snprintf(want, sizeof want, "\"instructions\":[");
+    for (unsigned i = 0; i < t[type].instr_cnt; i++) {
+      o += (size_t)snprintf(want + o, sizeof want - o, "%s{\"programIdIndex\":%u,\"accounts\":[", i ? "," : "",
+                            t[type].instr[i].program_idx);
+      for (unsigned k = 0; k < t[type].instr[i].acct_cnt; k++)
+        o += (size_t)snprintf(want + o, sizeof want - o, "%s%u", k ? "," : "", sof_txn_instr_accts(&t[type], raw[type], i)[k]);
+      b64(sof_txn_instr_data(&t[type], raw[type], i), t[type].instr[i].data_sz, enc);
+      o += (size_t)snprintf(want + o, sizeof want - o, "],\"data\":\"%s\"}", enc);
+    }
+    b64(raw[type], (size_t)sz[type], enc);
+    snprintf(want + o, sizeof want - o, "],\"transaction\":\"%s\"}", enc);
+    SOF_CHECK(strstr(line, want) != NULL);
+    line = nl ? nl + 1 : NULL;
+  }
+  free(out);
+  unlink(path);
+}
+
 int
 main(void) {
   tt_transfer(&T1);
@@ -413,5 +493,6 @@ main(void) {
   test_config_errors();
   test_write_error();
   test_generated();
+  test_whole();
   return sof_test_done("test_txlog");
 }

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# bench_grpc: the grpc plugin's latency and cost (issue #20).
+#
+#   bench/bench_grpc.sh [BUILD_DIR]
+#
+# sof-gen-tx sends unique slots at a paced SOF_BENCH_RATE shreds/s (default
+# 100000) for 3 s out of a veth pair (net_af_packet on both ends; needs root
+# and iproute2, skipped otherwise), as bench_sofd.sh's latency part; sofd
+# (one lcore, RX bursts of 4, verification on) runs the grpc plugin alone.
+# For N = 1, 10 and 100 subscribers (SOF_BENCH_SUBS):
+#   - one probe subscriber (tests/grpc/bench_client.js, grpc-js) subscribes
+#     to every non-vote transaction and measures, per update, its receipt
+#     time minus created_at, which sofd sets to the wall time of the RX
+#     burst that completed the transaction: RX burst -> client receipt,
+#     through the pipeline, the plugin lane, the ring, the server thread,
+#     loopback TCP and the client's HTTP/2 + protobuf decoding;
+#   - N - 1 load subscribers (bench/bench_grpc_load.py, HTTP/2 by hand, one
+#     connection, reading without decoding), each with its own
+#     account_include filter (one key of the traffic each);
+# and reports the probe's percentiles (median of SOF_BENCH_RUNS runs,
+# default 3, per percentile), the updates sent, lost and dropped, and
+# sofd's cost: ns in the plugin's hooks per encoded record (lane worker:
+# pipeline time per message) and server-thread CPU ns per delivered update.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$here/build}
+gen=$build/tools/sof-gen
+gentx=$build/tools/sof-gen-tx
+sofd=$build/app/sofd
+rate=${SOF_BENCH_RATE:-100000}
+runs=${SOF_BENCH_RUNS:-3}
+[ -x "$sofd" ] || { echo "bench_grpc: $sofd not built (DPDK missing?)"; exit 0; }
+[ -d "$here/tests/grpc/node_modules/@grpc" ] || { echo "bench_grpc: skipped (npm ci in tests/grpc)"; exit 0; }
+if [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null || [ ! -x "$gentx" ]; then
+  echo "bench_grpc: skipped (needs root, iproute2 and sof-gen-tx)"
+  exit 0
+fi
+tmp=$(mktemp -d)
+spid="" ppid_="" lpid=""
+cleanup() {
+  for p in $spid $ppid_ $lpid; do kill "$p" 2>/dev/null || true; done
+  rm -rf "$tmp"
+  ip link del sofbgrpc0 2>/dev/null || true
+}
+trap cleanup EXIT
+ip link add sofbgrpc0 type veth peer name sofbgrpc1
+ip link set sofbgrpc0 up && ip link set sofbgrpc1 up
+lslots=$(( rate * 3 / 500 + 8 ))
+"$gen" -n "$lslots" -s 9 --txns-per-slot 1 -o /dev/null --leader-schedule "$tmp/lsched.json" 2>/dev/null
+# the keys of the traffic, for the load subscribers' filters
+"$gen" -n 4 -s 9 --txns-per-slot 400 -o "$tmp/keys.pcap" --truth "$tmp/keys.jsonl" 2>/dev/null
+python3 - "$tmp/keys.jsonl" > "$tmp/keys.txt" <<'PY'
+import json, sys
+seen = {}
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r.get("type") == "transaction":
+        for k in r.get("accountKeys", []):
+            seen[k] = seen.get(k, 0) + 1
+print("\n".join(sorted(seen, key=lambda k: (-seen[k], k))))
+PY
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+one_run() { # subs -> one JSON line
+  local subs=$1 gport mport
+  gport=$(free_port); mport=$(free_port)
+  "$sofd" --no-huge -m 1024 --no-pci --no-shconf --no-telemetry --file-prefix="sof-bench-grpc-$$" -l 0 \
+    --vdev net_af_packet0,iface=sofbgrpc1,blocksz=4096,framesz=2048,framecnt=16384 --log-level=lib.eal:error -- \
+    --leader-schedule "$tmp/lsched.json" --plugins grpc --mlock --burst 4 --mbufs 65535 \
+    --plugin-opt "grpc.listen=127.0.0.1:$gport" --plugin-opt grpc.max_streams_per_conn=128 \
+    --prometheus "127.0.0.1:$mport" 2> "$tmp/sofd.err" &
+  spid=$!
+  for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/$gport) 2>/dev/null && break; sleep 0.1; done
+  mkfifo "$tmp/p.in" "$tmp/l.in"
+  node "$here/tests/grpc/bench_client.js" "127.0.0.1:$gport" "$here/proto" < "$tmp/p.in" > "$tmp/p.out" 2>> "$tmp/p.err" &
+  ppid_=$!
+  exec 7> "$tmp/p.in"
+  if [ "$subs" -gt 1 ]; then
+    python3 "$here/bench/bench_grpc_load.py" "$gport" $(head -n $((subs - 1)) "$tmp/keys.txt") \
+      < "$tmp/l.in" > "$tmp/l.out" 2>> "$tmp/l.err" &
+    lpid=$!
+    exec 8> "$tmp/l.in"
+  fi
+  for _ in $(seq 100); do grep -q ready "$tmp/p.out" 2>/dev/null && break; sleep 0.1; done
+  sleep 0.5
+  for attempt in 1 2 3; do
+    "$gentx" --no-huge -m 1024 --no-pci --no-shconf --no-telemetry --file-prefix="sof-bench-grpctx-$$" -l 1 \
+      --vdev net_af_packet1,iface=sofbgrpc0 --log-level=lib.eal:error -- \
+      -n "$lslots" -s 9 --txns-per-slot 400 --rate "$rate" --burst 1 --duration 3 --stats-interval 0 \
+      > "$tmp/tx.json" 2> "$tmp/tx.err" || true
+    grep -q PACKET_FANOUT "$tmp/tx.err" || break
+    /bin/true; /bin/true
+  done
+  sleep 1.5
+  curl -s "http://127.0.0.1:$mport/plugins/grpc" > "$tmp/stats.json" || echo '{}' > "$tmp/stats.json"
+  echo stop >&7; exec 7>&-
+  wait $ppid_ || true; ppid_=""
+  if [ -n "$lpid" ]; then exec 8>&-; wait $lpid || true; lpid=""; fi
+  kill -INT $spid 2>/dev/null || true
+  wait $spid || true; spid=""
+  rm -rf "/var/run/dpdk/sof-bench-grpc-$$" "/var/run/dpdk/sof-bench-grpctx-$$" "$tmp/p.in" "$tmp/l.in"
+  python3 - "$tmp/p.out" "$tmp/stats.json" "$tmp/sofd.err" "$tmp/tx.json" "$subs" <<'PY'
+import json, sys
+p_out, st_path, err_path, tx_path, subs = sys.argv[1:6]
+lat = [json.loads(l) for l in open(p_out) if l.startswith('{"count"')]
+st = json.load(open(st_path)) if open(st_path).read().strip() else {}
+summ = next((json.loads(l) for l in open(err_path) if l.startswith('{"type":"summary"')), {})
+tx = [json.loads(l) for l in open(tx_path) if l.startswith("{")]
+lanes = summ.get("plugins", {}).get("lanes", {})
+print(json.dumps({"subs": int(subs), "lat": lat[-1] if lat else {}, "sent": tx[-1].get("sent") if tx else None,
+                  "rx": summ.get("rxPackets"), "late": summ.get("dropped"),
+                  "laneDrops": sum(l.get("dropped", 0) for l in lanes.values()),
+                  "records": st.get("ringRecords"), "hookCalls": st.get("hookCalls"), "hookNs": st.get("hookNs"),
+                  "updates": st.get("updatesSent"), "lost": st.get("lost"), "laggingDropped": st.get("laggingDropped"),
+                  "threadNs": st.get("serverThreadCpuNs")}))
+PY
+}
+
+for subs in ${SOF_BENCH_SUBS:-1 10 100}; do
+  : > "$tmp/runs.json"
+  for r in $(seq "$runs"); do one_run "$subs" >> "$tmp/runs.json"; done
+  python3 - "$tmp/runs.json" "$rate" <<'PY'
+import json, statistics, sys
+runs = [json.loads(l) for l in open(sys.argv[1])]
+rate = sys.argv[2]
+def med(key, sub=None):
+    v = [(r[key].get(sub) if sub else r.get(key)) for r in runs]
+    v = [x for x in v if isinstance(x, (int, float))]
+    return statistics.median(v) if v else float("nan")
+n = runs[0]["subs"]
+print("bench_grpc: %d subscriber(s) at %s shreds/s offered (median of %d runs): RX burst -> client receipt "
+      "p50 %.1f us  p90 %.1f us  p99 %.1f us  p99.9 %.1f us  max %.1f us  (%d probe updates)"
+      % (n, rate, len(runs), med("lat", "p50"), med("lat", "p90"), med("lat", "p99"), med("lat", "p999"),
+         med("lat", "max"), med("lat", "count")))
+hook = [r["hookNs"] / r["hookCalls"] for r in runs if r.get("hookCalls")]
+thr = [r["threadNs"] / r["updates"] for r in runs if r.get("updates")]
+print("    sofd: %s records encoded, %s updates sent, lost %s, lagging dropped %s, lane drops %s, late shreds %s; "
+      "hook %.0f ns per record (lane worker), server thread %.0f ns CPU per update sent"
+      % (med("records"), med("updates"), med("lost"), med("laggingDropped"), med("laneDrops"), med("late"),
+         statistics.median(hook) if hook else float("nan"), statistics.median(thr) if thr else float("nan")))
+PY
+done
