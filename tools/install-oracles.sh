@@ -19,7 +19,12 @@ for lock in "$here"/tests/*/package-lock.json; do
     echo "install-oracles: $name already installed"
     continue
   fi
-  if (cd "$dir" && timeout 600 npm ci --no-audit --no-fund --loglevel=error); then
+  # npm ci, else npm install with the same lock (npm ci refuses a lock that
+  # lacks optional packages of other platforms, e.g. the darwin builds of
+  # @triton-one/yellowstone-grpc's native binding, which this registry
+  # does not list); the versions installed are the lock's either way.
+  if (cd "$dir" && { timeout 600 npm ci --no-audit --no-fund --loglevel=error 2>/dev/null ||
+                     timeout 600 npm install --no-audit --no-fund --no-save --loglevel=error; }); then
     touch "$dir/node_modules"
     echo "install-oracles: $name installed"
   else
