@@ -130,7 +130,11 @@ class Sofd:
         """Waits until the counter key has not moved for quiet seconds."""
         last, since, t0 = None, time.monotonic(), time.monotonic()
         while time.monotonic() - t0 < limit:
-            v = self.stats().get(key)
+            s = self.stats()
+            if "error" in s:  # a slow answer on a loaded machine: ask again
+                time.sleep(0.2)
+                continue
+            v = s.get(key)
             if v != last:
                 last, since = v, time.monotonic()
             elif time.monotonic() - since >= quiet:
@@ -354,9 +358,13 @@ with tempfile.TemporaryDirectory() as tmp:
     d.send(payloads)
     sent = d.settle()
     after = c.cmd("unary")["unary"] if c.ready else {}
-    res = c.stop()
-    st = d.stats()
+    # counters and the scrape while every subscriber is still connected
+    # (their series go when they leave); the server's pings keep counting,
+    # so the scrape lies between two reads of the counters
+    st0 = d.stats()
     prom = d.metrics()
+    st = d.stats()
+    res = c.stop()
     rc = d.stop()
     check(rc == 0, f"main: sofd exit 0 ({rc}: {d.err[-400:]})")
     summ = sof_check.summary_of(d.err)
@@ -370,8 +378,10 @@ with tempfile.TemporaryDirectory() as tmp:
         if l.startswith("sof_grpc_") and "{" not in l:
             k, v = l.rsplit(" ", 1)
             m[k] = int(v)
-    check(m.get("sof_grpc_updates_sent_total") == st.get("updatesSent") and m.get("sof_grpc_calls_total", 0) >= len(subs),
-          f"main: /metrics has the grpc counters ({m.get('sof_grpc_updates_sent_total')} vs {st.get('updatesSent')})")
+    check(st0.get("updatesSent", -1) <= m.get("sof_grpc_updates_sent_total", -2) <= st.get("updatesSent", -3)
+          and m.get("sof_grpc_calls_total", 0) >= len(subs),
+          f"main: /metrics has the grpc counters ({st0.get('updatesSent')} <= "
+          f"{m.get('sof_grpc_updates_sent_total')} <= {st.get('updatesSent')})")
     check(prom.count("sof_grpc_subscriber_sent_total{") == len(subs),
           f"main: /metrics has one series per subscriber ({prom.count('sof_grpc_subscriber_sent_total{')})")
     promtool = subprocess.run(["sh", "-c", "command -v promtool"], capture_output=True, text=True).stdout.strip()
@@ -471,9 +481,9 @@ with tempfile.TemporaryDirectory() as tmp:
     time.sleep(2.5)
     st = d.stats()
     check(st.get("connectionsRefused", 0) > 0 and st.get("connections", 99) <= 64
-          and st.get("connectionsAccepted", 0) + st.get("connectionsRefused", 0) >= 302,
+          and st.get("connectionsAccepted", 0) + st.get("connectionsRefused", 0) >= 2 + len(idle),
           f"hostile: connections past max_connections are refused ({st.get('connectionsRefused')} refused, "
-          f"{st.get('connections')} open)")
+          f"{st.get('connectionsAccepted')} accepted, {st.get('connections')} open, {len(idle)} opened)")
     check(st.get("connectionsIdleClosed", 0) >= 50,
           f"hostile: connections that open no call are closed after idle_timeout_ms ({st.get('connectionsIdleClosed')})")
     check(st.get("h2Errors", 0) >= 1 or st.get("connectionsClosed", 0) >= 1, f"hostile: garbage ends its connection ({st})")
