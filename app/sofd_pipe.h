@@ -65,9 +65,10 @@ typedef struct sofd_meta {
 #define SOFD_EV_SHRED 2 /* shred: an accepted shred */
 
 /* The private area: sofd_meta_t, then (udp driver) the driver's
- * sof_udp_meta_t (16 bytes). */
+ * sof_udp_meta_t (24 bytes; sofd_rx.c asserts it fits). */
+#define SOFD_UDP_META_ROOM 24
 #define SOFD_UDP_PRIV_OFF ((uint16_t)RTE_ALIGN(sizeof(sofd_meta_t), 8))
-#define SOFD_MBUF_PRIV_SZ RTE_ALIGN(SOFD_UDP_PRIV_OFF + 16, RTE_MBUF_PRIV_ALIGN)
+#define SOFD_MBUF_PRIV_SZ RTE_ALIGN(SOFD_UDP_PRIV_OFF + SOFD_UDP_META_ROOM, RTE_MBUF_PRIV_ALIGN)
 
 /* Frame-level drops of the rx role (every received packet is one of these,
  * a dedupe / verification outcome, a ring drop, or reaches fec). */

@@ -29,6 +29,8 @@
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 
+_Static_assert(sizeof(sof_udp_meta_t) <= SOFD_UDP_META_ROOM, "the udp driver's metadata fits its room");
+
 static inline uint64_t
 rx_now_ns(sofd_rx_inst_t const *r, uint64_t tsc) {
   return (uint64_t)(((__uint128_t)tsc * r->ns_per_cycle_q32) >> 32);
@@ -225,8 +227,16 @@ rx_shred(sofd_rx_inst_t *r, struct rte_mbuf *m, sof_shred_t const *s, int res, s
      * verdict and the first copy's source and time are recorded */
     uint32_t rsrc = sofd_race_rx_source(r->race, meta->src_ip, meta->src_port);
     sof_dedupe_first_t first;
+    /* the time of arrival: the kernel's receive time with the udp driver
+     * (a burst read late still tells when each datagram came), else the
+     * burst's */
+    uint64_t t_ns = rx_now_ns(r, now);
+    if (r->udp) {
+      uint64_t k = sof_udp_meta(m, SOFD_UDP_PRIV_OFF)->rx_ns;
+      if (k) t_ns = k;
+    }
     int d = sof_dedupe_check_src(r->dedupe, s->slot, s->idx, s->fec_set_idx, s->version, s->variant,
-                                 payload, rx_now_ns(r, now), (uint16_t)rsrc, &first);
+                                 payload, t_ns, (uint16_t)rsrc, &first);
     sofd_race_rx_record(r->race, rsrc, s->slot, d, &first);
     if (d != SOF_DEDUPE_NEW) {
       r->drop[d == SOF_DEDUPE_DUPLICATE ? SOFD_RX_DROP_DUPLICATE

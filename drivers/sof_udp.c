@@ -40,8 +40,9 @@ struct sof_udp_sock {
   uint8_t            *ctl;   /* [burst] control buffers (SO_RXQ_OVFL) */
 } __rte_cache_aligned;
 
-/* One datagram's control buffer: room for the SO_RXQ_OVFL drop count. */
-#define CTL_SZ CMSG_SPACE(sizeof(uint32_t))
+/* One datagram's control buffer: room for the SO_RXQ_OVFL drop count and
+ * the SO_TIMESTAMPNS receive time. */
+#define CTL_SZ (CMSG_SPACE(sizeof(uint32_t)) + CMSG_SPACE(sizeof(struct timespec)))
 
 static int
 open_sock(sof_udp_t *u, sof_udp_sock_t *s, sof_udp_cfg_t const *cfg, char *err, size_t err_sz) {
@@ -61,6 +62,13 @@ open_sock(sof_udp_t *u, sof_udp_sock_t *s, sof_udp_cfg_t const *cfg, char *err, 
    * kernel dropped for want of receive-buffer room (lost before sofd). */
   if (setsockopt(s->fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one)) {
     sof_errbuf_set(err, err_sz, "udp %s: socket %u: SO_RXQ_OVFL: %s", a, i, strerror(errno));
+    return -1;
+  }
+  /* ... and the time the kernel received it: when sofd falls behind, a
+   * burst read at once still tells when each datagram arrived (the feed
+   * race compares sources by it). */
+  if (setsockopt(s->fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one)) {
+    sof_errbuf_set(err, err_sz, "udp %s: socket %u: SO_TIMESTAMPNS: %s", a, i, strerror(errno));
     return -1;
   }
   if (cfg->rcvbuf) {
@@ -244,11 +252,17 @@ sof_udp_rx_burst(sof_udp_t *u, unsigned sock_idx, struct rte_mbuf **pkts, uint16
   for (int i = 0; i < r; i++) {
     struct rte_mbuf *m = s->stash[i];
     struct msghdr *h = &s->msg[i].msg_hdr;
-    /* The kernel's drop count of this socket (cumulative, 32 bits): the
-     * last datagram of the call carries the newest value. */
-    if (i == r - 1 && h->msg_controllen >= CMSG_LEN(sizeof(uint32_t))) {
-      struct cmsghdr *c = CMSG_FIRSTHDR(h);
-      if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+    /* The receive time, and the kernel's drop count of this socket
+     * (cumulative, 32 bits: the last datagram of the call carries the
+     * newest value). */
+    uint64_t rx_ns = 0;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c)) {
+      if (c->cmsg_level != SOL_SOCKET) continue;
+      if (c->cmsg_type == SCM_TIMESTAMPNS && c->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
+        struct timespec ts;
+        memcpy(&ts, CMSG_DATA(c), sizeof ts);
+        rx_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+      } else if (i == r - 1 && c->cmsg_type == SO_RXQ_OVFL && c->cmsg_len >= CMSG_LEN(sizeof(uint32_t))) {
         uint32_t d;
         memcpy(&d, CMSG_DATA(c), sizeof d);
         s->stats.kernel_drops += (uint32_t)(d - s->ovfl_seen);
@@ -275,6 +289,7 @@ sof_udp_rx_burst(sof_udp_t *u, unsigned sock_idx, struct rte_mbuf **pkts, uint16
     meta->dst_port = dport;
     meta->sock_idx = (uint16_t)sock_idx;
     meta->pad_     = 0;
+    meta->rx_ns    = rx_ns;
     bytes += len;
     pkts[out++] = m;
   }

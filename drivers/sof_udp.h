@@ -58,6 +58,8 @@ typedef struct sof_udp_meta {
   uint16_t dst_port; /* the bound port, host byte order */
   uint16_t sock_idx; /* the socket that received it */
   uint16_t pad_;
+  uint64_t rx_ns;    /* the kernel's receive time (SO_TIMESTAMPNS, CLOCK_REALTIME ns);
+                        0 when the kernel gave none */
 } sof_udp_meta_t;
 
 /* Counters of one socket. */

@@ -47,8 +47,8 @@ if len(sys.argv) < 3 or not sys.argv[2]:
 gen, sofd = sys.argv[1], sys.argv[2]
 promtool = shutil.which("promtool")
 PORT = 8001
-DELAY = 0.200    # s: the slow source's skew: the lag is measured when sofd reads a datagram, so it must
-                 # exceed the scheduling stalls of a loaded (or sanitized) run, which compress it
+DELAY = 0.200    # s: the slow source's skew (the udp driver stamps each datagram with the kernel's
+                 # receive time, so a loaded run that reads late still measures it)
 SPACING = 0.0005  # s between shreds of one source
 
 
@@ -156,9 +156,13 @@ def run(tmp, use_config):
         extra = ["--source", f"fast=127.0.0.1:{fast_port}", "--plugin-opt", f"race.path={racelog}",
                  "--plugin-opt", "race.interval_ms=200"]
     p = subprocess.Popen([sofd, *args, "--", *common, *extra], stderr=subprocess.PIPE, text=True)
-    m, lines = sof_check.wait_line(p.stderr, r"Prometheus metrics on (http://\S+)")
+    # the lag is measured when sofd reads a datagram: send only once its
+    # pipeline runs ("udp input ..."), or the first frames of both sources
+    # wait in the socket together and are read in one burst
+    _, lines = sof_check.wait_line(p.stderr, r"sofd: udp input")
+    m = re.search(r"Prometheus metrics on (http://\S+)", "".join(lines))
     url = m.group(1) if m else None
-    check(url is not None, f"{name}: sofd up ({''.join(lines)[-400:]})")
+    check(url is not None and "udp input" in lines[-1], f"{name}: sofd up ({''.join(lines)[-400:]})")
     errbuf = []
     t = threading.Thread(target=lambda: errbuf.append(p.stderr.read()))
     t.start()

@@ -112,7 +112,7 @@ test_cfg_errors(struct rte_mempool *mp, struct rte_mempool *nopriv) {
   sof_udp_t u;
   char err[512] = "";
   SOF_CHECK_EQ(sof_udp_open(&u, &np, err, sizeof err), -1);
-  SOF_CHECK(strstr(err, "priv_size >= 16") != NULL);
+  SOF_CHECK(strstr(err, "priv_size >= 24") != NULL);
 
   /* A port held by a socket without SO_REUSEPORT cannot be joined. */
   uint16_t port;
@@ -168,6 +168,9 @@ main(int argc, char **argv) {
   /* Send: 32 senders x 8 datagrams, interleaved; then from the last sender
    * an empty datagram, one of exactly max_dgram bytes and one larger. */
   for (unsigned s = 0; s <= SENDERS; s++) snd[s] = udp_sender(&snd_port[s]);
+  struct timespec ts0;
+  clock_gettime(CLOCK_REALTIME, &ts0);
+  uint64_t const sent_from_ns = (uint64_t)ts0.tv_sec * 1000000000ULL + (uint64_t)ts0.tv_nsec;
   static uint8_t buf[4096];
   for (unsigned j = 0; j < PER; j++)
     for (unsigned s = 0; s < SENDERS; s++) {
@@ -202,6 +205,11 @@ main(int argc, char **argv) {
         if (!sof_udp_is_bare(m, u.bare_flag) || m->nb_segs != 1 || m->data_len != m->pkt_len ||
             m->data_off != RTE_PKTMBUF_HEADROOM || meta->src_ip != htonl(INADDR_LOOPBACK) ||
             meta->dst_port != u.port || meta->sock_idx != si)
+          bad_meta++;
+        /* the kernel's receive time: after the first send, before now */
+        struct timespec tn;
+        clock_gettime(CLOCK_REALTIME, &tn);
+        if (meta->rx_ns < sent_from_ns || meta->rx_ns > (uint64_t)tn.tv_sec * 1000000000ULL + (uint64_t)tn.tv_nsec)
           bad_meta++;
         int s = -1;
         for (unsigned k = 0; k <= SENDERS; k++)
