@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "provider/sof_provider_grpc.h"
 #include "state/sof_slotwin.h"
 #include "verify/sof_verify.h"
 
@@ -66,6 +67,7 @@ typedef struct sofd_ring_cfg {
 #define SOFD_DRIVER_ETHDEV 0
 #define SOFD_DRIVER_UDP    1
 #define SOFD_DRIVER_PRELOAD 2 /* a pcap preloaded into a net_ring port (an ethdev) */
+#define SOFD_DRIVER_PROVIDER 3 /* no shreds: a Yellowstone gRPC provider (sofd_provider.h) */
 
 typedef struct sofd_cfg {
   /* input */
@@ -86,6 +88,8 @@ typedef struct sofd_cfg {
   uint32_t address_ip;     /* host byte order */
   uint8_t  address_prefix;
   uint32_t icmp_rate;      /* [input] icmp_rate: echo replies per second */
+  sof_pgrpc_cfg_t provider;     /* [provider] (provider driver) */
+  uint64_t provider_pool_bytes; /* [provider] pool_mb */
   /* verification */
   char const *leader, *leader_schedule, *leader_list;
   int      learn_leaders;        /* [verify] learn_leaders */

@@ -39,6 +39,7 @@
 #include "wire/sof_pkt.h"
 #include "wire/sof_shred.h"
 #include "wire/sof_txn.h"
+#include "sofd_provider.h" /* provider driver (issue #22) */
 
 #define BURST_MAX    512U
 #define SOFD_TX_DESC 512U /* TX descriptors per queue with [input] address */
@@ -53,6 +54,7 @@
 #define MSG_DATASET       2 /* arg: sofd_dataset_t *, a block of the shard's pool */
 #define MSG_SLOT_COMPLETE 3 /* every data shred up to LAST_IN_SLOT reassembled */
 #define MSG_INLINE        4 /* arg: sofd_dataset_t * holding one transaction found early */
+#define MSG_PROVIDER_TXN  5 /* arg: a provider transaction block (sofd_provider.h) */
 
 typedef struct sofd_msg {
   uint32_t kind;
@@ -227,6 +229,7 @@ typedef struct role_ref {
 
 struct sofd_pipe {
   sofd_cfg_t const *cfg;
+  sofd_provider_t *prov;  /* provider driver: the client feeding extract_dispatch */
   sof_leaders_t const *leaders;
   sof_host_t *host;
   rx_inst_t *rx;          /* cfg->role_cnt[RX] */
@@ -1056,6 +1059,10 @@ dispatch_poll(sofd_pipe_t *p, dispatch_inst_t *x) {
       sof_bpool_release(d);
       break;
     }
+    case MSG_PROVIDER_TXN: /* provider driver: one transaction with its outcome */
+      sofd_provider_publish_txn(p->prov, p->host, x->forks, m[i].arg);
+      x->txns++;
+      break;
     default: break;
     }
   }
@@ -1124,6 +1131,7 @@ last_rx(sofd_pipe_t const *p) {
   uint64_t t = 0;
   for (unsigned i = 0; i < p->cfg->role_cnt[SOFD_ROLE_RX]; i++)
     if (p->rx[i].last_rx_tsc > t) t = p->rx[i].last_rx_tsc;
+  if (p->prov && sofd_provider_last_tsc(p->prov) > t) t = sofd_provider_last_tsc(p->prov);
   return t;
 }
 
@@ -1152,6 +1160,7 @@ monitor(sofd_pipe_t *p, monitor_t *mo, uint64_t now) {
     if (why) {
       p->stop = why;
       p->stop_rx = 1;
+      sofd_provider_stop(p->prov); /* provider driver: no more input (joins its thread) */
       p->stop_tsc = now;
       mo->drain_deadline = now + c->drain_ms * (p->hz / 1000);
       mo->quiet = 0;
@@ -1277,6 +1286,17 @@ make_verify(sofd_cfg_t const *c, sof_leaders_t const *leaders, sof_verify_shared
   sof_verify_t *v = sof_verify_new(&vc, leaders, err, sizeof err);
   if (!v) fprintf(stderr, "sofd: [verify]: %s\n", err);
   return v;
+}
+
+/* The provider driver's messages into extract_dispatch (its only producer
+ * then: rx, fec and extract are not scheduled). Client thread. */
+static int
+provider_emit(void *ctx, int kind, uint64_t slot, uint64_t arg) {
+  sofd_pipe_t *p = ctx;
+  sofd_msg_t m = {.slot = slot, .arg = arg, .tsc = rte_rdtsc()};
+  m.kind = kind == SOFD_PROV_EV_SLOT ? MSG_SLOT : kind == SOFD_PROV_EV_SLOT_COMPLETE ? MSG_SLOT_COMPLETE
+                                                                                       : MSG_PROVIDER_TXN;
+  return rte_ring_enqueue_elem(p->extract_dispatch, &m, sizeof m) ? -1 : 0;
 }
 
 sofd_pipe_t *
@@ -1450,7 +1470,11 @@ sofd_pipe_new(sofd_cfg_t const *c, sof_leaders_t const *leaders, sof_host_t *hos
    * transactions). */
   uint8_t rx_here[RTE_MAX_LCORE] = {0};
   for (unsigned i = 0; i < c->role_cnt[SOFD_ROLE_RX]; i++) rx_here[c->role_lcores[SOFD_ROLE_RX][i]] = 1;
+  int provider = c->driver == SOFD_DRIVER_PROVIDER;
+  if (provider && !(p->prov = sofd_provider_new(c, provider_emit, p))) goto fail;
   for (int role = 0; role < SOFD_ROLE_CNT; role++) {
+    /* provider driver: only the roles after extract run */
+    if (provider && (role == SOFD_ROLE_RX || role == SOFD_ROLE_FEC || role == SOFD_ROLE_EXTRACT)) continue;
     for (unsigned i = 0; i < c->role_cnt[role]; i++) {
       unsigned lc = c->role_lcores[role][i];
       p->sched[lc][p->sched_n[lc]++] = (role_ref_t){.role = role, .inst = i};
@@ -1526,6 +1550,7 @@ sofd_pipe_open_input(sofd_pipe_t *p) {
     return -1;
   }
   uint16_t port_id = c->port_id;
+  if (c->driver == SOFD_DRIVER_PROVIDER) return sofd_provider_start(p->prov); /* no port */
   if (c->driver == SOFD_DRIVER_PRELOAD) {
     if (sof_preload_create(&p->preload, c->preload, (uint16_t)nrx, c->preload_deal, err, sizeof err)) {
       fprintf(stderr, "sofd: [input] preload (--preload): %s\n", err);
@@ -1651,6 +1676,7 @@ sofd_pipe_delete(sofd_pipe_t *p) {
       sof_bpool_delete(p->fec[i].pool);
     }
   if (p->dispatch) sof_forks_delete(p->dispatch->forks);
+  sofd_provider_delete(p->prov);
   for (unsigned i = 0; i < SOFD_INSTANCES_MAX; i++) rte_ring_free(p->rx_fec[i]);
   rte_ring_free(p->fec_extract);
   rte_ring_free(p->extract_dispatch);
@@ -2043,6 +2069,7 @@ sofd_pipe_counters(sofd_pipe_t const *p, sofd_counter_t *out) {
       FAM("rx_unknown_leader_total", "epoch", ev);
     }
   }
+  if (p->prov) n += sofd_provider_counters(p->prov, out + n, SOFD_COUNTERS_MAX - n);
   if (p->ext_counters) n += p->ext_counters(p->ext_ctx, out + n, SOFD_COUNTERS_MAX - n);
 #undef CTR
 #undef GAUGE
@@ -2096,7 +2123,9 @@ sofd_pipe_summary(sofd_pipe_t *p, char const *stop) {
   sof_json_key(j, "type");        sof_json_str(j, "summary");
   sof_json_key(j, "stop");        sof_json_str(j, stop);
   sof_json_key(j, "drainTimedOut"); sof_json_bool(j, p->drain_timed_out);
-  if (c->driver != SOFD_DRIVER_UDP) {
+  if (c->driver == SOFD_DRIVER_PROVIDER) {
+    sof_json_key(j, "driver");    sof_json_str(j, "provider");
+  } else if (c->driver != SOFD_DRIVER_UDP) {
     sof_json_key(j, "port");      sof_json_u64(j, p->eth.port_id);
     sof_json_key(j, "device");    sof_json_str(j, p->eth.name);
     sof_json_key(j, "driver");    sof_json_str(j, p->eth.driver);

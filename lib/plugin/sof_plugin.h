@@ -96,6 +96,8 @@ enum {
 #define SOF_TXN_PATH_DATASET 0 /* its dataset was complete */
 #define SOF_TXN_PATH_INLINE  1 /* a contiguous prefix of its dataset held it: the
                                   rest of the dataset had not arrived yet */
+#define SOF_TXN_PATH_PROVIDER 2 /* a processed provider delivered it (sofd --driver
+                                  provider), with its outcome in meta */
 
 #define SOF_SLOT_UNKNOWN UINT64_MAX /* unknown slot (parent, watermark) */
 
@@ -150,6 +152,24 @@ typedef struct sof_ev_dataset {
   sof_ev_time_t time;
 } sof_ev_dataset_t;
 
+/* A transaction's execution outcome, when a processed provider reported it
+ * (sofd --driver provider); transactions from shreds carry none (has_meta
+ * 0: everything else 0). err holds the start of the bincode
+ * TransactionError (err_sz bytes kept of err_full_sz). */
+#define SOF_EV_TXN_ERR_MAX 16U
+typedef struct sof_ev_txn_meta {
+  uint8_t  has_meta;
+  uint8_t  failed;
+  uint8_t  err_sz;
+  uint8_t  has_compute_units;
+  uint32_t err_full_sz;
+  uint32_t log_cnt;       /* log messages the provider gave */
+  uint32_t _pad;
+  uint64_t fee;           /* lamports */
+  uint64_t compute_units;
+  uint8_t  err[SOF_EV_TXN_ERR_MAX];
+} sof_ev_txn_meta_t;
+
 typedef struct sof_ev_txn {
   uint64_t          slot;
   int               commitment;  /* SOF_COMMITMENT_* of the slot at delivery */
@@ -164,6 +184,7 @@ typedef struct sof_ev_txn {
   uint32_t          entry_idx;   /* entry of the dataset holding it */
   uint32_t          idx_in_dataset;
   sof_ev_time_t     time;
+  sof_ev_txn_meta_t meta;        /* the provider's outcome (has_meta 0: none) */
 } sof_ev_txn_t;
 
 /* One transaction of a batch: the offset of its bytes in the batch payload. */

@@ -193,12 +193,26 @@ txlog_on_transaction(void *state, sof_ev_txn_t const *ev) {
   sof_json_key(j, "entry");      sof_json_u64(j, ev->entry_idx);
   sof_json_key(j, "commitment"); sof_json_str(j, sof_commitment_str(ev->commitment));
   sof_json_key(j, "path");
-  sof_json_str(j, ev->path == SOF_TXN_PATH_INLINE ? "inline" : "dataset");
+  sof_json_str(j, ev->path == SOF_TXN_PATH_INLINE ? "inline" : ev->path == SOF_TXN_PATH_PROVIDER ? "provider" : "dataset");
   sof_event_json_txn(j, ev->bytes, ev->txn);
   if (t->instructions) txlog_instructions(j, ev->bytes, ev->txn);
   if (t->raw) {
     sof_json_key(j, "transaction");
     txlog_b64(j, ev->bytes, ev->sz);
+  }
+  if (ev->meta.has_meta) { /* the provider's outcome (--driver provider) */
+    sof_json_key(j, "meta");
+    sof_json_obj_begin(j);
+    sof_json_key(j, "err");
+    if (ev->meta.failed) sof_json_hex(j, ev->meta.err, ev->meta.err_sz);
+    else sof_json_null(j);
+    sof_json_key(j, "fee");         sof_json_u64(j, ev->meta.fee);
+    sof_json_key(j, "logMessages"); sof_json_u64(j, ev->meta.log_cnt);
+    if (ev->meta.has_compute_units) {
+      sof_json_key(j, "computeUnitsConsumed");
+      sof_json_u64(j, ev->meta.compute_units);
+    }
+    sof_json_obj_end(j);
   }
   sof_json_obj_end(j);
   sof_plugout_line(&t->out, j);
