@@ -498,6 +498,12 @@ static int on_frame_recv_cb(nghttp2_session *s, nghttp2_frame const *f, void *ud
     ST_ADD(c, streams, 1);
   }
   if (f->hd.type == NGHTTP2_GOAWAY) c->done = 1;
+  /* the server ended its side (trailers, or a trailers-only error): our
+   * request side stays open (bidi stream), so nghttp2 would not close the
+   * stream by itself */
+  if (f->hd.stream_id == c->sid && (f->hd.type == NGHTTP2_HEADERS || f->hd.type == NGHTTP2_DATA) &&
+      (f->hd.flags & NGHTTP2_FLAG_END_STREAM))
+    c->done = 1;
   return 0;
 }
 
