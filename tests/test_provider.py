@@ -19,6 +19,8 @@ InstructionError), each gets a fee and log lines.
 3. the same with a server that refuses from_slot (as Yellowstone without a
    replay store): a counted refusal and gap (gap_slots > 0), transactions
    missing but none repeated.
+5. https (TLS, ALPN h2) with a self-signed certificate: delivered with
+   --ca-file, refused without.
 4. sof-provider: the SubscribeRequest as the server decoded it (commitment,
    vote / failed / account filters, x-token), a wrong x-token refused
    (UNAUTHENTICATED: a stream error, reconnects, nothing delivered),
@@ -240,11 +242,13 @@ with tempfile.TemporaryDirectory() as tmp:
           f"resume: the replayed slot's delivered transactions skipped, counted ({metric(m, 'duplicates')})")
 
     # ---- 3. a server that cannot resume: a counted gap ----
-    srv = Server(tmp, rec_path, "gap", extra=["--interval-ms", "10", "--no-resume"])
+    # (20 ms an update: the stream lasts ~10 s, the restart lands inside it)
+    srv = Server(tmp, rec_path, "gap", extra=["--interval-ms", "20", "--no-resume"])
     srv.start()
     d = Sofd(tmp, "gap", f"http://127.0.0.1:{srv.port}")
     check(d.wait_txs(100, 30), "gap: 100 transactions before the kill")
     srv.kill()
+    seen_gap = len(d.txs())
     time.sleep(2.5)
     srv.start()
     t0 = time.monotonic()
@@ -258,6 +262,7 @@ with tempfile.TemporaryDirectory() as tmp:
     m = d.stop()
     srv.kill()
     got = d.txs()
+    check(len(got) > seen_gap, f"gap: transactions after the restart ({seen_gap} before, {len(got)} in all)")
     got_o = [outcome_of(r) for r in got]
     check(len(set(got_o)) == len(got_o), "gap: nothing repeated")
     check(set(got_o) <= set(want), "gap: every delivered transaction is a recorded one, outcome right")
@@ -292,6 +297,29 @@ with tempfile.TemporaryDirectory() as tmp:
         srv.kill()
         p = subprocess.run([tool, "--url", "ftp://x"], capture_output=True, text=True)
         check(p.returncode == 2 and "http:// or https://" in p.stderr, "tool: a bad url is refused")
+
+    # ---- 5. https: TLS with ALPN h2, the certificate verified ----
+    if os.path.exists(tool):
+        cert, keyf = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
+        p = subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                            "-nodes", "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
+                            "-keyout", keyf, "-out", cert], capture_output=True, text=True)
+        check(p.returncode == 0, f"tls: a self-signed certificate ({p.stderr[-200:]})")
+        srv = Server(tmp, rec_path, "tls", extra=["--interval-ms", "1", "--tls-cert", cert, "--tls-key", keyf])
+        srv.start()
+        url = f"https://localhost:{srv.port}"
+        p = subprocess.run([tool, "--url", url, "--ca-file", cert, "-n", str(n), "-t", "30"],
+                           capture_output=True, text=True, timeout=60)
+        got = [json.loads(l) for l in p.stdout.splitlines() if '"transaction"' in l]
+        check(sorted((r["slot"], r["signature"], r["raw"]) for r in got) ==
+              sorted((r["slot"], r["signature"], r["raw"]) for r in records),
+              f"tls: every transaction over https with the CA given ({len(got)} of {n})")
+        p = subprocess.run([tool, "--url", url, "-t", "1.5", "--backoff-ms", "100:200"],
+                           capture_output=True, text=True, timeout=30)
+        s = json.loads(p.stderr.strip().splitlines()[-1])
+        check(p.stdout == "" and s["connect_failures"] >= 1 and s["streams"] == 0,
+              f"tls: an untrusted certificate is refused ({s['connect_failures']} failures)")
+        srv.kill()
 
     # ---- bad configurations ----
     p = subprocess.run([sofd, *sof_check.eal("prov"), "--", "--driver", "provider"], capture_output=True, text=True)

@@ -3,7 +3,7 @@
 //
 // node server.js --port P --proto-dir DIR --records FILE --state FILE
 //                [--interval-ms N] [--no-resume] [--x-token T] [--log FILE]
-//                [--dump DIR]
+//                [--dump DIR] [--tls-cert PEM --tls-key PEM]
 //
 // FILE holds recorded transactions, one JSON line each:
 //   {"slot":N,"raw":"<base64 serialized transaction>","failed":bool,
@@ -45,6 +45,8 @@ const noResume = flag("--no-resume");
 const xToken = arg("--x-token");
 const logFile = arg("--log");
 const dumpDir = arg("--dump");
+const tlsCert = arg("--tls-cert");  // with --tls-key: https (TLS, ALPN h2) instead of h2c
+const tlsKey = arg("--tls-key");
 
 const def = protoLoader.loadSync(["geyser.proto"],
   { includeDirs: [protoDir], longs: String, keepCase: true, defaults: false, oneofs: true });
@@ -183,7 +185,10 @@ function subscribe(call) {
 
 const server = new grpc.Server();
 server.addService(pkg.geyser.Geyser.service, { Subscribe: subscribe });
-server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (err) => {
+const creds = tlsCert
+  ? grpc.ServerCredentials.createSsl(null, [{ cert_chain: fs.readFileSync(tlsCert), private_key: fs.readFileSync(tlsKey) }])
+  : grpc.ServerCredentials.createInsecure();
+server.bindAsync(`127.0.0.1:${port}`, creds, (err) => {
   if (err) { console.error(err.message); process.exit(1); }
   console.log("listening");
 });
