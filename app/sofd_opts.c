@@ -57,6 +57,7 @@ static sofd_key_t const keys[] = {
   {"provider", "ca_file", NULL, "PEM", NULL, "provider: trust these CAs instead of the system's (https://)"},
   {"provider", "tls_verify", NULL, "BOOL", "true", "provider: verify the server's certificate and name (https://)"},
   {"provider", "pool_mb", NULL, "MB", "64", "provider: transactions in flight to the plugins (2 KiB each)"},
+  {"provider", "join_entries", NULL, "N", "131072", "joined mode (a shred driver with [provider] url): signatures of shred transactions awaiting the provider's outcome (8-way sets; a full set evicts its oldest, counted)"},
   {"input", "preload", "preload", "PCAP", NULL, "preload driver: the capture to load (Ethernet frames; one net_ring queue per rx instance)"},
   {"input", "preload_deal", "preload-deal", "packet|slot", "packet", "preload driver: frames to queues round robin (packet: sets arrive interleaved, as off turbine) or by slot % queues (slot: rx i feeds fec i)"},
   {"input", "port_id", "port-id", "N", "0", "ethdev port to receive on"},
@@ -755,24 +756,24 @@ provider_tri(char const *key, int *out) {
   return 0;
 }
 
-/* [provider]: read only by the provider driver (joined mode, shreds and a
- * provider at once, is not built: the keys are refused with another
- * driver). */
+/* [provider]: the provider driver, or joined mode (another driver and a
+ * url: shreds publish, the provider's outcomes are joined to them). */
 static int
 resolve_provider(sofd_cfg_t *cfg) {
-  static char const *const pkeys[] = {"url", "x_token", "commitment", "vote", "failed", "account_include",
+  static char const *const pkeys[] = {"x_token", "commitment", "vote", "failed", "account_include",
     "account_exclude", "account_required", "slots", "from_slot", "resume", "backoff_min_ms",
-    "backoff_max_ms", "idle_ms", "ca_file", "tls_verify", "pool_mb", NULL};
-  if (cfg->driver != SOFD_DRIVER_PROVIDER) {
+    "backoff_max_ms", "idle_ms", "ca_file", "tls_verify", "pool_mb", "join_entries", NULL};
+  if (cfg->driver != SOFD_DRIVER_PROVIDER && !get_str("provider", "url")) {
     for (int k = 0; pkeys[k]; k++)
       if (key_set("provider", pkeys[k])) {
         size_t ki = (size_t)key_find("provider", pkeys[k]);
-        fprintf(stderr, "sofd: %s (%s) is read only by the provider driver (--driver provider); shreds "
-                        "joined with a provider are not supported yet\n", key_name(ki), key_from(ki));
+        fprintf(stderr, "sofd: %s (%s) is read only with a provider: --driver provider, or [provider] "
+                        "url (--provider-url) for joined mode\n", key_name(ki), key_from(ki));
         return -1;
       }
     return 0;
   }
+  cfg->provider_on = 1;
   sof_pgrpc_cfg_t *pc = &cfg->provider;
   sof_pgrpc_cfg_default(pc);
   pc->url = get_str("provider", "url");
@@ -809,6 +810,13 @@ resolve_provider(sofd_cfg_t *cfg) {
   uint64_t mb = 64;
   GET_U("provider", "pool_mb", 1, 65536, mb);
   cfg->provider_pool_bytes = mb << 20;
+  uint64_t je = 131072;
+  GET_U("provider", "join_entries", 8, 1U << 26, je);
+  if (je & (je - 1) || je < 8) {
+    fprintf(stderr, "sofd: [provider] join_entries: a power of two, at least 8\n");
+    return -1;
+  }
+  cfg->provider_join_entries = je;
   char err[256];
   sof_pgrpc_t *probe = sof_pgrpc_new(pc, NULL, NULL, err, sizeof err); /* validates the url */
   if (!probe) {

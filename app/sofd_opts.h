@@ -90,6 +90,8 @@ typedef struct sofd_cfg {
   uint32_t icmp_rate;      /* [input] icmp_rate: echo replies per second */
   sof_pgrpc_cfg_t provider;     /* [provider] (provider driver) */
   uint64_t provider_pool_bytes; /* [provider] pool_mb */
+  uint64_t provider_join_entries; /* [provider] join_entries (joined mode) */
+  int      provider_on;         /* provider driver, or joined mode ([provider] url with a shred driver) */
   /* verification */
   char const *leader, *leader_schedule, *leader_list;
   int      learn_leaders;        /* [verify] learn_leaders */

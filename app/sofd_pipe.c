@@ -55,6 +55,7 @@
 #define MSG_SLOT_COMPLETE 3 /* every data shred up to LAST_IN_SLOT reassembled */
 #define MSG_INLINE        4 /* arg: sofd_dataset_t * holding one transaction found early */
 #define MSG_PROVIDER_TXN  5 /* arg: a provider transaction block (sofd_provider.h) */
+#define MSG_PROVIDER_STATUS 6 /* joined mode: arg: a provider outcome block (sofd_provider.h) */
 
 typedef struct sofd_msg {
   uint32_t kind;
@@ -229,7 +230,8 @@ typedef struct role_ref {
 
 struct sofd_pipe {
   sofd_cfg_t const *cfg;
-  sofd_provider_t *prov;  /* provider driver: the client feeding extract_dispatch */
+  sofd_provider_t *prov;  /* provider driver / joined mode: the client thread */
+  struct rte_ring *prov_ring; /* its messages to dispatch (SP/SC: the client thread -> dispatch) */
   sof_leaders_t const *leaders;
   sof_host_t *host;
   rx_inst_t *rx;          /* cfg->role_cnt[RX] */
@@ -958,6 +960,7 @@ dispatch_dataset(sofd_pipe_t *p, dispatch_inst_t *x, sofd_dataset_t *d) {
         .time = tm,
       };
       sof_host_publish_txn_held(h, &ev, i < d->inline_done ? SOF_HOST_TXN_INLINE_DONE : 0, &dataset_hold, d);
+      if (p->prov) sofd_provider_saw_txn(p->prov, ev.signature, d->rx_tsc); /* joined mode */
     }
   }
   x->txns += d->txn_cnt;
@@ -979,6 +982,7 @@ dispatch_inline(sofd_pipe_t *p, dispatch_inst_t *x, sofd_dataset_t *d) {
     .time = {.rx_tsc = d->rx_tsc, .first_shred_tsc = d->first_shred_tsc},
   };
   sof_host_publish_txn_held(p->host, &ev, 0, &dataset_hold, d);
+  if (p->prov) sofd_provider_saw_txn(p->prov, ev.signature, d->rx_tsc); /* joined mode */
   x->inline_txns++;
 }
 
@@ -1037,6 +1041,9 @@ dispatch_poll(sofd_pipe_t *p, dispatch_inst_t *x) {
   sofd_msg_t m[MSG_BURST];
   dispatch_ctx_t ctx = {.p = p, .x = x};
   unsigned n = rte_ring_dequeue_burst_elem(x->in, m, sizeof(sofd_msg_t), MSG_BURST, NULL);
+  /* provider ingress (sofd_provider.h): its own ring, after the shreds' messages */
+  if (p->prov_ring && n < MSG_BURST)
+    n += rte_ring_dequeue_burst_elem(p->prov_ring, m + n, sizeof(sofd_msg_t), MSG_BURST - n, NULL);
   for (unsigned i = 0; i < n; i++) {
     switch (m[i].kind) {
     case MSG_SLOT:
@@ -1062,6 +1069,9 @@ dispatch_poll(sofd_pipe_t *p, dispatch_inst_t *x) {
     case MSG_PROVIDER_TXN: /* provider driver: one transaction with its outcome */
       sofd_provider_publish_txn(p->prov, p->host, x->forks, m[i].arg);
       x->txns++;
+      break;
+    case MSG_PROVIDER_STATUS: /* joined mode: an outcome for a shred transaction */
+      sofd_provider_publish_status(p->prov, p->host, m[i].arg);
       break;
     default: break;
     }
@@ -1122,6 +1132,7 @@ pipeline_empty(sofd_pipe_t const *p) {
   }
   if (rte_ring_count(p->fec_extract) || p->extract[0].out.stash_n) return 0;
   if (rte_ring_count(p->extract_dispatch)) return 0;
+  if (p->prov_ring && rte_ring_count(p->prov_ring)) return 0;
   if (p->events && rte_ring_count(p->events)) return 0;
   return sof_host_lanes_empty(p->host);
 }
@@ -1288,15 +1299,15 @@ make_verify(sofd_cfg_t const *c, sof_leaders_t const *leaders, sof_verify_shared
   return v;
 }
 
-/* The provider driver's messages into extract_dispatch (its only producer
- * then: rx, fec and extract are not scheduled). Client thread. */
+/* The provider's messages into its ring to dispatch. Client thread. */
 static int
 provider_emit(void *ctx, int kind, uint64_t slot, uint64_t arg) {
   sofd_pipe_t *p = ctx;
   sofd_msg_t m = {.slot = slot, .arg = arg, .tsc = rte_rdtsc()};
   m.kind = kind == SOFD_PROV_EV_SLOT ? MSG_SLOT : kind == SOFD_PROV_EV_SLOT_COMPLETE ? MSG_SLOT_COMPLETE
                                                                                        : MSG_PROVIDER_TXN;
-  return rte_ring_enqueue_elem(p->extract_dispatch, &m, sizeof m) ? -1 : 0;
+  if (kind == SOFD_PROV_EV_STATUS) m.kind = MSG_PROVIDER_STATUS;
+  return rte_ring_enqueue_elem(p->prov_ring, &m, sizeof m) ? -1 : 0;
 }
 
 sofd_pipe_t *
@@ -1471,7 +1482,14 @@ sofd_pipe_new(sofd_cfg_t const *c, sof_leaders_t const *leaders, sof_host_t *hos
   uint8_t rx_here[RTE_MAX_LCORE] = {0};
   for (unsigned i = 0; i < c->role_cnt[SOFD_ROLE_RX]; i++) rx_here[c->role_lcores[SOFD_ROLE_RX][i]] = 1;
   int provider = c->driver == SOFD_DRIVER_PROVIDER;
-  if (provider && !(p->prov = sofd_provider_new(c, provider_emit, p))) goto fail;
+  if (c->provider_on) {
+    if (!(p->prov_ring = rte_ring_create_elem("sofd_provider", sizeof(sofd_msg_t), 4096, (int)rte_socket_id(),
+                                              RING_F_SP_ENQ | RING_F_SC_DEQ))) {
+      fprintf(stderr, "sofd: provider ring: %s\n", rte_strerror(rte_errno));
+      goto fail;
+    }
+    if (!(p->prov = sofd_provider_new(c, provider_emit, p))) goto fail;
+  }
   for (int role = 0; role < SOFD_ROLE_CNT; role++) {
     /* provider driver: only the roles after extract run */
     if (provider && (role == SOFD_ROLE_RX || role == SOFD_ROLE_FEC || role == SOFD_ROLE_EXTRACT)) continue;
@@ -1624,6 +1642,7 @@ sofd_pipe_open_input(sofd_pipe_t *p) {
     }
   }
   p->input_open = 1;
+  if (p->prov && sofd_provider_start(p->prov)) return -1; /* joined mode: shreds and a provider */
   return 0;
 }
 
@@ -1677,6 +1696,7 @@ sofd_pipe_delete(sofd_pipe_t *p) {
     }
   if (p->dispatch) sof_forks_delete(p->dispatch->forks);
   sofd_provider_delete(p->prov);
+  rte_ring_free(p->prov_ring);
   for (unsigned i = 0; i < SOFD_INSTANCES_MAX; i++) rte_ring_free(p->rx_fec[i]);
   rte_ring_free(p->fec_extract);
   rte_ring_free(p->extract_dispatch);

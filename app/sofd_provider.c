@@ -25,8 +25,33 @@ typedef struct prov_txn {
   uint8_t           bytes[];
 } prov_txn_t;
 
+/* An outcome for the join (joined mode), in a pool block. */
+typedef struct prov_status {
+  uint64_t          slot;
+  uint64_t          tsc;          /* arrival on the client thread */
+  uint8_t           signature[64];
+  sof_ev_txn_meta_t meta;
+} prov_status_t;
+
+/* Join table: sets of JOIN_WAYS entries, keyed by signature; the dispatch
+ * lcore only. */
+#define JOIN_WAYS 8U
+typedef struct jent {
+  uint64_t tsc;                   /* 0: free */
+  uint8_t  sig[64];
+} jent_t;
+
+/* Lead time histogram: microseconds, log2 with 8 sub-buckets (~9 %). */
+#define LEAD_BUCKETS (64U * 8U)
+
 struct sofd_provider {
   sof_pgrpc_t         *cli;
+  int                  joined;     /* shreds + provider: outcomes join shred transactions */
+  jent_t              *join;
+  uint64_t             join_sets;  /* power of two */
+  uint64_t             join_hits, join_misses, join_inserted, join_evicted, join_dup; /* atomic stores */
+  uint64_t             lead_hist[LEAD_BUCKETS];                                      /* atomic stores */
+  uint64_t             lead_cnt;
   sof_bpool_t         *pool;
   sofd_provider_emit_t emit;
   void                *ctx;
@@ -77,7 +102,42 @@ static void on_msg(void *ctx, sof_pmsg_t const *m) {
       put(p, SOFD_PROV_EV_SLOT_COMPLETE, s->slot, 0);
     return;
   }
-  if (m->kind != SOF_PMSG_TXN) return; /* statuses: joined mode (not built) */
+  if (p->joined) { /* an outcome to join with the shreds' transaction */
+    if (m->kind != SOF_PMSG_TXN && m->kind != SOF_PMSG_TXN_STATUS) return;
+    prov_status_t *st;
+    while (!(st = sof_bpool_alloc(p->pool, sizeof *st))) {
+      if (__atomic_load_n(&p->stopping, __ATOMIC_RELAXED)) return;
+      ADD(p->pool_waits, 1);
+      usleep(200);
+    }
+    st->tsc = rte_rdtsc();
+    memset(&st->meta, 0, sizeof st->meta);
+    st->meta.has_meta = 1;
+    if (m->kind == SOF_PMSG_TXN) {
+      sof_pmsg_txn_t const *t = &m->txn;
+      st->slot = t->slot;
+      memcpy(st->signature, t->signature, 64);
+      st->meta.has_meta = t->has_meta;
+      st->meta.failed = t->failed;
+      st->meta.err_full_sz = t->err_sz;
+      st->meta.err_sz = (uint8_t)(t->err_sz < SOF_EV_TXN_ERR_MAX ? t->err_sz : SOF_EV_TXN_ERR_MAX);
+      memcpy(st->meta.err, t->err, st->meta.err_sz);
+      st->meta.fee = t->fee;
+      st->meta.log_cnt = t->log_cnt;
+      st->meta.has_compute_units = t->has_cu;
+      st->meta.compute_units = t->compute_units;
+    } else {
+      st->slot = m->status.slot;
+      memcpy(st->signature, m->status.signature, 64);
+      st->meta.failed = m->status.failed;
+      st->meta.err_full_sz = m->status.err_sz;
+      st->meta.err_sz = (uint8_t)(m->status.err_sz < SOF_EV_TXN_ERR_MAX ? m->status.err_sz : SOF_EV_TXN_ERR_MAX);
+      memcpy(st->meta.err, m->status.err, st->meta.err_sz);
+    }
+    if (put(p, SOFD_PROV_EV_STATUS, st->slot, (uint64_t)(uintptr_t)st)) sof_bpool_release(st);
+    return;
+  }
+  if (m->kind != SOF_PMSG_TXN) return; /* transaction statuses: joined mode only */
   sof_pmsg_txn_t const *t = &m->txn;
   announce(p, t->slot, SOF_SLOT_UNKNOWN);
   prov_txn_t *b;
@@ -141,9 +201,109 @@ unsigned sofd_provider_publish_txn(sofd_provider_t *p, sof_host_t *h, sof_forks_
   return q;
 }
 
+/* ---- joined mode: the join table (dispatch lcore) ---- */
+
+static jent_t *join_set(sofd_provider_t *p, uint8_t const *sig) {
+  uint64_t h;
+  memcpy(&h, sig + 8, 8); /* signatures are uniformly distributed */
+  return &p->join[(h & (p->join_sets - 1)) * JOIN_WAYS];
+}
+
+void sofd_provider_saw_txn(sofd_provider_t *p, uint8_t const *sig, uint64_t tsc) {
+  jent_t *set = join_set(p, sig), *free_e = NULL, *oldest = &set[0];
+  if (!tsc) tsc = 1;
+  for (unsigned i = 0; i < JOIN_WAYS; i++) {
+    jent_t *e = &set[i];
+    if (!e->tsc) {
+      if (!free_e) free_e = e;
+      continue;
+    }
+    if (!memcmp(e->sig, sig, 64)) { /* inline then its dataset: the first sighting stays */
+      ADD(p->join_dup, 1);
+      return;
+    }
+    if (e->tsc < oldest->tsc) oldest = e;
+  }
+  if (!free_e) {
+    free_e = oldest;
+    ADD(p->join_evicted, 1);
+  }
+  free_e->tsc = tsc;
+  memcpy(free_e->sig, sig, 64);
+  ADD(p->join_inserted, 1);
+}
+
+static unsigned lead_bucket(uint64_t us) {
+  if (us < 8) return (unsigned)us;
+  unsigned e = 63U - (unsigned)__builtin_clzll(us); /* >= 3 */
+  unsigned b = (e - 2U) * 8U + (unsigned)((us >> (e - 3U)) & 7U);
+  return b < LEAD_BUCKETS ? b : LEAD_BUCKETS - 1U;
+}
+
+static uint64_t lead_bucket_us(unsigned b) { /* the bucket's lower bound */
+  if (b < 8) return b;
+  unsigned e = b / 8U + 2U;
+  return (8ull | (b % 8U)) << (e - 3U);
+}
+
+unsigned sofd_provider_publish_status(sofd_provider_t *p, sof_host_t *h, uint64_t arg) {
+  prov_status_t *st = (prov_status_t *)(uintptr_t)arg;
+  sof_ev_txn_status_t ev;
+  memset(&ev, 0, sizeof ev);
+  ev.slot = st->slot;
+  memcpy(ev.signature, st->signature, 64);
+  ev.meta = st->meta;
+  jent_t *set = join_set(p, st->signature);
+  for (unsigned i = 0; i < JOIN_WAYS; i++) {
+    jent_t *e = &set[i];
+    if (e->tsc && !memcmp(e->sig, st->signature, 64)) {
+      ev.shred_seen = 1;
+      ev.shred_tsc = e->tsc;
+      double ns = ((double)st->tsc - (double)e->tsc) * 1e9 / (double)rte_get_tsc_hz();
+      ev.lead_ns = (int64_t)ns;
+      e->tsc = 0;
+      break;
+    }
+  }
+  if (ev.shred_seen) {
+    ADD(p->join_hits, 1);
+    uint64_t us = ev.lead_ns > 0 ? (uint64_t)ev.lead_ns / 1000u : 0;
+    ADD(p->lead_hist[lead_bucket(us)], 1);
+    ADD(p->lead_cnt, 1);
+  } else {
+    ADD(p->join_misses, 1);
+  }
+  sof_bpool_release(st);
+  return sof_host_publish_txn_status(h, &ev);
+}
+
+/* The lead time at quantile q (0..1), microseconds (a bucket's lower
+ * bound); 0 without samples. Racy reads: any thread. */
+static uint64_t lead_quantile(sofd_provider_t const *p, double q) {
+  uint64_t n = __atomic_load_n(&p->lead_cnt, __ATOMIC_RELAXED);
+  if (!n) return 0;
+  uint64_t want = (uint64_t)(q * (double)n);
+  if (want >= n) want = n - 1;
+  uint64_t acc = 0;
+  for (unsigned b = 0; b < LEAD_BUCKETS; b++) {
+    acc += __atomic_load_n(&p->lead_hist[b], __ATOMIC_RELAXED);
+    if (acc > want) return lead_bucket_us(b);
+  }
+  return lead_bucket_us(LEAD_BUCKETS - 1);
+}
+
 sofd_provider_t *sofd_provider_new(sofd_cfg_t const *cfg, sofd_provider_emit_t emit, void *ctx) {
   sofd_provider_t *p = calloc(1, sizeof *p);
   if (!p) { fprintf(stderr, "sofd: out of memory\n"); return NULL; }
+  p->joined = cfg->driver != SOFD_DRIVER_PROVIDER;
+  if (p->joined) {
+    p->join_sets = cfg->provider_join_entries / JOIN_WAYS;
+    if (!(p->join = calloc(p->join_sets * JOIN_WAYS, sizeof *p->join))) {
+      fprintf(stderr, "sofd: out of memory ([provider] join_entries)\n");
+      free(p);
+      return NULL;
+    }
+  }
   p->emit = emit;
   p->ctx = ctx;
   for (unsigned i = 0; i < SEEN_SZ; i++) p->seen[i].slot = UINT64_MAX;
@@ -165,6 +325,8 @@ sofd_provider_t *sofd_provider_new(sofd_cfg_t const *cfg, sofd_provider_emit_t e
   }
   return p;
 }
+
+int sofd_provider_joined(sofd_provider_t const *p) { return p && p->joined; }
 
 uint64_t sofd_provider_last_tsc(sofd_provider_t const *p) {
   return __atomic_load_n(&p->last_tsc, __ATOMIC_RELAXED);
@@ -189,6 +351,7 @@ void sofd_provider_delete(sofd_provider_t *p) {
   sofd_provider_stop(p);
   sof_pgrpc_delete(p->cli);
   sof_bpool_delete(p->pool);
+  free(p->join);
   free(p);
 }
 
@@ -229,6 +392,15 @@ unsigned sofd_provider_counters(sofd_provider_t const *p, sofd_counter_t *out, u
        "%s", "provider_ring_waits");
   PUT_(0, "provider: waits of the client thread on a full pool", __atomic_load_n(&p->pool_waits, __ATOMIC_RELAXED),
        "%s", "provider_pool_waits");
+  if (p->joined) {
+    PUT_(0, "provider joined: outcomes joined with a transaction delivered from shreds", p->join_hits, "%s", "provider_join_hits");
+    PUT_(0, "provider joined: outcomes of transactions the join table did not hold", p->join_misses, "%s", "provider_join_misses");
+    PUT_(0, "provider joined: shred transactions entered in the join table", p->join_inserted, "%s", "provider_join_inserted");
+    PUT_(0, "provider joined: entries evicted from a full join set before their outcome", p->join_evicted, "%s", "provider_join_evicted");
+    PUT_(0, "provider joined: second sightings of a transaction (inline then dataset)", p->join_dup, "%s", "provider_join_duplicates");
+    PUT_(1, "provider joined: shred-vs-provider lead time p50 (microseconds, ~9 %)", lead_quantile(p, 0.5), "%s", "provider_lead_p50_us");
+    PUT_(1, "provider joined: shred-vs-provider lead time p99 (microseconds, ~9 %)", lead_quantile(p, 0.99), "%s", "provider_lead_p99_us");
+  }
 #undef PUT_
   return n;
 }

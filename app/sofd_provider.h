@@ -38,6 +38,7 @@ typedef struct sofd_provider sofd_provider_t;
 #define SOFD_PROV_EV_SLOT          1 /* slot, arg: parent or SOF_SLOT_UNKNOWN */
 #define SOFD_PROV_EV_SLOT_COMPLETE 2 /* slot */
 #define SOFD_PROV_EV_TXN           3 /* slot, arg: the block for sofd_provider_publish_txn */
+#define SOFD_PROV_EV_STATUS        4 /* joined mode: arg: the block for sofd_provider_publish_status */
 
 /* emit(ctx, kind, slot, arg): queue one message for dispatch; 0, or -1
  * when the ring is full (the provider waits and retries). Client thread. */
@@ -58,6 +59,21 @@ uint64_t sofd_provider_last_tsc(sofd_provider_t const *p);
  * message's arg; its reference is released. Returns the lane entries
  * queued (sof_host_publish_txn_held). */
 unsigned sofd_provider_publish_txn(sofd_provider_t *p, sof_host_t *h, sof_forks_t const *forks, uint64_t blk);
+
+/* Joined mode ([provider] url with a shred driver): the provider's
+ * transactions are not published; their outcomes (transaction and
+ * transaction status updates) are joined by signature with the
+ * transactions dispatch published from shreds.
+ * sofd_provider_saw_txn: dispatch lcore, per transaction published from
+ * shreds (sig: its first signature, tsc: its RX burst): enters it in the
+ * join table ([provider] join_entries, sets of 8 ways; a full set evicts its
+ * oldest entry, counted). sofd_provider_publish_status: dispatch lcore, a
+ * SOFD_PROV_EV_STATUS message's arg: a transaction_status event (with the
+ * lead time when the table held the signature: a hit; else a miss), the
+ * entry removed, the lead time into the histogram (p50 / p99 counters). */
+void     sofd_provider_saw_txn(sofd_provider_t *p, uint8_t const *sig, uint64_t tsc);
+unsigned sofd_provider_publish_status(sofd_provider_t *p, sof_host_t *h, uint64_t arg);
+int      sofd_provider_joined(sofd_provider_t const *p);
 
 /* sofd_provider_counters: provider_* entries of the counter table (at most
  * cap); returns how many. Any thread. */

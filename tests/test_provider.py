@@ -21,6 +21,10 @@ InstructionError), each gets a fee and log lines.
    missing but none repeated.
 5. https (TLS, ALPN h2) with a self-signed certificate: delivered with
    --ca-file, refused without.
+6. joined mode (UDP shreds + the provider 1.5 s behind): every transaction
+   published once from shreds, each gets a transaction_status with its
+   outcome, joined (shredSeen), lead time median ~ the delay, p50 / p99 on
+   /metrics; 7. a join table of 64 entries: evictions counted, as misses.
 4. sof-provider: the SubscribeRequest as the server decoded it (commitment,
    vote / failed / account filters, x-token), a wrong x-token refused
    (UNAUTHENTICATED: a stream error, reconnects, nothing delivered),
@@ -321,15 +325,98 @@ with tempfile.TemporaryDirectory() as tmp:
               f"tls: an untrusted certificate is refused ({s['connect_failures']} failures)")
         srv.kill()
 
+    # ---- 6. joined mode: shreds (UDP driver) + the provider 1.5 s behind ----
+    delay_ms = 1500
+    srv = Server(tmp, rec_path, "joined", extra=["--interval-ms", "2", "--start-delay-ms", str(delay_ms)])
+    srv.start()
+    udp = sof_check.free_port()
+    d = Sofd(tmp, "joined", f"http://127.0.0.1:{srv.port}",
+             opts=["--driver", "udp", "--udp-bind", "127.0.0.1", "--udp-listen", str(udp),
+                   "--leader-schedule", sched, "--shred-version", "7"])
+    t0 = time.monotonic()
+    while not srv.requests() and time.monotonic() - t0 < 20:
+        time.sleep(0.05)
+    check(len(srv.requests()) == 1, "joined: sofd subscribed")
+    _, frames = sof_check.pcap_frames(pcap)
+    tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    for i, pl in enumerate(sof_check.udp_payloads(frames, 8001)):
+        tx.sendto(pl, ("127.0.0.1", udp))
+        if i % 64 == 63:
+            time.sleep(0.002)
+    tx.close()
+
+    def statuses():
+        if not os.path.exists(d.txlog):
+            return []
+        return [json.loads(l) for l in open(d.txlog) if l.endswith("\n") and '"transaction_status"' in l]
+    t0 = time.monotonic()
+    while len(statuses()) < n and time.monotonic() - t0 < 60 and d.p.poll() is None:
+        time.sleep(0.2)
+    time.sleep(0.5)
+    m = d.stop()
+    srv.kill()
+    got = d.txs()
+    sts = statuses()
+    check(sorted(key(r) for r in got) == want_keys,
+          f"joined: every transaction published once, from shreds ({len(got)} of {len(want_keys)})")
+    check(all(r["path"] in ("dataset", "inline") and "meta" not in r for r in got),
+          "joined: the transactions came from shreds (no provider copy)")
+    by_sig = {r["signature"]: r for r in records}
+    st_o = sorted((r["slot"], r["signature"], r["err"], r["fee"], r["logMessages"]) for r in sts)
+    check(st_o == sorted((r["slot"], r["signature"], r["err"] if r["failed"] else None, r["fee"], len(r["logs"]))
+                         for r in records),
+          f"joined: one transaction_status per transaction with its outcome ({len(sts)} of {n})")
+    check(all(r["shredSeen"] for r in sts), f"joined: every outcome joined ({sum(r['shredSeen'] for r in sts)})")
+    leads = sorted(r["leadUs"] for r in sts)
+    med = leads[len(leads) // 2] if leads else 0
+    check(delay_ms * 1000 * 0.5 <= med <= (delay_ms + 2 * len(by_sig) + 3000) * 1000,
+          f"joined: the lead time reflects the {delay_ms} ms delay (median {med} us)")
+    p50, p99 = metric(m, "lead_p50_us"), metric(m, "lead_p99_us")
+    check(p50 is not None and abs(p50 - med) <= 0.1 * med + 1000, f"joined: provider_lead_p50_us {p50} ~ {med}")
+    check(p99 is not None and p99 >= p50, f"joined: provider_lead_p99_us {p99} >= p50")
+    check(metric(m, "join_hits") == n and metric(m, "join_misses") == 0 and metric(m, "join_evicted") == 0,
+          f"joined: join hits {metric(m, 'join_hits')}, misses {metric(m, 'join_misses')}, evicted {metric(m, 'join_evicted')}")
+
+    # ---- 7. joined mode with a join table too small: evictions counted, misses reported ----
+    srv = Server(tmp, rec_path, "evict", extra=["--interval-ms", "2", "--start-delay-ms", "1000"])
+    srv.start()
+    udp = sof_check.free_port()
+    d = Sofd(tmp, "evict", f"http://127.0.0.1:{srv.port}",
+             opts=["--driver", "udp", "--udp-bind", "127.0.0.1", "--udp-listen", str(udp),
+                   "--leader-schedule", sched, "--shred-version", "7", "--provider-join-entries", "64"])
+    t0 = time.monotonic()
+    while not srv.requests() and time.monotonic() - t0 < 20:
+        time.sleep(0.05)
+    tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    for i, pl in enumerate(sof_check.udp_payloads(frames, 8001)):
+        tx.sendto(pl, ("127.0.0.1", udp))
+        if i % 64 == 63:
+            time.sleep(0.002)
+    tx.close()
+    t0 = time.monotonic()
+    while len(statuses()) < n and time.monotonic() - t0 < 60 and d.p.poll() is None:
+        time.sleep(0.2)
+    time.sleep(0.5)
+    m = d.stop()
+    srv.kill()
+    sts = statuses()
+    hits, miss, ev = metric(m, "join_hits"), metric(m, "join_misses"), metric(m, "join_evicted")
+    check(len(sts) == n and hits + miss == n, f"evict: every outcome reported ({len(sts)}; {hits} hits + {miss} misses)")
+    check(ev >= 1 and miss == ev and sum(not r["shredSeen"] for r in sts) == miss,
+          f"evict: 64 entries for {n} transactions: {ev} evictions counted, as many misses")
+
     # ---- bad configurations ----
     p = subprocess.run([sofd, *sof_check.eal("prov"), "--", "--driver", "provider"], capture_output=True, text=True)
     check(p.returncode != 0 and "provider-url" in p.stderr, f"no url: refused ({p.stderr.strip()[-200:]})")
     p = subprocess.run([sofd, *sof_check.eal("prov"), "--", "--driver", "provider", "--provider-url", "grpc://x:1"],
                        capture_output=True, text=True)
     check(p.returncode != 0 and "scheme" in p.stderr, f"bad scheme: refused ({p.stderr.strip()[-200:]})")
-    p = subprocess.run([sofd, *sof_check.eal("prov"), "--", "--driver", "udp", "--provider-url", "http://x:1"],
+    p = subprocess.run([sofd, *sof_check.eal("prov"), "--", "--driver", "udp", "--provider-x-token", "t"],
                        capture_output=True, text=True)
-    check(p.returncode != 0 and "provider driver" in p.stderr, f"[provider] with udp: refused ({p.stderr.strip()[-200:]})")
+    check(p.returncode != 0 and "joined mode" in p.stderr, f"[provider] keys without a url: refused ({p.stderr.strip()[-200:]})")
+    p = subprocess.run([sofd, *sof_check.eal("prov"), "--", "--driver", "provider", "--provider-url", "http://x:1",
+                        "--provider-join-entries", "100"], capture_output=True, text=True)
+    check(p.returncode != 0 and "power of two" in p.stderr, f"join_entries not a power of two: refused")
 
 sof_check.cleanup_runtime()
 print(f"provider: {sof_check.checks} checks, {sof_check.failures} failed", file=sys.stderr)

@@ -51,13 +51,14 @@ extern "C" {
   X(REORG,             7,  "reorg")                       \
   X(RECENT_BLOCKHASH,  8,  "recent_blockhash")            \
   X(LEADER_SCHEDULE,   9,  "leader_schedule")             \
-  X(CLUSTER_TOPOLOGY,  10, "cluster_topology")
+  X(CLUSTER_TOPOLOGY,  10, "cluster_topology")            \
+  X(TRANSACTION_STATUS, 11, "transaction_status")
 
 enum {
 #define SOF_HOOK_ENUM_(name, val, str) SOF_HOOK_##name = (val),
   SOF_HOOK_LIST(SOF_HOOK_ENUM_)
 #undef SOF_HOOK_ENUM_
-  SOF_HOOK_CNT = 11
+  SOF_HOOK_CNT = 12
 };
 #define SOF_HOOK_BIT(name) (1U << SOF_HOOK_##name)
 
@@ -256,6 +257,23 @@ typedef struct sof_ev_reorg {
   sof_ev_marks_t marks;
 } sof_ev_reorg_t;
 
+/* A transaction's outcome reported by a processed provider in joined mode
+ * (sofd with shreds and a [provider] at once): the transaction itself was
+ * published from shreds (transaction hooks); this event carries what the
+ * provider said about it and when, relative to the shred sighting.
+ * shred_seen 0: the join table did not hold the signature (the provider was
+ * first, the shreds never delivered it, or its entry was evicted); lead_ns
+ * is then 0. */
+typedef struct sof_ev_txn_status {
+  uint64_t          slot;          /* the provider's slot */
+  uint8_t           signature[64];
+  uint8_t           shred_seen;    /* 1: delivered from shreds before */
+  uint8_t           _pad[7];
+  int64_t           lead_ns;       /* provider sighting - shred sighting (> 0: shreds first) */
+  uint64_t          shred_tsc;     /* the shred sighting (RX burst TSC), 0 when none */
+  sof_ev_txn_meta_t meta;          /* the outcome */
+} sof_ev_txn_status_t;
+
 typedef struct sof_ev_recent_blockhash {
   uint64_t slot;
   uint8_t  blockhash[32];
@@ -365,6 +383,7 @@ typedef struct sof_plugin {
   void (*on_recent_blockhash)(void *state, sof_ev_recent_blockhash_t const *ev);
   void (*on_leader_schedule)(void *state, sof_ev_leader_schedule_t const *ev);
   void (*on_cluster_topology)(void *state, sof_ev_cluster_topology_t const *ev);
+  void (*on_transaction_status)(void *state, sof_ev_txn_status_t const *ev);
 } sof_plugin_t;
 
 /* ---- helpers plugins may use ---------------------------------------------------------- */

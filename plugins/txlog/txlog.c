@@ -218,6 +218,27 @@ txlog_on_transaction(void *state, sof_ev_txn_t const *ev) {
   sof_plugout_line(&t->out, j);
 }
 
+/* joined mode (shreds + a provider): the provider's outcome of a
+ * transaction, with the lead of the shred sighting */
+static void
+txlog_on_transaction_status(void *state, sof_ev_txn_status_t const *ev) {
+  txlog_t *t = state;
+  sof_json_t *j = &t->j;
+  sof_json_obj_begin(j);
+  sof_json_key(j, "type");      sof_json_str(j, "transaction_status");
+  sof_json_key(j, "slot");      sof_json_u64(j, ev->slot);
+  sof_json_key(j, "signature"); sof_json_b58_64(j, ev->signature);
+  sof_json_key(j, "shredSeen"); sof_json_bool(j, ev->shred_seen);
+  sof_json_key(j, "leadUs");    sof_json_i64(j, ev->lead_ns / 1000);
+  sof_json_key(j, "err");
+  if (ev->meta.failed) sof_json_hex(j, ev->meta.err, ev->meta.err_sz);
+  else sof_json_null(j);
+  sof_json_key(j, "fee");       sof_json_u64(j, ev->meta.fee);
+  sof_json_key(j, "logMessages"); sof_json_u64(j, ev->meta.log_cnt);
+  sof_json_obj_end(j);
+  sof_plugout_line(&t->out, j);
+}
+
 static void
 txlog_on_dataset(void *state, sof_ev_dataset_t const *ev) {
   txlog_t *t = state;
@@ -246,7 +267,8 @@ txlog_on_dataset(void *state, sof_ev_dataset_t const *ev) {
   sof_plugin_t const sym = {                                               \
     .name            = name_,                                              \
     .api_version     = SOF_PLUGIN_API_VERSION,                             \
-    .hooks           = SOF_HOOK_BIT(TRANSACTION) | SOF_HOOK_BIT(DATASET),  \
+    .hooks           = SOF_HOOK_BIT(TRANSACTION) | SOF_HOOK_BIT(DATASET) | \
+                       SOF_HOOK_BIT(TRANSACTION_STATUS),                    \
     .commitment      = commitment_,                                        \
     .commitment_mode = SOF_COMMITMENT_AT_LEAST,                            \
     .dispatch        = SOF_DISPATCH_SEQUENTIAL,                            \
@@ -255,6 +277,7 @@ txlog_on_dataset(void *state, sof_ev_dataset_t const *ev) {
     .shutdown        = txlog_shutdown,                                     \
     .transaction_interest_ref = interest_fn,                               \
     .on_dataset      = txlog_on_dataset,                                   \
+    .on_transaction_status = txlog_on_transaction_status,                  \
     .on_transaction  = txlog_on_transaction,                               \
   };
 

@@ -3,7 +3,7 @@
 //
 // node server.js --port P --proto-dir DIR --records FILE --state FILE
 //                [--interval-ms N] [--no-resume] [--x-token T] [--log FILE]
-//                [--dump DIR] [--tls-cert PEM --tls-key PEM]
+//                [--dump DIR] [--tls-cert PEM --tls-key PEM] [--start-delay-ms N]
 //
 // FILE holds recorded transactions, one JSON line each:
 //   {"slot":N,"raw":"<base64 serialized transaction>","failed":bool,
@@ -45,6 +45,7 @@ const noResume = flag("--no-resume");
 const xToken = arg("--x-token");
 const logFile = arg("--log");
 const dumpDir = arg("--dump");
+const startDelay = Number(arg("--start-delay-ms", "0")); // the chain starts this long after t0
 const tlsCert = arg("--tls-cert");  // with --tls-key: https (TLS, ALPN h2) instead of h2c
 const tlsKey = arg("--tls-key");
 
@@ -144,7 +145,7 @@ function t0() {
   fs.writeFileSync(stateFile, String(t));
   return t;
 }
-const livePos = (t) => Math.max(0, Math.floor((Date.now() - t) / interval));
+const livePos = (t) => Math.max(0, Math.floor((Date.now() - t - startDelay) / interval));
 
 function subscribe(call) {
   let started = false;
@@ -173,6 +174,7 @@ function subscribe(call) {
     }
     const tick = () => {
       if (call.cancelled || call.destroyed) return;
+      if (Date.now() - t < startDelay) { setTimeout(tick, interval); return; }
       const until = Math.min(updates.length, Math.max(livePos(t), pos + 1));
       while (pos < until) call.write(updates[pos++].msg);
       if (pos < updates.length) setTimeout(tick, interval);
