@@ -16,6 +16,7 @@
 #include "../drivers/sof_preload.h"
 #include "util/sof_ini.h"
 #include "wire/sof_base58.h"
+#include "provider/sof_provider_ws.h"
 #include "util/sof_num.h"
 
 /* The key table. Every key is "[section] key" in the INI file and the flag
@@ -818,12 +819,15 @@ resolve_provider(sofd_cfg_t *cfg) {
   }
   cfg->provider_join_entries = je;
   char err[256];
-  sof_pgrpc_t *probe = sof_pgrpc_new(pc, NULL, NULL, err, sizeof err); /* validates the url */
-  if (!probe) {
+  int ws = !strncmp(pc->url, "ws://", 5) || !strncmp(pc->url, "wss://", 6);
+  sof_pgrpc_t *probe = ws ? NULL : sof_pgrpc_new(pc, NULL, NULL, err, sizeof err); /* validates the url */
+  sof_pws_t *wprobe = ws ? sof_pws_new(pc, NULL, NULL, err, sizeof err) : NULL;
+  if (!probe && !wprobe) {
     fprintf(stderr, "sofd: [provider] (--provider-*): %s\n", err);
     return -1;
   }
   sof_pgrpc_delete(probe);
+  sof_pws_delete(wprobe);
   return 0;
 }
 

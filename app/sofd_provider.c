@@ -12,6 +12,7 @@
 #include "plugin/sof_host.h"
 #include "plugin/sof_plugin.h"
 #include "provider/sof_provider_grpc.h"
+#include "provider/sof_provider_ws.h"
 #include "util/sof_bpool.h"
 
 #define SEEN_SZ 256U /* recent slots announced (and whether with their parent) */
@@ -45,7 +46,8 @@ typedef struct jent {
 #define LEAD_BUCKETS (64U * 8U)
 
 struct sofd_provider {
-  sof_pgrpc_t         *cli;
+  sof_pgrpc_t         *cli;        /* Yellowstone gRPC, or */
+  sof_pws_t           *ws;         /* a websocket (ws://, wss://) */
   int                  joined;     /* shreds + provider: outcomes join shred transactions */
   jent_t              *join;
   uint64_t             join_sets;  /* power of two */
@@ -318,7 +320,10 @@ sofd_provider_t *sofd_provider_new(sofd_cfg_t const *cfg, sofd_provider_emit_t e
     free(p);
     return NULL;
   }
-  if (!(p->cli = sof_pgrpc_new(&cfg->provider, on_msg, p, err, sizeof err))) {
+  char const *u = cfg->provider.url;
+  int ws = !strncmp(u, "ws://", 5) || !strncmp(u, "wss://", 6);
+  if (ws ? !(p->ws = sof_pws_new(&cfg->provider, on_msg, p, err, sizeof err))
+         : !(p->cli = sof_pgrpc_new(&cfg->provider, on_msg, p, err, sizeof err))) {
     fprintf(stderr, "sofd: [provider]: %s\n", err);
     sofd_provider_delete(p);
     return NULL;
@@ -333,7 +338,7 @@ uint64_t sofd_provider_last_tsc(sofd_provider_t const *p) {
 }
 
 int sofd_provider_start(sofd_provider_t *p) {
-  if (sof_pgrpc_start(p->cli)) {
+  if (p->ws ? sof_pws_start(p->ws) : sof_pgrpc_start(p->cli)) {
     perror("sofd: [provider]: client thread");
     return -1;
   }
@@ -343,13 +348,15 @@ int sofd_provider_start(sofd_provider_t *p) {
 void sofd_provider_stop(sofd_provider_t *p) {
   if (!p) return;
   __atomic_store_n(&p->stopping, 1, __ATOMIC_RELAXED);
-  sof_pgrpc_stop(p->cli);
+  if (p->ws) sof_pws_stop(p->ws);
+  else sof_pgrpc_stop(p->cli);
 }
 
 void sofd_provider_delete(sofd_provider_t *p) {
   if (!p) return;
   sofd_provider_stop(p);
   sof_pgrpc_delete(p->cli);
+  sof_pws_delete(p->ws);
   sof_bpool_delete(p->pool);
   free(p->join);
   free(p);
@@ -357,7 +364,8 @@ void sofd_provider_delete(sofd_provider_t *p) {
 
 unsigned sofd_provider_counters(sofd_provider_t const *p, sofd_counter_t *out, unsigned cap) {
   sof_pgrpc_stats_t s;
-  sof_pgrpc_stats(p->cli, &s);
+  if (p->ws) sof_pws_stats(p->ws, &s);
+  else sof_pgrpc_stats(p->cli, &s);
   unsigned n = 0;
 #define PUT_(gauge_, help_, v_, fmt_, ...)                             \
   do {                                                                 \

@@ -19,6 +19,7 @@ pkgs=(
   python3                                        # test glue
   iproute2 iputils-ping                          # test_sofd_nic.py: netns, veth, ping
   libnghttp2-dev libprotobuf-c-dev protobuf-c-compiler  # grpc plugin: HTTP/2 server, protobuf (docs/grpc.md)
+  libwebsockets-dev                              # provider ingress: the websocket variant (docs/provider.md)
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -15,6 +15,7 @@
 #include <openssl/evp.h>
 
 #include "provider/sof_provider_grpc.h"
+#include "provider/sof_provider_ws.h"
 #include "wire/sof_base58.h"
 
 static volatile sig_atomic_t quit;
@@ -65,7 +66,9 @@ static void usage(FILE *f) {
         "prints its transactions and slot updates as JSON lines on stdout; the\n"
         "client's counters go to stderr as a last {\"type\":\"summary\"} line.\n"
         "\n"
-        "  -u, --url URL            http://host:port (h2c) or https://host[:port] (TLS)\n"
+        "  -u, --url URL            http://host:port (h2c) or https://host[:port] (TLS): Yellowstone\n"
+        "                           gRPC; ws://host:port[/path] or wss://...: a websocket\n"
+        "                           (transactionSubscribe + slotSubscribe, no replay)\n"
         "  -x, --x-token TOKEN      the x-token header\n"
         "  -c, --commitment LEVEL   processed (default), confirmed, finalized\n"
         "      --vote BOOL          true: votes only, false: no votes (default: both)\n"
@@ -160,11 +163,21 @@ int main(int argc, char **argv) {
   }
   if (optind != argc || !cfg.url) { usage(stderr); return 2; }
   char err[256];
-  sof_pgrpc_t *c = sof_pgrpc_new(&cfg, on_msg, &t, err, sizeof err);
-  if (!c) { fprintf(stderr, "sof-provider: %s\n", err); return 2; }
+  int ws = !strncmp(cfg.url, "ws://", 5) || !strncmp(cfg.url, "wss://", 6);
+  sof_pgrpc_t *c = NULL;
+  sof_pws_t *w = NULL;
+  if (ws ? !(w = sof_pws_new(&cfg, on_msg, &t, err, sizeof err)) : !(c = sof_pgrpc_new(&cfg, on_msg, &t, err, sizeof err))) {
+    fprintf(stderr, "sof-provider: %s\n", err);
+    return 2;
+  }
   signal(SIGINT, on_sig);
   signal(SIGTERM, on_sig);
-  if (sof_pgrpc_start(c)) { perror("sof-provider: thread"); sof_pgrpc_delete(c); return 1; }
+  if (ws ? sof_pws_start(w) : sof_pgrpc_start(c)) {
+    perror("sof-provider: thread");
+    sof_pgrpc_delete(c);
+    sof_pws_delete(w);
+    return 1;
+  }
   struct timespec t0, now;
   clock_gettime(CLOCK_MONOTONIC, &t0);
   while (!quit) {
@@ -172,9 +185,14 @@ int main(int argc, char **argv) {
     clock_gettime(CLOCK_MONOTONIC, &now);
     if (seconds > 0 && (double)(now.tv_sec - t0.tv_sec) + (now.tv_nsec - t0.tv_nsec) / 1e9 >= seconds) break;
   }
-  sof_pgrpc_stop(c);
   sof_pgrpc_stats_t s;
-  sof_pgrpc_stats(c, &s);
+  if (ws) {
+    sof_pws_stop(w);
+    sof_pws_stats(w, &s);
+  } else {
+    sof_pgrpc_stop(c);
+    sof_pgrpc_stats(c, &s);
+  }
   fprintf(stderr, "{\"type\":\"summary\"");
 #define P_(n, h) fprintf(stderr, ",\"%s\":%llu", #n, (unsigned long long)s.n);
   SOF_PGRPC_STATS_LIST(P_)
@@ -183,5 +201,6 @@ int main(int argc, char **argv) {
     fprintf(stderr, ",\"rejected_%s\":%llu", sof_pmsg_rej_str(i), (unsigned long long)s.rejected_by[i]);
   fprintf(stderr, "}\n");
   sof_pgrpc_delete(c);
+  sof_pws_delete(w);
   return 0;
 }
