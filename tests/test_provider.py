@@ -25,6 +25,10 @@ InstructionError), each gets a fee and log lines.
    published once from shreds, each gets a transaction_status with its
    outcome, joined (shredSeen), lead time median ~ the delay, p50 / p99 on
    /metrics; 7. a join table of 64 entries: evictions counted, as misses.
+8. the websocket variant (transactionSubscribe / slotSubscribe against a
+   `ws` test server): provider-only sofd delivers exactly the transactions
+   with outcomes; 9. killed and restarted: a reconnect and a counted gap
+   (no replay over websockets), nothing repeated.
 4. sof-provider: the SubscribeRequest as the server decoded it (commitment,
    vote / failed / account filters, x-token), a wrong x-token refused
    (UNAUTHENTICATED: a stream error, reconnects, nothing delivered),
@@ -67,7 +71,8 @@ class Server:
     """The test Yellowstone server on a free port; state keeps its clock
     across restarts."""
 
-    def __init__(self, tmp, records, tag, port=None, extra=()):
+    def __init__(self, tmp, records, tag, port=None, extra=(), ws=False):
+        self.ws = ws
         self.port = port or sof_check.free_port(socket.SOCK_STREAM)
         self.state = os.path.join(tmp, tag + ".state")
         self.log = os.path.join(tmp, tag + ".requests.jsonl")
@@ -75,8 +80,11 @@ class Server:
         self.p = None
 
     def start(self, extra=()):
-        self.p = subprocess.Popen([node, os.path.join(srv_dir, "server.js"), "--port", str(self.port),
-                                   "--proto-dir", proto_dir, "--records", self.records, "--state", self.state,
+        if self.ws:
+            cmd = [node, os.path.join(srv_dir, "ws_server.js"), "--port", str(self.port)]
+        else:
+            cmd = [node, os.path.join(srv_dir, "server.js"), "--port", str(self.port), "--proto-dir", proto_dir]
+        self.p = subprocess.Popen([*cmd, "--records", self.records, "--state", self.state,
                                    "--log", self.log, *self.extra, *extra],
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.p.stdout.readline()
@@ -211,7 +219,8 @@ with tempfile.TemporaryDirectory() as tmp:
     check(metric(m, "transactions") == n, f"plain: provider_transactions = {n} ({metric(m, 'transactions')})")
     check(metric(m, "transactions_failed") == n_failed, "plain: provider_transactions_failed")
     check(metric(m, "streams") == 1 and metric(m, "reconnects") == 0 and metric(m, "gaps") == 0,
-          "plain: one stream, no reconnect, no gap")
+          "plain: one stream, no reconnect, no gap (" +
+          " ".join(l for l in m.splitlines() if l.startswith("sof_provider") and not l.endswith(" 0")) + ")")
     check(metric(m, "rejected") == 0, "plain: nothing rejected")
     check(metric(m, "last_slot") == slots[-1], f"plain: last_slot {metric(m, 'last_slot')} = {slots[-1]}")
     st = [json.loads(l) for l in open(d.slotlog)] if os.path.exists(d.slotlog) else []
@@ -404,6 +413,54 @@ with tempfile.TemporaryDirectory() as tmp:
     check(len(sts) == n and hits + miss == n, f"evict: every outcome reported ({len(sts)}; {hits} hits + {miss} misses)")
     check(ev >= 1 and miss == ev and sum(not r["shredSeen"] for r in sts) == miss,
           f"evict: 64 entries for {n} transactions: {ev} evictions counted, as many misses")
+
+    # ---- 8. the websocket variant: provider-only sofd over ws:// ----
+    ws_err = '{"InstructionError":[0,{"Custom":1}]}'.encode()[:16].hex()  # the JSON text, 16 bytes kept
+    srv = Server(tmp, rec_path, "ws", extra=["--interval-ms", "2"], ws=True)
+    srv.start()
+    d = Sofd(tmp, "ws", f"ws://127.0.0.1:{srv.port}/")
+    check(d.wait_txs(n), f"ws: all {n} transactions reached txlog ({len(d.txs())})")
+    time.sleep(0.5)
+    m = d.stop()
+    srv.kill()
+    got = d.txs()
+    want_ws = sorted((r["slot"], r["signature"], r["raw"], ws_err if r["failed"] else None, r["fee"], len(r["logs"]))
+                     for r in records)
+    check(sorted(outcome_of(r) for r in got) == want_ws, "ws: txlog = the provider's transactions, bytes and outcome")
+    reqs = srv.requests()
+    check([r["method"] for r in reqs] == ["transactionSubscribe", "slotSubscribe"] and
+          reqs[0]["params"][1]["encoding"] == "base64", f"ws: the subscriptions sent ({reqs})")
+    check(metric(m, "transactions") == n and metric(m, "slots") == len(slots) and metric(m, "rejected") == 0,
+          f"ws: counters ({metric(m, 'transactions')} transactions, {metric(m, 'slots')} slots)")
+    st = [json.loads(l) for l in open(d.slotlog)] if os.path.exists(d.slotlog) else []
+    check(set(slots) <= {l["slot"] for l in st if l.get("type") == "slot_status"}, "ws: slot_status for every slot")
+
+    # ---- 9. websocket: kill -9 and restart: no replay, a counted gap, nothing repeated ----
+    srv = Server(tmp, rec_path, "wsgap", extra=["--interval-ms", "20"], ws=True)
+    srv.start()
+    d = Sofd(tmp, "wsgap", f"ws://127.0.0.1:{srv.port}/")
+    check(d.wait_txs(100, 30), "wsgap: 100 transactions before the kill")
+    srv.kill()
+    seen_gap = len(d.txs())
+    time.sleep(2.5)
+    srv.start()
+    t0 = time.monotonic()
+    last = -1
+    while time.monotonic() - t0 < 30:
+        cur = len(d.txs())
+        if cur == last and cur > seen_gap and any(r["slot"] == slots[-1] for r in d.txs()):
+            break
+        last = cur
+        time.sleep(1.0)
+    m = d.stop()
+    srv.kill()
+    got = d.txs()
+    got_o = [outcome_of(r) for r in got]
+    check(len(got) > seen_gap, f"wsgap: transactions after the restart ({seen_gap} before, {len(got)} in all)")
+    check(len(set(got_o)) == len(got_o) and set(got_o) <= set(want_ws), "wsgap: nothing repeated, all recorded")
+    check(len(got) < n, f"wsgap: the downtime's transactions are missing ({len(got)} of {n})")
+    check(metric(m, "reconnects") >= 1 and metric(m, "gaps") == 1 and metric(m, "gap_slots") >= 1,
+          f"wsgap: a reconnect, one gap of {metric(m, 'gap_slots')} slots counted")
 
     # ---- bad configurations ----
     p = subprocess.run([sofd, *sof_check.eal("prov"), "--", "--driver", "provider"], capture_output=True, text=True)

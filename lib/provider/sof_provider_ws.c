@@ -278,6 +278,7 @@ static int ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
     break;
   case LWS_CALLBACK_CLIENT_CLOSED:
   case LWS_CALLBACK_WSI_DESTROY:
+    if (!c->done && c->established && now_ms() - c->last_rx_ms >= c->cfg.idle_ms) ST_ADD(c, idle_timeouts, 1);
     c->done = 1;
     c->wsi = NULL;
     break;
@@ -394,25 +395,23 @@ static void *ws_main(void *arg) {
                                    LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK | LCCSCF_ALLOW_INSECURE)) : 0;
     ci.protocol = NULL;
     ci.pwsi = &c->wsi;
+    /* lws pings after half of idle_ms without traffic and hangs up after
+     * idle_ms (lws_service sleeps until an event: the idle check is its) */
+    lws_retry_bo_t idle = {.secs_since_valid_ping = (uint16_t)(c->cfg.idle_ms / 2000u ? c->cfg.idle_ms / 2000u : 1),
+                           .secs_since_valid_hangup = (uint16_t)(c->cfg.idle_ms / 1000u > 1 ? c->cfg.idle_ms / 1000u : 2)};
+    ci.retry_and_idle_policy = &idle;
     if (!lws_client_connect_via_info(&ci)) {
       ST_ADD(c, connect_failures, 1);
       c->done = 1;
     }
     c->last_rx_ms = now_ms();
-    while (!c->done && !__atomic_load_n(&c->stop, __ATOMIC_RELAXED)) {
-      lws_service(c->lctx, 50);
-      if (c->established && now_ms() - c->last_rx_ms > c->cfg.idle_ms && c->wsi) {
-        ST_ADD(c, idle_timeouts, 1);
-        lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
-        c->last_rx_ms = now_ms();
-      }
-    }
+    /* lws_service returns on an event, a timer or lws_cancel_service (stop) */
+    while (!c->done && !__atomic_load_n(&c->stop, __ATOMIC_RELAXED)) lws_service(c->lctx, 0);
     if (__atomic_load_n(&c->stop, __ATOMIC_RELAXED)) break;
     if (c->delivered) backoff = c->cfg.backoff_min_ms;
     ST_SET(c, state, SOF_PGRPC_ST_BACKOFF);
-    for (uint64_t t0 = now_ms(); now_ms() - t0 < backoff && !__atomic_load_n(&c->stop, __ATOMIC_RELAXED);) {
-      lws_service(c->lctx, 20);
-    }
+    for (uint64_t t0 = now_ms(); now_ms() - t0 < backoff && !__atomic_load_n(&c->stop, __ATOMIC_RELAXED);)
+      usleep(20000);
     backoff = backoff * 2 > c->cfg.backoff_max_ms ? c->cfg.backoff_max_ms : backoff * 2;
   }
   lws_context_destroy(c->lctx);
