@@ -41,7 +41,7 @@ typedef struct {
 static sofd_key_t const keys[] = {
   {"input", "driver", "driver", "ethdev|udp|preload|provider", "ethdev", "ethdev: a DPDK port (any PMD); udp: kernel UDP sockets; preload: [input] preload read into mbufs before start, served by a net_ring port (benchmarks); provider: no shreds, transactions and slots from a Yellowstone gRPC [provider] (docs/provider.md)"},
   /* provider ingress (issue #22, app/sofd_provider.h) */
-  {"provider", "url", NULL, "URL", NULL, "provider driver: Yellowstone gRPC endpoint, http://host:port (h2c) or https://host[:port] (TLS, ALPN h2)"},
+  {"provider", "url", NULL, "URL", NULL, "provider driver (or joined mode with a shred driver): Yellowstone gRPC, http://host:port (h2c) or https://host[:port] (TLS, ALPN h2); or a websocket, ws:// or wss:// (transactionSubscribe)"},
   {"provider", "x_token", NULL, "TOKEN", NULL, "provider: the x-token header (none when unset)"},
   {"provider", "commitment", NULL, "processed|confirmed|finalized", "processed", "provider: the subscription's commitment"},
   {"provider", "vote", NULL, "any|true|false", "any", "provider: transactions filter vote (true: votes only, false: no votes)"},
