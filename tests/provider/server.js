@@ -139,10 +139,12 @@ if (dumpDir) {
   process.exit(0);
 }
 
+let fresh = false; // this process started the chain: its first subscriber gets it from update 0
 function t0() {
   try { return Number(fs.readFileSync(stateFile, "utf8")); } catch (e) { /* first start */ }
   const t = Date.now();
   fs.writeFileSync(stateFile, String(t));
+  fresh = true;
   return t;
 }
 const livePos = (t) => Math.max(0, Math.floor((Date.now() - t - startDelay) / interval));
@@ -170,7 +172,8 @@ function subscribe(call) {
     if (from !== null) {
       pos = slotFirst.has(from) ? slotFirst.get(from) : (from > prevSlot ? updates.length : 0);
     } else {
-      pos = livePos(t);
+      pos = fresh ? 0 : livePos(t); // (a millisecond may pass between t0 and here)
+      fresh = false;
     }
     const tick = () => {
       if (call.cancelled || call.destroyed) return;

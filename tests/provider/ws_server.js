@@ -39,10 +39,12 @@ for (const r of recs) {
 }
 if (prev !== null) chain.push([1, prev, { slot: prev, parent, root: 0 }]);
 
+let fresh = false; // this process started the chain: its first subscriber gets it from update 0
 function t0() {
   try { return Number(fs.readFileSync(stateFile, "utf8")); } catch (e) { /* first start */ }
   const t = Date.now();
   fs.writeFileSync(stateFile, String(t));
+  fresh = true;
   return t;
 }
 
@@ -61,7 +63,8 @@ wss.on("connection", (sock, req) => {
     sock.send(JSON.stringify({ jsonrpc: "2.0", result: id, id: m.id }));
     if (pos !== null) return;
     t = t0();
-    pos = Math.max(0, Math.floor((Date.now() - t) / interval));
+    pos = fresh ? 0 : Math.max(0, Math.floor((Date.now() - t) / interval));
+    fresh = false;
     const tick = () => {
       if (sock.readyState !== sock.OPEN) return;
       const until = Math.min(chain.length, Math.max(pos + 1, Math.floor((Date.now() - t) / interval)));
