@@ -95,10 +95,11 @@ class Server:
             self.p.kill()
             self.p.wait()
 
-    def requests(self):
+    def requests(self, pings=False):
+        """The subscriptions the server decoded (with pings: the ping requests too)."""
         if not os.path.exists(self.log):
             return []
-        return [json.loads(l) for l in open(self.log)]
+        return [r for r in map(json.loads, open(self.log)) if pings or "ping" not in r]
 
 
 def metric(text, name):
@@ -226,8 +227,12 @@ with tempfile.TemporaryDirectory() as tmp:
     st = [json.loads(l) for l in open(d.slotlog)] if os.path.exists(d.slotlog) else []
     st_slots = {l["slot"] for l in st if l.get("type") == "slot_status"}
     check(set(slots) <= st_slots, f"plain: slot_status for every slot ({sorted(st_slots)})")
-    reqs = srv.requests()
-    check(len(reqs) == 1 and reqs[0]["from_slot"] is None, f"plain: one live request ({reqs})")
+    reqs = srv.requests(pings=True)
+    subs = [r for r in reqs if "ping" not in r]
+    check(len(subs) == 1 and subs[0]["from_slot"] is None, f"plain: one live request ({subs})")
+    pings = metric(m, "pings")
+    check(pings and metric(m, "ping_replies") == pings and len(reqs) - len(subs) == pings,
+          f"plain: every server ping answered with a ping request ({pings} pings, {len(reqs) - len(subs)} at the server)")
 
     # ---- 2. kill -9 the server mid-stream, restart it: resume, nothing lost or repeated ----
     srv = Server(tmp, rec_path, "resume", extra=["--interval-ms", "10"])
@@ -246,6 +251,7 @@ with tempfile.TemporaryDirectory() as tmp:
     check(ok, f"resume: all {n} transactions after the restart ({len(got)}; {seen_before} before the kill)")
     check(sorted(outcome_of(r) for r in got) == want, "resume: none lost, none repeated, outcomes right")
     reqs = srv.requests()
+    reqs = [r for r in reqs if "ping" not in r]
     check(len(reqs) >= 2 and reqs[0]["from_slot"] is None and reqs[-1]["from_slot"] is not None,
           f"resume: the reconnect asked from_slot ({[r['from_slot'] for r in reqs]})")
     check(metric(m, "reconnects") >= 1 and metric(m, "resumes") >= 1,

@@ -257,6 +257,37 @@ static void saw_slot(sof_pgrpc_t *c, uint64_t slot) {
   }
 }
 
+/* A server ping is answered with SubscribeRequest{ping: {id: 1}} on the
+ * request stream, as Yellowstone's own clients do (load balancers close
+ * streams that send nothing; a request carrying ping does not replace the
+ * filters). Appended to what the request side still has to send. */
+static void queue_ping(sof_pgrpc_t *c) {
+  if (!c->h2 || c->sid <= 0) return;
+  Geyser__SubscribeRequest req = GEYSER__SUBSCRIBE_REQUEST__INIT;
+  Geyser__SubscribeRequestPing ping = GEYSER__SUBSCRIBE_REQUEST_PING__INIT;
+  ping.has_id = 1;
+  ping.id = 1;
+  req.ping = &ping;
+  size_t sz = geyser__subscribe_request__get_packed_size(&req);
+  size_t keep = c->req_len - c->req_off;
+  uint8_t *b = malloc(keep + 5 + sz);
+  if (!b) return;
+  if (keep) memcpy(b, c->req + c->req_off, keep);
+  uint8_t *f = b + keep;
+  f[0] = 0;
+  f[1] = (uint8_t)(sz >> 24);
+  f[2] = (uint8_t)(sz >> 16);
+  f[3] = (uint8_t)(sz >> 8);
+  f[4] = (uint8_t)sz;
+  geyser__subscribe_request__pack(&req, f + 5);
+  free(c->req);
+  c->req = b;
+  c->req_len = keep + 5 + sz;
+  c->req_off = 0;
+  ST_ADD(c, ping_replies, 1);
+  nghttp2_session_resume_data(c->h2, c->sid);
+}
+
 static void deliver(sof_pgrpc_t *c, uint8_t const *buf, size_t sz) {
   sof_pmsg_t *msg = &c->msg;
   ST_ADD(c, messages, 1);
@@ -285,6 +316,7 @@ static void deliver(sof_pgrpc_t *c, uint8_t const *buf, size_t sz) {
     c->on_msg(c->ctx, msg);
   } else if (k == SOF_PMSG_PING) {
     ST_ADD(c, pings, 1);
+    queue_ping(c);
   } else {
     ST_ADD(c, others, 1);
   }

@@ -88,6 +88,7 @@ void sof_pgrpc_cfg_default(sof_pgrpc_cfg_t *c);
   X(statuses,         "transaction status updates delivered")                           \
   X(slots,            "slot updates delivered")                                          \
   X(pings,            "server pings")                                                    \
+  X(ping_replies,     "ping requests sent in answer (gRPC)")                             \
   X(others,           "updates of kinds not used (account, block, ...)")               \
   X(rejected,         "updates refused by the decoder (sum of rejected_<reason>)")      \
   X(duplicates,       "replayed transactions skipped after a resume")                   \

@@ -152,7 +152,13 @@ const livePos = (t) => Math.max(0, Math.floor((Date.now() - t - startDelay) / in
 function subscribe(call) {
   let started = false;
   call.on("data", (req) => {
-    if (started) return;  // pings and filter changes: not used by these tests
+    if (started) { // a ping request: answered with a pong, the filters kept (as Yellowstone)
+      if (req.ping) {
+        if (logFile) fs.appendFileSync(logFile, JSON.stringify({ ping: req.ping.id ?? 0 }) + "\n");
+        call.write({ filters: [], pong: { id: req.ping.id ?? 0 } });
+      }
+      return;
+    }
     started = true;
     const from = req.from_slot !== undefined && req.from_slot !== null ? Number(req.from_slot) : null;
     const token = call.metadata.get("x-token")[0];
