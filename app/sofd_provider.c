@@ -406,8 +406,8 @@ unsigned sofd_provider_counters(sofd_provider_t const *p, sofd_counter_t *out, u
     PUT_(0, "provider joined: shred transactions entered in the join table", p->join_inserted, "%s", "provider_join_inserted");
     PUT_(0, "provider joined: entries evicted from a full join set before their outcome", p->join_evicted, "%s", "provider_join_evicted");
     PUT_(0, "provider joined: second sightings of a transaction (inline then dataset)", p->join_dup, "%s", "provider_join_duplicates");
-    PUT_(1, "provider joined: shred-vs-provider lead time p50 (microseconds, ~9 %)", lead_quantile(p, 0.5), "%s", "provider_lead_p50_us");
-    PUT_(1, "provider joined: shred-vs-provider lead time p99 (microseconds, ~9 %)", lead_quantile(p, 0.99), "%s", "provider_lead_p99_us");
+    PUT_(1, "provider joined: shred-vs-provider lead time p50 (microseconds, ~9 %)", lead_quantile(p, 0.5), "%s", "provider_lead_time_p50");
+    PUT_(1, "provider joined: shred-vs-provider lead time p99 (microseconds, ~9 %)", lead_quantile(p, 0.99), "%s", "provider_lead_time_p99");
   }
 #undef PUT_
   return n;

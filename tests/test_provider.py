@@ -158,6 +158,15 @@ class Sofd:
         return m
 
 
+def promtool_ok(text, what):
+    """promtool check metrics on a /metrics text (skipped without promtool)."""
+    import shutil
+    if not shutil.which("promtool"):
+        return
+    p = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True, text=True)
+    check(p.returncode == 0, f"{what}: promtool check metrics ({(p.stdout + p.stderr).strip()[-300:]})")
+
+
 def key(r):
     return (r["slot"], r["signature"])
 
@@ -223,6 +232,7 @@ with tempfile.TemporaryDirectory() as tmp:
           "plain: one stream, no reconnect, no gap (" +
           " ".join(l for l in m.splitlines() if l.startswith("sof_provider") and not l.endswith(" 0")) + ")")
     check(metric(m, "rejected") == 0, "plain: nothing rejected")
+    promtool_ok(m, "plain")
     check(metric(m, "last_slot") == slots[-1], f"plain: last_slot {metric(m, 'last_slot')} = {slots[-1]}")
     st = [json.loads(l) for l in open(d.slotlog)] if os.path.exists(d.slotlog) else []
     st_slots = {l["slot"] for l in st if l.get("type") == "slot_status"}
@@ -386,9 +396,10 @@ with tempfile.TemporaryDirectory() as tmp:
     med = leads[len(leads) // 2] if leads else 0
     check(delay_ms * 1000 * 0.5 <= med <= (delay_ms + 2 * len(by_sig) + 3000) * 1000,
           f"joined: the lead time reflects the {delay_ms} ms delay (median {med} us)")
-    p50, p99 = metric(m, "lead_p50_us"), metric(m, "lead_p99_us")
-    check(p50 is not None and abs(p50 - med) <= 0.1 * med + 1000, f"joined: provider_lead_p50_us {p50} ~ {med}")
-    check(p99 is not None and p99 >= p50, f"joined: provider_lead_p99_us {p99} >= p50")
+    p50, p99 = metric(m, "lead_time_p50"), metric(m, "lead_time_p99")
+    check(p50 is not None and abs(p50 - med) <= 0.1 * med + 1000, f"joined: provider_lead_time_p50 {p50} ~ {med}")
+    check(p99 is not None and p99 >= p50, f"joined: provider_lead_time_p99 {p99} >= p50")
+    promtool_ok(m, "joined")
     check(metric(m, "join_hits") == n and metric(m, "join_misses") == 0 and metric(m, "join_evicted") == 0,
           f"joined: join hits {metric(m, 'join_hits')}, misses {metric(m, 'join_misses')}, evicted {metric(m, 'join_evicted')}")
 
