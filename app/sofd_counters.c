@@ -401,6 +401,7 @@ sofd_pipe_counters(sofd_pipe_t const *p, sofd_counter_t *out) {
       FAM("rx_unknown_leader_total", "epoch", ev);
     }
   }
+  if (p->prov) n += sofd_provider_counters(p->prov, out + n, SOFD_COUNTERS_MAX - n);
   if (p->ext_counters) n += p->ext_counters(p->ext_ctx, out + n, SOFD_COUNTERS_MAX - n);
 #undef CTR
 #undef GAUGE
@@ -454,7 +455,9 @@ sofd_pipe_summary(sofd_pipe_t *p, char const *stop) {
   sof_json_key(j, "type");        sof_json_str(j, "summary");
   sof_json_key(j, "stop");        sof_json_str(j, stop);
   sof_json_key(j, "drainTimedOut"); sof_json_bool(j, p->drain_timed_out);
-  if (c->driver != SOFD_DRIVER_UDP) {
+  if (c->driver == SOFD_DRIVER_PROVIDER) {
+    sof_json_key(j, "driver");    sof_json_str(j, "provider");
+  } else if (c->driver != SOFD_DRIVER_UDP) {
     sof_json_key(j, "port");      sof_json_u64(j, p->eth.port_id);
     sof_json_key(j, "device");    sof_json_str(j, p->eth.name);
     sof_json_key(j, "driver");    sof_json_str(j, p->eth.driver);

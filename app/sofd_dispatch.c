@@ -178,6 +178,7 @@ dispatch_dataset(sofd_pipe_t *p, sofd_dispatch_inst_t *x, sofd_dataset_t *d) {
         .time = tm,
       };
       sof_host_publish_txn_held(h, &ev, i < d->inline_done ? SOF_HOST_TXN_INLINE_DONE : 0, &dataset_hold, d);
+      if (p->prov) sofd_provider_saw_txn(p->prov, ev.signature, d->rx_tsc); /* joined mode */
     }
   }
   x->txns += d->txn_cnt;
@@ -199,6 +200,7 @@ dispatch_inline(sofd_pipe_t *p, sofd_dispatch_inst_t *x, sofd_dataset_t *d) {
     .time = {.rx_tsc = d->rx_tsc, .first_shred_tsc = d->first_shred_tsc},
   };
   sof_host_publish_txn_held(p->host, &ev, 0, &dataset_hold, d);
+  if (p->prov) sofd_provider_saw_txn(p->prov, ev.signature, d->rx_tsc); /* joined mode */
   x->inline_txns++;
 }
 
@@ -271,6 +273,9 @@ sofd_dispatch_poll(sofd_pipe_t *p, sofd_dispatch_inst_t *x) {
   sofd_msg_t m[SOFD_MSG_BURST];
   dispatch_ctx_t ctx = {.p = p, .x = x};
   unsigned n = rte_ring_dequeue_burst_elem(x->in, m, sizeof(sofd_msg_t), SOFD_MSG_BURST, NULL);
+  /* provider ingress (sofd_provider.h): its own ring, after the shreds' messages */
+  if (p->prov_ring && n < SOFD_MSG_BURST)
+    n += rte_ring_dequeue_burst_elem(p->prov_ring, m + n, sizeof(sofd_msg_t), SOFD_MSG_BURST - n, NULL);
   for (unsigned i = 0; i < n; i++) {
     switch (m[i].kind) {
     case SOFD_MSG_SLOT:
@@ -293,6 +298,13 @@ sofd_dispatch_poll(sofd_pipe_t *p, sofd_dispatch_inst_t *x) {
       sof_bpool_release(d);
       break;
     }
+    case SOFD_MSG_PROVIDER_TXN: /* provider driver: one transaction with its outcome */
+      sofd_provider_publish_txn(p->prov, p->host, x->forks, m[i].arg);
+      x->txns++;
+      break;
+    case SOFD_MSG_PROVIDER_STATUS: /* joined mode: an outcome for a shred transaction */
+      sofd_provider_publish_status(p->prov, p->host, m[i].arg);
+      break;
     default: break;
     }
   }

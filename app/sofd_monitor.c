@@ -34,6 +34,7 @@ pipeline_empty(sofd_pipe_t const *p) {
   }
   if (rte_ring_count(p->fec_extract) || p->extract[0].out.stash_n) return 0;
   if (rte_ring_count(p->extract_dispatch)) return 0;
+  if (p->prov_ring && rte_ring_count(p->prov_ring)) return 0;
   if (p->events && rte_ring_count(p->events)) return 0;
   return sof_host_lanes_empty(p->host);
 }
@@ -42,9 +43,19 @@ pipeline_empty(sofd_pipe_t const *p) {
  * `span` cycles after the last packet any of them received (or the start).
  * Judged from the rx lcores' own polls, not from this lcore's clock: an rx
  * lcore that the OS has descheduled has not seen its input run dry, and a
- * replay stopped then would leave the rest of its input unread. */
+ * replay stopped then would leave the rest of its input unread. With a
+ * provider, it must also have delivered nothing for span (with driver
+ * provider that alone decides: no rx runs). */
 static int
-rx_idle_for(sofd_pipe_t const *p, uint64_t span) {
+rx_idle_for(sofd_pipe_t const *p, uint64_t span, uint64_t now) {
+  /* the provider's client thread (driver provider, joined mode): idle when
+   * it has delivered nothing for span, on this lcore's clock */
+  if (p->prov) {
+    uint64_t pl = sofd_provider_last_tsc(p->prov);
+    if (pl < p->start_tsc) pl = p->start_tsc;
+    if (pl >= now || now - pl < span) return 0;
+    if (p->cfg->driver == SOFD_DRIVER_PROVIDER) return 1; /* no rx runs */
+  }
   unsigned const n = p->cfg->role_cnt[SOFD_ROLE_RX];
   uint64_t lr = p->start_tsc;
   for (unsigned i = 0; i < n; i++)
@@ -64,10 +75,11 @@ sofd_monitor_check(sofd_pipe_t *p, sofd_monitor_t *mo, uint64_t now) {
   if (!p->stop_rx) {
     char const *why = NULL;
     if (*p->quit_signal) why = *p->quit_signal == SIGINT ? "sigint" : "sigterm";
-    else if (c->idle_exit_ms && rx_idle_for(p, c->idle_exit_ms * (p->hz / 1000))) why = "idle";
+    else if (c->idle_exit_ms && rx_idle_for(p, c->idle_exit_ms * (p->hz / 1000), now)) why = "idle";
     if (why) {
       p->stop = why;
       p->stop_rx = 1;
+      sofd_provider_stop(p->prov); /* provider: no more input (joins its thread) */
       p->stop_tsc = now;
       mo->drain_deadline = now + c->drain_ms * (p->hz / 1000);
       mo->quiet = 0;

@@ -16,6 +16,8 @@
 #include "../drivers/sof_preload.h"
 #include "state/sof_race.h"
 #include "util/sof_ini.h"
+#include "wire/sof_base58.h"
+#include "provider/sof_provider_ws.h"
 #include "util/sof_num.h"
 
 /* The key table. Every key is "[section] key" in the INI file and the flag
@@ -38,7 +40,26 @@ typedef struct {
    "producer/consumer mode (auto: from the roles' instance counts)"},
 
 static sofd_key_t const keys[] = {
-  {"input", "driver", "driver", "ethdev|udp|preload", "ethdev", "ethdev: a DPDK port (any PMD); udp: kernel UDP sockets; preload: [input] preload read into mbufs before start, served by a net_ring port (benchmarks)"},
+  {"input", "driver", "driver", "ethdev|udp|preload|provider", "ethdev", "ethdev: a DPDK port (any PMD); udp: kernel UDP sockets; preload: [input] preload read into mbufs before start, served by a net_ring port (benchmarks); provider: no shreds, transactions and slots from a Yellowstone gRPC [provider] (docs/provider.md)"},
+  /* provider ingress (issue #22, app/sofd_provider.h) */
+  {"provider", "url", NULL, "URL", NULL, "provider driver (or joined mode with a shred driver): Yellowstone gRPC, http://host:port (h2c) or https://host[:port] (TLS, ALPN h2); or a websocket, ws:// or wss:// (transactionSubscribe)"},
+  {"provider", "x_token", NULL, "TOKEN", NULL, "provider: the x-token header (none when unset)"},
+  {"provider", "commitment", NULL, "processed|confirmed|finalized", "processed", "provider: the subscription's commitment"},
+  {"provider", "vote", NULL, "any|true|false", "any", "provider: transactions filter vote (true: votes only, false: no votes)"},
+  {"provider", "failed", NULL, "any|true|false", "any", "provider: transactions filter failed (true: failed only, false: successful only)"},
+  {"provider", "account_include", NULL, "KEY,...", NULL, "provider: transactions filter account_include (base58 keys, at most 16)"},
+  {"provider", "account_exclude", NULL, "KEY,...", NULL, "provider: transactions filter account_exclude"},
+  {"provider", "account_required", NULL, "KEY,...", NULL, "provider: transactions filter account_required"},
+  {"provider", "slots", NULL, "BOOL", "true", "provider: subscribe to slot updates (slot_status follows them)"},
+  {"provider", "from_slot", NULL, "SLOT", NULL, "provider: first connection replays from this slot (servers with a replay store)"},
+  {"provider", "resume", NULL, "BOOL", "true", "provider: a reconnect asks from_slot = the highest slot seen (else live: a counted gap)"},
+  {"provider", "backoff_min_ms", NULL, "MS", "100", "provider: first reconnect delay (doubles per failed attempt)"},
+  {"provider", "backoff_max_ms", NULL, "MS", "10000", "provider: reconnect delay cap"},
+  {"provider", "idle_ms", NULL, "MS", "30000", "provider: reconnect when nothing arrived for this long"},
+  {"provider", "ca_file", NULL, "PEM", NULL, "provider: trust these CAs instead of the system's (https://)"},
+  {"provider", "tls_verify", NULL, "BOOL", "true", "provider: verify the server's certificate and name (https://)"},
+  {"provider", "pool_mb", NULL, "MB", "64", "provider: transactions in flight to the plugins (2 KiB each)"},
+  {"provider", "join_entries", NULL, "N", "131072", "joined mode (a shred driver with [provider] url): signatures of shred transactions awaiting the provider's outcome (8-way sets; a full set evicts its oldest, counted)"},
   {"input", "preload", "preload", "PCAP", NULL, "preload driver: the capture to load (Ethernet frames; one net_ring queue per rx instance)"},
   {"input", "preload_deal", "preload-deal", "packet|slot", "packet", "preload driver: frames to queues round robin (packet: sets arrive interleaved, as off turbine) or by slot % queues (slot: rx i feeds fec i)"},
   {"input", "port_id", "port-id", "N", "0", "ethdev port to receive on"},
@@ -582,7 +603,7 @@ key_set(char const *section, char const *key) {
   return strcmp(origin[key_find(section, key)], "default") != 0;
 }
 
-static char const *const driver_names[] = {"ethdev", "udp", "preload"};
+static char const *const driver_names[] = {"ethdev", "udp", "preload", "provider"};
 
 /* Keys that only one input driver reads: given with another driver, they
  * would be ignored, so they are refused. */
@@ -642,6 +663,7 @@ sofd_opts_check_ports(sofd_cfg_t const *cfg) {
                   "--no-pci) or use --driver ethdev\n",
           driver_names[cfg->driver], key_from(di),
           cfg->driver == SOFD_DRIVER_UDP ? "receives on kernel UDP sockets"
+          : cfg->driver == SOFD_DRIVER_PROVIDER ? "takes transactions from a Yellowstone gRPC provider"
                                          : "serves the capture through a net_ring port of its own",
           n, n == 1 ? "" : "s", names, n == 1 ? "it" : "they");
   return -1;
@@ -771,6 +793,118 @@ resolve_topology(sofd_cfg_t *cfg) {
   return 0;
 }
 
+/* A comma list of base58 keys into a NULL-ended list (the strings are
+ * copied once, they live until exit). */
+static int
+provider_keys(char const *key, char const **out) {
+  char const *s = get_str("provider", key);
+  if (!s) return 0;
+  size_t ki = (size_t)key_find("provider", key);
+  char *dup = strdup(s), *save = NULL;
+  unsigned n = 0;
+  if (!dup) return -1;
+  for (char *t = strtok_r(dup, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+    uint8_t k[32];
+    if (sof_base58_decode_32(t, strlen(t), k)) {
+      fprintf(stderr, "sofd: %s: '%s' is not a base58 public key (%s)\n", key_name(ki), t, key_from(ki));
+      return -1;
+    }
+    if (n == SOF_PGRPC_FILTER_MAX) {
+      fprintf(stderr, "sofd: %s: at most %u keys (%s)\n", key_name(ki), SOF_PGRPC_FILTER_MAX, key_from(ki));
+      return -1;
+    }
+    out[n++] = t;
+  }
+  return 0;
+}
+
+static int
+provider_tri(char const *key, int *out) {
+  char const *s = get_str("provider", key);
+  if (!strcmp(s, "any")) *out = -1;
+  else if (!strcmp(s, "true")) *out = 1;
+  else if (!strcmp(s, "false")) *out = 0;
+  else {
+    fprintf(stderr, "sofd: %s: '%s' is not any, true or false\n", key_name((size_t)key_find("provider", key)), s);
+    return -1;
+  }
+  return 0;
+}
+
+/* [provider]: the provider driver, or joined mode (another driver and a
+ * url: shreds publish, the provider's outcomes are joined to them). */
+static int
+resolve_provider(sofd_cfg_t *cfg) {
+  static char const *const pkeys[] = {"x_token", "commitment", "vote", "failed", "account_include",
+    "account_exclude", "account_required", "slots", "from_slot", "resume", "backoff_min_ms",
+    "backoff_max_ms", "idle_ms", "ca_file", "tls_verify", "pool_mb", "join_entries", NULL};
+  if (cfg->driver != SOFD_DRIVER_PROVIDER && !get_str("provider", "url")) {
+    for (int k = 0; pkeys[k]; k++)
+      if (key_set("provider", pkeys[k])) {
+        size_t ki = (size_t)key_find("provider", pkeys[k]);
+        fprintf(stderr, "sofd: %s (%s) is read only with a provider: --driver provider, or [provider] "
+                        "url (--provider-url) for joined mode\n", key_name(ki), key_from(ki));
+        return -1;
+      }
+    return 0;
+  }
+  cfg->provider_on = 1;
+  sof_pgrpc_cfg_t *pc = &cfg->provider;
+  sof_pgrpc_cfg_default(pc);
+  pc->url = get_str("provider", "url");
+  if (!pc->url) {
+    fprintf(stderr, "sofd: the provider driver needs [provider] url (--provider-url)\n");
+    return -1;
+  }
+  pc->x_token = get_str("provider", "x_token");
+  pc->ca_file = get_str("provider", "ca_file");
+  char const *cm = get_str("provider", "commitment");
+  if (!strcmp(cm, "processed")) pc->commitment = 0;
+  else if (!strcmp(cm, "confirmed")) pc->commitment = 1;
+  else if (!strcmp(cm, "finalized")) pc->commitment = 2;
+  else {
+    fprintf(stderr, "sofd: %s: '%s' is not processed, confirmed or finalized\n",
+            key_name((size_t)key_find("provider", "commitment")), cm);
+    return -1;
+  }
+  if (provider_tri("vote", &pc->vote) || provider_tri("failed", &pc->failed) ||
+      provider_keys("account_include", pc->account_include) ||
+      provider_keys("account_exclude", pc->account_exclude) ||
+      provider_keys("account_required", pc->account_required) ||
+      get_bool("provider", "slots", &pc->slots) || get_bool("provider", "resume", &pc->resume) ||
+      get_bool("provider", "tls_verify", &pc->tls_verify))
+    return -1;
+  GET_U("provider", "from_slot", 0, UINT64_MAX - 1, pc->from_slot);
+  GET_U("provider", "backoff_min_ms", 1, 3600000, pc->backoff_min_ms);
+  GET_U("provider", "backoff_max_ms", 1, 3600000, pc->backoff_max_ms);
+  GET_U("provider", "idle_ms", 100, 3600000, pc->idle_ms);
+  if (pc->backoff_max_ms < pc->backoff_min_ms) {
+    fprintf(stderr, "sofd: [provider] backoff_max_ms is below backoff_min_ms\n");
+    return -1;
+  }
+  uint64_t mb = 64;
+  GET_U("provider", "pool_mb", 1, 65536, mb);
+  cfg->provider_pool_bytes = mb << 20;
+  uint64_t je = 131072;
+  GET_U("provider", "join_entries", 8, 1U << 26, je);
+  if (je & (je - 1) || je < 8) {
+    fprintf(stderr, "sofd: [provider] join_entries: a power of two, at least 8\n");
+    return -1;
+  }
+  cfg->provider_join_entries = je;
+  char err[256];
+  int ws = !strncmp(pc->url, "ws://", 5) || !strncmp(pc->url, "wss://", 6);
+  sof_pgrpc_t *probe = ws ? NULL : sof_pgrpc_new(pc, NULL, NULL, err, sizeof err); /* validates the url */
+  sof_pws_t *wprobe = ws ? sof_pws_new(pc, NULL, NULL, err, sizeof err) : NULL;
+  if (!probe && !wprobe) {
+    fprintf(stderr, "sofd: [provider] (--provider-*): %s\n", err);
+    return -1;
+  }
+  sof_pgrpc_delete(probe);
+  sof_pws_delete(wprobe);
+  return 0;
+}
+
 int
 sofd_opts_resolve(sofd_cfg_t *cfg) {
   memset(cfg, 0, sizeof *cfg);
@@ -778,8 +912,9 @@ sofd_opts_resolve(sofd_cfg_t *cfg) {
   if (!strcmp(drv, "ethdev")) cfg->driver = SOFD_DRIVER_ETHDEV;
   else if (!strcmp(drv, "udp")) cfg->driver = SOFD_DRIVER_UDP;
   else if (!strcmp(drv, "preload")) cfg->driver = SOFD_DRIVER_PRELOAD;
+  else if (!strcmp(drv, "provider")) cfg->driver = SOFD_DRIVER_PROVIDER;
   else {
-    fprintf(stderr, "sofd: %s: '%s' is not ethdev, udp or preload\n",
+    fprintf(stderr, "sofd: %s: '%s' is not ethdev, udp, preload or provider\n",
             key_name((size_t)key_find("input", "driver")), drv);
     return -1;
   }
@@ -798,6 +933,7 @@ sofd_opts_resolve(sofd_cfg_t *cfg) {
     return -1;
   }
   if (reject_unused(cfg)) return -1;
+  if (resolve_provider(cfg)) return -1;
   GET_U("input", "port_id", 0, RTE_MAX_ETHPORTS - 1, cfg->port_id);
   GET_U("input", "rx_desc", 1, 65535, cfg->rx_desc);
   char const *mb_s = get_str("input", "mbufs");
@@ -973,6 +1109,7 @@ sofd_opts_resolve(sofd_cfg_t *cfg) {
     return -1;
   }
   if (!cfg->leader && !cfg->leader_schedule && !cfg->leader_list && !cfg->learn_leaders && !cfg->rpc_url &&
+      cfg->driver != SOFD_DRIVER_PROVIDER && /* no shreds to verify */
       cfg->verify.posture == SOF_VERIFY_POSTURE_PUBLIC_UNTRUSTED && cfg->verify.verify_shreds != 0 &&
       !cfg->verify.accept_unknown_leader) {
     fprintf(stderr, "sofd: the public_untrusted posture needs --leader, --leader-schedule, "

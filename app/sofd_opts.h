@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "provider/sof_provider_grpc.h"
 #include "state/sof_slotwin.h"
 #include "verify/sof_verify.h"
 #include "sofd_gossip.h"
@@ -68,6 +69,7 @@ typedef struct sofd_ring_cfg {
 #define SOFD_DRIVER_ETHDEV 0
 #define SOFD_DRIVER_UDP    1
 #define SOFD_DRIVER_PRELOAD 2 /* a pcap preloaded into a net_ring port (an ethdev) */
+#define SOFD_DRIVER_PROVIDER 3 /* no shreds: a Yellowstone gRPC provider (sofd_provider.h) */
 
 enum { SOFD_EXC_NONE = 0, SOFD_EXC_TAP = 1 }; /* [input] exception */
 
@@ -93,6 +95,10 @@ typedef struct sofd_cfg {
   int      exception;      /* [input] exception: SOFD_EXC_NONE (sofd answers ARP / ICMP) or
                               SOFD_EXC_TAP (non-shred frames to the kernel, app/sofd_exc.h) */
   char const *exception_iface; /* [input] exception_iface: the tap's kernel interface */
+  sof_pgrpc_cfg_t provider;     /* [provider] (provider driver) */
+  uint64_t provider_pool_bytes; /* [provider] pool_mb */
+  uint64_t provider_join_entries; /* [provider] join_entries (joined mode) */
+  int      provider_on;         /* provider driver, or joined mode ([provider] url with a shred driver) */
   /* verification */
   char const *leader, *leader_schedule, *leader_list;
   int      learn_leaders;        /* [verify] learn_leaders */

@@ -143,6 +143,18 @@ sofd_make_verify(sofd_cfg_t const *c, sof_leaders_t const *leaders, sof_verify_s
   return v;
 }
 
+/* The provider's messages into its ring to dispatch. Client thread. */
+static int
+provider_emit(void *ctx, int kind, uint64_t slot, uint64_t arg) {
+  sofd_pipe_t *p = ctx;
+  sofd_msg_t m = {.slot = slot, .arg = arg, .tsc = rte_rdtsc()};
+  m.kind = kind == SOFD_PROV_EV_SLOT            ? SOFD_MSG_SLOT
+           : kind == SOFD_PROV_EV_SLOT_COMPLETE ? SOFD_MSG_SLOT_COMPLETE
+           : kind == SOFD_PROV_EV_STATUS        ? SOFD_MSG_PROVIDER_STATUS
+                                                : SOFD_MSG_PROVIDER_TXN;
+  return rte_ring_enqueue_elem(p->prov_ring, &m, sizeof m) ? -1 : 0;
+}
+
 sofd_pipe_t *
 sofd_pipe_new(sofd_cfg_t const *c, sof_leaders_t const *leaders, sof_host_t *host) {
   sofd_pipe_t *p = calloc(1, sizeof *p);
@@ -249,7 +261,20 @@ sofd_pipe_new(sofd_cfg_t const *c, sof_leaders_t const *leaders, sof_host_t *hos
    * transactions). */
   uint8_t rx_here[RTE_MAX_LCORE] = {0};
   for (unsigned i = 0; i < c->role_cnt[SOFD_ROLE_RX]; i++) rx_here[c->role_lcores[SOFD_ROLE_RX][i]] = 1;
+  /* the provider's client thread (driver provider, or joined mode) and its
+   * ring to dispatch */
+  int provider = c->driver == SOFD_DRIVER_PROVIDER;
+  if (c->provider_on) {
+    if (!(p->prov_ring = rte_ring_create_elem("sofd_provider", sizeof(sofd_msg_t), 4096, (int)rte_socket_id(),
+                                              RING_F_SP_ENQ | RING_F_SC_DEQ))) {
+      fprintf(stderr, "sofd: provider ring: %s\n", rte_strerror(rte_errno));
+      goto fail;
+    }
+    if (!(p->prov = sofd_provider_new(c, provider_emit, p))) goto fail;
+  }
   for (int role = 0; role < SOFD_ROLE_CNT; role++) {
+    /* provider driver: only the roles after extract run */
+    if (provider && (role == SOFD_ROLE_RX || role == SOFD_ROLE_FEC || role == SOFD_ROLE_EXTRACT)) continue;
     for (unsigned i = 0; i < c->role_cnt[role]; i++) {
       unsigned lc = c->role_lcores[role][i];
       p->sched[lc][p->sched_n[lc]++] = (sofd_role_ref_t){.role = role, .inst = i};
@@ -321,6 +346,7 @@ sofd_pipe_open_input(sofd_pipe_t *p) {
     return -1;
   }
   uint16_t port_id = c->port_id;
+  if (c->driver == SOFD_DRIVER_PROVIDER) return sofd_provider_start(p->prov); /* no port */
   if (c->driver == SOFD_DRIVER_PRELOAD) {
     if (sof_preload_create(&p->preload, c->preload, (uint16_t)nrx, c->preload_deal, err, sizeof err)) {
       fprintf(stderr, "sofd: [input] preload (--preload): %s\n", err);
@@ -400,6 +426,7 @@ sofd_pipe_open_input(sofd_pipe_t *p) {
     }
   }
   p->input_open = 1;
+  if (p->prov && sofd_provider_start(p->prov)) return -1; /* joined mode: shreds and a provider */
   return 0;
 }
 
@@ -445,6 +472,8 @@ sofd_pipe_delete(sofd_pipe_t *p) {
   if (p->rx)
     for (unsigned i = 0; i < c->role_cnt[SOFD_ROLE_RX]; i++) sofd_rx_fini(&p->rx[i]);
   if (p->dispatch) sofd_dispatch_fini(p->dispatch);
+  sofd_provider_delete(p->prov);
+  rte_ring_free(p->prov_ring);
   for (unsigned i = 0; i < SOFD_INSTANCES_MAX; i++) rte_ring_free(p->rx_fec[i]);
   rte_ring_free(p->fec_extract);
   rte_ring_free(p->extract_dispatch);

@@ -43,6 +43,7 @@
 #include "sofd_pipe.h"
 #include "sofd_exc.h"
 #include "sofd_race.h"
+#include "sofd_provider.h"
 
 #include "../drivers/sof_ethdev.h"
 #include "../drivers/sof_preload.h"
@@ -70,6 +71,8 @@
 #define SOFD_MSG_DATASET       2 /* arg: sofd_dataset_t *, a block of the shard's pool */
 #define SOFD_MSG_SLOT_COMPLETE 3 /* every data shred up to LAST_IN_SLOT reassembled */
 #define SOFD_MSG_INLINE        4 /* arg: sofd_dataset_t * holding one transaction found early */
+#define SOFD_MSG_PROVIDER_TXN  5 /* arg: a provider transaction block (sofd_provider.h) */
+#define SOFD_MSG_PROVIDER_STATUS 6 /* joined mode: arg: a provider outcome block (sofd_provider.h) */
 
 typedef struct sofd_msg {
   uint32_t kind;
@@ -277,6 +280,8 @@ struct sofd_pipe {
   struct rte_mempool *pool;
   sof_verify_shared_t *shared; /* NULL with a single verifier */
   sof_race_group_t *race;      /* feed race: every rx and fec instance's table (NULL: off) */
+  sofd_provider_t *prov;       /* provider driver / joined mode: the client thread (NULL: none) */
+  struct rte_ring *prov_ring;  /* its messages to dispatch (SP/SC: the client thread -> dispatch) */
   unsigned (*ext_counters)(void *ctx, sofd_counter_t *out, unsigned cap); /* sofd_pipe_set_counters */
   sofd_epoch_sched_t epochs_store[2];   /* sofd_pipe_set_epochs writes the one not published */
   sofd_epoch_sched_t *epochs;           /* published (release / acquire) */

@@ -23,6 +23,7 @@ pkgs=(
   librte-net-af-xdp23 librte-net-tap23 librte-net-af-packet23  # PMDs sofd uses on a kernel interface (af_xdp: libxdp, libbpf) and for [input] exception = tap; pulled in by dpdk, named for test_sofd_nic.py
   libnats-dev nats-server                        # the nats plugin, sof-sub; tests/test_sofd_nats.py's JetStream servers
   libnghttp2-dev libprotobuf-c-dev protobuf-c-compiler  # grpc plugin: HTTP/2 server, protobuf (docs/grpc.md)
+  libwebsockets-dev                              # provider ingress: the websocket variant (docs/provider.md)
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -114,6 +114,7 @@ typedef struct gen_slot {
     sof_ev_recent_blockhash_t blockhash;
     sof_ev_leader_schedule_t  leaders;
     sof_ev_cluster_topology_t topology;
+    sof_ev_txn_status_t       txn_status;
   } u;
 } gen_slot_t;
 
@@ -379,6 +380,7 @@ hook_has_cb(sof_plugin_t const *p, int hook) {
   case SOF_HOOK_RECENT_BLOCKHASH: return p->on_recent_blockhash != NULL;
   case SOF_HOOK_LEADER_SCHEDULE:  return p->on_leader_schedule != NULL;
   case SOF_HOOK_CLUSTER_TOPOLOGY: return p->on_cluster_topology != NULL;
+  case SOF_HOOK_TRANSACTION_STATUS: return p->on_transaction_status != NULL;
   default: return 0;
   }
 }
@@ -897,6 +899,8 @@ HOST_PUBLISH_BY_VALUE(sof_host_publish_leader_schedule, sof_ev_leader_schedule_t
                       SOF_HOOK_LEADER_SCHEDULE, leaders)
 HOST_PUBLISH_BY_VALUE(sof_host_publish_cluster_topology, sof_ev_cluster_topology_t,
                       SOF_HOOK_CLUSTER_TOPOLOGY, topology)
+HOST_PUBLISH_BY_VALUE(sof_host_publish_txn_status, sof_ev_txn_status_t,
+                      SOF_HOOK_TRANSACTION_STATUS, txn_status)
 
 /* ---- producer: the wait buffer ----------------------------------------------------------- */
 
@@ -1433,6 +1437,7 @@ gen_dispatch(sof_host_t *h, gen_slot_t *s, poll_acc_t *a, uint64_t *tp) {
     case SOF_HOOK_RECENT_BLOCKHASH: p->on_recent_blockhash(hp->state, &s->u.blockhash); break;
     case SOF_HOOK_LEADER_SCHEDULE:  p->on_leader_schedule(hp->state, &s->u.leaders); break;
     case SOF_HOOK_CLUSTER_TOPOLOGY: p->on_cluster_topology(hp->state, &s->u.topology); break;
+    case SOF_HOOK_TRANSACTION_STATUS: p->on_transaction_status(hp->state, &s->u.txn_status); break;
     default: break;
     }
     uint64_t t1 = sof_plugin_tsc();

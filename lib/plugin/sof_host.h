@@ -282,6 +282,8 @@ unsigned sof_host_publish_txn(sof_host_t *host, sof_ev_txn_t const *ev, unsigned
 unsigned sof_host_publish_txn_batch(sof_host_t *host, sof_ev_txn_batch_t const *ev);
 unsigned sof_host_publish_reorg(sof_host_t *host, sof_ev_reorg_t const *ev);
 unsigned sof_host_publish_recent_blockhash(sof_host_t *host, sof_ev_recent_blockhash_t const *ev);
+/* transaction_status (joined provider mode, by value on the general lane) */
+unsigned sof_host_publish_txn_status(sof_host_t *host, sof_ev_txn_status_t const *ev);
 unsigned sof_host_publish_leader_schedule(sof_host_t *host, sof_ev_leader_schedule_t const *ev);
 unsigned sof_host_publish_cluster_topology(sof_host_t *host, sof_ev_cluster_topology_t const *ev);
 

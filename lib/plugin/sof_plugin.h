@@ -51,13 +51,14 @@ extern "C" {
   X(REORG,             7,  "reorg")                       \
   X(RECENT_BLOCKHASH,  8,  "recent_blockhash")            \
   X(LEADER_SCHEDULE,   9,  "leader_schedule")             \
-  X(CLUSTER_TOPOLOGY,  10, "cluster_topology")
+  X(CLUSTER_TOPOLOGY,  10, "cluster_topology")            \
+  X(TRANSACTION_STATUS, 11, "transaction_status")
 
 enum {
 #define SOF_HOOK_ENUM_(name, val, str) SOF_HOOK_##name = (val),
   SOF_HOOK_LIST(SOF_HOOK_ENUM_)
 #undef SOF_HOOK_ENUM_
-  SOF_HOOK_CNT = 11
+  SOF_HOOK_CNT = 12
 };
 #define SOF_HOOK_BIT(name) (1U << SOF_HOOK_##name)
 
@@ -96,6 +97,8 @@ enum {
 #define SOF_TXN_PATH_DATASET 0 /* its dataset was complete */
 #define SOF_TXN_PATH_INLINE  1 /* a contiguous prefix of its dataset held it: the
                                   rest of the dataset had not arrived yet */
+#define SOF_TXN_PATH_PROVIDER 2 /* a processed provider delivered it (sofd --driver
+                                  provider), with its outcome in meta */
 
 #define SOF_SLOT_UNKNOWN UINT64_MAX /* unknown slot (parent, watermark) */
 
@@ -150,6 +153,24 @@ typedef struct sof_ev_dataset {
   sof_ev_time_t time;
 } sof_ev_dataset_t;
 
+/* A transaction's execution outcome, when a processed provider reported it
+ * (sofd --driver provider); transactions from shreds carry none (has_meta
+ * 0: everything else 0). err holds the start of the bincode
+ * TransactionError (err_sz bytes kept of err_full_sz). */
+#define SOF_EV_TXN_ERR_MAX 16U
+typedef struct sof_ev_txn_meta {
+  uint8_t  has_meta;
+  uint8_t  failed;
+  uint8_t  err_sz;
+  uint8_t  has_compute_units;
+  uint32_t err_full_sz;
+  uint32_t log_cnt;       /* log messages the provider gave */
+  uint32_t _pad;
+  uint64_t fee;           /* lamports */
+  uint64_t compute_units;
+  uint8_t  err[SOF_EV_TXN_ERR_MAX];
+} sof_ev_txn_meta_t;
+
 typedef struct sof_ev_txn {
   uint64_t          slot;
   int               commitment;  /* SOF_COMMITMENT_* of the slot at delivery */
@@ -164,6 +185,7 @@ typedef struct sof_ev_txn {
   uint32_t          entry_idx;   /* entry of the dataset holding it */
   uint32_t          idx_in_dataset;
   sof_ev_time_t     time;
+  sof_ev_txn_meta_t meta;        /* the provider's outcome (has_meta 0: none) */
 } sof_ev_txn_t;
 
 /* One transaction of a batch: the offset of its bytes in the batch payload. */
@@ -234,6 +256,23 @@ typedef struct sof_ev_reorg {
   uint64_t       attached[SOF_EV_REORG_LIST_MAX]; /* ascending, ending at new_tip */
   sof_ev_marks_t marks;
 } sof_ev_reorg_t;
+
+/* A transaction's outcome reported by a processed provider in joined mode
+ * (sofd with shreds and a [provider] at once): the transaction itself was
+ * published from shreds (transaction hooks); this event carries what the
+ * provider said about it and when, relative to the shred sighting.
+ * shred_seen 0: the join table did not hold the signature (the provider was
+ * first, the shreds never delivered it, or its entry was evicted); lead_ns
+ * is then 0. */
+typedef struct sof_ev_txn_status {
+  uint64_t          slot;          /* the provider's slot */
+  uint8_t           signature[64];
+  uint8_t           shred_seen;    /* 1: delivered from shreds before */
+  uint8_t           _pad[7];
+  int64_t           lead_ns;       /* provider sighting - shred sighting (> 0: shreds first) */
+  uint64_t          shred_tsc;     /* the shred sighting (RX burst TSC), 0 when none */
+  sof_ev_txn_meta_t meta;          /* the outcome */
+} sof_ev_txn_status_t;
 
 typedef struct sof_ev_recent_blockhash {
   uint64_t slot;
@@ -344,6 +383,7 @@ typedef struct sof_plugin {
   void (*on_recent_blockhash)(void *state, sof_ev_recent_blockhash_t const *ev);
   void (*on_leader_schedule)(void *state, sof_ev_leader_schedule_t const *ev);
   void (*on_cluster_topology)(void *state, sof_ev_cluster_topology_t const *ev);
+  void (*on_transaction_status)(void *state, sof_ev_txn_status_t const *ev);
 } sof_plugin_t;
 
 /* ---- helpers plugins may use ---------------------------------------------------------- */

@@ -193,13 +193,48 @@ txlog_on_transaction(void *state, sof_ev_txn_t const *ev) {
   sof_json_key(j, "entry");      sof_json_u64(j, ev->entry_idx);
   sof_json_key(j, "commitment"); sof_json_str(j, sof_commitment_str(ev->commitment));
   sof_json_key(j, "path");
-  sof_json_str(j, ev->path == SOF_TXN_PATH_INLINE ? "inline" : "dataset");
+  sof_json_str(j, ev->path == SOF_TXN_PATH_INLINE ? "inline" : ev->path == SOF_TXN_PATH_PROVIDER ? "provider" : "dataset");
   sof_event_json_txn(j, ev->bytes, ev->txn);
   if (t->instructions) txlog_instructions(j, ev->bytes, ev->txn);
   if (t->raw) {
     sof_json_key(j, "transaction");
     txlog_b64(j, ev->bytes, ev->sz);
   }
+  if (ev->meta.has_meta) { /* the provider's outcome (--driver provider) */
+    sof_json_key(j, "meta");
+    sof_json_obj_begin(j);
+    sof_json_key(j, "err");
+    if (ev->meta.failed) sof_json_hex(j, ev->meta.err, ev->meta.err_sz);
+    else sof_json_null(j);
+    sof_json_key(j, "fee");         sof_json_u64(j, ev->meta.fee);
+    sof_json_key(j, "logMessages"); sof_json_u64(j, ev->meta.log_cnt);
+    if (ev->meta.has_compute_units) {
+      sof_json_key(j, "computeUnitsConsumed");
+      sof_json_u64(j, ev->meta.compute_units);
+    }
+    sof_json_obj_end(j);
+  }
+  sof_json_obj_end(j);
+  sof_plugout_line(&t->out, j);
+}
+
+/* joined mode (shreds + a provider): the provider's outcome of a
+ * transaction, with the lead of the shred sighting */
+static void
+txlog_on_transaction_status(void *state, sof_ev_txn_status_t const *ev) {
+  txlog_t *t = state;
+  sof_json_t *j = &t->j;
+  sof_json_obj_begin(j);
+  sof_json_key(j, "type");      sof_json_str(j, "transaction_status");
+  sof_json_key(j, "slot");      sof_json_u64(j, ev->slot);
+  sof_json_key(j, "signature"); sof_json_b58_64(j, ev->signature);
+  sof_json_key(j, "shredSeen"); sof_json_bool(j, ev->shred_seen);
+  sof_json_key(j, "leadUs");    sof_json_i64(j, ev->lead_ns / 1000);
+  sof_json_key(j, "err");
+  if (ev->meta.failed) sof_json_hex(j, ev->meta.err, ev->meta.err_sz);
+  else sof_json_null(j);
+  sof_json_key(j, "fee");       sof_json_u64(j, ev->meta.fee);
+  sof_json_key(j, "logMessages"); sof_json_u64(j, ev->meta.log_cnt);
   sof_json_obj_end(j);
   sof_plugout_line(&t->out, j);
 }
@@ -232,7 +267,8 @@ txlog_on_dataset(void *state, sof_ev_dataset_t const *ev) {
   sof_plugin_t const sym = {                                               \
     .name            = name_,                                              \
     .api_version     = SOF_PLUGIN_API_VERSION,                             \
-    .hooks           = SOF_HOOK_BIT(TRANSACTION) | SOF_HOOK_BIT(DATASET),  \
+    .hooks           = SOF_HOOK_BIT(TRANSACTION) | SOF_HOOK_BIT(DATASET) | \
+                       SOF_HOOK_BIT(TRANSACTION_STATUS),                    \
     .commitment      = commitment_,                                        \
     .commitment_mode = SOF_COMMITMENT_AT_LEAST,                            \
     .dispatch        = SOF_DISPATCH_SEQUENTIAL,                            \
@@ -241,6 +277,7 @@ txlog_on_dataset(void *state, sof_ev_dataset_t const *ev) {
     .shutdown        = txlog_shutdown,                                     \
     .transaction_interest_ref = interest_fn,                               \
     .on_dataset      = txlog_on_dataset,                                   \
+    .on_transaction_status = txlog_on_transaction_status,                  \
     .on_transaction  = txlog_on_transaction,                               \
   };
 

@@ -48,6 +48,7 @@ check_descriptor(sof_plugin_t const *p) {
     [SOF_HOOK_RECENT_BLOCKHASH] = (void const *)p->on_recent_blockhash,
     [SOF_HOOK_LEADER_SCHEDULE] = (void const *)p->on_leader_schedule,
     [SOF_HOOK_CLUSTER_TOPOLOGY] = (void const *)p->on_cluster_topology,
+    [SOF_HOOK_TRANSACTION_STATUS] = (void const *)p->on_transaction_status,
   };
   for (int h = 0; h < SOF_HOOK_CNT; h++) {
     sof_test_check_cnt++;

@@ -65,7 +65,7 @@ test_descriptors(void) {
   SOF_CHECK_STR(p->name, "txlog");
   SOF_CHECK_STR(c->name, "txlog_confirmed");
   SOF_CHECK_EQ(p->api_version, SOF_PLUGIN_API_VERSION);
-  SOF_CHECK_EQ(p->hooks, SOF_HOOK_BIT(TRANSACTION) | SOF_HOOK_BIT(DATASET));
+  SOF_CHECK_EQ(p->hooks, SOF_HOOK_BIT(TRANSACTION) | SOF_HOOK_BIT(DATASET) | SOF_HOOK_BIT(TRANSACTION_STATUS));
   SOF_CHECK_EQ(c->hooks, p->hooks);
   SOF_CHECK_EQ(p->commitment, SOF_COMMITMENT_PROCESSED);
   SOF_CHECK_EQ(c->commitment, SOF_COMMITMENT_CONFIRMED);
