@@ -749,3 +749,104 @@ sof_pprom_render(char *buf, size_t sz, size_t *off) {
     else *off += (size_t)n;
   }
 }
+
+/* ---- the chain events' JSON objects ---------------------------------------------------- */
+
+static void
+pjson_marks(sof_json_t *j, sof_ev_marks_t const *m) {
+  sof_json_key(j, "tip");       sof_pjson_slot(j, m->tip);
+  sof_json_key(j, "confirmed"); sof_pjson_slot(j, m->confirmed);
+  sof_json_key(j, "finalized"); sof_pjson_slot(j, m->finalized);
+}
+
+static void
+pjson_slot_list(sof_json_t *j, uint64_t const *slots, uint32_t len) {
+  if (len > SOF_EV_REORG_LIST_MAX) len = SOF_EV_REORG_LIST_MAX;
+  sof_json_arr_begin(j);
+  for (uint32_t i = 0; i < len; i++) sof_json_u64(j, slots[i]);
+  sof_json_arr_end(j);
+}
+
+char const *
+sof_pjson_slot_moment(sof_ev_slot_status_t const *ev) {
+  return ev->event == SOF_SLOT_EV_FIRST_SHRED ? "first_shred"
+         : ev->event == SOF_SLOT_EV_COMPLETE  ? "complete" : NULL;
+}
+
+void
+sof_pjson_slot_status(sof_json_t *j, sof_ev_slot_status_t const *ev) {
+  sof_json_key(j, "type"); sof_json_str(j, "slot_status");
+  char const *moment = sof_pjson_slot_moment(ev);
+  if (moment) {
+    sof_json_key(j, "event"); sof_json_str(j, moment);
+  }
+  sof_json_key(j, "slot");           sof_json_u64(j, ev->slot);
+  sof_json_key(j, "parent");         sof_pjson_slot(j, ev->parent);
+  sof_json_key(j, "previousStatus"); sof_json_str(j, sof_slot_status_str(ev->prev_status));
+  sof_json_key(j, "status");         sof_json_str(j, sof_slot_status_str(ev->status));
+  pjson_marks(j, &ev->marks);
+}
+
+void
+sof_pjson_reorg(sof_json_t *j, sof_ev_reorg_t const *ev) {
+  sof_json_key(j, "type");           sof_json_str(j, "reorg");
+  sof_json_key(j, "oldTip");         sof_pjson_slot(j, ev->old_tip);
+  sof_json_key(j, "newTip");         sof_pjson_slot(j, ev->new_tip);
+  sof_json_key(j, "commonAncestor"); sof_pjson_slot(j, ev->common_ancestor);
+  sof_json_key(j, "detached");       pjson_slot_list(j, ev->detached, ev->detached_len);
+  sof_json_key(j, "attached");       pjson_slot_list(j, ev->attached, ev->attached_len);
+  sof_json_key(j, "detachedCount");  sof_json_u64(j, ev->detached_cnt);
+  sof_json_key(j, "attachedCount");  sof_json_u64(j, ev->attached_cnt);
+  pjson_marks(j, &ev->marks);
+}
+
+void
+sof_pjson_recent_blockhash(sof_json_t *j, sof_ev_recent_blockhash_t const *ev) {
+  sof_json_key(j, "type");      sof_json_str(j, "recent_blockhash");
+  sof_json_key(j, "slot");      sof_json_u64(j, ev->slot);
+  sof_json_key(j, "blockhash"); sof_json_b58_32(j, ev->blockhash);
+  sof_json_key(j, "txCount");   sof_json_u64(j, ev->dataset_txn_cnt);
+}
+
+void
+sof_pjson_key_or_null(sof_json_t *j, uint8_t const k[32]) {
+  uint8_t acc = 0;
+  for (unsigned i = 0; i < 32; i++) acc |= k[i];
+  if (!acc) sof_json_null(j);
+  else      sof_json_b58_32(j, k);
+}
+
+char const *
+sof_pjson_leader_kind(sof_ev_leader_schedule_t const *ev) {
+  return ev->kind == SOF_LEADER_EV_SNAPSHOT  ? "snapshot"
+         : ev->kind == SOF_LEADER_EV_CURRENT ? "current" : "unknown";
+}
+
+void
+sof_pjson_leader_schedule(sof_json_t *j, sof_ev_leader_schedule_t const *ev) {
+  uint32_t n = ev->leader_cnt < SOF_EV_LEADERS_MAX ? ev->leader_cnt : SOF_EV_LEADERS_MAX;
+  sof_json_key(j, "type");          sof_json_str(j, "leader_schedule");
+  sof_json_key(j, "kind");          sof_json_str(j, sof_pjson_leader_kind(ev));
+  sof_json_key(j, "firstSlot");     sof_json_u64(j, ev->first_slot);
+  sof_json_key(j, "scheduleSlots"); sof_json_u64(j, ev->schedule_slots);
+  sof_json_key(j, "leaders");
+  sof_json_arr_begin(j);
+  for (uint32_t i = 0; i < n; i++) sof_pjson_key_or_null(j, ev->leaders[i]);
+  sof_json_arr_end(j);
+}
+
+void
+sof_pjson_dataset(sof_json_t *j, sof_ev_dataset_t const *ev) {
+  sof_json_key(j, "type");            sof_json_str(j, "dataset");
+  sof_json_key(j, "slot");            sof_json_u64(j, ev->slot);
+  sof_json_key(j, "parent");          sof_pjson_slot(j, ev->parent);
+  sof_json_key(j, "startIndex");      sof_json_u64(j, ev->start_idx);
+  sof_json_key(j, "endIndex");        sof_json_u64(j, ev->end_idx);
+  sof_json_key(j, "lastInSlot");      sof_json_bool(j, ev->last_in_slot);
+  sof_json_key(j, "shreds");          sof_json_u64(j, ev->shred_cnt);
+  sof_json_key(j, "payloadLen");      sof_json_u64(j, ev->payload_sz);
+  sof_json_key(j, "recoveredShreds"); sof_json_u64(j, ev->recovered_cnt);
+  sof_json_key(j, "decoded");         sof_json_bool(j, ev->decoded);
+  sof_json_key(j, "entries");         sof_json_u64(j, ev->entry_cnt);
+  sof_json_key(j, "txCount");         sof_json_u64(j, ev->txn_cnt);
+}

@@ -199,6 +199,24 @@ sof_pjson_slot(sof_json_t *j, uint64_t slot) {
   else                          sof_json_u64(j, slot);
 }
 
+/* The fields of the chain events' JSON objects, "type" first, as slotlog
+ * writes them (nats publishes the same objects; txlog and nats the same
+ * dataset objects): the caller opens and closes the object. The formats
+ * are in docs/plugins.md. */
+void sof_pjson_slot_status(sof_json_t *j, sof_ev_slot_status_t const *ev);
+void sof_pjson_reorg(sof_json_t *j, sof_ev_reorg_t const *ev);
+void sof_pjson_recent_blockhash(sof_json_t *j, sof_ev_recent_blockhash_t const *ev);
+void sof_pjson_leader_schedule(sof_json_t *j, sof_ev_leader_schedule_t const *ev);
+void sof_pjson_dataset(sof_json_t *j, sof_ev_dataset_t const *ev);
+/* sof_pjson_key_or_null: a base58 key, or null when it is all zero (a
+ * leader that is not known). */
+void sof_pjson_key_or_null(sof_json_t *j, uint8_t const k[32]);
+/* the "event" name of a slot_status event's moment (first_shred,
+ * complete), NULL for a status change */
+char const *sof_pjson_slot_moment(sof_ev_slot_status_t const *ev);
+/* the "kind" name of a leader_schedule event */
+char const *sof_pjson_leader_kind(sof_ev_leader_schedule_t const *ev);
+
 /* sof_pjson_num3: v as a JSON number with 3 decimals ("%.3f"); 0 for a
  * value that is not finite. */
 void sof_pjson_num3(sof_json_t *j, double v);

@@ -202,28 +202,6 @@ stream_setup(nats_plugin_t *n, char *err, size_t err_sz) {
 
 /* ---- formatting (the publisher thread) ------------------------------------------------- */
 
-static void
-marks(sof_json_t *j, sof_ev_marks_t const *m) {
-  sof_json_key(j, "tip");       sof_pjson_slot(j, m->tip);
-  sof_json_key(j, "confirmed"); sof_pjson_slot(j, m->confirmed);
-  sof_json_key(j, "finalized"); sof_pjson_slot(j, m->finalized);
-}
-
-static void
-slot_list(sof_json_t *j, uint64_t const *slots, uint32_t len) {
-  if (len > SOF_EV_REORG_LIST_MAX) len = SOF_EV_REORG_LIST_MAX;
-  sof_json_arr_begin(j);
-  for (uint32_t i = 0; i < len; i++) sof_json_u64(j, slots[i]);
-  sof_json_arr_end(j);
-}
-
-static int
-all_zero(uint8_t const k[32]) {
-  uint8_t acc = 0;
-  for (unsigned i = 0; i < 32; i++) acc |= k[i];
-  return !acc;
-}
-
 /* Formats record r into p->j, its subject index and Nats-Msg-Id. 0, or -1
  * when the record cannot be formatted. */
 static int
@@ -252,43 +230,22 @@ format_rec(nats_pub_t *p, nrec_t const *r, int *subj, char *id, size_t id_sz) {
   case NREC_SLOT: {
     sof_ev_slot_status_t ev;
     memcpy(&ev, r + 1, sizeof ev);
-    sof_json_key(j, "type"); sof_json_str(j, "slot_status");
-    char const *moment = NULL;
-    if (ev.event == SOF_SLOT_EV_FIRST_SHRED) moment = "first_shred";
-    if (ev.event == SOF_SLOT_EV_COMPLETE) moment = "complete";
-    if (moment) {
-      sof_json_key(j, "event"); sof_json_str(j, moment);
-    }
-    sof_json_key(j, "slot");           sof_json_u64(j, ev.slot);
-    sof_json_key(j, "parent");         sof_pjson_slot(j, ev.parent);
-    sof_json_key(j, "previousStatus"); sof_json_str(j, sof_slot_status_str(ev.prev_status));
-    sof_json_key(j, "status");         sof_json_str(j, sof_slot_status_str(ev.status));
-    marks(j, &ev.marks);
+    sof_pjson_slot_status(j, &ev);
+    char const *moment = sof_pjson_slot_moment(&ev);
     snprintf(id, id_sz, "slot:%" PRIu64 ":%s", ev.slot, moment ? moment : sof_slot_status_str(ev.status));
     *subj = SUBJ_SLOT;
     break;
   }
   case NREC_REORG: {
     sof_ev_reorg_t const *ev = (sof_ev_reorg_t const *)(r + 1); /* 16-byte aligned in the queue */
-    sof_json_key(j, "type");           sof_json_str(j, "reorg");
-    sof_json_key(j, "oldTip");         sof_pjson_slot(j, ev->old_tip);
-    sof_json_key(j, "newTip");         sof_pjson_slot(j, ev->new_tip);
-    sof_json_key(j, "commonAncestor"); sof_pjson_slot(j, ev->common_ancestor);
-    sof_json_key(j, "detached");       slot_list(j, ev->detached, ev->detached_len);
-    sof_json_key(j, "attached");       slot_list(j, ev->attached, ev->attached_len);
-    sof_json_key(j, "detachedCount");  sof_json_u64(j, ev->detached_cnt);
-    sof_json_key(j, "attachedCount");  sof_json_u64(j, ev->attached_cnt);
-    marks(j, &ev->marks);
+    sof_pjson_reorg(j, ev);
     snprintf(id, id_sz, "reorg:%" PRIu64 ":%" PRIu64, ev->old_tip, ev->new_tip);
     *subj = SUBJ_REORG;
     break;
   }
   case NREC_BLOCKHASH: {
     sof_ev_recent_blockhash_t const *ev = (sof_ev_recent_blockhash_t const *)(r + 1);
-    sof_json_key(j, "type");      sof_json_str(j, "recent_blockhash");
-    sof_json_key(j, "slot");      sof_json_u64(j, ev->slot);
-    sof_json_key(j, "blockhash"); sof_json_b58_32(j, ev->blockhash);
-    sof_json_key(j, "txCount");   sof_json_u64(j, ev->dataset_txn_cnt);
+    sof_pjson_recent_blockhash(j, ev);
     char h[SOF_BASE58_ENCODED_32_MAX];
     sof_base58_encode_32(ev->blockhash, h);
     snprintf(id, id_sz, "bh:%" PRIu64 ":%s", ev->slot, h);
@@ -298,39 +255,17 @@ format_rec(nats_pub_t *p, nrec_t const *r, int *subj, char *id, size_t id_sz) {
   case NREC_LEADER: {
     sof_ev_leader_schedule_t const *ev = (sof_ev_leader_schedule_t const *)(r + 1);
     uint32_t cnt = ev->leader_cnt < SOF_EV_LEADERS_MAX ? ev->leader_cnt : SOF_EV_LEADERS_MAX;
-    char const *kind = ev->kind == SOF_LEADER_EV_SNAPSHOT ? "snapshot"
-                     : ev->kind == SOF_LEADER_EV_CURRENT  ? "current" : "unknown";
-    sof_json_key(j, "type");          sof_json_str(j, "leader_schedule");
-    sof_json_key(j, "kind");          sof_json_str(j, kind);
-    sof_json_key(j, "firstSlot");     sof_json_u64(j, ev->first_slot);
-    sof_json_key(j, "scheduleSlots"); sof_json_u64(j, ev->schedule_slots);
-    sof_json_key(j, "leaders");
-    sof_json_arr_begin(j);
-    for (uint32_t i = 0; i < cnt; i++) {
-      if (all_zero(ev->leaders[i])) sof_json_null(j);
-      else                          sof_json_b58_32(j, ev->leaders[i]);
-    }
-    sof_json_arr_end(j);
+    sof_pjson_leader_schedule(j, ev);
+    static uint8_t const zero[32];
     char first[SOF_BASE58_ENCODED_32_MAX] = "none";
-    if (cnt && !all_zero(ev->leaders[0])) sof_base58_encode_32(ev->leaders[0], first);
-    snprintf(id, id_sz, "leader:%s:%" PRIu64 ":%s", kind, ev->first_slot, first);
+    if (cnt && memcmp(ev->leaders[0], zero, 32)) sof_base58_encode_32(ev->leaders[0], first);
+    snprintf(id, id_sz, "leader:%s:%" PRIu64 ":%s", sof_pjson_leader_kind(ev), ev->first_slot, first);
     *subj = SUBJ_LEADER;
     break;
   }
   case NREC_DATASET: {
     sof_ev_dataset_t const *ev = (sof_ev_dataset_t const *)(r + 1);
-    sof_json_key(j, "type");            sof_json_str(j, "dataset");
-    sof_json_key(j, "slot");            sof_json_u64(j, ev->slot);
-    sof_json_key(j, "parent");          sof_pjson_slot(j, ev->parent);
-    sof_json_key(j, "startIndex");      sof_json_u64(j, ev->start_idx);
-    sof_json_key(j, "endIndex");        sof_json_u64(j, ev->end_idx);
-    sof_json_key(j, "lastInSlot");      sof_json_bool(j, ev->last_in_slot);
-    sof_json_key(j, "shreds");          sof_json_u64(j, ev->shred_cnt);
-    sof_json_key(j, "payloadLen");      sof_json_u64(j, ev->payload_sz);
-    sof_json_key(j, "recoveredShreds"); sof_json_u64(j, ev->recovered_cnt);
-    sof_json_key(j, "decoded");         sof_json_bool(j, ev->decoded);
-    sof_json_key(j, "entries");         sof_json_u64(j, ev->entry_cnt);
-    sof_json_key(j, "txCount");         sof_json_u64(j, ev->txn_cnt);
+    sof_pjson_dataset(j, ev);
     snprintf(id, id_sz, "ds:%" PRIu64 ":%u", ev->slot, ev->start_idx);
     *subj = SUBJ_DATASET;
     break;

@@ -118,102 +118,43 @@ sof_plugin_slotlog_render(void *state, char *buf, size_t sz) {
 }
 
 static void
-marks(sof_json_t *j, sof_ev_marks_t const *m) {
-  sof_json_key(j, "tip");       sof_pjson_slot(j, m->tip);
-  sof_json_key(j, "confirmed"); sof_pjson_slot(j, m->confirmed);
-  sof_json_key(j, "finalized"); sof_pjson_slot(j, m->finalized);
-}
-
-static void
 slotlog_on_slot_status(void *state, sof_ev_slot_status_t const *ev) {
   slotlog_t *s = state;
   if (!s->want[EV_SLOT_STATUS]) return;
-  sof_json_t *j = &s->j;
-  sof_json_obj_begin(j);
-  sof_json_key(j, "type");           sof_json_str(j, "slot_status");
-  if (ev->event == SOF_SLOT_EV_FIRST_SHRED || ev->event == SOF_SLOT_EV_COMPLETE) {
-    sof_json_key(j, "event");
-    sof_json_str(j, ev->event == SOF_SLOT_EV_FIRST_SHRED ? "first_shred" : "complete");
-  }
-  sof_json_key(j, "slot");           sof_json_u64(j, ev->slot);
-  sof_json_key(j, "parent");         sof_pjson_slot(j, ev->parent);
-  sof_json_key(j, "previousStatus"); sof_json_str(j, sof_slot_status_str(ev->prev_status));
-  sof_json_key(j, "status");         sof_json_str(j, sof_slot_status_str(ev->status));
-  marks(j, &ev->marks);
-  sof_json_obj_end(j);
-  sof_plugout_line(&s->out, j);
-}
-
-static void
-slot_list(sof_json_t *j, uint64_t const *slots, uint32_t len) {
-  if (len > SOF_EV_REORG_LIST_MAX) len = SOF_EV_REORG_LIST_MAX;
-  sof_json_arr_begin(j);
-  for (uint32_t i = 0; i < len; i++) sof_json_u64(j, slots[i]);
-  sof_json_arr_end(j);
+  sof_json_obj_begin(&s->j);
+  sof_pjson_slot_status(&s->j, ev);
+  sof_json_obj_end(&s->j);
+  sof_plugout_line(&s->out, &s->j);
 }
 
 static void
 slotlog_on_reorg(void *state, sof_ev_reorg_t const *ev) {
   slotlog_t *s = state;
   if (!s->want[EV_REORG]) return;
-  sof_json_t *j = &s->j;
-  sof_json_obj_begin(j);
-  sof_json_key(j, "type");           sof_json_str(j, "reorg");
-  sof_json_key(j, "oldTip");         sof_pjson_slot(j, ev->old_tip);
-  sof_json_key(j, "newTip");         sof_pjson_slot(j, ev->new_tip);
-  sof_json_key(j, "commonAncestor"); sof_pjson_slot(j, ev->common_ancestor);
-  sof_json_key(j, "detached");       slot_list(j, ev->detached, ev->detached_len);
-  sof_json_key(j, "attached");       slot_list(j, ev->attached, ev->attached_len);
-  sof_json_key(j, "detachedCount");  sof_json_u64(j, ev->detached_cnt);
-  sof_json_key(j, "attachedCount");  sof_json_u64(j, ev->attached_cnt);
-  marks(j, &ev->marks);
-  sof_json_obj_end(j);
-  sof_plugout_line(&s->out, j);
+  sof_json_obj_begin(&s->j);
+  sof_pjson_reorg(&s->j, ev);
+  sof_json_obj_end(&s->j);
+  sof_plugout_line(&s->out, &s->j);
 }
 
 static void
 slotlog_on_recent_blockhash(void *state, sof_ev_recent_blockhash_t const *ev) {
   slotlog_t *s = state;
   if (!s->want[EV_RECENT_BLOCKHASH]) return;
-  sof_json_t *j = &s->j;
-  sof_json_obj_begin(j);
-  sof_json_key(j, "type");      sof_json_str(j, "recent_blockhash");
-  sof_json_key(j, "slot");      sof_json_u64(j, ev->slot);
-  sof_json_key(j, "blockhash"); sof_json_b58_32(j, ev->blockhash);
-  sof_json_key(j, "txCount");   sof_json_u64(j, ev->dataset_txn_cnt);
-  sof_json_obj_end(j);
-  sof_plugout_line(&s->out, j);
-}
-
-static int
-all_zero(uint8_t const k[32]) {
-  uint8_t acc = 0;
-  for (unsigned i = 0; i < 32; i++) acc |= k[i];
-  return !acc;
+  sof_json_obj_begin(&s->j);
+  sof_pjson_recent_blockhash(&s->j, ev);
+  sof_json_obj_end(&s->j);
+  sof_plugout_line(&s->out, &s->j);
 }
 
 static void
 slotlog_on_leader_schedule(void *state, sof_ev_leader_schedule_t const *ev) {
   slotlog_t *s = state;
   if (!s->want[EV_LEADER_SCHEDULE]) return;
-  sof_json_t *j = &s->j;
-  uint32_t n = ev->leader_cnt < SOF_EV_LEADERS_MAX ? ev->leader_cnt : SOF_EV_LEADERS_MAX;
-  sof_json_obj_begin(j);
-  sof_json_key(j, "type");          sof_json_str(j, "leader_schedule");
-  sof_json_key(j, "kind");
-  sof_json_str(j, ev->kind == SOF_LEADER_EV_SNAPSHOT  ? "snapshot"
-                : ev->kind == SOF_LEADER_EV_CURRENT ? "current" : "unknown");
-  sof_json_key(j, "firstSlot");     sof_json_u64(j, ev->first_slot);
-  sof_json_key(j, "scheduleSlots"); sof_json_u64(j, ev->schedule_slots);
-  sof_json_key(j, "leaders");
-  sof_json_arr_begin(j);
-  for (uint32_t i = 0; i < n; i++) {
-    if (all_zero(ev->leaders[i])) sof_json_null(j);
-    else                          sof_json_b58_32(j, ev->leaders[i]);
-  }
-  sof_json_arr_end(j);
-  sof_json_obj_end(j);
-  sof_plugout_line(&s->out, j);
+  sof_json_obj_begin(&s->j);
+  sof_pjson_leader_schedule(&s->j, ev);
+  sof_json_obj_end(&s->j);
+  sof_plugout_line(&s->out, &s->j);
 }
 
 /* Gossip's node set changed (sofd with [gossip]): joins and leaves since

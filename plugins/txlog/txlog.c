@@ -243,22 +243,10 @@ static void
 txlog_on_dataset(void *state, sof_ev_dataset_t const *ev) {
   txlog_t *t = state;
   if (!t->datasets) return;
-  sof_json_t *j = &t->j;
-  sof_json_obj_begin(j);
-  sof_json_key(j, "type");            sof_json_str(j, "dataset");
-  sof_json_key(j, "slot");            sof_json_u64(j, ev->slot);
-  sof_json_key(j, "parent");          sof_pjson_slot(j, ev->parent);
-  sof_json_key(j, "startIndex");      sof_json_u64(j, ev->start_idx);
-  sof_json_key(j, "endIndex");        sof_json_u64(j, ev->end_idx);
-  sof_json_key(j, "lastInSlot");      sof_json_bool(j, ev->last_in_slot);
-  sof_json_key(j, "shreds");          sof_json_u64(j, ev->shred_cnt);
-  sof_json_key(j, "payloadLen");      sof_json_u64(j, ev->payload_sz);
-  sof_json_key(j, "recoveredShreds"); sof_json_u64(j, ev->recovered_cnt);
-  sof_json_key(j, "decoded");         sof_json_bool(j, ev->decoded);
-  sof_json_key(j, "entries");         sof_json_u64(j, ev->entry_cnt);
-  sof_json_key(j, "txCount");         sof_json_u64(j, ev->txn_cnt);
-  sof_json_obj_end(j);
-  sof_plugout_line(&t->out, j);
+  sof_json_obj_begin(&t->j);
+  sof_pjson_dataset(&t->j, ev);
+  sof_json_obj_end(&t->j);
+  sof_plugout_line(&t->out, &t->j);
 }
 
 /* The three txlog descriptors differ only in name, commitment and
