@@ -24,6 +24,36 @@ sof_pcfg_get(sof_plugin_env_t const *env, char const *key) {
   return env->config_get(env, key);
 }
 
+int
+sof_pcfg_set(sof_plugin_env_t const *env, char const *key, char const *const *names, uint8_t *want,
+             char *err, size_t err_sz) {
+  char const *v = sof_pcfg_get(env, key);
+  if (!v) return 1;
+  unsigned n = 0;
+  while (names[n]) n++;
+  memset(want, 0, n);
+  for (unsigned item = 1;; item++) {
+    char const *end = strchr(v, ',');
+    if (!end) end = v + strlen(v);
+    char const *b = v, *e = end;
+    while (b < e && (*b == ' ' || *b == '\t')) b++;
+    while (e > b && (e[-1] == ' ' || e[-1] == '\t')) e--;
+    int found = -1;
+    for (unsigned i = 0; i < n; i++)
+      if ((size_t)(e - b) == strlen(names[i]) && !memcmp(b, names[i], (size_t)(e - b))) found = (int)i;
+    if (found < 0) {
+      int off = snprintf(err, err_sz, "%s: item %u ('%.*s') is not one of ", key, item,
+                         (int)((e - b) > 64 ? 64 : (e - b)), b);
+      for (unsigned i = 0; i < n && off >= 0 && (size_t)off < err_sz; i++)
+        off += snprintf(err + off, err_sz - (size_t)off, "%s%s", i ? ", " : "", names[i]);
+      return -1;
+    }
+    want[found] = 1;
+    if (!*end) return 0;
+    v = end + 1;
+  }
+}
+
 static int
 in_list(char const *const *list, char const *s) {
   for (unsigned i = 0; list && list[i]; i++)

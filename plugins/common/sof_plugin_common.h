@@ -68,6 +68,14 @@ char const *sof_pcfg_get(sof_plugin_env_t const *env, char const *key);
 int sof_pcfg_check_keys(sof_plugin_env_t const *env, char const *const *known,
                         char const *const *refused, char *err, size_t err_sz);
 
+/* sof_pcfg_set: key's value as a comma-separated set of names from names
+ * (NULL-terminated; blanks around items ignored): want[i] = 1 for each
+ * named names[i], 0 for the others. Returns 1 when key is absent (want
+ * untouched: the caller's default), 0, or -1 with "KEY: item N ('X') is
+ * not one of a, b, c" for an unknown or empty item. */
+int sof_pcfg_set(sof_plugin_env_t const *env, char const *key, char const *const *names, uint8_t *want,
+                 char *err, size_t err_sz);
+
 /* sof_pcfg_bool: "true" -> 1, "false" -> 0; dflt when absent; else -1 with
  * a reason. */
 int sof_pcfg_bool(sof_plugin_env_t const *env, char const *key, int dflt, int *out, char *err,

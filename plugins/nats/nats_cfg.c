@@ -85,32 +85,12 @@ check_prefix(char const *v, char *err, size_t err_sz) {
 
 static int
 parse_events(sof_plugin_env_t const *env, uint8_t want[NEV_CNT], char *err, size_t err_sz) {
-  char const *v = sof_pcfg_get(env, "events");
-  if (!v) { /* all but datasets */
+  int r = sof_pcfg_set(env, "events", nats_event_names, want, err, err_sz);
+  if (r == 1) { /* all but datasets */
     memset(want, 1, NEV_CNT);
     want[NEV_DATASET] = 0;
-    return 0;
   }
-  memset(want, 0, NEV_CNT);
-  for (unsigned item = 1;; item++) {
-    char const *end = strchr(v, ',');
-    if (!end) end = v + strlen(v);
-    char const *b = v, *e = end;
-    while (b < e && (*b == ' ' || *b == '\t')) b++;
-    while (e > b && (e[-1] == ' ' || e[-1] == '\t')) e--;
-    int found = -1;
-    for (int i = 0; i < NEV_CNT; i++)
-      if ((size_t)(e - b) == strlen(nats_event_names[i]) && !memcmp(b, nats_event_names[i], (size_t)(e - b)))
-        found = i;
-    if (found < 0) {
-      snprintf(err, err_sz, "events: item %u ('%.*s') is not one of transaction, slot_status, reorg, "
-               "recent_blockhash, leader_schedule, dataset", item, (int)((e - b) > 64 ? 64 : (e - b)), b);
-      return -1;
-    }
-    want[found] = 1;
-    if (!*end) return 0;
-    v = end + 1;
-  }
+  return r < 0 ? -1 : 0;
 }
 
 int

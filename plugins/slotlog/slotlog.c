@@ -45,32 +45,9 @@ static char const *const slotlog_keys[] = { "path", "flush_ms", "queue_bytes", "
 /* events: comma-separated names (blanks around them ignored), absent: all. */
 static int
 parse_events(sof_plugin_env_t const *env, uint8_t want[EV_CNT], char *err, size_t err_sz) {
-  char const *v = sof_pcfg_get(env, "events");
-  if (!v) {
-    memset(want, 1, EV_CNT);
-    return 0;
-  }
-  memset(want, 0, EV_CNT);
-  for (unsigned item = 1;; item++) {
-    char const *end = strchr(v, ',');
-    if (!end) end = v + strlen(v);
-    char const *b = v, *e = end;
-    while (b < e && (*b == ' ' || *b == '\t')) b++;
-    while (e > b && (e[-1] == ' ' || e[-1] == '\t')) e--;
-    int found = -1;
-    for (int i = 0; i < EV_CNT; i++)
-      if ((size_t)(e - b) == strlen(slotlog_events[i]) &&
-          !memcmp(b, slotlog_events[i], (size_t)(e - b)))
-        found = i;
-    if (found < 0) {
-      snprintf(err, err_sz, "events: item %u ('%.*s') is not one of slot_status, reorg, "
-               "recent_blockhash, leader_schedule, cluster_topology", item, (int)((e - b) > 64 ? 64 : (e - b)), b);
-      return -1;
-    }
-    want[found] = 1;
-    if (!*end) return 0;
-    v = end + 1;
-  }
+  int r = sof_pcfg_set(env, "events", slotlog_events, want, err, err_sz);
+  if (r == 1) memset(want, 1, EV_CNT);
+  return r < 0 ? -1 : 0;
 }
 
 static int
