@@ -387,22 +387,7 @@ NIB_KERNEL(avx2, __m256i, _mm256_and_si256, _mm256_srli_epi16, _mm256_set1_epi8,
 #define V_PREP(c)     (c)
 #define V_MULP        mul_avx2
 #define TILE_N        4
-#include "sof_rs_kern.inc"
-#undef KN
-#undef VEC
-#undef VB
-#undef V_LOAD
-#undef V_STORE
-#undef V_XOR
-#undef V_ZERO
-#undef XS
-#undef V_SPLIT
-#undef V_MUL
-#undef KC
-#undef V_PREP
-#undef V_MULP
-#undef TILE_N
-#undef KTGT
+#include "sof_rs_kern.inc" /* undefines its parameters */
 
 #define KTGT __attribute__((target("avx512f,avx512bw")))
 NIB_KERNEL(avx512, __m512i, _mm512_and_si512, _mm512_srli_epi16, _mm512_set1_epi8,
@@ -421,22 +406,7 @@ NIB_KERNEL(avx512, __m512i, _mm512_and_si512, _mm512_srli_epi16, _mm512_set1_epi
 #define V_PREP(c)     (c)
 #define V_MULP        mul_avx512
 #define TILE_N        8
-#include "sof_rs_kern.inc"
-#undef KN
-#undef VEC
-#undef VB
-#undef V_LOAD
-#undef V_STORE
-#undef V_XOR
-#undef V_ZERO
-#undef XS
-#undef V_SPLIT
-#undef V_MUL
-#undef KC
-#undef V_PREP
-#undef V_MULP
-#undef TILE_N
-#undef KTGT
+#include "sof_rs_kern.inc" /* undefines its parameters */
 
 /* GFNI multiplication: one vgf2p8affineqb with c's bit matrix (gf_aff) */
 #define KTGT __attribute__((target("gfni,avx2")))
@@ -454,22 +424,7 @@ NIB_KERNEL(avx512, __m512i, _mm512_and_si512, _mm512_srli_epi16, _mm512_set1_epi
 #define V_PREP(c)     gf_aff[c]
 #define V_MULP(a, x)  _mm256_gf2p8affine_epi64_epi8((x), _mm256_set1_epi64x((long long)(a)), 0)
 #define TILE_N        6
-#include "sof_rs_kern.inc"
-#undef KN
-#undef VEC
-#undef VB
-#undef V_LOAD
-#undef V_STORE
-#undef V_XOR
-#undef V_ZERO
-#undef XS
-#undef V_SPLIT
-#undef V_MUL
-#undef KC
-#undef V_PREP
-#undef V_MULP
-#undef TILE_N
-#undef KTGT
+#include "sof_rs_kern.inc" /* undefines its parameters */
 
 #define KTGT __attribute__((target("gfni,avx512f,avx512bw")))
 #define KN(x)         x##_gfni512
@@ -486,22 +441,7 @@ NIB_KERNEL(avx512, __m512i, _mm512_and_si512, _mm512_srli_epi16, _mm512_set1_epi
 #define V_PREP(c)     gf_aff[c]
 #define V_MULP(a, x)  _mm512_gf2p8affine_epi64_epi8((x), _mm512_set1_epi64((long long)(a)), 0)
 #define TILE_N        8
-#include "sof_rs_kern.inc"
-#undef KN
-#undef VEC
-#undef VB
-#undef V_LOAD
-#undef V_STORE
-#undef V_XOR
-#undef V_ZERO
-#undef XS
-#undef V_SPLIT
-#undef V_MUL
-#undef KC
-#undef V_PREP
-#undef V_MULP
-#undef TILE_N
-#undef KTGT
+#include "sof_rs_kern.inc" /* undefines its parameters */
 #endif /* SOF_RS_X86 */
 
 /* ---- dispatch ------------------------------------------------------------------ */
