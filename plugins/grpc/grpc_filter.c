@@ -117,6 +117,19 @@ txf_fill(arena_t *a, grpc_txf_t *t, char const *name, int has_vote, int vote, in
   return t->name ? 0 : -1;
 }
 
+/* Appends the slot filter named name (value sl, NULL: defaults). -1 with
+ * a reason when the name is refused (check_name). */
+static int
+slotf_add(arena_t *a, grpc_filters_t *f, char const *name, Geyser__SubscribeRequestFilterSlots const *sl,
+          char *err, size_t err_sz) {
+  if (check_name(name, err, err_sz)) return -1;
+  grpc_slotf_t *sf = &f->slotf[f->slotf_cnt++];
+  sf->name = arena_str(a, name);
+  sf->by_commitment = sl && sl->has_filter_by_commitment && sl->filter_by_commitment;
+  sf->interslot = sl && sl->has_interslot_updates && sl->interslot_updates;
+  return 0;
+}
+
 int
 grpc_filters_subscribe(void const *reqp, grpc_cfg_t const *cfg, grpc_filters_t **out, char *err,
                        size_t err_sz) {
@@ -208,15 +221,10 @@ grpc_filters_subscribe(void const *reqp, grpc_cfg_t const *cfg, grpc_filters_t *
   }
   f->slotf = arena_take(&a, r->n_slots * sizeof *f->slotf);
   for (size_t i = 0; i < r->n_slots; i++) {
-    Geyser__SubscribeRequestFilterSlots const *sl = r->slots[i]->value;
-    if (check_name(KEY(r->slots[i]), err, err_sz)) {
+    if (slotf_add(&a, f, KEY(r->slots[i]), r->slots[i]->value, err, err_sz)) {
       free(f);
       return GRPC_INVALID_ARGUMENT;
     }
-    f->slotf[i].name = arena_str(&a, KEY(r->slots[i]));
-    f->slotf[i].by_commitment = sl && sl->has_filter_by_commitment && sl->filter_by_commitment;
-    f->slotf[i].interslot = sl && sl->has_interslot_updates && sl->interslot_updates;
-    f->slotf_cnt++;
   }
   f->entryf = arena_take(&a, r->n_entry * sizeof *f->entryf);
   for (size_t i = 0; i < r->n_entry; i++) {
@@ -286,15 +294,10 @@ grpc_filters_deshred(void const *reqp, grpc_cfg_t const *cfg, grpc_filters_t **o
   }
   f->slotf = arena_take(&a, r->n_slots * sizeof *f->slotf);
   for (size_t i = 0; i < r->n_slots; i++) {
-    Geyser__SubscribeRequestFilterSlots const *sl = r->slots[i]->value;
-    if (check_name(KEY(r->slots[i]), err, err_sz)) {
+    if (slotf_add(&a, f, KEY(r->slots[i]), r->slots[i]->value, err, err_sz)) {
       free(f);
       return GRPC_INVALID_ARGUMENT;
     }
-    f->slotf[i].name = arena_str(&a, KEY(r->slots[i]));
-    f->slotf[i].by_commitment = sl && sl->has_filter_by_commitment && sl->filter_by_commitment;
-    f->slotf[i].interslot = sl && sl->has_interslot_updates && sl->interslot_updates;
-    f->slotf_cnt++;
   }
   if (r->ping) {
     f->has_ping = 1;
