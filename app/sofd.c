@@ -423,6 +423,7 @@ sofd_main(int argc, char **argv) {
     if (cfg.learn_leaders && !cfg.leader_candidates && !cfg.rpc_url) {
       cfg.verify.candidates = (uint8_t const(*)[32])gids;
       cfg.verify.candidate_cnt = gcnt;
+      cfg.verify.cands_pub = sofd_gossip_cands(gossip); /* joins and leaves while running */
     }
   }
   if (cfg.learn_leaders && !cfg.leader_candidates && !cfg.gossip.entrypoint) { /* the cluster's nodes, from the RPC */

@@ -253,6 +253,11 @@ sofd_pipe_counters(sofd_pipe_t const *p, sofd_counter_t *out) {
   CTR("learned leaders: slots whose leader was learned", t.vs.learn_slots, "verify_learn_slots");
   CTR("learned leaders: slots given up (tries ran out)", t.vs.learn_given_up, "verify_learn_given_up");
   CTR("learned leaders: shreds whose leader a learned slot gave", t.vs.learn_hits, "verify_learn_hits");
+  CTR("learned leaders: candidate sets taken from gossip (a node joined or left)", t.vs.cand_updates,
+      "verify_cand_updates");
+  CTR("learned leaders: candidate set copies torn by a publication (retried)", t.vs.cand_torn, "verify_cand_torn");
+  CTR("learned leaders: given-up slots searched again with a new candidate set", t.vs.learn_reopened,
+      "verify_learn_reopened");
   CTR("shreds not verified: over a budget (set: their FEC set failed too many checks)", t.vs.over_budget_set,
       "verify_over_budget_set");
   FAM("verify_over_budget_total", "budget", "set");
@@ -578,6 +583,9 @@ sofd_pipe_summary(sofd_pipe_t *p, char const *stop) {
   sof_json_key(j, "slots");   sof_json_u64(j, t.vs.learn_slots);
   sof_json_key(j, "givenUp"); sof_json_u64(j, t.vs.learn_given_up);
   sof_json_key(j, "hits");    sof_json_u64(j, t.vs.learn_hits);
+  sof_json_key(j, "candUpdates"); sof_json_u64(j, t.vs.cand_updates);
+  sof_json_key(j, "candTorn");    sof_json_u64(j, t.vs.cand_torn);
+  sof_json_key(j, "reopened");    sof_json_u64(j, t.vs.learn_reopened);
   sof_json_obj_end(j);
   sof_json_key(j, "overBudget");
   sof_json_obj_begin(j);

@@ -25,6 +25,7 @@
 #include "gossip/sof_crds.h"
 #include "gossip/sof_gossip.h"
 #include "gossip/sof_gossip_bloom.h"
+#include "verify/sof_cands.h"
 #include "wire/sof_base58.h"
 
 #define PEER_PING_EVERY_MS   5000U      /* an unverified peer is pinged again after */
@@ -35,6 +36,7 @@
 #define PRUNE_HOLD_MS        60000U     /* a peer that pruned us gets no push for */
 #define PUSH_MSG_TIMEOUT_MS  30000U     /* Agave CRDS_GOSSIP_PUSH_MSG_TIMEOUT_MS */
 #define PULL_CRDS_TIMEOUT_MS 15000U     /* Agave CRDS_GOSSIP_PULL_CRDS_TIMEOUT_MS */
+#define CANDS_PUBLISH_MIN_MS 1000U      /* candidate sets published at most this often */
 
 /* Every counter: name, help, gauge. */
 #define GOSSIP_COUNTERS(X)                                                                              \
@@ -78,7 +80,11 @@
   X(nodes,               "nodes (ContactInfo records) held", 1)                                           \
   X(nodes_verified,      "nodes that answered a ping", 1)                                                 \
   X(values,              "CRDS records held (besides ContactInfo)", 1)                                    \
-  X(shred_version,       "the cluster's shred version (0: not known yet)", 1)
+  X(shred_version,       "the cluster's shred version (0: not known yet)", 1)                            \
+  X(candidates,          "learned-leader candidates published (nodes of the shred version + left within the grace)", 1) \
+  X(candidate_publications, "candidate sets published to the verifiers", 0)                              \
+  X(candidates_expired,  "nodes no longer candidates: left gossip longer than leave_grace_ms ago", 0)     \
+  X(candidates_dropped,  "candidate keys cut: over nodes_max at publication, or pushed out of a full grace list", 0)
 
 typedef struct gossip_ctr {
 #define X(name, help, gauge) _Atomic uint64_t name;
@@ -86,6 +92,14 @@ typedef struct gossip_ctr {
 #undef X
   _Atomic uint64_t malformed[SOF_GOSSIP_ERR_CNT + 1];
 } gossip_ctr_t;
+
+/* A node of the shred version that left gossip: still a candidate until
+ * left_ms + leave_grace_ms. */
+typedef struct departed {
+  uint8_t  pubkey[32];
+  uint64_t left_ms;
+  uint8_t  live;             /* 0: superseded by a later leave of the same node */
+} departed_t;
 
 typedef struct peer {
   uint8_t  used;
@@ -122,6 +136,13 @@ struct sofd_gossip {
   uint64_t          next_pull_ms, next_push_ms, next_echo_ms, next_purge_ms;
   uint64_t          sweep_pos, sweep_start_ms; /* pull slices go round the hash space in order */
   _Atomic uint64_t  sweep_done_start_ms;       /* start of the last complete sweep (0: none yet) */
+  /* learned-leader candidates published to the verifiers (thread only) */
+  sof_cands_t      *cands;
+  uint8_t         (*cand_scratch)[32];          /* nodes_max */
+  departed_t       *departed;                   /* nodes_max, a ring in leave order */
+  uint32_t          dep_tail, dep_cnt;
+  int               cands_dirty;
+  uint64_t          cands_pub_ms;
 };
 
 #define INC(g, f) atomic_fetch_add_explicit(&(g)->c.f, 1, memory_order_relaxed)
@@ -342,13 +363,75 @@ send_ping(sofd_gossip_t *g, peer_t *p, uint64_t now) {
 
 /* ---- receiving ----------------------------------------------------------------------------------- */
 
+/* ---- learned-leader candidates (published to the verifiers) ------------------------------- */
+
+/* The oldest entry of the grace list goes (expired, or pushed out). */
+static void
+departed_pop(sofd_gossip_t *g, int expired) {
+  departed_t *d = &g->departed[g->dep_tail];
+  if (d->live && !sof_crds_get(g->nodes, SOF_GOSSIP_CRDS_CONTACT_INFO, d->pubkey, 0)) {
+    if (expired) INC(g, candidates_expired);
+    else INC(g, candidates_dropped);
+    g->cands_dirty = 1;
+  }
+  g->dep_tail = (g->dep_tail + 1) % g->cfg.nodes_max;
+  g->dep_cnt--;
+}
+
+/* A node of the shred version left: it stays a candidate for the grace. */
+static void
+departed_push(sofd_gossip_t *g, uint8_t const pubkey[32], uint64_t now) {
+  if (!g->departed) return;
+  for (uint32_t k = 0, i = g->dep_tail; k < g->dep_cnt; k++, i = (i + 1) % g->cfg.nodes_max)
+    if (g->departed[i].live && !memcmp(g->departed[i].pubkey, pubkey, 32)) g->departed[i].live = 0;
+  if (g->dep_cnt == g->cfg.nodes_max) departed_pop(g, 0);
+  departed_t *d = &g->departed[(g->dep_tail + g->dep_cnt) % g->cfg.nodes_max];
+  memcpy(d->pubkey, pubkey, 32);
+  d->left_ms = now;
+  d->live = 1;
+  g->dep_cnt++;
+}
+
+/* Expired grace entries go; a changed set is published (at most every
+ * CANDS_PUBLISH_MIN_MS): the nodes of the shred version held, then those
+ * that left within the grace, at most nodes_max. Gossip thread. */
+static void
+cands_tick(sofd_gossip_t *g, uint64_t now) {
+  if (!g->cands) return;
+  while (g->dep_cnt && g->departed[g->dep_tail].left_ms + g->cfg.leave_grace_ms <= now) departed_pop(g, 1);
+  uint32_t sv = atomic_load(&g->shred_version);
+  if (!g->cands_dirty || !(sv & 0x10000) || now < g->cands_pub_ms + CANDS_PUBLISH_MIN_MS) return;
+  uint32_t n = 0, cut = 0;
+  for (uint32_t i = 0; i < sof_crds_capacity(g->nodes); i++) {
+    sof_crds_rec_t const *r = sof_crds_slot(g->nodes, i);
+    if (!r->used || r->shred_version != (sv & 0xFFFF)) continue;
+    if (n < g->cfg.nodes_max) memcpy(g->cand_scratch[n++], r->origin, 32);
+    else cut++;
+  }
+  for (uint32_t k = 0, i = g->dep_tail; k < g->dep_cnt; k++, i = (i + 1) % g->cfg.nodes_max) {
+    departed_t const *d = &g->departed[i];
+    if (!d->live || sof_crds_get(g->nodes, SOF_GOSSIP_CRDS_CONTACT_INFO, d->pubkey, 0)) continue;
+    if (n < g->cfg.nodes_max) memcpy(g->cand_scratch[n++], d->pubkey, 32);
+    else cut++;
+  }
+  sof_cands_publish(g->cands, (uint8_t const(*)[32])g->cand_scratch, n);
+  ADD(g, candidates_dropped, cut);
+  INC(g, candidate_publications);
+  SET(g, candidates, n);
+  g->cands_dirty = 0;
+  g->cands_pub_ms = now;
+}
+
 static void
 node_left(void *ctx, sof_crds_rec_t const *r) {
   sofd_gossip_t *g = ctx;
   INC(g, node_leaves);
+  uint64_t now = now_ms();
   atomic_fetch_add(&g->topo_removed, 1);
-  atomic_store(&g->nodes_changed_ms, now_ms());
-  (void)r; /* its peer entry resets when the slot is reused (peer_of) */
+  atomic_store(&g->nodes_changed_ms, now);
+  uint32_t sv = atomic_load(&g->shred_version);
+  if ((sv & 0x10000) && r->shred_version == (sv & 0xFFFF)) departed_push(g, r->origin, now);
+  /* its peer entry resets when the slot is reused (peer_of) */
 }
 
 static void
@@ -370,6 +453,8 @@ take_value(sofd_gossip_t *g, sof_gossip_value_t const *v, int pushed, uint64_t n
   }
   sof_crds_rec_t ev;
   pthread_mutex_lock(&g->lock);
+  sof_crds_rec_t const *old = is_ci ? sof_crds_get(g->nodes, SOF_GOSSIP_CRDS_CONTACT_INFO, origin, 0) : NULL;
+  int old_sv = old ? old->shred_version : -1;
   int rc = sof_crds_upsert(is_ci ? g->nodes : g->values, v, now, &ev);
   if (ev.used) {
     INC(g, values_evicted);
@@ -385,9 +470,13 @@ take_value(sofd_gossip_t *g, sof_gossip_value_t const *v, int pushed, uint64_t n
       atomic_store(&g->nodes_changed_ms, now);
       uint32_t sv = atomic_load(&g->shred_version);
       if ((sv & 0x10000) && v->ci.shred_version != (sv & 0xFFFF)) INC(g, nodes_other_shred_version);
+      else g->cands_dirty = 1; /* a new candidate */
     }
     break;
-  case SOF_CRDS_UPDATED: INC(g, values_updated); break;
+  case SOF_CRDS_UPDATED:
+    INC(g, values_updated);
+    if (is_ci && old_sv != v->ci.shred_version) g->cands_dirty = 1;
+    break;
   case SOF_CRDS_DUPLICATE: INC(g, values_duplicate); break;
   default: INC(g, values_outdated); break;
   }
@@ -632,6 +721,7 @@ gossip_thread(void *arg) {
       ADD(g, values_purged, (uint64_t)a + b);
       g->next_purge_ms = now + 1000;
     }
+    cands_tick(g, now);
     SET(g, nodes, sof_crds_cnt(g->nodes));
     SET(g, values, sof_crds_cnt(g->values));
     uint32_t sv = atomic_load(&g->shred_version);
@@ -688,7 +778,11 @@ sofd_gossip_start(sofd_gossip_cfg_t const *cfg) {
   g->nodes = sof_crds_new(cfg->nodes_max);
   g->values = sof_crds_new(cfg->values_max);
   g->peers = calloc(cfg->nodes_max, sizeof *g->peers);
-  if (!g->nodes || !g->values || !g->peers) {
+  g->cands = sof_cands_new(cfg->nodes_max);
+  g->cand_scratch = malloc((size_t)cfg->nodes_max * 32);
+  g->departed = calloc(cfg->nodes_max, sizeof *g->departed);
+  g->cands_dirty = 1;
+  if (!g->nodes || !g->values || !g->peers || !g->cands || !g->cand_scratch || !g->departed) {
     fprintf(stderr, "sofd: [gossip]: out of memory for %u nodes / %u values\n", cfg->nodes_max, cfg->values_max);
     goto fail;
   }
@@ -780,9 +874,17 @@ sofd_gossip_delete(sofd_gossip_t *g) {
   sof_crds_delete(g->nodes);
   sof_crds_delete(g->values);
   free(g->peers);
+  sof_cands_delete(g->cands);
+  free(g->cand_scratch);
+  free(g->departed);
   pthread_mutex_destroy(&g->lock);
   sodium_memzero(g->kp, sizeof g->kp);
   free(g);
+}
+
+sof_cands_t *
+sofd_gossip_cands(sofd_gossip_t *g) {
+  return g->cands;
 }
 
 int

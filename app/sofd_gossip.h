@@ -39,6 +39,7 @@ typedef struct sofd_gossip_cfg {
   uint32_t    value_timeout_ms; /* records not refreshed for this long are purged */
   uint32_t    settle_ms;        /* join: the node set unchanged this long */
   uint32_t    join_timeout_ms;  /* join: give up after */
+  uint32_t    leave_grace_ms;   /* a node that left stays a candidate this long */
 } sofd_gossip_cfg_t;
 
 typedef struct sofd_gossip sofd_gossip_t;
@@ -60,6 +61,18 @@ int sofd_gossip_wait_join(sofd_gossip_t *g, uint16_t *shred_version, uint8_t (**
  * everything (NULL is fine). */
 void sofd_gossip_stop(sofd_gossip_t *g);
 void sofd_gossip_delete(sofd_gossip_t *g);
+
+/* sofd_gossip_cands: the learned-leader candidates, kept current while
+ * sofd runs (verify/sof_cands.h; give it to the verifiers as
+ * cands_pub). The thread publishes the identities of the nodes of the
+ * shred version it holds, plus the nodes that left gossip less than
+ * leave_grace_ms ago (a leader restarting or missing a few pushes still
+ * leads its slots), at most nodes_max; a new set at most once a second,
+ * only when it changed (a node of the version joined, changed version, or
+ * its grace ran out). Counted: candidates, candidate_publications,
+ * candidates_expired, candidates_dropped. Owned by g (valid until
+ * sofd_gossip_delete). */
+struct sof_cands *sofd_gossip_cands(sofd_gossip_t *g);
 
 /* sofd_gossip_topology_take: node joins and leaves since the last call and
  * the current node count, for cluster_topology events (any one thread).

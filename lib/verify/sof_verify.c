@@ -100,6 +100,10 @@ struct sof_verify {
   seen_t             *seen;        /* SEEN_SLOTS entries */
   uint8_t           (*cands)[32];  /* learned mode: candidates, most recently found first */
   uint32_t            cand_cnt;
+  uint32_t            cand_cap;    /* room in cands and cand_next */
+  uint8_t           (*cand_next)[32]; /* a published set is copied here, then swapped in */
+  struct sof_cands const *pub;     /* cfg.cands_pub */
+  uint64_t            pub_gen;     /* generation of the set in cands (0: the start's) */
   learn_t            *learned;     /* LEARN_SLOTS entries; NULL: learned mode off */
   uint64_t            src;         /* source of the shred being verified (0: unknown) */
   sof_ed25519_key_t  *keys;        /* KEY_SLOTS prepared leader keys */
@@ -161,18 +165,26 @@ sof_verify_new(sof_verify_cfg_t const *cfg, sof_leaders_t const *leaders, char *
   v->fails = calloc(FAIL_SLOTS, sizeof *v->fails);
   v->srcs = calloc(SRC_SLOTS, sizeof *v->srcs);
   v->seen = calloc(SEEN_SLOTS, sizeof *v->seen);
-  if (cfg->candidate_cnt) {
-    v->cands = malloc((size_t)cfg->candidate_cnt * 32);
+  v->cfg.cands_pub = NULL;
+  v->pub = cfg->cands_pub;
+  int learn = cfg->candidate_cnt || v->pub;
+  if (learn) {
+    uint32_t cap = cfg->candidate_cnt;
+    if (v->pub && sof_cands_capacity(v->pub) > cap) cap = sof_cands_capacity(v->pub);
+    v->cand_cap = cap;
+    v->cands = malloc((size_t)cap * 32 + 1);
+    if (v->pub) v->cand_next = malloc((size_t)cap * 32 + 1);
     v->learned = calloc(LEARN_SLOTS, sizeof *v->learned);
-    if (v->cands) memcpy(v->cands, cfg->candidates, (size_t)cfg->candidate_cnt * 32);
+    if (v->cands && cfg->candidate_cnt) memcpy(v->cands, cfg->candidates, (size_t)cfg->candidate_cnt * 32);
     v->cand_cnt = cfg->candidate_cnt;
   }
   v->keys = calloc(KEY_SLOTS, sizeof *v->keys);
   v->prep = calloc(1, sizeof *v->prep);
   v->prep_slot = -1;
   if (!v->sets || !v->bad || !v->keys || !v->prep || !v->fails || !v->srcs || !v->seen ||
-      (cfg->candidate_cnt && (!v->cands || !v->learned))) {
+      (learn && (!v->cands || !v->learned || (v->pub && !v->cand_next)))) {
     free(v->cands);
+    free(v->cand_next);
     free(v->learned);
     free(v->seen);
     free(v->sets);
@@ -201,6 +213,7 @@ sof_verify_delete(sof_verify_t *v) {
   free(v->srcs);
   free(v->seen);
   free(v->cands);
+  free(v->cand_next);
   free(v->learned);
   free(v->keys);
   free(v->prep);
@@ -743,6 +756,64 @@ learn_leader(sof_verify_t *v, uint64_t slot, uint8_t const *root, uint8_t const 
   return NULL;
 }
 
+/* MRU_KEEP: the leaders found most recently keep their place at the
+ * front when a new candidate set comes (the next slots' leaders are
+ * likely among them). */
+#define MRU_KEEP 8U
+
+/* A new published set (its generation moved): copied into cand_next, the
+ * previous front kept first, then swapped in; every slot still searching
+ * or given up for want of candidates starts over with the new list (within
+ * its learn_tries_per_slot). Rare (the writer publishes at most about once
+ * a second): O(capacity) work, no allocation. */
+static void __attribute__((noinline))
+cands_take(sof_verify_t *v) {
+  uint32_t n;
+  uint64_t gen;
+  if (sof_cands_read(v->pub, v->cand_next, &n, &gen)) {
+    v->stats.cand_torn++; /* the writer rewrote it under us: next call */
+    return;
+  }
+  /* the old front, found in the new set, goes first (in its order) */
+  uint8_t keep[MRU_KEEP][32];
+  uint32_t kept = 0;
+  for (uint32_t i = 0; i < v->cand_cnt && i < MRU_KEEP; i++) memcpy(keep[kept++], v->cands[i], 32);
+  uint32_t out = 0;
+  uint8_t found[MRU_KEEP] = {0};
+  for (uint32_t j = 0; j < n; j++)
+    for (uint32_t k = 0; k < kept; k++)
+      if (!found[k] && !memcmp(v->cand_next[j], keep[k], 32)) {
+        found[k] = 1;
+        break;
+      }
+  uint8_t (*old)[32] = v->cands;
+  for (uint32_t k = 0; k < kept; k++)
+    if (found[k]) memcpy(old[out++], keep[k], 32);
+  for (uint32_t j = 0; j < n; j++) {
+    int dup = 0;
+    for (uint32_t k = 0; k < kept && !dup; k++) dup = found[k] && !memcmp(v->cand_next[j], keep[k], 32);
+    if (!dup) memcpy(old[out++], v->cand_next[j], 32);
+  }
+  v->cand_cnt = out;
+  v->pub_gen = gen;
+  v->stats.cand_updates++;
+  for (uint32_t i = 0; i < LEARN_SLOTS; i++) {
+    learn_t *e = &v->learned[i];
+    if (!e->slot_plus1 || e->known) continue;
+    e->cursor = 0;
+    if (e->given_up && e->tries < v->cfg.learn_tries_per_slot) {
+      e->given_up = 0;
+      v->stats.learn_reopened++;
+    }
+  }
+}
+
+/* At every entry: has a new candidate set been published? */
+static inline void
+cands_poll(sof_verify_t *v) {
+  if (v->pub && __builtin_expect(sof_cands_gen(v->pub) != v->pub_gen, 0)) cands_take(v);
+}
+
 static int
 verify_main(sof_verify_t *v, uint8_t const *buf, sof_shred_t const *s, sof_verify_info_t *info,
             uint8_t const *given_root) {
@@ -917,6 +988,7 @@ verify_one(sof_verify_t *v, void const *buf_, size_t sz, unsigned parse_flags, u
   sof_verify_info_t info_local;
   sof_shred_t *s = s_out ? s_out : &s_local;
   sof_verify_info_t *info = info_out ? info_out : &info_local;
+  cands_poll(v);
   int r = verify_pre(v, buf, sz, parse_flags, s, info);
   if (r >= 0) return finish(v, r);
   if (!root && s->is_merkle) leaf_of(info, buf, s);
@@ -957,6 +1029,7 @@ sof_verify_shreds_from(sof_verify_t *v, void const *const *bufs, size_t const *s
   sof_shred_t s_local[BATCH];
   sof_verify_info_t info_local[BATCH];
   size_t accepted = 0;
+  cands_poll(v);
   for (size_t base = 0; base < n; base += BATCH) {
     size_t cnt = n - base < BATCH ? n - base : BATCH;
     sof_shred_t *s = s_out ? s_out + base : s_local;

@@ -76,6 +76,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "verify/sof_cands.h"
 #include "verify/sof_leaders.h"
 #include "wire/sof_shred.h"
 
@@ -121,6 +122,16 @@ typedef struct sof_verify_cfg {
    * in turn (read at sof_verify_new: copied). 0 candidates: off. */
   uint8_t const (*candidates)[32];
   uint32_t candidate_cnt;
+  /* Learned mode at run time: a published candidate set (borrowed; NULL:
+   * none) that replaces the candidates whenever its generation moves (a
+   * node joined or left gossip). The verifier checks the generation (one
+   * acquire load) at the start of every sof_verify_shred / _shred_root /
+   * _shreds call and, when it moved, copies the new set into its own
+   * preallocated list (room for max(candidate_cnt, the set's capacity));
+   * the leaders found most recently stay first. Slots whose search had
+   * run out of candidates are searched again (within learn_tries_per_slot).
+   * Non-NULL turns learned mode on even with 0 candidates at start. */
+  struct sof_cands const *cands_pub;
   uint32_t learn_tries_per_slot; /* ed25519 tries per slot before it is given up; 0: 256 */
 } sof_verify_cfg_t;
 
@@ -153,6 +164,9 @@ typedef struct sof_verify_stats {
   uint64_t learn_slots;        /* slots whose leader was learned */
   uint64_t learn_given_up;     /* slots whose tries ran out (their shreds: unknown_leader) */
   uint64_t learn_hits;         /* shreds whose leader came from a learned slot */
+  uint64_t cand_updates;       /* published candidate sets taken (cfg.cands_pub) */
+  uint64_t cand_torn;          /* copies of a set torn by the writer (retried at the next call) */
+  uint64_t learn_reopened;     /* given-up slots searched again after a new candidate set */
 } sof_verify_stats_t;
 
 /* What sof_verify_shred learned besides the result. */
