@@ -170,10 +170,29 @@ def fnv1a(key, data):
     return h
 
 
+def b58(b):
+    alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+    n, out = int.from_bytes(b, "big"), ""
+    while n:
+        n, r = divmod(n, 58)
+        out = alphabet[r] + out
+    return "1" * (len(b) - len(b.lstrip(b"\0"))) + out
+
+
+def prom_values(body):
+    """Prometheus text: {'name{labels}': value} of every sample."""
+    out = {}
+    for line in body.splitlines():
+        if line and not line.startswith("#"):
+            k, _, val = line.rpartition(" ")
+            out[k] = float(val) if "." in val or "e" in val else int(val)
+    return out
+
+
 # ---- the entrypoint -----------------------------------------------------------------------------
 
 class Entrypoint:
-    def __init__(self, port, leader_kps, echo_shred_version=True):
+    def __init__(self, port, leader_kps, echo_shred_version=True, late=()):
         self.port = port
         self.echo_sv = echo_shred_version
         self.sk = Ed25519PrivateKey.generate()
@@ -187,16 +206,16 @@ class Entrypoint:
         now = int(time.time() * 1000)
         self.put(self.signed(self.sk, ci_data(self.pub, now, now * 1000, SV,
                                               [(0, "127.0.0.1", port), (10, "127.0.0.1", port + 1)])))
-        self.leaders = []
+        self.leaders, self.leader_sks = [], []
         for i, kp in enumerate(leader_kps):
             sk = Ed25519PrivateKey.from_private_bytes(kp[:32])
             pub = raw_pub(sk)
             check(pub == kp[32:], "leader key pair consistent")
             self.leaders.append(pub)
-            gp = 30000 + i * 10  # nobody listens there: sofd's pings go unanswered
-            self.put(self.signed(sk, ci_data(pub, now, now * 1000, SV,
-                                             [(0, "127.0.0.1", gp), (10, "127.0.0.1", gp + 1)])))
-        decoy = Ed25519PrivateKey.generate()
+            self.leader_sks.append(sk)
+            if i not in late:  # a late leader joins with join_leader()
+                self.join_leader(i, now)
+        decoy = self.decoy_sk = Ed25519PrivateKey.generate()
         self.decoy = raw_pub(decoy)
         self.put(self.signed(decoy, ci_data(self.decoy, now, now * 1000, SV + 1, [(0, "127.0.0.1", 39999)])))
         self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -211,6 +230,14 @@ class Entrypoint:
         self.threads = [threading.Thread(target=self.serve_udp), threading.Thread(target=self.serve_tcp)]
         for t in self.threads:
             t.start()
+
+    def join_leader(self, i, now=None):
+        """Leader i's ContactInfo (signed with its key, wallclock now) into
+        the table: sofd's next pulls fetch it."""
+        now = now or int(time.time() * 1000)
+        gp = 30000 + i * 10  # nobody listens there: sofd's pings go unanswered
+        self.put(self.signed(self.leader_sks[i], ci_data(self.leaders[i], now, now * 1000, SV,
+                                                         [(0, "127.0.0.1", gp), (10, "127.0.0.1", gp + 1)])))
 
     @staticmethod
     def signed(sk, data):
@@ -496,6 +523,144 @@ with tempfile.TemporaryDirectory() as tmp:
     check(ep.stats["bad"] == 0, f"the entrypoint took every packet of sofd's ({ep.stats})")
     print(f"gossip: {g.get('rx_packets')} packets in, {g.get('tx_packets')} out; entrypoint {ep.stats}",
           file=sys.stderr)
+
+    # ---- learned leaders at run time: a leader that joins gossip after sofd
+    # started, a node that leaves (issue 23, item 1). The entrypoint holds
+    # every leader but the one of the last four slots; sofd joins without
+    # it. Its shreds, sent then, are rejected (unknown_leader) and counted;
+    # once its ContactInfo is in the entrypoint's table and sofd published
+    # the candidate set with it, the same shreds are sent again, verified
+    # and delivered. The entrypoint re-signs its values every 4 s except
+    # for one idle node's: sofd purges that one (value timeout), keeps it a
+    # candidate for the grace, then drops it (counted).
+    sched = json.load(open(os.path.join(tmp, "gossip.json")))
+    pubs = [kp[32:] for kp in kps]
+    late_b58 = next(k for k, slots in sched.items() if max(slots) == START + SLOTS - 1)
+    late = next(i for i, pk in enumerate(pubs) if b58(pk) == late_b58)
+    late_slots = set(sched[late_b58])
+    leaver = next(i for i, pk in enumerate(pubs) if b58(pk) not in sched)
+    slot_of = lambda pl: struct.unpack("<Q", pl[65:73])[0]
+    late_pl = [pl for pl in payloads if slot_of(pl) in late_slots]
+    check(0 < len(late_pl) < len(payloads), f"the late leader's shreds ({len(late_pl)})")
+    ep_port = sof_check.free_port(socket.SOCK_STREAM)
+    ep = Entrypoint(ep_port, kps, late=(late,))
+    refreshing = {"on": True, "skip": set(), "joined": set(range(LEADERS)) - {late}}
+
+    def refresher():
+        while refreshing["on"]:
+            now = int(time.time() * 1000)
+            ep.put(ep.signed(ep.sk, ci_data(ep.pub, now, now * 1000, SV, [(0, "127.0.0.1", ep.port),
+                                                                          (10, "127.0.0.1", ep.port + 1)])))
+            ep.put(ep.signed(ep.decoy_sk, ci_data(ep.decoy, now, now * 1000, SV + 1, [(0, "127.0.0.1", 39999)])))
+            for i in sorted(refreshing["joined"] - refreshing["skip"]):
+                ep.join_leader(i, now)
+            # every 4 s: a pull sweep over the hash space (8 of 64 slices a
+            # round) takes sofd about 1.6-4 s here; a value re-signed faster
+            # than that can slip past a whole sweep and be purged
+            for _ in range(40):
+                if refreshing["on"]:
+                    time.sleep(0.1)
+    ref = threading.Thread(target=refresher)
+    ref.start()
+    txlog = os.path.join(tmp, "late.txlog")
+    p = subprocess.Popen([sofd, *sof_check.eal("gossip", "0"), "--", "--driver", "udp", "--udp-bind", "127.0.0.1",
+                          "--udp-listen", str(tvu_port), "--gossip-entrypoint", f"127.0.0.1:{ep_port}",
+                          "--gossip-port", str(gossip_port), "--gossip-bind", "127.0.0.1",
+                          "--gossip-pull-interval-ms", "200", "--gossip-push-interval-ms", "500",
+                          "--gossip-settle-ms", "1500", "--gossip-value-timeout-ms", "15000",
+                          "--gossip-leave-grace-ms", "3000", "--learn-leaders", "--txlog", txlog,
+                          "--prometheus", "127.0.0.1:0", "--plugins", "txlog"],
+                         stderr=subprocess.PIPE, text=True)
+    err_lines = []
+    ready = threading.Event()
+    rt = threading.Thread(target=reader)
+    rt.start()
+    try:
+        check(ready.wait(60), "late: sofd joined (%s)" % "".join(err_lines)[-800:])
+        m = re.search(r"Prometheus metrics on (http://\S+)", "".join(err_lines))
+        url = m.group(1) if m else None
+        check(url is not None, "late: Prometheus endpoint announced")
+        scrape = lambda: prom_values(urllib.request.urlopen(url, timeout=10).read().decode()) if url else {}
+        v = scrape()
+        check(v.get("sof_gossip_candidates") == LEADERS, f"late: candidates = entrypoint + the {LEADERS - 1} "
+              f"leaders in gossip ({v.get('sof_gossip_candidates')})")
+        out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+
+        def send(pls):
+            for i, pl in enumerate(pls):
+                out.sendto(pl, ("127.0.0.1", tvu_port))
+                if i % 64 == 63:
+                    time.sleep(0.002)
+        send(payloads)  # every slot, the late leader's included
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            v = scrape()
+            if v.get("sof_rx_packets_total", 0) >= len(payloads):
+                break
+            time.sleep(0.2)
+        unk = v.get('sof_rx_rejected_total{result="unknown_leader"}', 0)
+        check(unk >= len(late_pl), f"late: its shreds rejected before it joined, counted ({unk} of {len(late_pl)})")
+        check(v.get("sof_verify_cand_updates_total", 0) >= 1,
+              f"late: the verifier took gossip's set ({v.get('sof_verify_cand_updates_total')})")
+        pubs_before = v.get("sof_gossip_candidate_publications_total", 0)
+        ep.join_leader(late)
+        refreshing["joined"].add(late)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            v = scrape()
+            if v.get("sof_gossip_candidates") == LEADERS + 1:
+                break
+            time.sleep(0.1)
+        check(v.get("sof_gossip_candidates") == LEADERS + 1 and
+              v.get("sof_gossip_candidate_publications_total", 0) > pubs_before,
+              f"late: the leader that joined is a candidate ({v.get('sof_gossip_candidates')})")
+        send(late_pl)  # its shreds after it appeared
+        time.sleep(1.5)
+        v = scrape()
+        check(v.get("sof_verify_learn_reopened_total", 0) >= 1,
+              f"late: its given-up slots searched again ({v.get('sof_verify_learn_reopened_total')})")
+        # the leaver: purged (value timeout), a candidate for the grace, then not
+        refreshing["skip"] = {leaver}
+        with ep.lock:  # the entrypoint forgets it too (as a cluster's nodes purge a silent node)
+            del ep.table[pubs[leaver]]
+        deadline = time.time() + 45
+        saw_grace = False
+        while time.time() < deadline:
+            v = scrape()
+            if v.get("sof_gossip_node_leaves_total", 0) >= 1 and v.get("sof_gossip_candidates") == LEADERS + 1:
+                saw_grace = True
+            if v.get("sof_gossip_candidates_expired_total", 0) >= 1:
+                break
+            time.sleep(0.1)
+        check(saw_grace, f"leave: the node left gossip and stayed a candidate for the grace ({v})"[:400])
+        check(v.get("sof_gossip_candidates_expired_total") == 1 and v.get("sof_gossip_candidates") == LEADERS,
+              f"leave: after the grace it is no candidate ({v.get('sof_gossip_candidates_expired_total')}, "
+              f"{v.get('sof_gossip_candidates')})")
+        check(v.get("sof_gossip_node_leaves_total") == 1 and v.get("sof_gossip_nodes") == LEADERS + 1,
+              f"leave: only the silent node left ({v.get('sof_gossip_node_leaves_total')}, {v.get('sof_gossip_nodes')})")
+    finally:
+        refreshing["on"] = False
+        ref.join()
+        p.send_signal(signal.SIGINT)
+        try:
+            p.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+        rt.join()
+        ep.close()
+    err = "".join(err_lines)
+    check(p.returncode == 0, f"late: sofd exit 0 ({err[-600:]})")
+    if sof_check.failures:
+        print("".join(l for l in err_lines if l.startswith("sofd: gossip")), file=sys.stderr)
+    s = sof_check.summary_of(err)
+    txs = sof_check.txs_of(sof_check.read_lines(txlog))
+    late_truth = [t for t in truth if t[0] in late_slots]
+    check(txs == truth, f"late: transactions equal the truth, the late leader's {len(late_truth)} included "
+          f"({len(txs)} vs {len(truth)}; late slots {sum(1 for t in txs if t[0] in late_slots)})")
+    ln = s.get("learned", {})
+    check(ln.get("slots") == len(produced), f"late: every slot's leader learned ({ln})")
+    check(ln.get("reopened", 0) >= 1 and ln.get("candUpdates", 0) >= 2, f"late: summary counts ({ln})")
 
     # ip-echo without a shred version: the entrypoint's own ContactInfo gives it
     ep_port = sof_check.free_port(socket.SOCK_STREAM)
