@@ -346,6 +346,17 @@ prom_handler(void *ctx, char const *path, sof_http_resp_t *resp) {
 
 static int sofd_main(int argc, char **argv);
 
+/* sofd_pipe_set_votes's peek / pop: gossip's vote queue (sofd_gossip.h). */
+static struct sof_ev_gossip_vote const *
+gossip_vote_peek(void *ctx) {
+  return sofd_gossip_vote_peek(ctx);
+}
+
+static void
+gossip_vote_pop(void *ctx) {
+  sofd_gossip_vote_pop(ctx);
+}
+
 /* sofd_pipe_set_topology's take: gossip's joins and leaves (sofd_gossip.h). */
 static int
 gossip_topology_take(void *ctx, uint32_t *added, uint32_t *removed, uint32_t *total) {
@@ -541,6 +552,10 @@ sofd_main(int argc, char **argv) {
   sd_init(&sd);
   sofd_pipe_set_tick(pipe, sd_tick, &sd);
   if (gossip) sofd_pipe_set_topology(pipe, gossip_topology_take, gossip); /* cluster_topology events */
+  if (gossip && sof_host_wants(host, SOF_HOOK_GOSSIP_VOTE)) { /* gossip_vote events */
+    sofd_pipe_set_votes(pipe, gossip_vote_peek, gossip_vote_pop, gossip);
+    sofd_gossip_votes_enable(gossip);
+  }
   if (sofd_leaders_ctl_start(lctl, pipe)) goto out;
   char const *stop = sofd_pipe_run(pipe, &quit_signal);
   sofd_leaders_ctl_stop(lctl);

@@ -254,9 +254,23 @@ topology_check(sofd_pipe_t *p, sofd_dispatch_inst_t *x, uint64_t now) {
     sof_host_publish_cluster_topology(p->host, &ev);
 }
 
+/* Gossip votes (sofd_pipe_set_votes): a bounded burst each turn. */
+static unsigned
+votes_take(sofd_pipe_t *p) {
+  unsigned n = 0;
+  sof_ev_gossip_vote_t const *v;
+  while (n < SOFD_MSG_BURST && (v = p->vote_peek(p->vote_ctx)) != NULL) {
+    sof_host_publish_gossip_vote(p->host, v);
+    p->vote_pop(p->vote_ctx);
+    n++;
+  }
+  return n;
+}
+
 unsigned
 sofd_dispatch_poll(sofd_pipe_t *p, sofd_dispatch_inst_t *x) {
   if (unlikely(!x->snapshot_sent)) leader_snapshot(p, x);
+  unsigned votes = p->vote_peek ? votes_take(p) : 0;
   if (p->topo_take) {
     uint64_t now = rte_rdtsc();
     if (unlikely(now >= x->next_topo_tsc)) topology_check(p, x, now);
@@ -309,7 +323,7 @@ sofd_dispatch_poll(sofd_pipe_t *p, sofd_dispatch_inst_t *x) {
     }
   }
   x->act.processed += n + e;
-  return n + e;
+  return n + e + votes;
 }
 
 /* ---- setup (main thread) ---------------------------------------------------------- */

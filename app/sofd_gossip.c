@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,8 @@
 #include "gossip/sof_crds.h"
 #include "gossip/sof_gossip.h"
 #include "gossip/sof_gossip_bloom.h"
+#include "gossip/sof_gossip_vote.h"
+#include "plugin/sof_plugin.h"
 #include "verify/sof_cands.h"
 #include "wire/sof_base58.h"
 
@@ -37,6 +40,7 @@
 #define PUSH_MSG_TIMEOUT_MS  30000U     /* Agave CRDS_GOSSIP_PUSH_MSG_TIMEOUT_MS */
 #define PULL_CRDS_TIMEOUT_MS 15000U     /* Agave CRDS_GOSSIP_PULL_CRDS_TIMEOUT_MS */
 #define CANDS_PUBLISH_MIN_MS 1000U      /* candidate sets published at most this often */
+#define VOTE_SEEN_SLOTS      16384U     /* vote values recently published (hash prefixes, direct-mapped) */
 
 /* Every counter: name, help, gauge. */
 #define GOSSIP_COUNTERS(X)                                                                              \
@@ -84,7 +88,12 @@
   X(candidates,          "learned-leader candidates published (nodes of the shred version + left within the grace)", 1) \
   X(candidate_publications, "candidate sets published to the verifiers", 0)                              \
   X(candidates_expired,  "nodes no longer candidates: left gossip longer than leave_grace_ms ago", 0)     \
-  X(candidates_dropped,  "candidate keys cut: over nodes_max at publication, or pushed out of a full grace list", 0)
+  X(candidates_dropped,  "candidate keys cut: over nodes_max at publication, or pushed out of a full grace list", 0) \
+  X(votes_new,           "CRDS Vote values new to the table (inserted or newer), plugins subscribed", 0)  \
+  X(votes_published,     "gossip votes queued for the gossip_vote hook", 0)                              \
+  X(votes_duplicate,     "gossip votes published before (the same value again, after a purge or eviction)", 0) \
+  X(votes_undecoded,     "gossip votes whose transaction has no vote instruction that decodes (published, has_vote 0)", 0) \
+  X(votes_queue_full,    "gossip votes dropped: the queue to the dispatch lcore was full (votes_queue)", 0)
 
 typedef struct gossip_ctr {
 #define X(name, help, gauge) _Atomic uint64_t name;
@@ -143,6 +152,13 @@ struct sofd_gossip {
   uint32_t          dep_tail, dep_cnt;
   int               cands_dirty;
   uint64_t          cands_pub_ms;
+  /* gossip votes to the dispatch lcore: a single-producer (this thread),
+   * single-consumer (dispatch) ring of votes_queue events */
+  _Atomic int           votes_on;
+  sof_ev_gossip_vote_t *vq;
+  uint32_t              vq_cap;               /* power of two */
+  _Atomic uint32_t      vq_head, vq_tail;     /* written by the producer / the consumer */
+  uint64_t             *vseen;                /* VOTE_SEEN_SLOTS hash prefixes (0: empty) */
 };
 
 #define INC(g, f) atomic_fetch_add_explicit(&(g)->c.f, 1, memory_order_relaxed)
@@ -434,6 +450,37 @@ node_left(void *ctx, sof_crds_rec_t const *r) {
   /* its peer entry resets when the slot is reused (peer_of) */
 }
 
+/* A vote value new to the table: once per distinct value (hash) into the
+ * queue to the dispatch lcore, when a plugin subscribes. */
+static void
+vote_queue(sofd_gossip_t *g, sof_gossip_value_t const *v) {
+  if (!atomic_load_explicit(&g->votes_on, memory_order_relaxed)) return;
+  INC(g, votes_new);
+  sof_crds_rec_t const *r = sof_crds_get(g->values, SOF_GOSSIP_CRDS_VOTE, v->vote.from, v->vote.index);
+  if (!r) return;
+  uint64_t h;
+  memcpy(&h, r->hash, 8);
+  h |= 1; /* 0 marks an empty slot */
+  uint64_t *seen = &g->vseen[(h >> 1) % VOTE_SEEN_SLOTS];
+  if (*seen == h) { INC(g, votes_duplicate); return; }
+  uint32_t head = atomic_load_explicit(&g->vq_head, memory_order_relaxed);
+  uint32_t tail = atomic_load_explicit(&g->vq_tail, memory_order_acquire);
+  if (head - tail >= g->vq_cap) { INC(g, votes_queue_full); return; }
+  *seen = h;
+  sof_ev_gossip_vote_t *ev = &g->vq[head & (g->vq_cap - 1)];
+  memset(ev, 0, offsetof(sof_ev_gossip_vote_t, txn));
+  memcpy(ev->from, v->vote.from, 32);
+  ev->index = v->vote.index;
+  ev->wallclock = v->vote.wallclock;
+  ev->txn_sz = (uint16_t)(v->vote.txn_sz < SOF_EV_GOSSIP_VOTE_TXN_MAX ? v->vote.txn_sz : SOF_EV_GOSSIP_VOTE_TXN_MAX);
+  memcpy(ev->txn, v->vote.txn, ev->txn_sz);
+  if (ev->txn_sz > 1 + 64) memcpy(ev->signature, ev->txn + 1, 64); /* the decoder checked: 1+ signatures */
+  ev->has_vote = !sof_gossip_vote_decode(ev->txn, ev->txn_sz, ev->vote_account, &ev->slot);
+  if (!ev->has_vote) INC(g, votes_undecoded);
+  atomic_store_explicit(&g->vq_head, head + 1, memory_order_release);
+  INC(g, votes_published);
+}
+
 static void
 take_value(sofd_gossip_t *g, sof_gossip_value_t const *v, int pushed, uint64_t now) {
   INC(g, values_received);
@@ -461,6 +508,7 @@ take_value(sofd_gossip_t *g, sof_gossip_value_t const *v, int pushed, uint64_t n
     if (is_ci) node_left(g, &ev);
   }
   pthread_mutex_unlock(&g->lock);
+  if (v->kind == SOF_GOSSIP_CRDS_VOTE && (rc == SOF_CRDS_INSERTED || rc == SOF_CRDS_UPDATED)) vote_queue(g, v);
   switch (rc) {
   case SOF_CRDS_INSERTED:
     INC(g, values_inserted);
@@ -782,6 +830,14 @@ sofd_gossip_start(sofd_gossip_cfg_t const *cfg) {
   g->cand_scratch = malloc((size_t)cfg->nodes_max * 32);
   g->departed = calloc(cfg->nodes_max, sizeof *g->departed);
   g->cands_dirty = 1;
+  g->vq_cap = 1;
+  while (g->vq_cap < cfg->votes_queue) g->vq_cap <<= 1;
+  g->vq = malloc((size_t)g->vq_cap * sizeof *g->vq);
+  g->vseen = calloc(VOTE_SEEN_SLOTS, sizeof *g->vseen);
+  if (!g->vq || !g->vseen) {
+    fprintf(stderr, "sofd: [gossip]: out of memory for a vote queue of %u\n", g->vq_cap);
+    goto fail;
+  }
   if (!g->nodes || !g->values || !g->peers || !g->cands || !g->cand_scratch || !g->departed) {
     fprintf(stderr, "sofd: [gossip]: out of memory for %u nodes / %u values\n", cfg->nodes_max, cfg->values_max);
     goto fail;
@@ -876,10 +932,30 @@ sofd_gossip_delete(sofd_gossip_t *g) {
   free(g->peers);
   sof_cands_delete(g->cands);
   free(g->cand_scratch);
+  free(g->vq);
+  free(g->vseen);
   free(g->departed);
   pthread_mutex_destroy(&g->lock);
   sodium_memzero(g->kp, sizeof g->kp);
   free(g);
+}
+
+void
+sofd_gossip_votes_enable(sofd_gossip_t *g) {
+  atomic_store(&g->votes_on, 1);
+}
+
+sof_ev_gossip_vote_t const *
+sofd_gossip_vote_peek(sofd_gossip_t *g) {
+  uint32_t tail = atomic_load_explicit(&g->vq_tail, memory_order_relaxed);
+  if (atomic_load_explicit(&g->vq_head, memory_order_acquire) == tail) return NULL;
+  return &g->vq[tail & (g->vq_cap - 1)];
+}
+
+void
+sofd_gossip_vote_pop(sofd_gossip_t *g) {
+  atomic_store_explicit(&g->vq_tail, atomic_load_explicit(&g->vq_tail, memory_order_relaxed) + 1,
+                        memory_order_release);
 }
 
 sof_cands_t *

@@ -88,6 +88,7 @@ static sofd_key_t const keys[] = {
   {"gossip", "settle_ms", NULL, "MS", "2000", "gossip: at start, the node set unchanged this long counts as joined"},
   {"gossip", "join_timeout_ms", NULL, "MS", "30000", "gossip: at start, wait at most MS: without a shred version or any node sofd exits 2, else it goes on with the nodes known"},
   {"gossip", "leave_grace_ms", NULL, "MS", "300000", "gossip: a node that left gossip stays a learned-leader candidate this long (it may still lead slots)"},
+  {"gossip", "votes_queue", NULL, "N", "1024", "gossip: votes queued for the gossip_vote hook (rounded up to a power of two; full: dropped, counted)"},
   {"verify", "leader", "leader", "PUBKEY", NULL, "base58 leader key for every slot"},
   {"verify", "leader_schedule", "leader-schedule", "FILE[@SLOT][,...]", NULL, "getLeaderSchedule JSON ({\"<pubkey>\": [offsets]}), one file per epoch, each at its first slot (no @: epoch_first_slot); re-read on SIGHUP and when changed on disk"},
   {"verify", "epoch_first_slot", "epoch-first-slot", "N", "0", "first slot of a schedule file given without @SLOT"},
@@ -1060,6 +1061,7 @@ sofd_opts_resolve(sofd_cfg_t *cfg) {
     GET_U("gossip", "settle_ms", 0, 600000, cfg->gossip.settle_ms);
     GET_U("gossip", "join_timeout_ms", 100, 3600000, cfg->gossip.join_timeout_ms);
     GET_U("gossip", "leave_grace_ms", 0, 86400000, cfg->gossip.leave_grace_ms);
+    GET_U("gossip", "votes_queue", 16, 1U << 20, cfg->gossip.votes_queue);
   }
   if (cfg->gossip.entrypoint && !get_str("verify", "shred_version")) {
     cfg->shred_version_gossip = 1; /* learned from gossip, then enforced */

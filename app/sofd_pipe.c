@@ -101,6 +101,14 @@ sofd_pipe_set_epochs(sofd_pipe_t *p, uint64_t first_normal_epoch, uint64_t first
 }
 
 void
+sofd_pipe_set_votes(sofd_pipe_t *p, struct sof_ev_gossip_vote const *(*peek)(void *ctx), void (*pop)(void *ctx),
+                    void *ctx) {
+  p->vote_peek = peek;
+  p->vote_pop = pop;
+  p->vote_ctx = ctx;
+}
+
+void
 sofd_pipe_set_topology(sofd_pipe_t *p, int (*take)(void *ctx, uint32_t *added, uint32_t *removed, uint32_t *total),
                        void *ctx) {
   p->topo_take = take;

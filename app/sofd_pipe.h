@@ -143,6 +143,14 @@ void sofd_pipe_set_topology(sofd_pipe_t *p,
                             int (*take)(void *ctx, uint32_t *added, uint32_t *removed, uint32_t *total),
                             void *ctx);
 
+/* sofd_pipe_set_votes: the dispatch lcore takes gossip votes each turn
+ * (at most SOFD_MSG_BURST): peek(ctx) returns the oldest queued one (NULL:
+ * none), pop(ctx) removes it; each goes to the gossip_vote hook. peek and
+ * pop must not block (sofd_gossip's queue). Before run. */
+struct sof_ev_gossip_vote;
+void sofd_pipe_set_votes(sofd_pipe_t *p, struct sof_ev_gossip_vote const *(*peek)(void *ctx),
+                         void (*pop)(void *ctx), void *ctx);
+
 /* sofd_pipe_delete closes the input and frees everything (after run). */
 void sofd_pipe_delete(sofd_pipe_t *p);
 

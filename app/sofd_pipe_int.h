@@ -308,6 +308,9 @@ struct sofd_pipe {
   void *tick_ctx;
   int (*topo_take)(void *ctx, uint32_t *added, uint32_t *removed, uint32_t *total); /* set_topology */
   void *topo_ctx;
+  struct sof_ev_gossip_vote const *(*vote_peek)(void *ctx); /* set_votes */
+  void (*vote_pop)(void *ctx);
+  void *vote_ctx;
 };
 
 /* sofd_activity_of: the activity counters of the instance r names. */

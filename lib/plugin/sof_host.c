@@ -115,6 +115,7 @@ typedef struct gen_slot {
     sof_ev_leader_schedule_t  leaders;
     sof_ev_cluster_topology_t topology;
     sof_ev_txn_status_t       txn_status;
+    sof_ev_gossip_vote_t      vote;
   } u;
 } gen_slot_t;
 
@@ -381,6 +382,7 @@ hook_has_cb(sof_plugin_t const *p, int hook) {
   case SOF_HOOK_LEADER_SCHEDULE:  return p->on_leader_schedule != NULL;
   case SOF_HOOK_CLUSTER_TOPOLOGY: return p->on_cluster_topology != NULL;
   case SOF_HOOK_TRANSACTION_STATUS: return p->on_transaction_status != NULL;
+  case SOF_HOOK_GOSSIP_VOTE: return p->on_gossip_vote != NULL;
   default: return 0;
   }
 }
@@ -901,6 +903,7 @@ HOST_PUBLISH_BY_VALUE(sof_host_publish_cluster_topology, sof_ev_cluster_topology
                       SOF_HOOK_CLUSTER_TOPOLOGY, topology)
 HOST_PUBLISH_BY_VALUE(sof_host_publish_txn_status, sof_ev_txn_status_t,
                       SOF_HOOK_TRANSACTION_STATUS, txn_status)
+HOST_PUBLISH_BY_VALUE(sof_host_publish_gossip_vote, sof_ev_gossip_vote_t, SOF_HOOK_GOSSIP_VOTE, vote)
 
 /* ---- producer: the wait buffer ----------------------------------------------------------- */
 
@@ -1438,6 +1441,7 @@ gen_dispatch(sof_host_t *h, gen_slot_t *s, poll_acc_t *a, uint64_t *tp) {
     case SOF_HOOK_LEADER_SCHEDULE:  p->on_leader_schedule(hp->state, &s->u.leaders); break;
     case SOF_HOOK_CLUSTER_TOPOLOGY: p->on_cluster_topology(hp->state, &s->u.topology); break;
     case SOF_HOOK_TRANSACTION_STATUS: p->on_transaction_status(hp->state, &s->u.txn_status); break;
+    case SOF_HOOK_GOSSIP_VOTE: p->on_gossip_vote(hp->state, &s->u.vote); break;
     default: break;
     }
     uint64_t t1 = sof_plugin_tsc();

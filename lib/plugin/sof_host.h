@@ -286,6 +286,8 @@ unsigned sof_host_publish_recent_blockhash(sof_host_t *host, sof_ev_recent_block
 unsigned sof_host_publish_txn_status(sof_host_t *host, sof_ev_txn_status_t const *ev);
 unsigned sof_host_publish_leader_schedule(sof_host_t *host, sof_ev_leader_schedule_t const *ev);
 unsigned sof_host_publish_cluster_topology(sof_host_t *host, sof_ev_cluster_topology_t const *ev);
+/* gossip_vote (sofd with [gossip], by value on the general lane) */
+unsigned sof_host_publish_gossip_vote(sof_host_t *host, sof_ev_gossip_vote_t const *ev);
 
 /* How the host keeps a publication's bytes alive without copying them: obj
  * is the caller's reference-counted block holding them (opaque to the

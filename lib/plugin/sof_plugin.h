@@ -52,13 +52,14 @@ extern "C" {
   X(RECENT_BLOCKHASH,  8,  "recent_blockhash")            \
   X(LEADER_SCHEDULE,   9,  "leader_schedule")             \
   X(CLUSTER_TOPOLOGY,  10, "cluster_topology")            \
-  X(TRANSACTION_STATUS, 11, "transaction_status")
+  X(TRANSACTION_STATUS, 11, "transaction_status")        \
+  X(GOSSIP_VOTE,       12, "gossip_vote")
 
 enum {
 #define SOF_HOOK_ENUM_(name, val, str) SOF_HOOK_##name = (val),
   SOF_HOOK_LIST(SOF_HOOK_ENUM_)
 #undef SOF_HOOK_ENUM_
-  SOF_HOOK_CNT = 12
+  SOF_HOOK_CNT = 13
 };
 #define SOF_HOOK_BIT(name) (1U << SOF_HOOK_##name)
 
@@ -301,6 +302,29 @@ typedef struct sof_ev_cluster_topology {
   uint32_t total;
 } sof_ev_cluster_topology_t;
 
+/* A vote seen in gossip (sofd with [gossip]: a CrdsData Vote value,
+ * voteSubscribe-like): the vote transaction a validator pushed, once per
+ * distinct CRDS value (its signature checked; the same value received
+ * again is not published). from signed the CRDS value (the validator's
+ * identity); index is the CRDS vote index (< 32). vote_account and slot
+ * come from the transaction's first vote-program instruction: the vote
+ * account (its first account) and the last slot voted (TowerSync,
+ * CompactUpdateVoteState, UpdateVoteState, Vote and their Switch
+ * variants); has_vote 0 when no such instruction decodes (then both are
+ * 0). txn holds txn_sz bytes: the legacy transaction in wire form. */
+#define SOF_EV_GOSSIP_VOTE_TXN_MAX 1232U
+typedef struct sof_ev_gossip_vote {
+  uint8_t  from[32];
+  uint8_t  signature[64];     /* the transaction's first signature */
+  uint8_t  vote_account[32];
+  uint8_t  has_vote;
+  uint8_t  index;
+  uint16_t txn_sz;
+  uint64_t slot;              /* the last slot voted */
+  uint64_t wallclock;         /* the CRDS value's (ms since the Unix epoch) */
+  uint8_t  txn[SOF_EV_GOSSIP_VOTE_TXN_MAX];
+} sof_ev_gossip_vote_t;
+
 /* ---- static prefilter ---------------------------------------------------------- */
 
 /* Yellowstone-style transaction filter, evaluated on the pipeline lcore
@@ -384,6 +408,7 @@ typedef struct sof_plugin {
   void (*on_leader_schedule)(void *state, sof_ev_leader_schedule_t const *ev);
   void (*on_cluster_topology)(void *state, sof_ev_cluster_topology_t const *ev);
   void (*on_transaction_status)(void *state, sof_ev_txn_status_t const *ev);
+  void (*on_gossip_vote)(void *state, sof_ev_gossip_vote_t const *ev);
 } sof_plugin_t;
 
 /* ---- helpers plugins may use ---------------------------------------------------------- */

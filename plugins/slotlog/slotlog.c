@@ -10,6 +10,8 @@
  *    "detached":[newest first],"attached":[ascending, ending at newTip],
  *    "detachedCount":N,"attachedCount":M,"tip":T,"confirmed":C,"finalized":F}
  *   {"type":"recent_blockhash","slot":S,"blockhash":"...","txCount":N}
+ *   {"type":"gossip_vote","from":"...","index":I,"wallclock":MS,"signature":"...",
+ *    "voteAccount":"..."|null,"slot":S|null,"txnSize":N} (events = ...,gossip_vote)
  *   {"type":"leader_schedule","kind":"snapshot","firstSlot":S,
  *    "scheduleSlots":N,"leaders":["...",null,...]}
  *
@@ -28,9 +30,10 @@
 #define SLOTLOG_LINE_MAX (8U << 10) /* a reorg: 2 x 64 slots of 20 digits */
 
 /* The events, in the order of the events key's names. */
-enum { EV_SLOT_STATUS, EV_REORG, EV_RECENT_BLOCKHASH, EV_LEADER_SCHEDULE, EV_CLUSTER_TOPOLOGY, EV_CNT };
+enum { EV_SLOT_STATUS, EV_REORG, EV_RECENT_BLOCKHASH, EV_LEADER_SCHEDULE, EV_CLUSTER_TOPOLOGY, EV_GOSSIP_VOTE,
+       EV_CNT };
 static char const *const slotlog_events[] = {
-  "slot_status", "reorg", "recent_blockhash", "leader_schedule", "cluster_topology", NULL,
+  "slot_status", "reorg", "recent_blockhash", "leader_schedule", "cluster_topology", "gossip_vote", NULL,
 };
 
 typedef struct slotlog {
@@ -42,11 +45,15 @@ typedef struct slotlog {
 
 static char const *const slotlog_keys[] = { "path", "flush_ms", "queue_bytes", "events", NULL };
 
-/* events: comma-separated names (blanks around them ignored), absent: all. */
+/* events: comma-separated names (blanks around them ignored), absent: all
+ * but gossip_vote (thousands a second on mainnet: named to be logged). */
 static int
 parse_events(sof_plugin_env_t const *env, uint8_t want[EV_CNT], char *err, size_t err_sz) {
   int r = sof_pcfg_set(env, "events", slotlog_events, want, err, err_sz);
-  if (r == 1) memset(want, 1, EV_CNT);
+  if (r == 1) {
+    memset(want, 1, EV_CNT);
+    want[EV_GOSSIP_VOTE] = 0;
+  }
   return r < 0 ? -1 : 0;
 }
 
@@ -150,12 +157,35 @@ slotlog_on_cluster_topology(void *state, sof_ev_cluster_topology_t const *ev) {
   sof_plugout_line(&s->out, j);
 }
 
+/* A vote seen in gossip (sofd with [gossip], events = ...,gossip_vote). */
+static void
+slotlog_on_gossip_vote(void *state, sof_ev_gossip_vote_t const *ev) {
+  slotlog_t *s = state;
+  if (!s->want[EV_GOSSIP_VOTE]) return;
+  sof_json_t *j = &s->j;
+  sof_json_obj_begin(j);
+  sof_json_key(j, "type");        sof_json_str(j, "gossip_vote");
+  sof_json_key(j, "from");        sof_json_b58_32(j, ev->from);
+  sof_json_key(j, "index");       sof_json_u64(j, ev->index);
+  sof_json_key(j, "wallclock");   sof_json_u64(j, ev->wallclock);
+  sof_json_key(j, "signature");   sof_json_b58_64(j, ev->signature);
+  sof_json_key(j, "voteAccount");
+  if (ev->has_vote) sof_json_b58_32(j, ev->vote_account);
+  else sof_json_null(j);
+  sof_json_key(j, "slot");
+  if (ev->has_vote) sof_json_u64(j, ev->slot);
+  else sof_json_null(j);
+  sof_json_key(j, "txnSize");     sof_json_u64(j, ev->txn_sz);
+  sof_json_obj_end(j);
+  sof_plugout_line(&s->out, j);
+}
+
 sof_plugin_t const sof_plugin_slotlog = {
   .name                = "slotlog",
   .api_version         = SOF_PLUGIN_API_VERSION,
   .hooks               = SOF_HOOK_BIT(SLOT_STATUS) | SOF_HOOK_BIT(REORG) |
                          SOF_HOOK_BIT(RECENT_BLOCKHASH) | SOF_HOOK_BIT(LEADER_SCHEDULE) |
-                         SOF_HOOK_BIT(CLUSTER_TOPOLOGY),
+                         SOF_HOOK_BIT(CLUSTER_TOPOLOGY) | SOF_HOOK_BIT(GOSSIP_VOTE),
   .commitment          = SOF_COMMITMENT_PROCESSED,
   .commitment_mode     = SOF_COMMITMENT_AT_LEAST,
   .dispatch            = SOF_DISPATCH_SEQUENTIAL,
@@ -166,4 +196,5 @@ sof_plugin_t const sof_plugin_slotlog = {
   .on_recent_blockhash = slotlog_on_recent_blockhash,
   .on_leader_schedule  = slotlog_on_leader_schedule,
   .on_cluster_topology = slotlog_on_cluster_topology,
+  .on_gossip_vote      = slotlog_on_gossip_vote,
 };

@@ -484,6 +484,14 @@ tp_txn_status(void *state, sof_ev_txn_status_t const *ev) {
 }
 
 static inline void
+tp_gossip_vote(void *state, sof_ev_gossip_vote_t const *ev) {
+  tp_t *tp = state;
+  tp_enter(tp);
+  log_add(tp, SOF_HOOK_GOSSIP_VOTE, ev->slot, 0, 0, 0, NULL);
+  tp_leave(tp);
+}
+
+static inline void
 tp_reset(void) {
   memset(tp_tab, 0, sizeof tp_tab);
   tp_cnt = 0;
@@ -515,7 +523,7 @@ tp_add(char const *name, uint32_t hooks) {
     .on_transaction = tp_txn, .on_transaction_batch = tp_batch, .on_account_touch = tp_touch,
     .on_slot_status = tp_status, .on_reorg = tp_reorg, .on_recent_blockhash = tp_blockhash,
     .on_leader_schedule = tp_leaders, .on_cluster_topology = tp_topology,
-    .on_transaction_status = tp_txn_status,
+    .on_transaction_status = tp_txn_status, .on_gossip_vote = tp_gossip_vote,
   };
   return tp;
 }

@@ -169,7 +169,7 @@ test_validation(void) {
   expect_new_err(&cfg, one, 1, "plugin a: api_version 0, the host implements 1");
   p = a->desc;
   p.hooks |= 1U << SOF_HOOK_CNT;
-  expect_new_err(&cfg, one, 1, "plugin a: unknown hook flags 0x1000");
+  expect_new_err(&cfg, one, 1, "plugin a: unknown hook flags 0x2000");
   p = a->desc;
   p.on_transaction = NULL;
   expect_new_err(&cfg, one, 1, "plugin a: subscribes to transaction without on_transaction");
@@ -477,7 +477,8 @@ test_subscriptions(void) {
   tp_reset();
   uint32_t hooks[3] = {
     SOF_HOOK_BIT(RAW_PACKET) | SOF_HOOK_BIT(SLOT_STATUS),
-    SOF_HOOK_BIT(SHRED) | SOF_HOOK_BIT(DATASET) | SOF_HOOK_BIT(REORG) | SOF_HOOK_BIT(TRANSACTION_STATUS),
+    SOF_HOOK_BIT(SHRED) | SOF_HOOK_BIT(DATASET) | SOF_HOOK_BIT(REORG) | SOF_HOOK_BIT(TRANSACTION_STATUS) |
+      SOF_HOOK_BIT(GOSSIP_VOTE),
     SOF_HOOK_BIT(RECENT_BLOCKHASH) | SOF_HOOK_BIT(LEADER_SCHEDULE) |
       SOF_HOOK_BIT(CLUSTER_TOPOLOGY) | SOF_HOOK_BIT(TRANSACTION),
   };
@@ -544,6 +545,12 @@ test_subscriptions(void) {
   SOF_CHECK_EQ(sof_host_publish_leader_schedule(h, &ls), 1);
   SOF_CHECK_EQ(sof_host_publish_cluster_topology(h, &topo), 1);
   SOF_CHECK_EQ(sof_host_publish_txn_status(h, &tst), 1);
+  static sof_ev_gossip_vote_t gv;
+  gv.slot = 34;
+  gv.txn_sz = 3;
+  memcpy(gv.txn, "abc", 3);
+  SOF_CHECK_EQ(sof_host_publish_gossip_vote(h, &gv), 1);
+  gv.slot = 0; /* copied */
   /* the source buffers may change once publish returned: the host copied */
   uint8_t pkt_copy[SOF_HOST_RAW_PACKET_MAX];
   memcpy(pkt_copy, pkt, sizeof pkt_copy);
@@ -556,12 +563,12 @@ test_subscriptions(void) {
   memset(ls.leaders[15], 0, 32);
 
   sof_host_stats_t const *st = sof_host_stats(h);
-  SOF_CHECK_EQ(st->lane[SOF_HOST_LANE_GENERAL].enqueued, 9);
+  SOF_CHECK_EQ(st->lane[SOF_HOST_LANE_GENERAL].enqueued, 10);
   SOF_CHECK_EQ(st->lane[SOF_HOST_LANE_BACKGROUND].enqueued, 1);
-  SOF_CHECK_EQ(sof_host_lane_depth(h, SOF_HOST_LANE_GENERAL), 9);
+  SOF_CHECK_EQ(sof_host_lane_depth(h, SOF_HOST_LANE_GENERAL), 10);
   SOF_CHECK_EQ(sof_host_lane_depth(h, SOF_HOST_LANE_BACKGROUND), 1);
   SOF_CHECK_EQ(sof_host_lanes_empty(h), 0);
-  SOF_CHECK_EQ(drain(h), 10);
+  SOF_CHECK_EQ(drain(h), 11);
   SOF_CHECK_EQ(sof_host_lanes_empty(h), 1);
 
   for (int k = 0; k < SOF_HOOK_CNT; k++) {
@@ -584,7 +591,8 @@ test_subscriptions(void) {
   SOF_CHECK(log_is(6, 2, SOF_HOOK_LEADER_SCHEDULE, 100));
   SOF_CHECK(log_is(7, 2, SOF_HOOK_CLUSTER_TOPOLOGY, 5));
   SOF_CHECK(log_is(8, 1, SOF_HOOK_TRANSACTION_STATUS, 33));
-  SOF_CHECK(log_is(9, 2, SOF_HOOK_TRANSACTION, 42));
+  SOF_CHECK(log_is(9, 1, SOF_HOOK_GOSSIP_VOTE, 34));
+  SOF_CHECK(log_is(10, 2, SOF_HOOK_TRANSACTION, 42));
   SOF_CHECK_EQ(g_log[3].marks.tip, 12);
   SOF_CHECK_EQ(g_log[3].commitment, SOF_SLOT_PROCESSED); /* status */
 
@@ -616,13 +624,13 @@ test_subscriptions(void) {
   SOF_CHECK_EQ(st->dropped[SOF_HOOK_SHRED], 1);
   SOF_CHECK_EQ(st->published[SOF_HOOK_RAW_PACKET], 2);
   SOF_CHECK_EQ(st->lane[SOF_HOST_LANE_GENERAL].dropped, 0);
-  SOF_CHECK_EQ(st->lane[SOF_HOST_LANE_GENERAL].enqueued, 9);
+  SOF_CHECK_EQ(st->lane[SOF_HOST_LANE_GENERAL].enqueued, 10);
 
   /* lane counters */
-  SOF_CHECK_EQ(st->lane[SOF_HOST_LANE_GENERAL].dispatched, 9);
-  SOF_CHECK_EQ(st->lane[SOF_HOST_LANE_GENERAL].callbacks, 9);
-  SOF_CHECK_EQ(st->lane[SOF_HOST_LANE_GENERAL].depth, 9);
-  SOF_CHECK_EQ(st->lane[SOF_HOST_LANE_GENERAL].depth_max, 9);
+  SOF_CHECK_EQ(st->lane[SOF_HOST_LANE_GENERAL].dispatched, 10);
+  SOF_CHECK_EQ(st->lane[SOF_HOST_LANE_GENERAL].callbacks, 10);
+  SOF_CHECK_EQ(st->lane[SOF_HOST_LANE_GENERAL].depth, 10);
+  SOF_CHECK_EQ(st->lane[SOF_HOST_LANE_GENERAL].depth_max, 10);
   SOF_CHECK_EQ(st->lane[SOF_HOST_LANE_BACKGROUND].dispatched, 1);
   SOF_CHECK_EQ(st->txn_copied, 1);
   sof_host_delete(h);

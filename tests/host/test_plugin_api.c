@@ -9,7 +9,7 @@ test_names(void) {
   static char const *const hooks[SOF_HOOK_CNT] = {
     "raw_packet", "shred", "dataset", "transaction", "transaction_batch", "account_touch",
     "slot_status", "reorg", "recent_blockhash", "leader_schedule", "cluster_topology",
-    "transaction_status"};
+    "transaction_status", "gossip_vote"};
   for (int h = 0; h < SOF_HOOK_CNT; h++) SOF_CHECK_STR(sof_hook_str(h), hooks[h]);
   SOF_CHECK_STR(sof_hook_str(-1), "unknown");
   SOF_CHECK_STR(sof_hook_str(SOF_HOOK_CNT), "unknown");

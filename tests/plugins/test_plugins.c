@@ -49,6 +49,7 @@ check_descriptor(sof_plugin_t const *p) {
     [SOF_HOOK_LEADER_SCHEDULE] = (void const *)p->on_leader_schedule,
     [SOF_HOOK_CLUSTER_TOPOLOGY] = (void const *)p->on_cluster_topology,
     [SOF_HOOK_TRANSACTION_STATUS] = (void const *)p->on_transaction_status,
+    [SOF_HOOK_GOSSIP_VOTE] = (void const *)p->on_gossip_vote,
   };
   for (int h = 0; h < SOF_HOOK_CNT; h++) {
     sof_test_check_cnt++;

@@ -47,6 +47,19 @@ feed_all(void *st) {
   P->on_leader_schedule(st, &ls);
   sof_ev_cluster_topology_t ct = { .added = 21, .removed = 2, .total = 19 };
   P->on_cluster_topology(st, &ct);
+  static sof_ev_gossip_vote_t gv;
+  memset(&gv, 0, sizeof gv);
+  sof_base58_decode_32(K_LEADER, strlen(K_LEADER), gv.from);
+  sof_base58_decode_32(K_PAYER, strlen(K_PAYER), gv.vote_account);
+  gv.has_vote = 1;
+  gv.index = 3;
+  gv.slot = 1003;
+  gv.wallclock = 1700000000123ULL;
+  gv.txn_sz = 250;
+  P->on_gossip_vote(st, &gv);
+  gv.has_vote = 0; /* no vote instruction decoded: nulls */
+  gv.vote_account[0] ^= 1;
+  P->on_gossip_vote(st, &gv);
 }
 
 #define L_S1 "{\"type\":\"slot_status\",\"slot\":1000,\"parent\":999,\"previousStatus\":\"none\"," \
@@ -65,6 +78,12 @@ feed_all(void *st) {
 #define L_LS "{\"type\":\"leader_schedule\",\"kind\":\"snapshot\",\"firstSlot\":1000,"           \
              "\"scheduleSlots\":432000,\"leaders\":[\"" K_LEADER "\",null,\"" K_PAYER "\"]}\n"
 #define L_CT "{\"type\":\"cluster_topology\",\"added\":21,\"removed\":2,\"total\":19}\n"
+#define L_GV "{\"type\":\"gossip_vote\",\"from\":\"" K_LEADER "\",\"index\":3,\"wallclock\":1700000000123," \
+             "\"signature\":\"1111111111111111111111111111111111111111111111111111111111111111\","       \
+             "\"voteAccount\":\"" K_PAYER "\",\"slot\":1003,\"txnSize\":250}\n"
+#define L_GV0 "{\"type\":\"gossip_vote\",\"from\":\"" K_LEADER "\",\"index\":3,\"wallclock\":1700000000123," \
+              "\"signature\":\"1111111111111111111111111111111111111111111111111111111111111111\","      \
+              "\"voteAccount\":null,\"slot\":null,\"txnSize\":250}\n"
 
 /* slotlog with [plugin.slotlog] events = events, fed every event: the file
  * it wrote at path (the caller frees it), NULL when setup failed. */
@@ -85,7 +104,7 @@ test_lines(void) {
   SOF_CHECK_STR(P->name, "slotlog");
   SOF_CHECK_EQ(P->hooks, SOF_HOOK_BIT(SLOT_STATUS) | SOF_HOOK_BIT(REORG) |
                          SOF_HOOK_BIT(RECENT_BLOCKHASH) | SOF_HOOK_BIT(LEADER_SCHEDULE) |
-                         SOF_HOOK_BIT(CLUSTER_TOPOLOGY));
+                         SOF_HOOK_BIT(CLUSTER_TOPOLOGY) | SOF_HOOK_BIT(GOSSIP_VOTE));
   char path[256];
   tmp_path(path, sizeof path, "slotlog");
   fake_env_t f;
@@ -97,7 +116,12 @@ test_lines(void) {
   feed_all(st);
   P->shutdown(st);
   char *out = read_file(path);
-  SOF_CHECK_STR(out, L_S1 L_S2 L_S3 L_R L_BH L_LS L_CT);
+  SOF_CHECK_STR(out, L_S1 L_S2 L_S3 L_R L_BH L_LS L_CT); /* gossip votes only when named */
+  free(out);
+
+  out = events_output(path, "gossip_vote,cluster_topology");
+  if (!out) return;
+  SOF_CHECK_STR(out, L_CT L_GV L_GV0);
   free(out);
 
   /* events: a subset, blanks around names */
