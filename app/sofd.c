@@ -419,6 +419,11 @@ sofd_main(int argc, char **argv) {
   sofd_gossip_t *gossip = NULL;
   if (cfg.gossip.entrypoint) {
     uint16_t sv = 0;
+    /* gossip votes are queued from the start when a plugin subscribes
+     * (its static hooks): the join's pull responses carry the cluster's
+     * current votes */
+    for (int i = 0; i < plugin_cnt; i++)
+      if (plugins[i]->hooks & SOF_HOOK_BIT(GOSSIP_VOTE)) cfg.gossip.votes = 1;
     static uint8_t (*gids)[32];
     uint32_t gcnt = 0;
     if (!(gossip = sofd_gossip_start(&cfg.gossip)) || sofd_gossip_wait_join(gossip, &sv, &gids, &gcnt)) {
@@ -552,10 +557,8 @@ sofd_main(int argc, char **argv) {
   sd_init(&sd);
   sofd_pipe_set_tick(pipe, sd_tick, &sd);
   if (gossip) sofd_pipe_set_topology(pipe, gossip_topology_take, gossip); /* cluster_topology events */
-  if (gossip && sof_host_wants(host, SOF_HOOK_GOSSIP_VOTE)) { /* gossip_vote events */
+  if (gossip && cfg.gossip.votes) /* gossip_vote events */
     sofd_pipe_set_votes(pipe, gossip_vote_peek, gossip_vote_pop, gossip);
-    sofd_gossip_votes_enable(gossip);
-  }
   if (sofd_leaders_ctl_start(lctl, pipe)) goto out;
   char const *stop = sofd_pipe_run(pipe, &quit_signal);
   sofd_leaders_ctl_stop(lctl);

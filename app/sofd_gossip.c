@@ -154,7 +154,6 @@ struct sofd_gossip {
   uint64_t          cands_pub_ms;
   /* gossip votes to the dispatch lcore: a single-producer (this thread),
    * single-consumer (dispatch) ring of votes_queue events */
-  _Atomic int           votes_on;
   sof_ev_gossip_vote_t *vq;
   uint32_t              vq_cap;               /* power of two */
   _Atomic uint32_t      vq_head, vq_tail;     /* written by the producer / the consumer */
@@ -454,7 +453,7 @@ node_left(void *ctx, sof_crds_rec_t const *r) {
  * queue to the dispatch lcore, when a plugin subscribes. */
 static void
 vote_queue(sofd_gossip_t *g, sof_gossip_value_t const *v) {
-  if (!atomic_load_explicit(&g->votes_on, memory_order_relaxed)) return;
+  if (!g->cfg.votes) return;
   INC(g, votes_new);
   sof_crds_rec_t const *r = sof_crds_get(g->values, SOF_GOSSIP_CRDS_VOTE, v->vote.from, v->vote.index);
   if (!r) return;
@@ -938,11 +937,6 @@ sofd_gossip_delete(sofd_gossip_t *g) {
   pthread_mutex_destroy(&g->lock);
   sodium_memzero(g->kp, sizeof g->kp);
   free(g);
-}
-
-void
-sofd_gossip_votes_enable(sofd_gossip_t *g) {
-  atomic_store(&g->votes_on, 1);
 }
 
 sof_ev_gossip_vote_t const *

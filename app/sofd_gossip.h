@@ -41,6 +41,7 @@ typedef struct sofd_gossip_cfg {
   uint32_t    join_timeout_ms;  /* join: give up after */
   uint32_t    leave_grace_ms;   /* a node that left stays a candidate this long */
   uint32_t    votes_queue;      /* gossip votes queued for the dispatch lcore (rounded up to a power of two) */
+  int         votes;            /* 1: queue gossip votes (a plugin subscribes to gossip_vote) */
 } sofd_gossip_cfg_t;
 
 typedef struct sofd_gossip sofd_gossip_t;
@@ -64,8 +65,8 @@ void sofd_gossip_stop(sofd_gossip_t *g);
 void sofd_gossip_delete(sofd_gossip_t *g);
 
 /* Gossip votes (voteSubscribe-like: docs/gossip.md, the gossip_vote hook
- * in lib/plugin/sof_plugin.h). Once sofd_gossip_votes_enable ran (a plugin
- * subscribes; main thread, any time), every CRDS Vote value the table
+ * in lib/plugin/sof_plugin.h). With cfg.votes (from the start: the join's
+ * pull responses carry the votes the cluster holds), every CRDS Vote value the table
  * takes as new (inserted, or newer than the one held) and not published
  * before (its hash among the last VOTE_SEEN_SLOTS) goes as an event into
  * a bounded single-producer / single-consumer queue of votes_queue
@@ -74,7 +75,6 @@ void sofd_gossip_delete(sofd_gossip_t *g);
  * (NULL: empty; the event stays valid until the pop) and
  * sofd_gossip_vote_pop. No lock, no allocation, no system call. */
 struct sof_ev_gossip_vote;
-void sofd_gossip_votes_enable(sofd_gossip_t *g);
 struct sof_ev_gossip_vote const *sofd_gossip_vote_peek(sofd_gossip_t *g);
 void sofd_gossip_vote_pop(sofd_gossip_t *g);
 

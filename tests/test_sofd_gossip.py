@@ -189,6 +189,62 @@ def prom_values(body):
     return out
 
 
+# ---- votes (CrdsData::Vote, the vote program's instructions), from the spec -------------------
+
+VOTE_PROGRAM = bytes([7, 97, 72, 29, 53, 116, 116, 187, 124, 77, 118, 36, 235, 211, 189, 179, 216, 53, 94, 115,
+                      209, 16, 67, 252, 13, 163, 83, 128, 0, 0, 0, 0])  # Vote111111111111111111111111111111111111111
+
+
+def vote_txn(auth_sk, vote_acct, data):
+    """A legacy transaction: header (1, 0, 1), keys [authority, vote account,
+    vote program], one instruction to the vote program with accounts
+    [vote account, authority] and data, signed by the authority."""
+    auth = raw_pub(auth_sk)
+    msg = bytes([1, 0, 1]) + shortvec(3) + auth + vote_acct + VOTE_PROGRAM + os.urandom(32)
+    msg += shortvec(1) + bytes([2]) + shortvec(2) + bytes([1, 0]) + shortvec(len(data)) + data
+    return shortvec(1) + auth_sk.sign(msg) + msg
+
+
+def tower_sync(root, offsets, tag=14):
+    """TowerSync (14) / CompactUpdateVoteState (12): root (u64::MAX: none),
+    short_vec of (varint offset, u8 confirmation count), hash, Some(timestamp),
+    block id (TowerSync only)."""
+    b = u32(tag) + u64(root) + shortvec(len(offsets))
+    b += b"".join(varint(o) + u8(len(offsets) - i) for i, o in enumerate(offsets))
+    b += os.urandom(32) + b"\x01" + u64(1700000000)
+    return b + (os.urandom(32) if tag in (14, 15) else b"")
+
+
+def vote_value(sk, index, txn, wallclock):
+    """A signed CrdsValue holding CrdsData::Vote: tag 1, index, from, the
+    transaction, wallclock."""
+    data = u32(1) + u8(index) + raw_pub(sk) + txn + u64(wallclock)
+    return sk.sign(data) + data
+
+
+def tower_slot(txn):
+    """The last voted slot of a transaction's first TowerSync instruction
+    (an independent reading of the compact layout, for the real vote)."""
+    r = Rd(txn)
+    r.take(64 * r.varint())
+    r.take(3)
+    keys = [r.take(32) for _ in range(r.varint())]
+    r.take(32)
+    for _ in range(r.varint()):
+        prog = keys[r.u8()]
+        accts = r.take(r.varint())
+        data = Rd(r.take(r.varint()))
+        if prog != VOTE_PROGRAM or data.u32() not in (12, 13, 14, 15):
+            continue
+        root = data.u64()
+        slot = 0 if root == 2**64 - 1 else root
+        for _ in range(data.varint()):
+            slot += data.varint()
+            data.u8()
+        return keys[accts[0]], slot
+    return None, None
+
+
 # ---- the entrypoint -----------------------------------------------------------------------------
 
 class Entrypoint:
@@ -198,6 +254,7 @@ class Entrypoint:
         self.sk = Ed25519PrivateKey.generate()
         self.pub = raw_pub(self.sk)
         self.table = {}          # pubkey -> (value bytes, parsed ContactInfo)
+        self.votes = []          # Vote values (bytes), served in pull responses
         self.tokens = {}         # addr -> the token of our last ping
         self.verified = set()    # addrs that answered
         self.stats = {k: 0 for k in ("pings_rx", "pongs_tx", "pings_tx", "pongs_ok", "pulls_rx", "pulls_answered",
@@ -334,7 +391,7 @@ class Entrypoint:
             lsb = (1 << (64 - mask_bits)) - 1 if mask_bits < 64 else 0
             out = []
             with self.lock:
-                vals = [v for v, ci in self.table.values()]
+                vals = [v for v, ci in self.table.values()] + list(self.votes)
             for v in vals:
                 h = hashlib.sha256(v).digest()
                 hv = struct.unpack("<Q", h[:8])[0]
@@ -391,6 +448,34 @@ with tempfile.TemporaryDirectory() as tmp:
 
     ep_port = sof_check.free_port(socket.SOCK_STREAM)
     ep = Entrypoint(ep_port, kps)
+    # gossip votes in the entrypoint's table: (leader, index, transaction,
+    # the vote account and slot expected; None: no vote instruction)
+    wc = int(time.time() * 1000)
+    vsk = [Ed25519PrivateKey.from_private_bytes(kp[:32]) for kp in kps]
+    accts = [hashlib.sha256(b"vote account %d" % i).digest() for i in range(8)]
+    votes = [
+        (0, 0, vote_txn(vsk[0], accts[0], tower_sync(1990, [1, 1, 2, 3, 5])), accts[0], 2002),
+        (0, 1, vote_txn(vsk[0], accts[0], u32(8) + u64(2) + u64(2006) + u32(2) + u64(2007) + u32(1)
+                        + b"\x01" + u64(2000) + os.urandom(32) + b"\x00"), accts[0], 2007),
+        (1, 0, vote_txn(vsk[1], accts[1], u32(2) + u64(3) + u64(2001) + u64(2002) + u64(2003)
+                        + os.urandom(32) + b"\x00"), accts[1], 2003),
+        (2, 0, vote_txn(vsk[2], accts[2], tower_sync(2**64 - 1, [2004, 1], tag=12)), accts[2], 2005),
+        (4, 0, vote_txn(vsk[4], accts[4], u32(1) + os.urandom(36)), None, None),  # Authorize: no vote
+    ]
+    real_vote = os.path.join(os.environ.get("SOF_VECTORS") or os.path.join(os.path.dirname(os.path.abspath(
+        __file__)), "..", "..", "shared", "vectors"), "fd-testnet-slot385970984", "entry-batches",
+        "entry-batch-shreds-0320-0351.bin")
+    if os.path.exists(real_vote):
+        # the first transaction of the testnet batch: a real TowerSync vote (352 bytes, SOURCES.md)
+        rv = open(real_vote, "rb").read()[56:56 + 352]
+        acct, slot = tower_slot(rv)
+        check(acct is not None and 385970984 - 150 <= slot < 385970984,
+              f"the real testnet vote votes a slot before its own ({slot})")
+        votes.append((3, 0, rv, acct, slot))
+    else:
+        print("test_sofd_gossip: shared vectors not found: the real vote is left out", file=sys.stderr)
+    for who, idx, txn, _, _ in votes:
+        ep.votes.append(vote_value(vsk[who], idx, txn, wc))
     gossip_port, tvu_port = sof_check.free_port(), sof_check.free_port()
     txlog = os.path.join(tmp, "gossip.txlog")
     topolog = os.path.join(tmp, "gossip.slotlog")
@@ -404,7 +489,7 @@ with tempfile.TemporaryDirectory() as tmp:
                           "--gossip-settle-ms", "1500", "--gossip-identity", idf, "--learn-leaders", "--txlog", txlog,
                           "--prometheus", "127.0.0.1:0", "--plugins", "txlog,slotlog",
                           "--plugin-opt", f"slotlog.path={topolog}",
-                          "--plugin-opt", "slotlog.events=cluster_topology"],
+                          "--plugin-opt", "slotlog.events=cluster_topology,gossip_vote"],
                          stderr=subprocess.PIPE, text=True)
     err_lines = []
     ready = threading.Event()
@@ -433,6 +518,13 @@ with tempfile.TemporaryDirectory() as tmp:
             time.sleep(1.5)  # three push intervals
             check(ep.stats["pushes_rx"] == pushes_before,
                   f"no push to the entrypoint after its prune ({ep.stats['pushes_rx']} vs {pushes_before})")
+        # a vote pushed twice by the entrypoint: one event
+        pv = vote_txn(vsk[5], accts[5], tower_sync(2008, [1, 1, 1]))
+        votes.append((5, 0, pv, accts[5], 2011))
+        pval = vote_value(vsk[5], 0, pv, int(time.time() * 1000))
+        for _ in range(2):
+            ep.udp.sendto(u32(2) + ep.pub + u64(1) + pval, ("127.0.0.1", gossip_port))
+            time.sleep(0.2)
         # hostile datagrams to the gossip port
         junk = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         rng = random.Random(7)
@@ -516,6 +608,16 @@ with tempfile.TemporaryDirectory() as tmp:
               f"the last cluster_topology total is the nodes held ({topo[-1]}, {g.get('nodes')})")
         check(sum(r["added"] for r in topo) - sum(r["removed"] for r in topo) == topo[-1]["total"],
               f"joins - leaves = total ({topo})")
+    # gossip votes: each value once, with its vote account and last voted slot
+    gv = [r for r in sof_check.read_lines(topolog) if r.get("type") == "gossip_vote"]
+    want = sorted((b58(raw_pub(vsk[w])), i, b58(a) if a else None, sl, b58(t[1:65])) for w, i, t, a, sl in votes)
+    got = sorted((r["from"], r["index"], r["voteAccount"], r["slot"], r["signature"]) for r in gv)
+    check(got == want, f"gossip_vote events = the votes, once each ({len(got)} vs {len(want)}: {got} {want})"[:1500])
+    check(g.get("votes_published") == len(votes) and g.get("votes_undecoded") == 1 and
+          g.get("votes_queue_full") == 0,
+          f"vote counters ({g.get('votes_published')}, {g.get('votes_undecoded')}, {g.get('votes_queue_full')})")
+    check(all(r["txnSize"] == len(t) for r in gv for w, i, t, a, sl in votes if r["signature"] == b58(t[1:65])),
+          "gossip_vote txnSize")
     check(g.get("nodes_other_shred_version") == 1, f"the decoy counted ({g.get('nodes_other_shred_version')})")
     check(g.get("rx_prunes") == 1 and g.get("rx_bad_signature") == 0, f"the prune taken ({g.get('rx_prunes')})")
     check(g.get("values_bad_signature") == 0, "no bad signature from the entrypoint")
