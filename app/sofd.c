@@ -432,7 +432,11 @@ sofd_main(int argc, char **argv) {
       sof_leaders_delete(leaders);
       return 2;
     }
-    if (cfg.shred_version_gossip) cfg.verify.shred_version = sv;
+    if (cfg.shred_version_gossip) { /* and followed while running (a restarted cluster) */
+      cfg.verify.shred_version = sv;
+      cfg.verify.cands_pub = sofd_gossip_cands(gossip);
+      cfg.verify.cands_pub_version = 1;
+    }
     else if (cfg.verify.check_version && cfg.verify.shred_version != sv)
       fprintf(stderr, "sofd: gossip: the cluster's shred version is %u but [verify] shred_version is %u: its "
               "shreds will be refused\n", sv, cfg.verify.shred_version);
@@ -440,6 +444,7 @@ sofd_main(int argc, char **argv) {
       cfg.verify.candidates = (uint8_t const(*)[32])gids;
       cfg.verify.candidate_cnt = gcnt;
       cfg.verify.cands_pub = sofd_gossip_cands(gossip); /* joins and leaves while running */
+      cfg.verify.cands_pub_keys = 1;
     }
   }
   if (cfg.learn_leaders && !cfg.leader_candidates && !cfg.gossip.entrypoint) { /* the cluster's nodes, from the RPC */

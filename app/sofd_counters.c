@@ -258,6 +258,8 @@ sofd_pipe_counters(sofd_pipe_t const *p, sofd_counter_t *out) {
   CTR("learned leaders: candidate set copies torn by a publication (retried)", t.vs.cand_torn, "verify_cand_torn");
   CTR("learned leaders: given-up slots searched again with a new candidate set", t.vs.learn_reopened,
       "verify_learn_reopened");
+  CTR("shred version switched by gossip (the cluster restarted with another one; per verifier)",
+      t.vs.version_switches, "verify_version_switches");
   CTR("shreds not verified: over a budget (set: their FEC set failed too many checks)", t.vs.over_budget_set,
       "verify_over_budget_set");
   FAM("verify_over_budget_total", "budget", "set");
@@ -586,6 +588,7 @@ sofd_pipe_summary(sofd_pipe_t *p, char const *stop) {
   sof_json_key(j, "candUpdates"); sof_json_u64(j, t.vs.cand_updates);
   sof_json_key(j, "candTorn");    sof_json_u64(j, t.vs.cand_torn);
   sof_json_key(j, "reopened");    sof_json_u64(j, t.vs.learn_reopened);
+  sof_json_key(j, "versionSwitches"); sof_json_u64(j, t.vs.version_switches);
   sof_json_obj_end(j);
   sof_json_key(j, "overBudget");
   sof_json_obj_begin(j);

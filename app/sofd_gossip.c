@@ -89,6 +89,7 @@
   X(candidate_publications, "candidate sets published to the verifiers", 0)                              \
   X(candidates_expired,  "nodes no longer candidates: left gossip longer than leave_grace_ms ago", 0)     \
   X(candidates_dropped,  "candidate keys cut: over nodes_max at publication, or pushed out of a full grace list", 0) \
+  X(shred_version_changes, "the entrypoint (answering pings at its address) advertised another shred version: switched", 0) \
   X(votes_new,           "CRDS Vote values new to the table (inserted or newer), plugins subscribed", 0)  \
   X(votes_published,     "gossip votes queued for the gossip_vote hook", 0)                              \
   X(votes_duplicate,     "gossip votes published before (the same value again, after a purge or eviction)", 0) \
@@ -429,7 +430,7 @@ cands_tick(sofd_gossip_t *g, uint64_t now) {
     if (n < g->cfg.nodes_max) memcpy(g->cand_scratch[n++], d->pubkey, 32);
     else cut++;
   }
-  sof_cands_publish(g->cands, (uint8_t const(*)[32])g->cand_scratch, n);
+  sof_cands_publish(g->cands, (uint8_t const(*)[32])g->cand_scratch, n, (int32_t)(sv & 0xFFFF));
   ADD(g, candidates_dropped, cut);
   INC(g, candidate_publications);
   SET(g, candidates, n);
@@ -480,6 +481,8 @@ vote_queue(sofd_gossip_t *g, sof_gossip_value_t const *v) {
   INC(g, votes_published);
 }
 
+static void ep_version_check(sofd_gossip_t *g, uint64_t now);
+
 static void
 take_value(sofd_gossip_t *g, sof_gossip_value_t const *v, int pushed, uint64_t now) {
   INC(g, values_received);
@@ -527,6 +530,11 @@ take_value(sofd_gossip_t *g, sof_gossip_value_t const *v, int pushed, uint64_t n
   case SOF_CRDS_DUPLICATE: INC(g, values_duplicate); break;
   default: INC(g, values_outdated); break;
   }
+  if (is_ci) { /* the entrypoint's ContactInfo with another version: restarted? */
+    sof_gossip_ip4_t cip;
+    uint16_t cport = sof_gossip_ci_port(&v->ci, SOF_GOSSIP_SOCK_GOSSIP, &cip);
+    if (cport == g->ep_port && !memcmp(cip.b, g->ep_ip, 4)) ep_version_check(g, now);
+  }
   /* the entrypoint's ContactInfo gives the shred version when ip-echo did not */
   if (is_ci && !(atomic_load(&g->shred_version) & 0x10000)) {
     sof_gossip_ip4_t ip;
@@ -534,6 +542,34 @@ take_value(sofd_gossip_t *g, sof_gossip_value_t const *v, int pushed, uint64_t n
     if (port == g->ep_port && !memcmp(ip.b, g->ep_ip, 4) && v->ci.shred_version)
       atomic_store(&g->shred_version, 0x10000U | v->ci.shred_version);
   }
+}
+
+/* The entrypoint restarted with another shred version (a hard fork, a
+ * cluster restart): the node at its gossip address, verified by a pong
+ * there, advertises a version other than ours. We switch: our ContactInfo,
+ * the peers we ping, the candidates and the verifiers' shred version (the
+ * candidate publication carries it). A node claiming the entrypoint's
+ * address without answering our pings there changes nothing. */
+static void
+ep_version_check(sofd_gossip_t *g, uint64_t now) {
+  uint32_t sv = atomic_load(&g->shred_version);
+  if (!(sv & 0x10000)) return;
+  peer_t *p = peer_find(g, g->ep_ip, g->ep_port);
+  if (!p || !peer_verified(p, now)) return;
+  sof_crds_rec_t const *r = sof_crds_get(g->nodes, SOF_GOSSIP_CRDS_CONTACT_INFO, p->pubkey, 0);
+  if (!r || !r->shred_version || r->shred_version == (sv & 0xFFFF)) return;
+  uint16_t from = (uint16_t)(sv & 0xFFFF), to = r->shred_version;
+  atomic_store(&g->shred_version, 0x10000U | to);
+  SET(g, shred_version, to);
+  INC(g, shred_version_changes);
+  g->cands_dirty = 1;
+  g->cands_pub_ms = 0; /* publish at once */
+  refresh_own(g);
+  g->next_push_ms = 0; /* and tell the cluster */
+  char id[64];
+  sof_base58_encode_32(p->pubkey, id);
+  fprintf(stderr, "sofd: gossip: the cluster's shred version changed from %u to %u (the entrypoint %s advertises "
+          "it): switched\n", from, to, id);
 }
 
 static void
@@ -588,6 +624,7 @@ on_packet(sofd_gossip_t *g, uint8_t const *b, size_t n, uint8_t const ip[4], uin
       break;
     }
     p->pong_ms = now;
+    if (port == g->ep_port && !memcmp(ip, g->ep_ip, 4)) ep_version_check(g, now);
     break;
   }
   case SOF_GOSSIP_MSG_PULL_RESPONSE:
@@ -628,7 +665,8 @@ ping_round(sofd_gossip_t *g, uint64_t now) {
   for (uint32_t i = 0; i < sof_crds_capacity(g->nodes); i++) {
     sof_crds_rec_t const *r = sof_crds_slot(g->nodes, i);
     if (!r->used || !r->gossip_port) continue;
-    if ((sv & 0x10000) && r->shred_version != (sv & 0xFFFF)) continue;
+    int ep = r->gossip_port == g->ep_port && !memcmp(r->gossip_ip, g->ep_ip, 4); /* pinged whatever its version */
+    if ((sv & 0x10000) && r->shred_version != (sv & 0xFFFF) && !ep) continue;
     peer_t *p = peer_of(g, i);
     if (!p) continue;
     if (peer_verified(p, now)) { verified++; continue; }

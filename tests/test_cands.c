@@ -44,27 +44,32 @@ test_publish_read(void) {
   uint8_t out[4][32], keys[6][32];
   uint32_t cnt = 99;
   uint64_t gen = 99;
-  SOF_CHECK_EQ(sof_cands_read(c, out, &cnt, &gen), 0); /* nothing published: the empty set */
+  int32_t ver = 99;
+  SOF_CHECK_EQ(sof_cands_read(c, out, &cnt, &ver, &gen), 0); /* nothing published: the empty set */
   SOF_CHECK_EQ(cnt, 0);
   SOF_CHECK_EQ(gen, 0);
+  SOF_CHECK_EQ(ver, -1);
   for (uint32_t i = 0; i < 6; i++) key_of(keys[i], i);
-  SOF_CHECK_EQ(sof_cands_publish(c, (uint8_t const(*)[32])keys, 3), 3);
+  SOF_CHECK_EQ(sof_cands_publish(c, (uint8_t const(*)[32])keys, 3, 7), 3);
   SOF_CHECK_EQ(sof_cands_gen(c), 1);
-  SOF_CHECK_EQ(sof_cands_read(c, out, &cnt, &gen), 0);
+  SOF_CHECK_EQ(sof_cands_read(c, out, &cnt, &ver, &gen), 0);
   SOF_CHECK_EQ(cnt, 3);
   SOF_CHECK_EQ(gen, 1);
+  SOF_CHECK_EQ(ver, 7);
   SOF_CHECK_MEM(out, keys, 3 * 32);
   /* longer than the capacity: cut */
-  SOF_CHECK_EQ(sof_cands_publish(c, (uint8_t const(*)[32])keys + 1, 5), 4);
-  SOF_CHECK_EQ(sof_cands_read(c, out, &cnt, &gen), 0);
+  SOF_CHECK_EQ(sof_cands_publish(c, (uint8_t const(*)[32])keys + 1, 5, -1), 4);
+  SOF_CHECK_EQ(sof_cands_read(c, out, &cnt, &ver, &gen), 0);
   SOF_CHECK_EQ(cnt, 4);
   SOF_CHECK_EQ(gen, 2);
+  SOF_CHECK_EQ(ver, -1);
   SOF_CHECK_MEM(out, keys[1], 4 * 32);
   /* empty */
-  SOF_CHECK_EQ(sof_cands_publish(c, NULL, 0), 0);
-  SOF_CHECK_EQ(sof_cands_read(c, out, &cnt, &gen), 0);
+  SOF_CHECK_EQ(sof_cands_publish(c, NULL, 0, 9), 0);
+  SOF_CHECK_EQ(sof_cands_read(c, out, &cnt, &ver, &gen), 0);
   SOF_CHECK_EQ(cnt, 0);
   SOF_CHECK_EQ(gen, 3);
+  SOF_CHECK_EQ(ver, 9);
   sof_cands_delete(c);
   sof_cands_delete(NULL);
 }
@@ -86,7 +91,7 @@ race_writer(void *arg) {
       memcpy(keys[i], &round, 4);
       memcpy(keys[i] + 28, &n, 4);
     }
-    sof_cands_publish(race_c, (uint8_t const(*)[32])keys, n);
+    sof_cands_publish(race_c, (uint8_t const(*)[32])keys, n, (int32_t)(n & 0xFFFF));
   }
   return NULL;
 }
@@ -101,7 +106,8 @@ test_race(void) {
   for (int i = 0; i < 200000 && (ok < 2000 || torn < 1) ; i++) {
     uint32_t cnt;
     uint64_t gen;
-    if (sof_cands_read(race_c, out, &cnt, &gen)) {
+    int32_t ver;
+    if (sof_cands_read(race_c, out, &cnt, &ver, &gen)) {
       torn++;
       continue;
     }
@@ -112,7 +118,7 @@ test_race(void) {
     uint32_t round, n;
     memcpy(&round, out[0], 4);
     memcpy(&n, out[0] + 28, 4);
-    if (n != cnt) bad++;
+    if (n != cnt || ver != (int32_t)n) bad++;
     for (uint32_t k = 0; k < cnt; k++) {
       uint32_t r2, n2;
       memcpy(&r2, out[k], 4);
@@ -178,6 +184,7 @@ test_verifier(void) {
   cfg.candidates = (uint8_t const(*)[32])keys;
   cfg.candidate_cnt = 21; /* A and the others, not B */
   cfg.cands_pub = pub;
+  cfg.cands_pub_keys = 1;
   char err[128];
   sof_verify_t *v = sof_verify_new(&cfg, l, err, sizeof err);
   SOF_CHECK(v != NULL);
@@ -201,7 +208,7 @@ test_verifier(void) {
   SOF_CHECK_EQ(st->cand_updates, 0);
   /* B joins: the set with it is published; the same shreds now verify */
   memcpy(keys[21], kp_b + 32, 32);
-  SOF_CHECK_EQ(sof_cands_publish(pub, (uint8_t const(*)[32])keys, 22), 22);
+  SOF_CHECK_EQ(sof_cands_publish(pub, (uint8_t const(*)[32])keys, 22, 7), 22);
   verify_all(v, sb, rc); /* B last of 22: the second shred finds it */
   SOF_CHECK_EQ(rc[SOF_VERIFY_VERIFIED], 63);
   SOF_CHECK_EQ(rc[SOF_VERIFY_UNKNOWN_LEADER], 1);
@@ -215,7 +222,7 @@ test_verifier(void) {
   SOF_CHECK_EQ(st->learn_tries - tries, 1); /* slot 5004's leader, a neighbour */
   /* B leaves (its grace over): a far slot of B's is unknown again; A's
    * far slot still verifies, A first in the kept order */
-  SOF_CHECK_EQ(sof_cands_publish(pub, (uint8_t const(*)[32])keys, 21), 21);
+  SOF_CHECK_EQ(sof_cands_publish(pub, (uint8_t const(*)[32])keys, 21, 7), 21);
   verify_all(v, sb3, rc);
   SOF_CHECK_EQ(rc[SOF_VERIFY_UNKNOWN_LEADER], 64);
   SOF_CHECK_EQ(st->cand_updates, 2);
@@ -229,12 +236,65 @@ test_verifier(void) {
   /* learned mode from the published set alone (no start candidates) */
   sof_verify_cfg_default(&cfg);
   cfg.cands_pub = pub;
+  cfg.cands_pub_keys = 1;
   v = sof_verify_new(&cfg, l, err, sizeof err);
   SOF_CHECK(v != NULL);
   verify_all(v, sa, rc); /* generation 3 is published: taken at the first call */
   SOF_CHECK_EQ(rc[SOF_VERIFY_VERIFIED], 63); /* A the 21st again */
   SOF_CHECK_EQ(sof_verify_stats(v)->cand_updates, 1);
   sof_verify_delete(v);
+
+  /* the shred version from the set (a restarted cluster): shreds of the
+   * old version become wrong_version, of the new one verify; without
+   * cands_pub_version the configured version stays */
+  sof_verify_cfg_default(&cfg);
+  cfg.cands_pub = pub;
+  cfg.cands_pub_keys = 1;
+  cfg.cands_pub_version = 1;
+  cfg.check_version = 1;
+  cfg.shred_version = 7; /* make_slot's */
+  v = sof_verify_new(&cfg, l, err, sizeof err);
+  cfg.cands_pub_version = 0;
+  sof_verify_t *fixed = sof_verify_new(&cfg, l, err, sizeof err);
+  SOF_CHECK(v != NULL && fixed != NULL);
+  verify_all(v, sa, rc);
+  SOF_CHECK_EQ(rc[SOF_VERIFY_VERIFIED], 63);
+  SOF_CHECK_EQ(sof_verify_stats(v)->version_switches, 0);
+  SOF_CHECK_EQ(sof_cands_publish(pub, (uint8_t const(*)[32])keys, 21, 8), 21);
+  verify_all(v, sa2, rc);
+  SOF_CHECK_EQ(rc[SOF_VERIFY_WRONG_VERSION], 64);
+  SOF_CHECK_EQ(sof_verify_stats(v)->version_switches, 1);
+  verify_all(fixed, sa2, rc);
+  SOF_CHECK_EQ(rc[SOF_VERIFY_VERIFIED], 63);
+  SOF_CHECK_EQ(sof_verify_stats(fixed)->version_switches, 0);
+  static sof_shredder_set_t s8[1];
+  for (size_t i = 0; i < sizeof batch; i++) batch[i] = (uint8_t)(i * 5);
+  sof_shredder_args_t a8 = {.slot = 5200, .parent_slot = 5199, .shred_version = 8, .last_in_slot = 1, .keypair = kp_a};
+  uint8_t chained[32] = {9};
+  SOF_CHECK_EQ(sof_shredder_shred(&sh, &a8, batch, sizeof batch, chained, s8, 1), 1);
+  verify_all(v, s8, rc);
+  SOF_CHECK_EQ(rc[SOF_VERIFY_VERIFIED], 64); /* A first: found at once */
+  verify_all(fixed, s8, rc);
+  SOF_CHECK_EQ(rc[SOF_VERIFY_WRONG_VERSION], 64);
+  sof_verify_delete(v);
+  sof_verify_delete(fixed);
+
+  /* the version alone (no learned mode from the set) */
+  sof_verify_cfg_default(&cfg);
+  cfg.cands_pub = pub;
+  cfg.cands_pub_version = 1;
+  cfg.check_version = 1;
+  cfg.shred_version = 7;
+  sof_leaders_t *l8 = sof_leaders_new(1024, 16);
+  SOF_CHECK_EQ(sof_leaders_set(l8, 5200, kp_a + 32), 0);
+  v = sof_verify_new(&cfg, l8, err, sizeof err);
+  SOF_CHECK(v != NULL);
+  verify_all(v, s8, rc);
+  SOF_CHECK_EQ(rc[SOF_VERIFY_VERIFIED], 64);
+  SOF_CHECK_EQ(sof_verify_stats(v)->cand_updates, 0);
+  SOF_CHECK_EQ(sof_verify_stats(v)->version_switches, 1);
+  sof_verify_delete(v);
+  sof_leaders_delete(l8);
   sof_cands_delete(pub);
   sof_leaders_delete(l);
 }

@@ -8,6 +8,7 @@
 typedef struct {
   _Atomic uint64_t  seq;   /* odd while the writer fills it */
   _Atomic uint32_t  cnt;
+  _Atomic int32_t   version;
   _Atomic uint64_t *w;     /* capacity x 4 words */
 } buf_t;
 
@@ -47,7 +48,7 @@ sof_cands_capacity(sof_cands_t const *c) {
 }
 
 uint32_t
-sof_cands_publish(sof_cands_t *c, uint8_t const (*keys)[32], uint32_t cnt) {
+sof_cands_publish(sof_cands_t *c, uint8_t const (*keys)[32], uint32_t cnt, int32_t shred_version) {
   if (cnt > c->cap) cnt = c->cap;
   uint64_t g = atomic_load_explicit(&c->gen, memory_order_relaxed);
   buf_t *b = &c->b[(g + 1) & 1];
@@ -61,6 +62,7 @@ sof_cands_publish(sof_cands_t *c, uint8_t const (*keys)[32], uint32_t cnt) {
       atomic_store_explicit(&b->w[4 * i + (uint32_t)k], v, memory_order_relaxed);
     }
   atomic_store_explicit(&b->cnt, cnt, memory_order_relaxed);
+  atomic_store_explicit(&b->version, shred_version, memory_order_relaxed);
   atomic_store_explicit(&b->seq, s + 2, memory_order_release);
   atomic_store_explicit(&c->gen, g + 1, memory_order_release);
   return cnt;
@@ -72,12 +74,13 @@ sof_cands_gen(sof_cands_t const *c) {
 }
 
 int
-sof_cands_read(sof_cands_t const *c, uint8_t (*out)[32], uint32_t *cnt, uint64_t *gen) {
+sof_cands_read(sof_cands_t const *c, uint8_t (*out)[32], uint32_t *cnt, int32_t *shred_version, uint64_t *gen) {
   uint64_t g = atomic_load_explicit(&c->gen, memory_order_acquire);
   buf_t const *b = &c->b[g & 1];
   uint64_t s1 = atomic_load_explicit(&b->seq, memory_order_acquire);
   if (s1 & 1) return -1;
   uint32_t n = atomic_load_explicit(&b->cnt, memory_order_relaxed);
+  int32_t ver = g ? atomic_load_explicit(&b->version, memory_order_relaxed) : -1;
   if (n > c->cap) return -1;
   for (uint32_t i = 0; i < n; i++)
     for (int k = 0; k < 4; k++) {
@@ -87,6 +90,7 @@ sof_cands_read(sof_cands_t const *c, uint8_t (*out)[32], uint32_t *cnt, uint64_t
   atomic_thread_fence(memory_order_acquire); /* the copy before the second count */
   if (atomic_load_explicit(&b->seq, memory_order_relaxed) != s1) return -1;
   *cnt = n;
+  *shred_version = ver;
   *gen = g;
   return 0;
 }

@@ -1,5 +1,7 @@
 /* sof_cands.h: a candidate-leader set published at run time (learned-leader
- * verification's candidates, kept current by gossip while sofd runs).
+ * verification's candidates, kept current by gossip while sofd runs), with
+ * the shred version that goes with it (a cluster restarted with another
+ * version has other nodes).
  *
  * One writer thread (the gossip role) publishes whole sets of identities;
  * any number of reader threads (the verifiers on the rx and fec lcores)
@@ -41,18 +43,22 @@ void sof_cands_delete(sof_cands_t *c);
 uint32_t sof_cands_capacity(sof_cands_t const *c);
 
 /* sof_cands_publish makes keys[0..cnt) the current set (the first
- * capacity of them; returns how many were taken) and advances the
- * generation. Writer thread only (one writer). */
-uint32_t sof_cands_publish(sof_cands_t *c, uint8_t const (*keys)[32], uint32_t cnt);
+ * capacity of them; returns how many were taken) with shred_version
+ * (0..65535, or -1: none known) and advances the generation. Writer
+ * thread only (one writer). */
+uint32_t sof_cands_publish(sof_cands_t *c, uint8_t const (*keys)[32], uint32_t cnt, int32_t shred_version);
 
 /* sof_cands_gen: the current generation (0: nothing published yet).
  * Acquire load; any thread. */
 uint64_t sof_cands_gen(sof_cands_t const *c);
 
 /* sof_cands_read copies the current set into out (room for capacity keys)
- * and its size into *cnt, its generation into *gen. Returns 0, or -1 when
- * the copy was torn by two publications during it (out is then garbage;
- * *gen and *cnt are unchanged): try again later. Any reader thread. */
-int sof_cands_read(sof_cands_t const *c, uint8_t (*out)[32], uint32_t *cnt, uint64_t *gen);
+ * and its size into *cnt, its shred version into *shred_version (-1:
+ * none; nothing published yet: -1), its generation into *gen. Returns 0,
+ * or -1 when the copy was torn by two publications during it (out is then
+ * garbage; the other outputs are unchanged): try again later. Any reader
+ * thread. */
+int sof_cands_read(sof_cands_t const *c, uint8_t (*out)[32], uint32_t *cnt, int32_t *shred_version,
+                   uint64_t *gen);
 
 #endif /* SOF_VERIFY_CANDS_H */

@@ -167,22 +167,23 @@ sof_verify_new(sof_verify_cfg_t const *cfg, sof_leaders_t const *leaders, char *
   v->seen = calloc(SEEN_SLOTS, sizeof *v->seen);
   v->cfg.cands_pub = NULL;
   v->pub = cfg->cands_pub;
-  int learn = cfg->candidate_cnt || v->pub;
+  int pub_keys = v->pub && cfg->cands_pub_keys;
+  int learn = cfg->candidate_cnt || pub_keys;
   if (learn) {
     uint32_t cap = cfg->candidate_cnt;
-    if (v->pub && sof_cands_capacity(v->pub) > cap) cap = sof_cands_capacity(v->pub);
+    if (pub_keys && sof_cands_capacity(v->pub) > cap) cap = sof_cands_capacity(v->pub);
     v->cand_cap = cap;
     v->cands = malloc((size_t)cap * 32 + 1);
-    if (v->pub) v->cand_next = malloc((size_t)cap * 32 + 1);
     v->learned = calloc(LEARN_SLOTS, sizeof *v->learned);
     if (v->cands && cfg->candidate_cnt) memcpy(v->cands, cfg->candidates, (size_t)cfg->candidate_cnt * 32);
     v->cand_cnt = cfg->candidate_cnt;
   }
+  if (v->pub) v->cand_next = malloc((size_t)sof_cands_capacity(v->pub) * 32 + 1);
   v->keys = calloc(KEY_SLOTS, sizeof *v->keys);
   v->prep = calloc(1, sizeof *v->prep);
   v->prep_slot = -1;
   if (!v->sets || !v->bad || !v->keys || !v->prep || !v->fails || !v->srcs || !v->seen ||
-      (learn && (!v->cands || !v->learned || (v->pub && !v->cand_next)))) {
+      (learn && (!v->cands || !v->learned)) || (v->pub && !v->cand_next)) {
     free(v->cands);
     free(v->cand_next);
     free(v->learned);
@@ -761,8 +762,9 @@ learn_leader(sof_verify_t *v, uint64_t slot, uint8_t const *root, uint8_t const 
  * likely among them). */
 #define MRU_KEEP 8U
 
-/* A new published set (its generation moved): copied into cand_next, the
- * previous front kept first, then swapped in; every slot still searching
+/* A new published set (its generation moved): its shred version taken
+ * (cands_pub_version); its keys (cands_pub_keys) copied into cand_next,
+ * then over the list with the previous front kept first; every slot still searching
  * or given up for want of candidates starts over with the new list (within
  * its learn_tries_per_slot). Rare (the writer publishes at most about once
  * a second): O(capacity) work, no allocation. */
@@ -770,10 +772,17 @@ static void __attribute__((noinline))
 cands_take(sof_verify_t *v) {
   uint32_t n;
   uint64_t gen;
-  if (sof_cands_read(v->pub, v->cand_next, &n, &gen)) {
+  int32_t ver;
+  if (sof_cands_read(v->pub, v->cand_next, &n, &ver, &gen)) {
     v->stats.cand_torn++; /* the writer rewrote it under us: next call */
     return;
   }
+  v->pub_gen = gen;
+  if (v->cfg.cands_pub_version && v->cfg.check_version && ver >= 0 && (uint16_t)ver != v->cfg.shred_version) {
+    v->cfg.shred_version = (uint16_t)ver;
+    v->stats.version_switches++;
+  }
+  if (!v->cfg.cands_pub_keys || !v->learned) return;
   /* the old front, found in the new set, goes first (in its order) */
   uint8_t keep[MRU_KEEP][32];
   uint32_t kept = 0;
@@ -795,7 +804,6 @@ cands_take(sof_verify_t *v) {
     if (!dup) memcpy(old[out++], v->cand_next[j], 32);
   }
   v->cand_cnt = out;
-  v->pub_gen = gen;
   v->stats.cand_updates++;
   for (uint32_t i = 0; i < LEARN_SLOTS; i++) {
     learn_t *e = &v->learned[i];

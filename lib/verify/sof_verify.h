@@ -130,8 +130,12 @@ typedef struct sof_verify_cfg {
    * preallocated list (room for max(candidate_cnt, the set's capacity));
    * the leaders found most recently stay first. Slots whose search had
    * run out of candidates are searched again (within learn_tries_per_slot).
-   * Non-NULL turns learned mode on even with 0 candidates at start. */
+   * Non-NULL with cands_pub_keys turns learned mode on even with 0
+   * candidates at start. */
   struct sof_cands const *cands_pub;
+  int      cands_pub_keys;      /* 1: the candidates come from cands_pub */
+  int      cands_pub_version;   /* 1: with check_version, the shred version too: a set
+                                   published with another version switches it (counted) */
   uint32_t learn_tries_per_slot; /* ed25519 tries per slot before it is given up; 0: 256 */
 } sof_verify_cfg_t;
 
@@ -167,6 +171,7 @@ typedef struct sof_verify_stats {
   uint64_t cand_updates;       /* published candidate sets taken (cfg.cands_pub) */
   uint64_t cand_torn;          /* copies of a set torn by the writer (retried at the next call) */
   uint64_t learn_reopened;     /* given-up slots searched again after a new candidate set */
+  uint64_t version_switches;   /* shred version changed by a published set (cands_pub_version) */
 } sof_verify_stats_t;
 
 /* What sof_verify_shred learned besides the result. */
