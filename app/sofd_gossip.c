@@ -368,6 +368,15 @@ peer_verified(peer_t const *p, uint64_t now) {
   return p->pong_ms && p->pong_ms + PEER_PONG_TTL_MS > now;
 }
 
+/* The peer of the node with this identity at this gossip address (pongs:
+ * a restarted node may share its address with its old record). */
+static peer_t *
+peer_by_key(sofd_gossip_t *g, uint8_t const pubkey[32], uint8_t const ip[4], uint16_t port) {
+  sof_crds_rec_t const *r = sof_crds_get(g->nodes, SOF_GOSSIP_CRDS_CONTACT_INFO, pubkey, 0);
+  if (!r || r->gossip_port != port || memcmp(r->gossip_ip, ip, 4)) return NULL;
+  return peer_of(g, (uint32_t)(r - sof_crds_slot(g->nodes, 0)));
+}
+
 static void
 send_ping(sofd_gossip_t *g, peer_t *p, uint64_t now) {
   randombytes_buf(p->token, 32);
@@ -554,10 +563,20 @@ static void
 ep_version_check(sofd_gossip_t *g, uint64_t now) {
   uint32_t sv = atomic_load(&g->shred_version);
   if (!(sv & 0x10000)) return;
-  peer_t *p = peer_find(g, g->ep_ip, g->ep_port);
-  if (!p || !peer_verified(p, now)) return;
-  sof_crds_rec_t const *r = sof_crds_get(g->nodes, SOF_GOSSIP_CRDS_CONTACT_INFO, p->pubkey, 0);
-  if (!r || !r->shred_version || r->shred_version == (sv & 0xFFFF)) return;
+  /* the node that answered a ping at the entrypoint's address last (an old
+   * record of the address stays until purged) */
+  peer_t *p = NULL;
+  sof_crds_rec_t const *r = NULL;
+  for (uint32_t i = 0; i < sof_crds_capacity(g->nodes); i++) {
+    sof_crds_rec_t const *ri = sof_crds_slot(g->nodes, i);
+    if (!ri->used || ri->gossip_port != g->ep_port || memcmp(ri->gossip_ip, g->ep_ip, 4)) continue;
+    peer_t *pi = peer_of(g, i);
+    if (pi && peer_verified(pi, now) && (!p || pi->pong_ms > p->pong_ms)) {
+      p = pi;
+      r = ri;
+    }
+  }
+  if (!p || !r->shred_version || r->shred_version == (sv & 0xFFFF)) return;
   uint16_t from = (uint16_t)(sv & 0xFFFF), to = r->shred_version;
   atomic_store(&g->shred_version, 0x10000U | to);
   SET(g, shred_version, to);
@@ -616,7 +635,7 @@ on_packet(sofd_gossip_t *g, uint8_t const *b, size_t n, uint8_t const ip[4], uin
   case SOF_GOSSIP_MSG_PONG: {
     INC(g, rx_pongs);
     if (sof_gossip_pong_verify(&m->ping)) { INC(g, rx_bad_signature); break; }
-    peer_t *p = peer_find(g, ip, port);
+    peer_t *p = peer_by_key(g, m->ping.from, ip, port);
     uint8_t h[32];
     if (p) sof_gossip_pong_hash(h, p->token);
     if (!p || !p->ping_ms || memcmp(h, m->ping.token, 32) || memcmp(p->pubkey, m->ping.from, 32)) {

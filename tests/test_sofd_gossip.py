@@ -248,8 +248,9 @@ def tower_slot(txn):
 # ---- the entrypoint -----------------------------------------------------------------------------
 
 class Entrypoint:
-    def __init__(self, port, leader_kps, echo_shred_version=True, late=()):
+    def __init__(self, port, leader_kps, echo_shred_version=True, late=(), sv=SV):
         self.port = port
+        self.sv = sv
         self.echo_sv = echo_shred_version
         self.sk = Ed25519PrivateKey.generate()
         self.pub = raw_pub(self.sk)
@@ -261,7 +262,7 @@ class Entrypoint:
                                      "values_tx", "pushes_rx", "bad", "echo")}
         self.lock = threading.Lock()
         now = int(time.time() * 1000)
-        self.put(self.signed(self.sk, ci_data(self.pub, now, now * 1000, SV,
+        self.put(self.signed(self.sk, ci_data(self.pub, now, now * 1000, sv,
                                               [(0, "127.0.0.1", port), (10, "127.0.0.1", port + 1)])))
         self.leaders, self.leader_sks = [], []
         for i, kp in enumerate(leader_kps):
@@ -293,7 +294,7 @@ class Entrypoint:
         the table: sofd's next pulls fetch it."""
         now = now or int(time.time() * 1000)
         gp = 30000 + i * 10  # nobody listens there: sofd's pings go unanswered
-        self.put(self.signed(self.leader_sks[i], ci_data(self.leaders[i], now, now * 1000, SV,
+        self.put(self.signed(self.leader_sks[i], ci_data(self.leaders[i], now, now * 1000, self.sv,
                                                          [(0, "127.0.0.1", gp), (10, "127.0.0.1", gp + 1)])))
 
     @staticmethod
@@ -335,7 +336,7 @@ class Entrypoint:
                         break
                     req += chunk
                 if len(req) == 21 and req[:4] == b"\0\0\0\0" and req[20:] == b"\n":
-                    sv = b"\x01" + u16(SV) if self.echo_sv else b"\x00"  # Option<u16>
+                    sv = b"\x01" + u16(self.sv) if self.echo_sv else b"\x00"  # Option<u16>
                     resp = b"\0\0\0\0" + u32(0) + socket.inet_aton(addr[0]) + sv
                     c.sendall(resp + b"\0" * (27 - len(resp)))
                     self.stats["echo"] += 1
@@ -424,6 +425,8 @@ class Entrypoint:
             self.stats["bad"] += 1
 
     def close(self):
+        if self.stop:
+            return
         self.stop = True
         for t in self.threads:
             t.join()
@@ -763,6 +766,104 @@ with tempfile.TemporaryDirectory() as tmp:
     ln = s.get("learned", {})
     check(ln.get("slots") == len(produced), f"late: every slot's leader learned ({ln})")
     check(ln.get("reopened", 0) >= 1 and ln.get("candUpdates", 0) >= 2, f"late: summary counts ({ln})")
+
+    # ---- the cluster restarts with another shred version (issue 23, item 3):
+    # sofd runs with the entrypoint at SV and delivers a capture of SV; the
+    # entrypoint is stopped and another one (a new identity, the leaders at
+    # SV2) starts on the same port; sofd notices (the node answering pings
+    # at the entrypoint's address advertises SV2), counts and logs it,
+    # advertises SV2 and takes the capture of SV2 (the next slots) while the
+    # old version's shreds are refused (wrong_version, counted).
+    SV2 = SV + 7
+    keyf2 = os.path.join(tmp, "leaders2.key")
+    pcap2, _, recs2 = sof_check.generate(gen, tmp, "gossip2", "-n", str(SLOTS), "--start-slot", str(START + SLOTS),
+                                         "--leaders", str(LEADERS), "--leader-rotation", "4", "--txns-per-slot",
+                                         "40", "--shred-version", str(SV2), "-s", "24", "--leader-key", keyf2)
+    raw2 = open(keyf2, "rb").read()
+    kps2 = [raw2[64 * i:64 * i + 64] for i in range(LEADERS)]
+    truth2 = sof_check.truth_txs(recs2)
+    payloads2 = sof_check.udp_payloads(sof_check.pcap_frames(pcap2)[1], 8001)
+    ep_port = sof_check.free_port(socket.SOCK_STREAM)
+    ep = Entrypoint(ep_port, kps)
+    txlog = os.path.join(tmp, "restart.txlog")
+    p = subprocess.Popen([sofd, *sof_check.eal("gossip", "0"), "--", "--driver", "udp", "--udp-bind", "127.0.0.1",
+                          "--udp-listen", str(tvu_port), "--gossip-entrypoint", f"127.0.0.1:{ep_port}",
+                          "--gossip-port", str(gossip_port), "--gossip-bind", "127.0.0.1",
+                          "--gossip-pull-interval-ms", "200", "--gossip-push-interval-ms", "500",
+                          "--gossip-settle-ms", "1500", "--learn-leaders", "--txlog", txlog,
+                          "--prometheus", "127.0.0.1:0", "--plugins", "txlog"],
+                         stderr=subprocess.PIPE, text=True)
+    err_lines = []
+    ready = threading.Event()
+    rt = threading.Thread(target=reader)
+    rt.start()
+    ep2 = None
+    try:
+        check(ready.wait(60), "restart: sofd joined (%s)" % "".join(err_lines)[-800:])
+        m = re.search(r"Prometheus metrics on (http://\S+)", "".join(err_lines))
+        url = m.group(1) if m else None
+        scrape = lambda: prom_values(urllib.request.urlopen(url, timeout=10).read().decode()) if url else {}
+        out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+
+        def send(pls):
+            for i, pl in enumerate(pls):
+                out.sendto(pl, ("127.0.0.1", tvu_port))
+                if i % 64 == 63:
+                    time.sleep(0.002)
+        send(payloads)
+        time.sleep(1.0)
+        ep.close()  # the cluster restarts: a new entrypoint, the leaders at SV2
+        ep2 = Entrypoint(ep_port, kps2, sv=SV2)
+        deadline = time.time() + 30
+        v = {}
+        while time.time() < deadline:
+            v = scrape()
+            if v.get("sof_gossip_shred_version") == SV2 and v.get("sof_gossip_candidates") == LEADERS + 1:
+                break
+            time.sleep(0.1)
+        check(v.get("sof_gossip_shred_version") == SV2 and v.get("sof_gossip_shred_version_changes_total") == 1,
+              f"restart: the new shred version taken, counted ({v.get('sof_gossip_shred_version')}, "
+              f"{v.get('sof_gossip_shred_version_changes_total')})")
+        check(v.get("sof_gossip_candidates") == LEADERS + 1,
+              f"restart: the new cluster's nodes are the candidates ({v.get('sof_gossip_candidates')})")
+        deadline = time.time() + 10
+        mine = []
+        while time.time() < deadline:
+            with ep2.lock:
+                mine = [ci for pk, (val, ci) in ep2.table.items()
+                        if pk not in (ep2.pub, ep2.decoy) and pk not in ep2.leaders]
+            if mine and mine[0]["shredVersion"] == SV2:
+                break
+            time.sleep(0.1)
+        check(len(mine) == 1 and mine[0]["shredVersion"] == SV2 and
+              mine[0]["sockets"].get(10) == ("127.0.0.1", tvu_port),
+              f"restart: sofd advertises SV2 to the new entrypoint ({mine})")
+        send(payloads2)
+        old = payloads[:200]
+        send(old)  # the old version's shreds: refused now
+        time.sleep(2.0)
+        v = scrape()
+        wv = v.get('sof_rx_rejected_total{result="wrong_version"}', 0)
+        check(wv >= len(old), f"restart: the old version's shreds refused, counted ({wv} of {len(old)})")
+    finally:
+        p.send_signal(signal.SIGINT)
+        try:
+            p.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+        rt.join()
+        ep.close()
+        if ep2:
+            ep2.close()
+    err = "".join(err_lines)
+    check(p.returncode == 0, f"restart: sofd exit 0 ({err[-600:]})")
+    check(f"shred version changed from {SV} to {SV2}" in err, "restart: the change logged")
+    txs = sof_check.txs_of(sof_check.read_lines(txlog))
+    check(txs == sorted(truth + truth2), f"restart: both versions' transactions delivered ({len(txs)} vs "
+          f"{len(truth)} + {len(truth2)})")
+    s = sof_check.summary_of(err)
+    check(s.get("learned", {}).get("versionSwitches", 0) >= 1, f"restart: the verifier switched ({s.get('learned')})")
 
     # ip-echo without a shred version: the entrypoint's own ContactInfo gives it
     ep_port = sof_check.free_port(socket.SOCK_STREAM)
