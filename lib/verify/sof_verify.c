@@ -23,6 +23,7 @@
 #define SRC_CREDIT 4U    /* failures a source may have per set it delivered first (beyond its budget) */
 #define SEEN_SLOTS 1024U /* (slot, fec, root, signature) turned away, with the index it came on */
 #define LEARN_SLOTS 4096U /* learned slot -> leader entries, direct-mapped */
+#define GU_RING 64U /* given-up slots a new candidate set reopens (the latest) */
 #define LEARN_PER_SHRED 16U /* candidate tries one shred may make (a slot's search goes on with its next) */
 
 /* A rejected (root, signature): the same forgery again costs no ed25519
@@ -105,6 +106,8 @@ struct sof_verify {
   struct sof_cands const *pub;     /* cfg.cands_pub */
   uint64_t            pub_gen;     /* generation of the set in cands (0: the start's) */
   learn_t            *learned;     /* LEARN_SLOTS entries; NULL: learned mode off */
+  uint32_t            gu_ring[GU_RING]; /* learned entries given up lately (reopened by a new set) */
+  uint64_t            gu_cnt;
   uint64_t            src;         /* source of the shred being verified (0: unknown) */
   sof_ed25519_key_t  *keys;        /* KEY_SLOTS prepared leader keys */
   uint64_t            key_used[KEY_SLOTS]; /* last use (key_tick); 0: empty */
@@ -752,6 +755,7 @@ learn_leader(sof_verify_t *v, uint64_t slot, uint8_t const *root, uint8_t const 
   }
   if (e->cursor >= v->cand_cnt || e->tries >= v->cfg.learn_tries_per_slot) {
     e->given_up = 1;
+    v->gu_ring[v->gu_cnt++ % GU_RING] = (uint32_t)(e - v->learned);
     v->stats.learn_given_up++;
   }
   return NULL;
@@ -764,10 +768,11 @@ learn_leader(sof_verify_t *v, uint64_t slot, uint8_t const *root, uint8_t const 
 
 /* A new published set (its generation moved): its shred version taken
  * (cands_pub_version); its keys (cands_pub_keys) copied into cand_next,
- * then over the list with the previous front kept first; every slot still searching
- * or given up for want of candidates starts over with the new list (within
- * its learn_tries_per_slot). Rare (the writer publishes at most about once
- * a second): O(capacity) work, no allocation. */
+ * then over the list with the previous front kept first; the slots given
+ * up lately (the last GU_RING) search the new list from its start (within
+ * their learn_tries_per_slot; a slot still searching goes on where its
+ * cursor is). Rare (the writer publishes at most about once a second):
+ * O(set) work, no allocation. */
 static void __attribute__((noinline))
 cands_take(sof_verify_t *v) {
   uint32_t n;
@@ -783,36 +788,50 @@ cands_take(sof_verify_t *v) {
     v->stats.version_switches++;
   }
   if (!v->cfg.cands_pub_keys || !v->learned) return;
-  /* the old front, found in the new set, goes first (in its order) */
+  /* the old front, found in the new set, goes first (in its order); keys
+   * compared by their first 8 bytes, then whole */
   uint8_t keep[MRU_KEEP][32];
-  uint32_t kept = 0;
-  for (uint32_t i = 0; i < v->cand_cnt && i < MRU_KEEP; i++) memcpy(keep[kept++], v->cands[i], 32);
-  uint32_t out = 0;
-  uint8_t found[MRU_KEEP] = {0};
-  for (uint32_t j = 0; j < n; j++)
+  uint64_t pre[MRU_KEEP];
+  uint32_t kept = 0, at[MRU_KEEP];
+  for (uint32_t i = 0; i < v->cand_cnt && i < MRU_KEEP; i++) {
+    memcpy(keep[kept], v->cands[i], 32);
+    memcpy(&pre[kept], keep[kept], 8);
+    at[kept++] = UINT32_MAX;
+  }
+  for (uint32_t j = 0; j < n; j++) {
+    uint64_t w;
+    memcpy(&w, v->cand_next[j], 8);
     for (uint32_t k = 0; k < kept; k++)
-      if (!found[k] && !memcmp(v->cand_next[j], keep[k], 32)) {
-        found[k] = 1;
+      if (w == pre[k] && at[k] == UINT32_MAX && !memcmp(v->cand_next[j], keep[k], 32)) {
+        at[k] = j;
         break;
       }
-  uint8_t (*old)[32] = v->cands;
+  }
+  uint32_t out = 0;
   for (uint32_t k = 0; k < kept; k++)
-    if (found[k]) memcpy(old[out++], keep[k], 32);
-  for (uint32_t j = 0; j < n; j++) {
-    int dup = 0;
-    for (uint32_t k = 0; k < kept && !dup; k++) dup = found[k] && !memcmp(v->cand_next[j], keep[k], 32);
-    if (!dup) memcpy(old[out++], v->cand_next[j], 32);
+    if (at[k] != UINT32_MAX) memcpy(v->cands[out++], keep[k], 32);
+  /* the rest in the set's order: runs between the found positions */
+  uint32_t from = 0;
+  for (;;) {
+    uint32_t next = n;
+    for (uint32_t k = 0; k < kept; k++)
+      if (at[k] != UINT32_MAX && at[k] >= from && at[k] < next) next = at[k];
+    memcpy(v->cands[out], v->cand_next[from], (size_t)(next - from) * 32);
+    out += next - from;
+    if (next == n) break;
+    from = next + 1;
   }
   v->cand_cnt = out;
   v->stats.cand_updates++;
-  for (uint32_t i = 0; i < LEARN_SLOTS; i++) {
-    learn_t *e = &v->learned[i];
-    if (!e->slot_plus1 || e->known) continue;
+  /* the slots given up lately (for want of the candidate, perhaps) search
+   * again, within their tries */
+  uint64_t gu_from = v->gu_cnt > GU_RING ? v->gu_cnt - GU_RING : 0;
+  for (uint64_t g = gu_from; g < v->gu_cnt; g++) {
+    learn_t *e = &v->learned[v->gu_ring[g % GU_RING]];
+    if (!e->slot_plus1 || e->known || !e->given_up || e->tries >= v->cfg.learn_tries_per_slot) continue;
+    e->given_up = 0;
     e->cursor = 0;
-    if (e->given_up && e->tries < v->cfg.learn_tries_per_slot) {
-      e->given_up = 0;
-      v->stats.learn_reopened++;
-    }
+    v->stats.learn_reopened++;
   }
 }
 
