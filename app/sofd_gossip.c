@@ -888,9 +888,11 @@ sofd_gossip_start(sofd_gossip_cfg_t const *cfg) {
   g->cands_dirty = 1;
   g->vq_cap = 1;
   while (g->vq_cap < cfg->votes_queue) g->vq_cap <<= 1;
-  g->vq = malloc((size_t)g->vq_cap * sizeof *g->vq);
-  g->vseen = calloc(VOTE_SEEN_SLOTS, sizeof *g->vseen);
-  if (!g->vq || !g->vseen) {
+  if (cfg->votes) { /* a plugin subscribes to gossip_vote */
+    g->vq = malloc((size_t)g->vq_cap * sizeof *g->vq);
+    g->vseen = calloc(VOTE_SEEN_SLOTS, sizeof *g->vseen);
+  }
+  if (cfg->votes && (!g->vq || !g->vseen)) {
     fprintf(stderr, "sofd: [gossip]: out of memory for a vote queue of %u\n", g->vq_cap);
     goto fail;
   }
