@@ -392,6 +392,21 @@ def run(tmp, name, vdev):
     return True
 
 
+def dead_entrypoint(tmp):
+    """Nobody answers at the entrypoint (ip-echo's TCP refused through the
+    tap): sofd gives up after join_timeout_ms, exit 2 naming what is missing,
+    the bootstrap thread, the tap and the port released."""
+    r = subprocess.run(["ip", "netns", "exec", NSX, sofd, *sof_check.eal("gnic", "0", vdevs=[
+        f"net_af_packet0,iface={XR}"]), "--", "--address", f"{XADDR}/24", "--udp-port", str(TVU), "--exception",
+        "tap", "--input-exception-iface", TAP, "--gossip-entrypoint", f"{XPEER}:{EP_PORT + 5}",
+        "--gossip-join-timeout-ms", "2500", "--learn-leaders"], capture_output=True, text=True, timeout=90)
+    check(r.returncode == 2 and "not joined after 2500 ms (no shred version" in r.stderr and
+          "ip-echo 0 ok" in r.stderr,
+          f"dead entrypoint through the port: exit 2 with the reason (rc {r.returncode}: {r.stderr.strip()[-400:]})")
+    left = sh("ip", "-o", "link", "show", ns=NSX).stdout
+    check(TAP not in left, f"dead entrypoint: the tap is gone at exit ({left.strip()[-300:]})")
+
+
 def main():
     global _root_ns
     why = setup()
@@ -411,6 +426,8 @@ def main():
             only = os.environ.get("SOF_GOSSIP_NIC_ONLY", "").split(",")
             if only == [""] or "af_packet" in only:
                 run(tmp, "af_packet", f"net_af_packet0,iface={XR},framecnt=2048")
+            if only == [""] or "dead" in only:
+                dead_entrypoint(tmp)
             if only == [""] or "af_xdp" in only:
                 why = af_xdp_missing()
                 if why:
