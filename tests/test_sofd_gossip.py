@@ -173,8 +173,7 @@ def fnv1a(key, data):
 # ---- the entrypoint -----------------------------------------------------------------------------
 
 class Entrypoint:
-    def __init__(self, port, leader_kps, echo_shred_version=True, host="127.0.0.1"):
-        # host: the entrypoint's address and its nodes' (test_sofd_gossip_nic.py: the peer namespace's)
+    def __init__(self, port, leader_kps, echo_shred_version=True):
         self.port = port
         self.echo_sv = echo_shred_version
         self.sk = Ed25519PrivateKey.generate()
@@ -187,7 +186,7 @@ class Entrypoint:
         self.lock = threading.Lock()
         now = int(time.time() * 1000)
         self.put(self.signed(self.sk, ci_data(self.pub, now, now * 1000, SV,
-                                              [(0, host, port), (10, host, port + 1)])))
+                                              [(0, "127.0.0.1", port), (10, "127.0.0.1", port + 1)])))
         self.leaders = []
         for i, kp in enumerate(leader_kps):
             sk = Ed25519PrivateKey.from_private_bytes(kp[:32])
@@ -196,16 +195,16 @@ class Entrypoint:
             self.leaders.append(pub)
             gp = 30000 + i * 10  # nobody listens there: sofd's pings go unanswered
             self.put(self.signed(sk, ci_data(pub, now, now * 1000, SV,
-                                             [(0, host, gp), (10, host, gp + 1)])))
+                                             [(0, "127.0.0.1", gp), (10, "127.0.0.1", gp + 1)])))
         decoy = Ed25519PrivateKey.generate()
         self.decoy = raw_pub(decoy)
-        self.put(self.signed(decoy, ci_data(self.decoy, now, now * 1000, SV + 1, [(0, host, 39999)])))
+        self.put(self.signed(decoy, ci_data(self.decoy, now, now * 1000, SV + 1, [(0, "127.0.0.1", 39999)])))
         self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.udp.bind((host, port))
+        self.udp.bind(("127.0.0.1", port))
         self.udp.settimeout(0.1)
         self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.tcp.bind((host, port))
+        self.tcp.bind(("127.0.0.1", port))
         self.tcp.listen(8)
         self.tcp.settimeout(0.1)
         self.stop = False

@@ -44,6 +44,7 @@ import sys
 import tempfile
 import threading
 import time
+import types
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -55,21 +56,37 @@ if len(sys.argv) < 3 or not sys.argv[2]:
     sys.exit(77)
 gen, sofd = sys.argv[1], sys.argv[2]
 
-# The spec-side entrypoint and its wire helpers: test_sofd_gossip.py up to
-# its test part (that file runs its test at import; its definitions come
-# first). It exits 77 itself without python3-cryptography.
-_src = open(os.path.join(HERE, "test_sofd_gossip.py")).read()
-_cut = _src.index("# ---- the test ----")
-_lib = {"__name__": "sofd_gossip_spec", "__file__": os.path.join(HERE, "test_sofd_gossip.py")}
-exec(compile(_src[:_cut], "test_sofd_gossip.py", "exec"), _lib)
-Entrypoint, Ed25519PrivateKey, raw_pub = _lib["Entrypoint"], _lib["Ed25519PrivateKey"], _lib["raw_pub"]
-SV, START, LEADERS = _lib["SV"], 3000, 12
-
 TAG = f"{os.getpid() % 100000}"
 NS, NSX = f"sofgp{TAG}", f"sofgx{TAG}"          # the cluster's namespace, sofd's
 XR, XN = f"sofgr{TAG}", f"sofgn{TAG}"           # sofd's veth end (in NSX), the peer's (in NS)
 TAP = f"sofgt{TAG}"
 XADDR, XPEER = "10.77.23.2", "10.77.23.1"
+
+# The spec-side entrypoint and its wire helpers: test_sofd_gossip.py up to
+# its test part (that file runs its test at import; its definitions come
+# first; it exits 77 itself without python3-cryptography). Its entrypoint
+# lives on 127.0.0.1; here the cluster is the peer namespace's address:
+# its sockets bind there and its ContactInfos name it (the module's socket
+# and ci_data, looked up at call time, are wrapped; the file is unchanged).
+_src = open(os.path.join(HERE, "test_sofd_gossip.py")).read()
+_cut = _src.index("# ---- the test ----")
+_lib = {"__name__": "sofd_gossip_spec", "__file__": os.path.join(HERE, "test_sofd_gossip.py")}
+exec(compile(_src[:_cut], "test_sofd_gossip.py", "exec"), _lib)
+
+
+class _PeerSocket(socket.socket):
+    def bind(self, addr):
+        super().bind((XPEER if addr[0] == "127.0.0.1" else addr[0], *addr[1:]))
+
+
+_socket_at_peer = types.SimpleNamespace(**{k: getattr(socket, k) for k in dir(socket) if not k.startswith("__")})
+_socket_at_peer.socket = _PeerSocket
+_ci_data = _lib["ci_data"]
+_lib["socket"] = _socket_at_peer
+_lib["ci_data"] = lambda pub, wc, outset, sv, socks: _ci_data(
+    pub, wc, outset, sv, [(k, XPEER if ip == "127.0.0.1" else ip, port) for k, ip, port in socks])
+Entrypoint, Ed25519PrivateKey, raw_pub = _lib["Entrypoint"], _lib["Ed25519PrivateKey"], _lib["raw_pub"]
+SV, START, LEADERS = _lib["SV"], 3000, 12
 GOSSIP, TVU, EP_PORT = 8001, 8002, 8001
 
 CLONE_NEWNET = 0x40000000
@@ -196,7 +213,7 @@ def run(tmp, name, vdev):
     kps, recs, pls = capture(tmp)
     truth = sof_check.truth_txs(recs)
     produced = {r["slot"] for r in recs if r["type"] == "slot" and not r.get("skipped")}
-    ep = CountingEntrypoint(EP_PORT, kps, host=XPEER)  # this thread is in NS: so are its sockets
+    ep = CountingEntrypoint(EP_PORT, kps)  # at XPEER; this thread is in NS: so are its sockets
     sinks = []  # the leaders' gossip sockets: sofd's pings to them go unanswered, without ICMP errors
     for i in range(LEADERS):
         d = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
