@@ -1069,6 +1069,12 @@ sofd_opts_resolve(sofd_cfg_t *cfg) {
                  cfg->address_ip >> 8 & 255, cfg->address_ip & 255);
         cfg->gossip.bind = tap_bind;
       }
+      for (uint32_t k = 0; k < cfg->udp_port_cnt; k++)
+        if (cfg->udp_ports[k] == cfg->gossip.gossip_port) {
+          fprintf(stderr, "sofd: [gossip] gossip_port (--gossip-port) %u is one of [input] udp_ports: with "
+                          "exception = tap gossip reaches the kernel only on another port\n", cfg->gossip.gossip_port);
+          return -1;
+        }
     }
   }
   if (cfg->gossip.entrypoint && !get_str("verify", "shred_version")) {

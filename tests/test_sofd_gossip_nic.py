@@ -422,6 +422,12 @@ def dead_entrypoint(tmp):
           f"dead entrypoint through the port: exit 2 with the reason (rc {r.returncode}: {r.stderr.strip()[-400:]})")
     left = sh("ip", "-o", "link", "show", ns=NSX).stdout
     check(TAP not in left, f"dead entrypoint: the tap is gone at exit ({left.strip()[-300:]})")
+    # the gossip port cannot be a shred port: gossip would never reach the kernel
+    r = subprocess.run([sofd, *sof_check.eal("gnic", "0"), "--", "--address", f"{XADDR}/24", "--udp-port",
+                        str(GOSSIP), "--exception", "tap", "--gossip-entrypoint", f"{XPEER}:{EP_PORT}",
+                        "--gossip-port", str(GOSSIP), "--learn-leaders"], capture_output=True, text=True, timeout=60)
+    check(r.returncode == 2 and "is one of [input] udp_ports" in r.stderr,
+          f"a gossip port among the shred ports is refused (rc {r.returncode}: {r.stderr.strip()[-300:]})")
 
 
 def main():
