@@ -354,6 +354,10 @@ def run(tmp, name, vdev):
     check(g.get("rx_packets", 0) + g.get("rx_kernel_dropped", 0) == ep.to_sofd + junk_n,
           f"{name}: the gossip role counted what was sent to it ({g.get('rx_packets')} received + "
           f"{g.get('rx_kernel_dropped')} dropped by the kernel vs {ep.to_sofd} from the entrypoint + {junk_n} junk)")
+    # ... and the rx role before it: UDP to a port that is not a shred port
+    check(s.get("drops", {}).get("wrong_port") == ep.to_sofd + junk_n,
+          f"{name}: the rx role counted each gossip datagram (wrong_port {s.get('drops', {}).get('wrong_port')} vs "
+          f"{ep.to_sofd} + {junk_n})")
     check(g.get("rx_malformed", 0) >= junk_n - 5, f"{name}: the junk counted malformed ({g.get('rx_malformed')})")
     check(g.get("tx_errors") == 0 and ep.from_sofd >= 1 and g.get("tx_packets", 0) >= ep.from_sofd,
           f"{name}: sofd's datagrams left through the tap ({g.get('tx_packets')} sent, "
