@@ -17,7 +17,8 @@ socket outside the port); sofd joins through the port (ip-echo over TCP
 through the tap, the public address it reports is the port's); its
 ContactInfo advertises the port's address with the gossip port and the
 shred (TVU) port; it learns the shred version and exactly the nodes of
-that version as candidates; the delivered transactions are the ground
+that version as candidates; shreds sent while it still joins are counted
+before_join; the delivered transactions are the ground
 truth with every slot's leader learned and no schedule; every datagram the
 entrypoint and a hostile sender sent to the gossip port is counted by the
 gossip role; the exception path dropped nothing and its frames balance
@@ -88,6 +89,7 @@ _lib["ci_data"] = lambda pub, wc, outset, sv, socks: _ci_data(
 Entrypoint, Ed25519PrivateKey, raw_pub = _lib["Entrypoint"], _lib["Ed25519PrivateKey"], _lib["raw_pub"]
 SV, START, LEADERS = _lib["SV"], 3000, 12
 GOSSIP, TVU, EP_PORT = 8001, 8002, 8001
+EARLY = 20  # shreds sent between sofd's ContactInfo reaching the entrypoint and the end of its join
 
 CLONE_NEWNET = 0x40000000
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -249,6 +251,22 @@ def run(tmp, name, vdev):
     junk_n = 0
     metrics = ""
     try:
+        # turbine may find sofd as soon as the entrypoint holds its
+        # ContactInfo, before sofd finished joining (settle_ms): shreds then
+        # are counted before_join (sent again below with the rest)
+        deadline = time.time() + 60
+        while time.time() < deadline and p.poll() is None and not ready.is_set():
+            with ep.lock:
+                if any(pk not in ep.leaders and pk not in (ep.pub, ep.decoy) for pk in ep.table):
+                    break
+            time.sleep(0.02)
+        early = 0
+        if not ready.is_set() and p.poll() is None:
+            out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            for pl in pls[:EARLY]:
+                out.sendto(pl, (XADDR, TVU))
+                early += 1
+            out.close()
         ok = ready.wait(90)
         if not ok and "af_xdp" in vdev and p.poll() is not None and not ep.stats["echo"]:
             rt.join()
@@ -344,8 +362,9 @@ def run(tmp, name, vdev):
     check(ln.get("slots") == len(produced), f"{name}: every slot's leader learned ({ln} vs {len(produced)})")
     check(s.get("accepted", 0) + s.get("drops", {}).get("late", 0) == len(pls),
           f"{name}: every shred accepted or late ({s.get('accepted')} of {len(pls)}; drops {s.get('drops')})")
-    check(s.get("drops", {}).get("before_join") == 0,
-          f"{name}: no shred came before the join (before_join {s.get('drops', {}).get('before_join')})")
+    check(early == EARLY and s.get("drops", {}).get("before_join") == EARLY,
+          f"{name}: the shreds sent while sofd joined counted before_join ({early} sent, "
+          f"{s.get('drops', {}).get('before_join')} counted)")
     total = s.get("accepted", 0) + sum(v for v in s.get("drops", {}).values() if isinstance(v, int)) \
         + sum(s.get("drops", {}).get("malformed", {}).values()) + sum(s.get("drops", {}).get("rejected", {}).values())
     check(total == s.get("rxPackets") and s.get("balanced") is True,
@@ -387,7 +406,7 @@ def run(tmp, name, vdev):
           f"{name}: the kernel's frames relayed or counted ({x})")
     check(s.get("rxPackets") == sent_peer, f"{name}: sofd received every frame the peer sent "
           f"({s.get('rxPackets')} vs {sent_peer}; lost before sofd {s.get('lostBefore')})")
-    check(x.get("classified") == sent_peer - len(pls) and x.get("toKernel") == x.get("classified"),
+    check(x.get("classified") == sent_peer - len(pls) - early and x.get("toKernel") == x.get("classified"),
           f"{name}: every frame but the shreds went to the kernel ({x.get('classified')} classified, "
           f"{x.get('toKernel')} to the kernel, {sent_peer} sent, {len(pls)} shreds)")
     check(x.get("classified", 0) >= ep.to_sofd + junk_n,
