@@ -370,6 +370,44 @@ main(int argc, char **argv) {
   return rc;
 }
 
+/* The gossip role's join (sofd_gossip_wait_join) and what sofd takes from
+ * it: the shred version (unless [verify] shred_version pins one) and, for
+ * learned leaders without another source, the nodes of that version as
+ * candidates. Returns 0 or -1 (message printed). */
+typedef struct gossip_join {
+  sofd_cfg_t    *cfg;
+  sofd_gossip_t *g;
+} gossip_join_t;
+
+static int
+gossip_join(gossip_join_t *j) {
+  sofd_cfg_t *c = j->cfg;
+  uint16_t sv = 0;
+  static uint8_t (*gids)[32];
+  uint32_t gcnt = 0;
+  if (sofd_gossip_wait_join(j->g, &sv, &gids, &gcnt)) return -1;
+  if (c->shred_version_gossip) { /* and followed while running (a restarted cluster) */
+    c->verify.shred_version = sv;
+    c->verify.cands_pub = sofd_gossip_cands(j->g);
+    c->verify.cands_pub_version = 1;
+  } else if (c->verify.check_version && c->verify.shred_version != sv) {
+    fprintf(stderr, "sofd: gossip: the cluster's shred version is %u but [verify] shred_version is %u: its "
+            "shreds will be refused\n", sv, c->verify.shred_version);
+  }
+  if (c->learn_leaders && !c->leader_candidates && !c->rpc_url) {
+    c->verify.candidates = (uint8_t const(*)[32])gids;
+    c->verify.candidate_cnt = gcnt;
+    c->verify.cands_pub = sofd_gossip_cands(j->g); /* joins and leaves while running */
+    c->verify.cands_pub_keys = 1;
+  }
+  return 0;
+}
+
+static int
+gossip_join_cb(void *ctx) {
+  return gossip_join(ctx);
+}
+
 static int
 sofd_main(int argc, char **argv) {
   /* "sofd --help" before any "--" asks for this usage, not EAL's */
@@ -415,38 +453,24 @@ sofd_main(int argc, char **argv) {
     return 2;
   }
   /* gossip (its own thread, running until exit): the shred version and
-   * the nodes (learned-leader candidates) once joined */
-  sofd_gossip_t *gossip = NULL;
-  if (cfg.gossip.entrypoint) {
-    uint16_t sv = 0;
-    /* gossip votes are queued from the start when a plugin subscribes
-     * (its static hooks): the join's pull responses carry the cluster's
-     * current votes */
-    for (int i = 0; i < plugin_cnt; i++)
-      if (plugins[i]->hooks & SOF_HOOK_BIT(GOSSIP_VOTE)) cfg.gossip.votes = 1;
-    static uint8_t (*gids)[32];
-    uint32_t gcnt = 0;
-    if (!(gossip = sofd_gossip_start(&cfg.gossip)) || sofd_gossip_wait_join(gossip, &sv, &gids, &gcnt)) {
-      sofd_gossip_delete(gossip);
+   * the nodes (learned-leader candidates) once joined. Over the DPDK
+   * port's exception tap (cfg.gossip_tap) it starts once the port is up,
+   * below. Gossip votes are queued from the start when a plugin subscribes
+   * (its static hooks): the join's pull responses carry the cluster's
+   * current votes. */
+  for (int i = 0; i < plugin_cnt; i++)
+    if (plugins[i]->hooks & SOF_HOOK_BIT(GOSSIP_VOTE)) cfg.gossip.votes = 1;
+  static gossip_join_t gjn;
+  gjn.cfg = &cfg;
+  if (cfg.gossip.entrypoint && !cfg.gossip_tap) {
+    if (!(gjn.g = sofd_gossip_start(&cfg.gossip)) || gossip_join(&gjn)) {
+      sofd_gossip_delete(gjn.g);
       sofd_leaders_ctl_delete(lctl);
       sof_leaders_delete(leaders);
       return 2;
     }
-    if (cfg.shred_version_gossip) { /* and followed while running (a restarted cluster) */
-      cfg.verify.shred_version = sv;
-      cfg.verify.cands_pub = sofd_gossip_cands(gossip);
-      cfg.verify.cands_pub_version = 1;
-    }
-    else if (cfg.verify.check_version && cfg.verify.shred_version != sv)
-      fprintf(stderr, "sofd: gossip: the cluster's shred version is %u but [verify] shred_version is %u: its "
-              "shreds will be refused\n", sv, cfg.verify.shred_version);
-    if (cfg.learn_leaders && !cfg.leader_candidates && !cfg.rpc_url) {
-      cfg.verify.candidates = (uint8_t const(*)[32])gids;
-      cfg.verify.candidate_cnt = gcnt;
-      cfg.verify.cands_pub = sofd_gossip_cands(gossip); /* joins and leaves while running */
-      cfg.verify.cands_pub_keys = 1;
-    }
   }
+  sofd_gossip_t *gossip = gjn.g;
   if (cfg.learn_leaders && !cfg.leader_candidates && !cfg.gossip.entrypoint) { /* the cluster's nodes, from the RPC */
     static uint8_t (*cands)[32];
     if (sofd_leaders_ctl_candidates(lctl, &cands, &cfg.verify.candidate_cnt)) {
@@ -520,6 +544,18 @@ sofd_main(int argc, char **argv) {
   if (cfg.telemetry && sofd_telemetry_register(pipe)) goto out;
   if (cfg.telemetry && gossip && sofd_gossip_telemetry_register(gossip)) goto out;
   if (sofd_pipe_open_input(pipe)) goto out;
+  if (cfg.gossip_tap) {
+    /* gossip through the port: the socket on the tap's address; the port
+     * is polled by a bootstrap thread while the role joins (shreds before
+     * that are counted before_join), then the verifiers take what it
+     * learned */
+    fprintf(stderr, "sofd: gossip: through the port's exception tap, bound to %s\n", cfg.gossip.bind);
+    gossip = gjn.g = sofd_gossip_start(&cfg.gossip);
+    if (!gossip || sofd_pipe_bootstrap(pipe, gossip_join_cb, &gjn) || sofd_pipe_verify_rebuild(pipe)) {
+      goto out;
+    }
+    if (cfg.telemetry && sofd_gossip_telemetry_register(gossip)) goto out;
+  }
   if (prom_open) {
     prom.pipe = pipe;
     prom.gossip = gossip;

@@ -263,6 +263,14 @@ static int
 ip_echo(sofd_gossip_t *g, uint8_t ip[4], int *has_sv, uint16_t *sv) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
   if (fd < 0) return -1;
+  /* from the gossip socket's address (a DPDK port's exception tap: the
+   * connection leaves through the port) */
+  struct sockaddr_in la = { .sin_family = AF_INET };
+  if (g->cfg.bind && inet_pton(AF_INET, g->cfg.bind, &la.sin_addr) == 1 && la.sin_addr.s_addr != INADDR_ANY &&
+      bind(fd, (struct sockaddr *)&la, sizeof la)) {
+    close(fd);
+    return -1;
+  }
   struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(g->ep_port) };
   memcpy(&a.sin_addr, g->ep_ip, 4);
   int rc = -1;

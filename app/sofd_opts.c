@@ -76,7 +76,7 @@ static sofd_key_t const keys[] = {
   {"udp", "rcvbuf", NULL, "BYTES", "33554432", "udp driver: SO_RCVBUF per socket"},
   {"gossip", "entrypoint", NULL, "HOST:PORT", NULL, "join the cluster's gossip from this entrypoint (a gossip role on its own thread: shred version, the nodes as learned-leader candidates, TVU advertised; docs/gossip.md)"},
   {"gossip", "gossip_port", "gossip-port", "PORT", "8001", "gossip: local UDP port, advertised"},
-  {"gossip", "bind", NULL, "ADDR", "0.0.0.0", "gossip: address the gossip socket binds"},
+  {"gossip", "bind", NULL, "ADDR", "0.0.0.0", "gossip: address the gossip socket (and ip-echo) binds; with a DPDK port and [input] exception = tap the default is [input] address: gossip rides the tap (docs/gossip.md)"},
   {"gossip", "public_ip", "public-ip", "A.B.C.D", NULL, "gossip: the address advertised (default: the one the entrypoint's ip-echo reports)"},
   {"gossip", "identity", NULL, "FILE", NULL, "gossip: ed25519 key pair (64 bytes seed || public key, or solana-keygen's JSON array); default: a new one each start"},
   {"gossip", "tvu_port", "tvu-port", "PORT", NULL, "gossip: advertised TVU (shred) port (default: [udp] listen_port with the udp driver, else the one [input] udp_ports)"},
@@ -1062,6 +1062,24 @@ sofd_opts_resolve(sofd_cfg_t *cfg) {
     GET_U("gossip", "join_timeout_ms", 100, 3600000, cfg->gossip.join_timeout_ms);
     GET_U("gossip", "leave_grace_ms", 0, 86400000, cfg->gossip.leave_grace_ms);
     GET_U("gossip", "votes_queue", 16, 1U << 20, cfg->gossip.votes_queue);
+    /* a DPDK port with exception = tap: gossip's socket and ip-echo ride the
+     * tap (the kernel there holds [input] address); bound to that address
+     * unless [gossip] bind names another */
+    if (cfg->driver == SOFD_DRIVER_ETHDEV && cfg->exception == SOFD_EXC_TAP) {
+      static char tap_bind[16];
+      cfg->gossip_tap = 1;
+      if (!cfg->gossip.bind || !strcmp(cfg->gossip.bind, "0.0.0.0")) {
+        snprintf(tap_bind, sizeof tap_bind, "%u.%u.%u.%u", cfg->address_ip >> 24, cfg->address_ip >> 16 & 255,
+                 cfg->address_ip >> 8 & 255, cfg->address_ip & 255);
+        cfg->gossip.bind = tap_bind;
+      }
+      for (uint32_t k = 0; k < cfg->udp_port_cnt; k++)
+        if (cfg->udp_ports[k] == cfg->gossip.gossip_port) {
+          fprintf(stderr, "sofd: [gossip] gossip_port (--gossip-port) %u is one of [input] udp_ports: with "
+                          "exception = tap gossip reaches the kernel only on another port\n", cfg->gossip.gossip_port);
+          return -1;
+        }
+    }
   }
   if (cfg->gossip.entrypoint && !get_str("verify", "shred_version")) {
     cfg->shred_version_gossip = 1; /* learned from gossip, then enforced */

@@ -108,6 +108,8 @@ typedef struct sofd_cfg {
   int      shred_version_auto; /* [verify] shred_version = auto: set by main from getClusterNodes */
   int      shred_version_gossip; /* the shred version: set by main from gossip ([gossip] entrypoint) */
   sofd_gossip_cfg_t gossip; /* [gossip]: entrypoint NULL: no gossip role */
+  int      gossip_tap;      /* the gossip role rides [input] exception = tap: it starts once the port
+                               and the tap are up, bound to [input] address (sofd.c, docs/gossip.md) */
   uint64_t epoch_first_slot;
   uint64_t leader_schedule_slots; /* slots the loaded schedule / list names (set by main) */
   sof_verify_cfg_t verify;

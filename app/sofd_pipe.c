@@ -13,9 +13,12 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -216,6 +219,7 @@ sofd_pipe_new(sofd_cfg_t const *c, sof_leaders_t const *leaders, sof_host_t *hos
   int want_inline = 0;
   for (unsigned i = 0; i < sof_host_plugin_cnt(host); i++)
     if (sof_host_plugin(host, i)->inline_txn) want_inline = 1;
+  p->want_inline = want_inline;
   if (want_events && !(p->events = make_ring("sofd_events", &c->ring[SOFD_RING_EVENTS], 0))) goto fail;
 
   /* rx instances: RX queue i (or socket i), to the fec shard of each slot */
@@ -435,6 +439,61 @@ sofd_pipe_open_input(sofd_pipe_t *p) {
   }
   p->input_open = 1;
   if (p->prov && sofd_provider_start(p->prov)) return -1; /* joined mode: shreds and a provider */
+  return 0;
+}
+
+/* ---- bootstrap: gossip joins through the port before the pipeline runs ---- */
+
+typedef struct boot {
+  sofd_pipe_t *p;
+  atomic_int   stop;
+} boot_t;
+
+static void *
+boot_thread(void *arg) {
+  boot_t *b = arg;
+  unsigned nrx = b->p->cfg->role_cnt[SOFD_ROLE_RX];
+  while (!atomic_load_explicit(&b->stop, memory_order_acquire)) {
+    unsigned n = 0;
+    for (unsigned i = 0; i < nrx; i++) n += sofd_rx_poll_bootstrap(&b->p->rx[i]);
+    if (!n) { /* an idle round: the join takes seconds, a frame waits at most this */
+      struct timespec ts = {0, 100 * 1000};
+      nanosleep(&ts, NULL);
+    }
+  }
+  return NULL;
+}
+
+int
+sofd_pipe_bootstrap(sofd_pipe_t *p, int (*until)(void *ctx), void *ctx) {
+  static boot_t b;
+  b.p = p;
+  atomic_store(&b.stop, 0);
+  pthread_t t;
+  int e = pthread_create(&t, NULL, boot_thread, &b);
+  if (e) {
+    fprintf(stderr, "sofd: cannot start the bootstrap poller: %s\n", strerror(e));
+    return -1;
+  }
+  int rc = until(ctx);
+  atomic_store_explicit(&b.stop, 1, memory_order_release);
+  pthread_join(t, NULL);
+  return rc;
+}
+
+int
+sofd_pipe_verify_rebuild(sofd_pipe_t *p) {
+  sofd_cfg_t const *c = p->cfg;
+  for (unsigned i = 0; i < c->role_cnt[SOFD_ROLE_RX]; i++) {
+    sofd_rx_inst_t *r = &p->rx[i];
+    sof_verify_delete(r->verify);
+    if (!(r->verify = sofd_make_verify(c, p->leaders, p->shared))) return -1;
+    r->warm_lines = sof_verify_enabled(r->verify) ? c->verify_warm_lines : 0;
+  }
+  for (unsigned i = 0; i < c->role_cnt[SOFD_ROLE_FEC]; i++) {
+    sofd_fec_fini(&p->fec[i]);
+    if (sofd_fec_init(p, &p->fec[i], p->want_inline)) return -1;
+  }
   return 0;
 }
 

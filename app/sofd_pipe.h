@@ -82,7 +82,8 @@ typedef struct sofd_meta {
   X(STALE,         "stale")         /* dedupe: slot below the tip - [dedupe] slot_window */ \
   X(SLOT_AHEAD,    "slot_ahead")    /* slot above the window (tip + [window] ahead) */ \
   X(SLOT_BEHIND,   "slot_behind")   /* slot below the window (tip - [window] behind) */ \
-  X(RING_FULL,     "ring_full")     /* rx_fec ring full (on_full = drop) */
+  X(RING_FULL,     "ring_full")     /* rx_fec ring full (on_full = drop) */ \
+  X(BEFORE_JOIN,   "before_join")   /* a shred that came while gossip joined through the port (sofd_pipe_bootstrap) */
 
 enum {
 #define SOFD_RX_DROP_ENUM_(name, str) SOFD_RX_DROP_##name,
@@ -118,6 +119,24 @@ uint64_t sofd_pipe_mbufs_needed(sofd_cfg_t const *c);
 /* sofd_pipe_open_input opens the port or sockets (sizes the mempool with
  * the mbuf private area). Returns 0 or -1 with a message on stderr. */
 int sofd_pipe_open_input(sofd_pipe_t *p);
+
+/* sofd_pipe_bootstrap (gossip over [input] exception = tap, docs/gossip.md):
+ * after sofd_pipe_open_input and before sofd_pipe_run, a thread of its own
+ * polls the rx instances' queues (sofd_rx_poll_bootstrap: every frame
+ * counted, the kernel's frames to and from the tap as the rx role does,
+ * shreds dropped and counted before_join: the verifiers do not know the
+ * cluster yet) while the calling thread runs until(ctx). The thread sleeps
+ * 100 us when a round received nothing; it is joined before this returns,
+ * so the lcores then own the queues. Returns until's result, or -1 when
+ * the thread could not start. */
+int sofd_pipe_bootstrap(sofd_pipe_t *p, int (*until)(void *ctx), void *ctx);
+
+/* sofd_pipe_verify_rebuild rebuilds every rx and fec instance's verifier
+ * (the fec instances' ingest with it) from cfg->verify as it is now: after
+ * sofd_pipe_bootstrap set the learned shred version and candidates, before
+ * sofd_pipe_run (no shred has reached fec). Returns 0 or -1 (message
+ * printed). */
+int sofd_pipe_verify_rebuild(sofd_pipe_t *p);
 
 /* sofd_pipe_run launches the lcores (the main lcore included) and returns
  * when they stopped: after a signal (*quit_signal set by the handler) or

@@ -294,6 +294,7 @@ struct sofd_pipe {
                               frames still in the preload rings */
   sof_preload_t preload;   /* driver preload: the net_ring port's rings and mbufs */
   int input_open;
+  int want_inline;         /* a plugin takes inline transactions (sofd_fec_init's, kept for a rebuild) */
   /* lcore schedule */
   sofd_role_ref_t sched[RTE_MAX_LCORE][(SOFD_ROLE_CNT + 2) * SOFD_INSTANCES_MAX]; /* + the early delivery polls */
   unsigned sched_n[RTE_MAX_LCORE];
@@ -341,6 +342,11 @@ sofd_activity_of(sofd_pipe_t *p, sofd_role_ref_t const *r) {
 int      sofd_rx_init(sofd_pipe_t *p, sofd_rx_inst_t *r);
 void     sofd_rx_fini(sofd_rx_inst_t *r);
 unsigned sofd_rx_poll(sofd_pipe_t *p, sofd_rx_inst_t *r);
+/* sofd_rx_poll_bootstrap: one burst before the pipeline runs
+ * (sofd_pipe_bootstrap's thread, alone on the queues): framing as
+ * sofd_rx_poll (the exception path, its relay), shred candidates dropped
+ * before_join. Returns the frames received. */
+unsigned sofd_rx_poll_bootstrap(sofd_rx_inst_t *r);
 void     sofd_rx_nic_start(sofd_pipe_t *p, unsigned nrx);
 
 /* sofd_fec.c. sofd_fec_refs_init fills p->shred_refs (mbuf references for

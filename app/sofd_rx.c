@@ -358,6 +358,28 @@ sofd_rx_poll(sofd_pipe_t *p, sofd_rx_inst_t *r) {
   return n;
 }
 
+unsigned
+sofd_rx_poll_bootstrap(sofd_rx_inst_t *r) {
+  if (r->exc) sofd_exc_relay(r->exc, r->port, r->queue);
+  struct rte_mbuf *pkts[SOFD_BURST_MAX];
+  uint16_t n = r->udp ? sof_udp_rx_burst(r->udp_dev, r->idx, pkts, r->burst)
+                      : rte_eth_rx_burst(r->port, r->queue, pkts, r->burst);
+  if (!n) return 0;
+  uint64_t now = rte_rdtsc();
+  r->bursts++;
+  if (!r->first_rx_tsc) r->first_rx_tsc = now;
+  r->last_rx_tsc = now;
+  for (uint16_t i = 0; i < n; i++) {
+    if (!rx_frame(r, pkts[i], now)) continue; /* not a shred: counted, to the kernel */
+    r->drop[SOFD_RX_DROP_BEFORE_JOIN]++;
+    rte_pktmbuf_free(pkts[i]);
+  }
+  r->act.processed += n;
+  if (r->tx_n) rx_tx_flush(r);
+  if (r->exc) sofd_exc_flush(r->exc);
+  return n;
+}
+
 /* ---- setup (main thread) ---------------------------------------------------------- */
 
 int
