@@ -35,11 +35,27 @@ typedef struct prov_status {
 } prov_status_t;
 
 /* Join table: sets of JOIN_WAYS entries, keyed by signature; the dispatch
- * lcore only. */
+ * lcore only. An entry is a signature one source has seen and its state:
+ *   SHRED       published from shreds, awaiting the provider's outcome;
+ *   PROV        published from the provider (it was first), awaiting the
+ *               shreds (their copies are then not published);
+ *   SHRED_DONE  shreds first, the outcome joined: kept so that a later shred
+ *               sighting (its dataset after the inline copy) is not entered
+ *               again as awaiting;
+ *   PROV_DONE   provider first, then seen from shreds: kept so that every
+ *               later shred sighting (dataset after inline) is skipped too.
+ * A full set evicts a DONE entry first (not counted: nothing awaited it),
+ * else the oldest awaiting one (counted, join_evicted). */
 #define JOIN_WAYS 8U
+#define J_FREE       0
+#define J_SHRED      1
+#define J_PROV       2
+#define J_SHRED_DONE 3
+#define J_PROV_DONE  4
 typedef struct jent {
-  uint64_t tsc;                   /* 0: free */
+  uint64_t tsc;                   /* the first sighting (RX burst TSC or provider arrival) */
   uint8_t  sig[64];
+  uint8_t  state;                 /* J_* */
 } jent_t;
 
 /* Lead time histogram: microseconds, log2 with 8 sub-buckets (~9 %). */
@@ -49,11 +65,16 @@ struct sofd_provider {
   sof_pgrpc_t         *cli;        /* Yellowstone gRPC, or */
   sof_pws_t           *ws;         /* a websocket (ws://, wss://) */
   int                  joined;     /* shreds + provider: outcomes join shred transactions */
+  int                  slot_status; /* [provider] slot_status = provider */
+  uint64_t             commits;    /* CONFIRMED / FINALIZED updates queued (atomic stores) */
   jent_t              *join;
   uint64_t             join_sets;  /* power of two */
   uint64_t             join_hits, join_misses, join_inserted, join_evicted, join_dup; /* atomic stores */
+  uint64_t             join_prov_first, join_shred_dedupe;                           /* atomic stores */
   uint64_t             lead_hist[LEAD_BUCKETS];                                      /* atomic stores */
   uint64_t             lead_cnt;
+  uint64_t             ahead_hist[LEAD_BUCKETS];   /* provider first: shred sighting - provider arrival */
+  uint64_t             ahead_cnt;
   sof_bpool_t         *pool;
   sofd_provider_emit_t emit;
   void                *ctx;
@@ -99,13 +120,18 @@ static void on_msg(void *ctx, sof_pmsg_t const *m) {
   if (m->kind == SOF_PMSG_SLOT) {
     sof_pmsg_slot_t const *s = &m->slot;
     if (s->status == SOF_PMSG_SLOT_DEAD) return; /* the fork tracker orphans it by its own rules */
+    if (p->slot_status && (s->status == SOF_PMSG_SLOT_CONFIRMED || s->status == SOF_PMSG_SLOT_FINALIZED)) {
+      ADD(p->commits, 1);
+      put(p, SOFD_PROV_EV_COMMIT, s->slot,
+          s->status == SOF_PMSG_SLOT_FINALIZED ? SOF_FORKS_STATUS_FINALIZED : SOF_FORKS_STATUS_CONFIRMED);
+    }
+    if (p->joined) return; /* the shreds drive the fork tracker's chain */
     announce(p, s->slot, s->parent == UINT64_MAX ? SOF_SLOT_UNKNOWN : s->parent);
     if (s->status == SOF_PMSG_SLOT_COMPLETED || s->status == SOF_PMSG_SLOT_PROCESSED)
       put(p, SOFD_PROV_EV_SLOT_COMPLETE, s->slot, 0);
     return;
   }
-  if (p->joined) { /* an outcome to join with the shreds' transaction */
-    if (m->kind != SOF_PMSG_TXN && m->kind != SOF_PMSG_TXN_STATUS) return;
+  if (p->joined && m->kind == SOF_PMSG_TXN_STATUS) { /* an outcome without the body: join only */
     prov_status_t *st;
     while (!(st = sof_bpool_alloc(p->pool, sizeof *st))) {
       if (__atomic_load_n(&p->stopping, __ATOMIC_RELAXED)) return;
@@ -115,33 +141,18 @@ static void on_msg(void *ctx, sof_pmsg_t const *m) {
     st->tsc = rte_rdtsc();
     memset(&st->meta, 0, sizeof st->meta);
     st->meta.has_meta = 1;
-    if (m->kind == SOF_PMSG_TXN) {
-      sof_pmsg_txn_t const *t = &m->txn;
-      st->slot = t->slot;
-      memcpy(st->signature, t->signature, 64);
-      st->meta.has_meta = t->has_meta;
-      st->meta.failed = t->failed;
-      st->meta.err_full_sz = t->err_sz;
-      st->meta.err_sz = (uint8_t)(t->err_sz < SOF_EV_TXN_ERR_MAX ? t->err_sz : SOF_EV_TXN_ERR_MAX);
-      memcpy(st->meta.err, t->err, st->meta.err_sz);
-      st->meta.fee = t->fee;
-      st->meta.log_cnt = t->log_cnt;
-      st->meta.has_compute_units = t->has_cu;
-      st->meta.compute_units = t->compute_units;
-    } else {
-      st->slot = m->status.slot;
-      memcpy(st->signature, m->status.signature, 64);
-      st->meta.failed = m->status.failed;
-      st->meta.err_full_sz = m->status.err_sz;
-      st->meta.err_sz = (uint8_t)(m->status.err_sz < SOF_EV_TXN_ERR_MAX ? m->status.err_sz : SOF_EV_TXN_ERR_MAX);
-      memcpy(st->meta.err, m->status.err, st->meta.err_sz);
-    }
+    st->slot = m->status.slot;
+    memcpy(st->signature, m->status.signature, 64);
+    st->meta.failed = m->status.failed;
+    st->meta.err_full_sz = m->status.err_sz;
+    st->meta.err_sz = (uint8_t)(m->status.err_sz < SOF_EV_TXN_ERR_MAX ? m->status.err_sz : SOF_EV_TXN_ERR_MAX);
+    memcpy(st->meta.err, m->status.err, st->meta.err_sz);
     if (put(p, SOFD_PROV_EV_STATUS, st->slot, (uint64_t)(uintptr_t)st)) sof_bpool_release(st);
     return;
   }
   if (m->kind != SOF_PMSG_TXN) return; /* transaction statuses: joined mode only */
   sof_pmsg_txn_t const *t = &m->txn;
-  announce(p, t->slot, SOF_SLOT_UNKNOWN);
+  if (!p->joined) announce(p, t->slot, SOF_SLOT_UNKNOWN); /* joined: the shreds drive the fork tracker */
   prov_txn_t *b;
   while (!(b = sof_bpool_alloc(p->pool, sizeof *b + t->tx_sz))) {
     if (__atomic_load_n(&p->stopping, __ATOMIC_RELAXED)) return;
@@ -167,42 +178,6 @@ static void on_msg(void *ctx, sof_pmsg_t const *m) {
   if (put(p, SOFD_PROV_EV_TXN, t->slot, (uint64_t)(uintptr_t)b)) sof_bpool_release(b);
 }
 
-static sof_host_hold_t const prov_hold = {.retain = sof_bpool_retain, .release = sof_bpool_release};
-
-static int commitment_of(int st) {
-  return st == SOF_FORKS_STATUS_FINALIZED ? SOF_COMMITMENT_FINALIZED
-       : st == SOF_FORKS_STATUS_CONFIRMED ? SOF_COMMITMENT_CONFIRMED : SOF_COMMITMENT_PROCESSED;
-}
-
-unsigned sofd_provider_publish_txn(sofd_provider_t *p, sof_host_t *h, sof_forks_t const *forks, uint64_t arg) {
-  prov_txn_t *b = (prov_txn_t *)(uintptr_t)arg;
-  unsigned q = 0;
-  sof_txn_t t;
-  if (sof_txn_parse(&t, b->bytes, b->sz, NULL) == SOF_TXN_OK) { /* checked by the decoder */
-    if (!p->has_bh || (b->slot > p->bh_slot && memcmp(p->bh, b->bytes + t.blockhash_off, 32))) {
-      memcpy(p->bh, b->bytes + t.blockhash_off, 32);
-      p->bh_slot = b->slot;
-      p->has_bh = 1;
-      ADD(p->blockhash_changes, 1);
-      sof_ev_recent_blockhash_t ev = {.slot = b->slot, .dataset_txn_cnt = 1};
-      memcpy(ev.blockhash, p->bh, 32);
-      sof_host_publish_recent_blockhash(h, &ev);
-    }
-    sof_forks_marks_t mk = sof_forks_marks(forks);
-    sof_ev_txn_t ev = {
-      .slot = b->slot, .commitment = commitment_of(sof_forks_slot_status(forks, b->slot, NULL, NULL)),
-      .kind = t.kind, .path = SOF_TXN_PATH_PROVIDER,
-      .marks = {.tip = mk.tip, .confirmed = mk.confirmed, .finalized = mk.finalized},
-      .signature = b->bytes + t.sig_off, .bytes = b->bytes, .sz = b->sz, .txn = &t,
-      .time = {.rx_tsc = b->rx_tsc}, .meta = b->meta,
-    };
-    q = sof_host_publish_txn_held(h, &ev, 0, &prov_hold, b);
-    ADD(p->published, 1);
-  }
-  sof_bpool_release(b);
-  return q;
-}
-
 /* ---- joined mode: the join table (dispatch lcore) ---- */
 
 static jent_t *join_set(sofd_provider_t *p, uint8_t const *sig) {
@@ -211,27 +186,35 @@ static jent_t *join_set(sofd_provider_t *p, uint8_t const *sig) {
   return &p->join[(h & (p->join_sets - 1)) * JOIN_WAYS];
 }
 
-void sofd_provider_saw_txn(sofd_provider_t *p, uint8_t const *sig, uint64_t tsc) {
-  jent_t *set = join_set(p, sig), *free_e = NULL, *oldest = &set[0];
-  if (!tsc) tsc = 1;
+static jent_t *join_find(jent_t *set, uint8_t const *sig) {
+  for (unsigned i = 0; i < JOIN_WAYS; i++)
+    if (set[i].state != J_FREE && !memcmp(set[i].sig, sig, 64)) return &set[i];
+  return NULL;
+}
+
+/* A slot for a new entry: a free one, else the oldest DONE one, else the
+ * oldest awaiting one (counted). */
+static jent_t *join_slot(sofd_provider_t *p, jent_t *set) {
+  jent_t *done = NULL, *wait = NULL;
   for (unsigned i = 0; i < JOIN_WAYS; i++) {
     jent_t *e = &set[i];
-    if (!e->tsc) {
-      if (!free_e) free_e = e;
-      continue;
+    if (e->state == J_FREE) return e;
+    if (e->state == J_SHRED_DONE || e->state == J_PROV_DONE) {
+      if (!done || e->tsc < done->tsc) done = e;
+    } else if (!wait || e->tsc < wait->tsc) {
+      wait = e;
     }
-    if (!memcmp(e->sig, sig, 64)) { /* inline then its dataset: the first sighting stays */
-      ADD(p->join_dup, 1);
-      return;
-    }
-    if (e->tsc < oldest->tsc) oldest = e;
   }
-  if (!free_e) {
-    free_e = oldest;
-    ADD(p->join_evicted, 1);
-  }
-  free_e->tsc = tsc;
-  memcpy(free_e->sig, sig, 64);
+  if (done) return done;
+  ADD(p->join_evicted, 1);
+  return wait;
+}
+
+static void join_put(sofd_provider_t *p, jent_t *set, uint8_t const *sig, uint64_t tsc, uint8_t state) {
+  jent_t *e = join_slot(p, set);
+  e->tsc = tsc ? tsc : 1;
+  memcpy(e->sig, sig, 64);
+  e->state = state;
   ADD(p->join_inserted, 1);
 }
 
@@ -248,47 +231,135 @@ static uint64_t lead_bucket_us(unsigned b) { /* the bucket's lower bound */
   return (8ull | (b % 8U)) << (e - 3U);
 }
 
-unsigned sofd_provider_publish_status(sofd_provider_t *p, sof_host_t *h, uint64_t arg) {
-  prov_status_t *st = (prov_status_t *)(uintptr_t)arg;
+static int64_t tsc_diff_ns(uint64_t later, uint64_t earlier) {
+  return (int64_t)(((double)later - (double)earlier) * 1e9 / (double)rte_get_tsc_hz());
+}
+
+static void lead_add(uint64_t *hist, uint64_t *cnt, int64_t ns) {
+  uint64_t us = ns > 0 ? (uint64_t)ns / 1000u : 0;
+  ADD(hist[lead_bucket(us)], 1);
+  ADD(*cnt, 1);
+}
+
+int sofd_provider_saw_txn(sofd_provider_t *p, uint8_t const *sig, uint64_t tsc) {
+  jent_t *set = join_set(p, sig);
+  jent_t *e = join_find(set, sig);
+  if (!e) {
+    join_put(p, set, sig, tsc, J_SHRED);
+    return 0;
+  }
+  switch (e->state) {
+  case J_PROV: /* the provider was first and published it: this copy is a dedupe hit */
+    ADD(p->join_shred_dedupe, 1);
+    lead_add(p->ahead_hist, &p->ahead_cnt, tsc_diff_ns(tsc, e->tsc));
+    e->state = J_PROV_DONE;
+    return 1;
+  case J_PROV_DONE: /* its dataset after the inline copy: skipped as well */
+    ADD(p->join_dup, 1);
+    return 1;
+  default: /* J_SHRED, J_SHRED_DONE: inline then its dataset; the first sighting stays */
+    ADD(p->join_dup, 1);
+    return 0;
+  }
+}
+
+/* The transaction_status of an outcome: shreds first (e: its J_SHRED
+ * entry, then done), or the provider first (e NULL). */
+static unsigned status_event(sofd_provider_t *p, sof_host_t *h, uint64_t slot, uint8_t const *sig,
+                             sof_ev_txn_meta_t const *meta, uint64_t tsc, jent_t *e, int prov_first) {
   sof_ev_txn_status_t ev;
   memset(&ev, 0, sizeof ev);
-  ev.slot = st->slot;
-  memcpy(ev.signature, st->signature, 64);
-  ev.meta = st->meta;
-  jent_t *set = join_set(p, st->signature);
-  for (unsigned i = 0; i < JOIN_WAYS; i++) {
-    jent_t *e = &set[i];
-    if (e->tsc && !memcmp(e->sig, st->signature, 64)) {
-      ev.shred_seen = 1;
-      ev.shred_tsc = e->tsc;
-      double ns = ((double)st->tsc - (double)e->tsc) * 1e9 / (double)rte_get_tsc_hz();
-      ev.lead_ns = (int64_t)ns;
-      e->tsc = 0;
-      break;
-    }
-  }
-  if (ev.shred_seen) {
+  ev.slot = slot;
+  memcpy(ev.signature, sig, 64);
+  ev.meta = *meta;
+  ev.provider_first = (uint8_t)prov_first;
+  if (e) {
+    ev.shred_seen = 1;
+    ev.shred_tsc = e->tsc;
+    ev.lead_ns = tsc_diff_ns(tsc, e->tsc);
+    e->state = J_SHRED_DONE;
     ADD(p->join_hits, 1);
-    uint64_t us = ev.lead_ns > 0 ? (uint64_t)ev.lead_ns / 1000u : 0;
-    ADD(p->lead_hist[lead_bucket(us)], 1);
-    ADD(p->lead_cnt, 1);
+    lead_add(p->lead_hist, &p->lead_cnt, ev.lead_ns);
   } else {
     ADD(p->join_misses, 1);
   }
-  sof_bpool_release(st);
   return sof_host_publish_txn_status(h, &ev);
+}
+
+unsigned sofd_provider_publish_status(sofd_provider_t *p, sof_host_t *h, uint64_t arg) {
+  prov_status_t *st = (prov_status_t *)(uintptr_t)arg;
+  jent_t *e = join_find(join_set(p, st->signature), st->signature);
+  if (e && e->state != J_SHRED) e = NULL; /* already joined: a second outcome, reported unjoined */
+  unsigned q = status_event(p, h, st->slot, st->signature, &st->meta, st->tsc, e, 0);
+  sof_bpool_release(st);
+  return q;
+}
+
+static sof_host_hold_t const prov_hold = {.retain = sof_bpool_retain, .release = sof_bpool_release};
+
+static int commitment_of(int st) {
+  return st == SOF_FORKS_STATUS_FINALIZED ? SOF_COMMITMENT_FINALIZED
+       : st == SOF_FORKS_STATUS_CONFIRMED ? SOF_COMMITMENT_CONFIRMED : SOF_COMMITMENT_PROCESSED;
+}
+
+int sofd_provider_publish_txn(sofd_provider_t *p, sof_host_t *h, sof_forks_t const *forks, uint64_t arg) {
+  prov_txn_t *b = (prov_txn_t *)(uintptr_t)arg;
+  sof_txn_t t;
+  if (sof_txn_parse(&t, b->bytes, b->sz, NULL) != SOF_TXN_OK) { /* checked by the decoder */
+    sof_bpool_release(b);
+    return 0;
+  }
+  uint8_t const *sig = b->bytes + t.sig_off;
+  jent_t *set = NULL;
+  if (p->joined) {
+    set = join_set(p, sig);
+    jent_t *e = join_find(set, sig);
+    if (e) { /* shreds first (J_SHRED): the outcome joins; else a repeat of the provider */
+      if (e->state == J_SHRED) status_event(p, h, b->slot, sig, &b->meta, b->rx_tsc, e, 0);
+      else ADD(p->join_dup, 1);
+      sof_bpool_release(b);
+      return 0;
+    }
+    /* the provider is first: published from here, its shred copies skipped */
+  } else if (!p->has_bh || (b->slot > p->bh_slot && memcmp(p->bh, b->bytes + t.blockhash_off, 32))) {
+    /* (joined mode: the shreds' datasets publish the blockhash) */
+    memcpy(p->bh, b->bytes + t.blockhash_off, 32);
+    p->bh_slot = b->slot;
+    p->has_bh = 1;
+    ADD(p->blockhash_changes, 1);
+    sof_ev_recent_blockhash_t ev = {.slot = b->slot, .dataset_txn_cnt = 1};
+    memcpy(ev.blockhash, p->bh, 32);
+    sof_host_publish_recent_blockhash(h, &ev);
+  }
+  sof_forks_marks_t mk = sof_forks_marks(forks);
+  sof_ev_txn_t ev = {
+    .slot = b->slot, .commitment = commitment_of(sof_forks_slot_status(forks, b->slot, NULL, NULL)),
+    .kind = t.kind, .path = SOF_TXN_PATH_PROVIDER,
+    .marks = {.tip = mk.tip, .confirmed = mk.confirmed, .finalized = mk.finalized},
+    .signature = sig, .bytes = b->bytes, .sz = b->sz, .txn = &t,
+    .time = {.rx_tsc = b->rx_tsc}, .meta = b->meta,
+  };
+  sof_host_publish_txn_held(h, &ev, 0, &prov_hold, b);
+  ADD(p->published, 1);
+  if (p->joined) {
+    join_put(p, set, sig, b->rx_tsc, J_PROV);
+    ADD(p->join_prov_first, 1);
+    status_event(p, h, b->slot, sig, &b->meta, b->rx_tsc, NULL, 1);
+  }
+  sof_bpool_release(b);
+  return 1;
 }
 
 /* The lead time at quantile q (0..1), microseconds (a bucket's lower
  * bound); 0 without samples. Racy reads: any thread. */
-static uint64_t lead_quantile(sofd_provider_t const *p, double q) {
-  uint64_t n = __atomic_load_n(&p->lead_cnt, __ATOMIC_RELAXED);
+static uint64_t lead_quantile(uint64_t const *hist, uint64_t const cnt, double q) {
+  uint64_t n = __atomic_load_n(&cnt, __ATOMIC_RELAXED);
   if (!n) return 0;
   uint64_t want = (uint64_t)(q * (double)n);
   if (want >= n) want = n - 1;
   uint64_t acc = 0;
   for (unsigned b = 0; b < LEAD_BUCKETS; b++) {
-    acc += __atomic_load_n(&p->lead_hist[b], __ATOMIC_RELAXED);
+    acc += __atomic_load_n(&hist[b], __ATOMIC_RELAXED);
     if (acc > want) return lead_bucket_us(b);
   }
   return lead_bucket_us(LEAD_BUCKETS - 1);
@@ -298,6 +369,7 @@ sofd_provider_t *sofd_provider_new(sofd_cfg_t const *cfg, sofd_provider_emit_t e
   sofd_provider_t *p = calloc(1, sizeof *p);
   if (!p) { fprintf(stderr, "sofd: out of memory\n"); return NULL; }
   p->joined = cfg->driver != SOFD_DRIVER_PROVIDER;
+  p->slot_status = cfg->provider_slot_status;
   if (p->joined) {
     p->join_sets = cfg->provider_join_entries / JOIN_WAYS;
     if (!(p->join = calloc(p->join_sets * JOIN_WAYS, sizeof *p->join))) {
@@ -394,6 +466,9 @@ unsigned sofd_provider_counters(sofd_provider_t const *p, sofd_counter_t *out, u
        "%s", "provider_published");
   PUT_(0, "provider: recent blockhash changes published", __atomic_load_n(&p->blockhash_changes, __ATOMIC_RELAXED),
        "%s", "provider_blockhash_changes");
+  if (p->slot_status)
+    PUT_(0, "provider: CONFIRMED / FINALIZED slot updates given to the fork tracker (slot_status = provider)",
+         __atomic_load_n(&p->commits, __ATOMIC_RELAXED), "%s", "provider_slot_commits");
   PUT_(0, "provider: messages queued to dispatch", __atomic_load_n(&p->emitted, __ATOMIC_RELAXED), "%s",
        "provider_emitted");
   PUT_(0, "provider: waits of the client thread on a full dispatch ring", __atomic_load_n(&p->ring_waits, __ATOMIC_RELAXED),
@@ -406,8 +481,12 @@ unsigned sofd_provider_counters(sofd_provider_t const *p, sofd_counter_t *out, u
     PUT_(0, "provider joined: shred transactions entered in the join table", p->join_inserted, "%s", "provider_join_inserted");
     PUT_(0, "provider joined: entries evicted from a full join set before their outcome", p->join_evicted, "%s", "provider_join_evicted");
     PUT_(0, "provider joined: second sightings of a transaction (inline then dataset)", p->join_dup, "%s", "provider_join_duplicates");
-    PUT_(1, "provider joined: shred-vs-provider lead time p50 (microseconds, ~9 %)", lead_quantile(p, 0.5), "%s", "provider_lead_time_p50");
-    PUT_(1, "provider joined: shred-vs-provider lead time p99 (microseconds, ~9 %)", lead_quantile(p, 0.99), "%s", "provider_lead_time_p99");
+    PUT_(0, "provider joined: transactions the provider reported first, published from it", p->join_prov_first, "%s", "provider_join_provider_first");
+    PUT_(0, "provider joined: shred sightings of a transaction the provider published first, not published again (dedupe hits)", p->join_shred_dedupe, "%s", "provider_join_shred_dedupe");
+    PUT_(1, "provider joined: provider-first lead over the shreds p50 (microseconds, ~9 %)", lead_quantile(p->ahead_hist, p->ahead_cnt, 0.5), "%s", "provider_ahead_time_p50");
+    PUT_(1, "provider joined: provider-first lead over the shreds p99 (microseconds, ~9 %)", lead_quantile(p->ahead_hist, p->ahead_cnt, 0.99), "%s", "provider_ahead_time_p99");
+    PUT_(1, "provider joined: shred-vs-provider lead time p50 (microseconds, ~9 %)", lead_quantile(p->lead_hist, p->lead_cnt, 0.5), "%s", "provider_lead_time_p50");
+    PUT_(1, "provider joined: shred-vs-provider lead time p99 (microseconds, ~9 %)", lead_quantile(p->lead_hist, p->lead_cnt, 0.99), "%s", "provider_lead_time_p99");
   }
 #undef PUT_
   return n;

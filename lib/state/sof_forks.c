@@ -49,6 +49,8 @@ struct sof_forks {
   trans_t          *trans;  /* scratch: pending status transitions (2 * slots_max) */
   uint64_t          hi;     /* highest tracked slot; NONE when empty */
   sof_forks_marks_t marks;
+  uint64_t          ext_conf; /* external commitment: highest confirmed slot reported (NONE: none) */
+  uint64_t          ext_fin;  /* and finalized */
   uint32_t          ahead_streak;
   int               grew_below;  /* a canonical root got linked: re-walk the whole chain */
   sof_forks_reorg_t reorg;
@@ -62,6 +64,7 @@ sof_forks_cfg_default(sof_forks_cfg_t *cfg) {
   cfg->finalized_depth = 150;
   cfg->max_ahead       = 512;
   cfg->resync_after    = 4096;
+  cfg->external_commitment = 0;
 }
 
 static void
@@ -77,6 +80,8 @@ clear_state(sof_forks_t *f) {
   f->marks.tip       = NONE;
   f->marks.confirmed = NONE;
   f->marks.finalized = NONE;
+  f->ext_conf        = NONE;
+  f->ext_fin         = NONE;
   f->ahead_streak    = 0;
   f->grew_below      = 0;
   f->stats.tracked   = 0;
@@ -236,11 +241,18 @@ refresh(sof_forks_t *f, node_t *new_tip, uint32_t *orph, uint32_t *chain) {
   for (node_t *n = new_tip; n; ) {
     int was_canon = n->flags & F_CANON;
     n->flags |= F_CANON;
-    int64_t nd = n->depth;
-    int want = nd <= fin_d ? SOF_FORKS_STATUS_FINALIZED
-             : nd <= conf_d ? SOF_FORKS_STATUS_CONFIRMED : SOF_FORKS_STATUS_PROCESSED;
-    if (conf == NONE && nd <= conf_d) conf = n->slot;
-    if (fin == NONE && nd <= fin_d) fin = n->slot;
+    int is_fin, is_conf;
+    if (f->cfg.external_commitment) {
+      is_fin = f->ext_fin != NONE && n->slot <= f->ext_fin;
+      is_conf = f->ext_conf != NONE && n->slot <= f->ext_conf;
+    } else {
+      int64_t nd = n->depth;
+      is_fin = nd <= fin_d;
+      is_conf = nd <= conf_d;
+    }
+    int want = is_fin ? SOF_FORKS_STATUS_FINALIZED : is_conf ? SOF_FORKS_STATUS_CONFIRMED : SOF_FORKS_STATUS_PROCESSED;
+    if (conf == NONE && is_conf) conf = n->slot;
+    if (fin == NONE && is_fin) fin = n->slot;
     node_t *p = parent_of(f, n);
     if (n->status != want) {
       if (n->status == SOF_FORKS_STATUS_ORPHANED) f->stats.unorphaned++;
@@ -407,6 +419,27 @@ sof_forks_slot_complete(sof_forks_t *f, uint64_t slot, sof_forks_emit_fn emit, v
   }
   f->stats.complete[r]++;
   return r;
+}
+
+int
+sof_forks_commit(sof_forks_t *f, uint64_t slot, int status, sof_forks_emit_fn emit, void *ctx) {
+  if (!f->cfg.external_commitment || slot == NONE ||
+      (status != SOF_FORKS_STATUS_CONFIRMED && status != SOF_FORKS_STATUS_FINALIZED))
+    return -1;
+  int rose = 0;
+  if (f->ext_conf == NONE || slot > f->ext_conf) { f->ext_conf = slot; rose = 1; }
+  if (status == SOF_FORKS_STATUS_FINALIZED && (f->ext_fin == NONE || slot > f->ext_fin)) { f->ext_fin = slot; rose = 1; }
+  if (!rose) {
+    f->stats.commits_stale++;
+    return 0;
+  }
+  f->stats.commits++;
+  node_t *tip = lookup(f, f->marks.tip);
+  if (!tip) return 1; /* nothing tracked yet: the statuses follow at insertion */
+  uint32_t orph = 0, chain = 0;
+  refresh(f, tip, &orph, &chain); /* the same tip: no reorg, only statuses */
+  emit_pending(f, emit, ctx, orph, chain);
+  return 1;
 }
 
 sof_forks_marks_t
