@@ -280,7 +280,7 @@ static unsigned status_event(sofd_provider_t *p, sof_host_t *h, uint64_t slot, u
     e->state = J_SHRED_DONE;
     ADD(p->join_hits, 1);
     lead_add(p->lead_hist, &p->lead_cnt, ev.lead_ns);
-  } else {
+  } else if (!prov_first) {
     ADD(p->join_misses, 1);
   }
   return sof_host_publish_txn_status(h, &ev);
@@ -477,7 +477,7 @@ unsigned sofd_provider_counters(sofd_provider_t const *p, sofd_counter_t *out, u
        "%s", "provider_pool_waits");
   if (p->joined) {
     PUT_(0, "provider joined: outcomes joined with a transaction delivered from shreds", p->join_hits, "%s", "provider_join_hits");
-    PUT_(0, "provider joined: outcomes of transactions the join table did not hold", p->join_misses, "%s", "provider_join_misses");
+    PUT_(0, "provider joined: outcomes without a body (status updates) for transactions the join table did not hold", p->join_misses, "%s", "provider_join_misses");
     PUT_(0, "provider joined: shred transactions entered in the join table", p->join_inserted, "%s", "provider_join_inserted");
     PUT_(0, "provider joined: entries evicted from a full join set before their outcome", p->join_evicted, "%s", "provider_join_evicted");
     PUT_(0, "provider joined: second sightings of a transaction (inline then dataset)", p->join_dup, "%s", "provider_join_duplicates");
