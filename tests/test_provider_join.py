@@ -20,6 +20,14 @@ servers and records as test_provider.py (tests/provider_common.py):
    slots, each after the provider's chosen moment (after the first sighting
    of slot i+1, resp. i+3); with the default (depth) the same stream gives
    no confirmed / finalized (8 slots, depth 32 / 150).
+3. websocket blockSubscribe ([provider] ws_subscribe = block) against the
+   ws test server: exactly the transactions with their outcomes, the
+   request as Agave takes it.
+4. wss:// with a self-signed certificate: delivered with ca_file, refused
+   without.
+5. x-token over gRPC and over a websocket: the server sees the header; the
+   right token gets the transactions, a wrong one nothing (refusals
+   counted as reconnects / stream errors).
 
 usage: test_provider_join.py SOF_GEN [SOFD [SOF_PROVIDER]]  (77 without SOFD,
 node or tests/provider/node_modules)
@@ -178,6 +186,86 @@ with tempfile.TemporaryDirectory() as tmp:
         check(all(r["path"] == "provider" for r in txs) and sorted(outcome_of(r) for r in txs) == R.want,
               "slot_status provider: txlog = the provider's transactions with outcomes")
 
+    # ---- 3. websocket blockSubscribe ----
+    ws_err = '{"InstructionError":[0,{"Custom":1}]}'.encode()[:16].hex()  # the JSON text, 16 bytes kept
+    want_ws = sorted((r["slot"], r["signature"], r["raw"], ws_err if r["failed"] else None, r["fee"], len(r["logs"]))
+                     for r in R.records)
+    srv = Server(tmp, R.path, "wsblock", extra=["--interval-ms", "2"], ws=True)
+    srv.start()
+    d = Sofd(tmp, "wsblock", f"ws://127.0.0.1:{srv.port}/", opts=["--provider-ws-subscribe", "block"])
+    check(d.wait_txs(n), f"wsblock: all {n} transactions reached txlog ({len(d.txs())})")
+    time.sleep(0.5)
+    m = d.stop()
+    srv.kill()
+    got = d.txs()
+    check(sorted(outcome_of(r) for r in got) == want_ws and all(r["path"] == "provider" for r in got),
+          "wsblock: txlog = the blocks' transactions once each, bytes and outcome")
+    reqs = srv.requests()
+    check([r["method"] for r in reqs] == ["blockSubscribe", "slotSubscribe"] and reqs[0]["params"][0] == "all" and
+          reqs[0]["params"][1]["encoding"] == "base64" and reqs[0]["params"][1]["transactionDetails"] == "full",
+          f"wsblock: the subscriptions sent ({reqs})")
+    check(metric(m, "transactions") == n and metric(m, "rejected") == 0, f"wsblock: counters ({metric(m, 'transactions')})")
+    st = slot_events(d.slotlog)
+    check(set(slots) <= {s_ for s_, _, _ in st}, "wsblock: slot_status for every slot")
+
+    # ---- 4. wss:// (TLS, a self-signed certificate) ----
+    cert, keyf = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
+    p = pc.subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                           "-nodes", "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
+                           "-keyout", keyf, "-out", cert], capture_output=True, text=True)
+    check(p.returncode == 0, f"wss: a self-signed certificate ({p.stderr[-200:]})")
+    for trusted in (True, False):
+        tag = "wss" if trusted else "wss_untrusted"
+        srv = Server(tmp, R.path, tag, extra=["--interval-ms", "2", "--tls-cert", cert, "--tls-key", keyf], ws=True)
+        srv.start()
+        opts = ["--provider-ca-file", cert] if trusted else []
+        d = Sofd(tmp, tag, f"wss://localhost:{srv.port}/", opts=opts)
+        if trusted:
+            check(d.wait_txs(n), f"wss: all {n} transactions over TLS with the CA given ({len(d.txs())})")
+            time.sleep(0.3)
+        else:
+            time.sleep(2.0)
+        m = d.stop()
+        srv.kill()
+        got = d.txs()
+        if trusted:
+            check(sorted(outcome_of(r) for r in got) == want_ws, "wss: txlog = the provider's transactions, outcomes")
+            check(metric(m, "streams") == 1 and metric(m, "connect_failures") == 0, "wss: one stream")
+        else:
+            check(got == [] and metric(m, "connect_failures") >= 1 and metric(m, "streams") == 0,
+                  f"wss: an untrusted certificate is refused ({metric(m, 'connect_failures')} failures)")
+
+    # ---- 5. x-token, gRPC and websocket ----
+    for ws in (False, True):
+        for token in ("sekret", "wrong"):
+            tag = ("ws" if ws else "grpc") + "_tok_" + token
+            srv = Server(tmp, R.path, tag, extra=["--interval-ms", "2", "--x-token", "sekret"], ws=ws)
+            srv.start()
+            url = f"ws://127.0.0.1:{srv.port}/" if ws else f"http://127.0.0.1:{srv.port}"
+            d = Sofd(tmp, tag, url, opts=["--provider-x-token", token])
+            if token == "sekret":
+                check(d.wait_txs(n), f"{tag}: all {n} transactions with the right x-token ({len(d.txs())})")
+                time.sleep(0.3)
+            else:
+                time.sleep(2.0)
+            m = d.stop()
+            srv.kill()
+            got = d.txs()
+            reqs = srv.requests()
+            check(reqs and all(r["x_token"] == token for r in reqs), f"{tag}: the server saw x-token {token}")
+            if token == "sekret":
+                check(sorted(outcome_of(r) for r in got) == (want_ws if ws else R.want), f"{tag}: txlog = the transactions")
+            else:
+                check(got == [] and metric(m, "transactions") == 0 and metric(m, "reconnects") >= 1 and
+                      (ws or metric(m, "stream_errors") >= 1),
+                      f"{tag}: refused, nothing delivered, reconnects {metric(m, 'reconnects')} counted")
+
+    p = pc.subprocess.run([sofd, *sof_check.eal("prov"), "--", "--driver", "provider", "--provider-url",
+                           "ws://x:1/", "--provider-slot-status", "provider"], capture_output=True, text=True)
+    check(p.returncode != 0 and "Yellowstone gRPC" in p.stderr, "slot_status provider over a websocket: refused")
+    p = pc.subprocess.run([sofd, *sof_check.eal("prov"), "--", "--driver", "provider", "--provider-url",
+                           "http://x:1", "--provider-ws-subscribe", "block"], capture_output=True, text=True)
+    check(p.returncode != 0 and "ws://" in p.stderr, "ws_subscribe block with a gRPC url: refused")
     p = pc.subprocess.run([sofd, *sof_check.eal("prov"), "--", "--driver", "provider", "--provider-url",
                            "http://x:1", "--provider-slot-status", "votes"], capture_output=True, text=True)
     check(p.returncode != 0 and "not depth or provider" in p.stderr, f"slot_status votes: refused ({p.stderr.strip()[-200:]})")
