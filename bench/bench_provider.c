@@ -1,9 +1,16 @@
 /* bench_provider: sof_pmsg_decode per SubscribeUpdate (protobuf-c unpack,
  * the transaction rebuilt to its wire bytes and parsed, the meta), for a
  * vote, a transfer and a v0 transaction with lookups, each with a meta of
- * 3 log lines; and the slot update. */
+ * 3 log lines; and the slot update. The websocket decoder
+ * (sof_pws_decode_each, jansson): a transactionNotification, and a
+ * blockNotification of 64 transactions (one op = the whole block). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <openssl/evp.h>
+
+#include "provider/sof_provider_ws.h"
 
 #include "gen/sof_txgen.h"
 #include "provider/sof_provider_msg.h"
@@ -21,6 +28,74 @@ static uint64_t run(void *ctx, uint64_t ops) {
   uint64_t acc = 0;
   for (uint64_t i = 0; i < ops; i++) acc += (uint64_t)sof_pmsg_decode(c->buf, c->sz, &c->m) + c->m.txn.tx_sz;
   return acc;
+}
+
+typedef struct wctx {
+  char      *json;
+  size_t     len;
+  sof_pmsg_t m;
+  uint64_t   n;
+} wctx_t;
+
+static void ws_count(void *ctx, sof_pmsg_t const *m, int rej) {
+  (void)rej;
+  ((wctx_t *)ctx)->n += m ? 1u : 1000000u;
+}
+
+static uint64_t ws_run(void *ctx, uint64_t ops) {
+  wctx_t *c = ctx;
+  for (uint64_t i = 0; i < ops; i++) sof_pws_decode_each(c->json, c->len, &c->m, ws_count, c);
+  return c->n;
+}
+
+/* A transaction as the notifications carry it: base64 bytes and a meta. */
+static size_t ws_txn(char *out, size_t cap, sof_txgen_t *g, int type) {
+  uint8_t b[SOF_TXN_MTU];
+  long n = sof_txgen_txn(g, type, b, sizeof b);
+  if (n <= 0) return 0;
+  char b64[2 * SOF_TXN_MTU];
+  EVP_EncodeBlock((unsigned char *)b64, b, (int)n);
+  int w = snprintf(out, cap, "{\"transaction\":[\"%s\",\"base64\"],\"meta\":{\"err\":null,\"fee\":5000,"
+                   "\"logMessages\":[\"Program log: a\",\"Program log: b\",\"Program log: c\"],"
+                   "\"computeUnitsConsumed\":1000,\"preBalances\":[],\"postBalances\":[]}}", b64);
+  return w > 0 && (size_t)w < cap ? (size_t)w : 0;
+}
+
+static int ws_bench(sof_txgen_t *g) {
+  static wctx_t c;
+  size_t cap = 1u << 20;
+  char *j = malloc(cap), *t = malloc(8192);
+  if (!j || !t) return 1;
+  size_t tl = ws_txn(t, 8192, g, SOF_TXGEN_TYPE_TRANSFER);
+  int w = snprintf(j, cap, "{\"jsonrpc\":\"2.0\",\"method\":\"transactionNotification\",\"params\":{"
+                   "\"subscription\":1,\"result\":{\"slot\":300000000,\"transaction\":%s}}}", t);
+  if (!tl || w <= 0) return 1;
+  c.json = j;
+  c.len = (size_t)w;
+  char name[96];
+  snprintf(name, sizeof name, "ws decode: transactionNotification, transfer (%zu B)", c.len);
+  sof_bench_report(name, ws_run, &c, 100000);
+  size_t o = (size_t)snprintf(j, cap, "{\"jsonrpc\":\"2.0\",\"method\":\"blockNotification\",\"params\":{"
+                              "\"subscription\":3,\"result\":{\"context\":{\"slot\":300000000},\"value\":{"
+                              "\"slot\":300000000,\"err\":null,\"block\":{\"parentSlot\":299999999,"
+                              "\"transactions\":[");
+  for (int i = 0; i < 64; i++) {
+    tl = ws_txn(t, 8192, g, i % 2 ? SOF_TXGEN_TYPE_VOTE : SOF_TXGEN_TYPE_TRANSFER);
+    if (!tl || o + tl + 64 > cap) return 1;
+    if (i) j[o++] = ',';
+    memcpy(j + o, t, tl);
+    o += tl;
+  }
+  o += (size_t)snprintf(j + o, cap - o, "]}}}}}");
+  c.len = o;
+  c.n = 0;
+  ws_run(&c, 1);
+  if (c.n != 66) { fprintf(stderr, "bench_provider: the block gave %llu messages\n", (unsigned long long)c.n); return 1; }
+  snprintf(name, sizeof name, "ws decode: blockNotification, 64 transactions (%zu B)", c.len);
+  sof_bench_report(name, ws_run, &c, 2000);
+  free(t);
+  free(j);
+  return 0;
 }
 
 int main(void) {
@@ -59,5 +134,5 @@ int main(void) {
   u.slot = &s;
   c.sz = geyser__subscribe_update__pack(&u, c.buf);
   sof_bench_report("decode: slot update", run, &c, 1000000);
-  return 0;
+  return ws_bench(&g);
 }
