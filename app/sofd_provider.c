@@ -352,8 +352,8 @@ int sofd_provider_publish_txn(sofd_provider_t *p, sof_host_t *h, sof_forks_t con
 
 /* The lead time at quantile q (0..1), microseconds (a bucket's lower
  * bound); 0 without samples. Racy reads: any thread. */
-static uint64_t lead_quantile(uint64_t const *hist, uint64_t const cnt, double q) {
-  uint64_t n = __atomic_load_n(&cnt, __ATOMIC_RELAXED);
+static uint64_t lead_quantile(uint64_t const *hist, uint64_t const *cnt, double q) {
+  uint64_t n = __atomic_load_n(cnt, __ATOMIC_RELAXED);
   if (!n) return 0;
   uint64_t want = (uint64_t)(q * (double)n);
   if (want >= n) want = n - 1;
@@ -483,10 +483,10 @@ unsigned sofd_provider_counters(sofd_provider_t const *p, sofd_counter_t *out, u
     PUT_(0, "provider joined: second sightings of a transaction (inline then dataset)", p->join_dup, "%s", "provider_join_duplicates");
     PUT_(0, "provider joined: transactions the provider reported first, published from it", p->join_prov_first, "%s", "provider_join_provider_first");
     PUT_(0, "provider joined: shred sightings of a transaction the provider published first, not published again (dedupe hits)", p->join_shred_dedupe, "%s", "provider_join_shred_dedupe");
-    PUT_(1, "provider joined: provider-first lead over the shreds p50 (microseconds, ~9 %)", lead_quantile(p->ahead_hist, p->ahead_cnt, 0.5), "%s", "provider_ahead_time_p50");
-    PUT_(1, "provider joined: provider-first lead over the shreds p99 (microseconds, ~9 %)", lead_quantile(p->ahead_hist, p->ahead_cnt, 0.99), "%s", "provider_ahead_time_p99");
-    PUT_(1, "provider joined: shred-vs-provider lead time p50 (microseconds, ~9 %)", lead_quantile(p->lead_hist, p->lead_cnt, 0.5), "%s", "provider_lead_time_p50");
-    PUT_(1, "provider joined: shred-vs-provider lead time p99 (microseconds, ~9 %)", lead_quantile(p->lead_hist, p->lead_cnt, 0.99), "%s", "provider_lead_time_p99");
+    PUT_(1, "provider joined: provider-first lead over the shreds p50 (microseconds, ~9 %)", lead_quantile(p->ahead_hist, &p->ahead_cnt, 0.5), "%s", "provider_ahead_time_p50");
+    PUT_(1, "provider joined: provider-first lead over the shreds p99 (microseconds, ~9 %)", lead_quantile(p->ahead_hist, &p->ahead_cnt, 0.99), "%s", "provider_ahead_time_p99");
+    PUT_(1, "provider joined: shred-vs-provider lead time p50 (microseconds, ~9 %)", lead_quantile(p->lead_hist, &p->lead_cnt, 0.5), "%s", "provider_lead_time_p50");
+    PUT_(1, "provider joined: shred-vs-provider lead time p99 (microseconds, ~9 %)", lead_quantile(p->lead_hist, &p->lead_cnt, 0.99), "%s", "provider_lead_time_p99");
   }
 #undef PUT_
   return n;
