@@ -92,7 +92,7 @@ with tempfile.TemporaryDirectory() as tmp:
           f"{len(shred_first)} + {len(prov_first)} transactions")
 
     # ---- 1. joined mode, the provider ahead for the second half ----
-    delay_ms = 1500
+    delay_ms = 2500
     srv = Server(tmp, R.path, "ahead", extra=["--interval-ms", "2", "--start-delay-ms", str(delay_ms),
                                               "--confirm-lag", "1"])
     srv.start()
