@@ -11,6 +11,7 @@
 
 #include "plugin/sof_host.h"
 #include "plugin/sof_plugin.h"
+#include "provider/sof_pjoin.h"
 #include "provider/sof_provider_grpc.h"
 #include "provider/sof_provider_ws.h"
 #include "util/sof_bpool.h"
@@ -34,30 +35,6 @@ typedef struct prov_status {
   sof_ev_txn_meta_t meta;
 } prov_status_t;
 
-/* Join table: sets of JOIN_WAYS entries, keyed by signature; the dispatch
- * lcore only. An entry is a signature one source has seen and its state:
- *   SHRED       published from shreds, awaiting the provider's outcome;
- *   PROV        published from the provider (it was first), awaiting the
- *               shreds (their copies are then not published);
- *   SHRED_DONE  shreds first, the outcome joined: kept so that a later shred
- *               sighting (its dataset after the inline copy) is not entered
- *               again as awaiting;
- *   PROV_DONE   provider first, then seen from shreds: kept so that every
- *               later shred sighting (dataset after inline) is skipped too.
- * A full set evicts a DONE entry first (not counted: nothing awaited it),
- * else the oldest awaiting one (counted, join_evicted). */
-#define JOIN_WAYS 8U
-#define J_FREE       0
-#define J_SHRED      1
-#define J_PROV       2
-#define J_SHRED_DONE 3
-#define J_PROV_DONE  4
-typedef struct jent {
-  uint64_t tsc;                   /* the first sighting (RX burst TSC or provider arrival) */
-  uint8_t  sig[64];
-  uint8_t  state;                 /* J_* */
-} jent_t;
-
 /* Lead time histogram: microseconds, log2 with 8 sub-buckets (~9 %). */
 #define LEAD_BUCKETS (64U * 8U)
 
@@ -67,10 +44,7 @@ struct sofd_provider {
   int                  joined;     /* shreds + provider: outcomes join shred transactions */
   int                  slot_status; /* [provider] slot_status = provider */
   uint64_t             commits;    /* CONFIRMED / FINALIZED updates queued (atomic stores) */
-  jent_t              *join;
-  uint64_t             join_sets;  /* power of two */
-  uint64_t             join_hits, join_misses, join_inserted, join_evicted, join_dup; /* atomic stores */
-  uint64_t             join_prov_first, join_shred_dedupe;                           /* atomic stores */
+  sof_pjoin_t         *join;       /* joined mode */
   uint64_t             lead_hist[LEAD_BUCKETS];                                      /* atomic stores */
   uint64_t             lead_cnt;
   uint64_t             ahead_hist[LEAD_BUCKETS];   /* provider first: shred sighting - provider arrival */
@@ -178,45 +152,7 @@ static void on_msg(void *ctx, sof_pmsg_t const *m) {
   if (put(p, SOFD_PROV_EV_TXN, t->slot, (uint64_t)(uintptr_t)b)) sof_bpool_release(b);
 }
 
-/* ---- joined mode: the join table (dispatch lcore) ---- */
-
-static jent_t *join_set(sofd_provider_t *p, uint8_t const *sig) {
-  uint64_t h;
-  memcpy(&h, sig + 8, 8); /* signatures are uniformly distributed */
-  return &p->join[(h & (p->join_sets - 1)) * JOIN_WAYS];
-}
-
-static jent_t *join_find(jent_t *set, uint8_t const *sig) {
-  for (unsigned i = 0; i < JOIN_WAYS; i++)
-    if (set[i].state != J_FREE && !memcmp(set[i].sig, sig, 64)) return &set[i];
-  return NULL;
-}
-
-/* A slot for a new entry: a free one, else the oldest DONE one, else the
- * oldest awaiting one (counted). */
-static jent_t *join_slot(sofd_provider_t *p, jent_t *set) {
-  jent_t *done = NULL, *wait = NULL;
-  for (unsigned i = 0; i < JOIN_WAYS; i++) {
-    jent_t *e = &set[i];
-    if (e->state == J_FREE) return e;
-    if (e->state == J_SHRED_DONE || e->state == J_PROV_DONE) {
-      if (!done || e->tsc < done->tsc) done = e;
-    } else if (!wait || e->tsc < wait->tsc) {
-      wait = e;
-    }
-  }
-  if (done) return done;
-  ADD(p->join_evicted, 1);
-  return wait;
-}
-
-static void join_put(sofd_provider_t *p, jent_t *set, uint8_t const *sig, uint64_t tsc, uint8_t state) {
-  jent_t *e = join_slot(p, set);
-  e->tsc = tsc ? tsc : 1;
-  memcpy(e->sig, sig, 64);
-  e->state = state;
-  ADD(p->join_inserted, 1);
-}
+/* ---- joined mode (dispatch lcore) ---- */
 
 static unsigned lead_bucket(uint64_t us) {
   if (us < 8) return (unsigned)us;
@@ -242,55 +178,37 @@ static void lead_add(uint64_t *hist, uint64_t *cnt, int64_t ns) {
 }
 
 int sofd_provider_saw_txn(sofd_provider_t *p, uint8_t const *sig, uint64_t tsc) {
-  jent_t *set = join_set(p, sig);
-  jent_t *e = join_find(set, sig);
-  if (!e) {
-    join_put(p, set, sig, tsc, J_SHRED);
-    return 0;
-  }
-  switch (e->state) {
-  case J_PROV: /* the provider was first and published it: this copy is a dedupe hit */
-    ADD(p->join_shred_dedupe, 1);
-    lead_add(p->ahead_hist, &p->ahead_cnt, tsc_diff_ns(tsc, e->tsc));
-    e->state = J_PROV_DONE;
-    return 1;
-  case J_PROV_DONE: /* its dataset after the inline copy: skipped as well */
-    ADD(p->join_dup, 1);
-    return 1;
-  default: /* J_SHRED, J_SHRED_DONE: inline then its dataset; the first sighting stays */
-    ADD(p->join_dup, 1);
-    return 0;
-  }
+  uint64_t prov_tsc = 0;
+  int r = sof_pjoin_shred(p->join, sig, tsc, &prov_tsc);
+  if (r == SOF_PJOIN_DEDUPE) lead_add(p->ahead_hist, &p->ahead_cnt, tsc_diff_ns(tsc, prov_tsc));
+  return r == SOF_PJOIN_DEDUPE || r == SOF_PJOIN_DEDUPE_AGAIN;
 }
 
-/* The transaction_status of an outcome: shreds first (e: its J_SHRED
- * entry, then done), or the provider first (e NULL). */
+/* The transaction_status of an outcome: joined (shred_tsc: the shred
+ * sighting), provider first, or neither. */
 static unsigned status_event(sofd_provider_t *p, sof_host_t *h, uint64_t slot, uint8_t const *sig,
-                             sof_ev_txn_meta_t const *meta, uint64_t tsc, jent_t *e, int prov_first) {
+                             sof_ev_txn_meta_t const *meta, uint64_t tsc, int joined, uint64_t shred_tsc,
+                             int prov_first) {
   sof_ev_txn_status_t ev;
   memset(&ev, 0, sizeof ev);
   ev.slot = slot;
   memcpy(ev.signature, sig, 64);
   ev.meta = *meta;
   ev.provider_first = (uint8_t)prov_first;
-  if (e) {
+  if (joined) {
     ev.shred_seen = 1;
-    ev.shred_tsc = e->tsc;
-    ev.lead_ns = tsc_diff_ns(tsc, e->tsc);
-    e->state = J_SHRED_DONE;
-    ADD(p->join_hits, 1);
+    ev.shred_tsc = shred_tsc;
+    ev.lead_ns = tsc_diff_ns(tsc, shred_tsc);
     lead_add(p->lead_hist, &p->lead_cnt, ev.lead_ns);
-  } else if (!prov_first) {
-    ADD(p->join_misses, 1);
   }
   return sof_host_publish_txn_status(h, &ev);
 }
 
 unsigned sofd_provider_publish_status(sofd_provider_t *p, sof_host_t *h, uint64_t arg) {
   prov_status_t *st = (prov_status_t *)(uintptr_t)arg;
-  jent_t *e = join_find(join_set(p, st->signature), st->signature);
-  if (e && e->state != J_SHRED) e = NULL; /* already joined: a second outcome, reported unjoined */
-  unsigned q = status_event(p, h, st->slot, st->signature, &st->meta, st->tsc, e, 0);
+  uint64_t shred_tsc = 0;
+  int joined = sof_pjoin_provider(p->join, st->signature, st->tsc, 0, &shred_tsc) == SOF_PJOIN_JOINED;
+  unsigned q = status_event(p, h, st->slot, st->signature, &st->meta, st->tsc, joined, shred_tsc, 0);
   sof_bpool_release(st);
   return q;
 }
@@ -310,17 +228,15 @@ int sofd_provider_publish_txn(sofd_provider_t *p, sof_host_t *h, sof_forks_t con
     return 0;
   }
   uint8_t const *sig = b->bytes + t.sig_off;
-  jent_t *set = NULL;
   if (p->joined) {
-    set = join_set(p, sig);
-    jent_t *e = join_find(set, sig);
-    if (e) { /* shreds first (J_SHRED): the outcome joins; else a repeat of the provider */
-      if (e->state == J_SHRED) status_event(p, h, b->slot, sig, &b->meta, b->rx_tsc, e, 0);
-      else ADD(p->join_dup, 1);
+    uint64_t shred_tsc = 0;
+    int r = sof_pjoin_provider(p->join, sig, b->rx_tsc, 1, &shred_tsc);
+    if (r != SOF_PJOIN_FIRST) { /* shreds first: the outcome joins; or a repeat of the provider */
+      if (r == SOF_PJOIN_JOINED) status_event(p, h, b->slot, sig, &b->meta, b->rx_tsc, 1, shred_tsc, 0);
       sof_bpool_release(b);
       return 0;
     }
-    /* the provider is first: published from here, its shred copies skipped */
+    /* the provider is first (entered): published from here, its shred copies skipped */
   } else if (!p->has_bh || (b->slot > p->bh_slot && memcmp(p->bh, b->bytes + t.blockhash_off, 32))) {
     /* (joined mode: the shreds' datasets publish the blockhash) */
     memcpy(p->bh, b->bytes + t.blockhash_off, 32);
@@ -341,11 +257,7 @@ int sofd_provider_publish_txn(sofd_provider_t *p, sof_host_t *h, sof_forks_t con
   };
   sof_host_publish_txn_held(h, &ev, 0, &prov_hold, b);
   ADD(p->published, 1);
-  if (p->joined) {
-    join_put(p, set, sig, b->rx_tsc, J_PROV);
-    ADD(p->join_prov_first, 1);
-    status_event(p, h, b->slot, sig, &b->meta, b->rx_tsc, NULL, 1);
-  }
+  if (p->joined) status_event(p, h, b->slot, sig, &b->meta, b->rx_tsc, 0, 0, 1);
   sof_bpool_release(b);
   return 1;
 }
@@ -370,18 +282,15 @@ sofd_provider_t *sofd_provider_new(sofd_cfg_t const *cfg, sofd_provider_emit_t e
   if (!p) { fprintf(stderr, "sofd: out of memory\n"); return NULL; }
   p->joined = cfg->driver != SOFD_DRIVER_PROVIDER;
   p->slot_status = cfg->provider_slot_status;
-  if (p->joined) {
-    p->join_sets = cfg->provider_join_entries / JOIN_WAYS;
-    if (!(p->join = calloc(p->join_sets * JOIN_WAYS, sizeof *p->join))) {
-      fprintf(stderr, "sofd: out of memory ([provider] join_entries)\n");
-      free(p);
-      return NULL;
-    }
+  char err[256];
+  if (p->joined && !(p->join = sof_pjoin_new(cfg->provider_join_entries, err, sizeof err))) {
+    fprintf(stderr, "sofd: [provider] join_entries: %s\n", err);
+    free(p);
+    return NULL;
   }
   p->emit = emit;
   p->ctx = ctx;
   for (unsigned i = 0; i < SEEN_SZ; i++) p->seen[i].slot = UINT64_MAX;
-  char err[256];
   sof_bpool_cfg_t bc;
   sof_bpool_cfg_default(&bc);
   bc.bytes = cfg->provider_pool_bytes;
@@ -389,6 +298,7 @@ sofd_provider_t *sofd_provider_new(sofd_cfg_t const *cfg, sofd_provider_emit_t e
   bc.max_block = 2048;
   if (!(p->pool = sof_bpool_new(&bc, err, sizeof err))) {
     fprintf(stderr, "sofd: [provider] pool_mb: %s\n", err);
+    sof_pjoin_delete(p->join);
     free(p);
     return NULL;
   }
@@ -430,7 +340,7 @@ void sofd_provider_delete(sofd_provider_t *p) {
   sof_pgrpc_delete(p->cli);
   sof_pws_delete(p->ws);
   sof_bpool_delete(p->pool);
-  free(p->join);
+  sof_pjoin_delete(p->join);
   free(p);
 }
 
@@ -476,13 +386,15 @@ unsigned sofd_provider_counters(sofd_provider_t const *p, sofd_counter_t *out, u
   PUT_(0, "provider: waits of the client thread on a full pool", __atomic_load_n(&p->pool_waits, __ATOMIC_RELAXED),
        "%s", "provider_pool_waits");
   if (p->joined) {
-    PUT_(0, "provider joined: outcomes joined with a transaction delivered from shreds", p->join_hits, "%s", "provider_join_hits");
-    PUT_(0, "provider joined: outcomes without a body (status updates) for transactions the join table did not hold", p->join_misses, "%s", "provider_join_misses");
-    PUT_(0, "provider joined: shred transactions entered in the join table", p->join_inserted, "%s", "provider_join_inserted");
-    PUT_(0, "provider joined: entries evicted from a full join set before their outcome", p->join_evicted, "%s", "provider_join_evicted");
-    PUT_(0, "provider joined: second sightings of a transaction (inline then dataset)", p->join_dup, "%s", "provider_join_duplicates");
-    PUT_(0, "provider joined: transactions the provider reported first, published from it", p->join_prov_first, "%s", "provider_join_provider_first");
-    PUT_(0, "provider joined: shred sightings of a transaction the provider published first, not published again (dedupe hits)", p->join_shred_dedupe, "%s", "provider_join_shred_dedupe");
+    sof_pjoin_stats_t js;
+    sof_pjoin_stats(p->join, &js);
+    PUT_(0, "provider joined: outcomes joined with a transaction delivered from shreds", js.hits, "%s", "provider_join_hits");
+    PUT_(0, "provider joined: outcomes without a body (status updates) for transactions the join table did not hold", js.misses, "%s", "provider_join_misses");
+    PUT_(0, "provider joined: entries written in the join table", js.inserted, "%s", "provider_join_inserted");
+    PUT_(0, "provider joined: awaiting entries evicted from a full join set", js.evicted, "%s", "provider_join_evicted");
+    PUT_(0, "provider joined: second sightings of a transaction (inline then dataset, provider repeats)", js.dup, "%s", "provider_join_duplicates");
+    PUT_(0, "provider joined: transactions the provider reported first, published from it", js.prov_first, "%s", "provider_join_provider_first");
+    PUT_(0, "provider joined: shred sightings of a transaction the provider published first, not published again (dedupe hits)", js.dedupe, "%s", "provider_join_shred_dedupe");
     PUT_(1, "provider joined: provider-first lead over the shreds p50 (microseconds, ~9 %)", lead_quantile(p->ahead_hist, &p->ahead_cnt, 0.5), "%s", "provider_ahead_time_p50");
     PUT_(1, "provider joined: provider-first lead over the shreds p99 (microseconds, ~9 %)", lead_quantile(p->ahead_hist, &p->ahead_cnt, 0.99), "%s", "provider_ahead_time_p99");
     PUT_(1, "provider joined: shred-vs-provider lead time p50 (microseconds, ~9 %)", lead_quantile(p->lead_hist, &p->lead_cnt, 0.5), "%s", "provider_lead_time_p50");

@@ -3,13 +3,17 @@
  * vote, a transfer and a v0 transaction with lookups, each with a meta of
  * 3 log lines; and the slot update. The websocket decoder
  * (sof_pws_decode_each, jansson): a transactionNotification, and a
- * blockNotification of 64 transactions (one op = the whole block). */
+ * blockNotification of 64 transactions (one op = the whole block). The
+ * joined mode's join table (sof_pjoin, the dispatch lcore's part): one op
+ * = a transaction seen from shreds and, 10000 transactions later, its
+ * provider outcome joined, in the default 131072-entry table. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
 
+#include "provider/sof_pjoin.h"
 #include "provider/sof_provider_ws.h"
 
 #include "gen/sof_txgen.h"
@@ -98,6 +102,38 @@ static int ws_bench(sof_txgen_t *g) {
   return 0;
 }
 
+typedef struct jctx {
+  sof_pjoin_t *j;
+  uint64_t     k;
+} jctx_t;
+
+/* Signature k: uniformly distributed bytes (splitmix64), as signatures are. */
+static void sig_of(uint8_t *s, uint64_t k) {
+  uint64_t x = k * 8;
+  for (int i = 0; i < 8; i++) {
+    uint64_t z = (x += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    memcpy(s + 8 * i, &z, 8);
+  }
+}
+
+static uint64_t join_run(void *ctx, uint64_t ops) {
+  jctx_t *c = ctx;
+  uint8_t s[64], p[64];
+  uint64_t acc = 0, o;
+  for (uint64_t i = 0; i < ops; i++, c->k++) {
+    sig_of(s, c->k);
+    acc += (uint64_t)sof_pjoin_shred(c->j, s, c->k, NULL);
+    if (c->k >= 10000) {
+      sig_of(p, c->k - 10000);
+      acc += (uint64_t)sof_pjoin_provider(c->j, p, c->k, 1, &o);
+    }
+  }
+  return acc;
+}
+
 int main(void) {
   sof_txgen_t g;
   if (sof_txgen_init(&g, 3) != SOF_TXGEN_OK) return 1;
@@ -134,5 +170,14 @@ int main(void) {
   u.slot = &s;
   c.sz = geyser__subscribe_update__pack(&u, c.buf);
   sof_bench_report("decode: slot update", run, &c, 1000000);
+  static jctx_t jc;
+  if (!(jc.j = sof_pjoin_new(131072, NULL, 0))) return 1;
+  join_run(&jc, 200000); /* the table in its steady state */
+  sof_bench_report("join: shred sighting + provider outcome joined", join_run, &jc, 1000000);
+  sof_pjoin_stats_t js;
+  sof_pjoin_stats(jc.j, &js);
+  printf("join: %llu joined, %llu awaiting entries evicted (8-way sets, 10000 awaiting in 131072)\n",
+         (unsigned long long)js.hits, (unsigned long long)js.evicted);
+  sof_pjoin_delete(jc.j);
   return ws_bench(&g);
 }
