@@ -74,9 +74,8 @@ uint64_t sofd_provider_last_tsc(sofd_provider_t const *p);
  *
  * Joined mode ([provider] url with a shred driver): each transaction is
  * published once, from whichever source saw it first; the join table
- * ([provider] join_entries, sets of 8 ways; a full set evicts a finished
- * entry, else its oldest awaiting one, counted join_evicted) holds the
- * signatures awaiting the other source.
+ * (lib/provider/sof_pjoin.h, [provider] join_entries) holds the signatures
+ * awaiting the other source.
  * sofd_provider_saw_txn: dispatch lcore, per transaction about to be
  * published from shreds (sig: its first signature, tsc: its RX burst),
  * BEFORE publishing it: returns 1 when the provider published it first
