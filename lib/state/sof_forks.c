@@ -20,6 +20,7 @@
 #include "util/sof_errbuf.h"
 
 #define NONE SOF_FORKS_SLOT_NONE
+#define MIN_(a, b) ((a) < (b) ? (a) : (b))
 
 #define F_LINKED   0x01U /* depth derives from a parent (kept when it is evicted) */
 #define F_CANON    0x02U /* on the canonical chain */
@@ -235,21 +236,19 @@ refresh(sof_forks_t *f, node_t *new_tip, uint32_t *orph, uint32_t *chain) {
   uint32_t const d = new_tip->depth;
   int64_t const conf_d = d >= f->cfg.confirmed_depth ? (int64_t)(d - f->cfg.confirmed_depth) : -1;
   int64_t const fin_d  = d >= f->cfg.finalized_depth ? (int64_t)(d - f->cfg.finalized_depth) : -1;
+  int const ext = f->cfg.external_commitment != 0;
+  /* (slots above INT64_MAX compare as INT64_MAX: hostile values stay ordered) */
+  int64_t const conf_k = ext ? (f->ext_conf == NONE ? -1 : (int64_t)MIN_(f->ext_conf, (uint64_t)INT64_MAX)) : conf_d;
+  int64_t const fin_k = ext ? (f->ext_fin == NONE ? -1 : (int64_t)MIN_(f->ext_fin, (uint64_t)INT64_MAX)) : fin_d;
   uint64_t conf = NONE, fin = NONE;
   int const grew_below = f->grew_below;
   f->grew_below = 0;
   for (node_t *n = new_tip; n; ) {
     int was_canon = n->flags & F_CANON;
     n->flags |= F_CANON;
-    int is_fin, is_conf;
-    if (f->cfg.external_commitment) {
-      is_fin = f->ext_fin != NONE && n->slot <= f->ext_fin;
-      is_conf = f->ext_conf != NONE && n->slot <= f->ext_conf;
-    } else {
-      int64_t nd = n->depth;
-      is_fin = nd <= fin_d;
-      is_conf = nd <= conf_d;
-    }
+    /* the depth rule compares depths, external commitment slots */
+    int64_t key = ext ? (int64_t)MIN_(n->slot, (uint64_t)INT64_MAX) : (int64_t)n->depth;
+    int is_fin = key <= fin_k, is_conf = key <= conf_k;
     int want = is_fin ? SOF_FORKS_STATUS_FINALIZED : is_conf ? SOF_FORKS_STATUS_CONFIRMED : SOF_FORKS_STATUS_PROCESSED;
     if (conf == NONE && is_conf) conf = n->slot;
     if (fin == NONE && is_fin) fin = n->slot;
