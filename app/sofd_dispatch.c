@@ -171,6 +171,8 @@ dispatch_dataset(sofd_pipe_t *p, sofd_dispatch_inst_t *x, sofd_dataset_t *d) {
       uint8_t const *bytes = d->payload + r->off;
       sof_txn_t t;
       if (unlikely(sof_txn_parse(&t, bytes, r->sz, NULL) != SOF_TXN_OK)) continue; /* parsed by extract */
+      /* joined mode: skipped when the provider published it first */
+      if (p->prov && sofd_provider_saw_txn(p->prov, bytes + t.sig_off, d->rx_tsc)) continue;
       sof_ev_txn_t ev = {
         .slot = d->slot, .commitment = commitment, .kind = t.kind, .path = SOF_TXN_PATH_DATASET,
         .marks = marks, .signature = bytes + t.sig_off, .bytes = bytes, .sz = r->sz, .txn = &t,
@@ -178,7 +180,6 @@ dispatch_dataset(sofd_pipe_t *p, sofd_dispatch_inst_t *x, sofd_dataset_t *d) {
         .time = tm,
       };
       sof_host_publish_txn_held(h, &ev, i < d->inline_done ? SOF_HOST_TXN_INLINE_DONE : 0, &dataset_hold, d);
-      if (p->prov) sofd_provider_saw_txn(p->prov, ev.signature, d->rx_tsc); /* joined mode */
     }
   }
   x->txns += d->txn_cnt;
@@ -191,6 +192,8 @@ dispatch_inline(sofd_pipe_t *p, sofd_dispatch_inst_t *x, sofd_dataset_t *d) {
   uint8_t const *bytes = d->payload;
   sof_txn_t t;
   if (unlikely(sof_txn_parse(&t, bytes, d->payload_sz, NULL) != SOF_TXN_OK)) return; /* parsed by fec */
+  /* joined mode: skipped when the provider published it first */
+  if (p->prov && sofd_provider_saw_txn(p->prov, bytes + t.sig_off, d->rx_tsc)) return;
   int st = sof_forks_slot_status(x->forks, d->slot, NULL, NULL);
   sof_ev_txn_t ev = {
     .slot = d->slot, .commitment = commitment_of(st), .kind = t.kind, .path = SOF_TXN_PATH_INLINE,
@@ -200,7 +203,6 @@ dispatch_inline(sofd_pipe_t *p, sofd_dispatch_inst_t *x, sofd_dataset_t *d) {
     .time = {.rx_tsc = d->rx_tsc, .first_shred_tsc = d->first_shred_tsc},
   };
   sof_host_publish_txn_held(p->host, &ev, 0, &dataset_hold, d);
-  if (p->prov) sofd_provider_saw_txn(p->prov, ev.signature, d->rx_tsc); /* joined mode */
   x->inline_txns++;
 }
 
@@ -312,9 +314,11 @@ sofd_dispatch_poll(sofd_pipe_t *p, sofd_dispatch_inst_t *x) {
       sof_bpool_release(d);
       break;
     }
-    case SOFD_MSG_PROVIDER_TXN: /* provider driver: one transaction with its outcome */
-      sofd_provider_publish_txn(p->prov, p->host, x->forks, m[i].arg);
-      x->txns++;
+    case SOFD_MSG_PROVIDER_TXN: /* one transaction with its outcome (joined mode: or its join) */
+      x->txns += (uint64_t)sofd_provider_publish_txn(p->prov, p->host, x->forks, m[i].arg);
+      break;
+    case SOFD_MSG_PROVIDER_COMMIT: /* [provider] slot_status = provider: the cluster's commitment */
+      sof_forks_commit(x->forks, m[i].slot, (int)m[i].arg, on_forks_event, &ctx);
       break;
     case SOFD_MSG_PROVIDER_STATUS: /* joined mode: an outcome for a shred transaction */
       sofd_provider_publish_status(p->prov, p->host, m[i].arg);
@@ -337,6 +341,7 @@ sofd_dispatch_init(sofd_pipe_t *p, sofd_dispatch_inst_t *x) {
   fc.slots_max = c->forks_window;
   fc.confirmed_depth = c->confirmed_depth;
   fc.finalized_depth = c->finalized_depth;
+  fc.external_commitment = c->provider_on && c->provider_slot_status; /* from the provider (sofd_provider.h) */
   if (fc.max_ahead + fc.finalized_depth >= fc.slots_max) fc.max_ahead = fc.slots_max - fc.finalized_depth - 1;
   char err[256];
   if (!(x->forks = sof_forks_new(&fc, err, sizeof err))) {

@@ -59,6 +59,8 @@ static sofd_key_t const keys[] = {
   {"provider", "ca_file", NULL, "PEM", NULL, "provider: trust these CAs instead of the system's (https://)"},
   {"provider", "tls_verify", NULL, "BOOL", "true", "provider: verify the server's certificate and name (https://)"},
   {"provider", "pool_mb", NULL, "MB", "64", "provider: transactions in flight to the plugins (2 KiB each)"},
+  {"provider", "ws_subscribe", NULL, "transaction|block", "transaction", "provider, websocket: transactionSubscribe (Helius / Triton enhanced) or blockSubscribe (Agave's; every transaction of each block, the vote / failed filters do not apply, account_include at most one key)"},
+  {"provider", "slot_status", NULL, "depth|provider", "depth", "provider: where slots' confirmed / finalized come from: depth (the fork tracker's [forks] depth rule) or provider (the provider's CONFIRMED / FINALIZED slot updates, from votes; needs slots = true)"},
   {"provider", "join_entries", NULL, "N", "131072", "joined mode (a shred driver with [provider] url): signatures of shred transactions awaiting the provider's outcome (8-way sets; a full set evicts its oldest, counted)"},
   {"input", "preload", "preload", "PCAP", NULL, "preload driver: the capture to load (Ethernet frames; one net_ring queue per rx instance)"},
   {"input", "preload_deal", "preload-deal", "packet|slot", "packet", "preload driver: frames to queues round robin (packet: sets arrive interleaved, as off turbine) or by slot % queues (slot: rx i feeds fec i)"},
@@ -839,7 +841,7 @@ static int
 resolve_provider(sofd_cfg_t *cfg) {
   static char const *const pkeys[] = {"x_token", "commitment", "vote", "failed", "account_include",
     "account_exclude", "account_required", "slots", "from_slot", "resume", "backoff_min_ms",
-    "backoff_max_ms", "idle_ms", "ca_file", "tls_verify", "pool_mb", "join_entries", NULL};
+    "backoff_max_ms", "idle_ms", "ca_file", "tls_verify", "pool_mb", "join_entries", "slot_status", "ws_subscribe", NULL};
   if (cfg->driver != SOFD_DRIVER_PROVIDER && !get_str("provider", "url")) {
     for (int k = 0; pkeys[k]; k++)
       if (key_set("provider", pkeys[k])) {
@@ -894,6 +896,32 @@ resolve_provider(sofd_cfg_t *cfg) {
     return -1;
   }
   cfg->provider_join_entries = je;
+  char const *ss = get_str("provider", "slot_status");
+  if (ss && strcmp(ss, "depth") && strcmp(ss, "provider")) {
+    fprintf(stderr, "sofd: %s: '%s' is not depth or provider\n", key_name((size_t)key_find("provider", "slot_status")), ss);
+    return -1;
+  }
+  cfg->provider_slot_status = ss && !strcmp(ss, "provider");
+  int is_ws = !strncmp(pc->url, "ws://", 5) || !strncmp(pc->url, "wss://", 6);
+  if (cfg->provider_slot_status && is_ws) {
+    fprintf(stderr, "sofd: [provider] slot_status = provider needs a Yellowstone gRPC url: websocket slot "
+                    "notifications carry no confirmed / finalized status\n");
+    return -1;
+  }
+  char const *wsub = get_str("provider", "ws_subscribe");
+  if (wsub && strcmp(wsub, "transaction") && strcmp(wsub, "block")) {
+    fprintf(stderr, "sofd: %s: '%s' is not transaction or block\n", key_name((size_t)key_find("provider", "ws_subscribe")), wsub);
+    return -1;
+  }
+  pc->ws_blocks = wsub && !strcmp(wsub, "block");
+  if (pc->ws_blocks && !is_ws) {
+    fprintf(stderr, "sofd: [provider] ws_subscribe = block needs a ws:// or wss:// url\n");
+    return -1;
+  }
+  if (cfg->provider_slot_status && !pc->slots) {
+    fprintf(stderr, "sofd: [provider] slot_status = provider needs [provider] slots = true\n");
+    return -1;
+  }
   char err[256];
   int ws = !strncmp(pc->url, "ws://", 5) || !strncmp(pc->url, "wss://", 6);
   sof_pgrpc_t *probe = ws ? NULL : sof_pgrpc_new(pc, NULL, NULL, err, sizeof err); /* validates the url */

@@ -98,6 +98,7 @@ typedef struct sofd_cfg {
   sof_pgrpc_cfg_t provider;     /* [provider] (provider driver) */
   uint64_t provider_pool_bytes; /* [provider] pool_mb */
   uint64_t provider_join_entries; /* [provider] join_entries (joined mode) */
+  int      provider_slot_status;  /* [provider] slot_status = provider: confirmed / finalized from it */
   int      provider_on;         /* provider driver, or joined mode ([provider] url with a shred driver) */
   /* verification */
   char const *leader, *leader_schedule, *leader_list;

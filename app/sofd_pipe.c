@@ -162,6 +162,7 @@ provider_emit(void *ctx, int kind, uint64_t slot, uint64_t arg) {
   m.kind = kind == SOFD_PROV_EV_SLOT            ? SOFD_MSG_SLOT
            : kind == SOFD_PROV_EV_SLOT_COMPLETE ? SOFD_MSG_SLOT_COMPLETE
            : kind == SOFD_PROV_EV_STATUS        ? SOFD_MSG_PROVIDER_STATUS
+           : kind == SOFD_PROV_EV_COMMIT        ? SOFD_MSG_PROVIDER_COMMIT
                                                 : SOFD_MSG_PROVIDER_TXN;
   return rte_ring_enqueue_elem(p->prov_ring, &m, sizeof m) ? -1 : 0;
 }

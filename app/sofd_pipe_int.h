@@ -73,6 +73,7 @@
 #define SOFD_MSG_INLINE        4 /* arg: sofd_dataset_t * holding one transaction found early */
 #define SOFD_MSG_PROVIDER_TXN  5 /* arg: a provider transaction block (sofd_provider.h) */
 #define SOFD_MSG_PROVIDER_STATUS 6 /* joined mode: arg: a provider outcome block (sofd_provider.h) */
+#define SOFD_MSG_PROVIDER_COMMIT 7 /* slot confirmed / finalized by the provider, arg: SOF_FORKS_STATUS_* */
 
 typedef struct sofd_msg {
   uint32_t kind;

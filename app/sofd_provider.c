@@ -11,6 +11,7 @@
 
 #include "plugin/sof_host.h"
 #include "plugin/sof_plugin.h"
+#include "provider/sof_pjoin.h"
 #include "provider/sof_provider_grpc.h"
 #include "provider/sof_provider_ws.h"
 #include "util/sof_bpool.h"
@@ -34,14 +35,6 @@ typedef struct prov_status {
   sof_ev_txn_meta_t meta;
 } prov_status_t;
 
-/* Join table: sets of JOIN_WAYS entries, keyed by signature; the dispatch
- * lcore only. */
-#define JOIN_WAYS 8U
-typedef struct jent {
-  uint64_t tsc;                   /* 0: free */
-  uint8_t  sig[64];
-} jent_t;
-
 /* Lead time histogram: microseconds, log2 with 8 sub-buckets (~9 %). */
 #define LEAD_BUCKETS (64U * 8U)
 
@@ -49,11 +42,13 @@ struct sofd_provider {
   sof_pgrpc_t         *cli;        /* Yellowstone gRPC, or */
   sof_pws_t           *ws;         /* a websocket (ws://, wss://) */
   int                  joined;     /* shreds + provider: outcomes join shred transactions */
-  jent_t              *join;
-  uint64_t             join_sets;  /* power of two */
-  uint64_t             join_hits, join_misses, join_inserted, join_evicted, join_dup; /* atomic stores */
+  int                  slot_status; /* [provider] slot_status = provider */
+  uint64_t             commits;    /* CONFIRMED / FINALIZED updates queued (atomic stores) */
+  sof_pjoin_t         *join;       /* joined mode */
   uint64_t             lead_hist[LEAD_BUCKETS];                                      /* atomic stores */
   uint64_t             lead_cnt;
+  uint64_t             ahead_hist[LEAD_BUCKETS];   /* provider first: shred sighting - provider arrival */
+  uint64_t             ahead_cnt;
   sof_bpool_t         *pool;
   sofd_provider_emit_t emit;
   void                *ctx;
@@ -99,13 +94,18 @@ static void on_msg(void *ctx, sof_pmsg_t const *m) {
   if (m->kind == SOF_PMSG_SLOT) {
     sof_pmsg_slot_t const *s = &m->slot;
     if (s->status == SOF_PMSG_SLOT_DEAD) return; /* the fork tracker orphans it by its own rules */
+    if (p->slot_status && (s->status == SOF_PMSG_SLOT_CONFIRMED || s->status == SOF_PMSG_SLOT_FINALIZED)) {
+      ADD(p->commits, 1);
+      put(p, SOFD_PROV_EV_COMMIT, s->slot,
+          s->status == SOF_PMSG_SLOT_FINALIZED ? SOF_FORKS_STATUS_FINALIZED : SOF_FORKS_STATUS_CONFIRMED);
+    }
+    if (p->joined) return; /* the shreds drive the fork tracker's chain */
     announce(p, s->slot, s->parent == UINT64_MAX ? SOF_SLOT_UNKNOWN : s->parent);
     if (s->status == SOF_PMSG_SLOT_COMPLETED || s->status == SOF_PMSG_SLOT_PROCESSED)
       put(p, SOFD_PROV_EV_SLOT_COMPLETE, s->slot, 0);
     return;
   }
-  if (p->joined) { /* an outcome to join with the shreds' transaction */
-    if (m->kind != SOF_PMSG_TXN && m->kind != SOF_PMSG_TXN_STATUS) return;
+  if (p->joined && m->kind == SOF_PMSG_TXN_STATUS) { /* an outcome without the body: join only */
     prov_status_t *st;
     while (!(st = sof_bpool_alloc(p->pool, sizeof *st))) {
       if (__atomic_load_n(&p->stopping, __ATOMIC_RELAXED)) return;
@@ -115,33 +115,18 @@ static void on_msg(void *ctx, sof_pmsg_t const *m) {
     st->tsc = rte_rdtsc();
     memset(&st->meta, 0, sizeof st->meta);
     st->meta.has_meta = 1;
-    if (m->kind == SOF_PMSG_TXN) {
-      sof_pmsg_txn_t const *t = &m->txn;
-      st->slot = t->slot;
-      memcpy(st->signature, t->signature, 64);
-      st->meta.has_meta = t->has_meta;
-      st->meta.failed = t->failed;
-      st->meta.err_full_sz = t->err_sz;
-      st->meta.err_sz = (uint8_t)(t->err_sz < SOF_EV_TXN_ERR_MAX ? t->err_sz : SOF_EV_TXN_ERR_MAX);
-      memcpy(st->meta.err, t->err, st->meta.err_sz);
-      st->meta.fee = t->fee;
-      st->meta.log_cnt = t->log_cnt;
-      st->meta.has_compute_units = t->has_cu;
-      st->meta.compute_units = t->compute_units;
-    } else {
-      st->slot = m->status.slot;
-      memcpy(st->signature, m->status.signature, 64);
-      st->meta.failed = m->status.failed;
-      st->meta.err_full_sz = m->status.err_sz;
-      st->meta.err_sz = (uint8_t)(m->status.err_sz < SOF_EV_TXN_ERR_MAX ? m->status.err_sz : SOF_EV_TXN_ERR_MAX);
-      memcpy(st->meta.err, m->status.err, st->meta.err_sz);
-    }
+    st->slot = m->status.slot;
+    memcpy(st->signature, m->status.signature, 64);
+    st->meta.failed = m->status.failed;
+    st->meta.err_full_sz = m->status.err_sz;
+    st->meta.err_sz = (uint8_t)(m->status.err_sz < SOF_EV_TXN_ERR_MAX ? m->status.err_sz : SOF_EV_TXN_ERR_MAX);
+    memcpy(st->meta.err, m->status.err, st->meta.err_sz);
     if (put(p, SOFD_PROV_EV_STATUS, st->slot, (uint64_t)(uintptr_t)st)) sof_bpool_release(st);
     return;
   }
   if (m->kind != SOF_PMSG_TXN) return; /* transaction statuses: joined mode only */
   sof_pmsg_txn_t const *t = &m->txn;
-  announce(p, t->slot, SOF_SLOT_UNKNOWN);
+  if (!p->joined) announce(p, t->slot, SOF_SLOT_UNKNOWN); /* joined: the shreds drive the fork tracker */
   prov_txn_t *b;
   while (!(b = sof_bpool_alloc(p->pool, sizeof *b + t->tx_sz))) {
     if (__atomic_load_n(&p->stopping, __ATOMIC_RELAXED)) return;
@@ -167,73 +152,7 @@ static void on_msg(void *ctx, sof_pmsg_t const *m) {
   if (put(p, SOFD_PROV_EV_TXN, t->slot, (uint64_t)(uintptr_t)b)) sof_bpool_release(b);
 }
 
-static sof_host_hold_t const prov_hold = {.retain = sof_bpool_retain, .release = sof_bpool_release};
-
-static int commitment_of(int st) {
-  return st == SOF_FORKS_STATUS_FINALIZED ? SOF_COMMITMENT_FINALIZED
-       : st == SOF_FORKS_STATUS_CONFIRMED ? SOF_COMMITMENT_CONFIRMED : SOF_COMMITMENT_PROCESSED;
-}
-
-unsigned sofd_provider_publish_txn(sofd_provider_t *p, sof_host_t *h, sof_forks_t const *forks, uint64_t arg) {
-  prov_txn_t *b = (prov_txn_t *)(uintptr_t)arg;
-  unsigned q = 0;
-  sof_txn_t t;
-  if (sof_txn_parse(&t, b->bytes, b->sz, NULL) == SOF_TXN_OK) { /* checked by the decoder */
-    if (!p->has_bh || (b->slot > p->bh_slot && memcmp(p->bh, b->bytes + t.blockhash_off, 32))) {
-      memcpy(p->bh, b->bytes + t.blockhash_off, 32);
-      p->bh_slot = b->slot;
-      p->has_bh = 1;
-      ADD(p->blockhash_changes, 1);
-      sof_ev_recent_blockhash_t ev = {.slot = b->slot, .dataset_txn_cnt = 1};
-      memcpy(ev.blockhash, p->bh, 32);
-      sof_host_publish_recent_blockhash(h, &ev);
-    }
-    sof_forks_marks_t mk = sof_forks_marks(forks);
-    sof_ev_txn_t ev = {
-      .slot = b->slot, .commitment = commitment_of(sof_forks_slot_status(forks, b->slot, NULL, NULL)),
-      .kind = t.kind, .path = SOF_TXN_PATH_PROVIDER,
-      .marks = {.tip = mk.tip, .confirmed = mk.confirmed, .finalized = mk.finalized},
-      .signature = b->bytes + t.sig_off, .bytes = b->bytes, .sz = b->sz, .txn = &t,
-      .time = {.rx_tsc = b->rx_tsc}, .meta = b->meta,
-    };
-    q = sof_host_publish_txn_held(h, &ev, 0, &prov_hold, b);
-    ADD(p->published, 1);
-  }
-  sof_bpool_release(b);
-  return q;
-}
-
-/* ---- joined mode: the join table (dispatch lcore) ---- */
-
-static jent_t *join_set(sofd_provider_t *p, uint8_t const *sig) {
-  uint64_t h;
-  memcpy(&h, sig + 8, 8); /* signatures are uniformly distributed */
-  return &p->join[(h & (p->join_sets - 1)) * JOIN_WAYS];
-}
-
-void sofd_provider_saw_txn(sofd_provider_t *p, uint8_t const *sig, uint64_t tsc) {
-  jent_t *set = join_set(p, sig), *free_e = NULL, *oldest = &set[0];
-  if (!tsc) tsc = 1;
-  for (unsigned i = 0; i < JOIN_WAYS; i++) {
-    jent_t *e = &set[i];
-    if (!e->tsc) {
-      if (!free_e) free_e = e;
-      continue;
-    }
-    if (!memcmp(e->sig, sig, 64)) { /* inline then its dataset: the first sighting stays */
-      ADD(p->join_dup, 1);
-      return;
-    }
-    if (e->tsc < oldest->tsc) oldest = e;
-  }
-  if (!free_e) {
-    free_e = oldest;
-    ADD(p->join_evicted, 1);
-  }
-  free_e->tsc = tsc;
-  memcpy(free_e->sig, sig, 64);
-  ADD(p->join_inserted, 1);
-}
+/* ---- joined mode (dispatch lcore) ---- */
 
 static unsigned lead_bucket(uint64_t us) {
   if (us < 8) return (unsigned)us;
@@ -248,47 +167,111 @@ static uint64_t lead_bucket_us(unsigned b) { /* the bucket's lower bound */
   return (8ull | (b % 8U)) << (e - 3U);
 }
 
-unsigned sofd_provider_publish_status(sofd_provider_t *p, sof_host_t *h, uint64_t arg) {
-  prov_status_t *st = (prov_status_t *)(uintptr_t)arg;
+static int64_t tsc_diff_ns(uint64_t later, uint64_t earlier) {
+  return (int64_t)(((double)later - (double)earlier) * 1e9 / (double)rte_get_tsc_hz());
+}
+
+static void lead_add(uint64_t *hist, uint64_t *cnt, int64_t ns) {
+  uint64_t us = ns > 0 ? (uint64_t)ns / 1000u : 0;
+  ADD(hist[lead_bucket(us)], 1);
+  ADD(*cnt, 1);
+}
+
+int sofd_provider_saw_txn(sofd_provider_t *p, uint8_t const *sig, uint64_t tsc) {
+  uint64_t prov_tsc = 0;
+  int r = sof_pjoin_shred(p->join, sig, tsc, &prov_tsc);
+  if (r == SOF_PJOIN_DEDUPE) lead_add(p->ahead_hist, &p->ahead_cnt, tsc_diff_ns(tsc, prov_tsc));
+  return r == SOF_PJOIN_DEDUPE || r == SOF_PJOIN_DEDUPE_AGAIN;
+}
+
+/* The transaction_status of an outcome: joined (shred_tsc: the shred
+ * sighting), provider first, or neither. */
+static unsigned status_event(sofd_provider_t *p, sof_host_t *h, uint64_t slot, uint8_t const *sig,
+                             sof_ev_txn_meta_t const *meta, uint64_t tsc, int joined, uint64_t shred_tsc,
+                             int prov_first) {
   sof_ev_txn_status_t ev;
   memset(&ev, 0, sizeof ev);
-  ev.slot = st->slot;
-  memcpy(ev.signature, st->signature, 64);
-  ev.meta = st->meta;
-  jent_t *set = join_set(p, st->signature);
-  for (unsigned i = 0; i < JOIN_WAYS; i++) {
-    jent_t *e = &set[i];
-    if (e->tsc && !memcmp(e->sig, st->signature, 64)) {
-      ev.shred_seen = 1;
-      ev.shred_tsc = e->tsc;
-      double ns = ((double)st->tsc - (double)e->tsc) * 1e9 / (double)rte_get_tsc_hz();
-      ev.lead_ns = (int64_t)ns;
-      e->tsc = 0;
-      break;
-    }
+  ev.slot = slot;
+  memcpy(ev.signature, sig, 64);
+  ev.meta = *meta;
+  ev.provider_first = (uint8_t)prov_first;
+  if (joined) {
+    ev.shred_seen = 1;
+    ev.shred_tsc = shred_tsc;
+    ev.lead_ns = tsc_diff_ns(tsc, shred_tsc);
+    lead_add(p->lead_hist, &p->lead_cnt, ev.lead_ns);
   }
-  if (ev.shred_seen) {
-    ADD(p->join_hits, 1);
-    uint64_t us = ev.lead_ns > 0 ? (uint64_t)ev.lead_ns / 1000u : 0;
-    ADD(p->lead_hist[lead_bucket(us)], 1);
-    ADD(p->lead_cnt, 1);
-  } else {
-    ADD(p->join_misses, 1);
-  }
-  sof_bpool_release(st);
   return sof_host_publish_txn_status(h, &ev);
+}
+
+unsigned sofd_provider_publish_status(sofd_provider_t *p, sof_host_t *h, uint64_t arg) {
+  prov_status_t *st = (prov_status_t *)(uintptr_t)arg;
+  uint64_t shred_tsc = 0;
+  int joined = sof_pjoin_provider(p->join, st->signature, st->tsc, 0, &shred_tsc) == SOF_PJOIN_JOINED;
+  unsigned q = status_event(p, h, st->slot, st->signature, &st->meta, st->tsc, joined, shred_tsc, 0);
+  sof_bpool_release(st);
+  return q;
+}
+
+static sof_host_hold_t const prov_hold = {.retain = sof_bpool_retain, .release = sof_bpool_release};
+
+static int commitment_of(int st) {
+  return st == SOF_FORKS_STATUS_FINALIZED ? SOF_COMMITMENT_FINALIZED
+       : st == SOF_FORKS_STATUS_CONFIRMED ? SOF_COMMITMENT_CONFIRMED : SOF_COMMITMENT_PROCESSED;
+}
+
+int sofd_provider_publish_txn(sofd_provider_t *p, sof_host_t *h, sof_forks_t const *forks, uint64_t arg) {
+  prov_txn_t *b = (prov_txn_t *)(uintptr_t)arg;
+  sof_txn_t t;
+  if (sof_txn_parse(&t, b->bytes, b->sz, NULL) != SOF_TXN_OK) { /* checked by the decoder */
+    sof_bpool_release(b);
+    return 0;
+  }
+  uint8_t const *sig = b->bytes + t.sig_off;
+  if (p->joined) {
+    uint64_t shred_tsc = 0;
+    int r = sof_pjoin_provider(p->join, sig, b->rx_tsc, 1, &shred_tsc);
+    if (r != SOF_PJOIN_FIRST) { /* shreds first: the outcome joins; or a repeat of the provider */
+      if (r == SOF_PJOIN_JOINED) status_event(p, h, b->slot, sig, &b->meta, b->rx_tsc, 1, shred_tsc, 0);
+      sof_bpool_release(b);
+      return 0;
+    }
+    /* the provider is first (entered): published from here, its shred copies skipped */
+  } else if (!p->has_bh || (b->slot > p->bh_slot && memcmp(p->bh, b->bytes + t.blockhash_off, 32))) {
+    /* (joined mode: the shreds' datasets publish the blockhash) */
+    memcpy(p->bh, b->bytes + t.blockhash_off, 32);
+    p->bh_slot = b->slot;
+    p->has_bh = 1;
+    ADD(p->blockhash_changes, 1);
+    sof_ev_recent_blockhash_t ev = {.slot = b->slot, .dataset_txn_cnt = 1};
+    memcpy(ev.blockhash, p->bh, 32);
+    sof_host_publish_recent_blockhash(h, &ev);
+  }
+  sof_forks_marks_t mk = sof_forks_marks(forks);
+  sof_ev_txn_t ev = {
+    .slot = b->slot, .commitment = commitment_of(sof_forks_slot_status(forks, b->slot, NULL, NULL)),
+    .kind = t.kind, .path = SOF_TXN_PATH_PROVIDER,
+    .marks = {.tip = mk.tip, .confirmed = mk.confirmed, .finalized = mk.finalized},
+    .signature = sig, .bytes = b->bytes, .sz = b->sz, .txn = &t,
+    .time = {.rx_tsc = b->rx_tsc}, .meta = b->meta,
+  };
+  sof_host_publish_txn_held(h, &ev, 0, &prov_hold, b);
+  ADD(p->published, 1);
+  if (p->joined) status_event(p, h, b->slot, sig, &b->meta, b->rx_tsc, 0, 0, 1);
+  sof_bpool_release(b);
+  return 1;
 }
 
 /* The lead time at quantile q (0..1), microseconds (a bucket's lower
  * bound); 0 without samples. Racy reads: any thread. */
-static uint64_t lead_quantile(sofd_provider_t const *p, double q) {
-  uint64_t n = __atomic_load_n(&p->lead_cnt, __ATOMIC_RELAXED);
+static uint64_t lead_quantile(uint64_t const *hist, uint64_t const *cnt, double q) {
+  uint64_t n = __atomic_load_n(cnt, __ATOMIC_RELAXED);
   if (!n) return 0;
   uint64_t want = (uint64_t)(q * (double)n);
   if (want >= n) want = n - 1;
   uint64_t acc = 0;
   for (unsigned b = 0; b < LEAD_BUCKETS; b++) {
-    acc += __atomic_load_n(&p->lead_hist[b], __ATOMIC_RELAXED);
+    acc += __atomic_load_n(&hist[b], __ATOMIC_RELAXED);
     if (acc > want) return lead_bucket_us(b);
   }
   return lead_bucket_us(LEAD_BUCKETS - 1);
@@ -298,18 +281,16 @@ sofd_provider_t *sofd_provider_new(sofd_cfg_t const *cfg, sofd_provider_emit_t e
   sofd_provider_t *p = calloc(1, sizeof *p);
   if (!p) { fprintf(stderr, "sofd: out of memory\n"); return NULL; }
   p->joined = cfg->driver != SOFD_DRIVER_PROVIDER;
-  if (p->joined) {
-    p->join_sets = cfg->provider_join_entries / JOIN_WAYS;
-    if (!(p->join = calloc(p->join_sets * JOIN_WAYS, sizeof *p->join))) {
-      fprintf(stderr, "sofd: out of memory ([provider] join_entries)\n");
-      free(p);
-      return NULL;
-    }
+  p->slot_status = cfg->provider_slot_status;
+  char err[256];
+  if (p->joined && !(p->join = sof_pjoin_new(cfg->provider_join_entries, err, sizeof err))) {
+    fprintf(stderr, "sofd: [provider] join_entries: %s\n", err);
+    free(p);
+    return NULL;
   }
   p->emit = emit;
   p->ctx = ctx;
   for (unsigned i = 0; i < SEEN_SZ; i++) p->seen[i].slot = UINT64_MAX;
-  char err[256];
   sof_bpool_cfg_t bc;
   sof_bpool_cfg_default(&bc);
   bc.bytes = cfg->provider_pool_bytes;
@@ -317,6 +298,7 @@ sofd_provider_t *sofd_provider_new(sofd_cfg_t const *cfg, sofd_provider_emit_t e
   bc.max_block = 2048;
   if (!(p->pool = sof_bpool_new(&bc, err, sizeof err))) {
     fprintf(stderr, "sofd: [provider] pool_mb: %s\n", err);
+    sof_pjoin_delete(p->join);
     free(p);
     return NULL;
   }
@@ -358,7 +340,7 @@ void sofd_provider_delete(sofd_provider_t *p) {
   sof_pgrpc_delete(p->cli);
   sof_pws_delete(p->ws);
   sof_bpool_delete(p->pool);
-  free(p->join);
+  sof_pjoin_delete(p->join);
   free(p);
 }
 
@@ -394,6 +376,9 @@ unsigned sofd_provider_counters(sofd_provider_t const *p, sofd_counter_t *out, u
        "%s", "provider_published");
   PUT_(0, "provider: recent blockhash changes published", __atomic_load_n(&p->blockhash_changes, __ATOMIC_RELAXED),
        "%s", "provider_blockhash_changes");
+  if (p->slot_status)
+    PUT_(0, "provider: CONFIRMED / FINALIZED slot updates given to the fork tracker (slot_status = provider)",
+         __atomic_load_n(&p->commits, __ATOMIC_RELAXED), "%s", "provider_slot_commits");
   PUT_(0, "provider: messages queued to dispatch", __atomic_load_n(&p->emitted, __ATOMIC_RELAXED), "%s",
        "provider_emitted");
   PUT_(0, "provider: waits of the client thread on a full dispatch ring", __atomic_load_n(&p->ring_waits, __ATOMIC_RELAXED),
@@ -401,13 +386,19 @@ unsigned sofd_provider_counters(sofd_provider_t const *p, sofd_counter_t *out, u
   PUT_(0, "provider: waits of the client thread on a full pool", __atomic_load_n(&p->pool_waits, __ATOMIC_RELAXED),
        "%s", "provider_pool_waits");
   if (p->joined) {
-    PUT_(0, "provider joined: outcomes joined with a transaction delivered from shreds", p->join_hits, "%s", "provider_join_hits");
-    PUT_(0, "provider joined: outcomes of transactions the join table did not hold", p->join_misses, "%s", "provider_join_misses");
-    PUT_(0, "provider joined: shred transactions entered in the join table", p->join_inserted, "%s", "provider_join_inserted");
-    PUT_(0, "provider joined: entries evicted from a full join set before their outcome", p->join_evicted, "%s", "provider_join_evicted");
-    PUT_(0, "provider joined: second sightings of a transaction (inline then dataset)", p->join_dup, "%s", "provider_join_duplicates");
-    PUT_(1, "provider joined: shred-vs-provider lead time p50 (microseconds, ~9 %)", lead_quantile(p, 0.5), "%s", "provider_lead_time_p50");
-    PUT_(1, "provider joined: shred-vs-provider lead time p99 (microseconds, ~9 %)", lead_quantile(p, 0.99), "%s", "provider_lead_time_p99");
+    sof_pjoin_stats_t js;
+    sof_pjoin_stats(p->join, &js);
+    PUT_(0, "provider joined: outcomes joined with a transaction delivered from shreds", js.hits, "%s", "provider_join_hits");
+    PUT_(0, "provider joined: outcomes without a body (status updates) for transactions the join table did not hold", js.misses, "%s", "provider_join_misses");
+    PUT_(0, "provider joined: entries written in the join table", js.inserted, "%s", "provider_join_inserted");
+    PUT_(0, "provider joined: awaiting entries evicted from a full join set", js.evicted, "%s", "provider_join_evicted");
+    PUT_(0, "provider joined: second sightings of a transaction (inline then dataset, provider repeats)", js.dup, "%s", "provider_join_duplicates");
+    PUT_(0, "provider joined: transactions the provider reported first, published from it", js.prov_first, "%s", "provider_join_provider_first");
+    PUT_(0, "provider joined: shred sightings of a transaction the provider published first, not published again (dedupe hits)", js.dedupe, "%s", "provider_join_shred_dedupe");
+    PUT_(1, "provider joined: provider-first lead over the shreds p50 (microseconds, ~9 %)", lead_quantile(p->ahead_hist, &p->ahead_cnt, 0.5), "%s", "provider_ahead_time_p50");
+    PUT_(1, "provider joined: provider-first lead over the shreds p99 (microseconds, ~9 %)", lead_quantile(p->ahead_hist, &p->ahead_cnt, 0.99), "%s", "provider_ahead_time_p99");
+    PUT_(1, "provider joined: shred-vs-provider lead time p50 (microseconds, ~9 %)", lead_quantile(p->lead_hist, &p->lead_cnt, 0.5), "%s", "provider_lead_time_p50");
+    PUT_(1, "provider joined: shred-vs-provider lead time p99 (microseconds, ~9 %)", lead_quantile(p->lead_hist, &p->lead_cnt, 0.99), "%s", "provider_lead_time_p99");
   }
 #undef PUT_
   return n;

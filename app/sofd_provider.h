@@ -8,6 +8,10 @@
  *   - a slot's first sighting (slot, and its parent once the provider said
  *     it) and its completion: the fork tracker then publishes slot_status
  *     as for shreds (processed, confirmed / finalized by depth);
+ *   - with [provider] slot_status = provider (provider driver or joined
+ *     mode), the provider's CONFIRMED / FINALIZED slot updates: the fork
+ *     tracker runs with external commitment (sof_forks_commit) and these
+ *     replace its depth rule;
  *   - one message per transaction, pointing to a block of the provider's own
  *     pool (sof_bpool: the client thread allocates, any thread releases)
  *     holding the rebuilt serialized transaction and its outcome. The
@@ -39,6 +43,8 @@ typedef struct sofd_provider sofd_provider_t;
 #define SOFD_PROV_EV_SLOT_COMPLETE 2 /* slot */
 #define SOFD_PROV_EV_TXN           3 /* slot, arg: the block for sofd_provider_publish_txn */
 #define SOFD_PROV_EV_STATUS        4 /* joined mode: arg: the block for sofd_provider_publish_status */
+#define SOFD_PROV_EV_COMMIT        5 /* [provider] slot_status = provider: slot, arg: SOF_FORKS_STATUS_CONFIRMED
+                                        or _FINALIZED (the provider's slot update) for sof_forks_commit */
 
 /* emit(ctx, kind, slot, arg): queue one message for dispatch; 0, or -1
  * when the ring is full (the provider waits and retries). Client thread. */
@@ -56,22 +62,32 @@ void sofd_provider_delete(sofd_provider_t *p);  /* after stop and after dispatch
 uint64_t sofd_provider_last_tsc(sofd_provider_t const *p);
 
 /* sofd_provider_publish_txn: dispatch lcore; blk is a SOFD_PROV_EV_TXN
- * message's arg; its reference is released. Returns the lane entries
- * queued (sof_host_publish_txn_held). */
-unsigned sofd_provider_publish_txn(sofd_provider_t *p, sof_host_t *h, sof_forks_t const *forks, uint64_t blk);
-
-/* Joined mode ([provider] url with a shred driver): the provider's
- * transactions are not published; their outcomes (transaction and
- * transaction status updates) are joined by signature with the
- * transactions dispatch published from shreds.
- * sofd_provider_saw_txn: dispatch lcore, per transaction published from
- * shreds (sig: its first signature, tsc: its RX burst): enters it in the
- * join table ([provider] join_entries, sets of 8 ways; a full set evicts its
- * oldest entry, counted). sofd_provider_publish_status: dispatch lcore, a
- * SOFD_PROV_EV_STATUS message's arg: a transaction_status event (with the
- * lead time when the table held the signature: a hit; else a miss), the
- * entry removed, the lead time into the histogram (p50 / p99 counters). */
-void     sofd_provider_saw_txn(sofd_provider_t *p, uint8_t const *sig, uint64_t tsc);
+ * message's arg; its reference is released. Provider driver: the
+ * transaction (path SOF_TXN_PATH_PROVIDER, meta) and recent_blockhash.
+ * Joined mode: when the shreds delivered it first (the join table holds
+ * it), its transaction_status (a hit, with the lead); else the provider is
+ * first: the transaction is published from here as in the provider driver
+ * (no recent_blockhash: the shreds' datasets give it), entered in the join
+ * table so that its shred copies are skipped, and its transaction_status
+ * fires at once (shred_seen 0, provider_first 1). Returns 1 when the
+ * transaction was published, else 0.
+ *
+ * Joined mode ([provider] url with a shred driver): each transaction is
+ * published once, from whichever source saw it first; the join table
+ * (lib/provider/sof_pjoin.h, [provider] join_entries) holds the signatures
+ * awaiting the other source.
+ * sofd_provider_saw_txn: dispatch lcore, per transaction about to be
+ * published from shreds (sig: its first signature, tsc: its RX burst),
+ * BEFORE publishing it: returns 1 when the provider published it first
+ * (the caller then does not publish this copy; counted join_shred_dedupe
+ * once, the provider's lead into the ahead histogram), else 0 (entered as
+ * awaiting the outcome; a second sighting, inline then dataset, keeps the
+ * first). sofd_provider_publish_status: dispatch lcore, a
+ * SOFD_PROV_EV_STATUS message's arg (an outcome without the body): a
+ * transaction_status event, joined (hit, with the lead) when the table
+ * holds the signature awaiting, else a miss. */
+int      sofd_provider_publish_txn(sofd_provider_t *p, sof_host_t *h, sof_forks_t const *forks, uint64_t blk);
+int      sofd_provider_saw_txn(sofd_provider_t *p, uint8_t const *sig, uint64_t tsc);
 unsigned sofd_provider_publish_status(sofd_provider_t *p, sof_host_t *h, uint64_t arg);
 int      sofd_provider_joined(sofd_provider_t const *p);
 

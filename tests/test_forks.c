@@ -755,9 +755,55 @@ test_random_model(void) {
   SOF_CHECK_EQ(mismatches, 0);
 }
 
+/* External commitment: CONFIRMED / FINALIZED only from sof_forks_commit. */
+static void
+test_external(void) {
+  sof_forks_cfg_t cfg = { .slots_max = 64, .confirmed_depth = 2, .finalized_depth = 4, .max_ahead = 16,
+                          .resync_after = 0, .external_commitment = 1 };
+  sof_forks_t *f = sof_forks_new(&cfg, NULL, 0);
+  rec_t r = { 0 };
+  SOF_CHECK_EQ(sof_forks_commit(f, 5, SOF_FORKS_STATUS_PROCESSED, rec_fn, &r), -1);
+  for (uint64_t s = 10; s <= 14; s++) {
+    char a[32], b[32];
+    snprintf(a, sizeof a, "first %" PRIu64 " p%" PRIu64, s, s - 1);
+    snprintf(b, sizeof b, "%" PRIu64 " none>processed", s);
+    sof_forks_shred(f, s, s - 1, rec_fn, &r);
+    EXPECT(&r, f, a, b); /* depth 2 and 4 would have confirmed and finalized from 12 on */
+  }
+  CHECK_MARKS(f, 14, NONE, NONE); /* depth 4 would have confirmed and finalized */
+  SOF_CHECK_EQ(sof_forks_commit(f, 11, SOF_FORKS_STATUS_CONFIRMED, rec_fn, &r), 1);
+  EXPECT(&r, f, "10 processed>confirmed", "11 processed>confirmed");
+  CHECK_MARKS(f, 14, 11, NONE);
+  SOF_CHECK_EQ(sof_forks_commit(f, 10, SOF_FORKS_STATUS_CONFIRMED, rec_fn, &r), 0);
+  EXPECT_NONE(&r, f);
+  SOF_CHECK_EQ(sof_forks_commit(f, 10, SOF_FORKS_STATUS_FINALIZED, rec_fn, &r), 1);
+  EXPECT(&r, f, "10 confirmed>finalized");
+  CHECK_MARKS(f, 14, 11, 10);
+  SOF_CHECK_EQ(sof_forks_commit(f, 12, SOF_FORKS_STATUS_FINALIZED, rec_fn, &r), 1);
+  EXPECT(&r, f, "11 confirmed>finalized", "12 processed>finalized");
+  CHECK_MARKS(f, 14, 12, 12);
+  /* reported before the slot is tracked: its status on arrival */
+  SOF_CHECK_EQ(sof_forks_commit(f, 16, SOF_FORKS_STATUS_CONFIRMED, rec_fn, &r), 1);
+  EXPECT(&r, f, "13 processed>confirmed", "14 processed>confirmed");
+  CHECK_MARKS(f, 14, 14, 12);
+  sof_forks_shred(f, 15, 14, rec_fn, &r);
+  EXPECT(&r, f, "first 15 p14", "15 none>confirmed");
+  sof_forks_shred(f, 17, 16, rec_fn, &r); /* parent unknown: a root, off the chain */
+  EXPECT(&r, f, "first 17 p16", "17 none>processed");
+  CHECK_MARKS(f, 15, 15, 12);
+  SOF_CHECK_EQ(sof_forks_stats(f)->commits, 4);
+  SOF_CHECK_EQ(sof_forks_stats(f)->commits_stale, 1);
+  sof_forks_delete(f);
+  /* the depth rule's tracker refuses external reports */
+  f = mk(64, 2, 4, 16, 0);
+  SOF_CHECK_EQ(sof_forks_commit(f, 5, SOF_FORKS_STATUS_CONFIRMED, rec_fn, &r), -1);
+  sof_forks_delete(f);
+}
+
 int
 main(void) {
   test_config();
+  test_external();
   test_linear();
   test_linear_defaults();
   test_skipped();

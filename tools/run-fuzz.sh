@@ -85,6 +85,17 @@ if [ "$target" = rpc ] && [ -z "$(ls -A "$corpus")" ]; then
   printf '\x02{"jsonrpc":"2.0","error":{"code":-32602,"message":"Invalid slot"},"id":1}' > "$corpus/error"
 fi
 
+# websocket provider notifications (a small legacy transaction): transaction,
+# slot, block
+if [ "$target" = provider_ws ] && [ -z "$(ls -A "$corpus")" ]; then
+  tx=AQABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4fICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8BAAECBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFAQEBAAKquw==
+  meta='{"err":{"InstructionError":[0,{"Custom":1}]},"fee":5000,"logMessages":["a"],"computeUnitsConsumed":7}'
+  printf '{"jsonrpc":"2.0","method":"transactionNotification","params":{"subscription":1,"result":{"slot":9,"transaction":{"transaction":["%s","base64"],"meta":%s}}}}' "$tx" "$meta" > "$corpus/txn"
+  printf '{"jsonrpc":"2.0","method":"slotNotification","params":{"subscription":2,"result":{"slot":9,"parent":8,"root":0}}}' > "$corpus/slot"
+  printf '{"jsonrpc":"2.0","method":"blockNotification","params":{"subscription":3,"result":{"context":{"slot":9},"value":{"slot":9,"err":null,"block":{"parentSlot":8,"blockhash":null,"transactions":[{"transaction":["%s","base64"],"meta":%s},{"transaction":["%s","base64"],"meta":{"err":null,"fee":1}}]}}}}}' "$tx" "$meta" "$tx" > "$corpus/block"
+  printf '{"jsonrpc":"2.0","result":100,"id":1}' > "$corpus/answer"
+fi
+
 echo "run-fuzz: $target for ${seconds}s, corpus $corpus ($(ls "$corpus" | wc -l) inputs)"
 exec "$exe" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
   -artifact_prefix="$artifacts/$target-" "$@" "$corpus"

@@ -259,17 +259,25 @@ typedef struct sof_ev_reorg {
 } sof_ev_reorg_t;
 
 /* A transaction's outcome reported by a processed provider in joined mode
- * (sofd with shreds and a [provider] at once): the transaction itself was
- * published from shreds (transaction hooks); this event carries what the
- * provider said about it and when, relative to the shred sighting.
- * shred_seen 0: the join table did not hold the signature (the provider was
- * first, the shreds never delivered it, or its entry was evicted); lead_ns
- * is then 0. */
+ * (sofd with shreds and a [provider] at once), fired once per outcome when
+ * the provider reports it. The transaction itself was published once, from
+ * the source that saw it first:
+ * - shreds first (shred_seen 1): published from shreds; lead_ns = provider
+ *   arrival - shred RX (> 0);
+ * - provider first (provider_first 1, shred_seen 0): published from the
+ *   provider (path SOF_TXN_PATH_PROVIDER, with this meta) just before this
+ *   event; its later shred copies are not published. lead_ns is 0 (the
+ *   shreds have not seen it yet); the provider's lead over the shreds is
+ *   measured when they do (sofd: provider_ahead_time_p50 / p99);
+ * - neither (both 0): an outcome without the transaction's body (a
+ *   transaction status update) for a signature the join table did not hold
+ *   awaiting (the shreds never delivered it, or its entry was evicted). */
 typedef struct sof_ev_txn_status {
   uint64_t          slot;          /* the provider's slot */
   uint8_t           signature[64];
   uint8_t           shred_seen;    /* 1: delivered from shreds before */
-  uint8_t           _pad[7];
+  uint8_t           provider_first; /* 1: published from the provider (it was first) */
+  uint8_t           _pad[6];
   int64_t           lead_ns;       /* provider sighting - shred sighting (> 0: shreds first) */
   uint64_t          shred_tsc;     /* the shred sighting (RX burst TSC), 0 when none */
   sof_ev_txn_meta_t meta;          /* the outcome */

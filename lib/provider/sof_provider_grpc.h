@@ -59,6 +59,7 @@ typedef struct sof_pgrpc_cfg {
   uint32_t    backoff_max_ms; /* cap of the doubling */
   uint32_t    idle_ms;        /* reconnect when nothing arrived for this long */
   uint32_t    dedupe_max;     /* signatures remembered for the resume slot */
+  int         ws_blocks;      /* websocket: blockSubscribe instead of transactionSubscribe */
 } sof_pgrpc_cfg_t;
 
 /* sof_pgrpc_cfg_default: live, processed, transactions + slots, both votes

@@ -27,10 +27,11 @@ static int get_u64(json_t const *o, char const *k, uint64_t *v) {
   return 0;
 }
 
-static int dec_txn(json_t const *r, sof_pmsg_txn_t *t) {
+/* One transaction of a notification: tw = {"transaction": [base64,
+ * "base64"], "meta": {...}}; sig: the notification's "signature" or NULL. */
+static int dec_txn_body(json_t const *tw, json_t const *sig, uint64_t slot, sof_pmsg_txn_t *t) {
   memset(t, 0, offsetof(sof_pmsg_txn_t, tx));
-  if (get_u64(r, "slot", &t->slot)) return -SOF_PMSG_REJ_NO_SLOT;
-  json_t const *tw = json_object_get(r, "transaction");
+  t->slot = slot;
   json_t const *enc = json_object_get(tw, "transaction");
   if (!json_is_array(enc) || json_array_size(enc) != 2 || !json_is_string(json_array_get(enc, 0)) ||
       strcmp(json_string_value(json_array_get(enc, 1)) ? json_string_value(json_array_get(enc, 1)) : "", "base64"))
@@ -49,7 +50,6 @@ static int dec_txn(json_t const *r, sof_pmsg_txn_t *t) {
   memcpy(t->tx, raw, (size_t)n);
   t->tx_sz = (uint16_t)n;
   memcpy(t->signature, raw + parsed.sig_off, 64);
-  json_t const *sig = json_object_get(r, "signature");
   if (sig) {
     uint8_t s[64];
     if (!json_is_string(sig) || sof_base58_decode_64(json_string_value(sig), json_string_length(sig), s))
@@ -80,7 +80,47 @@ static int dec_txn(json_t const *r, sof_pmsg_txn_t *t) {
   return SOF_PMSG_TXN;
 }
 
-int sof_pws_decode(char const *json, size_t len, sof_pmsg_t *out) {
+static int dec_txn(json_t const *r, sof_pmsg_txn_t *t) {
+  uint64_t slot;
+  if (get_u64(r, "slot", &slot)) return -SOF_PMSG_REJ_NO_SLOT;
+  return dec_txn_body(json_object_get(r, "transaction"), json_object_get(r, "signature"), slot, t);
+}
+
+/* A blockNotification's result: {"context":{"slot"}, "value":{"slot",
+ * "err", "block":{"parentSlot", "blockhash", "transactions":[...]}}}. */
+static int dec_block(json_t const *res, sof_pmsg_t *out, sof_pws_emit_t emit, void *ctx) {
+  json_t const *v = json_object_get(res, "value");
+  uint64_t slot;
+  if (!json_is_object(v) || get_u64(v, "slot", &slot)) return -SOF_PMSG_REJ_NO_SLOT;
+  json_t const *b = json_object_get(v, "block");
+  if (json_is_null(b) || !b) return 0; /* an error notice for the slot (value.err): nothing to deliver */
+  json_t const *txs = json_object_get(b, "transactions");
+  if (!json_is_object(b) || (txs && !json_is_array(txs))) return -SOF_PMSG_REJ_NO_TXN;
+  uint64_t parent;
+  if (get_u64(b, "parentSlot", &parent)) parent = UINT64_MAX;
+  int cnt = 0;
+  out->kind = SOF_PMSG_SLOT;
+  out->created_at_ns = 0;
+  out->slot = (sof_pmsg_slot_t){.slot = slot, .parent = parent, .status = SOF_PMSG_SLOT_FIRST_SHRED};
+  emit(ctx, out, 0);
+  cnt++;
+  for (size_t i = 0; i < json_array_size(txs); i++) {
+    int k = dec_txn_body(json_array_get(txs, i), NULL, slot, &out->txn);
+    if (k < 0) {
+      emit(ctx, NULL, -k);
+      continue;
+    }
+    out->kind = SOF_PMSG_TXN;
+    emit(ctx, out, 0);
+    cnt++;
+  }
+  out->kind = SOF_PMSG_SLOT;
+  out->slot = (sof_pmsg_slot_t){.slot = slot, .parent = parent, .status = SOF_PMSG_SLOT_PROCESSED};
+  emit(ctx, out, 0);
+  return cnt + 1;
+}
+
+static int decode_root(char const *json, size_t len, sof_pmsg_t *out, sof_pws_emit_t emit, void *ctx) {
   if (len > WS_MSG_MAX) return -SOF_PMSG_REJ_TOO_LARGE;
   json_error_t je;
   json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
@@ -102,10 +142,27 @@ int sof_pws_decode(char const *json, size_t len, sof_pmsg_t *out) {
       out->slot.status = SOF_PMSG_SLOT_PROCESSED;
       rc = SOF_PMSG_SLOT;
     }
+  } else if (method && !strcmp(method, "blockNotification") && emit) {
+    rc = json_is_object(res) ? dec_block(res, out, emit, ctx) : -SOF_PMSG_REJ_NO_SLOT;
+    json_decref(root);
+    return rc;
   }
   if (rc > 0) out->kind = rc;
   json_decref(root);
+  if (emit && rc > 0) {
+    if (rc == SOF_PMSG_OTHER) return 0;
+    emit(ctx, out, 0);
+    return 1;
+  }
   return rc;
+}
+
+int sof_pws_decode(char const *json, size_t len, sof_pmsg_t *out) {
+  return decode_root(json, len, out, NULL, NULL);
+}
+
+int sof_pws_decode_each(char const *json, size_t len, sof_pmsg_t *scratch, sof_pws_emit_t emit, void *ctx) {
+  return decode_root(json, len, scratch, emit, ctx);
 }
 
 /* ---- the client -------------------------------------------------------------------- */
@@ -159,27 +216,34 @@ static void saw_slot(sof_pws_t *c, uint64_t slot) {
   }
 }
 
+static void emit_one(void *ctx, sof_pmsg_t const *m, int rej) {
+  sof_pws_t *c = ctx;
+  if (!m) { /* a block's transaction that did not decode */
+    ST_ADD(c, rejected, 1);
+    ST_ADD(c, rejected_by[rej], 1);
+    return;
+  }
+  if (m->kind == SOF_PMSG_TXN) {
+    saw_slot(c, m->txn.slot);
+    ST_ADD(c, transactions, 1);
+    if (m->txn.failed) ST_ADD(c, transactions_failed, 1);
+  } else {
+    saw_slot(c, m->slot.slot);
+    ST_ADD(c, slots, 1);
+  }
+  c->delivered++;
+  c->on_msg(c->ctx, m);
+}
+
 static void deliver(sof_pws_t *c) {
   ST_ADD(c, messages, 1);
-  int k = sof_pws_decode((char const *)c->msg, c->msg_len, &c->m);
+  int k = sof_pws_decode_each((char const *)c->msg, c->msg_len, &c->m, emit_one, c);
   if (k < 0) {
     ST_ADD(c, rejected, 1);
     ST_ADD(c, rejected_by[-k], 1);
-    return;
-  }
-  if (k == SOF_PMSG_TXN) {
-    saw_slot(c, c->m.txn.slot);
-    ST_ADD(c, transactions, 1);
-    if (c->m.txn.failed) ST_ADD(c, transactions_failed, 1);
-  } else if (k == SOF_PMSG_SLOT) {
-    saw_slot(c, c->m.slot.slot);
-    ST_ADD(c, slots, 1);
-  } else {
+  } else if (k == 0) {
     ST_ADD(c, others, 1);
-    return;
   }
-  c->delivered++;
-  c->on_msg(c->ctx, &c->m);
 }
 
 static size_t sub_request(sof_pws_t *c, char *buf, size_t cap, int which) {
@@ -187,7 +251,25 @@ static size_t sub_request(sof_pws_t *c, char *buf, size_t cap, int which) {
   json_object_set_new(r, "jsonrpc", json_string("2.0"));
   json_object_set_new(r, "id", json_integer(which + 1));
   static char const *const cm[] = {"processed", "confirmed", "finalized"};
-  if (which == 0) {
+  if (which == 0 && c->cfg.ws_blocks) {
+    json_object_set_new(r, "method", json_string("blockSubscribe"));
+    json_t *p = json_array();
+    if (c->cfg.account_include[0]) {
+      json_t *f = json_object();
+      json_object_set_new(f, "mentionsAccountOrProgram", json_string(c->cfg.account_include[0]));
+      json_array_append_new(p, f);
+    } else {
+      json_array_append_new(p, json_string("all"));
+    }
+    json_t *o = json_object();
+    json_object_set_new(o, "commitment", json_string(cm[c->cfg.commitment]));
+    json_object_set_new(o, "encoding", json_string("base64"));
+    json_object_set_new(o, "transactionDetails", json_string("full"));
+    json_object_set_new(o, "showRewards", json_false());
+    json_object_set_new(o, "maxSupportedTransactionVersion", json_integer(0));
+    json_array_append_new(p, o);
+    json_object_set_new(r, "params", p);
+  } else if (which == 0) {
     json_object_set_new(r, "method", json_string("transactionSubscribe"));
     json_t *f = json_object();
     if (c->cfg.vote >= 0) json_object_set_new(f, "vote", json_boolean(c->cfg.vote));
@@ -310,6 +392,10 @@ sof_pws_t *sof_pws_new(sof_pgrpc_cfg_t const *cfg, sof_pgrpc_on_msg_t on_msg, vo
   else { snprintf(err, err_sz, "provider url %s: the scheme must be ws:// or wss://", cfg->url); return NULL; }
   size_t hl = strcspn(u, ":/");
   if (!hl || hl >= 256) { snprintf(err, err_sz, "provider url %s: no host", cfg->url); return NULL; }
+  if (cfg->ws_blocks && cfg->account_include[0] && cfg->account_include[1]) {
+    snprintf(err, err_sz, "blockSubscribe takes one account (mentionsAccountOrProgram): account_include names more");
+    return NULL;
+  }
   sof_pws_t *c = calloc(1, sizeof *c);
   if (!c) { snprintf(err, err_sz, "out of memory"); return NULL; }
   memcpy(c->host, u, hl);

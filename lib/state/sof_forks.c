@@ -20,6 +20,7 @@
 #include "util/sof_errbuf.h"
 
 #define NONE SOF_FORKS_SLOT_NONE
+#define MIN_(a, b) ((a) < (b) ? (a) : (b))
 
 #define F_LINKED   0x01U /* depth derives from a parent (kept when it is evicted) */
 #define F_CANON    0x02U /* on the canonical chain */
@@ -49,6 +50,8 @@ struct sof_forks {
   trans_t          *trans;  /* scratch: pending status transitions (2 * slots_max) */
   uint64_t          hi;     /* highest tracked slot; NONE when empty */
   sof_forks_marks_t marks;
+  uint64_t          ext_conf; /* external commitment: highest confirmed slot reported (NONE: none) */
+  uint64_t          ext_fin;  /* and finalized */
   uint32_t          ahead_streak;
   int               grew_below;  /* a canonical root got linked: re-walk the whole chain */
   sof_forks_reorg_t reorg;
@@ -62,6 +65,7 @@ sof_forks_cfg_default(sof_forks_cfg_t *cfg) {
   cfg->finalized_depth = 150;
   cfg->max_ahead       = 512;
   cfg->resync_after    = 4096;
+  cfg->external_commitment = 0;
 }
 
 static void
@@ -77,6 +81,8 @@ clear_state(sof_forks_t *f) {
   f->marks.tip       = NONE;
   f->marks.confirmed = NONE;
   f->marks.finalized = NONE;
+  f->ext_conf        = NONE;
+  f->ext_fin         = NONE;
   f->ahead_streak    = 0;
   f->grew_below      = 0;
   f->stats.tracked   = 0;
@@ -230,17 +236,22 @@ refresh(sof_forks_t *f, node_t *new_tip, uint32_t *orph, uint32_t *chain) {
   uint32_t const d = new_tip->depth;
   int64_t const conf_d = d >= f->cfg.confirmed_depth ? (int64_t)(d - f->cfg.confirmed_depth) : -1;
   int64_t const fin_d  = d >= f->cfg.finalized_depth ? (int64_t)(d - f->cfg.finalized_depth) : -1;
+  int const ext = f->cfg.external_commitment != 0;
+  /* (slots above INT64_MAX compare as INT64_MAX: hostile values stay ordered) */
+  int64_t const conf_k = ext ? (f->ext_conf == NONE ? -1 : (int64_t)MIN_(f->ext_conf, (uint64_t)INT64_MAX)) : conf_d;
+  int64_t const fin_k = ext ? (f->ext_fin == NONE ? -1 : (int64_t)MIN_(f->ext_fin, (uint64_t)INT64_MAX)) : fin_d;
   uint64_t conf = NONE, fin = NONE;
   int const grew_below = f->grew_below;
   f->grew_below = 0;
   for (node_t *n = new_tip; n; ) {
     int was_canon = n->flags & F_CANON;
     n->flags |= F_CANON;
-    int64_t nd = n->depth;
-    int want = nd <= fin_d ? SOF_FORKS_STATUS_FINALIZED
-             : nd <= conf_d ? SOF_FORKS_STATUS_CONFIRMED : SOF_FORKS_STATUS_PROCESSED;
-    if (conf == NONE && nd <= conf_d) conf = n->slot;
-    if (fin == NONE && nd <= fin_d) fin = n->slot;
+    /* the depth rule compares depths, external commitment slots */
+    int64_t key = ext ? (int64_t)MIN_(n->slot, (uint64_t)INT64_MAX) : (int64_t)n->depth;
+    int is_fin = key <= fin_k, is_conf = key <= conf_k;
+    int want = is_fin ? SOF_FORKS_STATUS_FINALIZED : is_conf ? SOF_FORKS_STATUS_CONFIRMED : SOF_FORKS_STATUS_PROCESSED;
+    if (conf == NONE && is_conf) conf = n->slot;
+    if (fin == NONE && is_fin) fin = n->slot;
     node_t *p = parent_of(f, n);
     if (n->status != want) {
       if (n->status == SOF_FORKS_STATUS_ORPHANED) f->stats.unorphaned++;
@@ -407,6 +418,27 @@ sof_forks_slot_complete(sof_forks_t *f, uint64_t slot, sof_forks_emit_fn emit, v
   }
   f->stats.complete[r]++;
   return r;
+}
+
+int
+sof_forks_commit(sof_forks_t *f, uint64_t slot, int status, sof_forks_emit_fn emit, void *ctx) {
+  if (!f->cfg.external_commitment || slot == NONE ||
+      (status != SOF_FORKS_STATUS_CONFIRMED && status != SOF_FORKS_STATUS_FINALIZED))
+    return -1;
+  int rose = 0;
+  if (f->ext_conf == NONE || slot > f->ext_conf) { f->ext_conf = slot; rose = 1; }
+  if (status == SOF_FORKS_STATUS_FINALIZED && (f->ext_fin == NONE || slot > f->ext_fin)) { f->ext_fin = slot; rose = 1; }
+  if (!rose) {
+    f->stats.commits_stale++;
+    return 0;
+  }
+  f->stats.commits++;
+  node_t *tip = lookup(f, f->marks.tip);
+  if (!tip) return 1; /* nothing tracked yet: the statuses follow at insertion */
+  uint32_t orph = 0, chain = 0;
+  refresh(f, tip, &orph, &chain); /* the same tip: no reorg, only statuses */
+  emit_pending(f, emit, ctx, orph, chain);
+  return 1;
 }
 
 sof_forks_marks_t

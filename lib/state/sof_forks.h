@@ -134,6 +134,8 @@ typedef struct sof_forks_cfg {
   uint32_t max_ahead;       /* slots accepted above the tip, >= 1, and
                                max_ahead + finalized_depth < slots_max (default 512) */
   uint32_t resync_after;    /* consecutive AHEAD shreds that trigger a resync; 0 never (default 4096) */
+  uint32_t external_commitment; /* 1: CONFIRMED / FINALIZED from sof_forks_commit, not by depth
+                                   (default 0; the depths are then unused) */
 } sof_forks_cfg_t;
 
 /* The three watermarks; SOF_FORKS_SLOT_NONE when undefined. */
@@ -189,6 +191,8 @@ typedef struct sof_forks_stats {
   uint64_t orphaned;           /* transitions to ORPHANED */
   uint64_t unorphaned;         /* transitions from ORPHANED back onto the chain */
   uint64_t finalized_reverted; /* FINALIZED slots orphaned (reorg deeper than finalized_depth) */
+  uint64_t commits;            /* sof_forks_commit calls that raised a mark */
+  uint64_t commits_stale;      /* sof_forks_commit calls at or below the mark (no change) */
   uint64_t tracked;            /* gauge: slots tracked now */
 } sof_forks_stats_t;
 
@@ -225,6 +229,16 @@ int sof_forks_shred(sof_forks_t *f, uint64_t slot, uint64_t parent, sof_forks_em
  * slot; does not change the fork choice. Returns SOF_FORKS_COMPLETE_*.
  * emit as for sof_forks_shred. Single-threaded per tracker. */
 int sof_forks_slot_complete(sof_forks_t *f, uint64_t slot, sof_forks_emit_fn emit, void *ctx);
+
+/* sof_forks_commit: external commitment (cfg.external_commitment): slot
+ * is confirmed (status SOF_FORKS_STATUS_CONFIRMED) or finalized
+ * (SOF_FORKS_STATUS_FINALIZED) by the cluster. Raises the mark when slot is
+ * above it and emits the STATUS changes of the canonical chain (ascending),
+ * as sof_forks_shred does. Returns 1 when a mark rose, 0 when slot was at
+ * or below it (counted commits_stale), -1 when the tracker is not in
+ * external mode or status is neither (nothing changes). emit as for
+ * sof_forks_shred. Single-threaded per tracker. */
+int sof_forks_commit(sof_forks_t *f, uint64_t slot, int status, sof_forks_emit_fn emit, void *ctx);
 
 /* sof_forks_marks: the current watermarks. */
 sof_forks_marks_t sof_forks_marks(sof_forks_t const *f);

@@ -229,6 +229,7 @@ txlog_on_transaction_status(void *state, sof_ev_txn_status_t const *ev) {
   sof_json_key(j, "slot");      sof_json_u64(j, ev->slot);
   sof_json_key(j, "signature"); sof_json_b58_64(j, ev->signature);
   sof_json_key(j, "shredSeen"); sof_json_bool(j, ev->shred_seen);
+  sof_json_key(j, "providerFirst"); sof_json_bool(j, ev->provider_first);
   sof_json_key(j, "leadUs");    sof_json_i64(j, ev->lead_ns / 1000);
   sof_json_key(j, "err");
   if (ev->meta.failed) sof_json_hex(j, ev->meta.err, ev->meta.err_sz);

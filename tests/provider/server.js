@@ -4,6 +4,7 @@
 // node server.js --port P --proto-dir DIR --records FILE --state FILE
 //                [--interval-ms N] [--no-resume] [--x-token T] [--log FILE]
 //                [--dump DIR] [--tls-cert PEM --tls-key PEM] [--start-delay-ms N]
+//                [--confirm-lag K] [--finalize-lag K]
 //
 // FILE holds recorded transactions, one JSON line each:
 //   {"slot":N,"raw":"<base64 serialized transaction>","failed":bool,
@@ -12,7 +13,10 @@
 // the file) its transactions (SubscribeUpdateTransaction, the transaction
 // as the structured solana.storage.ConfirmedBlock.Transaction parsed from
 // the raw bytes, the meta), then slot updates (PROCESSED with the parent,
-// then CONFIRMED), a Ping every 50 updates.
+// then CONFIRMED), a Ping every 50 updates. With --confirm-lag K the
+// CONFIRMED update of the i-th slot is sent when slot i+K closes, with
+// --finalize-lag K a FINALIZED update likewise (the times of a test's
+// choosing; slots closer than K to the end get none).
 //
 // Time plays the chain: update i is "produced" at t0 + i * interval, t0
 // being the moment of the first subscription, kept in the state file so a
@@ -48,6 +52,8 @@ const dumpDir = arg("--dump");
 const startDelay = Number(arg("--start-delay-ms", "0")); // the chain starts this long after t0
 const tlsCert = arg("--tls-cert");  // with --tls-key: https (TLS, ALPN h2) instead of h2c
 const tlsKey = arg("--tls-key");
+const confirmLag = Number(arg("--confirm-lag", "0"));
+const finalizeLag = arg("--finalize-lag") === undefined ? null : Number(arg("--finalize-lag"));
 
 const def = protoLoader.loadSync(["geyser.proto"],
   { includeDirs: [protoDir], longs: String, keepCase: true, defaults: false, oneofs: true });
@@ -109,9 +115,15 @@ function push(slot, msg) {
   updates.push({ slot, msg });
   if (++sincePing === 50) { sincePing = 0; updates.push({ slot, msg: { filters: [], ping: {} } }); }
 }
+const closed = [];
 function closeSlot(slot, parent) {
   push(slot, { filters: ["sof"], slot: { slot: String(slot), parent: parent === null ? undefined : String(parent), status: "SLOT_PROCESSED" } });
-  push(slot, { filters: ["sof"], slot: { slot: String(slot), status: "SLOT_CONFIRMED" } });
+  closed.push(slot);
+  const i = closed.length - 1;
+  if (i - confirmLag >= 0)
+    push(slot, { filters: ["sof"], slot: { slot: String(closed[i - confirmLag]), status: "SLOT_CONFIRMED" } });
+  if (finalizeLag !== null && i - finalizeLag >= 0)
+    push(slot, { filters: ["sof"], slot: { slot: String(closed[i - finalizeLag]), status: "SLOT_FINALIZED" } });
 }
 let index = 0, lastParent = null;
 for (const r of recs) {
