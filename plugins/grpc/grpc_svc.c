@@ -507,6 +507,8 @@ drop_lagging(grpc_srv_t *s, grpc_stream_t *st, uint64_t lag) {
   grpc_stream_drop_queued(st);
   grpc_stream_finish(st, GRPC_RESOURCE_EXHAUSTED, m);
   grpc_stream_unsubscribe(st);
+  grpc_hold_free(st->hold); /* what it held goes with it */
+  st->hold = NULL;
 }
 
 static void
