@@ -26,7 +26,12 @@ binding) and @grpc/grpc-js loading sofd's own proto files (tests/grpc).
    - unary: GetVersion, Ping, GetSlot (= the fork tracker's tip),
      GetLatestBlockhash (= the last recent blockhash slotlog saw),
      IsBlockhashValid (that one valid, an unknown one not), GetBlockHeight
-     refused (not in shreds).
+     refused (not in shreds);
+   - blocks_meta (one per truth slot: its blockhash, parent, counts), the
+     transactions' block indexes and deshred dataset ends against the
+     truth, and Subscribe at CONFIRMED / FINALIZED (the tracker at depths
+     2 / 4): exactly the truth's transactions of the slots it confirmed /
+     finalized, each after its slot's status update, indexes exact.
 2. hostile clients: 300 connections that never speak (past
    max_connections: refused; the others closed after idle_timeout_ms), one
    sending garbage, one a request past max_request_bytes (refused): sofd's
@@ -37,6 +42,10 @@ binding) and @grpc/grpc-js loading sofd's own proto files (tests/grpc).
    (HTTP/2 by hand on a connection of its own) never reads: it is counted
    lagging and dropped (laggingDropped), the others lose nothing, and the
    pipeline's plugin lanes dropped nothing.
+
+4. forks (sof-gen --fork-every): a CONFIRMED subscriber gets exactly the
+   transactions of the confirmed slots, nothing of the orphaned ones, whose
+   held updates are dropped and counted (commitDroppedDead).
 
 usage: test_sofd_grpc.py SOF_GEN [SOFD]   (exit 77, skipped, without SOFD,
 node or tests/grpc/node_modules: run `npm ci` there, tools/install-oracles.sh)
@@ -641,6 +650,45 @@ with tempfile.TemporaryDirectory() as tmp:
             check(False, f"many: s{i} ({kinds[i]}) got {len(got)} of {len(want)} (error {r.get('error')})")
     check(ok == 100, f"many: all 100 subscribers got exactly their subset ({ok})")
     check(nonempty >= 90, f"many: the subsets are not empty ({nonempty} of 100)")
+
+    # ---- 4. forks: a CONFIRMED subscriber never gets an orphaned slot's ---------
+    # transactions (held, then dropped when the slot dies: counted)
+    fpcap, fsched, frecs = sof_check.generate(gen, tmp, "forks", "-n", "12", "--txns-per-slot", "40",
+                                              "--fork-every", "4", "--shred-version", "7", "-s", "5")
+    ftruth = [r for r in frecs if r["type"] == "transaction"]
+    _, fframes = sof_check.pcap_frames(fpcap)
+    d = Sofd(tmp, fsched, "forks", [], ["--forks-confirmed-depth", "2", "--forks-finalized-depth", "4"])
+    c = Client(tmp, {"endpoint": f"http://127.0.0.1:{d.grpc}", "protoDir": proto_dir, "subs": [
+        {"name": "confirmed", "kind": "subscribe",
+         "request": {"transactions": {"c": {}}, "slots": {"s": {}}, "blocksMeta": {"m": {}}, "commitment": 1}},
+    ]}, "forks")
+    check(c.ready, f"forks: the subscription answered its ping ({c.stderr()})")
+    d.send(sof_check.udp_payloads(fframes, 8001))
+    d.settle()
+    st = d.stats()
+    res = c.stop()
+    rc = d.stop()
+    check(rc == 0, f"forks: sofd exit 0 ({rc}: {d.err[-400:]})")
+    fsl = [l for l in sof_check.read_lines(d.slotlog) if l["type"] == "slot_status"
+           and l.get("event") not in ("first_shred", "complete")]
+    last = {}
+    for l in fsl:
+        last[l["slot"]] = l["status"]
+    conf = {s for s, v in last.items() if v in ("confirmed", "finalized")}
+    dead = {l["slot"] for l in fsl if l["status"] == "orphaned"}
+    check(conf and dead and not conf & dead,
+          f"forks: the tracker confirmed slots and orphaned others ({sorted(conf)}, {sorted(dead)})")
+    r = res.get("confirmed", {})
+    got = r.get("updates", [])
+    check(r.get("error") is None, f"forks: no stream error ({r.get('error')})")
+    check_txs("forks confirmed", got, [(s, sig) for s, sig in expect(ftruth, {}) if s in conf], by_sig_f :=
+              {t["signature"]: t for t in ftruth}, ["c"])
+    check(not {u["slot"] for u in got if u["type"] in ("transaction", "blockMeta")} & dead,
+          "forks: nothing of an orphaned slot")
+    check(sorted(u["slot"] for u in got if u["type"] == "blockMeta") == sorted(conf),
+          "forks: one block meta per confirmed slot")
+    check(st.get("commitDroppedDead", 0) > 0 and st.get("commitLost") == 0,
+          f"forks: the orphaned slots' held updates were dropped and counted ({st.get('commitDroppedDead')})")
 
 sof_check.cleanup_runtime()
 print(f"sofd_grpc: {sof_check.checks} checks, {sof_check.failures} failed", file=sys.stderr)
