@@ -8,7 +8,11 @@
  *   peek            the server thread reading one record out of the ring;
  *   filter          matching one record against one subscriber's
  *                   transactions filter (account_include of 1 key; vote +
- *                   exclude + required of 4 keys), per subscriber.
+ *                   exclude + required of 4 keys), per subscriber;
+ *   layout add      what the dataset hook adds per completed dataset: its
+ *                   place in the slot's layout (in order, 256 per slot);
+ *   layout index    the server's lookup of a transaction's block index and
+ *                   dataset end when it sends it (a slot of 256 datasets).
  * The eventfd write that wakes a sleeping server thread is not in the
  * figures: the producer makes it only when the server thread slept (no
  * record for spin_us), never while traffic flows.
@@ -21,6 +25,7 @@
 #include "wire/sof_txn.h"
 
 #include "../plugins/grpc/grpc_int.h"
+#include "../plugins/grpc/grpc_layout.h"
 #include "../plugins/grpc/grpc_pb.h"
 #include "sof_bench.h"
 
@@ -89,6 +94,35 @@ run_filter(void *ctx, uint64_t ops) {
   for (uint64_t i = 0; i < ops; i++) {
     unsigned k = (unsigned)(i % TXN_CNT);
     acc += grpc_filters_txn(f, &B.recs[k], B.enc[k], names, 4);
+  }
+  return acc;
+}
+
+static grpc_layout_t *layout;
+
+static uint64_t
+run_layout_add(void *ctx, uint64_t ops) {
+  (void)ctx;
+  uint64_t acc = 0;
+  int done;
+  for (uint64_t i = 0; i < ops; i++) {
+    uint64_t slot = 1000 + i / 256;
+    uint32_t d = (uint32_t)(i % 256);
+    grpc_layout_slot_t const *s =
+      grpc_layout_add(layout, slot, slot - 1, d * 32, d * 32 + 32, 5, 3, d == 255, NULL, &done);
+    acc += s ? s->run_txns : 0;
+  }
+  return acc;
+}
+
+static uint64_t
+run_layout_index(void *ctx, uint64_t ops) {
+  (void)ctx;
+  uint64_t acc = 0, idx;
+  uint32_t end;
+  for (uint64_t i = 0; i < ops; i++) {
+    acc += (uint64_t)grpc_layout_txn(layout, 7, (uint32_t)(i * 7 % 256) * 32, (uint32_t)(i % 5), &idx, &end);
+    acc += idx + end;
   }
   return acc;
 }
@@ -167,6 +201,13 @@ main(void) {
   sof_bench_report("filter vote+exclude+required (per sub.)", run_filter, B.f4, 2000000);
   grpc_filters_free(B.f1);
   grpc_filters_free(B.f4);
+  layout = grpc_layout_new();
+  if (!layout) return 1;
+  sof_bench_report("layout add (hook, per dataset)", run_layout_add, NULL, 2000000);
+  int done;
+  for (uint32_t d = 0; d < 256; d++) grpc_layout_add(layout, 7, 6, d * 32, d * 32 + 32, 5, 3, d == 255, NULL, &done);
+  sof_bench_report("layout index (server, per transaction)", run_layout_index, NULL, 2000000);
+  grpc_layout_free(layout);
   grpc_ring_fini(&B.ring);
   return (int)(sof_bench_sink & 0);
 }

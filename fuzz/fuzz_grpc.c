@@ -3,7 +3,9 @@
  * framing, and the protobuf-c decoding and compiling of every request
  * message (SubscribeRequest, SubscribeDeshredRequest, the unary ones),
  * with the streaming calls then fed from a ring holding transactions,
- * slots, entries and a dataset (published once the input is in). One input is one client connection (a
+ * slots, entries, a dataset, its place and block meta (published once the
+ * input is in; a Subscribe at CONFIRMED / FINALIZED holds and releases
+ * them, grpc_commit.c). One input is one client connection (a
  * memory connection: no socket, no thread).
  *
  * The first byte picks the shape of the input:
@@ -86,7 +88,44 @@ publish_records(void) {
     memset(p, k, 32);
     h.kind = GRPC_REC_BLOCKHASH;
     grpc_ring_commit(r, &h, 32);
+    /* the dataset's place (transaction indexes) and, last, the whole block */
+    grpc_ring_reserve(r, 0);
+    h.kind = GRPC_REC_DSINFO;
+    h.a = (uint32_t)k * 32;
+    h.b = (uint32_t)k * 32 + 32;
+    h.c = 1;
+    h.d = 1;
+    h.key_cnt = k == 3;
+    grpc_ring_commit(r, &h, 0);
+    if (k == 3) {
+      p = grpc_ring_reserve(r, 160);
+      m = grpc_pb_block_meta(p, 160, 5, hash, 4, NULL, 4, 4);
+      h.kind = GRPC_REC_BLOCK_META;
+      grpc_ring_commit(r, &h, (uint32_t)m);
+    }
   }
+  /* a slot that dies with a transaction held for it (commitment above processed) */
+  grpc_rec_t h;
+  memset(&h, 0, sizeof h);
+  h.tip = h.confirmed = h.finalized = UINT64_MAX;
+  uint8_t *p = grpc_ring_reserve(r, GRPC_PB_TXN_MAX);
+  grpc_pb_txn_loc_t loc;
+  size_t m = grpc_pb_txn(p, GRPC_PB_TXN_MAX, tx, &t, &loc);
+  h.kind = GRPC_REC_TXN;
+  h.slot = 6;
+  h.sig_off = loc.sig_off;
+  h.keys_off = loc.keys_off;
+  h.key_stride = loc.key_stride;
+  h.key_cnt = loc.key_cnt;
+  grpc_ring_commit(r, &h, (uint32_t)m);
+  p = grpc_ring_reserve(r, 112);
+  m = grpc_pb_slot(p, 112, 6, 1, 5, 6, "dead");
+  memset(&h, 0, sizeof h);
+  h.tip = h.confirmed = h.finalized = UINT64_MAX;
+  h.kind = GRPC_REC_SLOT;
+  h.slot = 6;
+  h.a = 6;
+  grpc_ring_commit(r, &h, (uint32_t)m);
 }
 
 int
@@ -107,6 +146,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv) {
   cfg.idle_timeout_ms = 1000;
   cfg.max_filters = 16;
   cfg.max_keys = 64;
+  cfg.commit_hold_max = 16;
   char err[256];
   srv = grpc_srv_new(&cfg, err, sizeof err);
   REQUIRE(srv);

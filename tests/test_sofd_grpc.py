@@ -26,7 +26,12 @@ binding) and @grpc/grpc-js loading sofd's own proto files (tests/grpc).
    - unary: GetVersion, Ping, GetSlot (= the fork tracker's tip),
      GetLatestBlockhash (= the last recent blockhash slotlog saw),
      IsBlockhashValid (that one valid, an unknown one not), GetBlockHeight
-     refused (not in shreds).
+     refused (not in shreds);
+   - blocks_meta (one per truth slot: its blockhash, parent, counts), the
+     transactions' block indexes and deshred dataset ends against the
+     truth, and Subscribe at CONFIRMED / FINALIZED (the tracker at depths
+     2 / 4): exactly the truth's transactions of the slots it confirmed /
+     finalized, each after its slot's status update, indexes exact.
 2. hostile clients: 300 connections that never speak (past
    max_connections: refused; the others closed after idle_timeout_ms), one
    sending garbage, one a request past max_request_bytes (refused): sofd's
@@ -37,6 +42,10 @@ binding) and @grpc/grpc-js loading sofd's own proto files (tests/grpc).
    (HTTP/2 by hand on a connection of its own) never reads: it is counted
    lagging and dropped (laggingDropped), the others lose nothing, and the
    pipeline's plugin lanes dropped nothing.
+
+4. forks (sof-gen --fork-every): a CONFIRMED subscriber gets exactly the
+   transactions of the confirmed slots, nothing of the orphaned ones, whose
+   held updates are dropped and counted (commitDroppedDead).
 
 usage: test_sofd_grpc.py SOF_GEN [SOFD]   (exit 77, skipped, without SOFD,
 node or tests/grpc/node_modules: run `npm ci` there, tools/install-oracles.sh)
@@ -82,7 +91,7 @@ def slotlog_status(l):
 class Sofd:
     """sofd on the UDP driver with grpc (and slotlog), its ports."""
 
-    def __init__(self, tmp, sched, tag, opts=()):
+    def __init__(self, tmp, sched, tag, opts=(), extra=()):
         self.udp = sof_check.free_port()
         self.grpc = sof_check.free_port(socket.SOCK_STREAM)
         self.prom = sof_check.free_port(socket.SOCK_STREAM)
@@ -91,7 +100,7 @@ class Sofd:
                 "--udp-listen", str(self.udp), "--leader-schedule", sched, "--shred-version", "7",
                 "--plugins", "grpc,slotlog", "--prometheus", f"127.0.0.1:{self.prom}",
                 "--plugin-opt", f"grpc.listen=127.0.0.1:{self.grpc}",
-                "--plugin-opt", f"slotlog.path={self.slotlog}", "--plugin-opt", "slotlog.flush_ms=0"]
+                "--plugin-opt", f"slotlog.path={self.slotlog}", "--plugin-opt", "slotlog.flush_ms=0", *extra]
         for o in opts:
             args += ["--plugin-opt", o]
         self.p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -297,6 +306,77 @@ def check_txs(name, got, want, truth_by_sig, filters, meta=True):
           f"filter names as the truth ({len(bad)} differ, e.g. {bad[:1]})")
 
 
+def check_block_and_commitment(res, recs, truth, by_sig, sl, st):
+    """blocks_meta, transaction indexes, dataset ends and the CONFIRMED /
+    FINALIZED subscriptions against sof-gen's truth and the fork tracker
+    (slotlog's slot_status lines sl); st: the server's counters."""
+    slots = {r["slot"]: r for r in recs if r["type"] == "slot" and not r["skipped"]}
+    # the transaction's index in its block: its place among its slot's
+    # transactions in the truth (sof-gen lists them in block order)
+    idx_of, n_in = {}, {}
+    for t in truth:
+        idx_of[t["signature"]] = n_in.get(t["slot"], 0)
+        n_in[t["slot"]] = n_in.get(t["slot"], 0) + 1
+    end_of = {(x["slot"], x["startIndex"]): x["endIndex"] + 1 for x in recs if x["type"] == "dataset"}
+
+    def metas_ok(name, got, want_slots):
+        m = [u for u in got if u["type"] == "blockMeta"]
+        check(sorted(u["slot"] for u in m) == sorted(want_slots),
+              f"{name}: one block meta per slot ({sorted(u['slot'] for u in m)} vs {sorted(want_slots)})")
+        bad = [u for u in m if u["slot"] not in slots
+               or u["blockhash"] != slots[u["slot"]]["blockhash"]
+               or u["parentSlot"] != slots[u["slot"]]["parent"]
+               or u["parentBlockhash"] != (slots[slots[u["slot"]]["parent"]]["blockhash"]
+                                          if slots[u["slot"]]["parent"] in slots else "")
+               or u["txCount"] != slots[u["slot"]]["txCount"]
+               or u["entriesCount"] != slots[u["slot"]]["entryCount"]
+               or u["blockHeight"] is not None or u["blockTime"] is not None or u["filters"] != ["m"]]
+        check(m and not bad, f"{name}: blockhash (last entry hash), parent slot and blockhash, transaction "
+              f"and entry counts as the truth; no block height / time ({len(bad)} differ, e.g. {bad[:1]})")
+
+    metas_ok("blocks_meta", res.get("meta", {}).get("updates", []), list(slots))
+
+    # processed: an index is the truth's or below it (earlier datasets not in yet)
+    allu = [u for u in res.get("all", {}).get("updates", []) if u["type"] == "transaction"]
+    exact = sum(u["index"] == idx_of[u["signature"]] for u in allu)
+    check(allu and all(u["index"] <= idx_of[u["signature"]] for u in allu),
+          f"processed: every transaction index is its block index or a lower bound ({exact} of {len(allu)} exact)")
+    check(exact > 0, f"processed: some indexes are exact already ({exact})")
+    for n in ("deshred", "deshred_js"):
+        r = [u for u in res.get(n, {}).get("updates", []) if u["type"] == "transaction"]
+        known = [u for u in r if u["datasetEnd"]]
+        check(all(u["datasetEnd"] == end_of[(u["slot"], u.get("datasetStart", 0))] for u in known),
+              f"{n}: a dataset end index, when sent, is the truth's ({len(known)} of {len(r)} known at send time)")
+
+    # commitment: the tracker's confirmed / finalized slots
+    conf = {l["slot"] for l in sl if l.get("event") not in ("first_shred", "complete")
+            and l["status"] in ("confirmed", "finalized")}
+    fin = {l["slot"] for l in sl if l.get("event") not in ("first_shred", "complete") and l["status"] == "finalized"}
+    check(conf and fin and fin < conf < set(slots),
+          f"the tracker confirmed and finalized some slots, not all ({sorted(fin)} < {sorted(conf)})")
+    for name, level, done, f in (("confirmed", 1, conf, {}), ("finalized", 2, fin, {"vote": False})):
+        got = res.get(name, {}).get("updates", [])
+        check(res.get(name, {}).get("error") is None, f"{name}: no stream error ({res.get(name, {}).get('error')})")
+        want = [(s, sig) for s, sig in expect(truth, f) if s in done]
+        check_txs(name, got, want, by_sig, ["c"])
+        seen, late = set(), []
+        for u in got:
+            if u["type"] == "slot" and u["status"] in (1, 2) and u["status"] >= level:
+                seen.add(u["slot"])
+            elif u["type"] in ("transaction", "blockMeta", "entry") and u["slot"] not in seen:
+                late.append((u["type"], u["slot"]))
+        check(not late, f"{name}: every transaction, entry and block meta after its slot's status update ({late[:3]})")
+        txs = [u for u in got if u["type"] == "transaction"]
+        check(all(u["index"] == idx_of[u["signature"]] for u in txs),
+              f"{name}: every transaction index is the truth's position in its block")
+        metas_ok(name, got, done)
+    fe = [u for u in res.get("finalized", {}).get("updates", []) if u["type"] == "entry"]
+    check(sum(slots[s]["entryCount"] for s in fin) == len(fe) and {u["slot"] for u in fe} == fin,
+          f"finalized: the entries of the finalized slots, all of them ({len(fe)})")
+    check(st.get("commitHeld", 0) > 0 and st.get("commitLost") == 0 and st.get("commitHoldFull") == 0,
+          f"commitment: records were held, none lost or over the cap ({st})")
+
+
 with tempfile.TemporaryDirectory() as tmp:
     common = ["-n", "8", "--txns-per-slot", "150", "--leaders", "3", "--leader-rotation", "2",
               "--shred-version", "7", "-s", "33"]
@@ -347,10 +427,19 @@ with tempfile.TemporaryDirectory() as tmp:
         {"name": "deshred_js", "kind": "deshred_js",
          "request": {"deshredTransactions": {"d": {"accountInclude": [k1]}}}},
         {"name": "entries", "kind": "entries"},
+        {"name": "meta", "kind": "subscribe", "request": {"blocksMeta": {"m": {}}}},
+        {"name": "confirmed", "kind": "subscribe",
+         "request": {"transactions": {"c": {}}, "slots": {"s": {}}, "blocksMeta": {"m": {}}, "commitment": 1}},
+        {"name": "finalized", "kind": "subscribe",
+         "request": {"transactions": {"c": {"vote": False}}, "slots": {"s": {}}, "blocksMeta": {"m": {}},
+                     "entry": {"e": {}}, "commitment": 2}},
     ]
 
     # ---- 1. the filters, slots, entries, deshred, unary --------------------
-    d = Sofd(tmp, sched, "main", ["grpc.max_streams_per_conn=64", "grpc.ping_interval_ms=1000"])
+    # the fork tracker confirms a slot 2 links below the tip and finalizes
+    # it 4 below: the capture's 8 slots reach every commitment
+    d = Sofd(tmp, sched, "main", ["grpc.max_streams_per_conn=64", "grpc.ping_interval_ms=1000"],
+             ["--forks-confirmed-depth", "2", "--forks-finalized-depth", "4"])
     c = Client(tmp, {"endpoint": f"http://127.0.0.1:{d.grpc}", "protoDir": proto_dir, "subs": subs}, "main")
     check(c.ready, f"main: every subscription answered its ping ({c.stderr()})")
     before = c.cmd("unary")["unary"] if c.ready else {}
@@ -445,6 +534,8 @@ with tempfile.TemporaryDirectory() as tmp:
         check_txs(n, r, expect(truth, f), by_sig, ["d"], meta=False)
         check(all(u.get("datasetStart", 0) == start_of[u["signature"]] for u in r),
               f"{n}: completed_data_set_starting_shred_index is the dataset's first shred")
+
+    check_block_and_commitment(res, recs, truth, by_sig, sl, st)
 
     # unary
     status = [l for l in sof_check.read_lines(d.slotlog) if l["type"] == "slot_status"]
@@ -559,6 +650,60 @@ with tempfile.TemporaryDirectory() as tmp:
             check(False, f"many: s{i} ({kinds[i]}) got {len(got)} of {len(want)} (error {r.get('error')})")
     check(ok == 100, f"many: all 100 subscribers got exactly their subset ({ok})")
     check(nonempty >= 90, f"many: the subsets are not empty ({nonempty} of 100)")
+
+    # ---- 4. forks: a CONFIRMED subscriber never gets an orphaned slot's ---------
+    # transactions (held, then dropped when the slot dies: counted); frames
+    # reordered within 256 (datasets complete out of order): at PROCESSED an
+    # index may be a lower bound, at CONFIRMED it is exact
+    fpcap, fsched, frecs = sof_check.generate(gen, tmp, "forks", "-n", "12", "--txns-per-slot", "40",
+                                              "--fork-every", "4", "--reorder", "256",
+                                              "--shred-version", "7", "-s", "5")
+    ftruth = [r for r in frecs if r["type"] == "transaction"]
+    _, fframes = sof_check.pcap_frames(fpcap)
+    d = Sofd(tmp, fsched, "forks", [], ["--forks-confirmed-depth", "2", "--forks-finalized-depth", "4"])
+    c = Client(tmp, {"endpoint": f"http://127.0.0.1:{d.grpc}", "protoDir": proto_dir, "subs": [
+        {"name": "confirmed", "kind": "subscribe",
+         "request": {"transactions": {"c": {}}, "slots": {"s": {}}, "blocksMeta": {"m": {}}, "commitment": 1}},
+        {"name": "processed", "kind": "subscribe", "request": {"transactions": {"p": {}}}},
+    ]}, "forks")
+    check(c.ready, f"forks: the subscription answered its ping ({c.stderr()})")
+    d.send(sof_check.udp_payloads(fframes, 8001))
+    d.settle()
+    st = d.stats()
+    res = c.stop()
+    rc = d.stop()
+    check(rc == 0, f"forks: sofd exit 0 ({rc}: {d.err[-400:]})")
+    fsl = [l for l in sof_check.read_lines(d.slotlog) if l["type"] == "slot_status"
+           and l.get("event") not in ("first_shred", "complete")]
+    last = {}
+    for l in fsl:
+        last[l["slot"]] = l["status"]
+    conf = {s for s, v in last.items() if v in ("confirmed", "finalized")}
+    dead = {l["slot"] for l in fsl if l["status"] == "orphaned"}
+    check(conf and dead and not conf & dead,
+          f"forks: the tracker confirmed slots and orphaned others ({sorted(conf)}, {sorted(dead)})")
+    r = res.get("confirmed", {})
+    got = r.get("updates", [])
+    check(r.get("error") is None, f"forks: no stream error ({r.get('error')})")
+    check_txs("forks confirmed", got, [(s, sig) for s, sig in expect(ftruth, {}) if s in conf], by_sig_f :=
+              {t["signature"]: t for t in ftruth}, ["c"])
+    check(not {u["slot"] for u in got if u["type"] in ("transaction", "blockMeta")} & dead,
+          "forks: nothing of an orphaned slot")
+    check(sorted(u["slot"] for u in got if u["type"] == "blockMeta") == sorted(conf),
+          "forks: one block meta per confirmed slot")
+    fidx, fn = {}, {}
+    for t in ftruth:
+        fidx[t["signature"]] = fn.get(t["slot"], 0)
+        fn[t["slot"]] = fn.get(t["slot"], 0) + 1
+    ctx = [u for u in got if u["type"] == "transaction"]
+    check(ctx and all(u["index"] == fidx[u["signature"]] for u in ctx),
+          "forks, reordered: every CONFIRMED transaction index is the truth's")
+    ptx = [u for u in res.get("processed", {}).get("updates", []) if u["type"] == "transaction"]
+    check(len(ptx) == len(ftruth) and all(u["index"] <= fidx[u["signature"]] for u in ptx),
+          f"forks, reordered: every PROCESSED transaction, its index the truth's or a lower bound "
+          f"({sum(u['index'] == fidx[u['signature']] for u in ptx)} of {len(ptx)} exact)")
+    check(st.get("commitDroppedDead", 0) > 0 and st.get("commitLost") == 0,
+          f"forks: the orphaned slots' held updates were dropped and counted ({st.get('commitDroppedDead')})")
 
 sof_check.cleanup_runtime()
 print(f"sofd_grpc: {sof_check.checks} checks, {sof_check.failures} failed", file=sys.stderr)

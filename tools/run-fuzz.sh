@@ -96,6 +96,16 @@ if [ "$target" = provider_ws ] && [ -z "$(ls -A "$corpus")" ]; then
   printf '{"jsonrpc":"2.0","result":100,"id":1}' > "$corpus/answer"
 fi
 
+# grpc: a Subscribe call (first byte 0x81: method 0, x-token) whose body is
+# one DATA frame of 35 bytes: a SubscribeRequest with transactions, slots,
+# blocks_meta and entry filters at commitment CONFIRMED / FINALIZED / PROCESSED
+if [ "$target" = grpc ]; then
+  for lv in 1 2 0; do
+    f=$corpus/subscribe-commitment-$lv
+    [ -f "$f" ] || printf '\x81\x23\x00\x00\x00\x00\x1e\x1a\x05\x0a\x01c\x12\x00\x12\x05\x0a\x01s\x12\x00\x2a\x05\x0a\x01m\x12\x00\x42\x05\x0a\x01e\x12\x00\x30\x0'"$lv" > "$f"
+  done
+fi
+
 echo "run-fuzz: $target for ${seconds}s, corpus $corpus ($(ls "$corpus" | wc -l) inputs)"
 exec "$exe" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
   -artifact_prefix="$artifacts/$target-" "$@" "$corpus"

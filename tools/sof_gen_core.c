@@ -193,7 +193,8 @@ sof_gen_usage_outputs(FILE *f) {
     "                               startIndex, endIndex, txCount), \"impair\"\n"
     "                               lines (one per impairment event) and a \"slot\"\n"
     "                               line (slot, parent, leader, skipped,\n"
-    "                               canonical, roots, counts); last a \"summary\"\n"
+    "                               canonical, roots, counts, blockhash: the\n"
+    "                               last entry hash); last a \"summary\"\n"
     "      --leader-key FILE        write the leader key pair: 64 bytes (ed25519\n"
     "                               seed || public key); with --leaders N > 1,\n"
     "                               the N key pairs one after the other\n"
@@ -1405,6 +1406,7 @@ gen_slot(gen_t *g, uint64_t slot, tip_t const *parent, int canonical, uint8_t *b
   sof_json_key(j, "tickCount");   sof_json_u64(j, st.ticks);
   sof_json_key(j, "chainedRoot"); sof_json_b58_32(j, parent->root);
   sof_json_key(j, "lastRoot");    sof_json_b58_32(j, g->root);
+  sof_json_key(j, "blockhash");   sof_json_b58_32(j, g->poh); /* the slot's last entry hash */
   sof_json_obj_end(j);
   emit(g);
   g->st.slots_produced++;

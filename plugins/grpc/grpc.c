@@ -21,6 +21,7 @@
 #include "wire/sof_entry.h"
 
 #include "../common/sof_plugin_common.h"
+#include "grpc_layout.h"
 #include "grpc_pb.h"
 #include "grpc_srv.h"
 
@@ -38,6 +39,9 @@ typedef struct grpc_plugin {
   grpc_ring_t *ring;
   grpc_want_t const *want;
   slot_cnt_t   slots[SLOT_TRACK];
+  grpc_layout_t *layout;   /* the slots' datasets: block metas (lane worker) */
+  sof_ev_dataset_t ds;     /* the last dataset event: its transaction_batch follows */
+  int          ds_valid;
   char         render_buf[1];
 } grpc_plugin_t;
 
@@ -49,7 +53,7 @@ grpc_prom(void *state, char *buf, size_t sz) {
 static char const *const grpc_keys[] = {
   "listen", "x_token", "ring_bytes", "max_connections", "max_subscribers",
   "max_streams_per_conn", "max_request_bytes", "stream_buffer_bytes", "max_lag",
-  "ping_interval_ms", "idle_timeout_ms", "max_filters", "max_keys", "spin_us", NULL,
+  "ping_interval_ms", "idle_timeout_ms", "max_filters", "max_keys", "spin_us", "commit_hold_max", NULL,
 };
 
 static int
@@ -57,7 +61,7 @@ grpc_setup(sof_plugin_env_t *env, void **state, char *err, size_t err_sz) {
   grpc_cfg_t cfg;
   memset(&cfg, 0, sizeof cfg);
   uint64_t ring = 0, conns = 0, subs = 0, spc = 0, reqb = 0, sbuf = 0, lag = 0, ping = 0, idle = 0,
-           nf = 0, nk = 0, spin = 0;
+           nf = 0, nk = 0, spin = 0, hold = 0;
   if (sof_pcfg_check_keys(env, grpc_keys, NULL, err, err_sz) ||
       sof_pcfg_u64(env, "ring_bytes", 64ULL << 20, 1ULL << 20, 1ULL << 34, &ring, err, err_sz) ||
       sof_pcfg_u64(env, "max_connections", 256, 1, 65536, &conns, err, err_sz) ||
@@ -70,7 +74,8 @@ grpc_setup(sof_plugin_env_t *env, void **state, char *err, size_t err_sz) {
       sof_pcfg_u64(env, "idle_timeout_ms", 60000, 0, 86400000, &idle, err, err_sz) ||
       sof_pcfg_u64(env, "max_filters", 256, 1, 65536, &nf, err, err_sz) ||
       sof_pcfg_u64(env, "max_keys", 10000, 0, 1000000, &nk, err, err_sz) ||
-      sof_pcfg_u64(env, "spin_us", 200, 0, 1000000, &spin, err, err_sz))
+      sof_pcfg_u64(env, "spin_us", 200, 0, 1000000, &spin, err, err_sz) ||
+      sof_pcfg_u64(env, "commit_hold_max", 65536, 16, 1U << 24, &hold, err, err_sz))
     return -1;
   if (ring & (ring - 1)) {
     snprintf(err, err_sz, "ring_bytes: %llu is not a power of two", (unsigned long long)ring);
@@ -106,7 +111,12 @@ grpc_setup(sof_plugin_env_t *env, void **state, char *err, size_t err_sz) {
   cfg.max_filters = (uint32_t)nf;
   cfg.max_keys = (uint32_t)nk;
   cfg.spin_us = (uint32_t)spin;
+  cfg.commit_hold_max = (uint32_t)hold;
   grpc_plugin_t *g = calloc(1, sizeof *g);
+  if (g && !(g->layout = grpc_layout_new())) {
+    free(g);
+    g = NULL;
+  }
   if (!g) {
     snprintf(err, err_sz, "out of memory");
     return -1;
@@ -114,6 +124,7 @@ grpc_setup(sof_plugin_env_t *env, void **state, char *err, size_t err_sz) {
   g->srv = grpc_srv_new(&cfg, err, err_sz);
   if (!g->srv || grpc_srv_start(g->srv, err, err_sz)) {
     grpc_srv_stop_free(g->srv);
+    grpc_layout_free(g->layout);
     free(g);
     return -1;
   }
@@ -133,6 +144,7 @@ grpc_shutdown(void *state) {
   grpc_plugin_t *g = state;
   sof_pprom_unregister(g);
   grpc_srv_stop_free(g->srv);
+  grpc_layout_free(g->layout);
   free(g);
 }
 
@@ -201,6 +213,7 @@ grpc_on_transaction(void *state, sof_ev_txn_t const *ev) {
   rec_base(g, &h, GRPC_REC_TXN, ev->slot, &ev->marks, ev->time.rx_tsc);
   h.flags = ev->txn->simple_vote ? GRPC_REC_FLAG_VOTE : 0;
   h.a = ev->dataset_start_idx;
+  h.c = ev->idx_in_dataset;
   h.sig_off = loc.sig_off;
   h.keys_off = loc.keys_off;
   h.key_stride = loc.key_stride;
@@ -220,13 +233,82 @@ slot_counts(grpc_plugin_t *g, uint64_t slot) {
   return c;
 }
 
+/* The dataset event comes just before its transaction_batch (both on the
+ * general lane, in order): kept for the batch, which has the bytes. */
+static void
+grpc_on_dataset(void *state, sof_ev_dataset_t const *ev) {
+  grpc_plugin_t *g = state;
+  g->ds = *ev;
+  g->ds_valid = ev->decoded;
+}
+
+/* The last entry's hash of a dataset (its slot's blockhash when it is the
+ * slot's last). 0, or -1 when the entries do not walk. */
+static int
+last_entry_hash(uint8_t const *payload, uint32_t sz, uint8_t out[32]) {
+  sof_entry_iter_t it;
+  sof_entry_t e;
+  int any = 0;
+  if (sof_entry_iter_init(&it, payload, sz) != SOF_ENTRY_OK) return -1;
+  while (sof_entry_iter_next(&it, &e) > 0) {
+    memcpy(out, e.hash, 32);
+    any = 1;
+  }
+  return any ? 0 : -1;
+}
+
+/* The dataset's place in its slot (layout), a DSINFO record for the
+ * server's transaction indexes and, when it made the slot's block whole,
+ * the block meta. Only while someone subscribes (the layout is kept
+ * always). */
+static void
+track_dataset(grpc_plugin_t *g, sof_ev_txn_batch_t const *ev, int want) {
+  sof_ev_dataset_t const *d = &g->ds;
+  if (!g->ds_valid || d->slot != ev->slot || d->start_idx != ev->dataset_start_idx) return;
+  g->ds_valid = 0;
+  uint8_t hash[32];
+  int has_hash = d->last_in_slot && last_entry_hash(ev->payload, ev->payload_sz, hash) == 0;
+  int completed = 0;
+  grpc_layout_slot_t const *ls =
+    grpc_layout_add(g->layout, d->slot, d->parent, d->start_idx, d->end_idx + 1, d->txn_cnt,
+                    d->entry_cnt, d->last_in_slot, has_hash ? hash : NULL, &completed);
+  if (!want) return;
+  grpc_rec_t h;
+  if (grpc_ring_reserve(g->ring, 0)) {
+    rec_base(g, &h, GRPC_REC_DSINFO, d->slot, NULL, ev->time.rx_tsc);
+    h.a = d->start_idx;
+    h.b = d->end_idx + 1;
+    h.c = d->txn_cnt;
+    h.d = d->entry_cnt;
+    h.key_cnt = d->last_in_slot;
+    grpc_ring_commit(g->ring, &h, 0);
+  }
+  if (!completed || !ls || !ls->has_hash) return;
+  grpc_layout_slot_t const *pl = ls->parent != UINT64_MAX ? grpc_layout_find(g->layout, ls->parent) : NULL;
+  uint8_t *p = grpc_ring_reserve(g->ring, 160);
+  if (!p) return;
+  size_t n = grpc_pb_block_meta(p, 160, ls->slot, ls->hash, ls->parent != UINT64_MAX ? ls->parent : 0,
+                                pl && pl->has_hash ? pl->hash : NULL, ls->run_txns, ls->run_entries);
+  rec_base(g, &h, GRPC_REC_BLOCK_META, ls->slot, &ev->marks, ev->time.rx_tsc);
+  grpc_ring_commit(g->ring, &h, (uint32_t)n);
+}
+
 static void
 grpc_on_batch(void *state, sof_ev_txn_batch_t const *ev) {
   grpc_plugin_t *g = state;
   int want_entry = atomic_load_explicit(&g->want->entry, memory_order_relaxed) != 0;
   int want_ds = atomic_load_explicit(&g->want->dataset, memory_order_relaxed) != 0;
-  if (!want_entry && !want_ds) return;
+  int want_any = want_entry || atomic_load_explicit(&g->want->txn, memory_order_relaxed) ||
+                 atomic_load_explicit(&g->want->block_meta, memory_order_relaxed);
   uint64_t t0 = sof_plugin_tsc();
+  track_dataset(g, ev, want_any);
+  if (!want_entry && !want_ds) {
+    if (want_any) {
+      grpc_srv_notify(g->srv);
+      grpc_srv_hook_time(g->st, sof_plugin_tsc() - t0);
+    }
+    return;
+  }
   if (want_ds && ev->payload_sz <= GRPC_REC_MAX) {
     uint8_t *p = grpc_ring_reserve(g->ring, ev->payload_sz);
     if (p) {
@@ -303,7 +385,7 @@ grpc_on_recent_blockhash(void *state, sof_ev_recent_blockhash_t const *ev) {
 sof_plugin_t const sof_plugin_grpc = {
   .name            = "grpc",
   .api_version     = SOF_PLUGIN_API_VERSION,
-  .hooks           = SOF_HOOK_BIT(TRANSACTION) | SOF_HOOK_BIT(TRANSACTION_BATCH) |
+  .hooks           = SOF_HOOK_BIT(TRANSACTION) | SOF_HOOK_BIT(TRANSACTION_BATCH) | SOF_HOOK_BIT(DATASET) |
                      SOF_HOOK_BIT(SLOT_STATUS) | SOF_HOOK_BIT(RECENT_BLOCKHASH),
   .commitment      = SOF_COMMITMENT_PROCESSED,
   .commitment_mode = SOF_COMMITMENT_AT_LEAST,
@@ -314,6 +396,7 @@ sof_plugin_t const sof_plugin_grpc = {
   .accepts_transaction_ref  = grpc_accepts,
   .transaction_interest_ref = grpc_interest,
   .on_transaction  = grpc_on_transaction,
+  .on_dataset      = grpc_on_dataset,
   .on_transaction_batch = grpc_on_batch,
   .on_slot_status  = grpc_on_slot_status,
   .on_recent_blockhash = grpc_on_recent_blockhash,

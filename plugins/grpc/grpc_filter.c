@@ -165,12 +165,6 @@ grpc_filters_subscribe(void const *reqp, grpc_cfg_t const *cfg, grpc_filters_t *
     snprintf(err, err_sz, "commitment: unknown level %d", commitment);
     return GRPC_INVALID_ARGUMENT;
   }
-  if (commitment != 0 && (r->n_transactions || r->n_entry || r->n_blocks_meta)) {
-    snprintf(err, err_sz, "commitment: transactions, entries and blocks_meta are served at "
-                          "processed only (sofd streams them as shreds arrive); slots follow "
-                          "any level");
-    return GRPC_UNIMPLEMENTED;
-  }
   size_t nf = r->n_transactions + r->n_slots + r->n_entry + r->n_blocks_meta;
   if (nf > cfg->max_filters) {
     snprintf(err, err_sz, "%zu filters: more than max_filters (%u)", nf, cfg->max_filters);

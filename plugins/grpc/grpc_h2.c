@@ -589,6 +589,7 @@ srv_snapshot(grpc_srv_t *s) {
       i->lost = st->cur.lost;
       i->lag = grpc_ring_lag(&s->ring, &st->cur);
       i->queued_bytes = st->out_w - st->out_r;
+      i->held = grpc_hold_count(st->hold);
     }
   }
   pthread_mutex_lock(&s->snap_mu);
@@ -735,8 +736,11 @@ grpc_srv_new(grpc_cfg_t const *cfg, char *err, size_t err_sz) {
   s->cfg = *cfg;
   s->lfd = s->efd = s->evfd = -1;
   pthread_mutex_init(&s->snap_mu, NULL);
+  if (!s->cfg.commit_hold_max) s->cfg.commit_hold_max = 65536;
   s->scratch = malloc(GRPC_REC_MAX);
-  if (!s->scratch || grpc_ring_init(&s->ring, cfg->ring_bytes)) {
+  s->commit = grpc_commit_tab_new();
+  s->layout = grpc_layout_new();
+  if (!s->scratch || !s->commit || !s->layout || grpc_ring_init(&s->ring, cfg->ring_bytes)) {
     snprintf(err, err_sz, "ring_bytes: cannot allocate %llu bytes",
              (unsigned long long)cfg->ring_bytes);
     grpc_srv_stop_free(s);
@@ -790,6 +794,8 @@ grpc_srv_stop_free(grpc_srv_t *s) {
   if (s->evfd >= 0) close(s->evfd);
   grpc_ring_fini(&s->ring);
   free(s->scratch);
+  grpc_commit_tab_free(s->commit);
+  grpc_layout_free(s->layout);
   pthread_mutex_destroy(&s->snap_mu);
   free(s);
 }

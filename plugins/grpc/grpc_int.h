@@ -5,6 +5,8 @@
 
 #include <nghttp2/nghttp2.h>
 
+#include "grpc_commit.h"
+#include "grpc_layout.h"
 #include "grpc_srv.h"
 
 /* ---- filters (grpc_filter.c) ---- */
@@ -89,6 +91,7 @@ struct grpc_stream {
   uint32_t       out_r, out_w, out_cap;
   grpc_cursor_t  cur;
   grpc_filters_t *f;
+  grpc_hold_t   *hold;        /* records held for the commitment (grpc_commit.h), NULL none */
   uint64_t       sent, bytes;
   uint64_t       lost_reported;
   uint64_t       next_ping_ms;
@@ -134,6 +137,8 @@ struct grpc_srv {
   uint32_t          nsubs;
   grpc_cursor_t     gcur;          /* the server's own cursor (chain state, shared reads) */
   uint8_t          *scratch;       /* GRPC_REC_MAX: one record */
+  grpc_commit_tab_t *commit;       /* slot events for CONFIRMED / FINALIZED subscribers */
+  grpc_layout_t     *layout;       /* the slots' datasets (transaction indexes, dataset ends) */
   uint64_t          now_ms;
   uint64_t          tsc_hz;
   /* chain state, from the records */
@@ -185,6 +190,9 @@ void grpc_svc_remote_end(grpc_stream_t *st);
 /* grpc_svc_pump: moves ring records into the subscribers' buffers, sends
  * server pings; updates the chain state. */
 void grpc_svc_pump(grpc_srv_t *s);
+/* grpc_svc_deliver: frames record h (payload pl) for the subscriber if its
+ * filters want it. 1 taken (sent or not wanted), 0 no room yet. */
+int grpc_svc_deliver(grpc_stream_t *st, grpc_rec_t const *h, uint8_t const *pl);
 /* grpc_svc_stream_free: releases what the methods attached to a stream. */
 void grpc_svc_stream_free(grpc_stream_t *st);
 

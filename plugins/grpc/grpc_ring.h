@@ -28,13 +28,16 @@
 #define GRPC_REC_ENTRY     3 /* payload: geyser.SubscribeUpdateEntry */
 #define GRPC_REC_DATASET   4 /* payload: the dataset's bytes (bincode Vec<Entry>) */
 #define GRPC_REC_BLOCKHASH 5 /* payload: 32-byte blockhash (chain state only) */
-#define GRPC_REC_BLOCK_META 6 /* payload: geyser.SubscribeUpdateBlockMeta */
+#define GRPC_REC_BLOCK_META 6 /* payload: geyser.SubscribeUpdateBlockMeta (the slot's block is whole) */
+#define GRPC_REC_DSINFO    7 /* no payload: a completed dataset's place (grpc_layout.h) */
 
 /* Record header. For TXN: a = dataset start shred index, b = the
- * dataset's end shred index + 1 (0: unknown), flags bit 0 = Agave simple
- * vote, loc = where the signature and keys are in the payload. For SLOT:
- * a = the SlotStatus, b = 1 when the slot status is a commitment one
- * (processed / confirmed / finalized). */
+ * dataset's end shred index + 1 (0: unknown), c = its position in its
+ * dataset, flags bit 0 = Agave simple vote, loc = where the signature and
+ * keys are in the payload. For SLOT: a = the SlotStatus, b = 1 when the
+ * slot status is a commitment one (processed / confirmed / finalized). For
+ * DSINFO: a = start shred index, b = end shred index + 1, c = transactions,
+ * d = entries, key_cnt = 1 when last in slot. */
 typedef struct grpc_rec {
   uint32_t sz;        /* whole record: header + payload, padded to 8 */
   uint16_t kind;      /* GRPC_REC_* */
@@ -51,6 +54,7 @@ typedef struct grpc_rec {
   uint32_t keys_off;
   uint32_t key_stride;
   uint32_t key_cnt;
+  uint32_t c, d;
   uint64_t tip, confirmed, finalized; /* the chain's watermarks at the event */
 } grpc_rec_t;
 

@@ -68,6 +68,7 @@ typedef struct grpc_cfg {
   uint32_t max_filters;         /* filters per request, all kinds */
   uint32_t max_keys;            /* account keys per request, all filters */
   uint32_t spin_us;             /* the server thread polls the ring this long before sleeping */
+  uint32_t commit_hold_max;     /* per CONFIRMED / FINALIZED subscriber: records held at once (grpc_commit.h) */
 } grpc_cfg_t;
 
 /* Counters (telemetry / Prometheus; relaxed atomics, any thread reads). */
@@ -86,6 +87,12 @@ typedef struct grpc_srv_stats {
   _Atomic uint64_t hook_calls, hook_cycles; /* producer side: the plugin's hooks, their TSC cycles */
   _Atomic uint64_t thread_cpu_ns;    /* the server thread's CPU time */
   _Atomic uint64_t chain_lost;       /* records the server thread itself lost (chain state) */
+  /* commitment above processed (grpc_commit.h) */
+  _Atomic uint64_t commit_held;      /* records held for a subscriber until their slot's status */
+  _Atomic uint64_t commit_released;  /* held records sent */
+  _Atomic uint64_t commit_dropped_dead; /* held (or later) records of a slot that died / left the chain */
+  _Atomic uint64_t commit_hold_full; /* records not held: past commit_hold_max (lost to that subscriber) */
+  _Atomic uint64_t commit_lost;      /* held records the ring overwrote before their release */
 } grpc_srv_stats_t;
 
 /* Per-subscriber figures for telemetry (grpc_srv_subscribers). */
@@ -94,6 +101,7 @@ typedef struct grpc_sub_info {
   char     method[24];
   char     peer[48];
   uint64_t sent, lost, lag, queued_bytes;
+  uint64_t held;      /* records held for the subscriber's commitment */
 } grpc_sub_info_t;
 
 typedef struct grpc_srv grpc_srv_t;

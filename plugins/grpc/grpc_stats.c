@@ -37,6 +37,8 @@ grpc_srv_render(grpc_srv_t *s, char *buf, size_t sz) {
        "\"updatesSent\":%llu,\"bytesSent\":%llu,\"lost\":%llu,\"laggingDropped\":%llu,"
        "\"pingsSent\":%llu,\"ringRecords\":%llu,\"ringTooBig\":%llu,\"chainLost\":%llu,"
        "\"hookCalls\":%llu,\"hookNs\":%llu,\"serverThreadCpuNs\":%llu,"
+       "\"commitHeld\":%llu,\"commitReleased\":%llu,\"commitDroppedDead\":%llu,"
+       "\"commitHoldFull\":%llu,\"commitLost\":%llu,"
        "\"subscriberList\":[",
        s->port, LD(conns_open), LD(conns_accepted), LD(conns_refused), LD(conns_closed),
        LD(conns_idle_closed), LD(conns_stalled_closed), LD(h2_errors), LD(calls), LD(calls_unimplemented),
@@ -45,16 +47,17 @@ grpc_srv_render(grpc_srv_t *s, char *buf, size_t sz) {
        LD(pings_sent), (unsigned long long)atomic_load(&s->ring.next_seq),
        (unsigned long long)s->ring.too_big, LD(chain_lost), LD(hook_calls),
        (unsigned long long)(s->tsc_hz ? (double)LD(hook_cycles) * 1e9 / (double)s->tsc_hz : 0),
-       LD(thread_cpu_ns));
+       LD(thread_cpu_ns), LD(commit_held), LD(commit_released), LD(commit_dropped_dead),
+       LD(commit_hold_full), LD(commit_lost));
   pthread_mutex_lock(&s->snap_mu);
   for (uint32_t i = 0; i < s->snap_cnt; i++) {
     grpc_sub_info_t const *x = &s->snap[i];
     jput(buf, sz, &off,
          "%s{\"connection\":%u,\"stream\":%u,\"method\":\"%s\",\"peer\":\"%s\",\"sent\":%llu,"
-         "\"lost\":%llu,\"lag\":%llu,\"queuedBytes\":%llu}",
+         "\"lost\":%llu,\"lag\":%llu,\"queuedBytes\":%llu,\"held\":%llu}",
          i ? "," : "", x->conn_id, x->stream_id, x->method, x->peer, (unsigned long long)x->sent,
          (unsigned long long)x->lost, (unsigned long long)x->lag,
-         (unsigned long long)x->queued_bytes);
+         (unsigned long long)x->queued_bytes, (unsigned long long)x->held);
   }
   pthread_mutex_unlock(&s->snap_mu);
   jput(buf, sz, &off, "]}");
@@ -91,6 +94,11 @@ grpc_srv_prom(grpc_srv_t *s, char *buf, size_t sz) {
     {"subscribers_lagging_dropped_total", "subscribers ended for lagging past max_lag", 0, offsetof(grpc_srv_stats_t, lagging_dropped)},
     {"pings_sent_total", "server pings sent on subscriptions", 0, offsetof(grpc_srv_stats_t, pings_sent)},
     {"chain_lost_total", "ring records the server thread itself lost (chain state)", 0, offsetof(grpc_srv_stats_t, chain_lost)},
+    {"commit_held_total", "records held for CONFIRMED / FINALIZED subscribers until their slot's status", 0, offsetof(grpc_srv_stats_t, commit_held)},
+    {"commit_released_total", "held records sent once their slot reached the subscriber's commitment", 0, offsetof(grpc_srv_stats_t, commit_released)},
+    {"commit_dropped_dead_total", "records of a slot that died or left the chain before reaching a subscriber's commitment", 0, offsetof(grpc_srv_stats_t, commit_dropped_dead)},
+    {"commit_hold_full_total", "records a subscriber lost: past commit_hold_max held", 0, offsetof(grpc_srv_stats_t, commit_hold_full)},
+    {"commit_lost_total", "held records the ring overwrote before their slot's status (ring_bytes too small for the commitment's delay)", 0, offsetof(grpc_srv_stats_t, commit_lost)},
     {"hook_calls_total", "calls of the plugin's hooks (lane workers)", 0, offsetof(grpc_srv_stats_t, hook_calls)},
   };
   for (size_t i = 0; i < sizeof fam / sizeof fam[0]; i++) {
@@ -107,6 +115,7 @@ grpc_srv_prom(grpc_srv_t *s, char *buf, size_t sz) {
     {"subscriber_lost_total", "updates one subscriber lost (the ring overwrote them)", 0},
     {"subscriber_lag", "records one subscriber has not read yet", 1},
     {"subscriber_queued_bytes", "bytes encoded for one subscriber, not yet taken by its connection", 1},
+    {"subscriber_held", "records held for one subscriber's commitment", 1},
   };
   pthread_mutex_lock(&s->snap_mu);
   for (size_t k = 0; k < sizeof sub / sizeof sub[0]; k++) {
@@ -114,7 +123,7 @@ grpc_srv_prom(grpc_srv_t *s, char *buf, size_t sz) {
          sub[k].name, sub[k].gauge ? "gauge" : "counter");
     for (uint32_t i = 0; i < s->snap_cnt; i++) {
       grpc_sub_info_t const *x = &s->snap[i];
-      uint64_t v = k == 0 ? x->sent : k == 1 ? x->lost : k == 2 ? x->lag : x->queued_bytes;
+      uint64_t v = k == 0 ? x->sent : k == 1 ? x->lost : k == 2 ? x->lag : k == 3 ? x->queued_bytes : x->held;
       jput(buf, sz, &off,
            "sof_grpc_%s{connection=\"%u\",stream=\"%u\",method=\"%s\",peer=\"%s\"} %llu\n",
            sub[k].name, x->conn_id, x->stream_id, x->method, x->peer, (unsigned long long)v);

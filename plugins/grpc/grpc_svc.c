@@ -102,6 +102,15 @@ send_pong(grpc_stream_t *st, int32_t id) {
 
 /* ---- streaming: one record to one subscriber ---- */
 
+/* A transaction's index in its block and its dataset's end shred index + 1
+ * (0 unknown), from the slots' dataset layout as the server knows it now
+ * (grpc_layout_txn: exact once the datasets before it are in). */
+static void
+txn_place(grpc_srv_t *s, grpc_rec_t const *h, uint64_t *index, uint32_t *end) {
+  grpc_layout_txn(s->layout, h->slot, h->a, h->c, index, end);
+  if (!*end) *end = h->b;
+}
+
 /* Returns 1 when the record was taken (sent or not wanted), 0 when the
  * subscriber's buffer has no room for it (try again later). */
 static int
@@ -129,9 +138,12 @@ deliver(grpc_stream_t *st, grpc_rec_t const *h, uint8_t const *pl) {
     if (!nn) return 1;
     int vote = (h->flags & GRPC_REC_FLAG_VOTE) != 0;
     size_t t = h->payload_sz;
+    uint64_t index;
+    uint32_t end;
+    txn_place(st->conn->srv, h, &index, &end);
     size_t info = 66 + (vote ? 2 : 0) + grpc_pb_len_hdr_sz(3, t) + t;
-    if (sub) info += 2; /* meta = {} */
-    else info += grpc_pb_u64_field_sz(6, h->a) + grpc_pb_u64_field_sz(7, h->b);
+    if (sub) info += 2 + grpc_pb_u64_field_sz(5, index); /* meta = {}, index */
+    else info += grpc_pb_u64_field_sz(6, h->a) + grpc_pb_u64_field_sz(7, end);
     size_t inner = grpc_pb_len_hdr_sz(1, info) + info + grpc_pb_u64_field_sz(2, h->slot);
     np = put_names(pre, names, nn);
     np += grpc_pb_len_hdr(pre + np, sub ? 4 : 2, inner);
@@ -147,9 +159,10 @@ deliver(grpc_stream_t *st, grpc_rec_t const *h, uint8_t const *pl) {
     if (sub) {
       post[npost++] = 4 << 3 | GRPC_PB_LEN; /* meta: empty, execution results are unknown */
       post[npost++] = 0;
+      npost += grpc_pb_u64_field(post + npost, 5, index);
     } else {
       npost += grpc_pb_u64_field(post + npost, 6, h->a);
-      npost += grpc_pb_u64_field(post + npost, 7, h->b);
+      npost += grpc_pb_u64_field(post + npost, 7, end);
     }
     npost += grpc_pb_u64_field(post + npost, 2, h->slot);
     break;
@@ -181,6 +194,11 @@ deliver(grpc_stream_t *st, grpc_rec_t const *h, uint8_t const *pl) {
   return 1;
 }
 
+int
+grpc_svc_deliver(grpc_stream_t *st, grpc_rec_t const *h, uint8_t const *pl) {
+  return deliver(st, h, pl);
+}
+
 /* ---- chain state (unary methods) ---- */
 
 static void
@@ -195,6 +213,9 @@ chain_apply(grpc_srv_t *s, grpc_rec_t const *h, uint8_t const *pl, int copied) {
     s->bh_next = (s->bh_next + 1) % GRPC_BH_MAX;
     if (s->bh_cnt < GRPC_BH_MAX) s->bh_cnt++;
   }
+  if (h->kind == GRPC_REC_DSINFO)
+    grpc_layout_add(s->layout, h->slot, UINT64_MAX, h->a, h->b, h->c, h->d, h->key_cnt != 0, NULL, NULL);
+  grpc_commit_note(s->commit, h);
 }
 
 static uint64_t
@@ -309,6 +330,7 @@ on_subscribe(grpc_stream_t *st, uint8_t const *msg, size_t len) {
     return;
   }
   if (f) {
+    if (st->f && st->f->commitment != f->commitment) grpc_commit_level(s, st, f->commitment);
     grpc_filters_free(st->f);
     st->f = f;
     atomic_fetch_add_explicit(&s->st.requests, 1, memory_order_relaxed);
@@ -470,6 +492,8 @@ void
 grpc_svc_stream_free(grpc_stream_t *st) {
   grpc_filters_free(st->f);
   st->f = NULL;
+  grpc_hold_free(st->hold);
+  st->hold = NULL;
 }
 
 /* ---- the pump ---- */
@@ -483,6 +507,8 @@ drop_lagging(grpc_srv_t *s, grpc_stream_t *st, uint64_t lag) {
   grpc_stream_drop_queued(st);
   grpc_stream_finish(st, GRPC_RESOURCE_EXHAUSTED, m);
   grpc_stream_unsubscribe(st);
+  grpc_hold_free(st->hold); /* what it held goes with it */
+  st->hold = NULL;
 }
 
 static void
@@ -500,7 +526,7 @@ catch_up(grpc_srv_t *s, grpc_stream_t *st) {
   for (int i = 0; i < 4096 && st->cur.pos != s->gcur.pos; i++) {
     int rc = grpc_ring_peek(&s->ring, &st->cur, &h, s->scratch, GRPC_REC_MAX);
     if (rc == 0) break;
-    if (rc == 2 || deliver(st, &h, s->scratch)) grpc_ring_next(&st->cur, &h);
+    if (rc == 2 || grpc_commit_take(s, st, &h, s->scratch)) grpc_ring_next(&st->cur, &h);
     else break;
   }
   count_lost(s, st);
@@ -518,6 +544,7 @@ grpc_svc_pump(grpc_srv_t *s) {
         drop_lagging(s, st, lag);
         continue;
       }
+      if (st->hold) grpc_commit_flush(s, st);
       if (st->cur.pos != s->gcur.pos) catch_up(s, st);
       if (s->cfg.ping_interval_ms && st->method != GRPC_M_ENTRIES && s->now_ms >= st->next_ping_ms) {
         st->next_ping_ms = s->now_ms + s->cfg.ping_interval_ms;
@@ -547,7 +574,7 @@ grpc_svc_pump(grpc_srv_t *s) {
     for (grpc_conn_t *c = s->conns; c; c = c->next) {
       for (grpc_stream_t *st = c->streams; st; st = st->next) {
         if (!st->streaming || st->ended || st->cur.pos != pos) continue;
-        if (rc == 2 || deliver(st, &h, s->scratch)) grpc_ring_next(&st->cur, &h);
+        if (rc == 2 || grpc_commit_take(s, st, &h, s->scratch)) grpc_ring_next(&st->cur, &h);
       }
     }
     grpc_ring_next(&s->gcur, &h);

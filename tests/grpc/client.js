@@ -52,6 +52,7 @@ function txOf(info, slot, filters) {
     lookups: (m.addressTableLookups || []).map((l) => ({
       accountKey: b58(l.accountKey), writable: hex(l.writableIndexes), readonly: hex(l.readonlyIndexes) })),
     hasMeta: info.meta !== undefined && info.meta !== null,
+    index: Number(info.index || 0),
   };
 }
 
@@ -171,8 +172,14 @@ async function main() {
         else if (u.deshredTransaction) {
           const x = txOf(u.deshredTransaction.transaction, u.deshredTransaction.slot, u.filters);
           x.datasetStart = u.deshredTransaction.transaction.completedDataSetStartingShredIndex;
+          x.datasetEnd = u.deshredTransaction.transaction.completedDataSetEndingShredIndexExclusive || 0;
           r.updates.push(x);
         } else if (u.slot) r.updates.push(slotOf(u.slot, u.filters));
+        else if (u.blockMeta) r.updates.push({ type: "blockMeta", slot: Number(u.blockMeta.slot),
+          blockhash: u.blockMeta.blockhash, parentSlot: Number(u.blockMeta.parentSlot || 0),
+          parentBlockhash: u.blockMeta.parentBlockhash || "", txCount: Number(u.blockMeta.executedTransactionCount || 0),
+          entriesCount: Number(u.blockMeta.entriesCount || 0), blockHeight: u.blockMeta.blockHeight || null,
+          blockTime: u.blockMeta.blockTime || null, filters: u.filters });
         else if (u.entry) r.updates.push({ type: "entry", slot: Number(u.entry.slot), index: Number(u.entry.index),
           numHashes: Number(u.entry.numHashes), hash: b58(u.entry.hash), txCount: Number(u.entry.executedTransactionCount),
           filters: u.filters });
@@ -203,6 +210,7 @@ async function main() {
         if (u.deshredTransaction) {
           const x = txOf(u.deshredTransaction.transaction, u.deshredTransaction.slot, u.filters);
           x.datasetStart = u.deshredTransaction.transaction.completedDataSetStartingShredIndex;
+          x.datasetEnd = u.deshredTransaction.transaction.completedDataSetEndingShredIndexExclusive || 0;
           r.updates.push(x);
         } else if (u.transaction) r.updates.push(txOf(u.transaction.transaction, u.transaction.slot, u.filters));
         else if (u.slot) r.updates.push(slotOf(u.slot, u.filters));
