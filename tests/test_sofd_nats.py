@@ -24,7 +24,10 @@ free loopback ports with temporary store directories:
    decoded), reconnects, and the events it did not count lost or dropped
    are all in the stream (stored = events - lost - dropped); Prometheus
    shows the sof_nats_* families (promtool check when installed); again
-   with small buffers and queue, so that events are lost, counted;
+   with small buffers and queue, so that events are lost, counted; sofd
+   exits 1 when it lost or dropped events, saying how many, else 0;
+   the server killed for good: the events sofd could not store are counted
+   lost (exit status 1), and the store holds exactly what was acked;
 6. a 3-node JetStream cluster, an R3 stream, one node killed mid-run: no
    acked event missing;
 7. format = protobuf: nats.js decodes every payload with protobufjs from
@@ -207,6 +210,16 @@ def balanced(what, c):
     check(c.get("events", -1) == c.get("acked", 0) + dropped + lost and c.get("pending") == 0,
           f"{what}: events = acked + dropped + lost ({c})")
     return dropped, lost
+
+
+def exit_ok(what, rc, err, not_stored):
+    """sofd's exit status: 1 when the nats plugin lost or dropped events
+    (saying how many), else 0."""
+    line = f"sofd: plugin nats lost {not_stored} events"
+    if not_stored:
+        check(rc == 1 and line in err, f"{what}: sofd exits 1 and says '{line}' ({rc}: {err[-300:]})")
+    else:
+        check(rc == 0 and "sofd: plugin nats lost" not in err, f"{what}: sofd exits 0 ({rc}: {err[-300:]})")
 
 
 def run_sofd(tag, pcap, sched, url, *opts, timeout=120):
@@ -510,12 +523,12 @@ def test_restart(tmp, pcap, sched, recs, small=False):
     err = "".join(lines) + (errbuf[0] if errbuf else "")
     s = sof_check.summary_of(err)
     c = nats_line(err)
-    check(p.returncode == 0, f"{what}: sofd exits 0 ({p.returncode}: {err[-400:]})")
     check(s.get("transactions") == sum(1 for r in recs if r["type"] == "transaction"),
           f"{what}: sofd kept processing: every transaction decoded ({s.get('transactions')})")
     check(c.get("disconnects", 0) >= 1 and c.get("reconnects", 0) >= 1,
           f"{what}: disconnected and reconnected ({c.get('disconnects')}, {c.get('reconnects')})")
     dropped, lost = balanced(what, c)
+    exit_ok(what, p.returncode, err, dropped + lost)
     msgs = read_stream(srv.url)
     keys = [key_of(e) for _, _, e in msgs]
     check(len(set(keys)) == len(keys), f"{what}: every event at most once in the stream")
@@ -547,6 +560,69 @@ def test_restart(tmp, pcap, sched, recs, small=False):
               f"{what}: promtool check metrics is silent ({(pt.stdout + pt.stderr)[:1000]})")
     else:
         print("SKIP: promtool not found: the Prometheus format is not checked", file=sys.stderr)
+    srv.p.terminate()
+    srv.p.wait()
+
+
+# ---- 5b: the server killed for good mid-run: losses set the exit status ------------------------
+
+
+def test_gone(tmp, pcap, sched, recs):
+    """The server killed (SIGKILL) mid-run and not restarted while sofd
+    sends: sofd keeps processing, counts every event it could not store
+    lost or dropped, and exits 1 saying how many; the server's store, read
+    after a restart, holds exactly the events sofd counted acked."""
+    payloads = udp_payloads(pcap)
+    srv = Server(tmp, "gone")
+    port = sof_check.free_port()
+    p = subprocess.Popen([sofd, *sof_check.eal("nats7", "0"), "--", "--driver", "udp", "--udp-bind", "127.0.0.1",
+                          "--udp-listen", str(port), "--leader-schedule", sched, "--shred-version", "7",
+                          "--plugins", "nats", "--plugin-opt", f"nats.url={srv.url}",
+                          "--plugin-opt", "nats.ack_wait_ms=300", "--plugin-opt", "nats.reconnect_wait_ms=50",
+                          "--plugin-opt", "nats.reconnect_wait_max_ms=200", "--plugin-opt", "nats.drain_ms=1000"],
+                         stderr=subprocess.PIPE, text=True)
+    daemons.append(p)
+    lines = []
+    deadline = time.time() + 30
+    while time.time() < deadline:  # setup done (connected, the stream created): the pipeline starts
+        line = p.stderr.readline()
+        lines.append(line)
+        if not line or "plugin(s)" in line:
+            break
+    check(lines[-1] and "plugin(s)" in lines[-1], f"gone: sofd started ({''.join(lines)[-400:]})")
+    errbuf = []
+    t = threading.Thread(target=lambda: errbuf.append(p.stderr.read()), daemon=True)
+    t.start()
+    time.sleep(0.3)
+    tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    n = len(payloads)
+    for i, pl in enumerate(payloads):
+        tx.sendto(pl, ("127.0.0.1", port))
+        if i % 32 == 31:
+            time.sleep(0.03)
+        if i == n // 2:
+            srv.kill()
+    time.sleep(1)
+    p.send_signal(signal.SIGINT)
+    p.wait(timeout=60)
+    t.join()
+    err = "".join(lines) + (errbuf[0] if errbuf else "")
+    c = nats_line(err)
+    s = sof_check.summary_of(err)
+    check(s.get("transactions") == sum(1 for r in recs if r["type"] == "transaction"),
+          f"gone: sofd kept processing: every transaction decoded ({s.get('transactions')})")
+    dropped, lost = balanced("gone", c)
+    check(lost + dropped > 0 and c.get("lost_disconnected", 0) + c.get("lost_shutdown", 0) > 0,
+          f"gone: events lost while the server is away ({c})")
+    exit_ok("gone", p.returncode, err, dropped + lost)
+    srv.start()  # the same store: what was stored before the kill
+    msgs = read_stream(srv.url)
+    keys = [key_of(e) for _, _, e in msgs]
+    check(len(set(keys)) == len(keys) and len(keys) == c.get("acked", 0) - c.get("duplicates", 0),
+          f"gone: the stream holds exactly what sofd counted acked ({len(keys)} stored, {c})")
+    check(len(keys) + dropped + lost == c.get("events"), f"gone: events = stored + lost + dropped ({len(keys)}, {c})")
+    print(f"gone: {c.get('events')} events, {c.get('acked')} acked, {lost} lost, {dropped} dropped, "
+          f"{len(keys)} stored, exit {p.returncode}", file=sys.stderr)
     srv.p.terminate()
     srv.p.wait()
 
@@ -593,8 +669,8 @@ def test_cluster(tmp, pcap, sched, recs):
     t.join()
     err = errbuf[0] if errbuf else ""
     c = nats_line(err)
-    check(p.returncode == 0, f"cluster: sofd exits 0 ({p.returncode}: {err[-400:]})")
     dropped, lost = balanced("cluster", c)
+    exit_ok("cluster", p.returncode, err, dropped + lost)
     alive = [nd for nd in nodes if nd is not victim]
     deadline = time.time() + 30  # the survivors elect a meta leader if it was the victim
     while time.time() < deadline and not all(nd.jsz().get("meta_cluster", {}).get("leader") not in
@@ -703,7 +779,8 @@ with tempfile.TemporaryDirectory() as tmp:
                                                "--shred-version", "7", "-s", "21")
         only = os.environ.get("SOF_NATS_ONLY")  # one part by name while debugging
         for name, fn in (("single", test_single), ("forks", test_forks), ("two", test_two), ("restart", test_restart),
-                         ("restart_small", lambda *a: test_restart(*a, small=True)), ("cluster", test_cluster),
+                         ("restart_small", lambda *a: test_restart(*a, small=True)), ("gone", test_gone),
+                         ("cluster", test_cluster),
                          ("protobuf", test_protobuf)):
             if not only or only == name:
                 fn(tmp, pcap, sched, recs)
