@@ -36,7 +36,8 @@ free loopback ports with temporary store directories:
    subject) and slot statuses as geyser.SubscribeUpdate, blockhashes as
    GetLatestBlockhashResponse, reorgs / leader changes as JSON; the
    Nats-Msg-Ids are those of format = json: a json run of the same capture
-   into the same stream is all duplicates.
+   into the same stream is all duplicates; sof-sub prints the protobuf
+   payloads as base64 with their schema.
 
 usage: test_sofd_nats.py SOF_GEN [SOFD]   (sof-sub: $SOF_SUB, else
 tools/sof-sub next to SOFD's app/; exit 77, skipped, without SOFD,
@@ -760,6 +761,23 @@ def test_protobuf(tmp, pcap, sched, recs):
     check(ids_ok, "protobuf: each Nats-Msg-Id is derived from its event as in format = json")
     check(subj_ok, f"protobuf: each event on its subject, reorgs / leaders JSON ({other})")
     check(any(k[0] == "bh" for k in keys), "protobuf: blockhashes as GetLatestBlockhashResponse")
+    # sof-sub: protobuf payloads as {"schema", "protobuf": base64}, the same bytes
+    by_seq = {l["seq"]: l for l in lines}
+    sub_ok = True
+    sm = read_stream(srv.url)
+    for seq, subj, e in sm:
+        l = by_seq.get(seq)
+        if not l:
+            sub_ok = False
+        elif l["schema"] == "json":
+            sub_ok &= e == l["event"]
+        else:
+            sub_ok &= e.get("schema") == l["schema"]
+            if "transaction" in l["event"]:
+                sig = base64.b64decode(l["event"]["transaction"]["transaction"]["signature"])
+                sub_ok &= sig in base64.b64decode(e.get("protobuf", ""))
+    check(sub_ok and len(sm) == len(lines), f"protobuf: sof-sub prints each protobuf payload as base64 with its "
+                                            f"schema ({len(sm)} lines)")
     # the same capture in format = json into the same stream: the same Nats-Msg-Ids, all duplicates
     rc, err = run_sofd("nats6b", pcap, sched, srv.url)
     c2 = nats_line(err)
