@@ -511,8 +511,8 @@ def test_restart(tmp, pcap, sched, recs, small=False):
             time.sleep(0.04)
         if i == n // 3:
             srv.kill()
-        if i == n // 2 and url:
-            body_down = scrape(url.rstrip("/") + "/metrics")
+        if n // 2 <= i < 2 * n // 3 and i % 32 == 0 and url and "sof_nats_connected 0" not in body_down:
+            body_down = scrape(url.rstrip("/") + "/metrics")  # until it shows the disconnect (a loaded machine)
         if i == 2 * n // 3:
             srv.start()
     time.sleep(3)  # the retries after the reconnect
