@@ -30,6 +30,7 @@
 #include <systemd/sd-daemon.h>
 #endif
 
+#include "common/sof_pcounter.h"
 #include "common/sof_plugin_common.h"
 #include "crypto/sof_ed25519.h"
 #include "net/sof_http.h"
@@ -618,6 +619,16 @@ sofd_main(int argc, char **argv) {
   if (!balanced) fprintf(stderr, "sofd: the counters do not add up to the packets received\n");
   if (sof_plugout_lost_total()) {
     fprintf(stderr, "sofd: plugin output lost %llu lines\n", (unsigned long long)sof_plugout_lost_total());
+    ret = 1;
+  }
+  for (unsigned g = 0; g < SOF_PCOUNTER_GROUPS_MAX; g++) { /* events plugins lost (nats: dropped + lost) */
+    char const *owner;
+    sof_pcounter_t const *pc;
+    uint64_t const *pv;
+    unsigned pn;
+    uint64_t lost = sof_pcounter_lost(g);
+    if (!lost || sof_pcounter_group(g, &owner, &pc, &pv, &pn)) continue;
+    fprintf(stderr, "sofd: plugin %s lost %llu events\n", owner, (unsigned long long)lost);
     ret = 1;
   }
 out:

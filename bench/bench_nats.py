@@ -2,7 +2,9 @@
 """bench_nats: the nats plugin on this machine, against a local
 `nats-server -js` (file storage in a temporary directory).
 
-    bench/bench_nats.py [BUILD_DIR] [SLOTS]
+    bench/bench_nats.py [BUILD_DIR] [SLOTS] [FORMAT]
+
+FORMAT is the plugin's format, json (default) or protobuf.
 
 1. Throughput: a sof-gen capture (SLOTS slots x 1000 transactions, default
    48) preloaded into mbufs (--driver preload), sofd on one lcore with the
@@ -38,6 +40,9 @@ import sof_check  # noqa: E402
 
 build = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "..", "build")
 slots = int(sys.argv[2]) if len(sys.argv) > 2 else 48
+fmt = sys.argv[3] if len(sys.argv) > 3 else "json"
+if fmt not in ("json", "protobuf"):
+    sys.exit(f"bench_nats: format {fmt}: json or protobuf")
 gen = os.path.join(build, "tools", "sof-gen")
 sofd = os.path.join(build, "app", "sofd")
 sub = os.path.join(build, "tools", "sof-sub")
@@ -77,7 +82,8 @@ def throughput(tmp, pcap, sched, run):
         prefix = sof_check.prefixes[-1]
         p = subprocess.Popen([sofd, *args, "--", "--driver", "preload", "--preload", pcap, "--mlock",
                               "--leader-schedule", sched, "--shred-version", "7", "--plugins", "nats",
-                              "--plugin-opt", f"nats.url={url}", "--plugin-opt", "nats.queue_bytes=268435456",
+                              "--plugin-opt", f"nats.url={url}", "--plugin-opt", f"nats.format={fmt}",
+                              "--plugin-opt", "nats.queue_bytes=268435456",
                               "--plugin-opt", "nats.max_pending=16384", "--idle-exit-ms", "8000"],
                              stderr=subprocess.PIPE, text=True)
         tel, last = None, None
@@ -126,7 +132,7 @@ def latency(tmp, pcap, sched):
         p = subprocess.Popen([sofd, *sof_check.eal("bnatslat", "0"), "--", "--driver", "udp", "--udp-bind",
                               "127.0.0.1", "--udp-listen", str(port), "--leader-schedule", sched,
                               "--shred-version", "7", "--plugins", "nats", "--plugin-opt", f"nats.url={url}",
-                              "--plugin-opt", "nats.latency_header=true", "--plugin-opt", "nats.poll_us=20"],
+                              "--plugin-opt", f"nats.format={fmt}", "--plugin-opt", "nats.latency_header=true", "--plugin-opt", "nats.poll_us=20"],
                              stderr=subprocess.PIPE, text=True)
         time.sleep(2)
         c = subprocess.Popen([sub, "-s", url, "--new", "--batch", os.environ.get("BENCH_NATS_BATCH", "256"), "--latency", "--idle-exit-ms", "5000"],
@@ -165,7 +171,7 @@ with tempfile.TemporaryDirectory() as tmp:
     pcap, sched, recs = sof_check.generate(gen, tmp, "bench", "-n", str(slots), "--txns-per-slot", "1000",
                                            "--leaders", "3", "--shred-version", "7", "-s", "5")
     ntx = sum(1 for r in recs if r["type"] == "transaction")
-    print(f"bench_nats: load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; {slots} slots, {ntx} transactions; nats-server {subprocess.run(['nats-server', '--version'], capture_output=True, text=True).stdout.strip()}")
+    print(f"bench_nats: load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; {slots} slots, {ntx} transactions; format {fmt}; nats-server {subprocess.run(['nats-server', '--version'], capture_output=True, text=True).stdout.strip()}")
     runs = [throughput(tmp, pcap, sched, i) for i in range(3)]
     for i, (rate, ns, acked, lost, dropped, stored) in enumerate(runs):
         print(f"  run {i + 1}: {rate:10.0f} events/s  {ns:7.1f} lane ns/event  acked {acked} stored {stored} "

@@ -5,7 +5,7 @@ free loopback ports with temporary store directories:
 1. one sofd replaying a sof-gen capture: the stream holds exactly the
    truth's transactions and slot events, each once; every event acked;
    the counters balance; vote = false with datasets into a second stream:
-   the truth's non-vote transactions and its datasets; bad configs (format = protobuf, a stream whose
+   the truth's non-vote transactions and its datasets; bad configs (an unknown format, a stream whose
    config differs, no server) are setup errors (exit 2) that say why;
 2. a consumer written with nats.js (npm `nats`, tests/nats/) reads the
    stream: exactly the truth again, each message's Nats-Msg-Id derived from
@@ -24,14 +24,26 @@ free loopback ports with temporary store directories:
    decoded), reconnects, and the events it did not count lost or dropped
    are all in the stream (stored = events - lost - dropped); Prometheus
    shows the sof_nats_* families (promtool check when installed); again
-   with small buffers and queue, so that events are lost, counted;
+   with small buffers and queue, so that events are lost, counted; sofd
+   exits 1 when it lost or dropped events, saying how many, else 0;
+   the server killed for good: the events sofd could not store are counted
+   lost (exit status 1), and the store holds exactly what was acked;
 6. a 3-node JetStream cluster, an R3 stream, one node killed mid-run: no
-   acked event missing.
+   acked event missing;
+7. format = protobuf: nats.js decodes every payload with protobufjs from
+   proto/geyser.proto by its Sof-Schema header and gets exactly the truth's
+   transactions (slot, signature, account keys, vote flag, kind from the
+   subject) and slot statuses as geyser.SubscribeUpdate, blockhashes as
+   GetLatestBlockhashResponse, reorgs / leader changes as JSON; the
+   Nats-Msg-Ids are those of format = json: a json run of the same capture
+   into the same stream is all duplicates; sof-sub prints the protobuf
+   payloads as base64 with their schema.
 
 usage: test_sofd_nats.py SOF_GEN [SOFD]   (sof-sub: $SOF_SUB, else
 tools/sof-sub next to SOFD's app/; exit 77, skipped, without SOFD,
 nats-server or sof-sub)
 """
+import base64
 import json
 import os
 import re
@@ -64,6 +76,8 @@ if not os.path.exists(sub):
 here = os.path.dirname(os.path.abspath(__file__))
 node = shutil.which("node")
 nats_js = os.path.join(here, "nats", "node_modules", "nats")
+protobufjs = os.path.join(here, "nats", "node_modules", "protobufjs")
+proto_dir = os.path.join(os.path.dirname(here), "proto")
 promtool = shutil.which("promtool")
 
 servers = []  # every nats-server process started, killed at the end
@@ -199,6 +213,16 @@ def balanced(what, c):
     return dropped, lost
 
 
+def exit_ok(what, rc, err, not_stored):
+    """sofd's exit status: 1 when the nats plugin lost or dropped events
+    (saying how many), else 0."""
+    line = f"sofd: plugin nats lost {not_stored} events"
+    if not_stored:
+        check(rc == 1 and line in err, f"{what}: sofd exits 1 and says '{line}' ({rc}: {err[-300:]})")
+    else:
+        check(rc == 0 and "sofd: plugin nats lost" not in err, f"{what}: sofd exits 0 ({rc}: {err[-300:]})")
+
+
 def run_sofd(tag, pcap, sched, url, *opts, timeout=120):
     p = subprocess.run([sofd, *sof_check.eal(tag, "0", pcap), "--", "--leader-schedule", sched,
                         "--shred-version", "7", "--udp-port", "8001", "--plugins", "nats",
@@ -270,9 +294,9 @@ def test_single(tmp, pcap, sched, recs):
                        "--plugin-opt", "nats.subject_prefix=sof.x")
     check(rc == 2 and "cannot create it" in err and "overlap" in err,
           f"single: a stream whose subjects overlap SOF's is a setup error ({rc}: {err[-300:]})")
-    rc, err = run_sofd("nats1d", pcap, sched, srv.url, "--plugin-opt", "nats.format=protobuf")
-    check(rc == 2 and "protobuf" in err and "schema" in err,
-          f"single: format = protobuf is refused, saying why ({rc}: {err[-300:]})")
+    rc, err = run_sofd("nats1d", pcap, sched, srv.url, "--plugin-opt", "nats.format=xml")
+    check(rc == 2 and "format" in err and "protobuf" in err,
+          f"single: an unknown format is refused, naming the choices ({rc}: {err[-300:]})")
     dead = sof_check.free_port(socket.SOCK_STREAM)
     rc, err = run_sofd("nats1e", pcap, sched, f"nats://127.0.0.1:{dead}", "--plugin-opt",
                        "nats.connect_timeout_ms=500")
@@ -487,8 +511,8 @@ def test_restart(tmp, pcap, sched, recs, small=False):
             time.sleep(0.04)
         if i == n // 3:
             srv.kill()
-        if i == n // 2 and url:
-            body_down = scrape(url.rstrip("/") + "/metrics")
+        if n // 2 <= i < 2 * n // 3 and i % 32 == 0 and url and "sof_nats_connected 0" not in body_down:
+            body_down = scrape(url.rstrip("/") + "/metrics")  # until it shows the disconnect (a loaded machine)
         if i == 2 * n // 3:
             srv.start()
     time.sleep(3)  # the retries after the reconnect
@@ -500,12 +524,12 @@ def test_restart(tmp, pcap, sched, recs, small=False):
     err = "".join(lines) + (errbuf[0] if errbuf else "")
     s = sof_check.summary_of(err)
     c = nats_line(err)
-    check(p.returncode == 0, f"{what}: sofd exits 0 ({p.returncode}: {err[-400:]})")
     check(s.get("transactions") == sum(1 for r in recs if r["type"] == "transaction"),
           f"{what}: sofd kept processing: every transaction decoded ({s.get('transactions')})")
     check(c.get("disconnects", 0) >= 1 and c.get("reconnects", 0) >= 1,
           f"{what}: disconnected and reconnected ({c.get('disconnects')}, {c.get('reconnects')})")
     dropped, lost = balanced(what, c)
+    exit_ok(what, p.returncode, err, dropped + lost)
     msgs = read_stream(srv.url)
     keys = [key_of(e) for _, _, e in msgs]
     check(len(set(keys)) == len(keys), f"{what}: every event at most once in the stream")
@@ -537,6 +561,69 @@ def test_restart(tmp, pcap, sched, recs, small=False):
               f"{what}: promtool check metrics is silent ({(pt.stdout + pt.stderr)[:1000]})")
     else:
         print("SKIP: promtool not found: the Prometheus format is not checked", file=sys.stderr)
+    srv.p.terminate()
+    srv.p.wait()
+
+
+# ---- 5b: the server killed for good mid-run: losses set the exit status ------------------------
+
+
+def test_gone(tmp, pcap, sched, recs):
+    """The server killed (SIGKILL) mid-run and not restarted while sofd
+    sends: sofd keeps processing, counts every event it could not store
+    lost or dropped, and exits 1 saying how many; the server's store, read
+    after a restart, holds exactly the events sofd counted acked."""
+    payloads = udp_payloads(pcap)
+    srv = Server(tmp, "gone")
+    port = sof_check.free_port()
+    p = subprocess.Popen([sofd, *sof_check.eal("nats7", "0"), "--", "--driver", "udp", "--udp-bind", "127.0.0.1",
+                          "--udp-listen", str(port), "--leader-schedule", sched, "--shred-version", "7",
+                          "--plugins", "nats", "--plugin-opt", f"nats.url={srv.url}",
+                          "--plugin-opt", "nats.ack_wait_ms=300", "--plugin-opt", "nats.reconnect_wait_ms=50",
+                          "--plugin-opt", "nats.reconnect_wait_max_ms=200", "--plugin-opt", "nats.drain_ms=1000"],
+                         stderr=subprocess.PIPE, text=True)
+    daemons.append(p)
+    lines = []
+    deadline = time.time() + 30
+    while time.time() < deadline:  # setup done (connected, the stream created): the pipeline starts
+        line = p.stderr.readline()
+        lines.append(line)
+        if not line or "plugin(s)" in line:
+            break
+    check(lines[-1] and "plugin(s)" in lines[-1], f"gone: sofd started ({''.join(lines)[-400:]})")
+    errbuf = []
+    t = threading.Thread(target=lambda: errbuf.append(p.stderr.read()), daemon=True)
+    t.start()
+    time.sleep(0.3)
+    tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    n = len(payloads)
+    for i, pl in enumerate(payloads):
+        tx.sendto(pl, ("127.0.0.1", port))
+        if i % 32 == 31:
+            time.sleep(0.03)
+        if i == n // 2:
+            srv.kill()
+    time.sleep(1)
+    p.send_signal(signal.SIGINT)
+    p.wait(timeout=60)
+    t.join()
+    err = "".join(lines) + (errbuf[0] if errbuf else "")
+    c = nats_line(err)
+    s = sof_check.summary_of(err)
+    check(s.get("transactions") == sum(1 for r in recs if r["type"] == "transaction"),
+          f"gone: sofd kept processing: every transaction decoded ({s.get('transactions')})")
+    dropped, lost = balanced("gone", c)
+    check(lost + dropped > 0 and c.get("lost_disconnected", 0) + c.get("lost_shutdown", 0) > 0,
+          f"gone: events lost while the server is away ({c})")
+    exit_ok("gone", p.returncode, err, dropped + lost)
+    srv.start()  # the same store: what was stored before the kill
+    msgs = read_stream(srv.url)
+    keys = [key_of(e) for _, _, e in msgs]
+    check(len(set(keys)) == len(keys) and len(keys) == c.get("acked", 0) - c.get("duplicates", 0),
+          f"gone: the stream holds exactly what sofd counted acked ({len(keys)} stored, {c})")
+    check(len(keys) + dropped + lost == c.get("events"), f"gone: events = stored + lost + dropped ({len(keys)}, {c})")
+    print(f"gone: {c.get('events')} events, {c.get('acked')} acked, {lost} lost, {dropped} dropped, "
+          f"{len(keys)} stored, exit {p.returncode}", file=sys.stderr)
     srv.p.terminate()
     srv.p.wait()
 
@@ -583,8 +670,8 @@ def test_cluster(tmp, pcap, sched, recs):
     t.join()
     err = errbuf[0] if errbuf else ""
     c = nats_line(err)
-    check(p.returncode == 0, f"cluster: sofd exits 0 ({p.returncode}: {err[-400:]})")
     dropped, lost = balanced("cluster", c)
+    exit_ok("cluster", p.returncode, err, dropped + lost)
     alive = [nd for nd in nodes if nd is not victim]
     deadline = time.time() + 30  # the survivors elect a meta leader if it was the victim
     while time.time() < deadline and not all(nd.jsz().get("meta_cluster", {}).get("leader") not in
@@ -608,6 +695,101 @@ def test_cluster(tmp, pcap, sched, recs):
         nd.p.wait()
 
 
+# ---- 7: format = protobuf, decoded by nats.js + protobufjs ------------------------------------
+
+PB_SLOT = {"SLOT_PROCESSED": "processed", "SLOT_CONFIRMED": "confirmed", "SLOT_FINALIZED": "finalized",
+           "SLOT_FIRST_SHRED_RECEIVED": "first_shred", "SLOT_COMPLETED": "complete", "SLOT_DEAD": "orphaned"}
+
+
+def b64_58(v):
+    return sof_check.b58(base64.b64decode(v))
+
+
+def test_protobuf(tmp, pcap, sched, recs):
+    if not (node and os.path.isdir(nats_js) and os.path.isdir(protobufjs)):
+        print("SKIP: protobuf: nats.js / protobufjs not installed (tools/install-oracles.sh runs npm ci in "
+              "tests/nats)", file=sys.stderr)
+        return
+    srv = Server(tmp, "pb")
+    rc, err = run_sofd("nats6", pcap, sched, srv.url, "--plugin-opt", "nats.format=protobuf")
+    c = nats_line(err)
+    check(rc == 0 and c.get("acked") == c.get("events") > 0 and c.get("duplicates") == 0,
+          f"protobuf: sofd exits 0, every event acked ({rc}: {c} {err[-300:]})")
+    p = subprocess.run([node, os.path.join(here, "nats", "consume.mjs"), srv.url, "SOF", proto_dir],
+                       capture_output=True, text=True, timeout=120)
+    check(p.returncode == 0, f"protobuf: consume.mjs decodes the stream ({p.stderr[-300:]})")
+    lines = [json.loads(l) for l in p.stdout.splitlines()]
+    check(len(lines) == c.get("acked"), f"protobuf: the stream holds what was acked ({len(lines)} vs {c.get('acked')})")
+    keys, ids_ok, subj_ok, other = [], True, True, {}
+    txs = {}
+    for l in lines:
+        schema, e, subj = l["schema"], l["event"], l["subject"]
+        if schema == "geyser.SubscribeUpdate" and "transaction" in e:
+            ut = e["transaction"]
+            info = ut["transaction"]
+            slot, sig = int(ut["slot"]), b64_58(info["signature"])
+            kind = subj.rsplit(".", 1)[-1]
+            msg = info["transaction"]["message"]
+            txs[(slot, sig)] = ([b64_58(k) for k in msg["account_keys"]], bool(info.get("is_vote")),
+                                b64_58(info["transaction"]["signatures"][0]), "created_at" in e, "meta" in info)
+            keys.append(("tx", slot, sig, kind))
+            ids_ok &= l["msgId"] == f"tx:{slot}:{sig}"
+            subj_ok &= subj.startswith("sof.tx.")
+        elif schema == "geyser.SubscribeUpdate" and "slot" in e:
+            s = e["slot"]
+            st = PB_SLOT[s.get("status", "SLOT_PROCESSED")]  # proto3 leaves 0 out
+            keys.append(("slot", int(s["slot"]), st))
+            ids_ok &= l["msgId"] == f"slot:{s['slot']}:{st}"
+            subj_ok &= subj == "sof.slot"
+        elif schema == "geyser.GetLatestBlockhashResponse":
+            keys.append(("bh", int(e["slot"]), e["blockhash"]))
+            ids_ok &= l["msgId"] == f"bh:{e['slot']}:{e['blockhash']}"
+            subj_ok &= subj == "sof.blockhash"
+        else:
+            other[schema + " " + subj] = other.get(schema + " " + subj, 0) + 1
+            keys.append(key_of(e))
+            subj_ok &= schema == "json" and subj in ("sof.reorg", "sof.leader")
+    check(len(set(keys)) == len(keys), "protobuf: every event once in the stream")
+    want = truth_keys(recs)
+    got = tx_and_slot(keys)
+    check(got == want, f"protobuf: the decoded transactions and slot statuses are the truth's ({len(got)} vs {len(want)})")
+    truth_tx = {(r["slot"], r["signature"]): r for r in recs if r["type"] == "transaction"}
+    acct_ok = all(k in txs and txs[k][0] == r["accountKeys"] and txs[k][1] == r["simpleVote"] and txs[k][2] == k[1]
+                  for k, r in truth_tx.items())
+    check(acct_ok, "protobuf: each transaction's account keys, vote flag and first signature are the truth's")
+    check(all(v[3] and v[4] for v in txs.values()), "protobuf: every update has created_at and an (empty) meta")
+    check(ids_ok, "protobuf: each Nats-Msg-Id is derived from its event as in format = json")
+    check(subj_ok, f"protobuf: each event on its subject, reorgs / leaders JSON ({other})")
+    check(any(k[0] == "bh" for k in keys), "protobuf: blockhashes as GetLatestBlockhashResponse")
+    # sof-sub: protobuf payloads as {"schema", "protobuf": base64}, the same bytes
+    by_seq = {l["seq"]: l for l in lines}
+    sub_ok = True
+    sm = read_stream(srv.url)
+    for seq, subj, e in sm:
+        l = by_seq.get(seq)
+        if not l:
+            sub_ok = False
+        elif l["schema"] == "json":
+            sub_ok &= e == l["event"]
+        else:
+            sub_ok &= e.get("schema") == l["schema"]
+            if "transaction" in l["event"]:
+                sig = base64.b64decode(l["event"]["transaction"]["transaction"]["signature"])
+                sub_ok &= sig in base64.b64decode(e.get("protobuf", ""))
+    check(sub_ok and len(sm) == len(lines), f"protobuf: sof-sub prints each protobuf payload as base64 with its "
+                                            f"schema ({len(sm)} lines)")
+    # the same capture in format = json into the same stream: the same Nats-Msg-Ids, all duplicates
+    rc, err = run_sofd("nats6b", pcap, sched, srv.url)
+    c2 = nats_line(err)
+    check(rc == 0 and c2.get("duplicates") == c2.get("events") == c.get("events"),
+          f"protobuf: a format = json run of the same capture is all duplicates ({rc}: {c2})")
+    p = subprocess.run([node, os.path.join(here, "nats", "consume.mjs"), srv.url, "SOF", proto_dir],
+                       capture_output=True, text=True, timeout=120)
+    check(p.returncode == 0 and len(p.stdout.splitlines()) == len(lines), "protobuf: the json run stored nothing new")
+    srv.p.terminate()
+    srv.p.wait()
+
+
 with tempfile.TemporaryDirectory() as tmp:
     try:
         pcap, sched, recs = sof_check.generate(gen, tmp, "nats", "-n", "6", "--txns-per-slot", "120",
@@ -615,7 +797,9 @@ with tempfile.TemporaryDirectory() as tmp:
                                                "--shred-version", "7", "-s", "21")
         only = os.environ.get("SOF_NATS_ONLY")  # one part by name while debugging
         for name, fn in (("single", test_single), ("forks", test_forks), ("two", test_two), ("restart", test_restart),
-                         ("restart_small", lambda *a: test_restart(*a, small=True)), ("cluster", test_cluster)):
+                         ("restart_small", lambda *a: test_restart(*a, small=True)), ("gone", test_gone),
+                         ("cluster", test_cluster),
+                         ("protobuf", test_protobuf)):
             if not only or only == name:
                 fn(tmp, pcap, sched, recs)
     finally:

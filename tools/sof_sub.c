@@ -10,6 +10,11 @@
  * window in which the next run repeats that batch (--meta prints the
  * stream sequence, so a reader can drop what it has already seen).
  *
+ * With the plugin's format = protobuf, a message whose Sof-Schema header
+ * names a protobuf type is printed as {"schema":"<type>","protobuf":
+ * "<payload, base64>"} (decode it with proto/), so that every line stays
+ * JSON.
+ *
  * Exit status: 0 (signal, --count or --idle-exit-ms reached), 1 a runtime
  * error (connection lost for good, write error), 2 bad usage. */
 #define _GNU_SOURCE
@@ -23,6 +28,26 @@
 #include <time.h>
 
 #include <nats/nats.h>
+#include <openssl/evp.h>
+
+/* Writes payload (n bytes) as {"schema":...,"protobuf":"<base64>"}. */
+static void
+put_protobuf(char const *schema, unsigned char const *payload, int n) {
+  static unsigned char *b64;
+  static size_t cap;
+  size_t need = 4 * (((size_t)n + 2) / 3) + 1;
+  if (need > cap) {
+    unsigned char *nb = realloc(b64, need);
+    if (!nb) {
+      printf("{\"schema\":\"%s\",\"protobuf\":null}", schema);
+      return;
+    }
+    b64 = nb;
+    cap = need;
+  }
+  int len = EVP_EncodeBlock(b64, payload, n);
+  printf("{\"schema\":\"%s\",\"protobuf\":\"%.*s\"}", schema, len, (char const *)b64);
+}
 
 static void
 usage(FILE *f) {
@@ -45,6 +70,7 @@ usage(FILE *f) {
           "      --new               a new consumer starts with the next event published\n"
           "                          (default: the first event in the stream)\n"
           "      --meta              print {\"seq\":N,\"time\":NS,\"subject\":\"...\",\"event\":PAYLOAD}\n"
+          "                          (a protobuf payload, format = protobuf: {\"schema\":TYPE,\"protobuf\":BASE64})\n"
           "                          instead (time: when the stream stored it, UNIX ns; with\n"
           "                          the plugin's latency_header, \"rxNs\": its RX time)\n"
           "      --latency           at exit, print on stderr the latency from each event's RX in\n"
@@ -328,7 +354,12 @@ main(int argc, char **argv) {
         if (natsMsgHeader_Get(m, "Sof-Rx-Ns", &rxh) == NATS_OK && rxh) printf("\"rxNs\":%s,", rxh);
         printf("\"subject\":\"%s\",\"event\":", natsMsg_GetSubject(m));
       }
-      fwrite(natsMsg_GetData(m), 1, (size_t)natsMsg_GetDataLength(m), stdout);
+      char const *schema = NULL;
+      if (natsMsgHeader_Get(m, "Sof-Schema", &schema) == NATS_OK && schema && strcmp(schema, "json") &&
+          !strchr(schema, '"') && !strchr(schema, '\\'))
+        put_protobuf(schema, (unsigned char const *)natsMsg_GetData(m), natsMsg_GetDataLength(m));
+      else
+        fwrite(natsMsg_GetData(m), 1, (size_t)natsMsg_GetDataLength(m), stdout);
       fputs(meta ? "}\n" : "\n", stdout);
       char const *rx = NULL;
       if (latency && natsMsgHeader_Get(m, "Sof-Rx-Ns", &rx) == NATS_OK && rx) {

@@ -45,3 +45,16 @@ sof_pcounter_group(unsigned i, char const **owner, sof_pcounter_t const **c, uin
   *n = cnt;
   return 0;
 }
+
+uint64_t
+sof_pcounter_lost(unsigned i) {
+  char const *owner;
+  sof_pcounter_t const *c;
+  uint64_t const *v;
+  unsigned n;
+  if (sof_pcounter_group(i, &owner, &c, &v, &n)) return 0;
+  uint64_t sum = 0;
+  for (unsigned k = 0; k < n; k++)
+    if (c[k].loss) sum += sof_pcounter_get(&v[k]);
+  return sum;
+}

@@ -17,6 +17,11 @@
  * {label_key="label value"}. Counters of one family are adjacent in the
  * table and share help and gauge.
  *
+ * Losses. Counters flagged loss count events the plugin was given and did
+ * not deliver (dropped before, lost after its queue); sofd's exit status is
+ * 1 when any is non-zero at exit (sof_pcounter_lost), the rule of output
+ * sinks' lost lines (docs/plugins.md).
+ *
  * Threads. sof_pcounter_register on the setup thread; the readers from any
  * thread, lock-free. Not part of the plugin API (lib/plugin). */
 #ifndef SOF_PCOUNTER_H
@@ -33,6 +38,7 @@ typedef struct sof_pcounter {
   char const *label_val; /* e.g. "queue_full", or NULL */
   char const *help;
   int         gauge;     /* 1: a gauge (no _total suffix) */
+  int         loss;      /* 1: counts events the plugin lost or dropped: any at exit makes sofd exit 1 */
 } sof_pcounter_t;
 
 /* sof_pcounter_register: exports n counters of owner: c[i]'s value is
@@ -45,6 +51,11 @@ int sof_pcounter_register(char const *owner, sof_pcounter_t const *c, uint64_t c
  * its owner, table, values and count, or -1 when the slot is empty. */
 int sof_pcounter_group(unsigned i, char const **owner, sof_pcounter_t const **c, uint64_t const **values,
                        unsigned *n);
+
+/* sof_pcounter_lost: the sum of group i's loss counters (0 for an empty
+ * slot). sofd reads it after the plugins shut down: a plugin that lost or
+ * dropped events makes the exit status 1, as a lost output line does. */
+uint64_t sof_pcounter_lost(unsigned i);
 
 /* sof_pcounter_get: a relaxed atomic load of one value. */
 static inline uint64_t

@@ -346,19 +346,10 @@ grpc_on_batch(void *state, sof_ev_txn_batch_t const *ev) {
 static void
 grpc_on_slot_status(void *state, sof_ev_slot_status_t const *ev) {
   grpc_plugin_t *g = state;
-  int status, commitment_status = 0;
+  int commitment_status = 0;
   char const *dead = NULL;
-  if (ev->event == SOF_SLOT_EV_FIRST_SHRED) status = 3;      /* SLOT_FIRST_SHRED_RECEIVED */
-  else if (ev->event == SOF_SLOT_EV_COMPLETE) status = 4;    /* SLOT_COMPLETED */
-  else if (ev->status == SOF_SLOT_ORPHANED) {
-    status = 6;                                              /* SLOT_DEAD */
-    dead = "orphaned: not on the fork the cluster chose";
-  } else if (ev->status <= SOF_SLOT_FINALIZED) {
-    status = ev->status;                                     /* SLOT_PROCESSED .. FINALIZED */
-    commitment_status = 1;
-  } else {
-    return;
-  }
+  int status = sof_geyser_slot_status(ev->event, ev->status, &dead, &commitment_status);
+  if (status < 0) return;
   uint8_t *p = grpc_ring_reserve(g->ring, 112);
   if (!p) return;
   int has_parent = ev->parent != SOF_SLOT_UNKNOWN;

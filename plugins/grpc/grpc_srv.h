@@ -7,7 +7,7 @@
  *   grpc_svc.c     the methods: request decoding (protobuf-c), unary
  *                  answers, streaming from the broadcast ring
  *   grpc_filter.c  SubscribeRequest / SubscribeDeshredRequest filters
- *   grpc_pb.c      the data path's protobuf encodings
+ *   grpc_pb.h      the data path's protobuf encodings (names for lib/geyser)
  *   grpc_ring.c    the broadcast ring the plugin's hooks fill
  *   grpc_stats.c   counters and subscribers as JSON and Prometheus text
  *

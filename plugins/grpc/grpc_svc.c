@@ -48,28 +48,6 @@ grpc_svc_method(char const *path, size_t len) {
 
 /* ---- encoding helpers ---- */
 
-static size_t
-put_names(uint8_t *p, char const **names, unsigned n) {
-  size_t o = 0;
-  for (unsigned i = 0; i < n; i++) {
-    size_t l = strlen(names[i]);
-    o += grpc_pb_len_hdr(p + o, 1, l);
-    memcpy(p + o, names[i], l);
-    o += l;
-  }
-  return o;
-}
-
-/* created_at (field f): the record's wall-clock time. */
-static size_t
-put_ts(uint8_t *p, unsigned f, int64_t sec, int32_t nsec) {
-  uint8_t ts[24];
-  size_t n = grpc_pb_timestamp(ts, sizeof ts, sec, nsec);
-  size_t o = grpc_pb_len_hdr(p, f, n);
-  memcpy(p + o, ts, n);
-  return o + n;
-}
-
 static void
 now_ts(int64_t *sec, int32_t *nsec) {
   struct timespec ts;
@@ -79,25 +57,23 @@ now_ts(int64_t *sec, int32_t *nsec) {
 }
 
 /* A small message (pong, ping) of a Subscribe / SubscribeDeshred stream:
- * the oneof field f holding body, then created_at. */
+ * the oneof kind (SOF_GEYSER_UPD_PING / _PONG) holding body, then
+ * created_at. */
 static void
-put_small(grpc_stream_t *st, unsigned f, uint8_t const *body, size_t n) {
-  uint8_t m[64];
-  size_t o = grpc_pb_len_hdr(m, f, n);
-  memcpy(m + o, body, n);
-  o += n;
-  int64_t sec;
-  int32_t nsec;
-  now_ts(&sec, &nsec);
-  o += put_ts(m + o, st->method == GRPC_M_SUBSCRIBE ? 11 : 5, sec, nsec);
-  if (grpc_stream_room(st) >= o + 5) grpc_stream_put(st, m, o, NULL, 0, NULL, 0);
+put_small(grpc_stream_t *st, int kind, uint8_t const *body, size_t n) {
+  uint8_t m[64], post[SOF_GEYSER_POST_MAX];
+  sof_geyser_upd_t u = { .deshred = st->method != GRPC_M_SUBSCRIBE };
+  now_ts(&u.ts_sec, &u.ts_nsec);
+  size_t npost = 0;
+  size_t o = sof_geyser_wrap(m, sizeof m, post, &npost, &u, kind, n);
+  if (grpc_stream_room(st) >= o + n + npost + 5) grpc_stream_put(st, m, o, body, n, post, npost);
 }
 
 static void
 send_pong(grpc_stream_t *st, int32_t id) {
   uint8_t b[16];
   size_t n = grpc_pb_u64_field(b, 1, (uint64_t)(int64_t)id);
-  put_small(st, st->method == GRPC_M_SUBSCRIBE ? 9 : 4, b, n);
+  put_small(st, SOF_GEYSER_UPD_PONG, b, n);
 }
 
 /* ---- streaming: one record to one subscriber ---- */
@@ -118,7 +94,7 @@ deliver(grpc_stream_t *st, grpc_rec_t const *h, uint8_t const *pl) {
   grpc_filters_t const *f = st->f;
   char const *names[SVC_NAMES_MAX];
   unsigned nn = 0;
-  uint8_t pre[SVC_PRE_MAX], post[64];
+  uint8_t pre[SVC_PRE_MAX], post[SOF_GEYSER_POST_MAX];
   size_t np = 0, npost = 0;
   int sub = st->method == GRPC_M_SUBSCRIBE;
   uint32_t room = grpc_stream_room(st);
@@ -132,63 +108,44 @@ deliver(grpc_stream_t *st, grpc_rec_t const *h, uint8_t const *pl) {
     return 1;
   }
   if (!f) return 1;
+  sof_geyser_upd_t u = { .deshred = !sub, .filters = names, .ts_sec = h->ts_sec, .ts_nsec = h->ts_nsec };
   switch (h->kind) {
   case GRPC_REC_TXN: {
     nn = grpc_filters_txn(f, h, pl, names, SVC_NAMES_MAX);
     if (!nn) return 1;
-    int vote = (h->flags & GRPC_REC_FLAG_VOTE) != 0;
-    size_t t = h->payload_sz;
+    u.filter_cnt = nn;
     uint64_t index;
     uint32_t end;
     txn_place(st->conn->srv, h, &index, &end);
-    size_t info = 66 + (vote ? 2 : 0) + grpc_pb_len_hdr_sz(3, t) + t;
-    if (sub) info += 2 + grpc_pb_u64_field_sz(5, index); /* meta = {}, index */
-    else info += grpc_pb_u64_field_sz(6, h->a) + grpc_pb_u64_field_sz(7, end);
-    size_t inner = grpc_pb_len_hdr_sz(1, info) + info + grpc_pb_u64_field_sz(2, h->slot);
-    np = put_names(pre, names, nn);
-    np += grpc_pb_len_hdr(pre + np, sub ? 4 : 2, inner);
-    np += grpc_pb_len_hdr(pre + np, 1, info);
-    np += grpc_pb_len_hdr(pre + np, 1, 64);
-    memcpy(pre + np, pl + h->sig_off, 64);
-    np += 64;
-    if (vote) {
-      pre[np++] = 2 << 3;
-      pre[np++] = 1;
-    }
-    np += grpc_pb_len_hdr(pre + np, 3, t);
-    if (sub) {
-      post[npost++] = 4 << 3 | GRPC_PB_LEN; /* meta: empty, execution results are unknown */
-      post[npost++] = 0;
-      npost += grpc_pb_u64_field(post + npost, 5, index);
-    } else {
-      npost += grpc_pb_u64_field(post + npost, 6, h->a);
-      npost += grpc_pb_u64_field(post + npost, 7, end);
-    }
-    npost += grpc_pb_u64_field(post + npost, 2, h->slot);
+    sof_geyser_txn_info_t ti = {
+      .sig = pl + h->sig_off, .is_vote = (h->flags & GRPC_REC_FLAG_VOTE) != 0, .slot = h->slot,
+      .index = sub ? index : 0, .ds_start = sub ? 0 : h->a, .ds_end = sub ? 0 : end,
+    };
+    np = sof_geyser_wrap_txn(pre, sizeof pre, post, &npost, &u, &ti, h->payload_sz);
     break;
   }
   case GRPC_REC_SLOT:
     nn = grpc_filters_slot(f, h, names, SVC_NAMES_MAX);
     if (!nn) return 1;
-    np = put_names(pre, names, nn);
-    np += grpc_pb_len_hdr(pre + np, sub ? 3 : 6, h->payload_sz);
+    u.filter_cnt = nn;
+    np = sof_geyser_wrap(pre, sizeof pre, post, &npost, &u, SOF_GEYSER_UPD_SLOT, h->payload_sz);
     break;
   case GRPC_REC_ENTRY:
     if (!sub || !f->entryf_cnt) return 1;
-    nn = f->entryf_cnt < SVC_NAMES_MAX ? f->entryf_cnt : SVC_NAMES_MAX;
-    np = put_names(pre, f->entryf, nn);
-    np += grpc_pb_len_hdr(pre + np, 8, h->payload_sz);
+    u.filters = f->entryf;
+    u.filter_cnt = f->entryf_cnt < SVC_NAMES_MAX ? f->entryf_cnt : SVC_NAMES_MAX;
+    np = sof_geyser_wrap(pre, sizeof pre, post, &npost, &u, SOF_GEYSER_UPD_ENTRY, h->payload_sz);
     break;
   case GRPC_REC_BLOCK_META:
     if (!sub || !f->metaf_cnt) return 1;
-    nn = f->metaf_cnt < SVC_NAMES_MAX ? f->metaf_cnt : SVC_NAMES_MAX;
-    np = put_names(pre, f->metaf, nn);
-    np += grpc_pb_len_hdr(pre + np, 7, h->payload_sz);
+    u.filters = f->metaf;
+    u.filter_cnt = f->metaf_cnt < SVC_NAMES_MAX ? f->metaf_cnt : SVC_NAMES_MAX;
+    np = sof_geyser_wrap(pre, sizeof pre, post, &npost, &u, SOF_GEYSER_UPD_BLOCK_META, h->payload_sz);
     break;
   default:
     return 1;
   }
-  npost += put_ts(post + npost, sub ? 11 : 5, h->ts_sec, h->ts_nsec);
+  if (!np) return 1; /* cannot happen: pre holds SVC_NAMES_MAX names and the envelope */
   if (room < np + h->payload_sz + npost + 5) return 0;
   grpc_stream_put(st, pre, np, pl, h->payload_sz, post, npost);
   return 1;
@@ -549,7 +506,7 @@ grpc_svc_pump(grpc_srv_t *s) {
       if (s->cfg.ping_interval_ms && st->method != GRPC_M_ENTRIES && s->now_ms >= st->next_ping_ms) {
         st->next_ping_ms = s->now_ms + s->cfg.ping_interval_ms;
         static uint8_t const none[1];
-        put_small(st, st->method == GRPC_M_SUBSCRIBE ? 6 : 3, none, 0);
+        put_small(st, SOF_GEYSER_UPD_PING, none, 0);
         atomic_fetch_add_explicit(&s->st.pings_sent, 1, memory_order_relaxed);
       }
     }

@@ -129,11 +129,6 @@ nats_cfg_parse(sof_plugin_env_t const *env, nats_plugin_t *n, char *err, size_t 
       sof_pcfg_u64(env, "poll_us", 100, 10, 100000, &c->poll_us, err, err_sz) ||
       sof_pcfg_bool(env, "latency_header", 0, &c->latency_header, err, err_sz))
     return -1;
-  if (format == 1) {
-    snprintf(err, err_sz, "format: protobuf is not available: this build has no protobuf schema of the "
-             "events (proto/geyser.proto); use format = json");
-    return -1;
-  }
   if (c->reconnect_wait_max_ms < c->reconnect_wait_ms) {
     snprintf(err, err_sz, "reconnect_wait_max_ms (%llu) is below reconnect_wait_ms (%llu)",
              (unsigned long long)c->reconnect_wait_max_ms, (unsigned long long)c->reconnect_wait_ms);
@@ -146,6 +141,7 @@ nats_cfg_parse(sof_plugin_env_t const *env, nats_plugin_t *n, char *err, size_t 
     return -1;
   }
   c->memory = (uint64_t)storage;
+  c->protobuf = format == 1;
   n->pf.vote = vote - 1;
   n->pf.include = (uint8_t const (*)[32])n->include;
   n->pf.exclude = (uint8_t const (*)[32])n->exclude;

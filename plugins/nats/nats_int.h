@@ -70,6 +70,7 @@ typedef struct nats_cfg {
   uint64_t queue_bytes, max_pending, reconnect_buf, ack_wait_ms;
   uint64_t reconnect_wait_ms, reconnect_wait_max_ms, connect_timeout_ms, drain_ms, poll_us;
   int      latency_header;
+  int      protobuf;       /* format = protobuf */
 } nats_cfg_t;
 
 typedef struct nats_plugin {

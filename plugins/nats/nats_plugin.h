@@ -16,7 +16,15 @@
  *   P.dataset                                      a dataset (events = ...,dataset)
  *
  * Payloads (format = json): the JSON objects of txlog and slotlog
- * (docs/plugins.md), one per message, no newline. Every message carries a
+ * (docs/plugins.md), one per message, no newline. format = protobuf: the
+ * grpc plugin's geyser messages, encoded by lib/geyser/sof_geyser_pb.h:
+ * transactions and slot statuses as geyser.SubscribeUpdate (no filter
+ * names; created_at the event's RX time, else the publish time), recent
+ * blockhashes as geyser.GetLatestBlockhashResponse, reorgs, leader changes
+ * and datasets as their JSON (geyser has no message for them); each
+ * message then names its payload in a Sof-Schema header
+ * ("geyser.SubscribeUpdate", "geyser.GetLatestBlockhashResponse",
+ * "json"). Every message carries a
  * Nats-Msg-Id derived from the event alone, the same in every sofd that
  * sees the event, so the stream's duplicate window stores it once:
  *
@@ -64,8 +72,10 @@
  * config (subjects P.>, max_age_s, max_bytes, replicas, duplicate_window_ms,
  * storage) or, when it exists, checks that its config matches: a mismatch,
  * an unreachable server or a server without JetStream is a setup error
- * naming the difference. format = protobuf is refused: no protobuf schema
- * of the events exists in this tree yet. One instance per process. */
+ * naming the difference. One instance per process.
+ *
+ * Exit status: the dropped and lost counters are registered as losses
+ * (sof_pcounter_t.loss): any at exit makes sofd exit 1. */
 #ifndef SOF_PLUGIN_NATS_H
 #define SOF_PLUGIN_NATS_H
 

@@ -13,6 +13,7 @@
 
 #include <nats/nats.h>
 
+#include "geyser/sof_geyser_pb.h"
 #include "pipeline/sof_event_json.h"
 #include "plugin/sof_plugin.h"
 #include "util/sof_json.h"
@@ -50,6 +51,8 @@ typedef struct nats_pub {
   sof_txn_t       txn;
   sof_json_t      j;
   char            line[PUB_LINE_MAX];
+  uint8_t         pb[PUB_LINE_MAX];            /* format = protobuf: the payload */
+  uint8_t         pbtx[SOF_GEYSER_PB_TXN_MAX]; /* a transaction's inner message */
 } nats_pub_t;
 
 static uint64_t
@@ -202,10 +205,87 @@ stream_setup(nats_plugin_t *n, char *err, size_t err_sz) {
 
 /* ---- formatting (the publisher thread) ------------------------------------------------- */
 
-/* Formats record r into p->j, its subject index and Nats-Msg-Id. 0, or -1
- * when the record cannot be formatted. */
+/* UNIX ns of an event's RX (rx_tsc; now when 0): now minus the TSC cycles
+ * since, at the TSC rate measured since setup (the host's tsc_hz can be off
+ * in a VM; the few ms back from now keep any error small). */
+static uint64_t
+rx_unix_ns(nats_plugin_t const *n, nats_pub_t const *p, uint64_t rx_tsc) {
+  uint64_t ns_now = now_ns(CLOCK_REALTIME);
+  if (!rx_tsc || !n->tsc_hz) return ns_now;
+  uint64_t tsc_now = sof_plugin_tsc();
+  uint64_t mono = now_ns(CLOCK_MONOTONIC);
+  double hz = (double)n->tsc_hz;
+  if (mono - p->base_mono > 1000000000ULL)
+    hz = (double)(tsc_now - p->base_tsc) * 1e9 / (double)(mono - p->base_mono);
+  int64_t back = (int64_t)(tsc_now - rx_tsc);
+  return ns_now - (uint64_t)((double)(back > 0 ? back : 0) * 1e9 / hz);
+}
+
+/* What a message's payload is (format = protobuf: its Sof-Schema header). */
+#define SCHEMA_JSON      "json"
+#define SCHEMA_UPDATE    "geyser.SubscribeUpdate"
+#define SCHEMA_BLOCKHASH "geyser.GetLatestBlockhashResponse"
+
+/* format = protobuf: transactions and slot statuses as geyser.SubscribeUpdate
+ * (no filter names; created_at the event's RX time, else now), recent
+ * blockhashes as geyser.GetLatestBlockhashResponse. Returns 1 with the
+ * payload's length in p->pb and its schema, 0 when the record has no
+ * protobuf form (pb_form: reorgs, leader changes, datasets stay JSON), -1
+ * when it cannot be encoded. */
 static int
-format_rec(nats_pub_t *p, nrec_t const *r, int *subj, char *id, size_t id_sz) {
+format_pb(nats_plugin_t const *n, nats_pub_t *p, nrec_t const *r, size_t *len, char const **schema) {
+  uint64_t ns = rx_unix_ns(n, p, r->rx_tsc);
+  sof_geyser_upd_t u = { .ts_sec = (int64_t)(ns / 1000000000ULL), .ts_nsec = (int32_t)(ns % 1000000000ULL) };
+  *schema = SCHEMA_UPDATE;
+  switch (r->type) {
+  case NREC_TX: { /* parsed by format_rec already */
+    nrec_tx_t const *t = (nrec_tx_t const *)r;
+    uint8_t const *bytes = (uint8_t const *)(t + 1);
+    size_t tn = sof_geyser_pb_txn(p->pbtx, sizeof p->pbtx, bytes, &p->txn, NULL);
+    sof_geyser_txn_info_t ti = { .sig = sof_txn_sig(&p->txn, bytes, 0), .is_vote = p->txn.simple_vote,
+                                 .slot = t->slot };
+    *len = tn ? sof_geyser_update_txn(p->pb, sizeof p->pb, &u, &ti, p->pbtx, tn) : 0;
+    return *len ? 1 : -1;
+  }
+  case NREC_SLOT: {
+    sof_ev_slot_status_t ev;
+    memcpy(&ev, r + 1, sizeof ev);
+    char const *dead = NULL;
+    int st = sof_geyser_slot_status(ev.event, ev.status, &dead, NULL);
+    if (st < 0) return 0; /* a status geyser has no value for: JSON */
+    uint8_t inner[SOF_GEYSER_PB_SLOT_MAX];
+    int has_parent = ev.parent != SOF_SLOT_UNKNOWN;
+    size_t in = sof_geyser_pb_slot(inner, sizeof inner, ev.slot, has_parent, has_parent ? ev.parent : 0, st, dead);
+    *len = sof_geyser_update(p->pb, sizeof p->pb, &u, SOF_GEYSER_UPD_SLOT, inner, in);
+    return *len ? 1 : -1;
+  }
+  case NREC_BLOCKHASH: {
+    sof_ev_recent_blockhash_t const *ev = (sof_ev_recent_blockhash_t const *)(r + 1);
+    *schema = SCHEMA_BLOCKHASH;
+    *len = sof_geyser_pb_latest_blockhash(p->pb, sizeof p->pb, ev->slot, ev->blockhash);
+    return *len ? 1 : -1;
+  }
+  default:
+    *schema = SCHEMA_JSON;
+    return 0;
+  }
+}
+
+/* pb_form: 1 when record r has a protobuf form (format_pb encodes it). */
+static int
+pb_form(nrec_t const *r) {
+  if (r->type == NREC_TX || r->type == NREC_BLOCKHASH) return 1;
+  if (r->type != NREC_SLOT) return 0;
+  sof_ev_slot_status_t ev;
+  memcpy(&ev, r + 1, sizeof ev);
+  return sof_geyser_slot_status(ev.event, ev.status, NULL, NULL) >= 0;
+}
+
+/* Parses a transaction record into p->txn; finds record r's subject index
+ * and Nats-Msg-Id (the same in both formats) and, when json, formats it
+ * into p->j. 0, or -1 when the record cannot be formatted. */
+static int
+format_rec(nats_pub_t *p, nrec_t const *r, int json, int *subj, char *id, size_t id_sz) {
   sof_json_t *j = &p->j;
   sof_json_reset(j);
   sof_json_obj_begin(j);
@@ -214,12 +294,14 @@ format_rec(nats_pub_t *p, nrec_t const *r, int *subj, char *id, size_t id_sz) {
     nrec_tx_t const *t = (nrec_tx_t const *)r;
     uint8_t const *bytes = (uint8_t const *)(t + 1);
     if (sof_txn_parse(&p->txn, bytes, r->sz, NULL) != SOF_TXN_OK) return -1;
-    sof_json_key(j, "type");       sof_json_str(j, "transaction");
-    sof_json_key(j, "slot");       sof_json_u64(j, t->slot);
-    sof_json_key(j, "entry");      sof_json_u64(j, t->entry);
-    sof_json_key(j, "commitment"); sof_json_str(j, sof_commitment_str(t->commitment));
-    sof_json_key(j, "path");       sof_json_str(j, t->path == SOF_TXN_PATH_INLINE ? "inline" : "dataset");
-    sof_event_json_txn(j, bytes, &p->txn);
+    if (json) {
+      sof_json_key(j, "type");       sof_json_str(j, "transaction");
+      sof_json_key(j, "slot");       sof_json_u64(j, t->slot);
+      sof_json_key(j, "entry");      sof_json_u64(j, t->entry);
+      sof_json_key(j, "commitment"); sof_json_str(j, sof_commitment_str(t->commitment));
+      sof_json_key(j, "path");       sof_json_str(j, t->path == SOF_TXN_PATH_INLINE ? "inline" : "dataset");
+      sof_event_json_txn(j, bytes, &p->txn);
+    }
     char sig[SOF_BASE58_ENCODED_64_MAX];
     sof_base58_encode_64(sof_txn_sig(&p->txn, bytes, 0), sig);
     snprintf(id, id_sz, "tx:%" PRIu64 ":%s", t->slot, sig);
@@ -230,7 +312,7 @@ format_rec(nats_pub_t *p, nrec_t const *r, int *subj, char *id, size_t id_sz) {
   case NREC_SLOT: {
     sof_ev_slot_status_t ev;
     memcpy(&ev, r + 1, sizeof ev);
-    sof_pjson_slot_status(j, &ev);
+    if (json) sof_pjson_slot_status(j, &ev);
     char const *moment = sof_pjson_slot_moment(&ev);
     snprintf(id, id_sz, "slot:%" PRIu64 ":%s", ev.slot, moment ? moment : sof_slot_status_str(ev.status));
     *subj = SUBJ_SLOT;
@@ -245,7 +327,7 @@ format_rec(nats_pub_t *p, nrec_t const *r, int *subj, char *id, size_t id_sz) {
   }
   case NREC_BLOCKHASH: {
     sof_ev_recent_blockhash_t const *ev = (sof_ev_recent_blockhash_t const *)(r + 1);
-    sof_pjson_recent_blockhash(j, ev);
+    if (json) sof_pjson_recent_blockhash(j, ev);
     char h[SOF_BASE58_ENCODED_32_MAX];
     sof_base58_encode_32(ev->blockhash, h);
     snprintf(id, id_sz, "bh:%" PRIu64 ":%s", ev->slot, h);
@@ -282,26 +364,27 @@ static natsMsg *
 build_msg(nats_plugin_t *n, nats_pub_t *p, nrec_t const *r) {
   int subj = 0;
   char id[192];
-  if (format_rec(p, r, &subj, id, sizeof id)) return NULL;
+  int pb = n->cfg.protobuf && pb_form(r);
+  if (format_rec(p, r, !pb, &subj, id, sizeof id)) return NULL;
+  char const *data = p->line;
+  int len = (int)p->j.len;
+  char const *schema = SCHEMA_JSON;
+  if (pb) {
+    size_t pl = 0;
+    if (format_pb(n, p, r, &pl, &schema) <= 0) return NULL;
+    data = (char const *)p->pb;
+    len = (int)pl;
+  }
   natsMsg *m = NULL;
-  if (natsMsg_Create(&m, p->subj[subj], NULL, p->line, (int)p->j.len) != NATS_OK) return NULL;
-  if (natsMsgHeader_Set(m, "Nats-Msg-Id", id) != NATS_OK) {
+  if (natsMsg_Create(&m, p->subj[subj], NULL, data, len) != NATS_OK) return NULL;
+  if (natsMsgHeader_Set(m, "Nats-Msg-Id", id) != NATS_OK ||
+      (n->cfg.protobuf && natsMsgHeader_Set(m, "Sof-Schema", schema) != NATS_OK)) {
     natsMsg_Destroy(m);
     return NULL;
   }
   if (n->cfg.latency_header && r->rx_tsc && n->tsc_hz) {
-    /* UNIX ns of the RX: now minus the TSC cycles since, at the TSC rate
-     * measured since setup (the host's tsc_hz can be off in a VM; the few
-     * ms back from now keep any error small) */
     char v[32];
-    uint64_t tsc_now = sof_plugin_tsc(), ns_now = now_ns(CLOCK_REALTIME);
-    uint64_t mono = now_ns(CLOCK_MONOTONIC);
-    double hz = (double)n->tsc_hz;
-    if (mono - p->base_mono > 1000000000ULL)
-      hz = (double)(tsc_now - p->base_tsc) * 1e9 / (double)(mono - p->base_mono);
-    int64_t back = (int64_t)(tsc_now - r->rx_tsc);
-    uint64_t ns = ns_now - (uint64_t)((double)(back > 0 ? back : 0) * 1e9 / hz);
-    snprintf(v, sizeof v, "%" PRIu64, ns);
+    snprintf(v, sizeof v, "%" PRIu64, rx_unix_ns(n, p, r->rx_tsc));
     natsMsgHeader_Set(m, "Sof-Rx-Ns", v);
   }
   return m;

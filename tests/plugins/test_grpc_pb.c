@@ -1,5 +1,6 @@
-/* test_grpc_pb: the grpc plugin's hand-written encodings and its broadcast
- * ring (plugins/grpc).
+/* test_grpc_pb: the grpc plugin's hand-written encodings (lib/geyser,
+ * under the plugin's names; the envelope: tests/test_geyser_pb.c) and its
+ * broadcast ring (plugins/grpc).
  *
  * - grpc_pb_txn on every transaction type sof_txgen makes (legacy votes,
  *   transfers with two signers, token transfers, v0 with lookup tables):
