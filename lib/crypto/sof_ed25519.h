@@ -43,6 +43,27 @@ int sof_ed25519_init(void);
  * Pure; thread safe after sof_ed25519_init. */
 int sof_ed25519_verify(uint8_t const sig[64], void const *msg, size_t sz, uint8_t const pub[32]);
 
+/* The arithmetic of sof_ed25519_verify (the unprepared path). AUTO picks
+ * IFMA where the CPU has AVX-512 IFMA and VL (four field elements per
+ * product, sof_ed25519_ifma.c), SCALAR elsewhere (four 64-bit words;
+ * mulx/adx where the build targets BMI2 and ADX, plain C otherwise). Every
+ * implementation gives the same verdict for every input. */
+typedef enum {
+  SOF_ED25519_IMPL_AUTO = 0,
+  SOF_ED25519_IMPL_SCALAR = 1,
+  SOF_ED25519_IMPL_IFMA = 2,
+} sof_ed25519_impl_t;
+
+/* sof_ed25519_impl_set chooses sof_ed25519_verify's implementation (tests
+ * and benchmarks compare them; sof_ed25519_init has already chosen AUTO).
+ * Returns 0, or -1 when the CPU cannot run it, for an unknown value, or
+ * before sof_ed25519_init. Not thread safe: call it while no other thread
+ * verifies. sof_ed25519_impl returns the implementation in use (never
+ * AUTO after init); sof_ed25519_impl_name a static name for one. */
+int sof_ed25519_impl_set(sof_ed25519_impl_t which);
+sof_ed25519_impl_t sof_ed25519_impl(void);
+char const *sof_ed25519_impl_name(sof_ed25519_impl_t which);
+
 /* sof_ed25519_key_prepare decodes pub (32 bytes, copied) into key and
  * builds its table (about three and a half libsodium verifications'
  * cost). Returns 0, or -1 when libsodium would reject every signature
