@@ -22,7 +22,7 @@
  * is not), so every input gives the point libsodium's formulas give.
  *
  * Bounds: a product (fe4_mul) takes limbs below 2^52 (vpmadd52 reads 52
- * bits) and returns limbs at most 2^51 + 19. Between products, sums and
+ * bits) and returns limbs at most 2^51 + 2^15. Between products, sums and
  * differences (a difference adds 2p or 4p, whose limbs exceed any operand)
  * stay below 2^56 and one carry pass (fe4_carry) brings them under
  * 2^51 + 2^10. */
@@ -57,8 +57,8 @@ p4_limb(int i) {
 }
 
 /* One parallel carry pass: limbs below 2^64 - 2^13 become at most
- * 2^51 + 2^13 (limb 0: 2^51 + 19 * 2^13); limbs below 2^56 become below
- * 2^51 + 2^10; limbs at most 2^51 + 2^13 become at most 2^51 + 19. */
+ * 2^51 + 2^13 (limb 0: 2^51 + 19 * 2^13); limbs below 2^61 become at
+ * most 2^51 + 2^15 (limb 0; the others 2^51 + 2^10). */
 TGT_IN void
 fe4_carry(fe4_t *h) {
   __m256i const m = _mm256_set1_epi64x((long long)M51);
@@ -73,17 +73,20 @@ fe4_carry(fe4_t *h) {
 }
 
 /* h = a * b lane by lane (h may alias a or b). Limbs of a and b below
- * 2^52; h's at most 2^51 + 19.
+ * 2^52; h's at most 2^51 + 2^15.
  *
  * Column k of the product (weight 2^(51 k)) collects the low 52 bits of
  * a_i b_j (i + j = k) and twice the high part of a_i b_j (i + j = k - 1:
  * the high part starts at 2^52 = 2 * 2^51). Columns are below 15 * 2^52;
- * 2^255 = 19 folds columns 5..9 onto 0..4 (below 2^61), and two carry
- * passes leave limbs at most 2^51 + 19. */
+ * 2^255 = 19 folds columns 5..9 onto 0..4 (below 2^61), and one carry
+ * pass leaves limbs at most 2^51 + 2^15 (limb 0; the others 2^51 + 2^10),
+ * below 2^52 as a product's operand must be and below 2p's limbs as a
+ * difference's subtrahend must be. */
 TGT_IN void
 fe4_mul(fe4_t *h, fe4_t const *a, fe4_t const *b) {
   __m256i const z = _mm256_setzero_si256();
   __m256i lo[9], hi[9];
+  _Pragma("GCC unroll 10")
   for (int k = 0; k < 9; k++) lo[k] = hi[k] = z;
 #define MAC(i, j)                                                                                  \
   lo[i + j] = _mm256_madd52lo_epu64(lo[i + j], a->l[i], b->l[j]);                                  \
@@ -96,15 +99,16 @@ fe4_mul(fe4_t *h, fe4_t const *a, fe4_t const *b) {
 #undef MAC
   __m256i col[10];
   col[0] = lo[0];
+  _Pragma("GCC unroll 10")
   for (int k = 1; k < 9; k++) col[k] = _mm256_add_epi64(lo[k], _mm256_add_epi64(hi[k - 1], hi[k - 1]));
   col[9] = _mm256_add_epi64(hi[8], hi[8]);
   fe4_t r;
+  _Pragma("GCC unroll 10")
   for (int k = 0; k < 5; k++) {
     __m256i t = col[k + 5]; /* 19 t = 16 t + 2 t + t */
     __m256i t19 = _mm256_add_epi64(_mm256_add_epi64(_mm256_slli_epi64(t, 4), _mm256_add_epi64(t, t)), t);
     r.l[k] = _mm256_add_epi64(col[k], t19);
   }
-  fe4_carry(&r);
   fe4_carry(&r);
   *h = r;
 }
@@ -113,12 +117,14 @@ fe4_mul(fe4_t *h, fe4_t const *a, fe4_t const *b) {
 TGT_IN void
 ge4_dbl(fe4_t *p) {
   fe4_t a, b, s, u, w;
+  _Pragma("GCC unroll 10")
   for (int i = 0; i < 5; i++) {
     a.l[i] = PERM(p->l[i], 0, 1, 2, 0);
     b.l[i] = PERM(p->l[i], 0, 1, 2, 1);
   }
   fe4_mul(&s, &a, &b); /* (A, B, Z^2, XY) */
   __m256i const dbl_hi = _mm256_set_epi64x(1, 1, 0, 0);
+  _Pragma("GCC unroll 10")
   for (int i = 0; i < 5; i++) {
     __m256i x = _mm256_sllv_epi64(PERM(s.l[i], 1, 1, 2, 3), dbl_hi); /* (B, B, 2Z^2, 2XY) */
     __m256i y = PERM(s.l[i], 0, 0, 0, 0);                              /* A */
@@ -138,6 +144,7 @@ ge4_dbl(fe4_t *p) {
 /* (Y - X, Y + X, T, Z) of p, carried */
 TGT_IN void
 ge4_addend(fe4_t *a, fe4_t const *p) {
+  _Pragma("GCC unroll 10")
   for (int i = 0; i < 5; i++) {
     __m256i y = PERM(p->l[i], 1, 1, 3, 2);
     __m256i x = PERM(p->l[i], 0, 0, 0, 0);
@@ -153,6 +160,7 @@ ge4_add(fe4_t *p, fe4_t const *q) {
   fe4_t a, m, v1, v2;
   ge4_addend(&a, p);
   fe4_mul(&m, &a, q); /* (A, B, C, D) */
+  _Pragma("GCC unroll 10")
   for (int i = 0; i < 5; i++) {
     __m256i x1 = PERM(m.l[i], 1, 3, 3, 1), y1 = PERM(m.l[i], 0, 2, 2, 0);
     __m256i x2 = PERM(m.l[i], 3, 1, 3, 1), y2 = PERM(m.l[i], 2, 0, 2, 0);
@@ -175,6 +183,7 @@ ge4_cache(fe4_t *pos, fe4_t *neg, fe4_t const *p) {
   fe4_t a;
   ge4_addend(&a, p);
   fe4_mul(pos, &a, &k_cache);
+  _Pragma("GCC unroll 10")
   for (int i = 0; i < 5; i++) {
     __m256i s = PERM(pos->l[i], 1, 0, 2, 3);
     neg->l[i] = _mm256_mask_sub_epi64(s, 0x4, p2_limb(i), s);
@@ -184,6 +193,7 @@ ge4_cache(fe4_t *pos, fe4_t *neg, fe4_t const *p) {
 
 TGT_IN void
 fe4_load(fe4_t *h, uint64_t const x[5], uint64_t const y[5], uint64_t const z[5], uint64_t const t[5]) {
+  _Pragma("GCC unroll 10")
   for (int i = 0; i < 5; i++)
     h->l[i] = _mm256_set_epi64x((long long)t[i], (long long)z[i], (long long)y[i], (long long)x[i]);
 }
@@ -194,7 +204,7 @@ fe4_load(fe4_t *h, uint64_t const x[5], uint64_t const y[5], uint64_t const z[5]
 static fe4_t btab[2][BTAB_N];
 
 /* tab[0][j] = (2j + 1) p and tab[1][j] = -(2j + 1) p, cached; p's limbs
- * at most 2^51 + 19. */
+ * at most 2^51 + 2^15. */
 TGT_IN void
 odd_multiples(fe4_t (*tab)[2], unsigned n, fe4_t const *p) {
   fe4_t p2 = *p, p2c, unused, cur = *p;
@@ -249,8 +259,10 @@ sof_ed25519_ifma_dsm(uint64_t out[3][5], int8_t const es[256], int8_t const ek[2
     else if (d < 0) ge4_add(&h, &btab[1][(-d) >> 1]);
   }
   uint64_t lane[5][4] __attribute__((aligned(32)));
+  _Pragma("GCC unroll 10")
   for (int l = 0; l < 5; l++) _mm256_store_si256((__m256i *)(void *)lane[l], h.l[l]);
   for (int c = 0; c < 3; c++)
+    _Pragma("GCC unroll 10")
     for (int l = 0; l < 5; l++) out[c][l] = lane[l][c];
 }
 

@@ -8,7 +8,7 @@
  * set: lane 0 X, lane 1 Y, lane 2 Z, lane 3 T, limb i of the four in one
  * 256-bit register, so that every step of a doubling or an addition is one
  * four-lane product (vpmadd52luq / vpmadd52huq) between lane permutations.
- * Products take limbs below 2^52 and return limbs at most 2^51 + 19.
+ * Products take limbs below 2^52 and return limbs at most 2^51 + 2^15.
  *
  * Nothing here allocates or blocks; variable time (every input of a
  * verification is public). */
