@@ -10,7 +10,9 @@
  * S at and around L, R and A of small order in every encoding libsodium
  * blacklists, non-canonical and off-curve keys, and keys with a torsion
  * component, where the cofactorless equation holds for one hash in eight
- * and a small-order R can satisfy it. */
+ * and a small-order R can satisfy it. The unprepared verdict is taken from
+ * every implementation the CPU runs (sof_ed25519_impl_set: the scalar
+ * four-word path and, with AVX-512 IFMA, the four-lane one). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,19 +37,33 @@ rng_bytes(uint8_t *p, size_t n) {
 static sof_ed25519_key_t *key; /* 83 KiB: on the heap */
 static unsigned agree_cnt, accept_cnt;
 
-/* Both verdicts, compared; returns libsodium's (0 valid). */
+/* The implementations of the unprepared path this CPU runs (SCALAR always,
+ * IFMA where AVX-512 IFMA is present); every input is judged by each. */
+static sof_ed25519_impl_t impls[2];
+static unsigned impl_cnt;
+static unsigned impl_verdicts[3];
+
+/* All verdicts, compared; returns libsodium's (0 valid). */
 static int
 same_verdict(uint8_t const sig[64], uint8_t const *msg, size_t sz, sof_ed25519_key_t const *k,
              int line) {
   int ref = crypto_sign_ed25519_verify_detached(sig, msg, sz, k->pub) ? -1 : 0;
   int got = sof_ed25519_verify_prepared(sig, msg, sz, k);
-  int unprep = sof_ed25519_verify(sig, msg, sz, k->pub);
   SOF_CHECK_EQ(got, ref);
-  SOF_CHECK_EQ(unprep, ref);
-  if (got != ref || unprep != ref)
-    fprintf(stderr, "  (verdicts differ, line %d: libsodium %d, prepared %d, unprepared %d)\n", line, ref,
-            got, unprep);
-  agree_cnt += got == ref && unprep == ref;
+  int agree = got == ref;
+  for (unsigned i = 0; i < impl_cnt; i++) {
+    SOF_CHECK_EQ(sof_ed25519_impl_set(impls[i]), 0);
+    int unprep = sof_ed25519_verify(sig, msg, sz, k->pub);
+    SOF_CHECK_EQ(unprep, ref);
+    agree &= unprep == ref;
+    impl_verdicts[impls[i]] += unprep == ref;
+    if (unprep != ref)
+      fprintf(stderr, "  (verdicts differ, line %d: libsodium %d, unprepared %s %d)\n", line, ref,
+              sof_ed25519_impl_name(impls[i]), unprep);
+  }
+  if (got != ref) fprintf(stderr, "  (verdicts differ, line %d: libsodium %d, prepared %d)\n", line, ref, got);
+  SOF_CHECK_EQ(sof_ed25519_impl_set(SOF_ED25519_IMPL_AUTO), 0);
+  agree_cnt += agree;
   accept_cnt += ref == 0;
   return ref;
 }
@@ -333,12 +349,25 @@ main(void) {
   key = malloc(sizeof *key);
   SOF_CHECK(key != NULL);
   if (!key) return sof_test_done("ed25519");
+  /* AUTO takes IFMA exactly when the CPU has it; SCALAR always runs */
+  SOF_CHECK_EQ(sof_ed25519_impl_set(SOF_ED25519_IMPL_SCALAR), 0);
+  impls[impl_cnt++] = SOF_ED25519_IMPL_SCALAR;
+  if (sof_ed25519_impl_set(SOF_ED25519_IMPL_IFMA) == 0) impls[impl_cnt++] = SOF_ED25519_IMPL_IFMA;
+  else fprintf(stderr, "ed25519: this CPU has no AVX-512 IFMA: only the scalar unprepared path is tested here\n");
+  SOF_CHECK_EQ(sof_ed25519_impl_set(SOF_ED25519_IMPL_AUTO), 0);
+  SOF_CHECK_EQ(sof_ed25519_impl(), impls[impl_cnt - 1]);
+  SOF_CHECK_EQ(sof_ed25519_impl_set((sof_ed25519_impl_t)7), -1);
   test_valid();
   test_flips();
   test_scalar_edges();
   test_key_encodings();
   test_torsion();
   fprintf(stderr, "%u verdicts compared with libsodium, %u acceptances\n", agree_cnt, accept_cnt);
+  for (unsigned i = 0; i < impl_cnt; i++) {
+    fprintf(stderr, "  unprepared %s: %u verdicts equal libsodium's\n", sof_ed25519_impl_name(impls[i]),
+            impl_verdicts[impls[i]]);
+    SOF_CHECK(impl_verdicts[impls[i]] > 3000);
+  }
   free(key);
   return sof_test_done("ed25519");
 }
