@@ -23,7 +23,7 @@
  *
  * Bounds: a product (fe4_mul) takes limbs below 2^52 (vpmadd52 reads 52
  * bits) and returns limbs at most 2^51 + 2^15. Between products, sums and
- * differences (a difference adds 2p or 4p, whose limbs exceed any operand)
+ * differences (a difference adds 2p, whose limbs exceed any operand's)
  * stay below 2^56 and one carry pass (fe4_carry) brings them under
  * 2^51 + 2^10. */
 #include "crypto/sof_ed25519_ifma.h"
@@ -40,20 +40,13 @@ typedef struct { __m256i l[5]; } fe4_t;
 #define PERM(x, a, b, c, d) _mm256_permute4x64_epi64((x), (a) | ((b) << 2) | ((c) << 4) | ((d) << 6))
 #define M51 ((1ULL << 51) - 1)
 
-/* 2p and 4p, limb by limb */
+/* 2p, limb by limb */
 #define P2_0 0xFFFFFFFFFFFDAULL
 #define P2_I 0xFFFFFFFFFFFFEULL
-#define P4_0 0x1FFFFFFFFFFFB4ULL
-#define P4_I 0x1FFFFFFFFFFFFCULL
 
 TGT_IN __m256i
 p2_limb(int i) {
   return _mm256_set1_epi64x((long long)(i ? P2_I : P2_0));
-}
-
-TGT_IN __m256i
-p4_limb(int i) {
-  return _mm256_set1_epi64x((long long)(i ? P4_I : P4_0));
 }
 
 /* One parallel carry pass: limbs below 2^64 - 2^13 become at most
@@ -113,10 +106,12 @@ fe4_mul(fe4_t *h, fe4_t const *a, fe4_t const *b) {
   *h = r;
 }
 
-/* p = 2p (p: X, Y, Z, T lanes, limbs below 2^52) */
+/* p = 2p (p: X, Y, Z, T lanes, limbs below 2^52). The four values the
+ * second product combines, (G, H, F, E), are formed in one vector and
+ * carried once; the two operands are lane permutations of it. */
 TGT_IN void
 ge4_dbl(fe4_t *p) {
-  fe4_t a, b, s, u, w;
+  fe4_t a, b, s, g, u, w;
   _Pragma("GCC unroll 10")
   for (int i = 0; i < 5; i++) {
     a.l[i] = PERM(p->l[i], 0, 1, 2, 0);
@@ -126,18 +121,20 @@ ge4_dbl(fe4_t *p) {
   __m256i const dbl_hi = _mm256_set_epi64x(1, 1, 0, 0);
   _Pragma("GCC unroll 10")
   for (int i = 0; i < 5; i++) {
-    __m256i x = _mm256_sllv_epi64(PERM(s.l[i], 1, 1, 2, 3), dbl_hi); /* (B, B, 2Z^2, 2XY) */
-    __m256i y = PERM(s.l[i], 0, 0, 0, 0);                              /* A */
-    __m256i g = _mm256_mask_add_epi64(x, 0x2, x, y);                   /* lane 1: A + B = H */
-    g = _mm256_mask_add_epi64(g, 0x1, g, _mm256_sub_epi64(p2_limb(i), y)); /* lane 0: B - A = G */
-    __m256i nz = _mm256_sub_epi64(p4_limb(i), PERM(g, 0, 0, 0, 0));   /* -G */
-    __m256i uu = PERM(g, 3, 0, 2, 3);                                  /* (E, G, 2Z^2, E) */
-    __m256i ww = PERM(g, 2, 1, 0, 1);                                  /* (2Z^2, H, G, H) */
-    u.l[i] = _mm256_mask_add_epi64(uu, 0x4, uu, nz);                   /* lane 2: F */
-    w.l[i] = _mm256_mask_add_epi64(ww, 0x1, ww, nz);                   /* lane 0: F */
+    __m256i const p2 = p2_limb(i);
+    __m256i x = _mm256_sllv_epi64(PERM(s.l[i], 1, 1, 2, 3), dbl_hi);  /* (B, B, 2Z^2, 2XY) */
+    __m256i y = PERM(s.l[i], 0, 0, 0, 0);                               /* A */
+    __m256i bb = PERM(s.l[i], 1, 1, 1, 1);                              /* B */
+    y = _mm256_mask_sub_epi64(y, 0x1, p2, y);                           /* (-A, A, A, A) */
+    x = _mm256_mask_add_epi64(x, 0x7, x, y);                            /* (G, H, 2Z^2 + A, E) */
+    g.l[i] = _mm256_mask_add_epi64(x, 0x4, x, _mm256_sub_epi64(p2, bb)); /* lane 2: F */
   }
-  fe4_carry(&u);
-  fe4_carry(&w);
+  fe4_carry(&g);
+  _Pragma("GCC unroll 10")
+  for (int i = 0; i < 5; i++) {
+    u.l[i] = PERM(g.l[i], 3, 0, 2, 3); /* (E, G, F, E) */
+    w.l[i] = PERM(g.l[i], 2, 1, 0, 1); /* (F, H, G, H) */
+  }
   fe4_mul(p, &u, &w);
 }
 
@@ -154,23 +151,26 @@ ge4_addend(fe4_t *a, fe4_t const *p) {
   fe4_carry(a);
 }
 
-/* p = p + q, q cached (Y - X, Y + X, 2dT, 2Z) */
+/* p = p + q, q cached (Y - X, Y + X, 2dT, 2Z). As in the doubling, the
+ * second product's operands are permutations of one carried vector
+ * (E, F, G, H). */
 TGT_IN void
 ge4_add(fe4_t *p, fe4_t const *q) {
-  fe4_t a, m, v1, v2;
+  fe4_t a, m, e, v1, v2;
   ge4_addend(&a, p);
   fe4_mul(&m, &a, q); /* (A, B, C, D) */
   _Pragma("GCC unroll 10")
   for (int i = 0; i < 5; i++) {
-    __m256i x1 = PERM(m.l[i], 1, 3, 3, 1), y1 = PERM(m.l[i], 0, 2, 2, 0);
-    __m256i x2 = PERM(m.l[i], 3, 1, 3, 1), y2 = PERM(m.l[i], 2, 0, 2, 0);
-    __m256i p2 = p2_limb(i);
-    /* (B - A, D + C, D - C, B - A) and (D - C, B + A, D + C, B + A) */
-    v1.l[i] = _mm256_mask_sub_epi64(_mm256_add_epi64(x1, y1), 0xd, _mm256_add_epi64(x1, p2), y1);
-    v2.l[i] = _mm256_mask_sub_epi64(_mm256_add_epi64(x2, y2), 0x1, _mm256_add_epi64(x2, p2), y2);
+    __m256i x = PERM(m.l[i], 1, 3, 3, 1), y = PERM(m.l[i], 0, 2, 2, 0);
+    /* (B - A, D - C, D + C, B + A) */
+    e.l[i] = _mm256_mask_sub_epi64(_mm256_add_epi64(x, y), 0x3, _mm256_add_epi64(x, p2_limb(i)), y);
   }
-  fe4_carry(&v1);
-  fe4_carry(&v2);
+  fe4_carry(&e);
+  _Pragma("GCC unroll 10")
+  for (int i = 0; i < 5; i++) {
+    v1.l[i] = PERM(e.l[i], 0, 2, 1, 0); /* (E, G, F, E) */
+    v2.l[i] = PERM(e.l[i], 1, 3, 2, 3); /* (F, H, G, H) */
+  }
   fe4_mul(p, &v1, &v2);
 }
 
