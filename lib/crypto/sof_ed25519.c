@@ -1,5 +1,5 @@
-/* sof_ed25519.c: ed25519 through libsodium, plus a verifier for prepared
- * keys.
+/* sof_ed25519.c: ed25519 through libsodium, plus verifiers with
+ * libsodium's verdicts: for prepared keys, and for any key.
  *
  * The prepared path computes exactly what libsodium's
  * crypto_sign_ed25519_verify_detached computes (1.0.18, the default
@@ -20,7 +20,15 @@
  * inputs need). The points, their tables and the double scalar
  * multiplication use four 64-bit words (fe64_t, any value below 2^256;
  * mulx/adcx/adox products where the build targets BMI2 and ADX), which the
- * out-of-order core overlaps better (bench/bench_field.c). */
+ * out-of-order core overlaps better (bench/bench_field.c).
+ *
+ * An unprepared key (sof_ed25519_verify) takes sliding-window digits of S
+ * and h. Where the CPU has AVX-512 IFMA (sof_ed25519_impl_set, chosen at
+ * init), the double scalar multiplication runs in sof_ed25519_ifma.c: a
+ * point's four coordinates in the lanes of one vector, five 51-bit limbs
+ * (this file's fe_t layout, so the decoded key goes in and the result
+ * comes out without conversion), odd multiples of B up to 127B tabled at
+ * init; elsewhere the four-word code below does it. */
 #include "crypto/sof_ed25519.h"
 
 #include <string.h>
