@@ -4,7 +4,8 @@
  * libsodium's crypto_sign_ed25519_verify_detached is the oracle: for every
  * input built here, sof_ed25519_verify_prepared and sof_ed25519_verify must
  * give its verdict.
- * The inputs cover what the prepared path computes differently: valid
+ * The inputs cover what the prepared path computes differently: RFC 8032's
+ * test vectors 1-3 (key, signature, verdicts), valid
  * signatures over many keys and message lengths (the tables and the
  * double scalar multiplication), every single-bit flip of some of them,
  * S at and around L, R and A of small order in every encoding libsodium
@@ -342,6 +343,54 @@ test_torsion(void) {
   fprintf(stderr, "small-order R: %u signatures satisfied the equation, all rejected\n", hits);
 }
 
+static void
+unhex(uint8_t *out, char const *h) {
+  for (size_t i = 0; h[2 * i]; i++) {
+    unsigned v = 0;
+    for (int k = 0; k < 2; k++) {
+      char c = h[2 * i + (size_t)k];
+      v = v * 16 + (unsigned)(c <= '9' ? c - '0' : c - 'a' + 10);
+    }
+    out[i] = (uint8_t)v;
+  }
+}
+
+/* RFC 8032 section 7.1, TEST 1-3: the key derived from the secret, the
+ * signature, and the verdicts (valid; the message or R changed: invalid)
+ * of both verifiers and every implementation. */
+static void
+test_rfc8032(void) {
+  static char const *const v[3][4] = {
+    {"9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+     "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a", "",
+     "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"},
+    {"4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
+     "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c", "72",
+     "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00"},
+    {"c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7",
+     "fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025", "af82",
+     "6291d657deec24024827e69c3abe01a30ce548a284743a445e3680d7db5ac3ac18ff9b538d16f290ae67f760984dc6594a7c15e9716ed28dc027beceea1ec40a"},
+  };
+  for (unsigned t = 0; t < 3; t++) {
+    uint8_t seed[32], pub[32], msg[2] = {0}, sig[64], kp[64], got_sig[64];
+    unhex(seed, v[t][0]);
+    unhex(pub, v[t][1]);
+    unhex(msg, v[t][2]);
+    unhex(sig, v[t][3]);
+    size_t sz = strlen(v[t][2]) / 2;
+    sof_ed25519_keypair_from_seed(kp, seed);
+    SOF_CHECK_MEM(kp + 32, pub, 32);
+    sof_ed25519_sign(got_sig, msg, sz, kp);
+    SOF_CHECK_MEM(got_sig, sig, 64);
+    SOF_CHECK_EQ(sof_ed25519_key_prepare(key, pub), 0);
+    SOF_CHECK_EQ(same_verdict(sig, msg, sz, key, __LINE__), 0);
+    uint8_t other[2] = {(uint8_t)(msg[0] ^ 1), msg[1]};
+    SOF_CHECK_EQ(same_verdict(sig, other, sz ? sz : 1, key, __LINE__), -1);
+    sig[0] ^= 0x20;
+    SOF_CHECK_EQ(same_verdict(sig, msg, sz, key, __LINE__), -1);
+  }
+}
+
 int
 main(void) {
   SOF_CHECK_EQ(sof_ed25519_init(), 0);
@@ -357,6 +406,7 @@ main(void) {
   SOF_CHECK_EQ(sof_ed25519_impl_set(SOF_ED25519_IMPL_AUTO), 0);
   SOF_CHECK_EQ(sof_ed25519_impl(), impls[impl_cnt - 1]);
   SOF_CHECK_EQ(sof_ed25519_impl_set((sof_ed25519_impl_t)7), -1);
+  test_rfc8032();
   test_valid();
   test_flips();
   test_scalar_edges();
