@@ -270,7 +270,17 @@ main(int argc, char **argv) {
   sof_bench_report("merkle path, 1228 B code shred, no cache", run_merkle, &code, 100000);
   double ed_sodium = sof_bench_report("ed25519 verify (libsodium)", run_ed25519_sodium, NULL, 2000);
   double ed_unprep = sof_bench_report("ed25519 verify, key not prepared (sof)", run_ed25519, NULL, 2000);
-  printf("%-44s %10.2fx libsodium's time\n", "  = unprepared", ed_unprep / ed_sodium);
+  printf("%-44s %10.2fx libsodium's time (%s)\n", "  = unprepared", ed_unprep / ed_sodium,
+         sof_ed25519_impl_name(sof_ed25519_impl()));
+  /* every implementation of the unprepared path this CPU runs */
+  sof_ed25519_impl_t const impl_used = sof_ed25519_impl();
+  for (int which = SOF_ED25519_IMPL_SCALAR; which <= SOF_ED25519_IMPL_IFMA; which++) {
+    if (sof_ed25519_impl_set((sof_ed25519_impl_t)which)) continue;
+    char name[64];
+    snprintf(name, sizeof name, "  key not prepared, %s", sof_ed25519_impl_name((sof_ed25519_impl_t)which));
+    sof_bench_report(name, run_ed25519, NULL, 2000);
+  }
+  sof_ed25519_impl_set(impl_used);
   sof_bench_report("ed25519 key prepare (table of 704 points)", run_key_prepare, NULL, 500);
   double ed = sof_bench_report("ed25519 verify, prepared key (the verifier's)", run_ed25519_prepared, NULL,
                                4000);

@@ -4,13 +4,16 @@
  * libsodium's crypto_sign_ed25519_verify_detached is the oracle: for every
  * input built here, sof_ed25519_verify_prepared and sof_ed25519_verify must
  * give its verdict.
- * The inputs cover what the prepared path computes differently: valid
+ * The inputs cover what the prepared path computes differently: RFC 8032's
+ * test vectors 1-3 (key, signature, verdicts), valid
  * signatures over many keys and message lengths (the tables and the
  * double scalar multiplication), every single-bit flip of some of them,
  * S at and around L, R and A of small order in every encoding libsodium
  * blacklists, non-canonical and off-curve keys, and keys with a torsion
  * component, where the cofactorless equation holds for one hash in eight
- * and a small-order R can satisfy it. */
+ * and a small-order R can satisfy it. The unprepared verdict is taken from
+ * every implementation the CPU runs (sof_ed25519_impl_set: the scalar
+ * four-word path and, with AVX-512 IFMA, the four-lane one). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,19 +38,33 @@ rng_bytes(uint8_t *p, size_t n) {
 static sof_ed25519_key_t *key; /* 83 KiB: on the heap */
 static unsigned agree_cnt, accept_cnt;
 
-/* Both verdicts, compared; returns libsodium's (0 valid). */
+/* The implementations of the unprepared path this CPU runs (SCALAR always,
+ * IFMA where AVX-512 IFMA is present); every input is judged by each. */
+static sof_ed25519_impl_t impls[2];
+static unsigned impl_cnt;
+static unsigned impl_verdicts[3];
+
+/* All verdicts, compared; returns libsodium's (0 valid). */
 static int
 same_verdict(uint8_t const sig[64], uint8_t const *msg, size_t sz, sof_ed25519_key_t const *k,
              int line) {
   int ref = crypto_sign_ed25519_verify_detached(sig, msg, sz, k->pub) ? -1 : 0;
   int got = sof_ed25519_verify_prepared(sig, msg, sz, k);
-  int unprep = sof_ed25519_verify(sig, msg, sz, k->pub);
   SOF_CHECK_EQ(got, ref);
-  SOF_CHECK_EQ(unprep, ref);
-  if (got != ref || unprep != ref)
-    fprintf(stderr, "  (verdicts differ, line %d: libsodium %d, prepared %d, unprepared %d)\n", line, ref,
-            got, unprep);
-  agree_cnt += got == ref && unprep == ref;
+  int agree = got == ref;
+  for (unsigned i = 0; i < impl_cnt; i++) {
+    SOF_CHECK_EQ(sof_ed25519_impl_set(impls[i]), 0);
+    int unprep = sof_ed25519_verify(sig, msg, sz, k->pub);
+    SOF_CHECK_EQ(unprep, ref);
+    agree &= unprep == ref;
+    impl_verdicts[impls[i]] += unprep == ref;
+    if (unprep != ref)
+      fprintf(stderr, "  (verdicts differ, line %d: libsodium %d, unprepared %s %d)\n", line, ref,
+              sof_ed25519_impl_name(impls[i]), unprep);
+  }
+  if (got != ref) fprintf(stderr, "  (verdicts differ, line %d: libsodium %d, prepared %d)\n", line, ref, got);
+  SOF_CHECK_EQ(sof_ed25519_impl_set(SOF_ED25519_IMPL_AUTO), 0);
+  agree_cnt += agree;
   accept_cnt += ref == 0;
   return ref;
 }
@@ -326,6 +343,54 @@ test_torsion(void) {
   fprintf(stderr, "small-order R: %u signatures satisfied the equation, all rejected\n", hits);
 }
 
+static void
+unhex(uint8_t *out, char const *h) {
+  for (size_t i = 0; h[2 * i]; i++) {
+    unsigned v = 0;
+    for (int k = 0; k < 2; k++) {
+      char c = h[2 * i + (size_t)k];
+      v = v * 16 + (unsigned)(c <= '9' ? c - '0' : c - 'a' + 10);
+    }
+    out[i] = (uint8_t)v;
+  }
+}
+
+/* RFC 8032 section 7.1, TEST 1-3: the key derived from the secret, the
+ * signature, and the verdicts (valid; the message or R changed: invalid)
+ * of both verifiers and every implementation. */
+static void
+test_rfc8032(void) {
+  static char const *const v[3][4] = {
+    {"9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+     "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a", "",
+     "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"},
+    {"4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
+     "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c", "72",
+     "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00"},
+    {"c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7",
+     "fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025", "af82",
+     "6291d657deec24024827e69c3abe01a30ce548a284743a445e3680d7db5ac3ac18ff9b538d16f290ae67f760984dc6594a7c15e9716ed28dc027beceea1ec40a"},
+  };
+  for (unsigned t = 0; t < 3; t++) {
+    uint8_t seed[32], pub[32], msg[2] = {0}, sig[64], kp[64], got_sig[64];
+    unhex(seed, v[t][0]);
+    unhex(pub, v[t][1]);
+    unhex(msg, v[t][2]);
+    unhex(sig, v[t][3]);
+    size_t sz = strlen(v[t][2]) / 2;
+    sof_ed25519_keypair_from_seed(kp, seed);
+    SOF_CHECK_MEM(kp + 32, pub, 32);
+    sof_ed25519_sign(got_sig, msg, sz, kp);
+    SOF_CHECK_MEM(got_sig, sig, 64);
+    SOF_CHECK_EQ(sof_ed25519_key_prepare(key, pub), 0);
+    SOF_CHECK_EQ(same_verdict(sig, msg, sz, key, __LINE__), 0);
+    uint8_t other[2] = {(uint8_t)(msg[0] ^ 1), msg[1]};
+    SOF_CHECK_EQ(same_verdict(sig, other, sz ? sz : 1, key, __LINE__), -1);
+    sig[0] ^= 0x20;
+    SOF_CHECK_EQ(same_verdict(sig, msg, sz, key, __LINE__), -1);
+  }
+}
+
 int
 main(void) {
   SOF_CHECK_EQ(sof_ed25519_init(), 0);
@@ -333,12 +398,26 @@ main(void) {
   key = malloc(sizeof *key);
   SOF_CHECK(key != NULL);
   if (!key) return sof_test_done("ed25519");
+  /* AUTO takes IFMA exactly when the CPU has it; SCALAR always runs */
+  SOF_CHECK_EQ(sof_ed25519_impl_set(SOF_ED25519_IMPL_SCALAR), 0);
+  impls[impl_cnt++] = SOF_ED25519_IMPL_SCALAR;
+  if (sof_ed25519_impl_set(SOF_ED25519_IMPL_IFMA) == 0) impls[impl_cnt++] = SOF_ED25519_IMPL_IFMA;
+  else fprintf(stderr, "ed25519: this CPU has no AVX-512 IFMA: only the scalar unprepared path is tested here\n");
+  SOF_CHECK_EQ(sof_ed25519_impl_set(SOF_ED25519_IMPL_AUTO), 0);
+  SOF_CHECK_EQ(sof_ed25519_impl(), impls[impl_cnt - 1]);
+  SOF_CHECK_EQ(sof_ed25519_impl_set((sof_ed25519_impl_t)7), -1);
+  test_rfc8032();
   test_valid();
   test_flips();
   test_scalar_edges();
   test_key_encodings();
   test_torsion();
   fprintf(stderr, "%u verdicts compared with libsodium, %u acceptances\n", agree_cnt, accept_cnt);
+  for (unsigned i = 0; i < impl_cnt; i++) {
+    fprintf(stderr, "  unprepared %s: %u verdicts equal libsodium's\n", sof_ed25519_impl_name(impls[i]),
+            impl_verdicts[impls[i]]);
+    SOF_CHECK(impl_verdicts[impls[i]] > 3000);
+  }
   free(key);
   return sof_test_done("ed25519");
 }

@@ -15,9 +15,12 @@
  * folding 2^255 = 19 and one conditional subtraction. Operands run over
  * 0, 1, 2, 19, 38, p - 1, p, p + 1, 2^255 - 1, 2^255, 2^256 - 39 ...
  * 2^256 - 1, single bits, words of all ones or zeros, and random values.
+ * The four-lane IFMA product (sof_ed25519_ifma.c, included here too)
+ * against fe_mul at its operand bounds (check_fe4).
  * The program is built twice: with the build's arithmetic (mulx/adx when
  * -march has BMI2 and ADX) and with SOF_ED25519_PORTABLE (plain C). */
 #include "crypto/sof_ed25519.c"
+#include "crypto/sof_ed25519_ifma.c"
 
 #include <stdio.h>
 
@@ -254,6 +257,76 @@ check_fe64(void) {
   }
 }
 
+/* The four-lane product of sof_ed25519_ifma.c (fe4_mul) against fe_mul,
+ * lane by lane: operands anywhere below 2^52 (the precondition; all
+ * limbs 2^52 - 1, values around p and 2^51, random), results equal mod p
+ * and every limb at most 2^51 + 2^15 (what the callers' differences and
+ * the next product need). */
+static unsigned fe4_cnt;
+
+#ifdef TGT
+TGT static void
+fe4_mul_lanes(uint64_t h[4][5], uint64_t const a[4][5], uint64_t const b[4][5]) {
+  fe4_t A, B, H;
+  fe4_load(&A, a[0], a[1], a[2], a[3]);
+  fe4_load(&B, b[0], b[1], b[2], b[3]);
+  fe4_mul(&H, &A, &B);
+  uint64_t lane[5][4] __attribute__((aligned(32)));
+  for (int l = 0; l < 5; l++) _mm256_store_si256((__m256i *)(void *)lane[l], H.l[l]);
+  for (int j = 0; j < 4; j++)
+    for (int l = 0; l < 5; l++) h[j][l] = lane[l][j];
+}
+
+static uint64_t
+fe4_operand_limb(unsigned pattern, int l) {
+  static uint64_t const edge[] = {0, 1, 19, (1ULL << 51) - 19, (1ULL << 51) - 1, 1ULL << 51,
+                                  (1ULL << 51) + (1ULL << 15), (1ULL << 52) - 38, (1ULL << 52) - 1};
+  switch (pattern) {
+  case 0: return (1ULL << 52) - 1;
+  case 1: return rng() & ((1ULL << 52) - 1);
+  case 2: return edge[rng() % (sizeof edge / sizeof edge[0])];
+  case 3: return (rng() & M51) + (l == 0 ? rng() % (1U << 15) : rng() % (1U << 10));
+  default: return rng() & M51;
+  }
+}
+
+static void
+check_fe4(void) {
+  if (!sof_ed25519_ifma_available()) {
+    fprintf(stderr, "test_ed25519_field: no AVX-512 IFMA here: the four-lane product is not tested\n");
+    return;
+  }
+  for (unsigned n = 0; n < 40000; n++) {
+    uint64_t a[4][5], b[4][5], h[4][5];
+    for (int j = 0; j < 4; j++)
+      for (int l = 0; l < 5; l++) {
+        a[j][l] = fe4_operand_limb(n % 5, l);
+        b[j][l] = fe4_operand_limb((n / 5) % 5, l);
+      }
+    fe4_mul_lanes(h, (uint64_t const(*)[5])a, (uint64_t const(*)[5])b);
+    for (int j = 0; j < 4; j++) {
+      fe_t fa, fb, fr, fh;
+      memcpy(fa.v, a[j], sizeof fa.v);
+      memcpy(fb.v, b[j], sizeof fb.v);
+      memcpy(fh.v, h[j], sizeof fh.v);
+      fe_mul(&fr, &fa, &fb);
+      uint8_t want[32], got[32];
+      fe_tobytes(want, &fr);
+      fe_tobytes(got, &fh);
+      int ok = !memcmp(want, got, 32);
+      for (int l = 0; l < 5; l++) ok &= h[j][l] <= (1ULL << 51) + (1ULL << 15);
+      SOF_CHECK(ok);
+      fe4_cnt += ok;
+    }
+  }
+}
+#else
+static void
+check_fe4(void) {
+  fprintf(stderr, "test_ed25519_field: not x86-64: no four-lane product to test\n");
+}
+#endif
+
 int
 main(void) {
   SOF_CHECK_EQ(sof_ed25519_init(), 0);
@@ -295,6 +368,8 @@ main(void) {
     check_inverse(&z);
   }
   check_fe64();
+  check_fe4();
+  fprintf(stderr, "test_ed25519_field: four-lane IFMA products: %u lanes equal fe_mul, limbs in bounds\n", fe4_cnt);
   fprintf(stderr, "test_ed25519_field: four-word arithmetic (%s): %u results equal the reference\n",
           SOF_FE64_ASM ? "mulx/adx" : "portable C", fe64_cnt);
   fprintf(stderr, "test_ed25519_field: %u inversions agree with z^(p-2), %u products z/z are 1 (0 for 0)\n",

@@ -1,5 +1,5 @@
-/* sof_ed25519.c: ed25519 through libsodium, plus a verifier for prepared
- * keys.
+/* sof_ed25519.c: ed25519 through libsodium, plus verifiers with
+ * libsodium's verdicts: for prepared keys, and for any key.
  *
  * The prepared path computes exactly what libsodium's
  * crypto_sign_ed25519_verify_detached computes (1.0.18, the default
@@ -20,10 +20,20 @@
  * inputs need). The points, their tables and the double scalar
  * multiplication use four 64-bit words (fe64_t, any value below 2^256;
  * mulx/adcx/adox products where the build targets BMI2 and ADX), which the
- * out-of-order core overlaps better (bench/bench_field.c). */
+ * out-of-order core overlaps better (bench/bench_field.c).
+ *
+ * An unprepared key (sof_ed25519_verify) takes sliding-window digits of S
+ * and h. Where the CPU has AVX-512 IFMA (sof_ed25519_impl_set, chosen at
+ * init), the double scalar multiplication runs in sof_ed25519_ifma.c: a
+ * point's four coordinates in the lanes of one vector, five 51-bit limbs
+ * (this file's fe_t layout, so the decoded key goes in and the result
+ * comes out without conversion), odd multiples of B up to 127B tabled at
+ * init; elsewhere the four-word code below does it. */
 #include "crypto/sof_ed25519.h"
 
 #include <string.h>
+
+#include "crypto/sof_ed25519_ifma.h"
 
 #include <sodium.h>
 
@@ -598,6 +608,8 @@ static fe64_t fe64_d2;
 #define DIGITS (2 * SOF_ED25519_TAB_ROWS)
 static ge_niels_t base_tab[SOF_ED25519_TAB_ROWS][COLS];
 static int ready;
+static int ifma_ok;                 /* the CPU runs sof_ed25519_ifma.c */
+static sof_ed25519_impl_t impl;     /* sof_ed25519_verify's arithmetic */
 
 _Static_assert(sizeof(ge_niels_t) == sizeof(((sof_ed25519_key_t *)0)->tab[0][0]),
                "sof_ed25519_key_t's slots hold one ge_niels_t");
@@ -713,8 +725,8 @@ ge_tobytes(uint8_t s[32], ge_p3_t const *p) {
 /* Decodes s to a point (no canonicity or order check: the callers do
  * those on the bytes first). Returns 0, -1 when y has no x on the curve. */
 static int
-ge_frombytes(ge_p3_t *h, uint8_t const s[32]) {
-  fe_t one = {{1, 0, 0, 0, 0}}, x, y, t, u, v, v3, vxx, chk;
+ge_frombytes51(fe_t *x_out, fe_t *y_out, fe_t *t_out, uint8_t const s[32]) {
+  fe_t one = {{1, 0, 0, 0, 0}}, x, y, u, v, v3, vxx, chk;
   fe_frombytes(&y, s);
   fe_sq(&u, &y);
   fe_mul(&v, &u, &fe_d);
@@ -737,7 +749,17 @@ ge_frombytes(ge_p3_t *h, uint8_t const s[32]) {
     fe_mul(&x, &x, &fe_sqrtm1);
   }
   if (fe_isnegative(&x) != (s[31] >> 7)) fe_neg(&x, &x);
-  fe_mul(&t, &x, &y);
+  fe_mul(t_out, &x, &y);
+  *x_out = x;
+  *y_out = y;
+  return 0;
+}
+
+/* The same in the four-word form, Z = 1. */
+static int
+ge_frombytes(ge_p3_t *h, uint8_t const s[32]) {
+  fe_t x, y, t;
+  if (ge_frombytes51(&x, &y, &t, s)) return -1;
   fe64_from_fe(&h->X, &x);
   fe64_from_fe(&h->Y, &y);
   h->Z = (fe64_t){{1, 0, 0, 0}};
@@ -896,20 +918,22 @@ double_scalarmult(uint8_t out[32], uint8_t const s[32], uint8_t const k[32],
  * cost: its odd radix-64 digits are added when 6 doublings remain, its even
  * digits after the last. */
 
-/* a (32 bytes, below 2^256) as 256 signed digits r[i] in {0, +-1, .., +-15},
- * a = sum r[i] 2^i, every non-zero digit odd. */
+/* a (32 bytes, below 2^253) as 256 signed digits r[i] in {0, +-1, ..,
+ * +-lim} (lim = 2^w - 1, w <= 7), a = sum r[i] 2^i, every non-zero digit
+ * odd; a digit absorbs the bits up to w + 2 places above it while it stays
+ * within lim. */
 static void
-slide(int8_t r[256], uint8_t const a[32]) {
+slide(int8_t r[256], uint8_t const a[32], int lim, int span) {
   for (int i = 0; i < 256; i++) r[i] = (int8_t)((a[i >> 3] >> (i & 7)) & 1);
   for (int i = 0; i < 256; i++) {
     if (!r[i]) continue;
-    for (int b = 1; b <= 6 && i + b < 256; b++) {
+    for (int b = 1; b <= span && i + b < 256; b++) {
       if (!r[i + b]) continue;
       int hi = r[i + b] * (1 << b);
-      if (r[i] + hi <= 15) {
+      if (r[i] + hi <= lim) {
         r[i] = (int8_t)(r[i] + hi);
         r[i + b] = 0;
-      } else if (r[i] - hi >= -15) {
+      } else if (r[i] - hi >= -lim) {
         r[i] = (int8_t)(r[i] - hi);
         for (int k = i + b; k < 256; k++) {
           if (!r[k]) {
@@ -938,7 +962,7 @@ double_scalarmult_vartime(uint8_t out[32], uint8_t const s[32], uint8_t const k[
                           ge_p3_t const *A) {
   int8_t es[DIGITS], ek[256];
   recode(es, s);
-  slide(ek, k);
+  slide(ek, k, 15, 6);
 
   /* Ai[j] = (2j + 1) A */
   ge_cached_t Ai[8];
@@ -1056,6 +1080,14 @@ sof_ed25519_init(void) {
   static table_build_t build; /* 22 KiB: not on the stack */
   table_build_begin(&build, &B);
   while (table_build_step(base_tab, &build)) {}
+  ifma_ok = sof_ed25519_ifma_available();
+  if (ifma_ok) {
+    fe_t bx, by, bt, d2;
+    if (ge_frombytes51(&bx, &by, &bt, b)) return -1;
+    fe_add(&d2, &fe_d, &fe_d);
+    sof_ed25519_ifma_init(bx.v, by.v, bt.v, d2.v);
+  }
+  impl = ifma_ok ? SOF_ED25519_IMPL_IFMA : SOF_ED25519_IMPL_SCALAR;
   ready = 1;
   return 0;
 }
@@ -1073,17 +1105,85 @@ challenge(uint8_t k[32], uint8_t const sig[64], uint8_t const pub[32], void cons
   crypto_core_ed25519_scalar_reduce(k, h);
 }
 
+/* Encoding of [s]B - [k]A through sof_ed25519_ifma.c: s and k as sliding
+ * digits, A and the result in five limbs. */
+static void
+double_scalarmult_ifma(uint8_t out[32], uint8_t const s[32], uint8_t const k[32], fe_t const *ax,
+                       fe_t const *ay, fe_t const *at) {
+  int8_t es[256], ek[256];
+  slide(es, s, SOF_ED25519_IFMA_BDIG, 9);
+  slide(ek, k, SOF_ED25519_IFMA_ADIG, 6);
+  uint64_t a[4][5], r[3][5];
+  memcpy(a[0], ax->v, sizeof a[0]);
+  memcpy(a[1], ay->v, sizeof a[1]);
+  a[2][0] = 1;
+  a[2][1] = a[2][2] = a[2][3] = a[2][4] = 0;
+  memcpy(a[3], at->v, sizeof a[3]);
+  sof_ed25519_ifma_dsm(r, es, ek, (uint64_t const(*)[5])a);
+  fe_t X, Y, Z, zi, x, y;
+  memcpy(X.v, r[0], sizeof X.v);
+  memcpy(Y.v, r[1], sizeof Y.v);
+  memcpy(Z.v, r[2], sizeof Z.v);
+  fe_invert_vartime(&zi, &Z);
+  fe_mul(&x, &X, &zi);
+  fe_mul(&y, &Y, &zi);
+  fe_tobytes(out, &y);
+  out[31] ^= (uint8_t)(fe_isnegative(&x) << 7);
+}
+
 int
 sof_ed25519_verify(uint8_t const sig[64], void const *msg, size_t sz, uint8_t const pub[32]) {
   if (!ready) return crypto_sign_ed25519_verify_detached(sig, msg, sz, pub) ? -1 : 0;
   if (!scalar_is_canonical(sig + 32) || point_has_small_order(sig)) return -1;
   if (!point_is_canonical(pub) || point_has_small_order(pub)) return -1;
-  ge_p3_t A;
-  if (ge_frombytes(&A, pub)) return -1;
+  fe_t ax, ay, at;
+  if (ge_frombytes51(&ax, &ay, &at, pub)) return -1;
   uint8_t k[32], rcheck[32];
   challenge(k, sig, pub, msg, sz);
-  double_scalarmult_vartime(rcheck, sig + 32, k, &A);
+  if (impl == SOF_ED25519_IMPL_IFMA) {
+    double_scalarmult_ifma(rcheck, sig + 32, k, &ax, &ay, &at);
+  } else {
+    ge_p3_t A;
+    fe64_from_fe(&A.X, &ax);
+    fe64_from_fe(&A.Y, &ay);
+    A.Z = (fe64_t){{1, 0, 0, 0}};
+    fe64_from_fe(&A.T, &at);
+    double_scalarmult_vartime(rcheck, sig + 32, k, &A);
+  }
   return memcmp(rcheck, sig, 32) ? -1 : 0;
+}
+
+int
+sof_ed25519_impl_set(sof_ed25519_impl_t which) {
+  if (!ready) return -1;
+  switch (which) {
+  case SOF_ED25519_IMPL_AUTO:
+    impl = ifma_ok ? SOF_ED25519_IMPL_IFMA : SOF_ED25519_IMPL_SCALAR;
+    return 0;
+  case SOF_ED25519_IMPL_SCALAR:
+    impl = which;
+    return 0;
+  case SOF_ED25519_IMPL_IFMA:
+    if (!ifma_ok) return -1;
+    impl = which;
+    return 0;
+  }
+  return -1;
+}
+
+sof_ed25519_impl_t
+sof_ed25519_impl(void) {
+  return impl;
+}
+
+char const *
+sof_ed25519_impl_name(sof_ed25519_impl_t which) {
+  switch (which) {
+  case SOF_ED25519_IMPL_AUTO: return "auto";
+  case SOF_ED25519_IMPL_SCALAR: return SOF_FE64_ASM ? "scalar (mulx/adx)" : "scalar (portable C)";
+  case SOF_ED25519_IMPL_IFMA: return "ifma";
+  }
+  return "?";
 }
 
 int

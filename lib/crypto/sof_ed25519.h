@@ -1,11 +1,14 @@
 /* sof_ed25519.h: ed25519 signatures.
  *
- * Signing, key derivation and sof_ed25519_verify are libsodium's. A key
- * that verifies many signatures (a slot leader's) can be prepared once:
- * sof_ed25519_verify_prepared then accepts and rejects exactly what
- * libsodium's crypto_sign_ed25519_verify_detached does (the same checks on
- * S, R and A, the same cofactorless equation), at about a fifth of the
- * cost, from precomputed multiples of the key and of the base point.
+ * Signing and key derivation are libsodium's. Both verifiers accept and
+ * reject exactly what libsodium's crypto_sign_ed25519_verify_detached does
+ * (the same checks on S, R and A, the same cofactorless equation):
+ * sof_ed25519_verify for any key (sliding-window digits; with AVX-512 IFMA
+ * four field elements per product, sof_ed25519_ifma.c, about half of
+ * libsodium's time), and sof_ed25519_verify_prepared for a key that
+ * verifies many signatures (a slot leader's), prepared once, at about a
+ * fifth of libsodium's cost, from precomputed multiples of the key and of
+ * the base point.
  *
  * sof_ed25519_init must run once before any other call (it initialises
  * libsodium and builds the base point's table); afterwards every function
@@ -42,6 +45,27 @@ int sof_ed25519_init(void);
  * non-canonical or small-order keys and signatures, as libsodium rejects).
  * Pure; thread safe after sof_ed25519_init. */
 int sof_ed25519_verify(uint8_t const sig[64], void const *msg, size_t sz, uint8_t const pub[32]);
+
+/* The arithmetic of sof_ed25519_verify (the unprepared path). AUTO picks
+ * IFMA where the CPU has AVX-512 IFMA and VL (four field elements per
+ * product, sof_ed25519_ifma.c), SCALAR elsewhere (four 64-bit words;
+ * mulx/adx where the build targets BMI2 and ADX, plain C otherwise). Every
+ * implementation gives the same verdict for every input. */
+typedef enum {
+  SOF_ED25519_IMPL_AUTO = 0,
+  SOF_ED25519_IMPL_SCALAR = 1,
+  SOF_ED25519_IMPL_IFMA = 2,
+} sof_ed25519_impl_t;
+
+/* sof_ed25519_impl_set chooses sof_ed25519_verify's implementation (tests
+ * and benchmarks compare them; sof_ed25519_init has already chosen AUTO).
+ * Returns 0, or -1 when the CPU cannot run it, for an unknown value, or
+ * before sof_ed25519_init. Not thread safe: call it while no other thread
+ * verifies. sof_ed25519_impl returns the implementation in use (never
+ * AUTO after init); sof_ed25519_impl_name a static name for one. */
+int sof_ed25519_impl_set(sof_ed25519_impl_t which);
+sof_ed25519_impl_t sof_ed25519_impl(void);
+char const *sof_ed25519_impl_name(sof_ed25519_impl_t which);
 
 /* sof_ed25519_key_prepare decodes pub (32 bytes, copied) into key and
  * builds its table (about three and a half libsodium verifications'

@@ -108,32 +108,31 @@ key_eq(uint8_t const *k, uint8_t const *id) {
  * and two compares; the instructions are walked again only when Vote is
  * one program among others (to count its instructions). */
 static inline __attribute__((always_inline)) void
-sof_txn_classify(sof_txn_t *t, uint8_t const *p, uint64_t programs) {
+sof_txn_classify(sof_txn_t *t, uint8_t const *p, uint64_t programs, size_t acct_off, unsigned instr_cnt,
+                 unsigned sig_cnt, unsigned version) {
   uint64_t vote0, cb0;
   memcpy(&vote0, sof_txn_vote_program_id, 8);
   memcpy(&cb0, sof_txn_compute_budget_program_id, 8);
   uint64_t is_vote = 0, is_other = 0;
   for (uint64_t m = programs; m; m &= m - 1) {
     unsigned idx = (unsigned)__builtin_ctzll(m);
-    uint8_t const *prog = p + t->acct_off + (size_t)idx * SOF_TXN_ACCT_ADDR_SZ;
+    uint8_t const *prog = p + acct_off + (size_t)idx * SOF_TXN_ACCT_ADDR_SZ;
     uint64_t w0;
     memcpy(&w0, prog, 8);
     if (w0 == vote0 && key_eq(prog, sof_txn_vote_program_id)) is_vote |= 1ULL << idx;
     else if (w0 != cb0 || !key_eq(prog, sof_txn_compute_budget_program_id)) is_other |= 1ULL << idx;
   }
   /* Every program Vote (simple votes): every instruction counts. */
-  unsigned vote = is_vote == programs ? t->instr_cnt : 0;
+  unsigned vote = is_vote == programs ? instr_cnt : 0;
   if (is_vote && is_vote != programs)
-    for (unsigned j = 0; j < t->instr_cnt; j++) vote += (unsigned)(is_vote >> t->instr[j].program_idx) & 1u;
+    for (unsigned j = 0; j < instr_cnt; j++) vote += (unsigned)(is_vote >> t->instr[j].program_idx) & 1u;
   t->vote_instr_cnt = (uint8_t)vote;
   t->kind = !vote     ? SOF_TXN_KIND_NON_VOTE
           : is_other ? SOF_TXN_KIND_MIXED
                      : SOF_TXN_KIND_VOTE_ONLY;
   /* Agave is_simple_vote_transaction: fewer than 3 signatures, legacy
    * message, exactly one instruction, whose program is Vote. */
-  t->simple_vote = (uint8_t)(t->sig_cnt < 3 &&
-                             t->version == SOF_TXN_VERSION_LEGACY &&
-                             t->instr_cnt == 1 && vote == 1);
+  t->simple_vote = (uint8_t)(sig_cnt < 3 && version == SOF_TXN_VERSION_LEGACY && instr_cnt == 1 && vote == 1);
 }
 
 int
@@ -306,7 +305,7 @@ sof_txn_parse(sof_txn_t *out, void const *buf, size_t buf_sz,
   out->alt_writable_cnt = (uint8_t)alt_w;
   out->alt_readonly_cnt = (uint8_t)alt_r;
   out->acct_total_cnt = (uint8_t)total;
-  sof_txn_classify(out, p, programs);
+  sof_txn_classify(out, p, programs, acct_off, instr_cnt, sig_cnt, version);
 
   if (out_consumed) *out_consumed = i;
   return SOF_TXN_OK;
