@@ -32,7 +32,6 @@ kernel or DPDK lack AF_XDP.
 usage: test_sofd_gossip_nic.py SOF_GEN [SOFD]
 """
 import ctypes
-import glob
 import json
 import os
 import random
@@ -50,6 +49,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import sof_check  # noqa: E402
 from sof_check import check  # noqa: E402
+from sof_nic import af_xdp_env, af_xdp_missing, ifstats  # noqa: E402
 
 if len(sys.argv) < 3 or not sys.argv[2]:
     print("sofd was not built (DPDK not found): skipping", file=sys.stderr)
@@ -136,25 +136,6 @@ def setup():
     return None
 
 
-def ifstats(ns, dev):
-    st = f"/sys/class/net/{dev}/statistics/"
-    p = subprocess.run(["ip", "netns", "exec", ns, "cat", st + "rx_packets", st + "tx_packets"],
-                       capture_output=True, text=True)
-    v = p.stdout.split()
-    return (int(v[0]), int(v[1])) if len(v) == 2 else (-1, -1)
-
-
-def af_xdp_missing():
-    try:
-        socket.socket(44, socket.SOCK_RAW, 0).close()  # AF_XDP
-    except OSError as e:
-        return f"the kernel has no AF_XDP sockets ({e})"
-    if not glob.glob("/usr/lib/*/dpdk/pmds-*/librte_net_af_xdp.so*") + \
-            glob.glob("/usr/local/lib*/**/librte_net_af_xdp.so*", recursive=True):
-        return "DPDK's af_xdp PMD (librte_net_af_xdp) is not installed"
-    return None
-
-
 class CountingEntrypoint(Entrypoint):
     """The spec entrypoint, counting what it sends to and gets from sofd's gossip socket."""
 
@@ -210,8 +191,7 @@ def run(tmp, name, vdev):
     txlog = os.path.join(tmp, name + ".txlog")
     env = os.environ.copy()
     if "af_xdp" in vdev:  # DPDK 22.11's af_xdp PMD leaks libxdp's umem handle at close
-        supp = os.path.join(HERE, "lsan_af_xdp.supp")
-        env["LSAN_OPTIONS"] = ":".join(filter(None, [env.get("LSAN_OPTIONS"), f"suppressions={supp}"]))
+        af_xdp_env(env)
     peer0 = ifstats(NS, XN)
     p = subprocess.Popen(["ip", "netns", "exec", NSX, sofd, *sof_check.eal("gnic", "0", vdevs=[vdev]), "--",
                           "--address", f"{XADDR}/24", "--udp-port", str(TVU), "--exception", "tap",
