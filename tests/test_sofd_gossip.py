@@ -2,9 +2,9 @@
 """sofd joins a local gossip cluster and receives turbine with no feed
 configured (issue 23).
 
-The test runs, in this process:
-- a gossip entrypoint written here from the gossip spec (Agave's gossip
-  crate layouts; it shares no code with sofd's encoder): ip-echo on TCP
+The test runs, in this process (tests/gossip_peer.py):
+- a gossip entrypoint written from the gossip spec (Agave's gossip crate
+  layouts; it shares no code with sofd's encoder): ip-echo on TCP
   (this host's address and the shred version), and on UDP ping / pong,
   pull requests answered from its CRDS table through the requester's bloom
   filter (only once the requester answered a ping), pushes taken in. Its
@@ -49,134 +49,15 @@ if len(sys.argv) < 3 or not sys.argv[2]:
     print("sofd was not built (DPDK not found): skipping", file=sys.stderr)
     sys.exit(77)
 try:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-    from cryptography.exceptions import InvalidSignature
-except ImportError:
-    print("test_sofd_gossip: SKIP: python3-cryptography (ed25519) not installed", file=sys.stderr)
+    from gossip_peer import (SV, Ed25519PrivateKey, Entrypoint, Turbine, prune, push, raw_pub,  # noqa: E402
+                             tower_slot, tower_sync, u32, u64, vote_txn, vote_value)
+except ImportError as e:
+    print(f"test_sofd_gossip: SKIP: python3-cryptography (ed25519) not installed ({e})", file=sys.stderr)
     sys.exit(77)
 
 gen, sofd = sys.argv[1], sys.argv[2]
-START, SLOTS, LEADERS, SV = 2000, 12, 20, 4321
-
-
-# ---- the wire format, from the spec ------------------------------------------------------------
-
-def u8(v): return struct.pack("<B", v)
-def u16(v): return struct.pack("<H", v)
-def u32(v): return struct.pack("<I", v)
-def u64(v): return struct.pack("<Q", v)
-
-
-def varint(v):
-    out = b""
-    while True:
-        b = v & 0x7F
-        v >>= 7
-        out += bytes([b | (0x80 if v else 0)])
-        if not v:
-            return out
-
-
-def shortvec(n):
-    return varint(n)  # compact-u16: the same LEB128 for n < 2^16
-
-
-class Rd:
-    def __init__(self, b):
-        self.b, self.o = b, 0
-
-    def take(self, n):
-        if self.o + n > len(self.b):
-            raise ValueError("truncated")
-        s = self.b[self.o:self.o + n]
-        self.o += n
-        return s
-
-    def u8(self): return self.take(1)[0]
-    def u16(self): return struct.unpack("<H", self.take(2))[0]
-    def u32(self): return struct.unpack("<I", self.take(4))[0]
-    def u64(self): return struct.unpack("<Q", self.take(8))[0]
-
-    def varint(self):
-        v = s = 0
-        while True:
-            b = self.u8()
-            v |= (b & 0x7F) << s
-            s += 7
-            if not b & 0x80:
-                return v
-
-
-def ci_data(pub, wallclock, outset, shred_version, sockets):
-    """CrdsData::ContactInfo: tag 11, pubkey, varint wallclock, outset,
-    shred version, version (varints major/minor/patch, u32 commit, u32
-    feature set, varint client), short_vec IpAddr, short_vec sockets (key,
-    addr index, varint port offset, ports ascending), short_vec extensions."""
-    sockets = sorted(sockets, key=lambda s: s[2])
-    addrs = []
-    for _, ip, _ in sockets:
-        if ip not in addrs:
-            addrs.append(ip)
-    b = u32(11) + pub + varint(wallclock) + u64(outset) + u16(shred_version)
-    b += varint(2) + varint(1) + varint(0) + u32(0) + u32(0) + varint(3)
-    b += shortvec(len(addrs)) + b"".join(u32(0) + socket.inet_aton(a) for a in addrs)
-    b += shortvec(len(sockets))
-    prev = 0
-    for key, ip, port in sockets:
-        b += u8(key) + u8(addrs.index(ip)) + varint(port - prev)
-        prev = port
-    return b + shortvec(0)
-
-
-def ci_parse(r):
-    """A ContactInfo body (after the tag): dict with pubkey, wallclock,
-    outset, shredVersion, sockets {key: (ip, port)}."""
-    ci = {"pubkey": r.take(32), "wallclock": r.varint(), "outset": r.u64(), "shredVersion": r.u16()}
-    r.varint(), r.varint(), r.varint(), r.u32(), r.u32(), r.varint()
-    addrs = []
-    for _ in range(r.varint()):
-        if r.u32() != 0:
-            raise ValueError("ipv6")
-        addrs.append(socket.inet_ntoa(r.take(4)))
-    socks, port = {}, 0
-    for _ in range(r.varint()):
-        key, idx = r.u8(), r.u8()
-        port += r.varint()
-        socks[key] = (addrs[idx], port)
-    for _ in range(r.varint()):
-        r.u8()
-        r.take(r.varint())
-    ci["sockets"] = socks
-    return ci
-
-
-def verify(pub, sig, msg):
-    try:
-        Ed25519PublicKey.from_public_bytes(pub).verify(sig, msg)
-        return True
-    except InvalidSignature:
-        return False
-
-
-def raw_pub(sk):
-    from cryptography.hazmat.primitives import serialization
-    return sk.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-
-
-def fnv1a(key, data):
-    h = key
-    for c in data:
-        h = ((h ^ c) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return h
-
-
-def b58(b):
-    alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-    n, out = int.from_bytes(b, "big"), ""
-    while n:
-        n, r = divmod(n, 58)
-        out = alphabet[r] + out
-    return "1" * (len(b) - len(b.lstrip(b"\0"))) + out
+START, SLOTS, LEADERS = 2000, 12, 20  # SV: the entrypoint's shred version
+b58 = sof_check.b58
 
 
 def prom_values(body):
@@ -187,251 +68,6 @@ def prom_values(body):
             k, _, val = line.rpartition(" ")
             out[k] = float(val) if "." in val or "e" in val else int(val)
     return out
-
-
-# ---- votes (CrdsData::Vote, the vote program's instructions), from the spec -------------------
-
-VOTE_PROGRAM = bytes([7, 97, 72, 29, 53, 116, 116, 187, 124, 77, 118, 36, 235, 211, 189, 179, 216, 53, 94, 115,
-                      209, 16, 67, 252, 13, 163, 83, 128, 0, 0, 0, 0])  # Vote111111111111111111111111111111111111111
-
-
-def vote_txn(auth_sk, vote_acct, data):
-    """A legacy transaction: header (1, 0, 1), keys [authority, vote account,
-    vote program], one instruction to the vote program with accounts
-    [vote account, authority] and data, signed by the authority."""
-    auth = raw_pub(auth_sk)
-    msg = bytes([1, 0, 1]) + shortvec(3) + auth + vote_acct + VOTE_PROGRAM + os.urandom(32)
-    msg += shortvec(1) + bytes([2]) + shortvec(2) + bytes([1, 0]) + shortvec(len(data)) + data
-    return shortvec(1) + auth_sk.sign(msg) + msg
-
-
-def tower_sync(root, offsets, tag=14):
-    """TowerSync (14) / CompactUpdateVoteState (12): root (u64::MAX: none),
-    short_vec of (varint offset, u8 confirmation count), hash, Some(timestamp),
-    block id (TowerSync only)."""
-    b = u32(tag) + u64(root) + shortvec(len(offsets))
-    b += b"".join(varint(o) + u8(len(offsets) - i) for i, o in enumerate(offsets))
-    b += os.urandom(32) + b"\x01" + u64(1700000000)
-    return b + (os.urandom(32) if tag in (14, 15) else b"")
-
-
-def vote_value(sk, index, txn, wallclock):
-    """A signed CrdsValue holding CrdsData::Vote: tag 1, index, from, the
-    transaction, wallclock."""
-    data = u32(1) + u8(index) + raw_pub(sk) + txn + u64(wallclock)
-    return sk.sign(data) + data
-
-
-def tower_slot(txn):
-    """The last voted slot of a transaction's first TowerSync instruction
-    (an independent reading of the compact layout, for the real vote)."""
-    r = Rd(txn)
-    r.take(64 * r.varint())
-    r.take(3)
-    keys = [r.take(32) for _ in range(r.varint())]
-    r.take(32)
-    for _ in range(r.varint()):
-        prog = keys[r.u8()]
-        accts = r.take(r.varint())
-        data = Rd(r.take(r.varint()))
-        if prog != VOTE_PROGRAM or data.u32() not in (12, 13, 14, 15):
-            continue
-        root = data.u64()
-        slot = 0 if root == 2**64 - 1 else root
-        for _ in range(data.varint()):
-            slot += data.varint()
-            data.u8()
-        return keys[accts[0]], slot
-    return None, None
-
-
-# ---- the entrypoint -----------------------------------------------------------------------------
-
-class Entrypoint:
-    def __init__(self, port, leader_kps, echo_shred_version=True, late=(), sv=SV):
-        self.port = port
-        self.sv = sv
-        self.echo_sv = echo_shred_version
-        self.sk = Ed25519PrivateKey.generate()
-        self.pub = raw_pub(self.sk)
-        self.table = {}          # pubkey -> (value bytes, parsed ContactInfo)
-        self.votes = []          # Vote values (bytes), served in pull responses
-        self.tokens = {}         # addr -> the token of our last ping
-        self.verified = set()    # addrs that answered
-        self.stats = {k: 0 for k in ("pings_rx", "pongs_tx", "pings_tx", "pongs_ok", "pulls_rx", "pulls_answered",
-                                     "values_tx", "pushes_rx", "bad", "echo")}
-        self.lock = threading.Lock()
-        now = int(time.time() * 1000)
-        self.put(self.signed(self.sk, ci_data(self.pub, now, now * 1000, sv,
-                                              [(0, "127.0.0.1", port), (10, "127.0.0.1", port + 1)])))
-        self.leaders, self.leader_sks = [], []
-        for i, kp in enumerate(leader_kps):
-            sk = Ed25519PrivateKey.from_private_bytes(kp[:32])
-            pub = raw_pub(sk)
-            check(pub == kp[32:], "leader key pair consistent")
-            self.leaders.append(pub)
-            self.leader_sks.append(sk)
-            if i not in late:  # a late leader joins with join_leader()
-                self.join_leader(i, now)
-        decoy = self.decoy_sk = Ed25519PrivateKey.generate()
-        self.decoy = raw_pub(decoy)
-        self.put(self.signed(decoy, ci_data(self.decoy, now, now * 1000, SV + 1, [(0, "127.0.0.1", 39999)])))
-        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.udp.bind(("127.0.0.1", port))
-        self.udp.settimeout(0.1)
-        self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.tcp.bind(("127.0.0.1", port))
-        self.tcp.listen(8)
-        self.tcp.settimeout(0.1)
-        self.stop = False
-        self.threads = [threading.Thread(target=self.serve_udp), threading.Thread(target=self.serve_tcp)]
-        for t in self.threads:
-            t.start()
-
-    def join_leader(self, i, now=None):
-        """Leader i's ContactInfo (signed with its key, wallclock now) into
-        the table: sofd's next pulls fetch it."""
-        now = now or int(time.time() * 1000)
-        gp = 30000 + i * 10  # nobody listens there: sofd's pings go unanswered
-        self.put(self.signed(self.leader_sks[i], ci_data(self.leaders[i], now, now * 1000, self.sv,
-                                                         [(0, "127.0.0.1", gp), (10, "127.0.0.1", gp + 1)])))
-
-    @staticmethod
-    def signed(sk, data):
-        return sk.sign(data) + data
-
-    def put(self, value):
-        r = Rd(value)
-        sig = r.take(64)
-        data = value[64:]
-        if r.u32() != 11:
-            raise ValueError("not a ContactInfo")
-        ci = ci_parse(r)
-        if r.o != len(value):
-            raise ValueError("trailing bytes in a value")
-        if not verify(ci["pubkey"], sig, data):
-            self.stats["bad"] += 1
-            return
-        with self.lock:
-            old = self.table.get(ci["pubkey"])
-            if old is None or (ci["outset"], ci["wallclock"]) > (old[1]["outset"], old[1]["wallclock"]):
-                self.table[ci["pubkey"]] = (value, ci)
-        return r.o
-
-    def serve_tcp(self):
-        # ip-echo: 4 zero bytes, tcp_ports [u16; 4], udp_ports [u16; 4], '\n';
-        # answer: 4 zero bytes, IpAddr::V4 (u32 0 + 4 bytes), Some(shred version)
-        while not self.stop:
-            try:
-                c, addr = self.tcp.accept()
-            except socket.timeout:
-                continue
-            with c:
-                c.settimeout(2)
-                req = b""
-                while len(req) < 21:
-                    chunk = c.recv(21 - len(req))
-                    if not chunk:
-                        break
-                    req += chunk
-                if len(req) == 21 and req[:4] == b"\0\0\0\0" and req[20:] == b"\n":
-                    sv = b"\x01" + u16(self.sv) if self.echo_sv else b"\x00"  # Option<u16>
-                    resp = b"\0\0\0\0" + u32(0) + socket.inet_aton(addr[0]) + sv
-                    c.sendall(resp + b"\0" * (27 - len(resp)))
-                    self.stats["echo"] += 1
-
-    def send(self, pkt, addr):
-        check(len(pkt) <= 1232, "entrypoint packet fits 1232 bytes")
-        self.udp.sendto(pkt, addr)
-
-    def serve_udp(self):
-        while not self.stop:
-            try:
-                pkt, addr = self.udp.recvfrom(2048)
-            except socket.timeout:
-                continue
-            try:
-                self.handle(pkt, addr)
-            except (ValueError, IndexError, struct.error):
-                self.stats["bad"] += 1
-
-    def handle(self, pkt, addr):
-        r = Rd(pkt)
-        tag = r.u32()
-        if tag == 4:  # ping: from, token, signature over the token
-            frm, token, sig = r.take(32), r.take(32), r.take(64)
-            self.stats["pings_rx"] += 1
-            if not verify(frm, sig, token):
-                self.stats["bad"] += 1
-                return
-            h = hashlib.sha256(b"SOLANA_PING_PONG" + token).digest()
-            self.send(u32(5) + self.pub + h + self.sk.sign(h), addr)
-            self.stats["pongs_tx"] += 1
-        elif tag == 5:  # pong: from, sha256(prefix || our token), signature over it
-            frm, h, sig = r.take(32), r.take(32), r.take(64)
-            tok = self.tokens.get(addr)
-            if tok and verify(frm, sig, h) and h == hashlib.sha256(b"SOLANA_PING_PONG" + tok).digest():
-                self.verified.add(addr)
-                self.stats["pongs_ok"] += 1
-        elif tag == 0:  # pull request: CrdsFilter then the caller's ContactInfo value
-            keys = [r.u64() for _ in range(r.u64())]
-            words = [r.u64() for _ in range(r.u64())] if r.u8() == 1 else []
-            nbits, _set, mask, mask_bits = r.u64(), r.u64(), r.u64(), r.u32()
-            value = pkt[r.o:]
-            self.stats["pulls_rx"] += 1
-            if self.put(value) != len(value):
-                self.stats["bad"] += 1
-                return
-            if addr not in self.verified:
-                tok = os.urandom(32)
-                self.tokens[addr] = tok
-                self.send(u32(4) + self.pub + tok + self.sk.sign(tok), addr)
-                self.stats["pings_tx"] += 1
-                return
-            lsb = (1 << (64 - mask_bits)) - 1 if mask_bits < 64 else 0
-            out = []
-            with self.lock:
-                vals = [v for v, ci in self.table.values()] + list(self.votes)
-            for v in vals:
-                h = hashlib.sha256(v).digest()
-                hv = struct.unpack("<Q", h[:8])[0]
-                if (hv | lsb) != (mask | lsb) or v == value:
-                    continue
-                if nbits and all(words[(p := fnv1a(k, h) % nbits) // 64] >> (p % 64) & 1 for k in keys):
-                    continue  # the requester holds it
-                out.append(v)
-            self.stats["pulls_answered"] += 1
-            while out:  # pull responses of at most 1232 bytes
-                batch, size = [], 44
-                while out and size + len(out[0]) <= 1232:
-                    size += len(out[0])
-                    batch.append(out.pop(0))
-                self.send(u32(1) + self.pub + u64(len(batch)) + b"".join(batch), addr)
-                self.stats["values_tx"] += len(batch)
-        elif tag == 2:  # push: from, Vec<CrdsValue>
-            r.take(32)
-            self.stats["pushes_rx"] += 1
-            off = r.o + 8
-            for _ in range(r.u64()):
-                rr = Rd(pkt[off:])
-                rr.take(64)
-                if rr.u32() != 11:
-                    raise ValueError("push of another kind")
-                ci_parse(rr)
-                self.put(pkt[off:off + rr.o])
-                off += rr.o
-        else:
-            self.stats["bad"] += 1
-
-    def close(self):
-        if self.stop:
-            return
-        self.stop = True
-        for t in self.threads:
-            t.join()
-        self.udp.close()
-        self.tcp.close()
 
 
 # ---- the test ------------------------------------------------------------------------------------
@@ -508,14 +144,10 @@ with tempfile.TemporaryDirectory() as tmp:
         check(ready.wait(60), "sofd joined and started its pipeline (%s)" % "".join(err_lines)[-800:])
         # a prune from the entrypoint naming sofd as origin: no more pushes to it
         # (signed over the prefixed form: u64 18, "\xffSOLANA_PRUNE_DATA", then the fields)
-        with ep.lock:
-            sofd_pk = [pk for pk in ep.table if pk != ep.pub and pk not in ep.leaders and pk != ep.decoy]
+        sofd_pk = [ci["pubkey"] for ci in ep.joined()]
         if sofd_pk:
             wc = int(time.time() * 1000)
-            fields = ep.pub + u64(1) + sofd_pk[0] + sofd_pk[0] + u64(wc)
-            sig = ep.sk.sign(u64(18) + b"\xffSOLANA_PRUNE_DATA" + fields)
-            prune = u32(3) + ep.pub + ep.pub + u64(1) + sofd_pk[0] + sig + sofd_pk[0] + u64(wc)
-            ep.udp.sendto(prune, ("127.0.0.1", gossip_port))
+            ep.udp.sendto(prune(ep.sk, [sofd_pk[0]], sofd_pk[0], wc), ("127.0.0.1", gossip_port))
             time.sleep(0.3)
             pushes_before = ep.stats["pushes_rx"]
             time.sleep(1.5)  # three push intervals
@@ -526,7 +158,7 @@ with tempfile.TemporaryDirectory() as tmp:
         votes.append((5, 0, pv, accts[5], 2011))
         pval = vote_value(vsk[5], 0, pv, int(time.time() * 1000))
         for _ in range(2):
-            ep.udp.sendto(u32(2) + ep.pub + u64(1) + pval, ("127.0.0.1", gossip_port))
+            ep.udp.sendto(push(ep.pub, [pval]), ("127.0.0.1", gossip_port))
             time.sleep(0.2)
         # hostile datagrams to the gossip port
         junk = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -534,22 +166,16 @@ with tempfile.TemporaryDirectory() as tmp:
         for i in range(60):
             junk.sendto(bytes(rng.randrange(256) for _ in range(rng.randrange(1, 300))), ("127.0.0.1", gossip_port))
         # the turbine sender: sofd's TVU from the entrypoint's CRDS table
-        with ep.lock:
-            others = [ci for pk, (v, ci) in ep.table.items()
-                      if pk != ep.pub and pk not in ep.leaders and pk != ep.decoy]
+        others = ep.joined()
         check(len(others) == 1, f"sofd's ContactInfo in the entrypoint's table ({len(others)})")
         if others:
             ci = others[0]
-            tvu = ci["sockets"].get(10)
+            tvu = Turbine.tvu_of(ci)
             check(ci["sockets"].get(0) == ("127.0.0.1", gossip_port), f"gossip socket advertised ({ci['sockets']})")
             check(tvu == ("127.0.0.1", tvu_port), f"TVU = sofd's shred port ({tvu} vs {tvu_port})")
             check(ci["shredVersion"] == SV, f"sofd advertises the shred version ({ci['shredVersion']})")
             check(ci["pubkey"] == raw_pub(idk), "sofd's identity is the key file's")
-            out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            for i, pl in enumerate(payloads):
-                out.sendto(pl, tvu)
-                if i % 64 == 63:
-                    time.sleep(0.002)
+            Turbine(burst=64, pause=0.002).send(payloads, tvu)
         time.sleep(2.0)
         # Prometheus: the gossip families, promtool clean when present
         m = re.search(r"Prometheus metrics on (http://\S+)", "".join(err_lines))
@@ -654,9 +280,7 @@ with tempfile.TemporaryDirectory() as tmp:
     def refresher():
         while refreshing["on"]:
             now = int(time.time() * 1000)
-            ep.put(ep.signed(ep.sk, ci_data(ep.pub, now, now * 1000, SV, [(0, "127.0.0.1", ep.port),
-                                                                          (10, "127.0.0.1", ep.port + 1)])))
-            ep.put(ep.signed(ep.decoy_sk, ci_data(ep.decoy, now, now * 1000, SV + 1, [(0, "127.0.0.1", 39999)])))
+            ep.resign(now)
             for i in sorted(refreshing["joined"] - refreshing["skip"]):
                 ep.join_leader(i, now)
             # every 4 s: a pull sweep over the hash space (8 of 64 slices a
@@ -689,13 +313,8 @@ with tempfile.TemporaryDirectory() as tmp:
         v = scrape()
         check(v.get("sof_gossip_candidates") == LEADERS, f"late: candidates = entrypoint + the {LEADERS - 1} "
               f"leaders in gossip ({v.get('sof_gossip_candidates')})")
-        out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-
-        def send(pls):
-            for i, pl in enumerate(pls):
-                out.sendto(pl, ("127.0.0.1", tvu_port))
-                if i % 64 == 63:
-                    time.sleep(0.002)
+        turbine = Turbine(burst=64, pause=0.002)
+        send = lambda pls: turbine.send(pls, ("127.0.0.1", tvu_port))  # noqa: E731
         send(payloads)  # every slot, the late leader's included
         deadline = time.time() + 30
         while time.time() < deadline:
@@ -726,8 +345,7 @@ with tempfile.TemporaryDirectory() as tmp:
               f"late: its given-up slots searched again ({v.get('sof_verify_learn_reopened_total')})")
         # the leaver: purged (value timeout), a candidate for the grace, then not
         refreshing["skip"] = {leaver}
-        with ep.lock:  # the entrypoint forgets it too (as a cluster's nodes purge a silent node)
-            del ep.table[pubs[leaver]]
+        ep.forget(pubs[leaver])  # the entrypoint forgets it too (as a cluster's nodes purge a silent node)
         deadline = time.time() + 45
         saw_grace = False
         while time.time() < deadline:
@@ -803,13 +421,8 @@ with tempfile.TemporaryDirectory() as tmp:
         m = re.search(r"Prometheus metrics on (http://\S+)", "".join(err_lines))
         url = m.group(1) if m else None
         scrape = lambda: prom_values(urllib.request.urlopen(url, timeout=10).read().decode()) if url else {}
-        out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-
-        def send(pls):
-            for i, pl in enumerate(pls):
-                out.sendto(pl, ("127.0.0.1", tvu_port))
-                if i % 64 == 63:
-                    time.sleep(0.002)
+        turbine = Turbine(burst=64, pause=0.002)
+        send = lambda pls: turbine.send(pls, ("127.0.0.1", tvu_port))  # noqa: E731
         send(payloads)
         time.sleep(1.0)
         ep.close()  # the cluster restarts: a new entrypoint, the leaders at SV2
@@ -829,9 +442,7 @@ with tempfile.TemporaryDirectory() as tmp:
         deadline = time.time() + 10
         mine = []
         while time.time() < deadline:
-            with ep2.lock:
-                mine = [ci for pk, (val, ci) in ep2.table.items()
-                        if pk not in (ep2.pub, ep2.decoy) and pk not in ep2.leaders]
+            mine = ep2.joined()
             if mine and mine[0]["shredVersion"] == SV2:
                 break
             time.sleep(0.1)

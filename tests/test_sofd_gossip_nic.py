@@ -6,9 +6,9 @@ address is the exception tap sofd creates ([input] exception = tap: the
 tap holds [input] address, the veth end the port sits on holds none), on
 net_af_packet (and net_af_xdp where the kernel and DPDK have it). The
 cluster is in a peer namespace at the veth pair's other end: the test's
-gossip entrypoint (the Entrypoint of test_sofd_gossip.py, written from the
-spec, sharing no code with sofd: ip-echo, ping / pong, pull / push) and
-the turbine sender, which looks sofd's TVU up in the entrypoint's CRDS
+gossip entrypoint (tests/gossip_peer.py, the one test_sofd_gossip.py
+runs, written from the spec, sharing no code with sofd: ip-echo, ping /
+pong, pull / push) and the turbine sender, which looks sofd's TVU up in the entrypoint's CRDS
 table and sends a sof-gen capture there.
 
 Asserted: sofd's gossip socket is bound to the port's address inside
@@ -32,7 +32,6 @@ kernel or DPDK lack AF_XDP.
 usage: test_sofd_gossip_nic.py SOF_GEN [SOFD]
 """
 import ctypes
-import glob
 import json
 import os
 import random
@@ -45,12 +44,12 @@ import sys
 import tempfile
 import threading
 import time
-import types
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import sof_check  # noqa: E402
 from sof_check import check  # noqa: E402
+from sof_nic import af_xdp_env, af_xdp_missing, ifstats  # noqa: E402
 
 if len(sys.argv) < 3 or not sys.argv[2]:
     print("sofd was not built (DPDK not found): skipping", file=sys.stderr)
@@ -63,31 +62,15 @@ XR, XN = f"sofgr{TAG}", f"sofgn{TAG}"           # sofd's veth end (in NSX), the 
 TAP = f"sofgt{TAG}"
 XADDR, XPEER = "10.77.23.2", "10.77.23.1"
 
-# The spec-side entrypoint and its wire helpers: test_sofd_gossip.py up to
-# its test part (that file runs its test at import; its definitions come
-# first; it exits 77 itself without python3-cryptography). Its entrypoint
-# lives on 127.0.0.1; here the cluster is the peer namespace's address:
-# its sockets bind there and its ContactInfos name it (the module's socket
-# and ci_data, looked up at call time, are wrapped; the file is unchanged).
-_src = open(os.path.join(HERE, "test_sofd_gossip.py")).read()
-_cut = _src.index("# ---- the test ----")
-_lib = {"__name__": "sofd_gossip_spec", "__file__": os.path.join(HERE, "test_sofd_gossip.py")}
-exec(compile(_src[:_cut], "test_sofd_gossip.py", "exec"), _lib)
-
-
-class _PeerSocket(socket.socket):
-    def bind(self, addr):
-        super().bind((XPEER if addr[0] == "127.0.0.1" else addr[0], *addr[1:]))
-
-
-_socket_at_peer = types.SimpleNamespace(**{k: getattr(socket, k) for k in dir(socket) if not k.startswith("__")})
-_socket_at_peer.socket = _PeerSocket
-_ci_data = _lib["ci_data"]
-_lib["socket"] = _socket_at_peer
-_lib["ci_data"] = lambda pub, wc, outset, sv, socks: _ci_data(
-    pub, wc, outset, sv, [(k, XPEER if ip == "127.0.0.1" else ip, port) for k, ip, port in socks])
-Entrypoint, Ed25519PrivateKey, raw_pub = _lib["Entrypoint"], _lib["Ed25519PrivateKey"], _lib["raw_pub"]
-SV, START, LEADERS = _lib["SV"], 3000, 12
+# The spec-side gossip peer (tests/gossip_peer.py: written from the spec,
+# sharing no code with sofd): its entrypoint binds the peer namespace's
+# address and names it in every ContactInfo it holds.
+try:
+    from gossip_peer import SV, Ed25519PrivateKey, Entrypoint, Turbine, leader_gossip_port, raw_pub  # noqa: E402
+except ImportError as e:
+    print(f"test_sofd_gossip_nic: SKIP: python3-cryptography (ed25519) not installed ({e})", file=sys.stderr)
+    sys.exit(77)
+START, LEADERS = 3000, 12
 GOSSIP, TVU, EP_PORT = 8001, 8002, 8001
 EARLY = 20  # shreds sent between sofd's ContactInfo reaching the entrypoint and the end of its join
 
@@ -153,25 +136,6 @@ def setup():
     return None
 
 
-def ifstats(ns, dev):
-    st = f"/sys/class/net/{dev}/statistics/"
-    p = subprocess.run(["ip", "netns", "exec", ns, "cat", st + "rx_packets", st + "tx_packets"],
-                       capture_output=True, text=True)
-    v = p.stdout.split()
-    return (int(v[0]), int(v[1])) if len(v) == 2 else (-1, -1)
-
-
-def af_xdp_missing():
-    try:
-        socket.socket(44, socket.SOCK_RAW, 0).close()  # AF_XDP
-    except OSError as e:
-        return f"the kernel has no AF_XDP sockets ({e})"
-    if not glob.glob("/usr/lib/*/dpdk/pmds-*/librte_net_af_xdp.so*") + \
-            glob.glob("/usr/local/lib*/**/librte_net_af_xdp.so*", recursive=True):
-        return "DPDK's af_xdp PMD (librte_net_af_xdp) is not installed"
-    return None
-
-
 class CountingEntrypoint(Entrypoint):
     """The spec entrypoint, counting what it sends to and gets from sofd's gossip socket."""
 
@@ -215,11 +179,11 @@ def run(tmp, name, vdev):
     kps, recs, pls = capture(tmp)
     truth = sof_check.truth_txs(recs)
     produced = {r["slot"] for r in recs if r["type"] == "slot" and not r.get("skipped")}
-    ep = CountingEntrypoint(EP_PORT, kps)  # at XPEER; this thread is in NS: so are its sockets
+    ep = CountingEntrypoint(EP_PORT, kps, host=XPEER)  # this thread is in NS: so are its sockets
     sinks = []  # the leaders' gossip sockets: sofd's pings to them go unanswered, without ICMP errors
     for i in range(LEADERS):
         d = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        d.bind((XPEER, 30000 + i * 10))
+        d.bind((XPEER, leader_gossip_port(i)))
         sinks.append(d)
     idk = Ed25519PrivateKey.from_private_bytes(bytes(range(1, 33)))
     idf = os.path.join(tmp, name + ".identity.json")
@@ -227,8 +191,7 @@ def run(tmp, name, vdev):
     txlog = os.path.join(tmp, name + ".txlog")
     env = os.environ.copy()
     if "af_xdp" in vdev:  # DPDK 22.11's af_xdp PMD leaks libxdp's umem handle at close
-        supp = os.path.join(HERE, "lsan_af_xdp.supp")
-        env["LSAN_OPTIONS"] = ":".join(filter(None, [env.get("LSAN_OPTIONS"), f"suppressions={supp}"]))
+        af_xdp_env(env)
     peer0 = ifstats(NS, XN)
     p = subprocess.Popen(["ip", "netns", "exec", NSX, sofd, *sof_check.eal("gnic", "0", vdevs=[vdev]), "--",
                           "--address", f"{XADDR}/24", "--udp-port", str(TVU), "--exception", "tap",
@@ -256,9 +219,8 @@ def run(tmp, name, vdev):
         # are counted before_join (sent again below with the rest)
         deadline = time.time() + 60
         while time.time() < deadline and p.poll() is None and not ready.is_set():
-            with ep.lock:
-                if any(pk not in ep.leaders and pk not in (ep.pub, ep.decoy) for pk in ep.table):
-                    break
+            if ep.joined():
+                break
             time.sleep(0.02)
         early = 0
         if not ready.is_set() and p.poll() is None:
@@ -286,14 +248,12 @@ def run(tmp, name, vdev):
         check(len(gsock) == 1 and f"{XADDR}:{GOSSIP}" in gsock[0] and "sofd" in gsock[0],
               f"{name}: sofd's one gossip socket is bound to the port's address ({gsock})")
         # sofd's ContactInfo in the entrypoint's table
-        with ep.lock:
-            others = [ci for pk, (v, ci) in ep.table.items()
-                      if pk != ep.pub and pk not in ep.leaders and pk != ep.decoy]
+        others = ep.joined()
         check(len(others) == 1, f"{name}: sofd's ContactInfo in the entrypoint's table ({len(others)})")
         tvu = None
         if others:
             ci = others[0]
-            tvu = ci["sockets"].get(10)
+            tvu = Turbine.tvu_of(ci)
             check(ci["sockets"].get(0) == (XADDR, GOSSIP), f"{name}: the port's address and gossip port "
                   f"advertised ({ci['sockets']})")
             check(tvu == (XADDR, TVU), f"{name}: TVU = the port's address and shred port ({tvu})")
@@ -309,12 +269,9 @@ def run(tmp, name, vdev):
         junk.close()
         # the turbine sender: the capture to the TVU found in the CRDS table
         if tvu:
-            out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            for i, pl in enumerate(pls):
-                out.sendto(pl, tvu)
-                if i % 4 == 3:  # ~2k datagrams/s: sofd's lcore shares a loaded machine
-                    time.sleep(0.002)
-            out.close()
+            turbine = Turbine(burst=4, pause=0.002)  # ~2k datagrams/s: sofd's lcore shares a loaded machine
+            turbine.send(pls, tvu)
+            turbine.close()
         time.sleep(2.0)
         m = re.search(r"Prometheus metrics on (http://\S+)", "".join(lines))
         if m:
@@ -328,9 +285,7 @@ def run(tmp, name, vdev):
         # arrives before sofd's gossip role stops counting); its sockets and
         # the leaders' stay open, so that what sofd still sends makes no
         # ICMP error that would reach sofd after it stopped receiving
-        ep.stop = True
-        for t in ep.threads:
-            t.join()
+        ep.stop_serving()
         time.sleep(0.5)
         p.send_signal(signal.SIGINT)
         try:
@@ -339,8 +294,7 @@ def run(tmp, name, vdev):
             p.kill()
             p.wait()
         rt.join()
-        ep.udp.close()
-        ep.tcp.close()
+        ep.close()
         for d in sinks:
             d.close()
     peer1 = ifstats(NS, XN)

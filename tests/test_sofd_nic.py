@@ -37,7 +37,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -45,6 +44,7 @@ import time
 
 import sof_check
 from sof_check import check
+from sof_nic import af_xdp_env, af_xdp_missing, ifstats
 
 if len(sys.argv) < 3 or not sys.argv[2]:
     print("sofd was not built (DPDK not found): skipping", file=sys.stderr)
@@ -117,10 +117,7 @@ def start_sofd(tmp, name, sched, *extra, shconf=False, vdev=None, ns=None, addr=
         ealargs = [a for a in ealargs if a not in ("--no-huge", "-m", "512")] + ["-m", "384"]
     env = os.environ.copy()
     if any("af_xdp" in a for a in ealargs):
-        # DPDK 22.11's af_xdp PMD leaks libxdp's umem handle at close (so does
-        # dpdk-testpmd): suppressed for sanitizer builds, that site only
-        supp = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lsan_af_xdp.supp")
-        env["LSAN_OPTIONS"] = ":".join(filter(None, [env.get("LSAN_OPTIONS"), f"suppressions={supp}"]))
+        af_xdp_env(env)  # the PMD's own leak at close suppressed, that site only
     p = subprocess.Popen([*(["ip", "netns", "exec", ns] if ns else []), sofd, *ealargs, "--",
                           "--address", f"{addr}/24", "--leader-schedule", sched,
                           "--shred-version", "7", "--udp-port", str(PORT), "--txlog", txlog, *extra],
@@ -331,20 +328,6 @@ def test_dumpcap(tmp):
     check(rc == 0, f"dumpcap: sofd exit status {rc} ({err[-300:]}; ping {pg.returncode})")
 
 
-def af_xdp_missing():
-    """Why AF_XDP cannot be had here (None: it can, and sofd must run on
-    it): the kernel's AF_XDP sockets, DPDK's af_xdp PMD."""
-    try:
-        socket.socket(44, socket.SOCK_RAW, 0).close()  # AF_XDP
-    except OSError as e:
-        return f"the kernel has no AF_XDP sockets ({e})"
-    import glob
-    if not glob.glob("/usr/lib/*/dpdk/pmds-*/librte_net_af_xdp.so*") + \
-            glob.glob("/usr/local/lib*/**/librte_net_af_xdp.so*", recursive=True):
-        return "DPDK's af_xdp PMD (librte_net_af_xdp) is not installed"
-    return None
-
-
 def test_af_xdp(tmp):
     """The ping / ARP / UDP run on net_af_xdp over the same veth end. The
     PMD loads its XDP program (generic mode on veth) and removes it at
@@ -355,15 +338,6 @@ def test_af_xdp(tmp):
         return
     vdev = f"net_af_xdp0,iface={VR},start_queue=0,queue_count=1"
     check(test_ping_and_udp(tmp, "af_xdp", vdev), "af_xdp: sofd started on net_af_xdp")
-
-
-def ifstats(ns, dev):
-    """(rx_packets, tx_packets) of dev in namespace ns (as its sysfs shows)."""
-    st = f"/sys/class/net/{dev}/statistics/"
-    p = subprocess.run(["ip", "netns", "exec", ns, "cat", st + "rx_packets", st + "tx_packets"],
-                       capture_output=True, text=True)
-    v = p.stdout.split()
-    return (int(v[0]), int(v[1])) if len(v) == 2 else (-1, -1)
 
 
 def setup_exception():
