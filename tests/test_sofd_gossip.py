@@ -425,13 +425,17 @@ with tempfile.TemporaryDirectory() as tmp:
         send = lambda pls: turbine.send(pls, ("127.0.0.1", tvu_port))  # noqa: E731
         send(payloads)
         time.sleep(1.0)
+        pubs0 = scrape().get("sof_gossip_candidate_publications_total", 0)
         ep.close()  # the cluster restarts: a new entrypoint, the leaders at SV2
         ep2 = Entrypoint(ep_port, kps2, sv=SV2)
         deadline = time.time() + 30
         v = {}
+        # the candidates gauge is set when a set is published: wait for a
+        # publication after the switch (the verifiers take its version)
         while time.time() < deadline:
             v = scrape()
-            if v.get("sof_gossip_shred_version") == SV2 and v.get("sof_gossip_candidates") == LEADERS + 1:
+            if (v.get("sof_gossip_shred_version") == SV2 and v.get("sof_gossip_candidates") == LEADERS + 1 and
+                    v.get("sof_gossip_candidate_publications_total", 0) > pubs0):
                 break
             time.sleep(0.1)
         check(v.get("sof_gossip_shred_version") == SV2 and v.get("sof_gossip_shred_version_changes_total") == 1,
