@@ -43,7 +43,9 @@
 # SOF_BENCH_LAYOUTS (throughput layouts, default "1 2x1 2x2slot 2x2packet"),
 # SOF_BENCH_RATE (latency part, shreds/s, default 100000),
 # SOF_BENCH_LAT_PLUGINS (default "latency latency_inline"), SOF_BENCH_LAT_ARGS
-# (extra sofd options for the latency runs, e.g. "--verify-warm-lines 0").
+# (extra sofd options for the latency runs, e.g. "--verify-warm-lines 0"),
+# SOF_BENCH_SOFD_ARGS (extra sofd options for the throughput runs, e.g.
+# "--fec-arena-mb 1" for a dataset pool that runs short).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$here/build}
@@ -82,7 +84,7 @@ run() { # name layout pcap args...   layout: 1 | 2x1 | 2x2slot | 2x2packet | pca
     "$sofd" --no-huge -m 1536 --no-pci --no-shconf --no-telemetry --file-prefix="sof-bench-$$-$i" \
       -l "$lcores" "${vdev[@]}" --log-level=lib.eal:error -- "${input[@]}" \
       --idle-exit-ms 300 --mlock --ring-rx-fec-size 16384 \
-      "${topo[@]}" "$@" 2>&1 >/dev/null | grep '^{"type":"summary"' >> "$log" || true
+      "${topo[@]}" "$@" ${SOF_BENCH_SOFD_ARGS:-} 2>&1 >/dev/null | grep '^{"type":"summary"' >> "$log" || true
     rm -rf "/var/run/dpdk/sof-bench-$$-$i" 2>/dev/null || true
   done
   python3 - "$name" "$log" "$(want_of "$pcap")" <<'PYEOF'
