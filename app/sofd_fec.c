@@ -69,13 +69,14 @@ mbuf_alloc(void *ctx, uint32_t bytes, void **ref) {
  * what the pool cannot take, until the reserve is full again. */
 
 /* A block for `need` bytes: from the pool, else a reserve block that fits;
- * NULL when neither has one. Grows the reserve size to the largest request
- * (its smaller blocks go back, the next poll takes larger ones). */
+ * NULL when neither has one. Grows the reserve size to the largest request,
+ * up to reserve_sz_max (its smaller blocks go back, the next poll takes
+ * larger ones). */
 static inline void *
 fec_block(sofd_fec_inst_t *f, uint64_t need) {
-  if (unlikely(need > f->reserve_sz)) {
+  if (unlikely(need > f->reserve_sz && f->reserve_sz < f->reserve_sz_max)) {
     uint64_t sz = f->reserve_sz;
-    while (sz < need && sz < (16U << 20)) sz *= 2;
+    while (sz < need && sz < f->reserve_sz_max) sz *= 2;
     f->reserve_sz = (uint32_t)sz;
     for (unsigned k = 0; k < f->reserve_n; k++) sof_bpool_release(f->reserve[k]);
     f->reserve_n = 0;
@@ -346,7 +347,6 @@ sofd_fec_init(sofd_pipe_t *p, sofd_fec_inst_t *f, int want_inline) {
     fprintf(stderr, "sofd: [fec]: %s\n", err);
     return -1;
   }
-  f->reserve_sz = SOFD_FEC_RESERVE_MIN;
   f->bp_stall_cycles = rte_get_tsc_hz() * SOFD_FEC_STALL_MS / 1000;
   sof_bpool_cfg_t bc;
   sof_bpool_cfg_default(&bc);
@@ -357,6 +357,21 @@ sofd_fec_init(sofd_pipe_t *p, sofd_fec_inst_t *f, int want_inline) {
     fprintf(stderr, "sofd: [fec] arena_mb: %s\n", err);
     return -1;
   }
+  /* the reserve grows at most to the largest size the pool has twice
+   * SOFD_FEC_RESERVE blocks of (counting larger classes): it can always
+   * be refilled, and leaves as many blocks to the datasets */
+  sof_bpool_stats_t st;
+  sof_bpool_stats(f->pool, &st);
+  uint32_t blocks = 0, rmax = st.classes ? st.class_sz[0] : 2048;
+  for (unsigned k = st.classes; k-- > 0;) {
+    blocks += st.class_blocks[k];
+    if (blocks >= 2 * SOFD_FEC_RESERVE) {
+      rmax = st.class_sz[k];
+      break;
+    }
+  }
+  f->reserve_sz_max = rmax;
+  f->reserve_sz = RTE_MIN((uint32_t)SOFD_FEC_RESERVE_MIN, rmax);
   return 0;
 }
 

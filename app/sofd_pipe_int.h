@@ -226,6 +226,7 @@ typedef struct sofd_fec_inst {
   void    *reserve[SOFD_FEC_RESERVE];
   unsigned reserve_n;
   uint32_t reserve_sz;    /* the largest block request seen, rounded up to a power of two */
+  uint32_t reserve_sz_max; /* at most this: the pool has 2 x SOFD_FEC_RESERVE blocks this large */
   uint64_t bp_polls_pool; /* polls held: the pool could not refill the reserve */
   uint64_t bp_polls_out;  /* polls held: fec_extract full (on_full = block) */
   uint64_t bp_cycles;     /* tsc cycles held, episodes that ended */

@@ -321,7 +321,9 @@ rx_hold_init(sofd_pipe_t const *p, sofd_rx_inst_t *r) {
   r->n_rx = p->cfg->role_cnt[SOFD_ROLE_RX] ? p->cfg->role_cnt[SOFD_ROLE_RX] : 1;
   unsigned cap = UINT32_MAX;
   for (unsigned i = 0; i < r->n_fec; i++) cap = RTE_MIN(cap, rte_ring_get_capacity(r->to_fec[i]));
-  r->hold_min = (uint16_t)RTE_MAX(1U, RTE_MIN(RTE_MIN((unsigned)r->burst, RX_ROUND), cap / r->n_rx));
+  unsigned m = r->burst < RX_ROUND ? r->burst : RX_ROUND;
+  if (cap / r->n_rx < m) m = cap / r->n_rx;
+  r->hold_min = (uint16_t)(m ? m : 1);
 }
 
 unsigned
