@@ -58,6 +58,18 @@ add_u64s(void *dst, void const *src, size_t bytes) {
   for (size_t k = 0; k < bytes / sizeof(uint64_t); k++) d[k] += s[k];
 }
 
+/* TSC cycles a fec shard held its input back, the hold in progress
+ * included (racy: a hold may end meanwhile). */
+static uint64_t
+fec_held_cycles(sofd_fec_inst_t const *f) {
+  uint64_t cyc = f->bp_cycles, since = f->bp_since;
+  if (since) {
+    uint64_t now = rte_rdtsc();
+    if (now > since) cyc += now - since;
+  }
+  return cyc;
+}
+
 static void
 collect(sofd_pipe_t const *p, totals_t *t) {
   memset(t, 0, sizeof *t);
@@ -129,12 +141,7 @@ collect(sofd_pipe_t const *p, totals_t *t) {
     t->fec_held_out += f->bp_polls_out;
     t->fec_reserve_used += f->bp_reserve_used;
     t->fec_hold_given_up += f->bp_gave_up;
-    uint64_t cyc = f->bp_cycles, since = f->bp_since; /* racy: a hold may end meanwhile */
-    if (since) {
-      uint64_t now = rte_rdtsc();
-      if (now > since) cyc += now - since;
-    }
-    t->fec_held_us += p->hz ? cyc * 1000000ULL / p->hz : 0;
+    t->fec_held_us += p->hz ? (uint64_t)((double)fec_held_cycles(f) * 1e6 / (double)p->hz) : 0;
     sof_slotwin_t const *fw = sof_ingest_window(f->ing);
     if (fw && fw->stats.tip != SOF_SLOTWIN_NONE && fw->stats.tip > t->fec_tip) t->fec_tip = fw->stats.tip;
   }
@@ -360,7 +367,6 @@ sofd_pipe_counters(sofd_pipe_t const *p, sofd_counter_t *out) {
   FAM("fec_held_polls_total", "cause", "pool");
   CTR("fec polls that took no shred: fec_extract full (back-pressure)", t.fec_held_out, "fec_held_polls_out");
   FAM("fec_held_polls_total", "cause", "out");
-  CTR("microseconds fec spent held back (back-pressure)", t.fec_held_us, "fec_held_us");
   CTR("datasets and early transactions assembled in a reserve block (the pool was dry)", t.fec_reserve_used,
       "fec_reserve_used");
   CTR("back-pressure holds given up: no dataset block came back for 250 ms", t.fec_hold_given_up,
@@ -469,6 +475,7 @@ json_activity(sof_json_t *j, sofd_activity_t const *a, uint64_t hz) {
   sof_json_key(j, "processed");  sof_json_u64(j, a->processed);
   sof_json_key(j, "dropped");    sof_json_u64(j, a->dropped);
   sof_json_key(j, "busyUs");     sof_json_u64(j, (uint64_t)((double)a->busy_cycles * 1e6 / (double)hz));
+  sof_json_key(j, "heldUs");     sof_json_u64(j, (uint64_t)((double)a->held_cycles * 1e6 / (double)hz));
   sof_json_key(j, "busyPolls");  sof_json_u64(j, a->busy_polls);
   sof_json_key(j, "idlePolls");  sof_json_u64(j, a->idle_polls);
 }
@@ -790,6 +797,7 @@ sofd_pipe_role_info(sofd_pipe_t const *p, unsigned i, int *role, unsigned *insta
     sofd_role_ref_t ref = {.role = r, .inst = i};
     *act = *sofd_activity_of((sofd_pipe_t *)p, &ref);
     act->dropped = role_dropped(p, r, i);
+    act->held_cycles = r == SOFD_ROLE_FEC ? fec_held_cycles(&p->fec[i]) : 0;
     switch (r) {
     case SOFD_ROLE_RX: *in_depth = 0; break;
     case SOFD_ROLE_FEC: *in_depth = rte_ring_count(p->rx_fec[i]); break;

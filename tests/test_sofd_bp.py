@@ -137,8 +137,11 @@ with tempfile.TemporaryDirectory() as tmp:
         # counters, fec's held polls by cause
         def metric(n):
             return [float(l.split()[-1]) for l in metrics.splitlines() if l.split(" ")[0] == n]
-        check(len(metric("sof_fec_held_us_total")) == 1 and metric("sof_fec_held_us_total")[0] > 0,
-              f"{name}: sof_fec_held_us_total > 0 on /metrics ({metric('sof_fec_held_us_total')})")
+        held_s = [float(l.split()[-1]) for l in metrics.splitlines()
+                  if l.startswith('sof_role_held_seconds_total{role="fec"')]
+        check(len(held_s) == 2 and sum(held_s) > 0, f"{name}: sof_role_held_seconds_total of both fec shards, > 0 ({held_s})")
+        check(abs(sum(held_s) * 1e6 - bp.get("fecHeldUs", 0)) <= 0.05 * bp.get("fecHeldUs", 0) + 1000,
+              f"{name}: the seconds on /metrics match the summary's fecHeldUs ({sum(held_s)} s, {bp.get('fecHeldUs')} us)")
         check(len(metric("sof_rx_held_polls_total")) == 1 and metric("sof_rx_held_polls_total")[0] > 0,
               f"{name}: sof_rx_held_polls_total > 0 on /metrics")
         check(metric("sof_fec_hold_given_up_total") == [0.0], f"{name}: sof_fec_hold_given_up_total 0 on /metrics")
