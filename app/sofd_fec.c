@@ -110,13 +110,18 @@ fec_reserve_fill(sofd_fec_inst_t *f) {
 }
 
 /* A poll that takes no shred for back-pressure: counted, timed. Returns 1
- * to hold, 0 when a pool hold has stalled for SOFD_FEC_STALL_MS and is
- * given up. */
+ * to hold, 0 when a pool hold has stalled (no block back to the pool for
+ * SOFD_FEC_STALL_MS) and is given up. */
 static int
 fec_hold(sofd_fec_inst_t *f, int pool) {
   uint64_t now = rte_rdtsc();
   if (!f->bp_since) f->bp_since = now;
   if (pool) {
+    /* progress: a block came back to the pool (any class; the reserve
+     * fills only from its own size up) */
+    uint64_t used = sof_bpool_in_use(f->pool);
+    if (used < f->bp_in_use) f->bp_progress_tsc = 0;
+    f->bp_in_use = used;
     if (!f->bp_progress_tsc) f->bp_progress_tsc = now;
     if (now - f->bp_progress_tsc >= f->bp_stall_cycles) {
       f->bp_gave_up++;

@@ -231,7 +231,8 @@ typedef struct sofd_fec_inst {
   uint64_t bp_polls_out;  /* polls held: fec_extract full (on_full = block) */
   uint64_t bp_cycles;     /* tsc cycles held, episodes that ended */
   uint64_t bp_since;      /* tsc the current hold began (0: not held; read racily) */
-  uint64_t bp_progress_tsc; /* the last time the reserve grew during a hold */
+  uint64_t bp_progress_tsc; /* during a hold: since when no block came back (0: just now) */
+  uint64_t bp_in_use;       /* pool blocks in use at the previous held poll */
   uint64_t bp_stall_cycles; /* a hold with no block back for this long is given up */
   uint64_t bp_reserve_used; /* datasets / early transactions assembled in a reserve block */
   uint64_t bp_gave_up;    /* holds given up: no block came back for SOFD_FEC_STALL_MS */
