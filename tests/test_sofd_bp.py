@@ -75,12 +75,18 @@ def run(tmp, name, pcap, sched, layout, *extra, scrape=False):
             check(url is not None, f"{name}: Prometheus address announced ({''.join(head)[-400:]})")
             want = len(sof_check.truth_txs(recs_of[pcap]))
             deadline = time.time() + 120
-            while url and time.time() < deadline:
+            complete = False
+            while url and time.time() < deadline and p.poll() is None:
                 if len(sof_check.txs_of(sof_check.read_lines(txlog))) >= want:
+                    complete = True
                     break
                 time.sleep(0.05)
-            if url:
-                metrics = urllib.request.urlopen(url, timeout=10).read().decode()
+            check(complete, f"{name}: every transaction in the txlog while sofd runs (sofd exited: {p.poll()})")
+            if url and complete:
+                try:
+                    metrics = urllib.request.urlopen(url, timeout=10).read().decode()
+                except OSError as e:
+                    check(False, f"{name}: /metrics scraped ({e})")
         if scrape:
             p.wait(timeout=300)
             reader.join()
@@ -100,7 +106,7 @@ def datasets(recs, key_start, key_end, key_cnt):
 
 
 def delivered_in_full(name, rc, lines, s, err, recs, frames):
-    check(rc == 0, f"{name}: exit 0 ({err[-400:]})")
+    check(rc == 0, f"{name}: exit 0 (rc {rc}: {[l for l in err.splitlines() if not l.startswith('{')][-6:]} {json.dumps(s.get('plugins', {}).get('outputs', s.get('outputs')))})")
     check(s.get("stop") == "idle", f"{name}: stopped on --idle-exit-ms ({s.get('stop')})")
     got = sof_check.txs_of(lines)
     want = sof_check.truth_txs(recs)
