@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_ring.h>
 
@@ -37,6 +38,8 @@ typedef struct totals {
   sof_reasm_stats_t as;
   uint64_t open_sets, arena_full, fec_out_dropped, fec_out_held, fec_slot_msgs;
   uint64_t inline_txns, inline_arena_full, pool_in_use;
+  uint64_t fec_held_pool, fec_held_out, fec_held_us, fec_reserve_used, fec_hold_given_up; /* back-pressure */
+  uint64_t rx_held_polls;   /* replay input left unread: a rx_fec ring short */
   sof_slotwin_stats_t rxw;  /* rx windows: classes, samples, tip moves summed */
   uint64_t rx_tip;          /* the highest rx window tip (0: none yet) */
   uint64_t fec_tip;         /* the highest fec window tip (0: none yet) */
@@ -53,6 +56,18 @@ add_u64s(void *dst, void const *src, size_t bytes) {
   uint64_t *d = dst;
   uint64_t const *s = src;
   for (size_t k = 0; k < bytes / sizeof(uint64_t); k++) d[k] += s[k];
+}
+
+/* TSC cycles a fec shard held its input back, the hold in progress
+ * included (racy: a hold may end meanwhile). */
+static uint64_t
+fec_held_cycles(sofd_fec_inst_t const *f) {
+  uint64_t cyc = f->bp_cycles, since = f->bp_since;
+  if (since) {
+    uint64_t now = rte_rdtsc();
+    if (now > since) cyc += now - since;
+  }
+  return cyc;
 }
 
 static void
@@ -72,6 +87,7 @@ collect(sofd_pipe_t const *p, totals_t *t) {
     t->tx_dropped += r->tx_dropped;
     t->events_sent += r->events_sent;
     t->events_dropped += r->events_dropped;
+    t->rx_held_polls += r->held_polls;
     for (unsigned k = 0; k <= SOF_PKT_ERR_CNT; k++) t->pkt_err[k] += r->pkt_err[k];
     for (unsigned k = 0; k < SOFD_RX_DROP_CNT; k++) t->drop[k] += r->drop[k];
     for (unsigned k = 0; k <= SOF_SHRED_ERR_CNT; k++) t->malformed[k] += r->malformed[k];
@@ -118,7 +134,14 @@ collect(sofd_pipe_t const *p, totals_t *t) {
     t->fec_slot_msgs += f->slot_msgs;
     t->inline_txns += f->inline_txns;
     t->inline_arena_full += f->inline_arena_full;
-    t->pool_in_use += sof_bpool_in_use(f->pool);
+    /* the reserve's blocks hold no dataset: not in use */
+    uint64_t in_use = sof_bpool_in_use(f->pool), rsv = f->reserve_n;
+    t->pool_in_use += in_use > rsv ? in_use - rsv : 0;
+    t->fec_held_pool += f->bp_polls_pool;
+    t->fec_held_out += f->bp_polls_out;
+    t->fec_reserve_used += f->bp_reserve_used;
+    t->fec_hold_given_up += f->bp_gave_up;
+    t->fec_held_us += p->hz ? (uint64_t)((double)fec_held_cycles(f) * 1e6 / (double)p->hz) : 0;
     sof_slotwin_t const *fw = sof_ingest_window(f->ing);
     if (fw && fw->stats.tip != SOF_SLOTWIN_NONE && fw->stats.tip > t->fec_tip) t->fec_tip = fw->stats.tip;
   }
@@ -339,6 +362,17 @@ sofd_pipe_counters(sofd_pipe_t const *p, sofd_counter_t *out) {
   CTR("recoveries put off: no mbuf for a rebuilt shred", t.rs.out_no_buf, "fec_rebuilt_no_mbuf");
   CTR("fec messages dropped (fec_extract full, on_full = drop)", t.fec_out_dropped, "fec_out_dropped");
   CTR("fec messages held while fec_extract was full", t.fec_out_held, "fec_out_held");
+  CTR("fec polls that took no shred: the dataset pool could not refill fec's reserve (back-pressure)",
+      t.fec_held_pool, "fec_held_polls_pool");
+  FAM("fec_held_polls_total", "cause", "pool");
+  CTR("fec polls that took no shred: fec_extract full (back-pressure)", t.fec_held_out, "fec_held_polls_out");
+  FAM("fec_held_polls_total", "cause", "out");
+  CTR("datasets and early transactions assembled in a reserve block (the pool was dry)", t.fec_reserve_used,
+      "fec_reserve_used");
+  CTR("back-pressure holds given up: no dataset block came back for 250 ms", t.fec_hold_given_up,
+      "fec_hold_given_up");
+  CTR("rx polls that left replay input unread: a rx_fec ring short of room (back-pressure)", t.rx_held_polls,
+      "rx_held_polls");
   CTR("slot announcements to the fork tracker", t.fec_slot_msgs, "fec_slot_msgs");
   CTR("transactions handed over ahead of their dataset (inline path)", t.inline_txns, "fec_inline_transactions");
   CTR("early transactions dropped: no free block in the dataset pool", t.inline_arena_full,
@@ -441,6 +475,7 @@ json_activity(sof_json_t *j, sofd_activity_t const *a, uint64_t hz) {
   sof_json_key(j, "processed");  sof_json_u64(j, a->processed);
   sof_json_key(j, "dropped");    sof_json_u64(j, a->dropped);
   sof_json_key(j, "busyUs");     sof_json_u64(j, (uint64_t)((double)a->busy_cycles * 1e6 / (double)hz));
+  sof_json_key(j, "heldUs");     sof_json_u64(j, (uint64_t)((double)a->held_cycles * 1e6 / (double)hz));
   sof_json_key(j, "busyPolls");  sof_json_u64(j, a->busy_polls);
   sof_json_key(j, "idlePolls");  sof_json_u64(j, a->idle_polls);
 }
@@ -622,6 +657,16 @@ sofd_pipe_summary(sofd_pipe_t *p, char const *stop) {
   sof_json_key(j, "datasets");          sof_json_u64(j, p->extract->datasets);
   sof_json_key(j, "datasetErrors");     sof_json_u64(j, p->extract->decode_err);
   sof_json_key(j, "datasetsArenaFull"); sof_json_u64(j, t.arena_full);
+  /* back-pressure: fec held its input, rx its replay input */
+  sof_json_key(j, "backpressure");
+  sof_json_obj_begin(j);
+  sof_json_key(j, "fecHeldPollsPool"); sof_json_u64(j, t.fec_held_pool);
+  sof_json_key(j, "fecHeldPollsOut");  sof_json_u64(j, t.fec_held_out);
+  sof_json_key(j, "fecHeldUs");        sof_json_u64(j, t.fec_held_us);
+  sof_json_key(j, "fecReserveUsed");   sof_json_u64(j, t.fec_reserve_used);
+  sof_json_key(j, "fecHoldGivenUp");   sof_json_u64(j, t.fec_hold_given_up);
+  sof_json_key(j, "rxHeldPolls");      sof_json_u64(j, t.rx_held_polls);
+  sof_json_obj_end(j);
   /* after the plugin host's shutdown every block is back: nothing leaked */
   sof_json_key(j, "datasetBlocksInUse"); sof_json_u64(j, t.pool_in_use);
   sof_json_key(j, "transactions");      sof_json_u64(j, p->extract->txns);
@@ -752,6 +797,7 @@ sofd_pipe_role_info(sofd_pipe_t const *p, unsigned i, int *role, unsigned *insta
     sofd_role_ref_t ref = {.role = r, .inst = i};
     *act = *sofd_activity_of((sofd_pipe_t *)p, &ref);
     act->dropped = role_dropped(p, r, i);
+    act->held_cycles = r == SOFD_ROLE_FEC ? fec_held_cycles(&p->fec[i]) : 0;
     switch (r) {
     case SOFD_ROLE_RX: *in_depth = 0; break;
     case SOFD_ROLE_FEC: *in_depth = rte_ring_count(p->rx_fec[i]); break;

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 
@@ -54,6 +55,95 @@ mbuf_alloc(void *ctx, uint32_t bytes, void **ref) {
   return d;
 }
 
+/* ---- back-pressure -----------------------------------------------------------------
+ * A complete, verified dataset is the most expensive thing to lose, so fec
+ * keeps SOFD_FEC_RESERVE blocks of reserve_sz bytes aside and takes shreds
+ * off rx_fec only while it holds all of them (and fec_extract has room).
+ * When the pool runs dry mid-burst, the datasets that burst completes go
+ * into reserve blocks; the next poll cannot refill the reserve and holds:
+ * the shreds wait in rx_fec (a replay input waits too, sofd_rx.c; a live
+ * one drops there, counted ring_full, or in the NIC / kernel) until
+ * dispatch and the plugin host give blocks back. A hold in which no block
+ * comes back for SOFD_FEC_STALL_MS (blocks held for a slot's confirmation,
+ * a stuck plugin) is given up: fec runs as without back-pressure, counting
+ * what the pool cannot take, until the reserve is full again. */
+
+/* A block for `need` bytes: from the pool, else a reserve block that fits;
+ * NULL when neither has one. Grows the reserve size to the largest request,
+ * up to reserve_sz_max (its smaller blocks go back, the next poll takes
+ * larger ones). */
+static inline void *
+fec_block(sofd_fec_inst_t *f, uint64_t need) {
+  if (unlikely(need > f->reserve_sz && f->reserve_sz < f->reserve_sz_max)) {
+    uint64_t sz = f->reserve_sz;
+    while (sz < need && sz < f->reserve_sz_max) sz *= 2;
+    f->reserve_sz = (uint32_t)sz;
+    for (unsigned k = 0; k < f->reserve_n; k++) sof_bpool_release(f->reserve[k]);
+    f->reserve_n = 0;
+  }
+  void *b = sof_bpool_alloc(f->pool, need);
+  if (likely(b != NULL)) return b;
+  for (unsigned k = f->reserve_n; k-- > 0;) {
+    if (sof_bpool_block_sz(f->reserve[k]) < need) continue;
+    b = f->reserve[k];
+    f->reserve[k] = f->reserve[--f->reserve_n];
+    f->bp_reserve_used++;
+    return b;
+  }
+  return NULL;
+}
+
+/* Refill the reserve; 1 when it is full (fec may take shreds). Called per
+ * poll only while the reserve is short: a pool allocation per missing
+ * block, no system call. */
+static int
+fec_reserve_fill(sofd_fec_inst_t *f) {
+  unsigned n0 = f->reserve_n;
+  while (f->reserve_n < SOFD_FEC_RESERVE) {
+    void *b = sof_bpool_alloc(f->pool, f->reserve_sz);
+    if (!b) break;
+    f->reserve[f->reserve_n++] = b;
+  }
+  if (f->reserve_n > n0) f->bp_progress_tsc = 0; /* a block came back: the stall clock restarts */
+  if (f->reserve_n == SOFD_FEC_RESERVE) f->bp_bypass = 0;
+  return f->reserve_n == SOFD_FEC_RESERVE;
+}
+
+/* A poll that takes no shred for back-pressure: counted, timed. Returns 1
+ * to hold, 0 when a pool hold has stalled (no block back to the pool for
+ * SOFD_FEC_STALL_MS) and is given up. */
+static int
+fec_hold(sofd_fec_inst_t *f, int pool) {
+  uint64_t now = rte_rdtsc();
+  if (!f->bp_since) f->bp_since = now;
+  if (pool) {
+    /* progress: a block came back to the pool (any class; the reserve
+     * fills only from its own size up) */
+    uint64_t used = sof_bpool_in_use(f->pool);
+    if (used < f->bp_in_use) f->bp_progress_tsc = 0;
+    f->bp_in_use = used;
+    if (!f->bp_progress_tsc) f->bp_progress_tsc = now;
+    if (now - f->bp_progress_tsc >= f->bp_stall_cycles) {
+      f->bp_gave_up++;
+      f->bp_bypass = 1;
+      f->bp_progress_tsc = 0;
+      return 0;
+    }
+    f->bp_polls_pool++;
+  } else {
+    f->bp_polls_out++;
+  }
+  return 1;
+}
+
+static inline void
+fec_hold_end(sofd_fec_inst_t *f) {
+  if (likely(!f->bp_since)) return;
+  f->bp_cycles += rte_rdtsc() - f->bp_since;
+  f->bp_since = 0;
+  f->bp_progress_tsc = 0;
+}
+
 /* The reassembler's batch sink: each complete batch is assembled straight
  * from the held mbufs into a new block of the shard's dataset pool (the one
  * copy of its payload: extract, dispatch and the plugin host point into
@@ -64,7 +154,7 @@ fec_batch_sink(void *ctx, size_t bytes) {
   sofd_fec_inst_t *f = ctx;
   uint32_t ref_cap = (uint32_t)(bytes / SOF_TXN_MIN_SZ + 1);
   uint64_t need = sizeof(sofd_dataset_t) + (uint64_t)ref_cap * sizeof(sof_ev_txn_ref_t) + bytes;
-  sofd_dataset_t *d = sof_bpool_alloc(f->pool, need);
+  sofd_dataset_t *d = fec_block(f, need);
   f->pending = d;
   if (!d) {
     f->arena_full++;
@@ -122,7 +212,7 @@ fec_on_batch(void *ctx, sof_reasm_batch_t const *b) {
 static void
 fec_on_inline(void *ctx, sof_inline_txn_t const *t) {
   sofd_fec_inst_t *f = ctx;
-  sofd_dataset_t *d = sof_bpool_alloc(f->pool, sizeof(sofd_dataset_t) + sizeof(sof_ev_txn_ref_t) + t->sz);
+  sofd_dataset_t *d = fec_block(f, sizeof(sofd_dataset_t) + sizeof(sof_ev_txn_ref_t) + t->sz);
   if (!d) {
     f->inline_arena_full++;
     return;
@@ -207,7 +297,15 @@ sofd_fec_poll(sofd_fec_inst_t *f) {
   /* room for what a burst can emit (per shred: a slot message, two
    * datasets, a completion) */
   unsigned room = SOFD_STASH_MAX - f->out.stash_n;
-  if (f->out.stash_n && room < 4 * SOFD_MSG_BURST) return 0;
+  if (f->out.stash_n && room < 4 * SOFD_MSG_BURST) {
+    if (rte_ring_count(f->in)) fec_hold(f, 0); /* held back, not idle */
+    return 0;
+  }
+  /* the pool ran dry: no shred until the reserve is full again */
+  if (unlikely(f->reserve_n < SOFD_FEC_RESERVE) && !fec_reserve_fill(f) && !f->bp_bypass &&
+      rte_ring_count(f->in) && fec_hold(f, 1))
+    return 0;
+  fec_hold_end(f);
   struct rte_mbuf *m[SOFD_MSG_BURST];
   unsigned n = rte_ring_dequeue_burst(f->in, (void **)m, SOFD_MSG_BURST, NULL);
   for (unsigned i = 0; i < n; i++) {
@@ -254,6 +352,7 @@ sofd_fec_init(sofd_pipe_t *p, sofd_fec_inst_t *f, int want_inline) {
     fprintf(stderr, "sofd: [fec]: %s\n", err);
     return -1;
   }
+  f->bp_stall_cycles = rte_get_tsc_hz() * SOFD_FEC_STALL_MS / 1000;
   sof_bpool_cfg_t bc;
   sof_bpool_cfg_default(&bc);
   bc.bytes = c->arena_bytes;
@@ -263,11 +362,28 @@ sofd_fec_init(sofd_pipe_t *p, sofd_fec_inst_t *f, int want_inline) {
     fprintf(stderr, "sofd: [fec] arena_mb: %s\n", err);
     return -1;
   }
+  /* the reserve grows at most to the largest size the pool has twice
+   * SOFD_FEC_RESERVE blocks of (counting larger classes): it can always
+   * be refilled, and leaves as many blocks to the datasets */
+  sof_bpool_stats_t st;
+  sof_bpool_stats(f->pool, &st);
+  uint32_t blocks = 0, rmax = st.classes ? st.class_sz[0] : 2048;
+  for (unsigned k = st.classes; k-- > 0;) {
+    blocks += st.class_blocks[k];
+    if (blocks >= 2 * SOFD_FEC_RESERVE) {
+      rmax = st.class_sz[k];
+      break;
+    }
+  }
+  f->reserve_sz_max = rmax;
+  f->reserve_sz = RTE_MIN((uint32_t)SOFD_FEC_RESERVE_MIN, rmax);
   return 0;
 }
 
 void
 sofd_fec_fini(sofd_fec_inst_t *f) {
+  for (unsigned k = 0; k < f->reserve_n; k++) sof_bpool_release(f->reserve[k]);
+  f->reserve_n = 0;
   sof_ingest_delete(f->ing); /* the mbufs it holds go back to the pool */
   sof_inline_delete(f->inl);
   sof_verify_delete(f->verify);

@@ -97,6 +97,8 @@ typedef struct sofd_activity {
   uint64_t processed;     /* items taken off its input */
   uint64_t dropped;       /* items it dropped (all reasons) */
   uint64_t busy_cycles;   /* TSC cycles of polls that did work */
+  uint64_t held_cycles;   /* TSC cycles it held its input back (back-pressure: fec; filled by
+                             sofd_pipe_role_info) */
   uint64_t idle_polls;
   uint64_t busy_polls;
 } sofd_activity_t;

@@ -64,6 +64,9 @@
 #define SOFD_STASH_MAX    512U   /* messages a producer holds while its ring is full (block) */
 #define SOFD_MSG_BURST    64U    /* items a fec / extract / dispatch poll takes at most */
 #define SOFD_SLOTSEEN_SZ  256U   /* per fec shard: recent slots already announced */
+#define SOFD_FEC_RESERVE  4U     /* per fec shard: reserve blocks for datasets completed in a held-off burst */
+#define SOFD_FEC_RESERVE_MIN (64U << 10) /* the reserve block size to start with (a 32-shred batch and its refs) */
+#define SOFD_FEC_STALL_MS 250U   /* a hold in which no dataset block comes back for this long is given up */
 
 /* ---- messages and datasets -------------------------------------------------------- */
 
@@ -164,6 +167,11 @@ typedef struct sofd_rx_inst {
   uint64_t unknown_slot;   /* slot of the latest shred without a known leader (+1; 0: none) */
   struct { uint64_t epoch_plus1, cnt; } unk_epoch[SOFD_UNK_EPOCHS]; /* unknown_leader shreds by epoch */
   uint64_t events_sent, events_dropped;
+  uint64_t held_polls;     /* replay input (hold_full): polls that left the input unread, a rx_fec ring short */
+  int      hold_full;      /* replay input (preload, net_pcap from a file): wait for room instead of
+                              dropping ring_full; -1 until the first poll decides */
+  uint16_t hold_min;       /* replay input: the least room share worth a read (sofd_rx.c) */
+  uint16_t n_rx;           /* rx instances (sharing the rx_fec rings' room) */
   uint64_t first_rx_tsc;
   uint64_t last_rx_tsc;
   uint64_t last_empty_tsc; /* the latest poll that found no packet (idle-exit sees the rx itself idle) */
@@ -211,6 +219,24 @@ typedef struct sofd_fec_inst {
   sofd_outq_t out;
   uint64_t arena_full;    /* datasets dropped: arena exhausted */
   uint64_t slot_msgs;
+  /* back-pressure (sofd_fec.c, "Flow control" in docs/architecture.md):
+   * fec takes shreds only while it holds SOFD_FEC_RESERVE reserve blocks
+   * of reserve_sz bytes (a dataset that finds the pool dry is assembled
+   * in one of them) and fec_extract has room; else the poll is held */
+  void    *reserve[SOFD_FEC_RESERVE];
+  unsigned reserve_n;
+  uint32_t reserve_sz;    /* the largest block request seen, rounded up to a power of two */
+  uint32_t reserve_sz_max; /* at most this: the pool has 2 x SOFD_FEC_RESERVE blocks this large */
+  uint64_t bp_polls_pool; /* polls held: the pool could not refill the reserve */
+  uint64_t bp_polls_out;  /* polls held: fec_extract full (on_full = block) */
+  uint64_t bp_cycles;     /* tsc cycles held, episodes that ended */
+  uint64_t bp_since;      /* tsc the current hold began (0: not held; read racily) */
+  uint64_t bp_progress_tsc; /* during a hold: since when no block came back (0: just now) */
+  uint64_t bp_in_use;       /* pool blocks in use at the previous held poll */
+  uint64_t bp_stall_cycles; /* a hold with no block back for this long is given up */
+  uint64_t bp_reserve_used; /* datasets / early transactions assembled in a reserve block */
+  uint64_t bp_gave_up;    /* holds given up: no block came back for SOFD_FEC_STALL_MS */
+  int      bp_bypass;     /* after giving up: take shreds until the reserve is full again */
   uint64_t cur_rx_tsc;
   struct { uint64_t slot; uint64_t first_tsc; uint8_t parent_sent; } seen[SOFD_SLOTSEEN_SZ];
   unsigned shard, lcore;

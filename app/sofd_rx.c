@@ -25,6 +25,8 @@
 #include <string.h>
 
 #include <rte_cycles.h>
+#include <rte_dev.h>
+#include <rte_devargs.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
@@ -281,15 +283,66 @@ rx_shred(sofd_rx_inst_t *r, struct rte_mbuf *m, sof_shred_t const *s, int res, s
 
 #define RX_ROUND 32U /* shreds verified per sof_verify_shreds call */
 
+/* Replay input: the preload driver's rings, or net_pcap reading a file
+ * (rx_pcap=): frames not read simply wait, so a full rx_fec ring is waited
+ * out, not dropped. A live input (a NIC, net_pcap on an interface, the udp
+ * driver's sockets) keeps receiving: what finds its rx_fec ring full is
+ * dropped there (ring_full), before the fec work, rather than in the NIC
+ * or kernel after they buffer it (which would delay every shred behind
+ * it). Decided once, on the first poll (the port is open by then). */
+static __rte_noinline int
+rx_is_replay(sofd_pipe_t const *p, sofd_rx_inst_t const *r) {
+  if (p->cfg->driver == SOFD_DRIVER_PRELOAD) return 1;
+  if (r->udp) return 0;
+  struct rte_eth_dev_info di;
+  if (rte_eth_dev_info_get(r->port, &di) != 0 || !di.device) return 0;
+  struct rte_devargs const *da = rte_dev_devargs(di.device);
+  return di.driver_name && !strcmp(di.driver_name, "net_pcap") && da && da->args &&
+         strstr(da->args, "rx_pcap=") != NULL;
+}
+
+/* Replay input: the frames this poll may read so that none can find its
+ * rx_fec ring full: this instance's share (1/rx instances) of the least
+ * room among the rings, at most a burst. The rings only gain room from
+ * fec, so the shares of all rx instances together fit. 0 (hold) when the
+ * share is below hold_min (a round, or less with small rings). One
+ * free-count read per ring, no atomic write. */
+static inline uint16_t
+rx_replay_room(sofd_rx_inst_t const *r) {
+  unsigned room = UINT32_MAX;
+  for (unsigned i = 0; i < r->n_fec; i++) room = RTE_MIN(room, rte_ring_free_count(r->to_fec[i]));
+  room /= r->n_rx;
+  return room < r->hold_min ? 0 : (uint16_t)RTE_MIN(room, (unsigned)r->burst);
+}
+
+static void
+rx_hold_init(sofd_pipe_t const *p, sofd_rx_inst_t *r) {
+  r->hold_full = rx_is_replay(p, r);
+  r->n_rx = p->cfg->role_cnt[SOFD_ROLE_RX] ? p->cfg->role_cnt[SOFD_ROLE_RX] : 1;
+  unsigned cap = UINT32_MAX;
+  for (unsigned i = 0; i < r->n_fec; i++) cap = RTE_MIN(cap, rte_ring_get_capacity(r->to_fec[i]));
+  unsigned m = r->burst < RX_ROUND ? r->burst : RX_ROUND;
+  if (cap / r->n_rx < m) m = cap / r->n_rx;
+  r->hold_min = (uint16_t)(m ? m : 1);
+}
+
 unsigned
 sofd_rx_poll(sofd_pipe_t *p, sofd_rx_inst_t *r) {
   if (p->stop_rx) return 0;
   /* exception = tap: the kernel's frames out of this instance's TX queue,
    * one bounded burst (rx instance 0 only; an empty-ring check) */
   if (unlikely(r->exc != NULL)) sofd_exc_relay(r->exc, r->port, r->queue);
+  if (unlikely(r->hold_full < 0)) rx_hold_init(p, r);
+  uint16_t want = r->burst;
+  /* replay input and fec behind: the frames wait where they are (not an
+   * empty poll: idle exit must not take it for the end of the input) */
+  if (r->hold_full && !(want = rx_replay_room(r))) {
+    r->held_polls++;
+    return 0;
+  }
   struct rte_mbuf *pkts[SOFD_BURST_MAX];
-  uint16_t n = r->udp ? sof_udp_rx_burst(r->udp_dev, r->idx, pkts, r->burst)
-                      : rte_eth_rx_burst(r->port, r->queue, pkts, r->burst);
+  uint16_t n = r->udp ? sof_udp_rx_burst(r->udp_dev, r->idx, pkts, want)
+                      : rte_eth_rx_burst(r->port, r->queue, pkts, want);
   if (!n) {
     r->last_empty_tsc = rte_rdtsc();
     /* idle: a step of preparing the next leader's key, or keep the
@@ -387,6 +440,7 @@ sofd_rx_init(sofd_pipe_t *p, sofd_rx_inst_t *r) {
   sofd_cfg_t const *c = p->cfg;
   sof_host_t *host = p->host;
   r->burst = (uint16_t)c->burst;
+  r->hold_full = -1; /* decided on the first poll (sofd_rx_poll) */
   r->want_raw = sof_host_wants(host, SOF_HOOK_RAW_PACKET);
   r->want_shred = sof_host_wants(host, SOF_HOOK_SHRED);
   memcpy(r->udp_ports, c->udp_ports, sizeof r->udp_ports);

@@ -59,6 +59,7 @@ tel_roles(char const *cmd, char const *params, struct rte_tel_data *d) {
     add(d, pre, "processed", a.processed);
     add(d, pre, "dropped", a.dropped);
     add(d, pre, "busy_cycles", a.busy_cycles);
+    add(d, pre, "held_cycles", a.held_cycles);
     add(d, pre, "busy_polls", a.busy_polls);
     add(d, pre, "idle_polls", a.idle_polls);
     add(d, pre, "input_depth", depth);
@@ -266,6 +267,16 @@ sofd_prometheus_render(sofd_pipe_t const *p, char *buf, size_t sz) {
     if (sofd_pipe_role_info(p, i, &role, &inst, &lcore, &a, &depth)) continue;
     put(buf, sz, &off, "sof_role_busy_seconds_total{role=\"%s\",instance=\"%u\",lcore=\"%u\"} %.9g\n",
         sofd_role_str(role), inst, lcore, hz > 0 ? (double)a.busy_cycles / hz : 0.0);
+  }
+  put(buf, sz, &off, "# HELP sof_role_held_seconds_total time the role held its input back (back-pressure)\n"
+                     "# TYPE sof_role_held_seconds_total counter\n");
+  for (unsigned i = 0; i < sofd_pipe_role_cnt(p); i++) {
+    int role;
+    unsigned inst, lcore, depth;
+    sofd_activity_t a;
+    if (sofd_pipe_role_info(p, i, &role, &inst, &lcore, &a, &depth)) continue;
+    put(buf, sz, &off, "sof_role_held_seconds_total{role=\"%s\",instance=\"%u\",lcore=\"%u\"} %.9g\n",
+        sofd_role_str(role), inst, lcore, hz > 0 ? (double)a.held_cycles / hz : 0.0);
   }
   /* plugin output sinks (sof_plugout), labelled by plugin */
   static struct { char const *name, *help; int gauge; } const outc[] = {

@@ -31,6 +31,9 @@
 #                          what the run sustained end to end (the preloaded
 #                          port never runs dry: this is the throughput)
 #      drops               ring drops and plugin lane drops (goal: 0)
+#      held back           back-pressure (docs/architecture.md, "Flow control"):
+#                          polls fec and rx held their input; shown when
+#                          sofd reports them
 #      no_room             shreds the fec role could not hold (more sets open
 #                          than [fec] set_buffers); shown when not 0
 # 2. Latency at a paced 100k shreds/s: sof-gen-tx sends unique slots out of a
@@ -43,7 +46,9 @@
 # SOF_BENCH_LAYOUTS (throughput layouts, default "1 2x1 2x2slot 2x2packet"),
 # SOF_BENCH_RATE (latency part, shreds/s, default 100000),
 # SOF_BENCH_LAT_PLUGINS (default "latency latency_inline"), SOF_BENCH_LAT_ARGS
-# (extra sofd options for the latency runs, e.g. "--verify-warm-lines 0").
+# (extra sofd options for the latency runs, e.g. "--verify-warm-lines 0"),
+# SOF_BENCH_SOFD_ARGS (extra sofd options for the throughput runs, e.g.
+# "--fec-arena-mb 1" for a dataset pool that runs short).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$here/build}
@@ -82,7 +87,7 @@ run() { # name layout pcap args...   layout: 1 | 2x1 | 2x2slot | 2x2packet | pca
     "$sofd" --no-huge -m 1536 --no-pci --no-shconf --no-telemetry --file-prefix="sof-bench-$$-$i" \
       -l "$lcores" "${vdev[@]}" --log-level=lib.eal:error -- "${input[@]}" \
       --idle-exit-ms 300 --mlock --ring-rx-fec-size 16384 \
-      "${topo[@]}" "$@" 2>&1 >/dev/null | grep '^{"type":"summary"' >> "$log" || true
+      "${topo[@]}" "$@" ${SOF_BENCH_SOFD_ARGS:-} 2>&1 >/dev/null | grep '^{"type":"summary"' >> "$log" || true
     rm -rf "/var/run/dpdk/sof-bench-$$-$i" 2>/dev/null || true
   done
   python3 - "$name" "$log" "$(want_of "$pcap")" <<'PYEOF'
@@ -129,6 +134,12 @@ print("%-40s %7d shreds %6d txns%s  capacity %5.2f M/s  rate %5.2f M/s  drops %d
        all(r["balanced"] for r in runs),
        "  no_room %d (open sets exceeded [fec] set_buffers: their shreds are lost)" % no_room if no_room else "",
        lost))
+bp = [r.get("backpressure") for r in runs]
+if all(bp):
+    print("    held back: fec %d polls (pool) + %d (fec_extract full), %.1f ms; rx %d polls; reserve used %d, holds given up %d" % (
+        med(lambda r: r["backpressure"]["fecHeldPollsPool"]), med(lambda r: r["backpressure"]["fecHeldPollsOut"]),
+        med(lambda r: r["backpressure"]["fecHeldUs"]) / 1e3, med(lambda r: r["backpressure"]["rxHeldPolls"]),
+        med(lambda r: r["backpressure"]["fecReserveUsed"]), med(lambda r: r["backpressure"]["fecHoldGivenUp"])))
 print("    ns/shred: " + "  ".join(
     "%s%s@%d %.0f" % (role, inst if role in ("rx", "fec") else "", lc, ns)
     for (role, inst, lc), ns in sorted(per.items(), key=lambda x: (x[0][2], x[0][0], x[0][1]))))
