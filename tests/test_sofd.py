@@ -202,9 +202,19 @@ with tempfile.TemporaryDirectory() as tmp:
     txlog = os.path.join(tmp, "sig.txlog")
     p = subprocess.Popen([sofd, *eal(pcap), "--", "--leader-schedule", sched, "--plugin-opt", "txlog.datasets=true", "--txlog", txlog],
                          stderr=subprocess.PIPE, text=True)
-    time.sleep(3)
+    # SIGINT once sofd runs (its handlers are installed before the line
+    # naming its input): a loaded machine can take seconds to get there
+    _, first = sof_check.wait_line(p.stderr, r" input, .*verification", timeout=60)
+    want = len(truth_sets(recs)[0])
+    deadline = time.time() + 30  # then the replay's transactions written (sofd keeps running: no idle exit)
+    while time.time() < deadline:
+        if os.path.exists(txlog) and sum(1 for l in open(txlog) if '"type":"transaction"' in l) >= want:
+            break
+        time.sleep(0.1)
+    time.sleep(0.5)
     p.send_signal(signal.SIGINT)
     _, err = p.communicate(timeout=60)
+    err = "".join(first) + err
     summ = [json.loads(l) for l in err.splitlines() if l.startswith('{"type":"summary"')]
     check(p.returncode == 0, f"SIGINT: exit 0 (rc {p.returncode}: {err[-300:]})")
     check(summ and summ[0]["stop"] == "sigint" and summ[0]["balanced"], "SIGINT: summary, stop sigint, balanced")
