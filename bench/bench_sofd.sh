@@ -99,6 +99,8 @@ if not runs:
     sys.exit(0)
 def med(f):
     return statistics.median(f(r) for r in runs)
+def worst(f):  # losses: the worst run's (a median would hide one run's loss)
+    return max(f(r) for r in runs)
 r0 = runs[0]
 n = r0["rxPackets"]
 roles = {}
@@ -111,26 +113,29 @@ lcores = {}
 for (role, inst, lc), ns in per.items():
     lcores[lc] = lcores.get(lc, 0) + ns
 busiest = max(lcores.values())
-drops = med(lambda r: sum(v["dropped"] for v in r["rings"].values())
+drops = worst(lambda r: sum(v["dropped"] for v in r["rings"].values())
             + sum(l["dropped"] for l in r["plugins"]["lanes"].values()))
 rate = med(lambda r: r["rxPackets"] / (r["rxSpanUs"] / 1e6) if r["rxSpanUs"] else 0)
-no_room = med(lambda r: r["acceptedBy"]["no_room"])
+no_room = worst(lambda r: r["acceptedBy"]["no_room"])
 # sets given up before they completed (evicted for room: their other
 # shreds came too late) and data shreds evicted from reassembly
-evicted = med(lambda r: r.get("setsEvictedOpen", 0))
-incomplete = med(lambda r: r.get("setsIncomplete", 0))
-shreds_ev = med(lambda r: r.get("shredsEvicted", 0))
+evicted = worst(lambda r: r.get("setsEvictedOpen", 0))
+incomplete = worst(lambda r: r.get("setsIncomplete", 0))
+shreds_ev = worst(lambda r: r.get("shredsEvicted", 0))
 # datasets the fec role could not hand on (the dataset arena was full: the
 # extract role behind) and input left unread when sofd stopped
-arena = med(lambda r: r.get("datasetsArenaFull", 0))
-unread = med(lambda r: r.get("lostBefore", {}).get("unreadAtExit", 0))
+arena = worst(lambda r: r.get("datasetsArenaFull", 0))
+unread = worst(lambda r: r.get("lostBefore", {}).get("unreadAtExit", 0))
 want = int(sys.argv[3]) if len(sys.argv) > 3 and sys.argv[3] else 0
+# every run's transactions: one number when the runs agree, min-max when not
+tx = sorted(r["transactions"] for r in runs)
+txns = str(tx[0]) if tx[0] == tx[-1] else "%d-%d" % (tx[0], tx[-1])
 lost = ""
 if evicted or incomplete or shreds_ev or arena or unread:
     lost = "  LOSS: %d open sets evicted, %d left incomplete, %d data shreds evicted, %d datasets (arena full), %d frames unread" % (
         evicted, incomplete, shreds_ev, arena, unread)
-print("%-40s %7d shreds %6d txns%s  capacity %5.2f M/s  rate %5.2f M/s  drops %d  balanced %s%s%s" %
-      (name, n, r0["transactions"], " of %d" % want if want else "", 1e3 / busiest, rate / 1e6, drops,
+print("%-40s %7d shreds %6s txns%s  capacity %5.2f M/s  rate %5.2f M/s  drops %d  balanced %s%s%s" %
+      (name, n, txns, " of %d" % want if want else "", 1e3 / busiest, rate / 1e6, drops,
        all(r["balanced"] for r in runs),
        "  no_room %d (open sets exceeded [fec] set_buffers: their shreds are lost)" % no_room if no_room else "",
        lost))
