@@ -244,19 +244,13 @@ sof_pcounter_tel(void (*add)(void *ctx, char const *key, uint64_t v), void *ctx)
 }
 
 void
-sof_pcounter_json_fields(char const *owner, sof_json_t *j) {
-  pthread_mutex_lock(&mu);
-  for (unsigned i = 0; i < SOF_PCOUNTER_GROUPS_MAX; i++) {
-    slot_t const *s = &slots[i];
-    if (!s->used || strcmp(s->g.owner, owner)) continue;
-    for (unsigned k = 0; k < s->g.n; k++) {
-      char key[128];
-      key_of(&s->g.c[k], NULL, key, sizeof key);
-      sof_json_key(j, key);
-      sof_json_u64(j, value(s, k));
-    }
+sof_pcounter_json_fields(sof_json_t *j, sof_pcounter_t const *c, unsigned n, uint64_t const *values) {
+  for (unsigned k = 0; k < n; k++) {
+    char key[128];
+    key_of(&c[k], NULL, key, sizeof key);
+    sof_json_key(j, key);
+    sof_json_u64(j, sof_pcounter_get(&values[k]));
   }
-  pthread_mutex_unlock(&mu);
 }
 
 int

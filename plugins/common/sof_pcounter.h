@@ -110,10 +110,11 @@ int sof_pcounter_prom(char *buf, size_t sz, size_t *off);
  * (groups with telemetry set), in registration order. */
 void sof_pcounter_tel(void (*add)(void *ctx, char const *key, uint64_t v), void *ctx);
 
-/* sof_pcounter_json_fields: owner's fixed series as JSON key / value pairs
- * of an open object ("<family>" or "<family>_<label value>"); nothing when
- * owner is not registered. */
-void sof_pcounter_json_fields(char const *owner, sof_json_t *j);
+/* sof_pcounter_json_fields: the series c[0..n) with values[] as JSON key /
+ * value pairs of an open object ("<family>" or "<family>_<label value>"),
+ * the plugin's own renderer (works before setup registered the group, and
+ * needs no registry lock: relaxed loads of values). */
+void sof_pcounter_json_fields(sof_json_t *j, sof_pcounter_t const *c, unsigned n, uint64_t const *values);
 
 /* sof_pcounter_lost: group slot i (i < SOF_PCOUNTER_GROUPS_MAX): 0 with
  * its owner and the sum of its loss series, -1 for an empty slot. */

@@ -238,7 +238,7 @@ nats_setup(sof_plugin_env_t *env, void **state, char *err, size_t err_sz) {
 static void
 nats_fields(void const *state, sof_json_t *j) {
   (void)state;
-  sof_pcounter_json_fields("nats", j);
+  sof_pcounter_json_fields(j, nats_pcounters, NC_CNT, nats_counters);
 }
 
 int

@@ -121,7 +121,7 @@ main(void) {
   sof_json_t j;
   sof_json_init(&j, jb, sizeof jb);
   sof_json_obj_begin(&j);
-  sof_pcounter_json_fields("nq", &j);
+  sof_pcounter_json_fields(&j, tab, 4, vals);
   sof_json_obj_end(&j);
   SOF_CHECK(sof_json_ok(&j));
   jb[j.len < sizeof jb ? j.len : sizeof jb - 1] = '\0';
