@@ -623,11 +623,8 @@ sofd_main(int argc, char **argv) {
   }
   for (unsigned g = 0; g < SOF_PCOUNTER_GROUPS_MAX; g++) { /* events plugins lost (nats: dropped + lost) */
     char const *owner;
-    sof_pcounter_t const *pc;
-    uint64_t const *pv;
-    unsigned pn;
-    uint64_t lost = sof_pcounter_lost(g);
-    if (!lost || sof_pcounter_group(g, &owner, &pc, &pv, &pn)) continue;
+    uint64_t lost;
+    if (sof_pcounter_lost(g, &owner, &lost) || !lost) continue;
     fprintf(stderr, "sofd: plugin %s lost %llu events\n", owner, (unsigned long long)lost);
     ret = 1;
   }

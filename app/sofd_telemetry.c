@@ -86,6 +86,14 @@ tel_rings(char const *cmd, char const *params, struct rte_tel_data *d) {
   return 0;
 }
 
+/* one flat key of a plugin's registered counters (sof_pcounter_tel) */
+static void
+tel_add_u64(void *ctx, char const *key, uint64_t v) {
+  char name[RTE_TEL_MAX_STRING_LEN];
+  snprintf(name, sizeof name, "%s", key);
+  rte_tel_data_add_dict_u64(ctx, name, v);
+}
+
 static int
 tel_plugins(char const *cmd, char const *params, struct rte_tel_data *d) {
   (void)cmd;
@@ -133,20 +141,7 @@ tel_plugins(char const *cmd, char const *params, struct rte_tel_data *d) {
     add(d, name, "reopens", st.reopens);
     add(d, name, "queued_bytes", st.queued_bytes);
   }
-  /* counters plugins registered (sof_pcounter): <owner>_<family>[_<label>] */
-  for (unsigned g = 0; g < SOF_PCOUNTER_GROUPS_MAX; g++) {
-    char const *owner;
-    sof_pcounter_t const *pc;
-    uint64_t const *v;
-    unsigned n;
-    if (sof_pcounter_group(g, &owner, &pc, &v, &n)) continue;
-    for (unsigned k = 0; k < n; k++) {
-      char name[RTE_TEL_MAX_STRING_LEN];
-      if (pc[k].label_val) snprintf(name, sizeof name, "%s_%s_%s", owner, pc[k].family, pc[k].label_val);
-      else snprintf(name, sizeof name, "%s_%s", owner, pc[k].family);
-      rte_tel_data_add_dict_u64(d, name, sof_pcounter_get(&v[k]));
-    }
-  }
+  sof_pcounter_tel(tel_add_u64, d); /* counters plugins registered: <owner>_<family>[_<label>] */
   return 0;
 }
 
@@ -312,25 +307,6 @@ sofd_prometheus_render(sofd_pipe_t const *p, char *buf, size_t sz) {
     }
   }
   sofd_race_prometheus(sofd_pipe_race(p), buf, sz, &off); /* sof_race_* (sofd_race.c) */
-  /* counters plugins registered (sof_pcounter): sof_<owner>_<family>[_total]{label} */
-  for (unsigned g = 0; g < SOF_PCOUNTER_GROUPS_MAX; g++) {
-    char const *owner;
-    sof_pcounter_t const *pc;
-    uint64_t const *v;
-    unsigned pn;
-    if (sof_pcounter_group(g, &owner, &pc, &v, &pn)) continue;
-    for (unsigned k = 0; k < pn; k++) {
-      char const *sfx = pc[k].gauge ? "" : "_total";
-      if (!k || strcmp(pc[k].family, pc[k - 1].family))
-        put(buf, sz, &off, "# HELP sof_%s_%s%s %s\n# TYPE sof_%s_%s%s %s\n", owner, pc[k].family, sfx,
-            pc[k].help, owner, pc[k].family, sfx, pc[k].gauge ? "gauge" : "counter");
-      if (pc[k].label_key)
-        put(buf, sz, &off, "sof_%s_%s%s{%s=\"%s\"} %" PRIu64 "\n", owner, pc[k].family, sfx, pc[k].label_key,
-            pc[k].label_val, sof_pcounter_get(&v[k]));
-      else
-        put(buf, sz, &off, "sof_%s_%s%s %" PRIu64 "\n", owner, pc[k].family, sfx, sof_pcounter_get(&v[k]));
-    }
-  }
-  sof_pprom_render(buf, sz, &off); /* plugins' own families (grpc) */
+  sof_pcounter_prom(buf, sz, &off); /* plugins' registered counters: sof_<owner>_<family>[_total]{labels} */
   return off >= sz ? -1 : (int)off;
 }

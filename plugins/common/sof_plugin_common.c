@@ -737,49 +737,6 @@ sof_pjson_summary(sof_plugout_t *out, char const *type, void const *state, sof_p
   sof_plugout_line(out, &j);
 }
 
-/* ---- Prometheus text of a plugin ---- */
-
-#include <stdatomic.h>
-
-static struct {
-  _Atomic(sof_pprom_fn) fn;
-  void *_Atomic         state;
-} pprom[SOF_PPROM_MAX];
-
-int
-sof_pprom_register(sof_pprom_fn fn, void *state) {
-  for (unsigned i = 0; i < SOF_PPROM_MAX; i++) {
-    if (!atomic_load(&pprom[i].fn)) {
-      atomic_store(&pprom[i].state, state);
-      atomic_store(&pprom[i].fn, fn);
-      return 0;
-    }
-  }
-  return -1;
-}
-
-void
-sof_pprom_unregister(void *state) {
-  for (unsigned i = 0; i < SOF_PPROM_MAX; i++) {
-    if (atomic_load(&pprom[i].state) == state) {
-      atomic_store(&pprom[i].fn, (sof_pprom_fn)NULL);
-      atomic_store(&pprom[i].state, NULL);
-    }
-  }
-}
-
-void
-sof_pprom_render(char *buf, size_t sz, size_t *off) {
-  for (unsigned i = 0; i < SOF_PPROM_MAX && *off < sz; i++) {
-    sof_pprom_fn fn = atomic_load(&pprom[i].fn);
-    void *st = atomic_load(&pprom[i].state);
-    if (!fn || !st) continue;
-    int n = fn(st, buf + *off, sz - *off);
-    if (n < 0) *off = sz;
-    else *off += (size_t)n;
-  }
-}
-
 /* ---- the chain events' JSON objects ---------------------------------------------------- */
 
 static void

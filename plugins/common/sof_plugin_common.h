@@ -240,18 +240,6 @@ int sof_pjson_render(void const *state, sof_pjson_fields_fn fields, char *buf, s
 void sof_pjson_summary(sof_plugout_t *out, char const *type, void const *state, sof_pjson_fields_fn fields,
                        char *line_buf, size_t line_sz);
 
-/* ---- Prometheus text of a plugin ------------------------------------------------ */
-
-/* A plugin with counters of its own for sofd's /metrics registers a
- * renderer at setup (fn(state, buf, sz): Prometheus text, returns its
- * length or -1 when sz is too small) and unregisters it at shutdown.
- * sof_pprom_render appends every registered renderer's text at buf + *off
- * (the /metrics thread; *off set to sz when buf is full). At most
- * SOF_PPROM_MAX at once; register returns 0 or -1 (full). */
-#define SOF_PPROM_MAX 8U
-typedef int (*sof_pprom_fn)(void *state, char *buf, size_t sz);
-int sof_pprom_register(sof_pprom_fn fn, void *state);
-void sof_pprom_unregister(void *state);
-void sof_pprom_render(char *buf, size_t sz, size_t *off);
+/* A plugin's counters for telemetry and Prometheus: sof_pcounter.h. */
 
 #endif /* SOF_PLUGIN_COMMON_H */

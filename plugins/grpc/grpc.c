@@ -45,11 +45,6 @@ typedef struct grpc_plugin {
   char         render_buf[1];
 } grpc_plugin_t;
 
-static int
-grpc_prom(void *state, char *buf, size_t sz) {
-  return grpc_srv_prom(((grpc_plugin_t *)state)->srv, buf, sz);
-}
-
 static char const *const grpc_keys[] = {
   "listen", "x_token", "ring_bytes", "max_connections", "max_subscribers",
   "max_streams_per_conn", "max_request_bytes", "stream_buffer_bytes", "max_lag",
@@ -133,7 +128,12 @@ grpc_setup(sof_plugin_env_t *env, void **state, char *err, size_t err_sz) {
   g->tsc_hz = env->tsc_hz;
   grpc_srv_set_tsc_hz(g->srv, env->tsc_hz);
   g->want = grpc_srv_want(g->srv);
-  sof_pprom_register(grpc_prom, g);
+  if (grpc_srv_counters_register(g->srv, err, err_sz)) { /* Prometheus (sof_pcounter) */
+    grpc_srv_stop_free(g->srv);
+    grpc_layout_free(g->layout);
+    free(g);
+    return -1;
+  }
   fprintf(stderr, "grpc: listening on %s (port %u)\n", cfg.listen, grpc_srv_port(g->srv));
   *state = g;
   return 0;
@@ -142,7 +142,7 @@ grpc_setup(sof_plugin_env_t *env, void **state, char *err, size_t err_sz) {
 static void
 grpc_shutdown(void *state) {
   grpc_plugin_t *g = state;
-  sof_pprom_unregister(g);
+  grpc_srv_counters_unregister(); /* before the server (its counters) goes */
   grpc_srv_stop_free(g->srv);
   grpc_layout_free(g->layout);
   free(g);

@@ -155,10 +155,14 @@ void grpc_srv_notify(grpc_srv_t *s);
  * thread refreshes every loop. Returns the length or -1. */
 int grpc_srv_render(grpc_srv_t *s, char *buf, size_t sz);
 
-/* grpc_srv_prom: the same as Prometheus text (sof_grpc_* families; per
- * subscriber sof_grpc_subscriber_*{connection,stream,method,peer}). Any
- * thread. Returns the length or -1 (buf too small). */
-int grpc_srv_prom(grpc_srv_t *s, char *buf, size_t sz);
+/* grpc_srv_counters_register: exports the server's counters and, per
+ * subscriber of the snapshot, sof_grpc_subscriber_*{connection,stream,
+ * method,peer} to Prometheus through the plugin counter registry
+ * (plugins/common/sof_pcounter.h, owner "grpc"). 0, or -1 with err.
+ * Setup thread. grpc_srv_counters_unregister freezes the counters' last
+ * values and drops the subscribers: call it before grpc_srv_stop_free. */
+int grpc_srv_counters_register(grpc_srv_t *s, char *err, size_t err_sz);
+void grpc_srv_counters_unregister(void);
 
 /* ---- fuzz / test entry points (no thread, no socket) ---- */
 /* grpc_conn_new_mem: a connection without a socket; its output is

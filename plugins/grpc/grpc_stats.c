@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "../common/sof_pcounter.h"
 #include "grpc_int.h"
 
 static int
@@ -68,71 +69,95 @@ grpc_srv_render(grpc_srv_t *s, char *buf, size_t sz) {
   return (int)off;
 }
 
-/* Prometheus: the server's families, then per subscriber (labels: its
- * connection and stream ids, method and peer). */
-int
-grpc_srv_prom(grpc_srv_t *s, char *buf, size_t sz) {
-  if (!buf || !sz) return -1;
-  size_t off = 0;
-  static struct { char const *name, *help; int gauge; size_t at; } const fam[] = {
-    {"connections", "gRPC connections open", 1, offsetof(grpc_srv_stats_t, conns_open)},
-    {"connections_accepted_total", "gRPC connections accepted", 0, offsetof(grpc_srv_stats_t, conns_accepted)},
-    {"connections_refused_total", "gRPC connections refused: max_connections", 0, offsetof(grpc_srv_stats_t, conns_refused)},
-    {"connections_idle_closed_total", "gRPC connections closed: no call for idle_timeout_ms", 0, offsetof(grpc_srv_stats_t, conns_idle_closed)},
-    {"connections_stalled_closed_total", "gRPC connections closed: the peer took no byte for idle_timeout_ms", 0, offsetof(grpc_srv_stats_t, conns_stalled_closed)},
-    {"h2_errors_total", "HTTP/2 sessions ended on a protocol error", 0, offsetof(grpc_srv_stats_t, h2_errors)},
-    {"calls_total", "gRPC calls started", 0, offsetof(grpc_srv_stats_t, calls)},
-    {"calls_unimplemented_total", "calls of a method sofd does not serve", 0, offsetof(grpc_srv_stats_t, calls_unimplemented)},
-    {"calls_unauthenticated_total", "calls refused: x-token missing or wrong", 0, offsetof(grpc_srv_stats_t, calls_unauthenticated)},
-    {"calls_bad_request_total", "calls ended INVALID_ARGUMENT, RESOURCE_EXHAUSTED or UNIMPLEMENTED by their request", 0, offsetof(grpc_srv_stats_t, calls_bad_request)},
-    {"calls_refused_total", "streaming calls refused: max_subscribers", 0, offsetof(grpc_srv_stats_t, calls_refused)},
-    {"subscribers", "streaming calls open", 1, offsetof(grpc_srv_stats_t, subscribers)},
-    {"requests_total", "subscription requests applied", 0, offsetof(grpc_srv_stats_t, requests)},
-    {"updates_sent_total", "updates framed for subscribers", 0, offsetof(grpc_srv_stats_t, updates_sent)},
-    {"bytes_sent_total", "gRPC message bytes framed for subscribers", 0, offsetof(grpc_srv_stats_t, bytes_sent)},
-    {"updates_lost_total", "updates subscribers lost: overwritten in the ring before they read them", 0, offsetof(grpc_srv_stats_t, lost)},
-    {"subscribers_lagging_dropped_total", "subscribers ended for lagging past max_lag", 0, offsetof(grpc_srv_stats_t, lagging_dropped)},
-    {"pings_sent_total", "server pings sent on subscriptions", 0, offsetof(grpc_srv_stats_t, pings_sent)},
-    {"chain_lost_total", "ring records the server thread itself lost (chain state)", 0, offsetof(grpc_srv_stats_t, chain_lost)},
-    {"commit_held_total", "records held for CONFIRMED / FINALIZED subscribers until their slot's status", 0, offsetof(grpc_srv_stats_t, commit_held)},
-    {"commit_released_total", "held records sent once their slot reached the subscriber's commitment", 0, offsetof(grpc_srv_stats_t, commit_released)},
-    {"commit_dropped_dead_total", "records of a slot that died or left the chain before reaching a subscriber's commitment", 0, offsetof(grpc_srv_stats_t, commit_dropped_dead)},
-    {"commit_hold_full_total", "records a subscriber lost: past commit_hold_max held", 0, offsetof(grpc_srv_stats_t, commit_hold_full)},
-    {"commit_lost_total", "held records the ring overwrote before their slot's status (ring_bytes too small for the commitment's delay)", 0, offsetof(grpc_srv_stats_t, commit_lost)},
-    {"hook_calls_total", "calls of the plugin's hooks (lane workers)", 0, offsetof(grpc_srv_stats_t, hook_calls)},
-  };
-  for (size_t i = 0; i < sizeof fam / sizeof fam[0]; i++) {
-    _Atomic uint64_t const *v = (_Atomic uint64_t const *)((char const *)&s->st + fam[i].at);
-    jput(buf, sz, &off, "# HELP sof_grpc_%s %s\n# TYPE sof_grpc_%s %s\nsof_grpc_%s %llu\n",
-         fam[i].name, fam[i].help, fam[i].name, fam[i].gauge ? "gauge" : "counter", fam[i].name,
-         (unsigned long long)atomic_load_explicit(v, memory_order_relaxed));
-  }
-  jput(buf, sz, &off, "# HELP sof_grpc_ring_records_total records the plugin's hooks encoded into the ring\n"
-                      "# TYPE sof_grpc_ring_records_total counter\nsof_grpc_ring_records_total %llu\n",
-       (unsigned long long)atomic_load(&s->ring.next_seq));
-  static struct { char const *name, *help; int gauge; } const sub[] = {
-    {"subscriber_sent_total", "updates sent to one subscriber", 0},
-    {"subscriber_lost_total", "updates one subscriber lost (the ring overwrote them)", 0},
-    {"subscriber_lag", "records one subscriber has not read yet", 1},
-    {"subscriber_queued_bytes", "bytes encoded for one subscriber, not yet taken by its connection", 1},
-    {"subscriber_held", "records held for one subscriber's commitment", 1},
-  };
+/* Prometheus (/metrics): the server's families and one series per
+ * subscriber go through the plugin counter registry (sof_pcounter.h,
+ * owner "grpc"): sof_grpc_<family>[_total], subscribers labelled by their
+ * connection and stream ids, method and peer. Not flat telemetry keys:
+ * /sof/plugins shows grpc_srv_render's object. */
+static sof_pcounter_t const grpc_pc[] = {
+  {"connections", NULL, NULL, "gRPC connections open", 1, 0},
+  {"connections_accepted", NULL, NULL, "gRPC connections accepted", 0, 0},
+  {"connections_refused", NULL, NULL, "gRPC connections refused: max_connections", 0, 0},
+  {"connections_idle_closed", NULL, NULL, "gRPC connections closed: no call for idle_timeout_ms", 0, 0},
+  {"connections_stalled_closed", NULL, NULL, "gRPC connections closed: the peer took no byte for idle_timeout_ms", 0, 0},
+  {"h2_errors", NULL, NULL, "HTTP/2 sessions ended on a protocol error", 0, 0},
+  {"calls", NULL, NULL, "gRPC calls started", 0, 0},
+  {"calls_unimplemented", NULL, NULL, "calls of a method sofd does not serve", 0, 0},
+  {"calls_unauthenticated", NULL, NULL, "calls refused: x-token missing or wrong", 0, 0},
+  {"calls_bad_request", NULL, NULL, "calls ended INVALID_ARGUMENT, RESOURCE_EXHAUSTED or UNIMPLEMENTED by their request", 0, 0},
+  {"calls_refused", NULL, NULL, "streaming calls refused: max_subscribers", 0, 0},
+  {"subscribers", NULL, NULL, "streaming calls open", 1, 0},
+  {"requests", NULL, NULL, "subscription requests applied", 0, 0},
+  {"updates_sent", NULL, NULL, "updates framed for subscribers", 0, 0},
+  {"bytes_sent", NULL, NULL, "gRPC message bytes framed for subscribers", 0, 0},
+  {"updates_lost", NULL, NULL, "updates subscribers lost: overwritten in the ring before they read them", 0, 0},
+  {"subscribers_lagging_dropped", NULL, NULL, "subscribers ended for lagging past max_lag", 0, 0},
+  {"pings_sent", NULL, NULL, "server pings sent on subscriptions", 0, 0},
+  {"chain_lost", NULL, NULL, "ring records the server thread itself lost (chain state)", 0, 0},
+  {"commit_held", NULL, NULL, "records held for CONFIRMED / FINALIZED subscribers until their slot's status", 0, 0},
+  {"commit_released", NULL, NULL, "held records sent once their slot reached the subscriber's commitment", 0, 0},
+  {"commit_dropped_dead", NULL, NULL, "records of a slot that died or left the chain before reaching a subscriber's commitment", 0, 0},
+  {"commit_hold_full", NULL, NULL, "records a subscriber lost: past commit_hold_max held", 0, 0},
+  {"commit_lost", NULL, NULL, "held records the ring overwrote before their slot's status (ring_bytes too small for the commitment's delay)", 0, 0},
+  {"hook_calls", NULL, NULL, "calls of the plugin's hooks (lane workers)", 0, 0},
+  {"ring_records", NULL, NULL, "records the plugin's hooks encoded into the ring", 0, 0},
+};
+#define GRPC_PC_N (sizeof grpc_pc / sizeof grpc_pc[0])
+
+static sof_pcounter_t const grpc_sub_pc[] = {
+  {"subscriber_sent", NULL, NULL, "updates sent to one subscriber", 0, 0},
+  {"subscriber_lost", NULL, NULL, "updates one subscriber lost (the ring overwrote them)", 0, 0},
+  {"subscriber_lag", NULL, NULL, "records one subscriber has not read yet", 1, 0},
+  {"subscriber_queued_bytes", NULL, NULL, "bytes encoded for one subscriber, not yet taken by its connection", 1, 0},
+  {"subscriber_held", NULL, NULL, "records held for one subscriber's commitment", 1, 0},
+};
+static char const *const grpc_sub_keys[] = {"connection", "stream", "method", "peer", NULL};
+
+/* the value pointers of grpc_pc[], in its order (one grpc server per
+ * process: the registry's owner is "grpc") */
+static uint64_t const *grpc_pc_ptrs[GRPC_PC_N];
+
+/* the subscribers of the last snapshot (registry mutex held; takes snap_mu) */
+static void
+grpc_each_sub(void *state, sof_pcounter_visit_fn visit, void *ctx) {
+  grpc_srv_t *s = state;
   pthread_mutex_lock(&s->snap_mu);
-  for (size_t k = 0; k < sizeof sub / sizeof sub[0]; k++) {
-    jput(buf, sz, &off, "# HELP sof_grpc_%s %s\n# TYPE sof_grpc_%s %s\n", sub[k].name, sub[k].help,
-         sub[k].name, sub[k].gauge ? "gauge" : "counter");
-    for (uint32_t i = 0; i < s->snap_cnt; i++) {
-      grpc_sub_info_t const *x = &s->snap[i];
-      uint64_t v = k == 0 ? x->sent : k == 1 ? x->lost : k == 2 ? x->lag : k == 3 ? x->queued_bytes : x->held;
-      jput(buf, sz, &off,
-           "sof_grpc_%s{connection=\"%u\",stream=\"%u\",method=\"%s\",peer=\"%s\"} %llu\n",
-           sub[k].name, x->conn_id, x->stream_id, x->method, x->peer, (unsigned long long)v);
-    }
+  for (uint32_t i = 0; i < s->snap_cnt; i++) {
+    grpc_sub_info_t const *x = &s->snap[i];
+    char conn[12], stream[12];
+    snprintf(conn, sizeof conn, "%u", x->conn_id);
+    snprintf(stream, sizeof stream, "%u", x->stream_id);
+    char const *vals[] = {conn, stream, x->method, x->peer};
+    uint64_t const v[] = {x->sent, x->lost, x->lag, x->queued_bytes, x->held};
+    visit(ctx, vals, v);
   }
   pthread_mutex_unlock(&s->snap_mu);
-  if (off >= sz) {
-    buf[0] = 0;
-    return -1;
-  }
-  return (int)off;
+}
+
+#define PTR(f) ((uint64_t const *)&s->st.f)
+
+int
+grpc_srv_counters_register(grpc_srv_t *s, char *err, size_t err_sz) {
+  uint64_t const *p[] = {
+    PTR(conns_open), PTR(conns_accepted), PTR(conns_refused), PTR(conns_idle_closed),
+    PTR(conns_stalled_closed), PTR(h2_errors), PTR(calls), PTR(calls_unimplemented),
+    PTR(calls_unauthenticated), PTR(calls_bad_request), PTR(calls_refused), PTR(subscribers),
+    PTR(requests), PTR(updates_sent), PTR(bytes_sent), PTR(lost), PTR(lagging_dropped),
+    PTR(pings_sent), PTR(chain_lost), PTR(commit_held), PTR(commit_released),
+    PTR(commit_dropped_dead), PTR(commit_hold_full), PTR(commit_lost), PTR(hook_calls),
+    (uint64_t const *)&s->ring.next_seq,
+  };
+  _Static_assert(sizeof p / sizeof p[0] == GRPC_PC_N, "one pointer per grpc_pc entry");
+  memcpy(grpc_pc_ptrs, p, sizeof p);
+  sof_pcounter_group_t const g = {
+    .owner = "grpc", .telemetry = 0, .c = grpc_pc, .n = GRPC_PC_N, .ptrs = grpc_pc_ptrs,
+    .inst = grpc_sub_pc, .inst_n = sizeof grpc_sub_pc / sizeof grpc_sub_pc[0], .inst_keys = grpc_sub_keys,
+    .each = grpc_each_sub, .state = s,
+  };
+  return sof_pcounter_register(&g, err, err_sz);
+}
+
+void
+grpc_srv_counters_unregister(void) {
+  sof_pcounter_unregister("grpc");
 }

@@ -218,8 +218,10 @@ nats_setup(sof_plugin_env_t *env, void **state, char *err, size_t err_sz) {
   }
   n->q = q;
   memset(nats_counters, 0, sizeof nats_counters);
-  if (sof_pcounter_register("nats", nats_pcounters, nats_counters, NC_CNT)) {
-    snprintf(err, err_sz, "no room to register the counters");
+  sof_pcounter_group_t const pg = {
+    .owner = "nats", .telemetry = 1, .c = nats_pcounters, .n = NC_CNT, .values = nats_counters,
+  };
+  if (sof_pcounter_register(&pg, err, err_sz)) {
     nats_free(n);
     return -1;
   }
@@ -236,15 +238,7 @@ nats_setup(sof_plugin_env_t *env, void **state, char *err, size_t err_sz) {
 static void
 nats_fields(void const *state, sof_json_t *j) {
   (void)state;
-  for (unsigned k = 0; k < NC_CNT; k++) {
-    char key[64];
-    if (nats_pcounters[k].label_val)
-      snprintf(key, sizeof key, "%s_%s", nats_pcounters[k].family, nats_pcounters[k].label_val);
-    else
-      snprintf(key, sizeof key, "%s", nats_pcounters[k].family);
-    sof_json_key(j, key);
-    sof_json_u64(j, sof_pcounter_get(&nats_counters[k]));
-  }
+  sof_pcounter_json_fields(j, nats_pcounters, NC_CNT, nats_counters);
 }
 
 int
