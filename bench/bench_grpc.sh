@@ -33,7 +33,10 @@
 # only when the scheduler preempts a poll loop (milliseconds): the bench
 # would measure the scheduler, not sofd. SOF_BENCH_NICE=N (default 0) runs
 # sofd, the generator and the clients at nice N (negative: ahead of other
-# work on a shared machine; the figures then say so).
+# work on a shared machine; the figures then say so). SOF_BENCH_PROBE=raw
+# replaces the grpc-js probe by bench/bench_grpc_probe.py (HTTP/2 by hand,
+# finds created_at without a protobuf library): sofd's delivery without
+# the JavaScript client's decoding.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$here/build}
@@ -43,6 +46,7 @@ sofd=$build/app/sofd
 rate=${SOF_BENCH_RATE:-100000}
 pace=${SOF_BENCH_PACE:-sleep}
 nicev=${SOF_BENCH_NICE:-0}
+probe=${SOF_BENCH_PROBE:-node}
 runs=${SOF_BENCH_RUNS:-3}
 [ -x "$sofd" ] || { echo "bench_grpc: $sofd not built (DPDK missing?)"; exit 0; }
 [ -d "$here/tests/grpc/node_modules/@grpc" ] || { echo "bench_grpc: skipped (npm ci in tests/grpc)"; exit 0; }
@@ -87,7 +91,11 @@ one_run() { # subs -> one JSON line
   spid=$!
   for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/$gport) 2>/dev/null && break; sleep 0.1; done
   mkfifo "$tmp/p.in" "$tmp/l.in"
-  nice -n "$nicev" node "$here/tests/grpc/bench_client.js" "127.0.0.1:$gport" "$here/proto" < "$tmp/p.in" > "$tmp/p.out" 2>> "$tmp/p.err" &
+  if [ "$probe" = raw ]; then
+    nice -n "$nicev" python3 "$here/bench/bench_grpc_probe.py" "$gport" < "$tmp/p.in" > "$tmp/p.out" 2>> "$tmp/p.err" &
+  else
+    nice -n "$nicev" node "$here/tests/grpc/bench_client.js" "127.0.0.1:$gport" "$here/proto" < "$tmp/p.in" > "$tmp/p.out" 2>> "$tmp/p.err" &
+  fi
   ppid_=$!
   exec 7> "$tmp/p.in"
   if [ "$subs" -gt 1 ]; then
@@ -137,7 +145,7 @@ PY
 for subs in ${SOF_BENCH_SUBS:-1 10 100}; do
   : > "$tmp/runs.json"
   for r in $(seq "$runs"); do one_run "$subs" >> "$tmp/runs.json"; done
-  python3 - "$tmp/runs.json" "$rate" "$pace" "$nicev" <<'PY'
+  python3 - "$tmp/runs.json" "$rate" "$pace" "$nicev" "$probe" <<'PY'
 import json, statistics, sys
 runs = [json.loads(l) for l in open(sys.argv[1])]
 rate = sys.argv[2]
@@ -146,9 +154,9 @@ def med(key, sub=None):
     v = [x for x in v if isinstance(x, (int, float))]
     return statistics.median(v) if v else float("nan")
 n = runs[0]["subs"]
-print("bench_grpc: %d subscriber(s) at %s shreds/s offered (median of %d runs; generator pace %s, nice %s): RX burst -> client receipt "
+print("bench_grpc: %d subscriber(s) at %s shreds/s offered (median of %d runs; generator pace %s, nice %s, probe %s): RX burst -> client receipt "
       "p50 %.1f us  p90 %.1f us  p99 %.1f us  p99.9 %.1f us  max %.1f us  (%d probe updates)"
-      % (n, rate, len(runs), sys.argv[3], sys.argv[4], med("lat", "p50"), med("lat", "p90"), med("lat", "p99"), med("lat", "p999"),
+      % (n, rate, len(runs), sys.argv[3], sys.argv[4], sys.argv[5], med("lat", "p50"), med("lat", "p90"), med("lat", "p99"), med("lat", "p999"),
          med("lat", "max"), med("lat", "count")))
 hook = [r["hookNs"] / r["hookCalls"] for r in runs if r.get("hookCalls")]
 thr = [r["threadNs"] / r["updates"] for r in runs if r.get("updates")]
