@@ -8,24 +8,11 @@
  * loaded, the plugin host is built over the compiled-in plugin table and
  * every plugin's setup runs (registration order), the input port or
  * sockets open, and the roles start on their lcores (sofd_pipe.h).
- * Threads: the EAL pins the main thread to the main lcore, and a thread
- * inherits its creator's affinity; between rte_eal_init and the start of
- * the roles the main thread runs on the EAL's control-thread CPU set (the
- * CPUs that run no lcore, as rte_ctrl_thread_create's threads), so the
- * threads started meanwhile (plugin servers and writers, Prometheus, the
- * leader control) are not confined to a busy-polling lcore's CPU, where
- * they would run only when the scheduler preempts the poll loop
- * (milliseconds); see ctrl_affinity_enter.
  * Exit: a signal or --idle-exit-ms stops RX; the rings and plugin lanes
  * drain; plugins shut down in reverse order; the summary goes to stderr.
  * A bad configuration or an unusable port exits with status 2 and a message
  * naming the problem. */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* pthread_{get,set}affinity_np, CPU_* */
-#endif
 #include <errno.h>
-#include <pthread.h>
-#include <sched.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -306,38 +293,6 @@ fail:
   return NULL;
 }
 
-/* ---- helper threads off the lcores' CPUs ---- */
-
-static void *
-ctrl_affinity_probe(void *arg) {
-  /* an rte_ctrl_thread_create thread starts with the control CPU set */
-  if (pthread_getaffinity_np(pthread_self(), sizeof(cpu_set_t), arg)) CPU_ZERO((cpu_set_t *)arg);
-  return NULL;
-}
-
-/* Moves the calling (main) thread to the EAL's control CPU set, keeping
- * its lcore affinity in *saved for ctrl_affinity_leave; 0 if it did (the
- * threads it starts then inherit that set), -1 if not (they stay with the
- * main lcore's, as before). */
-static int
-ctrl_affinity_enter(cpu_set_t *saved) {
-  static cpu_set_t ctrl;
-  pthread_t t;
-  CPU_ZERO(&ctrl);
-  if (pthread_getaffinity_np(pthread_self(), sizeof *saved, saved) ||
-      rte_ctrl_thread_create(&t, "sof-cpuprobe", NULL, ctrl_affinity_probe, &ctrl))
-    return -1;
-  pthread_join(t, NULL);
-  if (!CPU_COUNT(&ctrl) || CPU_EQUAL(&ctrl, saved)) return -1;
-  return pthread_setaffinity_np(pthread_self(), sizeof ctrl, &ctrl) ? -1 : 0;
-}
-
-static void
-ctrl_affinity_leave(cpu_set_t const *saved) {
-  if (pthread_setaffinity_np(pthread_self(), sizeof *saved, saved))
-    fprintf(stderr, "sofd: cannot pin the main thread back to its lcore's CPUs\n");
-}
-
 /* ---- Prometheus endpoint (its own thread: sof_http_start) ---------------------------------------- */
 
 typedef struct prom {
@@ -534,8 +489,6 @@ sofd_main(int argc, char **argv) {
     sof_leaders_delete(leaders);
     return 2;
   }
-  cpu_set_t main_cpus;
-  int ctrl_cpus = !ctrl_affinity_enter(&main_cpus); /* until the roles start */
   int ret = 2;
   sof_host_t *host = NULL;
   sofd_pipe_t *pipe = NULL;
@@ -649,7 +602,6 @@ sofd_main(int argc, char **argv) {
   if (gossip && cfg.gossip.votes) /* gossip_vote events */
     sofd_pipe_set_votes(pipe, gossip_vote_peek, gossip_vote_pop, gossip);
   if (sofd_leaders_ctl_start(lctl, pipe)) goto out;
-  if (ctrl_cpus) ctrl_affinity_leave(&main_cpus);
   char const *stop = sofd_pipe_run(pipe, &quit_signal);
   sofd_leaders_ctl_stop(lctl);
   if (!sd.stopping) sd_say("STOPPING=1"); /* --idle-exit-ms, or no monitor tick ran */

@@ -3,11 +3,9 @@
 and the grpc plugin's per-stage timings.
 
 - threads: sofd on lcore 0 of a machine with more CPUs: the main thread
-  (the lcore's poll loop) stays pinned to CPU 0, while the threads started
-  before the roles (the grpc server `sof-grpc`, Prometheus `sof-http`, the
-  leader control `sofd-leaders`) run on the other CPUs (the EAL's control
-  set), so none of them waits for the poll loop to be preempted
-  (skipped with a message on a 1-CPU machine);
+  (the lcore's poll loop) stays pinned to CPU 0, while the grpc server
+  thread `sof-grpc` runs on the other CPUs, so it does not wait for the
+  poll loop to be preempted (skipped with a message on a 1-CPU machine);
 - stages: one raw HTTP/2 subscriber takes every transaction of a sof-gen
   capture sent over the UDP driver; at stop sofd prints one
   {"type": "grpc_stages"} line whose transaction count is the truth's
@@ -136,8 +134,7 @@ with tempfile.TemporaryDirectory() as tmp:
     if ncpu < 2:
         print("threads: skipped (one CPU: the helper threads have nowhere else to run)", file=sys.stderr)
     elif p.poll() is None:
-        # running: Prometheus answers and the main thread is back on its
-        # lcore's CPU (it was on the control set while it started threads)
+        # running: Prometheus answers
         th, t0 = {}, time.monotonic()
         while time.monotonic() - t0 < 30 and p.poll() is None:
             try:
@@ -149,7 +146,7 @@ with tempfile.TemporaryDirectory() as tmp:
                 pass
             time.sleep(0.1)
         check(th.get("sofd") and th["sofd"][0] == {0}, f"the main thread (lcore 0) is pinned to CPU 0: {th}")
-        for name in ("sof-grpc", "sof-http", "sofd-leaders"):
+        for name in ("sof-grpc",):
             sets = th.get(name, [])
             check(sets and all(s and 0 not in s for s in sets),
                   f"{name} runs off the lcore's CPU 0 (on {sets})")
