@@ -21,6 +21,22 @@
 # default 3, per percentile), the updates sent, lost and dropped, and
 # sofd's cost: ns in the plugin's hooks per encoded record (lane worker:
 # pipeline time per message) and server-thread CPU ns per delivered update.
+# Per stage (sofd's {"type":"grpc_stages"} line, every transaction record
+# the server thread read): RX burst -> the hook's commit, -> the server
+# thread's read, -> written into the sockets; the client's receipt is the
+# probe's figure above.
+#
+# SOF_BENCH_PACE=sleep (default) makes sof-gen-tx wait for each burst in
+# clock_nanosleep (--pace sleep): at 100k frames/s in bursts of 1 its
+# TSC busy-poll (SOF_BENCH_PACE=spin) would take the second core of a
+# 2-core machine whole, and the server thread and the client would run
+# only when the scheduler preempts a poll loop (milliseconds): the bench
+# would measure the scheduler, not sofd. SOF_BENCH_NICE=N (default 0) runs
+# sofd, the generator and the clients at nice N (negative: ahead of other
+# work on a shared machine; the figures then say so). SOF_BENCH_PROBE=raw
+# replaces the grpc-js probe by bench/bench_grpc_probe.py (HTTP/2 by hand,
+# finds created_at without a protobuf library): sofd's delivery without
+# the JavaScript client's decoding.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$here/build}
@@ -28,6 +44,9 @@ gen=$build/tools/sof-gen
 gentx=$build/tools/sof-gen-tx
 sofd=$build/app/sofd
 rate=${SOF_BENCH_RATE:-100000}
+pace=${SOF_BENCH_PACE:-sleep}
+nicev=${SOF_BENCH_NICE:-0}
+probe=${SOF_BENCH_PROBE:-node}
 runs=${SOF_BENCH_RUNS:-3}
 [ -x "$sofd" ] || { echo "bench_grpc: $sofd not built (DPDK missing?)"; exit 0; }
 [ -d "$here/tests/grpc/node_modules/@grpc" ] || { echo "bench_grpc: skipped (npm ci in tests/grpc)"; exit 0; }
@@ -64,7 +83,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 one_run() { # subs -> one JSON line
   local subs=$1 gport mport
   gport=$(free_port); mport=$(free_port)
-  "$sofd" --no-huge -m 1024 --no-pci --no-shconf --no-telemetry --file-prefix="sof-bench-grpc-$$" -l 0 \
+  nice -n "$nicev" "$sofd" --no-huge -m 1024 --no-pci --no-shconf --no-telemetry --file-prefix="sof-bench-grpc-$$" -l 0 \
     --vdev net_af_packet0,iface=sofbgrpc1,blocksz=4096,framesz=2048,framecnt=16384 --log-level=lib.eal:error -- \
     --leader-schedule "$tmp/lsched.json" --plugins grpc --mlock --burst 4 --mbufs 65535 \
     --plugin-opt "grpc.listen=127.0.0.1:$gport" --plugin-opt grpc.max_streams_per_conn=128 \
@@ -72,11 +91,15 @@ one_run() { # subs -> one JSON line
   spid=$!
   for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/$gport) 2>/dev/null && break; sleep 0.1; done
   mkfifo "$tmp/p.in" "$tmp/l.in"
-  node "$here/tests/grpc/bench_client.js" "127.0.0.1:$gport" "$here/proto" < "$tmp/p.in" > "$tmp/p.out" 2>> "$tmp/p.err" &
+  if [ "$probe" = raw ]; then
+    nice -n "$nicev" python3 "$here/bench/bench_grpc_probe.py" "$gport" < "$tmp/p.in" > "$tmp/p.out" 2>> "$tmp/p.err" &
+  else
+    nice -n "$nicev" node "$here/tests/grpc/bench_client.js" "127.0.0.1:$gport" "$here/proto" < "$tmp/p.in" > "$tmp/p.out" 2>> "$tmp/p.err" &
+  fi
   ppid_=$!
   exec 7> "$tmp/p.in"
   if [ "$subs" -gt 1 ]; then
-    python3 "$here/bench/bench_grpc_load.py" "$gport" $(head -n $((subs - 1)) "$tmp/keys.txt") \
+    nice -n "$nicev" python3 "$here/bench/bench_grpc_load.py" "$gport" $(head -n $((subs - 1)) "$tmp/keys.txt") \
       < "$tmp/l.in" > "$tmp/l.out" 2>> "$tmp/l.err" &
     lpid=$!
     exec 8> "$tmp/l.in"
@@ -84,9 +107,9 @@ one_run() { # subs -> one JSON line
   for _ in $(seq 100); do grep -q ready "$tmp/p.out" 2>/dev/null && break; sleep 0.1; done
   sleep 0.5
   for attempt in 1 2 3; do
-    "$gentx" --no-huge -m 1024 --no-pci --no-shconf --no-telemetry --file-prefix="sof-bench-grpctx-$$" -l 1 \
+    nice -n "$nicev" "$gentx" --no-huge -m 1024 --no-pci --no-shconf --no-telemetry --file-prefix="sof-bench-grpctx-$$" -l 1 \
       --vdev net_af_packet1,iface=sofbgrpc0 --log-level=lib.eal:error -- \
-      -n "$lslots" -s 9 --txns-per-slot 400 --rate "$rate" --burst 1 --duration 3 --stats-interval 0 \
+      -n "$lslots" -s 9 --txns-per-slot 400 --rate "$rate" --burst 1 --duration 3 --stats-interval 0 --pace "$pace" \
       > "$tmp/tx.json" 2> "$tmp/tx.err" || true
     grep -q PACKET_FANOUT "$tmp/tx.err" || break
     /bin/true; /bin/true
@@ -107,19 +130,22 @@ st = json.load(open(st_path)) if open(st_path).read().strip() else {}
 summ = next((json.loads(l) for l in open(err_path) if l.startswith('{"type":"summary"')), {})
 tx = [json.loads(l) for l in open(tx_path) if l.startswith("{")]
 lanes = summ.get("plugins", {}).get("lanes", {})
+stages = next((json.loads(l) for l in open(err_path) if l.startswith('{"type":"grpc_stages"')), {})
 print(json.dumps({"subs": int(subs), "lat": lat[-1] if lat else {}, "sent": tx[-1].get("sent") if tx else None,
                   "rx": summ.get("rxPackets"), "late": summ.get("dropped"),
                   "laneDrops": sum(l.get("dropped", 0) for l in lanes.values()),
                   "records": st.get("ringRecords"), "hookCalls": st.get("hookCalls"), "hookNs": st.get("hookNs"),
                   "updates": st.get("updatesSent"), "lost": st.get("lost"), "laggingDropped": st.get("laggingDropped"),
-                  "threadNs": st.get("serverThreadCpuNs")}))
+                  "threadNs": st.get("serverThreadCpuNs"), "stages": stages,
+                  "sleeps": tx[-1].get("sleeps") if tx else None,
+                  "load": open("/proc/loadavg").read().split()[0]}))
 PY
 }
 
 for subs in ${SOF_BENCH_SUBS:-1 10 100}; do
   : > "$tmp/runs.json"
   for r in $(seq "$runs"); do one_run "$subs" >> "$tmp/runs.json"; done
-  python3 - "$tmp/runs.json" "$rate" <<'PY'
+  python3 - "$tmp/runs.json" "$rate" "$pace" "$nicev" "$probe" <<'PY'
 import json, statistics, sys
 runs = [json.loads(l) for l in open(sys.argv[1])]
 rate = sys.argv[2]
@@ -128,9 +154,9 @@ def med(key, sub=None):
     v = [x for x in v if isinstance(x, (int, float))]
     return statistics.median(v) if v else float("nan")
 n = runs[0]["subs"]
-print("bench_grpc: %d subscriber(s) at %s shreds/s offered (median of %d runs): RX burst -> client receipt "
+print("bench_grpc: %d subscriber(s) at %s shreds/s offered (median of %d runs; generator pace %s, nice %s, probe %s): RX burst -> client receipt "
       "p50 %.1f us  p90 %.1f us  p99 %.1f us  p99.9 %.1f us  max %.1f us  (%d probe updates)"
-      % (n, rate, len(runs), med("lat", "p50"), med("lat", "p90"), med("lat", "p99"), med("lat", "p999"),
+      % (n, rate, len(runs), sys.argv[3], sys.argv[4], sys.argv[5], med("lat", "p50"), med("lat", "p90"), med("lat", "p99"), med("lat", "p999"),
          med("lat", "max"), med("lat", "count")))
 hook = [r["hookNs"] / r["hookCalls"] for r in runs if r.get("hookCalls")]
 thr = [r["threadNs"] / r["updates"] for r in runs if r.get("updates")]
@@ -138,5 +164,12 @@ print("    sofd: %s records encoded, %s updates sent, lost %s, lagging dropped %
       "hook %.0f ns per record (lane worker), server thread %.0f ns CPU per update sent"
       % (med("records"), med("updates"), med("lost"), med("laggingDropped"), med("laneDrops"), med("late"),
          statistics.median(hook) if hook else float("nan"), statistics.median(thr) if thr else float("nan")))
+def stage(name, q):
+    v = [r["stages"][name][q] for r in runs if r.get("stages", {}).get(name)]
+    return statistics.median(v) if v else float("nan")
+print("    stages (median of runs, us from the RX burst): " + "  ".join(
+    "%s p50 %.1f p99 %.1f" % (n, stage(n, "p50"), stage(n, "p99")) for n in ("rxToCommit", "rxToRead", "rxToWritten"))
+    + "  client p50 %.1f p99 %.1f; server wake-ups %s; load average at the runs' ends %s"
+    % (med("lat", "p50"), med("lat", "p99"), med("stages", "wakes"), ",".join(str(r["load"]) for r in runs)))
 PY
 done

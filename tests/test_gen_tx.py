@@ -9,9 +9,10 @@
   are sof-gen's;
 - net_null: a few seconds at a target rate: exit 0, tx_stats lines each
   second at or under the rate, a summary with frames sent and
-  offered = sent + dropped, the port's own counters agreeing; --copy; SIGINT
-  stops cleanly with a summary ("stop": "sigint");
-- bad invocations (no such port, bad rate / burst, unknown option, a
+  offered = sent + dropped, the port's own counters agreeing; --copy;
+  --pace sleep keeps the rate with a sleep per burst (the default spins,
+  no sleep); SIGINT stops cleanly with a summary ("stop": "sigint");
+- bad invocations (no such port, bad rate / burst / pace, unknown option, a
   bad vdev, too many frames, nothing to send) exit non-zero with a clear
   message; --help exits 0.
 
@@ -159,6 +160,22 @@ def null_run(tmp):
           f"net_null: port counters {s['portStats']} vs sent {s['sent']}")
     check(abs(s["seconds"] - secs) < 0.1, f"net_null: ran {s['seconds']} s for --duration {secs}")
     check(s["passes"] > 1, f"net_null: {s['passes']} passes")
+    check(s["sleeps"] == 0, f"net_null: the default pace spins, it never sleeps: {s}")
+
+    # --pace sleep: the same schedule, waited for in clock_nanosleep (a
+    # burst every 50 us: each wait sleeps); the rate is kept, never passed.
+    rate, secs = 20000, 2
+    rc, lines, err = tx("net_null0", "--duration", str(secs), "--rate", str(rate), "--burst", "1",
+                        "--pace", "sleep", "--stats-interval", "0")
+    s = summary_of(lines)
+    if check(rc == 0 and s is not None, f"net_null --pace sleep: exit {rc}: {err.strip()[-800:]}"):
+        # never over the rate; under it only when a wake-up came over 1 ms
+        # late (a loaded machine) and the sender said so (behind)
+        check(0 < s["sent"] <= rate * secs * 1.02 + 64 and s["dropped"] == 0
+              and (s["sent"] >= rate * secs * 0.9 or s["behind"] > 0),
+              f"net_null --pace sleep: {s['sent']} frames in {secs} s at {rate}/s: {s}")
+        check(s["sent"] // 2 <= s["sleeps"] <= s["offered"],
+              f"net_null --pace sleep: {s['sleeps']} sleeps for {s['offered']} bursts of 1, 50 us apart")
 
     # --copy, unpaced, burst 64: txonly's way.
     rc, lines, err = tx("net_null0", "--duration", "1", "--copy", "--burst", "64", "--stats-interval", "0.5")
@@ -204,6 +221,7 @@ def bad(tmp):
     expect("burst too big", "net_null0", ["--burst", "4096"], (2,), "--burst: expected")
     expect("duration 0", "net_null0", ["--duration", "0"], (2,), "--duration: expected")
     expect("unknown option", "net_null0", ["-o", "x.pcap"], (2,), "unknown option")
+    expect("bad pace", "net_null0", ["--pace", "nap", "--count", "1"], (2,), "--pace: 'nap' is neither spin nor sleep")
     expect("bad content option", "net_null0", ["--slots", "0"], (2,), "--slots: expected")
     expect("too many frames", "net_null0", ["--max-frames", "100"], (1,), "--max-frames")
     expect("nothing to send", "net_null0", ["--loss", "1"], (2,), "no frame")

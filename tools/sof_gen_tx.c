@@ -34,6 +34,11 @@
  *   rate (an absolute schedule in 32.32 fixed point: no drift, no division
  *   per burst); a sender more than 1 ms behind its schedule restarts it
  *   from now rather than bursting to catch up. --rate 0: no pacing.
+ *   The wait is a TSC busy-poll (--pace spin, the default) or, with --pace
+ *   sleep, a clock_nanosleep to ~1 us before the burst's time (timer slack
+ *   1 ns): at a low rate (100k frames/s in bursts of 1: a frame every
+ *   10 us) spinning would take a core from a 2-core machine's program
+ *   under test (its server and client threads) for nothing.
  * - What the PMD does not take: rte_eth_tx_burst may take fewer frames
  *   than offered (ring full). By default the rest stays pending and is
  *   offered again, first, before any new frame: the stream keeps its order
@@ -62,6 +67,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <time.h>
 
 #include <rte_common.h>
 #include <rte_cycles.h>
@@ -87,6 +94,7 @@
 #define ETH_MIN_FRAME    60U       /* without FCS: shorter frames are padded on the wire */
 #define WIRE_OVERHEAD    24U       /* FCS 4 + preamble/SFD 8 + inter-frame gap 12 */
 #define LAG_MAX_US       1000U     /* further behind the schedule: restart it */
+#define PACE_SLEEP_MIN_US 3        /* --pace sleep: sleep when a burst is due further ahead */
 #define LINK_WAIT_MS     5000U     /* wait for the link after start */
 #define DRAIN_WAIT_MS    200U      /* wait for the port to report the frames sent */
 #define POOL_CACHE       256U      /* --copy pool: per-lcore cache */
@@ -105,7 +113,7 @@ on_signal(int sig) {
 
 enum {
   OPT_RATE = SOF_GEN_OPT_EXTRA, OPT_BURST, OPT_DURATION, OPT_COUNT, OPT_PORT, OPT_TXD,
-  OPT_STATS, OPT_COPY, OPT_DROP, OPT_MAX_FRAMES,
+  OPT_STATS, OPT_COPY, OPT_DROP, OPT_MAX_FRAMES, OPT_PACE,
 };
 
 typedef struct {
@@ -119,6 +127,7 @@ typedef struct {
   int      copy;
   int      drop;
   uint64_t max_frames;
+  int      pace_sleep;     /* --pace sleep: wait for a burst's time in clock_nanosleep */
 } tx_opts_t;
 
 static void
@@ -167,6 +176,13 @@ usage(FILE *f) {
     "                               offered again, in order, before new frames\n"
     "      --max-frames N           refuse a set of more than N frames (default\n"
     "                               1048576, at most 16777216)\n"
+    "      --pace spin|sleep        how the sender waits for a burst's time:\n"
+    "                               spin (default) busy-polls the TSC, the\n"
+    "                               most exact, but takes its core whole;\n"
+    "                               sleep waits in clock_nanosleep (timer\n"
+    "                               slack 1 ns) when the burst is due over\n"
+    "                               " RTE_STR(PACE_SLEEP_MIN_US) " us ahead, so at low rates the core\n"
+    "                               stays free for the program under test\n"
     "\n"
     "output:\n",
     f);
@@ -245,6 +261,14 @@ tx_opt(void *ctx, int c, char const *arg) {
     return parse_num("stats-interval", arg, 0, 86400, "seconds, a number >= 0 (0: none)",
                      &t->stats_interval);
   case OPT_COPY: t->copy = 1; return 0;
+  case OPT_PACE:
+    if (!strcmp(arg, "spin")) t->pace_sleep = 0;
+    else if (!strcmp(arg, "sleep")) t->pace_sleep = 1;
+    else {
+      fprintf(stderr, "sof-gen-tx: --pace: '%s' is neither spin nor sleep\n", arg);
+      return -1;
+    }
+    return 0;
   case OPT_DROP: t->drop = 1; return 0;
   case OPT_MAX_FRAMES: return sof_gen_parse_u64("max-frames", arg, 1, MAX_FRAMES_LIMIT, &t->max_frames);
   default: return -1;
@@ -335,6 +359,7 @@ typedef struct {
   uint64_t short_bursts; /* rte_eth_tx_burst calls that took fewer than offered */
   uint64_t alloc_fail;   /* --copy: bursts without mbufs (pool empty), retried */
   uint64_t behind;       /* times the sender fell over 1 ms behind the rate and restarted it */
+  uint64_t sleeps;       /* --pace sleep: clock_nanosleep calls */
 } tx_counts_t;
 
 enum { STOP_NONE, STOP_COUNT, STOP_DURATION, STOP_SIGNAL };
@@ -359,6 +384,7 @@ typedef struct {
   /* pacing: burst may leave at t0 + (sched * tpp_fp >> 32) */
   unsigned __int128 tpp_fp;  /* TSC cycles per frame, 32.32 fixed point; 0: no pacing */
   uint64_t          t0, sched, lag_max;
+  uint64_t          sleep_min; /* --pace sleep: TSC cycles; 0: spin */
   /* stats */
   uint64_t    hz, tsc_start, tsc_stop, stats_every, next_stats;
   tx_counts_t c, c_last;
@@ -371,6 +397,19 @@ typedef struct {
   struct rte_mbuf *pkts[BURST_MAX];
   uint16_t         lens[BURST_MAX];
 } __rte_cache_aligned tx_lcore_t;
+
+/* --pace sleep: give the core away until about 1 us before the burst is
+ * due (the rest is spun: a wake-up takes a few us). One system call per
+ * burst, none per frame. */
+static void
+pace_sleep(tx_lcore_t *lc, uint64_t cycles) {
+  uint64_t ns = (uint64_t)((unsigned __int128)cycles * 1000000000U / lc->hz);
+  if (ns <= 1000) return;
+  ns -= 1000;
+  struct timespec d = {.tv_sec = (time_t)(ns / 1000000000U), .tv_nsec = (long)(ns % 1000000000U)};
+  lc->c.sleeps++;
+  clock_nanosleep(CLOCK_MONOTONIC, 0, &d, NULL);
+}
 
 static void
 print_stats(tx_lcore_t *lc, uint64_t now) {
@@ -453,7 +492,8 @@ tx_loop(tx_lcore_t *lc) {
       if (lc->tpp_fp) {
         uint64_t due = lc->t0 + (uint64_t)(lc->sched * lc->tpp_fp >> 32);
         if (now < due) {
-          rte_pause();
+          if (lc->sleep_min && due - now > lc->sleep_min) pace_sleep(lc, due - now);
+          else rte_pause();
           continue;
         }
         if (unlikely(now - due > lc->lag_max)) { /* too far behind: restart the schedule */
@@ -547,6 +587,7 @@ print_summary(tx_opts_t const *t, tx_lcore_t const *lc, char const *dev, uint16_
   json_u64(&j, "shortBursts", c->short_bursts);
   json_u64(&j, "allocFailures", c->alloc_fail);
   json_u64(&j, "behind", c->behind);
+  json_u64(&j, "sleeps", c->sleeps);
   json_u64(&j, "bytes", c->bytes);
   json_num(&j, "seconds", secs, 3);
   json_num(&j, "pps", secs > 0 ? (double)c->sent / secs : 0, 0);
@@ -748,6 +789,7 @@ parse(int argc, char **argv, sof_gen_opts_t *o, tx_opts_t *t) {
     { "txd", required_argument, NULL, OPT_TXD },
     { "stats-interval", required_argument, NULL, OPT_STATS },
     { "copy", no_argument, NULL, OPT_COPY },
+    { "pace", required_argument, NULL, OPT_PACE },
     { "drop", no_argument, NULL, OPT_DROP },
     { "max-frames", required_argument, NULL, OPT_MAX_FRAMES },
     { NULL, 0, NULL, 0 },
@@ -825,6 +867,11 @@ run(int argc, char **argv) {
   lc->stats_every = t.stats_interval > 0 ? RTE_MAX((uint64_t)(t.stats_interval * (double)lc->hz), 1ULL) : 0;
   lc->lag_max     = lc->hz / 1000000 * LAG_MAX_US;
   if (t.rate) lc->tpp_fp = ((unsigned __int128)lc->hz << 32) / t.rate;
+  if (t.rate && t.pace_sleep) {
+    lc->sleep_min = lc->hz / 1000000 * PACE_SLEEP_MIN_US;
+    /* the default 50 us timer slack would make every sleep that much late */
+    prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+  }
 
   char rate_s[32] = "as fast as possible";
   if (t.rate) snprintf(rate_s, sizeof rate_s, "%" PRIu64 " pps", t.rate);

@@ -171,6 +171,7 @@ rec_base(grpc_plugin_t const *g, grpc_rec_t *h, int kind, uint64_t slot, sof_ev_
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts); /* vDSO: no system call */
   uint64_t now_tsc = sof_plugin_tsc();
+  h->commit_tsc = now_tsc;
   if (rx_tsc && g->tsc_hz && now_tsc > rx_tsc) {
     uint64_t back = (uint64_t)((double)(now_tsc - rx_tsc) * 1e9 / (double)g->tsc_hz);
     uint64_t ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
@@ -218,6 +219,7 @@ grpc_on_transaction(void *state, sof_ev_txn_t const *ev) {
   h.keys_off = loc.keys_off;
   h.key_stride = loc.key_stride;
   h.key_cnt = loc.key_cnt;
+  h.commit_tsc = sof_plugin_tsc();
   grpc_ring_commit(g->ring, &h, (uint32_t)n);
   grpc_srv_notify(g->srv);
   grpc_srv_hook_time(g->st, sof_plugin_tsc() - t0);

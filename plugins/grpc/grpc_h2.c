@@ -8,6 +8,8 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +19,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "plugin/sof_plugin.h"
+
 #include "grpc_int.h"
+
+static void stages_report(grpc_srv_t const *s);
 
 #define EV_LISTEN ((uint64_t)1)
 #define EV_WAKE   ((uint64_t)2)
@@ -622,6 +628,14 @@ srv_main(void *arg) {
       }
       if (c->want_close) conn_free(c);
     }
+    if (s->stages.pend_n) { /* this pass's transactions are in the sockets now */
+      grpc_stages_t *sg = &s->stages;
+      uint64_t now = sof_plugin_tsc();
+      for (uint32_t i = 0; i < sg->pend_n; i++)
+        if (now > sg->pend_rx[i])
+          grpc_stage_add(&sg->written, (uint64_t)((double)(now - sg->pend_rx[i]) * sg->ns_per_tsc));
+      sg->pend_n = 0;
+    }
     if (s->now_ms - last_snap >= 100) {
       struct timespec cpu;
       clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
@@ -653,6 +667,7 @@ srv_main(void *arg) {
       } else if (evs[i].data.u64 == EV_WAKE) {
         uint64_t v;
         if (read(s->evfd, &v, sizeof v) < 0) { /* nothing to do: level reset */ }
+        else s->stages.wakes++;
       } else {
         grpc_conn_t *c = evs[i].data.ptr;
         if (evs[i].events & (EPOLLERR | EPOLLHUP)) c->want_close = 1;
@@ -769,7 +784,23 @@ grpc_srv_new(grpc_cfg_t const *cfg, char *err, size_t err_sz) {
 
 int
 grpc_srv_start(grpc_srv_t *s, char *err, size_t err_sz) {
-  int rc = pthread_create(&s->thr, NULL, srv_main, s);
+  /* Off the caller's CPUs: sofd's main thread is pinned to the main lcore,
+   * which busy-polls, and a thread inherits its creator's affinity; there
+   * the server would run only when the scheduler preempts the poll loop
+   * (milliseconds per record). The other online CPUs, when there are any;
+   * else the caller's. */
+  pthread_attr_t at;
+  int have_at = !pthread_attr_init(&at);
+  cpu_set_t mine, other;
+  CPU_ZERO(&other);
+  long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+  if (have_at && !pthread_getaffinity_np(pthread_self(), sizeof mine, &mine)) {
+    for (long i = 0; i < ncpu && i < CPU_SETSIZE; i++)
+      if (!CPU_ISSET((int)i, &mine)) CPU_SET((int)i, &other);
+    if (CPU_COUNT(&other)) pthread_attr_setaffinity_np(&at, sizeof other, &other);
+  }
+  int rc = pthread_create(&s->thr, have_at ? &at : NULL, srv_main, s);
+  if (have_at) pthread_attr_destroy(&at);
   if (rc) {
     snprintf(err, err_sz, "cannot start the server thread: %s", strerror(rc));
     return -1;
@@ -787,6 +818,7 @@ grpc_srv_stop_free(grpc_srv_t *s) {
     uint64_t one = 1;
     if (write(s->evfd, &one, sizeof one) < 0) { /* woken by its timeout then */ }
     pthread_join(s->thr, NULL);
+    stages_report(s);
   }
   while (s->conns) conn_free(s->conns);
   if (s->lfd >= 0) close(s->lfd);
@@ -803,5 +835,46 @@ grpc_srv_stop_free(grpc_srv_t *s) {
 grpc_ring_t *grpc_srv_ring(grpc_srv_t *s) { return &s->ring; }
 grpc_srv_stats_t *grpc_srv_stats(grpc_srv_t *s) { return &s->st; }
 unsigned grpc_srv_port(grpc_srv_t const *s) { return s->port; }
-void grpc_srv_set_tsc_hz(grpc_srv_t *s, uint64_t hz) { s->tsc_hz = hz; }
+void
+grpc_srv_set_tsc_hz(grpc_srv_t *s, uint64_t hz) {
+  s->tsc_hz = hz;
+  s->stages.ns_per_tsc = hz ? 1e9 / (double)hz : 0;
+}
+
+/* a histogram's quantile q, in us: the middle of its bucket */
+static double
+stage_q(grpc_stage_hist_t const *h, double q) {
+  if (!h->n) return 0;
+  uint64_t want = (uint64_t)(q * (double)h->n);
+  if (want >= h->n) want = h->n - 1;
+  uint64_t acc = 0;
+  for (unsigned i = 0; i < GRPC_STAGE_BUCKETS; i++) {
+    acc += h->b[i];
+    if (acc > want) {
+      if (i < 8) return (double)i / 1000.0;
+      unsigned m = i / 8U + 2U, sub = i % 8U;
+      double lo = (double)((8ULL + sub) << (m - 3U)), w = (double)(1ULL << (m - 3U));
+      return (lo + w / 2) / 1000.0;
+    }
+  }
+  return 0;
+}
+
+static void
+stages_report(grpc_srv_t const *s) {
+  grpc_stages_t const *sg = &s->stages;
+  if (!sg->read.n) return;
+  grpc_stage_hist_t const *h[3] = {&sg->commit, &sg->read, &sg->written};
+  char const *name[3] = {"rxToCommit", "rxToRead", "rxToWritten"};
+  char buf[1024];
+  int n = snprintf(buf, sizeof buf, "{\"type\":\"grpc_stages\",\"txns\":%llu,\"unsampled\":%llu,\"wakes\":%llu",
+                   (unsigned long long)sg->read.n, (unsigned long long)sg->unsampled,
+                   (unsigned long long)sg->wakes);
+  for (int k = 0; k < 3 && n > 0 && (size_t)n < sizeof buf; k++)
+    n += snprintf(buf + n, sizeof buf - (size_t)n,
+                  ",\"%s\":{\"n\":%llu,\"p50\":%.1f,\"p90\":%.1f,\"p99\":%.1f,\"p999\":%.1f}", name[k],
+                  (unsigned long long)h[k]->n, stage_q(h[k], 0.5), stage_q(h[k], 0.9), stage_q(h[k], 0.99),
+                  stage_q(h[k], 0.999));
+  fprintf(stderr, "%s}\n", buf);
+}
 grpc_want_t const *grpc_srv_want(grpc_srv_t const *s) { return &s->want; }

@@ -121,6 +121,43 @@ typedef struct grpc_bh {
   uint8_t  hash[32];
 } grpc_bh_t;
 
+/* Where a transaction's time goes, measured on the server thread from the
+ * RX burst's TSC (grpc_rec_t.rx_tsc) of every TXN record it reads:
+ * rx->commit (the hook's commit), rx->read (the server thread peeked it),
+ * rx->written (the flush of every connection after that pass returned:
+ * the bytes are in the sockets). Log-linear histograms of ns (8 buckets
+ * per power of two, ~12% wide), printed as one JSON line
+ * ({"type":"grpc_stages"}) on stderr when the server stops; the last stage,
+ * written -> the client's receipt, is the client's to measure. */
+#define GRPC_STAGE_BUCKETS 512
+#define GRPC_STAGE_PEND    65536 /* the most records grpc_svc_pump reads in a pass */
+typedef struct grpc_stage_hist {
+  uint64_t n;
+  uint64_t b[GRPC_STAGE_BUCKETS];
+} grpc_stage_hist_t;
+
+typedef struct grpc_stages {
+  grpc_stage_hist_t commit, read, written;
+  uint64_t pend_rx[GRPC_STAGE_PEND]; /* read in this pass, not yet flushed */
+  uint32_t pend_n;
+  uint64_t unsampled;                /* read past GRPC_STAGE_PEND in one pass: no written stage (none: a pass reads at most as many) */
+  uint64_t wakes;                    /* eventfd wake-ups taken (the server had slept) */
+  double   ns_per_tsc;               /* 0: the TSC rate is unknown, nothing measured */
+} grpc_stages_t;
+
+/* grpc_stage_add: one sample of ns. */
+static inline void
+grpc_stage_add(grpc_stage_hist_t *h, uint64_t ns) {
+  unsigned i;
+  if (ns < 8) i = (unsigned)ns;
+  else {
+    unsigned m = 63U - (unsigned)__builtin_clzll(ns);
+    i = 8U * (m - 2U) + (unsigned)((ns >> (m - 3U)) & 7U);
+  }
+  h->b[i]++;
+  h->n++;
+}
+
 struct grpc_srv {
   grpc_cfg_t        cfg;
   grpc_ring_t       ring;
@@ -149,6 +186,7 @@ struct grpc_srv {
   pthread_mutex_t   snap_mu;
   grpc_sub_info_t   snap[64];
   uint32_t          snap_cnt;
+  grpc_stages_t     stages;        /* server thread only */
 };
 
 /* grpc_stream_finish: ends the call with status and message (trailers);

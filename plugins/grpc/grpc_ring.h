@@ -56,6 +56,7 @@ typedef struct grpc_rec {
   uint32_t key_cnt;
   uint32_t c, d;
   uint64_t tip, confirmed, finalized; /* the chain's watermarks at the event */
+  uint64_t commit_tsc;/* the TSC when the hook committed it (stage timing) */
 } grpc_rec_t;
 
 #define GRPC_REC_FLAG_VOTE 1U

@@ -116,7 +116,9 @@ grpc_srv_t *grpc_srv_new(grpc_cfg_t const *cfg, char *err, size_t err_sz);
 /* grpc_srv_start: starts the server thread. 0 or -1 (err). */
 int grpc_srv_start(grpc_srv_t *s, char *err, size_t err_sz);
 /* grpc_srv_stop_free: stops the thread (every call ends with UNAVAILABLE
- * "sofd is stopping"), closes and frees everything. NULL is fine. */
+ * "sofd is stopping"), prints the stage timings of the transactions it
+ * read (one {"type":"grpc_stages"} JSON line on stderr, when it read any),
+ * closes and frees everything. NULL is fine. */
 void grpc_srv_stop_free(grpc_srv_t *s);
 
 grpc_ring_t *grpc_srv_ring(grpc_srv_t *s);
@@ -142,7 +144,9 @@ grpc_srv_hook_time(grpc_srv_stats_t *st, uint64_t cycles) {
                         memory_order_relaxed);
 }
 
-/* grpc_srv_set_tsc_hz: the TSC frequency, for the hook time in ns. */
+/* grpc_srv_set_tsc_hz: the TSC frequency, for the hook time and the
+ * stage timings (grpc_int.h: grpc_stages_t) in ns; without it no stage is
+ * measured. */
 void grpc_srv_set_tsc_hz(grpc_srv_t *s, uint64_t hz);
 
 /* grpc_srv_notify: the producer published records: wakes the server thread

@@ -13,6 +13,7 @@
 
 #include "geyser.pb-c.h"
 #include "shredstream.pb-c.h"
+#include "plugin/sof_plugin.h"
 #include "wire/sof_base58.h"
 
 #include "grpc_int.h"
@@ -527,6 +528,15 @@ grpc_svc_pump(grpc_srv_t *s) {
     if (s->gcur.lost != lost0)
       atomic_fetch_add_explicit(&s->st.chain_lost, s->gcur.lost - lost0, memory_order_relaxed);
     uint64_t pos = s->gcur.pos;
+    if (h.kind == GRPC_REC_TXN && h.rx_tsc && s->stages.ns_per_tsc) {
+      grpc_stages_t *sg = &s->stages;
+      uint64_t now = sof_plugin_tsc();
+      if (h.commit_tsc > h.rx_tsc)
+        grpc_stage_add(&sg->commit, (uint64_t)((double)(h.commit_tsc - h.rx_tsc) * sg->ns_per_tsc));
+      if (now > h.rx_tsc) grpc_stage_add(&sg->read, (uint64_t)((double)(now - h.rx_tsc) * sg->ns_per_tsc));
+      if (sg->pend_n < GRPC_STAGE_PEND) sg->pend_rx[sg->pend_n++] = h.rx_tsc;
+      else sg->unsampled++;
+    }
     chain_apply(s, &h, s->scratch, rc == 1);
     for (grpc_conn_t *c = s->conns; c; c = c->next) {
       for (grpc_stream_t *st = c->streams; st; st = st->next) {
