@@ -26,7 +26,6 @@ import json
 import os
 import random
 import re
-import signal
 import socket
 import struct
 import subprocess
@@ -141,12 +140,7 @@ with tempfile.TemporaryDirectory() as tmp:
             rss.append((time.time() - t0, rss_kib(p.pid)))
     time.sleep(1.5)
     rss.append((time.time() - t0, rss_kib(p.pid)))
-    p.send_signal(signal.SIGINT)
-    try:
-        p.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        p.wait()
+    sof_check.interrupt(p)
     err = open(errf.name).read()
     s = sof_check.summary_of(err)
     check(bool(s), f"soak: a summary ({err[-400:]})")

@@ -104,6 +104,39 @@ def wait_line(stream, pattern, timeout=30):
     return None, lines
 
 
+def read_stderr(p, ready=r" input, .*verification"):
+    """Starts a thread that collects a process's stderr lines (text pipe).
+    Returns (lines, event, thread): the list it appends to, an Event set
+    at the first line matching the regex ready (by default sofd's line
+    naming its input, printed once it runs), and the thread (join it after
+    the process ended)."""
+    import threading
+    lines, ev = [], threading.Event()
+
+    def run():
+        for line in p.stderr:
+            lines.append(line)
+            if not ev.is_set() and re.search(ready, line):
+                ev.set()
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    return lines, ev, t
+
+
+def interrupt(p, timeout=60):
+    """SIGINT to a process and wait for its exit; killed after timeout
+    seconds. Returns True when it exited on the signal in time."""
+    import signal
+    p.send_signal(signal.SIGINT)
+    try:
+        p.wait(timeout=timeout)
+        return True
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+        return False
+
+
 def read_lines(path):
     """JSON lines of a file ([] when it does not exist)."""
     return [json.loads(l) for l in open(path)] if os.path.exists(path) else []

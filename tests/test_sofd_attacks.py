@@ -223,12 +223,7 @@ with tempfile.TemporaryDirectory() as tmp:
         if stopped:
             p.send_signal(signal.SIGCONT)
         time.sleep(1.5)
-        p.send_signal(signal.SIGINT)
-        try:
-            p.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
+        sof_check.interrupt(p, timeout=30)
         err = open(errf.name).read()
         s = sof_check.summary_of(err)
         check(bool(s), f"{name}: a summary ({err[-300:]})")

@@ -130,16 +130,7 @@ with tempfile.TemporaryDirectory() as tmp:
                           "--plugin-opt", f"slotlog.path={topolog}",
                           "--plugin-opt", "slotlog.events=cluster_topology,gossip_vote"],
                          stderr=subprocess.PIPE, text=True)
-    err_lines = []
-    ready = threading.Event()
-
-    def reader():
-        for line in p.stderr:
-            err_lines.append(line)
-            if " input, " in line and "verification" in line:
-                ready.set()
-    rt = threading.Thread(target=reader)
-    rt.start()
+    err_lines, ready, rt = sof_check.read_stderr(p)
     try:
         check(ready.wait(60), "sofd joined and started its pipeline (%s)" % "".join(err_lines)[-800:])
         # a prune from the entrypoint naming sofd as origin: no more pushes to it
@@ -193,12 +184,7 @@ with tempfile.TemporaryDirectory() as tmp:
                 check(pr.returncode == 0 and not pr.stdout.strip() and not pr.stderr.strip(),
                       f"promtool check metrics: {pr.stdout[-300:]} {pr.stderr[-300:]}")
     finally:
-        p.send_signal(signal.SIGINT)
-        try:
-            p.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
+        sof_check.interrupt(p)
         rt.join()
         ep.close()
     err = "".join(err_lines)
@@ -300,10 +286,7 @@ with tempfile.TemporaryDirectory() as tmp:
                           "--gossip-leave-grace-ms", "3000", "--learn-leaders", "--txlog", txlog,
                           "--prometheus", "127.0.0.1:0", "--plugins", "txlog"],
                          stderr=subprocess.PIPE, text=True)
-    err_lines = []
-    ready = threading.Event()
-    rt = threading.Thread(target=reader)
-    rt.start()
+    err_lines, ready, rt = sof_check.read_stderr(p)
     try:
         check(ready.wait(60), "late: sofd joined (%s)" % "".join(err_lines)[-800:])
         m = re.search(r"Prometheus metrics on (http://\S+)", "".join(err_lines))
@@ -364,12 +347,7 @@ with tempfile.TemporaryDirectory() as tmp:
     finally:
         refreshing["on"] = False
         ref.join()
-        p.send_signal(signal.SIGINT)
-        try:
-            p.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
+        sof_check.interrupt(p)
         rt.join()
         ep.close()
     err = "".join(err_lines)
@@ -411,10 +389,7 @@ with tempfile.TemporaryDirectory() as tmp:
                           "--gossip-settle-ms", "1500", "--learn-leaders", "--txlog", txlog,
                           "--prometheus", "127.0.0.1:0", "--plugins", "txlog"],
                          stderr=subprocess.PIPE, text=True)
-    err_lines = []
-    ready = threading.Event()
-    rt = threading.Thread(target=reader)
-    rt.start()
+    err_lines, ready, rt = sof_check.read_stderr(p)
     ep2 = None
     try:
         check(ready.wait(60), "restart: sofd joined (%s)" % "".join(err_lines)[-800:])
@@ -461,12 +436,7 @@ with tempfile.TemporaryDirectory() as tmp:
         wv = v.get('sof_rx_rejected_total{result="wrong_version"}', 0)
         check(wv >= len(old), f"restart: the old version's shreds refused, counted ({wv} of {len(old)})")
     finally:
-        p.send_signal(signal.SIGINT)
-        try:
-            p.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
+        sof_check.interrupt(p)
         rt.join()
         ep.close()
         if ep2:

@@ -37,7 +37,6 @@ import os
 import random
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -201,16 +200,7 @@ def run(tmp, name, vdev):
                           "--gossip-identity", idf, "--learn-leaders", "--txlog", txlog,
                           "--prometheus", "127.0.0.1:0"],
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
-    lines = []
-    ready = threading.Event()
-
-    def reader():
-        for line in p.stderr:
-            lines.append(line)
-            if " input, " in line and "verification" in line:
-                ready.set()
-    rt = threading.Thread(target=reader)
-    rt.start()
+    lines, ready, rt = sof_check.read_stderr(p)
     junk_n = 0
     metrics = ""
     try:
@@ -287,12 +277,7 @@ def run(tmp, name, vdev):
         # ICMP error that would reach sofd after it stopped receiving
         ep.stop_serving()
         time.sleep(0.5)
-        p.send_signal(signal.SIGINT)
-        try:
-            p.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
+        sof_check.interrupt(p)
         rt.join()
         ep.close()
         for d in sinks:
