@@ -62,6 +62,10 @@ def run(tmp, name, pcap, sched, layout, *extra, scrape=False):
     p = subprocess.Popen([sofd, *ealargs, "--", *input_args, "--leader-schedule", sched, "--shred-version", "7",
                           "--udp-port", "8001", "--fec-arena-mb", "1", *prom,
                           "--plugins", "txlog", "--plugin-opt", "txlog.datasets=true", "--txlog", txlog,
+                          # the whole output fits the writer's queue: with both CPUs
+                          # polled the writer thread can be starved, and this test is
+                          # about fec's back-pressure, not the writer's
+                          "--plugin-opt", "txlog.queue_bytes=67108864",
                           *extra], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     metrics, head = "", []
     try:
