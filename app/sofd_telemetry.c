@@ -212,6 +212,29 @@ prom_name(sofd_counter_t const *c, char *out, size_t sz) {
   else snprintf(out, sz, "%.63s%s", c->name, c->gauge ? "" : "_total");
 }
 
+/* One per-role family (sof_role_<name>{role,instance,lcore}): the items a
+ * role instance processed, or its busy / held-back time in seconds. */
+enum { ROLE_PROCESSED, ROLE_BUSY_S, ROLE_HELD_S };
+
+static void
+prom_roles(char *buf, size_t sz, size_t *off, sofd_pipe_t const *p, char const *name, char const *help, int what) {
+  double hz = (double)rte_get_tsc_hz();
+  put(buf, sz, off, "# HELP sof_role_%s %s\n# TYPE sof_role_%s counter\n", name, help, name);
+  for (unsigned i = 0; i < sofd_pipe_role_cnt(p); i++) {
+    int role;
+    unsigned inst, lcore, depth;
+    sofd_activity_t a;
+    if (sofd_pipe_role_info(p, i, &role, &inst, &lcore, &a, &depth)) continue;
+    if (what == ROLE_PROCESSED)
+      put(buf, sz, off, "sof_role_%s{role=\"%s\",instance=\"%u\",lcore=\"%u\"} %" PRIu64 "\n", name,
+          sofd_role_str(role), inst, lcore, a.processed);
+    else
+      put(buf, sz, off, "sof_role_%s{role=\"%s\",instance=\"%u\",lcore=\"%u\"} %.9g\n", name,
+          sofd_role_str(role), inst, lcore,
+          hz > 0 ? (double)(what == ROLE_BUSY_S ? a.busy_cycles : a.held_cycles) / hz : 0.0);
+  }
+}
+
 /* The counter table as Prometheus text: one HELP / TYPE per family, then
  * its series (a label per entry when it has one); entries whose value is
  * not known yet are left out (docs/metrics.md). */
@@ -242,37 +265,10 @@ sofd_prometheus_render(sofd_pipe_t const *p, char *buf, size_t sz) {
         put(buf, sz, &off, "sof_%s %" PRIu64 "\n", fam, c[j].value);
     }
   }
-  double hz = (double)rte_get_tsc_hz();
-  put(buf, sz, &off, "# HELP sof_role_processed_total items taken off a role instance's input\n"
-                     "# TYPE sof_role_processed_total counter\n");
-  for (unsigned i = 0; i < sofd_pipe_role_cnt(p); i++) {
-    int role;
-    unsigned inst, lcore, depth;
-    sofd_activity_t a;
-    if (sofd_pipe_role_info(p, i, &role, &inst, &lcore, &a, &depth)) continue;
-    put(buf, sz, &off, "sof_role_processed_total{role=\"%s\",instance=\"%u\",lcore=\"%u\"} %" PRIu64 "\n",
-        sofd_role_str(role), inst, lcore, a.processed);
-  }
-  put(buf, sz, &off, "# HELP sof_role_busy_seconds_total time in polls that did work\n"
-                     "# TYPE sof_role_busy_seconds_total counter\n");
-  for (unsigned i = 0; i < sofd_pipe_role_cnt(p); i++) {
-    int role;
-    unsigned inst, lcore, depth;
-    sofd_activity_t a;
-    if (sofd_pipe_role_info(p, i, &role, &inst, &lcore, &a, &depth)) continue;
-    put(buf, sz, &off, "sof_role_busy_seconds_total{role=\"%s\",instance=\"%u\",lcore=\"%u\"} %.9g\n",
-        sofd_role_str(role), inst, lcore, hz > 0 ? (double)a.busy_cycles / hz : 0.0);
-  }
-  put(buf, sz, &off, "# HELP sof_role_held_seconds_total time the role held its input back (back-pressure)\n"
-                     "# TYPE sof_role_held_seconds_total counter\n");
-  for (unsigned i = 0; i < sofd_pipe_role_cnt(p); i++) {
-    int role;
-    unsigned inst, lcore, depth;
-    sofd_activity_t a;
-    if (sofd_pipe_role_info(p, i, &role, &inst, &lcore, &a, &depth)) continue;
-    put(buf, sz, &off, "sof_role_held_seconds_total{role=\"%s\",instance=\"%u\",lcore=\"%u\"} %.9g\n",
-        sofd_role_str(role), inst, lcore, hz > 0 ? (double)a.held_cycles / hz : 0.0);
-  }
+  prom_roles(buf, sz, &off, p, "processed_total", "items taken off a role instance's input", ROLE_PROCESSED);
+  prom_roles(buf, sz, &off, p, "busy_seconds_total", "time in polls that did work", ROLE_BUSY_S);
+  prom_roles(buf, sz, &off, p, "held_seconds_total", "time the role held its input back (back-pressure)",
+             ROLE_HELD_S);
   /* plugin output sinks (sof_plugout), labelled by plugin */
   static struct { char const *name, *help; int gauge; } const outc[] = {
     {"lines_total", "lines a plugin handed to its output", 0},
