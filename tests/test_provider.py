@@ -57,6 +57,29 @@ from provider_common import ERR, Server, Sofd, metric, promtool_ok, key, outcome
 gen, sofd, tool = pc.setup(sys.argv)
 
 
+def kill_and_restart(srv, d, name, last_slot):
+    """The provider killed (-9) once sofd delivered 100 transactions,
+    restarted 2.5 s later, and sofd run until the stream has played out
+    (its last slot seen, the count still). Returns (transactions before the
+    kill, sofd's metrics at stop, every transaction delivered)."""
+    check(d.wait_txs(100, 30), f"{name}: 100 transactions before the kill")
+    srv.kill()
+    seen = len(d.txs())
+    time.sleep(2.5)
+    srv.start()
+    t0 = time.monotonic()
+    last = -1
+    while time.monotonic() - t0 < 30:
+        cur = len(d.txs())
+        if cur == last and cur > seen and any(r["slot"] == last_slot for r in d.txs()):
+            break
+        last = cur
+        time.sleep(1.0)
+    m = d.stop()
+    srv.kill()
+    return seen, m, d.txs()
+
+
 with tempfile.TemporaryDirectory() as tmp:
     R = pc.Records(gen, tmp)
     pcap, sched, truth, want_keys = R.pcap, R.sched, R.truth, R.want_keys
@@ -124,22 +147,7 @@ with tempfile.TemporaryDirectory() as tmp:
     srv = Server(tmp, rec_path, "gap", extra=["--interval-ms", "20", "--no-resume"])
     srv.start()
     d = Sofd(tmp, "gap", f"http://127.0.0.1:{srv.port}")
-    check(d.wait_txs(100, 30), "gap: 100 transactions before the kill")
-    srv.kill()
-    seen_gap = len(d.txs())
-    time.sleep(2.5)
-    srv.start()
-    t0 = time.monotonic()
-    last = -1
-    while time.monotonic() - t0 < 30:  # until the stream has played out
-        cur = len(d.txs())
-        if cur == last and cur > 100 and any(r["slot"] == slots[-1] for r in d.txs()):
-            break
-        last = cur
-        time.sleep(1.0)
-    m = d.stop()
-    srv.kill()
-    got = d.txs()
+    seen_gap, m, got = kill_and_restart(srv, d, "gap", slots[-1])
     check(len(got) > seen_gap, f"gap: transactions after the restart ({seen_gap} before, {len(got)} in all)")
     got_o = [outcome_of(r) for r in got]
     check(len(set(got_o)) == len(got_o), "gap: nothing repeated")
@@ -310,22 +318,7 @@ with tempfile.TemporaryDirectory() as tmp:
     srv = Server(tmp, rec_path, "wsgap", extra=["--interval-ms", "20"], ws=True)
     srv.start()
     d = Sofd(tmp, "wsgap", f"ws://127.0.0.1:{srv.port}/")
-    check(d.wait_txs(100, 30), "wsgap: 100 transactions before the kill")
-    srv.kill()
-    seen_gap = len(d.txs())
-    time.sleep(2.5)
-    srv.start()
-    t0 = time.monotonic()
-    last = -1
-    while time.monotonic() - t0 < 30:
-        cur = len(d.txs())
-        if cur == last and cur > seen_gap and any(r["slot"] == slots[-1] for r in d.txs()):
-            break
-        last = cur
-        time.sleep(1.0)
-    m = d.stop()
-    srv.kill()
-    got = d.txs()
+    seen_gap, m, got = kill_and_restart(srv, d, "wsgap", slots[-1])
     got_o = [outcome_of(r) for r in got]
     check(len(got) > seen_gap, f"wsgap: transactions after the restart ({seen_gap} before, {len(got)} in all)")
     check(len(set(got_o)) == len(got_o) and set(got_o) <= set(want_ws), "wsgap: nothing repeated, all recorded")
