@@ -572,8 +572,9 @@ recover_fast(sof_resolver_t *r, setbuf_t *sb, sof_resolver_out_t *out) {
   if (sof_rs_reconstruct(rs, shards, present, sb->shard_sz, 1)) return SOF_RESOLVER_RECOVERY_FAILED;
   /* the leaves, all in one batch: the missing data ones (shard || chained
    * root: the shred's bytes [64, proof_off), in place), and the needed
-   * received ones (data: shard || chained root; code: its 25 header bytes
-   * || shard || chained root) assembled in leafbuf */
+   * received ones: data in place too (the held shard is followed by the
+   * shred's chained root) when that root is the set's, else, and code (its
+   * 25 header bytes || shard || chained root), assembled in leafbuf */
   uint8_t lh[SOF_RESOLVER_SHARDS_MAX][32];
   uint8_t *lout[SOF_RESOLVER_SHARDS_MAX];
   void const *ldata[SOF_RESOLVER_SHARDS_MAX];
@@ -588,6 +589,12 @@ recover_fast(sof_resolver_t *r, setbuf_t *sb, sof_resolver_out_t *out) {
   }
   for (unsigned i = 0; i < n; i++) {
     if (!need[i]) continue;
+    if (i < k && (!sb->chained || !memcmp(sb->shard[i] + sb->shard_sz, sb->chained_root, 32))) {
+      ldata[lcnt] = sb->shard[i];
+      lsz[lcnt] = len;
+      lidx[lcnt++] = i;
+      continue;
+    }
     uint8_t *t = r->leafbuf[lcnt];
     size_t l = 0;
     if (i >= k) {
@@ -695,16 +702,19 @@ sof_resolver_finished(sof_resolver_t const *r, uint64_t slot, uint32_t fec) {
 }
 
 /* Keeps shard pos of the set in buffer sb: a copy in the store, or a
- * reference to the caller's buffer. */
+ * reference to the caller's buffer. sz: the bytes to copy, shard_sz, or
+ * for a chained data shred shard_sz + 32 (its chained root follows the
+ * shard in the shred, and in the copy: its leaf then hashes in place;
+ * within SHARD_SZ_MAX, as a data shred's proof takes >= 20 bytes more). */
 static inline void
-hold_shard(sof_resolver_t *r, setbuf_t *sb, unsigned pos, uint8_t const *bytes, void *ref) {
+hold_shard(sof_resolver_t *r, setbuf_t *sb, unsigned pos, uint8_t const *bytes, size_t sz, void *ref) {
   if (r->refs.retain) {
     r->refs.retain(r->refs.ctx, ref);
     sb->shard[pos] = (uint8_t *)(uintptr_t)bytes; /* read only: RS writes missing shards elsewhere */
     sb->ref[pos] = ref;
   } else {
     uint8_t *dst = r->store + ((size_t)(sb - r->bufs) * SOF_RESOLVER_SHARDS_MAX + pos) * SHARD_SZ_MAX;
-    memcpy(dst, bytes, sb->shard_sz);
+    memcpy(dst, bytes, sz);
     sb->shard[pos] = dst;
   }
 }
@@ -814,7 +824,7 @@ sof_resolver_add_ref(sof_resolver_t *r, void const *payload_, sof_shred_t const 
     unsigned i = s->erasure_idx;
     if (sb->k && i >= sb->k) return done(r, SOF_RESOLVER_MISMATCH);
     if ((sb->data_have >> i) & 1U) return done(r, SOF_RESOLVER_DATA_DUP);
-    hold_shard(r, sb, i, payload + s->erasure_off, ref);
+    hold_shard(r, sb, i, payload + s->erasure_off, sb->shard_sz + (sb->chained ? 32U : 0U), ref);
     if (leaf) {
       memcpy(sb->leaf[i], leaf, 32);
       sb->leaf_have |= 1ULL << i;
@@ -840,7 +850,7 @@ sof_resolver_add_ref(sof_resolver_t *r, void const *payload_, sof_shred_t const 
       finish_set(r, rec);
       return done(r, SOF_RESOLVER_LATE);
     }
-    hold_shard(r, sb, sb->k + j, payload + s->erasure_off, ref);
+    hold_shard(r, sb, sb->k + j, payload + s->erasure_off, sb->shard_sz, ref);
     if (leaf) {
       memcpy(sb->leaf[sb->k + j], leaf, 32);
       sb->leaf_have |= 1ULL << (sb->k + j);
