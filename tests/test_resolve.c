@@ -138,6 +138,36 @@ test_resolver(void) {
   with_leaf = 1;
   SOF_CHECK_EQ(bad, 0);
 
+  /* trusted (no root, no leaf), odd data + even coding kept, coding first:
+   * received data shred 1, whose leaf rebuilt data shred 0's path needs,
+   * carries a chained root that is not the set's. Its leaf is hashed with
+   * the set's chained root, as every leaf of the set (not in place from
+   * its own bytes), so the 16 rebuilt shreds are the genuine ones. */
+  {
+    sof_resolver_reset(r);
+    static uint8_t odd[1203];
+    memcpy(odd, set1[0].data[1], sizeof odd);
+    sof_shred_t s;
+    SOF_CHECK_EQ(sof_shred_parse(&s, odd, sizeof odd, 0), 0);
+    SOF_CHECK(s.is_chained);
+    odd[s.chained_root_off + 7] ^= 0x5A;
+    unsigned got = 0, wrong = 0;
+    int last = -1;
+    for (unsigned i = 64; i-- > 0;) {
+      if (i < 32 ? !(i & 1U) : (i & 1U)) continue;
+      uint8_t const *p = i == 1 ? odd : i < 32 ? set1[0].data[i] : set1[0].code[i - 32];
+      size_t sz = i < 32 ? 1203 : 1228;
+      SOF_CHECK_EQ(sof_shred_parse(&s, p, sz, 0), 0);
+      last = sof_resolver_add(r, p, &s, NULL, NULL, 0, &out);
+      for (uint32_t k = 0; k < out.cnt; k++, got++) wrong += memcmp(out.shred[k], set1[0].data[out.idx[k]], 1203) != 0;
+      wrong += out_roots_bad(&out);
+    }
+    SOF_CHECK_EQ(last, SOF_RESOLVER_RECOVERED);
+    SOF_CHECK_EQ(got, 16);
+    SOF_CHECK_EQ(wrong, 0);
+    SOF_CHECK_EQ(sof_resolver_stats(r)->recover_full, 0);
+  }
+
   /* coding first, then data: recovery at the k-th shard, later data late */
   sof_resolver_reset(r);
   for (unsigned i = 0; i < 31; i++) SOF_CHECK_EQ(add(r, set1[0].code[i], 1228, &out), SOF_RESOLVER_CODE_STORED);

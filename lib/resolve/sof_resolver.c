@@ -501,16 +501,18 @@ tree_record(setbuf_t *sb, uint8_t const *payload, sof_shred_t const *s, unsigned
 
 /* Marks in need[] every leaf under tree node hn that is not known and has
  * no known ancestor inside the subtree: the leaves whose hashes it takes to
- * compute hn. */
+ * compute hn; and in up[] every inner node on the way (hn included when
+ * unknown): the nodes to compute from them. */
 static void
-need_subtree(uint64_t const known[2], unsigned hn, unsigned leaf0, uint8_t *need) {
+need_subtree(uint64_t const known[2], unsigned hn, unsigned leaf0, uint8_t *need, uint64_t up[2]) {
   if ((known[hn >> 6] >> (hn & 63)) & 1U) return;
   if (hn >= leaf0) {
     need[hn - leaf0] = 1;
     return;
   }
-  need_subtree(known, 2 * hn, leaf0, need);
-  need_subtree(known, 2 * hn + 1, leaf0, need);
+  up[hn >> 6] |= 1ULL << (hn & 63);
+  need_subtree(known, 2 * hn, leaf0, need, up);
+  need_subtree(known, 2 * hn + 1, leaf0, need, up);
 }
 
 /* Recovery when the tree is complete (k + m == 1 << depth): rebuild only
@@ -548,16 +550,21 @@ recover_fast(sof_resolver_t *r, setbuf_t *sb, sof_resolver_out_t *out) {
   memcpy(tree, sb->tree, sizeof tree);
 #define HAS(h) ((known[(h) >> 6] >> ((h) & 63)) & 1U)
 #define PUT(h, v) do { memcpy(tree[h], (v), 20); known[(h) >> 6] |= 1ULL << ((h) & 63); } while (0)
-  /* The leaves to hash beyond the rebuilt ones: from each rebuilt leaf up
-   * to the first known ancestor (or the root), every sibling not known is
-   * computed from its subtree. Above that ancestor the siblings are known:
-   * the proof that revealed it carries them. */
+  /* The leaves to hash beyond the rebuilt ones (need): from each rebuilt
+   * leaf up to the root, every sibling not known (no received proof
+   * revealed it) is computed from its subtree, down to known nodes or
+   * leaves. The nodes to compute (up): every ancestor of a rebuilt leaf
+   * below the root, and the unknown nodes of those sibling subtrees. No
+   * other: a node off those paths would only compare received proofs with
+   * each other, which binds no rebuilt byte to the root (the root check
+   * below does that, through the path). */
   uint8_t need[SOF_RESOLVER_SHARDS_MAX] = {0};
   unsigned const leaf0 = 1U << d;
+  uint64_t up[2] = {0, 0};
   for (unsigned j = 0; j < miss_cnt; j++)
     for (unsigned hn = leaf0 + miss[j]; hn > 1; hn >>= 1) {
-      need_subtree(known, hn ^ 1U, leaf0, need);
-      if (HAS(hn >> 1)) break;
+      need_subtree(known, hn ^ 1U, leaf0, need, up);
+      if (hn >> 1 > 1) up[(hn >> 1) >> 6] |= 1ULL << ((hn >> 1) & 63);
     }
   for (unsigned j = 0; j < miss_cnt; j++) need[miss[j]] = 0; /* rebuilt, hashed below */
   for (unsigned i = 0; i < n; i++)
@@ -565,8 +572,9 @@ recover_fast(sof_resolver_t *r, setbuf_t *sb, sof_resolver_out_t *out) {
   if (sof_rs_reconstruct(rs, shards, present, sb->shard_sz, 1)) return SOF_RESOLVER_RECOVERY_FAILED;
   /* the leaves, all in one batch: the missing data ones (shard || chained
    * root: the shred's bytes [64, proof_off), in place), and the needed
-   * received ones (data: shard || chained root; code: its 25 header bytes
-   * || shard || chained root) assembled in leafbuf */
+   * received ones: data in place too (the held shard is followed by the
+   * shred's chained root) when that root is the set's, else, and code (its
+   * 25 header bytes || shard || chained root), assembled in leafbuf */
   uint8_t lh[SOF_RESOLVER_SHARDS_MAX][32];
   uint8_t *lout[SOF_RESOLVER_SHARDS_MAX];
   void const *ldata[SOF_RESOLVER_SHARDS_MAX];
@@ -581,6 +589,12 @@ recover_fast(sof_resolver_t *r, setbuf_t *sb, sof_resolver_out_t *out) {
   }
   for (unsigned i = 0; i < n; i++) {
     if (!need[i]) continue;
+    if (i < k && (!sb->chained || !memcmp(sb->shard[i] + sb->shard_sz, sb->chained_root, 32))) {
+      ldata[lcnt] = sb->shard[i];
+      lsz[lcnt] = len;
+      lidx[lcnt++] = i;
+      continue;
+    }
     uint8_t *t = r->leafbuf[lcnt];
     size_t l = 0;
     if (i >= k) {
@@ -605,12 +619,13 @@ recover_fast(sof_resolver_t *r, setbuf_t *sb, sof_resolver_out_t *out) {
     PUT(leaf_h, lh[j]);
   }
   uint8_t h[2][32];
-  /* bottom-up, level by level: a node both of whose children are known is
-   * computed (two at a time); one already known from a proof must agree */
+  /* bottom-up, level by level: such a node, once both its children are
+   * known, is computed (two at a time); one already known from a proof
+   * must agree */
   for (unsigned lv = d; lv-- > 1;) {
     unsigned want[SOF_RESOLVER_SHARDS_MAX], want_cnt = 0;
     for (unsigned hp = 1U << lv; hp < (2U << lv); hp++)
-      if (HAS(2 * hp) && HAS(2 * hp + 1)) want[want_cnt++] = hp;
+      if (((up[hp >> 6] >> (hp & 63)) & 1U) && HAS(2 * hp) && HAS(2 * hp + 1)) want[want_cnt++] = hp;
     for (unsigned j = 0; j < want_cnt; j += 2) {
       unsigned cnt = j + 1 < want_cnt ? 2 : 1, a = want[j], b = want[j + cnt - 1];
       if (cnt == 2) sof_merkle_node_x2(h[0], tree[2 * a], tree[2 * a + 1], h[1], tree[2 * b], tree[2 * b + 1]);
@@ -687,16 +702,19 @@ sof_resolver_finished(sof_resolver_t const *r, uint64_t slot, uint32_t fec) {
 }
 
 /* Keeps shard pos of the set in buffer sb: a copy in the store, or a
- * reference to the caller's buffer. */
+ * reference to the caller's buffer. sz: the bytes to copy, shard_sz, or
+ * for a chained data shred shard_sz + 32 (its chained root follows the
+ * shard in the shred, and in the copy: its leaf then hashes in place;
+ * within SHARD_SZ_MAX, as a data shred's proof takes >= 20 bytes more). */
 static inline void
-hold_shard(sof_resolver_t *r, setbuf_t *sb, unsigned pos, uint8_t const *bytes, void *ref) {
+hold_shard(sof_resolver_t *r, setbuf_t *sb, unsigned pos, uint8_t const *bytes, size_t sz, void *ref) {
   if (r->refs.retain) {
     r->refs.retain(r->refs.ctx, ref);
     sb->shard[pos] = (uint8_t *)(uintptr_t)bytes; /* read only: RS writes missing shards elsewhere */
     sb->ref[pos] = ref;
   } else {
     uint8_t *dst = r->store + ((size_t)(sb - r->bufs) * SOF_RESOLVER_SHARDS_MAX + pos) * SHARD_SZ_MAX;
-    memcpy(dst, bytes, sb->shard_sz);
+    memcpy(dst, bytes, sz);
     sb->shard[pos] = dst;
   }
 }
@@ -806,7 +824,7 @@ sof_resolver_add_ref(sof_resolver_t *r, void const *payload_, sof_shred_t const 
     unsigned i = s->erasure_idx;
     if (sb->k && i >= sb->k) return done(r, SOF_RESOLVER_MISMATCH);
     if ((sb->data_have >> i) & 1U) return done(r, SOF_RESOLVER_DATA_DUP);
-    hold_shard(r, sb, i, payload + s->erasure_off, ref);
+    hold_shard(r, sb, i, payload + s->erasure_off, sb->shard_sz + (sb->chained ? 32U : 0U), ref);
     if (leaf) {
       memcpy(sb->leaf[i], leaf, 32);
       sb->leaf_have |= 1ULL << i;
@@ -832,7 +850,7 @@ sof_resolver_add_ref(sof_resolver_t *r, void const *payload_, sof_shred_t const 
       finish_set(r, rec);
       return done(r, SOF_RESOLVER_LATE);
     }
-    hold_shard(r, sb, sb->k + j, payload + s->erasure_off, ref);
+    hold_shard(r, sb, sb->k + j, payload + s->erasure_off, sb->shard_sz, ref);
     if (leaf) {
       memcpy(sb->leaf[sb->k + j], leaf, 32);
       sb->leaf_have |= 1ULL << (sb->k + j);

@@ -11,8 +11,12 @@
  * emitted. For complete trees (32:32) the tree is filled from the leaves
  * verification hashed and the proofs received shreds carry, so only the
  * missing data shards are rebuilt (in place in the output shreds) and
- * hashed; otherwise every shard is. Leaves and nodes are hashed two at a
- * time (sof_merkle_leaf_x2 / _node_x2). The rebuilt shreds come with the
+ * hashed, plus (trusted posture: no leaf from verification) the received
+ * leaves their paths need, and only the nodes on those paths are computed
+ * up to the root; otherwise every shard is rebuilt and every leaf hashed.
+ * Leaves are hashed in one batch there (sof_merkle_leaf_batch), two at a
+ * time otherwise (sof_merkle_leaf_x2); nodes two at a time
+ * (sof_merkle_node_x2). The rebuilt shreds come with the
  * root their proofs lead to (sof_resolver_out_t.root), so that verifying
  * them again needs no hashing (sof_verify_shred_root). A set whose data
  * shreds all arrived costs no RS work; its later coding shreds are dropped
