@@ -143,9 +143,9 @@ main(int argc, char **argv) {
   hits("hit: duplicate, 128k keys, 2^18 table", &c, 1U << 17, 1U << 18, 0, ops);
   hits("hit: conflict, 128k keys, 2^18 table", &c, 1U << 17, 1U << 18, 1, ops);
   misses("miss: new key, slot window 64, 2^18 table", &c, 1U << 18, 64, 2000, ops, 0);
-  misses("miss: same, rounds of 32 prefetched first", &c, 1U << 18, 64, 2000, ops, 1);
+  misses("miss: slot window 64, rounds of 32 prefetched", &c, 1U << 18, 64, 2000, ops, 1);
   misses("miss: new key, capacity pressure, 2^16 table", &c, 1U << 16, 0, 2000, ops, 0);
-  misses("miss: same, rounds of 32 prefetched first", &c, 1U << 16, 0, 2000, ops, 1);
+  misses("miss: capacity pressure, rounds of 32 prefetched", &c, 1U << 16, 0, 2000, ops, 1);
   free(c.sig);
   free(c.perm);
   return 0;
