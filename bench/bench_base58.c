@@ -103,6 +103,8 @@ main(int argc, char **argv) {
     }
   }
 
+  printf("bench_base58: sof_base58 encode / decode of %d pseudo-random 32 and 64 B values in turn "
+         "(1 in 64 with a leading zero byte), per value\n", NVAL);
   sof_bench_report("base58 encode_32", run_encode_32, NULL, (uint64_t)ops);
   sof_bench_report("base58 decode_32", run_decode_32, NULL, (uint64_t)ops);
   sof_bench_report("base58 encode_64", run_encode_64, NULL, (uint64_t)ops);

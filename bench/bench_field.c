@@ -84,7 +84,8 @@ main(void) {
     }
     fe64_from_fe(&c.w[i], &c.f[i]);
   }
-  printf("bench_field: four-word products: %s\n", SOF_FE64_ASM ? "mulx/adcx/adox" : "portable C");
+  printf("bench_field: field products mod 2^255-19 and one mixed point addition of sof_ed25519.c "
+         "(white box); four-word products: %s\n", SOF_FE64_ASM ? "mulx/adcx/adox" : "portable C");
   uint64_t const n = 2000000;
   sof_bench_report("field product, chain: five limbs", run_fe_chain, &c, n);
   sof_bench_report("field product, chain: four words", run_fe64_chain, &c, n);

@@ -112,6 +112,8 @@ bench(char const *name, uint64_t (*fn)(void *, uint64_t), uint32_t per_slot, uin
 
 int
 main(void) {
+  printf("bench_forks: sof_forks_shred per shred, default config (window 2048, confirmed 32, "
+         "finalized 150), events to a counting callback\n");
   bench("forks linear, 1000 shreds/slot", run_linear, 1000, 20000000);
   bench("forks linear, 100 shreds/slot", run_linear, 100, 20000000);
   bench("forks linear, 1 shred/slot (new-slot path)", run_linear, 1, 1000000);

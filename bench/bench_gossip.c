@@ -1,7 +1,7 @@
 /* bench_gossip: lib/gossip on a gossip role's per-packet work.
  *
- * Cases: decoding a full pull response of 8 ContactInfos (the real vector's
- * layout re-signed with 8 keys, ~1.1 KB); decoding a ping; verifying one
+ * Cases: decoding a pull response of 6 ContactInfos (the real vector's
+ * layout re-signed with 6 keys); decoding a ping; verifying one
  * CRDS value's signature (libsodium); a CRDS table upsert of an already
  * held value (duplicate) and of a new one (insert / evict at capacity);
  * building one pull request filter over 65536 held hashes. Median of 9
@@ -120,7 +120,8 @@ main(void) {
   uint8_t kp[64], seed[32] = { 7 }, token[32] = { 1 };
   sof_ed25519_keypair_from_seed(kp, seed);
   sof_gossip_ping_encode(g_ping, sizeof g_ping, kp, token);
-  printf("pull response: %zu bytes, 6 ContactInfo values\n", g_pkt_sz);
+  printf("bench_gossip: lib/gossip's per-packet work on the gossip thread; pull response of %zu bytes, "
+         "6 ContactInfo values\n", g_pkt_sz);
   g_tab = sof_crds_new(65536);
   uint64_t r = 1;
   for (int i = 0; i < 65536; i++)

@@ -137,6 +137,8 @@ static uint64_t join_run(void *ctx, uint64_t ops) {
 int main(void) {
   sof_txgen_t g;
   if (sof_txgen_init(&g, 3) != SOF_TXGEN_OK) return 1;
+  printf("bench_provider: provider ingress per message: sof_pmsg_decode (gRPC SubscribeUpdate), "
+         "sof_pws_decode_each (websocket), sof_pjoin (joined mode)\n");
   static built_t w;
   static bctx_t c;
   static char *logs[3] = {"Program Vote111111111111111111111111111111111111111 invoke [1]",

@@ -154,6 +154,7 @@ main(void) {
   n = sof_txgen_txn(&g, SOF_TXGEN_TYPE_V0_ALT, alt.b, sizeof alt.b);
   if (n <= 0 || sof_txn_parse(&alt.t, alt.b, (size_t)n, NULL)) return 1;
   alt.sz = (uint32_t)n;
+  printf("bench_host: plugin host, publish + lane poll + trivial callbacks per event, one thread\n");
   printf("transactions: transfer %u bytes (%u keys), v0 token %u bytes (%u keys, %u tables)\n",
          xfer.sz, xfer.t.acct_cnt, alt.sz, alt.t.acct_cnt, alt.t.alt_cnt);
 

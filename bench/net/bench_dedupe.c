@@ -137,15 +137,15 @@ main(int argc, char **argv) {
   if (!c.sig || !c.perm) return 1;
   for (size_t i = 0; i < (size_t)SIGS * 64; i++) c.sig[i] = (uint8_t)rnd();
 
-  printf("sof_dedupe_check (probe_max %u, seeded 128-bit multiply hashes of key and signature)\n",
+  printf("bench_dedupe: ns per sof_dedupe_check (probe_max %u, seeded 128-bit multiply hashes of key and signature)\n",
          probe_max);
   hits("hit: duplicate, 1k keys (in cache)", &c, 1U << 10, 1U << 12, 0, ops);
   hits("hit: duplicate, 128k keys, 2^18 table", &c, 1U << 17, 1U << 18, 0, ops);
   hits("hit: conflict, 128k keys, 2^18 table", &c, 1U << 17, 1U << 18, 1, ops);
   misses("miss: new key, slot window 64, 2^18 table", &c, 1U << 18, 64, 2000, ops, 0);
-  misses("miss: same, rounds of 32 prefetched first", &c, 1U << 18, 64, 2000, ops, 1);
+  misses("miss: slot window 64, rounds of 32 prefetched", &c, 1U << 18, 64, 2000, ops, 1);
   misses("miss: new key, capacity pressure, 2^16 table", &c, 1U << 16, 0, 2000, ops, 0);
-  misses("miss: same, rounds of 32 prefetched first", &c, 1U << 16, 0, 2000, ops, 1);
+  misses("miss: capacity pressure, rounds of 32 prefetched", &c, 1U << 16, 0, 2000, ops, 1);
   free(c.sig);
   free(c.perm);
   return 0;
