@@ -341,18 +341,23 @@ idx_max_init(void) {
 }
 
 static inline __attribute__((always_inline)) void
-acct_idx_max(idx_max_t *m, uint8_t const *p, size_t i, unsigned n) {
+acct_idx_max(idx_max_t *m, uint8_t const *l, unsigned n) {
   if (LIKELY(n < 16)) {
     if (!n) return;
-    __m128i const iota = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    __m128i const v = _mm_loadu_si128((__m128i const *)(p + i + n - 16));
-    __m128i const keep = _mm_cmpgt_epi8(iota, _mm_set1_epi8((char)(15 - n)));
+    /* 16 zeros then 16 ones: the 16 bytes at +n keep the top n lanes. */
+    static uint8_t const window[32] = {
+      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+      0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+      0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+    };
+    __m128i const v = _mm_loadu_si128((__m128i const *)(l + n - 16));
+    __m128i const keep = _mm_loadu_si128((__m128i const *)(window + n));
     *m = _mm_max_epu8(*m, _mm_and_si128(v, keep));
     return;
   }
   for (unsigned k = 0; k + 16 <= n; k += 16)
-    *m = _mm_max_epu8(*m, _mm_loadu_si128((__m128i const *)(p + i + k)));
-  *m = _mm_max_epu8(*m, _mm_loadu_si128((__m128i const *)(p + i + n - 16)));
+    *m = _mm_max_epu8(*m, _mm_loadu_si128((__m128i const *)(l + k)));
+  *m = _mm_max_epu8(*m, _mm_loadu_si128((__m128i const *)(l + n - 16)));
 }
 
 /* 1 when every lane is < total (total >= 1). */
@@ -370,8 +375,8 @@ idx_max_init(void) {
 }
 
 static inline void
-acct_idx_max(idx_max_t *m, uint8_t const *p, size_t i, unsigned n) {
-  for (unsigned k = 0; k < n; k++) *m = p[i + k] > *m ? p[i + k] : *m;
+acct_idx_max(idx_max_t *m, uint8_t const *l, unsigned n) {
+  for (unsigned k = 0; k < n; k++) *m = l[k] > *m ? l[k] : *m;
 }
 
 static inline int
@@ -382,160 +387,156 @@ idx_max_below(idx_max_t m, unsigned total) {
 
 static inline __attribute__((always_inline)) int
 parse_fast(sof_txn_t *out, uint8_t const *p, size_t buf_sz, size_t *out_consumed) {
-  size_t const lim = buf_sz < SOF_TXN_MTU ? buf_sz : SOF_TXN_MTU;
+  /* q is the cursor, end = p + min(buf_sz, MTU); FNEED(n) bails unless
+   * n <= end - q. */
+  uint8_t const *const end = p + (buf_sz < SOF_TXN_MTU ? buf_sz : SOF_TXN_MTU);
 #define FNEED(n) do {                                                          \
-    if (UNLIKELY((size_t)(n) > lim - i)) return 0;                             \
+    if (UNLIKELY((size_t)(n) > (size_t)(end - q))) return 0;                   \
   } while (0)
 
   /* Signature count: a valid one is 1..12, a one-byte compact-u16. */
-  if (UNLIKELY(lim < SOF_TXN_MIN_SZ)) return 0;
+  if (UNLIKELY(buf_sz < SOF_TXN_MIN_SZ)) return 0;
   unsigned const sig_cnt = p[0];
   if (UNLIKELY(sig_cnt - 1u >= SOF_TXN_SIG_MAX)) return 0;
-  size_t i = 1 + SOF_TXN_SIG_SZ * (size_t)sig_cnt;
-  size_t const msg_off = i;
+  uint8_t const *q = p + 1 + SOF_TXN_SIG_SZ * (size_t)sig_cnt;
+  out->sig_cnt = (uint8_t)sig_cnt;
+  out->sig_off = 1;
+  out->msg_off = (uint16_t)(q - p);
 
   /* Header: [0x80], required, readonly signed, readonly unsigned, account
-   * count (<= 64: one byte). */
+   * count (<= 64: one byte).  The fields go out as soon as they are read (a
+   * failed parse leaves *out unspecified), which frees their registers. */
   FNEED(5);
-  unsigned version = SOF_TXN_VERSION_LEGACY;
-  if (p[i] & 0x80) {
-    if (UNLIKELY(p[i] != 0x80)) return 0;
-    version = SOF_TXN_VERSION_V0;
-    i++;
-  }
-  unsigned const req = p[i], ro_signed = p[i + 1], ro_unsigned = p[i + 2];
-  unsigned const acct_cnt = p[i + 3];
+  unsigned const v0 = q[0] >> 7;
+  if (UNLIKELY(q[0] > 0x80)) return 0;
+  q += v0;
+  out->version = v0 ? SOF_TXN_VERSION_V0 : SOF_TXN_VERSION_LEGACY;
+  unsigned const req = q[0], ro_signed = q[1], ro_unsigned = q[2], acct_cnt = q[3];
   if (UNLIKELY((req != sig_cnt) | (ro_signed >= req) |
                (acct_cnt > SOF_TXN_ACCT_ADDR_MAX) | (req + ro_unsigned > acct_cnt)))
     return 0;
-  i += 4;
-  size_t const acct_off = i;
-  uint8_t const *const keys = p + i;
-
-  /* Keys, blockhash, instruction count (<= 64: one byte). */
-  FNEED(SOF_TXN_ACCT_ADDR_SZ * (size_t)acct_cnt + SOF_TXN_BLOCKHASH_SZ + 1);
-  i += SOF_TXN_ACCT_ADDR_SZ * (size_t)acct_cnt + SOF_TXN_BLOCKHASH_SZ;
-  unsigned const instr_cnt = p[i++];
-  if (UNLIKELY(instr_cnt > SOF_TXN_INSTR_MAX)) return 0;
-
-  /* The header fields go out now (a failed parse leaves *out unspecified),
-   * which frees their registers for the loops. */
-  out->version = (uint8_t)version;
-  out->sig_cnt = (uint8_t)sig_cnt;
-  out->sig_off = 1;
-  out->msg_off = (uint16_t)msg_off;
   out->num_required_signatures = (uint8_t)req;
   out->num_readonly_signed = (uint8_t)ro_signed;
   out->num_readonly_unsigned = (uint8_t)ro_unsigned;
   out->acct_cnt = (uint8_t)acct_cnt;
-  out->acct_off = (uint16_t)acct_off;
-  out->blockhash_off = (uint16_t)(acct_off + SOF_TXN_ACCT_ADDR_SZ * (size_t)acct_cnt);
+  q += 4;
+  uint8_t const *const keys = q;
+  out->acct_off = (uint16_t)(q - p);
+
+  /* Keys, blockhash, instruction count (<= 64: one byte). */
+  FNEED(SOF_TXN_ACCT_ADDR_SZ * (size_t)acct_cnt + SOF_TXN_BLOCKHASH_SZ + 1);
+  q += SOF_TXN_ACCT_ADDR_SZ * (size_t)acct_cnt;
+  out->blockhash_off = (uint16_t)(q - p);
+  q += SOF_TXN_BLOCKHASH_SZ;
+  unsigned const instr_cnt = *q++;
+  if (UNLIKELY(instr_cnt > SOF_TXN_INSTR_MAX)) return 0;
   out->instr_cnt = (uint8_t)instr_cnt;
 
+  /* cls counts Vote instructions in its low byte and instructions of other
+   * programs (neither Vote nor ComputeBudget) from bit 8. */
   uint64_t const vote0 = ld64(sof_txn_vote_program_id);
   uint64_t const cb0 = ld64(sof_txn_compute_budget_program_id);
-  unsigned vote = 0, other = 0;
+  unsigned cls = 0;
   idx_max_t idx_max = idx_max_init();
-  for (unsigned j = 0; j < instr_cnt; j++) {
+  sof_txn_instr_t *ix = out->instr;
+  sof_txn_instr_t *const ix_end = ix + instr_cnt;
+  for (; ix != ix_end; ix++) {
     /* Program index, account count (<= 255: one or two bytes), at least
      * one byte more (the data size). */
     FNEED(3);
-    unsigned const prog = p[i];
+    unsigned const prog = q[0];
     if (UNLIKELY(prog - 1u >= acct_cnt - 1u)) return 0; /* 0 or >= acct_cnt */
-    unsigned ia_cnt = p[i + 1];
+    unsigned ia_cnt = q[1];
     if (LIKELY(!(ia_cnt & 0x80))) {
-      i += 2;
+      q += 2;
     } else {
       /* 128..255: second byte exactly 1. */
-      if (UNLIKELY(p[i + 2] != 1)) return 0;
+      if (UNLIKELY(q[2] != 1)) return 0;
       ia_cnt = (ia_cnt & 0x7F) | 0x80;
-      i += 3;
+      q += 3;
     }
-    size_t const ia_off = i;
+    uint8_t const *const ia = q;
     FNEED(ia_cnt + 1);
-    acct_idx_max(&idx_max, p, i, ia_cnt);
-    i += ia_cnt;
+    acct_idx_max(&idx_max, q, ia_cnt);
+    q += ia_cnt;
     /* Data size: one byte, or two (128..MTU: second byte 1..0x7F). */
-    unsigned data_sz = p[i];
+    unsigned data_sz = q[0];
     if (LIKELY(!(data_sz & 0x80))) {
-      i += 1;
+      q += 1;
     } else {
       FNEED(2);
-      unsigned const b1 = p[i + 1];
+      unsigned const b1 = q[1];
       if (UNLIKELY(b1 - 1u >= 0x7Fu)) return 0;
       data_sz = (data_sz & 0x7F) | (b1 << 7);
-      i += 2;
+      q += 2;
     }
-    size_t const data_off = i;
+    uint8_t const *const data = q;
     FNEED(data_sz);
-    i += data_sz;
+    q += data_sz;
 
     /* Classification: first word, the full key only on a match. */
     uint8_t const *const key = keys + (size_t)prog * SOF_TXN_ACCT_ADDR_SZ;
     uint64_t const w0 = ld64(key);
-    if (LIKELY((w0 != vote0) & (w0 != cb0))) other = 1;
-    else if (key_eq(key, sof_txn_vote_program_id)) vote++;
-    else if (!key_eq(key, sof_txn_compute_budget_program_id)) other = 1;
+    if (LIKELY((w0 != vote0) & (w0 != cb0))) cls += 0x100;
+    else if (key_eq(key, sof_txn_vote_program_id)) cls += 1;
+    else if (!key_eq(key, sof_txn_compute_budget_program_id)) cls += 0x100;
 
-    sof_txn_instr_t *ix = &out->instr[j];
     ix->program_idx = (uint8_t)prog;
     ix->_pad = 0;
     ix->acct_cnt = (uint16_t)ia_cnt;
-    ix->acct_off = (uint16_t)ia_off;
+    ix->acct_off = (uint16_t)(ia - p);
     ix->data_sz = (uint16_t)data_sz;
-    ix->data_off = (uint16_t)data_off;
+    ix->data_off = (uint16_t)(data - p);
   }
 
   /* Address table lookups (v0): count <= 127 and each list <= 64, all one
-   * byte. */
+   * byte.  What the header gave is read back from *out from here on (fewer
+   * values held across the loop above). */
   unsigned alt_cnt = 0, alt_w = 0, alt_r = 0;
-  if (version == SOF_TXN_VERSION_V0) {
+  if (out->version == SOF_TXN_VERSION_V0) {
     FNEED(1);
-    alt_cnt = p[i++];
+    alt_cnt = *q++;
     if (UNLIKELY(alt_cnt > SOF_TXN_ALT_MAX)) return 0;
-    unsigned const room = SOF_TXN_ACCT_ADDR_MAX - acct_cnt;
-    for (unsigned k = 0; k < alt_cnt; k++) {
+    unsigned const room = SOF_TXN_ACCT_ADDR_MAX - out->acct_cnt;
+    for (sof_txn_alt_t *a = out->alt, *const a_end = a + alt_cnt; a != a_end; a++) {
       FNEED(SOF_TXN_ACCT_ADDR_SZ + 2);
-      size_t const key_off = i;
-      unsigned const w_cnt = p[i + SOF_TXN_ACCT_ADDR_SZ];
-      i += SOF_TXN_ACCT_ADDR_SZ + 1;
+      a->key_off = (uint16_t)(q - p);
+      unsigned const w_cnt = q[SOF_TXN_ACCT_ADDR_SZ];
+      q += SOF_TXN_ACCT_ADDR_SZ + 1;
       if (UNLIKELY(w_cnt > room)) return 0;
-      size_t const w_off = i;
+      a->writable_off = (uint16_t)(q - p);
       FNEED(w_cnt + 1);
-      i += w_cnt;
-      unsigned const r_cnt = p[i++];
+      q += w_cnt;
+      unsigned const r_cnt = *q++;
       if (UNLIKELY((r_cnt > room) | (w_cnt + r_cnt == 0))) return 0;
-      size_t const r_off = i;
+      a->readonly_off = (uint16_t)(q - p);
       FNEED(r_cnt);
-      i += r_cnt;
-
-      sof_txn_alt_t *a = &out->alt[k];
-      a->key_off = (uint16_t)key_off;
+      q += r_cnt;
       a->writable_cnt = (uint8_t)w_cnt;
       a->readonly_cnt = (uint8_t)r_cnt;
-      a->writable_off = (uint16_t)w_off;
-      a->readonly_off = (uint16_t)r_off;
       alt_w += w_cnt;
       alt_r += r_cnt;
     }
   }
 #undef FNEED
 
-  if (UNLIKELY(!out_consumed && i != buf_sz)) return 0;
-  unsigned const total = acct_cnt + alt_w + alt_r;
+  size_t const sz = (size_t)(q - p);
+  if (UNLIKELY(!out_consumed && sz != buf_sz)) return 0;
+  unsigned const total = out->acct_cnt + alt_w + alt_r;
   if (UNLIKELY(total > SOF_TXN_ACCT_ADDR_MAX || !idx_max_below(idx_max, total))) return 0;
 
-  out->msg_sz = (uint16_t)(i - msg_off);
-  out->sz = (uint16_t)i;
+  out->msg_sz = (uint16_t)(sz - out->msg_off);
+  out->sz = (uint16_t)sz;
   out->alt_cnt = (uint8_t)alt_cnt;
   out->alt_writable_cnt = (uint8_t)alt_w;
   out->alt_readonly_cnt = (uint8_t)alt_r;
   out->acct_total_cnt = (uint8_t)total;
+  unsigned const vote = cls & 0xFF, other = cls >> 8;
   out->kind = !vote ? SOF_TXN_KIND_NON_VOTE : other ? SOF_TXN_KIND_MIXED : SOF_TXN_KIND_VOTE_ONLY;
-  out->simple_vote = (uint8_t)((sig_cnt < 3) & (version == SOF_TXN_VERSION_LEGACY) &
-                               (instr_cnt == 1) & (vote == 1));
+  out->simple_vote = (uint8_t)((out->sig_cnt < 3) & (out->version == SOF_TXN_VERSION_LEGACY) &
+                               (out->instr_cnt == 1) & (vote == 1));
   out->vote_instr_cnt = (uint8_t)vote;
-  if (out_consumed) *out_consumed = i;
+  if (out_consumed) *out_consumed = sz;
   return 1;
 }
 
