@@ -391,7 +391,7 @@ parse_fast(sof_txn_t *out, uint8_t const *p, size_t buf_sz, size_t *out_consumed
    * n <= end - q. */
   uint8_t const *const end = p + (buf_sz < SOF_TXN_MTU ? buf_sz : SOF_TXN_MTU);
 #define FNEED(n) do {                                                          \
-    if (UNLIKELY((size_t)(n) > (size_t)(end - q))) return 0;                   \
+    if (UNLIKELY((uintptr_t)q + (size_t)(n) > (uintptr_t)end)) return 0;      \
   } while (0)
 
   /* Signature count: a valid one is 1..12, a one-byte compact-u16. */
