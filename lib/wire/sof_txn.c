@@ -86,20 +86,6 @@ sof_compact_u16_encode(uint16_t val, uint8_t out[3]) {
   return 3;
 }
 
-/* 1 when the 32-byte key at k equals the program id id (four 8-byte
- * compares: cheaper than a memcmp call on this hot path). */
-static inline int
-key_eq(uint8_t const *k, uint8_t const *id) {
-  uint64_t diff = 0;
-  for (unsigned w = 0; w < 4; w++) {
-    uint64_t a, b;
-    memcpy(&a, k + 8 * w, 8);
-    memcpy(&b, id + 8 * w, 8);
-    diff |= a ^ b;
-  }
-  return !diff;
-}
-
 /* Reference classification (sof_txn_parse_ref): each instruction's program
  * key compared in full with Vote and ComputeBudget, kind and simple_vote
  * computed from the counts.  The fast parser classifies inside its
@@ -109,8 +95,8 @@ classify_ref(sof_txn_t *t, uint8_t const *p) {
   unsigned vote = 0, other = 0;
   for (unsigned j = 0; j < t->instr_cnt; j++) {
     uint8_t const *prog = p + t->acct_off + (size_t)t->instr[j].program_idx * SOF_TXN_ACCT_ADDR_SZ;
-    if (key_eq(prog, sof_txn_vote_program_id)) vote++;
-    else if (!key_eq(prog, sof_txn_compute_budget_program_id)) other++;
+    if (!memcmp(prog, sof_txn_vote_program_id, 32)) vote++;
+    else if (memcmp(prog, sof_txn_compute_budget_program_id, 32)) other++;
   }
   t->vote_instr_cnt = (uint8_t)vote;
   t->kind = !vote ? SOF_TXN_KIND_NON_VOTE : other ? SOF_TXN_KIND_MIXED : SOF_TXN_KIND_VOTE_ONLY;
@@ -384,6 +370,24 @@ idx_max_below(idx_max_t m, unsigned total) {
   return m < total;
 }
 #endif
+
+/* 1 when the 32-byte key at k equals the program id id: two 16-byte vector
+ * compares (the fast path runs it for every Vote instruction; 32-byte ones
+ * would cost a vzeroupper on every return), else four 8-byte ones. */
+static inline int
+key_eq(uint8_t const *k, uint8_t const *id) {
+#if defined(__SSE2__)
+  __m128i const e0 = _mm_cmpeq_epi8(_mm_loadu_si128((__m128i const *)k),
+                                    _mm_loadu_si128((__m128i const *)id));
+  __m128i const e1 = _mm_cmpeq_epi8(_mm_loadu_si128((__m128i const *)(k + 16)),
+                                    _mm_loadu_si128((__m128i const *)(id + 16)));
+  return _mm_movemask_epi8(_mm_and_si128(e0, e1)) == 0xFFFF;
+#else
+  uint64_t diff = 0;
+  for (unsigned w = 0; w < 4; w++) diff |= ld64(k + 8 * w) ^ ld64(id + 8 * w);
+  return !diff;
+#endif
+}
 
 static inline __attribute__((always_inline)) int
 parse_fast(sof_txn_t *out, uint8_t const *p, size_t buf_sz, size_t *out_consumed) {
