@@ -328,8 +328,7 @@ idx_max_init(void) {
 
 static inline __attribute__((always_inline)) void
 acct_idx_max(idx_max_t *m, uint8_t const *l, unsigned n) {
-  if (LIKELY(n < 16)) {
-    if (!n) return;
+  if (LIKELY(n < 16)) { /* n >= 1 */
     /* 16 zeros then 16 ones: the 16 bytes at +n keep the top n lanes. */
     static uint8_t const window[32] = {
       0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -460,9 +459,15 @@ parse_fast(sof_txn_t *out, uint8_t const *p, size_t buf_sz, size_t *out_consumed
       q += 3;
     }
     uint8_t const *const ia = q;
-    FNEED(ia_cnt + 1);
-    acct_idx_max(&idx_max, q, ia_cnt);
-    q += ia_cnt;
+    /* An empty list (ComputeBudget instructions) on its own branch: there
+     * the data size's address does not wait for the count's load. */
+    if (ia_cnt) {
+      FNEED(ia_cnt + 1);
+      acct_idx_max(&idx_max, q, ia_cnt);
+      q += ia_cnt;
+    } else {
+      FNEED(1);
+    }
     /* Data size: one byte, or two (128..MTU: second byte 1..0x7F). */
     unsigned data_sz = q[0];
     if (LIKELY(!(data_sz & 0x80))) {
