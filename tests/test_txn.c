@@ -867,7 +867,8 @@ check_fast_vs_ref(uint8_t const *b, size_t sz) {
 static void
 spec_random(uint64_t *rng) {
   unsigned v0 = sof_test_rng(rng) & 1;
-  unsigned sig = 1 + (unsigned)(sof_test_rng(rng) % (sof_test_rng(rng) & 1 ? 2 : 12));
+  unsigned const sig_max = sof_test_rng(rng) & 1 ? 2 : 12; /* one statement per draw */
+  unsigned sig = 1 + (unsigned)(sof_test_rng(rng) % sig_max);
   unsigned acct = sig + 1 + (unsigned)(sof_test_rng(rng) % 8);
   if (!(sof_test_rng(rng) % 8)) acct = sig + (unsigned)(sof_test_rng(rng) % (65 - sig));
   spec_init(&g_spec, (int)v0, sig, acct);
@@ -880,7 +881,10 @@ spec_random(uint64_t *rng) {
     case 2: /* first word of one, then differs */
       memcpy(g_spec.keys[i], sof_test_rng(rng) & 1 ? sof_txn_vote_program_id
                                                      : sof_txn_compute_budget_program_id, 32);
-      g_spec.keys[i][8 + sof_test_rng(rng) % 24] ^= (uint8_t)(1 + sof_test_rng(rng) % 255);
+      {
+        size_t const at = 8 + (size_t)(sof_test_rng(rng) % 24);
+        g_spec.keys[i][at] ^= (uint8_t)(1 + sof_test_rng(rng) % 255);
+      }
       break;
     default: break; /* key_fill's */
     }
@@ -900,12 +904,16 @@ spec_random(uint64_t *rng) {
   unsigned total = acct + alt_w + alt_r;
   unsigned ix_cnt = acct > 1 ? (unsigned)(sof_test_rng(rng) % 6) : 0;
   if (acct > 1 && !(sof_test_rng(rng) % 16)) ix_cnt = (unsigned)(sof_test_rng(rng) % 65);
+  /* Room left in g_buf (TB_BUF_SZ, with slack for the mutations). */
+  size_t est = 1 + 64u * sig + 5 + 32u * acct + 32 + 1 + 1 + g_spec.alt_cnt * (34u + 12u);
   for (unsigned j = 0; j < ix_cnt; j++) {
     unsigned prog = 1 + (unsigned)(sof_test_rng(rng) % (acct - 1));
     unsigned na = (unsigned)(sof_test_rng(rng) % 6);
     if (!(sof_test_rng(rng) % 8)) na = (unsigned)(sof_test_rng(rng) % 256);
     unsigned nd = (unsigned)(sof_test_rng(rng) % 40);
     if (!(sof_test_rng(rng) % 8)) nd = (unsigned)(sof_test_rng(rng) % 700);
+    est += 5u + na + nd;
+    if (est > TB_BUF_SZ - 256) break;
     ix_spec_t *x = add_ix(&g_spec, prog, na, nd);
     for (unsigned k = 0; k < na; k++) x->accts[k] = (uint8_t)(sof_test_rng(rng) % total);
   }
