@@ -4,7 +4,8 @@
  *
  * Shred parse over a mix of real testnet shreds ($SOF_VECTORS, default
  * ../shared/vectors) or, when absent, synthetic ones; transaction parse over
- * the fd-txn fixtures or synthetic legacy / v0 transactions; merkle root of
+ * the fd-txn fixtures (mixed, each alone, through the reference parser,
+ * one byte short) or synthetic legacy / v0 transactions; merkle root of
  * 1203-byte data and 1228-byte code shreds; whole entry-batch validation. */
 #include <dirent.h>
 #include <string.h>
@@ -24,6 +25,7 @@ static size_t shred_sz[NSHRED];
 static unsigned shred_cnt;
 static uint8_t txns[NTXN][1232];
 static size_t txn_sz[NTXN];
+static char const *txn_name[NTXN];
 static unsigned txn_cnt;
 static uint8_t *batch;
 static size_t batch_sz;
@@ -70,6 +72,7 @@ load_vectors(char const *vec) {
     uint8_t *b = slurp(path, &sz);
     if (b && sz <= 1232) {
       memcpy(txns[txn_cnt], b, sz);
+      txn_name[txn_cnt] = tx[i];
       txn_sz[txn_cnt++] = sz;
     }
     free(b);
@@ -149,6 +152,54 @@ run_txn_parse(void *ctx, uint64_t ops) {
   return acc;
 }
 
+/* One transaction (ctx: its index) again and again, through the fast path
+ * (sof_txn_parse) or the reference parser alone (sof_txn_parse_ref). */
+typedef struct {
+  unsigned k;
+  int ref;
+} txn_case_t;
+
+static uint64_t
+run_txn_one(void *ctx, uint64_t ops) {
+  txn_case_t const *c = ctx;
+  uint64_t acc = 0;
+  sof_txn_t t;
+  for (uint64_t i = 0; i < ops; i++) {
+    int r = c->ref ? sof_txn_parse_ref(&t, txns[c->k], txn_sz[c->k], NULL)
+                   : sof_txn_parse(&t, txns[c->k], txn_sz[c->k], NULL);
+    acc += (uint64_t)r + t.kind;
+  }
+  return acc;
+}
+
+/* The mix through the reference parser alone. */
+static uint64_t
+run_txn_parse_ref(void *ctx, uint64_t ops) {
+  (void)ctx;
+  uint64_t acc = 0;
+  sof_txn_t t;
+  for (uint64_t i = 0; i < ops; i++) {
+    unsigned k = (unsigned)(i % txn_cnt);
+    size_t used;
+    acc += (uint64_t)sof_txn_parse_ref(&t, txns[k], txn_sz[k], &used) + used;
+  }
+  return acc;
+}
+
+/* Invalid input: each transaction one byte short (truncated), which the fast
+ * path gives up on and the reference parser then rejects. */
+static uint64_t
+run_txn_truncated(void *ctx, uint64_t ops) {
+  (void)ctx;
+  uint64_t acc = 0;
+  sof_txn_t t;
+  for (uint64_t i = 0; i < ops; i++) {
+    unsigned k = (unsigned)(i % txn_cnt);
+    acc += (uint64_t)-sof_txn_parse(&t, txns[k], txn_sz[k] - 1, NULL);
+  }
+  return acc;
+}
+
 static uint64_t
 run_merkle(void *ctx, uint64_t ops) {
   int want_data = *(int *)ctx;
@@ -191,6 +242,18 @@ main(int argc, char **argv) {
 
   sof_bench_report("shred parse (testnet mix)", run_shred_parse, NULL, ops);
   sof_bench_report("txn parse (fd-txn mix)", run_txn_parse, NULL, ops);
+  sof_bench_report("txn parse (fd-txn mix), reference parser", run_txn_parse_ref, NULL, ops);
+  sof_bench_report("txn parse (fd-txn mix), 1 byte short", run_txn_truncated, NULL, ops);
+  static txn_case_t cases[2 * NTXN];
+  for (unsigned k = 0; k < txn_cnt; k++) {
+    for (int ref = 0; ref < 2; ref++) {
+      char name[96];
+      snprintf(name, sizeof name, "  txn %s (%zu B)%s", txn_name[k] ? txn_name[k] : "synthetic",
+               txn_sz[k], ref ? ", reference" : "");
+      cases[2 * k + (unsigned)ref] = (txn_case_t){ k, ref };
+      sof_bench_report(name, run_txn_one, &cases[2 * k + (unsigned)ref], ops);
+    }
+  }
   int data = 1, code = 0;
   sof_bench_report("merkle root, 1203 B data shred (6 levels)", run_merkle, &data, ops / 10);
   sof_bench_report("merkle root, 1228 B code shred (6 levels)", run_merkle, &code, ops / 10);

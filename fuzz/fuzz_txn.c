@@ -4,8 +4,10 @@
  * against the invariants sof_txn.h promises, and abort()s on a violation:
  * all offsets and counts lie inside the consumed bytes, consumed <= size and
  * <= MTU, structures are laid out in wire order without overlap, the
- * classification agrees with a recount, and the parse is stable (re-parsing
- * exactly the consumed bytes gives the same descriptor, one byte less fails).
+ * classification agrees with a recount, the parse is stable (re-parsing
+ * exactly the consumed bytes gives the same descriptor, one byte less fails),
+ * and sof_txn_parse (its fast path) agrees with sof_txn_parse_ref (code,
+ * consumed size, descriptor) on every input, in both modes.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Ilib \
  *     fuzz/fuzz_txn.c lib/wire/sof_txn.c -o fuzz_txn */
@@ -138,9 +140,28 @@ check_txn(sof_txn_t const *t, uint8_t const *data, size_t size, size_t c) {
   REQUIRE(!sof_txn_acct_is_writable(t, t->acct_total_cnt));
 }
 
+/* sof_txn_parse (fast path + fallback) and sof_txn_parse_ref agree: same
+ * code, same consumed size, same descriptor on success. */
+static void
+check_vs_ref(uint8_t const *data, size_t size, size_t *consumed) {
+  static sof_txn_t f, r;
+  size_t cf = 777, cr = 777;
+  int rf = sof_txn_parse(&f, data, size, consumed ? &cf : NULL);
+  int rr = sof_txn_parse_ref(&r, data, size, consumed ? &cr : NULL);
+  REQUIRE(rf == rr);
+  if (consumed) REQUIRE(cf == cr);
+  if (rf) return;
+  REQUIRE(!memcmp(&f, &r, offsetof(sof_txn_t, instr)));
+  REQUIRE(!memcmp(f.instr, r.instr, f.instr_cnt * sizeof f.instr[0]));
+  REQUIRE(!memcmp(f.alt, r.alt, f.alt_cnt * sizeof f.alt[0]));
+}
+
 int
 LLVMFuzzerTestOneInput(uint8_t const *data, size_t size) {
   check_cu16(data, size);
+  size_t dummy;
+  check_vs_ref(data, size, &dummy);
+  check_vs_ref(data, size, NULL);
 
   static sof_txn_t t, t2;
   size_t c = 12345;

@@ -807,6 +807,187 @@ test_kind(void) {
   SOF_CHECK_EQ(g_txn.simple_vote, 0);
 }
 
+/* ---- fast path vs reference --------------------------------------------- */
+
+/* sof_txn_parse (a fast path, falling back to sof_txn_parse_ref) and
+ * sof_txn_parse_ref must agree on every input: the code, the consumed size
+ * and, on success, every descriptor field.  The bytes are a malloc'd copy
+ * of exactly sz (ASan sees any read past them: the fast path loads 16 bytes
+ * at a time).  Returns the code; counts the classes seen. */
+static unsigned g_diff_ok, g_diff_err, g_diff_vote, g_diff_mixed;
+
+static int
+check_fast_vs_ref(uint8_t const *b, size_t sz) {
+  uint8_t *copy = malloc(sz ? sz : 1);
+  memcpy(copy, b, sz);
+  static sof_txn_t f, r;
+  int code = 0;
+  for (int exact = 0; exact < 2; exact++) {
+    size_t cf = 777, cr = 777;
+    memset(&f, 0xA5, sizeof f);
+    memset(&r, 0x5A, sizeof r);
+    int rf = sof_txn_parse(&f, copy, sz, exact ? NULL : &cf);
+    int rr = sof_txn_parse_ref(&r, copy, sz, exact ? NULL : &cr);
+    SOF_CHECK_EQ(rf, rr);
+    if (!exact) {
+      SOF_CHECK_EQ(cf, cr);
+      code = rf;
+    }
+    if (rf || rr) continue;
+    SOF_CHECK_MEM(&f, &r, offsetof(sof_txn_t, instr));
+    SOF_CHECK_MEM(f.instr, r.instr, f.instr_cnt * sizeof f.instr[0]);
+    SOF_CHECK_MEM(f.alt, r.alt, f.alt_cnt * sizeof f.alt[0]);
+    /* And both against a recount with the program keys. */
+    unsigned vote = 0, other = 0;
+    for (unsigned j = 0; j < f.instr_cnt; j++) {
+      uint8_t const *k = sof_txn_instr_program(&f, copy, j);
+      if (!memcmp(k, sof_txn_vote_program_id, 32)) vote++;
+      else if (memcmp(k, sof_txn_compute_budget_program_id, 32)) other++;
+    }
+    SOF_CHECK_EQ(f.vote_instr_cnt, vote);
+    SOF_CHECK_EQ(f.kind, !vote ? SOF_TXN_KIND_NON_VOTE
+                       : other ? SOF_TXN_KIND_MIXED : SOF_TXN_KIND_VOTE_ONLY);
+    if (exact) {
+      g_diff_vote += f.kind == SOF_TXN_KIND_VOTE_ONLY;
+      g_diff_mixed += f.kind == SOF_TXN_KIND_MIXED;
+    }
+  }
+  if (code) g_diff_err++;
+  else g_diff_ok++;
+  free(copy);
+  return code;
+}
+
+/* A random transaction in the shapes the wire allows: 1-12 signatures,
+ * legacy or v0, up to 64 keys of which some are Vote, ComputeBudget, or
+ * keys sharing Vote's / ComputeBudget's first 8 bytes only, instructions
+ * with 0-255 accounts and 0-700 data bytes (one- and two-byte counts),
+ * lookups with 0-20 indices per list.  Mostly valid; sizes may pass the
+ * MTU (then both must say so). */
+static void
+spec_random(uint64_t *rng) {
+  unsigned v0 = sof_test_rng(rng) & 1;
+  unsigned const sig_max = sof_test_rng(rng) & 1 ? 2 : 12; /* one statement per draw */
+  unsigned sig = 1 + (unsigned)(sof_test_rng(rng) % sig_max);
+  unsigned acct = sig + 1 + (unsigned)(sof_test_rng(rng) % 8);
+  if (!(sof_test_rng(rng) % 8)) acct = sig + (unsigned)(sof_test_rng(rng) % (65 - sig));
+  spec_init(&g_spec, (int)v0, sig, acct);
+  g_spec.ro_signed = (unsigned)(sof_test_rng(rng) % sig);
+  g_spec.ro_unsigned = (unsigned)(sof_test_rng(rng) % (acct - sig + 1));
+  for (unsigned i = sig; i < acct; i++) {
+    switch (sof_test_rng(rng) % 6) {
+    case 0: memcpy(g_spec.keys[i], sof_txn_vote_program_id, 32); break;
+    case 1: memcpy(g_spec.keys[i], sof_txn_compute_budget_program_id, 32); break;
+    case 2: /* first word of one, then differs */
+      memcpy(g_spec.keys[i], sof_test_rng(rng) & 1 ? sof_txn_vote_program_id
+                                                     : sof_txn_compute_budget_program_id, 32);
+      {
+        size_t const at = 8 + (size_t)(sof_test_rng(rng) % 24);
+        g_spec.keys[i][at] ^= (uint8_t)(1 + sof_test_rng(rng) % 255);
+      }
+      break;
+    default: break; /* key_fill's */
+    }
+  }
+  unsigned alt_w = 0, alt_r = 0;
+  if (v0) {
+    unsigned n = (unsigned)(sof_test_rng(rng) % 4);
+    for (unsigned k = 0; k < n; k++) {
+      unsigned w = (unsigned)(sof_test_rng(rng) % 6), r = (unsigned)(sof_test_rng(rng) % 6);
+      if (!w && !r) w = 1;
+      if (acct + alt_w + alt_r + w + r > 64) break;
+      add_alt(&g_spec, w, r);
+      alt_w += w;
+      alt_r += r;
+    }
+  }
+  unsigned total = acct + alt_w + alt_r;
+  unsigned ix_cnt = acct > 1 ? (unsigned)(sof_test_rng(rng) % 6) : 0;
+  if (acct > 1 && !(sof_test_rng(rng) % 16)) ix_cnt = (unsigned)(sof_test_rng(rng) % 65);
+  /* Room left in g_buf (TB_BUF_SZ, with slack for the mutations). */
+  size_t est = 1 + 64u * sig + 5 + 32u * acct + 32 + 1 + 1 + g_spec.alt_cnt * (34u + 12u);
+  for (unsigned j = 0; j < ix_cnt; j++) {
+    unsigned prog = 1 + (unsigned)(sof_test_rng(rng) % (acct - 1));
+    unsigned na = (unsigned)(sof_test_rng(rng) % 6);
+    if (!(sof_test_rng(rng) % 8)) na = (unsigned)(sof_test_rng(rng) % 256);
+    unsigned nd = (unsigned)(sof_test_rng(rng) % 40);
+    if (!(sof_test_rng(rng) % 8)) nd = (unsigned)(sof_test_rng(rng) % 700);
+    est += 5u + na + nd;
+    if (est > TB_BUF_SZ - 256) break;
+    ix_spec_t *x = add_ix(&g_spec, prog, na, nd);
+    for (unsigned k = 0; k < na; k++) x->accts[k] = (uint8_t)(sof_test_rng(rng) % total);
+  }
+}
+
+static void
+test_fast_vs_ref(void) {
+  uint64_t rng = 24;
+  unsigned mtu_ok = 0;
+  for (unsigned it = 0; it < 3000; it++) {
+    spec_random(&rng);
+    size_t sz = build(&g_spec, g_buf, &g_lay);
+    int code = check_fast_vs_ref(g_buf, sz);
+    if (sz <= SOF_TXN_MTU) {
+      SOF_CHECK_EQ(code, SOF_TXN_OK);
+      mtu_ok++;
+    }
+    /* Followed by other bytes (an entry's next transaction). */
+    g_buf[sz] = (uint8_t)sof_test_rng(&rng);
+    check_fast_vs_ref(g_buf, sz + 1 + (size_t)(sof_test_rng(&rng) % 64));
+    /* Every prefix of the small ones, a few of the others. */
+    for (size_t n = 0; n < sz; n += sz <= 300 ? 1 : 1 + (size_t)(sof_test_rng(&rng) % 97))
+      SOF_CHECK(check_fast_vs_ref(g_buf, n) != SOF_TXN_OK);
+    /* Single bytes changed (a changed signature byte alone stays valid,
+     * so aim past the signatures half of the time), a byte or two
+     * inserted. */
+    for (unsigned m = 0; m < 24; m++) {
+      uint8_t save[2];
+      size_t at = (size_t)(sof_test_rng(&rng) % sz);
+      if ((m & 1) && sz > g_lay.msg_off) at = g_lay.msg_off + (size_t)(sof_test_rng(&rng) % (sz - g_lay.msg_off));
+      save[0] = g_buf[at];
+      uint64_t v = sof_test_rng(&rng);
+      g_buf[at] = (uint8_t)(v & 3 ? v >> 8 : (v & 4 ? 0x80 : save[0] ^ 0x80));
+      check_fast_vs_ref(g_buf, sz);
+      g_buf[at] = save[0];
+    }
+    /* Each compact-u16 count re-encoded one byte longer (not minimal). */
+    size_t cnt_off[2 + 2 * TB_MAX_IX + 3 * TB_MAX_ALT], n_cnt = 0;
+    cnt_off[n_cnt++] = g_lay.acct_cnt_off;
+    cnt_off[n_cnt++] = g_lay.instr_cnt_off;
+    for (unsigned j = 0; j < g_spec.instr_cnt; j++) {
+      cnt_off[n_cnt++] = g_lay.ix_acct_cnt_off[j];
+      cnt_off[n_cnt++] = g_lay.ix_data_sz_off[j];
+    }
+    if (g_spec.v0) cnt_off[n_cnt++] = g_lay.alt_cnt_off;
+    for (unsigned k = 0; k < g_spec.alt_cnt; k++) {
+      cnt_off[n_cnt++] = g_lay.alt_w_cnt_off[k];
+      cnt_off[n_cnt++] = g_lay.alt_r_cnt_off[k];
+    }
+    for (size_t c = 0; c < n_cnt && sz + 1 <= TB_BUF_SZ; c++) {
+      static uint8_t longer[TB_BUF_SZ];
+      size_t o = cnt_off[c], len = 1;
+      while (g_buf[o + len - 1] & 0x80) len++;
+      memcpy(longer, g_buf, o + len);
+      longer[o + len - 1] |= 0x80;
+      longer[o + len] = 0;
+      memcpy(longer + o + len + 1, g_buf + o + len, sz - o - len);
+      SOF_CHECK(check_fast_vs_ref(longer, sz + 1) != SOF_TXN_OK);
+    }
+    if (sz + 2 <= TB_BUF_SZ) {
+      size_t at = (size_t)(sof_test_rng(&rng) % sz);
+      memmove(g_buf + at + 1, g_buf + at, sz - at);
+      g_buf[at] = (uint8_t)sof_test_rng(&rng);
+      check_fast_vs_ref(g_buf, sz + 1);
+    }
+  }
+  /* Every shape class was reached. */
+  SOF_CHECK(mtu_ok > 1500);
+  SOF_CHECK(g_diff_vote > 50 && g_diff_mixed > 50);
+  SOF_CHECK(g_diff_err > 100000);
+  fprintf(stderr, "  fast vs ref: %u accepted (%u valid built, %u vote only, %u mixed), %u rejected\n",
+          g_diff_ok, mtu_ok, g_diff_vote, g_diff_mixed, g_diff_err);
+}
+
 /* ---- names -------------------------------------------------------------- */
 
 static void
@@ -841,6 +1022,7 @@ main(void) {
   test_v0();
   test_rules();
   test_kind();
+  test_fast_vs_ref();
   test_names();
   return sof_test_done("test_txn");
 }

@@ -224,6 +224,18 @@ int
 sof_txn_parse(sof_txn_t *out, void const *buf, size_t buf_sz,
               size_t *out_consumed);
 
+/* sof_txn_parse_ref: the reference parser, same contract and results as
+ * sof_txn_parse (every return code, *out_consumed, every descriptor field
+ * of a successful parse).  It checks rule by rule in reading order and
+ * classifies with a full compare per instruction; sof_txn_parse runs a
+ * faster path and falls back to this one for any input the fast path does
+ * not accept (errors and rare shapes), so an invalid input costs a partial
+ * fast pass plus this parse.  Exported for the differential test and fuzz
+ * target; callers want sof_txn_parse. */
+int
+sof_txn_parse_ref(sof_txn_t *out, void const *buf, size_t buf_sz,
+                  size_t *out_consumed);
+
 /* sof_txn_err_str: stable snake_case name of a SOF_TXN_* code ("ok" for 0,
  * e.g. "truncated", "program_index"); "unknown" for a value that is not a
  * code.  The string is static; thread safe. */
