@@ -284,6 +284,16 @@ main(int argc, char **argv) {
   sof_bench_report("ed25519 key prepare (table of 704 points)", run_key_prepare, NULL, 500);
   double ed = sof_bench_report("ed25519 verify, prepared key (the verifier's)", run_ed25519_prepared, NULL,
                                4000);
+  printf("%-44s %10.2fx libsodium's time (%s)\n", "  = prepared", ed / ed_sodium,
+         sof_ed25519_impl_name(sof_ed25519_impl()));
+  /* every implementation of the prepared path this CPU runs */
+  for (int which = SOF_ED25519_IMPL_SCALAR; which <= SOF_ED25519_IMPL_IFMA; which++) {
+    if (sof_ed25519_impl_set((sof_ed25519_impl_t)which)) continue;
+    char name[64];
+    snprintf(name, sizeof name, "  prepared key, %s", sof_ed25519_impl_name((sof_ed25519_impl_t)which));
+    sof_bench_report(name, run_ed25519_prepared, NULL, 4000);
+  }
+  sof_ed25519_impl_set(impl_used);
   {
     /* the same preparation in steps (an idle poll's unit of work): the
      * longest step bounds what a packet arriving meanwhile waits */
