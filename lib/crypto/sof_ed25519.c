@@ -28,7 +28,16 @@
  * point's four coordinates in the lanes of one vector, five 51-bit limbs
  * (this file's fe_t layout, so the decoded key goes in and the result
  * comes out without conversion), odd multiples of B up to 127B tabled at
- * init; elsewhere the four-word code below does it. */
+ * init; elsewhere the four-word code below does it.
+ *
+ * A prepared key with IFMA (sof_ed25519_ifma_dsm_prepared) takes the same
+ * radix-64 digits and the same tables as the four-word path: each slot
+ * read is transposed into lanes and cut into 51-bit limbs on the way in
+ * (work the core does beside the additions), and [S]B and -[h]A are
+ * summed side by side in the two halves of 512-bit vectors (both are 44
+ * digits; the pair costs little more than one sum), added at the end.
+ * Keeping one table format keeps a prepared key at 66 KiB and its
+ * preparation unchanged for both implementations (sof_verify keeps four). */
 #include "crypto/sof_ed25519.h"
 
 #include <string.h>
