@@ -486,8 +486,14 @@ main(int argc, char **argv) {
     printf("%-44s %10.1f ns longest of %u steps (median of %d preparations)\n", "  the same in steps (idle polls)",
            longest[SOF_BENCH_RUNS / 2], steps, SOF_BENCH_RUNS);
   }
-  printf("%-44s %10.1f ns/op (caches and TLB turned over before each; median of %d runs x %u)\n",
-         "  the same, cache-cold", cold_verify_ns(), SOF_BENCH_RUNS, EVICT_OPS);
+  for (int which = SOF_ED25519_IMPL_SCALAR; which <= SOF_ED25519_IMPL_IFMA; which++) {
+    if (sof_ed25519_impl_set((sof_ed25519_impl_t)which)) continue;
+    char name[64];
+    snprintf(name, sizeof name, "  the same, cache-cold, %s", sof_ed25519_impl_name((sof_ed25519_impl_t)which));
+    printf("%-44s %10.1f ns/op (caches and TLB turned over before each; median of %d runs x %u)\n", name,
+           cold_verify_ns(), SOF_BENCH_RUNS, EVICT_OPS);
+  }
+  sof_ed25519_impl_set(impl_used);
   if (ossl_key) sof_bench_report("ed25519 verify (OpenSSL, reference)", run_ed25519_openssl, NULL, 2000);
   printf("%-44s %10.0f verifies/s libsodium, %.0f prepared (x%.2f)\n", "  =", 1e9 / ed_sodium, 1e9 / ed,
          ed_sodium / ed);
