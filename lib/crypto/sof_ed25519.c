@@ -1274,6 +1274,7 @@ sof_ed25519_warm(sof_ed25519_key_t const *key, uint32_t *cursor, uint32_t lines)
     if (++c == total) c = 0;
   }
   *cursor = c;
+  if (impl == SOF_ED25519_IMPL_IFMA) acc = sof_ed25519_ifma_keep_warm(acc);
   return acc;
 }
 

@@ -497,6 +497,15 @@ sof_ed25519_ifma_dsm_prepared(uint64_t out[3][5], int8_t const *es, int8_t const
     for (int l = 0; l < 5; l++) out[k][l] = lane[l][k];
 }
 
+/* A few dependent 512-bit multiply-adds: see sof_ed25519_ifma.h. */
+TGT uint64_t
+sof_ed25519_ifma_keep_warm(uint64_t x) {
+  __m512i v = _mm512_set1_epi64((long long)x);
+  _Pragma("GCC unroll 4")
+  for (int i = 0; i < 4; i++) v = _mm512_madd52lo_epu64(v, v, v);
+  return (uint64_t)_mm_cvtsi128_si64(_mm512_castsi512_si128(v));
+}
+
 #else /* no x86-64: never available */
 
 int
@@ -518,6 +527,11 @@ void
 sof_ed25519_ifma_dsm_prepared(uint64_t out[3][5], int8_t const *es, int8_t const *ek, unsigned ndig,
                               unsigned cols, uint64_t const *b_tab, uint64_t const *a_tab) {
   (void)out, (void)es, (void)ek, (void)ndig, (void)cols, (void)b_tab, (void)a_tab;
+}
+
+uint64_t
+sof_ed25519_ifma_keep_warm(uint64_t x) {
+  return x;
 }
 
 #endif
