@@ -2,7 +2,9 @@
  * AVX-512 IFMA (see sof_ed25519_ifma.h).
  *
  * Why hand-written: libsodium and OpenSSL have no vectorised ed25519, and
- * an unprepared verification (a leader's first set) is on the data path.
+ * both verifications are on the data path: an unprepared one for a
+ * leader's first set, a prepared one for the shred that opens every FEC
+ * set (the tail of sofd's delivery latency).
  *
  * Layout: a fe4_t holds four field elements in radix 2^51, limb i of all
  * four in l[i] (lane j = element j). A point is (X, Y, Z, T) in lanes

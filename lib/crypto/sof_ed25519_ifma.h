@@ -1,5 +1,6 @@
-/* sof_ed25519_ifma.h: the double scalar multiplication of an unprepared
- * ed25519 verification, four field elements at a time (AVX-512 IFMA).
+/* sof_ed25519_ifma.h: the double scalar multiplication of an ed25519
+ * verification (unprepared key, and prepared key from sof_ed25519.c's
+ * tables), four field elements at a time (AVX-512 IFMA).
  * Private to lib/crypto: sof_ed25519.c is the only caller and chooses it
  * at run time (sof_ed25519_impl_set).
  *
