@@ -1,6 +1,6 @@
 /* bench_verify: what shred verification costs.
  *
- *   bench_verify [sets [burst]]
+ *   bench_verify [sets [burst [rotation sets per slot]]]
  *
  * Sets are made here by the shredder (32:32, chained; 1203 / 1228-byte
  * shreds), so the benchmark needs no vectors. Prints: the merkle path of one
@@ -10,7 +10,11 @@
  * whole sets in arrival order with the verifier (one ed25519 per set, node
  * cache), plus the same with every signature already cached; the same
  * through the burst API (sof_verify_shreds, bursts of 32 by default: leaves
- * hashed two at a time); and one leaf hash alone vs two at a time. */
+ * hashed two at a time); one leaf hash alone vs two at a time; and the
+ * same verification with leaders rotating every 4 slots and every set
+ * cold in cache, per shred, on each ed25519 implementation (rot_run).
+ * Every ed25519 case runs on each implementation the CPU has (scalar,
+ * AVX-512 IFMA; sof_ed25519_impl_set). */
 #include <openssl/evp.h>
 #include <sodium.h>
 #include <string.h>
@@ -79,12 +83,15 @@ run_ed25519_prepared(void *ctx, uint64_t ops) {
  * then out of L1 and L2, and their pages out of the TLB. This case walks
  * EVICT_BYTES (a line per page and a bit, so both caches and TLB turn
  * over) before each verify and times the verify alone: the median of
- * SOF_BENCH_RUNS runs of EVICT_OPS. */
+ * SOF_BENCH_RUNS runs of EVICT_OPS. The walk is scalar work, long enough
+ * for the core to power its 512-bit units down (the IFMA verifier then
+ * pays to wake them); with idle_polls it calls sof_ed25519_warm with no
+ * lines every 64 pages, as sofd's idle rx polls do, which keeps them up. */
 #define EVICT_BYTES (32U << 20)
 #define EVICT_OPS   200U
 
 static double
-cold_verify_ns(void) {
+cold_verify_ns(int idle_polls) {
   uint8_t *buf = calloc(1, EVICT_BYTES);
   if (!buf) return 0;
   double ns[SOF_BENCH_RUNS];
@@ -92,7 +99,13 @@ cold_verify_ns(void) {
   for (int r = 0; r < SOF_BENCH_RUNS; r++) {
     uint64_t sum = 0;
     for (unsigned i = 0; i < EVICT_OPS; i++) {
-      for (size_t o = 0; o < EVICT_BYTES; o += 4096 + 64) acc += buf[o]++;
+      uint32_t cursor = 0;
+      for (size_t o = 0, n = 0; o < EVICT_BYTES; o += 4096 + 64, n++) {
+        acc += buf[o]++;
+        /* an idle poller's sof_ed25519_warm(.., 0 lines) every 64 pages:
+         * the 512-bit units stay up (the tables stay cold) */
+        if (idle_polls && n % 64 == 0) acc += sof_ed25519_warm(NULL, &cursor, 0);
+      }
       uint64_t t0 = sof_bench_now_ns();
       acc += (uint64_t)sof_ed25519_verify_prepared(sets[i % set_cnt].signature, sets[i % set_cnt].root, 32,
                                                    &prepared) + 1;
@@ -239,12 +252,172 @@ run_leaf(void *ctx, uint64_t ops) {
   return acc;
 }
 
+/* Leader rotation as sofd sees it: ROT_LEADERS leaders in turn, 4 slots
+ * each (the leader schedule's unit), rot_sets sets per slot, each leader's
+ * sets signed by its own key. More leaders than the verifier's 4 key slots
+ * rotate, so every leader change finds its key unprepared, as on mainnet
+ * (~1400 leaders an epoch). Each set arrives cold: EVICT_BYTES are walked
+ * before it (caches and TLB turned over, as the pipeline's other work
+ * does between two sets); only the set's 64 shreds through
+ * sof_verify_shreds (bursts of `burst`) are timed. ahead = 0: the key is
+ * prepared on the leader's first valid set (unprepared verify, then the
+ * table); ahead = 1: sofd's default, prepare_ahead 8 with idle polls
+ * between sets (untimed; at 100k shreds/s rx idles most of a set's
+ * ~640 µs) preparing the next leaders' keys in steps. */
+#define ROT_LEADERS    8U
+#define ROT_SLOTS      4U /* slots per leader */
+#define ROT_SETS_MAX   64U
+
+static unsigned rot_sets = 16; /* per slot */
+static sof_shredder_set_t *rot;  /* [leader][slot][set] */
+static uint8_t rot_kp[ROT_LEADERS][64];
+
+typedef struct {
+  double per_shred, first_set, other_set; /* ns (see rot_run) */
+  uint64_t prepares, prepared_ahead, unprepared;
+} rot_result_t;
+
+static int
+rot_build(void) {
+  unsigned n = ROT_LEADERS * ROT_SLOTS * rot_sets;
+  rot = calloc(n, sizeof *rot);
+  if (!rot) return -1;
+  static uint8_t batch[30816];
+  for (size_t i = 0; i < sizeof batch; i++) batch[i] = (uint8_t)(i * 131 + 7);
+  for (unsigned l = 0; l < ROT_LEADERS; l++) {
+    uint8_t seed[32] = {(uint8_t)(0x40 + l)};
+    sof_ed25519_keypair_from_seed(rot_kp[l], seed);
+    for (unsigned s = 0; s < ROT_SLOTS; s++)
+      for (unsigned k = 0; k < rot_sets; k++) {
+        uint64_t slot = 5000 + l * ROT_SLOTS + s;
+        sof_shredder_args_t a = {.slot = slot, .parent_slot = slot - 1, .shred_version = 1,
+                                 .data_idx = 32 * k, .keypair = rot_kp[l]};
+        uint8_t chained[32] = {(uint8_t)k, (uint8_t)s, (uint8_t)l};
+        if (sof_shredder_shred(&sh, &a, batch, sizeof batch, chained, &rot[(l * ROT_SLOTS + s) * rot_sets + k], 1) != 1)
+          return -1;
+      }
+  }
+  return 0;
+}
+
+static int
+rot_run(rot_result_t *out, int ahead) {
+  sof_leaders_t *lt = sof_leaders_new(4096, ROT_LEADERS + 1);
+  if (!lt) return -1;
+  for (unsigned l = 0; l < ROT_LEADERS; l++)
+    for (unsigned s = 0; s < ROT_SLOTS; s++) sof_leaders_set(lt, 5000 + l * ROT_SLOTS + s, rot_kp[l] + 32);
+  sof_verify_cfg_t cfg;
+  sof_verify_cfg_default(&cfg);
+  cfg.prepare_ahead = ahead ? 8 : 0;
+  sof_verify_t *v = sof_verify_new(&cfg, lt, NULL, 0);
+  uint8_t *buf = calloc(1, EVICT_BYTES);
+  unsigned const sets_n = ROT_LEADERS * ROT_SLOTS * rot_sets;
+  double *ns = calloc((size_t)SOF_BENCH_RUNS * sets_n, sizeof *ns); /* [set][run] */
+  double *med = calloc(sets_n, sizeof *med);
+  if (!v || !buf || !ns || !med) {
+    sof_verify_delete(v), sof_leaders_delete(lt), free(buf), free(ns), free(med);
+    return -1;
+  }
+  uint64_t acc = 0, bad = 0;
+  sof_verify_stats_t const *st = sof_verify_stats(v);
+  memset(out, 0, sizeof *out);
+  for (int r = -1; r < SOF_BENCH_RUNS; r++) { /* run -1 warms up (keys of the last pass, code) */
+    if (r > 0) { /* the timed pass's counters, before the reset zeroes them */
+      out->prepares += st->key_prepares;
+      out->prepared_ahead += st->keys_prepared_ahead;
+      out->unprepared += st->sig_verifies - st->sig_prepared;
+    }
+    sof_verify_reset(v); /* the same slots again: forget the sets and counters, keep the keys */
+    for (unsigned n = 0; n < sets_n; n++) {
+      sof_shredder_set_t const *set = &rot[n];
+      if (ahead) /* idle polls before the set: key preparations ahead, in steps */
+        for (unsigned i = 0; i < 64 && sof_verify_prepare_ahead(v); i++) {}
+      for (size_t o = 0; o < EVICT_BYTES; o += 4096 + 64) acc += buf[o]++;
+      void const *bufs[64];
+      size_t szs[64];
+      int res[64];
+      for (unsigned i = 0; i < 64; i++) {
+        bufs[i] = i < 32 ? set->data[i] : set->code[i - 32];
+        szs[i] = i < 32 ? 1203 : 1228;
+      }
+      uint64_t t0 = sof_bench_now_ns();
+      for (unsigned i = 0; i < 64; i += burst) {
+        unsigned b = 64 - i < burst ? 64 - i : burst;
+        acc += sof_verify_shreds(v, bufs + i, szs + i, b, 0, NULL, res + i, NULL);
+      }
+      uint64_t dt = sof_bench_now_ns() - t0;
+      for (unsigned i = 0; i < 64; i++) bad += res[i] != SOF_VERIFY_VERIFIED;
+      if (r >= 0) ns[(size_t)n * SOF_BENCH_RUNS + (unsigned)r] = (double)dt;
+    }
+  }
+  out->prepares += st->key_prepares;
+  out->prepared_ahead += st->keys_prepared_ahead;
+  out->unprepared += st->sig_verifies - st->sig_prepared;
+  sof_bench_sink += acc;
+  /* each set's median over the passes (a pass preempted on a shared
+   * machine moves a mean, not these); per shred: their sum over all
+   * shreds; first and other sets: the median of those medians */
+  double sum = 0;
+  for (unsigned n = 0; n < sets_n; n++) {
+    qsort(ns + (size_t)n * SOF_BENCH_RUNS, SOF_BENCH_RUNS, sizeof *ns, sof_bench_cmp_dbl_);
+    med[n] = ns[(size_t)n * SOF_BENCH_RUNS + SOF_BENCH_RUNS / 2];
+    sum += med[n];
+  }
+  out->per_shred = sum / (sets_n * 64.0);
+  double firsts[ROT_LEADERS];
+  unsigned const per_leader = ROT_SLOTS * rot_sets;
+  for (unsigned l = 0; l < ROT_LEADERS; l++) {
+    firsts[l] = med[l * per_leader];
+    med[l * per_leader] = 1e300; /* sorted last, out of the others' median */
+  }
+  qsort(firsts, ROT_LEADERS, sizeof firsts[0], sof_bench_cmp_dbl_);
+  qsort(med, sets_n, sizeof *med, sof_bench_cmp_dbl_);
+  out->first_set = firsts[ROT_LEADERS / 2];
+  out->other_set = med[(sets_n - ROT_LEADERS) / 2];
+  sof_verify_delete(v);
+  sof_leaders_delete(lt);
+  free(buf), free(ns), free(med);
+  return bad ? -1 : 0;
+}
+
+static void
+rot_report(void) {
+  if (rot_build()) {
+    printf("leader rotation: cannot build the sets\n");
+    return;
+  }
+  printf("leader rotation: %u leaders x %u slots x %u sets, cold sets (%u MiB walked before each), bursts of %u\n",
+         ROT_LEADERS, ROT_SLOTS, rot_sets, EVICT_BYTES >> 20, burst);
+  sof_ed25519_impl_t const impl_used = sof_ed25519_impl();
+  for (int ahead = 0; ahead < 2; ahead++)
+    for (int which = SOF_ED25519_IMPL_SCALAR; which <= SOF_ED25519_IMPL_IFMA; which++) {
+      if (sof_ed25519_impl_set((sof_ed25519_impl_t)which)) continue;
+      rot_result_t res;
+      if (rot_run(&res, ahead)) {
+        printf("leader rotation: a genuine shred was not verified\n");
+        exit(1);
+      }
+      char name[80];
+      snprintf(name, sizeof name, "  rotation, %s, %s", ahead ? "prepare_ahead 8" : "prepared on 1st set",
+               sof_ed25519_impl_name((sof_ed25519_impl_t)which));
+      printf("%-44s %10.1f ns/shred (each set's median of %d passes); a leader's first set %.1f µs, others"
+             " %.1f µs; %llu prepares (%llu ahead), %llu unprepared verifies in %d passes\n",
+             name, res.per_shred, SOF_BENCH_RUNS, res.first_set / 1e3, res.other_set / 1e3,
+             (unsigned long long)res.prepares, (unsigned long long)res.prepared_ahead,
+             (unsigned long long)res.unprepared, SOF_BENCH_RUNS);
+    }
+  sof_ed25519_impl_set(impl_used);
+  free(rot);
+}
+
 int
 main(int argc, char **argv) {
   if (argc > 1) set_cnt = (unsigned)strtoul(argv[1], NULL, 10);
   if (!set_cnt || set_cnt > SETS_MAX) set_cnt = 16;
   if (argc > 2) burst = (unsigned)strtoul(argv[2], NULL, 10);
   if (!burst || burst > 64) burst = 32;
+  if (argc > 3) rot_sets = (unsigned)strtoul(argv[3], NULL, 10);
+  if (!rot_sets || rot_sets > ROT_SETS_MAX) rot_sets = 16;
   if (sof_ed25519_init() || sof_shredder_init(&sh)) return 1;
   uint8_t seed[32] = {7};
   sof_ed25519_keypair_from_seed(kp, seed);
@@ -284,6 +457,16 @@ main(int argc, char **argv) {
   sof_bench_report("ed25519 key prepare (table of 704 points)", run_key_prepare, NULL, 500);
   double ed = sof_bench_report("ed25519 verify, prepared key (the verifier's)", run_ed25519_prepared, NULL,
                                4000);
+  printf("%-44s %10.2fx libsodium's time (%s)\n", "  = prepared", ed / ed_sodium,
+         sof_ed25519_impl_name(sof_ed25519_impl()));
+  /* every implementation of the prepared path this CPU runs */
+  for (int which = SOF_ED25519_IMPL_SCALAR; which <= SOF_ED25519_IMPL_IFMA; which++) {
+    if (sof_ed25519_impl_set((sof_ed25519_impl_t)which)) continue;
+    char name[64];
+    snprintf(name, sizeof name, "  prepared key, %s", sof_ed25519_impl_name((sof_ed25519_impl_t)which));
+    sof_bench_report(name, run_ed25519_prepared, NULL, 4000);
+  }
+  sof_ed25519_impl_set(impl_used);
   {
     /* the same preparation in steps (an idle poll's unit of work): the
      * longest step bounds what a packet arriving meanwhile waits */
@@ -312,8 +495,18 @@ main(int argc, char **argv) {
     printf("%-44s %10.1f ns longest of %u steps (median of %d preparations)\n", "  the same in steps (idle polls)",
            longest[SOF_BENCH_RUNS / 2], steps, SOF_BENCH_RUNS);
   }
-  printf("%-44s %10.1f ns/op (caches and TLB turned over before each; median of %d runs x %u)\n",
-         "  the same, cache-cold", cold_verify_ns(), SOF_BENCH_RUNS, EVICT_OPS);
+  for (int which = SOF_ED25519_IMPL_SCALAR; which <= SOF_ED25519_IMPL_IFMA; which++) {
+    if (sof_ed25519_impl_set((sof_ed25519_impl_t)which)) continue;
+    char name[64];
+    snprintf(name, sizeof name, "  the same, cache-cold, %s", sof_ed25519_impl_name((sof_ed25519_impl_t)which));
+    printf("%-44s %10.1f ns/op (caches and TLB turned over before each; median of %d runs x %u)\n", name,
+           cold_verify_ns(0), SOF_BENCH_RUNS, EVICT_OPS);
+    snprintf(name, sizeof name, "    with idle polls' sof_ed25519_warm, %s",
+             sof_ed25519_impl_name((sof_ed25519_impl_t)which));
+    printf("%-44s %10.1f ns/op (the same walk, sof_ed25519_warm(NULL, .., 0) every 64 pages of it)\n", name,
+           cold_verify_ns(1));
+  }
+  sof_ed25519_impl_set(impl_used);
   if (ossl_key) sof_bench_report("ed25519 verify (OpenSSL, reference)", run_ed25519_openssl, NULL, 2000);
   printf("%-44s %10.0f verifies/s libsodium, %.0f prepared (x%.2f)\n", "  =", 1e9 / ed_sodium, 1e9 / ed,
          ed_sodium / ed);
@@ -347,6 +540,7 @@ main(int argc, char **argv) {
   int one = 0, two = 1;
   sof_bench_report("merkle leaf of a data shred, one at a time", run_leaf, &one, 100000);
   sof_bench_report("merkle leaf, two at a time (per leaf)", run_leaf, &two, 100000);
+  rot_report();
   sof_verify_stats_t const *st = sof_verify_stats(ver);
   printf("verifier: %llu ed25519, %llu cache hits, %llu early merkle stops\n",
          (unsigned long long)st->sig_verifies, (unsigned long long)st->sig_cache_hits,

@@ -11,9 +11,9 @@
  * S at and around L, R and A of small order in every encoding libsodium
  * blacklists, non-canonical and off-curve keys, and keys with a torsion
  * component, where the cofactorless equation holds for one hash in eight
- * and a small-order R can satisfy it. The unprepared verdict is taken from
- * every implementation the CPU runs (sof_ed25519_impl_set: the scalar
- * four-word path and, with AVX-512 IFMA, the four-lane one). */
+ * and a small-order R can satisfy it. Both verdicts are taken from every
+ * implementation the CPU runs (sof_ed25519_impl_set: the scalar four-word
+ * path and, with AVX-512 IFMA, the four-lane one). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,31 +38,34 @@ rng_bytes(uint8_t *p, size_t n) {
 static sof_ed25519_key_t *key; /* 83 KiB: on the heap */
 static unsigned agree_cnt, accept_cnt;
 
-/* The implementations of the unprepared path this CPU runs (SCALAR always,
- * IFMA where AVX-512 IFMA is present); every input is judged by each. */
+/* The implementations this CPU runs (SCALAR always, IFMA where AVX-512
+ * IFMA is present); every input is judged by each, prepared and not. */
 static sof_ed25519_impl_t impls[2];
 static unsigned impl_cnt;
-static unsigned impl_verdicts[3];
+static unsigned impl_verdicts[3], prep_verdicts[3];
 
 /* All verdicts, compared; returns libsodium's (0 valid). */
 static int
 same_verdict(uint8_t const sig[64], uint8_t const *msg, size_t sz, sof_ed25519_key_t const *k,
              int line) {
   int ref = crypto_sign_ed25519_verify_detached(sig, msg, sz, k->pub) ? -1 : 0;
-  int got = sof_ed25519_verify_prepared(sig, msg, sz, k);
-  SOF_CHECK_EQ(got, ref);
-  int agree = got == ref;
+  int agree = 1;
   for (unsigned i = 0; i < impl_cnt; i++) {
     SOF_CHECK_EQ(sof_ed25519_impl_set(impls[i]), 0);
+    int got = sof_ed25519_verify_prepared(sig, msg, sz, k);
+    SOF_CHECK_EQ(got, ref);
     int unprep = sof_ed25519_verify(sig, msg, sz, k->pub);
     SOF_CHECK_EQ(unprep, ref);
-    agree &= unprep == ref;
+    agree &= unprep == ref && got == ref;
     impl_verdicts[impls[i]] += unprep == ref;
+    prep_verdicts[impls[i]] += got == ref;
     if (unprep != ref)
       fprintf(stderr, "  (verdicts differ, line %d: libsodium %d, unprepared %s %d)\n", line, ref,
               sof_ed25519_impl_name(impls[i]), unprep);
+    if (got != ref)
+      fprintf(stderr, "  (verdicts differ, line %d: libsodium %d, prepared %s %d)\n", line, ref,
+              sof_ed25519_impl_name(impls[i]), got);
   }
-  if (got != ref) fprintf(stderr, "  (verdicts differ, line %d: libsodium %d, prepared %d)\n", line, ref, got);
   SOF_CHECK_EQ(sof_ed25519_impl_set(SOF_ED25519_IMPL_AUTO), 0);
   agree_cnt += agree;
   accept_cnt += ref == 0;
@@ -391,6 +394,41 @@ test_rfc8032(void) {
   }
 }
 
+/* sof_ed25519_warm: the cursor walks the base point's table (1056 lines:
+ * 22 x 32 slots of 96 bytes) and then the key's, and wraps; lines = 0
+ * reads nothing (and with IFMA only keeps the 512-bit units up). The
+ * result depends only on the bytes read and the implementation, and
+ * warming leaves every verdict as it was, on every implementation. */
+static void
+test_warm(void) {
+  uint8_t seed[32] = {9}, kp[64], msg[40], sig[64];
+  sof_ed25519_keypair_from_seed(kp, seed);
+  rng_bytes(msg, sizeof msg);
+  sof_ed25519_sign(sig, msg, sizeof msg, kp);
+  SOF_CHECK_EQ(sof_ed25519_key_prepare(key, kp + 32), 0);
+  uint32_t const lines = (uint32_t)(SOF_ED25519_TAB_ROWS * SOF_ED25519_TAB_COLS * sizeof key->tab[0][0] / 64);
+  for (unsigned i = 0; i < impl_cnt; i++) {
+    SOF_CHECK_EQ(sof_ed25519_impl_set(impls[i]), 0);
+    uint32_t c = 0;
+    (void)sof_ed25519_warm(key, &c, 2 * lines);
+    SOF_CHECK_EQ(c, 0);
+    (void)sof_ed25519_warm(NULL, &c, lines);
+    SOF_CHECK_EQ(c, 0);
+    c = 7;
+    (void)sof_ed25519_warm(key, &c, 0);
+    SOF_CHECK_EQ(c, 7);
+    (void)sof_ed25519_warm(key, &c, lines);
+    SOF_CHECK_EQ(c, lines + 7);
+    uint32_t c1 = 5, c2 = 5;
+    SOF_CHECK_EQ(sof_ed25519_warm(key, &c1, 3), sof_ed25519_warm(key, &c2, 3));
+    SOF_CHECK_EQ(sof_ed25519_verify_prepared(sig, msg, sizeof msg, key), 0);
+    msg[3] ^= 1;
+    SOF_CHECK_EQ(sof_ed25519_verify_prepared(sig, msg, sizeof msg, key), -1);
+    msg[3] ^= 1;
+  }
+  SOF_CHECK_EQ(sof_ed25519_impl_set(SOF_ED25519_IMPL_AUTO), 0);
+}
+
 int
 main(void) {
   SOF_CHECK_EQ(sof_ed25519_init(), 0);
@@ -402,7 +440,7 @@ main(void) {
   SOF_CHECK_EQ(sof_ed25519_impl_set(SOF_ED25519_IMPL_SCALAR), 0);
   impls[impl_cnt++] = SOF_ED25519_IMPL_SCALAR;
   if (sof_ed25519_impl_set(SOF_ED25519_IMPL_IFMA) == 0) impls[impl_cnt++] = SOF_ED25519_IMPL_IFMA;
-  else fprintf(stderr, "ed25519: this CPU has no AVX-512 IFMA: only the scalar unprepared path is tested here\n");
+  else fprintf(stderr, "ed25519: this CPU has no AVX-512 IFMA: only the scalar paths are tested here\n");
   SOF_CHECK_EQ(sof_ed25519_impl_set(SOF_ED25519_IMPL_AUTO), 0);
   SOF_CHECK_EQ(sof_ed25519_impl(), impls[impl_cnt - 1]);
   SOF_CHECK_EQ(sof_ed25519_impl_set((sof_ed25519_impl_t)7), -1);
@@ -412,11 +450,15 @@ main(void) {
   test_scalar_edges();
   test_key_encodings();
   test_torsion();
+  test_warm();
   fprintf(stderr, "%u verdicts compared with libsodium, %u acceptances\n", agree_cnt, accept_cnt);
   for (unsigned i = 0; i < impl_cnt; i++) {
     fprintf(stderr, "  unprepared %s: %u verdicts equal libsodium's\n", sof_ed25519_impl_name(impls[i]),
             impl_verdicts[impls[i]]);
     SOF_CHECK(impl_verdicts[impls[i]] > 3000);
+    fprintf(stderr, "  prepared %s: %u verdicts equal libsodium's\n", sof_ed25519_impl_name(impls[i]),
+            prep_verdicts[impls[i]]);
+    SOF_CHECK(prep_verdicts[impls[i]] > 3000);
   }
   free(key);
   return sof_test_done("ed25519");

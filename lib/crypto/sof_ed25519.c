@@ -28,7 +28,16 @@
  * point's four coordinates in the lanes of one vector, five 51-bit limbs
  * (this file's fe_t layout, so the decoded key goes in and the result
  * comes out without conversion), odd multiples of B up to 127B tabled at
- * init; elsewhere the four-word code below does it. */
+ * init; elsewhere the four-word code below does it.
+ *
+ * A prepared key with IFMA (sof_ed25519_ifma_dsm_prepared) takes the same
+ * radix-64 digits and the same tables as the four-word path: each slot
+ * read is transposed into lanes and cut into 51-bit limbs on the way in
+ * (work the core does beside the additions), and [S]B and -[h]A are
+ * summed side by side in the two halves of 512-bit vectors (both are 44
+ * digits; the pair costs little more than one sum), added at the end.
+ * Keeping one table format keeps a prepared key at 66 KiB and its
+ * preparation unchanged for both implementations (sof_verify keeps four). */
 #include "crypto/sof_ed25519.h"
 
 #include <string.h>
@@ -1105,6 +1114,21 @@ challenge(uint8_t k[32], uint8_t const sig[64], uint8_t const pub[32], void cons
   crypto_core_ed25519_scalar_reduce(k, h);
 }
 
+/* The encoding of the projective point whose X, Y, Z (five limbs each,
+ * below 2^52) are r[0..2]. */
+static void
+encode_limbs(uint8_t out[32], uint64_t const r[3][5]) {
+  fe_t X, Y, Z, zi, x, y;
+  memcpy(X.v, r[0], sizeof X.v);
+  memcpy(Y.v, r[1], sizeof Y.v);
+  memcpy(Z.v, r[2], sizeof Z.v);
+  fe_invert_vartime(&zi, &Z);
+  fe_mul(&x, &X, &zi);
+  fe_mul(&y, &Y, &zi);
+  fe_tobytes(out, &y);
+  out[31] ^= (uint8_t)(fe_isnegative(&x) << 7);
+}
+
 /* Encoding of [s]B - [k]A through sof_ed25519_ifma.c: s and k as sliding
  * digits, A and the result in five limbs. */
 static void
@@ -1120,15 +1144,22 @@ double_scalarmult_ifma(uint8_t out[32], uint8_t const s[32], uint8_t const k[32]
   a[2][1] = a[2][2] = a[2][3] = a[2][4] = 0;
   memcpy(a[3], at->v, sizeof a[3]);
   sof_ed25519_ifma_dsm(r, es, ek, (uint64_t const(*)[5])a);
-  fe_t X, Y, Z, zi, x, y;
-  memcpy(X.v, r[0], sizeof X.v);
-  memcpy(Y.v, r[1], sizeof Y.v);
-  memcpy(Z.v, r[2], sizeof Z.v);
-  fe_invert_vartime(&zi, &Z);
-  fe_mul(&x, &X, &zi);
-  fe_mul(&y, &Y, &zi);
-  fe_tobytes(out, &y);
-  out[31] ^= (uint8_t)(fe_isnegative(&x) << 7);
+  encode_limbs(out, r);
+}
+
+_Static_assert(SOF_ED25519_IFMA_PREP_W == SOF_ED25519_TAB_W, "the IFMA kernel reads the prepared tables");
+
+/* Encoding of [s]B - [k]A, A given by its table, through
+ * sof_ed25519_ifma.c: the same digits and tables as double_scalarmult. */
+static void
+double_scalarmult_prepared_ifma(uint8_t out[32], uint8_t const s[32], uint8_t const k[32],
+                                uint64_t const *a_tab) {
+  int8_t es[DIGITS], ek[DIGITS];
+  recode(es, s);
+  recode(ek, k);
+  uint64_t r[3][5];
+  sof_ed25519_ifma_dsm_prepared(r, es, ek, DIGITS, COLS, &base_tab[0][0].ypx.v[0], a_tab);
+  encode_limbs(out, r);
 }
 
 int
@@ -1226,7 +1257,8 @@ sof_ed25519_verify_prepared(uint8_t const sig[64], void const *msg, size_t sz,
   if (!scalar_is_canonical(sig + 32) || point_has_small_order(sig)) return -1;
   uint8_t k[32], rcheck[32];
   challenge(k, sig, key->pub, msg, sz);
-  double_scalarmult(rcheck, sig + 32, k, (ge_niels_t const(*)[COLS])key->tab);
+  if (impl == SOF_ED25519_IMPL_IFMA) double_scalarmult_prepared_ifma(rcheck, sig + 32, k, &key->tab[0][0][0]);
+  else double_scalarmult(rcheck, sig + 32, k, (ge_niels_t const(*)[COLS])key->tab);
   return memcmp(rcheck, sig, 32) ? -1 : 0;
 }
 
@@ -1242,6 +1274,7 @@ sof_ed25519_warm(sof_ed25519_key_t const *key, uint32_t *cursor, uint32_t lines)
     if (++c == total) c = 0;
   }
   *cursor = c;
+  if (impl == SOF_ED25519_IMPL_IFMA) acc = sof_ed25519_ifma_keep_warm(acc);
   return acc;
 }
 

@@ -6,9 +6,10 @@
  * sof_ed25519_verify for any key (sliding-window digits; with AVX-512 IFMA
  * four field elements per product, sof_ed25519_ifma.c, about half of
  * libsodium's time), and sof_ed25519_verify_prepared for a key that
- * verifies many signatures (a slot leader's), prepared once, at about a
- * fifth of libsodium's cost, from precomputed multiples of the key and of
- * the base point.
+ * verifies many signatures (a slot leader's), prepared once, from
+ * precomputed multiples of the key and of the base point: about a fifth
+ * of libsodium's time with the scalar arithmetic, an eighth with AVX-512
+ * IFMA (both sums in one eight-lane vector; bench/bench_verify).
  *
  * sof_ed25519_init must run once before any other call (it initialises
  * libsodium and builds the base point's table); afterwards every function
@@ -27,8 +28,10 @@
 #define SOF_ED25519_TAB_COLS   32U  /* 1..2^(W-1) times the row's point */
 
 /* A public key prepared for verification: k * 2^(12 j) * A for k = 1..32
- * and j = 0..21, affine, 66 KiB. Contents are private to sof_ed25519.c; the
- * type is public so that callers can embed or allocate it. */
+ * and j = 0..21, affine, 66 KiB (the same for every implementation: the
+ * IFMA verifier converts each slot it reads into its lanes). Contents are
+ * private to sof_ed25519.c; the type is public so that callers can embed
+ * or allocate it. */
 typedef struct sof_ed25519_key {
   uint64_t tab[SOF_ED25519_TAB_ROWS][SOF_ED25519_TAB_COLS][12];
   uint8_t  pub[32];
@@ -46,18 +49,21 @@ int sof_ed25519_init(void);
  * Pure; thread safe after sof_ed25519_init. */
 int sof_ed25519_verify(uint8_t const sig[64], void const *msg, size_t sz, uint8_t const pub[32]);
 
-/* The arithmetic of sof_ed25519_verify (the unprepared path). AUTO picks
- * IFMA where the CPU has AVX-512 IFMA and VL (four field elements per
- * product, sof_ed25519_ifma.c), SCALAR elsewhere (four 64-bit words;
- * mulx/adx where the build targets BMI2 and ADX, plain C otherwise). Every
- * implementation gives the same verdict for every input. */
+/* The arithmetic of sof_ed25519_verify and sof_ed25519_verify_prepared.
+ * AUTO picks IFMA where the CPU has AVX-512 F, VL and IFMA (four field
+ * elements per product, sof_ed25519_ifma.c; a prepared verification runs
+ * its two sums side by side in 512-bit vectors), SCALAR elsewhere (four
+ * 64-bit words; mulx/adx where the build targets BMI2 and ADX, plain C
+ * otherwise). Every implementation gives the same verdict for every input,
+ * and both read the same prepared tables: a key prepared under one
+ * verifies under the other. */
 typedef enum {
   SOF_ED25519_IMPL_AUTO = 0,
   SOF_ED25519_IMPL_SCALAR = 1,
   SOF_ED25519_IMPL_IFMA = 2,
 } sof_ed25519_impl_t;
 
-/* sof_ed25519_impl_set chooses sof_ed25519_verify's implementation (tests
+/* sof_ed25519_impl_set chooses the implementation of both verifiers (tests
  * and benchmarks compare them; sof_ed25519_init has already chosen AUTO).
  * Returns 0, or -1 when the CPU cannot run it, for an unknown value, or
  * before sof_ed25519_init. Not thread safe: call it while no other thread
@@ -115,8 +121,12 @@ int sof_ed25519_verify_prepared(uint8_t const sig[64], void const *msg, size_t s
  * *cursor, which it advances and wraps. An idle poller calls it with a
  * small count to keep both tables in cache (and their pages in the TLB):
  * a verification after a long pause otherwise pays for those misses.
- * Returns a value derived from the bytes read (ignore it; it keeps the
- * reads). Thread safe after sof_ed25519_init; key only read. */
+ * With the IFMA implementation it also runs a few 512-bit multiply-adds
+ * (even for lines = 0), which keep the core's 512-bit units powered: after
+ * some 10-20 µs without them the next prepared verification pays ~2 µs to
+ * wake them (6.7 instead of 4.7 µs here). Returns a value derived from the
+ * bytes read (ignore it; it keeps the reads). Thread safe after
+ * sof_ed25519_init; key only read. */
 uint64_t sof_ed25519_warm(sof_ed25519_key_t const *key, uint32_t *cursor, uint32_t lines);
 
 /* sof_ed25519_sign writes the (deterministic) signature of msg by the key

@@ -2,7 +2,9 @@
  * AVX-512 IFMA (see sof_ed25519_ifma.h).
  *
  * Why hand-written: libsodium and OpenSSL have no vectorised ed25519, and
- * an unprepared verification (a leader's first set) is on the data path.
+ * both verifications are on the data path: an unprepared one for a
+ * leader's first set, a prepared one for the shred that opens every FEC
+ * set (the tail of sofd's delivery latency).
  *
  * Layout: a fe4_t holds four field elements in radix 2^51, limb i of all
  * four in l[i] (lane j = element j). A point is (X, Y, Z, T) in lanes
@@ -270,6 +272,242 @@ sof_ed25519_ifma_dsm(uint64_t out[3][5], int8_t const es[256], int8_t const ek[2
     for (int l = 0; l < 5; l++) out[c][l] = lane[l][c];
 }
 
+/* ---- prepared keys: affine tables in sof_ed25519.c's four-word form ----
+ *
+ * A table slot is an affine Niels point in four 64-bit words per element
+ * (y + x, y - x, 2dxy; any value below 2^256). niels_load transposes the
+ * slot into lanes and cuts the words into 51-bit limbs: the cached form
+ * (y - x, y + x, 2dxy, 2) of the point, or of its negative (y + x, y - x,
+ * -2dxy, 2) when neg. Bit 255 comes back as 19 in limb 0 (as
+ * sof_ed25519.c's fe_from_fe64), so every limb is at most 2^51 + 19: a
+ * product's operand, and below 2p's limbs for the negation. The loads do
+ * not depend on the running sum, so the out-of-order core does them under
+ * the previous addition. */
+TGT_IN void
+niels_load(fe4_t *q, uint64_t const *slot, int neg) {
+  __mmask8 const sw = neg ? 0xF : 0;
+  __m256i const ypx = _mm256_loadu_si256((__m256i const *)(void const *)slot);
+  __m256i const ymx = _mm256_loadu_si256((__m256i const *)(void const *)(slot + 4));
+  __m256i const a = _mm256_mask_blend_epi64(sw, ymx, ypx); /* lane 0 */
+  __m256i const b = _mm256_mask_blend_epi64(sw, ypx, ymx); /* lane 1 */
+  __m256i const c = _mm256_loadu_si256((__m256i const *)(void const *)(slot + 8));
+  __m256i const d = _mm256_setzero_si256();
+  __m256i const t0 = _mm256_unpacklo_epi64(a, b), t1 = _mm256_unpackhi_epi64(a, b);
+  __m256i const t2 = _mm256_unpacklo_epi64(c, d), t3 = _mm256_unpackhi_epi64(c, d);
+  __m256i const w0 = _mm256_permute2x128_si256(t0, t2, 0x20), w1 = _mm256_permute2x128_si256(t1, t3, 0x20);
+  __m256i const w2 = _mm256_permute2x128_si256(t0, t2, 0x31), w3 = _mm256_permute2x128_si256(t1, t3, 0x31);
+  __m256i const m = _mm256_set1_epi64x((long long)M51);
+  __m256i l0 = _mm256_and_si256(w0, m);
+  l0 = _mm256_madd52lo_epu64(l0, _mm256_srli_epi64(w3, 63), _mm256_set1_epi64x(19));
+  q->l[0] = _mm256_mask_mov_epi64(l0, 0x8, _mm256_set1_epi64x(2)); /* lane 3: 2Z = 2 */
+  q->l[1] = _mm256_and_si256(_mm256_or_si256(_mm256_srli_epi64(w0, 51), _mm256_slli_epi64(w1, 13)), m);
+  q->l[2] = _mm256_and_si256(_mm256_or_si256(_mm256_srli_epi64(w1, 38), _mm256_slli_epi64(w2, 26)), m);
+  q->l[3] = _mm256_and_si256(_mm256_or_si256(_mm256_srli_epi64(w2, 25), _mm256_slli_epi64(w3, 39)), m);
+  q->l[4] = _mm256_and_si256(_mm256_srli_epi64(w3, 12), m);
+  __mmask8 const ng = neg ? 0x4 : 0; /* lane 2: 2p - 2dxy */
+  _Pragma("GCC unroll 10")
+  for (int i = 0; i < 5; i++) q->l[i] = _mm256_mask_sub_epi64(q->l[i], ng, p2_limb(i), q->l[i]);
+}
+
+/* ---- two points at once (AVX-512, eight lanes) -------------------------
+ *
+ * The two sums of a prepared verification, [s]B and -[k]A, are
+ * independent until the end: one 512-bit vector set holds both, B's
+ * (X, Y, Z, T) in lanes 0..3 and A's in lanes 4..7, and the doubling and
+ * addition above run on both halves at once (the lane permutations stay
+ * within each 256-bit half; the masks are repeated). A 512-bit IFMA costs
+ * about as much as a 256-bit one here (bench/bench_verify: ifma prepared),
+ * so the pair costs little more than one point. Bounds as for fe4_t. */
+typedef struct { __m512i l[5]; } fe8_t;
+
+#define PERM8(x, a, b, c, d) _mm512_permutex_epi64((x), (a) | ((b) << 2) | ((c) << 4) | ((d) << 6))
+#define MASK2(m) ((__mmask8)((m) | ((m) << 4)))
+
+TGT_IN __m512i
+p2_limb8(int i) {
+  return _mm512_set1_epi64((long long)(i ? P2_I : P2_0));
+}
+
+TGT_IN void
+fe8_carry(fe8_t *h) {
+  __m512i const m = _mm512_set1_epi64((long long)M51);
+  __m512i c0 = _mm512_srli_epi64(h->l[0], 51), c1 = _mm512_srli_epi64(h->l[1], 51);
+  __m512i c2 = _mm512_srli_epi64(h->l[2], 51), c3 = _mm512_srli_epi64(h->l[3], 51);
+  __m512i c4 = _mm512_srli_epi64(h->l[4], 51);
+  h->l[0] = _mm512_madd52lo_epu64(_mm512_and_si512(h->l[0], m), c4, _mm512_set1_epi64(19));
+  h->l[1] = _mm512_add_epi64(_mm512_and_si512(h->l[1], m), c0);
+  h->l[2] = _mm512_add_epi64(_mm512_and_si512(h->l[2], m), c1);
+  h->l[3] = _mm512_add_epi64(_mm512_and_si512(h->l[3], m), c2);
+  h->l[4] = _mm512_add_epi64(_mm512_and_si512(h->l[4], m), c3);
+}
+
+/* fe4_mul on eight lanes */
+TGT_IN void
+fe8_mul(fe8_t *h, fe8_t const *a, fe8_t const *b) {
+  __m512i const z = _mm512_setzero_si512();
+  __m512i lo[9], hi[9];
+  _Pragma("GCC unroll 10")
+  for (int k = 0; k < 9; k++) lo[k] = hi[k] = z;
+#define MAC(i, j)                                                                                  \
+  lo[i + j] = _mm512_madd52lo_epu64(lo[i + j], a->l[i], b->l[j]);                                  \
+  hi[i + j] = _mm512_madd52hi_epu64(hi[i + j], a->l[i], b->l[j]);
+  MAC(0, 0) MAC(0, 1) MAC(0, 2) MAC(0, 3) MAC(0, 4)
+  MAC(1, 0) MAC(1, 1) MAC(1, 2) MAC(1, 3) MAC(1, 4)
+  MAC(2, 0) MAC(2, 1) MAC(2, 2) MAC(2, 3) MAC(2, 4)
+  MAC(3, 0) MAC(3, 1) MAC(3, 2) MAC(3, 3) MAC(3, 4)
+  MAC(4, 0) MAC(4, 1) MAC(4, 2) MAC(4, 3) MAC(4, 4)
+#undef MAC
+  __m512i col[10];
+  col[0] = lo[0];
+  _Pragma("GCC unroll 10")
+  for (int k = 1; k < 9; k++) col[k] = _mm512_add_epi64(lo[k], _mm512_add_epi64(hi[k - 1], hi[k - 1]));
+  col[9] = _mm512_add_epi64(hi[8], hi[8]);
+  fe8_t r;
+  _Pragma("GCC unroll 10")
+  for (int k = 0; k < 5; k++) {
+    __m512i t = col[k + 5];
+    __m512i t19 = _mm512_add_epi64(_mm512_add_epi64(_mm512_slli_epi64(t, 4), _mm512_add_epi64(t, t)), t);
+    r.l[k] = _mm512_add_epi64(col[k], t19);
+  }
+  fe8_carry(&r);
+  *h = r;
+}
+
+/* ge4_dbl on both halves */
+TGT_OUT void
+ge8_dbl(fe8_t *p) {
+  fe8_t a, b, s, g, u, w;
+  _Pragma("GCC unroll 10")
+  for (int i = 0; i < 5; i++) {
+    a.l[i] = PERM8(p->l[i], 0, 1, 2, 0);
+    b.l[i] = PERM8(p->l[i], 0, 1, 2, 1);
+  }
+  fe8_mul(&s, &a, &b);
+  __m512i const dbl_hi = _mm512_set_epi64(1, 1, 0, 0, 1, 1, 0, 0);
+  _Pragma("GCC unroll 10")
+  for (int i = 0; i < 5; i++) {
+    __m512i const p2 = p2_limb8(i);
+    __m512i x = _mm512_sllv_epi64(PERM8(s.l[i], 1, 1, 2, 3), dbl_hi);
+    __m512i y = PERM8(s.l[i], 0, 0, 0, 0);
+    __m512i bb = PERM8(s.l[i], 1, 1, 1, 1);
+    y = _mm512_mask_sub_epi64(y, MASK2(0x1), p2, y);
+    x = _mm512_mask_add_epi64(x, MASK2(0x7), x, y);
+    g.l[i] = _mm512_mask_add_epi64(x, MASK2(0x4), x, _mm512_sub_epi64(p2, bb));
+  }
+  fe8_carry(&g);
+  _Pragma("GCC unroll 10")
+  for (int i = 0; i < 5; i++) {
+    u.l[i] = PERM8(g.l[i], 3, 0, 2, 3);
+    w.l[i] = PERM8(g.l[i], 2, 1, 0, 1);
+  }
+  fe8_mul(p, &u, &w);
+}
+
+/* ge4_add on both halves: p = p + q, q cached */
+TGT_OUT void
+ge8_add(fe8_t *p, fe8_t const *q) {
+  fe8_t a, m, e, v1, v2;
+  _Pragma("GCC unroll 10")
+  for (int i = 0; i < 5; i++) {
+    __m512i y = PERM8(p->l[i], 1, 1, 3, 2);
+    __m512i x = PERM8(p->l[i], 0, 0, 0, 0);
+    __m512i t = _mm512_mask_add_epi64(y, MASK2(0x2), y, x);
+    a.l[i] = _mm512_mask_add_epi64(t, MASK2(0x1), t, _mm512_sub_epi64(p2_limb8(i), x));
+  }
+  fe8_carry(&a);
+  fe8_mul(&m, &a, q);
+  _Pragma("GCC unroll 10")
+  for (int i = 0; i < 5; i++) {
+    __m512i x = PERM8(m.l[i], 1, 3, 3, 1), y = PERM8(m.l[i], 0, 2, 2, 0);
+    e.l[i] = _mm512_mask_sub_epi64(_mm512_add_epi64(x, y), MASK2(0x3), _mm512_add_epi64(x, p2_limb8(i)), y);
+  }
+  fe8_carry(&e);
+  _Pragma("GCC unroll 10")
+  for (int i = 0; i < 5; i++) {
+    v1.l[i] = PERM8(e.l[i], 0, 2, 1, 0);
+    v2.l[i] = PERM8(e.l[i], 1, 3, 2, 3);
+  }
+  fe8_mul(p, &v1, &v2);
+}
+
+/* The cached form of a slot of `row` for a signed digit d (|d| <= the
+ * row's length): of d times the row's point; of the neutral point (1, 1,
+ * 0, 2) for d = 0. */
+TGT_IN void
+digit_load(fe4_t *q, uint64_t const *row, int d) {
+  if (d) {
+    niels_load(q, row + 12 * (size_t)((d < 0 ? -d : d) - 1), d < 0);
+    return;
+  }
+  static uint64_t const one[5] = {1}, zero[5] = {0}, two[5] = {2};
+  fe4_load(q, one, one, zero, two);
+}
+
+/* The pair of cached slots for digit i: B's row's es[i] (low half), A's
+ * row's -ek[i] (high half). */
+TGT_IN void
+pair_load(fe8_t *q, int8_t const *es, int8_t const *ek, unsigned i, size_t row, uint64_t const *b_tab,
+          uint64_t const *a_tab) {
+  fe4_t qb, qa;
+  digit_load(&qb, b_tab + row * (i / 2), es[i]);
+  digit_load(&qa, a_tab + row * (i / 2), -ek[i]);
+  _Pragma("GCC unroll 10")
+  for (int l = 0; l < 5; l++) q->l[l] = _mm512_inserti64x4(_mm512_castsi256_si512(qb.l[l]), qa.l[l], 1);
+}
+
+/* Adds the digit pairs i = first, first + 2, .. < ndig into h. */
+TGT_IN void
+add_pairs(fe8_t *h, int8_t const *es, int8_t const *ek, unsigned first, unsigned ndig, size_t row,
+          uint64_t const *b_tab, uint64_t const *a_tab) {
+  for (unsigned i = first; i < ndig; i += 2) {
+    if (!es[i] && !ek[i]) continue;
+    fe8_t q;
+    pair_load(&q, es, ek, i, row, b_tab, a_tab);
+    ge8_add(h, &q);
+  }
+}
+
+/* [s]B in the low half and -[k]A in the high half of one vector set: the
+ * odd digits, 2^W times, the even digits; then the halves added. (Two
+ * such pairs, odd and even digits apart, overlapped no better here: the
+ * pair is bound by the IFMA ports, not by its dependency chain.) */
+TGT void
+sof_ed25519_ifma_dsm_prepared(uint64_t out[3][5], int8_t const *es, int8_t const *ek, unsigned ndig,
+                              unsigned cols, uint64_t const *b_tab, uint64_t const *a_tab) {
+  static uint64_t const zero[5] = {0}, one[5] = {1};
+  fe4_t n, hb, ha, c, unused;
+  fe4_load(&n, zero, one, one, zero); /* the neutral point */
+  fe8_t h;
+  _Pragma("GCC unroll 10")
+  for (int l = 0; l < 5; l++) h.l[l] = _mm512_inserti64x4(_mm512_castsi256_si512(n.l[l]), n.l[l], 1);
+  size_t const row = 12 * (size_t)cols;
+  add_pairs(&h, es, ek, 1, ndig, row, b_tab, a_tab);
+  for (unsigned j = 0; j < SOF_ED25519_IFMA_PREP_W; j++) ge8_dbl(&h);
+  add_pairs(&h, es, ek, 0, ndig, row, b_tab, a_tab);
+  _Pragma("GCC unroll 10")
+  for (int l = 0; l < 5; l++) {
+    hb.l[l] = _mm512_castsi512_si256(h.l[l]);
+    ha.l[l] = _mm512_extracti64x4_epi64(h.l[l], 1);
+  }
+  ge4_cache(&c, &unused, &ha);
+  ge4_add(&hb, &c);
+  uint64_t lane[5][4] __attribute__((aligned(32)));
+  _Pragma("GCC unroll 10")
+  for (int l = 0; l < 5; l++) _mm256_store_si256((__m256i *)(void *)lane[l], hb.l[l]);
+  for (int k = 0; k < 3; k++)
+    _Pragma("GCC unroll 10")
+    for (int l = 0; l < 5; l++) out[k][l] = lane[l][k];
+}
+
+/* A few dependent 512-bit multiply-adds: see sof_ed25519_ifma.h. */
+TGT uint64_t
+sof_ed25519_ifma_keep_warm(uint64_t x) {
+  __m512i v = _mm512_set1_epi64((long long)x);
+  _Pragma("GCC unroll 4")
+  for (int i = 0; i < 4; i++) v = _mm512_madd52lo_epu64(v, v, v);
+  return (uint64_t)_mm_cvtsi128_si64(_mm512_castsi512_si128(v));
+}
+
 #else /* no x86-64: never available */
 
 int
@@ -285,6 +523,17 @@ sof_ed25519_ifma_init(uint64_t const bx[5], uint64_t const by[5], uint64_t const
 void
 sof_ed25519_ifma_dsm(uint64_t out[3][5], int8_t const es[256], int8_t const ek[256], uint64_t const a[4][5]) {
   (void)out, (void)es, (void)ek, (void)a;
+}
+
+void
+sof_ed25519_ifma_dsm_prepared(uint64_t out[3][5], int8_t const *es, int8_t const *ek, unsigned ndig,
+                              unsigned cols, uint64_t const *b_tab, uint64_t const *a_tab) {
+  (void)out, (void)es, (void)ek, (void)ndig, (void)cols, (void)b_tab, (void)a_tab;
+}
+
+uint64_t
+sof_ed25519_ifma_keep_warm(uint64_t x) {
+  return x;
 }
 
 #endif
