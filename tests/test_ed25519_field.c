@@ -257,11 +257,12 @@ check_fe64(void) {
   }
 }
 
-/* The four-lane product of sof_ed25519_ifma.c (fe4_mul) against fe_mul,
- * lane by lane: operands anywhere below 2^52 (the precondition; all
- * limbs 2^52 - 1, values around p and 2^51, random), results equal mod p
- * and every limb at most 2^51 + 2^15 (what the callers' differences and
- * the next product need). */
+/* The products of sof_ed25519_ifma.c, four lanes (fe_mul4) and eight
+ * (fe_mul8: the prepared verifier's two points at once), against fe_mul,
+ * lane by lane: operands anywhere below 2^52 (the precondition; all limbs
+ * 2^52 - 1, values around p and 2^51, random), results equal mod p and
+ * every limb at most 2^51 + 2^15 (what the callers' differences and the
+ * next product need). */
 static unsigned fe4_cnt;
 
 #ifdef TGT
@@ -270,10 +271,30 @@ fe4_mul_lanes(uint64_t h[4][5], uint64_t const a[4][5], uint64_t const b[4][5]) 
   fe4_t A, B, H;
   fe4_load(&A, a[0], a[1], a[2], a[3]);
   fe4_load(&B, b[0], b[1], b[2], b[3]);
-  fe4_mul(&H, &A, &B);
+  fe_mul4(&H, &A, &B);
   uint64_t lane[5][4] __attribute__((aligned(32)));
   for (int l = 0; l < 5; l++) _mm256_store_si256((__m256i *)(void *)lane[l], H.l[l]);
   for (int j = 0; j < 4; j++)
+    for (int l = 0; l < 5; l++) h[j][l] = lane[l][j];
+}
+
+TGT static void
+fe8_mul_lanes(uint64_t h[8][5], uint64_t const a[8][5], uint64_t const b[8][5]) {
+  fe8_t A, B, H;
+  uint64_t la[5][8] __attribute__((aligned(64))), lb[5][8] __attribute__((aligned(64)));
+  for (int j = 0; j < 8; j++)
+    for (int l = 0; l < 5; l++) {
+      la[l][j] = a[j][l];
+      lb[l][j] = b[j][l];
+    }
+  for (int l = 0; l < 5; l++) {
+    A.l[l] = _mm512_load_si512((void const *)la[l]);
+    B.l[l] = _mm512_load_si512((void const *)lb[l]);
+  }
+  fe_mul8(&H, &A, &B);
+  uint64_t lane[5][8] __attribute__((aligned(64)));
+  for (int l = 0; l < 5; l++) _mm512_store_si512((void *)lane[l], H.l[l]);
+  for (int j = 0; j < 8; j++)
     for (int l = 0; l < 5; l++) h[j][l] = lane[l][j];
 }
 
@@ -297,24 +318,26 @@ check_fe4(void) {
     return;
   }
   for (unsigned n = 0; n < 40000; n++) {
-    uint64_t a[4][5], b[4][5], h[4][5];
-    for (int j = 0; j < 4; j++)
+    uint64_t a[8][5], b[8][5], h[12][5];
+    for (int j = 0; j < 8; j++)
       for (int l = 0; l < 5; l++) {
-        a[j][l] = fe4_operand_limb(n % 5, l);
-        b[j][l] = fe4_operand_limb((n / 5) % 5, l);
+        a[j][l] = fe4_operand_limb((n + (unsigned)j / 4) % 5, l);
+        b[j][l] = fe4_operand_limb((n / 5 + (unsigned)j / 4) % 5, l);
       }
     fe4_mul_lanes(h, (uint64_t const(*)[5])a, (uint64_t const(*)[5])b);
-    for (int j = 0; j < 4; j++) {
+    fe8_mul_lanes(h + 4, (uint64_t const(*)[5])a, (uint64_t const(*)[5])b);
+    for (int k = 0; k < 12; k++) {
+      int j = k < 4 ? k : k - 4; /* h[0..3]: fe_mul4 of lanes 0..3; h[4..11]: fe_mul8 of lanes 0..7 */
       fe_t fa, fb, fr, fh;
       memcpy(fa.v, a[j], sizeof fa.v);
       memcpy(fb.v, b[j], sizeof fb.v);
-      memcpy(fh.v, h[j], sizeof fh.v);
+      memcpy(fh.v, h[k], sizeof fh.v);
       fe_mul(&fr, &fa, &fb);
       uint8_t want[32], got[32];
       fe_tobytes(want, &fr);
       fe_tobytes(got, &fh);
       int ok = !memcmp(want, got, 32);
-      for (int l = 0; l < 5; l++) ok &= h[j][l] <= (1ULL << 51) + (1ULL << 15);
+      for (int l = 0; l < 5; l++) ok &= h[k][l] <= (1ULL << 51) + (1ULL << 15);
       SOF_CHECK(ok);
       fe4_cnt += ok;
     }
@@ -369,7 +392,7 @@ main(void) {
   }
   check_fe64();
   check_fe4();
-  fprintf(stderr, "test_ed25519_field: four-lane IFMA products: %u lanes equal fe_mul, limbs in bounds\n", fe4_cnt);
+  fprintf(stderr, "test_ed25519_field: four- and eight-lane IFMA products: %u lanes equal fe_mul, limbs in bounds\n", fe4_cnt);
   fprintf(stderr, "test_ed25519_field: four-word arithmetic (%s): %u results equal the reference\n",
           SOF_FE64_ASM ? "mulx/adx" : "portable C", fe64_cnt);
   fprintf(stderr, "test_ed25519_field: %u inversions agree with z^(p-2), %u products z/z are 1 (0 for 0)\n",

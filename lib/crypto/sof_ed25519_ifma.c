@@ -23,11 +23,16 @@
  * The unified addition is complete on edwards25519 (a = -1 is a square, d
  * is not), so every input gives the point libsodium's formulas give.
  *
- * Bounds: a product (fe4_mul) takes limbs below 2^52 (vpmadd52 reads 52
+ * Bounds: a product (fe_mul4) takes limbs below 2^52 (vpmadd52 reads 52
  * bits) and returns limbs at most 2^51 + 2^15. Between products, sums and
  * differences (a difference adds 2p, whose limbs exceed any operand's)
- * stay below 2^56 and one carry pass (fe4_carry) brings them under
- * 2^51 + 2^10. */
+ * stay below 2^56 and one carry pass (fe_carry4) brings them under
+ * 2^51 + 2^10.
+ *
+ * The product, the carry pass, the doubling and the addition are written
+ * once, in sof_ed25519_ifma_pt.inc, and instantiated for one point
+ * (fe4_t, __m256i: fe_mul4, ge_dbl4, ...) and for the two points of a
+ * prepared verification (fe8_t, __m512i: fe_mul8, ge_dbl8, ...). */
 #include "crypto/sof_ed25519_ifma.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -46,139 +51,48 @@ typedef struct { __m256i l[5]; } fe4_t;
 #define PERM(x, a, b, c, d) _mm256_permute4x64_epi64((x), (a) | ((b) << 2) | ((c) << 4) | ((d) << 6))
 #define M51 ((1ULL << 51) - 1)
 
-/* 2p, limb by limb */
+/* 2p, limb by limb (P2_0 for limb 0, P2_I for the others) */
 #define P2_0 0xFFFFFFFFFFFDAULL
 #define P2_I 0xFFFFFFFFFFFFEULL
 
-TGT_IN __m256i
-p2_limb(int i) {
-  return _mm256_set1_epi64x((long long)(i ? P2_I : P2_0));
-}
-
-/* One parallel carry pass: limbs below 2^64 - 2^13 become at most
- * 2^51 + 2^13 (limb 0: 2^51 + 19 * 2^13); limbs below 2^61 become at
- * most 2^51 + 2^15 (limb 0; the others 2^51 + 2^10). */
-TGT_IN void
-fe4_carry(fe4_t *h) {
-  __m256i const m = _mm256_set1_epi64x((long long)M51);
-  __m256i c0 = _mm256_srli_epi64(h->l[0], 51), c1 = _mm256_srli_epi64(h->l[1], 51);
-  __m256i c2 = _mm256_srli_epi64(h->l[2], 51), c3 = _mm256_srli_epi64(h->l[3], 51);
-  __m256i c4 = _mm256_srli_epi64(h->l[4], 51);
-  h->l[0] = _mm256_madd52lo_epu64(_mm256_and_si256(h->l[0], m), c4, _mm256_set1_epi64x(19));
-  h->l[1] = _mm256_add_epi64(_mm256_and_si256(h->l[1], m), c0);
-  h->l[2] = _mm256_add_epi64(_mm256_and_si256(h->l[2], m), c1);
-  h->l[3] = _mm256_add_epi64(_mm256_and_si256(h->l[3], m), c2);
-  h->l[4] = _mm256_add_epi64(_mm256_and_si256(h->l[4], m), c3);
-}
-
-/* h = a * b lane by lane (h may alias a or b). Limbs of a and b below
- * 2^52; h's at most 2^51 + 2^15.
- *
- * Column k of the product (weight 2^(51 k)) collects the low 52 bits of
- * a_i b_j (i + j = k) and twice the high part of a_i b_j (i + j = k - 1:
- * the high part starts at 2^52 = 2 * 2^51). Columns are below 15 * 2^52;
- * 2^255 = 19 folds columns 5..9 onto 0..4 (below 2^61), and one carry
- * pass leaves limbs at most 2^51 + 2^15 (limb 0; the others 2^51 + 2^10),
- * below 2^52 as a product's operand must be and below 2p's limbs as a
- * difference's subtrahend must be. */
-TGT_IN void
-fe4_mul(fe4_t *h, fe4_t const *a, fe4_t const *b) {
-  __m256i const z = _mm256_setzero_si256();
-  __m256i lo[9], hi[9];
-  _Pragma("GCC unroll 10")
-  for (int k = 0; k < 9; k++) lo[k] = hi[k] = z;
-#define MAC(i, j)                                                                                  \
-  lo[i + j] = _mm256_madd52lo_epu64(lo[i + j], a->l[i], b->l[j]);                                  \
-  hi[i + j] = _mm256_madd52hi_epu64(hi[i + j], a->l[i], b->l[j]);
-  MAC(0, 0) MAC(0, 1) MAC(0, 2) MAC(0, 3) MAC(0, 4)
-  MAC(1, 0) MAC(1, 1) MAC(1, 2) MAC(1, 3) MAC(1, 4)
-  MAC(2, 0) MAC(2, 1) MAC(2, 2) MAC(2, 3) MAC(2, 4)
-  MAC(3, 0) MAC(3, 1) MAC(3, 2) MAC(3, 3) MAC(3, 4)
-  MAC(4, 0) MAC(4, 1) MAC(4, 2) MAC(4, 3) MAC(4, 4)
-#undef MAC
-  __m256i col[10];
-  col[0] = lo[0];
-  _Pragma("GCC unroll 10")
-  for (int k = 1; k < 9; k++) col[k] = _mm256_add_epi64(lo[k], _mm256_add_epi64(hi[k - 1], hi[k - 1]));
-  col[9] = _mm256_add_epi64(hi[8], hi[8]);
-  fe4_t r;
-  _Pragma("GCC unroll 10")
-  for (int k = 0; k < 5; k++) {
-    __m256i t = col[k + 5]; /* 19 t = 16 t + 2 t + t */
-    __m256i t19 = _mm256_add_epi64(_mm256_add_epi64(_mm256_slli_epi64(t, 4), _mm256_add_epi64(t, t)), t);
-    r.l[k] = _mm256_add_epi64(col[k], t19);
-  }
-  fe4_carry(&r);
-  *h = r;
-}
-
-/* p = 2p (p: X, Y, Z, T lanes, limbs below 2^52). The four values the
- * second product combines, (G, H, F, E), are formed in one vector and
- * carried once; the two operands are lane permutations of it. */
-TGT_OUT void
-ge4_dbl(fe4_t *p) {
-  fe4_t a, b, s, g, u, w;
-  _Pragma("GCC unroll 10")
-  for (int i = 0; i < 5; i++) {
-    a.l[i] = PERM(p->l[i], 0, 1, 2, 0);
-    b.l[i] = PERM(p->l[i], 0, 1, 2, 1);
-  }
-  fe4_mul(&s, &a, &b); /* (A, B, Z^2, XY) */
-  __m256i const dbl_hi = _mm256_set_epi64x(1, 1, 0, 0);
-  _Pragma("GCC unroll 10")
-  for (int i = 0; i < 5; i++) {
-    __m256i const p2 = p2_limb(i);
-    __m256i x = _mm256_sllv_epi64(PERM(s.l[i], 1, 1, 2, 3), dbl_hi);  /* (B, B, 2Z^2, 2XY) */
-    __m256i y = PERM(s.l[i], 0, 0, 0, 0);                               /* A */
-    __m256i bb = PERM(s.l[i], 1, 1, 1, 1);                              /* B */
-    y = _mm256_mask_sub_epi64(y, 0x1, p2, y);                           /* (-A, A, A, A) */
-    x = _mm256_mask_add_epi64(x, 0x7, x, y);                            /* (G, H, 2Z^2 + A, E) */
-    g.l[i] = _mm256_mask_add_epi64(x, 0x4, x, _mm256_sub_epi64(p2, bb)); /* lane 2: F */
-  }
-  fe4_carry(&g);
-  _Pragma("GCC unroll 10")
-  for (int i = 0; i < 5; i++) {
-    u.l[i] = PERM(g.l[i], 3, 0, 2, 3); /* (E, G, F, E) */
-    w.l[i] = PERM(g.l[i], 2, 1, 0, 1); /* (F, H, G, H) */
-  }
-  fe4_mul(p, &u, &w);
-}
-
-/* (Y - X, Y + X, T, Z) of p, carried */
-TGT_IN void
-ge4_addend(fe4_t *a, fe4_t const *p) {
-  _Pragma("GCC unroll 10")
-  for (int i = 0; i < 5; i++) {
-    __m256i y = PERM(p->l[i], 1, 1, 3, 2);
-    __m256i x = PERM(p->l[i], 0, 0, 0, 0);
-    __m256i t = _mm256_mask_add_epi64(y, 0x2, y, x);
-    a->l[i] = _mm256_mask_add_epi64(t, 0x1, t, _mm256_sub_epi64(p2_limb(i), x));
-  }
-  fe4_carry(a);
-}
-
-/* p = p + q, q cached (Y - X, Y + X, 2dT, 2Z). As in the doubling, the
- * second product's operands are permutations of one carried vector
- * (E, F, G, H). */
-TGT_OUT void
-ge4_add(fe4_t *p, fe4_t const *q) {
-  fe4_t a, m, e, v1, v2;
-  ge4_addend(&a, p);
-  fe4_mul(&m, &a, q); /* (A, B, C, D) */
-  _Pragma("GCC unroll 10")
-  for (int i = 0; i < 5; i++) {
-    __m256i x = PERM(m.l[i], 1, 3, 3, 1), y = PERM(m.l[i], 0, 2, 2, 0);
-    /* (B - A, D - C, D + C, B + A) */
-    e.l[i] = _mm256_mask_sub_epi64(_mm256_add_epi64(x, y), 0x3, _mm256_add_epi64(x, p2_limb(i)), y);
-  }
-  fe4_carry(&e);
-  _Pragma("GCC unroll 10")
-  for (int i = 0; i < 5; i++) {
-    v1.l[i] = PERM(e.l[i], 0, 2, 1, 0); /* (E, G, F, E) */
-    v2.l[i] = PERM(e.l[i], 1, 3, 2, 3); /* (F, H, G, H) */
-  }
-  fe4_mul(p, &v1, &v2);
-}
+/* ---- one point: fe4_t, __m256i ---- */
+#define FE fe4_t
+#define V __m256i
+#define V_SET1(x) _mm256_set1_epi64x(x)
+#define V_ZERO() _mm256_setzero_si256()
+#define V_ADD _mm256_add_epi64
+#define V_SUB _mm256_sub_epi64
+#define V_AND _mm256_and_si256
+#define V_SRLI _mm256_srli_epi64
+#define V_SLLI _mm256_slli_epi64
+#define V_SLLV _mm256_sllv_epi64
+#define V_MADDLO _mm256_madd52lo_epu64
+#define V_MADDHI _mm256_madd52hi_epu64
+#define V_MASK_ADD _mm256_mask_add_epi64
+#define V_MASK_SUB _mm256_mask_sub_epi64
+#define V_PERM PERM
+#define V_MASK(m) ((__mmask8)(m))
+#define V_SET4(d, c, b, a) _mm256_set_epi64x(d, c, b, a)
+#define FN(name) name##4
+#include "sof_ed25519_ifma_pt.inc"
+#undef FE
+#undef V
+#undef V_SET1
+#undef V_ZERO
+#undef V_ADD
+#undef V_SUB
+#undef V_AND
+#undef V_SRLI
+#undef V_SLLI
+#undef V_SLLV
+#undef V_MADDLO
+#undef V_MADDHI
+#undef V_MASK_ADD
+#undef V_MASK_SUB
+#undef V_PERM
+#undef V_MASK
+#undef V_SET4
+#undef FN
 
 /* The cached form of p and of -p: (Y - X, Y + X, 2dT, 2Z) and
  * (Y + X, Y - X, -2dT, 2Z). */
@@ -187,14 +101,14 @@ static fe4_t k_cache; /* (1, 1, 2d, 2) */
 TGT_IN void
 ge4_cache(fe4_t *pos, fe4_t *neg, fe4_t const *p) {
   fe4_t a;
-  ge4_addend(&a, p);
-  fe4_mul(pos, &a, &k_cache);
+  ge_addend4(&a, p);
+  fe_mul4(pos, &a, &k_cache);
   _Pragma("GCC unroll 10")
   for (int i = 0; i < 5; i++) {
     __m256i s = PERM(pos->l[i], 1, 0, 2, 3);
-    neg->l[i] = _mm256_mask_sub_epi64(s, 0x4, p2_limb(i), s);
+    neg->l[i] = _mm256_mask_sub_epi64(s, 0x4, p2_limb4(i), s);
   }
-  fe4_carry(neg);
+  fe_carry4(neg);
 }
 
 TGT_IN void
@@ -214,11 +128,11 @@ static fe4_t btab[2][BTAB_N];
 TGT_IN void
 odd_multiples(fe4_t (*tab)[2], unsigned n, fe4_t const *p) {
   fe4_t p2 = *p, p2c, unused, cur = *p;
-  ge4_dbl(&p2);
+  ge_dbl4(&p2);
   ge4_cache(&p2c, &unused, &p2);
   for (unsigned j = 0; j < n; j++) {
     ge4_cache(&tab[j][0], &tab[j][1], &cur);
-    if (j + 1 < n) ge4_add(&cur, &p2c);
+    if (j + 1 < n) ge_add4(&cur, &p2c);
   }
 }
 
@@ -233,10 +147,10 @@ TGT void
 sof_ed25519_ifma_init(uint64_t const bx[5], uint64_t const by[5], uint64_t const bt[5], uint64_t const d2[5]) {
   static uint64_t const one[5] = {1}, two[5] = {2};
   fe4_load(&k_cache, one, one, d2, two);
-  fe4_carry(&k_cache);
+  fe_carry4(&k_cache);
   fe4_t b, t[BTAB_N][2];
   fe4_load(&b, bx, by, one, bt);
-  fe4_carry(&b);
+  fe_carry4(&b);
   odd_multiples(t, BTAB_N, &b);
   for (unsigned j = 0; j < BTAB_N; j++) {
     btab[0][j] = t[j][0];
@@ -248,21 +162,21 @@ TGT void
 sof_ed25519_ifma_dsm(uint64_t out[3][5], int8_t const es[256], int8_t const ek[256], uint64_t const a[4][5]) {
   fe4_t A, atab[ATAB_N][2], h;
   fe4_load(&A, a[0], a[1], a[2], a[3]);
-  fe4_carry(&A);
+  fe_carry4(&A);
   odd_multiples(atab, ATAB_N, &A);
   static uint64_t const zero[5] = {0}, one[5] = {1};
   fe4_load(&h, zero, one, one, zero); /* the neutral point */
   int i = 255;
   while (i > 0 && !es[i] && !ek[i]) i--;
   for (; i >= 0; i--) {
-    ge4_dbl(&h);
+    ge_dbl4(&h);
     int d = ek[i];
     /* -[k]A: a digit d adds -d A */
-    if (d > 0) ge4_add(&h, &atab[d >> 1][1]);
-    else if (d < 0) ge4_add(&h, &atab[(-d) >> 1][0]);
+    if (d > 0) ge_add4(&h, &atab[d >> 1][1]);
+    else if (d < 0) ge_add4(&h, &atab[(-d) >> 1][0]);
     d = es[i];
-    if (d > 0) ge4_add(&h, &btab[0][d >> 1]);
-    else if (d < 0) ge4_add(&h, &btab[1][(-d) >> 1]);
+    if (d > 0) ge_add4(&h, &btab[0][d >> 1]);
+    else if (d < 0) ge_add4(&h, &btab[1][(-d) >> 1]);
   }
   uint64_t lane[5][4] __attribute__((aligned(32)));
   _Pragma("GCC unroll 10")
@@ -306,7 +220,7 @@ niels_load(fe4_t *q, uint64_t const *slot, int neg) {
   q->l[4] = _mm256_and_si256(_mm256_srli_epi64(w3, 12), m);
   __mmask8 const ng = neg ? 0x4 : 0; /* lane 2: 2p - 2dxy */
   _Pragma("GCC unroll 10")
-  for (int i = 0; i < 5; i++) q->l[i] = _mm256_mask_sub_epi64(q->l[i], ng, p2_limb(i), q->l[i]);
+  for (int i = 0; i < 5; i++) q->l[i] = _mm256_mask_sub_epi64(q->l[i], ng, p2_limb4(i), q->l[i]);
 }
 
 /* ---- two points at once (AVX-512, eight lanes) -------------------------
@@ -314,8 +228,9 @@ niels_load(fe4_t *q, uint64_t const *slot, int neg) {
  * The two sums of a prepared verification, [s]B and -[k]A, are
  * independent until the end: one 512-bit vector set holds both, B's
  * (X, Y, Z, T) in lanes 0..3 and A's in lanes 4..7, and the doubling and
- * addition above run on both halves at once (the lane permutations stay
- * within each 256-bit half; the masks are repeated). A 512-bit IFMA costs
+ * addition (sof_ed25519_ifma_pt.inc, included a second time for this
+ * width) run on both halves at once (the lane permutations stay within
+ * each 256-bit half; the masks are repeated). A 512-bit IFMA costs
  * about as much as a 256-bit one here (bench/bench_verify: ifma prepared),
  * so the pair costs little more than one point. Bounds as for fe4_t. */
 typedef struct { __m512i l[5]; } fe8_t;
@@ -323,112 +238,43 @@ typedef struct { __m512i l[5]; } fe8_t;
 #define PERM8(x, a, b, c, d) _mm512_permutex_epi64((x), (a) | ((b) << 2) | ((c) << 4) | ((d) << 6))
 #define MASK2(m) ((__mmask8)((m) | ((m) << 4)))
 
-TGT_IN __m512i
-p2_limb8(int i) {
-  return _mm512_set1_epi64((long long)(i ? P2_I : P2_0));
-}
-
-TGT_IN void
-fe8_carry(fe8_t *h) {
-  __m512i const m = _mm512_set1_epi64((long long)M51);
-  __m512i c0 = _mm512_srli_epi64(h->l[0], 51), c1 = _mm512_srli_epi64(h->l[1], 51);
-  __m512i c2 = _mm512_srli_epi64(h->l[2], 51), c3 = _mm512_srli_epi64(h->l[3], 51);
-  __m512i c4 = _mm512_srli_epi64(h->l[4], 51);
-  h->l[0] = _mm512_madd52lo_epu64(_mm512_and_si512(h->l[0], m), c4, _mm512_set1_epi64(19));
-  h->l[1] = _mm512_add_epi64(_mm512_and_si512(h->l[1], m), c0);
-  h->l[2] = _mm512_add_epi64(_mm512_and_si512(h->l[2], m), c1);
-  h->l[3] = _mm512_add_epi64(_mm512_and_si512(h->l[3], m), c2);
-  h->l[4] = _mm512_add_epi64(_mm512_and_si512(h->l[4], m), c3);
-}
-
-/* fe4_mul on eight lanes */
-TGT_IN void
-fe8_mul(fe8_t *h, fe8_t const *a, fe8_t const *b) {
-  __m512i const z = _mm512_setzero_si512();
-  __m512i lo[9], hi[9];
-  _Pragma("GCC unroll 10")
-  for (int k = 0; k < 9; k++) lo[k] = hi[k] = z;
-#define MAC(i, j)                                                                                  \
-  lo[i + j] = _mm512_madd52lo_epu64(lo[i + j], a->l[i], b->l[j]);                                  \
-  hi[i + j] = _mm512_madd52hi_epu64(hi[i + j], a->l[i], b->l[j]);
-  MAC(0, 0) MAC(0, 1) MAC(0, 2) MAC(0, 3) MAC(0, 4)
-  MAC(1, 0) MAC(1, 1) MAC(1, 2) MAC(1, 3) MAC(1, 4)
-  MAC(2, 0) MAC(2, 1) MAC(2, 2) MAC(2, 3) MAC(2, 4)
-  MAC(3, 0) MAC(3, 1) MAC(3, 2) MAC(3, 3) MAC(3, 4)
-  MAC(4, 0) MAC(4, 1) MAC(4, 2) MAC(4, 3) MAC(4, 4)
-#undef MAC
-  __m512i col[10];
-  col[0] = lo[0];
-  _Pragma("GCC unroll 10")
-  for (int k = 1; k < 9; k++) col[k] = _mm512_add_epi64(lo[k], _mm512_add_epi64(hi[k - 1], hi[k - 1]));
-  col[9] = _mm512_add_epi64(hi[8], hi[8]);
-  fe8_t r;
-  _Pragma("GCC unroll 10")
-  for (int k = 0; k < 5; k++) {
-    __m512i t = col[k + 5];
-    __m512i t19 = _mm512_add_epi64(_mm512_add_epi64(_mm512_slli_epi64(t, 4), _mm512_add_epi64(t, t)), t);
-    r.l[k] = _mm512_add_epi64(col[k], t19);
-  }
-  fe8_carry(&r);
-  *h = r;
-}
-
-/* ge4_dbl on both halves */
-TGT_OUT void
-ge8_dbl(fe8_t *p) {
-  fe8_t a, b, s, g, u, w;
-  _Pragma("GCC unroll 10")
-  for (int i = 0; i < 5; i++) {
-    a.l[i] = PERM8(p->l[i], 0, 1, 2, 0);
-    b.l[i] = PERM8(p->l[i], 0, 1, 2, 1);
-  }
-  fe8_mul(&s, &a, &b);
-  __m512i const dbl_hi = _mm512_set_epi64(1, 1, 0, 0, 1, 1, 0, 0);
-  _Pragma("GCC unroll 10")
-  for (int i = 0; i < 5; i++) {
-    __m512i const p2 = p2_limb8(i);
-    __m512i x = _mm512_sllv_epi64(PERM8(s.l[i], 1, 1, 2, 3), dbl_hi);
-    __m512i y = PERM8(s.l[i], 0, 0, 0, 0);
-    __m512i bb = PERM8(s.l[i], 1, 1, 1, 1);
-    y = _mm512_mask_sub_epi64(y, MASK2(0x1), p2, y);
-    x = _mm512_mask_add_epi64(x, MASK2(0x7), x, y);
-    g.l[i] = _mm512_mask_add_epi64(x, MASK2(0x4), x, _mm512_sub_epi64(p2, bb));
-  }
-  fe8_carry(&g);
-  _Pragma("GCC unroll 10")
-  for (int i = 0; i < 5; i++) {
-    u.l[i] = PERM8(g.l[i], 3, 0, 2, 3);
-    w.l[i] = PERM8(g.l[i], 2, 1, 0, 1);
-  }
-  fe8_mul(p, &u, &w);
-}
-
-/* ge4_add on both halves: p = p + q, q cached */
-TGT_OUT void
-ge8_add(fe8_t *p, fe8_t const *q) {
-  fe8_t a, m, e, v1, v2;
-  _Pragma("GCC unroll 10")
-  for (int i = 0; i < 5; i++) {
-    __m512i y = PERM8(p->l[i], 1, 1, 3, 2);
-    __m512i x = PERM8(p->l[i], 0, 0, 0, 0);
-    __m512i t = _mm512_mask_add_epi64(y, MASK2(0x2), y, x);
-    a.l[i] = _mm512_mask_add_epi64(t, MASK2(0x1), t, _mm512_sub_epi64(p2_limb8(i), x));
-  }
-  fe8_carry(&a);
-  fe8_mul(&m, &a, q);
-  _Pragma("GCC unroll 10")
-  for (int i = 0; i < 5; i++) {
-    __m512i x = PERM8(m.l[i], 1, 3, 3, 1), y = PERM8(m.l[i], 0, 2, 2, 0);
-    e.l[i] = _mm512_mask_sub_epi64(_mm512_add_epi64(x, y), MASK2(0x3), _mm512_add_epi64(x, p2_limb8(i)), y);
-  }
-  fe8_carry(&e);
-  _Pragma("GCC unroll 10")
-  for (int i = 0; i < 5; i++) {
-    v1.l[i] = PERM8(e.l[i], 0, 2, 1, 0);
-    v2.l[i] = PERM8(e.l[i], 1, 3, 2, 3);
-  }
-  fe8_mul(p, &v1, &v2);
-}
+#define FE fe8_t
+#define V __m512i
+#define V_SET1(x) _mm512_set1_epi64(x)
+#define V_ZERO() _mm512_setzero_si512()
+#define V_ADD _mm512_add_epi64
+#define V_SUB _mm512_sub_epi64
+#define V_AND _mm512_and_si512
+#define V_SRLI _mm512_srli_epi64
+#define V_SLLI _mm512_slli_epi64
+#define V_SLLV _mm512_sllv_epi64
+#define V_MADDLO _mm512_madd52lo_epu64
+#define V_MADDHI _mm512_madd52hi_epu64
+#define V_MASK_ADD _mm512_mask_add_epi64
+#define V_MASK_SUB _mm512_mask_sub_epi64
+#define V_PERM PERM8
+#define V_MASK MASK2
+#define V_SET4(d, c, b, a) _mm512_set_epi64(d, c, b, a, d, c, b, a)
+#define FN(name) name##8
+#include "sof_ed25519_ifma_pt.inc"
+#undef FE
+#undef V
+#undef V_SET1
+#undef V_ZERO
+#undef V_ADD
+#undef V_SUB
+#undef V_AND
+#undef V_SRLI
+#undef V_SLLI
+#undef V_SLLV
+#undef V_MADDLO
+#undef V_MADDHI
+#undef V_MASK_ADD
+#undef V_MASK_SUB
+#undef V_PERM
+#undef V_MASK
+#undef V_SET4
+#undef FN
 
 /* The cached form of a slot of `row` for a signed digit d (|d| <= the
  * row's length): of d times the row's point; of the neutral point (1, 1,
@@ -463,7 +309,7 @@ add_pairs(fe8_t *h, int8_t const *es, int8_t const *ek, unsigned first, unsigned
     if (!es[i] && !ek[i]) continue;
     fe8_t q;
     pair_load(&q, es, ek, i, row, b_tab, a_tab);
-    ge8_add(h, &q);
+    ge_add8(h, &q);
   }
 }
 
@@ -482,7 +328,7 @@ sof_ed25519_ifma_dsm_prepared(uint64_t out[3][5], int8_t const *es, int8_t const
   for (int l = 0; l < 5; l++) h.l[l] = _mm512_inserti64x4(_mm512_castsi256_si512(n.l[l]), n.l[l], 1);
   size_t const row = 12 * (size_t)cols;
   add_pairs(&h, es, ek, 1, ndig, row, b_tab, a_tab);
-  for (unsigned j = 0; j < SOF_ED25519_IFMA_PREP_W; j++) ge8_dbl(&h);
+  for (unsigned j = 0; j < SOF_ED25519_IFMA_PREP_W; j++) ge_dbl8(&h);
   add_pairs(&h, es, ek, 0, ndig, row, b_tab, a_tab);
   _Pragma("GCC unroll 10")
   for (int l = 0; l < 5; l++) {
@@ -490,7 +336,7 @@ sof_ed25519_ifma_dsm_prepared(uint64_t out[3][5], int8_t const *es, int8_t const
     ha.l[l] = _mm512_extracti64x4_epi64(h.l[l], 1);
   }
   ge4_cache(&c, &unused, &ha);
-  ge4_add(&hb, &c);
+  ge_add4(&hb, &c);
   uint64_t lane[5][4] __attribute__((aligned(32)));
   _Pragma("GCC unroll 10")
   for (int l = 0; l < 5; l++) _mm256_store_si256((__m256i *)(void *)lane[l], hb.l[l]);
