@@ -37,6 +37,21 @@
 # replaces the grpc-js probe by bench/bench_grpc_probe.py (HTTP/2 by hand,
 # finds created_at without a protobuf library): sofd's delivery without
 # the JavaScript client's decoding.
+#
+# Placing the server thread and the probe (docs/grpc.md, "Placing the
+# server thread"): SOF_BENCH_GRPC_OPTS="cpus=1 sched_priority=50" passes
+# each KEY=VALUE word to sofd as --plugin-opt grpc.KEY=VALUE (any
+# [plugin.grpc] key: cpus, sched_priority, spin_us...);
+# SOF_BENCH_PROBE_CPUS=LIST runs the probe under `taskset -c LIST`;
+# SOF_BENCH_PROBE_FIFO=N runs it under `chrt -f N` (SCHED_FIFO N; below the
+# server thread's priority, so the server finishes its pass before the
+# probe reads). The load subscribers stay where the scheduler puts them.
+# Careful: a FIFO probe that is busy (the grpc-js one decodes every
+# update) holds its CPU from everything SCHED_OTHER there, the kernel's RT
+# throttling leaving 5%: on the lcore's CPU it starves sofd's poll loop,
+# on a shared CPU the generator and other users' work (docs/grpc.md).
+# Use SOF_BENCH_PROBE_FIFO with the raw probe, or on a CPU of its own.
+# The lines say which configuration ran, and `uptime` is printed first.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$here/build}
@@ -48,6 +63,17 @@ pace=${SOF_BENCH_PACE:-sleep}
 nicev=${SOF_BENCH_NICE:-0}
 probe=${SOF_BENCH_PROBE:-node}
 runs=${SOF_BENCH_RUNS:-3}
+gopts=${SOF_BENCH_GRPC_OPTS:-}
+pcpus=${SOF_BENCH_PROBE_CPUS:-}
+pfifo=${SOF_BENCH_PROBE_FIFO:-}
+popts=()
+for o in $gopts; do
+  case $o in *=*) popts+=(--plugin-opt "grpc.$o") ;; *) echo "bench_grpc: SOF_BENCH_GRPC_OPTS: '$o' is not KEY=VALUE" >&2; exit 2 ;; esac
+done
+probe_pre=()
+[ -n "$pcpus" ] && probe_pre+=(taskset -c "$pcpus")
+[ -n "$pfifo" ] && probe_pre+=(chrt -f "$pfifo")
+conf="server opts '${gopts:-default}', probe cpus ${pcpus:-any} fifo ${pfifo:-no}"
 [ -x "$sofd" ] || { echo "bench_grpc: $sofd not built (DPDK missing?)"; exit 0; }
 [ -d "$here/tests/grpc/node_modules/@grpc" ] || { echo "bench_grpc: skipped (npm ci in tests/grpc)"; exit 0; }
 if [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null || [ ! -x "$gentx" ]; then
@@ -86,15 +112,19 @@ one_run() { # subs -> one JSON line
   nice -n "$nicev" "$sofd" --no-huge -m 1024 --no-pci --no-shconf --no-telemetry --file-prefix="sof-bench-grpc-$$" -l 0 \
     --vdev net_af_packet0,iface=sofbgrpc1,blocksz=4096,framesz=2048,framecnt=16384 --log-level=lib.eal:error -- \
     --leader-schedule "$tmp/lsched.json" --plugins grpc --mlock --burst 4 --mbufs 65535 \
-    --plugin-opt "grpc.listen=127.0.0.1:$gport" --plugin-opt grpc.max_streams_per_conn=128 \
+    --plugin-opt "grpc.listen=127.0.0.1:$gport" --plugin-opt grpc.max_streams_per_conn=128 ${popts[@]+"${popts[@]}"} \
     --prometheus "127.0.0.1:$mport" 2> "$tmp/sofd.err" &
   spid=$!
   for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/$gport) 2>/dev/null && break; sleep 0.1; done
+  if ! kill -0 "$spid" 2>/dev/null; then
+    echo "bench_grpc: sofd did not start: $(tail -n 3 "$tmp/sofd.err")" >&2
+    exit 1
+  fi
   mkfifo "$tmp/p.in" "$tmp/l.in"
   if [ "$probe" = raw ]; then
-    nice -n "$nicev" python3 "$here/bench/bench_grpc_probe.py" "$gport" < "$tmp/p.in" > "$tmp/p.out" 2>> "$tmp/p.err" &
+    nice -n "$nicev" ${probe_pre[@]+"${probe_pre[@]}"} python3 "$here/bench/bench_grpc_probe.py" "$gport" < "$tmp/p.in" > "$tmp/p.out" 2>> "$tmp/p.err" &
   else
-    nice -n "$nicev" node "$here/tests/grpc/bench_client.js" "127.0.0.1:$gport" "$here/proto" < "$tmp/p.in" > "$tmp/p.out" 2>> "$tmp/p.err" &
+    nice -n "$nicev" ${probe_pre[@]+"${probe_pre[@]}"} node "$here/tests/grpc/bench_client.js" "127.0.0.1:$gport" "$here/proto" < "$tmp/p.in" > "$tmp/p.out" 2>> "$tmp/p.err" &
   fi
   ppid_=$!
   exec 7> "$tmp/p.in"
@@ -136,16 +166,17 @@ print(json.dumps({"subs": int(subs), "lat": lat[-1] if lat else {}, "sent": tx[-
                   "laneDrops": sum(l.get("dropped", 0) for l in lanes.values()),
                   "records": st.get("ringRecords"), "hookCalls": st.get("hookCalls"), "hookNs": st.get("hookNs"),
                   "updates": st.get("updatesSent"), "lost": st.get("lost"), "laggingDropped": st.get("laggingDropped"),
-                  "threadNs": st.get("serverThreadCpuNs"), "stages": stages,
+                  "threadNs": st.get("serverThreadCpuNs"), "stages": stages, "thread": st.get("serverThread", {}),
                   "sleeps": tx[-1].get("sleeps") if tx else None,
                   "load": open("/proc/loadavg").read().split()[0]}))
 PY
 }
 
+uptime
 for subs in ${SOF_BENCH_SUBS:-1 10 100}; do
   : > "$tmp/runs.json"
   for r in $(seq "$runs"); do one_run "$subs" >> "$tmp/runs.json"; done
-  python3 - "$tmp/runs.json" "$rate" "$pace" "$nicev" "$probe" <<'PY'
+  python3 - "$tmp/runs.json" "$rate" "$pace" "$nicev" "$probe" "$conf" <<'PY'
 import json, statistics, sys
 runs = [json.loads(l) for l in open(sys.argv[1])]
 rate = sys.argv[2]
@@ -171,5 +202,8 @@ print("    stages (median of runs, us from the RX burst): " + "  ".join(
     "%s p50 %.1f p99 %.1f" % (n, stage(n, "p50"), stage(n, "p99")) for n in ("rxToCommit", "rxToRead", "rxToWritten"))
     + "  client p50 %.1f p99 %.1f; server wake-ups %s; load average at the runs' ends %s"
     % (med("lat", "p50"), med("lat", "p99"), med("stages", "wakes"), ",".join(str(r["load"]) for r in runs)))
+th = runs[-1].get("thread") or {}
+print("    placement: %s; sofd's server thread on CPUs %s, %s %s, spin_us %s"
+      % (sys.argv[6], th.get("cpus"), th.get("policy"), th.get("priority"), th.get("spinUs")))
 PY
 done

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "plugin/sof_plugin.h"
 #include "wire/sof_entry.h"
@@ -48,7 +49,8 @@ typedef struct grpc_plugin {
 static char const *const grpc_keys[] = {
   "listen", "x_token", "ring_bytes", "max_connections", "max_subscribers",
   "max_streams_per_conn", "max_request_bytes", "stream_buffer_bytes", "max_lag",
-  "ping_interval_ms", "idle_timeout_ms", "max_filters", "max_keys", "spin_us", "commit_hold_max", NULL,
+  "ping_interval_ms", "idle_timeout_ms", "max_filters", "max_keys", "spin_us", "commit_hold_max",
+  "cpus", "sched_priority", NULL,
 };
 
 static int
@@ -56,7 +58,7 @@ grpc_setup(sof_plugin_env_t *env, void **state, char *err, size_t err_sz) {
   grpc_cfg_t cfg;
   memset(&cfg, 0, sizeof cfg);
   uint64_t ring = 0, conns = 0, subs = 0, spc = 0, reqb = 0, sbuf = 0, lag = 0, ping = 0, idle = 0,
-           nf = 0, nk = 0, spin = 0, hold = 0;
+           nf = 0, nk = 0, spin = 0, hold = 0, prio = 0;
   if (sof_pcfg_check_keys(env, grpc_keys, NULL, err, err_sz) ||
       sof_pcfg_u64(env, "ring_bytes", 64ULL << 20, 1ULL << 20, 1ULL << 34, &ring, err, err_sz) ||
       sof_pcfg_u64(env, "max_connections", 256, 1, 65536, &conns, err, err_sz) ||
@@ -69,9 +71,19 @@ grpc_setup(sof_plugin_env_t *env, void **state, char *err, size_t err_sz) {
       sof_pcfg_u64(env, "idle_timeout_ms", 60000, 0, 86400000, &idle, err, err_sz) ||
       sof_pcfg_u64(env, "max_filters", 256, 1, 65536, &nf, err, err_sz) ||
       sof_pcfg_u64(env, "max_keys", 10000, 0, 1000000, &nk, err, err_sz) ||
-      sof_pcfg_u64(env, "spin_us", 200, 0, 1000000, &spin, err, err_sz) ||
+      sof_pcfg_u64(env, "sched_priority", 0, 0, 99, &prio, err, err_sz) ||
+      /* under SCHED_FIFO the idle spin would hold the CPU from everything
+       * below it while records flow: off unless asked (docs/grpc.md) */
+      sof_pcfg_u64(env, "spin_us", prio ? 0 : 200, 0, 1000000, &spin, err, err_sz) ||
       sof_pcfg_u64(env, "commit_hold_max", 65536, 16, 1U << 24, &hold, err, err_sz))
     return -1;
+  char const *cpus = sof_pcfg_get(env, "cpus");
+  if (cpus) {
+    long nconf = sysconf(_SC_NPROCESSORS_CONF);
+    if (grpc_cpus_parse(cpus, nconf > 0 ? (unsigned)nconf : 1U, cfg.cpus, err, err_sz)) return -1;
+    cfg.cpus_set = 1;
+  }
+  cfg.sched_priority = (uint32_t)prio;
   if (ring & (ring - 1)) {
     snprintf(err, err_sz, "ring_bytes: %llu is not a power of two", (unsigned long long)ring);
     return -1;
@@ -135,6 +147,12 @@ grpc_setup(sof_plugin_env_t *env, void **state, char *err, size_t err_sz) {
     return -1;
   }
   fprintf(stderr, "grpc: listening on %s (port %u)\n", cfg.listen, grpc_srv_port(g->srv));
+  grpc_thread_info_t ti;
+  grpc_srv_thread_info(g->srv, &ti);
+  fprintf(stderr, "grpc: server thread on CPUs %s, %s %d, spin_us %u%s\n", ti.cpus,
+          ti.fifo ? "SCHED_FIFO" : "SCHED_OTHER", ti.priority, ti.spin_us,
+          ti.fifo && ti.spin_us ? " (warning: a SCHED_FIFO thread spinning holds its CPU from every "
+                                  "thread below it while records flow: give it CPUs of its own)" : "");
   *state = g;
   return 0;
 }

@@ -608,6 +608,7 @@ static void *
 srv_main(void *arg) {
   grpc_srv_t *s = arg;
   uint64_t last_snap = 0;
+  atomic_store_explicit(&s->tid, (int)gettid(), memory_order_relaxed);
   while (!atomic_load(&s->stop)) {
     s->now_ms = now_ms();
     grpc_svc_pump(s);
@@ -784,27 +785,7 @@ grpc_srv_new(grpc_cfg_t const *cfg, char *err, size_t err_sz) {
 
 int
 grpc_srv_start(grpc_srv_t *s, char *err, size_t err_sz) {
-  /* Off the caller's CPUs: sofd's main thread is pinned to the main lcore,
-   * which busy-polls, and a thread inherits its creator's affinity; there
-   * the server would run only when the scheduler preempts the poll loop
-   * (milliseconds per record). The other online CPUs, when there are any;
-   * else the caller's. */
-  pthread_attr_t at;
-  int have_at = !pthread_attr_init(&at);
-  cpu_set_t mine, other;
-  CPU_ZERO(&other);
-  long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-  if (have_at && !pthread_getaffinity_np(pthread_self(), sizeof mine, &mine)) {
-    for (long i = 0; i < ncpu && i < CPU_SETSIZE; i++)
-      if (!CPU_ISSET((int)i, &mine)) CPU_SET((int)i, &other);
-    if (CPU_COUNT(&other)) pthread_attr_setaffinity_np(&at, sizeof other, &other);
-  }
-  int rc = pthread_create(&s->thr, have_at ? &at : NULL, srv_main, s);
-  if (have_at) pthread_attr_destroy(&at);
-  if (rc) {
-    snprintf(err, err_sz, "cannot start the server thread: %s", strerror(rc));
-    return -1;
-  }
+  if (grpc_sched_create(s, srv_main, err, err_sz)) return -1;
   pthread_setname_np(s->thr, "sof-grpc");
   s->running = 1;
   return 0;

@@ -187,7 +187,16 @@ struct grpc_srv {
   grpc_sub_info_t   snap[64];
   uint32_t          snap_cnt;
   grpc_stages_t     stages;        /* server thread only */
+  /* the server thread's placement (grpc_sched.c) */
+  _Atomic int       tid;           /* stored by the thread when it starts */
+  grpc_thread_info_t thr_info;     /* written by grpc_sched_create, read-only after */
+  uint64_t          rt_priority;   /* Prometheus gauge: its SCHED_FIFO priority, 0 SCHED_OTHER */
 };
+
+/* grpc_sched_create: starts fn(s) as s->thr, placed and scheduled per
+ * s->cfg (grpc_srv_start's contract), and fills s->thr_info from what the
+ * kernel applied. 0, or -1 with err and no thread. Setup thread. */
+int grpc_sched_create(grpc_srv_t *s, void *(*fn)(void *), char *err, size_t err_sz);
 
 /* grpc_stream_finish: ends the call with status and message (trailers);
  * a call whose response has not started gets a trailers-only response. */

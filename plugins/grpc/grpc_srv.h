@@ -51,6 +51,7 @@
 #define GRPC_REC_MAX     (1U << 20)  /* largest ring record payload (a dataset) */
 #define GRPC_BH_MAX      512U        /* observed blockhashes kept for the unary methods */
 #define GRPC_NAME_MAX    128U        /* a filter name (Yellowstone's default limit) */
+#define GRPC_CPU_MAX     1024U       /* CPUs a `cpus` list may name (glibc's CPU_SETSIZE) */
 
 /* Configuration ([plugin.grpc], docs/configuration.md). */
 typedef struct grpc_cfg {
@@ -69,7 +70,34 @@ typedef struct grpc_cfg {
   uint32_t max_keys;            /* account keys per request, all filters */
   uint32_t spin_us;             /* the server thread polls the ring this long before sleeping */
   uint32_t commit_hold_max;     /* per CONFIRMED / FINALIZED subscriber: records held at once (grpc_commit.h) */
+  /* The server thread's placement (grpc_srv_start). cpus_set 0: every
+   * online CPU but the caller's (the default); else the CPUs whose bits
+   * are set in cpus (bit i of word i / 64: CPU i). sched_priority 0: the
+   * default policy (SCHED_OTHER, inherited nice); 1..99: SCHED_FIFO at
+   * that priority. */
+  int      cpus_set;
+  uint64_t cpus[GRPC_CPU_MAX / 64];
+  uint32_t sched_priority;
 } grpc_cfg_t;
+
+/* grpc_cpus_parse: a CPU list ("1", "1-3", "0,2-3"; blanks around items
+ * allowed) into mask (GRPC_CPU_MAX bits, cleared first). CPUs at or past
+ * ncpu (the machine's configured CPUs) are refused. 0, or -1 with a
+ * message in err ("cpus: ..."). Any thread; no allocation. */
+int grpc_cpus_parse(char const *list, unsigned ncpu, uint64_t mask[GRPC_CPU_MAX / 64], char *err,
+                    size_t err_sz);
+/* grpc_cpus_format: mask as a CPU list ("0,2-3"; "" when empty) into buf. */
+void grpc_cpus_format(uint64_t const mask[GRPC_CPU_MAX / 64], char *buf, size_t sz);
+
+/* The server thread as it runs (grpc_srv_thread_info): what the kernel
+ * applied, read back after the thread started. */
+typedef struct grpc_thread_info {
+  int      tid;             /* the thread's id (/proc/PID/task/TID), 0 until it ran */
+  int      fifo;            /* 1: SCHED_FIFO; 0: SCHED_OTHER */
+  int      priority;        /* its real-time priority (0 under SCHED_OTHER) */
+  char     cpus[128];       /* the CPUs it may run on, as a CPU list */
+  uint32_t spin_us;         /* its idle spin (grpc_cfg_t.spin_us) */
+} grpc_thread_info_t;
 
 /* Counters (telemetry / Prometheus; relaxed atomics, any thread reads). */
 typedef struct grpc_srv_stats {
@@ -113,8 +141,19 @@ typedef struct grpc_filters grpc_filters_t;
  * listens (errors: "listen: ..." in err) but does not start the thread.
  * NULL on error. Setup thread. */
 grpc_srv_t *grpc_srv_new(grpc_cfg_t const *cfg, char *err, size_t err_sz);
-/* grpc_srv_start: starts the server thread. 0 or -1 (err). */
+/* grpc_srv_start: starts the server thread on cfg->cpus (or, without
+ * cpus_set, on the online CPUs other than the caller's, which on sofd is
+ * the main lcore's busy-polled CPU; the caller's when it has them all) at
+ * cfg->sched_priority. 0, or -1 with err, nothing started: when the
+ * kernel refuses SCHED_FIFO (no CAP_SYS_NICE and RLIMIT_RTPRIO below the
+ * priority: "sched_priority N: ...") or the CPUs (outside the process's
+ * cpuset: "cpus: ..."); sofd then refuses to start (docs/grpc.md: the
+ * rule). Setup thread. */
 int grpc_srv_start(grpc_srv_t *s, char *err, size_t err_sz);
+/* grpc_srv_thread_info: the running server thread's placement; the tid
+ * once the thread ran (it stores its own). Any thread after
+ * grpc_srv_start. */
+void grpc_srv_thread_info(grpc_srv_t *s, grpc_thread_info_t *out);
 /* grpc_srv_stop_free: stops the thread (every call ends with UNAVAILABLE
  * "sofd is stopping"), prints the stage timings of the transactions it
  * read (one {"type":"grpc_stages"} JSON line on stderr, when it read any),
