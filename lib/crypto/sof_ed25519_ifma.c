@@ -75,24 +75,6 @@ typedef struct { __m256i l[5]; } fe4_t;
 #define V_SET4(d, c, b, a) _mm256_set_epi64x(d, c, b, a)
 #define FN(name) name##4
 #include "sof_ed25519_ifma_pt.inc"
-#undef FE
-#undef V
-#undef V_SET1
-#undef V_ZERO
-#undef V_ADD
-#undef V_SUB
-#undef V_AND
-#undef V_SRLI
-#undef V_SLLI
-#undef V_SLLV
-#undef V_MADDLO
-#undef V_MADDHI
-#undef V_MASK_ADD
-#undef V_MASK_SUB
-#undef V_PERM
-#undef V_MASK
-#undef V_SET4
-#undef FN
 
 /* The cached form of p and of -p: (Y - X, Y + X, 2dT, 2Z) and
  * (Y + X, Y - X, -2dT, 2Z). */
@@ -257,24 +239,6 @@ typedef struct { __m512i l[5]; } fe8_t;
 #define V_SET4(d, c, b, a) _mm512_set_epi64(d, c, b, a, d, c, b, a)
 #define FN(name) name##8
 #include "sof_ed25519_ifma_pt.inc"
-#undef FE
-#undef V
-#undef V_SET1
-#undef V_ZERO
-#undef V_ADD
-#undef V_SUB
-#undef V_AND
-#undef V_SRLI
-#undef V_SLLI
-#undef V_SLLV
-#undef V_MADDLO
-#undef V_MADDHI
-#undef V_MASK_ADD
-#undef V_MASK_SUB
-#undef V_PERM
-#undef V_MASK
-#undef V_SET4
-#undef FN
 
 /* The cached form of a slot of `row` for a signed digit d (|d| <= the
  * row's length): of d times the row's point; of the neutral point (1, 1,
