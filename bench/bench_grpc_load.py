@@ -9,41 +9,17 @@ what comes (no decoding: the load is sofd's, not this script's), prints
 {"ready": true} once the calls are open and, when its stdin closes, the
 bytes it read as {"bytes": N}."""
 import json
-import socket
-import struct
+import os
 import sys
 import threading
 
-
-def frame(typ, flags, sid, payload):
-    return len(payload).to_bytes(3, "big") + bytes([typ, flags]) + sid.to_bytes(4, "big") + payload
-
-
-def lit(name, value):  # HPACK literal without indexing, new name, no Huffman
-    n, v = name.encode(), value.encode()
-    return b"\x00" + bytes([len(n)]) + n + bytes([len(v)]) + v
-
-
-def pb(field, data):
-    assert len(data) < 128
-    return bytes([field << 3 | 2, len(data)]) + data
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+from grpc_raw import connect, pb  # noqa: E402  (the one raw HTTP/2 client)
 
 
 def main():
     port, keys = int(sys.argv[1]), sys.argv[2:]
-    s = socket.create_connection(("127.0.0.1", port))
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
-    out = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
-    out += frame(4, 0, 0, struct.pack(">HI", 4, 0x7FFFFFFF))           # INITIAL_WINDOW_SIZE
-    out += frame(8, 0, 0, struct.pack(">I", 0x7FFFFFFF - 65535))         # connection window
-    for i, k in enumerate(keys):
-        sid = 1 + 2 * i
-        hdrs = (lit(":method", "POST") + lit(":scheme", "http") + lit(":authority", f"127.0.0.1:{port}")
-                + lit(":path", "/geyser.Geyser/Subscribe") + lit("content-type", "application/grpc")
-                + lit("te", "trailers"))
-        req = pb(3, pb(1, b"f") + pb(2, pb(3, k.encode())))
-        out += frame(1, 4, sid, hdrs) + frame(0, 0, sid, b"\x00" + len(req).to_bytes(4, "big") + req)
-    s.sendall(out)
+    s = connect(port, [pb(3, pb(1, b"f") + pb(2, pb(3, k.encode()))) for k in keys], rcvbuf=4 << 20)
     total = [0]
 
     def drain():

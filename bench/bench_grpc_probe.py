@@ -14,24 +14,12 @@ grpc-js client's HTTP/2 and protobuf decoding in JavaScript. Prints
 {"count", "p50", "p90", "p99", "p999", "max"} in microseconds."""
 import json
 import math
-import socket
-import struct
+import os
 import sys
 import threading
-import time
 
-
-def frame(typ, flags, sid, payload):
-    return len(payload).to_bytes(3, "big") + bytes([typ, flags]) + sid.to_bytes(4, "big") + payload
-
-
-def lit(name, value):
-    n, v = name.encode(), value.encode()
-    return b"\x00" + bytes([len(n)]) + n + bytes([len(v)]) + v
-
-
-def pb(field, data):
-    return bytes([field << 3 | 2, len(data)]) + data
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+from grpc_raw import connect, pb, read_messages  # noqa: E402  (the one raw HTTP/2 client)
 
 
 def varint(b, i):
@@ -85,46 +73,17 @@ def latency_us(msg, now_ns):
 
 def main():
     port = int(sys.argv[1])
-    s = socket.create_connection(("127.0.0.1", port))
-    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    out = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
-    out += frame(4, 0, 0, struct.pack(">HI", 4, 0x7FFFFFFF))
-    out += frame(8, 0, 0, struct.pack(">I", 0x7FFFFFFF - 65535))
-    hdrs = (lit(":method", "POST") + lit(":scheme", "http") + lit(":authority", f"127.0.0.1:{port}")
-            + lit(":path", "/geyser.Geyser/Subscribe") + lit("content-type", "application/grpc")
-            + lit("te", "trailers"))
-    req = pb(3, pb(1, b"probe") + pb(2, b"\x08\x00"))  # transactions {"probe": {vote: false}}
-    out += frame(1, 4, 1, hdrs) + frame(0, 0, 1, b"\x00" + len(req).to_bytes(4, "big") + req)
-    s.sendall(out)
+    s = connect(port, [pb(3, pb(1, b"probe") + pb(2, b"\x08\x00"))])  # transactions {"probe": {vote: false}}
     lat = []
 
+    def on_message(sid, msg, now):
+        if sid == 1:
+            v = latency_us(msg, now)
+            if v is not None:
+                lat.append(v)
+
     def read():
-        buf, data = b"", b""
-        while True:
-            try:
-                b = s.recv(1 << 20)
-            except OSError:
-                return
-            if not b:
-                return
-            now = time.time_ns()
-            buf += b
-            while len(buf) >= 9:
-                ln = int.from_bytes(buf[:3], "big")
-                if len(buf) < 9 + ln:
-                    break
-                typ, sid = buf[3], int.from_bytes(buf[5:9], "big") & 0x7FFFFFFF
-                if typ == 0 and sid == 1:
-                    data += buf[9:9 + ln]
-                buf = buf[9 + ln:]
-                while len(data) >= 5:
-                    n = int.from_bytes(data[1:5], "big")
-                    if len(data) < 5 + n:
-                        break
-                    v = latency_us(data[5:5 + n], now)
-                    if v is not None:
-                        lat.append(v)
-                    data = data[5 + n:]
+        read_messages(s, on_message)
 
     threading.Thread(target=read, daemon=True).start()
     print(json.dumps({"ready": True}), flush=True)
