@@ -218,6 +218,8 @@ with tempfile.TemporaryDirectory() as tmp:
         rc, lines, s, err, _ = run(tmp, "waiting", pcap, sched, TWO_BY_ONE, "--host-hold-waiting=true",
                                    plugin="txlog_confirmed")
         bp = s.get("backpressure", {})
+        print(f"{name}: {time.time() - t0:.1f} s, datasetsArenaFull {s.get('datasetsArenaFull')}, "
+              f"back-pressure {bp}", file=sys.stderr)
         check(s.get("stop") == "idle", f"{name}: stopped on --idle-exit-ms after {time.time() - t0:.1f} s "
               f"(rc {rc}, {s.get('stop')})")
         check(bp.get("fecHoldGivenUp", 0) > 0, f"{name}: fec's hold given up ({bp})")
