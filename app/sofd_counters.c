@@ -369,7 +369,8 @@ sofd_pipe_counters(sofd_pipe_t const *p, sofd_counter_t *out) {
   FAM("fec_held_polls_total", "cause", "out");
   CTR("datasets and early transactions assembled in a reserve block (the pool was dry)", t.fec_reserve_used,
       "fec_reserve_used");
-  CTR("back-pressure holds given up: no dataset block came back for 250 ms", t.fec_hold_given_up,
+  CTR("back-pressure holds given up: no dataset block could come back (250 ms quiet downstream, or 5 s)",
+      t.fec_hold_given_up,
       "fec_hold_given_up");
   CTR("rx polls that left replay input unread: a rx_fec ring short of room (back-pressure)", t.rx_held_polls,
       "rx_held_polls");

@@ -63,10 +63,19 @@ mbuf_alloc(void *ctx, uint32_t bytes, void **ref) {
  * into reserve blocks; the next poll cannot refill the reserve and holds:
  * the shreds wait in rx_fec (a replay input waits too, sofd_rx.c; a live
  * one drops there, counted ring_full, or in the NIC / kernel) until
- * dispatch and the plugin host give blocks back. A hold in which no block
- * comes back for SOFD_FEC_STALL_MS (blocks held for a slot's confirmation,
- * a stuck plugin) is given up: fec runs as without back-pressure, counting
- * what the pool cannot take, until the reserve is full again. */
+ * dispatch and the plugin host give blocks back. A hold is given up only
+ * when no block can come back: fec runs as without back-pressure, counting
+ * what the pool cannot take, until the reserve is full again. "No block
+ * can come back" is judged by the downstream, not by wall time alone (a
+ * consumer starved of CPU by other processes is slow, not stuck): no
+ * block came back for SOFD_FEC_STALL_MS during which the downstream was
+ * quiet throughout (fec_extract and extract_dispatch empty, no event queued
+ * on or taken by a plugin lane, and extract and dispatch each completed a
+ * poll since it turned quiet, so neither holds a dequeued burst): the
+ * blocks in use are then held where only new input could free them
+ * (commitment waits, [host] hold_waiting; a plugin's own queue). A hold
+ * in which no block comes back for SOFD_FEC_STUCK_MS is given up whatever
+ * is in flight (a plugin stuck in a callback: its lane never empties). */
 
 /* A block for `need` bytes: from the pool, else a reserve block that fits;
  * NULL when neither has one. Grows the reserve size to the largest request,
@@ -104,14 +113,38 @@ fec_reserve_fill(sofd_fec_inst_t *f) {
     if (!b) break;
     f->reserve[f->reserve_n++] = b;
   }
-  if (f->reserve_n > n0) f->bp_progress_tsc = 0; /* a block came back: the stall clock restarts */
+  if (f->reserve_n > n0) f->bp_progress_tsc = f->bp_block_tsc = 0; /* a block came back: the clocks restart */
   if (f->reserve_n == SOFD_FEC_RESERVE) f->bp_bypass = 0;
   return f->reserve_n == SOFD_FEC_RESERVE;
 }
 
+/* The downstream is quiet: nothing in flight that a running consumer turns
+ * into a block back (see above). Tracks extract's and dispatch's polls from
+ * the held poll that first saw the rings and lanes empty; reads the other
+ * lcores' counters racily (an aligned 64-bit load; a stale value only
+ * delays the verdict). */
+static int
+fec_downstream_quiet(sofd_fec_inst_t *f) {
+  struct sofd_pipe const *p = f->pipe;
+  if (rte_ring_count(p->fec_extract) || rte_ring_count(p->extract_dispatch) ||
+      (p->host && !sof_host_lanes_empty(p->host))) {
+    f->bp_quiet = 0;
+    return 0;
+  }
+  sofd_activity_t const *e = &p->extract->act, *d = &p->dispatch->act;
+  uint64_t ep = __atomic_load_n(&e->busy_polls, __ATOMIC_RELAXED) + __atomic_load_n(&e->idle_polls, __ATOMIC_RELAXED);
+  uint64_t dp = __atomic_load_n(&d->busy_polls, __ATOMIC_RELAXED) + __atomic_load_n(&d->idle_polls, __ATOMIC_RELAXED);
+  if (!f->bp_quiet) {
+    f->bp_quiet = 1;
+    f->bp_ext_polls = ep;
+    f->bp_disp_polls = dp;
+    return 0;
+  }
+  return ep != f->bp_ext_polls && dp != f->bp_disp_polls;
+}
+
 /* A poll that takes no shred for back-pressure: counted, timed. Returns 1
- * to hold, 0 when a pool hold has stalled (no block back to the pool for
- * SOFD_FEC_STALL_MS) and is given up. */
+ * to hold, 0 when a pool hold is given up (see above). */
 static int
 fec_hold(sofd_fec_inst_t *f, int pool) {
   uint64_t now = rte_rdtsc();
@@ -120,13 +153,17 @@ fec_hold(sofd_fec_inst_t *f, int pool) {
     /* progress: a block came back to the pool (any class; the reserve
      * fills only from its own size up) */
     uint64_t used = sof_bpool_in_use(f->pool);
-    if (used < f->bp_in_use) f->bp_progress_tsc = 0;
+    if (used < f->bp_in_use) f->bp_progress_tsc = f->bp_block_tsc = 0;
     f->bp_in_use = used;
+    /* the stall clock runs only while the downstream is quiet */
+    if (!fec_downstream_quiet(f)) f->bp_progress_tsc = 0;
     if (!f->bp_progress_tsc) f->bp_progress_tsc = now;
-    if (now - f->bp_progress_tsc >= f->bp_stall_cycles) {
+    if (!f->bp_block_tsc) f->bp_block_tsc = now;
+    if (now - f->bp_progress_tsc >= f->bp_stall_cycles || now - f->bp_block_tsc >= f->bp_stuck_cycles) {
       f->bp_gave_up++;
       f->bp_bypass = 1;
-      f->bp_progress_tsc = 0;
+      f->bp_progress_tsc = f->bp_block_tsc = 0;
+      f->bp_quiet = 0;
       return 0;
     }
     f->bp_polls_pool++;
@@ -141,7 +178,8 @@ fec_hold_end(sofd_fec_inst_t *f) {
   if (likely(!f->bp_since)) return;
   f->bp_cycles += rte_rdtsc() - f->bp_since;
   f->bp_since = 0;
-  f->bp_progress_tsc = 0;
+  f->bp_progress_tsc = f->bp_block_tsc = 0;
+  f->bp_quiet = 0;
 }
 
 /* The reassembler's batch sink: each complete batch is assembled straight
@@ -353,6 +391,8 @@ sofd_fec_init(sofd_pipe_t *p, sofd_fec_inst_t *f, int want_inline) {
     return -1;
   }
   f->bp_stall_cycles = rte_get_tsc_hz() * SOFD_FEC_STALL_MS / 1000;
+  f->bp_stuck_cycles = rte_get_tsc_hz() * SOFD_FEC_STUCK_MS / 1000;
+  f->pipe = p;
   sof_bpool_cfg_t bc;
   sof_bpool_cfg_default(&bc);
   bc.bytes = c->arena_bytes;

@@ -66,7 +66,10 @@
 #define SOFD_SLOTSEEN_SZ  256U   /* per fec shard: recent slots already announced */
 #define SOFD_FEC_RESERVE  4U     /* per fec shard: reserve blocks for datasets completed in a held-off burst */
 #define SOFD_FEC_RESERVE_MIN (64U << 10) /* the reserve block size to start with (a 32-shred batch and its refs) */
-#define SOFD_FEC_STALL_MS 250U   /* a hold in which no dataset block comes back for this long is given up */
+#define SOFD_FEC_STALL_MS 250U   /* a hold in which no dataset block comes back for this long, with nothing
+                                    in flight downstream and extract + dispatch polling, is given up */
+#define SOFD_FEC_STUCK_MS 5000U  /* a hold in which no dataset block comes back for this long is given up
+                                    whatever is in flight (a plugin stuck in a callback) */
 
 /* ---- messages and datasets -------------------------------------------------------- */
 
@@ -231,11 +234,18 @@ typedef struct sofd_fec_inst {
   uint64_t bp_polls_out;  /* polls held: fec_extract full (on_full = block) */
   uint64_t bp_cycles;     /* tsc cycles held, episodes that ended */
   uint64_t bp_since;      /* tsc the current hold began (0: not held; read racily) */
-  uint64_t bp_progress_tsc; /* during a hold: since when no block came back (0: just now) */
+  uint64_t bp_progress_tsc; /* during a hold: since when no block came back and nothing was in flight
+                               downstream (0: just now) */
+  uint64_t bp_block_tsc;    /* during a hold: since when no block came back (0: just now) */
   uint64_t bp_in_use;       /* pool blocks in use at the previous held poll */
-  uint64_t bp_stall_cycles; /* a hold with no block back for this long is given up */
+  uint64_t bp_stall_cycles; /* SOFD_FEC_STALL_MS: a quiet hold with no block back for this long is given up */
+  uint64_t bp_stuck_cycles; /* SOFD_FEC_STUCK_MS: any hold with no block back for this long is given up */
+  uint64_t bp_ext_polls, bp_disp_polls; /* extract's / dispatch's polls when the downstream turned quiet */
+  int      bp_quiet;        /* the downstream was quiet at the previous held poll */
+  struct sofd_pipe const *pipe; /* its rings, host and roles: the downstream a hold waits for */
   uint64_t bp_reserve_used; /* datasets / early transactions assembled in a reserve block */
-  uint64_t bp_gave_up;    /* holds given up: no block came back for SOFD_FEC_STALL_MS */
+  uint64_t bp_gave_up;    /* holds given up: no block came back for SOFD_FEC_STALL_MS with the downstream
+                             quiet, or for SOFD_FEC_STUCK_MS */
   int      bp_bypass;     /* after giving up: take shreds until the reserve is full again */
   uint64_t cur_rx_tsc;
   struct { uint64_t slot; uint64_t first_tsc; uint8_t parent_sent; } seen[SOFD_SLOTSEEN_SZ];

@@ -16,7 +16,20 @@ ground truth.
 - 2x1 (one rx queue, rx + fec on 0), 32 of 64 shreds lost per set (every
   set rebuilt): the same;
 - net_pcap reading the file on one lcore (a replay too): the same truth,
-  no ring_full drop.
+  no ring_full drop;
+- 2x2slot with the consumers' lcore (1: extract, dispatch, plugin lanes)
+  starved of CPU: a SCHED_FIFO busy loop pinned to CPU 1 runs 600 ms of
+  every 700 ms for the whole run (longer than SOFD_FEC_STALL_MS, 250 ms,
+  each time), while fec shard 0 on lcore 0 holds for its pool: the same
+  truth, no dataset dropped, no hold given up (the downstream was not
+  quiet: blocks were on their way back). Needs root (chrt); skipped
+  otherwise. The rule before (give up after 250 ms without a block back)
+  dropped datasets here (fec_arena_full);
+- what the give-up is for: txlog_confirmed with [host] hold_waiting in a
+  replay that confirms no slot (the wait buffer keeps every block, nothing
+  is in flight): fec's hold is given up (fecHoldGivenUp > 0), the datasets
+  the pool cannot take are dropped and counted (datasetsArenaFull > 0), and
+  the run still ends on --idle-exit-ms with every frame accounted for.
 
 usage: test_sofd_bp.py SOF_GEN [SOFD]   (exit 77, skipped, without SOFD)
 """
@@ -44,7 +57,7 @@ TWO_BY_ONE = ["--driver", "preload", "--topology-rx", "0", "--topology-fec", "0"
               "--topology-dispatch", "1", "--topology-plugins", "1"]
 
 
-def run(tmp, name, pcap, sched, layout, *extra, scrape=False):
+def run(tmp, name, pcap, sched, layout, *extra, scrape=False, plugin="txlog"):
     """sofd on the capture with a 1 MiB dataset pool, txlog (datasets too)
     to a file. layout: "pcap" (net_pcap, one lcore) or a preload topology.
     scrape: serve Prometheus on a free loopback port and read /metrics once
@@ -61,11 +74,11 @@ def run(tmp, name, pcap, sched, layout, *extra, scrape=False):
         else ["--idle-exit-ms", "500"]
     p = subprocess.Popen([sofd, *ealargs, "--", *input_args, "--leader-schedule", sched, "--shred-version", "7",
                           "--udp-port", "8001", "--fec-arena-mb", "1", *prom,
-                          "--plugins", "txlog", "--plugin-opt", "txlog.datasets=true", "--txlog", txlog,
+                          "--plugins", plugin, "--plugin-opt", f"{plugin}.datasets=true", "--txlog", txlog,
                           # the whole output fits the writer's queue: with both CPUs
                           # polled the writer thread can be starved, and this test is
                           # about fec's back-pressure, not the writer's
-                          "--plugin-opt", "txlog.queue_bytes=67108864",
+                          "--plugin-opt", f"{plugin}.queue_bytes=67108864",
                           *extra], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     metrics, head = "", []
     try:
@@ -170,6 +183,50 @@ with tempfile.TemporaryDirectory() as tmp:
         name = "net_pcap file, one lcore, 1 MiB pool"
         rc, lines, s, err, _ = run(tmp, "pcap", pcap, sched, "pcap")
         delivered_in_full(name, rc, lines, s, err, recs, frames)
+
+        # the consumers' lcore starved of CPU (the cause of a replay's loss
+        # on a loaded machine): a real-time busy loop pinned to CPU 1
+        name = "2x2slot, lcore 1 starved 600 of every 700 ms, 1 MiB pool"
+        if os.geteuid() != 0 or subprocess.run(["chrt", "-f", "1", "true"], capture_output=True).returncode != 0:
+            print(f"{name}: skipped (needs root and chrt for SCHED_FIFO)", file=sys.stderr)
+        else:
+            spin = ("import time\n"
+                    "while True:\n"
+                    "    t = time.monotonic() + 0.6\n"
+                    "    while time.monotonic() < t: pass\n"
+                    "    time.sleep(0.1)\n")
+            # a replay long enough to meet several starved periods
+            spcap, ssched, srecs = sof_check.generate(gen, tmp, "starve", "-n", "128", "--txns-per-slot", "400",
+                                                      "--shred-version", "7", "-s", "5", "--loss-per-set", "32")
+            sframes = [r for r in srecs if r["type"] == "summary"][-1]["frames"]
+            recs_of[spcap] = srecs
+            hog = subprocess.Popen(["chrt", "-f", "10", "taskset", "-c", "1", sys.executable, "-c", spin])
+            t0 = time.time()
+            try:
+                rc, lines, s, err, _ = run(tmp, "starved", spcap, ssched, TWO_BY_TWO, "--ring-rx-fec-size", "16384")
+            finally:
+                hog.kill()
+                hog.wait()
+            print(f"{name}: {time.time() - t0:.1f} s, back-pressure {s.get('backpressure')}", file=sys.stderr)
+            bp = delivered_in_full(name, rc, lines, s, err, srecs, sframes)
+            check(bp.get("fecHeldPollsPool", 0) > 0, f"{name}: fec held back for the pool ({bp})")
+            check(bp.get("fecHeldUs", 0) > 250000, f"{name}: fec held longer than SOFD_FEC_STALL_MS in all ({bp})")
+
+        # what the give-up is for: blocks that only new input could free
+        name = "hold_waiting, no slot ever confirmed, 1 MiB pool"
+        t0 = time.time()
+        rc, lines, s, err, _ = run(tmp, "waiting", pcap, sched, TWO_BY_ONE, "--host-hold-waiting=true",
+                                   plugin="txlog_confirmed")
+        bp = s.get("backpressure", {})
+        print(f"{name}: {time.time() - t0:.1f} s, datasetsArenaFull {s.get('datasetsArenaFull')}, "
+              f"back-pressure {bp}", file=sys.stderr)
+        check(s.get("stop") == "idle", f"{name}: stopped on --idle-exit-ms after {time.time() - t0:.1f} s "
+              f"(rc {rc}, {s.get('stop')})")
+        check(bp.get("fecHoldGivenUp", 0) > 0, f"{name}: fec's hold given up ({bp})")
+        check(s.get("datasetsArenaFull", 0) > 0, f"{name}: the datasets the pool could not take counted "
+              f"({s.get('datasetsArenaFull')})")
+        check(s.get("lostBefore", {}).get("unreadAtExit") == 0, f"{name}: no input left unread")
+        sof_check.balanced(name, s, frames)
     finally:
         sof_check.cleanup_runtime()
 
