@@ -18,9 +18,10 @@ ground truth.
 - net_pcap reading the file on one lcore (a replay too): the same truth,
   no ring_full drop;
 - 2x2slot with the consumers' lcore (1: extract, dispatch, plugin lanes)
-  starved of CPU: a SCHED_FIFO busy loop pinned to CPU 1 runs 600 ms of
-  every 700 ms for the whole run (longer than SOFD_FEC_STALL_MS, 250 ms,
-  each time), while fec shard 0 on lcore 0 holds for its pool: the same
+  starved of CPU: a SCHED_FIFO busy loop pinned to CPU 1 runs 950 ms of
+  every 1000 ms for the whole run (longer than SOFD_FEC_STALL_MS, 250 ms,
+  each time), while fec shard 0 on lcore 0 holds for its pool (up to 4
+  runs, until one met a starved period: fec held > 250 ms): the same
   truth, no dataset dropped, no hold given up (the downstream was not
   quiet: blocks were on their way back). Needs root (chrt); skipped
   otherwise. The rule before (give up after 250 ms without a block back)
@@ -57,7 +58,7 @@ TWO_BY_ONE = ["--driver", "preload", "--topology-rx", "0", "--topology-fec", "0"
               "--topology-dispatch", "1", "--topology-plugins", "1"]
 
 
-def run(tmp, name, pcap, sched, layout, *extra, scrape=False, plugin="txlog"):
+def run(tmp, name, pcap, sched, layout, *extra, scrape=False, plugin="txlog", env=None):
     """sofd on the capture with a 1 MiB dataset pool, txlog (datasets too)
     to a file. layout: "pcap" (net_pcap, one lcore) or a preload topology.
     scrape: serve Prometheus on a free loopback port and read /metrics once
@@ -79,7 +80,7 @@ def run(tmp, name, pcap, sched, layout, *extra, scrape=False, plugin="txlog"):
                           # polled the writer thread can be starved, and this test is
                           # about fec's back-pressure, not the writer's
                           "--plugin-opt", f"{plugin}.queue_bytes=67108864",
-                          *extra], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+                          *extra], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env)
     metrics, head = "", []
     try:
         if scrape:
@@ -186,31 +187,53 @@ with tempfile.TemporaryDirectory() as tmp:
 
         # the consumers' lcore starved of CPU (the cause of a replay's loss
         # on a loaded machine): a real-time busy loop pinned to CPU 1
-        name = "2x2slot, lcore 1 starved 600 of every 700 ms, 1 MiB pool"
+        name = "2x2slot, lcore 1 starved 950 of every 1000 ms, 1 MiB pool"
         if os.geteuid() != 0 or subprocess.run(["chrt", "-f", "1", "true"], capture_output=True).returncode != 0:
             print(f"{name}: skipped (needs root and chrt for SCHED_FIFO)", file=sys.stderr)
         else:
+            # 950 of every 1000 ms: no gap in which lcore 1's share of the
+            # replay (tens of ms of CPU) could run whole
             spin = ("import time\n"
                     "while True:\n"
-                    "    t = time.monotonic() + 0.6\n"
+                    "    t = time.monotonic() + 0.95\n"
                     "    while time.monotonic() < t: pass\n"
-                    "    time.sleep(0.1)\n")
+                    "    time.sleep(0.05)\n")
             # a replay long enough to meet several starved periods
             spcap, ssched, srecs = sof_check.generate(gen, tmp, "starve", "-n", "128", "--txns-per-slot", "400",
                                                       "--shred-version", "7", "-s", "5", "--loss-per-set", "32")
             sframes = [r for r in srecs if r["type"] == "summary"][-1]["frames"]
             recs_of[spcap] = srecs
-            hog = subprocess.Popen(["chrt", "-f", "10", "taskset", "-c", "1", sys.executable, "-c", spin])
-            t0 = time.time()
-            try:
-                rc, lines, s, err, _ = run(tmp, "starved", spcap, ssched, TWO_BY_TWO, "--ring-rx-fec-size", "16384")
-            finally:
-                hog.kill()
-                hog.wait()
-            print(f"{name}: {time.time() - t0:.1f} s, back-pressure {s.get('backpressure')}", file=sys.stderr)
-            bp = delivered_in_full(name, rc, lines, s, err, srecs, sframes)
-            check(bp.get("fecHeldPollsPool", 0) > 0, f"{name}: fec held back for the pool ({bp})")
-            check(bp.get("fecHeldUs", 0) > 250000, f"{name}: fec held longer than SOFD_FEC_STALL_MS in all ({bp})")
+            # The replay alone takes well under a second: it may fall into
+            # one unstarved gap. Every attempt must deliver in full (the
+            # assertion); the attempts stop once one met a starved period
+            # (fec held past SOFD_FEC_STALL_MS in all, which the old rule
+            # gave up on), and at least one must have.
+            met = False
+            for attempt in range(4):
+                hog = subprocess.Popen(["chrt", "-f", "10", "taskset", "-c", "1", sys.executable, "-c", spin])
+                t0 = time.time()
+                try:
+                    # Without glibc's MALLOC_PERTURB_ (meson sets it): with it, in
+                    # quiet runs on the 2-vCPU CI class, lcore 1's share of the
+                    # replay ran unhindered under the same hog (fec held ~60 ms,
+                    # rx1 busy 20 ms against 830 without it); why is not found
+                    # yet (an open item in the session notes); delivery was whole
+                    # either way.
+                    rc, lines, s, err, _ = run(tmp, f"starved{attempt}", spcap, ssched, TWO_BY_TWO,
+                                               "--ring-rx-fec-size", "16384",
+                                               env={k: v for k, v in os.environ.items()
+                                                    if k != "MALLOC_PERTURB_"})
+                finally:
+                    hog.kill()
+                    hog.wait()
+                print(f"{name}, attempt {attempt + 1}: {time.time() - t0:.1f} s, back-pressure "
+                      f"{s.get('backpressure')}", file=sys.stderr)
+                bp = delivered_in_full(f"{name}, attempt {attempt + 1}", rc, lines, s, err, srecs, sframes)
+                check(bp.get("fecHeldPollsPool", 0) > 0, f"{name}: fec held back for the pool ({bp})")
+                if bp.get("fecHeldUs", 0) > 250000:
+                    met = True
+                    break
+            check(met, f"{name}: in one of the attempts fec held longer than SOFD_FEC_STALL_MS in all")
 
         # what the give-up is for: blocks that only new input could free
         name = "hold_waiting, no slot ever confirmed, 1 MiB pool"
