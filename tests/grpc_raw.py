@@ -1,6 +1,6 @@
 """A raw HTTP/2 gRPC client for the grpc plugin (no gRPC library: the
 bytes written by hand, so the reader sees sofd's delivery itself). Used by
-tests/test_sofd_lat.py and tests/test_sofd_grpc_sched.py (subscriber), and
+tests/test_sofd_lat.py and tests/test_sofd_grpc_sched.py (subscribe_and_send), and
 by bench/bench_grpc_probe.py and bench/bench_grpc_load.py (connect,
 read_messages).
 
@@ -92,4 +92,37 @@ def subscriber(port):
         got["closed"] = True
 
     threading.Thread(target=read, daemon=True).start()
+    return s, got
+
+
+def subscribe_and_send(grpc_port, telemetry_port, udp_port, payloads):
+    """The delivery run of the latency and placement tests: a subscriber()
+    on grpc_port, counted by the server (telemetry_port's /plugins/grpc
+    shows it, then one more second: the server's next pass turns the hooks'
+    transaction encoding on), the payloads sent to sofd's UDP input on
+    udp_port in bursts of 64 (2 ms apart), then read until no message came
+    for 3 s (60 s at most). Returns (socket, counter) as subscriber()."""
+    import json
+    import urllib.request
+    s, got = subscriber(grpc_port)
+    for _ in range(100):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{telemetry_port}/plugins/grpc", timeout=5) as r:
+                if json.loads(r.read()).get("subscribers", 0) >= 1:
+                    break
+        except Exception:  # noqa: BLE001 (not up yet, or a slow answer: ask again)
+            pass
+        time.sleep(0.1)
+    time.sleep(1.0)
+    tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    for i, pl in enumerate(payloads):
+        tx.sendto(pl, ("127.0.0.1", udp_port))
+        if i % 64 == 63:
+            time.sleep(0.002)
+    tx.close()
+    last, since, t0 = -1, time.monotonic(), time.monotonic()
+    while time.monotonic() - t0 < 60 and time.monotonic() - since < 3:
+        if got["messages"] != last:
+            last, since = got["messages"], time.monotonic()
+        time.sleep(0.1)
     return s, got

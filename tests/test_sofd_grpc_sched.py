@@ -32,7 +32,7 @@ import time
 import urllib.request
 
 import sof_check
-from grpc_raw import subscriber
+from grpc_raw import subscribe_and_send
 from sof_check import check
 
 if len(sys.argv) < 3 or not sys.argv[2]:
@@ -219,26 +219,7 @@ with tempfile.TemporaryDirectory() as tmp:
             check(re.search(r"^sof_grpc_server_thread_rt_priority 7$", metrics, re.M),
                   "fifo: Prometheus sof_grpc_server_thread_rt_priority 7")
             # delivery: the eventfd wake-up (no spin) carries every transaction
-            sock, got = subscriber(grpc)
-            for _ in range(100):
-                try:
-                    if http_json(f"http://127.0.0.1:{prom}/plugins/grpc").get("subscribers", 0) >= 1:
-                        break
-                except Exception:  # noqa: BLE001
-                    pass
-                time.sleep(0.1)
-            time.sleep(1.0)  # the server's next pass turns the hooks' transaction encoding on
-            tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            for i, pl in enumerate(payloads):
-                tx.sendto(pl, ("127.0.0.1", udp))
-                if i % 64 == 63:
-                    time.sleep(0.002)
-            tx.close()
-            last, since, t0 = -1, time.monotonic(), time.monotonic()
-            while time.monotonic() - t0 < 60 and time.monotonic() - since < 3:
-                if got["messages"] != last:
-                    last, since = got["messages"], time.monotonic()
-                time.sleep(0.1)
+            sock, got = subscribe_and_send(grpc, prom, udp, payloads)
             wakes = http_json(f"http://127.0.0.1:{prom}/plugins/grpc")
             stop(p, thr, lines, "fifo")
             sock.close()

@@ -24,7 +24,7 @@ import time
 import urllib.request
 
 import sof_check
-from grpc_raw import subscriber
+from grpc_raw import subscribe_and_send
 from sof_check import check
 
 if len(sys.argv) < 3 or not sys.argv[2]:
@@ -96,28 +96,7 @@ with tempfile.TemporaryDirectory() as tmp:
                   f"{name} runs off the lcore's CPU 0 (on {sets})")
 
     # stages: a subscriber takes every transaction
-    sock, got = subscriber(grpc)
-    for _ in range(100):  # subscribed once the server counts it
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{prom}/plugins/grpc", timeout=5) as r:
-                if json.loads(r.read()).get("subscribers", 0) >= 1:
-                    break
-        except Exception:  # noqa: BLE001 (a slow answer: ask again)
-            pass
-        time.sleep(0.1)
-    time.sleep(1.0)  # the server thread's next pass turns the hooks' transaction encoding on
-    tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    for i, pl in enumerate(payloads):
-        tx.sendto(pl, ("127.0.0.1", udp))
-        if i % 64 == 63:
-            time.sleep(0.002)
-    tx.close()
-    last, since = -1, time.monotonic()
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < 60 and time.monotonic() - since < 3:
-        if got["messages"] != last:
-            last, since = got["messages"], time.monotonic()
-        time.sleep(0.1)
+    sock, got = subscribe_and_send(grpc, prom, udp, payloads)
     p.send_signal(2)
     try:
         _, err = p.communicate(timeout=60)
