@@ -236,8 +236,7 @@ grpc_on_transaction(void *state, sof_ev_txn_t const *ev) {
   h.sig_off = loc.sig_off;
   h.keys_off = loc.keys_off;
   h.key_stride = loc.key_stride;
-  h.key_cnt = loc.key_cnt;
-  h.commit_tsc = sof_plugin_tsc();
+  h.key_cnt = loc.key_cnt; /* commit_tsc: rec_base's clock reading, after the encoding */
   grpc_ring_commit(g->ring, &h, (uint32_t)n);
   grpc_srv_notify(g->srv);
   grpc_srv_hook_time(g->st, sof_plugin_tsc() - t0);

@@ -822,23 +822,10 @@ grpc_srv_set_tsc_hz(grpc_srv_t *s, uint64_t hz) {
   s->stages.ns_per_tsc = hz ? 1e9 / (double)hz : 0;
 }
 
-/* a histogram's quantile q, in us: the middle of its bucket */
+/* a histogram's quantile permille / 1000, in us: its bucket's largest value */
 static double
-stage_q(grpc_stage_hist_t const *h, double q) {
-  if (!h->n) return 0;
-  uint64_t want = (uint64_t)(q * (double)h->n);
-  if (want >= h->n) want = h->n - 1;
-  uint64_t acc = 0;
-  for (unsigned i = 0; i < GRPC_STAGE_BUCKETS; i++) {
-    acc += h->b[i];
-    if (acc > want) {
-      if (i < 8) return (double)i / 1000.0;
-      unsigned m = i / 8U + 2U, sub = i % 8U;
-      double lo = (double)((8ULL + sub) << (m - 3U)), w = (double)(1ULL << (m - 3U));
-      return (lo + w / 2) / 1000.0;
-    }
-  }
-  return 0;
+stage_q(grpc_stage_hist_t const *h, unsigned permille) {
+  return h->n ? (double)sof_lhist_rank(h->b, h->n, permille) / 1000.0 : 0;
 }
 
 static void
@@ -854,8 +841,8 @@ stages_report(grpc_srv_t const *s) {
   for (int k = 0; k < 3 && n > 0 && (size_t)n < sizeof buf; k++)
     n += snprintf(buf + n, sizeof buf - (size_t)n,
                   ",\"%s\":{\"n\":%llu,\"p50\":%.1f,\"p90\":%.1f,\"p99\":%.1f,\"p999\":%.1f}", name[k],
-                  (unsigned long long)h[k]->n, stage_q(h[k], 0.5), stage_q(h[k], 0.9), stage_q(h[k], 0.99),
-                  stage_q(h[k], 0.999));
+                  (unsigned long long)h[k]->n, stage_q(h[k], 500), stage_q(h[k], 900), stage_q(h[k], 990),
+                  stage_q(h[k], 999));
   fprintf(stderr, "%s}\n", buf);
 }
 grpc_want_t const *grpc_srv_want(grpc_srv_t const *s) { return &s->want; }

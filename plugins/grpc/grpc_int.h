@@ -5,6 +5,8 @@
 
 #include <nghttp2/nghttp2.h>
 
+#include "../common/sof_lhist.h"
+
 #include "grpc_commit.h"
 #include "grpc_layout.h"
 #include "grpc_srv.h"
@@ -125,15 +127,15 @@ typedef struct grpc_bh {
  * RX burst's TSC (grpc_rec_t.rx_tsc) of every TXN record it reads:
  * rx->commit (the hook's commit), rx->read (the server thread peeked it),
  * rx->written (the flush of every connection after that pass returned:
- * the bytes are in the sockets). Log-linear histograms of ns (8 buckets
- * per power of two, ~12% wide), printed as one JSON line
- * ({"type":"grpc_stages"}) on stderr when the server stops; the last stage,
+ * the bytes are in the sockets). Log-linear histograms of ns (sof_lhist:
+ * 16 buckets per power of two), printed as one JSON line
+ * ({"type":"grpc_stages"}, each quantile its bucket's largest value) on
+ * stderr when the server stops; the last stage,
  * written -> the client's receipt, is the client's to measure. */
-#define GRPC_STAGE_BUCKETS 512
 #define GRPC_STAGE_PEND    65536 /* the most records grpc_svc_pump reads in a pass */
 typedef struct grpc_stage_hist {
   uint64_t n;
-  uint64_t b[GRPC_STAGE_BUCKETS];
+  uint64_t b[SOF_LHIST_BUCKETS];
 } grpc_stage_hist_t;
 
 typedef struct grpc_stages {
@@ -148,13 +150,7 @@ typedef struct grpc_stages {
 /* grpc_stage_add: one sample of ns. */
 static inline void
 grpc_stage_add(grpc_stage_hist_t *h, uint64_t ns) {
-  unsigned i;
-  if (ns < 8) i = (unsigned)ns;
-  else {
-    unsigned m = 63U - (unsigned)__builtin_clzll(ns);
-    i = 8U * (m - 2U) + (unsigned)((ns >> (m - 3U)) & 7U);
-  }
-  h->b[i]++;
+  h->b[sof_lhist_bucket(ns)]++;
   h->n++;
 }
 

@@ -8,11 +8,8 @@
 
 #include "util/sof_json.h"
 
+#include "../common/sof_lhist.h"
 #include "../common/sof_plugin_common.h"
-
-#define LAT_SUB_BITS 4U
-#define LAT_SUB      (1U << LAT_SUB_BITS)                    /* sub-buckets per power of two */
-#define LAT_BUCKETS  (LAT_SUB + (64U - LAT_SUB_BITS) * LAT_SUB) /* 976 */
 
 typedef struct lat_hist {
   uint64_t count;
@@ -21,7 +18,7 @@ typedef struct lat_hist {
   uint64_t sum;       /* ns, saturating */
   uint64_t min;       /* UINT64_MAX while empty */
   uint64_t max;
-  uint64_t b[LAT_BUCKETS];
+  uint64_t b[SOF_LHIST_BUCKETS];
 } lat_hist_t;
 
 /* The measured hooks, in output order. */
@@ -53,24 +50,6 @@ rd(uint64_t const *c) {
   return __atomic_load_n(c, __ATOMIC_RELAXED);
 }
 
-static inline unsigned
-lat_bucket(uint64_t v) {
-  if (v < LAT_SUB) return (unsigned)v;
-  unsigned e = 63U - (unsigned)__builtin_clzll(v); /* >= LAT_SUB_BITS */
-  return LAT_SUB + (e - LAT_SUB_BITS) * LAT_SUB +
-         (unsigned)((v >> (e - LAT_SUB_BITS)) & (LAT_SUB - 1));
-}
-
-/* The largest value of bucket b. */
-static uint64_t
-lat_bucket_hi(unsigned b) {
-  if (b < LAT_SUB) return b;
-  unsigned e = (b - LAT_SUB) / LAT_SUB + LAT_SUB_BITS;
-  uint64_t m = (b - LAT_SUB) % LAT_SUB;
-  uint64_t lo = (LAT_SUB + m) << (e - LAT_SUB_BITS);
-  return lo + ((1ULL << (e - LAT_SUB_BITS)) - 1);
-}
-
 static void
 lat_hist_init(lat_hist_t *h) {
   memset(h, 0, sizeof *h);
@@ -79,7 +58,7 @@ lat_hist_init(lat_hist_t *h) {
 
 static inline void
 lat_hist_add(lat_hist_t *h, uint64_t ns) {
-  bump(&h->b[lat_bucket(ns)], 1);
+  bump(&h->b[sof_lhist_bucket(ns)], 1);
   uint64_t s = rd(&h->sum);
   put(&h->sum, s + ns < s ? UINT64_MAX : s + ns);
   if (ns < rd(&h->min)) put(&h->min, ns);
@@ -158,19 +137,12 @@ latency_setup(sof_plugin_env_t *env, void **state, char *err, size_t err_sz) {
   return 0;
 }
 
-/* The value at quantile permille / 1000 (nearest rank over the buckets). */
+/* The value at quantile permille / 1000 (nearest rank over the buckets),
+ * capped at the exact maximum (also when a render races the writer). */
 static uint64_t
 lat_pct(lat_hist_t const *h, uint64_t count, uint64_t max, unsigned permille) {
-  uint64_t rank = (count * permille + 999U) / 1000U, seen = 0;
-  if (!rank) rank = 1;
-  for (unsigned b = 0; b < LAT_BUCKETS; b++) {
-    seen += rd(&h->b[b]);
-    if (seen >= rank) {
-      uint64_t hi = lat_bucket_hi(b);
-      return hi < max ? hi : max;
-    }
-  }
-  return max; /* a render racing the writer: buckets behind the count */
+  uint64_t hi = sof_lhist_rank(h->b, count, permille);
+  return hi < max ? hi : max;
 }
 
 static void
