@@ -19,8 +19,10 @@
 #     account_include filter (one key of the traffic each);
 # and reports the probe's percentiles (median of SOF_BENCH_RUNS runs,
 # default 3, per percentile), the updates sent, lost and dropped, and
-# sofd's cost: ns in the plugin's hooks per encoded record (lane worker:
-# pipeline time per message) and server-thread CPU ns per delivered update.
+# sofd's cost: ns in the plugin's hooks per encoded record and per update
+# sent (lane worker: pipeline time per message; the 1-subscriber runs'
+# probe takes no vote, so votes are not encoded there) and server-thread
+# CPU ns per delivered update.
 # Per stage (sofd's {"type":"grpc_stages"} line, every transaction record
 # the server thread read): RX burst -> the hook's commit, -> the server
 # thread's read, -> written into the sockets; the client's receipt is the
@@ -164,7 +166,8 @@ stages = next((json.loads(l) for l in open(err_path) if l.startswith('{"type":"g
 print(json.dumps({"subs": int(subs), "lat": lat[-1] if lat else {}, "sent": tx[-1].get("sent") if tx else None,
                   "rx": summ.get("rxPackets"), "late": summ.get("dropped"),
                   "laneDrops": sum(l.get("dropped", 0) for l in lanes.values()),
-                  "records": st.get("ringRecords"), "hookCalls": st.get("hookCalls"), "hookNs": st.get("hookNs"),
+                  "records": st.get("ringRecords"), "txns": st.get("ringTransactions"),
+                  "hookCalls": st.get("hookCalls"), "hookNs": st.get("hookNs"),
                   "updates": st.get("updatesSent"), "lost": st.get("lost"), "laggingDropped": st.get("laggingDropped"),
                   "threadNs": st.get("serverThreadCpuNs"), "stages": stages, "thread": st.get("serverThread", {}),
                   "sleeps": tx[-1].get("sleeps") if tx else None,
@@ -190,11 +193,14 @@ print("bench_grpc: %d subscriber(s) at %s shreds/s offered (median of %d runs; g
       % (n, rate, len(runs), sys.argv[3], sys.argv[4], sys.argv[5], med("lat", "p50"), med("lat", "p90"), med("lat", "p99"), med("lat", "p999"),
          med("lat", "max"), med("lat", "count")))
 hook = [r["hookNs"] / r["hookCalls"] for r in runs if r.get("hookCalls")]
+hook_upd = [r["hookNs"] / r["updates"] for r in runs if r.get("updates")]
 thr = [r["threadNs"] / r["updates"] for r in runs if r.get("updates")]
-print("    sofd: %s records encoded, %s updates sent, lost %s, lagging dropped %s, lane drops %s, late shreds %s; "
-      "hook %.0f ns per record (lane worker), server thread %.0f ns CPU per update sent"
-      % (med("records"), med("updates"), med("lost"), med("laggingDropped"), med("laneDrops"), med("late"),
-         statistics.median(hook) if hook else float("nan"), statistics.median(thr) if thr else float("nan")))
+print("    sofd: %s records encoded (%s transactions), %s updates sent, lost %s, lagging dropped %s, lane drops %s, "
+      "late shreds %s; hook %.0f ns per record (lane worker), %.0f ns per update sent; server thread %.0f ns CPU "
+      "per update sent"
+      % (med("records"), med("txns"), med("updates"), med("lost"), med("laggingDropped"), med("laneDrops"), med("late"),
+         statistics.median(hook) if hook else float("nan"), statistics.median(hook_upd) if hook_upd else float("nan"),
+         statistics.median(thr) if thr else float("nan")))
 def stage(name, q):
     v = [r["stages"][name][q] for r in runs if r.get("stages", {}).get(name)]
     return statistics.median(v) if v else float("nan")

@@ -46,6 +46,10 @@ binding) and @grpc/grpc-js loading sofd's own proto files (tests/grpc).
 4. forks (sof-gen --fork-every): a CONFIRMED subscriber gets exactly the
    transactions of the confirmed slots, nothing of the orphaned ones, whose
    held updates are dropped and counted (commitDroppedDead).
+5. subscribers whose filters cannot take a simple vote (vote = false,
+   failed = true): only the non-vote transactions are encoded
+   (ringTransactions; every one of them in the main run), and each still
+   gets exactly its transactions.
 
 usage: test_sofd_grpc.py SOF_GEN [SOFD]   (exit 77, skipped, without SOFD,
 node or tests/grpc/node_modules: run `npm ci` there, tools/install-oracles.sh)
@@ -461,6 +465,8 @@ with tempfile.TemporaryDirectory() as tmp:
     check(lanes and all(l.get("dropped") == 0 for l in lanes.values()),
           f"main: the plugin lanes dropped nothing ({lanes})")
     check(st.get("lost") == 0 and st.get("laggingDropped") == 0, f"main: no update lost ({st})")
+    check(st.get("ringTransactions") == len(truth),
+          f"main: every transaction encoded once, votes too ({st.get('ringTransactions')} of {len(truth)})")
     # Prometheus: the server's families and one series per subscriber
     m = {}
     for l in prom.splitlines():
@@ -704,6 +710,32 @@ with tempfile.TemporaryDirectory() as tmp:
           f"({sum(u['index'] == fidx[u['signature']] for u in ptx)} of {len(ptx)} exact)")
     check(st.get("commitDroppedDead", 0) > 0 and st.get("commitLost") == 0,
           f"forks: the orphaned slots' held updates were dropped and counted ({st.get('commitDroppedDead')})")
+
+    # ---- 5. no subscriber can take a vote: votes are not encoded ----------
+    # vote = false and failed = true filters only: the classifier refuses
+    # simple votes on the pipeline (nothing copied, nothing in the ring);
+    # the subscribers still get exactly their transactions
+    d = Sofd(tmp, sched, "novote")
+    c = Client(tmp, {"endpoint": f"http://127.0.0.1:{d.grpc}", "protoDir": proto_dir, "subs": [
+        {"name": "nv", "kind": "subscribe", "request": {"transactions": {"nv": {"vote": False}}}},
+        {"name": "ft", "kind": "subscribe", "request": {"transactions": {"f": {"failed": True}}}},
+        {"name": "dnv", "kind": "deshred", "request": {"deshredTransactions": {"d": {"vote": False}}}},
+    ]}, "novote")
+    check(c.ready, f"novote: the subscriptions answered their pings ({c.stderr()})")
+    d.send(payloads)
+    d.settle()
+    st = d.stats()
+    res = c.stop()
+    rc = d.stop()
+    check(rc == 0, f"novote: sofd exit 0 ({rc}: {d.err[-400:]})")
+    nonvote = expect(truth, {"vote": False})
+    check(0 < len(nonvote) < len(truth) and st.get("ringTransactions") == len(nonvote),
+          f"novote: only the {len(nonvote)} non-vote transactions of {len(truth)} were encoded "
+          f"({st.get('ringTransactions')})")
+    check_txs("novote subscribe", res.get("nv", {}).get("updates", []), nonvote, by_sig, ["nv"])
+    check_txs("novote deshred", res.get("dnv", {}).get("updates", []), nonvote, by_sig, ["d"], meta=False)
+    check(res.get("ft", {}).get("updates", None) == [], "novote: failed = true still gets nothing")
+    check(st.get("lost") == 0, f"novote: nothing lost ({st.get('lost')})")
 
 sof_check.cleanup_runtime()
 print(f"sofd_grpc: {sof_check.checks} checks, {sof_check.failures} failed", file=sys.stderr)

@@ -204,11 +204,13 @@ rec_base(grpc_plugin_t const *g, grpc_rec_t *h, int kind, uint64_t slot, sof_ev_
   h->finalized = m ? m->finalized : UINT64_MAX;
 }
 
+/* Nothing is copied for a transaction no subscriber's filter can take:
+ * none at all without a transaction filter, no simple vote while every
+ * filter says vote = false (or failed = true). */
 static int
 grpc_accepts(void *state, sof_ev_txn_t const *ev) {
-  (void)ev;
   grpc_plugin_t const *g = state;
-  return atomic_load_explicit(&g->want->txn, memory_order_relaxed) != 0;
+  return grpc_want_txn(g->want, ev->txn->simple_vote);
 }
 
 static int
@@ -221,7 +223,7 @@ grpc_interest(void *state, sof_ev_txn_t const *ev) {
 static void
 grpc_on_transaction(void *state, sof_ev_txn_t const *ev) {
   grpc_plugin_t *g = state;
-  if (!atomic_load_explicit(&g->want->txn, memory_order_relaxed)) return;
+  if (!grpc_want_txn(g->want, ev->txn->simple_vote)) return; /* filters changed since the classifier */
   uint64_t t0 = sof_plugin_tsc();
   uint8_t *p = grpc_ring_reserve(g->ring, GRPC_PB_TXN_MAX);
   if (!p) return;
@@ -239,6 +241,9 @@ grpc_on_transaction(void *state, sof_ev_txn_t const *ev) {
   h.key_cnt = loc.key_cnt; /* commit_tsc: rec_base's clock reading, after the encoding */
   grpc_ring_commit(g->ring, &h, (uint32_t)n);
   grpc_srv_notify(g->srv);
+  atomic_store_explicit(&g->st->txn_records,
+                        atomic_load_explicit(&g->st->txn_records, memory_order_relaxed) + 1,
+                        memory_order_relaxed);
   grpc_srv_hook_time(g->st, sof_plugin_tsc() - t0);
 }
 

@@ -314,6 +314,14 @@ has_key(grpc_rec_t const *hdr, uint8_t const *payload, uint8_t const k[32]) {
   return 0;
 }
 
+int
+grpc_filters_txn_votes(grpc_filters_t const *f) {
+  if (!f) return 0;
+  for (uint32_t i = 0; i < f->txf_cnt; i++)
+    if (f->txf[i].vote != 0 && f->txf[i].failed != 1) return 1;
+  return 0;
+}
+
 unsigned
 grpc_filters_txn(grpc_filters_t const *f, grpc_rec_t const *hdr, uint8_t const *payload,
                  char const **names, unsigned max) {

@@ -52,6 +52,11 @@ int grpc_filters_deshred(void const *req, grpc_cfg_t const *cfg, grpc_filters_t 
                          char *err, size_t err_sz);
 void grpc_filters_free(grpc_filters_t *f);
 
+/* grpc_filters_txn_votes: 1 when one of f's transaction filters can select
+ * a simple-vote transaction (its vote is unset or true, and failed is not
+ * true, which selects nothing); 0 otherwise (also for NULL). */
+int grpc_filters_txn_votes(grpc_filters_t const *f);
+
 /* grpc_filters_txn: the names of f's transaction filters the TXN record
  * (hdr, payload) passes, into names[0..max); returns their count. */
 unsigned grpc_filters_txn(grpc_filters_t const *f, grpc_rec_t const *hdr, uint8_t const *payload,

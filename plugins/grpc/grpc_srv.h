@@ -113,6 +113,7 @@ typedef struct grpc_srv_stats {
   _Atomic uint64_t requests;         /* SubscribeRequests applied */
   _Atomic uint64_t pings_sent;
   _Atomic uint64_t hook_calls, hook_cycles; /* producer side: the plugin's hooks, their TSC cycles */
+  _Atomic uint64_t txn_records;      /* producer side: transaction records encoded */
   _Atomic uint64_t thread_cpu_ns;    /* the server thread's CPU time */
   _Atomic uint64_t chain_lost;       /* records the server thread itself lost (chain state) */
   /* commitment above processed (grpc_commit.h) */
@@ -165,10 +166,22 @@ grpc_srv_stats_t *grpc_srv_stats(grpc_srv_t *s);
 /* grpc_srv_port: the bound TCP port (listen with port 0 picks one). */
 unsigned grpc_srv_port(grpc_srv_t const *s);
 
-/* What the producer should encode: subscribers that want it exist. */
+/* What the producer should encode: subscribers that want it exist. txn:
+ * streams with a transaction filter; txn_vote: those of them with a filter
+ * that can take a simple-vote transaction (grpc_filters_txn_votes): while
+ * it is 0, votes are not encoded at all. Recounted by the server thread on
+ * every pass, so a filter change applies to the records encoded after it. */
 typedef struct grpc_want {
-  _Atomic uint32_t txn, entry, dataset, block_meta;
+  _Atomic uint32_t txn, txn_vote, entry, dataset, block_meta;
 } grpc_want_t;
+
+/* grpc_want_txn: whether a transaction (simple vote or not) is to be
+ * encoded now. Any thread; two relaxed loads. */
+static inline int
+grpc_want_txn(grpc_want_t const *w, int simple_vote) {
+  return atomic_load_explicit(&w->txn, memory_order_relaxed) != 0 &&
+         (!simple_vote || atomic_load_explicit(&w->txn_vote, memory_order_relaxed) != 0);
+}
 grpc_want_t const *grpc_srv_want(grpc_srv_t const *s);
 
 /* grpc_srv_hook_time: the producer adds one hook call of cycles TSC

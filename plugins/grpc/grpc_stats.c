@@ -38,7 +38,7 @@ grpc_srv_render(grpc_srv_t *s, char *buf, size_t sz) {
        "\"calls\":%llu,\"callsUnimplemented\":%llu,\"callsUnauthenticated\":%llu,"
        "\"callsBadRequest\":%llu,\"callsRefused\":%llu,\"subscribers\":%llu,\"requests\":%llu,"
        "\"updatesSent\":%llu,\"bytesSent\":%llu,\"lost\":%llu,\"laggingDropped\":%llu,"
-       "\"pingsSent\":%llu,\"ringRecords\":%llu,\"ringTooBig\":%llu,\"chainLost\":%llu,"
+       "\"pingsSent\":%llu,\"ringRecords\":%llu,\"ringTransactions\":%llu,\"ringTooBig\":%llu,\"chainLost\":%llu,"
        "\"hookCalls\":%llu,\"hookNs\":%llu,\"serverThreadCpuNs\":%llu,"
        "\"commitHeld\":%llu,\"commitReleased\":%llu,\"commitDroppedDead\":%llu,"
        "\"commitHoldFull\":%llu,\"commitLost\":%llu,"
@@ -48,7 +48,7 @@ grpc_srv_render(grpc_srv_t *s, char *buf, size_t sz) {
        LD(conns_idle_closed), LD(conns_stalled_closed), LD(h2_errors), LD(calls), LD(calls_unimplemented),
        LD(calls_unauthenticated), LD(calls_bad_request), LD(calls_refused), LD(subscribers),
        LD(requests), LD(updates_sent), LD(bytes_sent), LD(lost), LD(lagging_dropped),
-       LD(pings_sent), (unsigned long long)atomic_load(&s->ring.next_seq),
+       LD(pings_sent), (unsigned long long)atomic_load(&s->ring.next_seq), LD(txn_records),
        (unsigned long long)s->ring.too_big, LD(chain_lost), LD(hook_calls),
        (unsigned long long)(s->tsc_hz ? (double)LD(hook_cycles) * 1e9 / (double)s->tsc_hz : 0),
        LD(thread_cpu_ns), LD(commit_held), LD(commit_released), LD(commit_dropped_dead),
@@ -105,6 +105,7 @@ static sof_pcounter_t const grpc_pc[] = {
   {"commit_lost", NULL, NULL, "held records the ring overwrote before their slot's status (ring_bytes too small for the commitment's delay)", 0, 0},
   {"hook_calls", NULL, NULL, "calls of the plugin's hooks (lane workers)", 0, 0},
   {"ring_records", NULL, NULL, "records the plugin's hooks encoded into the ring", 0, 0},
+  {"ring_transactions", NULL, NULL, "transaction records encoded (simple votes only while a subscriber's filter can take one)", 0, 0},
   {"server_thread_rt_priority", NULL, NULL, "the server thread's SCHED_FIFO priority (0: SCHED_OTHER)", 1, 0},
 };
 #define GRPC_PC_N (sizeof grpc_pc / sizeof grpc_pc[0])
@@ -150,7 +151,7 @@ grpc_srv_counters_register(grpc_srv_t *s, char *err, size_t err_sz) {
     PTR(requests), PTR(updates_sent), PTR(bytes_sent), PTR(lost), PTR(lagging_dropped),
     PTR(pings_sent), PTR(chain_lost), PTR(commit_held), PTR(commit_released),
     PTR(commit_dropped_dead), PTR(commit_hold_full), PTR(commit_lost), PTR(hook_calls),
-    (uint64_t const *)&s->ring.next_seq, &s->rt_priority,
+    (uint64_t const *)&s->ring.next_seq, PTR(txn_records), &s->rt_priority,
   };
   _Static_assert(sizeof p / sizeof p[0] == GRPC_PC_N, "one pointer per grpc_pc entry");
   memcpy(grpc_pc_ptrs, p, sizeof p);

@@ -196,17 +196,19 @@ bh_latest(grpc_srv_t const *s, uint64_t lim) {
 
 static void
 want_recount(grpc_srv_t *s) {
-  uint32_t txn = 0, entry = 0, dataset = 0, meta = 0;
+  uint32_t txn = 0, txn_vote = 0, entry = 0, dataset = 0, meta = 0;
   for (grpc_conn_t *c = s->conns; c; c = c->next) {
     for (grpc_stream_t *st = c->streams; st; st = st->next) {
       if (!st->streaming || st->ended) continue;
       if (st->method == GRPC_M_ENTRIES) dataset++;
       if (!st->f) continue;
       if (st->f->txf_cnt) txn++;
+      if (grpc_filters_txn_votes(st->f)) txn_vote++;
       if (st->f->entryf_cnt) entry++;
       if (st->f->metaf_cnt) meta++;
     }
   }
+  atomic_store(&s->want.txn_vote, txn_vote);
   atomic_store(&s->want.txn, txn);
   atomic_store(&s->want.entry, entry);
   atomic_store(&s->want.dataset, dataset);
@@ -515,6 +517,7 @@ grpc_svc_pump(grpc_srv_t *s) {
   if (any) want_recount(s);
   else {
     atomic_store(&s->want.txn, 0);
+    atomic_store(&s->want.txn_vote, 0);
     atomic_store(&s->want.entry, 0);
     atomic_store(&s->want.dataset, 0);
     atomic_store(&s->want.block_meta, 0);
