@@ -44,10 +44,14 @@
 # server thread"): SOF_BENCH_GRPC_OPTS="cpus=1 sched_priority=50" passes
 # each KEY=VALUE word to sofd as --plugin-opt grpc.KEY=VALUE (any
 # [plugin.grpc] key: cpus, sched_priority, spin_us...);
-# SOF_BENCH_PROBE_CPUS=LIST runs the probe under `taskset -c LIST`;
+# SOF_BENCH_PROBE_CPUS=LIST runs the probe under `taskset -c LIST`
+# (SOF_BENCH_LOAD_CPUS=LIST the load subscribers);
 # SOF_BENCH_PROBE_FIFO=N runs it under `chrt -f N` (SCHED_FIFO N; below the
 # server thread's priority, so the server finishes its pass before the
-# probe reads). The load subscribers stay where the scheduler puts them.
+# probe reads). Without SOF_BENCH_LOAD_CPUS the load subscribers stay
+# where the scheduler puts them. The fastest placement measured on the
+# 2-vCPU CI class puts the probe and the load subscribers on the server
+# thread's CPU (docs/grpc.md, "The clients beside the server").
 # Careful: a FIFO probe that is busy (the grpc-js one decodes every
 # update) holds its CPU from everything SCHED_OTHER there, the kernel's RT
 # throttling leaving 5%: on the lcore's CPU it starves sofd's poll loop,
@@ -72,10 +76,13 @@ popts=()
 for o in $gopts; do
   case $o in *=*) popts+=(--plugin-opt "grpc.$o") ;; *) echo "bench_grpc: SOF_BENCH_GRPC_OPTS: '$o' is not KEY=VALUE" >&2; exit 2 ;; esac
 done
+lcpus=${SOF_BENCH_LOAD_CPUS:-}
+load_pre=()
+[ -n "$lcpus" ] && load_pre+=(taskset -c "$lcpus")
 probe_pre=()
 [ -n "$pcpus" ] && probe_pre+=(taskset -c "$pcpus")
 [ -n "$pfifo" ] && probe_pre+=(chrt -f "$pfifo")
-conf="server opts '${gopts:-default}', probe cpus ${pcpus:-any} fifo ${pfifo:-no}"
+conf="server opts '${gopts:-default}', probe cpus ${pcpus:-any} fifo ${pfifo:-no}, load subscribers cpus ${lcpus:-any}"
 [ -x "$sofd" ] || { echo "bench_grpc: $sofd not built (DPDK missing?)"; exit 0; }
 [ -d "$here/tests/grpc/node_modules/@grpc" ] || { echo "bench_grpc: skipped (npm ci in tests/grpc)"; exit 0; }
 if [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null || [ ! -x "$gentx" ]; then
@@ -131,7 +138,7 @@ one_run() { # subs -> one JSON line
   ppid_=$!
   exec 7> "$tmp/p.in"
   if [ "$subs" -gt 1 ]; then
-    nice -n "$nicev" python3 "$here/bench/bench_grpc_load.py" "$gport" $(head -n $((subs - 1)) "$tmp/keys.txt") \
+    nice -n "$nicev" ${load_pre[@]+"${load_pre[@]}"} python3 "$here/bench/bench_grpc_load.py" "$gport" $(head -n $((subs - 1)) "$tmp/keys.txt") \
       < "$tmp/l.in" > "$tmp/l.out" 2>> "$tmp/l.err" &
     lpid=$!
     exec 8> "$tmp/l.in"
