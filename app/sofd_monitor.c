@@ -56,6 +56,9 @@ rx_idle_for(sofd_pipe_t const *p, uint64_t span, uint64_t now) {
     if (pl >= now || now - pl < span) return 0;
     if (p->cfg->driver == SOFD_DRIVER_PROVIDER) return 1; /* no rx runs */
   }
+  /* a paced preload with frames still held back (preload_delay_ms, or a
+   * rate below what idle_exit_ms allows) has more input coming */
+  if (p->preload.pps && sof_preload_unreleased(&p->preload)) return 0;
   unsigned const n = p->cfg->role_cnt[SOFD_ROLE_RX];
   uint64_t lr = p->start_tsc;
   for (unsigned i = 0; i < n; i++)

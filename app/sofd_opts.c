@@ -64,6 +64,8 @@ static sofd_key_t const keys[] = {
   {"provider", "join_entries", NULL, "N", "131072", "joined mode (a shred driver with [provider] url): signatures of shred transactions awaiting the provider's outcome (8-way sets; a full set evicts its oldest, counted)"},
   {"input", "preload", "preload", "PCAP", NULL, "preload driver: the capture to load (Ethernet frames; one net_ring queue per rx instance)"},
   {"input", "preload_deal", "preload-deal", "packet|slot", "packet", "preload driver: frames to queues round robin (packet: sets arrive interleaved, as off turbine) or by slot % queues (slot: rx i feeds fec i)"},
+  {"input", "preload_rate", "preload-rate", "PPS", "0", "preload driver: release the frames at PPS frames/s over all queues (each rx its share; a paced source with no CPU of its own, for latency benchmarks); 0: all at once"},
+  {"input", "preload_delay_ms", "preload-delay-ms", "MS", "0", "preload driver with preload_rate: the first frame comes MS after the rx lcores start (time for clients to connect)"},
   {"input", "port_id", "port-id", "N", "0", "ethdev port to receive on"},
   {"input", "rx_desc", "rx-desc", "N", "1024", "RX descriptors per queue"},
   {"input", "mbufs", "mbufs", "N|auto", "auto", "mbufs in the packet pool (auto: what the RX rings, rings and fec bounds can hold)"},
@@ -620,6 +622,8 @@ reject_unused(sofd_cfg_t const *cfg) {
     {"input", "port_id",      1U << SOFD_DRIVER_ETHDEV},
     {"input", "rx_desc",      1U << SOFD_DRIVER_ETHDEV | 1U << SOFD_DRIVER_PRELOAD},
     {"input", "preload_deal", 1U << SOFD_DRIVER_PRELOAD},
+    {"input", "preload_rate", 1U << SOFD_DRIVER_PRELOAD},
+    {"input", "preload_delay_ms", 1U << SOFD_DRIVER_PRELOAD},
     {"input", "address",      1U << SOFD_DRIVER_ETHDEV},
     {"input", "icmp_rate",    1U << SOFD_DRIVER_ETHDEV},
     {"input", "exception",    1U << SOFD_DRIVER_ETHDEV},
@@ -981,6 +985,13 @@ sofd_opts_resolve(sofd_cfg_t *cfg) {
     cfg->address = addr;
   }
   GET_U("input", "icmp_rate", 0, 1000000, cfg->icmp_rate);
+  GET_U("input", "preload_rate", 0, 1000000000ULL, cfg->preload_rate);
+  GET_U("input", "preload_delay_ms", 0, 3600000, cfg->preload_delay_ms);
+  if (cfg->preload_delay_ms && !cfg->preload_rate) {
+    fprintf(stderr, "sofd: [input] preload_delay_ms (--preload-delay-ms) delays paced frames: it needs "
+                    "preload_rate (--preload-rate)\n");
+    return -1;
+  }
   char const *ports = get_str("input", "udp_ports");
   if (ports) {
     uint64_t v[SOFD_UDP_PORTS_MAX];

@@ -87,6 +87,8 @@ typedef struct sofd_cfg {
   uint16_t udp_listen;     /* udp driver: port */
   char const *preload;     /* preload driver: the pcap file */
   int      preload_deal;   /* SOF_PRELOAD_DEAL_* */
+  uint64_t preload_rate;   /* preload driver: frames/s released (sof_preload_pace); 0 all at once */
+  uint64_t preload_delay_ms; /* ... the first one after this long */
   uint32_t udp_rcvbuf;
   char const *address;     /* [input] address (ethdev): NULL: none, no TX */
   uint32_t address_ip;     /* host byte order */

@@ -366,6 +366,13 @@ sofd_pipe_open_input(sofd_pipe_t *p) {
       return -1;
     }
     port_id = p->preload.port_id;
+    if (c->preload_rate &&
+        sof_preload_pace(&p->preload, c->preload_rate, c->preload_delay_ms, rte_get_tsc_hz(), err,
+                         sizeof err)) {
+      fprintf(stderr, "sofd: [input] preload_rate (--preload-rate): %s\n", err);
+      sof_preload_delete(&p->preload);
+      return -1;
+    }
     /* the preloaded frames sit in mbufs of the pool on top of the rest */
     if (need + p->preload.packets > (1U << 30)) {
       fprintf(stderr, "sofd: [input] preload (--preload): %" PRIu64 " frames is too many\n",
@@ -406,7 +413,10 @@ sofd_pipe_open_input(sofd_pipe_t *p) {
       sof_preload_delete(&p->preload);
       return -1;
     }
-    for (unsigned i = 0; i < nrx; i++) p->rx[i].port = p->eth.port_id;
+    for (unsigned i = 0; i < nrx; i++) {
+      p->rx[i].port = p->eth.port_id;
+      if (c->driver == SOFD_DRIVER_PRELOAD && c->preload_rate) p->rx[i].paced = &p->preload;
+    }
     if (c->address) sofd_rx_nic_start(p, nrx);
     if (c->exception == SOFD_EXC_TAP && exc_start(p, nrx)) {
       sof_ethdev_close(&p->eth);
@@ -516,6 +526,7 @@ sofd_pipe_run(sofd_pipe_t *p, volatile int *quit_signal) {
   if (p->input_open && p->cfg->driver == SOFD_DRIVER_UDP) p->input_unread = sof_udp_drain(&p->udp);
   for (unsigned q = 0; q < p->preload.queues && q < SOF_PRELOAD_QUEUES_MAX; q++)
     if (p->preload.ring[q]) p->input_unread += rte_ring_count(p->preload.ring[q]);
+  p->input_unread += sof_preload_unreleased(&p->preload);
   return p->stop ? p->stop : "stopped";
 }
 

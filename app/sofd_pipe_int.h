@@ -171,6 +171,7 @@ typedef struct sofd_rx_inst {
   struct { uint64_t epoch_plus1, cnt; } unk_epoch[SOFD_UNK_EPOCHS]; /* unknown_leader shreds by epoch */
   uint64_t events_sent, events_dropped;
   uint64_t held_polls;     /* replay input (hold_full): polls that left the input unread, a rx_fec ring short */
+  sof_preload_t *paced;    /* preload_rate: release this queue's due frames before each burst */
   int      hold_full;      /* replay input (preload, net_pcap from a file): wait for room instead of
                               dropping ring_full; -1 until the first poll decides */
   uint16_t hold_min;       /* replay input: the least room share worth a read (sofd_rx.c) */

@@ -340,6 +340,7 @@ sofd_rx_poll(sofd_pipe_t *p, sofd_rx_inst_t *r) {
     r->held_polls++;
     return 0;
   }
+  if (unlikely(r->paced != NULL)) sof_preload_release(r->paced, r->queue, rte_rdtsc());
   struct rte_mbuf *pkts[SOFD_BURST_MAX];
   uint16_t n = r->udp ? sof_udp_rx_burst(r->udp_dev, r->idx, pkts, want)
                       : rte_eth_rx_burst(r->port, r->queue, pkts, want);
@@ -414,6 +415,7 @@ sofd_rx_poll(sofd_pipe_t *p, sofd_rx_inst_t *r) {
 unsigned
 sofd_rx_poll_bootstrap(sofd_rx_inst_t *r) {
   if (r->exc) sofd_exc_relay(r->exc, r->port, r->queue);
+  if (unlikely(r->paced != NULL)) sof_preload_release(r->paced, r->queue, rte_rdtsc());
   struct rte_mbuf *pkts[SOFD_BURST_MAX];
   uint16_t n = r->udp ? sof_udp_rx_burst(r->udp_dev, r->idx, pkts, r->burst)
                       : rte_eth_rx_burst(r->port, r->queue, pkts, r->burst);

@@ -77,12 +77,14 @@ for o in $gopts; do
   case $o in *=*) popts+=(--plugin-opt "grpc.$o") ;; *) echo "bench_grpc: SOF_BENCH_GRPC_OPTS: '$o' is not KEY=VALUE" >&2; exit 2 ;; esac
 done
 lcpus=${SOF_BENCH_LOAD_CPUS:-}
+source=${SOF_BENCH_SOURCE:-veth}
+case $source in veth|preload) ;; *) echo "bench_grpc: SOF_BENCH_SOURCE: '$source' is not veth or preload" >&2; exit 2 ;; esac
 load_pre=()
 [ -n "$lcpus" ] && load_pre+=(taskset -c "$lcpus")
 probe_pre=()
 [ -n "$pcpus" ] && probe_pre+=(taskset -c "$pcpus")
 [ -n "$pfifo" ] && probe_pre+=(chrt -f "$pfifo")
-conf="server opts '${gopts:-default}', probe cpus ${pcpus:-any} fifo ${pfifo:-no}, load subscribers cpus ${lcpus:-any}"
+conf="source $source, server opts '${gopts:-default}', probe cpus ${pcpus:-any} fifo ${pfifo:-no}, load subscribers cpus ${lcpus:-any}"
 [ -x "$sofd" ] || { echo "bench_grpc: $sofd not built (DPDK missing?)"; exit 0; }
 [ -d "$here/tests/grpc/node_modules/@grpc" ] || { echo "bench_grpc: skipped (npm ci in tests/grpc)"; exit 0; }
 if [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null || [ ! -x "$gentx" ]; then
@@ -101,10 +103,14 @@ ip link add sofbgrpc0 type veth peer name sofbgrpc1
 ip link set sofbgrpc0 up && ip link set sofbgrpc1 up
 lslots=$(( rate * 3 / 500 + 8 ))
 "$gen" -n "$lslots" -s 9 --txns-per-slot 1 -o /dev/null --leader-schedule "$tmp/lsched.json" 2>/dev/null
+# SOF_BENCH_SOURCE=preload: the frames sof-gen-tx would send, in a capture
+# sofd preloads and releases itself at the rate (--preload-rate): no
+# generator process, so no CPU goes to making traffic (as with a NIC)
+[ "$source" = preload ] && "$gen" -n "$lslots" -s 9 --txns-per-slot 400 -o "$tmp/traffic.pcap" 2>/dev/null
 # the keys of the traffic, for the load subscribers' filters
 "$gen" -n 4 -s 9 --txns-per-slot 400 -o "$tmp/keys.pcap" --truth "$tmp/keys.jsonl" 2>/dev/null
 python3 - "$tmp/keys.jsonl" > "$tmp/keys.txt" <<'PY'
-import json, sys
+import json, os, sys
 seen = {}
 for l in open(sys.argv[1]):
     r = json.loads(l)
@@ -118,9 +124,13 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 one_run() { # subs -> one JSON line
   local subs=$1 gport mport
   gport=$(free_port); mport=$(free_port)
-  nice -n "$nicev" "$sofd" --no-huge -m 1024 --no-pci --no-shconf --no-telemetry --file-prefix="sof-bench-grpc-$$" -l 0 \
-    --vdev net_af_packet0,iface=sofbgrpc1,blocksz=4096,framesz=2048,framecnt=16384 --log-level=lib.eal:error -- \
-    --leader-schedule "$tmp/lsched.json" --plugins grpc --mlock --burst 4 --mbufs 65535 \
+  local input=(--vdev net_af_packet0,iface=sofbgrpc1,blocksz=4096,framesz=2048,framecnt=16384 --log-level=lib.eal:error --
+                --mbufs 65535)
+  # preload: the first frame 5 s after the lcores start, the subscribers connected by then
+  [ "$source" = preload ] && input=(--log-level=lib.eal:error -- --driver preload --preload "$tmp/traffic.pcap"
+                                    --preload-rate "$rate" --preload-delay-ms 5000)
+  nice -n "$nicev" "$sofd" --no-huge -m 2048 --no-pci --no-shconf --no-telemetry --file-prefix="sof-bench-grpc-$$" -l 0 \
+    "${input[@]}" --leader-schedule "$tmp/lsched.json" --plugins grpc --mlock --burst 4 \
     --plugin-opt "grpc.listen=127.0.0.1:$gport" --plugin-opt grpc.max_streams_per_conn=128 ${popts[@]+"${popts[@]}"} \
     --prometheus "127.0.0.1:$mport" 2> "$tmp/sofd.err" &
   spid=$!
@@ -146,6 +156,7 @@ one_run() { # subs -> one JSON line
   for _ in $(seq 100); do grep -q ready "$tmp/p.out" 2>/dev/null && break; sleep 0.1; done
   sleep 0.5
   for attempt in 1 2 3; do
+    [ "$source" = preload ] && break
     nice -n "$nicev" "$gentx" --no-huge -m 1024 --no-pci --no-shconf --no-telemetry --file-prefix="sof-bench-grpctx-$$" -l 1 \
       --vdev net_af_packet1,iface=sofbgrpc0 --log-level=lib.eal:error -- \
       -n "$lslots" -s 9 --txns-per-slot 400 --rate "$rate" --burst 1 --duration 3 --stats-interval 0 --pace "$pace" \
@@ -153,6 +164,8 @@ one_run() { # subs -> one JSON line
     grep -q PACKET_FANOUT "$tmp/tx.err" || break
     /bin/true; /bin/true
   done
+  # preload: the 5 s delay ran from the lcores' start, before now; then 3 s of traffic
+  [ "$source" = preload ] && sleep 8
   sleep 1.5
   curl -s "http://127.0.0.1:$mport/plugins/grpc" > "$tmp/stats.json" || echo '{}' > "$tmp/stats.json"
   echo stop >&7; exec 7>&-
@@ -162,12 +175,12 @@ one_run() { # subs -> one JSON line
   wait $spid || true; spid=""
   rm -rf "/var/run/dpdk/sof-bench-grpc-$$" "/var/run/dpdk/sof-bench-grpctx-$$" "$tmp/p.in" "$tmp/l.in"
   python3 - "$tmp/p.out" "$tmp/stats.json" "$tmp/sofd.err" "$tmp/tx.json" "$subs" <<'PY'
-import json, sys
+import json, os, sys
 p_out, st_path, err_path, tx_path, subs = sys.argv[1:6]
 lat = [json.loads(l) for l in open(p_out) if l.startswith('{"count"')]
 st = json.load(open(st_path)) if open(st_path).read().strip() else {}
 summ = next((json.loads(l) for l in open(err_path) if l.startswith('{"type":"summary"')), {})
-tx = [json.loads(l) for l in open(tx_path) if l.startswith("{")]
+tx = [json.loads(l) for l in open(tx_path) if l.startswith("{")] if os.path.exists(tx_path) else []
 lanes = summ.get("plugins", {}).get("lanes", {})
 stages = next((json.loads(l) for l in open(err_path) if l.startswith('{"type":"grpc_stages"')), {})
 print(json.dumps({"subs": int(subs), "lat": lat[-1] if lat else {}, "sent": tx[-1].get("sent") if tx else None,

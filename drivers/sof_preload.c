@@ -79,14 +79,70 @@ next_frame(pcap_t *pc, char const *path, uint64_t idx, struct pcap_pkthdr **h, u
 }
 
 static void
+free_ring(struct rte_ring **r) {
+  if (!*r) return;
+  void *m;
+  while (rte_ring_dequeue(*r, &m) == 0) rte_pktmbuf_free(m);
+  rte_ring_free(*r);
+  *r = NULL;
+}
+
+static void
 free_rings(sof_preload_t *pl) {
   for (unsigned q = 0; q < SOF_PRELOAD_QUEUES_MAX; q++) {
-    if (!pl->ring[q]) continue;
-    void *m;
-    while (rte_ring_dequeue(pl->ring[q], &m) == 0) rte_pktmbuf_free(m);
-    rte_ring_free(pl->ring[q]);
-    pl->ring[q] = NULL;
+    free_ring(&pl->ring[q]);
+    free_ring(&pl->stage[q]);
   }
+}
+
+int
+sof_preload_pace(sof_preload_t *pl, uint64_t pps, uint64_t delay_ms, uint64_t tsc_hz, char *err,
+                 size_t err_sz) {
+  if (pps < 1 || pps > 1000000000ULL || delay_ms > 3600000 || !tsc_hz) {
+    snprintf(err, err_sz, "preload %s: a rate of %llu frames/s (1 .. 1e9) after %llu ms (at most 3600000)",
+             pl->path, (unsigned long long)pps, (unsigned long long)delay_ms);
+    return -1;
+  }
+  for (unsigned q = 0; q < pl->queues; q++) {
+    char name[RTE_RING_NAMESIZE];
+    snprintf(name, sizeof name, PRELOAD_NAME "_s%u", q);
+    pl->stage[q] = rte_ring_create(name, rte_ring_get_capacity(pl->ring[q]), (int)rte_socket_id(),
+                                   RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
+    if (!pl->stage[q]) {
+      snprintf(err, err_sz, "preload %s: ring %s: %s", pl->path, name, rte_strerror(rte_errno));
+      for (unsigned i = 0; i < q; i++) free_ring(&pl->stage[i]);
+      return -1;
+    }
+  }
+  pl->pps = pps;
+  pl->tsc_hz = tsc_hz;
+  pl->delay_tsc = (uint64_t)((unsigned __int128)delay_ms * tsc_hz / 1000);
+  return 0;
+}
+
+unsigned
+sof_preload_release(sof_preload_t *pl, unsigned q, uint64_t tsc) {
+  if (!pl->pps) return 0;
+  if (!pl->t0[q]) pl->t0[q] = tsc + pl->delay_tsc;
+  if (tsc < pl->t0[q]) return 0;
+  uint64_t share = pl->pps / pl->queues ? pl->pps / pl->queues : 1;
+  uint64_t due = (uint64_t)((unsigned __int128)(tsc - pl->t0[q]) * share / pl->tsc_hz) + 1;
+  if (due <= pl->released[q]) return 0;
+  uint64_t n = due - pl->released[q];
+  void *objs[256];
+  unsigned got = rte_ring_dequeue_burst(pl->stage[q], objs, n < 256 ? (unsigned)n : 256U, NULL);
+  if (!got) return 0;
+  rte_ring_enqueue_bulk(pl->ring[q], objs, got, NULL); /* sized for all of the queue's frames */
+  pl->released[q] += got;
+  return got;
+}
+
+uint64_t
+sof_preload_unreleased(sof_preload_t const *pl) {
+  uint64_t n = 0;
+  for (unsigned q = 0; q < pl->queues && q < SOF_PRELOAD_QUEUES_MAX; q++)
+    if (pl->stage[q]) n += rte_ring_count(pl->stage[q]);
+  return n;
 }
 
 int
@@ -191,7 +247,7 @@ sof_preload_fill(sof_preload_t *pl, struct rte_mempool *pool, char *err, size_t 
     m->port = pl->port_id;
     /* sized for its share in create: full only when the file changed */
     unsigned q = deal_queue(pl, i, data, h->caplen);
-    if (rte_ring_enqueue(pl->ring[q], m)) {
+    if (rte_ring_enqueue(pl->pps ? pl->stage[q] : pl->ring[q], m)) {
       rte_pktmbuf_free(m);
       snprintf(err, err_sz, "preload %s: ring %u is full: the file changed since it was scanned",
                pl->path, q);

@@ -28,9 +28,11 @@
  *                       sizes), create the rings and the port;
  *   sof_ethdev_open     on pl->port_id, with rx_queues = pl->queues and a
  *                       pool with room for pl->packets more mbufs;
+ *   sof_preload_pace    (optional) release the frames at a rate instead
+ *                       of all at once;
  *   sof_preload_fill    copy every frame into an mbuf of that pool and
  *                       enqueue it;
- *   ... RX bursts ...
+ *   ... RX bursts (paced: sof_preload_release before each) ...
  *   sof_ethdev_close, then sof_preload_delete (frees the mbufs still queued,
  *   the rings and the vdev). */
 #ifndef SOF_DRIVERS_PRELOAD_H
@@ -60,6 +62,13 @@ typedef struct sof_preload {
   char             path[256];
   char             vdev[64];   /* "net_ring_sofpreload" */
   struct rte_ring *ring[SOF_PRELOAD_QUEUES_MAX];
+  /* paced (sof_preload_pace): the frames wait in stage[q] until released */
+  uint64_t         pps;        /* frames per second over all queues; 0: not paced */
+  uint64_t         tsc_hz;
+  uint64_t         delay_tsc;  /* the first frame waits this long after the first release call */
+  struct rte_ring *stage[SOF_PRELOAD_QUEUES_MAX];
+  uint64_t         t0[SOF_PRELOAD_QUEUES_MAX];       /* TSC of queue q's first release call */
+  uint64_t         released[SOF_PRELOAD_QUEUES_MAX]; /* frames moved to ring[q] */
 } sof_preload_t;
 
 /* sof_preload_create reads the pcap file at path once (libpcap; Ethernet
@@ -80,6 +89,28 @@ int sof_preload_create(sof_preload_t *pl, char const *path, uint16_t queues, int
  * of range). Thread safe. */
 int sof_preload_deal_parse(char const *name);
 char const *sof_preload_deal_str(int deal);
+
+/* sof_preload_pace: after create, before fill. The frames are then held
+ * back (one more ring per queue, as large as the port's) and released into
+ * the port's rings at pps frames per second over all queues (each queue
+ * its share, pps / queues, from its first sof_preload_release call): a
+ * paced source that costs no CPU of its own, for latency benchmarks (a
+ * traffic generator would need a CPU, and on a small machine take it from
+ * what is measured). The first frame waits delay_ms after the first
+ * release call (time for a benchmark's clients to connect). pps 1 .. 1e9,
+ * delay_ms 0 .. 3600000. 0, or -1 with a message in err. */
+int sof_preload_pace(sof_preload_t *pl, uint64_t pps, uint64_t delay_ms, uint64_t tsc_hz, char *err,
+                     size_t err_sz);
+
+/* sof_preload_release: moves the frames of queue q that are due at TSC
+ * tsc (its share of the rate since its first call) from the stage to the
+ * port's ring, at most 256 per call. The one RX lcore reading queue q
+ * calls it before each RX burst there (single producer and consumer of
+ * both rings). Returns the frames moved. A non-paced pl: 0. */
+unsigned sof_preload_release(sof_preload_t *pl, unsigned q, uint64_t tsc);
+
+/* sof_preload_unreleased: frames of every queue still held back (paced). */
+uint64_t sof_preload_unreleased(sof_preload_t const *pl);
 
 /* sof_preload_fill reads the file again and copies each frame into an mbuf
  * from pool (its data room must hold pl->max_frame bytes), dealing them to

@@ -12,6 +12,8 @@
   already lost 32 leaves it unrecoverable) plus the rest: the same;
 - the loss capture again through the preload driver (a net_ring port, two
   RX queues, frames dealt round robin and by slot): the same;
+- the loss capture paced by --preload-rate: the RX span is at least the
+  frames' time at the rate, every transaction still out;
 - SIGINT stops a running sofd cleanly with its summary;
 - bad invocations exit non-zero with a message naming the problem.
 
@@ -170,6 +172,22 @@ with tempfile.TemporaryDirectory() as tmp:
             same(pname, lines, recs)
             balanced(pname, s, gsum["frames"])
             garbage_counted(pname, s, recs)
+
+        # paced (--preload-rate): the frames come out at the rate, so the
+        # span from the first RX burst to the last is at least the frames'
+        # time at that rate (each queue its half from its first poll), and
+        # still every one of them
+        rate = max(1000, gsum["frames"])  # about one second
+        pname = f"{name}, preload paced at {rate}/s"
+        rc, lines, s, err = run_sofd(tmp, f"loss{seed}-paced", pcap, sched, "--preload-rate", str(rate),
+                                     preload="packet")
+        check(rc == 0 and s.get("rxPackets") == gsum["frames"],
+              f"{pname}: exit 0, every frame ({s.get('rxPackets')} of {gsum['frames']}; {err[-300:]})")
+        floor_us = (gsum["frames"] - 2) / rate * 1e6
+        check(floor_us * 0.98 <= s.get("rxSpanUs", 0) <= floor_us * 20,
+              f"{pname}: RX span {s.get('rxSpanUs')} us for {gsum['frames']} frames "
+              f"(at least {floor_us:.0f} us at the rate)")
+        same(pname, lines, recs)
 
         name = f"seed {seed} corrupt"
         pcap, sched, recs = generate(tmp, f"corrupt{seed}", *c, "--loss-per-set", "24", "--corrupt", "0.03",
