@@ -14,6 +14,11 @@
   is off by default under SCHED_FIFO; and a subscriber still gets every
   transaction of a sof-gen capture (the eventfd wake-up path);
 - an explicit spin_us under SCHED_FIFO is kept, with a warning;
+- idle_poll: the thread polls at SCHED_IDLE between passes (policy 5 in
+  /proc with no traffic, and again after it), SCHED_FIFO for the passes,
+  every transaction delivered, no switch refused; with spin_us: refused;
+  without the right to leave SCHED_IDLE (no CAP_SYS_NICE, RLIMIT_NICE 0):
+  sofd refuses to start and says why;
 - the rule when the kernel refuses SCHED_FIFO (no CAP_SYS_NICE, RLIMIT_RTPRIO
   0; run as root through setpriv dropping the capability): sofd refuses to
   start and says why and what to do.
@@ -210,7 +215,8 @@ with tempfile.TemporaryDirectory() as tmp:
                 tid, pol, prio, cpus = t
                 check(pol == 1 and prio == 7, f"fifo: sof-grpc is SCHED_FIFO 7 (policy {pol}, rt_priority {prio})")
                 check(cpus == {target}, f"fifo: sof-grpc may run on CPU {target} only ({cpus})")
-                check(st == {"tid": tid, "cpus": str(target), "policy": "SCHED_FIFO", "priority": 7, "spinUs": 0},
+                check(st == {"tid": tid, "cpus": str(target), "policy": "SCHED_FIFO", "priority": 7, "spinUs": 0,
+                             "idlePoll": False},
                       f"fifo: telemetry's serverThread: {st}")
             main = task_of(p.pid, "sofd")
             check(main and main[1] == 0, f"fifo: the main thread (lcore) keeps SCHED_OTHER: {main}")
@@ -239,6 +245,39 @@ with tempfile.TemporaryDirectory() as tmp:
             stop(p, thr, lines, "spin")
             check(any("SCHED_FIFO 3, spin_us 50 (warning: a SCHED_FIFO thread spinning" in l for l in lines),
                   f"spin: the warning: {[l for l in lines if 'server thread' in l]}")
+
+        # idle_poll: between passes SCHED_IDLE (policy 5 in /proc while no
+        # record comes), SCHED_FIFO again for each pass; no wake-up, no
+        # policy switch refused, every transaction delivered
+        udp = sof_check.free_port()
+        p, lines, thr, grpc, prom = start("gsched-idle", [f"cpus={target}", "sched_priority=6", "idle_poll=true"],
+                                          udp=udp, sched=sched)
+        if p.poll() is None:
+            st = server_thread(p, prom)
+            pols = set()
+            for _ in range(50):  # idle: the poll loop, at SCHED_IDLE
+                t = task_of(p.pid, "sof-grpc")
+                if t:
+                    pols.add(t[1])
+                time.sleep(0.01)
+            check(pols == {5}, f"idle_poll: with no traffic sof-grpc polls at SCHED_IDLE (policies seen {pols})")
+            check(st.get("idlePoll") is True and st.get("priority") == 6, f"idle_poll: telemetry: {st}")
+            sock, got = subscribe_and_send(grpc, prom, udp, payloads)
+            s2 = http_json(f"http://127.0.0.1:{prom}/plugins/grpc")
+            t = task_of(p.pid, "sof-grpc")
+            stop(p, thr, lines, "idle_poll")
+            sock.close()
+            check(len(truth) <= got["messages"] <= len(truth) + 8,
+                  f"idle_poll: the subscriber got the truth's {len(truth)} transactions ({got['messages']} messages)")
+            check(s2.get("lost") == 0 and s2.get("policyErrors") == 0,
+                  f"idle_poll: nothing lost, no switch refused: {s2.get('lost')}, {s2.get('policyErrors')}")
+            check(s2.get("ringTransactions", 0) > 0 and st.get("tid") and t and t[1] == 5,
+                  f"idle_poll: back at SCHED_IDLE after the traffic ({t})")
+            check(any(re.match(rf"grpc: server thread on CPUs {target}, SCHED_FIFO 6, spin_us 0, idle_poll "
+                               r"\(SCHED_IDLE between passes\)$", l.strip()) for l in lines),
+                  f"idle_poll: the stat line: {[l for l in lines if 'server thread' in l]}")
+        run_refused("idle_poll with spin_us", ["idle_poll=true", "spin_us=10"],
+                    r"plugin grpc: setup failed: spin_us and idle_poll: idle_poll replaces the spin and the sleep")
 
         # the lcore's own CPU named: allowed, with a warning
         p, lines, thr, grpc, prom = start("gsched-own", ["cpus=0"])
@@ -273,6 +312,13 @@ with tempfile.TemporaryDirectory() as tmp:
         check(wait_ready(p, ev) and any("SCHED_OTHER 0" in l for l in lines),
               f"without CAP_SYS_NICE, sched_priority 0 starts: {''.join(lines)[-400:]}")
         stop(p, thr, lines, "without CAP_SYS_NICE")
+        # idle_poll without the right to leave SCHED_IDLE: refused at start
+        if pre:
+            err = run_refused("idle_poll refused", ["idle_poll=true"],
+                              r"plugin grpc: setup failed: idle_poll: a thread may enter SCHED_IDLE but not leave "
+                              r"it for SCHED_OTHER here \(Operation not permitted\): needs CAP_SYS_NICE",
+                              pre=[prlimit, "--nice=0", "--", *pre])
+            check("or idle_poll = false" in err, "idle_poll refused: the message names the way out")
 
 sof_check.cleanup_runtime()
 print(f"{sof_check.checks} checks, {sof_check.failures} failed", file=sys.stderr)

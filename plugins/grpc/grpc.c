@@ -50,7 +50,7 @@ static char const *const grpc_keys[] = {
   "listen", "x_token", "ring_bytes", "max_connections", "max_subscribers",
   "max_streams_per_conn", "max_request_bytes", "stream_buffer_bytes", "max_lag",
   "ping_interval_ms", "idle_timeout_ms", "max_filters", "max_keys", "spin_us", "commit_hold_max",
-  "cpus", "sched_priority", NULL,
+  "cpus", "sched_priority", "idle_poll", NULL,
 };
 
 static int
@@ -59,6 +59,7 @@ grpc_setup(sof_plugin_env_t *env, void **state, char *err, size_t err_sz) {
   memset(&cfg, 0, sizeof cfg);
   uint64_t ring = 0, conns = 0, subs = 0, spc = 0, reqb = 0, sbuf = 0, lag = 0, ping = 0, idle = 0,
            nf = 0, nk = 0, spin = 0, hold = 0, prio = 0;
+  int idle_poll = 0;
   if (sof_pcfg_check_keys(env, grpc_keys, NULL, err, err_sz) ||
       sof_pcfg_u64(env, "ring_bytes", 64ULL << 20, 1ULL << 20, 1ULL << 34, &ring, err, err_sz) ||
       sof_pcfg_u64(env, "max_connections", 256, 1, 65536, &conns, err, err_sz) ||
@@ -75,8 +76,15 @@ grpc_setup(sof_plugin_env_t *env, void **state, char *err, size_t err_sz) {
       /* under SCHED_FIFO the idle spin would hold the CPU from everything
        * below it while records flow: off unless asked (docs/grpc.md) */
       sof_pcfg_u64(env, "spin_us", prio ? 0 : 200, 0, 1000000, &spin, err, err_sz) ||
-      sof_pcfg_u64(env, "commit_hold_max", 65536, 16, 1U << 24, &hold, err, err_sz))
+      sof_pcfg_u64(env, "commit_hold_max", 65536, 16, 1U << 24, &hold, err, err_sz) ||
+      sof_pcfg_bool(env, "idle_poll", 0, &idle_poll, err, err_sz))
     return -1;
+  if (idle_poll && sof_pcfg_get(env, "spin_us")) {
+    snprintf(err, err_sz, "spin_us and idle_poll: idle_poll replaces the spin and the sleep; set one");
+    return -1;
+  }
+  cfg.idle_poll = (uint32_t)idle_poll;
+  if (idle_poll) spin = 0;
   char const *cpus = sof_pcfg_get(env, "cpus");
   if (cpus) {
     long nconf = sysconf(_SC_NPROCESSORS_CONF);
@@ -149,8 +157,9 @@ grpc_setup(sof_plugin_env_t *env, void **state, char *err, size_t err_sz) {
   fprintf(stderr, "grpc: listening on %s (port %u)\n", cfg.listen, grpc_srv_port(g->srv));
   grpc_thread_info_t ti;
   grpc_srv_thread_info(g->srv, &ti);
-  fprintf(stderr, "grpc: server thread on CPUs %s, %s %d, spin_us %u%s\n", ti.cpus,
+  fprintf(stderr, "grpc: server thread on CPUs %s, %s %d, spin_us %u%s%s\n", ti.cpus,
           ti.fifo ? "SCHED_FIFO" : "SCHED_OTHER", ti.priority, ti.spin_us,
+          ti.idle_poll ? ", idle_poll (SCHED_IDLE between passes)" : "",
           ti.fifo && ti.spin_us ? " (warning: a SCHED_FIFO thread spinning holds its CPU from every "
                                   "thread below it while records flow: give it CPUs of its own)" : "");
   *state = g;

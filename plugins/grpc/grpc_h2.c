@@ -604,6 +604,38 @@ srv_snapshot(grpc_srv_t *s) {
   pthread_mutex_unlock(&s->snap_mu);
 }
 
+/* idle_poll: between passes the thread watches the ring without sleeping,
+ * at SCHED_IDLE: any other thread of its CPUs preempts that loop at once,
+ * the kernel counts none of it as real-time time (no RT throttling), and
+ * the hooks never write the eventfd (sleeping stays 0). The configured
+ * policy (SCHED_FIFO at sched_priority, or SCHED_OTHER) comes back for the
+ * pass as soon as a record is there. Returns after a record, or after
+ * IDLE_POLL_NS for the sockets and the timers. */
+#define IDLE_POLL_NS 50000
+static void
+set_idle_policy(grpc_srv_t *s, int idle) {
+  struct sched_param sp = {.sched_priority = idle ? 0 : (int)s->cfg.sched_priority};
+  int pol = idle ? SCHED_IDLE : s->cfg.sched_priority ? SCHED_FIFO : SCHED_OTHER;
+  if (pthread_setschedparam(pthread_self(), pol, &sp) == 0) s->idle_pol = idle;
+  else atomic_fetch_add_explicit(&s->st.policy_errors, 1, memory_order_relaxed);
+}
+
+static int
+ring_empty(grpc_srv_t const *s) {
+  return atomic_load_explicit(&s->ring.head, memory_order_acquire) == s->gcur.pos;
+}
+
+static void
+idle_poll(grpc_srv_t *s) {
+  if (ring_empty(s)) {
+    uint64_t end = mono_ns() + IDLE_POLL_NS;
+    if (!s->idle_pol) set_idle_policy(s, 1);
+    while (ring_empty(s) && mono_ns() < end && !atomic_load_explicit(&s->stop, memory_order_relaxed))
+      __builtin_ia32_pause();
+  }
+  if (s->idle_pol && !ring_empty(s)) set_idle_policy(s, 0);
+}
+
 static void *
 srv_main(void *arg) {
   grpc_srv_t *s = arg;
@@ -651,6 +683,11 @@ srv_main(void *arg) {
      * traffic flows), then sleep with the sleeping flag set (the producer
      * writes the eventfd once). */
     int timeout = 100;
+    if (s->cfg.idle_poll) {
+      idle_poll(s);
+      timeout = 0;
+      goto poll_sockets;
+    }
     uint64_t spin_end = mono_ns() + (uint64_t)s->cfg.spin_us * 1000;
     while (atomic_load_explicit(&s->ring.head, memory_order_acquire) == s->gcur.pos &&
            mono_ns() < spin_end && !atomic_load_explicit(&s->stop, memory_order_relaxed))
@@ -658,6 +695,7 @@ srv_main(void *arg) {
     if (atomic_load_explicit(&s->ring.head, memory_order_acquire) != s->gcur.pos) timeout = 0;
     else atomic_store(&s->sleeping, 1);
     if (atomic_load_explicit(&s->ring.head, memory_order_acquire) != s->gcur.pos) timeout = 0;
+  poll_sockets:;
     struct epoll_event evs[64];
     int n = epoll_wait(s->efd, evs, 64, timeout);
     atomic_store(&s->sleeping, 0);

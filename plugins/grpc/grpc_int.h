@@ -170,6 +170,7 @@ struct grpc_srv {
   int               running;
   _Atomic int       stop;
   _Atomic int       sleeping;
+  int               idle_pol;     /* idle_poll: the thread runs at SCHED_IDLE now */
   grpc_conn_t      *conns;
   uint32_t          nconns, next_conn_id;
   uint32_t          nsubs;

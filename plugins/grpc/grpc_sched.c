@@ -96,8 +96,53 @@ set_to_mask(cpu_set_t const *set, uint64_t mask[W]) {
     if (CPU_ISSET(i, set)) mask[i / 64] |= 1ULL << (i % 64);
 }
 
+/* idle_poll's round trip, tried on a thread of its own: SCHED_IDLE, then
+ * back to the configured policy (leaving SCHED_IDLE needs CAP_SYS_NICE, or
+ * RLIMIT_NICE >= 20 for SCHED_OTHER, RLIMIT_RTPRIO for SCHED_FIFO). */
+typedef struct {
+  uint32_t prio;
+  int      rc; /* 0, or the errno of the step that failed; -1 for SCHED_IDLE itself */
+} idle_try_t;
+
+static void *
+idle_try(void *arg) {
+  idle_try_t *t = arg;
+  struct sched_param sp = {0};
+  if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp)) {
+    t->rc = -1;
+    return NULL;
+  }
+  sp.sched_priority = (int)t->prio;
+  t->rc = pthread_setschedparam(pthread_self(), t->prio ? SCHED_FIFO : SCHED_OTHER, &sp);
+  return NULL;
+}
+
+static int
+idle_poll_check(grpc_cfg_t const *cfg, char *err, size_t err_sz) {
+  idle_try_t t = {.prio = cfg->sched_priority};
+  pthread_t th;
+  if (pthread_create(&th, NULL, idle_try, &t) || pthread_join(th, NULL)) {
+    snprintf(err, err_sz, "idle_poll: cannot try SCHED_IDLE on a thread");
+    return -1;
+  }
+  if (t.rc == -1) {
+    snprintf(err, err_sz, "idle_poll: this kernel refuses SCHED_IDLE");
+    return -1;
+  }
+  if (t.rc) {
+    snprintf(err, err_sz,
+             "idle_poll: a thread may enter SCHED_IDLE but not leave it for %s here (%s): needs "
+             "CAP_SYS_NICE (systemd: AmbientCapabilities=CAP_SYS_NICE) or %s; or idle_poll = false",
+             cfg->sched_priority ? "SCHED_FIFO" : "SCHED_OTHER", strerror(t.rc),
+             cfg->sched_priority ? "RLIMIT_RTPRIO >= sched_priority" : "RLIMIT_NICE >= 20 (LimitNICE=)");
+    return -1;
+  }
+  return 0;
+}
+
 int
 grpc_sched_create(grpc_srv_t *s, void *(*fn)(void *), char *err, size_t err_sz) {
+  if (s->cfg.idle_poll && idle_poll_check(&s->cfg, err, err_sz)) return -1;
   grpc_cfg_t const *cfg = &s->cfg;
   pthread_attr_t at;
   if (pthread_attr_init(&at)) {
@@ -168,6 +213,7 @@ grpc_sched_create(grpc_srv_t *s, void *(*fn)(void *), char *err, size_t err_sz) 
     grpc_cpus_format(m, ti->cpus, sizeof ti->cpus);
   }
   ti->spin_us = cfg->spin_us;
+  ti->idle_poll = (int)cfg->idle_poll;
   s->rt_priority = (uint64_t)ti->priority;
   if (cfg->cpus_set && have_mine) {
     CPU_AND(&got, &got, &mine);

@@ -69,6 +69,7 @@ typedef struct grpc_cfg {
   uint32_t max_filters;         /* filters per request, all kinds */
   uint32_t max_keys;            /* account keys per request, all filters */
   uint32_t spin_us;             /* the server thread polls the ring this long before sleeping */
+  uint32_t idle_poll;           /* 1: between passes it polls the ring at SCHED_IDLE instead of sleeping */
   uint32_t commit_hold_max;     /* per CONFIRMED / FINALIZED subscriber: records held at once (grpc_commit.h) */
   /* The server thread's placement (grpc_srv_start). cpus_set 0: every
    * online CPU but the caller's (the default); else the CPUs whose bits
@@ -97,6 +98,7 @@ typedef struct grpc_thread_info {
   int      priority;        /* its real-time priority (0 under SCHED_OTHER) */
   char     cpus[128];       /* the CPUs it may run on, as a CPU list */
   uint32_t spin_us;         /* its idle spin (grpc_cfg_t.spin_us) */
+  int      idle_poll;       /* grpc_cfg_t.idle_poll */
 } grpc_thread_info_t;
 
 /* Counters (telemetry / Prometheus; relaxed atomics, any thread reads). */
@@ -114,6 +116,7 @@ typedef struct grpc_srv_stats {
   _Atomic uint64_t pings_sent;
   _Atomic uint64_t hook_calls, hook_cycles; /* producer side: the plugin's hooks, their TSC cycles */
   _Atomic uint64_t txn_records;      /* producer side: transaction records encoded */
+  _Atomic uint64_t policy_errors;    /* idle_poll: a policy switch the kernel refused */
   _Atomic uint64_t thread_cpu_ns;    /* the server thread's CPU time */
   _Atomic uint64_t chain_lost;       /* records the server thread itself lost (chain state) */
   /* commitment above processed (grpc_commit.h) */

@@ -42,7 +42,9 @@ grpc_srv_render(grpc_srv_t *s, char *buf, size_t sz) {
        "\"hookCalls\":%llu,\"hookNs\":%llu,\"serverThreadCpuNs\":%llu,"
        "\"commitHeld\":%llu,\"commitReleased\":%llu,\"commitDroppedDead\":%llu,"
        "\"commitHoldFull\":%llu,\"commitLost\":%llu,"
-       "\"serverThread\":{\"tid\":%d,\"cpus\":\"%s\",\"policy\":\"%s\",\"priority\":%d,\"spinUs\":%u},"
+       "\"policyErrors\":%llu,"
+       "\"serverThread\":{\"tid\":%d,\"cpus\":\"%s\",\"policy\":\"%s\",\"priority\":%d,\"spinUs\":%u,"
+       "\"idlePoll\":%s},"
        "\"subscriberList\":[",
        s->port, LD(conns_open), LD(conns_accepted), LD(conns_refused), LD(conns_closed),
        LD(conns_idle_closed), LD(conns_stalled_closed), LD(h2_errors), LD(calls), LD(calls_unimplemented),
@@ -52,8 +54,8 @@ grpc_srv_render(grpc_srv_t *s, char *buf, size_t sz) {
        (unsigned long long)s->ring.too_big, LD(chain_lost), LD(hook_calls),
        (unsigned long long)(s->tsc_hz ? (double)LD(hook_cycles) * 1e9 / (double)s->tsc_hz : 0),
        LD(thread_cpu_ns), LD(commit_held), LD(commit_released), LD(commit_dropped_dead),
-       LD(commit_hold_full), LD(commit_lost), ti.tid, ti.cpus, ti.fifo ? "SCHED_FIFO" : "SCHED_OTHER",
-       ti.priority, ti.spin_us);
+       LD(commit_hold_full), LD(commit_lost), LD(policy_errors), ti.tid, ti.cpus,
+       ti.fifo ? "SCHED_FIFO" : "SCHED_OTHER", ti.priority, ti.spin_us, ti.idle_poll ? "true" : "false");
   pthread_mutex_lock(&s->snap_mu);
   for (uint32_t i = 0; i < s->snap_cnt; i++) {
     grpc_sub_info_t const *x = &s->snap[i];
@@ -107,6 +109,7 @@ static sof_pcounter_t const grpc_pc[] = {
   {"ring_records", NULL, NULL, "records the plugin's hooks encoded into the ring", 0, 0},
   {"ring_transactions", NULL, NULL, "transaction records encoded (simple votes only while a subscriber's filter can take one)", 0, 0},
   {"server_thread_rt_priority", NULL, NULL, "the server thread's SCHED_FIFO priority (0: SCHED_OTHER)", 1, 0},
+  {"server_thread_policy_errors", NULL, NULL, "idle_poll: policy switches of the server thread the kernel refused", 0, 0},
 };
 #define GRPC_PC_N (sizeof grpc_pc / sizeof grpc_pc[0])
 
@@ -151,7 +154,7 @@ grpc_srv_counters_register(grpc_srv_t *s, char *err, size_t err_sz) {
     PTR(requests), PTR(updates_sent), PTR(bytes_sent), PTR(lost), PTR(lagging_dropped),
     PTR(pings_sent), PTR(chain_lost), PTR(commit_held), PTR(commit_released),
     PTR(commit_dropped_dead), PTR(commit_hold_full), PTR(commit_lost), PTR(hook_calls),
-    (uint64_t const *)&s->ring.next_seq, PTR(txn_records), &s->rt_priority,
+    (uint64_t const *)&s->ring.next_seq, PTR(txn_records), &s->rt_priority, PTR(policy_errors),
   };
   _Static_assert(sizeof p / sizeof p[0] == GRPC_PC_N, "one pointer per grpc_pc entry");
   memcpy(grpc_pc_ptrs, p, sizeof p);
