@@ -28,6 +28,12 @@
 # thread's read, -> written into the sockets; the client's receipt is the
 # probe's figure above.
 #
+# SOF_BENCH_SOURCE=preload replaces the veth pair and sof-gen-tx by sofd's
+# preload driver paced at the rate (--preload-rate; the same frames, from a
+# capture sof-gen writes; the first one 5 s after start, so that the
+# subscribers are connected): a source that takes no CPU, as a NIC; the
+# default, veth, has the generator and the veth delivery on CPU 1.
+#
 # SOF_BENCH_PACE=sleep (default) makes sof-gen-tx wait for each burst in
 # clock_nanosleep (--pace sleep): at 100k frames/s in bursts of 1 its
 # TSC busy-poll (SOF_BENCH_PACE=spin) would take the second core of a
