@@ -11,7 +11,8 @@
 # output, then the load average again. The programs that do their work on
 # the calling thread run with SOF_BENCH_CLOCK=cpu (sof_bench.h: the
 # thread's CPU time, which leaves out the time other jobs held the CPU);
-# bench_exc (kernel work in softirq context) runs on the wall clock.
+# bench_exc (kernel work in softirq context) and bench_wake (its own
+# per-write timing: the writer's time in write()) run on the wall clock.
 # Prints figures; never fails on timing.
 #
 # Environment:
@@ -46,6 +47,7 @@ progs=(
   "bench_host:tests/host/bench_host:cpu"
   "bench_dedupe:tests/net/bench_dedupe:cpu"
   "bench_exc:bench/bench_exc:wall"
+  "bench_wake:bench/bench_wake:wall"
 )
 
 machine() {
