@@ -66,9 +66,9 @@ sleeper(void *arg) {
     struct epoll_event ev;
     int n = epoll_wait(w->ep, &ev, 1, 100);
     if (n <= 0) continue;
+    uint64_t v; /* reset the level first: a stamp then always has its own write */
+    if (read(w->efd, &v, sizeof v) < 0) { /* nothing to do */ }
     atomic_store(&w->woke_ns, mono());
-    uint64_t v;
-    if (read(w->efd, &v, sizeof v) < 0) { /* level reset; nothing else to do */ }
   }
   return NULL;
 }

@@ -125,8 +125,9 @@ sof_preload_release(sof_preload_t *pl, unsigned q, uint64_t tsc) {
   if (!pl->pps) return 0;
   if (!pl->t0[q]) pl->t0[q] = tsc + pl->delay_tsc;
   if (tsc < pl->t0[q]) return 0;
-  uint64_t share = pl->pps / pl->queues ? pl->pps / pl->queues : 1;
-  uint64_t due = (uint64_t)((unsigned __int128)(tsc - pl->t0[q]) * share / pl->tsc_hz) + 1;
+  /* this queue's share, pps / queues, without truncating it */
+  uint64_t due = (uint64_t)((unsigned __int128)(tsc - pl->t0[q]) * pl->pps /
+                            ((unsigned __int128)pl->tsc_hz * pl->queues)) + 1;
   if (due <= pl->released[q]) return 0;
   uint64_t n = due - pl->released[q];
   void *objs[256];

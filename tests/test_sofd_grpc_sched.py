@@ -271,6 +271,8 @@ with tempfile.TemporaryDirectory() as tmp:
                   f"idle_poll: the subscriber got the truth's {len(truth)} transactions ({got['messages']} messages)")
             check(s2.get("lost") == 0 and s2.get("policyErrors") == 0,
                   f"idle_poll: nothing lost, no switch refused: {s2.get('lost')}, {s2.get('policyErrors')}")
+            check(s2.get("idlePollPasses", 0) > 0,
+                  f"idle_poll: the passes ran at SCHED_FIFO again ({s2.get('idlePollPasses')} returns from SCHED_IDLE)")
             check(s2.get("ringTransactions", 0) > 0 and st.get("tid") and t and t[1] == 5,
                   f"idle_poll: back at SCHED_IDLE after the traffic ({t})")
             check(any(re.match(rf"grpc: server thread on CPUs {target}, SCHED_FIFO 6, spin_us 0, idle_poll "

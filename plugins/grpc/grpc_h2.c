@@ -616,8 +616,12 @@ static void
 set_idle_policy(grpc_srv_t *s, int idle) {
   struct sched_param sp = {.sched_priority = idle ? 0 : (int)s->cfg.sched_priority};
   int pol = idle ? SCHED_IDLE : s->cfg.sched_priority ? SCHED_FIFO : SCHED_OTHER;
-  if (pthread_setschedparam(pthread_self(), pol, &sp) == 0) s->idle_pol = idle;
-  else atomic_fetch_add_explicit(&s->st.policy_errors, 1, memory_order_relaxed);
+  if (pthread_setschedparam(pthread_self(), pol, &sp) == 0) {
+    s->idle_pol = idle;
+    if (!idle) atomic_fetch_add_explicit(&s->st.idle_poll_passes, 1, memory_order_relaxed);
+  } else {
+    atomic_fetch_add_explicit(&s->st.policy_errors, 1, memory_order_relaxed);
+  }
 }
 
 static int

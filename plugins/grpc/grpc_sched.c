@@ -98,7 +98,7 @@ set_to_mask(cpu_set_t const *set, uint64_t mask[W]) {
 
 /* idle_poll's round trip, tried on a thread of its own: SCHED_IDLE, then
  * back to the configured policy (leaving SCHED_IDLE needs CAP_SYS_NICE, or
- * RLIMIT_NICE >= 20 for SCHED_OTHER, RLIMIT_RTPRIO for SCHED_FIFO). */
+ * RLIMIT_NICE >= 20, and for SCHED_FIFO RLIMIT_RTPRIO as well). */
 typedef struct {
   uint32_t prio;
   int      rc; /* 0, or the errno of the step that failed; -1 for SCHED_IDLE itself */
@@ -134,7 +134,9 @@ idle_poll_check(grpc_cfg_t const *cfg, char *err, size_t err_sz) {
              "idle_poll: a thread may enter SCHED_IDLE but not leave it for %s here (%s): needs "
              "CAP_SYS_NICE (systemd: AmbientCapabilities=CAP_SYS_NICE) or %s; or idle_poll = false",
              cfg->sched_priority ? "SCHED_FIFO" : "SCHED_OTHER", strerror(t.rc),
-             cfg->sched_priority ? "RLIMIT_RTPRIO >= sched_priority" : "RLIMIT_NICE >= 20 (LimitNICE=)");
+             cfg->sched_priority ? "RLIMIT_NICE >= 20 and RLIMIT_RTPRIO >= sched_priority "
+                                   "(LimitNICE=, LimitRTPRIO=)"
+                                 : "RLIMIT_NICE >= 20 (LimitNICE=)");
     return -1;
   }
   return 0;
@@ -202,7 +204,12 @@ grpc_sched_create(grpc_srv_t *s, void *(*fn)(void *), char *err, size_t err_sz) 
   grpc_thread_info_t *ti = &s->thr_info;
   int pol = SCHED_OTHER;
   struct sched_param sp = {0};
-  if (!pthread_getschedparam(s->thr, &pol, &sp)) {
+  if (cfg->idle_poll) {
+    /* the thread may be at SCHED_IDLE already; it was created with the
+     * configured policy (pthread_create applied it or failed) */
+    ti->fifo = cfg->sched_priority != 0;
+    ti->priority = (int)cfg->sched_priority;
+  } else if (!pthread_getschedparam(s->thr, &pol, &sp)) {
     ti->fifo = pol == SCHED_FIFO;
     ti->priority = pol == SCHED_FIFO || pol == SCHED_RR ? sp.sched_priority : 0;
   }
@@ -223,8 +230,10 @@ grpc_sched_create(grpc_srv_t *s, void *(*fn)(void *), char *err, size_t err_sz) 
       grpc_cpus_format(m, l, sizeof l);
       fprintf(stderr, "grpc: warning: cpus %s include CPU %s of the calling thread (on sofd: the main "
               "lcore, which busy-polls)%s\n", ti->cpus, l,
-              ti->fifo ? ": at SCHED_FIFO the server preempts its poll loop there"
-                       : ": there the server runs only when the scheduler preempts the poll loop");
+              cfg->idle_poll ? ": with idle_poll the server's SCHED_IDLE poll runs there only when the "
+                               "poll loop yields, which it does not: give it other CPUs"
+              : ti->fifo ? ": at SCHED_FIFO the server preempts its poll loop there"
+                         : ": there the server runs only when the scheduler preempts the poll loop");
     }
   }
   return 0;

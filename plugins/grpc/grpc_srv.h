@@ -117,6 +117,7 @@ typedef struct grpc_srv_stats {
   _Atomic uint64_t hook_calls, hook_cycles; /* producer side: the plugin's hooks, their TSC cycles */
   _Atomic uint64_t txn_records;      /* producer side: transaction records encoded */
   _Atomic uint64_t policy_errors;    /* idle_poll: a policy switch the kernel refused */
+  _Atomic uint64_t idle_poll_passes; /* idle_poll: returns from SCHED_IDLE to the configured policy */
   _Atomic uint64_t thread_cpu_ns;    /* the server thread's CPU time */
   _Atomic uint64_t chain_lost;       /* records the server thread itself lost (chain state) */
   /* commitment above processed (grpc_commit.h) */

@@ -42,7 +42,7 @@ grpc_srv_render(grpc_srv_t *s, char *buf, size_t sz) {
        "\"hookCalls\":%llu,\"hookNs\":%llu,\"serverThreadCpuNs\":%llu,"
        "\"commitHeld\":%llu,\"commitReleased\":%llu,\"commitDroppedDead\":%llu,"
        "\"commitHoldFull\":%llu,\"commitLost\":%llu,"
-       "\"policyErrors\":%llu,"
+       "\"policyErrors\":%llu,\"idlePollPasses\":%llu,"
        "\"serverThread\":{\"tid\":%d,\"cpus\":\"%s\",\"policy\":\"%s\",\"priority\":%d,\"spinUs\":%u,"
        "\"idlePoll\":%s},"
        "\"subscriberList\":[",
@@ -54,7 +54,7 @@ grpc_srv_render(grpc_srv_t *s, char *buf, size_t sz) {
        (unsigned long long)s->ring.too_big, LD(chain_lost), LD(hook_calls),
        (unsigned long long)(s->tsc_hz ? (double)LD(hook_cycles) * 1e9 / (double)s->tsc_hz : 0),
        LD(thread_cpu_ns), LD(commit_held), LD(commit_released), LD(commit_dropped_dead),
-       LD(commit_hold_full), LD(commit_lost), LD(policy_errors), ti.tid, ti.cpus,
+       LD(commit_hold_full), LD(commit_lost), LD(policy_errors), LD(idle_poll_passes), ti.tid, ti.cpus,
        ti.fifo ? "SCHED_FIFO" : "SCHED_OTHER", ti.priority, ti.spin_us, ti.idle_poll ? "true" : "false");
   pthread_mutex_lock(&s->snap_mu);
   for (uint32_t i = 0; i < s->snap_cnt; i++) {
