@@ -250,9 +250,7 @@ grpc_on_transaction(void *state, sof_ev_txn_t const *ev) {
   h.key_cnt = loc.key_cnt; /* commit_tsc: rec_base's clock reading, after the encoding */
   grpc_ring_commit(g->ring, &h, (uint32_t)n);
   grpc_srv_notify(g->srv);
-  atomic_store_explicit(&g->st->txn_records,
-                        atomic_load_explicit(&g->st->txn_records, memory_order_relaxed) + 1,
-                        memory_order_relaxed);
+  grpc_srv_count(&g->st->txn_records, 1);
   grpc_srv_hook_time(g->st, sof_plugin_tsc() - t0);
 }
 

@@ -640,6 +640,27 @@ idle_poll(grpc_srv_t *s) {
   if (s->idle_pol && !ring_empty(s)) set_idle_policy(s, 0);
 }
 
+/* Idle, after a pass: the epoll_wait timeout in ms. idle_poll: poll at
+ * SCHED_IDLE, then look at the sockets without waiting (0). Otherwise spin
+ * up to spin_us watching the ring (records arriving within that need no
+ * wake-up: the producer makes no system call while traffic flows), then
+ * sleep with the sleeping flag set (the producer writes the eventfd once);
+ * the ring is read again after that store, as grpc_srv_notify reads the
+ * flag after its commit, so neither side misses the other. */
+static int
+idle_timeout(grpc_srv_t *s) {
+  if (s->cfg.idle_poll) {
+    idle_poll(s);
+    return 0;
+  }
+  uint64_t spin_end = mono_ns() + (uint64_t)s->cfg.spin_us * 1000;
+  while (ring_empty(s) && mono_ns() < spin_end && !atomic_load_explicit(&s->stop, memory_order_relaxed))
+    __builtin_ia32_pause();
+  if (!ring_empty(s)) return 0;
+  atomic_store(&s->sleeping, 1);
+  return ring_empty(s) ? 100 : 0;
+}
+
 static void *
 srv_main(void *arg) {
   grpc_srv_t *s = arg;
@@ -682,24 +703,7 @@ srv_main(void *arg) {
       srv_snapshot(s);
       last_snap = s->now_ms;
     }
-    /* Idle: spin up to spin_us watching the ring (records arriving
-     * within that need no wake-up: the producer makes no system call while
-     * traffic flows), then sleep with the sleeping flag set (the producer
-     * writes the eventfd once). */
-    int timeout = 100;
-    if (s->cfg.idle_poll) {
-      idle_poll(s);
-      timeout = 0;
-      goto poll_sockets;
-    }
-    uint64_t spin_end = mono_ns() + (uint64_t)s->cfg.spin_us * 1000;
-    while (atomic_load_explicit(&s->ring.head, memory_order_acquire) == s->gcur.pos &&
-           mono_ns() < spin_end && !atomic_load_explicit(&s->stop, memory_order_relaxed))
-      __builtin_ia32_pause();
-    if (atomic_load_explicit(&s->ring.head, memory_order_acquire) != s->gcur.pos) timeout = 0;
-    else atomic_store(&s->sleeping, 1);
-    if (atomic_load_explicit(&s->ring.head, memory_order_acquire) != s->gcur.pos) timeout = 0;
-  poll_sockets:;
+    int timeout = idle_timeout(s);
     struct epoll_event evs[64];
     int n = epoll_wait(s->efd, evs, 64, timeout);
     atomic_store(&s->sleeping, 0);

@@ -188,16 +188,19 @@ grpc_want_txn(grpc_want_t const *w, int simple_vote) {
 }
 grpc_want_t const *grpc_srv_want(grpc_srv_t const *s);
 
+/* grpc_srv_count: the producer adds n to its counter c (single producer:
+ * plain load and store, no locked instruction; readers see whole values). */
+static inline void
+grpc_srv_count(_Atomic uint64_t *c, uint64_t n) {
+  atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n, memory_order_relaxed);
+}
+
 /* grpc_srv_hook_time: the producer adds one hook call of cycles TSC
- * cycles (single producer: plain stores, no locked instruction). */
+ * cycles. */
 static inline void
 grpc_srv_hook_time(grpc_srv_stats_t *st, uint64_t cycles) {
-  atomic_store_explicit(&st->hook_calls,
-                        atomic_load_explicit(&st->hook_calls, memory_order_relaxed) + 1,
-                        memory_order_relaxed);
-  atomic_store_explicit(&st->hook_cycles,
-                        atomic_load_explicit(&st->hook_cycles, memory_order_relaxed) + cycles,
-                        memory_order_relaxed);
+  grpc_srv_count(&st->hook_calls, 1);
+  grpc_srv_count(&st->hook_cycles, cycles);
 }
 
 /* grpc_srv_set_tsc_hz: the TSC frequency, for the hook time and the

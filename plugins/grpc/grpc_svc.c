@@ -494,11 +494,9 @@ catch_up(grpc_srv_t *s, grpc_stream_t *st) {
 
 void
 grpc_svc_pump(grpc_srv_t *s) {
-  int any = 0;
   for (grpc_conn_t *c = s->conns; c; c = c->next) {
     for (grpc_stream_t *st = c->streams; st; st = st->next) {
       if (!st->streaming || st->ended) continue;
-      any = 1;
       uint64_t lag = grpc_ring_lag(&s->ring, &st->cur);
       if (s->cfg.max_lag && lag > s->cfg.max_lag) {
         drop_lagging(s, st, lag);
@@ -514,14 +512,7 @@ grpc_svc_pump(grpc_srv_t *s) {
       }
     }
   }
-  if (any) want_recount(s);
-  else {
-    atomic_store(&s->want.txn, 0);
-    atomic_store(&s->want.txn_vote, 0);
-    atomic_store(&s->want.entry, 0);
-    atomic_store(&s->want.dataset, 0);
-    atomic_store(&s->want.block_meta, 0);
-  }
+  want_recount(s); /* all 0 when no stream is open */
   /* the shared pass: each record read once for every caught-up subscriber */
   grpc_rec_t h;
   for (int i = 0; i < 65536; i++) {
